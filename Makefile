@@ -1,0 +1,113 @@
+# splitbed — top-level build.  Non-recursive: every folder that builds
+# something has a module.mk included below, which appends to the lists
+# declared here.  Outputs mirror the install layout under $(BUILD):
+#   bin/  lib/splitbed/  libexec/splitbed/  tests/  bench/  fuzz/
+# so a program finds its siblings the same way built and installed.
+
+CC      ?= cc
+SAN     ?=
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD   ?= build
+SANFLAGS :=
+endif
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(SANFLAGS) -fPIC -D_GNU_SOURCE -MMD -MP
+CPPFLAGS += -I. -Ifrontends
+LDFLAGS  += $(SANFLAGS)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lm -lrt -lpthread)
+
+# Lists the modules append to.
+ALL_TARGETS :=          # built by `make all`
+UNIT_TESTS :=           # Check binaries, no daemons needed
+INTEGRATION_TESTS :=    # Check binaries that run real processes
+BENCHES :=              # programs run by `make bench`
+FUZZERS :=              # libFuzzer targets (name, source list in FUZZ_SRCS_name)
+FREESTANDING_SRCS :=    # portable sources that must build with -ffreestanding
+INSTALL_BIN :=          # -> $(PREFIX)/bin
+INSTALL_LIB :=          # -> $(PREFIX)/lib/splitbed (drop-in libraries)
+INSTALL_LIBEXEC :=      # -> $(PREFIX)/libexec/splitbed (backends, guest apps)
+INSTALL_HEADERS :=      # -> $(PREFIX)/include/splitbed
+
+.PHONY: all test unit-test integration-test test-san bench fuzz fuzz-build freestanding install clean deps
+all:
+
+MODULES := $(sort $(wildcard */module.mk */*/module.mk */*/*/module.mk))
+include $(MODULES)
+
+OBJ = $(BUILD)/obj
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -c $< -o $@
+
+all: $(ALL_TARGETS) $(UNIT_TESTS) $(INTEGRATION_TESTS)
+
+deps:
+	@sh mk/deps.sh
+
+# The README's test command.  Check prints each suite's summary;
+# tests/run-checks.sh adds the plain total line at the end.
+test: deps
+	$(MAKE) all freestanding
+	sh tests/run-checks.sh $(BUILD) $(UNIT_TESTS) $(INTEGRATION_TESTS)
+
+unit-test: all
+	sh tests/run-checks.sh $(BUILD) $(UNIT_TESTS)
+
+integration-test: all
+	sh tests/run-checks.sh $(BUILD) $(INTEGRATION_TESTS)
+
+# The same tests under AddressSanitizer + UBSan, in their own build tree.
+test-san: deps
+	$(MAKE) SAN=1 CC=clang all
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
+	  sh tests/run-checks.sh build-san $(patsubst $(BUILD)/%,build-san/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
+
+bench: all $(BENCHES)
+	@for b in $(BENCHES); do echo "== $$b"; SPLITBED_BUILD=$(BUILD) $$b || exit 1; done
+
+freestanding:
+	@set -e; for f in $(FREESTANDING_SRCS); do \
+	  echo "freestanding: $$f"; \
+	  $(CC) -std=gnu11 $(WARN) -O2 -ffreestanding -fno-builtin -nostdlib -DSPLITBED_FREESTANDING \
+	    -I. -Ifrontends -c $$f -o /dev/null; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/splitbed \
+	  $(DESTDIR)$(PREFIX)/libexec/splitbed $(DESTDIR)$(PREFIX)/include/splitbed \
+	  $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	$(if $(INSTALL_BIN),install -m 755 $(INSTALL_BIN) $(DESTDIR)$(PREFIX)/bin/)
+	$(if $(INSTALL_LIB),cp -P $(INSTALL_LIB) $(DESTDIR)$(PREFIX)/lib/splitbed/)
+	$(if $(INSTALL_LIBEXEC),install -m 755 $(INSTALL_LIBEXEC) $(DESTDIR)$(PREFIX)/libexec/splitbed/)
+	$(if $(INSTALL_HEADERS),install -m 644 $(INSTALL_HEADERS) $(DESTDIR)$(PREFIX)/include/splitbed/)
+	sed -e 's|@PREFIX@|$(PREFIX)|g' mk/splitbed.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/splitbed.pc
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# libFuzzer targets: a module adds NAME to FUZZERS and sets FUZZ_SRCS_NAME
+# (sources) and FUZZ_CORPUS_NAME (seed folder).  Built with clang in
+# build-fuzz/; `make fuzz` runs each briefly on its corpus.
+FUZZ_SECONDS ?= 15
+FUZZ_CFLAGS = -std=gnu11 $(WARN) -O1 -g -D_GNU_SOURCE -DSPLITBED_FUZZ -fsanitize=fuzzer,address,undefined -I. -Ifrontends
+define fuzz_rule
+build-fuzz/$(1): $$(FUZZ_SRCS_$(1))
+	@mkdir -p build-fuzz
+	clang $$(FUZZ_CFLAGS) $$(FUZZ_SRCS_$(1)) -o $$@ $$(FUZZ_LIBS_$(1))
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
+
+fuzz-build: $(addprefix build-fuzz/,$(FUZZERS))
+
+fuzz: fuzz-build
+	@set -e; for f in $(FUZZERS); do \
+	  sh tests/fuzz/run-one.sh build-fuzz/$$f $(FUZZ_SECONDS); done
