@@ -1,5 +1,5 @@
 # splitbed — top-level build.  Non-recursive: every folder that builds
-# something has a module.mk included below, which appends to the lists
+# something has a module.mk (or several NAME.mk) included below, which appends to the lists
 # declared here.  Outputs mirror the install layout under $(BUILD):
 #   bin/  lib/splitbed/  libexec/splitbed/  tests/  bench/  fuzz/
 # so a program finds its siblings the same way built and installed.
@@ -38,8 +38,11 @@ INSTALL_HEADERS :=      # -> $(PREFIX)/include/splitbed
 .PHONY: all test unit-test integration-test test-san bench fuzz fuzz-build freestanding install clean deps
 all:
 
-MODULES := $(sort $(wildcard */module.mk */*/module.mk */*/*/module.mk))
+MODULES := $(sort $(filter-out mk/%,$(wildcard */*.mk */*/*.mk */*/*/*.mk)))
 include $(MODULES)
+# Guest apps are linked once every module has listed its sources.
+$(foreach a,$(GUEST_APPS),$(eval $(call guest_app_rule,$(a))))
+FREESTANDING_SRCS += $(FRONTEND_SRCS)
 
 OBJ = $(BUILD)/obj
 

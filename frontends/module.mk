@@ -1,0 +1,32 @@
+# Portable frontend drivers, their Linux OS layer, and the guest apps.
+#
+# FRONTEND_SRCS   portable driver sources (also built freestanding)
+# OS_LINUX_SRCS   frontends/os/linux/*.c: os.h over libxengntshr/evtchn/xenstore
+# GUEST_APPS      app names; each app NAME has APP_SRCS_NAME (portable .c
+#                 files defining app_main) and is linked as a Linux process
+#                 into $(BUILD)/libexec/splitbed/NAME
+# Modules append to these; frontends/*/module.mk are included too.
+
+FRONTEND_SRCS +=
+OS_LINUX_SRCS +=
+GUEST_APPS +=
+
+FRONTEND_LIB  = $(BUILD)/lib/libsplitbed-frontends.a
+OS_LINUX_LIB  = $(BUILD)/lib/libsplitbed-os-linux.a
+OS_LINUX_LDLIBS = -lxengnttab -lxenevtchn -lxenstore
+
+$(FRONTEND_LIB): $(patsubst %.c,$(OBJ)/%.o,$(FRONTEND_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@; ar rcs $@ $^
+
+$(OS_LINUX_LIB): $(patsubst %.c,$(OBJ)/%.o,$(OS_LINUX_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@; ar rcs $@ $^
+
+define guest_app_rule
+$(BUILD)/libexec/splitbed/$(1): $$(patsubst %.c,$$(OBJ)/%.o,$$(APP_SRCS_$(1))) $$(FRONTEND_LIB) $$(OS_LINUX_LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS) -o $$@ $$(patsubst %.c,$$(OBJ)/%.o,$$(APP_SRCS_$(1))) $$(OS_LINUX_LIB) $$(FRONTEND_LIB) $$(OS_LINUX_LIB) $$(OS_LINUX_LDLIBS)
+ALL_TARGETS += $(BUILD)/libexec/splitbed/$(1)
+INSTALL_LIBEXEC += $(BUILD)/libexec/splitbed/$(1)
+endef
