@@ -34,15 +34,6 @@
 #define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
-/* ---- the app ----------------------------------------------------------- */
-/* Writes bytes to the guest's standard output (stdout of the process, the
- * console ring of a unikernel).  Returns bytes written or negative. */
-long os_console_write(struct os *os, const void *buf, size_t len);
-/* Every guest app is one portable function; each home provides main(),
- * builds the struct os, and turns the return value into the exit status
- * (0 success, 1 failure, 2 bad usage or input). */
-int app_main(struct os *os, int argc, char **argv);
-
 #endif
 
 /* Linux errno numbers, so portable code can name errors without <errno.h>. */
