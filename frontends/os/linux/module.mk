@@ -1,0 +1,16 @@
+# The Linux-process home of os.h: over the real libxengntshr (part of
+# libxengnttab), libxenevtchn and libxenstore.  main.c gives every guest
+# app its main().
+OS_LINUX_SRCS += \
+	frontends/os/linux/host.c \
+	frontends/os/linux/log.c \
+	frontends/os/linux/mem.c \
+	frontends/os/linux/grants.c \
+	frontends/os/linux/evtchn.c \
+	frontends/os/linux/xenstore.c \
+	frontends/os/linux/wait.c \
+	frontends/os/linux/main.c
+
+# frontends/module.mk is read before this file, so its archive rule saw an
+# empty list; name the objects here too ($^ collects both).
+$(OS_LINUX_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(OS_LINUX_SRCS))

@@ -1,0 +1,46 @@
+/*
+ * os_linux.h — the Linux-process home of os.h (private to this folder).
+ *
+ * One struct os per process: handles on the real Xen userspace libraries
+ * (on the simulator the same sonames are the drop-in ones; only
+ * LD_LIBRARY_PATH and XENSTORED_PATH differ).
+ */
+#ifndef SPLITBED_OS_LINUX_H
+#define SPLITBED_OS_LINUX_H
+
+#include <stdbool.h>
+#include <xengnttab.h>
+#include <xenevtchn.h>
+#include <xenstore.h>
+
+#include "os.h"
+
+struct os_share;                /* one os_share_pages() region (grants.c) */
+
+struct os {
+    struct xs_handle  *xs;
+    xengntshr_handle  *gs;      /* opened on first use */
+    xenevtchn_handle  *xce;     /* opened on first use */
+    bool               gs_failed, xce_failed;
+    domid_t            domid;
+    enum os_log_level  max_level;   /* lines above this are dropped */
+    struct os_share   *shares;
+};
+
+struct os_linux_opts {
+    bool quiet;                 /* drop OS_LOG_INFO and OS_LOG_DEBUG */
+    bool debug;                 /* keep OS_LOG_DEBUG */
+};
+
+/* Connects to xenstore (xs_open(0)) and learns the domain id.  Returns
+ * NULL after printing one line naming what failed. */
+struct os *os_linux_open(const struct os_linux_opts *opts);
+void os_linux_close(struct os *os);
+
+/* Lazily opened library handles; NULL (logged once) if unavailable. */
+xengntshr_handle *os_linux_gntshr(struct os *os);
+xenevtchn_handle *os_linux_evtchn(struct os *os);
+/* Frees every region still shared (at exit). */
+void os_linux_unshare_all(struct os *os);
+
+#endif
