@@ -1,0 +1,32 @@
+/*
+ * cli.h — the splitbed subcommands.  Each returns the process exit
+ * status: 0 success, 1 failure, 2 bad usage or input (after printing one
+ * line that says what was wrong).
+ */
+#ifndef SPLITBED_CLI_H
+#define SPLITBED_CLI_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+int cmd_hv(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+/* Shared by the commands: the state dir given by --dir or the default,
+ * made absolute.  NULL after a message if it cannot be formed. */
+const char *cli_statedir(const char *given, char *buf, size_t size);
+/* Starts splitbed-hvd and splitbed-xenstored in dir and initialises
+ * dom0.  detach: leave them running after we exit.  Fills their pids. */
+int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd);
+int cli_sim_stop(const char *dir);
+/* Environment for a process of domain `domid`: a NULL-terminated array
+ * (the caller's environment plus splitbed's variables) that lives until
+ * exit. */
+char **cli_guest_env(const char *dir, unsigned domid);
+/* Parses a domain id (0..32751). */
+bool cli_parse_domid(const char *s, unsigned *out);
+
+#endif

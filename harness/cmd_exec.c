@@ -1,0 +1,84 @@
+/* splitbed exec [--dir DIR] --domain N [--name NAME] -- CMD [ARGS] */
+#include "cli.h"
+#include "layout.h"
+#include "toolstack.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* DOMID_FIRST_RESERVED is 0x7FF0: ids from there on name special domains. */
+#define MAX_GUEST_DOMID 0x7FEF
+
+bool cli_parse_domid(const char *s, unsigned *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (!*s || *end || errno || v > MAX_GUEST_DOMID || s[0] == '-' || s[0] == '+')
+        return false;
+    *out = (unsigned)v;
+    return true;
+}
+
+int cmd_exec(int argc, char **argv)
+{
+    static const struct option opts[] = { { "dir", required_argument, NULL, 'd' },
+                                          { "domain", required_argument, NULL, 'n' },
+                                          { "name", required_argument, NULL, 'N' },
+                                          { 0, 0, 0, 0 } };
+    const char *given = NULL, *name = NULL, *domarg = NULL;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': given = optarg; break;
+        case 'n': domarg = optarg; break;
+        case 'N': name = optarg; break;
+        default: return EXIT_USAGE;
+        }
+    }
+    unsigned domid;
+    if (!domarg) {
+        fprintf(stderr, "splitbed exec: --domain N is required\n");
+        return EXIT_USAGE;
+    }
+    if (!cli_parse_domid(domarg, &domid)) {
+        fprintf(stderr, "splitbed exec: --domain %s: not a domain id (0..%u)\n", domarg, MAX_GUEST_DOMID);
+        return EXIT_USAGE;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "splitbed exec: missing command (splitbed exec --domain N -- CMD [ARGS])\n");
+        return EXIT_USAGE;
+    }
+    char dir[4096];
+    if (!cli_statedir(given, dir, sizeof dir))
+        return EXIT_USAGE;
+
+    struct toolstack *ts = toolstack_open(dir);
+    if (!ts)
+        return EXIT_FAIL;
+    int r = toolstack_domain_ensure(ts, domid, name);
+    toolstack_close(ts);
+    if (r != 0)
+        return EXIT_FAIL;
+
+    char **env = cli_guest_env(dir, domid);
+    if (!env) {
+        fprintf(stderr, "splitbed exec: out of memory\n");
+        return EXIT_FAIL;
+    }
+    char prog[4096];
+    const char *cmd = argv[optind];
+    /* Guest apps are found in libexec/splitbed too, like backends. */
+    if (!layout_find_program(prog, sizeof prog, cmd)) {
+        fprintf(stderr, "splitbed exec: %s: command not found\n", cmd);
+        return 127;
+    }
+    execve(prog, argv + optind, env);
+    fprintf(stderr, "splitbed exec: cannot run %s: %s\n", prog, strerror(errno));
+    return 126;
+}

@@ -1,0 +1,476 @@
+/*
+ * splitbed run — one guest app against userspace backends, the way a
+ * toolstack would set it up: a private simulator (or --dir), domain N,
+ * the device nodes libxl writes, the backends in dom0, then the app.
+ */
+#include "cli.h"
+#include "daemons.h"
+#include "disk_spec.h"
+#include "layout.h"
+#include "statedir.h"
+#include "toolstack.h"
+#include "vif_spec.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <getopt.h>
+#include <libxlutil.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_DEVS 16
+#define MAX_OPTS 64
+
+struct run {
+    const char *given_dir;
+    char dir[4096];
+    bool private_sim;
+    bool quiet;
+    unsigned domid;
+    unsigned timeout_s;
+    const char *disk_args[MAX_DEVS];
+    unsigned ndisk_args;
+    const char *vif_args[MAX_DEVS];
+    unsigned nvif_args;
+    const char *opts[MAX_OPTS];         /* blkback --opt values */
+    unsigned nopts;
+    const char *net_opts[MAX_OPTS];     /* netback --opt values */
+    unsigned nnet_opts;
+    struct disk_spec disks[MAX_DEVS];
+    unsigned ndisks;
+    struct vif_spec vifs[MAX_DEVS];
+    unsigned nvifs;
+    XLU_Config *cfg;                    /* --config, owns strings above */
+    pid_t hvd, xsd, blkback, netback, app;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    interrupted = sig;
+}
+
+static int add(const char **list, unsigned *n, const char *v, const char *what)
+{
+    if (*n >= (what[0] == 'b' || what[0] == 'n' ? MAX_OPTS : MAX_DEVS)) {
+        fprintf(stderr, "splitbed run: too many %s\n", what);
+        return -1;
+    }
+    list[(*n)++] = v;
+    return 0;
+}
+
+static int check_opt(const char *opt)
+{
+    const char *eq = strchr(opt, '=');
+    if (!eq || eq == opt) {
+        fprintf(stderr, "splitbed run: --backend-opt %s: expected KEY=VALUE\n", opt);
+        return -1;
+    }
+    return 0;
+}
+
+/* xl.cfg: disk=[…], vif=[…], and splitbed's own lists of backend knobs. */
+static int read_config(struct run *r, const char *file)
+{
+    r->cfg = xlu_cfg_init(stderr, file);
+    if (!r->cfg)
+        return -1;
+    int e = xlu_cfg_readfile(r->cfg, file);
+    if (e != 0) {
+        fprintf(stderr, "splitbed run: --config %s: %s\n", file,
+                e == ENOENT || e == EACCES ? strerror(e) : "not a valid xl config");
+        return -1;
+    }
+    static const struct { const char *key; int which; } lists[] = {
+        { "disk", 0 }, { "vif", 1 }, { "splitbed_blkback_opts", 2 }, { "splitbed_netback_opts", 3 },
+    };
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        XLU_ConfigList *list;
+        int n;
+        if (xlu_cfg_get_list(r->cfg, lists[i].key, &list, &n, 1) != 0)
+            continue;
+        for (int k = 0; k < n; k++) {
+            const char *item = xlu_cfg_get_listitem(list, k);
+            if (!item) {
+                fprintf(stderr, "splitbed run: --config %s: %s[%d] is not a string\n", file, lists[i].key, k);
+                return -1;
+            }
+            int rc = 0;
+            switch (lists[i].which) {
+            case 0: rc = add(r->disk_args, &r->ndisk_args, item, "disks"); break;
+            case 1: rc = add(r->vif_args, &r->nvif_args, item, "vifs"); break;
+            case 2: rc = check_opt(item) ? -1 : add(r->opts, &r->nopts, item, "backend options"); break;
+            case 3: rc = check_opt(item) ? -1 : add(r->net_opts, &r->nnet_opts, item, "netback options"); break;
+            }
+            if (rc)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_args(struct run *r, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        { "disk", required_argument, NULL, 'D' },   { "vif", required_argument, NULL, 'V' },
+        { "config", required_argument, NULL, 'c' }, { "backend-opt", required_argument, NULL, 'o' },
+        { "netback-opt", required_argument, NULL, 'O' },
+        { "dir", required_argument, NULL, 'd' },    { "domain", required_argument, NULL, 'n' },
+        { "timeout", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
+        { 0, 0, 0, 0 } };
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+        switch (c) {
+        case 'D': if (add(r->disk_args, &r->ndisk_args, optarg, "disks")) return -1; break;
+        case 'V': if (add(r->vif_args, &r->nvif_args, optarg, "vifs")) return -1; break;
+        case 'c': if (read_config(r, optarg)) return -1; break;
+        case 'o': if (check_opt(optarg) || add(r->opts, &r->nopts, optarg, "backend options")) return -1; break;
+        case 'O': if (check_opt(optarg) || add(r->net_opts, &r->nnet_opts, optarg, "netback options")) return -1; break;
+        case 'd': r->given_dir = optarg; break;
+        case 'q': r->quiet = true; break;
+        case 'n':
+            if (!cli_parse_domid(optarg, &r->domid) || r->domid == 0) {
+                fprintf(stderr, "splitbed run: --domain %s: not a guest domain id (1..32751)\n", optarg);
+                return -1;
+            }
+            break;
+        case 't': {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || v == 0 || v > 86400) {
+                fprintf(stderr, "splitbed run: --timeout %s: expected seconds (1..86400)\n", optarg);
+                return -1;
+            }
+            r->timeout_s = (unsigned)v;
+            break;
+        }
+        default: return -1;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "splitbed run: missing app (splitbed run [--disk SPEC]... -- APP [ARGS])\n");
+        return -1;
+    }
+    for (unsigned i = 0; i < r->ndisk_args; i++) {
+        if (disk_spec_parse(r->disk_args[i], i, &r->disks[i]) != 0)
+            return -1;
+        r->ndisks++;
+        for (unsigned k = 0; k < i; k++)
+            if (r->disks[k].devid == r->disks[i].devid) {
+                fprintf(stderr, "splitbed run: --disk %s: vdev %s given twice\n", r->disk_args[i], r->disks[i].vdev);
+                return -1;
+            }
+    }
+    for (unsigned i = 0; i < r->nvif_args; i++) {
+        if (vif_spec_parse(r->vif_args[i], i, &r->vifs[i]) != 0)
+            return -1;
+        r->nvifs++;
+    }
+    return optind;
+}
+
+static int add_devices(struct run *r, struct toolstack *ts)
+{
+    for (unsigned i = 0; i < r->ndisks; i++) {
+        const struct disk_spec *d = &r->disks[i];
+        char devid[16];
+        snprintf(devid, sizeof devid, "%u", d->devid);
+        const char *type = d->cdrom ? "cdrom" : "disk";
+        const char *const back[] = { "params", d->target, "mode", d->writable ? "w" : "r",
+                                     "type", "phy", "device-type", type, "removable", "0",
+                                     "bootable", "1", "dev", d->vdev, "discard-enable", "1", NULL };
+        const char *const front[] = { "virtual-device", devid, "device-type", type, "trusted", "1", NULL };
+        if (toolstack_device_add(ts, "vbd", 0, r->domid, d->devid, back, front) != 0)
+            return -1;
+    }
+    for (unsigned i = 0; i < r->nvifs; i++) {
+        const struct vif_spec *v = &r->vifs[i];
+        char handle[16];
+        snprintf(handle, sizeof handle, "%u", v->handle);
+        const char *const back[] = { "mac", v->mac, "handle", handle, "type", "vif",
+                                     "script", "/bin/true", NULL };
+        const char *const front[] = { "mac", v->mac, "handle", handle, "trusted", "1", NULL };
+        if (toolstack_device_add(ts, "vif", 0, r->domid, v->handle, back, front) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Forks argv[0] (a full path) with env; its stdout joins our stderr when
+ * stdout_to_stderr, so only the app writes to our stdout. */
+static pid_t spawn(char *const argv[], char **env, bool stdout_to_stderr, bool stdin_too)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("splitbed run: fork");
+        return -1;
+    }
+    if (pid == 0) {
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        if (stdout_to_stderr)
+            dup2(2, 1);
+        if (!stdin_too) {
+            int fd = open("/dev/null", 0);
+            if (fd >= 0) {
+                dup2(fd, 0);
+                close(fd);
+            }
+        }
+        execve(argv[0], argv, env);
+        fprintf(stderr, "splitbed run: cannot run %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    return pid;
+}
+
+static pid_t start_backend(struct run *r, const char *name, const char *const *opts, unsigned nopts,
+                           const char *const *extra, unsigned nextra, bool takes_stdin)
+{
+    char prog[4096];
+    if (!layout_path(prog, sizeof prog, "libexec/splitbed", name) || access(prog, X_OK) != 0) {
+        fprintf(stderr, "splitbed run: backend %s not found in %s/libexec/splitbed\n", name, layout_prefix());
+        return -1;
+    }
+    char **argv = calloc(2 * nopts + nextra + 3, sizeof *argv);
+    if (!argv)
+        return -1;
+    unsigned k = 0;
+    argv[k++] = prog;
+    for (unsigned i = 0; i < nopts; i++) {
+        argv[k++] = "--opt";
+        argv[k++] = (char *)opts[i];
+    }
+    for (unsigned i = 0; i < nextra; i++)
+        argv[k++] = (char *)extra[i];
+    if (r->quiet)
+        argv[k++] = "--quiet";
+    char **env = cli_guest_env(r->dir, 0);
+    pid_t pid = env ? spawn(argv, env, true, takes_stdin) : -1;
+    free(argv);
+    return pid;
+}
+
+static int pidfd_of(pid_t pid)
+{
+    return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
+}
+
+static int exit_status_of(int ws)
+{
+    if (WIFEXITED(ws))
+        return WEXITSTATUS(ws);
+    return 128 + WTERMSIG(ws);
+}
+
+/* Waits for the app; a backend that dies first is reported and ends the
+ * run (a frontend would otherwise wait for it forever). */
+static int supervise(struct run *r)
+{
+    struct pollfd p[3] = { { .fd = pidfd_of(r->app), .events = POLLIN },
+                           { .fd = pidfd_of(r->blkback), .events = POLLIN },
+                           { .fd = pidfd_of(r->netback), .events = POLLIN } };
+    const char *names[3] = { "app", "splitbed-blkback", "splitbed-netback" };
+    pid_t pids[3] = { r->app, r->blkback, r->netback };
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int status = EXIT_FAIL;
+    for (;;) {
+        int wait_ms = -1;
+        if (r->timeout_s) {
+            struct timespec now;
+            clock_gettime(CLOCK_MONOTONIC, &now);
+            long long left = (long long)r->timeout_s * 1000 - ((now.tv_sec - start.tv_sec) * 1000LL +
+                                                               (now.tv_nsec - start.tv_nsec) / 1000000);
+            if (left <= 0) {
+                fprintf(stderr, "splitbed run: app did not finish within %u s, stopping it\n", r->timeout_s);
+                kill(r->app, SIGKILL);
+                waitpid(r->app, NULL, 0);
+                r->app = 0;
+                break;
+            }
+            wait_ms = (int)(left > 1000 ? 1000 : left);
+        }
+        int n = poll(p, 3, wait_ms);
+        if (interrupted) {
+            kill(r->app, SIGTERM);
+            waitpid(r->app, NULL, 0);
+            r->app = 0;
+            status = 128 + interrupted;
+            break;
+        }
+        if (n < 0 && errno != EINTR)
+            break;
+        if (n <= 0)
+            continue;
+        if (p[0].revents) {
+            int ws;
+            waitpid(r->app, &ws, 0);
+            r->app = 0;
+            status = exit_status_of(ws);
+            if (WIFSIGNALED(ws))
+                fprintf(stderr, "splitbed run: app killed by signal %d\n", WTERMSIG(ws));
+            break;
+        }
+        for (int i = 1; i < 3; i++) {
+            if (p[i].fd >= 0 && p[i].revents) {
+                int ws;
+                waitpid(pids[i], &ws, 0);
+                if (i == 1)
+                    r->blkback = 0;
+                else
+                    r->netback = 0;
+                close(p[i].fd);
+                p[i].fd = -1;
+                /* A netback whose input ended moves the device to Closing
+                 * and the app finishes by itself. */
+                if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+                    continue;
+                fprintf(stderr, "splitbed run: %s exited with status %d while the app was running\n",
+                        names[i], exit_status_of(ws));
+                kill(r->app, SIGKILL);
+                waitpid(r->app, NULL, 0);
+                r->app = 0;
+                return EXIT_FAIL;
+            }
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        if (p[i].fd >= 0)
+            close(p[i].fd);
+    return status;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st; (void)flag; (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void teardown(struct run *r)
+{
+    if (r->app > 0) {
+        kill(r->app, SIGKILL);
+        waitpid(r->app, NULL, 0);
+    }
+    if (r->blkback > 0)
+        daemon_stop(r->blkback, 5000);
+    if (r->netback > 0)
+        daemon_stop(r->netback, 5000);
+    if (r->private_sim) {
+        daemon_stop(r->xsd, 5000);
+        daemon_stop(r->hvd, 5000);
+        if (!getenv("SPLITBED_KEEP"))
+            nftw(r->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        else
+            fprintf(stderr, "splitbed run: state kept in %s\n", r->dir);
+    }
+    for (unsigned i = 0; i < r->ndisks; i++)
+        disk_spec_free(&r->disks[i]);
+    if (r->cfg)
+        xlu_cfg_destroy(r->cfg);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    struct run r = { .domid = 1 };
+    int first = parse_args(&r, argc, argv);
+    if (first < 0) {
+        teardown(&r);
+        return EXIT_USAGE;
+    }
+    char app[4096];
+    if (!layout_find_program(app, sizeof app, argv[first])) {
+        fprintf(stderr, "splitbed run: app %s not found (looked in %s/libexec/splitbed and $PATH)\n",
+                argv[first], layout_prefix());
+        teardown(&r);
+        return EXIT_USAGE;
+    }
+
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int status = EXIT_FAIL;
+    if (r.given_dir) {
+        if (!cli_statedir(r.given_dir, r.dir, sizeof r.dir))
+            goto out_usage;
+    } else {
+        char tmpl[] = "/tmp/splitbed-run-XXXXXX";
+        if (!mkdtemp(tmpl)) {
+            perror("splitbed run: mkdtemp");
+            goto out;
+        }
+        snprintf(r.dir, sizeof r.dir, "%s", tmpl);
+        r.private_sim = true;
+        if (cli_sim_start(r.dir, false, &r.hvd, &r.xsd) != 0)
+            goto out;
+    }
+
+    struct toolstack *ts = toolstack_open(r.dir);
+    if (!ts)
+        goto out;
+    int rc = toolstack_domain_ensure(ts, r.domid, NULL);
+    if (rc == 0)
+        rc = add_devices(&r, ts);
+    toolstack_close(ts);
+    if (rc != 0)
+        goto out;
+
+    bool stdin_to_netback = false;
+    if (r.ndisks) {
+        r.blkback = start_backend(&r, "splitbed-blkback", r.opts, r.nopts, NULL, 0, false);
+        if (r.blkback < 0)
+            goto out;
+    }
+    if (r.nvifs) {
+        const char *extra[2 * MAX_DEVS];
+        unsigned nextra = 0;
+        for (unsigned i = 0; i < r.nvifs; i++) {
+            extra[nextra++] = "--vif";
+            extra[nextra++] = r.vifs[i].netback_arg;
+            stdin_to_netback |= r.vifs[i].uses_stdio;
+        }
+        r.netback = start_backend(&r, "splitbed-netback", r.net_opts, r.nnet_opts, extra, nextra,
+                                  stdin_to_netback);
+        if (r.netback < 0)
+            goto out;
+    }
+
+    char **env = cli_guest_env(r.dir, r.domid);
+    if (!env)
+        goto out;
+    if (r.quiet) {
+        /* The frontends' Linux OS layer drops informational lines. */
+        putenv("SPLITBED_QUIET=1");
+        env = cli_guest_env(r.dir, r.domid);
+        if (!env)
+            goto out;
+    }
+    argv[first] = app;
+    /* With a stdio vif, the host's stdin belongs to netback and the
+     * guest's output to our stdout. */
+    r.app = spawn(argv + first, env, false, !stdin_to_netback);
+    if (r.app < 0)
+        goto out;
+    status = supervise(&r);
+out:
+    teardown(&r);
+    return status;
+out_usage:
+    teardown(&r);
+    return EXIT_USAGE;
+}

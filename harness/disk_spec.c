@@ -1,0 +1,105 @@
+#include "disk_spec.h"
+#include "vdev.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libxl.h>
+#include <libxlutil.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static bool is_bare_path(const char *spec)
+{
+    return !strchr(spec, '=') && !strchr(spec, ',');
+}
+
+int disk_spec_parse(const char *spec, unsigned index, struct disk_spec *out)
+{
+    char expanded[PATH_MAX + 128];
+    memset(out, 0, sizeof *out);
+    if (!*spec) {
+        fprintf(stderr, "splitbed: --disk: empty disk spec\n");
+        return -1;
+    }
+    if (is_bare_path(spec)) {
+        if (index >= 26) {
+            fprintf(stderr, "splitbed: --disk %s: too many bare disk paths (name a vdev)\n", spec);
+            return -1;
+        }
+        snprintf(expanded, sizeof expanded, "format=raw, vdev=xvd%c, access=ro, target=%s",
+                 'a' + index, spec);
+        spec = expanded;
+    }
+
+    XLU_Config *cfg = xlu_cfg_init(stderr, "--disk");
+    if (!cfg) {
+        fprintf(stderr, "splitbed: --disk %s: cannot initialise the xl parser\n", spec);
+        return -1;
+    }
+    libxl_device_disk disk;
+    libxl_device_disk_init(&disk);
+    const char *specs[1] = { spec };
+    int r = xlu_disk_parse(cfg, 1, specs, &disk);
+    int status = -1;
+    if (r != 0) {
+        fprintf(stderr, "splitbed: --disk %s: not a valid xl disk spec\n", spec);
+        goto out;
+    }
+    if (!disk.pdev_path || !*disk.pdev_path) {
+        fprintf(stderr, "splitbed: --disk %s: no target (image path)\n", spec);
+        goto out;
+    }
+    if (!disk.vdev) {
+        fprintf(stderr, "splitbed: --disk %s: no vdev\n", spec);
+        goto out;
+    }
+    if (disk.format != LIBXL_DISK_FORMAT_RAW && disk.format != LIBXL_DISK_FORMAT_UNKNOWN) {
+        fprintf(stderr, "splitbed: --disk %s: format %s not supported (raw only)\n", spec,
+                libxl_disk_format_to_string(disk.format));
+        goto out;
+    }
+    unsigned devid;
+    if (!vdev_to_devid(disk.vdev, &devid)) {
+        fprintf(stderr, "splitbed: --disk %s: vdev %s is not a disk name (xvda, xvdb, ...)\n", spec, disk.vdev);
+        goto out;
+    }
+    struct stat st;
+    if (stat(disk.pdev_path, &st) != 0) {
+        fprintf(stderr, "splitbed: --disk %s: target %s: %s\n", spec, disk.pdev_path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
+        fprintf(stderr, "splitbed: --disk %s: target %s is not a file or block device\n", spec, disk.pdev_path);
+        goto out;
+    }
+    if (access(disk.pdev_path, disk.readwrite ? R_OK | W_OK : R_OK) != 0) {
+        fprintf(stderr, "splitbed: --disk %s: target %s: %s\n", spec, disk.pdev_path, strerror(errno));
+        goto out;
+    }
+    out->target = realpath(disk.pdev_path, NULL);
+    out->vdev = strdup(disk.vdev);
+    if (!out->target || !out->vdev) {
+        fprintf(stderr, "splitbed: --disk %s: %s\n", spec, strerror(errno));
+        disk_spec_free(out);
+        goto out;
+    }
+    out->devid = devid;
+    out->writable = disk.readwrite != 0;
+    out->cdrom = disk.is_cdrom != 0;
+    status = 0;
+out:
+    libxl_device_disk_dispose(&disk);
+    xlu_cfg_destroy(cfg);
+    return status;
+}
+
+void disk_spec_free(struct disk_spec *d)
+{
+    free(d->target);
+    free(d->vdev);
+    d->target = d->vdev = NULL;
+}

@@ -1,0 +1,64 @@
+/* The environment that puts a process into a simulated domain. */
+#include "cli.h"
+#include "layout.h"
+#include "statedir.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern char **environ;
+
+static const char *const ours[] = { "LD_LIBRARY_PATH=", "SPLITBED_HV_SOCKET=", "XENSTORED_PATH=",
+                                    "SPLITBED_DIR=", "SPLITBED_DOMID=", NULL };
+
+static bool is_ours(const char *var)
+{
+    for (int i = 0; ours[i]; i++)
+        if (!strncmp(var, ours[i], strlen(ours[i])))
+            return true;
+    return false;
+}
+
+static char *fmt(const char *f, const char *a, const char *b)
+{
+    size_t n = strlen(f) + strlen(a) + (b ? strlen(b) : 0) + 1;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, f, a, b ? b : "");
+    return s;
+}
+
+char **cli_guest_env(const char *dir, unsigned domid)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 8, sizeof *env);
+    if (!env)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!is_ours(environ[i]))
+            env[k++] = environ[i];
+
+    char lib[4200], path[4200], num[16];
+    const char *old = getenv("LD_LIBRARY_PATH");
+    layout_path(lib, sizeof lib, "lib/splitbed", NULL);
+    /* Our drop-in libraries must win over the system's libxen*. */
+    env[k++] = old && *old ? fmt("LD_LIBRARY_PATH=%s:%s", lib, old) : fmt("LD_LIBRARY_PATH=%s%s", lib, NULL);
+    statedir_path(path, sizeof path, dir, "hv/dom%u", domid);
+    env[k++] = fmt("SPLITBED_HV_SOCKET=%s%s", path, NULL);
+    if (domid == 0)
+        statedir_path(path, sizeof path, dir, "xenstored/socket");
+    else
+        statedir_path(path, sizeof path, dir, "xenstored/dom%u", domid);
+    env[k++] = fmt("XENSTORED_PATH=%s%s", path, NULL);
+    env[k++] = fmt("SPLITBED_DIR=%s%s", dir, NULL);
+    snprintf(num, sizeof num, "%u", domid);
+    env[k++] = fmt("SPLITBED_DOMID=%s%s", num, NULL);
+    for (size_t i = 0; i < k; i++)
+        if (!env[i])
+            return NULL;
+    return env;
+}

@@ -1,0 +1,40 @@
+/* splitbed — the command line: a toolstack for the simulator. */
+#include "cli.h"
+#include "layout.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: splitbed COMMAND [ARGS]\n"
+    "  hv start  [--dir DIR]           start a simulator (hypervisor + xenstored); prints DIR\n"
+    "  hv stop   [--dir DIR]           stop it\n"
+    "  hv status [--dir DIR]           domains, grants, mappings, ports\n"
+    "  exec [--dir DIR] --domain N [--name NAME] -- CMD [ARGS]\n"
+    "                                  run CMD as a process of domain N (created if needed)\n"
+    "  run [--disk SPEC]... [--vif SPEC]... [--config FILE] [--backend-opt K=V]...\n"
+    "      [--dir DIR] [-q] -- APP [ARGS]\n"
+    "                                  run a guest app as domain 1 against userspace backends\n"
+    "DIR defaults to $SPLITBED_DIR, else $XDG_RUNTIME_DIR/splitbed, else /tmp/splitbed-$UID.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+        fputs(usage, stdout);
+        return EXIT_OK;
+    }
+    if (layout_init() != 0)
+        return EXIT_FAIL;
+    if (!strcmp(argv[1], "hv"))
+        return cmd_hv(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "exec"))
+        return cmd_exec(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "run"))
+        return cmd_run(argc - 1, argv + 1);
+    fprintf(stderr, "splitbed: unknown command '%s' (try: splitbed --help)\n", argv[1]);
+    return EXIT_USAGE;
+}

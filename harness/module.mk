@@ -1,0 +1,13 @@
+# harness/: the splitbed command.
+HARNESS_SRCS := harness/main.c harness/layout.c harness/statedir.c harness/daemons.c \
+  harness/toolstack.c harness/sim.c harness/cmd_hv.c harness/cmd_exec.c harness/cmd_run.c \
+  harness/guest_env.c harness/vdev.c harness/disk_spec.c harness/vif_spec.c
+
+$(BUILD)/bin/splitbed: $(patsubst %.c,$(OBJ)/%.o,$(HARNESS_SRCS)) $(BUILD)/lib/libsplitbed-hvctl.a
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lxenstore -lxlutil -lxenlight
+
+ifneq ($(wildcard backends-sim/hv/hvctl.h),)
+ALL_TARGETS += $(BUILD)/bin/splitbed
+INSTALL_BIN += $(BUILD)/bin/splitbed
+endif

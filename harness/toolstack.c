@@ -1,0 +1,277 @@
+#include "toolstack.h"
+
+#include "statedir.h"
+#include "backends-sim/hv/hvctl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <xenstore.h>
+
+struct toolstack {
+    char dir[4096];
+    struct xs_handle *xs;
+};
+
+struct toolstack *toolstack_open(const char *dir)
+{
+    struct toolstack *ts = calloc(1, sizeof *ts);
+    char sock[4200];
+    if (!ts)
+        return NULL;
+    snprintf(ts->dir, sizeof ts->dir, "%s", dir);
+    if (hvctl_ping(dir) != 0) {
+        fprintf(stderr, "splitbed: no simulator running in %s (start one with: splitbed hv start --dir %s)\n",
+                dir, dir);
+        free(ts);
+        return NULL;
+    }
+    statedir_path(sock, sizeof sock, dir, "xenstored/socket");
+    /* libxenstore reads XENSTORED_PATH when it opens. */
+    setenv("XENSTORED_PATH", sock, 1);
+    ts->xs = xs_open(0);
+    if (!ts->xs) {
+        fprintf(stderr, "splitbed: cannot connect to xenstored at %s: %s\n", sock, strerror(errno));
+        free(ts);
+        return NULL;
+    }
+    return ts;
+}
+
+void toolstack_close(struct toolstack *ts)
+{
+    if (!ts)
+        return;
+    xs_close(ts->xs);
+    free(ts);
+}
+
+char *toolstack_read(struct toolstack *ts, const char *path)
+{
+    unsigned len;
+    return xs_read(ts->xs, XBT_NULL, path, &len);
+}
+
+char **toolstack_directory(struct toolstack *ts, const char *path, unsigned *n)
+{
+    return xs_directory(ts->xs, XBT_NULL, path, n);
+}
+
+static int xwrite(struct toolstack *ts, xs_transaction_t t, const char *path, const char *value)
+{
+    if (!xs_write(ts->xs, t, path, value, (unsigned)strlen(value))) {
+        fprintf(stderr, "splitbed: xenstore write %s failed: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int xperms(struct toolstack *ts, xs_transaction_t t, const char *path,
+                  struct xs_permissions *perms, unsigned n)
+{
+    if (!xs_set_permissions(ts->xs, t, path, perms, n)) {
+        fprintf(stderr, "splitbed: xenstore set-perms %s failed: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* A node with a value and permissions in one go. */
+static int xnode(struct toolstack *ts, xs_transaction_t t, const char *path, const char *value,
+                 struct xs_permissions *perms, unsigned n)
+{
+    return xwrite(ts, t, path, value) || xperms(ts, t, path, perms, n) ? -1 : 0;
+}
+
+/* Runs fn inside a transaction, redoing it while the commit conflicts. */
+static int in_transaction(struct toolstack *ts, int (*fn)(struct toolstack *, xs_transaction_t, void *),
+                          void *arg)
+{
+    for (int attempt = 0; attempt < 100; attempt++) {
+        xs_transaction_t t = xs_transaction_start(ts->xs);
+        if (t == XBT_NULL) {
+            fprintf(stderr, "splitbed: xenstore transaction start failed: %s\n", strerror(errno));
+            return -1;
+        }
+        if (fn(ts, t, arg) != 0) {
+            xs_transaction_end(ts->xs, t, true);
+            return -1;
+        }
+        if (xs_transaction_end(ts->xs, t, false))
+            return 0;
+        if (errno != EAGAIN) {
+            fprintf(stderr, "splitbed: xenstore transaction commit failed: %s\n", strerror(errno));
+            return -1;
+        }
+    }
+    fprintf(stderr, "splitbed: xenstore transaction kept conflicting\n");
+    return -1;
+}
+
+static int dom0_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
+{
+    (void)arg;
+    return xwrite(ts, t, "/local/domain/0/domid", "0") ||
+           xwrite(ts, t, "/local/domain/0/name", "Domain-0") ? -1 : 0;
+}
+
+int toolstack_init_dom0(struct toolstack *ts)
+{
+    return in_transaction(ts, dom0_nodes, NULL);
+}
+
+struct domain_args {
+    unsigned domid;
+    const char *name;
+};
+
+static int domain_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
+{
+    const struct domain_args *a = arg;
+    char base[64], path[128], val[64];
+    /* As libxl__domain_make: the domain may read its home, and owns the
+     * subtrees it is expected to write to. */
+    struct xs_permissions ro[2] = { { .id = 0, .perms = XS_PERM_NONE },
+                                    { .id = a->domid, .perms = XS_PERM_READ } };
+    struct xs_permissions rw[1] = { { .id = a->domid, .perms = XS_PERM_NONE } };
+    static const char *const rw_dirs[] = { "device", "data", "drivers", "feature", "attr", "error",
+                                           "control/shutdown", "control/feature-poweroff",
+                                           "control/feature-reboot", "control/sysrq", NULL };
+
+    snprintf(base, sizeof base, "/local/domain/%u", a->domid);
+    if (!xs_mkdir(ts->xs, t, base) || xperms(ts, t, base, ro, 2))
+        return -1;
+    snprintf(val, sizeof val, "/vm/splitbed-%u", a->domid);
+    snprintf(path, sizeof path, "%s/vm", base);
+    if (xnode(ts, t, path, val, ro, 2))
+        return -1;
+    snprintf(path, sizeof path, "%s/name", base);
+    if (xnode(ts, t, path, a->name, ro, 2))
+        return -1;
+    snprintf(val, sizeof val, "%u", a->domid);
+    snprintf(path, sizeof path, "%s/domid", base);
+    if (xnode(ts, t, path, val, ro, 2))
+        return -1;
+    snprintf(path, sizeof path, "%s/control", base);
+    if (xnode(ts, t, path, "", ro, 2))
+        return -1;
+    for (int i = 0; rw_dirs[i]; i++) {
+        snprintf(path, sizeof path, "%s/%s", base, rw_dirs[i]);
+        if (xnode(ts, t, path, "", rw, 1))
+            return -1;
+    }
+    snprintf(path, sizeof path, "%s/memory/target", base);
+    return xnode(ts, t, path, "262144", ro, 2);
+}
+
+int toolstack_domain_ensure(struct toolstack *ts, unsigned domid, const char *name)
+{
+    if (domid == 0)
+        return 0;
+    int r = hvctl_domain_create(ts->dir, domid);
+    if (r < 0) {
+        fprintf(stderr, "splitbed: cannot create domain %u: %s\n", domid, strerror(-r));
+        return -1;
+    }
+    if (r == 1 && xs_is_domain_introduced(ts->xs, domid))
+        return 0;
+    char defname[32];
+    if (!name) {
+        snprintf(defname, sizeof defname, "splitbed-guest-%u", domid);
+        name = defname;
+    }
+    struct domain_args a = { .domid = domid, .name = name };
+    if (in_transaction(ts, domain_nodes, &a) != 0)
+        return -1;
+    if (!xs_introduce_domain(ts->xs, domid, 0, 0)) {
+        fprintf(stderr, "splitbed: xenstored refused to introduce domain %u: %s\n", domid, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int toolstack_domain_destroy(struct toolstack *ts, unsigned domid)
+{
+    char path[64];
+    if (domid == 0) {
+        fprintf(stderr, "splitbed: domain 0 cannot be destroyed\n");
+        return -1;
+    }
+    if (!xs_release_domain(ts->xs, domid) && errno != ENOENT)
+        fprintf(stderr, "splitbed: xenstored release of domain %u: %s\n", domid, strerror(errno));
+    snprintf(path, sizeof path, "/local/domain/%u", domid);
+    xs_rm(ts->xs, XBT_NULL, path);
+    snprintf(path, sizeof path, "/local/domain/0/backend/vbd/%u", domid);
+    xs_rm(ts->xs, XBT_NULL, path);
+    snprintf(path, sizeof path, "/local/domain/0/backend/vif/%u", domid);
+    xs_rm(ts->xs, XBT_NULL, path);
+    int r = hvctl_domain_destroy(ts->dir, domid);
+    if (r < 0) {
+        fprintf(stderr, "splitbed: cannot destroy domain %u: %s\n", domid, strerror(-r));
+        return -1;
+    }
+    return 0;
+}
+
+struct device_args {
+    const char *kind;
+    unsigned back, front, devid;
+    const char *const *back_kv, *const *front_kv;
+};
+
+static int write_kv(struct toolstack *ts, xs_transaction_t t, const char *dir, const char *const *kv,
+                    struct xs_permissions *perms)
+{
+    char path[512];
+    for (int i = 0; kv && kv[i]; i += 2) {
+        if (!kv[i + 1]) {
+            fprintf(stderr, "splitbed: internal error: key %s has no value\n", kv[i]);
+            return -1;
+        }
+        snprintf(path, sizeof path, "%s/%s", dir, kv[i]);
+        if (xnode(ts, t, path, kv[i + 1], perms, 2))
+            return -1;
+    }
+    return 0;
+}
+
+static int device_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
+{
+    const struct device_args *a = arg;
+    char bpath[256], fpath[256], sb[16], sf[16], sd[16];
+    /* libxl__device_generic_add: each end owns its directory and the
+     * other end may read it. */
+    struct xs_permissions bperms[2] = { { .id = a->back, .perms = XS_PERM_NONE },
+                                        { .id = a->front, .perms = XS_PERM_READ } };
+    struct xs_permissions fperms[2] = { { .id = a->front, .perms = XS_PERM_NONE },
+                                        { .id = a->back, .perms = XS_PERM_READ } };
+    snprintf(bpath, sizeof bpath, "/local/domain/%u/backend/%s/%u/%u", a->back, a->kind, a->front, a->devid);
+    snprintf(fpath, sizeof fpath, "/local/domain/%u/device/%s/%u", a->front, a->kind, a->devid);
+    snprintf(sb, sizeof sb, "%u", a->back);
+    snprintf(sf, sizeof sf, "%u", a->front);
+    snprintf(sd, sizeof sd, "%u", a->devid);
+
+    xs_rm(ts->xs, t, bpath);
+    xs_rm(ts->xs, t, fpath);
+    if (!xs_mkdir(ts->xs, t, bpath) || xperms(ts, t, bpath, bperms, 2) ||
+        !xs_mkdir(ts->xs, t, fpath) || xperms(ts, t, fpath, fperms, 2))
+        return -1;
+    const char *const back_std[] = { "frontend", fpath, "frontend-id", sf, "online", "1",
+                                     "state", "1", NULL };
+    const char *const front_std[] = { "backend", bpath, "backend-id", sb, "state", "1", NULL };
+    if (write_kv(ts, t, bpath, back_std, bperms) || write_kv(ts, t, bpath, a->back_kv, bperms) ||
+        write_kv(ts, t, fpath, front_std, fperms) || write_kv(ts, t, fpath, a->front_kv, fperms))
+        return -1;
+    (void)sd;
+    return 0;
+}
+
+int toolstack_device_add(struct toolstack *ts, const char *kind, unsigned backend_domid,
+                         unsigned frontend_domid, unsigned devid,
+                         const char *const *back_kv, const char *const *front_kv)
+{
+    struct device_args a = { .kind = kind, .back = backend_domid, .front = frontend_domid,
+                             .devid = devid, .back_kv = back_kv, .front_kv = front_kv };
+    return in_transaction(ts, device_nodes, &a);
+}
