@@ -35,7 +35,9 @@ INSTALL_LIB :=          # -> $(PREFIX)/lib/splitbed (drop-in libraries)
 INSTALL_LIBEXEC :=      # -> $(PREFIX)/libexec/splitbed (backends, guest apps)
 INSTALL_HEADERS :=      # -> $(PREFIX)/include/splitbed
 
-.PHONY: all test unit-test integration-test test-san bench fuzz fuzz-build freestanding install clean deps
+DEMO_CONFIG ?= fixtures/scenarios/qubes-hello.cfg
+
+.PHONY: run all test unit-test integration-test test-san bench fuzz fuzz-build freestanding install clean deps
 all:
 
 MODULES := $(sort $(filter-out mk/%,$(wildcard */*.mk */*/*.mk */*/*/*.mk)))
@@ -54,6 +56,11 @@ all: $(ALL_TARGETS) $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
 deps:
 	@sh mk/deps.sh
+
+# The README's first command: the seed scenario on the embedded simulator.
+run: deps
+	$(MAKE) all
+	$(BUILD)/bin/splitbed run --config $(DEMO_CONFIG) -- tar-cat hello.txt
 
 # The README's test command.  Check prints each suite's summary;
 # tests/run-checks.sh adds the plain total line at the end.
