@@ -40,13 +40,13 @@ DEMO_CONFIG ?= fixtures/scenarios/qubes-hello.cfg
 .PHONY: run all test unit-test integration-test test-san bench fuzz fuzz-build freestanding install clean deps
 all:
 
+OBJ := $(BUILD)/obj
+
 MODULES := $(sort $(filter-out mk/%,$(wildcard */*.mk */*/*.mk */*/*/*.mk)))
 include $(MODULES)
 # Guest apps are linked once every module has listed its sources.
 $(foreach a,$(GUEST_APPS),$(eval $(call guest_app_rule,$(a))))
 FREESTANDING_SRCS += $(FRONTEND_SRCS)
-
-OBJ = $(BUILD)/obj
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
