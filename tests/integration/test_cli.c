@@ -1,0 +1,206 @@
+/*
+ * The splitbed command as a user scripts it: hv start/status/stop and
+ * exec, with Debian's real xenstore tools as the programs in domains,
+ * and every bad usage answered with one line and exit status 2.
+ */
+#include "tests/lib/runproc.h"
+
+#include <check.h>
+#include <ftw.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TIMEOUT 30
+
+static char dir[64];
+static struct runproc r;
+
+static void sb(char *const args[])
+{
+    char *argv[32] = { (char *)build_path("bin/splitbed") };
+    int i = 0;
+    for (; args[i] && i < 30; i++)
+        argv[i + 1] = args[i];
+    argv[i + 1] = NULL;
+    runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+}
+
+#define SB(...) sb((char *[]){ __VA_ARGS__, NULL })
+
+static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
+{
+    (void)st; (void)f; (void)w;
+    remove(p);
+    return 0;
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/sbcli-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    SB("hv", "stop", "--dir", dir);
+    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void start(void)
+{
+    SB("hv", "start", "--dir", dir);
+    ck_assert_msg(r.status == 0, "hv start: %d %s", r.status, r.err);
+    char want[128];
+    snprintf(want, sizeof want, "%s\n", dir);
+    ck_assert_str_eq(r.out, want);
+}
+
+static pid_t pid_in(const char *name)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    int pid = 0;
+    if (f) {
+        if (fscanf(f, "%d", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    return pid;
+}
+
+START_TEST(start_status_stop)
+{
+    start();
+    pid_t hvd = pid_in("hvd.pid"), xsd = pid_in("xenstored.pid");
+    ck_assert_int_gt(hvd, 0);
+    ck_assert_int_gt(xsd, 0);
+    ck_assert_int_eq(kill(hvd, 0), 0);
+    char sock[128];
+    snprintf(sock, sizeof sock, "%s/xenstored/socket", dir);
+    ck_assert_int_eq(access(sock, F_OK), 0);
+
+    /* A second start finds it running and says so. */
+    SB("hv", "start", "--dir", dir);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.err, "already running"));
+
+    SB("hv", "status", "--dir", dir);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "Domain-0"));
+
+    SB("hv", "stop", "--dir", dir);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_int_ne(kill(hvd, 0), 0);
+    ck_assert_int_ne(kill(xsd, 0), 0);
+    ck_assert_int_ne(access(sock, F_OK), 0);
+
+    SB("hv", "status", "--dir", dir);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+}
+END_TEST
+
+START_TEST(exec_gives_each_domain_its_view)
+{
+    start();
+    SB("exec", "--dir", dir, "--domain", "1", "--", "xenstore-read", "domid");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_str_eq(r.out, "1\n");
+    SB("exec", "--dir", dir, "--domain", "0", "--", "xenstore-read", "/local/domain/1/name");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_str_eq(r.out, "splitbed-guest-1\n");
+    SB("exec", "--dir", dir, "--domain", "7", "--name", "seven", "--", "xenstore-read", "name");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_str_eq(r.out, "seven\n");
+
+    /* A guest can write its own data/ but not another domain's. */
+    SB("exec", "--dir", dir, "--domain", "1", "--", "xenstore-write", "data/x", "mine");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    SB("exec", "--dir", dir, "--domain", "7", "--", "xenstore-write", "/local/domain/1/data/x", "theirs");
+    ck_assert_int_ne(r.status, 0);
+    SB("exec", "--dir", dir, "--domain", "7", "--", "xenstore-read", "/local/domain/1/data/x");
+    ck_assert_int_ne(r.status, 0);
+    SB("exec", "--dir", dir, "--domain", "0", "--", "xenstore-read", "/local/domain/1/data/x");
+    ck_assert_str_eq(r.out, "mine\n");
+
+    /* The drop-in libraries come first for programs of the domain. */
+    SB("exec", "--dir", dir, "--domain", "1", "--", "sh", "-c", "echo $LD_LIBRARY_PATH $SPLITBED_DOMID");
+    ck_assert_int_eq(r.status, 0);
+    char want[4200];
+    snprintf(want, sizeof want, "%s", build_path("lib/splitbed"));
+    ck_assert_msg(strncmp(r.out, want, strlen(want)) == 0, "LD_LIBRARY_PATH: %s", r.out);
+    ck_assert_ptr_nonnull(strstr(r.out, " 1\n"));
+
+    /* The command's exit status is the command's. */
+    SB("exec", "--dir", dir, "--domain", "1", "--", "sh", "-c", "exit 3");
+    ck_assert_int_eq(r.status, 3);
+}
+END_TEST
+
+START_TEST(exec_without_simulator_fails_with_one_line)
+{
+    SB("exec", "--dir", dir, "--domain", "1", "--", "true");
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+    ck_assert_ptr_nonnull(strstr(r.err, "no simulator running"));
+}
+END_TEST
+
+/* Each bad usage: exit 2, exactly one line on stderr, nothing on stdout. */
+static void bad_usage(char *const args[], const char *needle)
+{
+    sb(args);
+    ck_assert_msg(r.status == 2, "status %d for %s: %s", r.status, args[0], r.err);
+    ck_assert_msg(runproc_lines(r.err) == 1, "not one line: %s", r.err);
+    ck_assert_str_eq(r.out, "");
+    if (needle)
+        ck_assert_msg(strstr(r.err, needle) != NULL, "'%s' not in: %s", needle, r.err);
+}
+#define BAD(needle, ...) bad_usage((char *[]){ __VA_ARGS__, NULL }, needle)
+
+START_TEST(bad_usage_is_one_line_and_exit_2)
+{
+    char *none[] = { NULL };
+    sb(none);
+    ck_assert_int_eq(r.status, 2);
+    BAD("unknown command", "frobnicate");
+    BAD("missing action", "hv");
+    BAD("unknown action", "hv", "reboot");
+    BAD("unexpected argument", "hv", "start", "extra");
+    BAD("--domain N is required", "exec", "--", "true");
+    BAD("not a domain id", "exec", "--domain", "abc", "--", "true");
+    BAD("not a domain id", "exec", "--domain", "99999", "--", "true");
+    BAD("missing command", "exec", "--domain", "1");
+    BAD("missing app", "run", "--disk", "/etc/hostname");
+    BAD("No such file", "run", "--disk", "/nonexistent.img", "--", "tar-cat", "x");
+    BAD("not supported", "run", "--disk", "format=qcow2,vdev=xvda,target=/etc/hostname", "--", "tar-cat", "x");
+    BAD("KEY=VALUE", "run", "--backend-opt", "novalue", "--disk", "/etc/hostname", "--", "tar-cat", "x");
+    BAD("--config", "run", "--config", "/nonexistent.cfg", "--", "tar-cat", "x");
+    BAD("not found", "run", "--disk", "/etc/hostname", "--", "no-such-app");
+    BAD("path too long", "hv", "start", "--dir",
+        "/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("cli");
+    TCase *tc = tcase_create("cli");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, start_status_stop);
+    tcase_add_test(tc, exec_gives_each_domain_its_view);
+    tcase_add_test(tc, exec_without_simulator_fails_with_one_line);
+    tcase_add_test(tc, bad_usage_is_one_line_and_exit_2);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,28 @@
+/*
+ * runproc.h — run a program the way a user would and capture what it
+ * says: exit status, stdout, stderr.  For integration tests.
+ */
+#ifndef SPLITBED_RUNPROC_H
+#define SPLITBED_RUNPROC_H
+
+#include <stddef.h>
+
+struct runproc {
+    int status;         /* exit code, 128+signal if killed, -1 if it could not run */
+    char out[65536];
+    char err[16384];
+    size_t out_len, err_len;
+};
+
+/* Runs argv (NULL-terminated; argv[0] looked up in PATH) with stdin from
+ * `input` (NULL: /dev/null), waits at most timeout_s seconds (a hang
+ * guard: the child is killed and status is 128+9).  extra_env: NULL or
+ * NULL-terminated "K=V" strings added to the environment. */
+void runproc(struct runproc *r, const char *input, size_t input_len, int timeout_s,
+             char *const extra_env[], char *const argv[]);
+/* Counts the lines of s. */
+int runproc_lines(const char *s);
+/* $SPLITBED_BUILD/<rel> (default build/), in a static buffer per call slot. */
+const char *build_path(const char *rel);
+
+#endif
