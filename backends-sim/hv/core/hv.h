@@ -226,9 +226,11 @@ int hv_evtchn_alloc_unbound(hv_t *hv, domid_t caller, domid_t dom,
                             domid_t remote, const void *owner,
                             evtchn_port_t *port);
 /* EVTCHNOP_bind_interdomain: binds a new local port of `dom` to
- * `remote_port` of `remote_dom` (DOMID_SELF allowed).  -ESRCH no remote
- * domain; -EINVAL + trace: remote port out of range, not unbound, or
- * reserved for another domain; -ENOSPC + trace: no free local port. */
+ * `remote_port` of `remote_dom` (DOMID_SELF allowed).  -ESRCH + trace: no
+ * remote domain; -ENOSPC + trace: no free local port; -EINVAL + trace:
+ * remote port out of range, not unbound, or reserved for another domain.
+ * As Xen does, the new local port starts pending (events sent to the
+ * unbound end were dropped), so host notify fires for it. */
 int hv_evtchn_bind_interdomain(hv_t *hv, domid_t dom, domid_t remote_dom,
                                evtchn_port_t remote_port, const void *owner,
                                evtchn_port_t *port);
@@ -240,8 +242,9 @@ int hv_evtchn_close(hv_t *hv, domid_t dom, evtchn_port_t port);
 /* EVTCHNOP_send.  Interdomain: sets pending on the peer's port; if it was
  * not already pending and is not masked, host notify(peer, peer_port).
  * Unbound port: Xen drops the event silently and returns 0; we return 0
- * too but trace "dN: notify port P dropped: port is unbound" since it is
- * almost always a driver bug.  -EINVAL + trace: port free or invalid. */
+ * too but trace "dN: notify port P refused: port is unbound, event
+ * dropped ..." since it is almost always a driver bug.  -EINVAL + trace:
+ * port free, 0 or beyond the limit. */
 int hv_evtchn_send(hv_t *hv, domid_t dom, evtchn_port_t port);
 /* 2-level bits as the guest manipulates them in shared_info.  unmask with
  * pending set re-delivers (host notify).  -EINVAL (no trace) if the port

@@ -1,0 +1,14 @@
+# The simulated hypervisor core (a library without I/O) and its
+# in-process host.  splitbed-hvd and the unit tests link the archive.
+HV_CORE_SRCS := backends-sim/hv/core/hv.c backends-sim/hv/core/trace.c \
+    backends-sim/hv/core/gnttab.c backends-sim/hv/core/gntmap.c \
+    backends-sim/hv/core/evtchn.c
+HV_INPROC_SRCS := backends-sim/hv/core/inproc.c
+
+HV_CORE_LIB := $(BUILD)/lib/libsplitbed-hv.a
+
+$(HV_CORE_LIB): $(patsubst %.c,$(OBJ)/%.o,$(HV_CORE_SRCS) $(HV_INPROC_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@; ar rcs $@ $^
+
+ALL_TARGETS += $(HV_CORE_LIB)
