@@ -453,17 +453,22 @@ int cmd_run(int argc, char **argv)
     char **env = cli_guest_env(r.dir, r.domid);
     if (!env)
         goto out;
-    if (r.quiet) {
-        /* The frontends' Linux OS layer drops informational lines. */
-        putenv("SPLITBED_QUIET=1");
-        env = cli_guest_env(r.dir, r.domid);
-        if (!env)
-            goto out;
-    }
     argv[first] = app;
+    char **app_argv = argv + first;
+    if (r.quiet) {
+        /* The frontends' Linux OS layer takes -q right after the app
+         * name and drops informational lines. */
+        int n = argc - first;
+        app_argv = calloc((size_t)n + 2, sizeof *app_argv);
+        if (!app_argv)
+            goto out;
+        app_argv[0] = app;
+        app_argv[1] = "-q";
+        memcpy(app_argv + 2, argv + first + 1, (size_t)(n - 1) * sizeof *app_argv);
+    }
     /* With a stdio vif, the host's stdin belongs to netback and the
      * guest's output to our stdout. */
-    r.app = spawn(argv + first, env, false, !stdin_to_netback);
+    r.app = spawn(app_argv, env, false, !stdin_to_netback);
     if (r.app < 0)
         goto out;
     status = supervise(&r);
