@@ -1,0 +1,12 @@
+# Userspace blkback: serves raw images to blkif frontends through the real
+# Xen userspace libraries (xengnttab, xenevtchn, xenstore).
+#
+# BLKBACK_CORE_SRCS  the request core and its helpers: no daemon, no Xen
+#                    library; unit tests and the fuzz target link these.
+# BLKBACK_TEST_SRCS  the memfd grant mapper the tests use as a frontend.
+
+BLKBACK_CORE_SRCS := backends-sim/blkback/ring.c backends-sim/blkback/image.c \
+                     backends-sim/blkback/log.c
+BLKBACK_TEST_SRCS := backends-sim/blkback/mapper_memfd.c
+BLKBACK_CORE_OBJS = $(patsubst %.c,$(OBJ)/%.o,$(BLKBACK_CORE_SRCS))
+BLKBACK_TEST_OBJS = $(patsubst %.c,$(OBJ)/%.o,$(BLKBACK_TEST_SRCS))

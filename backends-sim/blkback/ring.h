@@ -1,0 +1,76 @@
+/*
+ * ring.h — the request-processing core of blkback: one connected blkif
+ * ring, from a request on the shared page to a response on it.
+ *
+ * Each request is copied out of the ring once (RING_COPY_REQUEST, the
+ * XSA-155 rule) and validated before anything else reads it: operation,
+ * segment count (≤ 11 direct, ≤ the negotiated indirect maximum),
+ * indirect page count, first_sect/last_sect inside the page, sector range
+ * inside the image, alignment to the logical sector size, writes to a
+ * read-only device.  Responses are built in a zeroed struct (XSA-216).  A
+ * grant that fails to map fails that request only (XSA-361..365).
+ *
+ * Rule breaks that only a buggy or hostile frontend commits (a producer
+ * index more than a ring ahead, a bad segment, an unknown operation …)
+ * get an error response and, when `strict`, cut the ring off: it serves
+ * nothing more and bb_ring_serve() returns -EPROTO.  The caller moves the
+ * device to Closing.  Every such event is one diagnosis line naming the
+ * frontend domain, the device, the offending value and the rule.
+ *
+ * No daemon is needed: the ring pages and data grants come through a
+ * struct bb_mapper, the disk through struct bb_image.
+ */
+#ifndef SPLITBED_BLKBACK_RING_H
+#define SPLITBED_BLKBACK_RING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "backends-sim/blkback/image.h"
+#include "backends-sim/blkback/log.h"
+#include "backends-sim/blkback/mapper.h"
+
+#define BB_MAX_RING_PAGES 16u      /* order 4, XENBUS_MAX_RING_GRANT_ORDER */
+
+struct bb_ring_config {
+    domid_t frontend;
+    const char *device;            /* "vbd 51712", for diagnoses */
+    unsigned nr_ring_pages;        /* 1, 2, 4, 8 or 16 */
+    grant_ref_t ring_refs[BB_MAX_RING_PAGES];
+    unsigned max_indirect_segments;/* 0: BLKIF_OP_INDIRECT not offered */
+    bool persistent;               /* both ends agreed feature-persistent */
+    unsigned max_persistent_grants;
+    bool flush, barrier, discard, discard_secure;
+    uint32_t discard_granularity;  /* bytes; 0 = any */
+    uint32_t discard_alignment;    /* bytes */
+    uint32_t sector_size;          /* logical: 512 or 4096 */
+    bool readonly;
+    bool strict;                   /* cut off on protocol violations */
+};
+
+struct bb_ring_stats {
+    uint64_t requests, errors, unsupported;
+    uint64_t persistent_hits, persistent_mapped;
+};
+
+struct bb_ring;
+
+/* Maps the ring and attaches to it where the frontend's responses stop
+ * (rsp_prod), so requests already queued (by a frontend that outlived a
+ * previous backend) are served and nothing is re-initialised (D12).
+ * Returns 0 or -errno (with a log line saying which ref failed). */
+int bb_ring_open(const struct bb_ring_config *cfg, struct bb_mapper *mapper,
+                 struct bb_image *img, const struct bb_logger *log,
+                 struct bb_ring **out);
+/* Unmaps everything, persistent grants included. */
+void bb_ring_close(struct bb_ring *r);
+
+/* Serves at most `budget` requests.  Returns 1 if requests remain, 0 if
+ * the ring is drained (and the frontend asked to be told), -EPROTO once
+ * cut off.  *notify says whether the frontend must be sent an event. */
+int bb_ring_serve(struct bb_ring *r, unsigned budget, bool *notify);
+
+bool bb_ring_broken(const struct bb_ring *r);
+void bb_ring_stats(const struct bb_ring *r, struct bb_ring_stats *st);
+
+#endif

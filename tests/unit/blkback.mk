@@ -1,0 +1,9 @@
+# blkback's unit tests: the request core and the xenbus side, in process.
+BLKBACK_UNIT_HARNESS = $(OBJ)/tests/unit/blkback_harness.o
+
+$(BUILD)/tests/test_blkback_ring: $(OBJ)/tests/unit/test_blkback_ring.o $(BLKBACK_UNIT_HARNESS) \
+    $(BLKBACK_CORE_OBJS) $(BLKBACK_TEST_OBJS)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+UNIT_TESTS += $(BUILD)/tests/test_blkback_ring

@@ -1,0 +1,665 @@
+/*
+ * test_blkback_ring.c — blkback's request core against a frontend in
+ * plain memory: real image files, real second mappings of the frontend's
+ * pages, every validation rule and every feature path.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blkback_harness.h"
+
+static void fill(void *p, size_t n, unsigned seed)
+{
+    unsigned char *b = p;
+    for (size_t i = 0; i < n; i++)
+        b[i] = (unsigned char)(seed * 31u + i * 7u + (i >> 9));
+}
+
+static int16_t one_status(struct harness *h, uint64_t want_id)
+{
+    blkif_response_t rsp;
+    ck_assert(h_response(h, &rsp));
+    ck_assert_uint_eq(rsp.id, want_id);
+    return rsp.status;
+}
+
+START_TEST(write_then_read_back)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    fill(h_page(&h, H_DATA0), 3 * 4096, 1);
+    h_rw(&h, BLKIF_OP_WRITE, 7, 16, 3, H_DATA0);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 7), BLKIF_RSP_OKAY);
+
+    char on_disk[3 * 4096];
+    h_image_read(&h, 16 * 512, on_disk, sizeof(on_disk));
+    ck_assert_mem_eq(on_disk, h_page(&h, H_DATA0), sizeof(on_disk));
+
+    h_rw(&h, BLKIF_OP_READ, 8, 16, 3, H_DATA0 + 10);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 8), BLKIF_RSP_OKAY);
+    ck_assert_mem_eq(h_page(&h, H_DATA0 + 10), on_disk, sizeof(on_disk));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(partial_sectors_within_pages)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    char pat[4096];
+    fill(pat, sizeof(pat), 9);
+    h_image_write(&h, 100 * 512, pat, 3 * 512);
+    blkif_request_t req;
+    memset(&req, 0, sizeof(req));
+    req.operation = BLKIF_OP_READ;
+    req.nr_segments = 2;
+    req.id = 3;
+    req.sector_number = 100;
+    req.seg[0] = (struct blkif_request_segment){ .gref = H_DATA0, .first_sect = 5, .last_sect = 6 };
+    req.seg[1] = (struct blkif_request_segment){ .gref = H_DATA0 + 1, .first_sect = 7, .last_sect = 7 };
+    h_queue(&h, &req);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 3), BLKIF_RSP_OKAY);
+    ck_assert_mem_eq((char *)h_page(&h, H_DATA0) + 5 * 512, pat, 1024);
+    ck_assert_mem_eq((char *)h_page(&h, H_DATA0 + 1) + 7 * 512, pat + 1024, 512);
+    h_teardown(&h);
+}
+END_TEST
+
+/* Orders 0..4: more requests than a single page holds, all served. */
+START_TEST(multi_page_ring)
+{
+    unsigned pages = 1u << _i;
+    struct harness h;
+    h_setup(&h, pages, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    unsigned size = RING_SIZE(&h.front), total = 0;
+    for (unsigned round = 0; round < 3; round++) {
+        for (unsigned i = 0; i < size; i++)
+            h_rw(&h, BLKIF_OP_WRITE, total + i, (total + i) % 512 * 8, 1, H_DATA0 + i % 64);
+        ck_assert_int_eq(h_push_serve(&h), 0);
+        blkif_response_t rsp;
+        for (unsigned i = 0; i < size; i++) {
+            ck_assert(h_response(&h, &rsp));
+            ck_assert_uint_eq(rsp.id, total + i);
+            ck_assert_int_eq(rsp.status, BLKIF_RSP_OKAY);
+        }
+        ck_assert(!h_response(&h, &rsp));
+        total += size;
+    }
+    ck_assert_uint_eq(size, 32u * pages);
+    h_teardown(&h);
+}
+END_TEST
+
+static void queue_indirect(struct harness *h, uint8_t op, uint64_t id, uint64_t sector,
+                           unsigned nsegs, unsigned ind_page, unsigned data0)
+{
+    struct blkif_request_segment *segs = h_page(h, ind_page);
+    for (unsigned i = 0; i < nsegs; i++)
+        segs[i] = (struct blkif_request_segment){ .gref = data0 + i, .first_sect = 0, .last_sect = 7 };
+    blkif_request_indirect_t req;
+    memset(&req, 0, sizeof(req));
+    req.operation = BLKIF_OP_INDIRECT;
+    req.indirect_op = op;
+    req.nr_segments = (uint16_t)nsegs;
+    req.id = id;
+    req.sector_number = sector;
+    unsigned npages = (nsegs + 511) / 512;
+    for (unsigned i = 0; i < npages && i < BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST; i++)
+        req.indirect_grefs[i] = ind_page + i;
+    h_queue(h, &req);
+}
+
+START_TEST(indirect_one_mebibyte)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    fill(h_page(&h, 100), 256 * 4096, 4);
+    queue_indirect(&h, BLKIF_OP_WRITE, 1, 2048, 256, H_DATA0, 100);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    blkif_response_t rsp;
+    ck_assert(h_response(&h, &rsp));
+    ck_assert_int_eq(rsp.status, BLKIF_RSP_OKAY);
+    ck_assert_uint_eq(rsp.operation, BLKIF_OP_WRITE);
+    char *disk = malloc(256 * 4096);
+    h_image_read(&h, 2048 * 512, disk, 256 * 4096);
+    ck_assert_mem_eq(disk, h_page(&h, 100), 256 * 4096);
+
+    queue_indirect(&h, BLKIF_OP_READ, 2, 2048, 256, H_DATA0 + 1, 400);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_OKAY);
+    ck_assert_mem_eq(h_page(&h, 400), disk, 256 * 4096);
+    free(disk);
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(indirect_two_pages_of_segments)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    h.cfg.max_indirect_segments = 1024;
+    ck_assert_int_eq(h_open(&h), 0);
+    fill(h_page(&h, 100), 600 * 4096, 5);
+    queue_indirect(&h, BLKIF_OP_WRITE, 1, 0, 600, H_DATA0, 100);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_OKAY);
+    char *disk = malloc(600 * 4096);
+    h_image_read(&h, 0, disk, 600 * 4096);
+    ck_assert_mem_eq(disk, h_page(&h, 100), 600 * 4096);
+    free(disk);
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(indirect_too_many_segments_cuts_off)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    queue_indirect(&h, BLKIF_OP_READ, 1, 0, 257, H_DATA0, 100);
+    h_rw(&h, BLKIF_OP_READ, 2, 0, 1, 100);
+    ck_assert_int_eq(h_push_serve(&h), -EPROTO);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_ERROR);
+    blkif_response_t rsp;
+    ck_assert(!h_response(&h, &rsp));   /* nothing served after the cut */
+    ck_assert(h_diag_has(&h, "dom1 vbd 51712"));
+    ck_assert(h_diag_has(&h, "nr_segments 257"));
+    ck_assert(h_diag_has(&h, "cut off"));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(indirect_not_offered_cuts_off)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    h.cfg.max_indirect_segments = 0;
+    ck_assert_int_eq(h_open(&h), 0);
+    queue_indirect(&h, BLKIF_OP_READ, 1, 0, 16, H_DATA0, 100);
+    ck_assert_int_eq(h_push_serve(&h), -EPROTO);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_ERROR);
+    ck_assert(h_diag_has(&h, "feature-max-indirect-segments not offered"));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(indirect_bad_inner_op_cuts_off)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    queue_indirect(&h, BLKIF_OP_DISCARD, 1, 0, 16, H_DATA0, 100);
+    ck_assert_int_eq(h_push_serve(&h), -EPROTO);
+    ck_assert(h_diag_has(&h, "indirect_op 5"));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(indirect_segment_leaving_page_names_ref)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    queue_indirect(&h, BLKIF_OP_READ, 1, 0, 20, H_DATA0, 100);
+    struct blkif_request_segment *segs = h_page(&h, H_DATA0);
+    segs[13].last_sect = 8;
+    ck_assert_int_eq(h_push_serve(&h), -EPROTO);
+    ck_assert(h_diag_has(&h, "segment 13 ref 113: first_sect 0 last_sect 8 leave the page"));
+    h_teardown(&h);
+}
+END_TEST
+
+/* Each malformed direct segment: error response and a diagnosis; strict
+ * cuts the frontend off, lenient keeps serving (Linux's behaviour). */
+static const struct blkif_request_segment bad_segs[] = {
+    { .gref = H_DATA0, .first_sect = 0, .last_sect = 8 },
+    { .gref = H_DATA0, .first_sect = 5, .last_sect = 4 },
+    { .gref = H_DATA0, .first_sect = 200, .last_sect = 255 },
+};
+
+START_TEST(bad_segment_strict_cuts_off)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    blkif_request_t req;
+    memset(&req, 0, sizeof(req));
+    req.operation = BLKIF_OP_READ;
+    req.nr_segments = 1;
+    req.id = 44;
+    req.seg[0] = bad_segs[_i];
+    h_queue(&h, &req);
+    h_rw(&h, BLKIF_OP_READ, 45, 0, 1, H_DATA0);
+    ck_assert_int_eq(h_push_serve(&h), -EPROTO);
+    ck_assert_int_eq(one_status(&h, 44), BLKIF_RSP_ERROR);
+    blkif_response_t rsp;
+    ck_assert(!h_response(&h, &rsp));
+    ck_assert(h_diag_has(&h, "ref 16"));
+    ck_assert(h_diag_has(&h, "leave the page"));
+    /* Once cut off, later kicks serve nothing. */
+    ck_assert_int_eq(h_push_serve(&h), -EPROTO);
+    ck_assert(bb_ring_broken(h.ring));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(bad_segment_lenient_keeps_serving)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    h.cfg.strict = false;
+    ck_assert_int_eq(h_open(&h), 0);
+    blkif_request_t req;
+    memset(&req, 0, sizeof(req));
+    req.operation = BLKIF_OP_WRITE;
+    req.nr_segments = 1;
+    req.id = 44;
+    req.seg[0] = bad_segs[0];
+    h_queue(&h, &req);
+    h_rw(&h, BLKIF_OP_READ, 45, 0, 1, H_DATA0);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 44), BLKIF_RSP_ERROR);
+    ck_assert_int_eq(one_status(&h, 45), BLKIF_RSP_OKAY);
+    ck_assert(!h_diag_has(&h, "cut off"));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(too_many_direct_segments)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    h_rw(&h, BLKIF_OP_READ, 1, 0, 12, H_DATA0);
+    ck_assert_int_eq(h_push_serve(&h), -EPROTO);
+    ck_assert(h_diag_has(&h, "nr_segments 12"));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(zero_segment_read)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    h_rw(&h, BLKIF_OP_READ, 1, 0, 0, H_DATA0);
+    ck_assert_int_eq(h_push_serve(&h), -EPROTO);
+    ck_assert(h_diag_has(&h, "nr_segments 0"));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(unknown_operation)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    h.cfg.strict = (_i == 0);
+    ck_assert_int_eq(h_open(&h), 0);
+    blkif_request_t req;
+    memset(&req, 0, sizeof(req));
+    req.operation = 77;
+    req.id = 5;
+    h_queue(&h, &req);
+    ck_assert_int_eq(h_push_serve(&h), _i == 0 ? -EPROTO : 0);
+    ck_assert_int_eq(one_status(&h, 5), _i == 0 ? BLKIF_RSP_ERROR : BLKIF_RSP_EOPNOTSUPP);
+    ck_assert(h_diag_has(&h, "operation 77"));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(producer_overflow_cuts_off)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    h.front.sring->req_prod = 33;    /* one more than the 32-slot ring */
+    bool notify;
+    ck_assert_int_eq(bb_ring_serve(h.ring, 100, &notify), -EPROTO);
+    ck_assert(h_diag_has(&h, "req_prod 33 is 33 ahead of rsp_prod 0"));
+    ck_assert(h_diag_has(&h, "cut off"));
+    blkif_response_t rsp;
+    ck_assert(!h_response(&h, &rsp));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(readonly_device_refuses_writes)
+{
+    struct harness h;
+    h_setup(&h, 1, true);
+    ck_assert_int_eq(h_open(&h), 0);
+    fill(h_page(&h, H_DATA0), 4096, 2);
+    h_rw(&h, BLKIF_OP_WRITE, 1, 0, 1, H_DATA0);
+    h_rw(&h, BLKIF_OP_READ, 2, 0, 1, H_DATA0 + 1);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_ERROR);
+    ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_OKAY);
+    char zero[4096] = { 0 }, disk[4096];
+    h_image_read(&h, 0, disk, sizeof(disk));
+    ck_assert_mem_eq(disk, zero, sizeof(disk));
+    ck_assert(h_diag_has(&h, "write to a read-only device"));
+    ck_assert(!h_diag_has(&h, "cut off"));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(range_beyond_end)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    h_rw(&h, BLKIF_OP_READ, 1, H_IMAGE_SECTORS - 8, 1, H_DATA0);   /* last page: fine */
+    h_rw(&h, BLKIF_OP_READ, 2, H_IMAGE_SECTORS - 7, 1, H_DATA0);   /* one sector past */
+    h_rw(&h, BLKIF_OP_WRITE, 3, UINT64_MAX - 3, 1, H_DATA0);       /* wraps */
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_OKAY);
+    ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_ERROR);
+    ck_assert_int_eq(one_status(&h, 3), BLKIF_RSP_ERROR);
+    ck_assert(h_diag_has(&h, "beyond the end of the device (8192 sectors)"));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(sector_size_4096_alignment)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    h.cfg.sector_size = 4096;
+    ck_assert_int_eq(h_open(&h), 0);
+    h_rw(&h, BLKIF_OP_WRITE, 1, 8, 1, H_DATA0);    /* 4 KiB at 4 KiB: fine */
+    h_rw(&h, BLKIF_OP_WRITE, 2, 3, 1, H_DATA0);    /* misaligned start */
+    blkif_request_t req;
+    memset(&req, 0, sizeof(req));
+    req.operation = BLKIF_OP_READ;
+    req.nr_segments = 1;
+    req.id = 3;
+    req.sector_number = 8;
+    req.seg[0] = (struct blkif_request_segment){ .gref = H_DATA0, .first_sect = 0, .last_sect = 3 };
+    h_queue(&h, &req);                            /* 2 KiB: not a whole sector */
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_OKAY);
+    ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_ERROR);
+    ck_assert_int_eq(one_status(&h, 3), BLKIF_RSP_ERROR);
+    ck_assert(h_diag_has(&h, "not aligned to the 4096-byte sector size"));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(map_failure_fails_request_only)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    bb_memfd_fail_ref(h.mm, H_DATA0 + 1, true);
+    bb_memfd_revoke(h.mm, H_DATA0 + 5);
+    h_rw(&h, BLKIF_OP_READ, 1, 0, 2, H_DATA0);
+    h_rw(&h, BLKIF_OP_WRITE, 2, 0, 1, H_DATA0 + 5);
+    h_rw(&h, BLKIF_OP_READ, 3, 0, 1, H_DATA0 + 2);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_ERROR);
+    ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_ERROR);
+    ck_assert_int_eq(one_status(&h, 3), BLKIF_RSP_OKAY);
+    ck_assert(h_diag_has(&h, "first ref 16) failed"));
+    ck_assert(!bb_ring_broken(h.ring));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(read_into_readonly_grant_fails)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    bb_memfd_grant(h.mm, H_DATA0, H_DATA0, true);
+    fill(h_page(&h, H_DATA0), 4096, 3);
+    h_rw(&h, BLKIF_OP_WRITE, 1, 0, 1, H_DATA0);   /* backend only reads it: fine */
+    h_rw(&h, BLKIF_OP_READ, 2, 0, 1, H_DATA0);    /* backend would write it */
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_OKAY);
+    ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_ERROR);
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(responses_never_leak_padding)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    h.cfg.strict = false;
+    ck_assert_int_eq(h_open(&h), 0);
+    for (unsigned i = 0; i < 8; i++) {
+        blkif_request_t req;
+        memset(&req, 0xee, sizeof(req));
+        req.operation = i % 2 ? BLKIF_OP_READ : 77;
+        req.nr_segments = 1;
+        req.id = i;
+        req.sector_number = 0;
+        req.seg[0] = (struct blkif_request_segment){ .gref = H_DATA0, .first_sect = 0, .last_sect = 7 };
+        h_queue(&h, &req);
+    }
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    for (unsigned i = 0; i < 8; i++) {
+        unsigned char *slot = (unsigned char *)RING_GET_RESPONSE(&h.front, i);
+        ck_assert_uint_eq(slot[9], 0);
+        for (unsigned b = 12; b < sizeof(blkif_response_t); b++)
+            ck_assert_uint_eq(slot[b], 0);
+    }
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(flush_and_barrier)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    h.cfg.flush = (_i & 1) != 0;
+    h.cfg.barrier = (_i & 2) != 0;
+    ck_assert_int_eq(h_open(&h), 0);
+    fill(h_page(&h, H_DATA0), 4096, 6);
+    h_rw(&h, BLKIF_OP_FLUSH_DISKCACHE, 1, 0, 0, H_DATA0);     /* pure flush */
+    h_rw(&h, BLKIF_OP_FLUSH_DISKCACHE, 2, 8, 1, H_DATA0);     /* write + flush */
+    h_rw(&h, BLKIF_OP_WRITE_BARRIER, 3, 16, 1, H_DATA0);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    int16_t f = h.cfg.flush ? BLKIF_RSP_OKAY : BLKIF_RSP_EOPNOTSUPP;
+    int16_t b = h.cfg.barrier ? BLKIF_RSP_OKAY : BLKIF_RSP_EOPNOTSUPP;
+    ck_assert_int_eq(one_status(&h, 1), f);
+    ck_assert_int_eq(one_status(&h, 2), f);
+    ck_assert_int_eq(one_status(&h, 3), b);
+    char disk[4096];
+    h_image_read(&h, 8 * 512, disk, sizeof(disk));
+    ck_assert_int_eq(memcmp(disk, h_page(&h, H_DATA0), 4096) == 0, h.cfg.flush);
+    h_image_read(&h, 16 * 512, disk, sizeof(disk));
+    ck_assert_int_eq(memcmp(disk, h_page(&h, H_DATA0), 4096) == 0, h.cfg.barrier);
+    ck_assert(!bb_ring_broken(h.ring));
+    h_teardown(&h);
+}
+END_TEST
+
+static void queue_discard(struct harness *h, uint64_t id, uint64_t sector, uint64_t n, uint8_t flag)
+{
+    blkif_request_discard_t d;
+    memset(&d, 0, sizeof(d));
+    d.operation = BLKIF_OP_DISCARD;
+    d.flag = flag;
+    d.id = id;
+    d.sector_number = sector;
+    d.nr_sectors = n;
+    h_queue(h, &d);
+}
+
+START_TEST(discard_zeroes_range)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    h.cfg.discard_granularity = 4096;
+    ck_assert_int_eq(h_open(&h), 0);
+    char pat[16384], disk[16384], zero[8192] = { 0 };
+    fill(pat, sizeof(pat), 8);
+    h_image_write(&h, 0, pat, sizeof(pat));
+    queue_discard(&h, 1, 8, 16, 0);                   /* bytes 4096..12287 */
+    queue_discard(&h, 2, 9, 8, 0);                    /* misaligned */
+    queue_discard(&h, 3, 0, 8, BLKIF_DISCARD_SECURE); /* secure not offered */
+    queue_discard(&h, 4, H_IMAGE_SECTORS, 8, 0);      /* beyond end */
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_OKAY);
+    ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_ERROR);
+    ck_assert_int_eq(one_status(&h, 3), BLKIF_RSP_EOPNOTSUPP);
+    ck_assert_int_eq(one_status(&h, 4), BLKIF_RSP_ERROR);
+    h_image_read(&h, 0, disk, sizeof(disk));
+    ck_assert_mem_eq(disk, pat, 4096);
+    ck_assert_mem_eq(disk + 4096, zero, 8192);
+    ck_assert_mem_eq(disk + 12288, pat + 12288, 4096);
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(discard_not_offered)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    h.cfg.discard = false;
+    ck_assert_int_eq(h_open(&h), 0);
+    queue_discard(&h, 1, 0, 8, 0);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_EOPNOTSUPP);
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(persistent_grants_mapped_once)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    h.cfg.persistent = true;
+    h.cfg.max_persistent_grants = 4;
+    ck_assert_int_eq(h_open(&h), 0);
+    fill(h_page(&h, H_DATA0), 6 * 4096, 7);
+    h_rw(&h, BLKIF_OP_WRITE, 1, 0, 3, H_DATA0);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_OKAY);
+    struct bb_ring_stats st;
+    bb_ring_stats(h.ring, &st);
+    ck_assert_uint_eq(st.persistent_mapped, 3);
+    ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1 + 3);  /* ring + cache */
+    /* Same refs again: hits.  Then 3 new refs: one fits, two go through
+     * ordinary maps that are ended after the request. */
+    h_rw(&h, BLKIF_OP_READ, 2, 0, 3, H_DATA0);
+    h_rw(&h, BLKIF_OP_READ, 3, 0, 3, H_DATA0 + 3);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_OKAY);
+    ck_assert_int_eq(one_status(&h, 3), BLKIF_RSP_OKAY);
+    ck_assert_mem_eq(h_page(&h, H_DATA0 + 3), h_page(&h, H_DATA0), 3 * 4096);
+    bb_ring_stats(h.ring, &st);
+    ck_assert_uint_eq(st.persistent_hits, 3);
+    ck_assert_uint_eq(st.persistent_mapped, 4);
+    ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1 + 4);
+    h_teardown(&h);   /* asserts every persistent map was ended */
+}
+END_TEST
+
+/* A frontend that outlived an earlier backend left requests queued: the
+ * new backend attaches at rsp_prod and serves just those (D12). */
+START_TEST(attach_serves_queued_requests)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    for (unsigned i = 0; i < 7; i++)
+        h_rw(&h, BLKIF_OP_READ, 100 + i, 0, 1, H_DATA0);
+    RING_PUSH_REQUESTS(&h.front);
+    h.front.sring->rsp_prod = 5;     /* five answered by the old backend */
+    h.front.rsp_cons = 5;
+    ck_assert_int_eq(h_open(&h), 0);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 105), BLKIF_RSP_OKAY);
+    ck_assert_int_eq(one_status(&h, 106), BLKIF_RSP_OKAY);
+    blkif_response_t rsp;
+    ck_assert(!h_response(&h, &rsp));
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(budget_limits_one_pass)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    for (unsigned i = 0; i < 10; i++)
+        h_rw(&h, BLKIF_OP_READ, i, 0, 1, H_DATA0);
+    RING_PUSH_REQUESTS(&h.front);
+    bool notify;
+    ck_assert_int_eq(bb_ring_serve(h.ring, 4, &notify), 1);
+    ck_assert(notify);
+    ck_assert_int_eq(bb_ring_serve(h.ring, 4, &notify), 1);
+    ck_assert_int_eq(bb_ring_serve(h.ring, 4, &notify), 0);
+    for (unsigned i = 0; i < 10; i++)
+        ck_assert_int_eq(one_status(&h, i), BLKIF_RSP_OKAY);
+    h_teardown(&h);
+}
+END_TEST
+
+START_TEST(unmappable_ring_is_an_error)
+{
+    struct harness h;
+    h_setup(&h, 2, false);
+    bb_memfd_revoke(h.mm, 1);
+    ck_assert_int_eq(h_open(&h), -EINVAL);
+    ck_assert(h_diag_has(&h, "cannot map ring (2 pages, first ref 0)"));
+    h.cfg.nr_ring_pages = 3;
+    ck_assert_int_eq(h_open(&h), -EINVAL);
+    h_teardown(&h);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("blkback_ring");
+    TCase *t = tcase_create("core");
+    tcase_add_test(t, write_then_read_back);
+    tcase_add_test(t, partial_sectors_within_pages);
+    tcase_add_loop_test(t, multi_page_ring, 0, 5);
+    tcase_add_test(t, indirect_one_mebibyte);
+    tcase_add_test(t, indirect_two_pages_of_segments);
+    tcase_add_test(t, indirect_too_many_segments_cuts_off);
+    tcase_add_test(t, indirect_not_offered_cuts_off);
+    tcase_add_test(t, indirect_bad_inner_op_cuts_off);
+    tcase_add_test(t, indirect_segment_leaving_page_names_ref);
+    tcase_add_loop_test(t, bad_segment_strict_cuts_off, 0, 3);
+    tcase_add_test(t, bad_segment_lenient_keeps_serving);
+    tcase_add_test(t, too_many_direct_segments);
+    tcase_add_test(t, zero_segment_read);
+    tcase_add_loop_test(t, unknown_operation, 0, 2);
+    tcase_add_test(t, producer_overflow_cuts_off);
+    tcase_add_test(t, readonly_device_refuses_writes);
+    tcase_add_test(t, range_beyond_end);
+    tcase_add_test(t, sector_size_4096_alignment);
+    tcase_add_test(t, map_failure_fails_request_only);
+    tcase_add_test(t, read_into_readonly_grant_fails);
+    tcase_add_test(t, responses_never_leak_padding);
+    tcase_add_loop_test(t, flush_and_barrier, 0, 4);
+    tcase_add_test(t, discard_zeroes_range);
+    tcase_add_test(t, discard_not_offered);
+    tcase_add_test(t, persistent_grants_mapped_once);
+    tcase_add_test(t, attach_serves_queued_requests);
+    tcase_add_test(t, budget_limits_one_pass);
+    tcase_add_test(t, unmappable_ring_is_an_error);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
