@@ -10,3 +10,8 @@ BLKBACK_CORE_SRCS := backends-sim/blkback/ring.c backends-sim/blkback/image.c \
 BLKBACK_TEST_SRCS := backends-sim/blkback/mapper_memfd.c
 BLKBACK_CORE_OBJS = $(patsubst %.c,$(OBJ)/%.o,$(BLKBACK_CORE_SRCS))
 BLKBACK_TEST_OBJS = $(patsubst %.c,$(OBJ)/%.o,$(BLKBACK_TEST_SRCS))
+
+# The request core under libFuzzer (tests/fuzz/fuzz_blkback_req.c).
+FUZZERS += fuzz_blkback_req
+FUZZ_SRCS_fuzz_blkback_req := tests/fuzz/fuzz_blkback_req.c $(BLKBACK_CORE_SRCS) $(BLKBACK_TEST_SRCS)
+FUZZ_CORPUS_fuzz_blkback_req := fixtures/corpora/fuzz_blkback_req

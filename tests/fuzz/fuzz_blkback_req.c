@@ -1,0 +1,101 @@
+/*
+ * fuzz_blkback_req.c — libFuzzer target for blkback's request core.
+ *
+ * The input is a hostile frontend: a few header bytes choose the ring
+ * size and the negotiated features, where the producer index points and
+ * which grants are read-only or fail to map; the rest fills the shared
+ * ring slots and the pages that indirect requests point at.  The core
+ * must answer or cut off, never crash, never touch memory outside what
+ * was mapped, and end every map it made.
+ *
+ * Layout: [0] flags  [1] req_prod ahead of rsp_prod  [2] rsp_prod start
+ *         [3..4] grant faults  [5..] ring slots, then indirect pages.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends-sim/blkback/blkif_proto.h"
+#include "backends-sim/blkback/mapper_memfd.h"
+#include "backends-sim/blkback/ring.h"
+
+#define FRONT_PAGES 64u     /* 16 ring pages, then data/indirect pages */
+#define IND_PAGE0 16u
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct bb_image *image(void)
+{
+    static struct bb_image *img;
+    if (img)
+        return img;
+    char path[] = "/tmp/fuzz_blkback_req.XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0 || ftruncate(fd, 1 << 20) < 0 || bb_image_open(path, false, &img) < 0)
+        abort();
+    close(fd);
+    unlink(path);
+    return img;
+}
+
+static void quiet(void *ctx, bool diagnosis, const char *text) { (void)ctx; (void)diagnosis; (void)text; }
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 5)
+        return 0;
+    uint8_t flags = data[0];
+    unsigned order = (flags & 7u) % 5u, pages = 1u << order;
+    struct bb_memfd_mapper *mm = bb_memfd_mapper_new(1, FRONT_PAGES, FRONT_PAGES + 8);
+    if (!mm)
+        abort();
+    uint16_t faults = (uint16_t)(data[3] | data[4] << 8);
+    for (unsigned i = 0; i < FRONT_PAGES; i++) {
+        bool ro = i >= IND_PAGE0 && (faults >> (i % 16) & 1) && (i & 1);
+        bb_memfd_grant(mm, i, i, ro);
+        if (i >= IND_PAGE0 && (faults >> (i % 16) & 1) && !(i & 1))
+            bb_memfd_fail_ref(mm, i, true);
+    }
+
+    blkif_sring_t *s = bb_memfd_frontend_page(mm, 0);
+    SHARED_RING_INIT(s);
+    size_t ring_bytes = (size_t)pages * 4096 - offsetof(blkif_sring_t, ring);
+    size_t n = size - 5 < ring_bytes ? size - 5 : ring_bytes;
+    memcpy((uint8_t *)s + offsetof(blkif_sring_t, ring), data + 5, n);
+    size_t rest = size - 5 - n;
+    if (rest > (FRONT_PAGES - IND_PAGE0) * 4096u)
+        rest = (FRONT_PAGES - IND_PAGE0) * 4096u;
+    memcpy(bb_memfd_frontend_page(mm, IND_PAGE0), data + 5 + n, rest);
+    s->rsp_prod = data[2];
+    s->req_prod = (RING_IDX)data[2] + data[1];
+
+    struct bb_ring_config cfg = {
+        .frontend = 1, .device = "vbd 51712", .nr_ring_pages = pages,
+        .max_indirect_segments = (flags & 0x40) ? 0 : 4096,
+        .persistent = (flags & 0x10) != 0, .max_persistent_grants = 8,
+        .flush = true, .barrier = true, .discard = true, .discard_secure = true,
+        .discard_granularity = (flags & 0x20) ? 4096 : 0,
+        .sector_size = (flags & 0x20) ? 4096 : 512,
+        .readonly = (flags & 0x80) != 0, .strict = (flags & 0x08) != 0,
+    };
+    for (unsigned i = 0; i < pages; i++)
+        cfg.ring_refs[i] = i;
+    struct bb_logger log = { .line = quiet };
+    struct bb_ring *r;
+    if (bb_ring_open(&cfg, bb_memfd_mapper_base(mm), image(), &log, &r) == 0) {
+        bool notify;
+        for (int k = 0; k < 64 && bb_ring_serve(r, 16, &notify) == 1; k++)
+            ;
+        /* Every response the core wrote stays inside the ring. */
+        if (s->rsp_prod - (RING_IDX)data[2] > 32u * pages)
+            abort();
+        bb_ring_close(r);
+    }
+    if (bb_memfd_mapped_pages(mm) != 0)
+        abort();
+    bb_memfd_mapper_free(mm);
+    return 0;
+}
