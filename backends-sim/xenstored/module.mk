@@ -1,0 +1,24 @@
+# splitbed-xenstored: the xenstore core (library without I/O), the
+# in-process client, and the Unix-socket daemon.
+
+XS_DIR := backends-sim/xenstored
+XS_CORE_SRCS := $(addprefix $(XS_DIR)/,xs_path.c xs_perms.c xs_tree.c \
+  xs_watch.c xs_ops.c xs_core.c xs_frame.c xs_client.c)
+XS_SERVER_SRCS := $(XS_DIR)/xs_server.c $(XS_DIR)/splitbed_xenstored.c
+
+XS_LIB := $(BUILD)/lib/libsplitbed-xenstore.a
+XENSTORED_BIN := $(BUILD)/bin/splitbed-xenstored
+
+$(XS_LIB): $(patsubst %.c,$(OBJ)/%.o,$(XS_CORE_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@; ar rcs $@ $^
+
+$(XENSTORED_BIN): $(patsubst %.c,$(OBJ)/%.o,$(XS_SERVER_SRCS)) $(XS_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+ALL_TARGETS += $(XS_LIB) $(XENSTORED_BIN)
+INSTALL_BIN += $(XENSTORED_BIN)
+
+FUZZERS += fuzz_xs_wire
+FUZZ_SRCS_fuzz_xs_wire := tests/fuzz/fuzz_xs_wire.c $(XS_CORE_SRCS)

@@ -1,0 +1,43 @@
+/*
+ * xs_perms.h — xenstore node permissions: the wire form ("b0", "r5" …),
+ * and what a domain may do with a node.
+ *
+ * Entry 0 names the owner and the access every unlisted domain gets;
+ * later entries grant access to one domain each, first match wins.  The
+ * owner, dom0 and a domain whose target (SET_TARGET) is the owner have
+ * full access.
+ */
+#ifndef SPLITBED_XS_PERMS_H
+#define SPLITBED_XS_PERMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define XSP_READ  1u
+#define XSP_WRITE 2u
+#define XSP_OWNER 4u  /* may change permissions */
+
+#define XS_NO_TARGET 0xffffffffu
+
+struct xs_perm {
+	uint16_t domid;
+	uint8_t bits; /* XSP_READ | XSP_WRITE */
+};
+
+/*
+ * Parses count NUL-terminated entries from buf[0..len) (the tail of a
+ * SET_PERMS payload).  Returns 0 with *out malloc'd, or EINVAL / ENOMEM.
+ */
+int xs_perms_parse(const char *buf, size_t len, struct xs_perm **out,
+                   unsigned *count);
+
+/* Writes the wire form of perms into out; returns bytes used, or 0 when
+ * it does not fit. */
+size_t xs_perms_format(const struct xs_perm *p, unsigned n, char *out,
+                       size_t size);
+
+/* XSP_* bits domid (whose target is target, or XS_NO_TARGET) holds. */
+unsigned xs_perms_access(const struct xs_perm *p, unsigned n, unsigned domid,
+                         unsigned target);
+
+#endif
