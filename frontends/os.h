@@ -25,6 +25,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The current interface of the Xen public headers: without a version they
+ * fall back to the legacy one, whose ring.h expects the includer's mb(). */
+#ifndef __XEN_INTERFACE_VERSION__
+#define __XEN_INTERFACE_VERSION__ 0x00040e00
+#endif
 #include <xen/xen.h>
 #include <xen/grant_table.h>
 #include <xen/event_channel.h>

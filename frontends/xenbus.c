@@ -24,6 +24,7 @@ struct xenbus_dev {
     bool dirty;
     bool transport_up;          /* ops->setup done, no disconnect since */
     bool reopen;                /* CLOSING is a reset, not a final close */
+    bool skip_initialised, early_transport;
     enum xenbus_phase phase;
     XenbusState be_state, fe_state;
     int err;
@@ -297,6 +298,13 @@ fail:
     return r;
 }
 
+void xenbus_set_quirks(struct xenbus_dev *xd, bool skip_initialised, bool early_transport)
+{
+    xd->skip_initialised = skip_initialised;
+    xd->early_transport = early_transport;
+    xd->dirty = true;
+}
+
 void xenbus_free(struct xenbus_dev *xd)
 {
     if (!xd)
@@ -366,6 +374,11 @@ static void drop_transport(struct xenbus_dev *xd)
 /* Is the backend waiting for our transport? */
 static bool backend_ready(struct xenbus_dev *xd)
 {
+    if (xd->early_transport && xd->be_state != XenbusStateClosing) {
+        xenbus_log(xd, OS_LOG_INFO, "writing the ring without waiting for the backend (backend %s)",
+                   xenbus_state_name(xd->be_state));
+        return true;
+    }
     switch (xd->be_state) {
     case XenbusStateInitWait:
         return true;
@@ -408,7 +421,8 @@ static int write_transport(struct xenbus_dev *xd)
             break;
         r = xd->ops->write ? xd->ops->write(xd->ctx, tx) : 0;
         if (r == 0)
-            r = xenbus_switch_state(xd, tx, XenbusStateInitialised);
+            r = xenbus_switch_state(xd, tx, xd->skip_initialised ? XenbusStateConnected
+                                                                 : XenbusStateInitialised);
         int e = os_xs_tx_end(xd->os, tx, r < 0);
         if (r < 0)
             break;
@@ -421,7 +435,9 @@ static int write_transport(struct xenbus_dev *xd)
         xenbus_fail(xd, r, "cannot write the transport to %s (error %d)", xd->fe, -r);
         return r;
     }
-    xd->fe_state = XenbusStateInitialised;
+    xd->fe_state = xd->skip_initialised ? XenbusStateConnected : XenbusStateInitialised;
+    if (xd->skip_initialised)
+        xenbus_log(xd, OS_LOG_INFO, "wrote the ring and went straight to Connected, skipping Initialised");
     xd->phase = XENBUS_INITIALISED;
     return 0;
 }

@@ -76,6 +76,11 @@ int xenbus_open(struct os *os, const char *type, const char *id,
                 const char *name, const char *tag,
                 const struct xenbus_ops *ops, void *ctx,
                 struct xenbus_dev **out);
+/* Deviations real frontends show, for testing backends against them:
+ * skip_initialised writes Connected with the transport instead of
+ * Initialised (Mini-OS, Mirage, Unikraft); early_transport writes the
+ * transport without waiting for the backend to be ready (Mini-OS). */
+void xenbus_set_quirks(struct xenbus_dev *xd, bool skip_initialised, bool early_transport);
 /* Unwatches and frees (does not touch the device state; see
  * xenbus_close_device). */
 void xenbus_free(struct xenbus_dev *xd);
