@@ -1,0 +1,248 @@
+/*
+ * test_tarfs_align.c — the tar reader over a whole-sector device that
+ * refuses any buffer not starting a page (as a zero-copy grant path
+ * does), with the archive placed at awkward disk offsets and members read
+ * at awkward offsets into awkward buffers.
+ *
+ * Built twice (tests/unit/tarfs.mk): normally, where no read may be
+ * refused and every byte must match the same archive read from memory;
+ * and with BLKDEV_BYTES_SEED_BUG, the reader of the original Qubes
+ * report, where the device must refuse the first read with a diagnosis
+ * naming the buffer.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_tarfs_host.h"
+
+/* Where the archive starts on the disk: so member data (and headers)
+ * land at these offsets plus multiples of 512. */
+static const uint64_t bases[] = { 0, 1, 511, 512, 513, 4095, 4097 };
+#define NBASES (sizeof bases / sizeof bases[0])
+
+static const char *const archives[] = {
+    "hello.tar", "gnutar-gnu.tar", "gnutar-long-pax.tar",
+    "gnutar-sparse-pax-1.0.tar", "gnutar-sparse-oldgnu.tar", "python-types-pax.tar",
+};
+#define NARCHIVES (sizeof archives / sizeof archives[0])
+
+static char *fixture(const char *name)
+{
+    static char path[4096];
+    snprintf(path, sizeof path, "%s/fixtures/tar/%s", source_dir(), name);
+    return path;
+}
+
+/* A disk image: `base` bytes of filler, the archive, zeros to a whole
+ * number of sectors. */
+struct disk {
+    uint8_t *bytes;
+    uint64_t sectors;
+    struct sectordev sd;
+    struct blkdev_sectors bs;
+    struct blkdev_bytes *bb;
+    uint64_t base, archive_size;
+};
+
+static void disk_make(struct disk *d, const uint8_t *archive, size_t size, uint64_t base,
+                      uint32_t sector_size)
+{
+    uint64_t total = base + size;
+    total = (total + sector_size - 1) / sector_size * sector_size;
+    d->bytes = calloc(1, total);
+    memset(d->bytes, 0x5a, base);
+    memcpy(d->bytes + base, archive, size);
+    d->sectors = total / 512;
+    d->base = base;
+    d->archive_size = size;
+    sectordev_init(&d->sd, d->bytes, d->sectors, sector_size, &d->bs);
+    d->bb = blkdev_bytes_open(NULL, &d->bs);
+    ck_assert_ptr_nonnull(d->bb);
+}
+
+static void disk_free(struct disk *d)
+{
+    blkdev_bytes_close(d->bb);
+    free(d->bytes);
+}
+
+/* The archive as tarfs sees it: a window of the disk starting at base. */
+static int window_read(void *ctx, uint64_t offset, void *buf, size_t len)
+{
+    struct disk *d = ctx;
+    return blkdev_bytes_read(d->bb, d->base + offset, buf, len);
+}
+
+static void window_dev(struct disk *d, struct tarfs_dev *dev)
+{
+    dev->ctx = d;
+    dev->size_bytes = d->archive_size;
+    dev->read = window_read;
+}
+
+#ifndef BLKDEV_BYTES_SEED_BUG
+
+/* Everything tarfs reports and reads, as one byte string. */
+static uint8_t *walk(const struct tarfs_dev *dev, size_t *len)
+{
+    struct tarfs *t = tarfs_open(NULL, dev);
+    struct tarfs_entry e;
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *out = malloc(cap);
+    int rc;
+    while ((rc = tarfs_next(t, &e)) == 1) {
+        uint64_t size = e.size;
+        size_t need = strlen(e.name) + 64 + (size_t)size;
+        while (n + need > cap)
+            out = realloc(out, cap *= 2);
+        n += (size_t)snprintf((char *)out + n, cap - n, "%s %s %llu\n",
+                              tarfs_type_name(e.type), e.name, (unsigned long long)size);
+        if (e.type == TARFS_FILE) {
+            struct tarfs_file *f;
+            ck_assert_int_eq(tarfs_file_from_entry(t, &e, &f), 0);
+            ck_assert_int_eq(tarfs_file_read(f, 0, out + n, (size_t)size), (long)size);
+            n += (size_t)size;
+            tarfs_file_close(f);
+        }
+    }
+    ck_assert_msg(rc == 0, "%s", tarfs_error(t));
+    tarfs_close(t);
+    *len = n;
+    return out;
+}
+
+START_TEST(test_archive_at_every_disk_offset)
+{
+    const char *name = archives[_i];
+    size_t size, want_len;
+    uint8_t *archive = read_file(fixture(name), &size);
+    struct memdev m;
+    struct tarfs_dev mdev;
+    memdev_init(&m, archive, size, &mdev);
+    uint8_t *want = walk(&mdev, &want_len);
+
+    for (size_t b = 0; b < NBASES; b++) {
+        for (uint32_t ss = 512; ss <= 4096; ss *= 8) {
+            struct disk d;
+            struct tarfs_dev dev;
+            size_t got_len;
+            disk_make(&d, archive, size, bases[b], ss);
+            window_dev(&d, &dev);
+            uint8_t *got = walk(&dev, &got_len);
+            ck_assert_msg(d.sd.refused == 0, "%s at %llu: device refused: %s", name,
+                          (unsigned long long)bases[b], d.sd.diagnosis);
+            ck_assert_msg(got_len == want_len && memcmp(got, want, want_len) == 0,
+                          "%s at disk offset %llu, sector size %u: differs", name,
+                          (unsigned long long)bases[b], ss);
+            free(got);
+            disk_free(&d);
+        }
+    }
+    free(want);
+    free(archive);
+}
+END_TEST
+
+START_TEST(test_member_reads_at_every_offset)
+{
+    /* dir/binary.bin: 10496 bytes of 0..255 repeating. */
+    size_t size;
+    uint8_t *archive = read_file(fixture("gnutar-gnu.tar"), &size);
+    static const uint64_t offsets[] = { 0, 1, 511, 512, 513, 4095, 4097 };
+    static const size_t lens[] = { 1, 13, 511, 512, 513, 4096, 4097, 10496 };
+    uint8_t *raw = malloc(10496 + 64);
+
+    for (size_t b = 0; b < NBASES; b++) {
+        struct disk d;
+        struct tarfs_dev dev;
+        struct tarfs_file *f;
+        disk_make(&d, archive, size, bases[b], 512);
+        window_dev(&d, &dev);
+        struct tarfs *t = tarfs_open(NULL, &dev);
+        ck_assert_int_eq(tarfs_lookup(t, "./dir/binary.bin", &f), 0);
+        ck_assert_uint_eq(tarfs_file_size(f), 10496);
+        for (size_t o = 0; o < sizeof offsets / sizeof offsets[0]; o++) {
+            for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
+                uint8_t *dst = raw + 1 + (o + l) % 7;    /* never aligned */
+                size_t expect = lens[l] < 10496 - offsets[o] ? lens[l] : 10496 - offsets[o];
+                ck_assert_int_eq(tarfs_file_read(f, offsets[o], dst, lens[l]), (long)expect);
+                for (size_t i = 0; i < expect; i++)
+                    ck_assert_uint_eq(dst[i], (uint8_t)((offsets[o] + i) % 256));
+            }
+        }
+        ck_assert_uint_eq(d.sd.refused, 0);
+        tarfs_file_close(f);
+        tarfs_close(t);
+        disk_free(&d);
+    }
+    free(raw);
+    free(archive);
+}
+END_TEST
+
+START_TEST(test_adapter_reads_whole_windows)
+{
+    /* Sequential reads cost one device read per window, not per call. */
+    size_t size;
+    uint8_t *archive = read_file(fixture("gnutar-gnu.tar"), &size);
+    struct disk d;
+    uint8_t byte;
+    disk_make(&d, archive, size, 0, 512);
+    for (uint64_t off = 0; off < d.sectors * 512; off++)
+        ck_assert_int_eq(blkdev_bytes_read(d.bb, off, &byte, 1), 0);
+    uint64_t window = 11 * OS_PAGE_SIZE;
+    ck_assert_uint_eq(blkdev_bytes_device_reads(d.bb), (d.sectors * 512 + window - 1) / window);
+    ck_assert_int_eq(blkdev_bytes_read(d.bb, d.sectors * 512, &byte, 1), -OS_EINVAL);
+    ck_assert_int_eq(blkdev_bytes_read(d.bb, d.sectors * 512, &byte, 0), 0);
+    disk_free(&d);
+    free(archive);
+}
+END_TEST
+
+#else /* BLKDEV_BYTES_SEED_BUG */
+
+START_TEST(test_seed_bug_is_refused)
+{
+    size_t size;
+    uint8_t *archive = read_file(fixture("hello.tar"), &size);
+    struct disk d;
+    struct tarfs_dev dev;
+    struct tarfs_entry e;
+    disk_make(&d, archive, size, 0, 512);
+    window_dev(&d, &dev);
+    struct tarfs *t = tarfs_open(NULL, &dev);
+    ck_assert_int_eq(tarfs_next(t, &e), -OS_EINVAL);
+    ck_assert_uint_ge(d.sd.refused, 1);
+    ck_assert_ptr_nonnull(strstr(d.sd.diagnosis, "is not the first byte of a page"));
+    ck_assert_ptr_nonnull(strstr(tarfs_error(t), "offset 0: device read"));
+    tarfs_close(t);
+    disk_free(&d);
+    free(archive);
+}
+END_TEST
+
+#endif
+
+int main(void)
+{
+    Suite *s = suite_create("tarfs-align");
+    TCase *tc = tcase_create("align");
+    tcase_set_timeout(tc, 60);
+#ifndef BLKDEV_BYTES_SEED_BUG
+    tcase_add_loop_test(tc, test_archive_at_every_disk_offset, 0, (int)NARCHIVES);
+    tcase_add_test(tc, test_member_reads_at_every_offset);
+    tcase_add_test(tc, test_adapter_reads_whole_windows);
+#else
+    (void)archives;
+    (void)bases;
+    tcase_add_test(tc, test_seed_bug_is_refused);
+#endif
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
