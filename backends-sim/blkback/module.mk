@@ -15,3 +15,20 @@ BLKBACK_TEST_OBJS = $(patsubst %.c,$(OBJ)/%.o,$(BLKBACK_TEST_SRCS))
 FUZZERS += fuzz_blkback_req
 FUZZ_SRCS_fuzz_blkback_req := tests/fuzz/fuzz_blkback_req.c $(BLKBACK_CORE_SRCS) $(BLKBACK_TEST_SRCS)
 FUZZ_CORPUS_fuzz_blkback_req := fixtures/corpora/fuzz_blkback_req
+
+# The daemon.
+BLKBACK_SRCS := $(BLKBACK_CORE_SRCS) backends-sim/blkback/params.c \
+                backends-sim/blkback/vbd.c backends-sim/blkback/backend.c \
+                backends-sim/blkback/mapper_gnttab.c backends-sim/blkback/xen_host.c \
+                backends-sim/blkback/main.c
+BLKBACK_XENBUS_SRCS := backends-sim/blkback/params.c backends-sim/blkback/vbd.c \
+                       backends-sim/blkback/backend.c
+BLKBACK_XENBUS_OBJS = $(patsubst %.c,$(OBJ)/%.o,$(BLKBACK_XENBUS_SRCS))
+BLKBACK_BIN = $(BUILD)/libexec/splitbed/splitbed-blkback
+
+$(BLKBACK_BIN): $(patsubst %.c,$(OBJ)/%.o,$(BLKBACK_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lxengnttab -lxenevtchn -lxenstore
+
+ALL_TARGETS += $(BLKBACK_BIN)
+INSTALL_LIBEXEC += $(BLKBACK_BIN)

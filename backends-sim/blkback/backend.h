@@ -1,0 +1,32 @@
+/*
+ * backend.h — every vbd under this domain's backend/vbd directory.
+ *
+ * bb_backend_rescan() lists <home>/backend/vbd/<frontid>/<devid>, creates
+ * devices that appeared, frees those whose directory went away (the
+ * toolstack removed them) and steps all of them.  Any watch event can
+ * call it: the devices' state machines are level-triggered.
+ */
+#ifndef SPLITBED_BLKBACK_BACKEND_H
+#define SPLITBED_BLKBACK_BACKEND_H
+
+#include "backends-sim/blkback/vbd.h"
+
+struct bb_backend;
+
+/* home is this domain's xenstore home, e.g. /local/domain/0. */
+struct bb_backend *bb_backend_new(const struct bb_env *env, const char *home);
+/* Watches <home>/backend/vbd with the given token.  0 or -errno. */
+int bb_backend_watch(struct bb_backend *b, const char *token);
+void bb_backend_rescan(struct bb_backend *b);
+/* Serves the device bound to local port `port` (after its event). */
+void bb_backend_event(struct bb_backend *b, uint32_t port);
+/* Gives every device with queued requests one more turn; returns true if
+ * some device still has work (the caller should not sleep). */
+bool bb_backend_serve_busy(struct bb_backend *b);
+void bb_backend_check_resize(struct bb_backend *b);
+unsigned bb_backend_count(const struct bb_backend *b);
+struct bb_vbd *bb_backend_find(const struct bb_backend *b, uint32_t frontid, uint32_t devid);
+/* Frees every device; with `closed` each is switched to Closed first. */
+void bb_backend_free(struct bb_backend *b, bool closed);
+
+#endif

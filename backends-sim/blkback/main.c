@@ -1,0 +1,239 @@
+/*
+ * main.c — splitbed-blkback: serves the vbds the toolstack lists under
+ * this domain's backend/vbd, through libxenstore, libxenevtchn and
+ * libxengnttab.  The same binary runs in a real dom0 and on the
+ * simulator (XENSTORED_PATH, LD_LIBRARY_PATH are the only difference).
+ *
+ * One thread, one poll loop: xenstore watch events step the devices,
+ * event-channel events serve their rings, SIGHUP checks every image for
+ * a new size, SIGTERM/SIGINT close every device and exit 0.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "backends-sim/blkback/backend.h"
+#include "backends-sim/blkback/mapper_gnttab.h"
+#include "backends-sim/blkback/params.h"
+#include "backends-sim/blkback/xen_host.h"
+
+#define PROG "splitbed-blkback"
+
+static int trace_fd = -1;
+
+static void log_line(void *ctx, bool diagnosis, const char *text)
+{
+    (void)ctx;
+    char line[600];
+    int n = snprintf(line, sizeof(line), "%s\n", text);
+    if (n < 0)
+        return;
+    if (n >= (int)sizeof(line))
+        n = (int)sizeof(line) - 1;
+    /* One write per line: lines from several daemons do not interleave. */
+    if (write(STDERR_FILENO, line, (size_t)n) < 0) {
+        /* nothing sensible to do */
+    }
+    if (diagnosis && trace_fd >= 0 && write(trace_fd, line, (size_t)n) < 0) {
+        /* the trace is a copy; stderr has the line */
+    }
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: " PROG " [--opt key=value]... [--domid N] [--trace FILE] [--ready-fd FD]\n"
+            "Serves the block devices under /local/domain/N/backend/vbd (N = 0, or\n"
+            "$SPLITBED_DOMID) to their frontends.  Knobs: see README.md.\n");
+}
+
+static int parse_num(const char *s, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long x = strtol(s, &end, 10);
+    if (!*s || *end || errno || x < 0 || x > max)
+        return -1;
+    *out = x;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct bb_params params;
+    bb_params_default(&params);
+    long domid = 0, ready_fd = -1;
+    const char *trace = NULL, *env_dom = getenv("SPLITBED_DOMID");
+    if (env_dom && parse_num(env_dom, 32767, &domid) < 0) {
+        fprintf(stderr, PROG ": SPLITBED_DOMID=%s is not a domain id\n", env_dom);
+        return 2;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        char err[256];
+        const char *val = NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return 0;
+        }
+        if (!strcmp(a, "--opt") || !strcmp(a, "--domid") || !strcmp(a, "--trace") ||
+            !strcmp(a, "--ready-fd")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, PROG ": %s needs a value\n", a);
+                return 2;
+            }
+            val = argv[++i];
+        } else if (!strncmp(a, "--opt=", 6)) {
+            val = a + 6;
+            a = "--opt";
+        } else {
+            fprintf(stderr, PROG ": unknown argument '%s' (try --help)\n", a);
+            return 2;
+        }
+        if (!strcmp(a, "--opt")) {
+            if (bb_params_set(&params, val, err, sizeof(err)) < 0) {
+                fprintf(stderr, PROG ": %s\n", err);
+                return 2;
+            }
+        } else if (!strcmp(a, "--domid")) {
+            if (parse_num(val, 32767, &domid) < 0) {
+                fprintf(stderr, PROG ": --domid %s: not a domain id\n", val);
+                return 2;
+            }
+        } else if (!strcmp(a, "--trace")) {
+            trace = val;
+        } else if (parse_num(val, 1 << 20, &ready_fd) < 0) {
+            fprintf(stderr, PROG ": --ready-fd %s: not a file descriptor\n", val);
+            return 2;
+        }
+    }
+    char err[256];
+    if (bb_params_check(&params, err, sizeof(err)) < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return 2;
+    }
+    char trace_path[512];
+    if (!trace && getenv("SPLITBED_DIR")) {
+        snprintf(trace_path, sizeof(trace_path), "%s/trace", getenv("SPLITBED_DIR"));
+        trace = trace_path;
+    }
+    if (trace) {
+        trace_fd = open(trace, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (trace_fd < 0) {
+            fprintf(stderr, PROG ": trace file %s: %s\n", trace, strerror(errno));
+            return 1;
+        }
+    }
+
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    sigprocmask(SIG_BLOCK, &sigs, NULL);
+    int sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct bb_xs *xs = bb_xs_open();
+    if (!xs) {
+        fprintf(stderr, PROG ": cannot connect to xenstore (XENSTORED_PATH=%s): %s\n",
+                getenv("XENSTORED_PATH") ? getenv("XENSTORED_PATH") : "unset", strerror(errno));
+        return 1;
+    }
+    struct bb_xenevtchn *ev = bb_xenevtchn_open();
+    if (!ev) {
+        fprintf(stderr, PROG ": cannot open event channels: %s\n", strerror(errno));
+        bb_xs_close(xs);
+        return 1;
+    }
+    struct bb_gnttab_mapper *gt = bb_gnttab_mapper_open();
+    if (!gt) {
+        fprintf(stderr, PROG ": cannot open the grant table: %s\n", strerror(errno));
+        bb_xenevtchn_close(ev);
+        bb_xs_close(xs);
+        return 1;
+    }
+    struct bb_env env = {
+        .store = bb_xs_store(xs),
+        .evtchn = bb_xenevtchn_base(ev),
+        .mapper = bb_gnttab_mapper_base(gt),
+        .params = &params,
+        .log = { .line = log_line },
+    };
+    char home[64];
+    snprintf(home, sizeof(home), "/local/domain/%ld", domid);
+    struct bb_backend *be = bb_backend_new(&env, home);
+    int rc = be ? bb_backend_watch(be, "blkback-vbd") : -ENOMEM;
+    if (rc < 0) {
+        fprintf(stderr, PROG ": cannot watch %s/backend/vbd: %s\n", home, strerror(-rc));
+        bb_backend_free(be, false);
+        bb_gnttab_mapper_close(gt);
+        bb_xenevtchn_close(ev);
+        bb_xs_close(xs);
+        return 1;
+    }
+    if (ready_fd >= 0) {
+        if (write((int)ready_fd, "ready\n", 6) < 0) {
+            /* whoever waits will see the fd close */
+        }
+        close((int)ready_fd);
+    }
+
+    int status = 0;
+    bool busy = false, running = true;
+    while (running) {
+        struct pollfd pfd[3] = {
+            { .fd = bb_xs_fd(xs), .events = POLLIN },
+            { .fd = bb_xenevtchn_fd(ev), .events = POLLIN },
+            { .fd = sfd, .events = POLLIN },
+        };
+        if (poll(pfd, 3, busy ? 0 : -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            fprintf(stderr, PROG ": poll: %s\n", strerror(errno));
+            status = 1;
+            break;
+        }
+        if (pfd[2].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+                if (si.ssi_signo == SIGHUP)
+                    bb_backend_check_resize(be);
+                else
+                    running = false;
+            }
+        }
+        if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+            char token[64];
+            int fired = 0, w;
+            while ((w = bb_xs_next_watch(xs, token, sizeof(token))) == 1)
+                fired++;
+            if (w < 0) {
+                fprintf(stderr, PROG ": xenstore connection lost: %s\n", strerror(-w));
+                status = 1;
+                break;
+            }
+            if (fired)
+                bb_backend_rescan(be);
+        }
+        if (pfd[1].revents & POLLIN) {
+            uint32_t port;
+            if (bb_xenevtchn_pending(ev, &port) == 0)
+                bb_backend_event(be, port);
+        }
+        busy = bb_backend_serve_busy(be);
+    }
+    bb_backend_free(be, status == 0);
+    bb_gnttab_mapper_close(gt);
+    bb_xenevtchn_close(ev);
+    bb_xs_close(xs);
+    if (trace_fd >= 0)
+        close(trace_fd);
+    return status;
+}
