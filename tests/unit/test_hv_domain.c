@@ -4,6 +4,7 @@
  * returning to zero, and the in-process host's page-alignment rule.
  */
 #include <errno.h>
+#include <regex.h>
 #include <string.h>
 
 #include "tests/unit/test_hv_util.h"
@@ -320,6 +321,9 @@ START_TEST(churn_then_release_leaves_nothing)
     for (domid_t d = 0; d < DOMS; d++)
         ck_assert_int_eq(inproc_domain_create(ip, d, 16), 0);
     uint32_t seed = 12345;
+    regex_t shape;
+    ck_assert_int_eq(regcomp(&shape, "^d[0-9]+: [^:]+ refused: [^ ].*[^ ]$",
+                             REG_EXTENDED | REG_NOSUB), 0);
     unsigned maps = 0, binds = 0;
     grant_ref_t recent[DOMS][8] = { { 0 } };   /* refs lately granted */
     for (int i = 0; i < STEPS; i++) {
@@ -331,41 +335,65 @@ START_TEST(churn_then_release_leaves_nothing)
         grant_ref_t ref;
         grant_handle_t h;
         evtchn_port_t p, lp;
+        int rc = 0;            /* < 0: refused, so exactly one trace line */
         switch (op) {
         case 0:
-            if (hv_gnt_alloc_ref(hv, d, owner, &ref) == 0 &&
-                hv_gnt_grant(hv, d, ref, peer, gfn, b, owner) == 0)
-                recent[d][a % 8] = ref;
+            /* Running out of refs is the guest's own affair: no trace. */
+            if (hv_gnt_alloc_ref(hv, d, owner, &ref) == 0) {
+                rc = hv_gnt_grant(hv, d, ref, peer, gfn, b, owner);
+                if (rc == 0)
+                    recent[d][a % 8] = ref;
+            }
             break;
         case 1:
-            maps += hv_gnt_map(hv, d, peer, recent[peer][a % 8],
-                               GNTMAP_host_map | (b ? GNTMAP_readonly : 0),
-                               owner, &h, NULL) == GNTST_okay;
+            rc = hv_gnt_map(hv, d, peer, recent[peer][a % 8],
+                            GNTMAP_host_map | (b ? GNTMAP_readonly : 0),
+                            owner, &h, NULL);
+            maps += rc == GNTST_okay;
             break;
         case 2:
-            (void)hv_gnt_unmap(hv, d, a);
+            rc = hv_gnt_unmap(hv, d, a);
             break;
         case 3:
-            (void)hv_gnt_release_ref(hv, d, recent[d][a % 8]);
+            rc = hv_gnt_release_ref(hv, d, recent[d][a % 8]);
             break;
         case 4:
-            (void)hv_evtchn_alloc_unbound(hv, d, DOMID_SELF, peer, owner, &p);
+            rc = hv_evtchn_alloc_unbound(hv, d, DOMID_SELF, peer, owner, &p);
             break;
         case 5:
-            binds += hv_evtchn_bind_interdomain(hv, d, peer, port, owner,
-                                                &lp) == 0;
+            rc = hv_evtchn_bind_interdomain(hv, d, peer, port, owner, &lp);
+            binds += rc == 0;
             break;
-        case 6:
-            (void)hv_evtchn_send(hv, d, port);
+        case 6: {
+            /* Xen drops a send on an unbound port without error; we trace. */
+            struct hv_evtchn_info info;
+            ck_assert_int_eq(hv_evtchn_info(hv, d, port, &info), 0);
+            rc = hv_evtchn_send(hv, d, port);
+            if (rc == 0 && info.state == HV_EVTCHN_UNBOUND)
+                rc = -1;
             break;
+        }
         default:
             if (a == 0)
                 hv_release_owner(hv, d, owner);
             else
-                (void)hv_evtchn_close(hv, d, port);
+                rc = hv_evtchn_close(hv, d, port);
             break;
         }
+        ck_assert_uint_eq(inproc_trace_count(ip), rc < 0 ? 1 : 0);
+        if (rc < 0) {
+            /* One grep-able shape, naming the domain that broke the rule. */
+            const char *line = inproc_trace_line(ip, 0);
+            ck_assert_msg(regexec(&shape, line, 0, NULL, 0) == 0,
+                          "trace line of an unexpected shape: %s", line);
+            char who[16];
+            snprintf(who, sizeof(who), "d%u: ", d);
+            ck_assert_msg(strncmp(line, who, strlen(who)) == 0,
+                          "trace line does not start with %s: %s", who, line);
+        }
+        inproc_clear(ip);
     }
+    regfree(&shape);
     /* The mix really shared pages and channels. */
     ck_assert_uint_gt(maps, 300);
     ck_assert_uint_gt(binds, 100);

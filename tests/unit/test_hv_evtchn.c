@@ -272,11 +272,15 @@ START_TEST(port_limit_and_lowest_free_port)
     }
     ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 3, DOMID_SELF, 0, NULL, &p),
                      -ENOSPC);
-    TRACED(ip, "d3: alloc unbound port refused: all ports up to 4 in use");
+    TRACED(ip, "d3: alloc unbound port for d3 refused: all ports of d3 up to 4 "
+           "in use");
     evtchn_port_t p0;
     ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 0, DOMID_SELF, 3, NULL, &p0), 0);
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 3, 0, p0, NULL, &p), -ENOSPC);
-    TRACED(ip, "d3: bind interdomain refused: all ports up to 4 in use");
+    char want[100];
+    snprintf(want, sizeof(want), "d3: bind to port %u of d0 refused: all ports "
+             "of d3 up to 4 in use", p0);
+    TRACED(ip, want);
     /* The lowest free port is reused. */
     ck_assert_int_eq(hv_evtchn_close(hv, 3, 2), 0);
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 3, 0, p0, NULL, &p), 0);
@@ -298,7 +302,8 @@ START_TEST(default_port_limits)
     while (hv_evtchn_alloc_unbound(hv, 0, DOMID_SELF, 1, NULL, &p) == 0)
         n++;
     ck_assert_uint_eq(n, HV_EVTCHN_2L_PORTS - 1);
-    TRACED(ip, "d0: alloc unbound port refused: all ports up to 4095 in use");
+    TRACED(ip, "d0: alloc unbound port for d0 refused: all ports of d0 up to "
+           "4095 in use");
 }
 END_TEST
 

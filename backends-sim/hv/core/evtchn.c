@@ -32,8 +32,7 @@ static struct hv_port *used_port(const struct hv_domain *dom, evtchn_port_t p)
 }
 
 /* Lowest free port, as Xen's get_free_port picks. */
-static int get_free_port(hv_t *hv, struct hv_domain *dom, const char *op,
-                         evtchn_port_t *out)
+static int get_free_port(const struct hv_domain *dom, evtchn_port_t *out)
 {
     for (evtchn_port_t p = 1; p <= dom->max_evtchn_port; p++) {
         if (dom->ports[p].state == HV_EVTCHN_FREE) {
@@ -41,8 +40,6 @@ static int get_free_port(hv_t *hv, struct hv_domain *dom, const char *op,
             return 0;
         }
     }
-    hv_trace(hv, dom->id, "d%u: %s refused: all ports up to %u in use",
-             dom->id, op, dom->max_evtchn_port);
     return -ENOSPC;
 }
 
@@ -85,9 +82,12 @@ int hv_evtchn_alloc_unbound(hv_t *hv, domid_t caller, domid_t dom,
         return -ESRCH;
     }
     evtchn_port_t p;
-    int rc = get_free_port(hv, td, "alloc unbound port", &p);
-    if (rc < 0)
-        return rc;
+    if (get_free_port(td, &p) < 0) {
+        hv_trace(hv, caller, "d%u: alloc unbound port for d%u refused: all "
+                 "ports of d%u up to %u in use", caller, target, target,
+                 td->max_evtchn_port);
+        return -ENOSPC;
+    }
     take_port(td, p, owner);
     td->ports[p].state = HV_EVTCHN_UNBOUND;
     td->ports[p].remote_dom = remote == DOMID_SELF ? target : remote;
@@ -111,9 +111,12 @@ int hv_evtchn_bind_interdomain(hv_t *hv, domid_t dom, domid_t remote_dom,
         return -ESRCH;
     }
     evtchn_port_t lp;
-    int rc = get_free_port(hv, ld, "bind interdomain", &lp);
-    if (rc < 0)
-        return rc;
+    if (get_free_port(ld, &lp) < 0) {
+        hv_trace(hv, dom, "d%u: bind to port %u of d%u refused: all ports of "
+                 "d%u up to %u in use", dom, remote_port, r, dom,
+                 ld->max_evtchn_port);
+        return -ENOSPC;
+    }
     struct hv_port *rp = port_of(rd, remote_port);
     const char *why = NULL;
     if (!rp || remote_port == 0)

@@ -136,7 +136,9 @@ void hv_release_owner(hv_t *hv, domid_t d, const void *owner);
  * gnttab_* and gntalloc): no hypercall, so errno-style returns. */
 
 /* Hands out a free ref >= GNTTAB_NR_RESERVED_ENTRIES (refs 0..7 are the
- * toolstack's and are never returned), owned by `owner`.  -ENOSPC when all
+ * toolstack's and are never returned), owned by `owner`, round-robin so
+ * that a just-freed ref is not handed out again at once.  -ENOSPC (no
+ * trace: running out is the guest's own affair) when all
  * max_grant_frames * 512 refs are taken. */
 int hv_gnt_alloc_ref(hv_t *hv, domid_t d, const void *owner, grant_ref_t *ref);
 
@@ -221,7 +223,9 @@ int hv_gnt_copy_batch(hv_t *hv, domid_t caller, gnttab_copy_t *ops, size_t n);
 /* EVTCHNOP_alloc_unbound by `caller` for domain `dom` (DOMID_SELF or the
  * caller's id; another domain only if caller is privileged, else -EPERM),
  * accepting a bind from `remote` (DOMID_SELF = dom itself; like Xen, the
- * remote need not exist yet).  Never returns port 0.  -ESRCH, -ENOSPC. */
+ * remote need not exist yet).  Never returns port 0; picks the lowest
+ * free port as Xen does.  -ESRCH + trace: no such domain (-ESRCH without
+ * trace if the caller itself does not exist); -ENOSPC + trace. */
 int hv_evtchn_alloc_unbound(hv_t *hv, domid_t caller, domid_t dom,
                             domid_t remote, const void *owner,
                             evtchn_port_t *port);
