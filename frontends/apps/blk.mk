@@ -4,3 +4,10 @@ FRONTEND_SRCS += $(BLKFRONT_SRCS)
 # frontends/module.mk is read before this file, so its archive rule saw an
 # empty list; name the objects here too ($^ collects both).
 $(FRONTEND_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(BLKFRONT_SRCS))
+
+GUEST_APPS += blk-info blk-verify blk-bench
+APP_SRCS_blk-info   := frontends/apps/blk_info.c frontends/apps/blk_opts.c
+APP_SRCS_blk-verify := frontends/apps/blk_verify.c frontends/apps/blk_opts.c
+APP_SRCS_blk-bench  := frontends/apps/blk_bench.c frontends/apps/blk_opts.c
+FREESTANDING_SRCS += frontends/apps/blk_info.c frontends/apps/blk_opts.c \
+	frontends/apps/blk_verify.c frontends/apps/blk_bench.c
