@@ -59,9 +59,10 @@ static int wr(const struct bb_vbd *v, uint32_t tx, const char *key, const char *
 }
 
 /* Reads dir/key as an unsigned number.  1 found, 0 absent, -1 malformed. */
-static int rd_uint(const struct bb_vbd *v, const char *dir, const char *key, unsigned long *out)
+static int rd_uint_tx(const struct bb_vbd *v, uint32_t tx, const char *dir, const char *key,
+                     unsigned long *out)
 {
-    char *s = rd(v, 0, dir, key);
+    char *s = rd(v, tx, dir, key);
     if (!s)
         return 0;
     char *end;
@@ -72,6 +73,11 @@ static int rd_uint(const struct bb_vbd *v, const char *dir, const char *key, uns
     if (rc == 1)
         *out = x;
     return rc;
+}
+
+static int rd_uint(const struct bb_vbd *v, const char *dir, const char *key, unsigned long *out)
+{
+    return rd_uint_tx(v, 0, dir, key, out);
 }
 
 static void set_state(struct bb_vbd *v, uint32_t tx, int state)
@@ -260,12 +266,12 @@ static void disconnect(struct bb_vbd *v)
 
 /* Reads the frontend's ring details into cfg and a signature string.
  * Returns 0, or -1 after fatal(). */
-static int read_ring_details(struct bb_vbd *v, struct bb_ring_config *cfg, uint32_t *evtchn,
-                             char *sig, size_t siglen)
+static int read_ring_details_tx(struct bb_vbd *v, uint32_t tx, struct bb_ring_config *cfg,
+                                uint32_t *evtchn, char *sig, size_t siglen)
 {
     const struct bb_params *p = v->env->params;
     unsigned long order = 0, x;
-    int rc = rd_uint(v, v->fe, "ring-page-order", &order);
+    int rc = rd_uint_tx(v, tx, v->fe, "ring-page-order", &order);
     if (rc < 0) {
         fatal(v, "frontend ring-page-order is not a number");
         return -1;
@@ -273,7 +279,7 @@ static int read_ring_details(struct bb_vbd *v, struct bb_ring_config *cfg, uint3
     if (rc == 0) {
         /* Older frontends: num-ring-pages instead of an order. */
         unsigned long pages;
-        int r2 = rd_uint(v, v->fe, "num-ring-pages", &pages);
+        int r2 = rd_uint_tx(v, tx, v->fe, "num-ring-pages", &pages);
         if (r2 < 0 || (r2 == 1 && (pages == 0 || pages > BB_MAX_RING_PAGES || (pages & (pages - 1))))) {
             fatal(v, "frontend num-ring-pages is not a power of two up to %u", BB_MAX_RING_PAGES);
             return -1;
@@ -297,11 +303,11 @@ static int read_ring_details(struct bb_vbd *v, struct bb_ring_config *cfg, uint3
     for (unsigned i = 0; i < cfg->nr_ring_pages; i++) {
         char key[32];
         snprintf(key, sizeof(key), "ring-ref%u", i);
-        rc = rd_uint(v, v->fe, key, &x);
+        rc = rd_uint_tx(v, tx, v->fe, key, &x);
         /* One page: blkif.h says ring-ref; Linux also takes ring-ref0. */
         if (rc == 0 && cfg->nr_ring_pages == 1) {
             snprintf(key, sizeof(key), "ring-ref");
-            rc = rd_uint(v, v->fe, key, &x);
+            rc = rd_uint_tx(v, tx, v->fe, key, &x);
         }
         if (rc <= 0 || x > UINT32_MAX) {
             fatal(v, "frontend %s %s", key, rc == 0 ? "missing" : "is not a grant reference");
@@ -310,7 +316,7 @@ static int read_ring_details(struct bb_vbd *v, struct bb_ring_config *cfg, uint3
         cfg->ring_refs[i] = (grant_ref_t)x;
         n += snprintf(sig + n, siglen - (size_t)n, " %lu", x);
     }
-    rc = rd_uint(v, v->fe, "event-channel", &x);
+    rc = rd_uint_tx(v, tx, v->fe, "event-channel", &x);
     if (rc <= 0 || x == 0 || x > UINT32_MAX) {
         fatal(v, "frontend event-channel %s", rc == 0 ? "missing" : "is not a port");
         return -1;
@@ -318,7 +324,7 @@ static int read_ring_details(struct bb_vbd *v, struct bb_ring_config *cfg, uint3
     *evtchn = (uint32_t)x;
     snprintf(sig + n, siglen - (size_t)n, " evtchn=%lu", x);
 
-    char *proto = rd(v, 0, v->fe, "protocol");
+    char *proto = rd(v, tx, v->fe, "protocol");
     if (proto && strcmp(proto, XEN_IO_PROTO_ABI_NATIVE) != 0) {
         fatal(v, "frontend protocol %s not supported (only %s)", proto, XEN_IO_PROTO_ABI_NATIVE);
         free(proto);
@@ -326,15 +332,29 @@ static int read_ring_details(struct bb_vbd *v, struct bb_ring_config *cfg, uint3
     }
     free(proto);
     unsigned long queues;
-    rc = rd_uint(v, v->fe, "multi-queue-num-queues", &queues);
+    rc = rd_uint_tx(v, tx, v->fe, "multi-queue-num-queues", &queues);
     if (rc < 0 || (rc == 1 && (queues == 0 || queues > (p->max_queues ? p->max_queues : 1)))) {
         fatal(v, "frontend multi-queue-num-queues must be 1 (multi-queue-max-queues %u)",
               p->max_queues ? p->max_queues : 1);
         return -1;
     }
     unsigned long fp = 0;
-    cfg->persistent = p->persistent && rd_uint(v, v->fe, "feature-persistent", &fp) == 1 && fp == 1;
+    cfg->persistent = p->persistent && rd_uint_tx(v, tx, v->fe, "feature-persistent", &fp) == 1 && fp == 1;
     return 0;
+}
+
+/* The frontend writes its ring details in one transaction; read them in
+ * one too, so a frontend rewriting them is never seen half-way. */
+static int read_ring_details(struct bb_vbd *v, struct bb_ring_config *cfg, uint32_t *evtchn,
+                             char *sig, size_t siglen)
+{
+    uint32_t tx = 0;
+    if (S(v)->ops->tx_start(S(v), &tx) < 0)
+        tx = 0;
+    int rc = read_ring_details_tx(v, tx, cfg, evtchn, sig, siglen);
+    if (tx)
+        S(v)->ops->tx_end(S(v), tx, true);
+    return rc;
 }
 
 static void connect_ring(struct bb_vbd *v)
@@ -400,7 +420,13 @@ void bb_vbd_step(struct bb_vbd *v)
     int fs = frontend_state(v);
     switch (fs) {
     case XenbusStateInitialising:
-        if (v->state == XenbusStateClosed) {
+        if (v->ring) {
+            /* The frontend started over without closing (it saw us
+             * restart): drop the old ring and wait for its new one. */
+            disconnect(v);
+            set_state(v, 0, v->env->params->skip_initwait ? XenbusStateInitialising
+                                                           : XenbusStateInitWait);
+        } else if (v->state == XenbusStateClosed) {
             /* Linux: prepare for reconnect (D7). */
             set_state(v, 0, v->env->params->skip_initwait ? XenbusStateInitialising
                                                            : XenbusStateInitWait);

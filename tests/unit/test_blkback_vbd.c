@@ -1,0 +1,927 @@
+/*
+ * test_blkback_vbd.c — blkback's xenbus side, stepped in process: what it
+ * publishes for every knob, each ring layout a frontend may choose, the
+ * deviations real peers show, close/reconnect, resize, cut-off of one
+ * frontend while another keeps its disk, and clean shutdown.  The store
+ * and event channels are in-memory fakes; the rings are real shared
+ * mappings of a memfd "frontend", the disks real files.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backends-sim/blkback/backend.h"
+#include "backends-sim/blkback/blkif_proto.h"
+#include "backends-sim/blkback/mapper_memfd.h"
+#include "blkback_fakexs.h"
+#include <xen/io/xenbus.h>
+
+#define DEV 51712
+#define FE_PAGES 64
+
+/* Two frontend domains, each with its own memory. */
+struct two_mapper {
+    struct bb_mapper base;
+    struct bb_memfd_mapper *dom[3];
+};
+
+static void *tm_map(struct bb_mapper *m, domid_t dom, unsigned count, const grant_ref_t *refs, bool w)
+{
+    struct two_mapper *t = (struct two_mapper *)m;
+    if (dom < 1 || dom > 2) {
+        errno = EINVAL;
+        return NULL;
+    }
+    struct bb_mapper *b = bb_memfd_mapper_base(t->dom[dom]);
+    return b->ops->map(b, dom, count, refs, w);
+}
+
+static int tm_unmap(struct bb_mapper *m, void *addr, unsigned count)
+{
+    /* Both memfd mappers unmap the same way; keep each one's count right
+     * by asking the one that mapped it: the caller never mixes domains in
+     * one range, so try dom 1's bookkeeping only if dom 2 has none. */
+    struct two_mapper *t = (struct two_mapper *)m;
+    struct bb_mapper *b = bb_memfd_mapper_base(t->dom[1]);
+    if (bb_memfd_mapped_pages(t->dom[1]) < count)
+        b = bb_memfd_mapper_base(t->dom[2]);
+    return b->ops->unmap(b, addr, count);
+}
+
+static const struct bb_mapper_ops tm_ops = { .map = tm_map, .unmap = tm_unmap };
+
+struct world {
+    char dir[64], img[3][96];
+    struct fake_xs *xs;
+    struct fake_ev *ev;
+    struct two_mapper tm;
+    struct bb_params params;
+    struct bb_env env;
+    struct bb_backend *be;
+    char diag[32][400];
+    unsigned ndiag;
+    blkif_front_ring_t front[3];
+};
+
+static void capture(void *ctx, bool diagnosis, const char *text)
+{
+    struct world *w = ctx;
+    if (diagnosis && w->ndiag < 32)
+        snprintf(w->diag[w->ndiag++], sizeof(w->diag[0]), "%s", text);
+}
+
+static bool diag_has(const struct world *w, const char *needle)
+{
+    for (unsigned i = 0; i < w->ndiag; i++)
+        if (strstr(w->diag[i], needle))
+            return true;
+    return false;
+}
+
+static const char *get(struct world *w, const char *fmt, ...)
+{
+    char path[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof(path), fmt, ap);
+    va_end(ap);
+    return fxs_get(w->xs, path);
+}
+
+static void set(struct world *w, const char *value, const char *fmt, ...)
+{
+    char path[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(path, sizeof(path), fmt, ap);
+    va_end(ap);
+    fxs_set(w->xs, path, value);
+}
+
+#define BE "/local/domain/0/backend/vbd/%u/%u/"
+#define FE "/local/domain/%u/device/vbd/%u/"
+
+static const char *be_node(struct world *w, unsigned dom, const char *key)
+{
+    return get(w, BE "%s", dom, DEV, key);
+}
+
+static int be_state(struct world *w, unsigned dom)
+{
+    const char *s = be_node(w, dom, "state");
+    return s ? atoi(s) : -1;
+}
+
+static void make_image(struct world *w, unsigned i, off_t bytes)
+{
+    char path[sizeof(w->img[i])];
+    snprintf(path, sizeof(path), "%s/disk%u.img", w->dir, i);
+    memcpy(w->img[i], path, sizeof(path));
+    int fd = open(w->img[i], O_RDWR | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, bytes), 0);
+    close(fd);
+}
+
+static void world_init(struct world *w)
+{
+    memset(w, 0, sizeof(*w));
+    snprintf(w->dir, sizeof(w->dir), "/tmp/blkback-vbd.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(w->dir));
+    make_image(w, 1, 4 << 20);
+    make_image(w, 2, 1 << 20);
+    w->xs = fxs_new();
+    w->ev = fev_new();
+    w->tm.base.ops = &tm_ops;
+    for (unsigned d = 1; d <= 2; d++) {
+        w->tm.dom[d] = bb_memfd_mapper_new((domid_t)d, FE_PAGES, FE_PAGES);
+        for (unsigned i = 0; i < FE_PAGES; i++)
+            bb_memfd_grant(w->tm.dom[d], i, i, false);
+    }
+    bb_params_default(&w->params);
+    w->env = (struct bb_env){
+        .store = fxs_store(w->xs), .evtchn = fev_base(w->ev), .mapper = &w->tm.base,
+        .params = &w->params, .log = { .line = capture, .ctx = w },
+    };
+}
+
+/* What libxl writes for a disk of domain `dom`. */
+static void toolstack(struct world *w, unsigned dom, const char *image, const char *mode)
+{
+    char fe[128], num[16];
+    snprintf(fe, sizeof(fe), "/local/domain/%u/device/vbd/%u", dom, DEV);
+    snprintf(num, sizeof(num), "%u", dom);
+    set(w, fe, BE "frontend", dom, DEV);
+    set(w, num, BE "frontend-id", dom, DEV);
+    set(w, image, BE "params", dom, DEV);
+    set(w, mode, BE "mode", dom, DEV);
+    set(w, "file", BE "type", dom, DEV);
+    set(w, "1", BE "online", dom, DEV);
+    set(w, "1", BE "state", dom, DEV);
+    set(w, "/local/domain/0/backend/vbd/1/51712", FE "backend", dom, DEV);
+    set(w, "0", FE "backend-id", dom, DEV);
+    set(w, "1", FE "state", dom, DEV);
+}
+
+static void start(struct world *w)
+{
+    w->be = bb_backend_new(&w->env, "/local/domain/0");
+    ck_assert_ptr_nonnull(w->be);
+    ck_assert_int_eq(bb_backend_watch(w->be, "vbd"), 0);
+    bb_backend_rescan(w->be);
+}
+
+static void world_free(struct world *w)
+{
+    bb_backend_free(w->be, true);
+    for (unsigned d = 1; d <= 2; d++) {
+        ck_assert_uint_eq(bb_memfd_mapped_pages(w->tm.dom[d]), 0);
+        bb_memfd_mapper_free(w->tm.dom[d]);
+    }
+    ck_assert_uint_eq(fev_bound(w->ev), 0);
+    ck_assert_uint_eq(fxs_watches(w->xs), 0);
+    fev_free(w->ev);
+    fxs_free(w->xs);
+    for (unsigned i = 1; i <= 2; i++)
+        unlink(w->img[i]);
+    rmdir(w->dir);
+}
+
+/* The frontend's side: a fresh shared ring of 2^order pages (refs 0..),
+ * written the way the chosen style says, then `state`. */
+enum ring_style { LEGACY_REF, ORDER_AND_REFS, ORDER0_REF0, NUM_RING_PAGES };
+
+static void frontend_ring(struct world *w, unsigned dom, unsigned order, enum ring_style style,
+                          unsigned evtchn, int state)
+{
+    blkif_sring_t *s = bb_memfd_frontend_page(w->tm.dom[dom], 0);
+    memset(s, 0, 4096u << order);
+    SHARED_RING_INIT(s);
+    FRONT_RING_INIT(&w->front[dom], s, 4096u << order);
+    char v[32];
+    if (style == LEGACY_REF) {
+        set(w, "0", FE "ring-ref", dom, DEV);
+    } else if (style == NUM_RING_PAGES) {
+        snprintf(v, sizeof(v), "%u", 1u << order);
+        set(w, v, FE "num-ring-pages", dom, DEV);
+    } else {
+        snprintf(v, sizeof(v), "%u", order);
+        set(w, v, FE "ring-page-order", dom, DEV);
+    }
+    if (style != LEGACY_REF)
+        for (unsigned i = 0; i < (1u << order); i++) {
+            snprintf(v, sizeof(v), "%u", i);
+            set(w, v, FE "ring-ref%u", dom, DEV, i);
+        }
+    snprintf(v, sizeof(v), "%u", evtchn);
+    set(w, v, FE "event-channel", dom, DEV);
+    set(w, "x86_64-abi", FE "protocol", dom, DEV);
+    set(w, "1", FE "feature-persistent", dom, DEV);
+    snprintf(v, sizeof(v), "%d", state);
+    set(w, v, FE "state", dom, DEV);
+}
+
+static void fe_state(struct world *w, unsigned dom, int state)
+{
+    char v[8];
+    snprintf(v, sizeof(v), "%d", state);
+    set(w, v, FE "state", dom, DEV);
+}
+
+/* Queues one 4 KiB request on page `page` and kicks the backend. */
+static void fe_request(struct world *w, unsigned dom, uint8_t op, uint64_t id, uint64_t sector,
+                       unsigned page)
+{
+    blkif_request_t req;
+    memset(&req, 0, sizeof(req));
+    req.operation = op;
+    req.nr_segments = 1;
+    req.id = id;
+    req.sector_number = sector;
+    req.seg[0] = (struct blkif_request_segment){ .gref = page, .first_sect = 0, .last_sect = 7 };
+    blkif_front_ring_t *f = &w->front[dom];
+    memcpy(RING_GET_REQUEST(f, f->req_prod_pvt), &req, sizeof(req));
+    f->req_prod_pvt++;
+    RING_PUSH_REQUESTS(f);
+    struct bb_vbd *v = bb_backend_find(w->be, dom, DEV);
+    ck_assert_ptr_nonnull(v);
+    ck_assert_uint_ne(bb_vbd_port(v), 0);
+    bb_backend_event(w->be, bb_vbd_port(v));
+}
+
+static int16_t fe_response(struct world *w, unsigned dom, uint64_t id)
+{
+    blkif_front_ring_t *f = &w->front[dom];
+    ck_assert(RING_HAS_UNCONSUMED_RESPONSES(f));
+    blkif_response_t rsp;
+    RING_COPY_RESPONSE(f, f->rsp_cons, &rsp);
+    f->rsp_cons++;
+    ck_assert_uint_eq(rsp.id, id);
+    return rsp.status;
+}
+
+static void connect_default(struct world *w, unsigned dom, unsigned order, enum ring_style style)
+{
+    frontend_ring(w, dom, order, style, 5, XenbusStateInitialised);
+    bb_backend_rescan(w->be);
+    ck_assert_int_eq(be_state(w, dom), XenbusStateConnected);
+}
+
+static void io_roundtrip(struct world *w, unsigned dom)
+{
+    memset(bb_memfd_frontend_page(w->tm.dom[dom], 40), 0x5a, 4096);
+    fe_request(w, dom, BLKIF_OP_WRITE, 1, 8, 40);
+    ck_assert_int_eq(fe_response(w, dom, 1), BLKIF_RSP_OKAY);
+    fe_request(w, dom, BLKIF_OP_READ, 2, 8, 41);
+    ck_assert_int_eq(fe_response(w, dom, 2), BLKIF_RSP_OKAY);
+    ck_assert_mem_eq(bb_memfd_frontend_page(w->tm.dom[dom], 41),
+                     bb_memfd_frontend_page(w->tm.dom[dom], 40), 4096);
+}
+
+/* ---- probe ------------------------------------------------------------- */
+
+START_TEST(probe_is_linux_like)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateInitWait);
+    ck_assert_str_eq(be_node(&w, 1, "max-ring-page-order"), "4");
+    ck_assert_str_eq(be_node(&w, 1, "feature-max-indirect-segments"), "256");
+    ck_assert_str_eq(be_node(&w, 1, "multi-queue-max-queues"), "1");
+    ck_assert_str_eq(be_node(&w, 1, "hotplug-status"), "connected");
+    /* D1: the rest only at Connected. */
+    ck_assert_ptr_null(be_node(&w, 1, "sectors"));
+    ck_assert_ptr_null(be_node(&w, 1, "feature-flush-cache"));
+    ck_assert_ptr_null(be_node(&w, 1, "feature-persistent"));
+    connect_default(&w, 1, 0, LEGACY_REF);
+    ck_assert_str_eq(be_node(&w, 1, "sectors"), "8192");
+    ck_assert_str_eq(be_node(&w, 1, "info"), "0");
+    ck_assert_str_eq(be_node(&w, 1, "sector-size"), "512");
+    ck_assert_str_eq(be_node(&w, 1, "physical-sector-size"), "512");
+    ck_assert_str_eq(be_node(&w, 1, "feature-flush-cache"), "1");
+    ck_assert_str_eq(be_node(&w, 1, "feature-barrier"), "1");
+    ck_assert_str_eq(be_node(&w, 1, "feature-persistent"), "1");
+    ck_assert_str_eq(be_node(&w, 1, "feature-discard"), "1");
+    ck_assert_str_eq(be_node(&w, 1, "discard-granularity"), "512");
+    ck_assert_str_eq(be_node(&w, 1, "discard-alignment"), "0");
+    ck_assert_str_eq(be_node(&w, 1, "discard-secure"), "0");
+    io_roundtrip(&w, 1);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(features_at_probe)
+{
+    struct world w;
+    world_init(&w);
+    ck_assert_int_eq(bb_params_set(&w.params, "features-at=probe", w.diag[0], 64), 0);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateInitWait);
+    ck_assert_str_eq(be_node(&w, 1, "sectors"), "8192");
+    ck_assert_str_eq(be_node(&w, 1, "feature-flush-cache"), "1");
+    ck_assert_str_eq(be_node(&w, 1, "feature-persistent"), "1");
+    connect_default(&w, 1, 0, LEGACY_REF);
+    world_free(&w);
+}
+END_TEST
+
+/* Knobs that only change what is published. */
+struct knob_case {
+    const char *opts[3];
+    const char *key, *want;         /* want NULL: node absent */
+};
+
+static const struct knob_case knob_cases[] = {
+    { { "max-ring-page-order=none" }, "max-ring-page-order", NULL },
+    { { "max-ring-page-order=0" }, "max-ring-page-order", "0" },
+    { { "max-ring-page-order=2" }, "max-ring-page-order", "2" },
+    { { "max-indirect-segments=0" }, "feature-max-indirect-segments", NULL },
+    { { "max-indirect-segments=32" }, "feature-max-indirect-segments", "32" },
+    { { "multi-queue-max-queues=0" }, "multi-queue-max-queues", NULL },
+    { { "hotplug-status=0" }, "hotplug-status", NULL },
+    { { "persistent=0" }, "feature-persistent", "0" },
+    { { "flush=0" }, "feature-flush-cache", "0" },
+    { { "barrier=0" }, "feature-barrier", "0" },
+    { { "discard=0" }, "feature-discard", "0" },
+    { { "discard=0" }, "discard-granularity", NULL },
+    { { "discard-granularity=4096" }, "discard-granularity", "4096" },
+    { { "discard-alignment=1024" }, "discard-alignment", "1024" },
+    { { "discard-secure=1" }, "discard-secure", "1" },
+    { { "sector-size=4096" }, "sector-size", "4096" },
+    { { "sector-size=4096" }, "physical-sector-size", "4096" },
+    { { "sector-size=4096" }, "sectors", "8192" },
+    { { "physical-sector-size=4096" }, "physical-sector-size", "4096" },
+    { { "physical-sector-size=4096" }, "discard-granularity", "4096" },
+    { { "readonly=1" }, "info", "4" },
+    { { "cdrom=1" }, "info", "1" },
+    { { "removable=1" }, "info", "2" },
+    { { "cdrom=1", "removable=1", "readonly=1" }, "info", "7" },
+};
+
+START_TEST(knob_publishes)
+{
+    const struct knob_case *k = &knob_cases[_i];
+    struct world w;
+    world_init(&w);
+    char err[128];
+    for (unsigned i = 0; i < 3 && k->opts[i]; i++)
+        ck_assert_int_eq(bb_params_set(&w.params, k->opts[i], err, sizeof(err)), 0);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    const char *got = be_node(&w, 1, k->key);
+    if (k->want)
+        ck_assert_msg(got && !strcmp(got, k->want), "%s: %s is %s, want %s", k->opts[0], k->key,
+                      got ? got : "(absent)", k->want);
+    else
+        ck_assert_msg(!got, "%s: %s is %s, want absent", k->opts[0], k->key, got);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(bad_knobs_are_refused)
+{
+    struct bb_params p;
+    bb_params_default(&p);
+    char err[160];
+    static const char *bad[] = {
+        "max-ring-page-order=5", "max-indirect-segments=4097", "sector-size=1024",
+        "physical-sector-size=1000", "features-at=later", "persistent=maybe", "nosuchknob=1",
+        "noequals", "=1", "discard-granularity=100", "batch=0", "max-ring-page-order=-1",
+    };
+    for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ck_assert_int_eq(bb_params_set(&p, bad[i], err, sizeof(err)), -1);
+        ck_assert_msg(strstr(err, bad[i]) != NULL, "message '%s' names '%s'", err, bad[i]);
+    }
+    ck_assert_int_eq(bb_params_set(&p, "sector-size=4096", err, sizeof(err)), 0);
+    ck_assert_int_eq(bb_params_set(&p, "physical-sector-size=512", err, sizeof(err)), 0);
+    ck_assert_int_eq(bb_params_check(&p, err, sizeof(err)), -1);
+    ck_assert(strstr(err, "physical-sector-size") != NULL);
+}
+END_TEST
+
+/* ---- ring layouts ----------------------------------------------------------- */
+
+struct layout_case {
+    const char *max_order;
+    unsigned order;
+    enum ring_style style;
+    bool ok;
+    const char *why;
+};
+
+static const struct layout_case layouts[] = {
+    { "4", 0, LEGACY_REF, true, NULL },
+    { "4", 0, ORDER0_REF0, true, NULL },          /* explicit ring-page-order=0 (D4) */
+    { "4", 1, ORDER_AND_REFS, true, NULL },
+    { "4", 2, ORDER_AND_REFS, true, NULL },       /* offered 4, frontend takes 2 (D5) */
+    { "4", 4, ORDER_AND_REFS, true, NULL },
+    { "4", 2, NUM_RING_PAGES, true, NULL },       /* legacy num-ring-pages */
+    { "2", 3, ORDER_AND_REFS, false, "exceeds max-ring-page-order 2" },
+    { "none", 0, LEGACY_REF, true, NULL },        /* a backend without multi-page rings */
+    { "none", 0, ORDER0_REF0, true, NULL },
+    { "none", 1, ORDER_AND_REFS, false, "multi-page rings are not offered" },
+};
+
+START_TEST(ring_layouts)
+{
+    const struct layout_case *c = &layouts[_i];
+    struct world w;
+    world_init(&w);
+    char opt[64], err[128];
+    snprintf(opt, sizeof(opt), "max-ring-page-order=%s", c->max_order);
+    ck_assert_int_eq(bb_params_set(&w.params, opt, err, sizeof(err)), 0);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    frontend_ring(&w, 1, c->order, c->style, 5, XenbusStateInitialised);
+    bb_backend_rescan(w.be);
+    if (c->ok) {
+        ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
+        ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 1u << c->order);
+        /* Fill more than one page's worth of slots when multi-page. */
+        for (unsigned i = 0; i < 3; i++)
+            io_roundtrip(&w, 1);
+    } else {
+        ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
+        ck_assert(diag_has(&w, c->why));
+        ck_assert_ptr_nonnull(get(&w, "/local/domain/0/error/backend/vbd/1/%u/error", DEV));
+    }
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(missing_ring_details)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    fe_state(&w, 1, XenbusStateInitialised);      /* no ring-ref, no event-channel */
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
+    ck_assert(diag_has(&w, "ring-ref missing"));
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(foreign_protocol_refused)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    frontend_ring(&w, 1, 0, LEGACY_REF, 5, XenbusStateInitWait);
+    set(&w, "x86_32-abi", FE "protocol", 1, DEV);
+    fe_state(&w, 1, XenbusStateInitialised);
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
+    ck_assert(diag_has(&w, "protocol x86_32-abi not supported"));
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(too_many_queues_refused)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    frontend_ring(&w, 1, 0, LEGACY_REF, 5, XenbusStateInitWait);
+    set(&w, "2", FE "multi-queue-num-queues", 1, DEV);
+    fe_state(&w, 1, XenbusStateInitialised);
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
+    ck_assert(diag_has(&w, "multi-queue-num-queues must be 1"));
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(event_channel_bind_failure)
+{
+    struct world w;
+    world_init(&w);
+    fev_refuse(w.ev, 5);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    frontend_ring(&w, 1, 0, LEGACY_REF, 5, XenbusStateInitialised);
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
+    ck_assert(diag_has(&w, "binding event channel 5"));
+    ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(unmappable_ring)
+{
+    struct world w;
+    world_init(&w);
+    bb_memfd_revoke(w.tm.dom[1], 0);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    frontend_ring(&w, 1, 0, LEGACY_REF, 5, XenbusStateInitialised);
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
+    ck_assert(diag_has(&w, "mapping ring"));
+    world_free(&w);
+}
+END_TEST
+
+/* ---- deviations -------------------------------------------------------------- */
+
+/* Mirage's blkback: no InitWait, disk info up front (D8); a frontend
+ * that goes straight to Connected (D2) still connects. */
+START_TEST(skip_initwait_and_frontend_skipping_initialised)
+{
+    struct world w;
+    world_init(&w);
+    char err[64];
+    ck_assert_int_eq(bb_params_set(&w.params, "skip-initwait=1", err, sizeof(err)), 0);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateInitialising);
+    ck_assert_uint_eq(fxs_writes(w.xs, "/local/domain/0/backend/vbd/1/51712/state"), 1);
+    ck_assert_str_eq(be_node(&w, 1, "sectors"), "8192");
+    ck_assert_str_eq(be_node(&w, 1, "hotplug-status"), "connected");
+    frontend_ring(&w, 1, 0, LEGACY_REF, 5, XenbusStateConnected);
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
+    io_roundtrip(&w, 1);
+    world_free(&w);
+}
+END_TEST
+
+/* D3: ring details already there when the backend starts. */
+START_TEST(ring_written_before_backend_starts)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    frontend_ring(&w, 1, 0, LEGACY_REF, 5, XenbusStateConnected);
+    start(&w);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
+    io_roundtrip(&w, 1);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(transaction_conflicts_are_retried)
+{
+    struct world w;
+    world_init(&w);
+    fxs_conflicts(w.xs, 3);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateInitWait);
+    fxs_conflicts(w.xs, 2);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(read_only_mode)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "r");
+    start(&w);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    ck_assert_str_eq(be_node(&w, 1, "info"), "4");
+    ck_assert_str_eq(be_node(&w, 1, "feature-discard"), "0");
+    fe_request(&w, 1, BLKIF_OP_WRITE, 1, 0, 40);
+    ck_assert_int_eq(fe_response(&w, 1, 1), BLKIF_RSP_ERROR);
+    fe_request(&w, 1, BLKIF_OP_READ, 2, 0, 40);
+    ck_assert_int_eq(fe_response(&w, 1, 2), BLKIF_RSP_OKAY);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(toolstack_discard_disable)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    set(&w, "0", BE "discard-enable", 1, DEV);
+    start(&w);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    ck_assert_str_eq(be_node(&w, 1, "feature-discard"), "0");
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(bad_image_path)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, "/nonexistent/disk.img", "w");
+    start(&w);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
+    ck_assert(diag_has(&w, "cannot open params /nonexistent/disk.img"));
+    const char *e = get(&w, "/local/domain/0/error/backend/vbd/1/%u/error", DEV);
+    ck_assert_ptr_nonnull(e);
+    ck_assert(strstr(e, "No such file") != NULL);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(incomplete_toolstack_nodes_wait)
+{
+    struct world w;
+    world_init(&w);
+    set(&w, "1", BE "state", 1, DEV);      /* directory appears before params */
+    start(&w);
+    ck_assert_int_eq(be_state(&w, 1), 1);
+    ck_assert_uint_eq(bb_backend_count(w.be), 1);
+    toolstack(&w, 1, w.img[1], "w");
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateInitWait);
+    world_free(&w);
+}
+END_TEST
+
+/* ---- lifecycle ----------------------------------------------------------------- */
+
+START_TEST(close_and_reconnect)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    connect_default(&w, 1, 2, ORDER_AND_REFS);
+    io_roundtrip(&w, 1);
+    fe_state(&w, 1, XenbusStateClosing);
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
+    ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
+    ck_assert_uint_eq(fev_bound(w.ev), 0);
+    fe_state(&w, 1, XenbusStateClosed);
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateClosed);
+    fe_state(&w, 1, XenbusStateInitialising);          /* D7 */
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateInitWait);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    io_roundtrip(&w, 1);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(frontend_starts_over_while_connected)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    fe_state(&w, 1, XenbusStateInitialising);
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateInitWait);
+    ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
+    connect_default(&w, 1, 1, ORDER_AND_REFS);
+    io_roundtrip(&w, 1);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(new_ring_while_connected)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    /* Same state, new event channel: follow it. */
+    frontend_ring(&w, 1, 0, LEGACY_REF, 6, XenbusStateConnected);
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
+    ck_assert_uint_eq(fev_bound(w.ev), 1);
+    io_roundtrip(&w, 1);
+    world_free(&w);
+}
+END_TEST
+
+/* A backend killed and restarted: the frontend is still Connected with
+ * requests queued; the new process attaches and serves them (Linux). */
+START_TEST(restarted_backend_serves_queued_requests)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    bb_backend_free(w.be, false);                  /* gone without a word */
+    w.be = NULL;
+    memset(bb_memfd_frontend_page(w.tm.dom[1], 40), 0x77, 4096);
+    blkif_front_ring_t *f = &w.front[1];
+    blkif_request_t req;
+    memset(&req, 0, sizeof(req));
+    req.operation = BLKIF_OP_WRITE;
+    req.nr_segments = 1;
+    req.id = 9;
+    req.sector_number = 64;
+    req.seg[0] = (struct blkif_request_segment){ .gref = 40, .first_sect = 0, .last_sect = 7 };
+    memcpy(RING_GET_REQUEST(f, f->req_prod_pvt), &req, sizeof(req));
+    f->req_prod_pvt++;
+    RING_PUSH_REQUESTS(f);
+    start(&w);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
+    ck_assert_int_eq(fe_response(&w, 1, 9), BLKIF_RSP_OKAY);
+    char disk[4096];
+    int fd = open(w.img[1], O_RDONLY);
+    ck_assert_int_eq(pread(fd, disk, sizeof(disk), 64 * 512), 4096);
+    close(fd);
+    ck_assert_mem_eq(disk, bb_memfd_frontend_page(w.tm.dom[1], 40), 4096);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(resize_rewrites_sectors_and_state)
+{
+    struct world w;
+    world_init(&w);
+    if (_i == 1) {
+        char err[64];
+        ck_assert_int_eq(bb_params_set(&w.params, "resize-on-io=0", err, sizeof(err)), 0);
+    }
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    unsigned before = fxs_writes(w.xs, "/local/domain/0/backend/vbd/1/51712/state");
+    ck_assert_int_eq(truncate(w.img[1], 8 << 20), 0);
+    fe_request(&w, 1, BLKIF_OP_READ, 1, 0, 40);
+    ck_assert_int_eq(fe_response(&w, 1, 1), BLKIF_RSP_OKAY);
+    if (_i == 0) {
+        /* Noticed on I/O, as Linux does. */
+        ck_assert_str_eq(be_node(&w, 1, "sectors"), "16384");
+    } else {
+        ck_assert_str_eq(be_node(&w, 1, "sectors"), "8192");
+        ck_assert_int_eq(bb_vbd_check_resize(bb_backend_find(w.be, 1, DEV)), 1);  /* SIGHUP */
+        ck_assert_str_eq(be_node(&w, 1, "sectors"), "16384");
+    }
+    ck_assert_uint_eq(fxs_writes(w.xs, "/local/domain/0/backend/vbd/1/51712/state"), before + 1);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
+    ck_assert_int_eq(bb_vbd_check_resize(bb_backend_find(w.be, 1, DEV)), 0);
+    /* The new space is usable. */
+    fe_request(&w, 1, BLKIF_OP_WRITE, 2, 16000, 40);
+    ck_assert_int_eq(fe_response(&w, 1, 2), BLKIF_RSP_OKAY);
+    world_free(&w);
+}
+END_TEST
+
+/* One frontend breaks a rule: it is cut off with a diagnosis; the other
+ * frontend's disk keeps working. */
+START_TEST(cut_off_one_frontend_others_keep_running)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    toolstack(&w, 2, w.img[2], "w");
+    start(&w);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    connect_default(&w, 2, 1, ORDER_AND_REFS);
+    blkif_front_ring_t *f = &w.front[1];
+    blkif_request_t req;
+    memset(&req, 0, sizeof(req));
+    req.operation = BLKIF_OP_READ;
+    req.nr_segments = 1;
+    req.id = 66;
+    req.seg[0] = (struct blkif_request_segment){ .gref = 40, .first_sect = 2, .last_sect = 9 };
+    memcpy(RING_GET_REQUEST(f, f->req_prod_pvt), &req, sizeof(req));
+    f->req_prod_pvt++;
+    RING_PUSH_REQUESTS(f);
+    bb_backend_event(w.be, bb_vbd_port(bb_backend_find(w.be, 1, DEV)));
+    ck_assert_int_eq(fe_response(&w, 1, 66), BLKIF_RSP_ERROR);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
+    ck_assert(diag_has(&w, "blkback: dom1 vbd 51712: request id 0x42: segment 0 ref 40: "
+                           "first_sect 2 last_sect 9 leave the page"));
+    ck_assert(diag_has(&w, "dom1 vbd 51712: frontend cut off"));
+    ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
+    io_roundtrip(&w, 2);
+    ck_assert_int_eq(be_state(&w, 2), XenbusStateConnected);
+    /* The cut-off frontend still says Connected: no reconnect until it
+     * closes. */
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(event_storm_is_shared_fairly)
+{
+    struct world w;
+    world_init(&w);
+    char err[64];
+    ck_assert_int_eq(bb_params_set(&w.params, "batch=4", err, sizeof(err)), 0);
+    toolstack(&w, 1, w.img[1], "w");
+    toolstack(&w, 2, w.img[2], "w");
+    start(&w);
+    connect_default(&w, 1, 2, ORDER_AND_REFS);
+    connect_default(&w, 2, 0, LEGACY_REF);
+    /* Dom1 queues 100 requests; one event serves only a batch. */
+    blkif_front_ring_t *f = &w.front[1];
+    for (unsigned i = 0; i < 100; i++) {
+        blkif_request_t req;
+        memset(&req, 0, sizeof(req));
+        req.operation = BLKIF_OP_READ;
+        req.nr_segments = 1;
+        req.id = i;
+        req.seg[0] = (struct blkif_request_segment){ .gref = 40, .first_sect = 0, .last_sect = 7 };
+        memcpy(RING_GET_REQUEST(f, f->req_prod_pvt), &req, sizeof(req));
+        f->req_prod_pvt++;
+    }
+    RING_PUSH_REQUESTS(f);
+    bb_backend_event(w.be, bb_vbd_port(bb_backend_find(w.be, 1, DEV)));
+    ck_assert_uint_eq(RING_HAS_UNCONSUMED_RESPONSES(f), 4);
+    io_roundtrip(&w, 2);                        /* dom2 served meanwhile */
+    unsigned turns = 0;
+    while (bb_backend_serve_busy(w.be))
+        turns++;
+    ck_assert_uint_ge(turns, 20);
+    ck_assert_uint_eq(RING_HAS_UNCONSUMED_RESPONSES(f), 100);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(backend_directory_removed)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    ck_assert_uint_eq(fxs_watches(w.xs), 2);
+    fxs_rm(w.xs, "/local/domain/0/backend/vbd/1");
+    bb_backend_rescan(w.be);
+    ck_assert_uint_eq(bb_backend_count(w.be), 0);
+    ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
+    ck_assert_uint_eq(fxs_watches(w.xs), 1);
+    world_free(&w);
+}
+END_TEST
+
+START_TEST(clean_shutdown_closes_devices)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    bb_backend_free(w.be, true);
+    w.be = NULL;
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateClosed);
+    ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
+    world_free(&w);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("blkback_vbd");
+    TCase *t = tcase_create("xenbus");
+    tcase_add_test(t, probe_is_linux_like);
+    tcase_add_test(t, features_at_probe);
+    tcase_add_loop_test(t, knob_publishes, 0, sizeof(knob_cases) / sizeof(knob_cases[0]));
+    tcase_add_test(t, bad_knobs_are_refused);
+    tcase_add_loop_test(t, ring_layouts, 0, sizeof(layouts) / sizeof(layouts[0]));
+    tcase_add_test(t, missing_ring_details);
+    tcase_add_test(t, foreign_protocol_refused);
+    tcase_add_test(t, too_many_queues_refused);
+    tcase_add_test(t, event_channel_bind_failure);
+    tcase_add_test(t, unmappable_ring);
+    tcase_add_test(t, skip_initwait_and_frontend_skipping_initialised);
+    tcase_add_test(t, ring_written_before_backend_starts);
+    tcase_add_test(t, transaction_conflicts_are_retried);
+    tcase_add_test(t, read_only_mode);
+    tcase_add_test(t, toolstack_discard_disable);
+    tcase_add_test(t, bad_image_path);
+    tcase_add_test(t, incomplete_toolstack_nodes_wait);
+    tcase_add_test(t, close_and_reconnect);
+    tcase_add_test(t, frontend_starts_over_while_connected);
+    tcase_add_test(t, new_ring_while_connected);
+    tcase_add_test(t, restarted_backend_serves_queued_requests);
+    tcase_add_loop_test(t, resize_rewrites_sectors_and_state, 0, 2);
+    tcase_add_test(t, cut_off_one_frontend_others_keep_running);
+    tcase_add_test(t, event_storm_is_shared_fairly);
+    tcase_add_test(t, backend_directory_removed);
+    tcase_add_test(t, clean_shutdown_closes_devices);
+    suite_add_tcase(s, t);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
