@@ -1,0 +1,25 @@
+/*
+ * hvctl.h — the toolstack's side of splitbed-hvd, over dom0's socket
+ * (DIR/hv/dom0).  Used by the splitbed CLI (hv status, exec).
+ * Every call returns a negative errno on failure: -ECONNREFUSED or
+ * -ENOENT when no daemon serves DIR.
+ */
+#ifndef SPLITBED_HVCTL_H
+#define SPLITBED_HVCTL_H
+
+#include <stddef.h>
+
+/* 0 when the daemon answers. */
+int hvctl_ping(const char *dir);
+/* Creates domain domid (and its socket DIR/hv/domN): 0 created, 1 it
+ * existed already. */
+int hvctl_domain_create(const char *dir, unsigned domid);
+/* Destroys domain domid: its clients are cut off and everything they held
+ * is released; -ESRCH if none, -EPERM for dom0. */
+int hvctl_domain_destroy(const char *dir, unsigned domid);
+/* Writes a text report into buf (NUL-terminated, truncated to size): one
+ * line per domain "domN grants G mappings M ports P", then a "total"
+ * line with the same fields.  Returns the report's length. */
+int hvctl_status(const char *dir, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,75 @@
+#include "backends-sim/hv/hvd/evpage.h"
+
+#include <errno.h>
+#include <unistd.h>
+
+static void set_queued(struct evpage *p, unsigned port)
+{
+    __atomic_fetch_or(&p->queued[port / 64], 1ull << (port % 64), __ATOMIC_SEQ_CST);
+}
+
+int evp_raise(struct evpage *p, unsigned port)
+{
+    if (port == 0 || port >= EVP_NPORTS)
+        return 0;
+    uint32_t old = __atomic_load_n(&p->state[port], __ATOMIC_ACQUIRE), nw;
+    do {
+        if (old & EVP_PENDING)
+            return 0;
+        /* Unmasked: deliver now and mask, as the Linux driver does on the
+         * upcall.  Masked: remember it for unmask. */
+        nw = (old & EVP_MASKED) ? (old | EVP_PENDING) : (old | EVP_MASKED);
+    } while (!__atomic_compare_exchange_n(&p->state[port], &old, nw, 0,
+                                          __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE));
+    if (old & EVP_MASKED)
+        return 0;
+    set_queued(p, port);
+    return 1;
+}
+
+int evp_take(struct evpage *p)
+{
+    for (unsigned w = 0; w < EVP_NPORTS / 64; w++) {
+        uint64_t v = __atomic_load_n(&p->queued[w], __ATOMIC_ACQUIRE);
+        while (v) {
+            unsigned b = (unsigned)__builtin_ctzll(v);
+            uint64_t bit = 1ull << b;
+            uint64_t before = __atomic_fetch_and(&p->queued[w], ~bit, __ATOMIC_SEQ_CST);
+            if (before & bit)
+                return (int)(w * 64 + b);
+            v = before & ~bit;
+        }
+    }
+    return -1;
+}
+
+int evp_unmask(struct evpage *p, unsigned port)
+{
+    if (port == 0 || port >= EVP_NPORTS)
+        return 0;
+    uint32_t old = __atomic_load_n(&p->state[port], __ATOMIC_ACQUIRE), nw;
+    do {
+        nw = (old & EVP_PENDING) ? ((old & ~EVP_PENDING) | EVP_MASKED) : (old & ~EVP_MASKED);
+    } while (!__atomic_compare_exchange_n(&p->state[port], &old, nw, 0,
+                                          __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE));
+    if (!(old & EVP_PENDING))
+        return 0;
+    set_queued(p, port);
+    return 1;
+}
+
+int evp_reset(struct evpage *p, unsigned port)
+{
+    if (port == 0 || port >= EVP_NPORTS)
+        return 0;
+    __atomic_store_n(&p->state[port], 0, __ATOMIC_SEQ_CST);
+    uint64_t bit = 1ull << (port % 64);
+    return (__atomic_fetch_and(&p->queued[port / 64], ~bit, __ATOMIC_SEQ_CST) & bit) != 0;
+}
+
+void evp_kick(int efd)
+{
+    uint64_t one = 1;
+    while (write(efd, &one, sizeof(one)) < 0 && errno == EINTR)
+        ;
+}

@@ -1,0 +1,141 @@
+/*
+ * hvd.h — the daemon's shared state, between the poll loop (server.c) and
+ * the request handlers (gnt.c, evt.c, ctl.c).  Private to splitbed-hvd.
+ */
+#ifndef SPLITBED_HVD_HVD_H
+#define SPLITBED_HVD_HVD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "backends-sim/hv/core/hv.h"
+#include "backends-sim/hv/hvd/evpage.h"
+#include "backends-sim/hv/hvd/wire.h"
+
+struct dmem;
+
+struct hdom {                   /* a domain as the daemon hosts it */
+    domid_t id;
+    uint32_t gen;
+    int listen_fd;
+    char *path;                 /* DIR/hv/domN */
+    struct dmem *mem;
+    uint64_t bounce;            /* frame used to carry grant-copy data */
+    struct hdom *next;
+};
+
+struct notify_spec {            /* UNMAP_NOTIFY_* of Linux gntdev/gntalloc */
+    uint32_t offset;            /* HVW_NOTIFY_NONE: no byte to clear */
+    uint32_t port;              /* HVW_NOTIFY_NONE: no event to send */
+};
+
+struct hmap {                   /* one xengnttab mapping */
+    uint32_t id;
+    uint32_t count;
+    grant_handle_t *handles;
+    domid_t *granters;
+    uint64_t *gfns;
+    struct notify_spec notify;
+    struct hmap *next;
+};
+
+struct hshare {                 /* one xengntshr sharing */
+    uint32_t id;
+    uint32_t count;
+    grant_ref_t *refs;
+    uint64_t *gfns;
+    bool *live;
+    struct notify_spec notify;
+    struct hshare *next;
+};
+
+struct sent_mem { domid_t domid; uint32_t gen; int ro; };
+
+struct conn {
+    int fd;
+    uint32_t id;                /* unique for the daemon's life */
+    struct hdom *dom;
+    uint32_t kind;              /* 0 until HELLO */
+    pid_t pid;
+    bool dying;                 /* hung up, release deferred */
+    /* evtchn */
+    int efd;
+    int pagefd;
+    struct evpage *page;
+    int32_t restrict_dom;       /* -1: any */
+    /* gnttab / gntshr */
+    struct hmap *maps;
+    struct hshare *shares;
+    uint32_t next_obj;
+    uint32_t max_grants;
+    uint32_t nmapped;
+    struct sent_mem *sent;
+    size_t nsent;
+    struct conn *next;
+};
+
+struct hvd {
+    hv_t *hv;
+    const char *dir;
+    char *hvdir;
+    int trace_fd;
+    struct hdom *doms;
+    struct conn *conns;
+    uint32_t next_conn_id;
+    /* the reply being built by a handler */
+    char *out;
+    size_t outlen;
+    int outfds[HVW_MAX_FDS];
+    unsigned noutfds;
+};
+
+/* Reply building, used by handlers: append bytes / a descriptor (not
+ * owned; sent, not closed). */
+void *hvd_out(struct hvd *h, size_t n);
+int hvd_out_fd(struct hvd *h, int fd);
+
+/* One trace line for domain d: stderr and DIR/trace. */
+void hvd_trace(struct hvd *h, domid_t d, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+struct hdom *hvd_dom(struct hvd *h, domid_t d);
+int hvd_dom_create(struct hvd *h, domid_t d);       /* 0, 1 existed, -errno */
+int hvd_dom_destroy(struct hvd *h, domid_t d);
+struct conn *hvd_conn_by_id(struct hvd *h, uint32_t id);
+
+/* Describes domain d's memory in the reply (adds its fd the first time
+ * this connection needs it). */
+int hvd_out_mem(struct hvd *h, struct conn *c, struct hdom *d, int ro,
+                struct hvw_mem *out);
+
+/* Handlers: payload in, reply via hvd_out; return 0 or a positive errno
+ * for the client, or -1 to cut the client off (malformed request). */
+int gnt_share(struct hvd *h, struct conn *c, const void *p, size_t n);
+int gnt_unshare(struct hvd *h, struct conn *c, const void *p, size_t n);
+int gnt_map(struct hvd *h, struct conn *c, const void *p, size_t n);
+int gnt_unmap(struct hvd *h, struct conn *c, const void *p, size_t n);
+int gnt_copy(struct hvd *h, struct conn *c, const void *p, size_t n);
+int gnt_set_max(struct hvd *h, struct conn *c, const void *p, size_t n);
+void gnt_release(struct hvd *h, struct conn *c);
+bool gnt_has_notify(const struct conn *c);
+
+int evt_open(struct hvd *h, struct conn *c);
+int evt_bind_unbound(struct hvd *h, struct conn *c, const void *p, size_t n);
+int evt_bind_interdomain(struct hvd *h, struct conn *c, const void *p, size_t n);
+int evt_bind_virq(struct hvd *h, struct conn *c, const void *p, size_t n);
+int evt_unbind(struct hvd *h, struct conn *c, const void *p, size_t n);
+int evt_notify(struct hvd *h, struct conn *c, const void *p, size_t n);
+int evt_peer(struct hvd *h, struct conn *c, const void *p, size_t n);
+int evt_restrict(struct hvd *h, struct conn *c, const void *p, size_t n);
+void evt_release(struct hvd *h, struct conn *c);
+/* Sends an event on port `port` of domain d as the daemon (unmap notify). */
+void evt_send_as(struct hvd *h, domid_t d, evtchn_port_t port);
+/* Core callbacks. */
+void evt_core_notify(void *host, domid_t d, evtchn_port_t port);
+void evt_core_port_closed(void *host, domid_t d, evtchn_port_t port);
+
+int ctl_status(struct hvd *h, char *buf, size_t size);
+
+#endif

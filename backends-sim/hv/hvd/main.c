@@ -1,0 +1,36 @@
+/*
+ * splitbed-hvd --dir DIR [--ready-fd FD]
+ * Hosts the simulated hypervisor for processes (docs/runtime.md).
+ */
+#include "backends-sim/hv/hvd/server.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int usage(const char *why)
+{
+    fprintf(stderr, "splitbed-hvd: %s\nusage: splitbed-hvd --dir DIR [--ready-fd FD]\n", why);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    const char *dir = NULL;
+    int ready = -1;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--dir") && i + 1 < argc)
+            dir = argv[++i];
+        else if (!strcmp(argv[i], "--ready-fd") && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || end == argv[i] || v < 0 || v > 65535)
+                return usage("--ready-fd needs a file descriptor number");
+            ready = (int)v;
+        } else
+            return usage("unknown or incomplete option");
+    }
+    if (!dir || !*dir)
+        return usage("--dir is required");
+    return hvd_run(dir, ready);
+}

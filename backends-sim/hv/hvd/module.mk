@@ -1,0 +1,14 @@
+# splitbed-hvd: the daemon hosting the hypervisor core for processes.
+# HVD_WIRE_SRCS is the protocol code every client shares (the drop-in
+# libraries compile their own copy without sanitizers).
+HVD_WIRE_SRCS := backends-sim/hv/hvd/packet.c backends-sim/hv/hvd/evpage.c
+HVD_SRCS := backends-sim/hv/hvd/main.c backends-sim/hv/hvd/server.c \
+    backends-sim/hv/hvd/memory.c backends-sim/hv/hvd/gnt.c backends-sim/hv/hvd/evt.c \
+    backends-sim/hv/hvd/ctl.c $(HVD_WIRE_SRCS)
+
+$(BUILD)/bin/splitbed-hvd: $(patsubst %.c,$(OBJ)/%.o,$(HVD_SRCS)) $(HV_CORE_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^
+
+ALL_TARGETS += $(BUILD)/bin/splitbed-hvd
+INSTALL_BIN += $(BUILD)/bin/splitbed-hvd

@@ -1,0 +1,176 @@
+/*
+ * wire.h — the protocol between splitbed-hvd and its clients (the drop-in
+ * libxengnttab/libxenevtchn and hvctl).
+ *
+ * Transport: a SOCK_SEQPACKET Unix socket per domain (DIR/hv/domN); the
+ * socket a client connected to is its domain.  One connection is one
+ * library handle.  Every request is one packet: struct hvw_req followed by
+ * `len` payload bytes; every request gets exactly one reply packet:
+ * struct hvw_rep, `len` payload bytes, and possibly file descriptors
+ * (SCM_RIGHTS).  A packet whose size disagrees with its header, an unknown
+ * op, or a payload that does not fit its op gets the connection closed
+ * and a line in the trace.
+ *
+ * All integers are host-endian: both ends run on the same machine.
+ */
+#ifndef SPLITBED_HVD_WIRE_H
+#define SPLITBED_HVD_WIRE_H
+
+#include <stdint.h>
+
+#define HVW_PAGE_SIZE   4096u
+#define HVW_MSG_MAX     65536u   /* largest packet either way */
+#define HVW_MAX_FDS     16u      /* most fds one reply carries */
+#define HVW_MAX_PAGES   4096u    /* most pages one map/share request names */
+
+enum hvw_kind {                 /* what a connection is, set by HELLO */
+    HVW_KIND_GNTTAB = 1,
+    HVW_KIND_GNTSHR = 2,
+    HVW_KIND_EVTCHN = 3,
+    HVW_KIND_CTL = 4,
+};
+
+enum hvw_op {
+    HVW_HELLO = 1,              /* hvw_hello -> hvw_hello_rep [+ evtchn fds] */
+    HVW_GNT_SHARE,              /* hvw_share -> hvw_share_rep [+ memfd] */
+    HVW_GNT_UNSHARE,            /* hvw_refs -> (nothing) */
+    HVW_GNT_MAP,                /* hvw_map + hvw_map_ent[] -> hvw_map_rep [+ memfds] */
+    HVW_GNT_UNMAP,              /* hvw_handles -> (nothing) */
+    HVW_GNT_COPY,               /* hvw_copy + hvw_copy_ent[] -> hvw_copy_rep [+ memfds] */
+    HVW_GNT_SET_MAX,            /* uint32 -> (nothing) */
+    HVW_EVT_BIND_UNBOUND,       /* hvw_evt -> hvw_evt_rep */
+    HVW_EVT_BIND_INTERDOMAIN,   /* hvw_evt -> hvw_evt_rep */
+    HVW_EVT_BIND_VIRQ,          /* hvw_evt -> hvw_evt_rep */
+    HVW_EVT_UNBIND,             /* hvw_evt -> (nothing) */
+    HVW_EVT_NOTIFY,             /* hvw_evt -> hvw_evt_rep [+ peer fds] */
+    HVW_EVT_PEER,               /* hvw_evt -> hvw_evt_rep [+ peer fds] */
+    HVW_EVT_RESTRICT,           /* hvw_evt -> (nothing) */
+    HVW_CTL_PING,               /* -> (nothing) */
+    HVW_CTL_DOMAIN_CREATE,      /* uint32 domid -> uint32 existed */
+    HVW_CTL_DOMAIN_DESTROY,     /* uint32 domid -> (nothing) */
+    HVW_CTL_STATUS,             /* -> text */
+    HVW_OP_MAX
+};
+
+struct hvw_req {
+    uint32_t op;
+    uint32_t len;
+};
+
+struct hvw_rep {
+    int32_t err;                /* 0 or a positive errno */
+    uint32_t len;
+};
+
+struct hvw_hello {
+    uint32_t kind;
+    uint32_t pid;
+};
+
+struct hvw_hello_rep {
+    uint32_t domid;
+    uint32_t conn_id;
+    uint32_t nports;            /* evtchn: ports the event page covers */
+    uint32_t pad;
+};
+
+/*
+ * Guest memory: each domain's pages live in one memfd, a frame number is a
+ * page index in it.  A reply that names frames of a domain carries that
+ * domain's memfd unless this connection was already sent it (the client
+ * caches memfds by domid+gen for the life of the handle).
+ */
+struct hvw_mem {
+    uint32_t domid;
+    uint32_t gen;               /* changes when a domid is reused */
+    int32_t fd_index;           /* index in this reply's fds, or -1 */
+    uint32_t readonly;          /* fd was opened read-only */
+};
+
+#define HVW_NOTIFY_NONE 0xffffffffu
+
+struct hvw_share {
+    uint32_t domid;             /* who may map */
+    uint32_t count;
+    uint32_t writable;
+    uint32_t notify_offset;     /* HVW_NOTIFY_NONE, or byte in page 0 */
+    uint32_t notify_port;       /* HVW_NOTIFY_NONE, or local port */
+};
+
+struct hvw_share_rep {
+    struct hvw_mem mem;         /* the caller's own memory */
+    uint32_t share_id;
+    uint32_t count;
+    /* followed by uint32 refs[count], uint32 frames[count] */
+};
+
+struct hvw_refs {               /* GNT_UNSHARE */
+    uint32_t share_id;
+    uint32_t first;             /* first page of the share to end */
+    uint32_t count;
+};
+
+struct hvw_map {
+    uint32_t count;
+    uint32_t writable;
+    uint32_t notify_offset;
+    uint32_t notify_port;
+    /* followed by hvw_map_ent[count] */
+};
+
+struct hvw_map_ent {
+    uint32_t domid;
+    uint32_t ref;
+};
+
+struct hvw_map_rep {
+    uint32_t map_id;            /* names the mapping in GNT_UNMAP */
+    uint32_t count;
+    uint32_t nmem;
+    uint32_t pad;
+    /* followed by hvw_mem[nmem], then per page: uint32 mem index, uint32 frame */
+};
+
+struct hvw_handles {            /* GNT_UNMAP */
+    uint32_t map_id;
+};
+
+#define HVW_COPY_SRC_GREF 1u    /* GNTCOPY_source_gref */
+#define HVW_COPY_DST_GREF 2u    /* GNTCOPY_dest_gref */
+
+struct hvw_copy {
+    uint32_t count;
+    uint32_t pad;
+    /* followed by hvw_copy_ent[count] */
+};
+
+struct hvw_copy_ent {           /* one foreign side of a copy segment */
+    uint32_t domid;
+    uint32_t ref;
+    uint16_t offset;
+    uint16_t len;
+    uint32_t write;             /* the copy writes into the grant */
+};
+
+struct hvw_copy_rep {
+    uint32_t count;
+    uint32_t nmem;
+    /* followed by hvw_mem[nmem], then per entry: int32 status (GNTST_*),
+     * uint32 mem index, uint32 frame */
+};
+
+struct hvw_evt {
+    uint32_t domid;
+    uint32_t port;              /* local or remote port, per op */
+};
+
+struct hvw_evt_rep {
+    uint32_t port;
+    uint32_t peer_conn;         /* 0: no peer handle yet */
+    uint32_t peer_port;
+    uint32_t gen;               /* binding generation of the local port */
+    uint32_t nports;            /* size of the peer's event page */
+    int32_t fd_base;            /* index of peer eventfd, page fd follows; -1 */
+};
+
+#endif

@@ -1,0 +1,277 @@
+/*
+ * evtchn.c — the drop-in libxenevtchn.so.1.  Semantics of Linux's
+ * /dev/xen/evtchn: xenevtchn_fd is readable while a port is pending; a
+ * port returned by xenevtchn_pending stays masked until xenevtchn_unmask;
+ * ENOTCONN for a port this handle did not bind.
+ *
+ * A notify on a port whose peer is known goes straight to the peer's event
+ * page and eventfd (evpage.h), without the daemon; the route is valid
+ * while the port's binding generation in our own page is unchanged.
+ * Anything else (first notify, peer gone, not our port) asks the daemon,
+ * which applies the core's rules and traces violations.
+ */
+#include "backends-sim/libxen/client.h"
+#include "backends-sim/hv/hvd/evpage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <xenevtchn.h>
+
+struct peer {
+    uint32_t conn;
+    int efd;
+    struct evpage *page;
+    struct peer *next;
+};
+
+struct route {
+    uint32_t gen;
+    uint32_t peer_port;
+    struct peer *peer;          /* NULL: ask the daemon */
+};
+
+struct xenevtchn_handle {
+    struct hvclient cl;
+    int efd;
+    struct evpage *page;
+    struct route route[EVP_NPORTS];
+    struct peer *peers;
+};
+
+xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int flags)
+{
+    xenevtchn_handle *h = calloc(1, sizeof(*h));
+    if (!h) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    struct hvw_hello_rep rep;
+    int fds[2];
+    unsigned nfds = 2;
+    if (hvclient_open(&h->cl, HVW_KIND_EVTCHN, "evtchn", logger, &rep, fds, &nfds) < 0) {
+        int e = errno;
+        free(h);
+        errno = e;
+        return NULL;
+    }
+    if (nfds != 2 || rep.nports != EVP_NPORTS) {
+        for (unsigned i = 0; i < nfds; i++)
+            close(fds[i]);
+        hvclient_close(&h->cl);
+        free(h);
+        errno = EPROTO;
+        return NULL;
+    }
+    h->efd = fds[0];
+    h->page = mmap(NULL, EVP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
+    close(fds[1]);
+    if (h->page == MAP_FAILED) {
+        int e = errno;
+        close(h->efd);
+        hvclient_close(&h->cl);
+        free(h);
+        errno = e;
+        return NULL;
+    }
+    if (flags & XENEVTCHN_NO_CLOEXEC)
+        fcntl(h->efd, F_SETFD, 0);
+    return h;
+}
+
+xenevtchn_handle *xenevtchn_fdopen(struct xentoollog_logger *logger, int fd, unsigned open_flags)
+{
+    /* An fd of /dev/xen/evtchn cannot exist here. */
+    hvclient_log(logger, "evtchn", EOPNOTSUPP, "xenevtchn_fdopen: no /dev/xen/evtchn in the simulator");
+    errno = EOPNOTSUPP;
+    return NULL;
+}
+
+int xenevtchn_close(xenevtchn_handle *xce)
+{
+    if (!xce)
+        return 0;
+    for (struct peer *p = xce->peers, *next; p; p = next) {
+        next = p->next;
+        close(p->efd);
+        munmap(p->page, EVP_BYTES);
+        free(p);
+    }
+    munmap(xce->page, EVP_BYTES);
+    close(xce->efd);
+    hvclient_close(&xce->cl);
+    free(xce);
+    return 0;
+}
+
+int xenevtchn_fd(xenevtchn_handle *xce)
+{
+    return xce->efd;
+}
+
+static struct peer *find_peer(xenevtchn_handle *h, uint32_t conn)
+{
+    for (struct peer *p = h->peers; p; p = p->next)
+        if (p->conn == conn)
+            return p;
+    return NULL;
+}
+
+/* Learns the route a daemon reply describes.  fds, when the reply
+ * carries them, are the peer's eventfd and page; kept for a new peer,
+ * closed otherwise. */
+static void learn(xenevtchn_handle *h, const struct hvw_evt_rep *rep, const int *fds,
+                  unsigned nfds)
+{
+    int keep_efd = -1;
+    if (rep->port > 0 && rep->port < EVP_NPORTS) {
+        struct route *rt = &h->route[rep->port];
+        struct peer *p = NULL;
+        rt->gen = rep->gen;
+        rt->peer_port = rep->peer_port;
+        if (rep->peer_conn && rep->peer_port < EVP_NPORTS) {
+            p = find_peer(h, rep->peer_conn);
+            if (!p && rep->fd_base >= 0 && (unsigned)rep->fd_base + 2 <= nfds) {
+                void *page = mmap(NULL, EVP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
+                                  fds[rep->fd_base + 1], 0);
+                p = page == MAP_FAILED ? NULL : calloc(1, sizeof(*p));
+                if (p) {
+                    p->conn = rep->peer_conn;
+                    p->efd = keep_efd = fds[rep->fd_base];
+                    p->page = page;
+                    p->next = h->peers;
+                    h->peers = p;
+                } else if (page != MAP_FAILED)
+                    munmap(page, EVP_BYTES);
+            }
+        }
+        rt->peer = p;
+    }
+    for (unsigned i = 0; i < nfds; i++)
+        if (fds[i] != keep_efd)
+            close(fds[i]);
+}
+
+static xenevtchn_port_or_error_t bind(xenevtchn_handle *h, unsigned op, uint32_t domid,
+                                      uint32_t port)
+{
+    struct hvw_evt req = { .domid = domid, .port = port };
+    struct hvw_evt_rep rep;
+    int fds[2];
+    unsigned nfds = 2;
+    pthread_mutex_lock(&h->cl.lock);
+    ssize_t n = hvclient_call(&h->cl, op, &req, sizeof(req), &rep, sizeof(rep), fds, &nfds);
+    if (n == (ssize_t)sizeof(rep))
+        learn(h, &rep, fds, nfds);
+    else if (n >= 0) {
+        for (unsigned i = 0; i < nfds; i++)
+            close(fds[i]);
+        errno = EPROTO;
+        n = -1;
+    }
+    pthread_mutex_unlock(&h->cl.lock);
+    return n < 0 ? -1 : (xenevtchn_port_or_error_t)rep.port;
+}
+
+xenevtchn_port_or_error_t xenevtchn_bind_unbound_port(xenevtchn_handle *xce, uint32_t domid)
+{
+    return bind(xce, HVW_EVT_BIND_UNBOUND, domid, 0);
+}
+
+xenevtchn_port_or_error_t xenevtchn_bind_interdomain(xenevtchn_handle *xce, uint32_t domid,
+                                                     evtchn_port_t remote_port)
+{
+    return bind(xce, HVW_EVT_BIND_INTERDOMAIN, domid, remote_port);
+}
+
+xenevtchn_port_or_error_t xenevtchn_bind_virq(xenevtchn_handle *xce, unsigned int virq)
+{
+    return bind(xce, HVW_EVT_BIND_VIRQ, 0, virq);
+}
+
+static int simple(xenevtchn_handle *h, unsigned op, uint32_t domid, uint32_t port)
+{
+    struct hvw_evt req = { .domid = domid, .port = port };
+    pthread_mutex_lock(&h->cl.lock);
+    ssize_t n = hvclient_call(&h->cl, op, &req, sizeof(req), NULL, 0, NULL, NULL);
+    if (n == 0 && op == HVW_EVT_UNBIND && port < EVP_NPORTS)
+        h->route[port].peer = NULL;
+    pthread_mutex_unlock(&h->cl.lock);
+    return n < 0 ? -1 : 0;
+}
+
+int xenevtchn_unbind(xenevtchn_handle *xce, evtchn_port_t port)
+{
+    return simple(xce, HVW_EVT_UNBIND, 0, port);
+}
+
+int xenevtchn_restrict(xenevtchn_handle *xce, domid_t domid)
+{
+    return simple(xce, HVW_EVT_RESTRICT, domid, 0);
+}
+
+int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
+{
+    pthread_mutex_lock(&xce->cl.lock);
+    if (port > 0 && port < EVP_NPORTS) {
+        struct route *rt = &xce->route[port];
+        if (rt->peer && rt->gen == __atomic_load_n(&xce->page->gen[port], __ATOMIC_ACQUIRE)) {
+            if (evp_raise(rt->peer->page, rt->peer_port))
+                evp_kick(rt->peer->efd);
+            pthread_mutex_unlock(&xce->cl.lock);
+            return 0;
+        }
+    }
+    struct hvw_evt req = { .port = port };
+    struct hvw_evt_rep rep;
+    ssize_t n = hvclient_call(&xce->cl, HVW_EVT_NOTIFY, &req, sizeof(req), &rep, sizeof(rep),
+                              NULL, NULL);
+    if (n == (ssize_t)sizeof(rep)) {
+        learn(xce, &rep, NULL, 0);
+        if (rep.peer_conn && !xce->route[port].peer) {
+            /* first notify since the peer bound: fetch its page once */
+            int fds[2];
+            unsigned nfds = 2;
+            struct hvw_evt_rep prep;
+            if (hvclient_call(&xce->cl, HVW_EVT_PEER, &req, sizeof(req), &prep, sizeof(prep),
+                              fds, &nfds) == (ssize_t)sizeof(prep)) {
+                learn(xce, &prep, fds, nfds);
+            }
+        }
+        n = 0;
+    } else if (n >= 0) {
+        errno = EPROTO;
+        n = -1;
+    }
+    pthread_mutex_unlock(&xce->cl.lock);
+    return n < 0 ? -1 : 0;
+}
+
+xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
+{
+    for (;;) {
+        uint64_t v;
+        ssize_t n = read(xce->efd, &v, sizeof(v));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        int port = evp_take(xce->page);
+        if (port > 0)
+            return port;
+        /* the port was unbound after it fired: wait for the next one */
+    }
+}
+
+int xenevtchn_unmask(xenevtchn_handle *xce, evtchn_port_t port)
+{
+    if (port == 0 || port >= EVP_NPORTS)
+        return 0;
+    if (evp_unmask(xce->page, port))
+        evp_kick(xce->efd);
+    return 0;
+}

@@ -1,0 +1,165 @@
+#include "backends-sim/libxen/gntdev.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Handles closed while still mapped: see gntdev.h. */
+static pthread_mutex_t lingering_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct xengntdev_handle *lingering;
+
+int gntdev_mem_fd(struct xengntdev_handle *h, const struct hvw_mem *mem,
+                  const int *fds, unsigned nfds)
+{
+    for (size_t i = 0; i < h->nmem; i++)
+        if (h->mem[i].domid == mem->domid && h->mem[i].gen == mem->gen &&
+            h->mem[i].ro == mem->readonly)
+            return h->mem[i].fd;
+    if (mem->fd_index < 0 || (unsigned)mem->fd_index >= nfds) {
+        errno = EPROTO;
+        return -1;
+    }
+    struct memfd_ent *n = realloc(h->mem, (h->nmem + 1) * sizeof(*n));
+    if (!n) {
+        errno = ENOMEM;
+        return -1;
+    }
+    h->mem = n;
+    h->mem[h->nmem++] = (struct memfd_ent){ mem->domid, mem->gen, mem->readonly,
+                                            fds[mem->fd_index] };
+    return fds[mem->fd_index];
+}
+
+static bool page_mapped(const uint8_t *p)
+{
+    unsigned char v;
+    return mincore((void *)p, 4096, &v) == 0 || errno != ENOMEM;
+}
+
+struct region *gntdev_find(struct xengntdev_handle *h, const void *addr, struct region ***link)
+{
+    for (struct region **pp = &h->regions; *pp; pp = &(*pp)->next) {
+        struct region *r = *pp;
+        const uint8_t *a = addr;
+        if (a >= r->addr && a < r->addr + (size_t)r->count * 4096) {
+            if (link)
+                *link = pp;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+int gntdev_end(struct xengntdev_handle *h, struct region *r, uint32_t first, uint32_t count)
+{
+    if (h->kind == HVW_KIND_GNTTAB) {
+        struct hvw_handles req = { .map_id = r->id };
+        return (int)hvclient_call(&h->cl, HVW_GNT_UNMAP, &req, sizeof(req), NULL, 0, NULL, NULL);
+    }
+    struct hvw_refs req = { .share_id = r->id, .first = first, .count = count };
+    int ret = (int)hvclient_call(&h->cl, HVW_GNT_UNSHARE, &req, sizeof(req), NULL, 0, NULL, NULL);
+    for (uint32_t i = first; i < first + count; i++)
+        r->gone[i] = true;
+    return ret;
+}
+
+static void region_free(struct region *r)
+{
+    free(r->gone);
+    free(r);
+}
+
+void gntdev_reap(struct xengntdev_handle *h)
+{
+    for (struct region **pp = &h->regions; *pp;) {
+        struct region *r = *pp;
+        unsigned char v;
+        if (mincore(r->addr, (size_t)r->count * 4096, &v) == 0) {
+            pp = &r->next;
+            continue;
+        }
+        /* Look page by page: a sharing ends page by page, a mapping when
+         * its last page goes. */
+        uint32_t alive = 0;
+        for (uint32_t i = 0; i < r->count; i++) {
+            if (r->gone[i])
+                continue;
+            if (page_mapped(r->addr + (size_t)i * 4096))
+                alive++;
+            else if (h->kind == HVW_KIND_GNTSHR)
+                gntdev_end(h, r, i, 1);
+        }
+        if (alive == 0) {
+            if (h->kind == HVW_KIND_GNTTAB)
+                gntdev_end(h, r, 0, r->count);
+            *pp = r->next;
+            region_free(r);
+        } else
+            pp = &r->next;
+    }
+}
+
+static void reap_lingering(void)
+{
+    pthread_mutex_lock(&lingering_lock);
+    for (struct xengntdev_handle **pp = &lingering; *pp;) {
+        struct xengntdev_handle *h = *pp;
+        gntdev_reap(h);
+        if (h->regions) {
+            pp = &h->next_lingering;
+            continue;
+        }
+        *pp = h->next_lingering;
+        hvclient_close(&h->cl);
+        for (size_t i = 0; i < h->nmem; i++)
+            close(h->mem[i].fd);
+        free(h->mem);
+        free(h);
+    }
+    pthread_mutex_unlock(&lingering_lock);
+}
+
+struct xengntdev_handle *gntdev_open(unsigned kind, const char *lib,
+                                     struct xentoollog_logger *log)
+{
+    reap_lingering();
+    struct xengntdev_handle *h = calloc(1, sizeof(*h));
+    if (!h) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    h->kind = kind;
+    struct hvw_hello_rep rep;
+    if (hvclient_open(&h->cl, kind, lib, log, &rep, NULL, NULL) < 0) {
+        int e = errno;
+        free(h);
+        errno = e;
+        return NULL;
+    }
+    return h;
+}
+
+int gntdev_close(struct xengntdev_handle *h)
+{
+    if (!h)
+        return 0;
+    pthread_mutex_lock(&h->cl.lock);
+    gntdev_reap(h);
+    pthread_mutex_unlock(&h->cl.lock);
+    if (h->regions) {
+        pthread_mutex_lock(&lingering_lock);
+        h->next_lingering = lingering;
+        lingering = h;
+        pthread_mutex_unlock(&lingering_lock);
+        return 0;
+    }
+    hvclient_close(&h->cl);
+    for (size_t i = 0; i < h->nmem; i++)
+        close(h->mem[i].fd);
+    free(h->mem);
+    free(h);
+    reap_lingering();
+    return 0;
+}

@@ -1,0 +1,61 @@
+/*
+ * gntdev.h — what xengnttab and xengntshr handles share: the connection,
+ * the domain memfds already received, and the live regions (mappings or
+ * sharings) this handle made.
+ *
+ * A region may end by a plain munmap() of its range, as on Linux where the
+ * vma holds the grant.  No kernel event reaches the library then, so the
+ * library looks: before each request that changes the grant state of the
+ * handle, and at close, every live region is probed with mincore(2), which
+ * fails with ENOMEM once a page of the range is no longer mapped; regions
+ * found gone are ended at the daemon (unmap, notify).  Closing a handle
+ * while some of its regions are still mapped keeps its connection open
+ * (the grants stay, as gntdev's file stays referenced by the vma) until a
+ * later call of the library finds them gone, or the process exits.
+ * A range munmapped and then mapped again by something else before the
+ * next probe looks alive; its grant then stays mapped until process exit.
+ */
+#ifndef SPLITBED_LIBXEN_GNTDEV_H
+#define SPLITBED_LIBXEN_GNTDEV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backends-sim/libxen/client.h"
+
+struct memfd_ent { uint32_t domid, gen, ro; int fd; };
+
+struct region {
+    uint8_t *addr;
+    uint32_t count;             /* pages */
+    uint32_t id;                /* map_id or share_id */
+    bool *gone;                 /* gntshr: pages already ended */
+    struct region *next;
+};
+
+struct xengntdev_handle {
+    struct hvclient cl;
+    unsigned kind;
+    struct memfd_ent *mem;
+    size_t nmem;
+    struct region *regions;
+    struct xengntdev_handle *next_lingering;
+};
+
+/* Records the memfds a reply describes; returns the fd for mem, -1 (errno
+ * EPROTO) if the reply names one it did not carry and we lack. */
+int gntdev_mem_fd(struct xengntdev_handle *h, const struct hvw_mem *mem,
+                  const int *fds, unsigned nfds);
+/* Ends regions whose range is no longer mapped.  Lock held. */
+void gntdev_reap(struct xengntdev_handle *h);
+/* Ends the region at index [first, first+count) at the daemon (gntshr) or
+ * the whole region (gnttab). */
+int gntdev_end(struct xengntdev_handle *h, struct region *r, uint32_t first, uint32_t count);
+struct region *gntdev_find(struct xengntdev_handle *h, const void *addr, struct region ***link);
+
+struct xengntdev_handle *gntdev_open(unsigned kind, const char *lib,
+                                     struct xentoollog_logger *log);
+int gntdev_close(struct xengntdev_handle *h);
+
+#endif

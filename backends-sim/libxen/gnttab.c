@@ -1,0 +1,360 @@
+/*
+ * gnttab.c — the xengnttab_* half of the drop-in libxengnttab.so.1:
+ * mapping other domains' grants, grant copy.  Semantics of Linux's gntdev
+ * as libxengnttab exposes them: a failed map is NULL with errno EINVAL,
+ * xengnttab_unmap needs the exact address and count of a mapping.
+ */
+#include "backends-sim/libxen/gntdev.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <xengnttab.h>
+
+#define PAGE 4096u
+
+xengnttab_handle *xengnttab_open(struct xentoollog_logger *logger, unsigned open_flags)
+{
+    (void)open_flags;
+    return gntdev_open(HVW_KIND_GNTTAB, "gnttab", logger);
+}
+
+int xengnttab_close(xengnttab_handle *xgt)
+{
+    return gntdev_close(xgt);
+}
+
+int xengnttab_fd(xengnttab_handle *xgt)
+{
+    return xgt->cl.sock;
+}
+
+int xengnttab_set_max_grants(xengnttab_handle *xgt, uint32_t nr_grants)
+{
+    pthread_mutex_lock(&xgt->cl.lock);
+    int r = (int)hvclient_call(&xgt->cl, HVW_GNT_SET_MAX, &nr_grants, sizeof(nr_grants),
+                               NULL, 0, NULL, NULL);
+    pthread_mutex_unlock(&xgt->cl.lock);
+    return r < 0 ? -1 : 0;
+}
+
+/* Maps the pages a GNT_MAP reply names, contiguously. */
+static void *map_pages(xengnttab_handle *h, const char *rep, uint32_t count, int prot,
+                       const int *fds, unsigned nfds)
+{
+    const struct hvw_map_rep *mr = (const void *)rep;
+    const struct hvw_mem *mem = (const void *)(rep + sizeof(*mr));
+    const uint32_t *pages = (const void *)(mem + mr->nmem);
+    int memfd[HVW_MAX_FDS];
+    if (mr->nmem > HVW_MAX_FDS) {
+        errno = EPROTO;
+        return NULL;
+    }
+    for (uint32_t i = 0; i < mr->nmem; i++) {
+        memfd[i] = gntdev_mem_fd(h, &mem[i], fds, nfds);
+        if (memfd[i] < 0)
+            return NULL;
+    }
+    for (uint32_t i = 0; i < count; i++)
+        if (pages[2 * i] >= mr->nmem) {
+            errno = EPROTO;
+            return NULL;
+        }
+    size_t len = (size_t)count * PAGE;
+    uint8_t *base;
+    if (count == 1) {
+        base = mmap(NULL, PAGE, prot, MAP_SHARED, memfd[pages[0]], (off_t)pages[1] * PAGE);
+        return base == MAP_FAILED ? NULL : base;
+    }
+    base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (base == MAP_FAILED)
+        return NULL;
+    for (uint32_t i = 0; i < count;) {
+        uint32_t run = 1;
+        while (i + run < count && pages[2 * (i + run)] == pages[2 * i] &&
+               pages[2 * (i + run) + 1] == pages[2 * i + 1] + run)
+            run++;
+        void *p = mmap(base + (size_t)i * PAGE, (size_t)run * PAGE, prot, MAP_SHARED | MAP_FIXED,
+                       memfd[pages[2 * i]], (off_t)pages[2 * i + 1] * PAGE);
+        if (p == MAP_FAILED) {
+            int e = errno;
+            munmap(base, len);
+            errno = e;
+            return NULL;
+        }
+        i += run;
+    }
+    return base;
+}
+
+static void *map_refs(xengnttab_handle *h, uint32_t count, const uint32_t *domids,
+                      uint32_t one_domid, const uint32_t *refs, int prot,
+                      uint32_t notify_offset, uint32_t notify_port)
+{
+    if (count == 0 || count > HVW_MAX_PAGES || !refs) {
+        errno = EINVAL;
+        return NULL;
+    }
+    size_t reqlen = sizeof(struct hvw_map) + count * sizeof(struct hvw_map_ent);
+    size_t replen = sizeof(struct hvw_map_rep) + HVW_MAX_FDS * sizeof(struct hvw_mem) +
+                    count * 2 * sizeof(uint32_t);
+    char *req = malloc(reqlen), *rep = malloc(replen);
+    if (!req || !rep) {
+        free(req);
+        free(rep);
+        errno = ENOMEM;
+        return NULL;
+    }
+    struct hvw_map *m = (void *)req;
+    *m = (struct hvw_map){ .count = count, .writable = (prot & PROT_WRITE) != 0,
+                           .notify_offset = notify_offset, .notify_port = notify_port };
+    struct hvw_map_ent *ent = (void *)(req + sizeof(*m));
+    for (uint32_t i = 0; i < count; i++)
+        ent[i] = (struct hvw_map_ent){ domids ? domids[i] : one_domid, refs[i] };
+
+    void *addr = NULL;
+    int fds[HVW_MAX_FDS];
+    unsigned nfds = HVW_MAX_FDS;
+    pthread_mutex_lock(&h->cl.lock);
+    gntdev_reap(h);
+    ssize_t n = hvclient_call(&h->cl, HVW_GNT_MAP, req, reqlen, rep, replen, fds, &nfds);
+    if (n >= (ssize_t)sizeof(struct hvw_map_rep)) {
+        struct region *r = calloc(1, sizeof(*r));
+        bool *gone = calloc(count, sizeof(bool));
+        addr = r && gone ? map_pages(h, rep, count, prot, fds, nfds) : NULL;
+        int e = errno;
+        /* descriptors not kept in the memfd cache are not needed */
+        for (unsigned i = 0; i < nfds; i++) {
+            bool kept = false;
+            for (size_t k = 0; k < h->nmem; k++)
+                kept |= h->mem[k].fd == fds[i];
+            if (!kept)
+                close(fds[i]);
+        }
+        if (addr) {
+            r->addr = addr;
+            r->count = count;
+            r->id = ((struct hvw_map_rep *)rep)->map_id;
+            r->gone = gone;
+            r->next = h->regions;
+            h->regions = r;
+        } else {
+            struct hvw_handles u = { .map_id = ((struct hvw_map_rep *)rep)->map_id };
+            hvclient_call(&h->cl, HVW_GNT_UNMAP, &u, sizeof(u), NULL, 0, NULL, NULL);
+            free(r);
+            free(gone);
+            errno = e ? e : ENOMEM;
+        }
+    } else if (n >= 0)
+        errno = EPROTO;
+    pthread_mutex_unlock(&h->cl.lock);
+    free(req);
+    free(rep);
+    return addr;
+}
+
+void *xengnttab_map_grant_ref(xengnttab_handle *xgt, uint32_t domid, uint32_t ref, int prot)
+{
+    return map_refs(xgt, 1, NULL, domid, &ref, prot, HVW_NOTIFY_NONE, HVW_NOTIFY_NONE);
+}
+
+void *xengnttab_map_grant_refs(xengnttab_handle *xgt, uint32_t count, uint32_t *domids,
+                               uint32_t *refs, int prot)
+{
+    if (!domids) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return map_refs(xgt, count, domids, 0, refs, prot, HVW_NOTIFY_NONE, HVW_NOTIFY_NONE);
+}
+
+void *xengnttab_map_domain_grant_refs(xengnttab_handle *xgt, uint32_t count, uint32_t domid,
+                                      uint32_t *refs, int prot)
+{
+    return map_refs(xgt, count, NULL, domid, refs, prot, HVW_NOTIFY_NONE, HVW_NOTIFY_NONE);
+}
+
+void *xengnttab_map_grant_ref_notify(xengnttab_handle *xgt, uint32_t domid, uint32_t ref,
+                                     int prot, uint32_t notify_offset,
+                                     evtchn_port_t notify_port)
+{
+    return map_refs(xgt, 1, NULL, domid, &ref, prot, notify_offset, notify_port);
+}
+
+int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
+{
+    pthread_mutex_lock(&xgt->cl.lock);
+    struct region **link;
+    struct region *r = gntdev_find(xgt, start_address, &link);
+    if (!r || r->addr != start_address || r->count != count) {
+        pthread_mutex_unlock(&xgt->cl.lock);
+        errno = EINVAL;
+        return -1;
+    }
+    *link = r->next;
+    /* gntdev's order: the range goes first, then the grants (and their
+     * unmap notification). */
+    munmap(r->addr, (size_t)r->count * PAGE);
+    int ret = gntdev_end(xgt, r, 0, r->count);
+    free(r->gone);
+    free(r);
+    gntdev_reap(xgt);
+    pthread_mutex_unlock(&xgt->cl.lock);
+    return ret < 0 ? -1 : 0;
+}
+
+/* ---- grant copy -------------------------------------------------------- */
+
+struct copy_batch {
+    char req[HVW_MSG_MAX - 64];
+    size_t len;
+    uint32_t n;
+    xengnttab_grant_copy_segment_t *seg[256];
+    int dir[256];               /* 0: read the grant into virt, 1: write it */
+};
+
+static int flush(xengnttab_handle *h, struct copy_batch *b)
+{
+    if (!b->n)
+        return 0;
+    struct hvw_copy *hd = (void *)b->req;
+    hd->count = b->n;
+    static __thread char rep[HVW_MSG_MAX];
+    ssize_t got = hvclient_call(&h->cl, HVW_GNT_COPY, b->req, b->len, rep, sizeof(rep), NULL, NULL);
+    if (got < 0)
+        return -1;
+    const struct hvw_copy_rep *cr = (const void *)rep;
+    if ((size_t)got < sizeof(*cr) + b->n * sizeof(int32_t) || cr->count != b->n) {
+        errno = EPROTO;
+        return -1;
+    }
+    const int32_t *status = (const void *)(rep + sizeof(*cr));
+    const char *data = (const char *)(status + b->n);
+    const char *end = rep + got;
+    for (uint32_t i = 0; i < b->n; i++) {
+        xengnttab_grant_copy_segment_t *s = b->seg[i];
+        s->status = (int16_t)status[i];
+        if (b->dir[i] == 0) {
+            if (data + s->len > end) {
+                errno = EPROTO;
+                return -1;
+            }
+            if (status[i] == GNTST_okay)
+                memcpy(s->dest.virt, data, s->len);
+            data += s->len;
+        }
+    }
+    b->n = 0;
+    b->len = sizeof(struct hvw_copy);
+    return 0;
+}
+
+static int add(xengnttab_handle *h, struct copy_batch *b, xengnttab_grant_copy_segment_t *s,
+               int write)
+{
+    const union xengnttab_copy_ptr *g = write ? &s->dest : &s->source;
+    size_t need = sizeof(struct hvw_copy_ent) + (write ? s->len : 0);
+    /* reads come back in the reply: keep both within one packet */
+    size_t reply = 0;
+    for (uint32_t i = 0; i < b->n; i++)
+        reply += b->dir[i] ? 0 : b->seg[i]->len;
+    if (b->n == 256 || b->len + need > sizeof(b->req) ||
+        reply + (write ? 0 : s->len) + 256 * 4 + 64 > HVW_MSG_MAX - 64)
+        if (flush(h, b) < 0)
+            return -1;
+    struct hvw_copy_ent e = { .domid = g->foreign.domid, .ref = g->foreign.ref,
+                              .offset = g->foreign.offset, .len = s->len, .write = (uint32_t)write };
+    /* entries first, data after: rebuild the packet in place */
+    size_t ents_end = sizeof(struct hvw_copy) + b->n * sizeof(e);
+    memmove(b->req + ents_end + sizeof(e), b->req + ents_end, b->len - ents_end);
+    memcpy(b->req + ents_end, &e, sizeof(e));
+    b->len += sizeof(e);
+    if (write) {
+        memcpy(b->req + b->len, s->source.virt, s->len);
+        b->len += s->len;
+    }
+    b->seg[b->n] = s;
+    b->dir[b->n] = write;
+    b->n++;
+    return 0;
+}
+
+int xengnttab_grant_copy(xengnttab_handle *xgt, uint32_t count,
+                         xengnttab_grant_copy_segment_t *segs)
+{
+    for (uint32_t i = 0; i < count; i++)
+        if (segs[i].len > PAGE) {
+            errno = EINVAL;
+            return -1;
+        }
+    struct copy_batch *b = malloc(sizeof(*b));
+    if (!b) {
+        errno = ENOMEM;
+        return -1;
+    }
+    b->n = 0;
+    b->len = sizeof(struct hvw_copy);
+    memset(b->req, 0, sizeof(struct hvw_copy));
+    int ret = 0;
+    pthread_mutex_lock(&xgt->cl.lock);
+    for (uint32_t i = 0; i < count && ret == 0; i++) {
+        xengnttab_grant_copy_segment_t *s = &segs[i];
+        bool src = s->flags & GNTCOPY_source_gref, dst = s->flags & GNTCOPY_dest_gref;
+        if (src && dst) {
+            /* grant to grant: through a buffer of ours */
+            static __thread uint8_t tmp[PAGE];
+            xengnttab_grant_copy_segment_t a = *s, w = *s;
+            a.dest.virt = tmp;
+            w.source.virt = tmp;
+            ret = add(xgt, b, &a, 0);
+            if (!ret)
+                ret = flush(xgt, b);
+            if (!ret && a.status != GNTST_okay)
+                s->status = a.status;
+            else if (!ret) {
+                ret = add(xgt, b, &w, 1);
+                if (!ret)
+                    ret = flush(xgt, b);
+                s->status = w.status;
+            }
+        } else if (src || dst)
+            ret = add(xgt, b, s, dst);
+        else
+            s->status = GNTST_bad_copy_arg;
+    }
+    if (ret == 0)
+        ret = flush(xgt, b);
+    pthread_mutex_unlock(&xgt->cl.lock);
+    free(b);
+    return ret;
+}
+
+/* ---- dma-buf: no such thing in the simulator ---------------------------- */
+
+int xengnttab_dmabuf_exp_from_refs(xengnttab_handle *xgt, uint32_t domid, uint32_t flags,
+                                   uint32_t count, const uint32_t *refs, uint32_t *fd)
+{
+    errno = EOPNOTSUPP;
+    return -1;
+}
+
+int xengnttab_dmabuf_exp_wait_released(xengnttab_handle *xgt, uint32_t fd, uint32_t wait_to_ms)
+{
+    errno = EOPNOTSUPP;
+    return -1;
+}
+
+int xengnttab_dmabuf_imp_to_refs(xengnttab_handle *xgt, uint32_t domid, uint32_t fd,
+                                 uint32_t count, uint32_t *refs)
+{
+    errno = EOPNOTSUPP;
+    return -1;
+}
+
+int xengnttab_dmabuf_imp_release(xengnttab_handle *xgt, uint32_t fd)
+{
+    errno = EOPNOTSUPP;
+    return -1;
+}
