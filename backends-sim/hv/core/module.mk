@@ -12,3 +12,8 @@ $(HV_CORE_LIB): $(patsubst %.c,$(OBJ)/%.o,$(HV_CORE_SRCS) $(HV_INPROC_SRCS))
 	rm -f $@; ar rcs $@ $^
 
 ALL_TARGETS += $(HV_CORE_LIB)
+
+# libFuzzer target: operation streams against the in-process host.
+FUZZERS += fuzz_hv_core
+FUZZ_SRCS_fuzz_hv_core := tests/fuzz/fuzz_hv_core.c $(HV_CORE_SRCS) $(HV_INPROC_SRCS)
+FUZZ_CORPUS_fuzz_hv_core := fixtures/corpora/fuzz_hv_core

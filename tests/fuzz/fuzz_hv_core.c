@@ -1,0 +1,230 @@
+/*
+ * fuzz_hv_core — drives the simulated hypervisor core (in-process host)
+ * with an operation stream decoded from the input, and checks after every
+ * step what must always hold:
+ *  - a refused operation leaves exactly one trace line, of the shape
+ *    "dN: <operation> <object> refused: <rule>", naming the acting domain;
+ *    a successful one leaves none (a send on an unbound port, which Xen
+ *    drops without error, counts as refused);
+ *  - each live domain's counters equal what its grant table, maptrack and
+ *    ports show; GTF_writing never appears without GTF_reading;
+ *  - releasing every owner at the end brings every counter to zero.
+ * Memory errors are the sanitizers' to find.  The same input always
+ * replays the same run.
+ */
+#include <errno.h>
+#include <regex.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backends-sim/hv/core/inproc.h"
+
+enum { DOMS = 4, OWNERS = 3, PAGES = 8, MAX_PORT = 15, OP_BYTES = 6 };
+
+/* Small limits, so that the fuzzer reaches them and the checks can scan. */
+static const struct hv_domain_config cfg = {
+    .nr_frames = PAGES, .max_grant_frames = 1, .max_maptrack_frames = 1,
+    .max_evtchn_port = MAX_PORT,
+};
+static const char owner_tag[OWNERS];
+
+static regex_t shape;
+
+static void check_trace(struct inproc *ip, domid_t d, int refused)
+{
+    size_t n = inproc_trace_count(ip);
+    if (n != (refused ? 1u : 0u)) {
+        fprintf(stderr, "d%u: %zu trace lines for a %s operation (last: %s)\n",
+                d, n, refused ? "refused" : "successful", inproc_last_trace(ip));
+        abort();
+    }
+    if (refused) {
+        const char *line = inproc_trace_line(ip, 0);
+        char who[16];
+        snprintf(who, sizeof(who), "d%u: ", d);
+        if (regexec(&shape, line, 0, NULL, 0) != 0 ||
+            strncmp(line, who, strlen(who)) != 0) {
+            fprintf(stderr, "trace line of a bad shape for d%u: %s\n", d, line);
+            abort();
+        }
+    }
+    inproc_clear(ip);
+}
+
+static void check_counts(hv_t *hv)
+{
+    for (domid_t d = 0; d < DOMS; d++) {
+        struct hv_counts c;
+        if (hv_domain_counts(hv, d, &c) < 0)
+            continue;
+        uint32_t grants = 0, maps = 0, ports = 0;
+        for (grant_ref_t r = 0; r < HV_GRANT_ENTRIES_PER_FRAME; r++) {
+            grant_entry_v1_t e;
+            if (hv_gnt_read_entry(hv, d, r, &e) < 0)
+                abort();
+            grants += (e.flags & GTF_type_mask) == GTF_permit_access;
+            if ((e.flags & GTF_writing) && !(e.flags & GTF_reading))
+                abort();
+        }
+        for (grant_handle_t h = 0; h < HV_MAPTRACK_PER_FRAME; h++) {
+            struct hv_mapping_info mi;
+            if (hv_gnt_mapping_info(hv, d, h, &mi) == 0)
+                maps++;
+        }
+        for (evtchn_port_t p = 1; p <= MAX_PORT; p++) {
+            struct hv_evtchn_info info;
+            if (hv_evtchn_info(hv, d, p, &info) < 0)
+                abort();
+            ports += info.state != HV_EVTCHN_FREE;
+        }
+        if (c.grants != grants || c.mappings != maps || c.ports != ports) {
+            fprintf(stderr, "d%u counters %u/%u/%u, tables show %u/%u/%u\n", d,
+                    c.grants, c.mappings, c.ports, grants, maps, ports);
+            abort();
+        }
+    }
+}
+
+static gnttab_copy_t copy_op(const uint8_t *b, domid_t peer)
+{
+    gnttab_copy_t op;
+    memset(&op, 0, sizeof(op));
+    op.flags = b[0] & 3;
+    op.source.domid = (b[0] & 4) ? peer : DOMID_SELF;
+    op.dest.domid = (b[0] & 8) ? peer : DOMID_SELF;
+    op.source.u.ref = b[1] % 24;            /* also a gmfn 0..23 */
+    op.dest.u.ref = b[2] % 24;
+    op.source.offset = (uint16_t)(b[3] * 17);
+    op.dest.offset = (uint16_t)(b[4] * 17);
+    op.len = (uint16_t)(b[5] * 32);
+    return op;
+}
+
+/* One operation; returns whether it was refused. */
+static int step(struct inproc *ip, const uint8_t *b)
+{
+    hv_t *hv = inproc_hv(ip);
+    domid_t d = b[1] % DOMS, peer = b[2] % DOMS;
+    const void *owner = &owner_tag[b[3] % OWNERS];
+    uint32_t x = b[4], y = b[5];
+    grant_ref_t ref;
+    grant_handle_t h;
+    evtchn_port_t p;
+
+    if (!hv_domain_exists(hv, d)) {
+        /* Dead or dying: bring it back if its domid is free again. */
+        int rc = inproc_domain_create_cfg(ip, d, &cfg);
+        if (rc != 0 && rc != -EEXIST)
+            abort();
+        return -1;
+    }
+    switch (b[0] % 18) {
+    case 0:
+        if (hv_gnt_alloc_ref(hv, d, owner, &ref) < 0)
+            return 0;
+        return hv_gnt_grant(hv, d, ref, peer, x % (PAGES + 2), y & 1, owner) < 0;
+    case 1: {
+        grant_entry_v1_t e = {
+            .flags = (uint16_t)(x | (y << 8)), .domid = peer, .frame = y % 10,
+        };
+        return hv_gnt_write_entry(hv, d, (x * 3) % 530, &e, owner) < 0;
+    }
+    case 2:
+        return hv_gnt_map(hv, d, peer, x % 40 + y % 2 * 500,
+                          (y >> 1) & 7, owner, &h, NULL) != GNTST_okay;
+    case 3:
+        return hv_gnt_unmap(hv, d, x % 40 + (y & 1) * 250) != GNTST_okay;
+    case 4:
+        return hv_gnt_end_access(hv, d, x % 40 + (y & 1) * 500) < 0;
+    case 5:
+        return hv_gnt_release_ref(hv, d, x % 40 + (y & 1) * 500) < 0;
+    case 6: {
+        gnttab_copy_t op = copy_op(b, peer);
+        return hv_gnt_copy(hv, d, &op) != GNTST_okay;
+    }
+    case 7:
+    case 8:
+        return hv_evtchn_alloc_unbound(hv, d, (y & 1) ? peer : DOMID_SELF,
+                                       (y & 2) ? DOMID_SELF : peer, owner,
+                                       &p) < 0;
+    case 9:
+    case 10:
+        return hv_evtchn_bind_interdomain(hv, d, peer, x % (MAX_PORT + 3),
+                                          owner, &p) < 0;
+    case 11:
+    case 12: {
+        struct hv_evtchn_info info = { .state = HV_EVTCHN_FREE };
+        (void)hv_evtchn_info(hv, d, x % (MAX_PORT + 3), &info);
+        int rc = hv_evtchn_send(hv, d, x % (MAX_PORT + 3));
+        return rc < 0 || info.state == HV_EVTCHN_UNBOUND;
+    }
+    case 13:
+        return hv_evtchn_close(hv, d, x % (MAX_PORT + 3)) < 0;
+    case 14:
+        /* Bit operations are not hypercalls: never traced. */
+        (void)(y & 1 ? hv_evtchn_mask : hv_evtchn_unmask)(hv, d, x % (MAX_PORT + 1));
+        (void)hv_evtchn_clear_pending(hv, d, y % (MAX_PORT + 1));
+        return 0;
+    case 15:
+        hv_release_owner(hv, d, owner);
+        return 0;
+    case 16:
+        if (d != 0 && x < 32 && inproc_domain_destroy(ip, d) != 0)
+            abort();
+        return 0;
+    default: {
+        /* Touch granted memory as a guest would, while peers map it. */
+        uint8_t *page = inproc_page(ip, d, x % PAGES);
+        if (page)
+            page[y * 16] ^= 0x5a;
+        return 0;
+    }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int ready;
+    if (!ready) {
+        if (regcomp(&shape, "^d[0-9]+: [^:]+ refused: [^ ].*[^ ]$",
+                    REG_EXTENDED | REG_NOSUB) != 0)
+            abort();
+        ready = 1;
+    }
+    struct inproc *ip = inproc_new();
+    if (!ip)
+        abort();
+    for (domid_t d = 0; d < DOMS; d++)
+        if (inproc_domain_create_cfg(ip, d, &cfg) != 0)
+            abort();
+    hv_t *hv = inproc_hv(ip);
+
+    for (size_t i = 0; i + OP_BYTES <= size; i += OP_BYTES) {
+        const uint8_t *b = data + i;
+        domid_t actor = b[1] % DOMS;
+        int refused = step(ip, b);
+        /* A domain brought back, not an operation of the guest's. */
+        if (refused < 0)
+            inproc_clear(ip);
+        else
+            check_trace(ip, actor, refused);
+        check_counts(hv);
+    }
+
+    for (domid_t d = 0; d < DOMS; d++)
+        for (int o = 0; o < OWNERS; o++)
+            hv_release_owner(hv, d, &owner_tag[o]);
+    struct hv_counts t;
+    hv_total_counts(hv, &t);
+    if (t.grants || t.mappings || t.ports) {
+        fprintf(stderr, "left behind: %u grants, %u mappings, %u ports\n",
+                t.grants, t.mappings, t.ports);
+        abort();
+    }
+    inproc_free(ip);
+    return 0;
+}
