@@ -122,12 +122,18 @@ static void released(void *ctx, unsigned domid)
 {
 	struct xs_server *s = ctx;
 
+	/* The socket goes now, before dom0 hears OK; the arrays are only
+	 * compacted between loop turns. */
 	for (size_t i = 0; i < s->nls; i++)
-		if (s->ls[i].domid == domid)
+		if (s->ls[i].domid == domid && !s->ls[i].gone) {
+			unlink(s->ls[i].path);
 			s->ls[i].gone = true;
+		}
 	for (size_t i = 0; i < s->ncs; i++)
-		if (s->cs[i]->domid == domid)
+		if (s->cs[i]->domid == domid) {
+			shutdown(s->cs[i]->fd, SHUT_RDWR);
 			s->cs[i]->closing = true;
+		}
 }
 
 static void send_msg(void *ctx, const struct xsd_sockmsg *hdr, const void *body)
@@ -320,7 +326,6 @@ static void reap(struct xs_server *s)
 		struct listener *l = &s->ls[i];
 		if (l->gone) {
 			close(l->fd);
-			unlink(l->path);
 			free(l->path);
 		} else {
 			s->ls[j++] = *l;
@@ -373,7 +378,7 @@ int xs_server_run(struct xs_server *s, int stop_fd)
 			return 0;
 		}
 		for (size_t i = 0; i < nls; i++)
-			if (pf[1 + i].revents & POLLIN)
+			if ((pf[1 + i].revents & POLLIN) && !s->ls[i].gone)
 				accept_on(s, &s->ls[i]);
 		for (size_t i = 0; i < ncs; i++) {
 			struct client *c = s->cs[i];

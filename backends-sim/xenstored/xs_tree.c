@@ -109,6 +109,16 @@ static void note(struct xs_tree *t, const char *path, const struct xs_node *n)
 	t->acc[t->nacc++].gen = n ? n->gen : 0;
 }
 
+/* A logging tree notes what it is about to change first, so the log
+ * holds what the snapshot had, not the transaction's own changes. */
+static void note_node(struct xs_tree *t, const struct xs_node *n)
+{
+	char path[4200];
+
+	if (t->logging && xs_node_path(n, path, sizeof(path)))
+		note(t, path, n);
+}
+
 const struct xs_access *xs_tree_accesses(const struct xs_tree *t,
                                          unsigned *count)
 {
@@ -348,6 +358,16 @@ int xs_tree_create(struct xs_tree *t, const char *path, unsigned owner,
 		if (owner != XS_NO_TARGET)
 			k->perms[0].domid = (uint16_t)owner;
 		owner_add(t, k->perms[0].domid, 1);
+		note_node(t, n);
+		if (t->logging) {
+			char p[4200];
+			size_t plen = (size_t)(rest - path) + len;
+			if (plen < sizeof(p)) {
+				memcpy(p, path, plen);
+				p[plen] = '\0';
+				note(t, p, NULL);
+			}
+		}
 		n->gen = next_gen(t);
 		k->gen = next_gen(t);
 		n = k;
@@ -368,6 +388,7 @@ int xs_tree_set_value(struct xs_tree *t, struct xs_node *n, const char *v,
 		return ENOMEM;
 	memcpy(copy, v, len);
 	copy[len] = '\0';
+	note_node(t, n);
 	free(n->value);
 	n->value = copy;
 	n->vlen = len;
@@ -378,6 +399,7 @@ int xs_tree_set_value(struct xs_tree *t, struct xs_node *n, const char *v,
 void xs_tree_set_perms(struct xs_tree *t, struct xs_node *n,
                        struct xs_perm *perms, unsigned count)
 {
+	note_node(t, n);
 	owner_add(t, n->perms[0].domid, -1);
 	owner_add(t, perms[0].domid, 1);
 	free(n->perms);
@@ -440,6 +462,7 @@ void xs_tree_remove(struct xs_tree *t, struct xs_node *n,
 			break;
 	if (i == parent->nkids)
 		return;
+	note_node(t, parent);
 	memmove(parent->kids + i, parent->kids + i + 1,
 	        (parent->nkids - i - 1) * sizeof(*parent->kids));
 	parent->nkids--;

@@ -30,6 +30,28 @@ START_TEST(isolation_until_commit)
 }
 END_TEST
 
+START_TEST(new_directory_in_transaction_commits)
+{
+	/* what a transaction created itself is no conflict */
+	uint32_t tx;
+	char v[32];
+
+	ck_assert_int_eq(xs_client_tx_start(dom0, &tx), 0);
+	ck_assert_int_eq(xs_client_write(dom0, tx, "/nd/a", "1"), 0);
+	ck_assert_int_eq(xs_client_write(dom0, tx, "/nd/b", "2"), 0);
+	ck_assert_int_eq(xs_client_write(dom0, tx, "/nd/a", "3"), 0);
+	ck_assert_int_eq(xs_client_strs(dom0, XS_DIRECTORY, tx, NULL, "/nd",
+	                                NULL), 0);
+	ck_assert_int_eq(xs_client_strs(dom0, XS_SET_PERMS, tx, NULL, "/nd/b",
+	                                "r0", NULL), 0);
+	ck_assert_int_eq(xs_client_strs(dom0, XS_RM, tx, NULL, "/nd/b", NULL), 0);
+	ck_assert_int_eq(xs_client_tx_end(dom0, tx, true), 0);
+	ck_assert_int_eq(xs_client_read(dom0, 0, "/nd/a", v, sizeof(v)), 0);
+	ck_assert_str_eq(v, "3");
+	ck_assert_int_eq(xs_client_read(dom0, 0, "/nd/b", v, sizeof(v)), ENOENT);
+}
+END_TEST
+
 START_TEST(abort_discards)
 {
 	uint32_t tx;
@@ -195,6 +217,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, isolation_until_commit);
+	tcase_add_test(tc, new_directory_in_transaction_commits);
 	tcase_add_test(tc, abort_discards);
 	tcase_add_test(tc, conflict_gives_eagain);
 	tcase_add_test(tc, removal_in_transaction_conflicts_with_changes_below);
