@@ -139,7 +139,7 @@ int hv_gnt_map(hv_t *hv, domid_t mapper, domid_t granter, grant_ref_t ref,
         return st;
     }
 
-    struct hv_gref *m;
+    struct hv_gref *m = NULL;
     grant_entry_v1_t *we = hv_gnt_entry(rd, ref, &m);
     if (ro)
         m->pin_ro++;
@@ -168,7 +168,7 @@ static void unmap_one(hv_t *hv, struct hv_domain *ld, uint32_t h)
     ld->counts.mappings--;
     /* A mapped grant keeps its domain, dying or not, so it is here. */
     struct hv_domain *rd = hv_dom_any(hv, mp.granter);
-    struct hv_gref *m;
+    struct hv_gref *m = NULL;
     hv_gnt_entry(rd, mp.ref, &m);
     if (mp.readonly)
         m->pin_ro--;

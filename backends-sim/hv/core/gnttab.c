@@ -87,7 +87,7 @@ int hv_gnt_alloc_ref(hv_t *hv, domid_t d, const void *owner, grant_ref_t *ref)
     for (uint32_t k = 0; k < span; k++) {
         grant_ref_t r = GNTTAB_NR_RESERVED_ENTRIES +
                         (start - GNTTAB_NR_RESERVED_ENTRIES + k) % span;
-        struct hv_gref *m;
+        struct hv_gref *m = NULL;
         grant_entry_v1_t *e = hv_gnt_entry(dom, r, &m);
         if (!e) {
             int rc = grow_to(dom, r);
@@ -133,7 +133,7 @@ int hv_gnt_write_entry(hv_t *hv, domid_t d, grant_ref_t ref,
     if (!dom)
         return -ESRCH;
     int rc;
-    struct hv_gref *m;
+    struct hv_gref *m = NULL;
     grant_entry_v1_t *e = guest_entry(hv, dom, "grant of", ref, &m, &rc);
     if (!e)
         return rc;
@@ -204,7 +204,7 @@ int hv_gnt_end_access(hv_t *hv, domid_t d, grant_ref_t ref)
     if (!dom)
         return -ESRCH;
     int rc;
-    struct hv_gref *m;
+    struct hv_gref *m = NULL;
     grant_entry_v1_t *e = guest_entry(hv, dom, "end access of", ref, &m, &rc);
     if (!e)
         return rc;
@@ -245,7 +245,7 @@ int hv_gnt_release_ref(hv_t *hv, domid_t d, grant_ref_t ref)
     if (!dom)
         return -ESRCH;
     int rc;
-    struct hv_gref *m;
+    struct hv_gref *m = NULL;
     grant_entry_v1_t *e = guest_entry(hv, dom, "release of", ref, &m, &rc);
     if (!e)
         return rc;
@@ -254,7 +254,7 @@ int hv_gnt_release_ref(hv_t *hv, domid_t d, grant_ref_t ref)
 
 void hv_gnt_after_unpin(hv_t *hv, struct hv_domain *granter, grant_ref_t ref)
 {
-    struct hv_gref *m;
+    struct hv_gref *m = NULL;
     grant_entry_v1_t *e = hv_gnt_entry(granter, ref, &m);
     if (!m->pin_rw)
         e->flags &= (uint16_t)~GTF_writing;
