@@ -160,12 +160,14 @@ int hv_gnt_grant(hv_t *hv, domid_t d, grant_ref_t ref, domid_t grantee,
 int hv_gnt_read_entry(const hv_t *hv, domid_t d, grant_ref_t ref,
                       grant_entry_v1_t *out);
 /* Like gnttab_end_foreign_access_ref: clears the entry unless it is
- * mapped.  -EBUSY + trace while GTF_reading/GTF_writing is set.  Ending a
- * ref that grants nothing succeeds.  The ref stays allocated. */
+ * mapped.  -EBUSY + trace while GTF_reading/GTF_writing is set; -EINVAL +
+ * trace for a ref beyond the table limit.  Ending a ref that grants
+ * nothing succeeds.  The ref stays allocated. */
 int hv_gnt_end_access(hv_t *hv, domid_t d, grant_ref_t ref);
 /* Ends access and frees the ref, as gntalloc does on release: returns 0
  * when done now, 1 when the entry is still mapped (it is ended and freed
- * by the last unmap; no trace — this is the permitted way). */
+ * by the last unmap; no trace — this is the permitted way).  -EINVAL +
+ * trace for a ref beyond the table limit. */
 int hv_gnt_release_ref(hv_t *hv, domid_t d, grant_ref_t ref);
 
 /* ---- grant tables, the mapping domain's side (GNTTABOP_*) -------------- */
@@ -174,15 +176,17 @@ int hv_gnt_release_ref(hv_t *hv, domid_t d, grant_ref_t ref);
  * flags are GNTMAP_* (GNTMAP_host_map and/or GNTMAP_device_map required;
  * GNTMAP_readonly for a read-only mapping).  On success *handle gets a
  * maptrack handle of the mapper and *gfn (may be NULL) the granter's frame.
- * Codes, as Xen 4.17 returns them:
- *   GNTST_bad_gntref       no host/device map flag; ref >= table size
+ * Codes, as Xen 4.17 returns them (checked in this order):
+ *   GNTST_general_error    the mapper itself does not exist (a host bug)
+ *   GNTST_bad_gntref       no host/device map flag
  *   GNTST_bad_domain       granter does not exist (or is dying)
- *   GNTST_general_error    entry does not permit access, entry.domid is
- *                          not the mapper, writable map of a GTF_readonly
- *                          grant
- *   GNTST_bad_page         entry.frame is not a frame of the granter
  *   GNTST_no_space         mapper's maptrack handles exhausted
- */
+ *   GNTST_bad_gntref       ref >= granter's table size (frames in use)
+ *   GNTST_general_error    entry does not permit access (or is a
+ *                          sub-page/transitive grant), entry.domid is not
+ *                          the mapper, writable map of a GTF_readonly grant
+ *   GNTST_bad_page         entry.frame is not a frame of the granter
+ * Every refusal also emits one trace line. */
 int hv_gnt_map(hv_t *hv, domid_t mapper, domid_t granter, grant_ref_t ref,
                uint32_t flags, const void *owner, grant_handle_t *handle,
                uint64_t *gfn);
