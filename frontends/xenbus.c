@@ -260,9 +260,11 @@ int xenbus_open(struct os *os, const char *type, const char *id,
     if (os_xs_read(os, 0, path, v, sizeof(v)) >= 0)
         (void)parse_state(v, &xd->fe_state);
     join(xd->be_state_path, sizeof(xd->be_state_path), xd->be, "state");
-    r = os_xs_watch(os, xd->be_state_path, xd->token);
+    /* The whole directory: a backend that never leaves Initialising only
+     * tells us it is ready through other nodes (hotplug-status). */
+    r = os_xs_watch(os, xd->be, xd->token);
     if (r < 0) {
-        xenbus_log(xd, OS_LOG_ERROR, "cannot watch %s", xd->be_state_path);
+        xenbus_log(xd, OS_LOG_ERROR, "cannot watch %s", xd->be);
         goto fail;
     }
     registry[slot] = xd;
@@ -288,7 +290,7 @@ int xenbus_open(struct os *os, const char *type, const char *id,
     if (r < 0) {
         xenbus_log(xd, OS_LOG_ERROR, "cannot write %s/state", xd->fe);
         registry[slot] = NULL;
-        (void)os_xs_unwatch(os, xd->be_state_path, xd->token);
+        (void)os_xs_unwatch(os, xd->be, xd->token);
         goto fail;
     }
     *out = xd;
@@ -309,7 +311,7 @@ void xenbus_free(struct xenbus_dev *xd)
 {
     if (!xd)
         return;
-    (void)os_xs_unwatch(xd->os, xd->be_state_path, xd->token);
+    (void)os_xs_unwatch(xd->os, xd->be, xd->token);
     registry[xd->slot] = NULL;
     os_free(xd->os, xd);
 }

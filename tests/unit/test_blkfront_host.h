@@ -1,0 +1,70 @@
+/*
+ * test_blkfront_host.h — an in-memory os.h for blkfront's unit tests and
+ * fuzz targets, plus a scripted block backend living in the same memory.
+ *
+ * Only for unit tests of blkfront's decision table and ring handling:
+ * end-to-end tests run the real daemons and splitbed-blkback.
+ */
+#ifndef TEST_BLKFRONT_HOST_H
+#define TEST_BLKFRONT_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "os.h"
+#include <xen/io/blkif.h>
+#include <xen/io/ring.h>
+#include <xen/io/xenbus.h>
+
+#define FE_DIR "/local/domain/1/device/vbd/51712"
+#define BE_DIR "/local/domain/0/backend/vbd/1/51712"
+
+struct os *th_new(void);
+void th_free(struct os *os);
+/* Everything logged, newline separated. */
+const char *th_log(struct os *os);
+void th_clear_log(struct os *os);
+/* Xenstore as seen by dom0 (writes fire watches). */
+void th_write(struct os *os, const char *path, const char *val);
+void th_rm(struct os *os, const char *path);
+/* Value or NULL. */
+const char *th_read(struct os *os, const char *path);
+/* Address behind a grant ref, NULL if not granted. */
+void *th_gref(struct os *os, grant_ref_t ref);
+/* Fails the next n os_xs_tx_end with -EAGAIN. */
+void th_tx_conflicts(struct os *os, unsigned n);
+unsigned th_notifies(struct os *os);
+/* Makes the given port look pending. */
+void th_raise(struct os *os, evtchn_port_t port);
+/* Called from os_wait(), to let a backend run. */
+void th_on_wait(struct os *os, void (*fn)(void *), void *arg);
+/* Writes the nodes libxl writes for vbd 51712 of domain 1. */
+void th_toolstack(struct os *os);
+
+/* A scripted backend. */
+struct fake_be {
+    struct os *os;
+    unsigned max_order;         /* published max-ring-page-order (0 = none) */
+    unsigned max_indirect;      /* 0 = not published */
+    bool features_late;         /* features only at Connected (D1) */
+    bool never_initwait;        /* Mirage-style (D8) */
+    bool persistent, flush;
+    unsigned sector_size;
+    uint64_t sectors;
+    uint8_t *disk;              /* sectors * 512 bytes */
+    bool serve;                 /* answer requests in step */
+    /* what it saw */
+    bool connected;
+    unsigned order;             /* ring order it mapped */
+    evtchn_port_t port;
+    blkif_back_ring_t ring;
+    unsigned requests, indirect_requests, flushes;
+    char error[160];
+};
+void fake_be_init(struct fake_be *be, struct os *os, uint64_t sectors);
+void fake_be_fini(struct fake_be *be);
+/* One round: follow the frontend's state, serve the ring. */
+void fake_be_step(struct fake_be *be);
+void fake_be_step_cb(void *be);
+
+#endif
