@@ -20,5 +20,6 @@ $(XENSTORED_BIN): $(patsubst %.c,$(OBJ)/%.o,$(XS_SERVER_SRCS)) $(XS_LIB)
 ALL_TARGETS += $(XS_LIB) $(XENSTORED_BIN)
 INSTALL_BIN += $(XENSTORED_BIN)
 
-#FUZZERS += fuzz_xs_wire
+FUZZERS += fuzz_xs_wire
 FUZZ_SRCS_fuzz_xs_wire := tests/fuzz/fuzz_xs_wire.c $(XS_CORE_SRCS)
+FUZZ_CORPUS_fuzz_xs_wire := fixtures/corpora/fuzz_xs_wire
