@@ -49,6 +49,9 @@ struct run {
     struct vif_spec vifs[MAX_DEVS];
     unsigned nvifs;
     XLU_Config *cfg;                    /* --config, owns strings above */
+    FILE *cfg_report;                   /* where libxlutil reports, until cfg goes */
+    char *cfg_report_buf;
+    size_t cfg_report_len;
     pid_t hvd, xsd, blkback, netback, app;
 };
 
@@ -82,13 +85,23 @@ static int check_opt(const char *opt)
 /* xl.cfg: disk=[…], vif=[…], and splitbed's own lists of backend knobs. */
 static int read_config(struct run *r, const char *file)
 {
-    r->cfg = xlu_cfg_init(stderr, file);
-    if (!r->cfg)
+    if (access(file, R_OK) != 0) {
+        fprintf(stderr, "splitbed run: --config %s: %s\n", file, strerror(errno));
         return -1;
-    int e = xlu_cfg_readfile(r->cfg, file);
+    }
+    if (r->cfg) {
+        fprintf(stderr, "splitbed run: --config %s: only one --config may be given\n", file);
+        return -1;
+    }
+    /* libxlutil reports on a FILE; keep its first line for ours. */
+    r->cfg_report = open_memstream(&r->cfg_report_buf, &r->cfg_report_len);
+    r->cfg = r->cfg_report ? xlu_cfg_init(r->cfg_report, file) : NULL;
+    int e = r->cfg ? xlu_cfg_readfile(r->cfg, file) : ENOMEM;
     if (e != 0) {
-        fprintf(stderr, "splitbed run: --config %s: %s\n", file,
-                e == ENOENT || e == EACCES ? strerror(e) : "not a valid xl config");
+        if (r->cfg_report)
+            fflush(r->cfg_report);
+        const char *why = r->cfg_report_buf && *r->cfg_report_buf ? r->cfg_report_buf : strerror(e);
+        fprintf(stderr, "splitbed run: --config %.*s\n", (int)strcspn(why, "\n"), why);
         return -1;
     }
     static const struct { const char *key; int which; } lists[] = {
@@ -381,6 +394,9 @@ static void teardown(struct run *r)
         disk_spec_free(&r->disks[i]);
     if (r->cfg)
         xlu_cfg_destroy(r->cfg);
+    if (r->cfg_report)
+        fclose(r->cfg_report);
+    free(r->cfg_report_buf);
 }
 
 int cmd_run(int argc, char **argv)
