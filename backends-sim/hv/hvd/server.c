@@ -539,19 +539,28 @@ int hvd_run(const char *dir, int ready_fd)
         }
         if (pfd[0].revents)
             break;
-        /* Connections first: a handler may destroy a domain (and its
-         * listening socket), so the domain entries are re-checked. */
-        for (size_t i = first_conn; i < k; i++) {
-            if (!pfd[i].revents)
-                continue;
-            struct conn *c = who[i];
-            bool alive = false;
-            for (struct conn *x = h->conns; x; x = x->next)
-                if (x == c && !x->dying)
-                    alive = true;
-            if (alive)
-                serve(h, c, in);
-        }
+        /* Hang-ups first, so that whoever asks after a client died (a
+         * status request after waitpid) sees it released.  Then requests:
+         * a handler may destroy a domain and its clients, so each is
+         * looked up again.  Domain sockets last, re-checked likewise. */
+        for (int pass = 0; pass < 2; pass++)
+            for (size_t i = first_conn; i < k; i++) {
+                short ev = pfd[i].revents;
+                bool hup = ev & (POLLHUP | POLLERR | POLLNVAL);
+                if (!ev || (pass == 0) != hup)
+                    continue;
+                struct conn *c = who[i];
+                bool alive = false;
+                for (struct conn *x = h->conns; x; x = x->next)
+                    if (x == c && !x->dying)
+                        alive = true;
+                if (!alive)
+                    continue;
+                if (hup)
+                    conn_hangup(h, c);
+                else
+                    serve(h, c, in);
+            }
         for (size_t i = 1; i < first_conn; i++) {
             if (!pfd[i].revents)
                 continue;

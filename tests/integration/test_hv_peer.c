@@ -1,0 +1,268 @@
+/*
+ * hv-peer — a small Xen program for the integration tests, built against
+ * Debian's real <xengnttab.h>/<xenevtchn.h> and linked with the real
+ * -lxengnttab -lxenevtchn; the tests run it with LD_LIBRARY_PATH pointing
+ * at splitbed's drop-in libraries.  It reads one command per line on
+ * stdin and answers one line on stdout: "ok ..." or "err ERRNO".
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <xenevtchn.h>
+#include <xengnttab.h>
+
+static xengnttab_handle *gt;
+static xengntshr_handle *gs;
+static xenevtchn_handle *ev;
+static uint8_t *region;          /* last shared or mapped range */
+static uint32_t region_pages;
+static int region_is_share;
+
+static void reply_err(void)
+{
+    printf("err %d\n", errno);
+}
+
+static int need_gt(void)
+{
+    if (!gt)
+        gt = xengnttab_open(NULL, 0);
+    return gt ? 0 : -1;
+}
+
+static int need_gs(void)
+{
+    if (!gs)
+        gs = xengntshr_open(NULL, 0);
+    return gs ? 0 : -1;
+}
+
+static int need_ev(void)
+{
+    if (!ev)
+        ev = xenevtchn_open(NULL, 0);
+    return ev ? 0 : -1;
+}
+
+/* Waits for one event (hang guard 10 s), takes and unmasks it. */
+static int wait_event(void)
+{
+    struct pollfd p = { .fd = xenevtchn_fd(ev), .events = POLLIN };
+    int r = poll(&p, 1, 10000);
+    if (r <= 0) {
+        errno = r == 0 ? ETIMEDOUT : errno;
+        return -1;
+    }
+    int port = xenevtchn_pending(ev);
+    if (port < 0)
+        return -1;
+    xenevtchn_unmask(ev, (evtchn_port_t)port);
+    return port;
+}
+
+static void command(char *line)
+{
+    char *argv[80];
+    int argc = 0;
+    for (char *t = strtok(line, " \n"); t && argc < 80; t = strtok(NULL, " \n"))
+        argv[argc++] = t;
+    if (argc == 0)
+        return;
+#define U(i) ((uint32_t)strtoul(argv[i], NULL, 0))
+    const char *c = argv[0];
+    if (!strcmp(c, "share") && argc == 4) {
+        uint32_t refs[64], n = U(2);
+        if (n > 64 || need_gs() < 0)
+            return reply_err();
+        void *p = xengntshr_share_pages(gs, U(1), (int)n, refs, (int)U(3));
+        if (!p)
+            return reply_err();
+        region = p, region_pages = n, region_is_share = 1;
+        printf("ok");
+        for (uint32_t i = 0; i < n; i++)
+            printf(" %u", refs[i]);
+        printf("\n");
+    } else if (!strcmp(c, "sharenotify") && argc == 4) {
+        uint32_t ref;
+        if (need_gs() < 0)
+            return reply_err();
+        void *p = xengntshr_share_page_notify(gs, U(1), &ref, 1, U(2), U(3));
+        if (!p)
+            return reply_err();
+        region = p, region_pages = 1, region_is_share = 1;
+        printf("ok %u\n", ref);
+    } else if (!strcmp(c, "map") && argc >= 4) {
+        uint32_t n = (uint32_t)argc - 3, doms[80], refs[80];
+        for (uint32_t i = 0; i < n; i++)
+            doms[i] = U(1), refs[i] = U(3 + i);
+        if (need_gt() < 0)
+            return reply_err();
+        void *p = xengnttab_map_grant_refs(gt, n, doms, refs,
+                                           U(2) ? PROT_READ | PROT_WRITE : PROT_READ);
+        if (!p)
+            return reply_err();
+        region = p, region_pages = n, region_is_share = 0;
+        printf("ok\n");
+    } else if (!strcmp(c, "mapnotify") && argc == 5) {
+        if (need_gt() < 0)
+            return reply_err();
+        void *p = xengnttab_map_grant_ref_notify(gt, U(1), U(2), PROT_READ | PROT_WRITE,
+                                                 U(3), U(4));
+        if (!p)
+            return reply_err();
+        region = p, region_pages = 1, region_is_share = 0;
+        printf("ok\n");
+    } else if (!strcmp(c, "unmap") && argc == 1) {
+        if (xengnttab_unmap(gt, region, region_pages) < 0)
+            return reply_err();
+        printf("ok\n");
+    } else if (!strcmp(c, "unmapbad") && argc == 1) {
+        if (xengnttab_unmap(gt, region + 4096, 1) < 0)
+            return reply_err();
+        printf("ok\n");
+    } else if (!strcmp(c, "unshare") && argc == 1) {
+        if (xengntshr_unshare(gs, region, region_pages) < 0)
+            return reply_err();
+        printf("ok\n");
+    } else if (!strcmp(c, "munmap") && argc == 1) {
+        munmap(region, (size_t)region_pages * 4096);
+        printf("ok\n");
+    } else if (!strcmp(c, "fill") && argc == 3) {
+        memset(region + (size_t)U(1) * 4096, (int)U(2), 4096);
+        printf("ok\n");
+    } else if (!strcmp(c, "check") && argc == 3) {
+        const uint8_t *p = region + (size_t)U(1) * 4096;
+        for (unsigned i = 0; i < 4096; i++)
+            if (p[i] != (uint8_t)U(2)) {
+                printf("bad %u %u\n", i, p[i]);
+                return;
+            }
+        printf("ok\n");
+    } else if (!strcmp(c, "byte") && argc == 2) {
+        printf("ok %u\n", region[U(1)]);
+    } else if (!strcmp(c, "setbyte") && argc == 3) {
+        region[U(1)] = (uint8_t)U(2);
+        printf("ok\n");
+    } else if (!strcmp(c, "copyr") && argc == 5) {
+        static uint8_t buf[4096];
+        xengnttab_grant_copy_segment_t s = { .flags = GNTCOPY_source_gref, .len = (uint16_t)U(4) };
+        s.source.foreign.domid = (uint16_t)U(1);
+        s.source.foreign.ref = U(2);
+        s.source.foreign.offset = (uint16_t)U(3);
+        s.dest.virt = buf;
+        if (need_gt() < 0 || xengnttab_grant_copy(gt, 1, &s) < 0)
+            return reply_err();
+        printf("ok %d %u\n", s.status, buf[0]);
+    } else if (!strcmp(c, "copyw") && argc == 6) {
+        static uint8_t buf[4096];
+        memset(buf, (int)U(5), sizeof(buf));
+        xengnttab_grant_copy_segment_t s = { .flags = GNTCOPY_dest_gref, .len = (uint16_t)U(4) };
+        s.dest.foreign.domid = (uint16_t)U(1);
+        s.dest.foreign.ref = U(2);
+        s.dest.foreign.offset = (uint16_t)U(3);
+        s.source.virt = buf;
+        if (need_gt() < 0 || xengnttab_grant_copy(gt, 1, &s) < 0)
+            return reply_err();
+        printf("ok %d\n", s.status);
+    } else if (!strcmp(c, "bindu") && argc == 2) {
+        if (need_ev() < 0)
+            return reply_err();
+        int p = xenevtchn_bind_unbound_port(ev, U(1));
+        if (p < 0)
+            return reply_err();
+        printf("ok %d\n", p);
+    } else if (!strcmp(c, "bindi") && argc == 3) {
+        if (need_ev() < 0)
+            return reply_err();
+        int p = xenevtchn_bind_interdomain(ev, U(1), U(2));
+        if (p < 0)
+            return reply_err();
+        printf("ok %d\n", p);
+    } else if (!strcmp(c, "virq") && argc == 2) {
+        if (need_ev() < 0)
+            return reply_err();
+        int p = xenevtchn_bind_virq(ev, U(1));
+        if (p < 0)
+            return reply_err();
+        printf("ok %d\n", p);
+    } else if (!strcmp(c, "unbind") && argc == 2) {
+        if (need_ev() < 0 || xenevtchn_unbind(ev, U(1)) < 0)
+            return reply_err();
+        printf("ok\n");
+    } else if (!strcmp(c, "restrict") && argc == 2) {
+        if (need_ev() < 0 || xenevtchn_restrict(ev, (domid_t)U(1)) < 0)
+            return reply_err();
+        printf("ok\n");
+    } else if (!strcmp(c, "notify") && argc == 2) {
+        if (need_ev() < 0 || xenevtchn_notify(ev, U(1)) < 0)
+            return reply_err();
+        printf("ok\n");
+    } else if (!strcmp(c, "wait") && argc == 1) {
+        int p = need_ev() < 0 ? -1 : wait_event();
+        if (p < 0)
+            return reply_err();
+        printf("ok %d\n", p);
+    } else if (!strcmp(c, "pingpong") && argc == 4) {
+        /* pingpong PORT COUNT FIRST: COUNT round trips */
+        uint32_t port = U(1), n = U(2);
+        if (need_ev() < 0)
+            return reply_err();
+        for (uint32_t i = 0; i < n; i++) {
+            if (U(3) && xenevtchn_notify(ev, port) < 0)
+                return reply_err();
+            int got = wait_event();
+            if (got < 0)
+                return reply_err();
+            if ((uint32_t)got != port) {
+                printf("bad port %d\n", got);
+                return;
+            }
+            if (!U(3) && xenevtchn_notify(ev, port) < 0)
+                return reply_err();
+        }
+        printf("ok\n");
+    } else if (!strcmp(c, "dmabuf") && argc == 1) {
+        uint32_t fd, ref = 8;
+        if (need_gt() < 0)
+            return reply_err();
+        if (xengnttab_dmabuf_exp_from_refs(gt, 0, 0, 1, &ref, &fd) == 0) {
+            printf("bad succeeded\n");
+            return;
+        }
+        reply_err();
+    } else if (!strcmp(c, "close") && argc == 1) {
+        xengnttab_close(gt);
+        xengntshr_close(gs);
+        xenevtchn_close(ev);
+        gt = NULL, gs = NULL, ev = NULL;
+        printf("ok\n");
+    } else if (!strcmp(c, "pid") && argc == 1) {
+        printf("ok %d\n", (int)getpid());
+    } else if (!strcmp(c, "open") && argc == 1) {
+        errno = 0;
+        xenevtchn_handle *e = xenevtchn_open(NULL, 0);
+        if (!e)
+            return reply_err();
+        xenevtchn_close(e);
+        printf("ok\n");
+    } else
+        printf("err %d\n", EINVAL);
+}
+
+int main(void)
+{
+    char line[4096];
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    while (fgets(line, sizeof(line), stdin)) {
+        if (!strcmp(line, "exit\n"))
+            break;
+        command(line);
+        fflush(stdout);
+    }
+    return 0;
+}

@@ -1,0 +1,141 @@
+/*
+ * Event channels between real processes in two domains through
+ * splitbed-hvd and the drop-in libxenevtchn (programs linked against
+ * Debian's real library): a ping-pong of thousands of notifications, the
+ * masking rules of /dev/xen/evtchn, and each refused call failing with
+ * Linux's errno and its trace line.
+ */
+#include "tests/integration/test_hv_harness.h"
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void pair(struct peer *a, struct peer *b, int *pa, int *pb)
+{
+    hvt_peer(a, 1);
+    hvt_peer(b, 2);
+    ck_assert_int_eq(sscanf(hvt_ok(a, "bindu 2"), "%d", pa), 1);
+    ck_assert_int_gt(*pa, 0);
+    ck_assert_int_eq(sscanf(hvt_ok(b, "bindi 1 %d", *pa), "%d", pb), 1);
+    ck_assert_int_gt(*pb, 0);
+    /* Xen marks the binder's new port pending */
+    ck_assert_int_eq(atoi(hvt_ok(b, "wait")), *pb);
+}
+
+START_TEST(ping_pong)
+{
+    hvt_start();
+    struct peer a, b;
+    int pa, pb;
+    pair(&a, &b, &pa, &pb);
+    /* both halves run at once: a sends first, b answers each event */
+    hvt_send(&a, "pingpong %d 5000 1", pa);
+    hvt_ok(&b, "pingpong %d 5000 0", pb);
+    ck_assert_str_eq(hvt_reply(&a), "ok");
+    hvt_end(&a);
+    hvt_end(&b);
+    hvt_stop();
+}
+END_TEST
+
+START_TEST(masked_until_unmask)
+{
+    hvt_start();
+    struct peer a, b;
+    int pa, pb;
+    pair(&a, &b, &pa, &pb);
+    /* two notifies before the receiver looks: one event (coalesced) */
+    hvt_ok(&b, "notify %d", pb);
+    hvt_ok(&b, "notify %d", pb);
+    ck_assert_int_eq(atoi(hvt_ok(&a, "wait")), pa);
+    /* the waiter unmasked after taking it; the second notify came while
+     * it was pending, so nothing more is queued: a fresh one gets through */
+    hvt_ok(&b, "notify %d", pb);
+    ck_assert_int_eq(atoi(hvt_ok(&a, "wait")), pa);
+    hvt_end(&a);
+    hvt_end(&b);
+    hvt_stop();
+}
+END_TEST
+
+START_TEST(refused_calls)
+{
+    hvt_start();
+    struct peer a, b;
+    int pa, pb;
+    pair(&a, &b, &pa, &pb);
+    /* notify on a port this handle never bound */
+    ck_assert_str_eq(hvt_cmd(&a, "notify 77"), "err 107");
+    ck_assert(hvt_trace_has("d1: notify on port 77 refused: port is not bound"));
+    /* notify on the other domain's port number, bound by another process */
+    ck_assert_str_eq(hvt_cmd(&a, "unbind 500"), "err 107");
+    /* bind to a port that is not unbound */
+    ck_assert_str_eq(hvt_cmd(&b, "bindi 1 %d", pa), "err 22");
+    /* bind to a port reserved for another domain */
+    struct peer c;
+    hvt_peer(&c, 3);
+    int pr;
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "bindu 2"), "%d", &pr), 1);
+    ck_assert_str_eq(hvt_cmd(&c, "bindi 1 %d", pr), "err 22");
+    ck_assert(hvt_trace_has("is reserved for d2"));
+    /* a domain that does not exist */
+    ck_assert_str_eq(hvt_cmd(&c, "bindi 99 1"), "err 3");
+    /* no virtual IRQs here */
+    ck_assert_str_eq(hvt_cmd(&c, "virq 1"), "err 38");
+    /* a restricted handle binds only to its domain */
+    hvt_ok(&c, "restrict 1");
+    ck_assert_str_eq(hvt_cmd(&c, "bindu 1"), "err 13");
+    ck_assert_str_eq(hvt_cmd(&c, "bindi 2 %d", pb), "err 13");
+    ck_assert_str_eq(hvt_cmd(&c, "restrict 2"), "err 13");
+    hvt_end(&c);
+    hvt_end(&a);
+    hvt_end(&b);
+    hvt_stop();
+}
+END_TEST
+
+START_TEST(peer_unbind_and_kill)
+{
+    hvt_start();
+    struct peer a, b;
+    int pa, pb;
+    pair(&a, &b, &pa, &pb);
+    hvt_ok(&a, "notify %d", pa);        /* learn the fast route */
+    ck_assert_int_eq(atoi(hvt_ok(&b, "wait")), pb);
+    hvt_ok(&b, "unbind %d", pb);
+    /* the route a learnt is stale now: Xen drops the event, we trace */
+    hvt_ok(&a, "notify %d", pa);
+    ck_assert(hvt_trace_has("d1: notify port"));
+    ck_assert(hvt_trace_has("is unbound"));
+    /* rebinding works, then a SIGKILL releases b's port */
+    ck_assert_int_eq(sscanf(hvt_ok(&b, "bindi 1 %d", pa), "%d", &pb), 1);
+    ck_assert_int_eq(hvt_counts(2).ports, 1);
+    hvt_kill(&b, SIGKILL);
+    ck_assert_int_eq(hvt_counts(2).ports, 0);
+    ck_assert_int_eq(hvt_counts(1).ports, 1);
+    hvt_end(&a);
+    ck_assert_int_eq(hvt_counts(-1).ports, 0);
+    hvt_stop();
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("hv-proc-evtchn");
+    TCase *tc = tcase_create("evtchn");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, ping_pong);
+    tcase_add_test(tc, masked_until_unmask);
+    tcase_add_test(tc, refused_calls);
+    tcase_add_test(tc, peer_unbind_and_kill);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}

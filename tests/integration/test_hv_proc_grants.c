@@ -1,0 +1,352 @@
+/*
+ * Grants between real processes in two domains, through splitbed-hvd and
+ * the drop-in libxengnttab: programs linked against Debian's real library
+ * share, map, read and write; every refused operation fails as on Xen and
+ * Linux (errno) and leaves its line in the trace; a process killed with
+ * SIGKILL leaves nothing behind.
+ */
+#include "tests/integration/test_hv_harness.h"
+#include "backends-sim/hv/hvctl.h"
+#include "backends-sim/hv/hvd/wire.h"
+#include "backends-sim/hv/hvd/packet.h"
+
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <xen/grant_table.h>
+
+static void assert_clean(void)
+{
+    struct hv_counts_line t = hvt_counts(-1);
+    ck_assert_int_eq(t.grants, 0);
+    ck_assert_int_eq(t.mappings, 0);
+    ck_assert_int_eq(t.ports, 0);
+}
+
+START_TEST(share_map_read_write)
+{
+    hvt_start();
+    struct peer a, b;
+    hvt_peer(&a, 1);
+    hvt_peer(&b, 2);
+    unsigned r[4];
+    const char *refs = hvt_ok(&a, "share 2 4 1");
+    ck_assert_int_eq(sscanf(refs, "%u %u %u %u", &r[0], &r[1], &r[2], &r[3]), 4);
+    for (int i = 0; i < 4; i++) {
+        ck_assert_uint_ge(r[i], GNTTAB_NR_RESERVED_ENTRIES);
+        hvt_ok(&a, "fill %d %d", i, 0x10 + i);
+    }
+    ck_assert_int_eq(hvt_counts(1).grants, 4);
+    hvt_ok(&b, "map 1 1 %u %u %u %u", r[0], r[1], r[2], r[3]);
+    ck_assert_int_eq(hvt_counts(2).mappings, 4);
+    for (int i = 0; i < 4; i++)
+        hvt_ok(&b, "check %d %d", i, 0x10 + i);
+    hvt_ok(&b, "fill 2 %d", 0xee);
+    hvt_ok(&a, "check 2 %d", 0xee);
+    hvt_ok(&b, "unmap");
+    ck_assert_int_eq(hvt_counts(2).mappings, 0);
+    hvt_ok(&a, "unshare");
+    assert_clean();
+    /* pages come back zeroed, as gntalloc hands them out */
+    hvt_ok(&a, "share 2 1 1");
+    hvt_ok(&a, "check 0 0");
+    hvt_end(&a);
+    hvt_end(&b);
+    assert_clean();
+    hvt_stop();
+}
+END_TEST
+
+START_TEST(readonly_grant)
+{
+    hvt_start();
+    struct peer a, b;
+    hvt_peer(&a, 1);
+    hvt_peer(&b, 2);
+    unsigned r;
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 1 0"), "%u", &r), 1);
+    hvt_ok(&a, "fill 0 %d", 0x42);
+    ck_assert_str_eq(hvt_cmd(&b, "map 1 1 %u", r), "err 22");
+    ck_assert(hvt_trace_has("d2: map of gref"));
+    ck_assert(hvt_trace_has("grant is read-only, writable mapping requested"));
+    hvt_ok(&b, "map 1 0 %u", r);
+    hvt_ok(&b, "check 0 %d", 0x42);
+    hvt_ok(&b, "unmap");
+    hvt_end(&a);
+    hvt_end(&b);
+    assert_clean();
+    hvt_stop();
+}
+END_TEST
+
+START_TEST(refused_maps)
+{
+    hvt_start();
+    struct peer a, b, c;
+    hvt_peer(&a, 1);
+    hvt_peer(&b, 2);
+    hvt_peer(&c, 3);
+    unsigned r;
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 1 1"), "%u", &r), 1);
+    /* a ref nobody granted */
+    ck_assert_str_eq(hvt_cmd(&b, "map 1 1 %u", r + 100), "err 22");
+    ck_assert(hvt_trace_has("entry does not permit access"));
+    /* granted to d2, mapped by d3 */
+    ck_assert_str_eq(hvt_cmd(&c, "map 1 1 %u", r), "err 22");
+    ck_assert(hvt_trace_has("grant is for d2, not d3"));
+    /* a domain that does not exist */
+    ck_assert_str_eq(hvt_cmd(&b, "map 77 1 %u", r), "err 22");
+    ck_assert(hvt_trace_has("granting domain does not exist"));
+    /* a ref beyond the table */
+    ck_assert_str_eq(hvt_cmd(&b, "map 1 1 %u", 1u << 30), "err 22");
+    ck_assert(hvt_trace_has("beyond d1's grant table"));
+    /* one bad ref fails the whole batch and maps nothing */
+    ck_assert_str_eq(hvt_cmd(&b, "map 1 1 %u %u", r, r + 100), "err 22");
+    ck_assert_int_eq(hvt_counts(2).mappings, 0);
+    /* unmap needs the exact range of a mapping */
+    hvt_ok(&b, "map 1 1 %u", r);
+    ck_assert_str_eq(hvt_cmd(&b, "unmapbad"), "err 22");
+    hvt_ok(&b, "unmap");
+    /* dma-buf does not exist here */
+    ck_assert_str_eq(hvt_cmd(&b, "dmabuf"), "err 95");
+    hvt_end(&a);
+    hvt_end(&b);
+    hvt_end(&c);
+    assert_clean();
+    hvt_stop();
+}
+END_TEST
+
+START_TEST(grant_copy)
+{
+    hvt_start();
+    struct peer a, b;
+    hvt_peer(&a, 1);
+    hvt_peer(&b, 2);
+    unsigned rw, ro;
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 1 1"), "%u", &rw), 1);
+    hvt_ok(&a, "fill 0 %d", 0x5a);
+    int st, byte;
+    ck_assert_int_eq(sscanf(hvt_ok(&b, "copyr 1 %u 0 4096", rw), "%d %d", &st, &byte), 2);
+    ck_assert_int_eq(st, GNTST_okay);
+    ck_assert_int_eq(byte, 0x5a);
+    ck_assert_int_eq(sscanf(hvt_ok(&b, "copyw 1 %u 0 4096 51", rw), "%d", &st), 1);
+    ck_assert_int_eq(st, GNTST_okay);
+    hvt_ok(&a, "check 0 51");
+    /* a segment leaving the page */
+    ck_assert_int_eq(sscanf(hvt_ok(&b, "copyr 1 %u 4000 200", rw), "%d", &st), 1);
+    ck_assert_int_eq(st, GNTST_bad_copy_arg);
+    /* writing into a read-only grant */
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 1 0"), "%u", &ro), 1);
+    ck_assert_int_eq(sscanf(hvt_ok(&b, "copyw 1 %u 0 16 1", ro), "%d", &st), 1);
+    ck_assert_int_eq(st, GNTST_general_error);
+    ck_assert(hvt_trace_has("grant is read-only, writable access requested"));
+    hvt_end(&a);
+    hvt_end(&b);
+    assert_clean();
+    hvt_stop();
+}
+END_TEST
+
+/* libxenvchan ends mappings and sharings with a plain munmap(). */
+START_TEST(plain_munmap_ends_mapping)
+{
+    hvt_start();
+    struct peer a, b;
+    hvt_peer(&a, 1);
+    hvt_peer(&b, 2);
+    unsigned r1, r2;
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 2 1"), "%u %u", &r1, &r2), 2);
+    hvt_ok(&b, "map 1 1 %u %u", r1, r2);
+    hvt_ok(&b, "munmap");
+    hvt_ok(&b, "close");
+    ck_assert_int_eq(hvt_counts(2).mappings, 0);
+    hvt_ok(&a, "munmap");
+    hvt_ok(&a, "close");
+    ck_assert_int_eq(hvt_counts(1).grants, 0);
+    /* a handle closed while its mapping lives keeps the grant mapped */
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 1 1"), "%u", &r1), 1);
+    hvt_ok(&b, "map 1 1 %u", r1);
+    hvt_ok(&b, "close");
+    ck_assert_int_eq(hvt_counts(2).mappings, 1);
+    hvt_ok(&b, "check 0 0");
+    hvt_end(&b);
+    hvt_end(&a);
+    assert_clean();
+    hvt_stop();
+}
+END_TEST
+
+static void notify_case(int use_kill)
+{
+    hvt_start();
+    struct peer a, b;
+    hvt_peer(&a, 1);
+    hvt_peer(&b, 2);
+    int pa, pb;
+    unsigned r;
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "bindu 2"), "%d", &pa), 1);
+    ck_assert_int_eq(sscanf(hvt_ok(&b, "bindi 1 %d", pa), "%d", &pb), 1);
+    ck_assert_int_eq(atoi(hvt_ok(&b, "wait")), pb);    /* Xen's bind-time event */
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 1 1"), "%u", &r), 1);
+    hvt_ok(&a, "setbyte 100 1");
+    hvt_ok(&b, "mapnotify 1 %u 100 %d", r, pb);
+    ck_assert_str_eq(hvt_ok(&b, "byte 100"), "1");
+    if (use_kill)
+        hvt_kill(&b, SIGKILL);
+    else
+        hvt_ok(&b, "unmap");
+    ck_assert_int_eq(atoi(hvt_ok(&a, "wait")), pa);
+    ck_assert_str_eq(hvt_ok(&a, "byte 100"), "0");
+    if (use_kill) {
+        ck_assert_int_eq(hvt_counts(2).mappings, 0);
+        ck_assert_int_eq(hvt_counts(2).ports, 0);
+        /* d1's end is unbound now: Xen drops the event, we trace it */
+        hvt_ok(&a, "notify %d", pa);
+        ck_assert(hvt_trace_has("is unbound"));
+    } else
+        hvt_end(&b);
+    hvt_end(&a);
+    assert_clean();
+    hvt_stop();
+}
+
+START_TEST(map_notify_on_unmap)
+{
+    notify_case(0);
+}
+END_TEST
+
+START_TEST(map_notify_on_kill)
+{
+    notify_case(1);
+}
+END_TEST
+
+START_TEST(kill_leaves_no_leak)
+{
+    hvt_start();
+    struct peer a, b;
+    hvt_peer(&a, 1);
+    hvt_peer(&b, 2);
+    unsigned r[8];
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 8 1"), "%u %u %u %u %u %u %u %u", &r[0], &r[1],
+                            &r[2], &r[3], &r[4], &r[5], &r[6], &r[7]), 8);
+    int pa;
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "bindu 2"), "%d", &pa), 1);
+    hvt_ok(&b, "map 1 1 %u %u %u %u", r[0], r[1], r[2], r[3]);
+    hvt_ok(&b, "bindi 1 %d", pa);
+    struct hv_counts_line before = hvt_counts(-1);
+    ck_assert_int_eq(before.grants, 8);
+    ck_assert_int_eq(before.mappings, 4);
+    ck_assert_int_eq(before.ports, 2);
+    /* the granter dies first: its grants stay while mapped */
+    hvt_kill(&a, SIGKILL);
+    struct hv_counts_line mid = hvt_counts(-1);
+    ck_assert_int_eq(mid.mappings, 4);
+    ck_assert_int_eq(mid.ports, 1);
+    hvt_ok(&b, "check 0 0");
+    hvt_kill(&b, SIGKILL);
+    assert_clean();
+    hvt_stop();
+}
+END_TEST
+
+START_TEST(malicious_client_cut_off)
+{
+    const char *dir = hvt_start();
+    struct peer a;
+    hvt_peer(&a, 1);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/hv/dom1", dir);
+    struct { const char *what; uint32_t op, len; size_t send; } bad[] = {
+        { "length", HVW_HELLO, 1u << 30, 8 },
+        { "op", 999, 0, 8 },
+        { "short", HVW_HELLO, 0, 3 },
+        { "before hello", HVW_GNT_MAP, 0, 8 },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int s = hvw_connect(path);
+        ck_assert_int_ge(s, 0);
+        struct hvw_req req = { bad[i].op, bad[i].len };
+        ck_assert_int_eq(hvw_send(s, &req, bad[i].send, NULL, 0, NULL, 0), 0);
+        char buf[64];
+        ck_assert_msg(hvw_recv(s, buf, sizeof(buf), NULL, NULL) == 0,
+                      "connection with bad %s not closed", bad[i].what);
+        close(s);
+    }
+    ck_assert(hvt_trace_has("cut off: header says 1073741824 payload bytes"));
+    ck_assert(hvt_trace_has("cut off: unknown op 999"));
+    ck_assert(hvt_trace_has("cut off: packet shorter than a header"));
+    /* others are still served */
+    hvt_ok(&a, "share 0 1 1");
+    ck_assert_int_eq(hvctl_ping(dir), 0);
+    hvt_end(&a);
+    hvt_stop();
+}
+END_TEST
+
+START_TEST(no_socket_in_environment)
+{
+    hvt_start();
+    struct peer p;
+    hvt_peer_noenv(&p);
+    ck_assert_str_eq(hvt_cmd(&p, "open"), "err 2");
+    hvt_end(&p);
+    hvt_stop();
+}
+END_TEST
+
+START_TEST(hvctl_domains)
+{
+    const char *dir = hvt_start();
+    ck_assert_int_eq(hvctl_ping(dir), 0);
+    ck_assert_int_eq(hvctl_domain_create(dir, 5), 0);
+    ck_assert_int_eq(hvctl_domain_create(dir, 5), 1);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/hv/dom5", dir);
+    ck_assert_int_eq(access(path, F_OK), 0);
+    ck_assert_int_eq(hvctl_domain_create(dir, DOMID_FIRST_RESERVED), -EINVAL);
+    ck_assert_int_eq(hvctl_domain_destroy(dir, 6), -ESRCH);
+    ck_assert_int_eq(hvctl_domain_destroy(dir, 0), -EPERM);
+    /* a domain's clients go with it */
+    struct peer p;
+    hvt_peer(&p, 5);
+    hvt_ok(&p, "share 0 2 1");
+    ck_assert_int_eq(hvt_counts(5).grants, 2);
+    ck_assert_int_eq(hvctl_domain_destroy(dir, 5), 0);
+    ck_assert_int_ne(access(path, F_OK), 0);
+    ck_assert_int_eq(hvt_counts(-1).grants, 0);
+    hvt_kill(&p, SIGKILL);
+    hvt_stop();
+    ck_assert_int_lt(hvctl_ping(dir), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("hv-proc-grants");
+    TCase *tc = tcase_create("grants");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, share_map_read_write);
+    tcase_add_test(tc, readonly_grant);
+    tcase_add_test(tc, refused_maps);
+    tcase_add_test(tc, grant_copy);
+    tcase_add_test(tc, plain_munmap_ends_mapping);
+    tcase_add_test(tc, map_notify_on_unmap);
+    tcase_add_test(tc, map_notify_on_kill);
+    tcase_add_test(tc, kill_leaves_no_leak);
+    tcase_add_test(tc, malicious_client_cut_off);
+    tcase_add_test(tc, no_socket_in_environment);
+    tcase_add_test(tc, hvctl_domains);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
