@@ -119,7 +119,8 @@ ssize_t hvw_call(int sock, unsigned op, const void *body, size_t blen,
         else if (h.err)
             ret = -h.err;
         else {
-            memcpy(rep, buf + sizeof(h), h.len);
+            if (h.len)
+                memcpy(rep, buf + sizeof(h), h.len);
             ret = h.len;
         }
     }
