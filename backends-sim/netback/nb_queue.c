@@ -1,0 +1,296 @@
+/*
+ * nb_queue.c — netback's ring core.  See nb_queue.h for what it promises.
+ */
+#include "backends-sim/netback/nb_queue.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#define ETH_HLEN 14u
+
+void nb_queue_break(struct nb_queue *q, const char *fmt, ...)
+{
+    if (q->broken)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(q->why, sizeof q->why, fmt, ap);
+    va_end(ap);
+    q->broken = true;
+}
+
+void nb_queue_attach(struct nb_queue *q, const struct nb_env *env, domid_t dom, unsigned idx,
+                     void *tx_sring, void *rx_sring)
+{
+    q->env = env;
+    q->dom = dom;
+    q->idx = idx;
+    q->broken = false;
+    q->why[0] = '\0';
+    memset(&q->st, 0, sizeof q->st);
+    /* The guest may have queued requests already (restore): keep them. */
+    BACK_RING_ATTACH(&q->tx, (netif_tx_sring_t *)tx_sring,
+                     ((netif_tx_sring_t *)tx_sring)->rsp_prod, NB_PAGE);
+    BACK_RING_ATTACH(&q->rx, (netif_rx_sring_t *)rx_sring,
+                     ((netif_rx_sring_t *)rx_sring)->rsp_prod, NB_PAGE);
+}
+
+static void tx_respond(struct nb_queue *q, uint16_t id, int16_t status)
+{
+    netif_tx_response_t *rsp = RING_GET_RESPONSE(&q->tx, q->tx.rsp_prod_pvt);
+    /* Whole slot written, padding included: nothing of ours leaks (XSA-216). */
+    netif_tx_response_t r;
+    memset(&r, 0, sizeof r);
+    r.id = id;
+    r.status = status;
+    memcpy(rsp, &r, sizeof r);
+    q->tx.rsp_prod_pvt++;
+}
+
+static void tx_push(struct nb_queue *q)
+{
+    int notify;
+    RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->tx, notify);
+    if (notify)
+        q->env->notify(q->env->ctx, q->port_tx);
+}
+
+/* One frame starting at req_cons, with `avail` requests produced.
+ * Returns 1 consumed, -EPROTO broken. */
+static int tx_one(struct nb_queue *q, RING_IDX avail, nb_deliver_fn deliver, void *arg)
+{
+    RING_IDX cons = q->tx.req_cons;
+    netif_tx_request_t slot[NB_FATAL_SLOTS];
+    bool is_extra[NB_FATAL_SLOTS + XEN_NETIF_EXTRA_TYPE_MAX];
+    unsigned nslots = 0, n = 0;
+    struct nb_meta meta = { 0, 0 };
+    netif_tx_request_t first;
+
+    RING_COPY_REQUEST(&q->tx, cons, &first);
+    slot[nslots++] = first;
+    is_extra[n++] = false;
+    if (first.flags & NETTXF_extra_info) {
+        bool more = true;
+        unsigned seen = 0;
+        while (more) {
+            if (n >= avail) {
+                nb_queue_break(q, "tx frame at slot %u: extra info runs past the %u requests produced",
+                               cons, avail);
+                return -EPROTO;
+            }
+            netif_extra_info_t ex;
+            RING_COPY_REQUEST(&q->tx, cons + n, (netif_tx_request_t *)&ex);
+            is_extra[n++] = true;
+            if (++seen >= XEN_NETIF_EXTRA_TYPE_MAX) {
+                nb_queue_break(q, "tx frame at slot %u: more than %u extra info segments",
+                               cons, XEN_NETIF_EXTRA_TYPE_MAX - 1);
+                return -EPROTO;
+            }
+            if (ex.type == XEN_NETIF_EXTRA_TYPE_NONE || ex.type >= XEN_NETIF_EXTRA_TYPE_MAX) {
+                nb_queue_break(q, "tx frame at slot %u: extra info of unknown type %u", cons, ex.type);
+                return -EPROTO;
+            }
+            if (ex.type == XEN_NETIF_EXTRA_TYPE_GSO) {
+                if (ex.u.gso.size == 0) {
+                    nb_queue_break(q, "tx frame at slot %u: GSO size 0", cons);
+                    return -EPROTO;
+                }
+                if (ex.u.gso.type != XEN_NETIF_GSO_TYPE_TCPV4 &&
+                    ex.u.gso.type != XEN_NETIF_GSO_TYPE_TCPV6) {
+                    nb_queue_break(q, "tx frame at slot %u: unknown GSO type %u", cons, ex.u.gso.type);
+                    return -EPROTO;
+                }
+                meta.gso_size = ex.u.gso.size;
+                meta.gso_type = ex.u.gso.type;
+            }
+            more = (ex.flags & XEN_NETIF_EXTRA_FLAG_MORE) != 0;
+        }
+    }
+    uint16_t flags = first.flags;
+    while (flags & NETTXF_more_data) {
+        if (n >= avail) {
+            nb_queue_break(q, "tx frame at slot %u needs more slots than the %u produced", cons, avail);
+            return -EPROTO;
+        }
+        if (nslots >= NB_FATAL_SLOTS) {
+            nb_queue_break(q, "tx frame at slot %u spans more than %u slots", cons, NB_FATAL_SLOTS);
+            return -EPROTO;
+        }
+        RING_COPY_REQUEST(&q->tx, cons + n, &slot[nslots]);
+        flags = slot[nslots].flags;
+        nslots++;
+        is_extra[n++] = false;
+    }
+    /* Sizes: the first slot names the whole frame; fragments come out of it. */
+    uint32_t first_len = first.size;
+    for (unsigned i = 1; i < nslots; i++) {
+        if (slot[i].size > first_len) {
+            nb_queue_break(q, "tx frame at slot %u: fragment %u of %u bytes is bigger than what is left of the frame (%u)",
+                           cons, i, slot[i].size, first_len);
+            return -EPROTO;
+        }
+        first_len -= slot[i].size;
+    }
+    for (unsigned i = 0; i < nslots; i++) {
+        uint32_t len = i == 0 ? first_len : slot[i].size;
+        if ((uint32_t)slot[i].offset + len > NB_PAGE) {
+            nb_queue_break(q, "tx frame at slot %u: slot %u crosses its page (offset %u, size %u)",
+                           cons, i, slot[i].offset, len);
+            return -EPROTO;
+        }
+    }
+    int16_t status = NETIF_RSP_OKAY;
+    if (nslots > NB_MAX_SLOTS || first.size < ETH_HLEN) {
+        status = NETIF_RSP_DROPPED;
+        q->st.tx_dropped++;
+    } else {
+        struct nb_copy op[NB_FATAL_SLOTS];
+        unsigned nop = 0;
+        uint32_t off = 0;
+        for (unsigned i = 0; i < nslots; i++) {
+            uint32_t len = i == 0 ? first_len : slot[i].size;
+            if (len == 0)
+                continue;       /* XSA-448: no copy, no look at its grant */
+            op[nop++] = (struct nb_copy){ .ref = slot[i].gref, .offset = slot[i].offset,
+                                          .len = (uint16_t)len, .local = q->frame + off,
+                                          .to_guest = false, .status = GNTST_general_error };
+            off += len;
+        }
+        int r = nop ? q->env->copy(q->env->ctx, q->dom, op, nop) : 0;
+        for (unsigned i = 0; r == 0 && i < nop; i++)
+            if (op[i].status != GNTST_okay)
+                r = -EFAULT;
+        if (r < 0) {
+            status = NETIF_RSP_ERROR;
+            q->st.tx_errors++;
+        } else {
+            q->st.tx_frames++;
+            q->st.tx_bytes += off;
+            deliver(arg, q, q->frame, off, &meta);
+        }
+    }
+    unsigned d = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (is_extra[i])
+            tx_respond(q, 0, NETIF_RSP_NULL);
+        else
+            tx_respond(q, slot[d++].id, status);
+    }
+    q->tx.req_cons = cons + n;
+    return 1;
+}
+
+int nb_queue_tx(struct nb_queue *q, unsigned budget, nb_deliver_fn deliver, void *arg)
+{
+    int done = 0;
+    if (q->broken)
+        return -EPROTO;
+    while ((unsigned)done < budget) {
+        RING_IDX prod = q->tx.sring->req_prod;
+        xen_rmb();
+        if (RING_REQUEST_PROD_OVERFLOW(&q->tx, prod)) {
+            nb_queue_break(q, "tx producer %u is more than a ring ahead of our responses (%u)",
+                           prod, q->tx.rsp_prod_pvt);
+            return -EPROTO;
+        }
+        if (q->tx.req_cons == prod) {
+            tx_push(q);
+            int more;
+            RING_FINAL_CHECK_FOR_REQUESTS(&q->tx, more);
+            if (!more)
+                break;
+            continue;
+        }
+        if (tx_one(q, prod - q->tx.req_cons, deliver, arg) < 0)
+            return -EPROTO;
+        done++;
+        /* Answer in batches so the guest can reuse its slots early. */
+        if (done % 32 == 0)
+            tx_push(q);
+    }
+    tx_push(q);
+    return done;
+}
+
+int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const struct nb_meta *meta)
+{
+    if (q->broken)
+        return -EPROTO;
+    if (len == 0 || len > NB_MAX_FRAME)
+        return -EMSGSIZE;
+    unsigned slots = (unsigned)((len + NB_PAGE - 1) / NB_PAGE);
+    if ((slots > 1 && !q->fe_sg) || slots > NB_MAX_SLOTS) {
+        q->st.rx_dropped++;
+        return -EMSGSIZE;
+    }
+    bool extra = meta && meta->gso_type != XEN_NETIF_GSO_TYPE_NONE &&
+                 ((meta->gso_type == XEN_NETIF_GSO_TYPE_TCPV4 && q->fe_gso4) ||
+                  (meta->gso_type == XEN_NETIF_GSO_TYPE_TCPV6 && q->fe_gso6));
+    unsigned need = slots + (extra ? 1 : 0);
+    RING_IDX prod = q->rx.sring->req_prod;
+    xen_rmb();
+    if (RING_REQUEST_PROD_OVERFLOW(&q->rx, prod)) {
+        nb_queue_break(q, "rx producer %u is more than a ring ahead of our responses (%u)",
+                       prod, q->rx.rsp_prod_pvt);
+        return -EPROTO;
+    }
+    if (prod - q->rx.req_cons < need) {
+        /* Ask for an event as soon as the guest posts its next buffer. */
+        q->rx.sring->req_event = q->rx.req_cons + 1;
+        xen_mb();
+        prod = q->rx.sring->req_prod;
+        xen_rmb();
+        if (RING_REQUEST_PROD_OVERFLOW(&q->rx, prod) || prod - q->rx.req_cons < need)
+            return -EAGAIN;
+    }
+    RING_IDX cons = q->rx.req_cons;
+    netif_rx_request_t req[NB_MAX_SLOTS + 1];
+    struct nb_copy op[NB_MAX_SLOTS];
+    unsigned nop = 0;
+    size_t off = 0;
+    for (unsigned k = 0; k < need; k++) {
+        RING_COPY_REQUEST(&q->rx, cons + k, &req[k]);
+        if (extra && k == 1)
+            continue;   /* the extra-info response takes this slot */
+        size_t chunk = len - off < NB_PAGE ? len - off : NB_PAGE;
+        op[nop++] = (struct nb_copy){ .ref = req[k].gref, .offset = 0, .len = (uint16_t)chunk,
+                                      .local = (void *)(frame + off), .to_guest = true,
+                                      .status = GNTST_general_error };
+        off += chunk;
+    }
+    int r = q->env->copy(q->env->ctx, q->dom, op, nop);
+    unsigned o = 0;
+    for (unsigned k = 0; k < need; k++) {
+        void *slotp = RING_GET_RESPONSE(&q->rx, q->rx.rsp_prod_pvt);
+        if (extra && k == 1) {
+            netif_extra_info_t ex;
+            memset(&ex, 0, sizeof ex);
+            ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
+            ex.u.gso.size = meta->gso_size;
+            ex.u.gso.type = meta->gso_type;
+            memcpy(slotp, &ex, sizeof ex);
+        } else {
+            netif_rx_response_t rsp;
+            memset(&rsp, 0, sizeof rsp);
+            rsp.id = req[k].id;
+            rsp.offset = 0;
+            rsp.flags = (uint16_t)((o + 1 < nop ? NETRXF_more_data : 0) |
+                                   (k == 0 && extra ? NETRXF_extra_info : 0));
+            rsp.status = (r == 0 && op[o].status == GNTST_okay) ? (int16_t)op[o].len
+                                                                  : (int16_t)NETIF_RSP_ERROR;
+            memcpy(slotp, &rsp, sizeof rsp);
+            o++;
+        }
+        q->rx.rsp_prod_pvt++;
+    }
+    q->rx.req_cons = cons + need;
+    int notify;
+    RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->rx, notify);
+    if (notify)
+        q->env->notify(q->env->ctx, q->port_rx);
+    q->st.rx_frames++;
+    q->st.rx_bytes += len;
+    return 0;
+}

@@ -1,0 +1,82 @@
+/*
+ * nb_queue.h — one netif queue seen from the backend: its tx ring (frames
+ * the guest sends) and rx ring (frames for the guest), no I/O of its own.
+ *
+ * The frontend is not trusted.  Every request is copied out of the ring
+ * once (RING_COPY_REQUEST) and checked: producer overrun, slot chains
+ * longer than the ring holds or than XEN_NETIF_NR_SLOTS_MIN allows, a slot
+ * that leaves its page, fragments larger than the frame, unknown extra
+ * info.  A protocol violation breaks the queue with one diagnostic line
+ * (nb_queue_why) and it is never looked at again; a frame that is merely
+ * unusable (too short, a failed grant copy) is answered with an error and
+ * the queue goes on.  Zero-length fragments are answered without touching
+ * their grant (XSA-448).
+ */
+#ifndef SPLITBED_NB_QUEUE_H
+#define SPLITBED_NB_QUEUE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backends-sim/netback/nb_env.h"
+
+#ifndef xen_mb
+#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
+#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
+#endif
+#include <xen/io/netif.h>
+
+#define NB_PAGE        4096u
+#define NB_MAX_FRAME   65535u
+#define NB_MAX_SLOTS   XEN_NETIF_NR_SLOTS_MIN   /* frames above it are dropped */
+#define NB_FATAL_SLOTS 20u                      /* chains above it are hostile */
+
+struct nb_meta {
+    uint16_t gso_size;
+    uint8_t  gso_type;       /* XEN_NETIF_GSO_TYPE_* */
+};
+
+struct nb_queue_stats {
+    uint64_t tx_frames, tx_bytes, tx_errors, tx_dropped;
+    uint64_t rx_frames, rx_bytes, rx_dropped;
+};
+
+struct nb_queue {
+    const struct nb_env *env;
+    domid_t dom;
+    unsigned idx;
+    netif_tx_back_ring_t tx;
+    netif_rx_back_ring_t rx;
+    evtchn_port_t port_tx, port_rx;    /* local ports; equal when shared */
+    bool fe_sg, fe_gso4, fe_gso6;      /* what the frontend accepts on rx */
+    bool broken;
+    char why[200];
+    struct nb_queue_stats st;
+    uint8_t frame[NB_MAX_FRAME + 1];
+};
+
+/* Frames the guest sent are handed to this, one by one. */
+typedef void (*nb_deliver_fn)(void *arg, struct nb_queue *q, const uint8_t *frame,
+                              size_t len, const struct nb_meta *meta);
+
+/* Attaches to rings already mapped (never reinitialising them: D12). */
+void nb_queue_attach(struct nb_queue *q, const struct nb_env *env, domid_t dom, unsigned idx,
+                     void *tx_sring, void *rx_sring);
+
+/* Consumes up to `budget` tx frames.  Returns how many were consumed (0
+ * when none are waiting), or -EPROTO once the queue is broken. */
+int nb_queue_tx(struct nb_queue *q, unsigned budget, nb_deliver_fn deliver, void *arg);
+
+/* Places one frame into the guest's rx buffers.  0 done; -EAGAIN when the
+ * guest has not posted enough buffers (retry after its next event);
+ * -EMSGSIZE if it cannot take a frame this size (dropped); -EPROTO once
+ * broken. */
+int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const struct nb_meta *meta);
+
+/* Marks the queue broken with a diagnosis (also used by the owner). */
+void nb_queue_break(struct nb_queue *q, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,537 @@
+/*
+ * test_net_path.c — netfront against netback's xenbus side and ring core,
+ * both in this process over test_net_host: the negotiation matrix, frames
+ * both ways, closing, and each end misbehaving towards the other.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/test_net_host.h"
+#include "netfront.h"
+#include "backends-sim/netback/nb_vif.h"
+
+#include <xen/io/xenbus.h>
+
+#define MAXF 64
+struct rig {
+    struct os *os;
+    struct netfront *nf;
+    struct nb_vif *vif;
+    char belog[4096];
+    unsigned nframes;
+    size_t len[MAXF];
+    struct nb_meta meta[MAXF];
+    unsigned queue[MAXF];
+    uint8_t *frame[MAXF];
+};
+
+static void belog(void *arg, const char *line)
+{
+    struct rig *r = arg;
+    size_t n = strlen(r->belog);
+    snprintf(r->belog + n, sizeof r->belog - n, "%s\n", line);
+}
+
+static void deliver(void *arg, struct nb_queue *q, const uint8_t *f, size_t len, const struct nb_meta *m)
+{
+    struct rig *r = arg;
+    if (r->nframes == MAXF)
+        return;
+    r->frame[r->nframes] = malloc(len);
+    memcpy(r->frame[r->nframes], f, len);
+    r->len[r->nframes] = len;
+    r->meta[r->nframes] = *m;
+    r->queue[r->nframes] = q->idx;
+    r->nframes++;
+}
+
+static void pump(struct rig *r)
+{
+    for (int round = 0; round < 1000; round++) {
+        int progress = 0;
+        if (r->nf)
+            progress |= netfront_poll(r->nf) > 0;
+        char token[256];
+        while (tnh_be_next_watch(r->os, token, sizeof token))
+            if (r->vif && !strcmp(token, nb_vif_token(r->vif)))
+                progress |= nb_vif_changed(r->vif);
+        evtchn_port_t port;
+        while (tnh_be_next_event(r->os, &port))
+            ;
+        if (r->vif)
+            progress |= nb_vif_tx(r->vif, 64, deliver, r) > 0;
+        if (!progress)
+            return;
+    }
+    ck_abort_msg("the two ends never settled");
+}
+
+static void rig_up(struct rig *r, const struct netfront_opts *fo, const struct nb_vif_opts *bo)
+{
+    memset(r, 0, sizeof *r);
+    r->os = tnh_new();
+    tnh_toolstack(r->os);
+    struct nb_vif_opts o = bo ? *bo : (struct nb_vif_opts){ .max_queues = 4 };
+    o.log = belog;
+    o.log_arg = r;
+    ck_assert_int_eq(nb_vif_new(tnh_env(r->os), TNH_BE, &o, &r->vif), 0);
+    if (fo)
+        ck_assert_int_eq(netfront_open(r->os, "device/vif/0", fo, &r->nf), 0);
+    pump(r);
+}
+
+static void rig_down(struct rig *r)
+{
+    nb_vif_free(r->vif);
+    netfront_free(r->nf);
+    for (unsigned i = 0; i < r->nframes; i++)
+        free(r->frame[i]);
+    tnh_free(r->os);
+}
+
+static void fill(uint8_t *f, size_t len, unsigned seed)
+{
+    static const uint8_t hdr[14] = { 0x00, 0x16, 0x3e, 0, 0, 1, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0x88, 0xb5 };
+    for (size_t i = 0; i < len; i++)
+        f[i] = (uint8_t)(i * 7 + seed);
+    memcpy(f, hdr, len < 14 ? len : 14);
+}
+
+static const size_t sizes[] = { 60, 1514, 4096, 4097, 9000, 65535 };
+
+/* bit 0: 4 queues; bit 1: split channels; bit 2: sg and gso */
+START_TEST(negotiation_matrix)
+{
+    bool mq = _i & 1, split = _i & 2, sg = _i & 4;
+    struct netfront_opts fo = { .max_queues = mq ? 4 : 1, .no_split_evtchn = !split,
+                                .no_sg = !sg, .no_gso = !sg };
+    struct rig r;
+    rig_up(&r, &fo, NULL);
+    ck_assert_str_eq(netfront_state_name(netfront_state(r.nf)), "connected");
+    ck_assert(nb_vif_connected(r.vif));
+    ck_assert_str_eq(tnh_read(r.os, TNH_BE "/state"), "4");
+    ck_assert_str_eq(tnh_read(r.os, TNH_FE "/state"), "4");
+    ck_assert_uint_eq(netfront_num_queues(r.nf), mq ? 4 : 1);
+    ck_assert_uint_eq(nb_vif_num_queues(r.vif), mq ? 4 : 1);
+    ck_assert(netfront_split_evtchn(r.nf) == split);
+    ck_assert(netfront_sg(r.nf) == sg);
+    if (mq) {
+        ck_assert_str_eq(tnh_read(r.os, TNH_FE "/multi-queue-num-queues"), "4");
+        ck_assert_ptr_nonnull(tnh_read(r.os, TNH_FE "/queue-3/tx-ring-ref"));
+        ck_assert_ptr_null(tnh_read(r.os, TNH_FE "/tx-ring-ref"));
+    } else {
+        ck_assert_ptr_null(tnh_read(r.os, TNH_FE "/multi-queue-num-queues"));
+        ck_assert_ptr_nonnull(tnh_read(r.os, TNH_FE "/tx-ring-ref"));
+    }
+    const char *ev = split ? (mq ? TNH_FE "/queue-0/event-channel-tx" : TNH_FE "/event-channel-tx")
+                           : (mq ? TNH_FE "/queue-0/event-channel" : TNH_FE "/event-channel");
+    ck_assert_ptr_nonnull(tnh_read(r.os, ev));
+
+    /* guest -> backend, every size on every queue */
+    static uint8_t f[65536], g[65536];
+    unsigned sent = 0;
+    for (unsigned q = 0; q < netfront_num_queues(r.nf); q++)
+        for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+            fill(f, sizes[k], sent);
+            struct netfront_meta m = { .queue = q };
+            if (sg && sizes[k] > 4096) { m.gso_type = XEN_NETIF_GSO_TYPE_TCPV4; m.gso_size = 1448; }
+            int rc = netfront_send(r.nf, f, sizes[k], &m);
+            if (!sg && sizes[k] > 4096) {
+                ck_assert_int_eq(rc, -OS_E2BIG);
+                continue;
+            }
+            ck_assert_int_eq(rc, 0);
+            pump(&r);
+            ck_assert_uint_eq(r.nframes, sent + 1);
+            ck_assert_uint_eq(r.len[sent], sizes[k]);
+            ck_assert_uint_eq(r.queue[sent], q);
+            ck_assert_uint_eq(r.meta[sent].gso_size, m.gso_size);
+            ck_assert_uint_eq(r.meta[sent].gso_type, m.gso_type);
+            ck_assert(memcmp(r.frame[sent], f, sizes[k]) == 0);
+            sent++;
+        }
+    ck_assert(!netfront_tx_pending(r.nf));
+
+    /* backend -> guest */
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        fill(f, sizes[k], 100 + (unsigned)k);
+        struct nb_meta m = { 0, 0 };
+        if (sizes[k] > 4096) { m.gso_type = XEN_NETIF_GSO_TYPE_TCPV6; m.gso_size = 1400; }
+        int rc = nb_vif_rx(r.vif, f, sizes[k], &m);
+        if (!sg && sizes[k] > 4096) {
+            ck_assert_int_eq(rc, -EMSGSIZE);
+            continue;
+        }
+        ck_assert_int_eq(rc, 0);
+        pump(&r);
+        struct netfront_meta fm;
+        long n = netfront_recv(r.nf, g, sizeof g, &fm);
+        ck_assert_int_eq(n, (long)sizes[k]);
+        ck_assert(memcmp(f, g, sizes[k]) == 0);
+        ck_assert_uint_eq(fm.gso_type, m.gso_type);
+        ck_assert_uint_eq(fm.gso_size, m.gso_size);
+    }
+    ck_assert_int_eq(netfront_recv(r.nf, g, sizeof g, NULL), 0);
+
+    /* the guest closes */
+    ck_assert_int_eq(netfront_close(r.nf), 0);
+    pump(&r);
+    ck_assert_str_eq(netfront_state_name(netfront_state(r.nf)), "closed");
+    ck_assert(nb_vif_done(r.vif));
+    ck_assert_str_eq(tnh_read(r.os, TNH_BE "/state"), "6");
+    ck_assert_uint_eq(tnh_maps(r.os), 0);
+    rig_down(&r);
+}
+END_TEST
+
+START_TEST(many_frames_flow_control)
+{
+    struct rig r;
+    rig_up(&r, &(struct netfront_opts){ 0 }, NULL);
+    static uint8_t f[1514], g[2048];
+    /* The rx ring holds 256 buffers: the 257th frame waits for the guest. */
+    unsigned k;
+    for (k = 0; k < 300; k++) {
+        fill(f, sizeof f, k);
+        int rc = nb_vif_rx(r.vif, f, sizeof f, NULL);
+        if (rc == -EAGAIN)
+            break;
+        ck_assert_int_eq(rc, 0);
+    }
+    ck_assert_uint_eq(k, 256);
+    pump(&r);
+    for (unsigned i = 0; i < 256; i++) {
+        fill(f, sizeof f, i);
+        ck_assert_int_eq(netfront_recv(r.nf, g, sizeof g, NULL), (long)sizeof f);
+        ck_assert(memcmp(f, g, sizeof f) == 0);
+    }
+    ck_assert_int_eq(nb_vif_rx(r.vif, f, sizeof f, NULL), 0);
+    /* tx: 256 slots, then -EAGAIN until the backend answers */
+    for (k = 0; k < 300; k++) {
+        int rc = netfront_send(r.nf, f, 60, NULL);
+        if (rc == -OS_EAGAIN)
+            break;
+        ck_assert_int_eq(rc, 0);
+    }
+    ck_assert_uint_eq(k, 256);
+    pump(&r);
+    ck_assert_int_eq(netfront_send(r.nf, f, 60, NULL), 0);
+    rig_down(&r);
+}
+END_TEST
+
+START_TEST(backend_end_of_input_closes_after_delivery)
+{
+    struct rig r;
+    rig_up(&r, &(struct netfront_opts){ 0 }, NULL);
+    static uint8_t f[100], g[200];
+    fill(f, sizeof f, 9);
+    ck_assert_int_eq(nb_vif_rx(r.vif, f, sizeof f, NULL), 0);
+    nb_vif_close(r.vif);
+    pump(&r);
+    ck_assert_str_eq(netfront_state_name(netfront_state(r.nf)), "closing");
+    ck_assert_int_eq(netfront_recv(r.nf, g, sizeof g, NULL), (long)sizeof f);
+    ck_assert_int_eq(netfront_recv(r.nf, g, sizeof g, NULL), 0);
+    netfront_close(r.nf);
+    pump(&r);
+    ck_assert_str_eq(netfront_state_name(netfront_state(r.nf)), "closed");
+    ck_assert(nb_vif_done(r.vif));
+    rig_down(&r);
+}
+END_TEST
+
+/* ---- a hostile frontend ---- */
+
+static netif_tx_sring_t *tx_sring(struct rig *r)
+{
+    const char *ref = tnh_read(r->os, TNH_FE "/tx-ring-ref");
+    ck_assert_ptr_nonnull(ref);
+    return tnh_gref(r->os, (grant_ref_t)atoi(ref));
+}
+
+/* A valid data grant of the guest: its first rx buffer is as good as any. */
+static grant_ref_t some_ref(struct rig *r)
+{
+    const char *ref = tnh_read(r->os, TNH_FE "/rx-ring-ref");
+    return (grant_ref_t)atoi(ref) + 3;
+}
+
+static void put(netif_tx_sring_t *s, unsigned idx, grant_ref_t gref, uint16_t off, uint16_t flags,
+                uint16_t id, uint16_t size)
+{
+    netif_tx_request_t *q = &s->ring[idx % 256].req;
+    q->gref = gref; q->offset = off; q->flags = flags; q->id = id; q->size = size;
+}
+
+/* Each case: slots to write, then what must happen. */
+START_TEST(hostile_frontend)
+{
+    struct rig r;
+    rig_up(&r, &(struct netfront_opts){ 0 }, NULL);
+    netif_tx_sring_t *s = tx_sring(&r);
+    grant_ref_t g = some_ref(&r);
+    unsigned p = s->req_prod;
+    const char *expect = NULL;
+    switch (_i) {
+    case 0: put(s, p, g, 4000, 0, 1, 200); p += 1; expect = "crosses its page"; break;
+    case 1: put(s, p, g, 0, NETTXF_more_data, 1, 2000); p += 1; expect = "needs more slots"; break;
+    case 2:
+        for (unsigned i = 0; i < 25; i++)
+            put(s, p + i, g, 0, NETTXF_more_data, (uint16_t)i, i ? 10 : 2000);
+        p += 25; expect = "spans more than 20"; break;
+    case 3: put(s, p, g, 0, NETTXF_more_data, 1, 100); put(s, p + 1, g, 0, 0, 2, 200);
+        p += 2; expect = "bigger than"; break;
+    case 4: put(s, p, g, 0, 0, 1, 100); p += 300; expect = "more than a ring ahead"; break;
+    case 5: {
+        put(s, p, g, 0, NETTXF_extra_info, 1, 100);
+        netif_extra_info_t *ex = (netif_extra_info_t *)&s->ring[(p + 1) % 256].req;
+        memset(ex, 0, sizeof *ex); ex->type = 9;
+        p += 2; expect = "unknown type 9"; break;
+    }
+    case 6: {
+        put(s, p, g, 0, NETTXF_extra_info, 1, 100);
+        netif_extra_info_t *ex = (netif_extra_info_t *)&s->ring[(p + 1) % 256].req;
+        memset(ex, 0, sizeof *ex); ex->type = XEN_NETIF_EXTRA_TYPE_GSO; ex->u.gso.type = 7;
+        ex->u.gso.size = 1000;
+        p += 2; expect = "unknown GSO type"; break;
+    }
+    }
+    s->req_prod = p;
+    pump(&r);
+    ck_assert_ptr_nonnull(nb_vif_error(r.vif));
+    ck_assert_msg(strstr(nb_vif_error(r.vif), expect), "error '%s' lacks '%s'", nb_vif_error(r.vif), expect);
+    ck_assert_msg(strstr(r.belog, "cut off"), "log: %s", r.belog);
+    ck_assert_str_eq(tnh_read(r.os, TNH_BE "/state"), "5");
+    ck_assert_ptr_nonnull(tnh_read(r.os, TNH_BE "/error"));
+    ck_assert_uint_eq(r.nframes, 0);
+    ck_assert_uint_eq(tnh_maps(r.os), 0);
+    rig_down(&r);
+}
+END_TEST
+
+static int16_t tx_status(netif_tx_sring_t *s, unsigned idx) { return s->ring[idx % 256].rsp.status; }
+
+START_TEST(frontend_oddities_are_answered_not_fatal)
+{
+    struct rig r;
+    rig_up(&r, &(struct netfront_opts){ 0 }, NULL);
+    netif_tx_sring_t *s = tx_sring(&r);
+    grant_ref_t g = some_ref(&r);
+    unsigned p = s->req_prod;
+    /* XSA-448: a zero-length middle fragment with a bogus grant */
+    put(s, p, g, 0, NETTXF_more_data, 1, 120);
+    put(s, p + 1, 0xdead, 0, NETTXF_more_data, 2, 0);
+    put(s, p + 2, g, 100, 0, 3, 20);
+    /* 19 slots: over the 18-slot rule, dropped */
+    for (unsigned i = 0; i < 19; i++)
+        put(s, p + 3 + i, g, 0, i < 18 ? NETTXF_more_data : 0, (uint16_t)(10 + i), i ? 10 : 500);
+    /* a grant the copy refuses */
+    put(s, p + 22, 0xbeef, 0, 0, 40, 60);
+    /* too short for Ethernet */
+    put(s, p + 23, g, 0, 0, 41, 10);
+    s->req_prod = p + 24;
+    s->rsp_event = p + 1;
+    pump(&r);
+    ck_assert_ptr_null(nb_vif_error(r.vif));
+    ck_assert_uint_eq(r.nframes, 1);
+    ck_assert_uint_eq(r.len[0], 120);
+    ck_assert_int_eq(s->rsp_prod, p + 24);
+    ck_assert_int_eq(tx_status(s, p), NETIF_RSP_OKAY);
+    ck_assert_int_eq(tx_status(s, p + 1), NETIF_RSP_OKAY);
+    ck_assert_int_eq(tx_status(s, p + 3), NETIF_RSP_DROPPED);
+    ck_assert_int_eq(tx_status(s, p + 22), NETIF_RSP_ERROR);
+    ck_assert_int_eq(tx_status(s, p + 23), NETIF_RSP_DROPPED);
+    ck_assert(nb_vif_connected(r.vif));
+    rig_down(&r);
+}
+END_TEST
+
+/* Frontend keys the backend must refuse. */
+START_TEST(frontend_bad_keys)
+{
+    struct rig r;
+    rig_up(&r, NULL, NULL);
+    const char *expect = NULL;
+    tnh_write(r.os, TNH_FE "/tx-ring-ref", "8");
+    tnh_write(r.os, TNH_FE "/rx-ring-ref", "9");
+    tnh_write(r.os, TNH_FE "/event-channel", "1");
+    tnh_write(r.os, TNH_FE "/request-rx-copy", "1");
+    tnh_write(r.os, TNH_FE "/feature-rx-notify", "1");
+    switch (_i) {
+    case 0: tnh_rm(r.os, TNH_FE "/feature-rx-notify"); expect = "feature-rx-notify"; break;
+    case 1: tnh_write(r.os, TNH_FE "/request-rx-copy", "0"); expect = "rx-copy"; break;
+    case 2: tnh_write(r.os, TNH_FE "/multi-queue-num-queues", "9"); expect = "multi-queue-num-queues"; break;
+    case 3: tnh_write(r.os, TNH_FE "/tx-ring-ref", "12x"); expect = "tx-ring-ref"; break;
+    case 4: expect = "cannot map"; break;   /* refs 8/9 were never granted */
+    case 5: tnh_write(r.os, TNH_FE "/event-channel-tx", "3"); expect = "need both"; break;
+    }
+    tnh_write(r.os, TNH_FE "/state", "4");
+    pump(&r);
+    ck_assert_ptr_nonnull(nb_vif_error(r.vif));
+    ck_assert_msg(strstr(nb_vif_error(r.vif), expect), "error '%s' lacks '%s'", nb_vif_error(r.vif), expect);
+    ck_assert_str_eq(tnh_read(r.os, TNH_BE "/state"), "5");
+    rig_down(&r);
+}
+END_TEST
+
+START_TEST(backend_directory_checked)
+{
+    struct os *os = tnh_new();
+    struct nb_vif *v = NULL;
+    struct rig r;
+    memset(&r, 0, sizeof r);
+    struct nb_vif_opts o = { .log = belog, .log_arg = &r };
+    tnh_toolstack(os);
+    tnh_write(os, TNH_BE "/frontend", "/local/domain/2/device/vif/0");
+    ck_assert_int_lt(nb_vif_new(tnh_env(os), TNH_BE, &o, &v), 0);
+    ck_assert_ptr_nonnull(strstr(r.belog, "is not under /local/domain/1/"));
+    tnh_toolstack(os);
+    tnh_write(os, TNH_BE "/mac", "00:16:3e:00:00");
+    ck_assert_int_lt(nb_vif_new(tnh_env(os), TNH_BE, &o, &v), 0);
+    ck_assert_ptr_nonnull(strstr(r.belog, "/mac: missing or not a MAC"));
+    tnh_free(os);
+}
+END_TEST
+
+/* ---- a hostile backend ---- */
+
+static netif_rx_sring_t *rx_sring(struct rig *r)
+{
+    return tnh_gref(r->os, (grant_ref_t)atoi(tnh_read(r->os, TNH_FE "/rx-ring-ref")));
+}
+
+START_TEST(hostile_backend)
+{
+    struct rig r;
+    rig_up(&r, &(struct netfront_opts){ 0 }, NULL);
+    netif_rx_sring_t *rs = rx_sring(&r);
+    netif_tx_sring_t *ts = tx_sring(&r);
+    static uint8_t buf[70000];
+    const char *expect = NULL;
+    /* Stop the real backend: from here on the test is the backend. */
+    nb_vif_free(r.vif);
+    r.vif = NULL;
+    unsigned p = rs->rsp_prod;
+    switch (_i) {
+    case 0: rs->rsp_prod = p + 257; expect = "illegal number of rx responses"; break;
+    case 1:
+        rs->ring[p % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 5) % 256), .status = 60 };
+        rs->rsp_prod = p + 1; expect = "has id"; break;
+    case 2:
+        for (unsigned i = 0; i < 20; i++)
+            rs->ring[(p + i) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + i) % 256),
+                .flags = NETRXF_more_data, .status = 100 };
+        rs->rsp_prod = p + 20; expect = "more than 18 data slots"; break;
+    case 3:
+        ck_assert_int_eq(netfront_send(r.nf, buf, 60, NULL), 0);
+        ts->ring[ts->rsp_prod % 256].rsp = (netif_tx_response_t){ .id = 200, .status = 0 };
+        ts->rsp_prod++;
+        expect = "tx response id 200 is not outstanding"; break;
+    case 4:
+        ts->rsp_prod += 300; expect = "illegal number of tx responses"; break;
+    case 5: {
+        netif_extra_info_t ex = { .type = 7 };
+        rs->ring[p % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)(p % 256),
+            .flags = NETRXF_extra_info, .status = 100 };
+        memcpy(&rs->ring[(p + 1) % 256].rsp, &ex, sizeof ex);
+        rs->rsp_prod = p + 2; expect = "extra info of unknown type"; break;
+    }
+    }
+    netfront_poll(r.nf);
+    netfront_recv(r.nf, buf, sizeof buf, NULL);
+    ck_assert_str_eq(netfront_state_name(netfront_state(r.nf)), "broken");
+    ck_assert_msg(strstr(tnh_log(r.os), expect), "log '%s' lacks '%s'", tnh_log(r.os), expect);
+    ck_assert_int_eq(netfront_send(r.nf, buf, 60, NULL), -OS_EPROTO);
+    ck_assert_int_lt(netfront_recv(r.nf, buf, sizeof buf, NULL), 0);
+    rig_down(&r);
+}
+END_TEST
+
+START_TEST(backend_oddities_dropped_not_fatal)
+{
+    struct rig r;
+    rig_up(&r, &(struct netfront_opts){ 0 }, NULL);
+    netif_rx_sring_t *rs = rx_sring(&r);
+    static uint8_t buf[70000];
+    nb_vif_free(r.vif);
+    r.vif = NULL;
+    unsigned p = rs->rsp_prod;
+    /* offset + size past the page, then an error status, then a good one */
+    rs->ring[p % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)(p % 256), .offset = 4000, .status = 200 };
+    rs->ring[(p + 1) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 1) % 256), .status = NETIF_RSP_ERROR };
+    rs->ring[(p + 2) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 2) % 256), .status = 64 };
+    rs->rsp_prod = p + 3;
+    ck_assert_int_eq(netfront_recv(r.nf, buf, sizeof buf, NULL), -OS_EIO);
+    ck_assert_int_eq(netfront_recv(r.nf, buf, sizeof buf, NULL), -OS_EIO);
+    ck_assert_int_eq(netfront_recv(r.nf, buf, sizeof buf, NULL), 64);
+    /* a frame bigger than the caller's buffer is dropped, not truncated */
+    rs->ring[(p + 3) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 3) % 256), .status = 1000 };
+    rs->rsp_prod = p + 4;
+    ck_assert_int_eq(netfront_recv(r.nf, buf, 500, NULL), -OS_E2BIG);
+    ck_assert_str_eq(netfront_state_name(netfront_state(r.nf)), "connected");
+    struct netfront_stats st;
+    netfront_stats(r.nf, &st);
+    ck_assert_uint_eq(st.rx_errors, 2);
+    ck_assert_uint_eq(st.rx_dropped, 1);
+    rig_down(&r);
+}
+END_TEST
+
+START_TEST(backend_without_rx_copy_refused)
+{
+    struct rig r;
+    memset(&r, 0, sizeof r);
+    r.os = tnh_new();
+    tnh_toolstack(r.os);
+    tnh_write(r.os, TNH_BE "/state", "2");
+    ck_assert_int_eq(netfront_open(r.os, "device/vif/0", NULL, &r.nf), 0);
+    pump(&r);
+    ck_assert_str_eq(netfront_state_name(netfront_state(r.nf)), "broken");
+    ck_assert_ptr_nonnull(strstr(tnh_log(r.os), "does not offer feature-rx-copy"));
+    rig_down(&r);
+}
+END_TEST
+
+START_TEST(frontend_refuses_bad_sends)
+{
+    struct rig r;
+    rig_up(&r, &(struct netfront_opts){ .no_gso = true }, NULL);
+    static uint8_t f[70000];
+    ck_assert_int_eq(netfront_send(r.nf, f, 0, NULL), -OS_EINVAL);
+    ck_assert_int_eq(netfront_send(r.nf, f, 65536, NULL), -OS_E2BIG);
+    struct netfront_meta m = { .gso_type = XEN_NETIF_GSO_TYPE_TCPV4, .gso_size = 1000 };
+    ck_assert_int_eq(netfront_send(r.nf, f, 5000, &m), -OS_EINVAL);
+    rig_down(&r);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("net_path");
+    TCase *tc = tcase_create("core");
+    tcase_add_loop_test(tc, negotiation_matrix, 0, 8);
+    tcase_add_test(tc, many_frames_flow_control);
+    tcase_add_test(tc, backend_end_of_input_closes_after_delivery);
+    tcase_add_loop_test(tc, hostile_frontend, 0, 7);
+    tcase_add_test(tc, frontend_oddities_are_answered_not_fatal);
+    tcase_add_loop_test(tc, frontend_bad_keys, 0, 6);
+    tcase_add_test(tc, backend_directory_checked);
+    tcase_add_loop_test(tc, hostile_backend, 0, 6);
+    tcase_add_test(tc, backend_oddities_dropped_not_fatal);
+    tcase_add_test(tc, backend_without_rx_copy_refused);
+    tcase_add_test(tc, frontend_refuses_bad_sends);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
