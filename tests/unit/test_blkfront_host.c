@@ -32,6 +32,8 @@ struct os {
     void *wait_arg;
     char *log;
     size_t log_len;
+    void **graveyard;
+    size_t ngrave;
 };
 
 /* ---- test side ---------------------------------------------------------- */
@@ -50,6 +52,9 @@ void th_free(struct os *os)
     for (int i = 0; i < TH_SHARES; i++)
         if (os->sh[i].used)
             free(os->sh[i].va);
+    for (size_t i = 0; i < os->ngrave; i++)
+        free(os->graveyard[i]);
+    free(os->graveyard);
     free(os->log);
     free(os);
 }
@@ -244,7 +249,10 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages)
             continue;
         for (unsigned k = 0; k < os->sh[i].n; k++)
             os->gnt[os->sh[i].first + k] = NULL;
-        free(os->sh[i].va);
+        /* The scripted backend may still hold a mapping, as a real one
+         * can: keep the memory until the host goes. */
+        os->graveyard = realloc(os->graveyard, (os->ngrave + 1) * sizeof(void *));
+        os->graveyard[os->ngrave++] = os->sh[i].va;
         os->sh[i].used = false;
         return 0;
     }
