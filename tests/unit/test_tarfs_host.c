@@ -132,6 +132,10 @@ uint8_t *read_file(const char *path, size_t *size)
     return p;
 }
 
+#ifndef SPLITBED_SRCDIR_DEFAULT
+#define SPLITBED_SRCDIR_DEFAULT "."
+#endif
+
 const char *source_dir(void)
 {
     const char *d = getenv("SPLITBED_SRCDIR");
