@@ -316,7 +316,9 @@ static int issue(struct blkfront *bf, uint32_t id, struct blkfront_io *io)
         u.ind.handle = (blkif_vdev_t)bf->info.vdev;
         for (unsigned i = 0; i < ipages; i++)
             u.ind.indirect_grefs[i] = s->indirect_refs[i];
-        s->operation = BLKIF_OP_INDIRECT;
+        /* Backends answer an indirect request with its inner operation
+         * (Linux blkback does; Linux blkfront checks for it). */
+        s->operation = op;
     }
     os_memcpy(RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt), &u.rw, sizeof(u.rw));
     bf->ring.req_prod_pvt++;

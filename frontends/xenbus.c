@@ -389,13 +389,16 @@ static bool backend_ready(struct xenbus_dev *xd)
         /* A backend may bypass InitWait; it still needs our ring. */
         return true;
     case XenbusStateInitialising: {
-        /* A backend that never enters InitWait publishes hotplug-status
-         * and then waits for us (Mirage's blkback).  Waiting for InitWait
-         * here would deadlock both ends. */
-        char v[32];
-        if (xenbus_read_backend(xd, "hotplug-status", v, sizeof(v)) > 0) {
+        /* A backend that never enters InitWait publishes its disk and
+         * hotplug-status up front and then waits for us (Mirage's
+         * blkback): waiting for InitWait there would deadlock both ends.
+         * hotplug-status alone is not enough: a hotplug script may run
+         * before a Linux-like backend has published its limits. */
+        char v[32], sectors[32];
+        if (xenbus_read_backend(xd, "hotplug-status", v, sizeof(v)) > 0 &&
+            xenbus_read_backend(xd, "sectors", sectors, sizeof(sectors)) > 0) {
             xenbus_log(xd, OS_LOG_INFO,
-                       "backend stays Initialising but is online (hotplug-status %s); writing the ring without InitWait", v);
+                       "backend stays Initialising but is online (hotplug-status %s) and published its disk; writing the ring without InitWait", v);
             return true;
         }
         return false;

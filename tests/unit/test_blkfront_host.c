@@ -501,6 +501,7 @@ static void serve(struct fake_be *be)
         if (req.operation == BLKIF_OP_INDIRECT) {
             blkif_request_indirect_t *ind = (blkif_request_indirect_t *)&req;
             be->indirect_requests++;
+            rsp.operation = ind->indirect_op;
             struct blkif_request_segment *segs = th_gref(be->os, ind->indirect_grefs[0]);
             sector = ind->sector_number;
             for (unsigned k = 0; segs && k < ind->nr_segments; k++) {
