@@ -38,6 +38,20 @@ static bool page_mapped(const uint8_t *p)
     return mincore((void *)p, 4096, &v) == 0 || errno != ENOMEM;
 }
 
+/* mincore(2) fills one byte per page: probe in bounded steps. */
+static bool range_mapped(const uint8_t *p, uint32_t pages)
+{
+    unsigned char vec[256];
+    for (uint32_t done = 0; done < pages;) {
+        uint32_t n = pages - done < 256 ? pages - done : 256;
+        if (mincore((void *)(p + (size_t)done * 4096), (size_t)n * 4096, vec) < 0 &&
+            errno == ENOMEM)
+            return false;
+        done += n;
+    }
+    return true;
+}
+
 struct region *gntdev_find(struct xengntdev_handle *h, const void *addr, struct region ***link)
 {
     for (struct region **pp = &h->regions; *pp; pp = &(*pp)->next) {
@@ -75,8 +89,7 @@ void gntdev_reap(struct xengntdev_handle *h)
 {
     for (struct region **pp = &h->regions; *pp;) {
         struct region *r = *pp;
-        unsigned char v;
-        if (mincore(r->addr, (size_t)r->count * 4096, &v) == 0) {
+        if (range_mapped(r->addr, r->count)) {
             pp = &r->next;
             continue;
         }

@@ -181,6 +181,31 @@ START_TEST(plain_munmap_ends_mapping)
 }
 END_TEST
 
+/* 64 pages each way, ended by plain munmap and noticed at close. */
+START_TEST(large_regions)
+{
+    hvt_start();
+    struct peer a, b;
+    hvt_peer(&a, 1);
+    hvt_peer(&b, 2);
+    char refs[1024];
+    snprintf(refs, sizeof(refs), "%s", hvt_ok(&a, "share 2 64 1"));
+    hvt_ok(&a, "fill 63 %d", 0x63);
+    hvt_ok(&b, "map 1 1 %s", refs);
+    ck_assert_int_eq(hvt_counts(2).mappings, 64);
+    hvt_ok(&b, "check 63 %d", 0x63);
+    hvt_ok(&b, "munmap");
+    hvt_ok(&b, "close");
+    ck_assert_int_eq(hvt_counts(2).mappings, 0);
+    hvt_ok(&a, "munmap");
+    hvt_ok(&a, "close");
+    assert_clean();
+    hvt_end(&a);
+    hvt_end(&b);
+    hvt_stop();
+}
+END_TEST
+
 static void notify_case(int use_kill)
 {
     hvt_start();
@@ -337,6 +362,7 @@ int main(void)
     tcase_add_test(tc, refused_maps);
     tcase_add_test(tc, grant_copy);
     tcase_add_test(tc, plain_munmap_ends_mapping);
+    tcase_add_test(tc, large_regions);
     tcase_add_test(tc, map_notify_on_unmap);
     tcase_add_test(tc, map_notify_on_kill);
     tcase_add_test(tc, kill_leaves_no_leak);
