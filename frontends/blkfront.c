@@ -101,10 +101,10 @@ static int bf_write(void *ctx, os_xs_tx tx)
     /* Keys of an earlier round with another ring size must not linger. */
     for (unsigned i = 0; i < (1u << BF_MAX_RING_ORDER) && r == 0; i++) {
         os_snprintf(key, sizeof(key), "ring-ref%u", i);
-        if (bf->ring_pages == 1 || i >= bf->ring_pages)
+        if ((bf->ring_pages == 1 && !bf->opts.explicit_order0) || i >= bf->ring_pages)
             r = xenbus_rm(xd, tx, key);
     }
-    if (r == 0 && bf->ring_pages == 1) {
+    if (r == 0 && bf->ring_pages == 1 && !bf->opts.explicit_order0) {
         /* One page: the legacy key only (blkif.h; Mirage, Mini-OS). */
         r = xenbus_rm(xd, tx, "ring-page-order");
         if (r == 0)

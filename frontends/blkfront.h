@@ -39,6 +39,7 @@ struct blkfront_opts {
     bool     persistent;        /* ask for persistent grants; default true */
     bool     skip_initialised;  /* write Connected directly (D2, as Mini-OS/Mirage) */
     bool     early_transport;   /* write the ring without waiting for the backend (D3) */
+    bool     explicit_order0;   /* one page as ring-page-order=0 + ring-ref0 (D4) */
     uint64_t timeout_ns;        /* sync helpers give up after this long without progress; default 30 s */
 };
 void blkfront_default_opts(struct blkfront_opts *opts);

@@ -77,6 +77,10 @@ int blk_opts_parse(struct os *os, const char *prog, int argc, char **argv, int *
         o->fe.skip_initialised = true;
         return 1;
     }
+    if (os_strcmp(a, "--explicit-order0") == 0) {
+        o->fe.explicit_order0 = true;
+        return 1;
+    }
     if (os_strcmp(a, "--early-transport") == 0) {
         o->fe.early_transport = true;
         return 1;

@@ -2,7 +2,7 @@
  * blk_opts.h — the command line the block apps share.
  *
  *   [--vdev xvda|51712] [--max-ring-order N] [--max-indirect N]
- *   [--no-persistent] [--skip-initialised] [--early-transport]
+ *   [--no-persistent] [--skip-initialised] [--early-transport] [--explicit-order0]
  *   [--timeout SECONDS]
  *
  * (-q/--quiet is taken by the host before app_main runs.)
@@ -14,7 +14,7 @@
 
 #define BLK_OPTS_USAGE \
     "[--vdev xvda|51712] [--max-ring-order N] [--max-indirect N] [--no-persistent] " \
-    "[--skip-initialised] [--early-transport] [--timeout SECONDS]"
+    "[--skip-initialised] [--early-transport] [--explicit-order0] [--timeout SECONDS]"
 
 struct blk_app_opts {
     const char *vdev;
