@@ -1,0 +1,89 @@
+/*
+ * tar-cat PATH — writes one member of the tar archive on a virtual disk
+ * to standard output, byte for byte.  As in tar extraction, the last
+ * member of that name wins and hard links are followed.
+ */
+#include "tar_disk.h"
+
+static const char prog[] = "tar-cat";
+
+#define CHUNK (256u * 1024u)
+
+static int cat(struct tar_disk *d, struct tarfs_file *f)
+{
+    uint8_t *buf = os_malloc(d->os, CHUNK);
+    if (!buf) {
+        blk_app_error(d->os, prog, "out of memory");
+        return 1;
+    }
+    uint64_t size = tarfs_file_size(f), off = 0;
+    int status = 0;
+    while (off < size) {
+        long n = tarfs_file_read(f, off, buf, CHUNK);
+        if (n <= 0) {
+            blk_app_error(d->os, prog, "%s: reading the member at byte %llu failed (error %ld)",
+                          d->vdev, (unsigned long long)off, -n);
+            status = 1;
+            break;
+        }
+        int w = tar_disk_write(d->os, buf, (size_t)n);
+        if (w < 0) {
+            blk_app_error(d->os, prog, "cannot write to standard output (error %d)", -w);
+            status = 1;
+            break;
+        }
+        off += (uint64_t)n;
+    }
+    os_free(d->os, buf);
+    return status;
+}
+
+int app_main(struct os *os, int argc, char **argv)
+{
+    struct blk_app_opts opts;
+    const char *path = NULL;
+    blk_opts_init(&opts);
+    for (int i = 1; i < argc; i++) {
+        int r = blk_opts_parse(os, prog, argc, argv, &i, &opts);
+        if (r < 0)
+            return 2;
+        if (r == 1)
+            continue;
+        if (path || (argv[i][0] == '-' && argv[i][1] == '-' && argv[i][2])) {
+            blk_app_error(os, prog, "unexpected argument '%s'; usage: tar-cat %s PATH",
+                          argv[i], BLK_OPTS_USAGE);
+            return 2;
+        }
+        path = argv[i];
+    }
+    if (!path || !path[0]) {
+        blk_app_error(os, prog, "no member named; usage: tar-cat %s PATH", BLK_OPTS_USAGE);
+        return 2;
+    }
+    struct tar_disk d;
+    int status = tar_disk_open(os, prog, &opts, &d);
+    if (status)
+        return status;
+
+    struct tarfs_file *f = NULL;
+    int rc = tarfs_lookup(d.tar, path, &f);
+    if (f)
+        status = cat(&d, f);    /* found before any damage: tar writes it too */
+    if (rc == -OS_ENOENT) {
+        blk_app_error(os, prog, "%s: no member named '%s' in the archive", d.vdev, path);
+        status = 2;
+    } else if (rc == -OS_EISDIR) {
+        blk_app_error(os, prog, "%s: '%s' is a directory", d.vdev, path);
+        status = 2;
+    } else if (rc == -OS_EINVAL && !tarfs_error(d.tar)[0]) {
+        blk_app_error(os, prog, "%s: '%s' is a link, device or fifo, not file data", d.vdev, path);
+        status = 2;
+    } else if (rc < 0) {
+        int s = tar_disk_report(&d, rc);
+        if (!status)
+            status = s;
+    }
+    tarfs_file_close(f);
+    tar_disk_close(&d);
+    return status;
+}
