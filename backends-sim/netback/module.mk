@@ -3,3 +3,14 @@
 # tests and fuzz targets; the daemon adds the real libraries and backings.
 NETBACK_CORE_SRCS := backends-sim/netback/nb_queue.c backends-sim/netback/nb_vif.c
 NETBACK_CORE_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(NETBACK_CORE_SRCS))
+
+NETBACK_SRCS := $(NETBACK_CORE_SRCS) backends-sim/netback/nb_xen.c \
+    backends-sim/netback/nb_backing.c backends-sim/netback/nb_main.c
+NETBACK := $(BUILD)/libexec/splitbed/splitbed-netback
+
+$(NETBACK): $(patsubst %.c,$(OBJ)/%.o,$(NETBACK_SRCS))
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lxenstore -lxengnttab -lxenevtchn -lpcap
+
+ALL_TARGETS += $(NETBACK)
+INSTALL_LIBEXEC += $(NETBACK)

@@ -2,3 +2,10 @@
 FRONTEND_SRCS += frontends/netfront.c
 # frontends/module.mk is read before this file; name the object here too.
 $(FRONTEND_LIB): $(BUILD)/obj/frontends/netfront.o
+
+GUEST_APPS += net-echo pvcat net-blast
+APP_SRCS_net-echo  := frontends/apps/net_echo.c frontends/apps/net_app.c
+APP_SRCS_pvcat     := frontends/apps/pvcat.c frontends/apps/net_app.c
+APP_SRCS_net-blast := frontends/apps/net_blast.c frontends/apps/net_app.c
+FREESTANDING_SRCS += frontends/apps/net_echo.c frontends/apps/net_app.c \
+	frontends/apps/pvcat.c frontends/apps/net_blast.c

@@ -1,0 +1,320 @@
+/*
+ * nb_backing.c — see nb_backing.h.
+ */
+#include "backends-sim/netback/nb_backing.h"
+#include "frontends/apps/net_stream.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+enum kind { K_TAP, K_STDIO, K_FD, K_PCAP, K_SOCKET };
+
+struct nb_backing {
+    enum kind kind;
+    int in, out;          /* descriptors; -1 if none */
+    int listen_fd;        /* socket: still waiting for the peer */
+    char sock_path[108];
+    bool owns_path;
+    pcap_t *pcap;
+    pcap_dumper_t *dump;      /* pcap: sink */
+    pcap_dumper_t *capture;   /* capture=: both directions */
+    uint8_t guest_mac[6];
+};
+
+static const uint8_t backend_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+static int open_dump(struct nb_backing *b, const char *file, pcap_dumper_t **d, char *err, size_t es)
+{
+    if (!b->pcap && !(b->pcap = pcap_open_dead(DLT_EN10MB, 65535))) {
+        snprintf(err, es, "pcap: cannot start a capture");
+        return -ENOMEM;
+    }
+    if (!(*d = pcap_dump_open(b->pcap, file))) {
+        snprintf(err, es, "%s: %s", file, pcap_geterr(b->pcap));
+        return -EIO;
+    }
+    return 0;
+}
+
+static void record(pcap_dumper_t *d, const uint8_t *frame, size_t len)
+{
+    struct pcap_pkthdr h;
+    gettimeofday(&h.ts, NULL);
+    h.caplen = h.len = (bpf_u_int32)len;
+    pcap_dump((u_char *)d, &h, frame);
+    pcap_dump_flush(d);
+}
+
+static int open_tap(struct nb_backing *b, const char *name, char *err, size_t es)
+{
+    struct ifreq ifr;
+    int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        snprintf(err, es, "tap:%s: /dev/net/tun: %s", name, strerror(errno));
+        return -errno;
+    }
+    memset(&ifr, 0, sizeof ifr);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+        int e = errno;
+        snprintf(err, es, "tap:%s: cannot attach: %s", name, strerror(e));
+        close(fd);
+        return -e;
+    }
+    b->in = b->out = fd;
+    return 0;
+}
+
+static int open_socket(struct nb_backing *b, const char *path, char *err, size_t es)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof a.sun_path) {
+        snprintf(err, es, "socket:%s: path longer than %zu bytes", path, sizeof a.sun_path - 1);
+        return -EINVAL;
+    }
+    strcpy(a.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        snprintf(err, es, "socket:%s: %s", path, strerror(errno));
+        return -errno;
+    }
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+        b->in = b->out = fd;
+        return 0;
+    }
+    if (errno == ECONNREFUSED) {
+        /* A socket file nobody listens on: left over, take its place. */
+        struct stat st;
+        if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+            unlink(path);
+    } else if (errno != ENOENT) {
+        snprintf(err, es, "socket:%s: %s", path, strerror(errno));
+        close(fd);
+        return -EIO;
+    }
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 1) < 0) {
+        snprintf(err, es, "socket:%s: cannot listen: %s", path, strerror(errno));
+        close(fd);
+        return -EIO;
+    }
+    b->listen_fd = fd;
+    b->owns_path = true;
+    snprintf(b->sock_path, sizeof b->sock_path, "%s", path);
+    return 0;
+}
+
+int nb_backing_open(const char *spec, struct nb_backing **out, char *err, size_t es)
+{
+    char buf[512], *capture = NULL;
+    if (strlen(spec) >= sizeof buf) {
+        snprintf(err, es, "backing spec longer than %zu bytes", sizeof buf - 1);
+        return -EINVAL;
+    }
+    strcpy(buf, spec);
+    char *comma = strchr(buf, ',');
+    if (comma) {
+        *comma = '\0';
+        if (strncmp(comma + 1, "capture=", 8) != 0 || !comma[9] || strchr(comma + 1, ',')) {
+            snprintf(err, es, "backing option '%s' is not capture=FILE", comma + 1);
+            return -EINVAL;
+        }
+        capture = comma + 9;
+    }
+    struct nb_backing *b = calloc(1, sizeof *b);
+    if (!b) {
+        snprintf(err, es, "out of memory");
+        return -ENOMEM;
+    }
+    b->in = b->out = b->listen_fd = -1;
+    char *arg = strchr(buf, ':');
+    if (arg)
+        *arg++ = '\0';
+    int r = 0;
+    if (!strcmp(buf, "tap")) {
+        b->kind = K_TAP;
+        if (!arg || !*arg || strlen(arg) >= IFNAMSIZ) {
+            snprintf(err, es, "tap:NAME needs an interface name of 1..%d characters", IFNAMSIZ - 1);
+            r = -EINVAL;
+        } else {
+            r = open_tap(b, arg, err, es);
+        }
+    } else if (!strcmp(buf, "stdio")) {
+        b->kind = K_STDIO;
+        if (arg) {
+            snprintf(err, es, "stdio takes no argument");
+            r = -EINVAL;
+        }
+        b->in = 0;
+        b->out = 1;
+    } else if (!strcmp(buf, "fd")) {
+        b->kind = K_FD;
+        char *end;
+        long n = arg ? strtol(arg, &end, 10) : -1;
+        if (!arg || !*arg || *end || n < 0 || n > INT_MAX) {
+            snprintf(err, es, "fd:N needs a descriptor number, not '%s'", arg ? arg : "");
+            r = -EINVAL;
+        } else if (fcntl((int)n, F_GETFD) < 0) {
+            snprintf(err, es, "fd:%ld: not an open descriptor", n);
+            r = -EBADF;
+        } else {
+            b->in = b->out = (int)n;
+        }
+    } else if (!strcmp(buf, "pcap")) {
+        b->kind = K_PCAP;
+        if (!arg || !*arg) {
+            snprintf(err, es, "pcap:FILE needs a file name");
+            r = -EINVAL;
+        } else {
+            r = open_dump(b, arg, &b->dump, err, es);
+        }
+    } else if (!strcmp(buf, "socket")) {
+        b->kind = K_SOCKET;
+        if (!arg || !*arg) {
+            snprintf(err, es, "socket:PATH needs a path");
+            r = -EINVAL;
+        } else {
+            r = open_socket(b, arg, err, es);
+        }
+    } else {
+        snprintf(err, es, "unknown backing '%s' (tap:NAME, stdio, fd:N, pcap:FILE, socket:PATH)", buf);
+        r = -EINVAL;
+    }
+    if (r == 0 && capture)
+        r = open_dump(b, capture, &b->capture, err, es);
+    if (r < 0) {
+        nb_backing_free(b);
+        return r;
+    }
+    *out = b;
+    return 0;
+}
+
+void nb_backing_free(struct nb_backing *b)
+{
+    if (!b)
+        return;
+    if (b->kind == K_TAP || b->kind == K_SOCKET) {
+        if (b->in >= 0) close(b->in);
+    }
+    if (b->listen_fd >= 0) close(b->listen_fd);
+    if (b->owns_path) unlink(b->sock_path);
+    if (b->dump) pcap_dump_close(b->dump);
+    if (b->capture) pcap_dump_close(b->capture);
+    if (b->pcap) pcap_close(b->pcap);
+    free(b);
+}
+
+void nb_backing_set_guest_mac(struct nb_backing *b, const uint8_t mac[6])
+{
+    memcpy(b->guest_mac, mac, 6);
+}
+
+int nb_backing_fd(const struct nb_backing *b)
+{
+    return b->listen_fd >= 0 ? b->listen_fd : b->in;
+}
+
+const char *nb_backing_kind(const struct nb_backing *b)
+{
+    static const char *const n[] = { "tap", "stdio", "fd", "pcap", "socket" };
+    return n[b->kind];
+}
+
+long nb_backing_read(struct nb_backing *b, uint8_t *frame, size_t size)
+{
+    ssize_t n;
+    if (b->listen_fd >= 0) {
+        int fd = accept4(b->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+            return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+        close(b->listen_fd);
+        b->listen_fd = -1;
+        b->in = b->out = fd;
+        return 0;
+    }
+    if (b->in < 0)
+        return 0;
+    switch (b->kind) {
+    case K_STDIO:
+    case K_FD: {
+        size_t room = size - NET_STREAM_HDR < NET_STREAM_MAX ? size - NET_STREAM_HDR : NET_STREAM_MAX;
+        n = read(b->in, frame + NET_STREAM_HDR, room);
+        if (n == 0)
+            return -EPIPE;
+        if (n < 0)
+            return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+        n = (ssize_t)net_stream_frame(frame, b->guest_mac, backend_mac, (size_t)n);
+        break;
+    }
+    case K_SOCKET:
+        n = recv(b->in, frame, size, MSG_DONTWAIT | MSG_TRUNC);
+        if (n == 0)
+            return -EPIPE;
+        if (n < 0)
+            return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+        if ((size_t)n > size)
+            return 0;   /* truncated: not a frame we can pass on */
+        break;
+    default:
+        n = read(b->in, frame, size);
+        if (n <= 0)
+            return n == 0 || errno == EAGAIN || errno == EINTR ? 0 : -errno;
+        break;
+    }
+    if (b->capture)
+        record(b->capture, frame, (size_t)n);
+    return (long)n;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -errno;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int nb_backing_write(struct nb_backing *b, const uint8_t *frame, size_t len)
+{
+    if (b->capture)
+        record(b->capture, frame, len);
+    switch (b->kind) {
+    case K_PCAP:
+        record(b->dump, frame, len);
+        return 0;
+    case K_STDIO:
+    case K_FD: {
+        size_t plen;
+        const uint8_t *p = net_stream_payload(frame, len, &plen);
+        return p ? write_all(b->out, p, plen) : 0;
+    }
+    case K_SOCKET:
+        if (b->out < 0)
+            return 0;       /* no peer yet: the wire is unplugged */
+        return send(b->out, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
+    case K_TAP:
+        return write(b->out, frame, len) < 0 ? -errno : 0;
+    }
+    return 0;
+}

@@ -1,0 +1,357 @@
+/*
+ * splitbed-netback — a userspace netback, driven by xenstore as Linux
+ * netback is, over the real Xen userspace libraries.  See README.md.
+ *
+ *   splitbed-netback --vif PATH=SPEC [--vif PATH=SPEC]… [--once]
+ *                    [--max-queues N] [--no-split] [--no-sg] [--no-gso] [-q]
+ */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <xen/io/xenbus.h>
+
+#include "backends-sim/netback/nb_backing.h"
+#include "backends-sim/netback/nb_vif.h"
+#include "backends-sim/netback/nb_xen.h"
+
+#define MAX_VIFS 16
+#define TX_BUDGET 256u
+
+struct served {
+    char path[160];
+    char spec[512];
+    struct nb_backing *backing;
+    struct nb_vif *vif;
+    bool started, finished, failed;
+    bool eof;
+    size_t pending_len;        /* a frame waiting for guest buffers */
+    uint8_t pending[NB_MAX_FRAME + 1];
+};
+
+static struct served vifs[MAX_VIFS];
+static unsigned nvifs;
+static struct nb_xen *xen;
+static struct nb_vif_opts vopts;
+static bool quiet;
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig) { stop = sig; }
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+    char line[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s\n", line);
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: splitbed-netback --vif PATH=SPEC [--vif PATH=SPEC]... [--once]\n"
+            "                        [--max-queues N] [--no-split] [--no-sg] [--no-gso] [-q]\n"
+            "  PATH  backend directory (/local/domain/0/backend/vif/1/0) or FRONTID/HANDLE\n"
+            "  SPEC  tap:NAME | stdio | fd:N | pcap:FILE | socket:PATH, then optionally ,capture=FILE\n");
+}
+
+static void deliver(void *arg, struct nb_queue *q, const uint8_t *frame, size_t len,
+                    const struct nb_meta *meta)
+{
+    struct served *s = arg;
+    int r = nb_backing_write(s->backing, frame, len);
+    if (r < 0 && r != -EAGAIN && !quiet)
+        say("[netback] %s: %s backing refused a %zu-byte frame: %s", s->path,
+            nb_backing_kind(s->backing), len, strerror(-r));
+}
+
+static int fe_state(struct served *s)
+{
+    const struct nb_env *env = nb_xen_env(xen);
+    char fe[200], path[256], v[16];
+    snprintf(path, sizeof path, "%s/frontend", s->path);
+    if (env->xs_read(env->ctx, path, fe, sizeof fe) < 0)
+        return -1;
+    snprintf(path, sizeof path, "%s/state", fe);
+    if (env->xs_read(env->ctx, path, v, sizeof v) < 0)
+        return -1;
+    return atoi(v);
+}
+
+/* A configured vif whose directory has appeared (and whose frontend is
+ * not already gone) gets its nb_vif. */
+static void scan(void)
+{
+    for (unsigned i = 0; i < nvifs; i++) {
+        struct served *s = &vifs[i];
+        if (s->vif || s->finished)
+            continue;
+        int st = fe_state(s);
+        if (st < XenbusStateInitialising || st > XenbusStateConnected)
+            continue;
+        int r = nb_vif_new(nb_xen_env(xen), s->path, &vopts, &s->vif);
+        if (r < 0) {
+            s->finished = s->failed = true;
+            continue;
+        }
+        uint8_t mac[6];
+        nb_vif_mac(s->vif, mac);
+        nb_backing_set_guest_mac(s->backing, mac);
+        s->started = true;
+        if (!quiet)
+            say("[netback] %s: serving frontend %u on %s", s->path,
+                (unsigned)nb_vif_frontend_id(s->vif), s->spec);
+    }
+}
+
+static void finish(struct served *s)
+{
+    if (nb_vif_error(s->vif))
+        s->failed = true;
+    nb_vif_free(s->vif);
+    s->vif = NULL;
+    s->finished = true;
+    if (!quiet)
+        say("[netback] %s: closed", s->path);
+}
+
+/* Moves frames towards the guest while it has buffers. */
+static bool feed(struct served *s)
+{
+    bool progress = false;
+    for (unsigned budget = 0; budget < TX_BUDGET; budget++) {
+        if (!s->pending_len) {
+            if (s->eof)
+                break;
+            long n = nb_backing_read(s->backing, s->pending, sizeof s->pending);
+            if (n == -EPIPE) {
+                s->eof = true;
+                break;
+            }
+            if (n < 0) {
+                say("[netback] %s: %s backing: %s", s->path, nb_backing_kind(s->backing), strerror((int)-n));
+                s->eof = true;
+                break;
+            }
+            if (n == 0)
+                break;
+            s->pending_len = (size_t)n;
+        }
+        int r = nb_vif_rx(s->vif, s->pending, s->pending_len, NULL);
+        if (r == -EAGAIN)
+            break;
+        s->pending_len = 0;     /* delivered, or not deliverable (counted) */
+        progress = true;
+        if (r == -EPROTO)
+            break;
+    }
+    if (s->eof && !s->pending_len)
+        nb_vif_close(s->vif);
+    return progress;
+}
+
+static bool serve(struct served *s)
+{
+    bool progress = false;
+    if (!s->vif || !nb_vif_connected(s->vif))
+        return false;
+    int r = nb_vif_tx(s->vif, TX_BUDGET, deliver, s);
+    if (r > 0)
+        progress = true;
+    if (nb_vif_connected(s->vif))
+        progress |= feed(s);
+    return progress;
+}
+
+static bool parse_vif(const char *arg, domid_t self)
+{
+    const char *eq = strchr(arg, '=');
+    if (nvifs == MAX_VIFS) {
+        say("splitbed-netback: at most %d --vif", MAX_VIFS);
+        return false;
+    }
+    if (!eq || eq == arg || !eq[1]) {
+        say("splitbed-netback: --vif %s: expected PATH=SPEC", arg);
+        return false;
+    }
+    struct served *s = &vifs[nvifs];
+    size_t plen = (size_t)(eq - arg);
+    char path[160];
+    if (plen >= sizeof path) {
+        say("splitbed-netback: --vif %s: path too long", arg);
+        return false;
+    }
+    memcpy(path, arg, plen);
+    path[plen] = '\0';
+    unsigned fe, handle;
+    char tail;
+    if (path[0] == '/') {
+        snprintf(s->path, sizeof s->path, "%s", path);
+    } else if (sscanf(path, "%u/%u%c", &fe, &handle, &tail) == 2 && fe < DOMID_FIRST_RESERVED) {
+        snprintf(s->path, sizeof s->path, "/local/domain/%u/backend/vif/%u/%u", (unsigned)self, fe, handle);
+    } else {
+        say("splitbed-netback: --vif %s: PATH is neither a backend directory nor FRONTID/HANDLE", arg);
+        return false;
+    }
+    snprintf(s->spec, sizeof s->spec, "%s", eq + 1);
+    nvifs++;
+    return true;
+}
+
+static bool parse_uint_arg(const char *opt, const char *v, unsigned max, unsigned *out)
+{
+    char *end;
+    unsigned long n = v ? strtoul(v, &end, 10) : 0;
+    if (!v || !*v || *end || n == 0 || n > max) {
+        say("splitbed-netback: %s %s: expected 1..%u", opt, v ? v : "", max);
+        return false;
+    }
+    *out = (unsigned)n;
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    bool once = false;
+    char err[300];
+    const char *vif_args[MAX_VIFS + 1];
+    unsigned nargs = 0;
+    vopts.max_queues = 4;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--vif") && i + 1 < argc) {
+            if (nargs == MAX_VIFS) {
+                say("splitbed-netback: at most %d --vif", MAX_VIFS);
+                return 2;
+            }
+            vif_args[nargs++] = argv[++i];
+        } else if (!strcmp(a, "--max-queues")) {
+            if (!parse_uint_arg(a, i + 1 < argc ? argv[++i] : NULL, NB_MAX_QUEUES, &vopts.max_queues))
+                return 2;
+        } else if (!strcmp(a, "--once")) {
+            once = true;
+        } else if (!strcmp(a, "--no-split")) {
+            vopts.no_split = true;
+        } else if (!strcmp(a, "--no-sg")) {
+            vopts.no_sg = true;
+        } else if (!strcmp(a, "--no-gso")) {
+            vopts.no_gso = true;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = true;
+        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            usage();
+            return 0;
+        } else {
+            say("splitbed-netback: unknown argument '%s'", a);
+            usage();
+            return 2;
+        }
+    }
+    if (!nargs) {
+        say("splitbed-netback: no --vif given");
+        usage();
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+
+    /* Backings first: a bad spec is bad usage, whatever xenstore says. */
+    if (nb_xen_open(&xen, err, sizeof err) < 0) {
+        /* Still check the arguments, so usage errors win. */
+        for (unsigned i = 0; i < nargs; i++)
+            if (!parse_vif(vif_args[i], 0))
+                return 2;
+        say("splitbed-netback: %s", err);
+        return 1;
+    }
+    domid_t self = nb_xen_domid(xen);
+    for (unsigned i = 0; i < nargs; i++)
+        if (!parse_vif(vif_args[i], self))
+            return 2;
+    for (unsigned i = 0; i < nvifs; i++) {
+        int r = nb_backing_open(vifs[i].spec, &vifs[i].backing, err, sizeof err);
+        if (r < 0) {
+            say("splitbed-netback: --vif %s=%s: %s", vifs[i].path, vifs[i].spec, err);
+            return r == -EINVAL ? 2 : 1;
+        }
+    }
+    char root[64];
+    snprintf(root, sizeof root, "/local/domain/%u/backend/vif", (unsigned)self);
+    const struct nb_env *env = nb_xen_env(xen);
+    if (env->xs_watch(env->ctx, root, "@vifs") < 0) {
+        say("splitbed-netback: cannot watch %s", root);
+        return 1;
+    }
+
+    int status = 0;
+    while (!stop) {
+        char token[256];
+        int w;
+        bool again = false;
+        while ((w = nb_xen_next_watch(xen, token, sizeof token)) > 0) {
+            if (!strcmp(token, "@vifs")) {
+                scan();
+                continue;
+            }
+            for (unsigned i = 0; i < nvifs; i++)
+                if (vifs[i].vif && !strcmp(token, nb_vif_token(vifs[i].vif)))
+                    nb_vif_changed(vifs[i].vif);
+        }
+        if (w < 0) {
+            say("splitbed-netback: lost xenstore: %s", strerror(-w));
+            status = 1;
+            break;
+        }
+        evtchn_port_t port;
+        while (nb_xen_next_event(xen, &port) > 0)
+            ;
+        bool all_done = true;
+        for (unsigned i = 0; i < nvifs; i++) {
+            struct served *s = &vifs[i];
+            if (s->vif) {
+                again |= serve(s);
+                if (nb_vif_done(s->vif))
+                    finish(s);
+            }
+            if (!s->finished)
+                all_done = false;
+        }
+        if (once && all_done)
+            break;
+
+        struct pollfd pfd[2 + MAX_VIFS];
+        nfds_t n = 0;
+        pfd[n++] = (struct pollfd){ .fd = nb_xen_xs_fd(xen), .events = POLLIN };
+        pfd[n++] = (struct pollfd){ .fd = nb_xen_evtchn_fd(xen), .events = POLLIN };
+        for (unsigned i = 0; i < nvifs; i++) {
+            struct served *s = &vifs[i];
+            int fd = nb_backing_fd(s->backing);
+            if (s->vif && nb_vif_connected(s->vif) && !s->pending_len && !s->eof && fd >= 0)
+                pfd[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+        }
+        if (poll(pfd, n, again ? 0 : -1) < 0 && errno != EINTR) {
+            say("splitbed-netback: poll: %s", strerror(errno));
+            status = 1;
+            break;
+        }
+    }
+    for (unsigned i = 0; i < nvifs; i++) {
+        if (vifs[i].failed)
+            status = 1;
+        nb_vif_free(vifs[i].vif);
+        nb_backing_free(vifs[i].backing);
+    }
+    env->xs_unwatch(env->ctx, root, "@vifs");
+    nb_xen_close(xen);
+    return status;
+}

@@ -1,0 +1,99 @@
+/*
+ * net-blast — sends frames as fast as the ring takes them and prints the
+ * rate once the backend has answered the last one.
+ *
+ *   net-blast [--frames N] [--size BYTES] [common options]
+ *
+ * Output: "net-blast: N frames of S bytes in T s: F frames/s, G Gbit/s".
+ * Frames go to the broadcast address with EtherType 0x88B6 (local
+ * experimental), so a host stack drops them without answering.
+ */
+#include "net_app.h"
+
+static const char prog[] = "net-blast";
+
+int app_main(struct os *os, int argc, char **argv)
+{
+    struct net_app_opts o;
+    uint64_t frames = 1000000, size = 1514;
+    net_app_opts_init(&o);
+    for (int i = 1; i < argc; i++) {
+        int r = net_app_parse(os, prog, argc, argv, &i, &o);
+        if (r < 0)
+            return 2;
+        if (r == 1)
+            continue;
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!os_strcmp(argv[i], "--frames")) {
+            if (net_app_uint(os, prog, "--frames", v, 1000000000000ull, &frames) < 0)
+                return 2;
+            i++;
+        } else if (!os_strcmp(argv[i], "--size")) {
+            if (net_app_uint(os, prog, "--size", v, NETFRONT_MAX_FRAME, &size) < 0)
+                return 2;
+            if (size < 60) {
+                net_app_error(os, prog, "--size %s: frames are at least 60 bytes", v);
+                return 2;
+            }
+            i++;
+        } else {
+            net_app_error(os, prog, "unknown argument '%s'; usage: net-blast [--frames N] [--size BYTES] %s",
+                          argv[i], NET_APP_USAGE);
+            return 2;
+        }
+    }
+    struct netfront *nf;
+    if (net_app_connect(os, prog, &o, &nf))
+        return 1;
+    static uint8_t f[NETFRONT_MAX_FRAME];
+    netfront_mac(nf, f + 6);
+    os_memset(f, 0xff, 6);
+    f[12] = 0x88;
+    f[13] = 0xb6;
+    for (size_t i = 14; i < size; i++)
+        f[i] = (uint8_t)i;
+    int status = 0;
+    uint64_t t0 = os_now_ns(os), sent = 0;
+    while (sent < frames) {
+        struct netfront_meta m = { .queue = (unsigned)(sent % netfront_num_queues(nf)) };
+        int r = netfront_send(nf, f, (size_t)size, &m);
+        if (r == 0) {
+            sent++;
+            continue;
+        }
+        if (r != -OS_EAGAIN) {
+            net_app_error(os, prog, "send failed after %llu frames (error %d, device %s)",
+                          (unsigned long long)sent, -r, netfront_state_name(netfront_state(nf)));
+            status = 1;
+            goto out;
+        }
+        if (netfront_poll(nf) == 0)
+            os_wait(os, os_now_ns(os) + 100000000);
+    }
+    while (netfront_tx_pending(nf)) {
+        if (netfront_state(nf) != NETFRONT_CONNECTED) {
+            net_app_error(os, prog, "device %s before the last frame was answered",
+                          netfront_state_name(netfront_state(nf)));
+            status = 1;
+            goto out;
+        }
+        if (netfront_poll(nf) == 0)
+            os_wait(os, os_now_ns(os) + 100000000);
+    }
+    uint64_t ns = os_now_ns(os) - t0;
+    if (ns == 0)
+        ns = 1;
+    uint64_t fps = sent * 1000000000ull / ns;
+    uint64_t mbit = sent * size * 8 * 1000ull / ns;   /* Mbit/s */
+    char line[200];
+    int n = os_snprintf(line, sizeof line,
+                        "net-blast: %llu frames of %llu bytes in %llu.%03llu s: %llu frames/s, %llu.%03llu Gbit/s\n",
+                        (unsigned long long)sent, (unsigned long long)size,
+                        (unsigned long long)(ns / 1000000000u), (unsigned long long)(ns / 1000000u % 1000u),
+                        (unsigned long long)fps, (unsigned long long)(mbit / 1000u),
+                        (unsigned long long)(mbit % 1000u));
+    net_app_write_all(os, line, (size_t)n);
+out:
+    net_app_close(os, nf);
+    return status;
+}
