@@ -16,3 +16,16 @@ $(BUILD)/tests/$(1): $(OBJ)/tests/integration/$(1).o $(HV_TEST_HARNESS) | $(BUIL
 INTEGRATION_TESTS += $(BUILD)/tests/$(1)
 endef
 $(foreach t,$(HV_PROC_TESTS),$(eval $(call hv_proc_test_rule,$(t))))
+
+# Debian's real libxenvchan between two domains, through `splitbed exec`
+# on our hvd and the simulator's xenstored.
+$(BUILD)/tests/vchan-peer: tests/integration/test_hv_vchan_peer.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $< -lxenvchan
+
+$(BUILD)/tests/test_hv_proc_vchan: $(OBJ)/tests/integration/test_hv_proc_vchan.o $(HV_TEST_HARNESS) | \
+    $(BUILD)/tests/vchan-peer $(BUILD)/bin/splitbed-hvd $(BUILD)/bin/splitbed $(BUILD)/bin/splitbed-xenstored \
+    $(LIBXEN_DIR)/libxengnttab.so.1 $(LIBXEN_DIR)/libxenevtchn.so.1
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(HV_TEST_HARNESS) $(CHECK_LIBS)
+INTEGRATION_TESTS += $(BUILD)/tests/test_hv_proc_vchan
