@@ -24,7 +24,8 @@
 #define TX_BUDGET 256u
 
 struct served {
-    char path[160];
+    char path[160];            /* empty until a bare HANDLE is resolved */
+    int any_frontend_handle;   /* --vif HANDLE=…: -1 otherwise */
     char spec[512];
     struct nb_backing *backing;
     struct nb_vif *vif;
@@ -58,8 +59,9 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: splitbed-netback --vif PATH=SPEC [--vif PATH=SPEC]... [--once]\n"
-            "                        [--max-queues N] [--no-split] [--no-sg] [--no-gso] [-q]\n"
-            "  PATH  backend directory (/local/domain/0/backend/vif/1/0) or FRONTID/HANDLE\n"
+            "                        [--max-queues N] [--no-split] [--no-sg] [--no-gso]\n"
+            "                        [--opt KEY=VALUE]... [-q]\n"
+            "  PATH  backend directory (/local/domain/0/backend/vif/1/0), FRONTID/HANDLE or HANDLE\n"
             "  SPEC  tap:NAME | stdio | fd:N | pcap:FILE | socket:PATH, then optionally ,capture=FILE\n");
 }
 
@@ -73,14 +75,39 @@ static void deliver(void *arg, struct nb_queue *q, const uint8_t *frame, size_t 
             nb_backing_kind(s->backing), len, strerror(-r));
 }
 
+/* --vif HANDLE=…: the vif of that handle of whichever frontend domain
+ * the toolstack gives it to (the lowest domain id if several). */
+static void resolve(struct served *s, domid_t self)
+{
+    char root[64];
+    unsigned n = 0;
+    snprintf(root, sizeof root, "/local/domain/%u/backend/vif", (unsigned)self);
+    char **dir = nb_xen_directory(xen, root, &n);
+    if (!dir)
+        return;
+    unsigned long best = ~0ul;
+    for (unsigned i = 0; i < n; i++) {
+        char *end, path[200], v[8];
+        unsigned long fe = strtoul(dir[i], &end, 10);
+        if (*end || fe >= DOMID_FIRST_RESERVED || fe >= best)
+            continue;
+        snprintf(path, sizeof path, "%s/%lu/%d/frontend-id", root, fe, s->any_frontend_handle);
+        if (nb_xen_env(xen)->xs_read(xen, path, v, sizeof v) >= 0)
+            best = fe;
+    }
+    free(dir);
+    if (best != ~0ul)
+        snprintf(s->path, sizeof s->path, "%s/%lu/%d", root, best, s->any_frontend_handle);
+}
+
 static int fe_state(struct served *s)
 {
     const struct nb_env *env = nb_xen_env(xen);
     char fe[200], path[256], v[16];
-    snprintf(path, sizeof path, "%s/frontend", s->path);
-    if (env->xs_read(env->ctx, path, fe, sizeof fe) < 0)
+    if ((size_t)snprintf(path, sizeof path, "%.160s/frontend", s->path) >= sizeof path ||
+        env->xs_read(env->ctx, path, fe, sizeof fe) < 0)
         return -1;
-    snprintf(path, sizeof path, "%s/state", fe);
+    snprintf(path, sizeof path, "%.200s/state", fe);
     if (env->xs_read(env->ctx, path, v, sizeof v) < 0)
         return -1;
     return atoi(v);
@@ -88,11 +115,15 @@ static int fe_state(struct served *s)
 
 /* A configured vif whose directory has appeared (and whose frontend is
  * not already gone) gets its nb_vif. */
-static void scan(void)
+static void scan(domid_t self)
 {
     for (unsigned i = 0; i < nvifs; i++) {
         struct served *s = &vifs[i];
         if (s->vif || s->finished)
+            continue;
+        if (!s->path[0])
+            resolve(s, self);
+        if (!s->path[0])
             continue;
         int st = fe_state(s);
         if (st < XenbusStateInitialising || st > XenbusStateConnected)
@@ -183,6 +214,7 @@ static bool parse_vif(const char *arg, domid_t self)
         return false;
     }
     struct served *s = &vifs[nvifs];
+    s->any_frontend_handle = -1;
     size_t plen = (size_t)(eq - arg);
     char path[160];
     if (plen >= sizeof path) {
@@ -197,8 +229,10 @@ static bool parse_vif(const char *arg, domid_t self)
         snprintf(s->path, sizeof s->path, "%s", path);
     } else if (sscanf(path, "%u/%u%c", &fe, &handle, &tail) == 2 && fe < DOMID_FIRST_RESERVED) {
         snprintf(s->path, sizeof s->path, "/local/domain/%u/backend/vif/%u/%u", (unsigned)self, fe, handle);
+    } else if (sscanf(path, "%u%c", &handle, &tail) == 1 && handle < 65536) {
+        s->any_frontend_handle = (int)handle;
     } else {
-        say("splitbed-netback: --vif %s: PATH is neither a backend directory nor FRONTID/HANDLE", arg);
+        say("splitbed-netback: --vif %s: PATH is not a backend directory, FRONTID/HANDLE or HANDLE", arg);
         return false;
     }
     snprintf(s->spec, sizeof s->spec, "%s", eq + 1);
@@ -215,6 +249,34 @@ static bool parse_uint_arg(const char *opt, const char *v, unsigned max, unsigne
         return false;
     }
     *out = (unsigned)n;
+    return true;
+}
+
+/* --opt KEY=VALUE, the form `splitbed run --netback-opt` passes on. */
+static bool parse_opt(const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    char key[32];
+    if (!eq || (size_t)(eq - kv) >= sizeof key) {
+        say("splitbed-netback: --opt %s: expected KEY=VALUE", kv);
+        return false;
+    }
+    memcpy(key, kv, (size_t)(eq - kv));
+    key[eq - kv] = '\0';
+    const char *v = eq + 1;
+    if (!strcmp(key, "max-queues"))
+        return parse_uint_arg("--opt max-queues", v, NB_MAX_QUEUES, &vopts.max_queues);
+    bool *flag = !strcmp(key, "split") ? &vopts.no_split : !strcmp(key, "sg") ? &vopts.no_sg
+               : !strcmp(key, "gso") ? &vopts.no_gso : NULL;
+    if (!flag) {
+        say("splitbed-netback: --opt %s: unknown key (max-queues, split, sg, gso)", kv);
+        return false;
+    }
+    if (strcmp(v, "0") && strcmp(v, "1")) {
+        say("splitbed-netback: --opt %s: expected 0 or 1", kv);
+        return false;
+    }
+    *flag = v[0] == '0';
     return true;
 }
 
@@ -235,6 +297,9 @@ int main(int argc, char **argv)
             vif_args[nargs++] = argv[++i];
         } else if (!strcmp(a, "--max-queues")) {
             if (!parse_uint_arg(a, i + 1 < argc ? argv[++i] : NULL, NB_MAX_QUEUES, &vopts.max_queues))
+                return 2;
+        } else if (!strcmp(a, "--opt") && i + 1 < argc) {
+            if (!parse_opt(argv[++i]))
                 return 2;
         } else if (!strcmp(a, "--once")) {
             once = true;
@@ -300,7 +365,7 @@ int main(int argc, char **argv)
         bool again = false;
         while ((w = nb_xen_next_watch(xen, token, sizeof token)) > 0) {
             if (!strcmp(token, "@vifs")) {
-                scan();
+                scan(self);
                 continue;
             }
             for (unsigned i = 0; i < nvifs; i++)

@@ -209,6 +209,11 @@ domid_t nb_xen_domid(struct nb_xen *x)
     return 0;
 }
 
+char **nb_xen_directory(struct nb_xen *x, const char *path, unsigned *n)
+{
+    return xs_directory(x->xs, XBT_NULL, path, n);
+}
+
 int nb_xen_next_watch(struct nb_xen *x, char *token, size_t size)
 {
     char **vec = xs_check_watch(x->xs);

@@ -20,6 +20,9 @@ int nb_xen_xs_fd(struct nb_xen *x);
 int nb_xen_evtchn_fd(struct nb_xen *x);
 /* This domain's id (the relative node "domid"; 0 if absent). */
 domid_t nb_xen_domid(struct nb_xen *x);
+/* Children of a directory, as a malloc'd array of n strings (free the
+ * array only); NULL if it cannot be listed. */
+char **nb_xen_directory(struct nb_xen *x, const char *path, unsigned *n);
 /* Next fired watch: 1 with its token, 0 if none waiting, negative on error. */
 int nb_xen_next_watch(struct nb_xen *x, char *token, size_t size);
 /* Next pending port, unmasked again: 1, 0 if none, negative on error. */
