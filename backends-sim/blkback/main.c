@@ -26,10 +26,13 @@
 #define PROG "splitbed-blkback"
 
 static int trace_fd = -1;
+static bool quiet;
 
 static void log_line(void *ctx, bool diagnosis, const char *text)
 {
     (void)ctx;
+    if (quiet && !diagnosis)
+        return;
     char line[600];
     int n = snprintf(line, sizeof(line), "%s\n", text);
     if (n < 0)
@@ -48,9 +51,10 @@ static void log_line(void *ctx, bool diagnosis, const char *text)
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: " PROG " [--opt key=value]... [--domid N] [--trace FILE] [--ready-fd FD]\n"
+            "usage: " PROG " [--opt key=value]... [--domid N] [--trace FILE] [--ready-fd FD] [-q]\n"
             "Serves the block devices under /local/domain/N/backend/vbd (N = 0, or\n"
-            "$SPLITBED_DOMID) to their frontends.  Knobs: see README.md.\n");
+            "$SPLITBED_DOMID) to their frontends.  -q drops informational lines;\n"
+            "diagnoses still print.  Knobs: see README.md.\n");
 }
 
 static int parse_num(const char *s, long max, long *out)
@@ -81,6 +85,10 @@ int main(int argc, char **argv)
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
+        }
+        if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = true;
+            continue;
         }
         if (!strcmp(a, "--opt") || !strcmp(a, "--domid") || !strcmp(a, "--trace") ||
             !strcmp(a, "--ready-fd")) {

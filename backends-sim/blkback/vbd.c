@@ -33,6 +33,8 @@ struct bb_vbd {
     struct bb_ring *ring;
     uint32_t port;
     char ring_sig[512];             /* ring details we connected with */
+    bool stale;                     /* ring details left from an earlier backend */
+    char stale_sig[512];
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -186,6 +188,23 @@ static int in_transaction(struct bb_vbd *v, void (*fn)(struct bb_vbd *, uint32_t
     return -EAGAIN;
 }
 
+/* The frontend's ring nodes as they stand, unvalidated: enough to tell
+ * whether it has published a new ring since we last looked. */
+static void raw_ring_signature(const struct bb_vbd *v, char *sig, size_t len)
+{
+    static const char *const keys[] = { "ring-page-order", "num-ring-pages", "ring-ref",
+                                        "ring-ref0", "ring-ref1", "event-channel" };
+    size_t n = 0;
+    sig[0] = '\0';
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && n < len; i++) {
+        char *val = rd(v, 0, v->fe, keys[i]);
+        int w = snprintf(sig + n, len - n, "%s=%s;", keys[i], val ? val : "");
+        free(val);
+        if (w > 0)
+            n += (size_t)w;
+    }
+}
+
 /* ---- probe ---------------------------------------------------------------- */
 
 static void probe(struct bb_vbd *v)
@@ -206,6 +225,21 @@ static void probe(struct bb_vbd *v)
     snprintf(v->fe_state, sizeof(v->fe_state), "%s/state", fe);
     free(fe);
     v->probed = true;
+
+    /* A backend state past Initialising means an earlier backend process
+     * served this device and died or stopped.  Whatever ring the frontend
+     * still has may hold responses that process wrote but never published
+     * over the requests they answer: never attach to it.  Wait for the
+     * frontend to publish a new ring (it sees us restart). */
+    unsigned long prev;
+    int fs0 = frontend_state(v);
+    if (rd_uint(v, v->be, "state", &prev) == 1 && prev > XenbusStateInitialising &&
+        (fs0 == XenbusStateInitialised || fs0 == XenbusStateConnected)) {
+        v->stale = true;
+        raw_ring_signature(v, v->stale_sig, sizeof(v->stale_sig));
+        bb_log(&v->env->log, "blkback: dom%u %s: an earlier backend left state %lu; waiting for "
+               "the frontend to publish a new ring", v->frontid, v->name, prev);
+    }
 
     unsigned long fid;
     if (rd_uint(v, v->be, "frontend-id", &fid) == 1 && fid != v->frontid) {
@@ -420,6 +454,7 @@ void bb_vbd_step(struct bb_vbd *v)
     int fs = frontend_state(v);
     switch (fs) {
     case XenbusStateInitialising:
+        v->stale = false;           /* the frontend is starting over */
         if (v->ring) {
             /* The frontend started over without closing (it saw us
              * restart): drop the old ring and wait for its new one. */
@@ -436,6 +471,13 @@ void bb_vbd_step(struct bb_vbd *v)
     case XenbusStateConnected:
         if (v->state == XenbusStateClosing || v->state == XenbusStateClosed)
             break;                  /* the frontend has not noticed yet */
+        if (v->stale) {
+            char sig[sizeof(v->stale_sig)];
+            raw_ring_signature(v, sig, sizeof(sig));
+            if (strcmp(sig, v->stale_sig) == 0)
+                break;
+            v->stale = false;
+        }
         if (v->ring) {
             /* New ring details while connected: the frontend restarted
              * its side without closing.  Follow it. */
