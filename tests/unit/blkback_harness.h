@@ -37,7 +37,7 @@ void h_setup(struct harness *h, unsigned nr_ring_pages, bool readonly_image);
 int h_open(struct harness *h);
 void h_teardown(struct harness *h);
 
-/* Queues a request (not yet pushed). */
+/* Queues one whole ring slot (a blkif_request_t), not yet pushed. */
 void h_queue(struct harness *h, const void *req);
 /* Pushes queued requests, serves with a generous budget, returns
  * bb_ring_serve's result. */

@@ -104,17 +104,19 @@ static void queue_indirect(struct harness *h, uint8_t op, uint64_t id, uint64_t 
     struct blkif_request_segment *segs = h_page(h, ind_page);
     for (unsigned i = 0; i < nsegs; i++)
         segs[i] = (struct blkif_request_segment){ .gref = data0 + i, .first_sect = 0, .last_sect = 7 };
-    blkif_request_indirect_t req;
-    memset(&req, 0, sizeof(req));
-    req.operation = BLKIF_OP_INDIRECT;
-    req.indirect_op = op;
-    req.nr_segments = (uint16_t)nsegs;
-    req.id = id;
-    req.sector_number = sector;
+    /* A whole ring slot: the indirect layout is shorter than a slot. */
+    blkif_request_t slot;
+    memset(&slot, 0, sizeof(slot));
+    blkif_request_indirect_t *req = (blkif_request_indirect_t *)&slot;
+    req->operation = BLKIF_OP_INDIRECT;
+    req->indirect_op = op;
+    req->nr_segments = (uint16_t)nsegs;
+    req->id = id;
+    req->sector_number = sector;
     unsigned npages = (nsegs + 511) / 512;
     for (unsigned i = 0; i < npages && i < BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST; i++)
-        req.indirect_grefs[i] = ind_page + i;
-    h_queue(h, &req);
+        req->indirect_grefs[i] = ind_page + i;
+    h_queue(h, &slot);
 }
 
 START_TEST(indirect_one_mebibyte)
@@ -486,14 +488,15 @@ END_TEST
 
 static void queue_discard(struct harness *h, uint64_t id, uint64_t sector, uint64_t n, uint8_t flag)
 {
-    blkif_request_discard_t d;
-    memset(&d, 0, sizeof(d));
-    d.operation = BLKIF_OP_DISCARD;
-    d.flag = flag;
-    d.id = id;
-    d.sector_number = sector;
-    d.nr_sectors = n;
-    h_queue(h, &d);
+    blkif_request_t slot;
+    memset(&slot, 0, sizeof(slot));
+    blkif_request_discard_t *d = (blkif_request_discard_t *)&slot;
+    d->operation = BLKIF_OP_DISCARD;
+    d->flag = flag;
+    d->id = id;
+    d->sector_number = sector;
+    d->nr_sectors = n;
+    h_queue(h, &slot);
 }
 
 START_TEST(discard_zeroes_range)
