@@ -8,9 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int usage(const char *why)
+static int usage(const char *what, const char *arg)
 {
-    fprintf(stderr, "splitbed-hvd: %s\nusage: splitbed-hvd --dir DIR [--ready-fd FD]\n", why);
+    fprintf(stderr, "splitbed-hvd: %s%s%s (usage: splitbed-hvd --dir DIR [--ready-fd FD])\n",
+            what, arg ? ": " : "", arg ? arg : "");
     return 2;
 }
 
@@ -25,12 +26,12 @@ int main(int argc, char **argv)
             char *end;
             long v = strtol(argv[++i], &end, 10);
             if (*end || end == argv[i] || v < 0 || v > 65535)
-                return usage("--ready-fd needs a file descriptor number");
+                return usage("--ready-fd needs a file descriptor number, not", argv[i]);
             ready = (int)v;
         } else
-            return usage("unknown or incomplete option");
+            return usage("unknown option or missing value", argv[i]);
     }
     if (!dir || !*dir)
-        return usage("--dir is required");
+        return usage("--dir DIR is required", NULL);
     return hvd_run(dir, ready);
 }

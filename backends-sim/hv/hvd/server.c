@@ -237,11 +237,9 @@ static bool must_defer(struct hvd *h, const struct conn *c)
     return false;
 }
 
-static void conn_hangup(struct hvd *h, struct conn *c)
+/* Releases the hung-up connections nothing holds any more. */
+static void reap_dying(struct hvd *h)
 {
-    close(c->fd);
-    c->fd = -1;
-    c->dying = true;
     for (bool again = true; again;) {
         again = false;
         for (struct conn *x = h->conns; x; x = x->next)
@@ -252,6 +250,14 @@ static void conn_hangup(struct hvd *h, struct conn *c)
                 break;
             }
     }
+}
+
+static void conn_hangup(struct hvd *h, struct conn *c)
+{
+    close(c->fd);
+    c->fd = -1;
+    c->dying = true;
+    reap_dying(h);
 }
 
 static void cut_off(struct hvd *h, struct conn *c, const char *why)
@@ -443,6 +449,8 @@ static void serve(struct hvd *h, struct conn *c, char *buf)
         cut_off(h, c, "does not read its replies");
     else if (r < 0)
         conn_hangup(h, c);
+    else
+        reap_dying(h);  /* an unmap may have freed a deferred handle */
 }
 
 int hvd_run(const char *dir, int ready_fd)
@@ -480,6 +488,16 @@ int hvd_run(const char *dir, int ready_fd)
     char *in = malloc(HVW_MSG_MAX);
     if (!h->hv || !h->out || !in)
         return 1;
+    char *dom0;
+    if (asprintf(&dom0, "%s/dom0", h->hvdir) < 0)
+        return 1;
+    int probe = hvw_connect(dom0);
+    free(dom0);
+    if (probe >= 0) {
+        close(probe);
+        fprintf(stderr, "splitbed-hvd: another splitbed-hvd serves %s\n", dir);
+        return 1;
+    }
     int r = hvd_dom_create(h, 0);
     if (r < 0) {
         fprintf(stderr, "splitbed-hvd: cannot listen in %s: %s\n", h->hvdir, strerror(-r));
