@@ -2,9 +2,11 @@
  * blkdev_bytes.c — byte reads over whole-sector, whole-page device reads.
  *
  * One cache window of up to CACHE_BYTES, always filled with a single
- * device read that starts on a sector boundary: sequential readers (a tar
- * scan, a member streamed out) cost one device read per window, and a
- * header read that straddles two windows costs two.
+ * device read that starts on a sector boundary.  A read that continues
+ * where the window ended (a member streamed out) fills the whole window;
+ * any other miss (a tar scan jumping from header to header over member
+ * data) fills only the page or so it needs, so skipping a large member
+ * does not read it.
  */
 #include "blkdev_bytes.h"
 
@@ -76,13 +78,20 @@ uint64_t blkdev_bytes_device_reads(const struct blkdev_bytes *b)
     return b->reads;
 }
 
-/* Loads the window that starts at the sector holding byte `off`. */
-static int fill(struct blkdev_bytes *b, uint64_t off)
+/* Loads a window starting at the sector holding byte `off`, big enough
+ * for the `want` bytes from there (or the whole window when reading on
+ * sequentially). */
+static int fill(struct blkdev_bytes *b, uint64_t off, size_t want)
 {
     uint64_t ss = b->dev.sector_size;
     uint64_t start = off - off % ss;
     uint64_t left = b->size - start;
-    size_t n = left < b->cache_cap ? (size_t)left : b->cache_cap;
+    bool sequential = b->cached_len && off == b->cached_off + b->cached_len;
+    uint64_t need = off - start + want;
+    need = (need + OS_PAGE_SIZE - 1) / OS_PAGE_SIZE * OS_PAGE_SIZE;
+    size_t n = sequential || need > b->cache_cap ? b->cache_cap : (size_t)need;
+    if (n > left)
+        n = (size_t)left;
     b->cached_len = 0;          /* a failed read leaves nothing cached */
     b->reads++;
     int rc = b->dev.read(b->dev.ctx, start / 512, b->cache, n);
@@ -101,7 +110,7 @@ int blkdev_bytes_read(void *ctx, uint64_t offset, void *buf, size_t len)
         return -OS_EINVAL;
     while (len) {
         if (offset < b->cached_off || offset - b->cached_off >= b->cached_len) {
-            int rc = fill(b, offset);
+            int rc = fill(b, offset, len);
             if (rc < 0)
                 return rc;
         }

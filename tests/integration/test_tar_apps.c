@@ -36,6 +36,24 @@ static const char *src(const char *rel)
     return b;
 }
 
+/* Drops the harness's own lines ("splitbed: ...", e.g. about a backend
+ * slow to stop) from stderr, keeping what the app said. */
+static void keep_app_stderr(void)
+{
+    char *w = r.err, *p = r.err;
+    while (*p) {
+        char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        if (strncmp(p, "splitbed: ", 10) != 0) {
+            memmove(w, p, n);
+            w += n;
+        }
+        p += n;
+    }
+    *w = '\0';
+    r.err_len = (size_t)(w - r.err);
+}
+
 static void sb(char *const args[])
 {
     char *argv[32] = { (char *)build_path("bin/splitbed") };
@@ -44,6 +62,8 @@ static void sb(char *const args[])
         argv[i + 1] = args[i];
     argv[i + 1] = NULL;
     runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+    if (strcmp(args[0], "run") == 0)
+        keep_app_stderr();
 }
 
 #define SB(...) sb((char *[]){ __VA_ARGS__, NULL })

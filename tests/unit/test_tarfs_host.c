@@ -85,6 +85,7 @@ static int sectordev_read(void *ctx, uint64_t sector, void *buf, size_t len)
         return -OS_EINVAL;
     }
     memcpy(buf, s->data + sector * 512, len);
+    s->bytes += len;
     return 0;
 }
 

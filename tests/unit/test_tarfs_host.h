@@ -29,7 +29,7 @@ struct sectordev {
     uint64_t sectors;
     uint32_t sector_size;
     size_t max_io;
-    uint64_t reads, refused;
+    uint64_t reads, refused, bytes;
     char diagnosis[160];
 };
 void sectordev_init(struct sectordev *s, const void *data, uint64_t sectors,
