@@ -6,6 +6,8 @@
  *   vchan-peer server CLIENT_DOMID PATH   prints "ready", later "sent S recv R"
  *   vchan-peer client SERVER_DOMID PATH   prints "sent S recv R", then
  *                                         "closed" once the server closes
+ *   vchan-peer crash CLIENT_DOMID PATH    a server that exits without
+ *                                         closing, as if it crashed
  */
 #include <errno.h>
 #include <libxenvchan.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define BYTES (4u << 20)
 #define GUARD_MS 20000
@@ -45,12 +48,14 @@ static int wait_event(struct libxenvchan *c)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4 || (strcmp(argv[1], "server") && strcmp(argv[1], "client"))) {
-        fprintf(stderr, "usage: vchan-peer server|client DOMID PATH\n");
+    if (argc != 4 || (strcmp(argv[1], "server") && strcmp(argv[1], "client") &&
+                      strcmp(argv[1], "crash"))) {
+        fprintf(stderr, "usage: vchan-peer server|client|crash DOMID PATH\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
-    int server = !strcmp(argv[1], "server");
+    int crash = !strcmp(argv[1], "crash");
+    int server = crash || !strcmp(argv[1], "server");
     int domid = atoi(argv[2]);
     struct libxenvchan *c = server ? libxenvchan_server_init(NULL, domid, argv[3], 65536, 65536)
                                    : libxenvchan_client_init(NULL, domid, argv[3]);
@@ -94,6 +99,8 @@ int main(int argc, char **argv)
             return 1;
     }
     printf("sent %016llx recv %016llx\n", (unsigned long long)hs, (unsigned long long)hr);
+    if (crash)
+        _exit(0);   /* no libxenvchan_close: the simulator must notice */
     if (server) {
         /* wait until the client has everything, then close first */
         while (libxenvchan_is_open(c) == 1 && libxenvchan_data_ready(c) == 0 &&
