@@ -1,0 +1,552 @@
+/*
+ * blkfront end to end: the block apps as domain 1 of a private simulator
+ * started by `splitbed run`, against splitbed-blkback serving a real image
+ * file.  The negotiation matrix (ring order offered x frontend maximum x
+ * indirect x persistent x sector size), the deviations real peers show,
+ * data checked on the image file itself, a resize while connected, and a
+ * backend killed with SIGKILL mid-I/O and restarted.
+ */
+#include "tests/lib/runproc.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TIMEOUT 60
+#define DISK_BYTES (2u * 1024 * 1024)
+
+static char dir[64], img[128], spec[256], sim_dir[128];
+static struct runproc r;
+static pid_t groups[8];         /* process groups started in the background */
+static int ngroups;
+
+static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
+{
+    (void)st; (void)f; (void)w;
+    remove(p);
+    return 0;
+}
+
+/* Runs at the end of every test, passed or failed (a failed assertion
+ * exits the test's process): nothing started here outlives it. */
+static void cleanup(void)
+{
+    for (int i = 0; i < ngroups; i++) {
+        kill(-groups[i], SIGKILL);
+        waitpid(groups[i], NULL, 0);
+    }
+    ngroups = 0;
+    if (sim_dir[0]) {
+        char *argv[] = { (char *)build_path("bin/splitbed"), "hv", "stop", "--dir", sim_dir, NULL };
+        runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+        sim_dir[0] = '\0';
+    }
+    if (dir[0])
+        nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    dir[0] = '\0';
+}
+
+static void setup(void)
+{
+    atexit(cleanup);
+    snprintf(dir, sizeof dir, "/tmp/sbblk-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(img, sizeof img, "%s/disk.img", dir);
+    int fd = open(img, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, DISK_BYTES), 0);
+    close(fd);
+    snprintf(spec, sizeof spec, "format=raw, vdev=xvda, access=rw, target=%s", img);
+}
+
+static void teardown(void)
+{
+    cleanup();
+}
+
+/* splitbed run --disk SPEC [--backend-opt K=V]... -- APP ARGS... ; the
+ * list is split at the literal "--". */
+static void run(char *const args[])
+{
+    char *argv[64] = { (char *)build_path("bin/splitbed"), "run", "--disk", spec };
+    int n = 4;
+    for (int i = 0; args[i] && n < 62; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+}
+#define RUN(...) run((char *[]){ __VA_ARGS__, NULL })
+
+static unsigned long field(const char *out, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "%s: ", key);
+    const char *p = strstr(out, k);
+    ck_assert_msg(p, "no '%s' in:\n%s", key, out);
+    return strtoul(p + strlen(k), NULL, 10);
+}
+
+/* The pattern blk-verify --fill writes (frontends/apps/blk_verify.c). */
+static uint8_t pattern(uint64_t seed, uint64_t pos)
+{
+    uint64_t h = (pos >> 9) * 0x9e3779b97f4a7c15ull ^ seed * 0xc2b2ae3d27d4eb4full;
+    h ^= h >> 29;
+    return (uint8_t)(h >> ((pos & 7) * 8)) ^ (uint8_t)(pos >> 3);
+}
+
+/* Index of the first byte of the image that is not the pattern, or -1. */
+static long image_mismatch(uint64_t seed, uint64_t bytes)
+{
+    FILE *f = fopen(img, "rb");
+    ck_assert_ptr_nonnull(f);
+    long bad = -1;
+    for (uint64_t i = 0; i < bytes; i++) {
+        int c = fgetc(f);
+        if (c == EOF || (uint8_t)c != pattern(seed, i)) {
+            bad = (long)i;
+            break;
+        }
+    }
+    fclose(f);
+    return bad;
+}
+
+/* ---- the negotiation matrix ------------------------------------------- */
+
+static const unsigned fe_max[] = { 0, 2, 4 };
+
+static void matrix_case(unsigned offered, unsigned femax, unsigned combo)
+{
+    bool indirect = combo & 1, persistent = combo & 2, big = combo & 4;
+    char o_order[48], o_ind[48], o_pers[32], o_ss[32], femax_s[8];
+    snprintf(o_order, sizeof o_order, "max-ring-page-order=%u", offered);
+    snprintf(o_ind, sizeof o_ind, "max-indirect-segments=%u", indirect ? 256 : 0);
+    snprintf(o_pers, sizeof o_pers, "persistent=%d", persistent ? 1 : 0);
+    snprintf(o_ss, sizeof o_ss, "sector-size=%d", big ? 4096 : 512);
+    snprintf(femax_s, sizeof femax_s, "%u", femax);
+    RUN("--backend-opt", o_order, "--backend-opt", o_ind, "--backend-opt", o_pers,
+        "--backend-opt", o_ss, "--", "blk-verify", "--max-ring-order", femax_s, "--seed", femax_s);
+    ck_assert_msg(r.status == 0, "%s %s %s %s femax %u: status %d\n%s\n%s", o_order, o_ind, o_pers, o_ss,
+                  femax, r.status, r.out, r.err);
+    unsigned want = offered < femax ? offered : femax;
+    char summary[160];
+    snprintf(summary, sizeof summary, "cases passed, ");
+    ck_assert_msg(strstr(r.out, summary), "%s", r.out);
+    snprintf(summary, sizeof summary, "(sector-size %d, ring order %u, indirect %u)",
+             big ? 4096 : 512, want, indirect ? 32 : 0);
+    ck_assert_msg(strstr(r.out, summary), "want '%s' in %s", summary, r.out);
+    if (offered > 0) {
+        char line[96];
+        snprintf(line, sizeof line, "[blkfront] xvda: backend advertises multi-page ring (order %u), using order %u",
+                 offered, want);
+        ck_assert_msg(strstr(r.err, line), "want '%s' in:\n%s", line, r.err);
+    } else {
+        ck_assert_msg(strstr(r.err, "backend offers no multi-page ring, using a single page"), "%s", r.err);
+    }
+    ck_assert_msg(!persistent || strstr(r.err, "persistent grants"), "%s", r.err);
+}
+
+/* Every (order offered, frontend maximum) pair, each with one of the eight
+ * (indirect, persistent, sector size) combinations in turn. */
+START_TEST(orders_by_frontend_maximum)
+{
+    unsigned offered = (unsigned)_i / 3, femax = fe_max[_i % 3];
+    matrix_case(offered, femax, (unsigned)_i % 8);
+}
+END_TEST
+
+/* All eight feature combinations at the seed's shape: order 4 offered,
+ * frontend maximum 2. */
+START_TEST(feature_combinations)
+{
+    matrix_case(4, 2, (unsigned)_i);
+}
+END_TEST
+
+/* ---- deviations ------------------------------------------------------- */
+
+START_TEST(backend_offers_order_4_frontend_takes_2)
+{
+    RUN("--", "blk-info");
+    ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
+    ck_assert_msg(strstr(r.err, "[blkfront] xvda: backend advertises multi-page ring (order 4), using order 2"),
+                  "%s", r.err);
+    ck_assert_uint_eq(field(r.out, "ring-order"), 2);
+    ck_assert_uint_eq(field(r.out, "backend-max-ring-order"), 4);
+    ck_assert_uint_eq(field(r.out, "sectors"), DISK_BYTES / 512);
+}
+END_TEST
+
+START_TEST(backend_without_multi_page_rings)
+{
+    RUN("--backend-opt", "max-ring-page-order=none", "--", "blk-info");
+    ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
+    ck_assert_uint_eq(field(r.out, "ring-order"), 0);
+    ck_assert_msg(strstr(r.err, "backend offers no multi-page ring"), "%s", r.err);
+}
+END_TEST
+
+START_TEST(features_only_at_connected_or_at_probe)
+{
+    RUN("--backend-opt", "features-at=connected", "--", "blk-info");
+    ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
+    ck_assert_uint_eq(field(r.out, "flush"), 1);
+    ck_assert_uint_eq(field(r.out, "persistent"), 1);
+    RUN("--backend-opt", "features-at=probe", "--", "blk-info");
+    ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
+    ck_assert_uint_eq(field(r.out, "flush"), 1);
+}
+END_TEST
+
+START_TEST(backend_never_in_initwait)
+{
+    RUN("--backend-opt", "skip-initwait=1", "--", "blk-verify");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.err, "writing the ring without InitWait"), "%s", r.err);
+}
+END_TEST
+
+START_TEST(frontend_skips_initialised)
+{
+    RUN("--", "blk-verify", "--skip-initialised");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.err, "skipping Initialised"), "%s", r.err);
+}
+END_TEST
+
+START_TEST(frontend_writes_ring_before_initwait)
+{
+    RUN("--", "blk-verify", "--early-transport");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+}
+END_TEST
+
+START_TEST(explicit_ring_page_order_0)
+{
+    RUN("--", "blk-verify", "--explicit-order0", "--max-ring-order", "0");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "ring order 0"), "%s", r.out);
+}
+END_TEST
+
+START_TEST(read_only_disk)
+{
+    snprintf(spec, sizeof spec, "%s", img);     /* a bare path: access=ro */
+    RUN("--", "blk-info");
+    ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
+    ck_assert_uint_eq(field(r.out, "readonly"), 1);
+    RUN("--", "blk-verify");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "read twice and compared"), "%s", r.out);
+    RUN("--", "blk-verify", "--fill");
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "read-only"), "%s", r.err);
+}
+END_TEST
+
+/* ---- data on the image itself ----------------------------------------- */
+
+START_TEST(fill_lands_on_the_image_and_check_reads_it)
+{
+    RUN("-q", "--", "blk-verify", "--fill", "--seed", "7");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    ck_assert_int_eq(image_mismatch(7, DISK_BYTES), -1);
+    RUN("-q", "--", "blk-verify", "--check", "--seed", "7");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    /* One flipped byte on the image is found and named. */
+    int fd = open(img, O_RDWR);
+    uint8_t b = (uint8_t)~pattern(7, 123457);
+    ck_assert_int_eq(pwrite(fd, &b, 1, 123457), 1);
+    close(fd);
+    RUN("-q", "--", "blk-verify", "--check", "--seed", "7");
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "byte 123457"), "%s", r.err);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+}
+END_TEST
+
+START_TEST(quiet_drops_info_lines)
+{
+    RUN("-q", "--", "blk-info");
+    ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
+    ck_assert_ptr_null(strstr(r.err, "[blkfront]"));
+}
+END_TEST
+
+START_TEST(bad_usage)
+{
+    RUN("--", "blk-verify", "--max-ring-order", "9");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_msg(strstr(r.err, "--max-ring-order '9' is not a number from 0 to 4"), "%s", r.err);
+    RUN("--", "blk-info", "--bogus");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_msg(strstr(r.err, "unknown argument '--bogus'"), "%s", r.err);
+    RUN("--", "blk-info", "--vdev", "xvdb");
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "no vbd device 51728"), "%s", r.err);
+}
+END_TEST
+
+/* ---- a run we talk to while it goes ----------------------------------- */
+
+struct live {
+    pid_t pid;
+    int out, err;
+    char obuf[65536], ebuf[65536];
+    size_t olen, elen;
+};
+
+static void live_exec(struct live *l, char *const argv[])
+{
+    int po[2], pe[2];
+    ck_assert_int_eq(pipe(po), 0);
+    ck_assert_int_eq(pipe(pe), 0);
+    memset(l, 0, sizeof(*l));
+    l->pid = fork();
+    ck_assert_int_ge(l->pid, 0);
+    if (l->pid == 0) {
+        setpgid(0, 0);
+        int null = open("/dev/null", O_RDONLY);
+        dup2(null, 0);
+        dup2(po[1], 1);
+        dup2(pe[1], 2);
+        close(po[0]);
+        close(pe[0]);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    if (ngroups < 8)
+        groups[ngroups++] = l->pid;
+    close(po[1]);
+    close(pe[1]);
+    l->out = po[0];
+    l->err = pe[0];
+}
+
+/* splitbed run --disk SPEC ARGS..., in the background. */
+static void live_start(struct live *l, char *const args[])
+{
+    char *argv[64] = { (char *)build_path("bin/splitbed"), "run", "--disk", spec };
+    int n = 4;
+    for (int i = 0; args[i] && n < 62; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    live_exec(l, argv);
+}
+
+/* Reads until stdout holds `needle` (or EOF / a generous hang guard). */
+static bool live_wait_for(struct live *l, const char *needle)
+{
+    for (int rounds = 0; rounds < 600; rounds++) {
+        if (strstr(l->obuf, needle))
+            return true;
+        struct pollfd p[2] = { { .fd = l->out, .events = POLLIN }, { .fd = l->err, .events = POLLIN } };
+        int k = poll(p, 2, 100);
+        if (k < 0 && errno != EINTR)
+            return false;
+        bool eof = false;
+        if (p[0].revents) {
+            ssize_t n = read(l->out, l->obuf + l->olen, sizeof(l->obuf) - 1 - l->olen);
+            if (n <= 0)
+                eof = true;
+            else
+                l->obuf[l->olen += (size_t)n] = '\0';
+        }
+        if (p[1].revents) {
+            ssize_t n = read(l->err, l->ebuf + l->elen, sizeof(l->ebuf) - 1 - l->elen);
+            if (n > 0)
+                l->ebuf[l->elen += (size_t)n] = '\0';
+        }
+        if (eof)
+            return strstr(l->obuf, needle) != NULL;
+    }
+    return false;
+}
+
+static int live_finish(struct live *l)
+{
+    live_wait_for(l, "\x01never\x01");     /* drain to EOF */
+    int st = 0;
+    for (int i = 0; i < 600; i++) {
+        pid_t w = waitpid(l->pid, &st, WNOHANG);
+        if (w == l->pid)
+            break;
+        poll(NULL, 0, 100);     /* hang guard only: the run is expected to end */
+        if (i == 599) {
+            kill(-l->pid, SIGKILL);
+            waitpid(l->pid, &st, 0);
+        }
+    }
+    close(l->out);
+    close(l->err);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* The blkback process among the run's descendants. */
+static pid_t find_blkback(pid_t root)
+{
+    char path[96], name[64];
+    pid_t stack[64];
+    int n = 0;
+    stack[n++] = root;
+    while (n) {
+        pid_t p = stack[--n];
+        snprintf(path, sizeof path, "/proc/%d/comm", (int)p);
+        FILE *f = fopen(path, "r");
+        if (f) {
+            if (fgets(name, sizeof name, f) && strncmp(name, "splitbed-blkbac", 15) == 0) {
+                fclose(f);
+                return p;
+            }
+            fclose(f);
+        }
+        snprintf(path, sizeof path, "/proc/%d/task/%d/children", (int)p, (int)p);
+        f = fopen(path, "r");
+        if (!f)
+            continue;
+        int c;
+        while (n < 64 && fscanf(f, "%d", &c) == 1)
+            stack[n++] = c;
+        fclose(f);
+    }
+    return 0;
+}
+
+START_TEST(resize_while_connected)
+{
+    struct live l;
+    live_start(&l, (char *[]){ "--", "blk-info", "--wait-resize", NULL });
+    ck_assert_msg(live_wait_for(&l, "sectors: 4096\n"), "out: %s\nerr: %s", l.obuf, l.ebuf);
+    ck_assert_int_eq(truncate(img, 2 * DISK_BYTES), 0);
+    int st = live_finish(&l);
+    ck_assert_msg(st == 0, "status %d\n%s\n%s", st, l.obuf, l.ebuf);
+    ck_assert_msg(strstr(l.obuf, "resized-sectors: 8192\n"), "%s", l.obuf);
+    ck_assert_msg(strstr(l.ebuf, "capacity changed from 4096 to 8192 sectors"), "%s", l.ebuf);
+}
+END_TEST
+
+/* splitbed ARGS... (synchronously) in the test's own simulator. */
+static void sb(char *const args[])
+{
+    char *argv[64] = { (char *)build_path("bin/splitbed") };
+    int n = 1;
+    for (int i = 0; args[i] && n < 62; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+    ck_assert_msg(r.status == 0, "splitbed %s %s: %d\n%s%s", args[0], args[1] ? args[1] : "", r.status, r.out, r.err);
+}
+#define SB(...) sb((char *[]){ __VA_ARGS__, NULL })
+
+static void start_blkback(struct live *l, const char *simdir)
+{
+    live_exec(l, (char *[]){ (char *)build_path("bin/splitbed"), "exec", "--dir", (char *)simdir,
+                             "--domain", "0", "--", (char *)build_path("libexec/splitbed/splitbed-blkback"),
+                             NULL });
+}
+
+/* The test plays the toolstack itself (with Debian's xenstore tools), so
+ * that it, not `splitbed run`, owns blkback and can kill and restart it. */
+START_TEST(backend_killed_mid_io_and_restarted)
+{
+    const uint64_t bytes = 48u * 1024 * 1024;
+    ck_assert_int_eq(truncate(img, (off_t)bytes), 0);
+    char *sim = sim_dir;
+    snprintf(sim_dir, sizeof sim_dir, "%s/sim", dir);
+    SB("hv", "start", "--dir", sim);
+    SB("exec", "--dir", sim, "--domain", "1", "--", "true");
+    const char *be = "/local/domain/0/backend/vbd/1/51712", *fe = "/local/domain/1/device/vbd/51712";
+    char bk[16][128];
+    const char *bkeys[] = { "frontend", "frontend-id", "online", "state", "params", "mode", "type",
+                            "device-type", "removable", "bootable", "dev", NULL };
+    const char *bvals[] = { fe, "1", "1", "1", img, "w", "phy", "disk", "0", "1", "xvda", NULL };
+    char *argv[64] = { "exec", "--dir", sim, "--domain", "0", "--", "xenstore-write" };
+    int n = 7;
+    for (int i = 0; bkeys[i]; i++) {
+        snprintf(bk[i], sizeof bk[i], "%s/%s", be, bkeys[i]);
+        argv[n++] = bk[i];
+        argv[n++] = (char *)bvals[i];
+    }
+    char fk[5][128];
+    const char *fkeys[] = { "backend", "backend-id", "state", "virtual-device", "device-type", NULL };
+    const char *fvals[] = { be, "0", "1", "51712", "disk", NULL };
+    for (int i = 0; fkeys[i]; i++) {
+        snprintf(fk[i], sizeof fk[i], "%s/%s", fe, fkeys[i]);
+        argv[n++] = fk[i];
+        argv[n++] = (char *)fvals[i];
+    }
+    argv[n] = NULL;
+    sb(argv);
+    SB("exec", "--dir", sim, "--domain", "0", "--", "xenstore-chmod", "-r", (char *)be, "n0", "r1");
+    SB("exec", "--dir", sim, "--domain", "0", "--", "xenstore-chmod", "-r", (char *)fe, "n1", "r0");
+
+    struct live bb1, bb2, app;
+    start_blkback(&bb1, sim);
+    live_exec(&app, (char *[]){ (char *)build_path("bin/splitbed"), "exec", "--dir", sim, "--domain", "1",
+                                "--", (char *)build_path("libexec/splitbed/blk-verify"), "--fill",
+                                "--seed", "3", NULL });
+    ck_assert_msg(live_wait_for(&app, "flushed: 4194304\n"), "out: %s\nerr: %s", app.obuf, app.ebuf);
+    pid_t victim = find_blkback(bb1.pid);
+    ck_assert_int_gt(victim, 0);
+    ck_assert_int_eq(kill(victim, SIGKILL), 0);
+    live_finish(&bb1);
+    start_blkback(&bb2, sim);
+    int st = live_finish(&app);
+    kill(-bb2.pid, SIGTERM);
+    live_finish(&bb2);
+    ck_assert_msg(st == 0, "status %d\nout: %s\nerr: %s", st, app.obuf, app.ebuf);
+    ck_assert_msg(strstr(app.ebuf, "reconnecting"), "%s", app.ebuf);
+    /* Every acknowledged write is on the image: the whole pattern. */
+    long bad = image_mismatch(3, bytes);
+    ck_assert_msg(bad == -1, "image differs from the pattern at byte %ld", bad);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("blkfront-e2e");
+    TCase *t = tcase_create("matrix");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 120);
+    tcase_add_loop_test(t, orders_by_frontend_maximum, 0, 15);
+    tcase_add_loop_test(t, feature_combinations, 0, 8);
+    suite_add_tcase(s, t);
+    t = tcase_create("deviations");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 120);
+    tcase_add_test(t, backend_offers_order_4_frontend_takes_2);
+    tcase_add_test(t, backend_without_multi_page_rings);
+    tcase_add_test(t, features_only_at_connected_or_at_probe);
+    tcase_add_test(t, backend_never_in_initwait);
+    tcase_add_test(t, frontend_skips_initialised);
+    tcase_add_test(t, frontend_writes_ring_before_initwait);
+    tcase_add_test(t, explicit_ring_page_order_0);
+    tcase_add_test(t, read_only_disk);
+    suite_add_tcase(s, t);
+    t = tcase_create("data");
+    tcase_add_checked_fixture(t, setup, teardown);
+    tcase_set_timeout(t, 120);
+    tcase_add_test(t, fill_lands_on_the_image_and_check_reads_it);
+    tcase_add_test(t, quiet_drops_info_lines);
+    tcase_add_test(t, bad_usage);
+    tcase_add_test(t, resize_while_connected);
+    tcase_add_test(t, backend_killed_mid_io_and_restarted);
+    suite_add_tcase(s, t);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
