@@ -123,15 +123,17 @@ static bool file_has(const char *path, const char *needle)
 
 /* Starts splitbed-blkback in dom0 as the CLI would; returns once it
  * says it is ready (a hang guard only bounds the wait). */
-static void blkback_start(const char *const opts[])
+static void blkback_start_logged(const char *const opts[], int *log_fd)
 {
-    int ready[2];
+    int ready[2], logp[2] = { -1, -1 };
     ck_assert_int_eq(pipe(ready), 0);
+    if (log_fd)
+        ck_assert_int_eq(pipe(logp), 0);
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         close(ready[0]);
-        int log = open(S.log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int log = log_fd ? logp[1] : open(S.log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         dup2(log, 2);
         dup2(log, 1);
         char e[4][300];
@@ -155,6 +157,10 @@ static void blkback_start(const char *const opts[])
         _exit(127);
     }
     close(ready[1]);
+    if (log_fd) {
+        close(logp[1]);
+        *log_fd = logp[0];
+    }
     struct pollfd p = { .fd = ready[0], .events = POLLIN };
     ck_assert_int_eq(poll(&p, 1, TIMEOUT * 1000), 1);
     char line[16] = { 0 };
@@ -162,6 +168,11 @@ static void blkback_start(const char *const opts[])
     ck_assert_str_eq(line, "ready\n");
     close(ready[0]);
     S.blkback = pid;
+}
+
+static void blkback_start(const char *const opts[])
+{
+    blkback_start_logged(opts, NULL);
 }
 
 static int blkback_stop(int sig)
@@ -234,6 +245,8 @@ static const struct combo combos[] = {
     { { "max-ring-page-order=2" }, "2", "ok order 2 slots 128 " },
     { { "max-ring-page-order=3" }, "1", "ok order 1 slots 64 " },
     { { "max-ring-page-order=3" }, "3", "ok order 3 slots 256 " },
+    { { NULL }, "4", "ok order 4 slots 512 " },
+    { { "max-ring-page-order=4" }, "2", "ok order 2 slots 128 " },
     { { "persistent=0", "max-ring-page-order=1" }, "1", "ok order 1 slots 64 " },
     { { "max-indirect-segments=0" }, "0", "ok order 0 slots 32 sectors 8192 sector-size 512 indirect 0" },
     { { "sector-size=4096", "max-ring-page-order=2" }, "2", "ok order 2 slots 128 sectors 8192 sector-size 4096" },
@@ -369,6 +382,96 @@ START_TEST(kill9_restart_keeps_flushed_writes)
 }
 END_TEST
 
+/* ---- with the real blkfront ------------------------------------------------------- */
+
+/* blk-verify (blkfront, through `splitbed run` as a user would) writes and
+ * reads back patterns across offsets, lengths and alignments against each
+ * backend knob. */
+static const char *const blkfront_knobs[] = {
+    NULL, "sector-size=4096", "skip-initwait=1", "max-ring-page-order=none",
+    "max-ring-page-order=0", "features-at=probe", "persistent=0", "max-indirect-segments=0",
+    "flush=0", "barrier=0", "discard=0", "strict=0", "physical-sector-size=4096",
+};
+
+START_TEST(blkfront_verifies_under_each_knob)
+{
+    char dir[64], img[96], spec[160];
+    snprintf(dir, sizeof(dir), "/tmp/sbblkfront-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(img, sizeof(img), "%s/disk.img", dir);
+    make_image(img, 8 << 20);
+    snprintf(spec, sizeof(spec), "format=raw, vdev=xvda, access=rw, target=%s", img);
+    const char *k = blkfront_knobs[_i];
+    if (k)
+        SB("run", "-q", "--disk", spec, "--backend-opt", (char *)k, "--", "blk-verify");
+    else
+        SB("run", "-q", "--disk", spec, "--", "blk-verify");
+    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    ck_assert_msg(R.status == 0 && strstr(R.out, "cases passed"), "%s: status %d: %s %s",
+                  k ? k : "defaults", R.status, R.out, R.err);
+}
+END_TEST
+
+static bool read_until(int fd, const char *needle, char *buf, size_t size)
+{
+    size_t n = strlen(buf);
+    while (!strstr(buf, needle)) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (poll(&p, 1, TIMEOUT * 1000) != 1 || n + 1 >= size)
+            return false;
+        ssize_t r = read(fd, buf + n, size - n - 1);
+        if (r <= 0)
+            return false;
+        n += (size_t)r;
+        buf[n] = '\0';
+    }
+    return true;
+}
+
+/* blk-bench keeps the ring busy for a second after connecting; blkback is
+ * killed as soon as it says it is connected, and restarted.  blkfront must
+ * see the restart, reconnect, re-issue what was in flight and finish. */
+START_TEST(blkfront_reconnects_after_kill9)
+{
+    sim_start();
+    add_vbd(1, S.img[0], "w");
+    int log_fd;
+    blkback_start_logged(NULL, &log_fd);
+    int err[2];
+    ck_assert_int_eq(pipe(err), 0);
+    pid_t fp = fork();
+    ck_assert_int_ge(fp, 0);
+    if (fp == 0) {
+        dup2(err[1], 2);
+        dup2(err[1], 1);
+        close(err[0]);
+        execl(build_path("bin/splitbed"), "splitbed", "exec", "--dir", S.dir, "--domain", "1", "--",
+              "blk-bench", "--seconds", "1", (char *)NULL);
+        _exit(127);
+    }
+    close(err[1]);
+    static char log[16384];
+    log[0] = '\0';
+    ck_assert_msg(read_until(log_fd, "connected: ring", log, sizeof(log)), "blkback log: %s", log);
+    ck_assert_int_eq(blkback_stop(SIGKILL), 128 + SIGKILL);
+    close(log_fd);
+    blkback_start(NULL);
+    static char out[65536];
+    out[0] = '\0';
+    read_until(err[0], "\x01", out, sizeof(out));   /* everything, until EOF */
+    close(err[0]);
+    int ws;
+    waitpid(fp, &ws, 0);
+    ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "blk-bench status %d: %s", ws, out);
+    ck_assert_msg(strstr(out, "reconnecting"), "blkfront did not reconnect: %s", out);
+    ck_assert_msg(strstr(out, "seq-read-MiB/s"), "blk-bench did not finish: %s", out);
+    ck_assert(file_has(S.log, "waiting for the frontend to publish a new ring"));
+    ck_assert(file_has(S.log, "connected: ring"));
+    ck_assert_int_eq(blkback_stop(SIGTERM), 0);
+    sim_stop();
+}
+END_TEST
+
 /* ---- signals ------------------------------------------------------------------------- */
 
 START_TEST(sighup_resize_publishes_sectors)
@@ -451,6 +554,9 @@ static Suite *suite(void)
     tcase_add_loop_test(t, negotiation_matrix, 0, sizeof(combos) / sizeof(combos[0]));
     tcase_add_loop_test(t, malicious_frontend_cut_off_others_served, 0, sizeof(evils) / sizeof(evils[0]));
     tcase_add_test(t, kill9_restart_keeps_flushed_writes);
+    tcase_add_loop_test(t, blkfront_verifies_under_each_knob, 0,
+                        sizeof(blkfront_knobs) / sizeof(blkfront_knobs[0]));
+    tcase_add_test(t, blkfront_reconnects_after_kill9);
     tcase_add_test(t, sighup_resize_publishes_sectors);
     tcase_add_test(t, sigterm_closes_devices_and_exits_zero);
     tcase_add_test(t, bad_usage_one_line_exit_2);
