@@ -107,6 +107,27 @@ static void pg_insert(struct bb_ring *r, grant_ref_t ref, void *page)
     r->pg_count++;
 }
 
+/* A persistent mapping of ref: cached, or mapped now if there is room.
+ * NULL (errno set, or 0 when the cache is full) means map it per use. */
+static void *pg_get(struct bb_ring *r, grant_ref_t ref)
+{
+    void *p = pg_lookup(r, ref);
+    if (p) {
+        r->st.persistent_hits++;
+        return p;
+    }
+    if (r->pg_count >= r->cfg.max_persistent_grants) {
+        errno = 0;
+        return NULL;
+    }
+    /* Persistent grants are granted read-write by the frontend (blkif.h);
+     * map them so, once for every use. */
+    p = bb_map(r->mapper, r->cfg.frontend, 1, &ref, true);
+    if (p)
+        pg_insert(r, ref, p);
+    return p;
+}
+
 /* ---- open / close ------------------------------------------------------ */
 
 int bb_ring_open(const struct bb_ring_config *cfg, struct bb_mapper *mapper,
@@ -226,19 +247,10 @@ static int16_t map_segments(struct bb_ring *r, unsigned n, bool write,
         grant_ref_t ref = r->segs[i].gref;
         void *p = NULL;
         if (r->pg) {
-            p = pg_lookup(r, ref);
-            if (p) {
-                r->st.persistent_hits++;
-            } else if (r->pg_count < r->cfg.max_persistent_grants) {
-                /* Persistent grants are granted read-write by the
-                 * frontend (blkif.h); map them so once for every use. */
-                p = bb_map(r->mapper, r->cfg.frontend, 1, &ref, true);
-                if (!p)
-                    return refuse(r, BLKIF_RSP_ERROR,
-                                  "segment %u ref %u: persistent map failed (%s)",
-                                  i, (unsigned)ref, strerror(errno));
-                pg_insert(r, ref, p);
-            }
+            p = pg_get(r, ref);
+            if (!p && errno)
+                return refuse(r, BLKIF_RSP_ERROR, "segment %u ref %u: persistent map failed (%s)",
+                              i, (unsigned)ref, strerror(errno));
         }
         r->pages[i] = p;
         if (!p)
@@ -341,13 +353,35 @@ static int16_t do_indirect(struct bb_ring *r, const blkif_request_indirect_t *re
     unsigned npages = (n + SEGS_PER_INDIRECT_PAGE - 1) / SEGS_PER_INDIRECT_PAGE;
     grant_ref_t irefs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
     memcpy(irefs, req->indirect_grefs, sizeof(irefs[0]) * npages);
-    const void *va = bb_map(r->mapper, r->cfg.frontend, npages, irefs, false);
-    if (!va)
-        return refuse(r, BLKIF_RSP_ERROR, "map of %u indirect page%s (first ref %u) failed (%s)",
-                      npages, npages == 1 ? "" : "s", (unsigned)irefs[0], strerror(errno));
+    /* With persistent grants the indirect pages are kept mapped like data
+     * pages (as Linux does); a page that cannot be goes through a one-off
+     * read-only map with the rest. */
+    const void *ipage[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST] = { NULL };
+    grant_ref_t once[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
+    unsigned nonce = 0;
+    for (unsigned i = 0; i < npages; i++) {
+        ipage[i] = r->pg ? pg_get(r, irefs[i]) : NULL;
+        if (!ipage[i])
+            once[nonce++] = irefs[i];
+    }
+    void *va = NULL;
+    if (nonce) {
+        va = bb_map(r->mapper, r->cfg.frontend, nonce, once, false);
+        if (!va)
+            return refuse(r, BLKIF_RSP_ERROR, "map of %u indirect page%s (first ref %u) failed (%s)",
+                          nonce, nonce == 1 ? "" : "s", (unsigned)once[0], strerror(errno));
+        for (unsigned i = 0, k = 0; i < npages; i++)
+            if (!ipage[i])
+                ipage[i] = (const char *)va + (size_t)PAGE_BYTES * k++;
+    }
     /* One copy out of the frontend's pages; only the copy is read. */
-    memcpy(r->segs, va, sizeof(r->segs[0]) * n);
-    bb_unmap(r->mapper, (void *)va, npages);
+    for (unsigned i = 0; i < npages; i++) {
+        unsigned first = i * SEGS_PER_INDIRECT_PAGE;
+        unsigned cnt = n - first < SEGS_PER_INDIRECT_PAGE ? n - first : SEGS_PER_INDIRECT_PAGE;
+        memcpy(&r->segs[first], ipage[i], sizeof(r->segs[0]) * cnt);
+    }
+    if (va)
+        bb_unmap(r->mapper, va, nonce);
     return do_rw(r, op, req->sector_number, n);
 }
 

@@ -569,6 +569,35 @@ START_TEST(persistent_grants_mapped_once)
 }
 END_TEST
 
+/* Indirect pages are persistent grants too, as in Linux. */
+START_TEST(persistent_indirect_pages)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    h.cfg.persistent = true;
+    ck_assert_int_eq(h_open(&h), 0);
+    fill(h_page(&h, 100), 20 * 4096, 3);
+    queue_indirect(&h, BLKIF_OP_WRITE, 1, 0, 20, H_DATA0, 100);
+    queue_indirect(&h, BLKIF_OP_READ, 2, 0, 20, H_DATA0, 100);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_OKAY);
+    ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_OKAY);
+    struct bb_ring_stats st;
+    bb_ring_stats(h.ring, &st);
+    ck_assert_uint_eq(st.persistent_mapped, 21);      /* 20 data pages + the indirect page */
+    ck_assert_uint_eq(st.persistent_hits, 21);
+    /* A read-only indirect page cannot be kept writable: mapped per use. */
+    bb_memfd_grant(h.mm, H_DATA0 + 1, H_DATA0 + 1, true);
+    queue_indirect(&h, BLKIF_OP_READ, 3, 0, 20, H_DATA0 + 1, 100);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 3), BLKIF_RSP_OKAY);
+    bb_ring_stats(h.ring, &st);
+    ck_assert_uint_eq(st.persistent_mapped, 21);
+    ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1 + 21);   /* the one-off map was ended */
+    h_teardown(&h);
+}
+END_TEST
+
 /* A frontend that outlived an earlier backend left requests queued: the
  * new backend attaches at rsp_prod and serves just those (D12). */
 START_TEST(attach_serves_queued_requests)
@@ -651,6 +680,7 @@ static Suite *suite(void)
     tcase_add_test(t, discard_zeroes_range);
     tcase_add_test(t, discard_not_offered);
     tcase_add_test(t, persistent_grants_mapped_once);
+    tcase_add_test(t, persistent_indirect_pages);
     tcase_add_test(t, attach_serves_queued_requests);
     tcase_add_test(t, budget_limits_one_pass);
     tcase_add_test(t, unmappable_ring_is_an_error);
