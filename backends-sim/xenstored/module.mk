@@ -23,3 +23,9 @@ INSTALL_BIN += $(XENSTORED_BIN)
 FUZZERS += fuzz_xs_wire
 FUZZ_SRCS_fuzz_xs_wire := tests/fuzz/fuzz_xs_wire.c $(XS_CORE_SRCS)
 FUZZ_CORPUS_fuzz_xs_wire := fixtures/corpora/fuzz_xs_wire
+
+# make bench: XS_READ and watch-fire round trips beside a raw echo.
+$(BUILD)/bench/bench_xenstored: $(OBJ)/tests/bench/bench_xenstored.o | $(XENSTORED_BIN)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $<
+BENCHES += $(BUILD)/bench/bench_xenstored
