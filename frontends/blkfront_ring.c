@@ -208,7 +208,9 @@ static int ensure_indirect(struct blkfront *bf, struct bf_slot *s, unsigned npag
     unsigned want = (bf->info.max_segments + BF_SEGS_PER_IPAGE - 1) / BF_SEGS_PER_IPAGE;
     if (want < npages)
         want = npages;
-    int r = os_share_pages(bf->os, bf->info.backend_id, want, false, &s->indirect, s->indirect_refs);
+    /* Writable, as Linux blkfront grants them: a backend that keeps
+     * persistent grants maps every page of its pool for writing. */
+    int r = os_share_pages(bf->os, bf->info.backend_id, want, true, &s->indirect, s->indirect_refs);
     if (r < 0) {
         s->indirect = NULL;
         return r;
