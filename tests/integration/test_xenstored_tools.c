@@ -189,6 +189,27 @@ START_TEST(watch_as_guest_and_dom0)
 }
 END_TEST
 
+START_TEST(big_directory_listed_in_parts)
+{
+	/* over 4096 bytes of names: libxenstore falls back to
+	 * DIRECTORY_PART after DIRECTORY's E2BIG */
+	int fd = xsd_connect(d.sock);
+	char p[96], out[XENSTORE_PAYLOAD_MAX + 1];
+
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < 300; i++) {
+		snprintf(p, sizeof(p), "/big/a-rather-long-child-name-%03d", i);
+		ck_assert_int_eq(xsd_call(fd, XS_MKDIR, out, p, NULL), XS_MKDIR);
+	}
+	close(fd);
+	RUN0("xenstore-list", "/big");
+	ck_assert_int_eq(r.status, 0);
+	ck_assert_int_eq(runproc_lines(r.out), 300);
+	ck_assert_ptr_nonnull(strstr(r.out, "a-rather-long-child-name-000\n"));
+	ck_assert_ptr_nonnull(strstr(r.out, "a-rather-long-child-name-299\n"));
+}
+END_TEST
+
 START_TEST(xen_test_xenstore_passes)
 {
 	RUN0("/usr/lib/xen-4.17/bin/test-xenstore");
@@ -242,6 +263,7 @@ int main(void)
 	tcase_add_test(tc, tools_as_dom0);
 	tcase_add_test(tc, tools_as_guest);
 	tcase_add_test(tc, watch_as_guest_and_dom0);
+	tcase_add_test(tc, big_directory_listed_in_parts);
 	tcase_add_test(tc, xen_test_xenstore_passes);
 	tcase_add_test(tc, release_removes_socket_and_closes);
 	suite_add_tcase(s, tc);
