@@ -633,6 +633,8 @@ static int advance(struct netfront *nf)
         }
         return 0;
     case PH_WAIT_CONNECTED:
+        /* Closing here may follow a Connected we never saw (a backend with
+         * little to say); the rings are set up, so what it sent is read. */
         if (be == XenbusStateConnected) { nf->phase = PH_CONNECTED; return 1; }
         if (be == XenbusStateClosing || be == XenbusStateClosed) { nf->phase = PH_CLOSING; return 1; }
         return 0;

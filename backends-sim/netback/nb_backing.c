@@ -169,7 +169,7 @@ int nb_backing_open(const char *spec, struct nb_backing **out, char *err, size_t
             r = -EINVAL;
         } else if (fcntl((int)n, F_GETFD) < 0) {
             snprintf(err, es, "fd:%ld: not an open descriptor", n);
-            r = -EBADF;
+            r = -EINVAL;
         } else {
             b->in = b->out = (int)n;
         }

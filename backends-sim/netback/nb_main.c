@@ -26,6 +26,8 @@
 struct served {
     char path[160];            /* empty until a bare HANDLE is resolved */
     int any_frontend_handle;   /* --vif HANDLE=…: -1 otherwise */
+    int fe_dom;                /* --vif FRONTID/HANDLE=…: -1 otherwise */
+    unsigned fe_handle;
     char spec[512];
     struct nb_backing *backing;
     struct nb_vif *vif;
@@ -40,6 +42,7 @@ static unsigned nvifs;
 static struct nb_xen *xen;
 static struct nb_vif_opts vopts;
 static bool quiet;
+static const char *capture;    /* --opt capture=FILE */
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig) { stop = sig; }
@@ -202,7 +205,7 @@ static bool serve(struct served *s)
     return progress;
 }
 
-static bool parse_vif(const char *arg, domid_t self)
+static bool parse_vif(const char *arg)
 {
     const char *eq = strchr(arg, '=');
     if (nvifs == MAX_VIFS) {
@@ -215,6 +218,7 @@ static bool parse_vif(const char *arg, domid_t self)
     }
     struct served *s = &vifs[nvifs];
     s->any_frontend_handle = -1;
+    s->fe_dom = -1;
     size_t plen = (size_t)(eq - arg);
     char path[160];
     if (plen >= sizeof path) {
@@ -228,7 +232,8 @@ static bool parse_vif(const char *arg, domid_t self)
     if (path[0] == '/') {
         snprintf(s->path, sizeof s->path, "%s", path);
     } else if (sscanf(path, "%u/%u%c", &fe, &handle, &tail) == 2 && fe < DOMID_FIRST_RESERVED) {
-        snprintf(s->path, sizeof s->path, "/local/domain/%u/backend/vif/%u/%u", (unsigned)self, fe, handle);
+        s->fe_dom = (int)fe;       /* the path needs our domain id: later */
+        s->fe_handle = handle;
     } else if (sscanf(path, "%u%c", &handle, &tail) == 1 && handle < 65536) {
         s->any_frontend_handle = (int)handle;
     } else {
@@ -264,12 +269,20 @@ static bool parse_opt(const char *kv)
     memcpy(key, kv, (size_t)(eq - kv));
     key[eq - kv] = '\0';
     const char *v = eq + 1;
+    if (!strcmp(key, "capture")) {
+        if (!*v) {
+            say("splitbed-netback: --opt capture=FILE needs a file name");
+            return false;
+        }
+        capture = v;
+        return true;
+    }
     if (!strcmp(key, "max-queues"))
         return parse_uint_arg("--opt max-queues", v, NB_MAX_QUEUES, &vopts.max_queues);
     bool *flag = !strcmp(key, "split") ? &vopts.no_split : !strcmp(key, "sg") ? &vopts.no_sg
                : !strcmp(key, "gso") ? &vopts.no_gso : NULL;
     if (!flag) {
-        say("splitbed-netback: --opt %s: unknown key (max-queues, split, sg, gso)", kv);
+        say("splitbed-netback: --opt %s: unknown key (capture, max-queues, split, sg, gso)", kv);
         return false;
     }
     if (strcmp(v, "0") && strcmp(v, "1")) {
@@ -315,14 +328,12 @@ int main(int argc, char **argv)
             usage();
             return 0;
         } else {
-            say("splitbed-netback: unknown argument '%s'", a);
-            usage();
+            say("splitbed-netback: unknown argument '%s' (see --help)", a);
             return 2;
         }
     }
     if (!nargs) {
-        say("splitbed-netback: no --vif given");
-        usage();
+        say("splitbed-netback: no --vif given (see --help)");
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
@@ -330,26 +341,33 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
 
-    /* Backings first: a bad spec is bad usage, whatever xenstore says. */
+    /* Usage first: a bad --vif is exit 2 whatever state xenstore is in. */
+    for (unsigned i = 0; i < nargs; i++)
+        if (!parse_vif(vif_args[i]))
+            return 2;
+    for (unsigned i = 0; i < nvifs; i++) {
+        if (capture) {
+            size_t n = strlen(vifs[i].spec);
+            if (nvifs == 1)
+                snprintf(vifs[i].spec + n, sizeof vifs[i].spec - n, ",capture=%s", capture);
+            else
+                snprintf(vifs[i].spec + n, sizeof vifs[i].spec - n, ",capture=%s.%u", capture, i);
+        }
+        int r = nb_backing_open(vifs[i].spec, &vifs[i].backing, err, sizeof err);
+        if (r < 0) {
+            say("splitbed-netback: --vif %s: %s", vif_args[i], err);
+            return r == -EINVAL ? 2 : 1;
+        }
+    }
     if (nb_xen_open(&xen, err, sizeof err) < 0) {
-        /* Still check the arguments, so usage errors win. */
-        for (unsigned i = 0; i < nargs; i++)
-            if (!parse_vif(vif_args[i], 0))
-                return 2;
         say("splitbed-netback: %s", err);
         return 1;
     }
     domid_t self = nb_xen_domid(xen);
-    for (unsigned i = 0; i < nargs; i++)
-        if (!parse_vif(vif_args[i], self))
-            return 2;
-    for (unsigned i = 0; i < nvifs; i++) {
-        int r = nb_backing_open(vifs[i].spec, &vifs[i].backing, err, sizeof err);
-        if (r < 0) {
-            say("splitbed-netback: --vif %s=%s: %s", vifs[i].path, vifs[i].spec, err);
-            return r == -EINVAL ? 2 : 1;
-        }
-    }
+    for (unsigned i = 0; i < nvifs; i++)
+        if (vifs[i].fe_dom >= 0)
+            snprintf(vifs[i].path, sizeof vifs[i].path, "/local/domain/%u/backend/vif/%d/%u",
+                     (unsigned)self, vifs[i].fe_dom, vifs[i].fe_handle);
     char root[64];
     snprintf(root, sizeof root, "/local/domain/%u/backend/vif", (unsigned)self);
     const struct nb_env *env = nb_xen_env(xen);

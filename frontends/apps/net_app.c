@@ -81,7 +81,9 @@ int net_app_connect(struct os *os, const char *prog, const struct net_app_opts *
     for (;;) {
         int p = netfront_poll(nf);
         enum netfront_state st = netfront_state(nf);
-        if (st == NETFRONT_CONNECTED) {
+        /* Closing with rings in place: the backend connected and already
+         * finished; what it sent is still to be read. */
+        if (st == NETFRONT_CONNECTED || (st == NETFRONT_CLOSING && netfront_num_queues(nf) > 0)) {
             *out = nf;
             return 0;
         }

@@ -56,6 +56,8 @@ static size_t arp_reply(uint8_t *f, size_t len, const uint8_t mac[6], const uint
     os_memcpy(a + 18, a + 8, 10);      /* target = sender (MAC + IP) */
     os_memcpy(a + 8, mac, 6);
     os_memcpy(a + 14, ip, 4);
+    if (len < 60)
+        os_memset(f + len, 0, 60 - len);   /* Ethernet padding, not old data */
     return len < 60 ? 60 : len;
 }
 

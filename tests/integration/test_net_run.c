@@ -1,0 +1,272 @@
+/*
+ * The network path as a user runs it: `splitbed run --vif …` with the real
+ * daemons, splitbed-netback and the guest apps — pvcat over stdio (short,
+ * empty and 10 MiB inputs, across the negotiation matrix), net-echo
+ * answering ping through a TAP device in a network namespace with a pcap
+ * capture read back by tshark, and netback's own usage errors.
+ */
+#include "tests/lib/runproc.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TIMEOUT 60
+
+static char dir[64];
+static struct runproc r;
+
+static void run(const char *input, size_t len, char *const args[])
+{
+    char *argv[40];
+    int i = 0;
+    for (; args[i] && i < 38; i++)
+        argv[i] = args[i];
+    argv[i] = NULL;
+    runproc(&r, input, len, TIMEOUT, NULL, argv);
+}
+static size_t len_of(const char *s) { return s ? strlen(s) : 0; }
+#define RUN(in, ...) run((in), len_of(in), (char *[]){ __VA_ARGS__, NULL })
+#define SB (char *)build_path("bin/splitbed")
+#define NETBACK (char *)build_path("libexec/splitbed/splitbed-netback")
+
+static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
+{
+    (void)st; (void)f; (void)w;
+    remove(p);
+    return 0;
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/sbnet-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    RUN(NULL, SB, "hv", "start", "--dir", dir);
+    ck_assert_msg(r.status == 0, "hv start: %s", r.err);
+}
+
+static void teardown(void)
+{
+    RUN(NULL, SB, "hv", "stop", "--dir", dir);
+    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+START_TEST(pvcat_prints_stdin_and_exits_0)
+{
+    RUN("hello\n", SB, "run", "--dir", dir, "-q", "--vif", "backing=stdio", "--", "pvcat");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    ck_assert_str_eq(r.out, "hello\n");
+}
+END_TEST
+
+START_TEST(pvcat_empty_input_exits_0)
+{
+    RUN("", SB, "run", "--dir", dir, "-q", "--vif", "backing=stdio", "--", "pvcat");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    ck_assert_uint_eq(r.out_len, 0);
+}
+END_TEST
+
+/* bit 0: 4 queues offered and asked; bit 1: split channels off; bit 2: sg/gso off */
+START_TEST(pvcat_negotiation_matrix)
+{
+    char in[5000];
+    for (size_t i = 0; i < sizeof in - 1; i++)
+        in[i] = (char)('a' + i % 26);
+    in[sizeof in - 1] = '\0';
+    char *args[40] = { SB, "run", "--dir", dir, "-q", "--vif", "backing=stdio" };
+    int n = 7;
+    if (_i & 1) { args[n++] = "--netback-opt"; args[n++] = "max-queues=4"; }
+    if (_i & 2) { args[n++] = "--netback-opt"; args[n++] = "split=0"; }
+    if (_i & 4) { args[n++] = "--netback-opt"; args[n++] = "sg=0"; args[n++] = "--netback-opt"; args[n++] = "gso=0"; }
+    args[n++] = "--";
+    args[n++] = "pvcat";
+    if (_i & 1) { args[n++] = "--queues"; args[n++] = "4"; }
+    args[n] = NULL;
+    run(in, strlen(in), args);
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    ck_assert_str_eq(r.out, in);
+}
+END_TEST
+
+START_TEST(pvcat_10_mib_byte_for_byte)
+{
+    char in[128], out[128], cmd[1024];
+    snprintf(in, sizeof in, "%s/in.bin", dir);
+    snprintf(out, sizeof out, "%s/out.bin", dir);
+    FILE *f = fopen(in, "wb");
+    ck_assert_ptr_nonnull(f);
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (size_t i = 0; i < (10u << 20) / 8; i++) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        fwrite(&x, 8, 1, f);
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    snprintf(cmd, sizeof cmd, "exec '%s' run --dir %s -q --vif backing=stdio -- pvcat < %s > %s",
+             build_path("bin/splitbed"), dir, in, out);
+    RUN(NULL, "sh", "-c", cmd);
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    RUN(NULL, "cmp", in, out);
+    ck_assert_msg(r.status == 0, "output differs: %s", r.out);
+}
+END_TEST
+
+START_TEST(netback_usage_errors)
+{
+    struct { const char *a, *b, *c; const char *say; } cases[] = {
+        { "--vif", "1/0=bogus", NULL, "unknown backing 'bogus'" },
+        { "--vif", "1/0=fd:x", NULL, "fd:N needs a descriptor number" },
+        { "--vif", "1/0=fd:977", NULL, "fd:977: not an open descriptor" },
+        { "--vif", "1/0=tap:", NULL, "tap:NAME needs an interface name" },
+        { "--vif", "1/0=stdio,capture", NULL, "is not capture=FILE" },
+        { "--vif", "x/y=stdio", NULL, "PATH is not a backend directory" },
+        { "--vif", "nopath", NULL, "expected PATH=SPEC" },
+        { "--opt", "sg=2", NULL, "expected 0 or 1" },
+        { "--opt", "colour=red", NULL, "unknown key" },
+        { "--max-queues", "99", NULL, "expected 1..8" },
+        { "--frobnicate", NULL, NULL, "unknown argument" },
+        { NULL, NULL, NULL, "no --vif given" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[5] = { NETBACK, (char *)cases[i].a, (char *)cases[i].b, NULL, NULL };
+        runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+        ck_assert_msg(r.status == 2, "case %zu: status %d", i, r.status);
+        ck_assert_msg(strstr(r.err, cases[i].say), "case %zu: '%s' lacks '%s'", i, r.err, cases[i].say);
+        if (cases[i].a)
+            ck_assert_msg(runproc_lines(r.err) == 1, "case %zu: %s", i, r.err);
+    }
+    /* Without a simulator: a runtime failure, one line. */
+    char *env[] = { "XENSTORED_PATH=/nonexistent/socket", NULL };
+    char *argv[] = { NETBACK, "--vif", "1/0=stdio", NULL };
+    runproc(&r, NULL, 0, TIMEOUT, env, argv);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+}
+END_TEST
+
+/* ---- ping through a TAP device in a namespace of our own ---- */
+
+static char ns[32];
+
+static void ns_setup(void)
+{
+    setup();
+    snprintf(ns, sizeof ns, "sbnet%d", (int)getpid());
+    RUN(NULL, "ip", "netns", "add", ns);
+    ck_assert_msg(r.status == 0, "ip netns add: %s", r.err);
+}
+
+static void ns_teardown(void)
+{
+    RUN(NULL, "ip", "netns", "del", ns);   /* takes the TAP device with it */
+    teardown();
+}
+
+static int wait_child(pid_t pid, int timeout_ms)
+{
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pfd >= 0) {
+        struct pollfd p = { .fd = pfd, .events = POLLIN };
+        if (poll(&p, 1, timeout_ms) == 0)
+            kill(pid, SIGKILL);     /* hang guard only */
+        close(pfd);
+    }
+    int ws;
+    if (waitpid(pid, &ws, 0) < 0)
+        return -1;
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+START_TEST(ping_net_echo_through_tap_with_capture)
+{
+    RUN(NULL, "ip", "netns", "exec", ns, "sh", "-c",
+        "ip tuntap add dev sbtap0 mode tap && ip link set lo up && ip link set sbtap0 up && "
+        "ip addr add 10.99.0.1/24 dev sbtap0");
+    ck_assert_msg(r.status == 0, "tap setup: %s", r.err);
+    char pcap[128], opt[160], log[128];
+    snprintf(pcap, sizeof pcap, "%s/run.pcap", dir);
+    snprintf(opt, sizeof opt, "capture=%s", pcap);
+    snprintf(log, sizeof log, "%s/run.log", dir);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execlp("ip", "ip", "netns", "exec", ns, build_path("bin/splitbed"), "run", "--dir", dir,
+               "--vif", "mac=00:16:3e:00:00:42,backing=tap:sbtap0", "--netback-opt", opt, "--",
+               "net-echo", "--ip", "10.99.0.2", "--count", "3", (char *)NULL);
+        _exit(127);
+    }
+    /* -w: keep asking until three replies came (the guest may still be
+     * connecting when the first request leaves). */
+    RUN(NULL, "ip", "netns", "exec", ns, "ping", "-n", "-c", "3", "-i", "0.2", "-w", "30", "10.99.0.2");
+    int ping_status = r.status;
+    static char ping_out[sizeof r.out];
+    memcpy(ping_out, r.out, sizeof ping_out);
+    int run_status = wait_child(pid, TIMEOUT * 1000);
+    ck_assert_msg(ping_status == 0, "ping: %s", ping_out);
+    ck_assert_ptr_nonnull(strstr(ping_out, "3 received"));
+    ck_assert_msg(run_status == 0, "splitbed run exited %d", run_status);
+
+    RUN(NULL, "tshark", "-n", "-r", pcap, "-Y", "icmp.type == 0 && ip.src == 10.99.0.2", "-T", "fields",
+        "-e", "icmp.seq");
+    ck_assert_msg(r.status == 0, "tshark: %s", r.err);
+    ck_assert_int_ge(count_lines(r.out), 3);
+    RUN(NULL, "tshark", "-n", "-r", pcap, "-Y", "icmp.type == 8 && ip.dst == 10.99.0.2", "-T", "fields",
+        "-e", "icmp.seq");
+    ck_assert_int_ge(count_lines(r.out), 3);
+    RUN(NULL, "tshark", "-n", "-r", pcap, "-Y", "arp.opcode == 2 && eth.src == 00:16:3e:00:00:42 && !_ws.malformed",
+        "-T", "fields", "-e", "arp.src.proto_ipv4");
+    ck_assert_msg(strstr(r.out, "10.99.0.2"), "no ARP reply from the guest: %s", r.out);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("net_run");
+    TCase *tc = tcase_create("stdio");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, pvcat_prints_stdin_and_exits_0);
+    tcase_add_test(tc, pvcat_empty_input_exits_0);
+    tcase_add_loop_test(tc, pvcat_negotiation_matrix, 0, 8);
+    tcase_add_test(tc, pvcat_10_mib_byte_for_byte);
+    suite_add_tcase(s, tc);
+    TCase *usage = tcase_create("usage");
+    tcase_add_test(usage, netback_usage_errors);
+    suite_add_tcase(s, usage);
+    TCase *tap = tcase_create("tap");
+    tcase_add_checked_fixture(tap, ns_setup, ns_teardown);
+    tcase_set_timeout(tap, 120);
+    tcase_add_test(tap, ping_net_echo_through_tap_with_capture);
+    suite_add_tcase(s, tap);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
