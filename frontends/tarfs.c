@@ -800,8 +800,9 @@ static int build_entry(struct tarfs *t, struct tarfs_entry *e, uint64_t size, ui
     case '5': case 'D': e->type = TARFS_DIR; break;
     case '6': e->type = TARFS_FIFO; break;
     case '\0': case '0':
-        /* Pre-POSIX archives mark directories only by a trailing slash. */
-        e->type = (!posix && ends_with_slash(&t->name)) ? TARFS_DIR : TARFS_FILE;
+        /* Pre-POSIX writers marked directories only by a trailing slash;
+         * GNU tar honours that in every format. */
+        e->type = ends_with_slash(&t->name) ? TARFS_DIR : TARFS_FILE;
         break;
     default: e->type = TARFS_FILE; break;     /* tar extracts unknown types as files */
     }

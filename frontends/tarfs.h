@@ -17,8 +17,8 @@
  *  - Names are reported exactly as the archive spells them (absolute
  *    paths and ".." included); nothing is resolved against a filesystem.
  *  - As GNU tar does: unknown type flags are regular files, a volume
- *    label ('V') is not a member, a pre-POSIX '0'/NUL member whose name
- *    ends in '/' is a directory, and checksums summed over signed chars
+ *    label ('V') is not a member, a '0'/NUL member whose name ends in '/'
+ *    is a directory, and checksums summed over signed chars
  *    are accepted.
  *  - Limits, each an error naming the offset when exceeded: a long name
  *    or pax header of more than 1 MiB, a sparse map of more than 65536
