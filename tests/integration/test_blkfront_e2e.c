@@ -458,17 +458,16 @@ static void start_blkback(struct live *l, const char *simdir)
 }
 
 /* The test plays the toolstack itself (with Debian's xenstore tools), so
- * that it, not `splitbed run`, owns blkback and can kill and restart it. */
-START_TEST(backend_killed_mid_io_and_restarted)
+ * that it, not `splitbed run`, owns blkback and can kill and restart it,
+ * and several apps can use the same device one after the other. */
+static char *manual_toolstack(void)
 {
-    const uint64_t bytes = 48u * 1024 * 1024;
-    ck_assert_int_eq(truncate(img, (off_t)bytes), 0);
     char *sim = sim_dir;
     snprintf(sim_dir, sizeof sim_dir, "%s/sim", dir);
     SB("hv", "start", "--dir", sim);
     SB("exec", "--dir", sim, "--domain", "1", "--", "true");
     const char *be = "/local/domain/0/backend/vbd/1/51712", *fe = "/local/domain/1/device/vbd/51712";
-    char bk[16][128];
+    static char bk[16][128], fk[8][128];
     const char *bkeys[] = { "frontend", "frontend-id", "online", "state", "params", "mode", "type",
                             "device-type", "removable", "bootable", "dev", NULL };
     const char *bvals[] = { fe, "1", "1", "1", img, "w", "phy", "disk", "0", "1", "xvda", NULL };
@@ -479,7 +478,6 @@ START_TEST(backend_killed_mid_io_and_restarted)
         argv[n++] = bk[i];
         argv[n++] = (char *)bvals[i];
     }
-    char fk[5][128];
     const char *fkeys[] = { "backend", "backend-id", "state", "virtual-device", "device-type", NULL };
     const char *fvals[] = { be, "0", "1", "51712", "disk", NULL };
     for (int i = 0; fkeys[i]; i++) {
@@ -491,12 +489,28 @@ START_TEST(backend_killed_mid_io_and_restarted)
     sb(argv);
     SB("exec", "--dir", sim, "--domain", "0", "--", "xenstore-chmod", "-r", (char *)be, "n0", "r1");
     SB("exec", "--dir", sim, "--domain", "0", "--", "xenstore-chmod", "-r", (char *)fe, "n1", "r0");
+    return sim;
+}
 
+static void start_app(struct live *l, const char *sim, char *const args[])
+{
+    char *argv[64] = { (char *)build_path("bin/splitbed"), "exec", "--dir", (char *)sim, "--domain", "1", "--" };
+    int n = 7;
+    for (int i = 0; args[i] && n < 62; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    live_exec(l, argv);
+}
+
+START_TEST(backend_killed_mid_io_and_restarted)
+{
+    const uint64_t bytes = 48u * 1024 * 1024;
+    ck_assert_int_eq(truncate(img, (off_t)bytes), 0);
+    char *sim = manual_toolstack();
+    char *verify = (char *)build_path("libexec/splitbed/blk-verify");
     struct live bb1, bb2, app;
     start_blkback(&bb1, sim);
-    live_exec(&app, (char *[]){ (char *)build_path("bin/splitbed"), "exec", "--dir", sim, "--domain", "1",
-                                "--", (char *)build_path("libexec/splitbed/blk-verify"), "--fill",
-                                "--seed", "3", NULL });
+    start_app(&app, sim, (char *[]){ verify, "--fill", "--seed", "3", NULL });
     ck_assert_msg(live_wait_for(&app, "flushed: 4194304\n"), "out: %s\nerr: %s", app.obuf, app.ebuf);
     pid_t victim = find_blkback(bb1.pid);
     ck_assert_int_gt(victim, 0);
@@ -504,13 +518,41 @@ START_TEST(backend_killed_mid_io_and_restarted)
     live_finish(&bb1);
     start_blkback(&bb2, sim);
     int st = live_finish(&app);
-    kill(-bb2.pid, SIGTERM);
-    live_finish(&bb2);
     ck_assert_msg(st == 0, "status %d\nout: %s\nerr: %s", st, app.obuf, app.ebuf);
     ck_assert_msg(strstr(app.ebuf, "reconnecting"), "%s", app.ebuf);
     /* Every acknowledged write is on the image: the whole pattern. */
     long bad = image_mismatch(3, bytes);
     ck_assert_msg(bad == -1, "image differs from the pattern at byte %ld", bad);
+    /* A second app on the same device: Closed -> Initialising -> a new
+     * connection with the restarted backend (D7). */
+    start_app(&app, sim, (char *[]){ verify, "--check", "--seed", "3", NULL });
+    st = live_finish(&app);
+    ck_assert_msg(st == 0, "status %d\nout: %s\nerr: %s", st, app.obuf, app.ebuf);
+    kill(-bb2.pid, SIGTERM);
+    live_finish(&bb2);
+}
+END_TEST
+
+/* An app killed mid-I/O leaves the frontend Connected; the next one
+ * closes that connection with the backend and starts afresh. */
+START_TEST(frontend_killed_mid_io_then_a_new_app)
+{
+    ck_assert_int_eq(truncate(img, 16u * 1024 * 1024), 0);
+    char *sim = manual_toolstack();
+    char *verify = (char *)build_path("libexec/splitbed/blk-verify");
+    struct live bb, app;
+    start_blkback(&bb, sim);
+    start_app(&app, sim, (char *[]){ verify, "--fill", "--seed", "5", NULL });
+    ck_assert_msg(live_wait_for(&app, "flushed: 2097152\n"), "out: %s\nerr: %s", app.obuf, app.ebuf);
+    kill(-app.pid, SIGKILL);
+    live_finish(&app);
+    start_app(&app, sim, (char *[]){ verify, NULL });
+    int st = live_finish(&app);
+    ck_assert_msg(st == 0, "status %d\nout: %s\nerr: %s", st, app.obuf, app.ebuf);
+    ck_assert_msg(strstr(app.ebuf, "closing it before reconnecting"), "%s", app.ebuf);
+    ck_assert_msg(strstr(app.obuf, "cases passed"), "%s", app.obuf);
+    kill(-bb.pid, SIGTERM);
+    live_finish(&bb);
 }
 END_TEST
 
@@ -543,6 +585,7 @@ int main(void)
     tcase_add_test(t, bad_usage);
     tcase_add_test(t, resize_while_connected);
     tcase_add_test(t, backend_killed_mid_io_and_restarted);
+    tcase_add_test(t, frontend_killed_mid_io_then_a_new_app);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
