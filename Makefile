@@ -41,6 +41,9 @@ DEMO_CONFIG ?= fixtures/scenarios/qubes-hello.cfg
 all:
 
 OBJ := $(BUILD)/obj
+# Archives several modules add objects to (rules in frontends/module.mk).
+FRONTEND_LIB := $(BUILD)/lib/libsplitbed-frontends.a
+OS_LINUX_LIB := $(BUILD)/lib/libsplitbed-os-linux.a
 
 MODULES := $(sort $(filter-out mk/%,$(wildcard */*.mk */*/*.mk */*/*/*.mk)))
 include $(MODULES)

@@ -11,8 +11,6 @@ FRONTEND_SRCS +=
 OS_LINUX_SRCS +=
 GUEST_APPS +=
 
-FRONTEND_LIB  = $(BUILD)/lib/libsplitbed-frontends.a
-OS_LINUX_LIB  = $(BUILD)/lib/libsplitbed-os-linux.a
 OS_LINUX_LDLIBS = -lxengnttab -lxenevtchn -lxenstore
 
 $(FRONTEND_LIB): $(patsubst %.c,$(OBJ)/%.o,$(FRONTEND_SRCS))
