@@ -4,7 +4,7 @@ BLKBACK_UNIT_HARNESS = $(OBJ)/tests/unit/blkback_harness.o
 $(BUILD)/tests/test_blkback_ring: $(OBJ)/tests/unit/test_blkback_ring.o $(BLKBACK_UNIT_HARNESS) \
     $(BLKBACK_CORE_OBJS) $(BLKBACK_TEST_OBJS)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lpthread
 
 UNIT_TESTS += $(BUILD)/tests/test_blkback_ring
 

@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -569,6 +570,69 @@ START_TEST(persistent_grants_mapped_once)
 }
 END_TEST
 
+/* XSA-155: a frontend rewriting requests (operation, nr_segments, the
+ * indirect count and segment list) while the backend reads them.  The
+ * backend copies each request and each indirect page once, so whatever it
+ * sees is one consistent value: it answers every request exactly once and
+ * never reaches outside what it mapped (AddressSanitizer in test-san). */
+struct mutator {
+    struct harness *h;
+    volatile bool stop;
+};
+
+static void *mutate(void *arg)
+{
+    struct mutator *m = arg;
+    uint64_t x = 88172645463325252ull;
+    unsigned char *ring = (unsigned char *)m->h->front.sring;
+    unsigned char *ind = h_page(m->h, H_DATA0);
+    while (!m->stop) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        unsigned slot = (unsigned)(x % 32);
+        unsigned char *req = ring + 64 + slot * sizeof(blkif_request_t);
+        switch ((x >> 8) & 3) {
+        case 0: __atomic_store_n(&req[0], (unsigned char)(x >> 16) % 8, __ATOMIC_RELAXED); break;
+        case 1: __atomic_store_n(&req[1], (unsigned char)(x >> 16), __ATOMIC_RELAXED); break;
+        case 2: __atomic_store_n(&req[2], (unsigned char)(x >> 16), __ATOMIC_RELAXED); break;
+        default: __atomic_store_n(&ind[(x >> 16) % 4096], (unsigned char)(x >> 32), __ATOMIC_RELAXED); break;
+        }
+    }
+    return NULL;
+}
+
+START_TEST(mutating_frontend_cannot_double_fetch)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    h.cfg.strict = false;                      /* keep serving through the garbage */
+    h.cfg.max_indirect_segments = 4096;
+    ck_assert_int_eq(h_open(&h), 0);
+    struct mutator m = { .h = &h };
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, mutate, &m), 0);
+    unsigned answered = 0;
+    for (unsigned round = 0; round < 200; round++) {
+        for (unsigned i = 0; i < 16; i++) {
+            if (i % 2)
+                queue_indirect(&h, BLKIF_OP_READ, round * 16 + i, 0, 40, H_DATA0, 100);
+            else
+                h_rw(&h, BLKIF_OP_READ, round * 16 + i, 0, 11, 100);
+        }
+        int rc = h_push_serve(&h);
+        ck_assert(rc == 0 || rc == -EPROTO);
+        blkif_response_t rsp;
+        while (h_response(&h, &rsp))
+            answered++;
+    }
+    m.stop = true;
+    pthread_join(th, NULL);
+    ck_assert_uint_eq(answered, 200 * 16);    /* one response per request */
+    h_teardown(&h);
+}
+END_TEST
+
 /* Indirect pages are persistent grants too, as in Linux. */
 START_TEST(persistent_indirect_pages)
 {
@@ -681,6 +745,7 @@ static Suite *suite(void)
     tcase_add_test(t, discard_not_offered);
     tcase_add_test(t, persistent_grants_mapped_once);
     tcase_add_test(t, persistent_indirect_pages);
+    tcase_add_test(t, mutating_frontend_cannot_double_fetch);
     tcase_add_test(t, attach_serves_queued_requests);
     tcase_add_test(t, budget_limits_one_pass);
     tcase_add_test(t, unmappable_ring_is_an_error);
