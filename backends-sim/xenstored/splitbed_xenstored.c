@@ -28,8 +28,16 @@ int main(int argc, char **argv)
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (i + 1 >= argc)
-			return usage(strcmp(a, "--help") ? "missing value" : "help");
+		if (strcmp(a, "--help") == 0) {
+			printf("usage: splitbed-xenstored --dir DIR [--ready-fd FD] "
+			       "[--trace FILE]\n");
+			return 0;
+		}
+		if (i + 1 >= argc) {
+			char why[256];
+			snprintf(why, sizeof(why), "%.200s needs a value", a);
+			return usage(why);
+		}
 		if (strcmp(a, "--dir") == 0) {
 			dir = argv[++i];
 		} else if (strcmp(a, "--trace") == 0) {

@@ -47,6 +47,32 @@ START_TEST(node_quota_is_1000)
 }
 END_TEST
 
+START_TEST(quota_hit_mid_path_leaves_nothing)
+{
+	/* XSA-414: a deep write that would pass the node quota creates
+	 * none of its parents */
+	struct xs_client *g = fx_domain(11);
+	char p[64], deep[4000];
+	unsigned i, total;
+
+	for (i = 0; xs_core_nodes_owned(core, 11) < 990; i++) {
+		if (i % 50 == 0)
+			snprintf(p, sizeof(p), "data/d%u", i / 50);
+		else
+			snprintf(p, sizeof(p), "data/d%u/n%u", i / 50, i % 50);
+		ck_assert_int_eq(xs_client_write(g, 0, p, ""), 0);
+	}
+	total = xs_core_nodes(core);
+	strcpy(deep, "data/deep");
+	for (i = 0; i < 20; i++)
+		strcat(deep, "/x");
+	ck_assert_int_eq(xs_client_write(g, 0, deep, "v"), ENOSPC);
+	ck_assert_uint_eq(xs_core_nodes(core), total);
+	ck_assert_int_eq(xs_client_read(g, 0, "data/deep", NULL, 0), ENOENT);
+	xs_client_close(g);
+}
+END_TEST
+
 START_TEST(node_size_refused_at_2048)
 {
 	/* record = 24 header + 8 per perm + value (+ child names):
@@ -183,6 +209,7 @@ int main(void)
 
 	tcase_add_checked_fixture(tc, fx_setup, fx_teardown);
 	tcase_add_test(tc, node_quota_is_1000);
+	tcase_add_test(tc, quota_hit_mid_path_leaves_nothing);
 	tcase_add_test(tc, node_size_refused_at_2048);
 	tcase_add_test(tc, watch_quota_is_128);
 	tcase_add_test(tc, perms_quota_is_5);
