@@ -592,20 +592,25 @@ long netfront_recv(struct netfront *nf, void *buf, size_t size, struct netfront_
         return -OS_EPROTO;
     if (nf->phase != PH_CONNECTED && nf->phase != PH_CLOSING)
         return 0;
-    for (unsigned k = 0; k < nf->nq; k++) {
-        struct nf_queue *q = &nf->q[(nf->rx_next_q + k) % nf->nq];
-        long r = rx_take(q, buf, size, meta);
-        if (r != 0) {
-            nf->rx_next_q = (q->idx + 1) % nf->nq;
-            return r;
+    /* Second pass only after re-arming rsp_event, for responses that
+     * raced with it; a chain the backend left unfinished stays 0. */
+    for (int pass = 0; pass < 2; pass++) {
+        for (unsigned k = 0; k < nf->nq; k++) {
+            struct nf_queue *q = &nf->q[(nf->rx_next_q + k) % nf->nq];
+            long r = rx_take(q, buf, size, meta);
+            if (r != 0) {
+                nf->rx_next_q = (q->idx + 1) % nf->nq;
+                return r;
+            }
         }
-    }
-    /* Nothing: re-arm rsp_event so the backend notifies us for the next. */
-    for (unsigned k = 0; k < nf->nq; k++) {
-        int more;
-        RING_FINAL_CHECK_FOR_RESPONSES(&nf->q[k].rx, more);
-        if (more)
-            return netfront_recv(nf, buf, size, meta);
+        bool more_any = false;
+        for (unsigned k = 0; k < nf->nq && pass == 0; k++) {
+            int more;
+            RING_FINAL_CHECK_FOR_RESPONSES(&nf->q[k].rx, more);
+            more_any |= more != 0;
+        }
+        if (!more_any)
+            break;
     }
     return 0;
 }

@@ -8,3 +8,12 @@ $(BUILD)/tests/test_net_path: $(OBJ)/tests/unit/test_net_path.o $(NET_TEST_HOST)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
 UNIT_TESTS += $(BUILD)/tests/test_net_path
+
+# libFuzzer targets: netback's tx (and rx) ring handling and netfront's
+# response handling, on the in-process host; seeds in fixtures/corpora/.
+FUZZERS += fuzz_netback_tx fuzz_netfront_rx
+FUZZ_SRCS_fuzz_netback_tx := tests/fuzz/fuzz_netback_tx.c backends-sim/netback/nb_queue.c
+FUZZ_CORPUS_fuzz_netback_tx := fixtures/corpora/fuzz_netback_tx
+FUZZ_SRCS_fuzz_netfront_rx := tests/fuzz/fuzz_netfront_rx.c tests/unit/test_net_host.c frontends/netfront.c \
+	$(NETBACK_CORE_SRCS)
+FUZZ_CORPUS_fuzz_netfront_rx := fixtures/corpora/fuzz_netfront_rx

@@ -471,6 +471,12 @@ START_TEST(backend_oddities_dropped_not_fatal)
     rs->ring[(p + 3) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 3) % 256), .status = 1000 };
     rs->rsp_prod = p + 4;
     ck_assert_int_eq(netfront_recv(r.nf, buf, 500, NULL), -OS_E2BIG);
+    /* a chain the backend never finishes: nothing yet, and no spinning */
+    rs->ring[(p + 4) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 4) % 256),
+        .flags = NETRXF_more_data, .status = 100 };
+    rs->rsp_prod = p + 5;
+    ck_assert_int_eq(netfront_recv(r.nf, buf, sizeof buf, NULL), 0);
+    ck_assert_int_eq(netfront_poll(r.nf), 0);
     ck_assert_str_eq(netfront_state_name(netfront_state(r.nf)), "connected");
     struct netfront_stats st;
     netfront_stats(r.nf, &st);
