@@ -29,6 +29,8 @@ struct client {
 	unsigned domid;
 	struct xs_conn *conn;
 	struct xs_frame in;
+	char raw[16384];      /* read ahead: several requests per read(2) */
+	size_t rawlen, rawoff;
 	char *out;
 	size_t outlen, outoff, outcap;
 	bool closing;
@@ -272,25 +274,37 @@ static size_t pending(const struct client *c)
 	return c->outlen - c->outoff;
 }
 
+/* Bytes read but not yet handled (a burst or backpressure stopped us). */
+static bool has_input(const struct client *c)
+{
+	return c->rawoff < c->rawlen && !c->closing &&
+	       c->outlen - c->outoff < XS_SERVER_BACKLOG;
+}
+
 static void read_from(struct xs_server *s, struct client *c)
 {
 	for (int handled = 0; handled < BURST && !c->closing &&
 	     pending(c) < XS_SERVER_BACKLOG;) {
-		void *where;
-		size_t want = xs_frame_space(&c->in, &where);
-		ssize_t n = want ? read(c->fd, where, want) : 0;
 		enum xs_frame_state st;
+		size_t used;
 
-		if (want && n == 0) {
-			c->closing = true; /* the client left, maybe mid-message */
-			return;
+		if (c->rawoff == c->rawlen) {
+			ssize_t n = read(c->fd, c->raw, sizeof(c->raw));
+			if (n == 0) {
+				c->closing = true; /* the client left, maybe mid-message */
+				return;
+			}
+			if (n < 0) {
+				if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+					c->closing = true;
+				return;
+			}
+			c->rawoff = 0;
+			c->rawlen = (size_t)n;
 		}
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				c->closing = true;
-			return;
-		}
-		st = xs_frame_advance(&c->in, (size_t)n);
+		st = xs_frame_feed(&c->in, c->raw + c->rawoff, c->rawlen - c->rawoff,
+		                   &used);
+		c->rawoff += used;
 		if (st == XS_FRAME_MORE)
 			continue;
 		if (st == XS_FRAME_BAD) {
@@ -341,6 +355,7 @@ int xs_server_run(struct xs_server *s, int stop_fd)
 
 	for (;;) {
 		size_t n = 0, nls, ncs;
+		bool busy;
 
 		for (size_t i = 0; i < s->ncs; i++)
 			flush_out(s->cs[i]);
@@ -367,7 +382,10 @@ int xs_server_run(struct xs_server *s, int stop_fd)
 				ev |= POLLOUT;
 			pf[n++] = (struct pollfd){ c->fd, ev, 0 };
 		}
-		if (poll(pf, n, -1) < 0) {
+		busy = false;
+		for (size_t i = 0; i < ncs; i++)
+			busy = busy || has_input(s->cs[i]);
+		if (poll(pf, n, busy ? 0 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			free(pf);
@@ -385,7 +403,7 @@ int xs_server_run(struct xs_server *s, int stop_fd)
 			short re = pf[1 + nls + i].revents;
 			if (c->closing)
 				continue;
-			if (re & (POLLIN | POLLHUP | POLLERR))
+			if ((re & (POLLIN | POLLHUP | POLLERR)) || has_input(c))
 				read_from(s, c);
 			if (re & POLLNVAL)
 				c->closing = true;

@@ -36,8 +36,10 @@ void xsd_start(struct xsd *d)
 		const char *bin = build_path("bin/splitbed-xenstored");
 		close(p[0]);
 		snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
-		execl(bin, bin, "--dir", d->xsdir, "--ready-fd", fdarg,
-		      (char *)NULL);
+		char trace[300];
+		snprintf(trace, sizeof(trace), "%s/trace", d->dir);
+		execl(bin, bin, "--dir", d->xsdir, "--ready-fd", fdarg, "--trace",
+		      trace, (char *)NULL);
 		fprintf(stderr, "cannot run %s: %s\n", bin, strerror(errno));
 		_exit(127);
 	}

@@ -13,7 +13,7 @@
 
 struct xsd {
 	pid_t pid;
-	char dir[256];    /* private state dir (mkdtemp) */
+	char dir[256];    /* private state dir (mkdtemp); trace in dir/trace */
 	char xsdir[300];  /* dir/xs: the daemon's --dir */
 	char sock[320];   /* dom0's socket */
 	char env0[400];   /* "XENSTORED_PATH=…" for dom0 */

@@ -130,6 +130,47 @@ START_TEST(guest_cannot_use_privileged_messages)
 	ck_assert_str_eq(out, "3");
 	close(g);
 	close(fd0);
+	/* each refusal is one line of the trace, naming domain and rule */
+	{
+		char path[300], text[4096];
+		FILE *f;
+		size_t n;
+		snprintf(path, sizeof(path), "%s/trace", d.dir);
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		n = fread(text, 1, sizeof(text) - 1, f);
+		fclose(f);
+		text[n] = '\0';
+		ck_assert_ptr_nonnull(strstr(text, "dom3: privileged message type 8 "
+		                                   "refused\n"));
+		ck_assert_ptr_nonnull(strstr(text, "dom3: creating /local/domain/0/x "
+		                                   "denied"));
+	}
+}
+END_TEST
+
+START_TEST(pipelined_requests_answered_in_order)
+{
+	/* 300 requests in one write: the daemon reads ahead, serves them
+	 * in bursts, and answers each in order */
+	static char buf[300 * 32];
+	size_t len = 0;
+	int fd = xsd_connect(d.sock);
+
+	for (uint32_t i = 0; i < 300; i++) {
+		struct xsd_sockmsg h = { XS_READ, i, 0, 6 };
+		memcpy(buf + len, &h, sizeof(h));
+		memcpy(buf + len + sizeof(h), "/tool", 6);
+		len += sizeof(h) + 6;
+	}
+	ck_assert_int_eq(send(fd, buf, len, MSG_NOSIGNAL), (ssize_t)len);
+	for (uint32_t i = 0; i < 300; i++) {
+		struct xsd_sockmsg h;
+		ck_assert_int_eq(xsd_recv(fd, &h, out, sizeof(out)), 0);
+		ck_assert_uint_eq(h.type, XS_READ);
+		ck_assert_uint_eq(h.req_id, i);
+	}
+	close(fd);
 }
 END_TEST
 
@@ -212,6 +253,7 @@ int main(void)
 	tcase_add_test(tc, guest_cannot_use_privileged_messages);
 	tcase_add_test(tc, client_that_never_reads_is_cut_off);
 	tcase_add_test(tc, many_clients_at_once);
+	tcase_add_test(tc, pipelined_requests_answered_in_order);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
