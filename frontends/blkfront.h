@@ -63,7 +63,9 @@ struct blkfront_info {
     unsigned reconnects;            /* handshakes after the first */
 };
 
-enum blkfront_op { BLKFRONT_READ, BLKFRONT_WRITE, BLKFRONT_FLUSH };
+/* BLKFRONT_DISCARD tells the backend the range's data is no longer
+ * needed (len bytes from sector, no buffer); only if info.discard. */
+enum blkfront_op { BLKFRONT_READ, BLKFRONT_WRITE, BLKFRONT_FLUSH, BLKFRONT_DISCARD };
 
 struct blkfront_io {
     enum blkfront_op op;
@@ -71,6 +73,7 @@ struct blkfront_io {
     void    *buf;
     size_t   len;                   /* bytes, <= blkfront_max_io() */
     bool     zero_copy;             /* grant buf's pages as given */
+    bool     secure;                /* BLKFRONT_DISCARD: secure erase (discard-secure) */
     void   (*done)(struct blkfront_io *io, int status);    /* 0 or -OS_E* */
     void    *ctx;
     /* blkfront's own */
@@ -110,6 +113,9 @@ int blkfront_open_sync_opts(struct os *os, const char *vdev, const struct blkfro
 int blkfront_read_sync(struct blkfront *bf, uint64_t sector, void *buf, size_t len);
 int blkfront_write_sync(struct blkfront *bf, uint64_t sector, const void *buf, size_t len);
 int blkfront_flush_sync(struct blkfront *bf);
+/* Discards nsectors (512-byte units) from sector; -OS_EOPNOTSUPP if the
+ * backend offers no discard. */
+int blkfront_discard_sync(struct blkfront *bf, uint64_t sector, uint64_t nsectors, bool secure);
 /* Zero copy: buf must be whole pages this host can grant. */
 int blkfront_read_zero_copy_sync(struct blkfront *bf, uint64_t sector, void *buf, size_t len);
 int blkfront_write_zero_copy_sync(struct blkfront *bf, uint64_t sector, const void *buf, size_t len);

@@ -129,13 +129,48 @@ void bf_ring_fail_all(struct blkfront *bf, int err)
 
 /* ---- submit ------------------------------------------------------------- */
 
+static int check_discard(struct blkfront *bf, const struct blkfront_io *io)
+{
+    const struct blkfront_info *in = &bf->info;
+    if (!bf->ever_connected || !in->discard || (io->secure && !in->discard_secure)) {
+        bf_log(bf, OS_LOG_ERROR, "the backend offers no %sdiscard", io->secure ? "secure " : "");
+        return -OS_EOPNOTSUPP;
+    }
+    if (in->readonly) {
+        bf_log(bf, OS_LOG_ERROR, "discard on a read-only disk");
+        return -OS_EROFS;
+    }
+    uint64_t bs = in->sector_size, off = io->sector * 512, g = in->discard_granularity;
+    if (!io->len || io->len % bs || off % bs) {
+        bf_log(bf, OS_LOG_ERROR, "discard at sector %llu of %zu bytes is not whole %llu-byte blocks",
+               (unsigned long long)io->sector, io->len, (unsigned long long)bs);
+        return -OS_EINVAL;
+    }
+    /* The backend may refuse a range off its granularity (blkif.h). */
+    if (g > 512 && ((off + g - in->discard_alignment % g) % g || io->len % g)) {
+        bf_log(bf, OS_LOG_ERROR, "discard at sector %llu of %zu bytes is not aligned to discard-granularity %llu",
+               (unsigned long long)io->sector, io->len, (unsigned long long)g);
+        return -OS_EINVAL;
+    }
+    if (io->sector > in->sectors || io->len / 512 > in->sectors - io->sector) {
+        bf_log(bf, OS_LOG_ERROR, "discard at sector %llu of %zu bytes is beyond the disk's %llu sectors",
+               (unsigned long long)io->sector, io->len, (unsigned long long)in->sectors);
+        return -OS_ERANGE;
+    }
+    return 0;
+}
+
 int blkfront_submit(struct blkfront *bf, struct blkfront_io *io)
 {
     const struct blkfront_info *in = &bf->info;
     int err = xenbus_error(bf->xd);
     if (err < 0)
         return err;
-    if (io->op != BLKFRONT_FLUSH) {
+    if (io->op == BLKFRONT_DISCARD) {
+        int r = check_discard(bf, io);
+        if (r < 0)
+            return r;
+    } else if (io->op != BLKFRONT_FLUSH) {
         uint64_t bs = bf->ever_connected ? in->sector_size : 512;
         if (io->op != BLKFRONT_READ && io->op != BLKFRONT_WRITE) {
             bf_log(bf, OS_LOG_ERROR, "unknown operation %d", (int)io->op);
@@ -287,6 +322,21 @@ static int issue(struct blkfront *bf, uint32_t id, struct blkfront_io *io)
     struct blkif_request_segment segs[BF_MAX_INDIRECT];
     uint8_t op;
     int n = 0;
+    if (io->op == BLKFRONT_DISCARD) {
+        blkif_request_discard_t d = {
+            .operation = BLKIF_OP_DISCARD, .flag = io->secure ? BLKIF_DISCARD_SECURE : 0,
+            .handle = (blkif_vdev_t)bf->info.vdev, .id = id, .sector_number = io->sector,
+            .nr_sectors = io->len / 512,
+        };
+        os_memcpy(&u.rw, &d, sizeof(d));
+        os_memcpy(RING_GET_REQUEST(&bf->ring, bf->ring.req_prod_pvt), &u.rw, sizeof(u.rw));
+        bf->ring.req_prod_pvt++;
+        s->operation = BLKIF_OP_DISCARD;
+        s->bounced = false;
+        s->io = io;
+        bf->in_flight++;
+        return 0;
+    }
     if (io->op == BLKFRONT_FLUSH) {
         op = bf->info.flush ? BLKIF_OP_FLUSH_DISKCACHE : BLKIF_OP_WRITE_BARRIER;
     } else {
@@ -423,7 +473,8 @@ void bf_ring_consume(struct blkfront *bf)
             }
             if (st == -OS_EIO)
                 bf_log(bf, OS_LOG_ERROR, "backend failed %s at sector %llu (status %d)",
-                       io->op == BLKFRONT_READ ? "read" : io->op == BLKFRONT_WRITE ? "write" : "flush",
+                       io->op == BLKFRONT_READ ? "read" : io->op == BLKFRONT_WRITE ? "write" :
+                       io->op == BLKFRONT_FLUSH ? "flush" : "discard",
                        (unsigned long long)io->sector, rsp.status);
             bf->in_flight--;
             put_slot(bf, (uint32_t)rsp.id);

@@ -202,6 +202,30 @@ int blkfront_flush_sync(struct blkfront *bf)
     return status < 0 ? status : r;
 }
 
+int blkfront_discard_sync(struct blkfront *bf, uint64_t sector, uint64_t nsectors, bool secure)
+{
+    struct sync_io s;
+    int status = 0;
+    unsigned busy = 1;
+    os_memset(&s, 0, sizeof(s));
+    s.io.op = BLKFRONT_DISCARD;
+    s.io.sector = sector;
+    s.io.len = (size_t)(nsectors * 512);
+    s.io.secure = secure;
+    s.io.done = sync_done;
+    s.status = &status;
+    s.busy_count = &busy;
+    s.busy = true;
+    if (nsectors > ((size_t)-1) / 512)
+        return -OS_EINVAL;
+    int r = blkfront_submit(bf, &s.io);
+    if (r < 0)
+        return r;
+    struct count_arg a = { &busy, 1 };
+    r = wait_until(bf, count_below, &a);
+    return status < 0 ? status : r;
+}
+
 static bool drained(struct blkfront *bf, const void *arg)
 {
     return bf->queued == 0;

@@ -144,7 +144,7 @@ static void matrix_case(unsigned offered, unsigned femax, unsigned combo)
     char summary[160];
     snprintf(summary, sizeof summary, "cases passed, ");
     ck_assert_msg(strstr(r.out, summary), "%s", r.out);
-    snprintf(summary, sizeof summary, "(sector-size %d, ring order %u, indirect %u)",
+    snprintf(summary, sizeof summary, "(sector-size %d, ring order %u, indirect %u",
              big ? 4096 : 512, want, indirect ? 32 : 0);
     ck_assert_msg(strstr(r.out, summary), "want '%s' in %s", summary, r.out);
     if (offered > 0) {
@@ -274,6 +274,30 @@ START_TEST(fill_lands_on_the_image_and_check_reads_it)
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "byte 123457"), "%s", r.err);
     ck_assert_int_eq(runproc_lines(r.err), 1);
+}
+END_TEST
+
+/* blkback punches a hole for a discard: the image reads back zeroes. */
+START_TEST(discard_reaches_the_image)
+{
+    RUN("-q", "--", "blk-verify");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "first 64 KiB discarded"), "%s", r.out);
+    FILE *f = fopen(img, "rb");
+    ck_assert_ptr_nonnull(f);
+    static uint8_t b[65536 + 512];
+    ck_assert_uint_eq(fread(b, 1, sizeof b, f), sizeof b);
+    fclose(f);
+    for (size_t i = 0; i < 65536; i++)
+        ck_assert_msg(b[i] == 0, "byte %zu is 0x%02x after the discard", i, b[i]);
+    /* The next sector still holds what blk-verify wrote last. */
+    size_t nz = 0;
+    for (size_t i = 65536; i < sizeof b; i++)
+        nz += b[i] != 0;
+    ck_assert_uint_gt(nz, 0);
+    RUN("-q", "--backend-opt", "discard=0", "--", "blk-verify");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    ck_assert_ptr_null(strstr(r.out, "discarded"));
 }
 END_TEST
 
@@ -582,6 +606,7 @@ int main(void)
     tcase_set_timeout(t, 120);
     tcase_add_test(t, fill_lands_on_the_image_and_check_reads_it);
     tcase_add_test(t, quiet_drops_info_lines);
+    tcase_add_test(t, discard_reaches_the_image);
     tcase_add_test(t, bad_usage);
     tcase_add_test(t, resize_while_connected);
     tcase_add_test(t, backend_killed_mid_io_and_restarted);

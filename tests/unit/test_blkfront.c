@@ -291,6 +291,17 @@ START_TEST(out_of_range_and_bad_lengths)
 }
 END_TEST
 
+START_TEST(discard_needs_the_feature)
+{
+    struct fx f;
+    fx_init(&f, 256);
+    fx_open(&f, NULL);
+    ck_assert_int_eq(blkfront_discard_sync(f.bf, 0, 8, false), -OS_EOPNOTSUPP);
+    ck_assert_msg(strstr(th_log(f.os), "offers no discard"), "%s", th_log(f.os));
+    fx_fini(&f);
+}
+END_TEST
+
 /* ---- a backend that lies ------------------------------------------------ */
 
 struct one {
@@ -519,6 +530,7 @@ int main(void)
     tcase_add_test(t, indirect_requests);
     tcase_add_test(t, logical_block_size_4096);
     tcase_add_test(t, out_of_range_and_bad_lengths);
+    tcase_add_test(t, discard_needs_the_feature);
     suite_add_tcase(s, t);
     t = tcase_create("malicious backend");
     tcase_add_test(t, malicious_rsp_prod_overflow);
