@@ -9,6 +9,12 @@
  * while the port's binding generation in our own page is unchanged.
  * Anything else (first notify, peer gone, not our port) asks the daemon,
  * which applies the core's rules and traces violations.
+ *
+ * The event counter is a non-blocking eventfd shared with the daemon and
+ * the peers (so that nobody can be made to wait on it).  The program gets
+ * an epoll fd watching it as xenevtchn_fd: readable exactly when the
+ * counter is, and its O_NONBLOCK flag is the program's own, which
+ * xenevtchn_pending honours as /dev/xen/evtchn's read does.
  */
 #include "backends-sim/libxen/client.h"
 #include "backends-sim/hv/hvd/evpage.h"
@@ -17,6 +23,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <xenevtchn.h>
@@ -36,7 +44,8 @@ struct route {
 
 struct xenevtchn_handle {
     struct hvclient cl;
-    int efd;
+    int efd;                    /* the counter */
+    int epfd;                   /* what xenevtchn_fd returns */
     struct evpage *page;
     struct route route[EVP_NPORTS];
     struct peer *peers;
@@ -69,8 +78,14 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int 
     h->efd = fds[0];
     h->page = mmap(NULL, EVP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
     close(fds[1]);
-    if (h->page == MAP_FAILED) {
+    struct epoll_event ee = { .events = EPOLLIN };
+    h->epfd = h->page == MAP_FAILED ? -1 : epoll_create1(EPOLL_CLOEXEC);
+    if (h->epfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->efd, &ee) < 0) {
         int e = errno;
+        if (h->epfd >= 0)
+            close(h->epfd);
+        if (h->page != MAP_FAILED)
+            munmap(h->page, EVP_BYTES);
         close(h->efd);
         hvclient_close(&h->cl);
         free(h);
@@ -78,7 +93,7 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int 
         return NULL;
     }
     if (flags & XENEVTCHN_NO_CLOEXEC)
-        fcntl(h->efd, F_SETFD, 0);
+        fcntl(h->epfd, F_SETFD, 0);
     return h;
 }
 
@@ -101,6 +116,7 @@ int xenevtchn_close(xenevtchn_handle *xce)
         free(p);
     }
     munmap(xce->page, EVP_BYTES);
+    close(xce->epfd);
     close(xce->efd);
     hvclient_close(&xce->cl);
     free(xce);
@@ -109,7 +125,7 @@ int xenevtchn_close(xenevtchn_handle *xce)
 
 int xenevtchn_fd(xenevtchn_handle *xce)
 {
-    return xce->efd;
+    return xce->epfd;
 }
 
 static struct peer *find_peer(xenevtchn_handle *h, uint32_t conn)
@@ -254,16 +270,24 @@ xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
 {
     for (;;) {
         uint64_t v;
-        ssize_t n = read(xce->efd, &v, sizeof(v));
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
+        if (read(xce->efd, &v, sizeof(v)) == sizeof(v)) {
+            int port = evp_take(xce->page);
+            if (port > 0)
+                return port;
+            continue;   /* the port was unbound after it fired */
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno != EAGAIN)
+            return -1;
+        int fl = fcntl(xce->epfd, F_GETFL);
+        if (fl < 0 || (fl & O_NONBLOCK)) {
+            errno = EAGAIN;
             return -1;
         }
-        int port = evp_take(xce->page);
-        if (port > 0)
-            return port;
-        /* the port was unbound after it fired: wait for the next one */
+        struct pollfd p = { .fd = xce->efd, .events = POLLIN };
+        if (poll(&p, 1, -1) < 0 && errno != EINTR)
+            return -1;
     }
 }
 

@@ -235,6 +235,23 @@ static void command(char *line)
             return;
         }
         reply_err();
+    } else if (!strcmp(c, "saturate") && argc == 1) {
+        /* a hostile owner fills every event counter it holds */
+        int n = 0;
+        if (need_ev() < 0)
+            return reply_err();
+        for (int fd = 3; fd < 1024; fd++) {
+            char path[64], link[64];
+            snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+            ssize_t k = readlink(path, link, sizeof(link) - 1);
+            if (k <= 0)
+                continue;
+            link[k] = 0;
+            uint64_t v = 0xfffffffffffffffeull;
+            if (!strcmp(link, "anon_inode:[eventfd]") && write(fd, &v, sizeof(v)) == sizeof(v))
+                n++;
+        }
+        printf("ok %d\n", n);
     } else if (!strcmp(c, "close") && argc == 1) {
         xengnttab_close(gt);
         xengntshr_close(gs);

@@ -6,6 +6,7 @@
  * Linux's errno and its trace line.
  */
 #include "tests/integration/test_hv_harness.h"
+#include "backends-sim/hv/hvctl.h"
 
 #include <check.h>
 #include <errno.h>
@@ -123,6 +124,25 @@ START_TEST(peer_unbind_and_kill)
 }
 END_TEST
 
+/* A process that fills its own eventfd cannot stall the daemon or its
+ * peers: kicks never block. */
+START_TEST(saturated_eventfd_blocks_nobody)
+{
+    const char *dir = hvt_start();
+    struct peer a, b;
+    int pa, pb;
+    pair(&a, &b, &pa, &pb);
+    ck_assert_int_ge(atoi(hvt_ok(&a, "saturate")), 1);
+    hvt_ok(&b, "notify %d", pb);            /* the fast path */
+    hvt_ok(&b, "unbind %d", pb);            /* the daemon resets a's side */
+    hvt_ok(&a, "unbind %d", pa);
+    ck_assert_int_eq(hvctl_ping(dir), 0);
+    hvt_end(&a);
+    hvt_end(&b);
+    hvt_stop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hv-proc-evtchn");
@@ -132,6 +152,7 @@ int main(void)
     tcase_add_test(tc, masked_until_unmask);
     tcase_add_test(tc, refused_calls);
     tcase_add_test(tc, peer_unbind_and_kill);
+    tcase_add_test(tc, saturated_eventfd_blocks_nobody);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

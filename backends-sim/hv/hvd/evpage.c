@@ -69,6 +69,8 @@ int evp_reset(struct evpage *p, unsigned port)
 
 void evp_kick(int efd)
 {
+    /* Event counters are non-blocking: a full one (a hostile owner can
+     * fill it) already says "readable", which is all a kick means. */
     uint64_t one = 1;
     while (write(efd, &one, sizeof(one)) < 0 && errno == EINTR)
         ;

@@ -46,7 +46,7 @@ int evp_unmask(struct evpage *p, unsigned port);
  * the owner's eventfd then counts one event too many. */
 int evp_reset(struct evpage *p, unsigned port);
 
-/* Adds 1 to an eventfd. */
+/* Adds 1 to an event counter (a non-blocking eventfd). */
 void evp_kick(int efd);
 
 #endif
