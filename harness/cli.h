@@ -23,9 +23,10 @@ const char *cli_statedir(const char *given, char *buf, size_t size);
 int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd);
 int cli_sim_stop(const char *dir);
 /* Environment for a process of domain `domid`: a NULL-terminated array
- * (the caller's environment plus splitbed's variables) that lives until
- * exit. */
+ * (the caller's environment plus splitbed's variables); free it with
+ * cli_guest_env_free. */
 char **cli_guest_env(const char *dir, unsigned domid);
+void cli_guest_env_free(char **env);
 /* Parses a domain id (0..32751). */
 bool cli_parse_domid(const char *s, unsigned *out);
 

@@ -271,6 +271,7 @@ static pid_t start_backend(struct run *r, const char *name, const char *const *o
         argv[k++] = "--quiet";
     char **env = cli_guest_env(r->dir, 0);
     pid_t pid = env ? spawn(argv, env, true, takes_stdin) : -1;
+    cli_guest_env_free(env);
     free(argv);
     return pid;
 }
@@ -476,8 +477,10 @@ int cmd_run(int argc, char **argv)
          * name and drops informational lines. */
         int n = argc - first;
         app_argv = calloc((size_t)n + 2, sizeof *app_argv);
-        if (!app_argv)
+        if (!app_argv) {
+            cli_guest_env_free(env);
             goto out;
+        }
         app_argv[0] = app;
         app_argv[1] = "-q";
         memcpy(app_argv + 2, argv + first + 1, (size_t)(n - 1) * sizeof *app_argv);
@@ -485,6 +488,9 @@ int cmd_run(int argc, char **argv)
     /* With a stdio vif, the host's stdin belongs to netback and the
      * guest's output to our stdout. */
     r.app = spawn(app_argv, env, false, !stdin_to_netback);
+    cli_guest_env_free(env);
+    if (app_argv != argv + first)
+        free(app_argv);
     if (r.app < 0)
         goto out;
     status = supervise(&r);

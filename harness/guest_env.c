@@ -58,7 +58,24 @@ char **cli_guest_env(const char *dir, unsigned domid)
     snprintf(num, sizeof num, "%u", domid);
     env[k++] = fmt("SPLITBED_DOMID=%s%s", num, NULL);
     for (size_t i = 0; i < k; i++)
-        if (!env[i])
+        if (!env[i]) {
+            env[k] = NULL;
+            for (size_t j = i + 1; j < k; j++)
+                free(env[j]);
+            env[i] = NULL;
+            cli_guest_env_free(env);
             return NULL;
+        }
     return env;
+}
+
+void cli_guest_env_free(char **env)
+{
+    if (!env)
+        return;
+    /* The caller's own variables were borrowed; ours were allocated. */
+    for (size_t i = 0; env[i]; i++)
+        if (is_ours(env[i]))
+            free(env[i]);
+    free(env);
 }
