@@ -28,7 +28,37 @@ static int gnttab_unmap(struct bb_mapper *bm, void *addr, unsigned count)
     return xengnttab_unmap(m->xgt, addr, count) < 0 ? -errno : 0;
 }
 
-static const struct bb_mapper_ops gnttab_ops = { .map = gnttab_map, .unmap = gnttab_unmap };
+static int gnttab_copy(struct bb_mapper *bm, domid_t dom, unsigned n, struct bb_copy *segs)
+{
+    struct bb_gnttab_mapper *m = (struct bb_gnttab_mapper *)bm;
+    xengnttab_grant_copy_segment_t *g = calloc(n, sizeof(*g));
+    if (!g)
+        return -ENOMEM;
+    for (unsigned i = 0; i < n; i++) {
+        union xengnttab_copy_ptr foreign = { .foreign = { .ref = segs[i].ref,
+                                                           .offset = segs[i].offset,
+                                                           .domid = dom } };
+        union xengnttab_copy_ptr local = { .virt = segs[i].local };
+        g[i].len = segs[i].len;
+        if (segs[i].to_grant) {
+            g[i].source = local;
+            g[i].dest = foreign;
+            g[i].flags = GNTCOPY_dest_gref;
+        } else {
+            g[i].source = foreign;
+            g[i].dest = local;
+            g[i].flags = GNTCOPY_source_gref;
+        }
+    }
+    int rc = xengnttab_grant_copy(m->xgt, n, g) < 0 ? -errno : 0;
+    for (unsigned i = 0; i < n; i++)
+        segs[i].status = rc < 0 ? GNTST_general_error : g[i].status;
+    free(g);
+    return rc;
+}
+
+static const struct bb_mapper_ops gnttab_ops = { .map = gnttab_map, .unmap = gnttab_unmap,
+                                                 .copy = gnttab_copy };
 
 struct bb_gnttab_mapper *bb_gnttab_mapper_open(void)
 {

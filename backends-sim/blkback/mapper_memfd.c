@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -23,6 +24,7 @@ struct bb_memfd_mapper {
     void *front;
     struct grant *grants;
     unsigned mapped;
+    unsigned long long copied;
 };
 
 static void *memfd_map(struct bb_mapper *bm, domid_t dom, unsigned count,
@@ -71,7 +73,33 @@ static int memfd_unmap(struct bb_mapper *bm, void *addr, unsigned count)
     return 0;
 }
 
-static const struct bb_mapper_ops memfd_ops = { .map = memfd_map, .unmap = memfd_unmap };
+static int memfd_copy(struct bb_mapper *bm, domid_t dom, unsigned n, struct bb_copy *segs)
+{
+    struct bb_memfd_mapper *m = (struct bb_memfd_mapper *)bm;
+    for (unsigned i = 0; i < n; i++) {
+        struct bb_copy *c = &segs[i];
+        grant_ref_t r = c->ref;
+        if (dom != m->dom || r >= m->max_refs || !m->grants[r].valid || m->grants[r].fail)
+            c->status = GNTST_bad_gntref;
+        else if ((unsigned)c->offset + c->len > PAGE_BYTES)
+            c->status = GNTST_bad_copy_arg;
+        else if (c->to_grant && m->grants[r].readonly)
+            c->status = GNTST_permission_denied;
+        else {
+            char *page = (char *)m->front + (size_t)m->grants[r].page * PAGE_BYTES + c->offset;
+            if (c->to_grant)
+                memcpy(page, c->local, c->len);
+            else
+                memcpy(c->local, page, c->len);
+            c->status = GNTST_okay;
+            m->copied += c->len;
+        }
+    }
+    return 0;
+}
+
+static const struct bb_mapper_ops memfd_ops = { .map = memfd_map, .unmap = memfd_unmap,
+                                                .copy = memfd_copy };
 
 struct bb_memfd_mapper *bb_memfd_mapper_new(domid_t dom, unsigned npages, unsigned max_refs)
 {
@@ -139,3 +167,5 @@ void bb_memfd_fail_ref(struct bb_memfd_mapper *m, grant_ref_t ref, bool fail)
 }
 
 unsigned bb_memfd_mapped_pages(const struct bb_memfd_mapper *m) { return m->mapped; }
+
+unsigned long long bb_memfd_copied_bytes(const struct bb_memfd_mapper *m) { return m->copied; }

@@ -10,7 +10,7 @@
  * granted, granted to another domain, read-only refs mapped writable and
  * refs the test marked as failing are refused like GNTTABOP_map_grant_ref
  * refuses them.  Outstanding maps are counted so tests can assert that
- * nothing leaks (XSA-371).
+ * nothing leaks (XSA-371).  Grant copies are checked the same way.
  */
 #ifndef SPLITBED_BLKBACK_MAPPER_MEMFD_H
 #define SPLITBED_BLKBACK_MAPPER_MEMFD_H
@@ -32,6 +32,8 @@ int bb_memfd_grant(struct bb_memfd_mapper *m, grant_ref_t ref, unsigned page, bo
 int bb_memfd_revoke(struct bb_memfd_mapper *m, grant_ref_t ref);
 /* Makes every later map of `ref` fail (a hypervisor refusing the op). */
 void bb_memfd_fail_ref(struct bb_memfd_mapper *m, grant_ref_t ref, bool fail);
+/* Bytes moved by grant copy so far. */
+unsigned long long bb_memfd_copied_bytes(const struct bb_memfd_mapper *m);
 /* Pages currently mapped through this mapper. */
 unsigned bb_memfd_mapped_pages(const struct bb_memfd_mapper *m);
 

@@ -81,6 +81,7 @@ int bb_params_set(struct bb_params *p, const char *kv, char *err, size_t errlen)
 
     static const struct { const char *name; size_t off; } bools[] = {
         { "persistent", offsetof(struct bb_params, persistent) },
+        { "grant-copy", offsetof(struct bb_params, grant_copy) },
         { "flush", offsetof(struct bb_params, flush) },
         { "barrier", offsetof(struct bb_params, barrier) },
         { "discard", offsetof(struct bb_params, discard) },

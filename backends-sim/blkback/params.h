@@ -17,6 +17,7 @@ struct bb_params {
     unsigned max_indirect_segments; /* 0: no indirect descriptors */
     bool persistent;
     unsigned max_persistent_grants;
+    bool grant_copy;                /* move data by grant copy, not mappings */
     bool flush, barrier;
     bool discard, discard_secure;
     uint32_t discard_granularity;   /* bytes; 0: the physical sector size */

@@ -43,6 +43,8 @@ struct bb_ring {
     grant_ref_t refs[MAX_SEGS];
     struct iovec iov[MAX_SEGS];
     void *pages[MAX_SEGS];
+    struct bb_copy copies[MAX_SEGS];
+    char *bounce;                   /* grant copy: the request's data */
 };
 
 static void diag_prefixed(struct bb_ring *r, bool cut, const char *fmt, va_list ap)
@@ -145,15 +147,27 @@ int bb_ring_open(const struct bb_ring_config *cfg, struct bb_mapper *mapper,
         r->cfg.max_indirect_segments = MAX_SEGS;
     if (r->cfg.sector_size != 4096)
         r->cfg.sector_size = 512;
+    if (r->cfg.grant_copy) {
+        /* Nothing of the frontend's stays mapped: no persistent grants. */
+        r->cfg.persistent = false;
+        unsigned most = r->cfg.max_indirect_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST
+                            ? r->cfg.max_indirect_segments : BLKIF_MAX_SEGMENTS_PER_REQUEST;
+        r->bounce = malloc((size_t)most * PAGE_BYTES);
+        if (!r->bounce) {
+            free(r);
+            return -ENOMEM;
+        }
+    }
     r->mapper = mapper;
     r->img = img;
     r->log = log;
-    if (cfg->persistent && cfg->max_persistent_grants > 0) {
+    if (r->cfg.persistent && cfg->max_persistent_grants > 0) {
         unsigned cap = 1;
         while (cap < 2 * cfg->max_persistent_grants)
             cap <<= 1;
         r->pg = calloc(cap, sizeof(*r->pg));
         if (!r->pg) {
+            free(r->bounce);
             free(r);
             return -ENOMEM;
         }
@@ -166,6 +180,7 @@ int bb_ring_open(const struct bb_ring_config *cfg, struct bb_mapper *mapper,
                 (unsigned)cfg->frontend, cfg->device, n, n == 1 ? "" : "s",
                 (unsigned)cfg->ring_refs[0], strerror(-e));
         free(r->pg);
+        free(r->bounce);
         free(r);
         return e;
     }
@@ -188,6 +203,7 @@ void bb_ring_close(struct bb_ring *r)
         if (r->pg[i].used)
             bb_unmap(r->mapper, r->pg[i].page, 1);
     free(r->pg);
+    free(r->bounce);
     bb_unmap(r->mapper, r->ring_va, r->cfg.nr_ring_pages);
     free(r);
 }
@@ -273,6 +289,48 @@ static int16_t map_segments(struct bb_ring *r, unsigned n, bool write,
     return BLKIF_RSP_OKAY;
 }
 
+/* Runs n grant copies in r->copies; BLKIF_RSP_OKAY or an error naming the
+ * first segment that failed. */
+static int16_t run_copies(struct bb_ring *r, unsigned n, const char *what)
+{
+    int rc = bb_copy(r->mapper, r->cfg.frontend, n, r->copies);
+    if (rc < 0)
+        return refuse(r, BLKIF_RSP_ERROR, "grant copy of %s failed: %s", what, strerror(-rc));
+    for (unsigned i = 0; i < n; i++)
+        if (r->copies[i].status != GNTST_okay)
+            return refuse(r, BLKIF_RSP_ERROR, "grant copy of %s, segment %u ref %u: status %d",
+                          what, i, (unsigned)r->copies[i].ref, r->copies[i].status);
+    return BLKIF_RSP_OKAY;
+}
+
+/* The data of r->segs[0..n) through r->bounce, by grant copy. */
+static int16_t rw_by_copy(struct bb_ring *r, bool write, uint64_t sector, unsigned n)
+{
+    size_t off = 0;
+    for (unsigned i = 0; i < n; i++) {
+        const struct blkif_request_segment *s = &r->segs[i];
+        uint16_t len = (uint16_t)((s->last_sect - s->first_sect + 1) * 512);
+        r->copies[i] = (struct bb_copy){ .ref = s->gref, .offset = (uint16_t)(s->first_sect * 512),
+                                         .len = len, .local = r->bounce + off, .to_grant = !write };
+        off += len;
+    }
+    struct iovec iov = { .iov_base = r->bounce, .iov_len = off };
+    if (write) {
+        int16_t st = run_copies(r, n, "write data");
+        if (st != BLKIF_RSP_OKAY)
+            return st;
+        int rc = bb_image_writev(r->img, &iov, 1, sector * 512);
+        return rc < 0 ? refuse(r, BLKIF_RSP_ERROR, "write of sectors %llu..+%zu failed: %s",
+                               (unsigned long long)sector, off / 512, strerror(-rc))
+                      : BLKIF_RSP_OKAY;
+    }
+    int rc = bb_image_readv(r->img, &iov, 1, sector * 512);
+    if (rc < 0)
+        return refuse(r, BLKIF_RSP_ERROR, "read of sectors %llu..+%zu failed: %s",
+                      (unsigned long long)sector, off / 512, strerror(-rc));
+    return run_copies(r, n, "read data");
+}
+
 /* Read, write, barrier or flush over r->segs[0..n). */
 static int16_t do_rw(struct bb_ring *r, uint8_t op, uint64_t sector, unsigned n)
 {
@@ -295,7 +353,11 @@ static int16_t do_rw(struct bb_ring *r, uint8_t op, uint64_t sector, unsigned n)
 
     if (op == BLKIF_OP_WRITE_BARRIER && bb_image_flush(r->img) < 0)
         return refuse(r, BLKIF_RSP_ERROR, "flush before barrier failed");
-    if (n > 0) {
+    if (n > 0 && r->cfg.grant_copy) {
+        st = rw_by_copy(r, write, sector, n);
+        if (st != BLKIF_RSP_OKAY)
+            return st;
+    } else if (n > 0) {
         void *batch;
         unsigned batch_n;
         st = map_segments(r, n, write, &batch, &batch_n);
@@ -356,6 +418,19 @@ static int16_t do_indirect(struct bb_ring *r, const blkif_request_indirect_t *re
     /* With persistent grants the indirect pages are kept mapped like data
      * pages (as Linux does); a page that cannot be goes through a one-off
      * read-only map with the rest. */
+    if (r->cfg.grant_copy) {
+        for (unsigned i = 0; i < npages; i++) {
+            unsigned first = i * SEGS_PER_INDIRECT_PAGE;
+            unsigned cnt = n - first < SEGS_PER_INDIRECT_PAGE ? n - first : SEGS_PER_INDIRECT_PAGE;
+            r->copies[i] = (struct bb_copy){ .ref = irefs[i], .offset = 0,
+                                             .len = (uint16_t)(cnt * sizeof(r->segs[0])),
+                                             .local = &r->segs[first], .to_grant = false };
+        }
+        int16_t st = run_copies(r, npages, "indirect pages");
+        if (st != BLKIF_RSP_OKAY)
+            return st;
+        return do_rw(r, op, req->sector_number, n);
+    }
     const void *ipage[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST] = { NULL };
     grant_ref_t once[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
     unsigned nonce = 0;

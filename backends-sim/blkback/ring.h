@@ -17,6 +17,10 @@
  * device to Closing.  Every such event is one diagnosis line naming the
  * frontend domain, the device, the offending value and the rule.
  *
+ * Data moves either through mappings of the frontend's pages (persistent
+ * or per request) or, with grant_copy, by grant copy through a buffer of
+ * the backend's own, as QEMU's backend does.
+ *
  * No daemon is needed: the ring pages and data grants come through a
  * struct bb_mapper, the disk through struct bb_image.
  */
@@ -39,6 +43,7 @@ struct bb_ring_config {
     grant_ref_t ring_refs[BB_MAX_RING_PAGES];
     unsigned max_indirect_segments;/* 0: BLKIF_OP_INDIRECT not offered */
     bool persistent;               /* both ends agreed feature-persistent */
+    bool grant_copy;               /* copy data with grant copy, map nothing but the ring */
     unsigned max_persistent_grants;
     bool flush, barrier, discard, discard_secure;
     uint32_t discard_granularity;  /* bytes; 0 = any */

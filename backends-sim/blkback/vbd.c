@@ -143,7 +143,8 @@ static void publish_disk_and_features(struct bb_vbd *v, uint32_t tx)
     const struct bb_params *p = v->env->params;
     wr(v, tx, "feature-flush-cache", "%d", p->flush);
     wr(v, tx, "feature-barrier", "%d", p->barrier);
-    wr(v, tx, "feature-persistent", "%d", p->persistent);
+    /* Grant copy keeps nothing mapped, so it cannot offer persistence. */
+    wr(v, tx, "feature-persistent", "%d", p->persistent && !p->grant_copy);
     wr(v, tx, "feature-discard", "%d", v->discard);
     if (v->discard) {
         uint32_t pss = p->physical_sector_size ? p->physical_sector_size : p->sector_size;
@@ -373,7 +374,8 @@ static int read_ring_details_tx(struct bb_vbd *v, uint32_t tx, struct bb_ring_co
         return -1;
     }
     unsigned long fp = 0;
-    cfg->persistent = p->persistent && rd_uint_tx(v, tx, v->fe, "feature-persistent", &fp) == 1 && fp == 1;
+    cfg->persistent = p->persistent && !p->grant_copy &&
+                      rd_uint_tx(v, tx, v->fe, "feature-persistent", &fp) == 1 && fp == 1;
     return 0;
 }
 
@@ -399,6 +401,7 @@ static void connect_ring(struct bb_vbd *v)
         .device = v->name,
         .max_indirect_segments = p->max_indirect_segments,
         .max_persistent_grants = p->max_persistent_grants,
+        .grant_copy = p->grant_copy,
         .flush = p->flush, .barrier = p->barrier,
         .discard = v->discard, .discard_secure = p->discard_secure,
         .discard_granularity = p->discard_granularity,
@@ -432,9 +435,10 @@ static void connect_ring(struct bb_vbd *v)
         return;
     }
     bb_log(&v->env->log, "blkback: dom%u %s: connected: ring %u page%s, event channel %u, "
-           "persistent grants %s, indirect %u",
+           "persistent grants %s, indirect %u%s",
            v->frontid, v->name, cfg.nr_ring_pages, cfg.nr_ring_pages == 1 ? "" : "s", remote,
-           cfg.persistent ? "on" : "off", p->max_indirect_segments);
+           cfg.persistent ? "on" : "off", p->max_indirect_segments,
+           p->grant_copy ? ", grant copy" : "");
     /* Requests may already be queued (a restarted backend, D12). */
     v->env->evtchn->ops->notify(v->env->evtchn, v->port);
     bb_vbd_serve(v, p->batch);

@@ -9,7 +9,8 @@
  * was mapped, and end every map it made.
  *
  * Layout: [0] flags  [1] req_prod ahead of rsp_prod  [2] rsp_prod start
- *         [3..4] grant faults  [5..] ring slots, then indirect pages.
+ *         [3..4] grant faults (top bit: grant copy instead of mapping)
+ *         [5..] ring slots, then indirect pages.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -76,6 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .frontend = 1, .device = "vbd 51712", .nr_ring_pages = pages,
         .max_indirect_segments = (flags & 0x40) ? 0 : 4096,
         .persistent = (flags & 0x10) != 0, .max_persistent_grants = 8,
+        .grant_copy = (faults & 0x8000) != 0,
         .flush = true, .barrier = true, .discard = true, .discard_secure = true,
         .discard_granularity = (flags & 0x20) ? 4096 : 0,
         .sector_size = (flags & 0x20) ? 4096 : 512,

@@ -251,6 +251,7 @@ static const struct combo combos[] = {
     { { "max-indirect-segments=0" }, "0", "ok order 0 slots 32 sectors 8192 sector-size 512 indirect 0" },
     { { "sector-size=4096", "max-ring-page-order=2" }, "2", "ok order 2 slots 128 sectors 8192 sector-size 4096" },
     { { "features-at=probe", "flush=0" }, "0", "ok order 0 " },
+    { { "grant-copy=1", "max-ring-page-order=2" }, "2", "ok order 2 slots 128 sectors 8192 sector-size 512 indirect 256" },
 };
 
 START_TEST(negotiation_matrix)
@@ -390,7 +391,7 @@ END_TEST
 static const char *const blkfront_knobs[] = {
     NULL, "sector-size=4096", "skip-initwait=1", "max-ring-page-order=none",
     "max-ring-page-order=0", "features-at=probe", "persistent=0", "max-indirect-segments=0",
-    "flush=0", "barrier=0", "discard=0", "strict=0", "physical-sector-size=4096",
+    "flush=0", "barrier=0", "discard=0", "strict=0", "physical-sector-size=4096", "grant-copy=1",
 };
 
 START_TEST(blkfront_verifies_under_each_knob)

@@ -633,6 +633,47 @@ START_TEST(mutating_frontend_cannot_double_fetch)
 }
 END_TEST
 
+/* grant-copy: data moves by grant copy through the backend's buffer; only
+ * the ring stays mapped; bad grants fail their request only. */
+START_TEST(grant_copy_moves_data)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    h.cfg.grant_copy = true;
+    h.cfg.persistent = true;                   /* ignored: nothing is kept mapped */
+    ck_assert_int_eq(h_open(&h), 0);
+    fill(h_page(&h, H_DATA0), 3 * 4096, 11);
+    h_rw(&h, BLKIF_OP_WRITE, 1, 16, 3, H_DATA0);
+    h_rw(&h, BLKIF_OP_READ, 2, 16, 3, H_DATA0 + 10);
+    fill(h_page(&h, 100), 40 * 4096, 12);
+    queue_indirect(&h, BLKIF_OP_WRITE, 3, 2048, 40, H_DATA0 + 20, 100);
+    queue_indirect(&h, BLKIF_OP_READ, 4, 2048, 40, H_DATA0 + 21, 200);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    for (unsigned id = 1; id <= 4; id++)
+        ck_assert_int_eq(one_status(&h, id), BLKIF_RSP_OKAY);
+    ck_assert_mem_eq(h_page(&h, H_DATA0 + 10), h_page(&h, H_DATA0), 3 * 4096);
+    ck_assert_mem_eq(h_page(&h, 200), h_page(&h, 100), 40 * 4096);
+    char disk[4096];
+    h_image_read(&h, 16 * 512, disk, sizeof(disk));
+    ck_assert_mem_eq(disk, h_page(&h, H_DATA0), 4096);
+    ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1);        /* the ring only */
+    ck_assert_uint_ge(bb_memfd_copied_bytes(h.mm), 2 * (3 + 40) * 4096);
+
+    bb_memfd_grant(h.mm, H_DATA0 + 30, H_DATA0 + 30, true);
+    bb_memfd_fail_ref(h.mm, H_DATA0 + 31, true);
+    h_rw(&h, BLKIF_OP_READ, 5, 0, 1, H_DATA0 + 30);          /* read into a read-only grant */
+    h_rw(&h, BLKIF_OP_WRITE, 6, 0, 1, H_DATA0 + 31);         /* a grant that fails */
+    h_rw(&h, BLKIF_OP_WRITE, 7, 0, 1, H_DATA0 + 30);         /* reading it is fine */
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 5), BLKIF_RSP_ERROR);
+    ck_assert_int_eq(one_status(&h, 6), BLKIF_RSP_ERROR);
+    ck_assert_int_eq(one_status(&h, 7), BLKIF_RSP_OKAY);
+    ck_assert(h_diag_has(&h, "grant copy of read data, segment 0 ref 46: status -8"));
+    ck_assert(!bb_ring_broken(h.ring));
+    h_teardown(&h);
+}
+END_TEST
+
 /* Indirect pages are persistent grants too, as in Linux. */
 START_TEST(persistent_indirect_pages)
 {
@@ -745,6 +786,7 @@ static Suite *suite(void)
     tcase_add_test(t, discard_not_offered);
     tcase_add_test(t, persistent_grants_mapped_once);
     tcase_add_test(t, persistent_indirect_pages);
+    tcase_add_test(t, grant_copy_moves_data);
     tcase_add_test(t, mutating_frontend_cannot_double_fetch);
     tcase_add_test(t, attach_serves_queued_requests);
     tcase_add_test(t, budget_limits_one_pass);

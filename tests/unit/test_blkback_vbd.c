@@ -53,7 +53,16 @@ static int tm_unmap(struct bb_mapper *m, void *addr, unsigned count)
     return b->ops->unmap(b, addr, count);
 }
 
-static const struct bb_mapper_ops tm_ops = { .map = tm_map, .unmap = tm_unmap };
+static int tm_copy(struct bb_mapper *m, domid_t dom, unsigned n, struct bb_copy *segs)
+{
+    struct two_mapper *t = (struct two_mapper *)m;
+    if (dom < 1 || dom > 2)
+        return -EINVAL;
+    struct bb_mapper *b = bb_memfd_mapper_base(t->dom[dom]);
+    return b->ops->copy(b, dom, n, segs);
+}
+
+static const struct bb_mapper_ops tm_ops = { .map = tm_map, .unmap = tm_unmap, .copy = tm_copy };
 
 struct world {
     char dir[64], img[3][96];
@@ -348,6 +357,7 @@ static const struct knob_case knob_cases[] = {
     { { "multi-queue-max-queues=0" }, "multi-queue-max-queues", NULL },
     { { "hotplug-status=0" }, "hotplug-status", NULL },
     { { "persistent=0" }, "feature-persistent", "0" },
+    { { "grant-copy=1" }, "feature-persistent", "0" },
     { { "flush=0" }, "feature-flush-cache", "0" },
     { { "barrier=0" }, "feature-barrier", "0" },
     { { "discard=0" }, "feature-discard", "0" },
