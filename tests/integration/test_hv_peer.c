@@ -6,6 +6,7 @@
  * stdin and answers one line on stdout: "ok ..." or "err ERRNO".
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -252,6 +253,21 @@ static void command(char *line)
                 n++;
         }
         printf("ok %d\n", n);
+    } else if (!strcmp(c, "pendingnb") && argc == 1) {
+        /* xenevtchn_pending on a non-blocking fd with nothing pending */
+        int fd = need_ev() < 0 ? -1 : xenevtchn_fd(ev);
+        int fl = fd < 0 ? -1 : fcntl(fd, F_GETFL);
+        if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+            return reply_err();
+        int p = xenevtchn_pending(ev);
+        int e = errno;
+        fcntl(fd, F_SETFL, fl);
+        if (p >= 0) {
+            printf("ok %d\n", p);
+            return;
+        }
+        errno = e;
+        reply_err();
     } else if (!strcmp(c, "close") && argc == 1) {
         xengnttab_close(gt);
         xengntshr_close(gs);
