@@ -685,6 +685,49 @@ START_TEST(close_and_reconnect)
 }
 END_TEST
 
+/* XSA-350/371: a frontend flapping Connected/Closing/Closed with requests
+ * queued, with and without persistent grants: every cycle ends with
+ * nothing mapped or bound. */
+START_TEST(flapping_frontend_leaks_nothing)
+{
+    struct world w;
+    world_init(&w);
+    if (_i) {
+        char err[64];
+        ck_assert_int_eq(bb_params_set(&w.params, "persistent=0", err, sizeof(err)), 0);
+    }
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    for (unsigned cycle = 0; cycle < 40; cycle++) {
+        connect_default(&w, 1, cycle % 3, cycle % 2 ? ORDER_AND_REFS : LEGACY_REF);
+        io_roundtrip(&w, 1);
+        blkif_front_ring_t *f = &w.front[1];
+        for (unsigned i = 0; i < 5; i++) {
+            blkif_request_t req;
+            memset(&req, 0, sizeof(req));
+            req.operation = BLKIF_OP_READ;
+            req.nr_segments = 1;
+            req.id = i;
+            req.seg[0] = (struct blkif_request_segment){ .gref = 40 + i, .first_sect = 0, .last_sect = 7 };
+            memcpy(RING_GET_REQUEST(f, f->req_prod_pvt), &req, sizeof(req));
+            f->req_prod_pvt++;
+        }
+        RING_PUSH_REQUESTS(f);                   /* queued, never kicked */
+        fe_state(&w, 1, cycle % 4 == 3 ? XenbusStateClosed : XenbusStateClosing);
+        bb_backend_rescan(w.be);
+        ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
+        ck_assert_uint_eq(fev_bound(w.ev), 0);
+        fe_state(&w, 1, XenbusStateClosed);
+        bb_backend_rescan(w.be);
+        ck_assert_int_eq(be_state(&w, 1), XenbusStateClosed);
+        fe_state(&w, 1, XenbusStateInitialising);
+        bb_backend_rescan(w.be);
+        ck_assert_int_eq(be_state(&w, 1), XenbusStateInitWait);
+    }
+    world_free(&w);
+}
+END_TEST
+
 START_TEST(frontend_starts_over_while_connected)
 {
     struct world w;
@@ -916,6 +959,7 @@ static Suite *suite(void)
     tcase_add_test(t, incomplete_toolstack_nodes_wait);
     tcase_add_test(t, close_and_reconnect);
     tcase_add_test(t, frontend_starts_over_while_connected);
+    tcase_add_loop_test(t, flapping_frontend_leaks_nothing, 0, 2);
     tcase_add_test(t, new_ring_while_connected);
     tcase_add_loop_test(t, restarted_backend_waits_for_a_new_ring, 0, 2);
     tcase_add_loop_test(t, resize_rewrites_sectors_and_state, 0, 2);
