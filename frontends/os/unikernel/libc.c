@@ -1,7 +1,7 @@
 /*
- * libc.c — the few C library routines a freestanding guest needs: the
- * os.h helpers, and memcpy/memset/memmove/memcmp, which the compiler
- * emits calls to on its own (struct copies, zeroing).
+ * libc.c — memcpy/memset/memmove/memcmp: the compiler emits calls to
+ * these on its own (struct copies, zeroing), so a guest without a C
+ * library must have them under exactly these names.
  */
 #include "uk.h"
 
@@ -38,73 +38,5 @@ int memcmp(const void *a, const void *b, size_t n)
     for (size_t i = 0; i < n; i++)
         if (x[i] != y[i])
             return x[i] < y[i] ? -1 : 1;
-    return 0;
-}
-
-void *os_memcpy(void *dst, const void *src, size_t n) { return memcpy(dst, src, n); }
-void *os_memset(void *dst, int c, size_t n) { return memset(dst, c, n); }
-int os_memcmp(const void *a, const void *b, size_t n) { return memcmp(a, b, n); }
-
-size_t os_strlen(const char *s)
-{
-    size_t n = 0;
-    while (s[n])
-        n++;
-    return n;
-}
-
-int os_strcmp(const char *a, const char *b)
-{
-    while (*a && *a == *b)
-        a++, b++;
-    return (unsigned char)*a - (unsigned char)*b;
-}
-
-int os_strncmp(const char *a, const char *b, size_t n)
-{
-    for (; n; n--, a++, b++) {
-        if (*a != *b)
-            return (unsigned char)*a - (unsigned char)*b;
-        if (!*a)
-            return 0;
-    }
-    return 0;
-}
-
-static int digit_value(char c, unsigned base)
-{
-    unsigned v;
-    if (c >= '0' && c <= '9')
-        v = (unsigned)(c - '0');
-    else if (c >= 'a' && c <= 'f')
-        v = (unsigned)(c - 'a') + 10;
-    else if (c >= 'A' && c <= 'F')
-        v = (unsigned)(c - 'A') + 10;
-    else
-        return -1;
-    return v < base ? (int)v : -1;
-}
-
-int os_parse_u64(const char *s, uint64_t *out)
-{
-    unsigned base = 10;
-    if (!s || !*s)
-        return -OS_EINVAL;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-        if (!*s)
-            return -OS_EINVAL;
-    }
-    uint64_t v = 0;
-    for (; *s; s++) {
-        int d = digit_value(*s, base);
-        if (d < 0)
-            return -OS_EINVAL;
-        if (v > (UINT64_MAX - (uint64_t)d) / base)
-            return -OS_EINVAL;
-        v = v * base + (uint64_t)d;
-    }
-    *out = v;
     return 0;
 }
