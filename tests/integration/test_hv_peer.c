@@ -170,6 +170,50 @@ static void command(char *line)
         if (need_gt() < 0 || xengnttab_grant_copy(gt, 1, &s) < 0)
             return reply_err();
         printf("ok %d\n", s.status);
+    } else if (!strcmp(c, "copymany") && argc == 4) {
+        /* copymany D REF N: N segments write byte (i & 0xff) at offset
+         * 16*i of the page (16 bytes each), then N segments read them
+         * back, in one call each */
+        uint32_t n = U(3);
+        static xengnttab_grant_copy_segment_t seg[2048];
+        static uint8_t src[2048][16], dst[2048][16];
+        if (n > 2048 || need_gt() < 0)
+            return reply_err();
+        for (uint32_t i = 0; i < n; i++) {
+            memset(src[i], (int)(i & 0xff), 16);
+            seg[i] = (xengnttab_grant_copy_segment_t){ .flags = GNTCOPY_dest_gref, .len = 16 };
+            seg[i].source.virt = src[i];
+            seg[i].dest.foreign.domid = (uint16_t)U(1);
+            seg[i].dest.foreign.ref = U(2);
+            seg[i].dest.foreign.offset = (uint16_t)((i * 16) % 4096);
+        }
+        if (xengnttab_grant_copy(gt, n, seg) < 0)
+            return reply_err();
+        for (uint32_t i = 0; i < n; i++) {
+            if (seg[i].status != GNTST_okay) {
+                printf("bad write %u %d\n", i, seg[i].status);
+                return;
+            }
+            seg[i] = (xengnttab_grant_copy_segment_t){ .flags = GNTCOPY_source_gref, .len = 16 };
+            seg[i].source.foreign.domid = (uint16_t)U(1);
+            seg[i].source.foreign.ref = U(2);
+            seg[i].source.foreign.offset = (uint16_t)((i * 16) % 4096);
+            seg[i].dest.virt = dst[i];
+        }
+        if (xengnttab_grant_copy(gt, n, seg) < 0)
+            return reply_err();
+        /* the page holds the last write to each offset */
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t last = i;
+            while (last + 256 < n)
+                last += 256;
+            if (seg[i].status != GNTST_okay || dst[i][0] != (uint8_t)(last & 0xff) ||
+                dst[i][15] != (uint8_t)(last & 0xff)) {
+                printf("bad read %u %d %u\n", i, seg[i].status, dst[i][0]);
+                return;
+            }
+        }
+        printf("ok\n");
     } else if (!strcmp(c, "bindu") && argc == 2) {
         if (need_ev() < 0)
             return reply_err();

@@ -137,6 +137,8 @@ START_TEST(grant_copy)
     ck_assert_int_eq(sscanf(hvt_ok(&b, "copyw 1 %u 0 4096 51", rw), "%d", &st), 1);
     ck_assert_int_eq(st, GNTST_okay);
     hvt_ok(&a, "check 0 51");
+    /* many segments in one call (several packets to the daemon) */
+    hvt_ok(&b, "copymany 1 %u 2000", rw);
     /* a segment leaving the page */
     ck_assert_int_eq(sscanf(hvt_ok(&b, "copyr 1 %u 4000 200", rw), "%d", &st), 1);
     ck_assert_int_eq(st, GNTST_bad_copy_arg);
