@@ -262,12 +262,10 @@ static int16_t map_segments(struct bb_ring *r, unsigned n, bool write,
     for (unsigned i = 0; i < n; i++) {
         grant_ref_t ref = r->segs[i].gref;
         void *p = NULL;
-        if (r->pg) {
+        /* A grant that cannot be kept (cache full, or granted read-only)
+         * joins the per-request batch, whose map reports real failures. */
+        if (r->pg)
             p = pg_get(r, ref);
-            if (!p && errno)
-                return refuse(r, BLKIF_RSP_ERROR, "segment %u ref %u: persistent map failed (%s)",
-                              i, (unsigned)ref, strerror(errno));
-        }
         r->pages[i] = p;
         if (!p)
             r->refs[missing++] = ref;

@@ -699,6 +699,16 @@ START_TEST(persistent_indirect_pages)
     bb_ring_stats(h.ring, &st);
     ck_assert_uint_eq(st.persistent_mapped, 21);
     ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1 + 21);   /* the one-off map was ended */
+    /* Likewise a read-only data grant, with room left in the cache: a
+     * write through it is mapped for that request only; a read into it
+     * fails. */
+    bb_memfd_grant(h.mm, H_DATA0 + 9, H_DATA0 + 9, true);
+    h_rw(&h, BLKIF_OP_WRITE, 4, 0, 1, H_DATA0 + 9);
+    h_rw(&h, BLKIF_OP_READ, 5, 0, 1, H_DATA0 + 9);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 4), BLKIF_RSP_OKAY);
+    ck_assert_int_eq(one_status(&h, 5), BLKIF_RSP_ERROR);
+    ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1 + 21);
     h_teardown(&h);
 }
 END_TEST
