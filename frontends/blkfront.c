@@ -216,6 +216,8 @@ static int bf_connect(void *ctx)
         in->reconnects++;
     bf->ever_connected = true;
     bf->connected = true;
+    bf->spurious = 0;
+    bf->storm_logged = false;
     char extra[160];
     os_snprintf(extra, sizeof(extra), "%s%s%s%s",
                 in->readonly ? ", read-only" : "",
@@ -354,6 +356,24 @@ int blkfront_open(struct os *os, const char *vdev, const struct blkfront_opts *o
     return 0;
 }
 
+/* A backend that raises events with nothing behind them (XSA-391) only
+ * makes the host loop spin; say so once per connection. */
+static void note_spurious(struct blkfront *bf, unsigned ours)
+{
+    if (bf->completions) {
+        bf->spurious = 0;
+        return;
+    }
+    if (!ours)
+        return;
+    bf->spurious += ours;
+    if (bf->spurious >= BF_STORM && !bf->storm_logged) {
+        bf->storm_logged = true;
+        bf_log(bf, OS_LOG_WARN, "backend raised %u events in a row without a response; they only wake the loop",
+               bf->spurious);
+    }
+}
+
 int blkfront_poll(struct blkfront *bf)
 {
     bf->completions = 0;
@@ -366,9 +386,11 @@ int blkfront_poll(struct blkfront *bf)
         return r;
     }
     evtchn_port_t port;
+    unsigned ours = 0;
     /* Events only wake us; the ring says what happened. */
     while (os_evtchn_next_pending(bf->os, &port) > 0)
-        ;
+        if (bf->have_port && port == bf->port)
+            ours++;
     if (bf->connected) {
         bf_ring_consume(bf);
         if (xenbus_error(bf->xd) < 0) {
@@ -377,6 +399,7 @@ int blkfront_poll(struct blkfront *bf)
             return xenbus_error(bf->xd);
         }
         bf_ring_kick(bf);
+        note_spurious(bf, ours);
     }
     return (int)bf->completions;
 }

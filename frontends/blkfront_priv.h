@@ -23,6 +23,7 @@
  * keeps a request's segment list small enough for the stack. */
 #define BF_MAX_INDIRECT     256u
 #define BF_DEFAULT_TIMEOUT  (30ull * 1000000000ull)
+#define BF_STORM            1000u   /* events without a response before we say so */
 
 /* One ring slot (the request id is its index). */
 struct bf_slot {
@@ -71,6 +72,8 @@ struct blkfront {
     unsigned queued;                /* pending + in flight */
     uint64_t next_seq;
     unsigned completions;           /* since the last blkfront_poll() */
+    unsigned spurious;              /* our events in a row that brought nothing */
+    bool storm_logged;
 
     struct bf_region *regions;
 };

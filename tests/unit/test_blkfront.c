@@ -422,6 +422,24 @@ START_TEST(malicious_wrong_operation)
 }
 END_TEST
 
+/* XSA-391: an event storm with nothing on the ring is noticed, not fatal. */
+START_TEST(event_storm)
+{
+    struct fx f;
+    fx_init(&f, 64);
+    fx_open(&f, NULL);
+    for (int i = 0; i < 1500; i++) {
+        th_raise(f.os, f.be.port);
+        ck_assert_int_eq(blkfront_poll(f.bf), 0);
+    }
+    ck_assert_msg(strstr(th_log(f.os), "events in a row without a response"), "%s", th_log(f.os));
+    uint8_t b[512] = { 9 };
+    ck_assert_int_eq(blkfront_write_sync(f.bf, 2, b, 512), 0);
+    ck_assert_int_eq(f.be.disk[1024], 9);
+    fx_fini(&f);
+}
+END_TEST
+
 START_TEST(bad_backend_state)
 {
     struct fx f;
@@ -538,6 +556,7 @@ int main(void)
     tcase_add_test(t, malicious_duplicate_id);
     tcase_add_test(t, malicious_wrong_operation);
     tcase_add_test(t, bad_backend_state);
+    tcase_add_test(t, event_storm);
     suite_add_tcase(s, t);
     t = tcase_create("lifecycle");
     tcase_add_test(t, backend_restart_reissues_in_flight);
