@@ -57,20 +57,22 @@ static void tx_push(struct nb_queue *q)
         q->env->notify(q->env->ctx, q->port_tx);
 }
 
-/* One frame starting at req_cons, with `avail` requests produced.
- * Returns 1 consumed, -EPROTO broken. */
-static int tx_one(struct nb_queue *q, RING_IDX avail, nb_deliver_fn deliver, void *arg)
+/* Parses the frame at `cons` (with `avail` requests produced) into
+ * q->pend[np], adding its copies to q->ops.  1 parsed, 0 if it does not
+ * fit in this batch (parse it in the next), -EPROTO broken. */
+static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned np,
+                    unsigned *nops, uint32_t *boff)
 {
-    RING_IDX cons = q->tx.req_cons;
+    struct nb_tx_pending *p = &q->pend[np];
     netif_tx_request_t slot[NB_FATAL_SLOTS];
-    bool is_extra[NB_FATAL_SLOTS + XEN_NETIF_EXTRA_TYPE_MAX];
     unsigned nslots = 0, n = 0;
-    struct nb_meta meta = { 0, 0 };
     netif_tx_request_t first;
 
+    memset(p, 0, sizeof *p);
+    p->cons = cons;
     RING_COPY_REQUEST(&q->tx, cons, &first);
     slot[nslots++] = first;
-    is_extra[n++] = false;
+    n++;
     if (first.flags & NETTXF_extra_info) {
         bool more = true;
         unsigned seen = 0;
@@ -80,9 +82,14 @@ static int tx_one(struct nb_queue *q, RING_IDX avail, nb_deliver_fn deliver, voi
                                cons, avail);
                 return -EPROTO;
             }
+            /* An extra-info segment fills a request slot; copy the slot once. */
+            netif_tx_request_t raw;
             netif_extra_info_t ex;
-            RING_COPY_REQUEST(&q->tx, cons + n, (netif_tx_request_t *)&ex);
-            is_extra[n++] = true;
+            _Static_assert(sizeof ex <= sizeof raw, "extra info fits a tx slot");
+            RING_COPY_REQUEST(&q->tx, cons + n, &raw);
+            memcpy(&ex, &raw, sizeof ex);
+            p->extra_mask |= 1u << n;
+            n++;
             if (++seen >= XEN_NETIF_EXTRA_TYPE_MAX) {
                 nb_queue_break(q, "tx frame at slot %u: more than %u extra info segments",
                                cons, XEN_NETIF_EXTRA_TYPE_MAX - 1);
@@ -102,8 +109,8 @@ static int tx_one(struct nb_queue *q, RING_IDX avail, nb_deliver_fn deliver, voi
                     nb_queue_break(q, "tx frame at slot %u: unknown GSO type %u", cons, ex.u.gso.type);
                     return -EPROTO;
                 }
-                meta.gso_size = ex.u.gso.size;
-                meta.gso_type = ex.u.gso.type;
+                p->meta.gso_size = ex.u.gso.size;
+                p->meta.gso_type = ex.u.gso.type;
             }
             more = (ex.flags & XEN_NETIF_EXTRA_FLAG_MORE) != 0;
         }
@@ -121,7 +128,7 @@ static int tx_one(struct nb_queue *q, RING_IDX avail, nb_deliver_fn deliver, voi
         RING_COPY_REQUEST(&q->tx, cons + n, &slot[nslots]);
         flags = slot[nslots].flags;
         nslots++;
-        is_extra[n++] = false;
+        n++;
     }
     /* Sizes: the first slot names the whole frame; fragments come out of it. */
     uint32_t first_len = first.size;
@@ -141,45 +148,62 @@ static int tx_one(struct nb_queue *q, RING_IDX avail, nb_deliver_fn deliver, voi
             return -EPROTO;
         }
     }
-    int16_t status = NETIF_RSP_OKAY;
-    if (nslots > NB_MAX_SLOTS || first.size < ETH_HLEN) {
-        status = NETIF_RSP_DROPPED;
+    bool drop = nslots > NB_MAX_SLOTS || first.size < ETH_HLEN;
+    if (!drop && (np > 0 && *boff + first.size > NB_TX_BATCH_BYTES))
+        return 0;       /* next batch: the buffer is full */
+    p->n = (uint16_t)n;
+    p->nslots = (uint16_t)nslots;
+    for (unsigned i = 0; i < nslots; i++)
+        p->ids[i] = slot[i].id;
+    if (drop) {
+        p->status = NETIF_RSP_DROPPED;
         q->st.tx_dropped++;
-    } else {
-        struct nb_copy op[NB_FATAL_SLOTS];
-        unsigned nop = 0;
-        uint32_t off = 0;
-        for (unsigned i = 0; i < nslots; i++) {
-            uint32_t len = i == 0 ? first_len : slot[i].size;
-            if (len == 0)
-                continue;       /* XSA-448: no copy, no look at its grant */
-            op[nop++] = (struct nb_copy){ .ref = slot[i].gref, .offset = slot[i].offset,
-                                          .len = (uint16_t)len, .local = q->frame + off,
-                                          .to_guest = false, .status = GNTST_general_error };
-            off += len;
-        }
-        int r = nop ? q->env->copy(q->env->ctx, q->dom, op, nop) : 0;
-        for (unsigned i = 0; r == 0 && i < nop; i++)
-            if (op[i].status != GNTST_okay)
-                r = -EFAULT;
-        if (r < 0) {
-            status = NETIF_RSP_ERROR;
-            q->st.tx_errors++;
-        } else {
-            q->st.tx_frames++;
-            q->st.tx_bytes += off;
-            deliver(arg, q, q->frame, off, &meta);
-        }
+        return 1;
     }
-    unsigned d = 0;
-    for (unsigned i = 0; i < n; i++) {
-        if (is_extra[i])
-            tx_respond(q, 0, NETIF_RSP_NULL);
-        else
-            tx_respond(q, slot[d++].id, status);
+    p->status = NETIF_RSP_OKAY;
+    p->off = *boff;
+    p->op_first = (uint16_t)*nops;
+    uint32_t off = *boff;
+    for (unsigned i = 0; i < nslots; i++) {
+        uint32_t len = i == 0 ? first_len : slot[i].size;
+        if (len == 0)
+            continue;       /* XSA-448: no copy, no look at its grant */
+        q->ops[(*nops)++] = (struct nb_copy){ .ref = slot[i].gref, .offset = slot[i].offset,
+                                              .len = (uint16_t)len, .local = q->batch + off,
+                                              .to_guest = false, .status = GNTST_general_error };
+        off += len;
     }
-    q->tx.req_cons = cons + n;
+    p->op_count = (uint16_t)(*nops - p->op_first);
+    p->len = off - *boff;
+    *boff = off;
     return 1;
+}
+
+static void tx_complete(struct nb_queue *q, unsigned np, int copy_err, nb_deliver_fn deliver, void *arg)
+{
+    for (unsigned k = 0; k < np; k++) {
+        struct nb_tx_pending *p = &q->pend[k];
+        if (p->status == NETIF_RSP_OKAY) {
+            bool ok = copy_err == 0;
+            for (unsigned i = 0; ok && i < p->op_count; i++)
+                ok = q->ops[p->op_first + i].status == GNTST_okay;
+            if (!ok) {
+                p->status = NETIF_RSP_ERROR;
+                q->st.tx_errors++;
+            } else {
+                q->st.tx_frames++;
+                q->st.tx_bytes += p->len;
+                deliver(arg, q, q->batch + p->off, p->len, &p->meta);
+            }
+        }
+        unsigned d = 0;
+        for (unsigned i = 0; i < p->n; i++) {
+            if (p->extra_mask & (1u << i))
+                tx_respond(q, 0, NETIF_RSP_NULL);
+            else
+                tx_respond(q, p->ids[d++], p->status);
+        }
+    }
 }
 
 int nb_queue_tx(struct nb_queue *q, unsigned budget, nb_deliver_fn deliver, void *arg)
@@ -203,12 +227,24 @@ int nb_queue_tx(struct nb_queue *q, unsigned budget, nb_deliver_fn deliver, void
                 break;
             continue;
         }
-        if (tx_one(q, prod - q->tx.req_cons, deliver, arg) < 0)
-            return -EPROTO;
-        done++;
-        /* Answer in batches so the guest can reuse its slots early. */
-        if (done % 32 == 0)
-            tx_push(q);
+        /* Parse a batch of frames, copy them all at once, then answer. */
+        unsigned np = 0, nops = 0;
+        uint32_t boff = 0;
+        RING_IDX cons = q->tx.req_cons;
+        while (cons != prod && np < NB_TX_BATCH && (unsigned)done + np < budget) {
+            int r = tx_parse(q, cons, prod - cons, np, &nops, &boff);
+            if (r < 0)
+                return -EPROTO;     /* nothing of this batch is answered: cut off */
+            if (r == 0)
+                break;
+            cons += q->pend[np].n;
+            np++;
+        }
+        int err = nops ? q->env->copy(q->env->ctx, q->dom, q->ops, nops) : 0;
+        tx_complete(q, np, err, deliver, arg);
+        q->tx.req_cons = cons;
+        done += (int)np;
+        tx_push(q);
     }
     tx_push(q);
     return done;

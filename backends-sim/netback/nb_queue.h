@@ -32,6 +32,8 @@
 #define NB_MAX_FRAME   65535u
 #define NB_MAX_SLOTS   XEN_NETIF_NR_SLOTS_MIN   /* frames above it are dropped */
 #define NB_FATAL_SLOTS 20u                      /* chains above it are hostile */
+#define NB_TX_BATCH    64u                      /* frames per grant-copy batch */
+#define NB_TX_BATCH_BYTES (256u * 1024u)        /* and bytes */
 
 struct nb_meta {
     uint16_t gso_size;
@@ -54,7 +56,20 @@ struct nb_queue {
     bool broken;
     char why[200];
     struct nb_queue_stats st;
-    uint8_t frame[NB_MAX_FRAME + 1];
+    /* Frames parsed in one sweep, copied with one grant-copy batch. */
+    struct nb_tx_pending {
+        RING_IDX cons;
+        uint16_t n;                         /* slots consumed, extras included */
+        uint16_t nslots;                    /* data slots */
+        uint16_t ids[NB_FATAL_SLOTS];
+        uint32_t extra_mask;                /* which of the n slots are extra info */
+        int16_t status;
+        uint32_t off, len;                  /* in batch */
+        uint16_t op_first, op_count;
+        struct nb_meta meta;
+    } pend[NB_TX_BATCH];
+    struct nb_copy ops[NB_TX_BATCH * NB_MAX_SLOTS];
+    uint8_t batch[NB_TX_BATCH_BYTES];
 };
 
 /* Frames the guest sent are handed to this, one by one. */

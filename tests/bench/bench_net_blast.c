@@ -1,0 +1,165 @@
+/*
+ * bench_net_blast — frames/s and Gbit/s of `net-blast` through
+ * netfront -> splitbed-netback -> a TAP device, beside an AF_PACKET blast
+ * of the same frames over a veth pair, both in one network namespace made
+ * for the run.  Each side runs three times; the median counts.
+ *
+ *   bench_net_blast                      the benchmark (root: makes a netns)
+ *   bench_net_blast --packet-blast IF N SIZE   the baseline's sender
+ */
+#include "tests/lib/runproc.h"
+
+#include <arpa/inet.h>
+#include <ftw.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define FRAMES "200000"
+#define SIZE 1514
+#define ROUNDS 3
+#define TIMEOUT 120
+
+static char dir[64], ns[32];
+static struct runproc r;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The baseline's sender, run inside the namespace: frames/s on stdout. */
+static int packet_blast(const char *ifname, long frames, long size)
+{
+    int fd = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+    if (fd < 0) {
+        perror("bench_net_blast: AF_PACKET socket");
+        return 1;
+    }
+    struct sockaddr_ll a = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+                             .sll_ifindex = (int)if_nametoindex(ifname) };
+    if (!a.sll_ifindex || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
+        perror("bench_net_blast: bind");
+        return 1;
+    }
+    static uint8_t f[65536];
+    memset(f, 0xff, 6);
+    memcpy(f + 6, "\x02\x00\x00\x00\x00\x01", 6);
+    f[12] = 0x88;
+    f[13] = 0xb6;
+    for (long i = 14; i < size; i++)
+        f[i] = (uint8_t)i;
+    double t0 = now_s();
+    for (long i = 0; i < frames; i++)
+        if (send(fd, f, (size_t)size, 0) != size) {
+            perror("bench_net_blast: send");
+            return 1;
+        }
+    double t = now_s() - t0;
+    printf("%.0f\n", (double)frames / t);
+    return 0;
+}
+
+static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
+{
+    (void)st; (void)f; (void)w;
+    remove(p);
+    return 0;
+}
+
+static void cleanup(void)
+{
+    char *del[] = { "ip", "netns", "del", ns, NULL };
+    runproc(&r, NULL, 0, TIMEOUT, NULL, del);
+    char *stop[] = { (char *)build_path("bin/splitbed"), "hv", "stop", "--dir", dir, NULL };
+    runproc(&r, NULL, 0, TIMEOUT, NULL, stop);
+    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+static void fail(const char *what, const char *detail)
+{
+    fprintf(stderr, "bench_net_blast: %s: %s\n", what, detail);
+    cleanup();
+    exit(1);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 5 && !strcmp(argv[1], "--packet-blast"))
+        return packet_blast(argv[2], atol(argv[3]), atol(argv[4]));
+    if (argc != 1) {
+        fprintf(stderr, "usage: bench_net_blast\n");
+        return 2;
+    }
+    snprintf(dir, sizeof dir, "/tmp/sbnetbench-XXXXXX");
+    if (!mkdtemp(dir)) {
+        perror("bench_net_blast: mkdtemp");
+        return 1;
+    }
+    snprintf(ns, sizeof ns, "sbbench%d", (int)getpid());
+    char *start[] = { (char *)build_path("bin/splitbed"), "hv", "start", "--dir", dir, NULL };
+    runproc(&r, NULL, 0, TIMEOUT, NULL, start);
+    if (r.status != 0)
+        fail("hv start", r.err);
+    char *add[] = { "ip", "netns", "add", ns, NULL };
+    runproc(&r, NULL, 0, TIMEOUT, NULL, add);
+    if (r.status != 0)
+        fail("ip netns add (root needed)", r.err);
+    char *links[] = { "ip", "netns", "exec", ns, "sh", "-c",
+                      "ip link set lo up && ip tuntap add dev sbtap mode tap && ip link set sbtap up && "
+                      "ip link add sbva type veth peer name sbvb && ip link set sbva up && ip link set sbvb up",
+                      NULL };
+    runproc(&r, NULL, 0, TIMEOUT, NULL, links);
+    if (r.status != 0)
+        fail("links", r.err);
+
+    double blast[ROUNDS], packet[ROUNDS];
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n < 0)
+        fail("readlink", "/proc/self/exe");
+    self[n] = '\0';
+    char size[16];
+    snprintf(size, sizeof size, "%d", SIZE);
+    for (int i = 0; i < ROUNDS; i++) {
+        char *nb[] = { "ip", "netns", "exec", ns, (char *)build_path("bin/splitbed"), "run", "--dir", dir,
+                       "-q", "--vif", "backing=tap:sbtap", "--", "net-blast", "--frames", FRAMES,
+                       "--size", size, NULL };
+        runproc(&r, NULL, 0, TIMEOUT, NULL, nb);
+        const char *p = strstr(r.out, " s: ");
+        if (r.status != 0 || !p)
+            fail("net-blast", r.err);
+        blast[i] = atof(p + 4);
+        char *pb[] = { "ip", "netns", "exec", ns, self, "--packet-blast", "sbva", FRAMES, size, NULL };
+        runproc(&r, NULL, 0, TIMEOUT, NULL, pb);
+        if (r.status != 0)
+            fail("AF_PACKET blast", r.err);
+        packet[i] = atof(r.out);
+    }
+    cleanup();
+    qsort(blast, ROUNDS, sizeof blast[0], cmp_double);
+    qsort(packet, ROUNDS, sizeof packet[0], cmp_double);
+    double b = blast[ROUNDS / 2], pk = packet[ROUNDS / 2];
+    double gb = b * SIZE * 8 / 1e9, gp = pk * SIZE * 8 / 1e9;
+    printf("net-blast via netfront->netback->TAP: %.0f frames/s, %.2f Gbit/s (%s frames of %d bytes, median of %d)\n",
+           b, gb, FRAMES, SIZE, ROUNDS);
+    printf("AF_PACKET over a veth pair (baseline): %.0f frames/s, %.2f Gbit/s\n", pk, gp);
+    printf("ratio: %.2fx the baseline (goal >= 0.5x)\n", pk > 0 ? b / pk : 0.0);
+    return 0;
+}
