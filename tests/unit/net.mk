@@ -17,3 +17,9 @@ FUZZ_CORPUS_fuzz_netback_tx := fixtures/corpora/fuzz_netback_tx
 FUZZ_SRCS_fuzz_netfront_rx := tests/fuzz/fuzz_netfront_rx.c tests/unit/test_net_host.c frontends/netfront.c \
 	$(NETBACK_CORE_SRCS)
 FUZZ_CORPUS_fuzz_netfront_rx := fixtures/corpora/fuzz_netfront_rx
+
+$(BUILD)/tests/test_net_backing: $(OBJ)/tests/unit/test_net_backing.o $(OBJ)/backends-sim/netback/nb_backing.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lpcap $(CHECK_LIBS)
+
+UNIT_TESTS += $(BUILD)/tests/test_net_backing
