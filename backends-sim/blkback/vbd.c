@@ -222,10 +222,18 @@ static void probe(struct bb_vbd *v)
         free(mode);
         return;
     }
+    v->probed = true;
+    if (strlen(fe) >= sizeof(v->fe) || fe[0] != '/') {
+        fatal(v, "frontend path '%.64s%s' is not an absolute path under %zu bytes", fe,
+              strlen(fe) > 64 ? "..." : "", sizeof(v->fe));
+        free(fe);
+        free(params);
+        free(mode);
+        return;
+    }
     snprintf(v->fe, sizeof(v->fe), "%s", fe);
     snprintf(v->fe_state, sizeof(v->fe_state), "%s/state", fe);
     free(fe);
-    v->probed = true;
 
     /* A backend state past Initialising means an earlier backend process
      * served this device and died or stopped.  Whatever ring the frontend

@@ -643,6 +643,23 @@ START_TEST(bad_image_path)
 }
 END_TEST
 
+START_TEST(bad_frontend_path)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    char longpath[400];
+    memset(longpath, 'x', sizeof(longpath) - 1);
+    longpath[0] = '/';
+    longpath[sizeof(longpath) - 1] = '\0';
+    set(&w, _i ? "relative/path" : longpath, BE "frontend", 1, DEV);
+    start(&w);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
+    ck_assert(diag_has(&w, "is not an absolute path under 256 bytes"));
+    world_free(&w);
+}
+END_TEST
+
 START_TEST(incomplete_toolstack_nodes_wait)
 {
     struct world w;
@@ -957,6 +974,7 @@ static Suite *suite(void)
     tcase_add_test(t, toolstack_discard_disable);
     tcase_add_test(t, bad_image_path);
     tcase_add_test(t, incomplete_toolstack_nodes_wait);
+    tcase_add_loop_test(t, bad_frontend_path, 0, 2);
     tcase_add_test(t, close_and_reconnect);
     tcase_add_test(t, frontend_starts_over_while_connected);
     tcase_add_loop_test(t, flapping_frontend_leaks_nothing, 0, 2);
