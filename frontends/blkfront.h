@@ -8,7 +8,9 @@
  *
  * Units: every sector number and count in this API is in 512-byte units,
  * like every field of the ring (XEN-FACTS D10).  `sector_size` is only the
- * disk's logical block size: offsets and lengths must be multiples of it.
+ * disk's logical block size: I/O offsets and lengths must be multiples of
+ * it, except that blkfront_read_sync() reads any whole 512-byte sectors
+ * (through the blocks around them).
  *
  * Buffers: any address and any whole number of sectors.  A buffer that
  * cannot be granted as is (anything not obtained from

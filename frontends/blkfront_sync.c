@@ -163,8 +163,37 @@ static int rw_sync(struct blkfront *bf, enum blkfront_op op, uint64_t sector,
     return status;
 }
 
+/* A read off the logical block size (512-byte sectors of a 4096-byte-block
+ * disk) reads the whole blocks around it and keeps the part asked for. */
+static int read_unaligned(struct blkfront *bf, uint64_t sector, uint8_t *buf, size_t len)
+{
+    uint64_t ss = bf->info.sector_size, start = sector * 512, end = start + len;
+    uint64_t astart = start - start % ss, aend = (end + ss - 1) / ss * ss;
+    size_t step = 256 * 1024;
+    if (step % ss)
+        step = (size_t)ss;
+    uint8_t *tmp = os_malloc(bf->os, step);
+    if (!tmp)
+        return -OS_ENOMEM;
+    int r = 0;
+    for (uint64_t pos = astart; pos < aend && r == 0; pos += step) {
+        size_t n = aend - pos < step ? (size_t)(aend - pos) : step;
+        r = rw_sync(bf, BLKFRONT_READ, pos / 512, tmp, n, false);
+        if (r < 0)
+            break;
+        uint64_t lo = pos > start ? pos : start, hi = pos + n < end ? pos + n : end;
+        if (lo < hi)
+            os_memcpy(buf + (lo - start), tmp + (lo - pos), (size_t)(hi - lo));
+    }
+    os_free(bf->os, tmp);
+    return r;
+}
+
 int blkfront_read_sync(struct blkfront *bf, uint64_t sector, void *buf, size_t len)
 {
+    if (bf->ever_connected && len && len % 512 == 0 &&
+        (len % bf->info.sector_size || (sector * 512) % bf->info.sector_size))
+        return read_unaligned(bf, sector, buf, len);
     return rw_sync(bf, BLKFRONT_READ, sector, buf, len, false);
 }
 

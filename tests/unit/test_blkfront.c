@@ -274,6 +274,12 @@ START_TEST(logical_block_size_4096)
     ck_assert_int_eq(blkfront_write_sync(f.bf, 8, b, 512), -OS_EINVAL);
     ck_assert_int_eq(blkfront_write_sync(f.bf, 8, b, 8192), 0);
     ck_assert_mem_eq(f.be.disk + 8 * 512, b, 8192);
+    /* Reads of 512-byte sectors inside the 4096-byte blocks. */
+    uint8_t rd[3 * 512 + 1];
+    ck_assert_int_eq(blkfront_read_sync(f.bf, 9, rd + 1, 512), 0);
+    ck_assert_mem_eq(rd + 1, b + 512, 512);
+    ck_assert_int_eq(blkfront_read_sync(f.bf, 15, rd + 1, 3 * 512), 0);
+    ck_assert_mem_eq(rd + 1, b + 7 * 512, 3 * 512);
     fx_fini(&f);
 }
 END_TEST
