@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <xen/io/xenbus.h>
@@ -340,6 +341,13 @@ int main(int argc, char **argv)
     struct sigaction sa = { .sa_handler = on_signal };
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
+    /* Signals are let in only while waiting in ppoll, so a SIGTERM can
+     * never land between the check of `stop` and the wait. */
+    sigset_t block, waitmask;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigprocmask(SIG_BLOCK, &block, &waitmask);
 
     /* Usage first: a bad --vif is exit 2 whatever state xenstore is in. */
     for (unsigned i = 0; i < nargs; i++)
@@ -422,7 +430,8 @@ int main(int argc, char **argv)
             if (s->vif && nb_vif_connected(s->vif) && !s->pending_len && !s->eof && fd >= 0)
                 pfd[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
         }
-        if (poll(pfd, n, again ? 0 : -1) < 0 && errno != EINTR) {
+        struct timespec zero = { 0, 0 };
+        if (ppoll(pfd, n, again ? &zero : NULL, &waitmask) < 0 && errno != EINTR) {
             say("splitbed-netback: poll: %s", strerror(errno));
             status = 1;
             break;
