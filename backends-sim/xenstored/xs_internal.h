@@ -95,6 +95,25 @@ struct xs_special *xs_special_find(struct xs_core *c, const char *name);
 void xs_trace(struct xs_core *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* xs_domain.c: errno results. */
+int xs_domain_introduce(struct xs_core *c, unsigned domid, unsigned long mfn);
+/* Kills the domain's connections, removes the nodes it owns and its
+ * permission entries elsewhere, fires @releaseDomain. */
+int xs_domain_release(struct xs_core *c, unsigned domid);
+
+/* xs_txn.c */
+struct xs_txn *xs_txn_find(struct xs_conn *conn, uint32_t id);
+int xs_txn_start(struct xs_conn *conn, uint32_t *id);
+/* Logs a change made in t, for replay at commit. */
+int xs_txn_log(struct xs_txn *t, uint32_t type, const char *path,
+               const char *data, size_t len);
+/* 0, EAGAIN if anything t looked at changed meanwhile, ENOMEM. */
+int xs_txn_commit(struct xs_conn *conn, struct xs_txn *t);
+/* Unlinks t from its connection and frees it. */
+void xs_txn_end(struct xs_conn *conn, struct xs_txn *t);
+void xs_txn_free(struct xs_conn *conn, struct xs_txn *t);
+void xs_txn_drop_all(struct xs_conn *conn);
+
 /* xs_ops.c: errno results; nodes returned only with the access asked. */
 const struct xs_node *xs_op_get(struct xs_opctx *x, const char *path,
                                 unsigned need, int *err);
