@@ -2,6 +2,7 @@
 #include "tests/lib/runproc.h"
 
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -81,6 +82,15 @@ void xsd_stop(struct xsd *d)
 	ck_assert(WIFEXITED(st));
 	ck_assert_int_eq(WEXITSTATUS(st), 0);
 	ck_assert_int_ne(stat(d->sock, &sb), 0);
+	/* every domain's socket went too */
+	{
+		DIR *dir = opendir(d->xsdir);
+		struct dirent *e;
+		ck_assert_ptr_nonnull(dir);
+		while ((e = readdir(dir)))
+			ck_assert_msg(e->d_name[0] == '.', "%s left behind", e->d_name);
+		closedir(dir);
+	}
 	xsd_kill(d);
 }
 

@@ -115,6 +115,12 @@ START_TEST(directory_part_pages_big_dirs)
 			break; /* the empty string: end of list */
 	}
 	ck_assert_uint_eq(seen, 300);
+	/* a new child changes the directory's generation */
+	ck_assert_int_eq(xs_client_strs(dom0, XS_MKDIR, 0, NULL, "/big/new", NULL),
+	                 0);
+	ck_assert_int_eq(xs_client_strs(dom0, XS_DIRECTORY_PART, 0, &r, "/big",
+	                                "0", NULL), 0);
+	ck_assert_str_ne(r.body, gen);
 	free(gen);
 	/* an offset inside a name is refused */
 	ck_assert_int_eq(xs_client_strs(dom0, XS_DIRECTORY_PART, 0, &r, "/big",
