@@ -318,8 +318,10 @@ int blkfront_open(struct os *os, const char *vdev, const struct blkfront_opts *o
         return -OS_EINVAL;
     }
     struct blkfront *bf = os_calloc(os, 1, sizeof(*bf));
-    if (!bf)
+    if (!bf) {
+        os_log(os, OS_LOG_ERROR, "[blkfront] %s: out of memory", vdev);
         return -OS_ENOMEM;
+    }
     bf->os = os;
     if (opts)
         bf->opts = *opts;
@@ -338,6 +340,7 @@ int blkfront_open(struct os *os, const char *vdev, const struct blkfront_opts *o
     bf->max_slots = __CONST_RING_SIZE(blkif, OS_PAGE_SIZE << bf->opts.max_ring_order);
     bf->slots = os_calloc(os, bf->max_slots, sizeof(*bf->slots));
     if (!bf->slots) {
+        os_log(os, OS_LOG_ERROR, "[blkfront] %s: out of memory", vdev);
         os_free(os, bf);
         return -OS_ENOMEM;
     }

@@ -53,8 +53,10 @@ static int wait_until(struct blkfront *bf, sync_cond cond, const void *arg)
             return -OS_ETIMEDOUT;
         }
         r = os_wait(bf->os, deadline);
-        if (r < 0)
+        if (r < 0) {
+            bf_log(bf, OS_LOG_ERROR, "waiting for the backend failed (error %d)", -r);
             return r;
+        }
     }
 }
 

@@ -219,8 +219,10 @@ int xenbus_open(struct os *os, const char *type, const char *id,
         return -OS_ENOSPC;
     }
     struct xenbus_dev *xd = os_calloc(os, 1, sizeof(*xd));
-    if (!xd)
+    if (!xd) {
+        os_log(os, OS_LOG_ERROR, "[%s] %s: out of memory", tag, name);
         return -OS_ENOMEM;
+    }
     xd->os = os;
     xd->ops = ops;
     xd->ctx = ctx;

@@ -82,7 +82,7 @@ int app_main(struct os *os, int argc, char **argv)
     struct blkfront *bf;
     int e = blkfront_open_sync_opts(os, o.vdev, &o.fe, &bf);
     if (e < 0) {
-        blk_app_error(os, prog, "cannot connect to %s (error %d)", o.vdev, -e);
+        /* blkfront said why, in one line */
         return 1;
     }
     const struct blkfront_info *in = blkfront_get_info(bf);

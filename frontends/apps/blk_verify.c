@@ -304,7 +304,7 @@ int app_main(struct os *os, int argc, char **argv)
     struct run r = { .os = os, .vdev = o.vdev, .seed = seed };
     int e = blkfront_open_sync_opts(os, o.vdev, &o.fe, &r.bf);
     if (e < 0) {
-        blk_app_error(os, prog, "cannot connect to %s (error %d)", o.vdev, -e);
+        /* blkfront said why, in one line */
         return 1;
     }
     r.in = blkfront_get_info(r.bf);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -317,9 +318,10 @@ START_TEST(bad_usage)
     RUN("--", "blk-info", "--bogus");
     ck_assert_int_eq(r.status, 2);
     ck_assert_msg(strstr(r.err, "unknown argument '--bogus'"), "%s", r.err);
-    RUN("--", "blk-info", "--vdev", "xvdb");
+    RUN("-q", "--", "blk-info", "--vdev", "xvdb");
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "no vbd device 51728"), "%s", r.err);
+    ck_assert_msg(runproc_lines(r.err) == 1, "%s", r.err);
 }
 END_TEST
 
@@ -371,50 +373,66 @@ static void live_start(struct live *l, char *const args[])
 }
 
 /* Reads until stdout holds `needle` (or EOF / a generous hang guard). */
-static bool live_wait_for(struct live *l, const char *needle)
+static double mono(void)
 {
-    for (int rounds = 0; rounds < 600; rounds++) {
-        if (strstr(l->obuf, needle))
-            return true;
-        struct pollfd p[2] = { { .fd = l->out, .events = POLLIN }, { .fd = l->err, .events = POLLIN } };
-        int k = poll(p, 2, 100);
-        if (k < 0 && errno != EINTR)
-            return false;
-        bool eof = false;
-        if (p[0].revents) {
-            ssize_t n = read(l->out, l->obuf + l->olen, sizeof(l->obuf) - 1 - l->olen);
-            if (n <= 0)
-                eof = true;
-            else
-                l->obuf[l->olen += (size_t)n] = '\0';
-        }
-        if (p[1].revents) {
-            ssize_t n = read(l->err, l->ebuf + l->elen, sizeof(l->ebuf) - 1 - l->elen);
-            if (n > 0)
-                l->ebuf[l->elen += (size_t)n] = '\0';
-        }
-        if (eof)
-            return strstr(l->obuf, needle) != NULL;
-    }
-    return false;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int live_finish(struct live *l)
+/* Reads the child's output until stdout holds `needle` or both pipes are
+ * closed; TIMEOUT seconds is only a hang guard. */
+static bool live_wait_for(struct live *l, const char *needle)
 {
-    live_wait_for(l, "\x01never\x01");     /* drain to EOF */
-    int st = 0;
-    for (int i = 0; i < 600; i++) {
-        pid_t w = waitpid(l->pid, &st, WNOHANG);
-        if (w == l->pid)
+    double end = mono() + TIMEOUT;
+    while (!(needle && strstr(l->obuf, needle))) {
+        struct pollfd p[2] = { { .fd = l->out, .events = POLLIN }, { .fd = l->err, .events = POLLIN } };
+        if (p[0].fd < 0 && p[1].fd < 0)
             break;
-        poll(NULL, 0, 100);     /* hang guard only: the run is expected to end */
-        if (i == 599) {
-            kill(-l->pid, SIGKILL);
-            waitpid(l->pid, &st, 0);
+        double left = end - mono();
+        if (left <= 0)
+            break;
+        int k = poll(p, 2, (int)(left * 1000) + 1);
+        if (k < 0 && errno != EINTR)
+            break;
+        int *fds[2] = { &l->out, &l->err };
+        char *bufs[2] = { l->obuf, l->ebuf };
+        size_t *lens[2] = { &l->olen, &l->elen };
+        for (int i = 0; i < 2; i++) {
+            if (*fds[i] < 0 || !p[i].revents)
+                continue;
+            size_t room = sizeof(l->obuf) - 1 - *lens[i];
+            ssize_t n = room ? read(*fds[i], bufs[i] + *lens[i], room) : 0;
+            if (n <= 0) {
+                close(*fds[i]);
+                *fds[i] = -1;
+            } else {
+                *lens[i] += (size_t)n;
+                bufs[i][*lens[i]] = '\0';
+            }
         }
     }
-    close(l->out);
-    close(l->err);
+    return needle && strstr(l->obuf, needle);
+}
+
+/* Waits for the child to end (its pipes close first); a child still there
+ * after the hang guard is killed. */
+static int live_finish(struct live *l)
+{
+    live_wait_for(l, NULL);
+    int st = 0, pfd = (int)syscall(SYS_pidfd_open, l->pid, 0);
+    if (pfd >= 0) {
+        struct pollfd p = { .fd = pfd, .events = POLLIN };
+        if (poll(&p, 1, TIMEOUT * 1000) == 0)
+            kill(-l->pid, SIGKILL);
+        close(pfd);
+    }
+    waitpid(l->pid, &st, 0);
+    if (l->out >= 0)
+        close(l->out);
+    if (l->err >= 0)
+        close(l->err);
+    l->out = l->err = -1;
     return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
