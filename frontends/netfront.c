@@ -176,7 +176,10 @@ static void rx_post(struct nf_queue *q, RING_IDX upto)
     }
     int notify;
     RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->rx, notify);
-    if (notify)
+    /* Only a Connected backend has bound its end (before, a notify is
+     * refused; after, it takes no more frames): buffers are still
+     * returned, silently, and becoming Connected kicks the backend. */
+    if (notify && q->nf->phase == PH_CONNECTED)
         os_evtchn_notify(q->nf->os, q->port_rx);
 }
 
@@ -617,6 +620,16 @@ long netfront_recv(struct netfront *nf, void *buf, size_t size, struct netfront_
 
 /* ---- the state machine ------------------------------------------------- */
 
+/* The backend may have looked at our rings before it bound our ports. */
+static void kick(struct netfront *nf)
+{
+    for (unsigned i = 0; i < nf->nq; i++) {
+        os_evtchn_notify(nf->os, nf->q[i].port_tx);
+        if (nf->q[i].port_rx != nf->q[i].port_tx)
+            os_evtchn_notify(nf->os, nf->q[i].port_rx);
+    }
+}
+
 static int advance(struct netfront *nf)
 {
     int be = backend_state(nf);
@@ -629,7 +642,11 @@ static int advance(struct netfront *nf)
                 nf->phase = PH_BROKEN;
                 return -OS_EIO;
             }
+            /* A backend already Connected (D8-style) may never say it
+             * again: take it at its word. */
             nf->phase = be == XenbusStateConnected ? PH_CONNECTED : PH_WAIT_CONNECTED;
+            if (nf->phase == PH_CONNECTED)
+                kick(nf);
             return 1;
         }
         if (be == XenbusStateClosing || be == XenbusStateClosed) {
@@ -640,7 +657,11 @@ static int advance(struct netfront *nf)
     case PH_WAIT_CONNECTED:
         /* Closing here may follow a Connected we never saw (a backend with
          * little to say); the rings are set up, so what it sent is read. */
-        if (be == XenbusStateConnected) { nf->phase = PH_CONNECTED; return 1; }
+        if (be == XenbusStateConnected) {
+            nf->phase = PH_CONNECTED;
+            kick(nf);
+            return 1;
+        }
         if (be == XenbusStateClosing || be == XenbusStateClosed) { nf->phase = PH_CLOSING; return 1; }
         return 0;
     case PH_CONNECTED:
