@@ -598,6 +598,21 @@ START_TEST(frontend_killed_mid_io_then_a_new_app)
 }
 END_TEST
 
+/* No backend ever comes: the app gives up after its --timeout with one
+ * line naming the state it waited in. */
+START_TEST(no_backend_times_out)
+{
+    char *sim = manual_toolstack();
+    struct live app;
+    start_app(&app, sim, (char *[]){ (char *)build_path("libexec/splitbed/blk-info"), "-q",
+                                     "--timeout", "1", NULL });
+    int st = live_finish(&app);
+    ck_assert_msg(st == 1, "status %d\nout: %s\nerr: %s", st, app.obuf, app.ebuf);
+    ck_assert_msg(strstr(app.ebuf, "no progress for 1000 ms (backend Initialising"), "%s", app.ebuf);
+    ck_assert_msg(runproc_lines(app.ebuf) == 1, "%s", app.ebuf);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("blkfront-e2e");
@@ -629,6 +644,7 @@ int main(void)
     tcase_add_test(t, resize_while_connected);
     tcase_add_test(t, backend_killed_mid_io_and_restarted);
     tcase_add_test(t, frontend_killed_mid_io_then_a_new_app);
+    tcase_add_test(t, no_backend_times_out);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
