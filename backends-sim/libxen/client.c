@@ -89,3 +89,15 @@ ssize_t hvclient_call(struct hvclient *c, unsigned op, const void *body, size_t 
     }
     return n;
 }
+
+int hvclient_post(struct hvclient *c, unsigned op, const void *body, size_t blen)
+{
+    struct hvw_req req = { .op = op, .len = (uint32_t)blen };
+    int r = hvw_send(c->sock, &req, sizeof(req), body, blen, NULL, 0);
+    if (r < 0) {
+        hvclient_log(c->log, c->lib, -r, "lost splitbed-hvd");
+        errno = r == -EPIPE ? ECONNRESET : -r;
+        return -1;
+    }
+    return 0;
+}

@@ -36,6 +36,10 @@ void hvclient_close(struct hvclient *c);
 ssize_t hvclient_call(struct hvclient *c, unsigned op, const void *body, size_t blen,
                       void *rep, size_t repmax, int *fds, unsigned *nfds);
 
+/* Sends a posted request (no reply, wire.h).  0, or -1 with errno set.
+ * Call with c->lock held. */
+int hvclient_post(struct hvclient *c, unsigned op, const void *body, size_t blen);
+
 /* A line on the handle's logger (stderr without one); keeps errno. */
 void hvclient_log(struct xentoollog_logger *log, const char *lib, int err,
                   const char *fmt, ...) __attribute__((format(printf, 4, 5)));

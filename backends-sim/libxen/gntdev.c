@@ -70,7 +70,7 @@ int gntdev_end(struct xengntdev_handle *h, struct region *r, uint32_t first, uin
 {
     if (h->kind == HVW_KIND_GNTTAB) {
         struct hvw_handles req = { .map_id = r->id };
-        return (int)hvclient_call(&h->cl, HVW_GNT_UNMAP, &req, sizeof(req), NULL, 0, NULL, NULL);
+        return hvclient_post(&h->cl, HVW_GNT_UNMAP, &req, sizeof(req));
     }
     struct hvw_refs req = { .share_id = r->id, .first = first, .count = count };
     int ret = (int)hvclient_call(&h->cl, HVW_GNT_UNSHARE, &req, sizeof(req), NULL, 0, NULL, NULL);

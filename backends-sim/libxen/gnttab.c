@@ -142,7 +142,7 @@ static void *map_refs(xengnttab_handle *h, uint32_t count, const uint32_t *domid
             h->regions = r;
         } else {
             struct hvw_handles u = { .map_id = ((struct hvw_map_rep *)rep)->map_id };
-            hvclient_call(&h->cl, HVW_GNT_UNMAP, &u, sizeof(u), NULL, 0, NULL, NULL);
+            hvclient_post(&h->cl, HVW_GNT_UNMAP, &u, sizeof(u));
             free(r);
             free(gone);
             errno = e ? e : ENOMEM;

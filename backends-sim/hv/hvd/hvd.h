@@ -84,6 +84,7 @@ struct hvd {
     struct hdom *doms;
     struct conn *conns;
     uint32_t next_conn_id;
+    char *drain;                /* receive buffer for posted packets */
     /* the reply being built by a handler */
     char *out;
     size_t outlen;

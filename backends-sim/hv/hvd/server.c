@@ -389,6 +389,60 @@ static int dispatch(struct hvd *h, struct conn *c, unsigned op, const void *p, s
     return ctl(h, c, op, p, n);
 }
 
+static void serve(struct hvd *h, struct conn *c, char *buf);
+
+static bool conn_live(const struct hvd *h, const struct conn *c)
+{
+    for (const struct conn *x = h->conns; x; x = x->next)
+        if (x == c && !x->dying)
+            return true;
+    return false;
+}
+
+/* Serves the posted packets at the head of every other client's socket
+ * (wire.h), until none is left. */
+static void drain_posted(struct hvd *h, struct conn *except)
+{
+    static struct pollfd *pfd;
+    static struct conn **who;
+    static size_t cap;
+    for (bool again = true; again;) {
+        again = false;
+        size_t n = 0;
+        for (struct conn *x = h->conns; x; x = x->next)
+            n++;
+        if (n > cap) {
+            struct pollfd *np = realloc(pfd, n * 2 * sizeof(*np));
+            struct conn **nw = realloc(who, n * 2 * sizeof(*nw));
+            if (np)
+                pfd = np;
+            if (nw)
+                who = nw;
+            if (!np || !nw)
+                return;
+            cap = n * 2;
+        }
+        size_t k = 0;
+        for (struct conn *x = h->conns; x; x = x->next)
+            if (x != except && !x->dying && x->kind == HVW_KIND_GNTTAB) {
+                pfd[k] = (struct pollfd){ .fd = x->fd, .events = POLLIN };
+                who[k++] = x;
+            }
+        if (k == 0 || poll(pfd, k, 0) <= 0)
+            return;
+        for (size_t i = 0; i < k; i++) {
+            if (!(pfd[i].revents & POLLIN) || !conn_live(h, who[i]))
+                continue;
+            struct hvw_req hd;
+            ssize_t got = recv(who[i]->fd, &hd, sizeof(hd), MSG_PEEK | MSG_DONTWAIT);
+            if (got == (ssize_t)sizeof(hd) && hd.op == HVW_GNT_UNMAP) {
+                serve(h, who[i], h->drain);
+                again = true;
+            }
+        }
+    }
+}
+
 static void serve(struct hvd *h, struct conn *c, char *buf)
 {
     unsigned nfds = 0;
@@ -430,6 +484,18 @@ static void serve(struct hvd *h, struct conn *c, char *buf)
         cut_off(h, c, why);
         return;
     }
+    if (req.op == HVW_GNT_UNMAP) {
+        /* posted: no reply */
+        if (!c->kind || !op_allowed(c->kind, req.op) ||
+            dispatch(h, c, req.op, buf + sizeof(req), req.len) < 0)
+            cut_off(h, c, "malformed or out-of-place unmap");
+        else
+            reap_dying(h);
+        return;
+    }
+    drain_posted(h, c);
+    if (!conn_live(h, c))
+        return;
     h->outlen = sizeof(struct hvw_rep);
     h->noutfds = 0;
     int err = dispatch(h, c, req.op, buf + sizeof(req), req.len);
@@ -485,8 +551,9 @@ int hvd_run(const char *dir, int ready_fd)
     };
     h->hv = hv_new(&ops, h);
     h->out = malloc(HVW_MSG_MAX);
+    h->drain = malloc(HVW_MSG_MAX);
     char *in = malloc(HVW_MSG_MAX);
-    if (!h->hv || !h->out || !in)
+    if (!h->hv || !h->out || !h->drain || !in)
         return 1;
     char *dom0;
     if (asprintf(&dom0, "%s/dom0", h->hvdir) < 0)
@@ -568,11 +635,7 @@ int hvd_run(const char *dir, int ready_fd)
                 if (!ev || (pass == 0) != hup)
                     continue;
                 struct conn *c = who[i];
-                bool alive = false;
-                for (struct conn *x = h->conns; x; x = x->next)
-                    if (x == c && !x->dying)
-                        alive = true;
-                if (!alive)
+                if (!conn_live(h, c))
                     continue;
                 if (hup)
                     conn_hangup(h, c);
@@ -610,6 +673,7 @@ int hvd_run(const char *dir, int ready_fd)
     hv_free(h->hv);
     free(h->hvdir);
     free(h->out);
+    free(h->drain);
     free(in);
     free(pfd);
     free(who);

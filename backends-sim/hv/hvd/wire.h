@@ -11,6 +11,13 @@
  * op, or a payload that does not fit its op gets the connection closed
  * and a line in the trace.
  *
+ * One op is posted: HVW_GNT_UNMAP gets no reply, so that unmapping costs
+ * the client no round trip.  Before it serves any other request, the
+ * daemon first serves every posted packet waiting at the head of any
+ * client's socket: whatever a process does after an unmap (notify a peer,
+ * which then ends its grant) reaches the daemon after the unmap took
+ * effect, as if the unmap had been a synchronous hypercall.
+ *
  * All integers are host-endian: both ends run on the same machine.
  */
 #ifndef SPLITBED_HVD_WIRE_H
@@ -35,7 +42,7 @@ enum hvw_op {
     HVW_GNT_SHARE,              /* hvw_share -> hvw_share_rep [+ memfd] */
     HVW_GNT_UNSHARE,            /* hvw_refs -> (nothing) */
     HVW_GNT_MAP,                /* hvw_map + hvw_map_ent[] -> hvw_map_rep [+ memfds] */
-    HVW_GNT_UNMAP,              /* hvw_handles -> (nothing) */
+    HVW_GNT_UNMAP,              /* hvw_handles, posted: no reply */
     HVW_GNT_COPY,               /* hvw_copy + hvw_copy_ent[] -> hvw_copy_rep [+ memfds] */
     HVW_GNT_SET_MAX,            /* uint32 -> (nothing) */
     HVW_EVT_BIND_UNBOUND,       /* hvw_evt -> hvw_evt_rep */
