@@ -61,11 +61,25 @@ static void teardown(void)
     nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
+/* Neither end broke a rule the simulated hypervisor enforces. */
+static void assert_clean_trace(void)
+{
+    char path[128], line[512] = "";
+    snprintf(path, sizeof path, "%s/trace", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return;     /* nothing was ever traced */
+    char *got = fgets(line, sizeof line, f);
+    fclose(f);
+    ck_assert_msg(got == NULL, "trace: %s", line);
+}
+
 START_TEST(pvcat_prints_stdin_and_exits_0)
 {
-    RUN("hello\n", SB, "run", "--dir", dir, "-q", "--vif", "backing=stdio", "--", "pvcat");
+    RUN("hello\n", SB, "run", "--dir", dir, "-q", "--vif", "stdio", "--", "pvcat");
     ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
     ck_assert_str_eq(r.out, "hello\n");
+    assert_clean_trace();
 }
 END_TEST
 
@@ -96,6 +110,7 @@ START_TEST(pvcat_negotiation_matrix)
     run(in, strlen(in), args);
     ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
     ck_assert_str_eq(r.out, in);
+    assert_clean_trace();
 }
 END_TEST
 
@@ -118,6 +133,7 @@ START_TEST(pvcat_10_mib_byte_for_byte)
     ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
     RUN(NULL, "cmp", in, out);
     ck_assert_msg(r.status == 0, "output differs: %s", r.out);
+    assert_clean_trace();
 }
 END_TEST
 
@@ -226,6 +242,7 @@ START_TEST(ping_net_echo_through_tap_with_capture)
     ck_assert_msg(ping_status == 0, "ping: %s", ping_out);
     ck_assert_ptr_nonnull(strstr(ping_out, "3 received"));
     ck_assert_msg(run_status == 0, "splitbed run exited %d", run_status);
+    assert_clean_trace();
 
     RUN(NULL, "tshark", "-n", "-r", pcap, "-Y", "icmp.type == 0 && ip.src == 10.99.0.2", "-T", "fields",
         "-e", "icmp.seq");
