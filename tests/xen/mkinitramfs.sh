@@ -1,0 +1,54 @@
+#!/bin/sh
+# mkinitramfs.sh CACHE BUILD SRCDIR OUT — dom0's initramfs: busybox, the
+# Xen kernel modules, Xen's own tools (xl, xenstored, xenconsoled, the
+# xenstore-* tools and hotplug scripts, with every library they load),
+# bash and flock for the hotplug scripts, our guest images and fixtures,
+# and tests/xen/init.sh as /init.
+set -eu
+cache=$1 build=$2 src=$3 out=$4
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+
+mkdir -p "$root"/bin "$root"/sbin "$root"/lib/modules "$root"/etc/xen "$root"/guest \
+  "$root"/proc "$root"/sys "$root"/dev "$root"/tmp "$root"/run "$root"/var/run \
+  "$root"/var/lib/xen "$root"/var/log/xen "$root"/usr/bin "$root"/usr/sbin
+cp "$cache/busybox" "$root/bin/busybox"
+for m in xen/xen-privcmd xen/xen-evtchn xen/xen-gntdev xen/xen-gntalloc xen/xenfs/xenfs \
+         block/loop block/xen-blkback/xen-blkback net/xen-netback/xen-netback; do
+  f=$(ls "$cache"/modules/kernel/drivers/$m.ko* 2>/dev/null | head -1)
+  [ -n "$f" ] || { echo "mkinitramfs: no module $m in $cache/modules" >&2; exit 1; }
+  cp "$f" "$root/lib/modules/"
+done
+
+# A program and every shared library it needs, at the same paths.
+copy_prog() {
+  mkdir -p "$root$(dirname "$1")"
+  cp -L "$1" "$root$1"
+  ldd "$1" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
+  while read -r lib; do
+    [ -e "$root$lib" ] && continue
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+}
+X=/usr/lib/xen-4.17/bin
+for p in $X/xl $X/xenstored $X/xenconsoled $X/xen-init-dom0 $X/libxl-save-helper /usr/bin/xenstore \
+         /usr/bin/xenstore-read /usr/bin/xenstore-write /usr/bin/xenstore-rm \
+         /usr/bin/xenstore-exists /usr/bin/xenstore-list /usr/bin/xenstore-ls \
+         /usr/bin/xenstore-chmod /bin/bash /usr/bin/flock /sbin/losetup; do
+  copy_prog "$p"
+done
+# pthread_cancel in the tools dlopens libgcc_s; ldd cannot see that.
+cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$root/lib/x86_64-linux-gnu/"
+cp -a /etc/xen/scripts "$root/etc/xen/"
+: > "$root/etc/xen/xl.conf"
+for t in xl xenstored xenconsoled xen-init-dom0; do ln -sf $X/$t "$root/usr/sbin/$t"; done
+
+# What the scenarios run.
+cp "$build"/unikernel/tar-cat.xen "$root/guest/"
+cp "$src"/fixtures/tar/hello.tar "$root/guest/"
+cp "$src"/tests/xen/init.sh "$root/init"
+chmod 755 "$root/init"
+
+(cd "$root" && find . | "$cache/busybox" cpio -o -H newc 2>/dev/null) > "$out.tmp"
+mv "$out.tmp" "$out"
