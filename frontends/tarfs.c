@@ -220,6 +220,12 @@ static int dev_read(struct tarfs *t, uint64_t off, void *buf, size_t len)
  * sign).  Returns NULL and the value, or what is wrong with it. */
 static const char EMPTY_FIELD[] = "is empty";
 
+/* The C locale's isspace(), which GNU tar applies around numbers. */
+static bool is_space(uint8_t c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
 static const char *parse_num(const uint8_t *f, size_t n, int64_t *out)
 {
     if (f[0] & 0x80) {
@@ -238,7 +244,7 @@ static const char *parse_num(const uint8_t *f, size_t n, int64_t *out)
         return NULL;
     }
     size_t i = 0;
-    while (i < n && f[i] == ' ')
+    while (i < n && is_space(f[i]))
         i++;
     if (i == n || f[i] == '\0')
         return EMPTY_FIELD;
@@ -249,11 +255,10 @@ static const char *parse_num(const uint8_t *f, size_t n, int64_t *out)
             return "overflows";
         v = v * 8 + (uint64_t)(f[i] - '0');
     }
-    if (!digits)
+    /* As GNU tar: the digits must end at a space or NUL (or the field's
+     * end); what follows that terminator is not looked at. */
+    if (!digits || (i < n && !is_space(f[i]) && f[i] != '\0'))
         return "is not an octal number";
-    for (; i < n; i++)
-        if (f[i] != ' ' && f[i] != '\0')
-            return "is not an octal number";
     if (v > INT63_MAX)
         return "overflows";
     *out = (int64_t)v;
@@ -687,7 +692,9 @@ static int finish_sparse(struct tarfs *t, uint64_t off, uint64_t realsize, uint6
         sum += c->length;
         end = c->offset + c->length;
     }
-    if (sum != stored)
+    /* Fewer is harmless (tar does not check); more would read past the
+     * member. */
+    if (sum > stored)
         return fail(t, off, -OS_EBADMSG,
                     "sparse map describes %llu stored bytes but the member stores %llu",
                     (unsigned long long)sum, (unsigned long long)stored);
@@ -835,7 +842,10 @@ static int build_entry(struct tarfs *t, struct tarfs_entry *e, uint64_t size, ui
 
     uint64_t data_off = t->pos + BLOCK;
     e->size = size;
-    e->stored_size = size;
+    /* POSIX stores no data after a directory header, whatever its size
+     * says; GNU tar lists the size and reads the next header right after
+     * (its dumpdir 'D' does carry data). */
+    e->stored_size = tf == '5' ? 0 : size;
 
     /* Sparse members: find the map and the real size. */
     bool sparse = tf == 'S' || t->local.has_major || t->local.sparse_seen ||
@@ -845,7 +855,7 @@ static int build_entry(struct tarfs *t, struct tarfs_entry *e, uint64_t size, ui
         if ((rc = read_old_gnu_sparse(t, &ext)))
             return rc;
         data_off += ext * BLOCK;
-        if ((rc = hdr_num(t, H_GNU_REALSIZE, 12, "sparse real size", false, false, &v)))
+        if ((rc = hdr_num(t, H_GNU_REALSIZE, 12, "sparse real size", false, true, &v)))
             return rc;
         e->size = (uint64_t)v;
     } else if (sparse) {
@@ -892,6 +902,9 @@ static int build_entry(struct tarfs *t, struct tarfs_entry *e, uint64_t size, ui
             e->sparse = &none;
         }
     }
+    /* A device has no bytes to read; tar lists major,minor, not a size. */
+    if (e->type == TARFS_CHARDEV || e->type == TARFS_BLOCKDEV)
+        e->size = 0;
     e->data_offset = data_off;
     e->name = t->name.p;
     e->linkname = t->linkname.p ? t->linkname.p : "";
@@ -941,7 +954,9 @@ int tarfs_next(struct tarfs *t, struct tarfs_entry *out)
         int64_t sv = 0;
         uint64_t size;
         bool is_meta = tf == 'L' || tf == 'K' || tf == 'x' || tf == 'X' || tf == 'g';
-        if (!is_meta && t->local.has_size)
+        if (tf == '1')
+            size = 0;       /* a hard link stores no data; tar ignores its size field */
+        else if (!is_meta && t->local.has_size)
             size = t->local.size;
         else if ((rc = hdr_num(t, H_SIZE, 12, "size", false, false, &sv)))
             return rc;
