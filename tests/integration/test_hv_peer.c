@@ -130,6 +130,35 @@ static void command(char *line)
         if (xengntshr_unshare(gs, region, region_pages) < 0)
             return reply_err();
         printf("ok\n");
+    } else if (!strcmp(c, "unsharepart") && argc == 3) {
+        if (xengntshr_unshare(gs, region + (size_t)U(1) * 4096, U(2)) < 0)
+            return reply_err();
+        printf("ok\n");
+    } else if (!strcmp(c, "mapone") && argc == 3) {
+        /* xengnttab_map_grant_ref, then xengnttab_map_domain_grant_refs */
+        uint32_t ref = U(2);
+        if (need_gt() < 0)
+            return reply_err();
+        uint8_t *p1 = xengnttab_map_grant_ref(gt, U(1), ref, PROT_READ);
+        if (!p1)
+            return reply_err();
+        uint8_t *p2 = xengnttab_map_domain_grant_refs(gt, 1, U(1), &ref, PROT_READ);
+        if (!p2)
+            return reply_err();
+        int same = p1[0] == p2[0] && p1[4095] == p2[4095];
+        xengnttab_unmap(gt, p1, 1);
+        xengnttab_unmap(gt, p2, 1);
+        printf(same ? "ok %u\n" : "bad\n", p1 == p2 ? 0u : 1u);
+    } else if (!strcmp(c, "copyg2g") && argc == 4) {
+        /* grant-to-grant copy of a whole page: copyg2g D SRCREF DSTREF */
+        xengnttab_grant_copy_segment_t s = { .flags = GNTCOPY_source_gref | GNTCOPY_dest_gref,
+                                             .len = 4096 };
+        s.source.foreign.domid = s.dest.foreign.domid = (uint16_t)U(1);
+        s.source.foreign.ref = U(2);
+        s.dest.foreign.ref = U(3);
+        if (need_gt() < 0 || xengnttab_grant_copy(gt, 1, &s) < 0)
+            return reply_err();
+        printf("ok %d\n", s.status);
     } else if (!strcmp(c, "munmap") && argc == 1) {
         munmap(region, (size_t)region_pages * 4096);
         printf("ok\n");

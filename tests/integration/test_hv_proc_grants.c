@@ -49,7 +49,17 @@ START_TEST(share_map_read_write)
     hvt_ok(&a, "check 2 %d", 0xee);
     hvt_ok(&b, "unmap");
     ck_assert_int_eq(hvt_counts(2).mappings, 0);
-    hvt_ok(&a, "unshare");
+    /* the single-ref calls map the same frame */
+    hvt_ok(&b, "mapone 1 %u", r[1]);
+    /* a sharing ends page by page */
+    hvt_ok(&a, "unsharepart 1 2");
+    ck_assert_int_eq(hvt_counts(1).grants, 2);
+    ck_assert_str_eq(hvt_cmd(&b, "map 1 1 %u", r[1]), "err 22");
+    hvt_ok(&b, "map 1 1 %u", r[3]);
+    hvt_ok(&b, "check 0 %d", 0x13);
+    hvt_ok(&b, "unmap");
+    hvt_ok(&a, "unsharepart 0 1");
+    hvt_ok(&a, "unsharepart 3 1");
     assert_clean();
     /* pages come back zeroed, as gntalloc hands them out */
     hvt_ok(&a, "share 2 1 1");
@@ -136,6 +146,11 @@ START_TEST(grant_copy)
     ck_assert_int_eq(byte, 0x5a);
     ck_assert_int_eq(sscanf(hvt_ok(&b, "copyw 1 %u 0 4096 51", rw), "%d", &st), 1);
     ck_assert_int_eq(st, GNTST_okay);
+    hvt_ok(&a, "check 0 51");
+    /* grant to grant */
+    unsigned rw2;
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 1 1"), "%u", &rw2), 1);
+    ck_assert_int_eq(atoi(hvt_ok(&b, "copyg2g 1 %u %u", rw, rw2)), GNTST_okay);
     hvt_ok(&a, "check 0 51");
     /* many segments in one call (several packets to the daemon) */
     hvt_ok(&b, "copymany 1 %u 2000", rw);
