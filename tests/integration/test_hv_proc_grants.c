@@ -321,6 +321,36 @@ START_TEST(malicious_client_cut_off)
                       "connection with bad %s not closed", bad[i].what);
         close(s);
     }
+    /* a request carrying a descriptor */
+    {
+        int s = hvw_connect(path);
+        ck_assert_int_ge(s, 0);
+        struct hvw_req req = { HVW_CTL_PING, 0 };
+        int fd = 0;
+        ck_assert_int_eq(hvw_send(s, &req, sizeof(req), NULL, 0, &fd, 1), 0);
+        char buf[64];
+        ck_assert_int_eq(hvw_recv(s, buf, sizeof(buf), NULL, NULL), 0);
+        close(s);
+    }
+    /* a client that sends and never reads its replies */
+    {
+        int s = hvw_connect(path);
+        ck_assert_int_ge(s, 0);
+        struct hvw_hello hello = { HVW_KIND_GNTTAB, 0 };
+        struct hvw_hello_rep hrep;
+        ck_assert_int_eq(hvw_call(s, HVW_HELLO, &hello, sizeof(hello), &hrep, sizeof(hrep), NULL, NULL),
+                         (ssize_t)sizeof(hrep));
+        uint32_t max = 1;
+        struct hvw_req req = { HVW_GNT_SET_MAX, sizeof(max) };
+        int sent = 0;
+        /* blocks once the daemon stops reading us; fails once it cut us off */
+        while (sent < 1000000 && hvw_send(s, &req, sizeof(req), &max, sizeof(max), NULL, 0) == 0)
+            sent++;
+        ck_assert_int_lt(sent, 1000000);
+        close(s);
+        ck_assert(hvt_trace_has("cut off: does not read its replies"));
+    }
+    ck_assert(hvt_trace_has("cut off: packet too large or carries descriptors"));
     ck_assert(hvt_trace_has("cut off: header says 1073741824 payload bytes"));
     ck_assert(hvt_trace_has("cut off: unknown op 999"));
     ck_assert(hvt_trace_has("cut off: packet shorter than a header"));
