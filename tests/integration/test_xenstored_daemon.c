@@ -8,24 +8,62 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The daemon of the running test, for the exit handler: a failed
+ * assertion ends the test process without its teardown. */
+static struct xsd *running;
+/* Every state dir lives here; the suite's own process removes it. */
+static char base[200];
+
+void xsd_suite_begin(void)
+{
+	strcpy(base, "/tmp/splitbed-xsd-XXXXXX");
+	if (!mkdtemp(base)) {
+		perror("mkdtemp");
+		exit(1);
+	}
+}
+
+void xsd_suite_end(void)
+{
+	char cmd[300];
+
+	if (!base[0])
+		return;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", base);
+	base[0] = '\0';
+}
+
+static void cleanup_at_exit(void)
+{
+	if (running)
+		xsd_kill(running);
+}
+
 void xsd_start(struct xsd *d)
 {
+	static bool registered;
+
 	int p[2];
 	char fdarg[16], line[32];
 	struct pollfd pf;
 	ssize_t n;
 
 	memset(d, 0, sizeof(*d));
-	strcpy(d->dir, "/tmp/splitbed-xsd-XXXXXX");
+	snprintf(d->dir, sizeof(d->dir), "%s/t-XXXXXX",
+	         base[0] ? base : "/tmp");
 	ck_assert_ptr_nonnull(mkdtemp(d->dir));
 	snprintf(d->xsdir, sizeof(d->xsdir), "%s/xs", d->dir);
 	snprintf(d->sock, sizeof(d->sock), "%s/socket", d->xsdir);
@@ -35,6 +73,8 @@ void xsd_start(struct xsd *d)
 	ck_assert_int_ge(d->pid, 0);
 	if (d->pid == 0) {
 		const char *bin = build_path("bin/splitbed-xenstored");
+		/* dies with the test process, however that ends */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		close(p[0]);
 		snprintf(fdarg, sizeof(fdarg), "%d", p[1]);
 		char trace[300];
@@ -45,6 +85,11 @@ void xsd_start(struct xsd *d)
 		_exit(127);
 	}
 	close(p[1]);
+	running = d;
+	if (!registered) {
+		atexit(cleanup_at_exit);
+		registered = true;
+	}
 	pf = (struct pollfd){ p[0], POLLIN, 0 };
 	ck_assert_int_eq(poll(&pf, 1, 10000), 1); /* hang guard */
 	n = read(p[0], line, sizeof(line) - 1);

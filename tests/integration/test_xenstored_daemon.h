@@ -19,7 +19,13 @@ struct xsd {
 	char env0[400];   /* "XENSTORED_PATH=…" for dom0 */
 };
 
-/* Starts the daemon; returns when it is listening (ck_assert on error). */
+/* Around srunner_run_all, in the suite's own process: a base dir for
+ * every test's state dir, removed at the end even if a test failed. */
+void xsd_suite_begin(void);
+void xsd_suite_end(void);
+
+/* Starts the daemon; returns when it is listening (ck_assert on error).
+ * It dies with the test process however that ends. */
 void xsd_start(struct xsd *d);
 /* SIGTERM, wait for a clean exit, check the sockets are gone, remove
  * the state dir.  Safe to call twice. */

@@ -256,7 +256,9 @@ int main(void)
 	tcase_add_test(tc, pipelined_requests_answered_in_order);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
+	xsd_suite_begin();
 	srunner_run_all(sr, CK_NORMAL);
+	xsd_suite_end();
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed ? 1 : 0;
