@@ -44,13 +44,20 @@ static void zombie_reap(struct hvd *h)
     }
 }
 
-bool gnt_has_notify(const struct conn *c)
+static bool uses_port(struct hvd *h, const struct conn *c, uint32_t port, const struct conn *owner)
+{
+    struct hv_evtchn_info info;
+    return port != HVW_NOTIFY_NONE &&
+           hv_evtchn_info(h->hv, c->dom->id, port, &info) == 0 && info.owner == owner;
+}
+
+bool gnt_notify_uses(struct hvd *h, const struct conn *c, const struct conn *owner)
 {
     for (const struct hmap *m = c->maps; m; m = m->next)
-        if (m->notify.port != HVW_NOTIFY_NONE)
+        if (uses_port(h, c, m->notify.port, owner))
             return true;
     for (const struct hshare *s = c->shares; s; s = s->next)
-        if (s->notify.port != HVW_NOTIFY_NONE)
+        if (uses_port(h, c, s->notify.port, owner))
             return true;
     return false;
 }

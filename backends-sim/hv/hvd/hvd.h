@@ -120,7 +120,9 @@ int gnt_unmap(struct hvd *h, struct conn *c, const void *p, size_t n);
 int gnt_copy(struct hvd *h, struct conn *c, const void *p, size_t n);
 int gnt_set_max(struct hvd *h, struct conn *c, const void *p, size_t n);
 void gnt_release(struct hvd *h, struct conn *c);
-bool gnt_has_notify(const struct conn *c);
+/* Whether an unmap notification c still has to send uses a port that
+ * `owner` bound. */
+bool gnt_notify_uses(struct hvd *h, const struct conn *c, const struct conn *owner);
 
 int evt_open(struct hvd *h, struct conn *c);
 int evt_bind_unbound(struct hvd *h, struct conn *c, const void *p, size_t n);

@@ -223,17 +223,17 @@ static void conn_release(struct hvd *h, struct conn *c)
 }
 
 /*
- * An evtchn handle's ports outlive its connection while a grant handle of
- * the same process, hung up or not, still has an unmap notification to
- * send on them, as Linux's gntdev holds a reference on the notify port.
- * When a process dies its sockets hang up in any order.
+ * An evtchn handle's ports outlive its connection while a grant handle,
+ * hung up or not, still has an unmap notification to send on one of
+ * them, as Linux's gntdev holds a reference on the notify port.  When a
+ * process dies its sockets hang up in any order.
  */
 static bool must_defer(struct hvd *h, const struct conn *c)
 {
     if (c->kind != HVW_KIND_EVTCHN)
         return false;
     for (const struct conn *o = h->conns; o; o = o->next)
-        if (o != c && o->pid == c->pid && o->dom == c->dom && gnt_has_notify(o))
+        if (o != c && o->dom == c->dom && gnt_notify_uses(h, o, c))
             return true;
     return false;
 }
