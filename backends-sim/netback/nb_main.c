@@ -80,7 +80,8 @@ static void deliver(void *arg, struct nb_queue *q, const uint8_t *frame, size_t 
 }
 
 /* --vif HANDLE=…: the vif of that handle of whichever frontend domain
- * the toolstack gives it to (the lowest domain id if several). */
+ * the toolstack gives it to and no backend has claimed yet (state still
+ * Initialising; the lowest domain id if several). */
 static void resolve(struct served *s, domid_t self)
 {
     char root[64];
@@ -95,8 +96,9 @@ static void resolve(struct served *s, domid_t self)
         unsigned long fe = strtoul(dir[i], &end, 10);
         if (*end || fe >= DOMID_FIRST_RESERVED || fe >= best)
             continue;
-        snprintf(path, sizeof path, "%s/%lu/%d/frontend-id", root, fe, s->any_frontend_handle);
-        if (nb_xen_env(xen)->xs_read(xen, path, v, sizeof v) >= 0)
+        /* Unclaimed only: another backend has moved a claimed one on. */
+        snprintf(path, sizeof path, "%s/%lu/%d/state", root, fe, s->any_frontend_handle);
+        if (nb_xen_env(xen)->xs_read(xen, path, v, sizeof v) >= 0 && atoi(v) == XenbusStateInitialising)
             best = fe;
     }
     free(dir);

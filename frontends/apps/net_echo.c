@@ -1,11 +1,15 @@
 /*
  * net-echo — answers ARP requests and ICMP echo requests for its IPv4
- * address, so that `ping` from the host side of the link gets replies.
+ * address, so that `ping` from the host side of the link gets replies;
+ * with --ping it also pings another address itself (two guests on one
+ * link).
  *
- *   net-echo --ip A.B.C.D [--count N] [common options]
+ *   net-echo --ip A.B.C.D [--count N] [--ping A.B.C.D] [common options]
  *
  * Runs until the backend closes the device (exit 0), or until it has
- * answered N echo requests (exit 0) with --count.
+ * answered N echo requests (exit 0) with --count.  With --ping it exits 0
+ * once N (default 3) replies came back, 1 if they did not within
+ * --timeout seconds.
  */
 #include "net_app.h"
 
@@ -88,8 +92,98 @@ static size_t icmp_reply(uint8_t *f, size_t len, const uint8_t mac[6], const uin
     return 14 + tot;
 }
 
+/* Our own pings: ARP for the target, then one echo request at a time. */
+struct pinger {
+    bool on, have_mac;
+    uint8_t ip[4], mac[6];
+    uint16_t seq;
+    uint64_t replies, next_ns, deadline_ns;
+};
+
+#define PING_ID 0x5342
+
+static size_t arp_request(uint8_t *f, const uint8_t mac[6], const uint8_t ip[4], const uint8_t target[4])
+{
+    os_memset(f, 0, 60);
+    os_memset(f, 0xff, 6);
+    os_memcpy(f + 6, mac, 6);
+    put16(f + 12, 0x0806);
+    uint8_t *a = f + 14;
+    put16(a, 1);
+    put16(a + 2, 0x0800);
+    a[4] = 6;
+    a[5] = 4;
+    put16(a + 6, 1);
+    os_memcpy(a + 8, mac, 6);
+    os_memcpy(a + 14, ip, 4);
+    os_memcpy(a + 24, target, 4);
+    return 60;
+}
+
+static size_t echo_request(uint8_t *f, const uint8_t mac[6], const uint8_t ip[4], const struct pinger *pg)
+{
+    size_t payload = 32, icmp_len = 8 + payload, tot = 20 + icmp_len;
+    os_memcpy(f, pg->mac, 6);
+    os_memcpy(f + 6, mac, 6);
+    put16(f + 12, 0x0800);
+    uint8_t *h = f + 14;
+    os_memset(h, 0, tot);
+    h[0] = 0x45;
+    put16(h + 2, (uint16_t)tot);
+    put16(h + 4, pg->seq);
+    h[8] = 64;
+    h[9] = 1;
+    os_memcpy(h + 12, ip, 4);
+    os_memcpy(h + 16, pg->ip, 4);
+    put16(h + 10, csum(h, 20));
+    uint8_t *icmp = h + 20;
+    icmp[0] = 8;
+    put16(icmp + 4, PING_ID);
+    put16(icmp + 6, pg->seq);
+    for (size_t i = 0; i < payload; i++)
+        icmp[8 + i] = (uint8_t)i;
+    put16(icmp + 2, csum(icmp, icmp_len));
+    return 14 + tot;
+}
+
+/* Notes an ARP reply from, or an echo reply of ours by, the target. */
+static void ping_saw(struct pinger *pg, const uint8_t *f, size_t len, const uint8_t ip[4], uint64_t now)
+{
+    if (len >= 42 && get16(f + 12) == 0x0806 && get16(f + 20) == 2 &&
+        os_memcmp(f + 28, pg->ip, 4) == 0 && !pg->have_mac) {
+        os_memcpy(pg->mac, f + 22, 6);
+        pg->have_mac = true;
+        pg->next_ns = now;
+        return;
+    }
+    if (len < 14 + 20 + 8 || get16(f + 12) != 0x0800)
+        return;
+    const uint8_t *h = f + 14;
+    size_t ihl = (size_t)(h[0] & 15) * 4;
+    if ((h[0] >> 4) != 4 || ihl < 20 || 14 + ihl + 8 > len || h[9] != 1 ||
+        os_memcmp(h + 12, pg->ip, 4) != 0 || os_memcmp(h + 16, ip, 4) != 0)
+        return;
+    const uint8_t *icmp = h + ihl;
+    if (icmp[0] == 0 && get16(icmp + 4) == PING_ID && get16(icmp + 6) == pg->seq) {
+        pg->replies++;
+        pg->seq++;
+        pg->next_ns = now;
+    }
+}
+
+static int send_frame(struct os *os, struct netfront *nf, const uint8_t *f, size_t len)
+{
+    int r;
+    while ((r = netfront_send(nf, f, len, NULL)) == -OS_EAGAIN)
+        if (netfront_poll(nf) == 0)
+            os_wait(os, os_now_ns(os) + 1000000);
+    return r == -OS_ESHUTDOWN ? 0 : r;
+}
+
 int app_main(struct os *os, int argc, char **argv)
 {
+    struct pinger pg;
+    os_memset(&pg, 0, sizeof pg);
     struct net_app_opts o;
     uint8_t ip[4];
     bool have_ip = false;
@@ -107,12 +201,18 @@ int app_main(struct os *os, int argc, char **argv)
                 return 2;
             }
             have_ip = true;
+        } else if (!os_strcmp(argv[i], "--ping") && i + 1 < argc) {
+            if (parse_ip(argv[++i], pg.ip) < 0) {
+                net_app_error(os, prog, "--ping %s: not an IPv4 address", argv[i]);
+                return 2;
+            }
+            pg.on = true;
         } else if (!os_strcmp(argv[i], "--count")) {
             if (net_app_uint(os, prog, "--count", i + 1 < argc ? argv[i + 1] : NULL, 1000000000, &count) < 0)
                 return 2;
             i++;
         } else {
-            net_app_error(os, prog, "unknown argument '%s'; usage: net-echo --ip A.B.C.D [--count N] %s",
+            net_app_error(os, prog, "unknown argument '%s'; usage: net-echo --ip A.B.C.D [--count N] [--ping A.B.C.D] %s",
                           argv[i], NET_APP_USAGE);
             return 2;
         }
@@ -129,6 +229,12 @@ int app_main(struct os *os, int argc, char **argv)
     static uint8_t f[NETFRONT_MAX_FRAME];
     uint64_t answered = 0;
     int status = 0;
+    if (pg.on) {
+        if (!count)
+            count = 3;
+        pg.next_ns = os_now_ns(os);
+        pg.deadline_ns = pg.next_ns + (uint64_t)o.timeout_s * 1000000000u;
+    }
     for (;;) {
         int p = netfront_poll(nf);
         long n;
@@ -140,22 +246,24 @@ int app_main(struct os *os, int argc, char **argv)
             }
             size_t len = (size_t)n, out = 0;
             bool echo = false;
+            if (pg.on) {
+                ping_saw(&pg, f, len, ip, os_now_ns(os));
+                if (pg.replies >= count)
+                    goto drain;
+            }
             if (len >= 14 && get16(f + 12) == 0x0806)
                 out = arp_reply(f, len, mac, ip);
             else if (len >= 14 && get16(f + 12) == 0x0800)
                 echo = (out = icmp_reply(f, len, mac, ip)) != 0;
             if (!out)
                 continue;
-            int r;
-            while ((r = netfront_send(nf, f, out, NULL)) == -OS_EAGAIN)
-                if (netfront_poll(nf) == 0)
-                    os_wait(os, os_now_ns(os) + 1000000);
-            if (r < 0 && r != -OS_ESHUTDOWN) {
+            int r = send_frame(os, nf, f, out);
+            if (r < 0) {
                 net_app_error(os, prog, "cannot send a reply (error %d)", -r);
                 status = 1;
                 goto out;
             }
-            if (echo && count && ++answered == count)
+            if (echo && count && !pg.on && ++answered == count)
                 goto drain;
         }
         enum netfront_state st = netfront_state(nf);
@@ -166,6 +274,28 @@ int app_main(struct os *os, int argc, char **argv)
         }
         if (st == NETFRONT_CLOSING)
             goto out;
+        if (pg.on) {
+            uint64_t now = os_now_ns(os);
+            if (now >= pg.deadline_ns) {
+                net_app_error(os, prog, "%llu of %llu ping replies within %u s",
+                              (unsigned long long)pg.replies, (unsigned long long)count, o.timeout_s);
+                status = 1;
+                goto out;
+            }
+            if (now >= pg.next_ns) {
+                size_t len = pg.have_mac ? echo_request(f, mac, ip, &pg) : arp_request(f, mac, ip, pg.ip);
+                int r = send_frame(os, nf, f, len);
+                if (r < 0) {
+                    net_app_error(os, prog, "cannot send a ping (error %d)", -r);
+                    status = 1;
+                    goto out;
+                }
+                pg.next_ns = now + 200000000u;   /* resend if unanswered */
+            }
+            if (p == 0)
+                os_wait(os, pg.next_ns < pg.deadline_ns ? pg.next_ns : pg.deadline_ns);
+            continue;
+        }
         if (p == 0)
             os_wait(os, 0);
     }

@@ -35,6 +35,7 @@ static void run(const char *input, size_t len, char *const args[])
     argv[i] = NULL;
     runproc(&r, input, len, TIMEOUT, NULL, argv);
 }
+static int wait_child(pid_t pid, int timeout_ms);
 static size_t len_of(const char *s) { return s ? strlen(s) : 0; }
 #define RUN(in, ...) run((in), len_of(in), (char *[]){ __VA_ARGS__, NULL })
 #define SB (char *)build_path("bin/splitbed")
@@ -257,6 +258,39 @@ START_TEST(ping_net_echo_through_tap_with_capture)
 }
 END_TEST
 
+/* Two guests on one wire: each has its own netback, linked by socket:PATH;
+ * guest 2 pings guest 1. */
+START_TEST(two_guests_on_a_socket_link)
+{
+    char link[128], spec_a[160], spec_b[180], log[128];
+    snprintf(link, sizeof link, "%s/link", dir);
+    snprintf(spec_a, sizeof spec_a, "backing=socket:%s", link);
+    snprintf(spec_b, sizeof spec_b, "devid=1,backing=socket:%s", link);
+    snprintf(log, sizeof log, "%s/a.log", dir);
+    pid_t a = fork();
+    ck_assert_int_ge(a, 0);
+    if (a == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 1);
+        dup2(fd, 2);
+        execl(build_path("bin/splitbed"), "splitbed", "run", "--dir", dir, "-q", "--domain", "1",
+              "--vif", spec_a, "--", "net-echo", "--ip", "10.7.0.1", (char *)NULL);
+        _exit(127);
+    }
+    RUN(NULL, SB, "run", "--dir", dir, "-q", "--domain", "2", "--vif", spec_b, "--", "net-echo",
+        "--device", "device/vif/1", "--ip", "10.7.0.2", "--ping", "10.7.0.1", "--count", "3",
+        "--timeout", "30");
+    int b_status = r.status;
+    static char b_err[sizeof r.err];
+    memcpy(b_err, r.err, sizeof b_err);
+    /* Guest 2 leaving ends the link, so guest 1's backend closes too. */
+    int a_status = wait_child(a, TIMEOUT * 1000);
+    ck_assert_msg(b_status == 0, "pinging guest: %d %s", b_status, b_err);
+    ck_assert_msg(a_status == 0, "answering guest exited %d", a_status);
+    assert_clean_trace();
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("net_run");
@@ -267,6 +301,7 @@ static Suite *suite(void)
     tcase_add_test(tc, pvcat_empty_input_exits_0);
     tcase_add_loop_test(tc, pvcat_negotiation_matrix, 0, 8);
     tcase_add_test(tc, pvcat_10_mib_byte_for_byte);
+    tcase_add_test(tc, two_guests_on_a_socket_link);
     suite_add_tcase(s, tc);
     TCase *usage = tcase_create("usage");
     tcase_add_test(usage, netback_usage_errors);
