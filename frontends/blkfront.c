@@ -199,7 +199,7 @@ static int bf_connect(void *ctx)
                             v <= UINT32_MAX ? (uint32_t)v : 0;
     in->backend_max_indirect = 0;
     if (xenbus_read_backend_u64(xd, "feature-max-indirect-segments", &v) == 0)
-        in->backend_max_indirect = v > BF_MAX_INDIRECT ? BF_MAX_INDIRECT : (unsigned)v;
+        in->backend_max_indirect = v > UINT16_MAX ? UINT16_MAX : (unsigned)v;
     unsigned want = bf->opts.max_indirect > BF_MAX_INDIRECT ? BF_MAX_INDIRECT : bf->opts.max_indirect;
     unsigned ind = in->backend_max_indirect < want ? in->backend_max_indirect : want;
     /* Indirect only pays when it carries more than a direct request. */
