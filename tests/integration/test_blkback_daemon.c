@@ -28,19 +28,40 @@
 #define TIMEOUT 60
 
 struct sim {
-    char dir[64], img[2][128], log[128];
-    pid_t blkback;
+    char dir[96], img[2][128], log[128];
+    pid_t blkback, front;           /* processes to kill if a test fails */
     struct xs_handle *xs;
 };
 
 static struct sim S;
 static struct runproc R;
+static char base[64];
 
 static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
 {
     (void)st; (void)f; (void)w;
     remove(p);
     return 0;
+}
+
+/* Records a process a test started, so the parent can end it if the
+ * test fails before it does. */
+static void note_pid(const char *name, pid_t pid)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "%s/%s.pid", S.dir, name);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "%d\n", (int)pid);
+        fclose(f);
+    }
+}
+
+static void forget_pid(const char *name)
+{
+    char path[160];
+    snprintf(path, sizeof(path), "%s/%s.pid", S.dir, name);
+    unlink(path);
 }
 
 static void sb(char *const args[])
@@ -168,6 +189,7 @@ static void blkback_start_logged(const char *const opts[], int *log_fd)
     ck_assert_str_eq(line, "ready\n");
     close(ready[0]);
     S.blkback = pid;
+    note_pid("blkback", pid);
 }
 
 static void blkback_start(const char *const opts[])
@@ -183,13 +205,14 @@ static int blkback_stop(int sig)
     int ws = 0;
     waitpid(S.blkback, &ws, 0);
     S.blkback = 0;
+    forget_pid("blkback");
     return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 }
 
 static void sim_start(void)
 {
     memset(&S, 0, sizeof(S));
-    snprintf(S.dir, sizeof(S.dir), "/tmp/sbblkback-XXXXXX");
+    snprintf(S.dir, sizeof(S.dir), "%s/sim-XXXXXX", base);
     ck_assert_ptr_nonnull(mkdtemp(S.dir));
     snprintf(S.log, sizeof(S.log), "%s/blkback.log", S.dir);
     for (int i = 0; i < 2; i++) {
@@ -211,13 +234,22 @@ static void sim_start(void)
 
 static void sim_stop(void)
 {
+    if (S.front > 0) {
+        kill(S.front, SIGKILL);
+        waitpid(S.front, NULL, 0);
+        S.front = 0;
+        forget_pid("front");
+    }
     if (S.blkback > 0)
         blkback_stop(SIGKILL);
     if (S.xs)
         xs_close(S.xs);
     S.xs = NULL;
-    SB("hv", "stop", "--dir", S.dir);
+    char *argv[] = { (char *)build_path("bin/splitbed"), "hv", "stop", "--dir", S.dir, NULL };
+    static struct runproc stop;
+    runproc(&stop, NULL, 0, TIMEOUT, NULL, argv);
     nftw(S.dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    S.dir[0] = '\0';
 }
 
 /* Runs blkback-front as domain `dom` to completion. */
@@ -334,6 +366,8 @@ START_TEST(kill9_restart_keeps_flushed_writes)
               build_path("tests/blkback-front"), "flushloop", total, (char *)NULL);
         _exit(127);
     }
+    S.front = fp;
+    note_pid("front", fp);
     close(out[1]);
     FILE *f = fdopen(out[0], "r");
     char line[128];
@@ -362,6 +396,8 @@ START_TEST(kill9_restart_keeps_flushed_writes)
     fclose(f);
     int ws;
     waitpid(fp, &ws, 0);
+    S.front = 0;
+    forget_pid("front");
     ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "frontend status %d, last said: %s", ws, last);
     ck_assert(killed && finished);
     ck_assert_msg(reconnected, "the frontend never saw the backend restart");
@@ -396,8 +432,8 @@ static const char *const blkfront_knobs[] = {
 
 START_TEST(blkfront_verifies_under_each_knob)
 {
-    char dir[64], img[96], spec[160];
-    snprintf(dir, sizeof(dir), "/tmp/sbblkfront-XXXXXX");
+    char dir[96], img[128], spec[200];
+    snprintf(dir, sizeof(dir), "%s/run-XXXXXX", base);
     ck_assert_ptr_nonnull(mkdtemp(dir));
     snprintf(img, sizeof(img), "%s/disk.img", dir);
     make_image(img, 8 << 20);
@@ -459,6 +495,8 @@ START_TEST(blkfront_reconnects_after_kill9)
               "blk-bench", "--seconds", "1", (char *)NULL);
         _exit(127);
     }
+    S.front = fp;
+    note_pid("front", fp);
     close(err[1]);
     static char log[16384];
     log[0] = '\0';
@@ -472,6 +510,8 @@ START_TEST(blkfront_reconnects_after_kill9)
     close(err[0]);
     int ws;
     waitpid(fp, &ws, 0);
+    S.front = 0;
+    forget_pid("front");
     ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "blk-bench status %d: %s", ws, out);
     ck_assert_msg(strstr(out, "reconnecting"), "blkfront did not reconnect: %s", out);
     ck_assert_msg(strstr(out, "seq-read-MiB/s"), "blk-bench did not finish: %s", out);
@@ -556,10 +596,49 @@ START_TEST(bad_usage_one_line_exit_2)
 }
 END_TEST
 
+/* Every test's state dirs live under `base`, made and removed by the
+ * parent process (Check's unchecked fixture).  A test that fails
+ * half-way ends its forked process at once; this teardown then ends the
+ * processes it recorded, stops its simulator and removes its files. */
+static void base_setup(void)
+{
+    snprintf(base, sizeof(base), "/tmp/sbblkback-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(base));
+}
+
+static int stop_sim_dir(const char *p, const struct stat *st, int flag, struct FTW *w)
+{
+    (void)st;
+    if (flag != FTW_D || w->level != 1)
+        return 0;
+    static const char *const names[] = { "front", "blkback" };
+    for (int i = 0; i < 2; i++) {
+        char path[256];
+        snprintf(path, sizeof(path), "%s/%s.pid", p, names[i]);
+        FILE *f = fopen(path, "r");
+        int pid = 0;
+        if (f && fscanf(f, "%d", &pid) == 1 && pid > 0)
+            kill(pid, SIGKILL);
+        if (f)
+            fclose(f);
+    }
+    char *argv[] = { (char *)build_path("bin/splitbed"), "hv", "stop", "--dir", (char *)p, NULL };
+    static struct runproc stop;
+    runproc(&stop, NULL, 0, TIMEOUT, NULL, argv);
+    return 0;
+}
+
+static void base_teardown(void)
+{
+    nftw(base, stop_sim_dir, 8, FTW_PHYS);
+    nftw(base, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("blkback_daemon");
     TCase *t = tcase_create("daemon");
+    tcase_add_unchecked_fixture(t, base_setup, base_teardown);
     tcase_set_timeout(t, 120);
     tcase_add_loop_test(t, negotiation_matrix, 0, sizeof(combos) / sizeof(combos[0]));
     tcase_add_loop_test(t, malicious_frontend_cut_off_others_served, 0, sizeof(evils) / sizeof(evils[0]));

@@ -5,6 +5,8 @@
 
 #include <check.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +19,34 @@ static void capture(void *ctx, bool diagnosis, const char *text)
         snprintf(h->diag[h->ndiag++], sizeof(h->diag[0]), "%s", text);
 }
 
+/* Each test's files live under one directory that the parent process
+ * (Check's unchecked fixture) creates and removes, so a test that fails
+ * half-way, ending its forked process, leaves nothing behind. */
+static char base[64];
+
+static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
+{
+    (void)st; (void)f; (void)w;
+    remove(p);
+    return 0;
+}
+
+void h_base_setup(void)
+{
+    snprintf(base, sizeof(base), "/tmp/blkback-test.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(base));
+}
+
+void h_base_teardown(void)
+{
+    if (base[0])
+        nftw(base, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 void h_setup(struct harness *h, unsigned nr_ring_pages, bool readonly_image)
 {
     memset(h, 0, sizeof(*h));
-    snprintf(h->dir, sizeof(h->dir), "/tmp/blkback-test.XXXXXX");
+    snprintf(h->dir, sizeof(h->dir), "%s/t.XXXXXX", base[0] ? base : "/tmp");
     ck_assert_ptr_nonnull(mkdtemp(h->dir));
     snprintf(h->image_path, sizeof(h->image_path), "%s/disk.img", h->dir);
     int fd = open(h->image_path, O_RDWR | O_CREAT | O_TRUNC, 0600);

@@ -20,7 +20,7 @@
 #define H_IMAGE_SECTORS 8192    /* 4 MiB image */
 
 struct harness {
-    char dir[64], image_path[96];
+    char dir[96], image_path[128];
     struct bb_memfd_mapper *mm;
     struct bb_image *img;
     struct bb_ring *ring;
@@ -31,6 +31,9 @@ struct harness {
     struct bb_logger log;
 };
 
+/* Check unchecked fixture: the parent's directory for every test's files. */
+void h_base_setup(void);
+void h_base_teardown(void);
 /* Builds everything but the ring (so a test can change h->cfg first). */
 void h_setup(struct harness *h, unsigned nr_ring_pages, bool readonly_image);
 /* Opens the ring with h->cfg; returns bb_ring_open's result. */

@@ -770,6 +770,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("blkback_ring");
     TCase *t = tcase_create("core");
+    tcase_add_unchecked_fixture(t, h_base_setup, h_base_teardown);
     tcase_add_test(t, write_then_read_back);
     tcase_add_test(t, partial_sectors_within_pages);
     tcase_add_loop_test(t, multi_page_ring, 0, 5);

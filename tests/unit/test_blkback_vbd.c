@@ -9,6 +9,8 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,7 +67,7 @@ static int tm_copy(struct bb_mapper *m, domid_t dom, unsigned n, struct bb_copy 
 static const struct bb_mapper_ops tm_ops = { .map = tm_map, .unmap = tm_unmap, .copy = tm_copy };
 
 struct world {
-    char dir[64], img[3][96];
+    char dir[96], img[3][128];
     struct fake_xs *xs;
     struct fake_ev *ev;
     struct two_mapper tm;
@@ -137,10 +139,33 @@ static void make_image(struct world *w, unsigned i, off_t bytes)
     close(fd);
 }
 
+/* Each test's files live under one directory that the parent process
+ * (Check's unchecked fixture) creates and removes, so a test that fails
+ * half-way, ending its forked process, leaves nothing behind. */
+static char base[64];
+
+static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *ftw)
+{
+    (void)st; (void)f; (void)ftw;
+    remove(p);
+    return 0;
+}
+
+static void base_setup(void)
+{
+    snprintf(base, sizeof(base), "/tmp/blkback-vbd.XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(base));
+}
+
+static void base_teardown(void)
+{
+    nftw(base, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 static void world_init(struct world *w)
 {
     memset(w, 0, sizeof(*w));
-    snprintf(w->dir, sizeof(w->dir), "/tmp/blkback-vbd.XXXXXX");
+    snprintf(w->dir, sizeof(w->dir), "%s/w.XXXXXX", base);
     ck_assert_ptr_nonnull(mkdtemp(w->dir));
     make_image(w, 1, 4 << 20);
     make_image(w, 2, 1 << 20);
@@ -957,6 +982,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("blkback_vbd");
     TCase *t = tcase_create("xenbus");
+    tcase_add_unchecked_fixture(t, base_setup, base_teardown);
     tcase_add_test(t, probe_is_linux_like);
     tcase_add_test(t, features_at_probe);
     tcase_add_loop_test(t, knob_publishes, 0, sizeof(knob_cases) / sizeof(knob_cases[0]));
