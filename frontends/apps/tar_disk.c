@@ -78,7 +78,10 @@ void tar_disk_close(struct tar_disk *d)
 
 int tar_disk_report(struct tar_disk *d, int rc)
 {
-    blk_app_error(d->os, d->prog, "%s: %s", d->vdev, tarfs_error(d->tar));
+    if (tarfs_error(d->tar)[0])
+        blk_app_error(d->os, d->prog, "%s: %s", d->vdev, tarfs_error(d->tar));
+    else
+        blk_app_error(d->os, d->prog, "%s: reading the archive failed (error %d)", d->vdev, -rc);
     /* Damage in the archive is bad input; anything else is the disk. */
     return rc == -OS_EBADMSG || rc == -OS_E2BIG || rc == -OS_EOPNOTSUPP ? 2 : 1;
 }
