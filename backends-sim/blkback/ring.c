@@ -345,7 +345,9 @@ static int16_t do_rw(struct bb_ring *r, uint8_t op, uint64_t sector, unsigned n)
     }
     if (write && n > 0 && r->cfg.readonly)
         return refuse(r, BLKIF_RSP_ERROR, "%s to a read-only device", op_name(op));
-    int16_t st = check_range(r, sector, total);
+    /* A flush without data has no range: its sector_number means nothing
+     * (Linux checks ranges only for requests that carry sectors). */
+    int16_t st = total ? check_range(r, sector, total) : BLKIF_RSP_OKAY;
     if (st != BLKIF_RSP_OKAY)
         return st;
 

@@ -468,7 +468,7 @@ START_TEST(flush_and_barrier)
     h.cfg.barrier = (_i & 2) != 0;
     ck_assert_int_eq(h_open(&h), 0);
     fill(h_page(&h, H_DATA0), 4096, 6);
-    h_rw(&h, BLKIF_OP_FLUSH_DISKCACHE, 1, 0, 0, H_DATA0);     /* pure flush */
+    h_rw(&h, BLKIF_OP_FLUSH_DISKCACHE, 1, UINT64_MAX, 0, H_DATA0);  /* pure flush: no range */
     h_rw(&h, BLKIF_OP_FLUSH_DISKCACHE, 2, 8, 1, H_DATA0);     /* write + flush */
     h_rw(&h, BLKIF_OP_WRITE_BARRIER, 3, 16, 1, H_DATA0);
     ck_assert_int_eq(h_push_serve(&h), 0);
