@@ -302,6 +302,32 @@ START_TEST(discard_reaches_the_image)
 }
 END_TEST
 
+/* Two disks: xvdb (51728) is the second image, and only it is written. */
+START_TEST(second_disk_by_vdev)
+{
+    char img2[160], spec2[256];
+    snprintf(img2, sizeof img2, "%s/disk2.img", dir);
+    int fd = open(img2, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, 1024 * 1024), 0);
+    close(fd);
+    snprintf(spec2, sizeof spec2, "format=raw, vdev=xvdb, access=rw, target=%s", img2);
+    RUN("-q", "--disk", spec2, "--", "blk-verify", "--vdev", "xvdb", "--fill", "--seed", "9");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "filled 1048576 bytes"), "%s", r.out);
+    FILE *f = fopen(img2, "rb");
+    ck_assert_ptr_nonnull(f);
+    for (uint64_t i = 0; i < 1024 * 1024; i++)
+        ck_assert_int_eq(fgetc(f), pattern(9, i));
+    fclose(f);
+    f = fopen(img, "rb");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0, c; (c = fgetc(f)) != EOF; i++)
+        ck_assert_msg(c == 0, "xvda's image changed at byte %d", i);
+    fclose(f);
+}
+END_TEST
+
 START_TEST(quiet_drops_info_lines)
 {
     RUN("-q", "--", "blk-info");
@@ -639,6 +665,7 @@ int main(void)
     tcase_set_timeout(t, 120);
     tcase_add_test(t, fill_lands_on_the_image_and_check_reads_it);
     tcase_add_test(t, quiet_drops_info_lines);
+    tcase_add_test(t, second_disk_by_vdev);
     tcase_add_test(t, discard_reaches_the_image);
     tcase_add_test(t, bad_usage);
     tcase_add_test(t, resize_while_connected);

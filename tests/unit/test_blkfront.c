@@ -220,6 +220,29 @@ START_TEST(zero_copy_of_unaligned_buffer_is_refused)
 }
 END_TEST
 
+/* XSA-403: a page the backend sees holds the request's bytes and zeroes,
+ * never what an earlier request left in it. */
+START_TEST(bounce_pages_leak_nothing)
+{
+    struct fx f;
+    fx_init(&f, 64);
+    fx_open(&f, NULL);
+    uint8_t full[4096], part[512];
+    memset(full, 0xff, sizeof(full));
+    memset(part, 0x5a, sizeof(part));
+    ck_assert_int_eq(blkfront_write_sync(f.bf, 0, full, sizeof(full)), 0);
+    grant_ref_t first = f.be.last_gref;
+    ck_assert_int_eq(blkfront_write_sync(f.bf, 8, part, sizeof(part)), 0);
+    ck_assert_uint_eq(f.be.last_gref, first);  /* the same bounce page again */
+    const uint8_t *page = th_gref(f.os, f.be.last_gref);
+    ck_assert_ptr_nonnull(page);
+    ck_assert_mem_eq(page, part, sizeof(part));
+    for (size_t i = sizeof(part); i < 4096; i++)
+        ck_assert_msg(page[i] == 0, "byte %zu of the shared page is 0x%02x", i, page[i]);
+    fx_fini(&f);
+}
+END_TEST
+
 START_TEST(zero_copy_of_own_buffers)
 {
     struct fx f;
@@ -551,6 +574,7 @@ int main(void)
     tcase_add_test(t, any_buffer_address_is_copied);
     tcase_add_test(t, zero_copy_of_unaligned_buffer_is_refused);
     tcase_add_test(t, zero_copy_of_own_buffers);
+    tcase_add_test(t, bounce_pages_leak_nothing);
     tcase_add_test(t, indirect_requests);
     tcase_add_test(t, logical_block_size_4096);
     tcase_add_test(t, out_of_range_and_bad_lengths);

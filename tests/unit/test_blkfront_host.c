@@ -470,6 +470,7 @@ static bool do_connect(struct fake_be *be)
 static void copy_seg(struct fake_be *be, uint8_t op, uint64_t *sector, struct blkif_request_segment *sg)
 {
     uint8_t *page = th_gref(be->os, sg->gref);
+    be->last_gref = sg->gref;
     if (!page || sg->first_sect > sg->last_sect || sg->last_sect > 7) {
         snprintf(be->error, sizeof(be->error), "bad segment gref %u %u..%u", sg->gref, sg->first_sect, sg->last_sect);
         return;

@@ -59,6 +59,7 @@ struct fake_be {
     evtchn_port_t port;
     blkif_back_ring_t ring;
     unsigned requests, indirect_requests, flushes;
+    grant_ref_t last_gref;      /* of the last segment served */
     char error[160];
 };
 void fake_be_init(struct fake_be *be, struct os *os, uint64_t sectors);
