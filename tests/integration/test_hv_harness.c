@@ -19,8 +19,16 @@
 
 #define GUARD_MS 20000          /* hang guard for any one answer */
 
-static char dir[64];
+static char base[48];
+static char dir[96];
 static pid_t hvd = -1;
+
+void hvt_suite_setup(void)
+{
+    snprintf(base, sizeof(base), "/tmp/sbhv-XXXXXX");
+    if (!mkdtemp(base))
+        base[0] = 0;
+}
 
 const char *hvt_dir(void)
 {
@@ -77,9 +85,16 @@ static ssize_t read_line(int fd, char *buf, size_t size, size_t *len)
     }
 }
 
+void hvt_suite_teardown(void)
+{
+    if (base[0])
+        nftw(base, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    base[0] = 0;
+}
+
 const char *hvt_start(void)
 {
-    snprintf(dir, sizeof(dir), "/tmp/sbhv-XXXXXX");
+    snprintf(dir, sizeof(dir), "%s/t-XXXXXX", base[0] ? base : "/tmp");
     ck_assert_ptr_nonnull(mkdtemp(dir));
     atexit(cleanup);
     int ready[2];

@@ -22,6 +22,13 @@ struct peer {
     size_t len;
 };
 
+/* Unchecked fixture (runs in the test runner, not in the forked test):
+ * a base directory the tests' own directories live in, removed by
+ * hvt_suite_teardown even when a test failed and could not clean up
+ * (Check ends a failed test with _exit; the daemons and peers it started
+ * die with it through PR_SET_PDEATHSIG). */
+void hvt_suite_setup(void);
+void hvt_suite_teardown(void);
 /* Starts splitbed-hvd in a fresh mktemp -d dir; returns the dir. */
 const char *hvt_start(void);
 /* SIGTERM; asserts a clean exit and that the sockets are gone. */

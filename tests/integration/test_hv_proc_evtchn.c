@@ -153,6 +153,7 @@ int main(void)
 {
     Suite *s = suite_create("hv-proc-evtchn");
     TCase *tc = tcase_create("evtchn");
+    tcase_add_unchecked_fixture(tc, hvt_suite_setup, hvt_suite_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, ping_pong);
     tcase_add_test(tc, masked_until_unmask);

@@ -403,6 +403,7 @@ int main(void)
 {
     Suite *s = suite_create("hv-proc-grants");
     TCase *tc = tcase_create("grants");
+    tcase_add_unchecked_fixture(tc, hvt_suite_setup, hvt_suite_teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, share_map_read_write);
     tcase_add_test(tc, readonly_grant);

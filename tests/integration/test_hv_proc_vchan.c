@@ -167,6 +167,7 @@ int main(void)
 {
     Suite *s = suite_create("hv-proc-vchan");
     TCase *tc = tcase_create("vchan");
+    tcase_add_unchecked_fixture(tc, hvt_suite_setup, hvt_suite_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, vchan_4mib_each_way);
     tcase_add_test(tc, vchan_server_crash_seen_as_close);
