@@ -13,6 +13,9 @@
  *       each, printing "flushed: BYTES" once a flush completed
  *   blk-verify [options] --check [--seed N] [--bytes N]
  *       reads the disk and checks the --fill pattern
+ *   blk-verify [options] --zero-copy-at OFFSET
+ *       one zero-copy read of 4 KiB into a page blkfront shares, at OFFSET
+ *       bytes into it: the host must refuse any OFFSET but 0
  *
  * Ends with one summary line; exit 0 all good, 1 a mismatch or I/O error,
  * 2 bad usage.
@@ -206,6 +209,22 @@ static int matrix(struct run *r)
     return 0;
 }
 
+static int zero_copy_at(struct run *r, uint64_t offset)
+{
+    uint8_t *p = blkfront_buffer_alloc(r->bf, 2);
+    if (!p) {
+        blk_app_error(r->os, prog, "cannot get 2 shared pages from blkfront");
+        return 1;
+    }
+    int e = blkfront_read_zero_copy_sync(r->bf, 0, p + offset, 4096);
+    blkfront_buffer_free(r->bf, p, 2);
+    if (e < 0)
+        return 1;       /* the host said why */
+    say(r->os, "blk-verify: %s: zero-copy read into a shared page at offset %llu", r->vdev,
+        (unsigned long long)offset);
+    return 0;
+}
+
 static int fill_disk(struct run *r, uint64_t bytes)
 {
     uint8_t *buf = os_pages_alloc(r->os, FILL_STEP / 4096);
@@ -271,7 +290,8 @@ int app_main(struct os *os, int argc, char **argv)
     struct blk_app_opts o;
     blk_opts_init(&o);
     uint64_t seed = 1, bytes = 0;
-    bool do_fill = false, do_check = false;
+    bool do_fill = false, do_check = false, do_zc = false;
+    uint64_t zc_offset = 0;
     for (int i = 1; i < argc; i++) {
         int r = blk_opts_parse(os, prog, argc, argv, &i, &o);
         if (r < 0)
@@ -287,12 +307,17 @@ int app_main(struct os *os, int argc, char **argv)
             if (blk_opts_number(os, prog, argv[i], v, UINT64_MAX >> 10, &bytes) < 0)
                 return 2;
             i++;
+        } else if (os_strcmp(argv[i], "--zero-copy-at") == 0) {
+            if (blk_opts_number(os, prog, argv[i], v, 4096, &zc_offset) < 0)
+                return 2;
+            do_zc = true;
+            i++;
         } else if (os_strcmp(argv[i], "--fill") == 0) {
             do_fill = true;
         } else if (os_strcmp(argv[i], "--check") == 0) {
             do_check = true;
         } else {
-            blk_app_error(os, prog, "unknown argument '%s'; usage: blk-verify %s [--seed N] [--fill|--check] [--bytes N]",
+            blk_app_error(os, prog, "unknown argument '%s'; usage: blk-verify %s [--seed N] [--fill|--check] [--bytes N] [--zero-copy-at OFFSET]",
                           argv[i], BLK_OPTS_USAGE);
             return 2;
         }
@@ -316,6 +341,8 @@ int app_main(struct os *os, int argc, char **argv)
     if ((do_fill || do_check) && (do_fill && r.in->readonly)) {
         blk_app_error(os, prog, "%s is read-only; cannot --fill", o.vdev);
         rc = 1;
+    } else if (do_zc) {
+        rc = zero_copy_at(&r, zc_offset);
     } else if (do_fill) {
         rc = fill_disk(&r, bytes);
     } else if (do_check) {

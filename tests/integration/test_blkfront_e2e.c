@@ -328,6 +328,21 @@ START_TEST(second_disk_by_vdev)
 }
 END_TEST
 
+/* The Linux OS layer refuses to grant a buffer that is not a whole page,
+ * naming the domain, the buffer and the rule (Mirage's
+ * Buffer_is_not_page_aligned, caught in a process). */
+START_TEST(zero_copy_of_a_buffer_off_the_page_is_refused)
+{
+    RUN("-q", "--", "blk-verify", "--zero-copy-at", "0");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    RUN("-q", "--", "blk-verify", "--zero-copy-at", "512");
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "[os] d1: grant of buffer 0x") &&
+                  strstr(r.err, "refused: not the start of a whole page (offset 0x200)"), "%s", r.err);
+    ck_assert_msg(runproc_lines(r.err) == 1, "%s", r.err);
+}
+END_TEST
+
 START_TEST(quiet_drops_info_lines)
 {
     RUN("-q", "--", "blk-info");
@@ -666,6 +681,7 @@ int main(void)
     tcase_add_test(t, fill_lands_on_the_image_and_check_reads_it);
     tcase_add_test(t, quiet_drops_info_lines);
     tcase_add_test(t, second_disk_by_vdev);
+    tcase_add_test(t, zero_copy_of_a_buffer_off_the_page_is_refused);
     tcase_add_test(t, discard_reaches_the_image);
     tcase_add_test(t, bad_usage);
     tcase_add_test(t, resize_while_connected);
