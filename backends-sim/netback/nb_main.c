@@ -44,6 +44,7 @@ static struct nb_xen *xen;
 static struct nb_vif_opts vopts;
 static bool quiet;
 static const char *capture;    /* --opt capture=FILE */
+static bool gso_asked;         /* --opt gso=… given */
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig) { stop = sig; }
@@ -134,7 +135,12 @@ static void scan(domid_t self)
         int st = fe_state(s);
         if (st < XenbusStateInitialising || st > XenbusStateConnected)
             continue;
-        int r = nb_vif_new(nb_xen_env(xen), s->path, &vopts, &s->vif);
+        /* A TAP takes frames up to its MTU: GSO frames would be lost, so
+         * it is not offered there unless asked for. */
+        struct nb_vif_opts o = vopts;
+        if (!strcmp(nb_backing_kind(s->backing), "tap") && !gso_asked)
+            o.no_gso = true;
+        int r = nb_vif_new(nb_xen_env(xen), s->path, &o, &s->vif);
         if (r < 0) {
             s->finished = s->failed = true;
             continue;
@@ -293,6 +299,8 @@ static bool parse_opt(const char *kv)
         return false;
     }
     *flag = v[0] == '0';
+    if (flag == &vopts.no_gso)
+        gso_asked = true;
     return true;
 }
 

@@ -2,6 +2,7 @@
  * nb_queue.c — netback's ring core.  See nb_queue.h for what it promises.
  */
 #include "backends-sim/netback/nb_queue.h"
+#include "backends-sim/netback/nb_csum.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -153,6 +154,7 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
         return 0;       /* next batch: the buffer is full */
     p->n = (uint16_t)n;
     p->nslots = (uint16_t)nslots;
+    p->meta.csum_blank = (first.flags & NETTXF_csum_blank) != 0;
     for (unsigned i = 0; i < nslots; i++)
         p->ids[i] = slot[i].id;
     if (drop) {
@@ -193,6 +195,12 @@ static void tx_complete(struct nb_queue *q, unsigned np, int copy_err, nb_delive
             } else {
                 q->st.tx_frames++;
                 q->st.tx_bytes += p->len;
+                /* The guest left the checksum to us: whoever gets the frame
+                 * next expects it complete (GSO frames: per segment, later). */
+                if (p->meta.csum_blank && p->meta.gso_type == XEN_NETIF_GSO_TYPE_NONE) {
+                    nb_csum_complete(q->batch + p->off, p->len);
+                    p->meta.csum_blank = false;
+                }
                 deliver(arg, q, q->batch + p->off, p->len, &p->meta);
             }
         }

@@ -38,6 +38,7 @@
 struct nb_meta {
     uint16_t gso_size;
     uint8_t  gso_type;       /* XEN_NETIF_GSO_TYPE_* */
+    bool csum_blank;         /* a GSO frame's checksum is left to its segmenter */
 };
 
 struct nb_queue_stats {

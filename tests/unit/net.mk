@@ -12,7 +12,7 @@ UNIT_TESTS += $(BUILD)/tests/test_net_path
 # libFuzzer targets: netback's tx (and rx) ring handling and netfront's
 # response handling, on the in-process host; seeds in fixtures/corpora/.
 FUZZERS += fuzz_netback_tx fuzz_netfront_rx
-FUZZ_SRCS_fuzz_netback_tx := tests/fuzz/fuzz_netback_tx.c backends-sim/netback/nb_queue.c
+FUZZ_SRCS_fuzz_netback_tx := tests/fuzz/fuzz_netback_tx.c backends-sim/netback/nb_queue.c backends-sim/netback/nb_csum.c
 FUZZ_CORPUS_fuzz_netback_tx := fixtures/corpora/fuzz_netback_tx
 FUZZ_SRCS_fuzz_netfront_rx := tests/fuzz/fuzz_netfront_rx.c tests/unit/test_net_host.c frontends/netfront.c \
 	$(NETBACK_CORE_SRCS)
