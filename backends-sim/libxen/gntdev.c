@@ -87,9 +87,12 @@ static void region_free(struct region *r)
 
 void gntdev_reap(struct xengntdev_handle *h)
 {
+    h->nregions = 0;
+    h->since_probe = 0;
     for (struct region **pp = &h->regions; *pp;) {
         struct region *r = *pp;
         if (range_mapped(r->addr, r->count)) {
+            h->nregions++;
             pp = &r->next;
             continue;
         }
@@ -109,9 +112,17 @@ void gntdev_reap(struct xengntdev_handle *h)
                 gntdev_end(h, r, 0, r->count);
             *pp = r->next;
             region_free(r);
-        } else
+        } else {
+            h->nregions++;
             pp = &r->next;
+        }
     }
+}
+
+void gntdev_maybe_reap(struct xengntdev_handle *h)
+{
+    if (++h->since_probe >= h->nregions)
+        gntdev_reap(h);
 }
 
 static void reap_lingering(void)

@@ -5,10 +5,12 @@
  *
  * A region may end by a plain munmap() of its range, as on Linux where the
  * vma holds the grant.  No kernel event reaches the library then, so the
- * library looks: before each request that changes the grant state of the
- * handle, and at close, every live region is probed with mincore(2), which
- * fails with ENOMEM once a page of the range is no longer mapped; regions
- * found gone are ended at the daemon (unmap, notify).  Closing a handle
+ * library looks: at close, and every so many calls that change the grant
+ * state of the handle (as many calls as it has live regions, so the cost
+ * per call stays constant with thousands of persistent mappings), every
+ * live region is probed with mincore(2), which fails with ENOMEM once a
+ * page of the range is no longer mapped; regions found gone are ended at
+ * the daemon (unmap, notify).  Closing a handle
  * while some of its regions are still mapped keeps its connection open
  * (the grants stay, as gntdev's file stays referenced by the vma) until a
  * later call of the library finds them gone, or the process exits.
@@ -40,6 +42,8 @@ struct xengntdev_handle {
     struct memfd_ent *mem;
     size_t nmem;
     struct region *regions;
+    uint32_t nregions;          /* live regions, as of the last probe */
+    uint32_t since_probe;       /* calls since then */
     struct xengntdev_handle *next_lingering;
 };
 
@@ -49,6 +53,8 @@ int gntdev_mem_fd(struct xengntdev_handle *h, const struct hvw_mem *mem,
                   const int *fds, unsigned nfds);
 /* Ends regions whose range is no longer mapped.  Lock held. */
 void gntdev_reap(struct xengntdev_handle *h);
+/* The same, once every nregions calls.  Lock held. */
+void gntdev_maybe_reap(struct xengntdev_handle *h);
 /* Ends the region at index [first, first+count) at the daemon (gntshr) or
  * the whole region (gnttab). */
 int gntdev_end(struct xengntdev_handle *h, struct region *r, uint32_t first, uint32_t count);

@@ -55,7 +55,7 @@ static void *share(xengntshr_handle *h, uint32_t domid, int count, uint32_t *ref
     unsigned nfds = 1;
     uint8_t *base = NULL;
     pthread_mutex_lock(&h->cl.lock);
-    gntdev_reap(h);
+    gntdev_maybe_reap(h);
     ssize_t n = hvclient_call(&h->cl, HVW_GNT_SHARE, &req, sizeof(req), rep, replen, fds, &nfds);
     if (n == (ssize_t)replen) {
         const struct hvw_share_rep *sr = (const void *)rep;
@@ -94,6 +94,7 @@ static void *share(xengntshr_handle *h, uint32_t domid, int count, uint32_t *ref
             r->gone = gone;
             r->next = h->regions;
             h->regions = r;
+            h->nregions++;
             r = NULL;
             gone = NULL;
         }
@@ -146,11 +147,13 @@ int xengntshr_unshare(xengntshr_handle *xgs, void *start_address, uint32_t count
             all &= r->gone[i];
         if (all) {
             *link = r->next;
+            if (xgs->nregions)
+                xgs->nregions--;
             free(r->gone);
             free(r);
         }
     }
-    gntdev_reap(xgs);
+    gntdev_maybe_reap(xgs);
     pthread_mutex_unlock(&xgs->cl.lock);
     return ret;
 }

@@ -118,7 +118,7 @@ static void *map_refs(xengnttab_handle *h, uint32_t count, const uint32_t *domid
     int fds[HVW_MAX_FDS];
     unsigned nfds = HVW_MAX_FDS;
     pthread_mutex_lock(&h->cl.lock);
-    gntdev_reap(h);
+    gntdev_maybe_reap(h);
     ssize_t n = hvclient_call(&h->cl, HVW_GNT_MAP, req, reqlen, rep, replen, fds, &nfds);
     if (n >= (ssize_t)sizeof(struct hvw_map_rep)) {
         struct region *r = calloc(1, sizeof(*r));
@@ -140,6 +140,7 @@ static void *map_refs(xengnttab_handle *h, uint32_t count, const uint32_t *domid
             r->gone = gone;
             r->next = h->regions;
             h->regions = r;
+            h->nregions++;
         } else {
             struct hvw_handles u = { .map_id = ((struct hvw_map_rep *)rep)->map_id };
             hvclient_post(&h->cl, HVW_GNT_UNMAP, &u, sizeof(u));
@@ -194,13 +195,15 @@ int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
         return -1;
     }
     *link = r->next;
+    if (xgt->nregions)
+        xgt->nregions--;
     /* gntdev's order: the range goes first, then the grants (and their
      * unmap notification). */
     munmap(r->addr, (size_t)r->count * PAGE);
     int ret = gntdev_end(xgt, r, 0, r->count);
     free(r->gone);
     free(r);
-    gntdev_reap(xgt);
+    gntdev_maybe_reap(xgt);
     pthread_mutex_unlock(&xgt->cl.lock);
     return ret < 0 ? -1 : 0;
 }
