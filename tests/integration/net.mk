@@ -4,3 +4,15 @@ $(BUILD)/tests/test_net_run: $(OBJ)/tests/integration/test_net_run.o $(OBJ)/test
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
 INTEGRATION_TESTS += $(BUILD)/tests/test_net_run
+
+# One netback serving a hostile guest and a good one.
+$(BUILD)/tests/test_net_hostile_guest: $(OBJ)/tests/integration/test_net_hostile_guest.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lxengnttab -lxenevtchn -lxenstore
+
+$(BUILD)/tests/test_net_hostile: $(OBJ)/tests/integration/test_net_hostile.o $(OBJ)/tests/lib/runproc.o \
+    | $(BUILD)/tests/test_net_hostile_guest
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+INTEGRATION_TESTS += $(BUILD)/tests/test_net_hostile

@@ -1,0 +1,167 @@
+/*
+ * One splitbed-netback process serving two guests, one of them hostile:
+ * the hostile guest (test_net_hostile_guest) is cut off with a diagnosis
+ * and an `error` node, while the other guest's pvcat, on the same
+ * process, still gets every byte and exits 0.  Everything runs on the
+ * real daemons; the toolstack's nodes are written with xenstore-write, as
+ * libxl writes them.
+ */
+#include "tests/lib/runproc.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TIMEOUT 60
+
+static char dir[64];
+static struct runproc r;
+static pid_t netback;
+
+static void run(char *const args[])
+{
+    runproc(&r, NULL, 0, TIMEOUT, NULL, args);
+}
+#define RUN(...) run((char *[]){ __VA_ARGS__, NULL })
+#define SB (char *)build_path("bin/splitbed")
+
+static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
+{
+    (void)st; (void)f; (void)w;
+    remove(p);
+    return 0;
+}
+
+static int wait_child(pid_t pid, int timeout_ms)
+{
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pfd >= 0) {
+        struct pollfd p = { .fd = pfd, .events = POLLIN };
+        if (poll(&p, 1, timeout_ms) == 0)
+            kill(pid, SIGKILL);     /* hang guard only */
+        close(pfd);
+    }
+    int ws;
+    if (waitpid(pid, &ws, 0) < 0)
+        return -1;
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/sbnethostile-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    RUN(SB, "hv", "start", "--dir", dir);
+    ck_assert_msg(r.status == 0, "hv start: %s", r.err);
+    netback = 0;
+}
+
+static void teardown(void)
+{
+    if (netback > 0)
+        wait_child(netback, 1);     /* still running: killed */
+    RUN(SB, "hv", "stop", "--dir", dir);
+    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/* The nodes libxl writes for vif 0 of domain d. */
+static void toolstack_vif(int d)
+{
+    char dom[8], script[1024];
+    snprintf(dom, sizeof dom, "%d", d);
+    RUN(SB, "exec", "--dir", dir, "--domain", dom, "--", "true");
+    ck_assert_msg(r.status == 0, "exec: %s", r.err);
+    snprintf(script, sizeof script,
+             "BE=/local/domain/0/backend/vif/%d/0; FE=/local/domain/%d/device/vif/0; "
+             "xenstore-write $BE/frontend $FE $BE/frontend-id %d $BE/online 1 $BE/state 1 "
+             "  $BE/mac 00:16:3e:00:00:0%d $BE/handle 0 $BE/type vif && "
+             "xenstore-write $FE/backend $BE $FE/backend-id 0 $FE/handle 0 $FE/mac 00:16:3e:00:00:0%d "
+             "  $FE/state 1 && "
+             "xenstore-chmod -r $FE n%d r0 && xenstore-chmod -r $BE n0 r%d",
+             d, d, d, d, d, d, d);
+    RUN(SB, "exec", "--dir", dir, "--domain", "0", "--", "sh", "-c", script);
+    ck_assert_msg(r.status == 0, "toolstack: %s", r.err);
+}
+
+START_TEST(hostile_guest_cut_off_other_guest_served)
+{
+    toolstack_vif(1);
+    toolstack_vif(2);
+    char input[128], log[128], spec1[160];
+    snprintf(input, sizeof input, "%s/input", dir);
+    snprintf(log, sizeof log, "%s/netback.log", dir);
+    snprintf(spec1, sizeof spec1, "1/0=pcap:%s/hostile.pcap", dir);
+    FILE *f = fopen(input, "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 1000; i++)   /* under runproc's 64 KiB of output */
+        fprintf(f, "line %d of what the good guest must see\n", i);
+    fclose(f);
+
+    netback = fork();
+    ck_assert_int_ge(netback, 0);
+    if (netback == 0) {
+        int in = open(input, O_RDONLY), lg = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(in, 0);
+        dup2(lg, 1);
+        dup2(lg, 2);
+        execl(build_path("bin/splitbed"), "splitbed", "exec", "--dir", dir, "--domain", "0", "--",
+              build_path("libexec/splitbed/splitbed-netback"), "--once", "--vif", spec1,
+              "--vif", "2/0=stdio", (char *)NULL);
+        _exit(127);
+    }
+
+    RUN(SB, "exec", "--dir", dir, "--domain", "1", "--", (char *)build_path("tests/test_net_hostile_guest"),
+        "device/vif/0");
+    ck_assert_msg(r.status == 0, "hostile guest: %d %s %s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "cut off:") && strstr(r.out, "crosses its page"), "%s", r.out);
+
+    RUN(SB, "exec", "--dir", dir, "--domain", "2", "--", (char *)build_path("libexec/splitbed/pvcat"), "-q");
+    ck_assert_msg(r.status == 0, "pvcat: %d %s", r.status, r.err);
+    char *want = NULL;
+    size_t wl = 0;
+    FILE *in = fopen(input, "r");
+    ck_assert_ptr_nonnull(in);
+    ck_assert_int_eq(getdelim(&want, &wl, '\0', in) > 0, 1);
+    fclose(in);
+    ck_assert_msg(strcmp(r.out, want) == 0, "pvcat printed %zu bytes, not the input", r.out_len);
+    free(want);
+
+    /* --once: it ends when both vifs are done; status 1 for the cut-off one. */
+    int st = wait_child(netback, TIMEOUT * 1000);
+    netback = 0;
+    ck_assert_int_eq(st, 1);
+    RUN("cat", log);
+    ck_assert_msg(strstr(r.out, "/local/domain/0/backend/vif/1/0: frontend 1 cut off: queue 0: tx frame at slot 0"),
+                  "netback log: %s", r.out);
+    ck_assert_msg(!strstr(r.out, "frontend 2 cut off"), "netback log: %s", r.out);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("net_hostile");
+    TCase *tc = tcase_create("core");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, hostile_guest_cut_off_other_guest_served);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
