@@ -316,10 +316,9 @@ static int do_connect(struct nb_vif *v)
         v->q[i]->fe_gso6 = gso6 && sg;
     }
     v->connected = true;
+    /* Requests queued before we bound are seen: the owner serves every
+     * connected vif on each pass of its loop, not only on events. */
     set_state(v, XenbusStateConnected);
-    /* Events may have been sent before we bound: look at the rings now. */
-    for (unsigned i = 0; i < v->nq; i++)
-        v->env->notify(v->env->ctx, v->q[i]->port_tx);
     return 0;
 }
 

@@ -540,6 +540,30 @@ START_TEST(backend_oddities_dropped_not_fatal)
 }
 END_TEST
 
+/* XSA-391: a backend raising events with nothing behind them gets
+ * nothing done, is counted, and the device goes on working. */
+START_TEST(event_storm_counted_not_spun_on)
+{
+    struct rig r;
+    rig_up(&r, &(struct netfront_opts){ 0 }, NULL);
+    struct nb_queue *q = nb_vif_queue(r.vif, 0);
+    ck_assert_ptr_nonnull(q);
+    for (int i = 0; i < 1000; i++) {
+        tnh_env(r.os)->notify(r.os, q->port_rx);
+        ck_assert_int_eq(netfront_poll(r.nf), 0);
+    }
+    struct netfront_stats st;
+    netfront_stats(r.nf, &st);
+    ck_assert_uint_eq(st.spurious_events, 1000);
+    static uint8_t f[60], g[100];
+    fill(f, sizeof f, 1);
+    ck_assert_int_eq(nb_vif_rx(r.vif, f, sizeof f, NULL), 0);
+    pump(&r);
+    ck_assert_int_eq(netfront_recv(r.nf, g, sizeof g, NULL), 60);
+    rig_down(&r);
+}
+END_TEST
+
 START_TEST(backend_without_rx_copy_refused)
 {
     struct rig r;
@@ -583,6 +607,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, hostile_backend, 0, 6);
     tcase_add_test(tc, backend_oddities_dropped_not_fatal);
     tcase_add_test(tc, backend_without_rx_copy_refused);
+    tcase_add_test(tc, event_storm_counted_not_spun_on);
     tcase_add_test(tc, frontend_refuses_bad_sends);
     suite_add_tcase(s, tc);
     return s;
