@@ -133,5 +133,13 @@ int main(int argc, char **argv)
     printf("cut off: %s\n", err ? err : "(no error node)");
     free(err);
     wr(dev, "state", XenbusStateClosed);
+    xs_unwatch(xs, state_path, "be");
+    xenevtchn_unbind(ev, (evtchn_port_t)port);
+    xengntshr_unshare(gs, pages, 3);
+    xenevtchn_close(ev);
+    xengntshr_close(gs);
+    xs_close(xs);
+    free(be);
+    free(beid);
     return 0;
 }
