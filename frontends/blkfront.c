@@ -390,10 +390,10 @@ int blkfront_poll(struct blkfront *bf)
     }
     evtchn_port_t port;
     unsigned ours = 0;
-    /* Events only wake us; the ring says what happened. */
-    while (os_evtchn_next_pending(bf->os, &port) > 0)
-        if (bf->have_port && port == bf->port)
-            ours++;
+    /* Events only wake us; the ring says what happened.  One per call is
+     * enough: another one still pending wakes the host loop again. */
+    if (os_evtchn_next_pending(bf->os, &port) > 0 && bf->have_port && port == bf->port)
+        ours++;
     if (bf->connected) {
         bf_ring_consume(bf);
         if (xenbus_error(bf->xd) < 0) {

@@ -98,8 +98,9 @@ const char *blkfront_diagnosis(const struct blkfront *bf);
 const struct blkfront_info *blkfront_get_info(struct blkfront *bf);
 /* Largest len one blkfront_io may have (whole pages, zero-copy or not). */
 size_t blkfront_max_io(const struct blkfront *bf);
-/* Queues io.  Errors in the arguments are returned at once (and logged);
- * anything later is reported through io->done. */
+/* Queues io; the next blkfront_poll() puts what is queued on the ring
+ * and notifies the backend once.  Errors in the arguments are returned at
+ * once (and logged); anything later is reported through io->done. */
 int blkfront_submit(struct blkfront *bf, struct blkfront_io *io);
 /* I/Os submitted and not yet completed. */
 unsigned blkfront_in_flight(const struct blkfront *bf);

@@ -206,9 +206,9 @@ int blkfront_submit(struct blkfront *bf, struct blkfront_io *io)
     }
     io->seq = bf->next_seq++;
     bf->queued++;
+    /* The next blkfront_poll() puts it on the ring: I/O submitted together
+     * goes out with one notification. */
     push_tail(bf, io);
-    if (bf->connected)
-        bf_ring_kick(bf);
     return 0;
 }
 

@@ -1,5 +1,6 @@
 /* evtchn.c — event channels over xenevtchn. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 
@@ -39,13 +40,16 @@ int os_evtchn_next_pending(struct os *os, evtchn_port_t *port)
 {
     if (!os->xce)
         return 0;
-    /* The device's read blocks; look first. */
-    struct pollfd pfd = { .fd = xenevtchn_fd(os->xce), .events = POLLIN };
-    int r = poll(&pfd, 1, 0);
-    if (r < 0)
-        return errno == EINTR ? 0 : -errno;
-    if (r == 0 || !(pfd.revents & POLLIN))
-        return 0;
+    if (!os->xce_nonblock) {
+        /* The device's read blocks; look first. */
+        struct pollfd pfd = { .fd = xenevtchn_fd(os->xce), .events = POLLIN };
+        int r = poll(&pfd, 1, 0);
+        if (r < 0)
+            return errno == EINTR ? 0 : -errno;
+        if (r == 0 || !(pfd.revents & POLLIN))
+            return 0;
+    }
+    errno = 0;
     xenevtchn_port_or_error_t p = xenevtchn_pending(os->xce);
     if (p < 0)
         return errno == EAGAIN ? 0 : -(errno ? errno : OS_EIO);

@@ -1,5 +1,6 @@
 /* host.c — building and tearing down the Linux struct os. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,14 @@ xenevtchn_handle *os_linux_evtchn(struct os *os)
 {
     if (!os->xce && !os->xce_failed) {
         os->xce = xenevtchn_open(NULL, 0);
+        if (os->xce) {
+            /* Non-blocking, looking for an event is one read instead of
+             * poll() and read(); Linux's evtchn device and the simulator's
+             * both answer EAGAIN when there is none. */
+            int fd = xenevtchn_fd(os->xce);
+            int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+            os->xce_nonblock = fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0;
+        }
         if (!os->xce) {
             os->xce_failed = true;
             os_log(os, OS_LOG_ERROR, "[os] d%u: cannot open the event-channel device: %s",

@@ -22,6 +22,7 @@ struct os {
     xengntshr_handle  *gs;      /* opened on first use */
     xenevtchn_handle  *xce;     /* opened on first use */
     bool               gs_failed, xce_failed;
+    bool               xce_nonblock;    /* reading the device never blocks */
     domid_t            domid;
     enum os_log_level  max_level;   /* lines above this are dropped */
     struct os_share   *shares;
