@@ -688,6 +688,11 @@ int netfront_poll(struct netfront *nf)
     while (os_xs_next_watch(nf->os, path, sizeof path, token, sizeof token) == 1)
         if (os_strcmp(token, nf->token) == 0)
             nf->recheck = true;
+    /* Another driver of the app may have taken our watch event: while a
+     * state change is awaited, look at the backend's state every time. */
+    if (nf->phase == PH_WAIT_BACKEND || nf->phase == PH_WAIT_CONNECTED ||
+        nf->phase == PH_WAIT_BACKEND_CLOSE)
+        nf->recheck = true;
     while (os_evtchn_next_pending(nf->os, &port) > 0) {
         for (unsigned i = 0; i < nf->nq; i++)
             if (port == nf->q[i].port_tx || port == nf->q[i].port_rx) {

@@ -16,7 +16,11 @@
  *    the protocol turns the device NETFRONT_BROKEN with one log line
  *    naming the rule; nothing it does makes the driver crash or spin.
  *  - Never blocks.  The app's loop calls netfront_poll() whenever os_wait()
- *    returns, and waits again when it reports no progress.
+ *    returns, and waits again when it reports no progress.  netfront_poll()
+ *    drains the os's pending watch events and event-channel notifications
+ *    and then looks at its rings (and, during the handshake, at the
+ *    backend's state) whatever it found, so a notification another driver
+ *    of the same app consumed is never lost.
  */
 #ifndef SPLITBED_NETFRONT_H
 #define SPLITBED_NETFRONT_H
