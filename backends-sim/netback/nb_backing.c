@@ -25,6 +25,7 @@ enum kind { K_TAP, K_STDIO, K_FD, K_PCAP, K_SOCKET };
 struct nb_backing {
     enum kind kind;
     int in, out;          /* descriptors; -1 if none */
+    bool frames;          /* fd:N on a datagram/seqpacket socket: a frame per message */
     int listen_fd;        /* socket: still waiting for the peer */
     char sock_path[108];
     bool owns_path;
@@ -172,6 +173,11 @@ int nb_backing_open(const char *spec, struct nb_backing **out, char *err, size_t
             r = -EINVAL;
         } else {
             b->in = b->out = (int)n;
+            int type = 0;
+            socklen_t tl = sizeof type;
+            if (getsockopt((int)n, SOL_SOCKET, SO_TYPE, &type, &tl) == 0 &&
+                (type == SOCK_SEQPACKET || type == SOCK_DGRAM))
+                b->frames = true;
         }
     } else if (!strcmp(buf, "pcap")) {
         b->kind = K_PCAP;
@@ -248,6 +254,18 @@ long nb_backing_read(struct nb_backing *b, uint8_t *frame, size_t size)
     }
     if (b->in < 0)
         return 0;
+    if (b->frames) {
+        n = recv(b->in, frame, size, MSG_DONTWAIT | MSG_TRUNC);
+        if (n < 0)
+            return errno == EAGAIN || errno == EINTR ? 0 : -errno;
+        if (n == 0)
+            return -EPIPE;      /* seqpacket: the peer closed */
+        if ((size_t)n > size || n < 14)
+            return 0;           /* not a frame we can pass on */
+        if (b->capture)
+            record(b->capture, frame, (size_t)n);
+        return (long)n;
+    }
     switch (b->kind) {
     case K_STDIO:
     case K_FD: {
@@ -299,6 +317,8 @@ int nb_backing_write(struct nb_backing *b, const uint8_t *frame, size_t len)
 {
     if (b->capture)
         record(b->capture, frame, len);
+    if (b->frames)
+        return send(b->out, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
     switch (b->kind) {
     case K_PCAP:
         record(b->dump, frame, len);

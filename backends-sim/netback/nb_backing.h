@@ -6,7 +6,9 @@
  *                 both ways, no end
  *   stdio         a byte stream: stdin -> guest, guest -> stdout, framed as
  *                 in frontends/apps/net_stream.h; end of stdin ends the vif
- *   fd:N          the same over inherited descriptor N (read and write)
+ *   fd:N          the same over inherited descriptor N (read and write); if
+ *                 N is a datagram or seqpacket socket, frames instead: one
+ *                 Ethernet frame per message, both ways
  *   pcap:FILE     a sink: the guest's frames are written to a pcap file
  *   socket:PATH   a link to another vif: the first to arrive listens on the
  *                 Unix seqpacket socket PATH, the second connects; one frame

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -83,6 +84,33 @@ START_TEST(fd_stream_framing_both_ways)
     /* end of input */
     close(sp[1]);
     ck_assert_int_eq(nb_backing_read(b, frame, sizeof frame), -EPIPE);
+    nb_backing_free(b);
+    close(sp[0]);
+}
+END_TEST
+
+START_TEST(fd_on_a_seqpacket_socket_carries_frames)
+{
+    int sp[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sp), 0);
+    char spec[32], err[200];
+    snprintf(spec, sizeof spec, "fd:%d", sp[0]);
+    struct nb_backing *b;
+    ck_assert_int_eq(nb_backing_open(spec, &b, err, sizeof err), 0);
+    static uint8_t f[9000], g[65536];
+    for (size_t i = 0; i < sizeof f; i++)
+        f[i] = (uint8_t)(i * 5);
+    ck_assert_int_eq(send(sp[1], f, 1514, 0), 1514);
+    ck_assert_int_eq(send(sp[1], f, 9000, 0), 9000);
+    readable(nb_backing_fd(b));
+    ck_assert_int_eq(nb_backing_read(b, g, sizeof g), 1514);
+    ck_assert(memcmp(f, g, 1514) == 0);
+    ck_assert_int_eq(nb_backing_read(b, g, sizeof g), 9000);
+    ck_assert(memcmp(f, g, 9000) == 0);
+    ck_assert_int_eq(nb_backing_write(b, f, 60), 0);   /* any EtherType, whole */
+    ck_assert_int_eq(recv(sp[1], g, sizeof g, 0), 60);
+    close(sp[1]);
+    ck_assert_int_eq(nb_backing_read(b, g, sizeof g), -EPIPE);
     nb_backing_free(b);
     close(sp[0]);
 }
@@ -200,6 +228,7 @@ static Suite *suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, fd_stream_framing_both_ways);
+    tcase_add_test(tc, fd_on_a_seqpacket_socket_carries_frames);
     tcase_add_test(tc, socket_links_two_vifs);
     tcase_add_test(tc, pcap_sink_and_capture);
     tcase_add_test(tc, spec_errors);
