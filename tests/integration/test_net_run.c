@@ -258,6 +258,33 @@ START_TEST(ping_net_echo_through_tap_with_capture)
 }
 END_TEST
 
+/* The guest apps' bad usage: exit 2 and one line, before any device. */
+START_TEST(app_usage_errors)
+{
+    static const struct { const char *app, *a, *b, *say; } c[] = {
+        { "pvcat", "--bogus", NULL, "unknown argument '--bogus'" },
+        { "pvcat", "--queues", "99", "--queues 99: expected a number from 1 to 8" },
+        { "net-echo", NULL, NULL, "--ip A.B.C.D is required" },
+        { "net-echo", "--ip", "1.2.3", "--ip 1.2.3: not an IPv4 address" },
+        { "net-echo", "--ping", "300.1.1.1", "--ping 300.1.1.1: not an IPv4 address" },
+        { "net-blast", "--size", "10", "--size 10: frames are at least 60 bytes" },
+        { "net-blast", "--frames", "x", "--frames x: expected a number" },
+        { "net-blast", "--timeout", "0", "--timeout 0: expected a number" },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char *argv[12] = { SB, "exec", "--dir", dir, "--domain", "1", "--",
+                           (char *)build_path(c[i].app[0] == 'p' ? "libexec/splitbed/pvcat"
+                                              : c[i].app[4] == 'e' ? "libexec/splitbed/net-echo"
+                                                                   : "libexec/splitbed/net-blast"),
+                           (char *)c[i].a, (char *)c[i].b, NULL };
+        runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+        ck_assert_msg(r.status == 2, "case %zu: status %d: %s", i, r.status, r.err);
+        ck_assert_msg(strstr(r.err, c[i].say), "case %zu: '%s' lacks '%s'", i, r.err, c[i].say);
+        ck_assert_msg(runproc_lines(r.err) == 1, "case %zu: %s", i, r.err);
+    }
+}
+END_TEST
+
 /* Two guests on one wire: each has its own netback, linked by socket:PATH;
  * guest 2 pings guest 1. */
 START_TEST(two_guests_on_a_socket_link)
@@ -302,6 +329,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, pvcat_negotiation_matrix, 0, 8);
     tcase_add_test(tc, pvcat_10_mib_byte_for_byte);
     tcase_add_test(tc, two_guests_on_a_socket_link);
+    tcase_add_test(tc, app_usage_errors);
     suite_add_tcase(s, tc);
     TCase *usage = tcase_create("usage");
     tcase_add_test(usage, netback_usage_errors);
