@@ -332,13 +332,25 @@ START_TEST(frontend_oddities_are_answered_not_fatal)
     put(s, p + 22, 0xbeef, 0, 0, 40, 60);
     /* too short for Ethernet */
     put(s, p + 23, g, 0, 0, 41, 10);
-    s->req_prod = p + 24;
+    /* XSA-423/432: 18 slots (the most allowed) of one byte each, a frame
+     * smaller than any header area: copied whole, byte by byte */
+    uint8_t *pg = tnh_gref(r.os, g);
+    for (unsigned i = 0; i < 18; i++) {
+        put(s, p + 24 + i, g, (uint16_t)(200 + i), i < 17 ? NETTXF_more_data : 0,
+            (uint16_t)(50 + i), i ? 1 : 18);
+        pg[200 + i] = (uint8_t)(0xa0 + i);
+    }
+    s->req_prod = p + 42;
     s->rsp_event = p + 1;
     pump(&r);
     ck_assert_ptr_null(nb_vif_error(r.vif));
-    ck_assert_uint_eq(r.nframes, 1);
+    ck_assert_uint_eq(r.nframes, 2);
     ck_assert_uint_eq(r.len[0], 120);
-    ck_assert_int_eq(s->rsp_prod, p + 24);
+    ck_assert_uint_eq(r.len[1], 18);
+    for (unsigned i = 0; i < 18; i++)
+        ck_assert_uint_eq(r.frame[1][i], 0xa0 + i);
+    ck_assert_int_eq(tx_status(s, p + 41), NETIF_RSP_OKAY);
+    ck_assert_int_eq(s->rsp_prod, p + 42);
     ck_assert_int_eq(tx_status(s, p), NETIF_RSP_OKAY);
     ck_assert_int_eq(tx_status(s, p + 1), NETIF_RSP_OKAY);
     ck_assert_int_eq(tx_status(s, p + 3), NETIF_RSP_DROPPED);
