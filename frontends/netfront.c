@@ -559,7 +559,8 @@ static long rx_take(struct nf_queue *q, uint8_t *buf, size_t size, struct netfro
             total += (size_t)rsp[k].status;
         }
     }
-    if (bad) {
+    if (bad || total == 0) {
+        /* total 0: an empty frame would read as "nothing waiting" */
         nf->st.rx_errors++;
         ret = -OS_EIO;
     } else if (total > size || total > NETFRONT_MAX_FRAME) {

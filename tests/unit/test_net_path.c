@@ -537,6 +537,13 @@ START_TEST(backend_oddities_dropped_not_fatal)
     rs->ring[(p + 3) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 3) % 256), .status = 1000 };
     rs->rsp_prod = p + 4;
     ck_assert_int_eq(netfront_recv(r.nf, buf, 500, NULL), -OS_E2BIG);
+    /* an empty frame is an error, not "nothing waiting" */
+    rs->ring[(p + 4) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 4) % 256), .status = 0 };
+    rs->ring[(p + 5) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 5) % 256), .status = 70 };
+    rs->rsp_prod = p + 6;
+    ck_assert_int_eq(netfront_recv(r.nf, buf, sizeof buf, NULL), -OS_EIO);
+    ck_assert_int_eq(netfront_recv(r.nf, buf, sizeof buf, NULL), 70);
+    p += 2;
     /* a chain the backend never finishes: nothing yet, and no spinning */
     rs->ring[(p + 4) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 4) % 256),
         .flags = NETRXF_more_data, .status = 100 };
@@ -546,7 +553,7 @@ START_TEST(backend_oddities_dropped_not_fatal)
     ck_assert_str_eq(netfront_state_name(netfront_state(r.nf)), "connected");
     struct netfront_stats st;
     netfront_stats(r.nf, &st);
-    ck_assert_uint_eq(st.rx_errors, 2);
+    ck_assert_uint_eq(st.rx_errors, 3);
     ck_assert_uint_eq(st.rx_dropped, 1);
     rig_down(&r);
 }
