@@ -188,13 +188,43 @@ int os_snprintf(char *buf, size_t size, const char *fmt, ...)
 void *os_malloc(struct os *os, size_t size) { return malloc(size ? size : 1); }
 void *os_calloc(struct os *os, size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
 void os_free(struct os *os, void *p) { free(p); }
+#ifdef SPLITBED_FUZZ
+/* Fuzz targets connect a device per input: reusing the same few blocks
+ * saves faulting in fresh memory every time (tests keep plain malloc, so
+ * ASan still sees every use after free there). */
+static struct { void *p; unsigned n; } pool[16];
+static void *pool_take(unsigned npages)
+{
+    for (unsigned i = 0; i < 16; i++)
+        if (pool[i].p && pool[i].n == npages) {
+            void *p = pool[i].p;
+            pool[i].p = NULL;
+            return p;
+        }
+    return aligned_alloc(OS_PAGE_SIZE, (size_t)npages * OS_PAGE_SIZE);
+}
+static void pool_give(void *p, unsigned npages)
+{
+    for (unsigned i = 0; i < 16; i++)
+        if (!pool[i].p) {
+            pool[i].p = p;
+            pool[i].n = npages;
+            return;
+        }
+    free(p);
+}
+#else
+static void *pool_take(unsigned npages) { return aligned_alloc(OS_PAGE_SIZE, (size_t)npages * OS_PAGE_SIZE); }
+static void pool_give(void *p, unsigned npages) { (void)npages; free(p); }
+#endif
+
 void *os_pages_alloc(struct os *os, unsigned npages)
 {
-    void *p = aligned_alloc(OS_PAGE_SIZE, (size_t)npages * OS_PAGE_SIZE);
+    void *p = pool_take(npages);
     if (p) memset(p, 0, (size_t)npages * OS_PAGE_SIZE);
     return p;
 }
-void os_pages_free(struct os *os, void *va, unsigned npages) { free(va); }
+void os_pages_free(struct os *os, void *va, unsigned npages) { pool_give(va, npages); }
 void *os_memcpy(void *d, const void *s, size_t n) { return memcpy(d, s, n); }
 void *os_memset(void *d, int c, size_t n) { return memset(d, c, n); }
 int os_memcmp(const void *a, const void *b, size_t n) { return memcmp(a, b, n); }
@@ -237,7 +267,7 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages)
         if (os->g[r].used && (uint8_t *)os->g[r].page >= (uint8_t *)va &&
             (uint8_t *)os->g[r].page < (uint8_t *)va + (size_t)npages * OS_PAGE_SIZE)
             os->g[r].used = false;
-    free(va);
+    pool_give(va, npages);
     return 0;
 }
 int os_grant_access(struct os *os, domid_t peer, const void *page, bool ro, grant_ref_t *ref) { return -OS_EINVAL; }
