@@ -30,10 +30,12 @@ xenconsoled --log=guest --log-dir=/var/log/xen/console
 echo "@@ virt_caps $(xl info | sed -n 's/^virt_caps *: *//p')"
 echo "@@ phase dom0-ready $(up)"
 
-# Scenario: tar-cat.xen reads hello.txt from hello.tar served by Linux's
-# in-kernel blkback.
-cat > /tmp/tarcat.cfg <<CFG
-name = "tarcat"
+# Runs tar-cat.xen hello.txt as domain NAME with hello.tar as its xvda,
+# and prints its console between markers.
+run_tarcat() {
+  name=$1
+  cat > /tmp/$name.cfg <<CFG
+name = "$name"
 type = "pvh"
 kernel = "/guest/tar-cat.xen"
 extra = "-q hello.txt"
@@ -42,23 +44,48 @@ vcpus = 1
 on_crash = "preserve"
 disk = [ "format=raw, vdev=xvda, access=r, target=/guest/hello.tar" ]
 CFG
-if xl create /tmp/tarcat.cfg >/tmp/xl.log 2>&1; then
-  i=0
-  while xl list tarcat 2>/dev/null | grep -q tarcat; do
-    state=$(xl list tarcat | awk 'NR==2 {print $5}')
-    case "$state" in *c*|*s*) break;; esac
-    i=$((i + 1)); [ $i -gt 240 ] && { echo "@@ warn tarcat still running after 120 s"; break; }
-    sleep 0.5
-  done
-  echo "@@ tarcat-state ${state:-gone}"
-  xl destroy tarcat >/dev/null 2>&1
-else
-  echo "@@ fail xl create"; sed 's/^/@@ xl: /' /tmp/xl.log
-  sed 's/^/@@ hotplug: /' /var/log/xen/xen-hotplug.log 2>/dev/null | tail -30
-fi
-echo "@@ console-begin tarcat"
-cat /var/log/xen/console/guest-tarcat.log 2>/dev/null
-echo "@@ console-end tarcat"
+  state=gone
+  if xl create /tmp/$name.cfg >/tmp/xl.log 2>&1; then
+    i=0
+    while xl list $name >/dev/null 2>&1; do
+      state=$(xl list $name | awk 'NR==2 {print $5}')
+      case "$state" in *c*|*s*) break;; esac
+      i=$((i + 1))
+      [ $((i % 20)) -eq 0 ] && echo "@@ wait $name $state $(up)"
+      if [ $i -gt 120 ]; then
+        echo "@@ warn $name still running after 60 s"
+        xl debug-keys d; xl dmesg | tail -40 | sed 's/^/@@ xen: /'
+        xenstore-ls -f /local/domain/0/backend | sed 's/^/@@ xs: /'
+        xenstore-ls -f /local/domain/$(xl domid $name)/device | sed 's/^/@@ xs: /'
+        break
+      fi
+      sleep 0.5
+    done
+    xl destroy $name >/dev/null 2>&1
+  else
+    echo "@@ fail xl create $name"; sed 's/^/@@ xl: /' /tmp/xl.log
+    sed 's/^/@@ hotplug: /' /var/log/xen/xen-hotplug.log 2>/dev/null | tail -30
+  fi
+  echo "@@ state $name $state"
+  echo "@@ console-begin $name"
+  cat /var/log/xen/console/guest-$name.log 2>/dev/null
+  echo "@@ console-end $name"
+}
+
+# 1. Linux's in-kernel blkback serves the disk.
+run_tarcat tarcat-kernel
+echo "@@ phase tarcat-kernel $(up)"
+
+# 2. The same, served by our userspace blkback in dom0 (over the real
+#    libxengnttab/libxenevtchn/libxenstore): the kernel's is unloaded.
+rmmod xen-blkback || echo "@@ warn rmmod xen-blkback failed"
+/guest/splitbed-blkback >/tmp/blkback.log 2>&1 &
+bb=$!
+run_tarcat tarcat-splitbed
+kill $bb 2>/dev/null; wait $bb 2>/dev/null
+sed 's/^/@@ blkback: /' /tmp/blkback.log | tail -20
+echo "@@ phase tarcat-splitbed $(up)"
+
 echo "@@ phase scenarios-done $(up)"
 echo "@@ done"
 poweroff -f

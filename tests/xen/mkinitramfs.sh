@@ -20,10 +20,12 @@ for m in xen/xen-privcmd xen/xen-evtchn xen/xen-gntdev xen/xen-gntalloc xen/xenf
   cp "$f" "$root/lib/modules/"
 done
 
-# A program and every shared library it needs, at the same paths.
+# A program and every shared library it needs, at the same path (or at
+# the path given second).
 copy_prog() {
-  mkdir -p "$root$(dirname "$1")"
-  cp -L "$1" "$root$1"
+  dest=${2:-$1}
+  mkdir -p "$root$(dirname "$dest")"
+  cp -L "$1" "$root$dest"
   ldd "$1" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
   while read -r lib; do
     [ -e "$root$lib" ] && continue
@@ -46,6 +48,7 @@ for t in xl xenstored xenconsoled xen-init-dom0; do ln -sf $X/$t "$root/usr/sbin
 
 # What the scenarios run.
 cp "$build"/unikernel/tar-cat.xen "$root/guest/"
+copy_prog "$build"/libexec/splitbed/splitbed-blkback /guest/splitbed-blkback
 cp "$src"/fixtures/tar/hello.tar "$root/guest/"
 cp "$src"/tests/xen/init.sh "$root/init"
 chmod 755 "$root/init"

@@ -73,41 +73,50 @@ int uk_evtchn_send(evtchn_port_t port)
     return uk_err(uk_evtchn_op(EVTCHNOP_send, &s));
 }
 
-/* Re-arms delivery, drops internal events, reports app ones. */
-static bool scan(void)
+enum { EV_APP = 1, EV_INTERNAL = 2 };
+
+/* Re-arms delivery, takes internal events, reports what was there. */
+static int scan(void)
 {
     struct vcpu_info *v = &shinfo->vcpu_info[0];
     v->evtchn_upcall_pending = 0;
     __atomic_exchange_n(&v->evtchn_pending_sel, 0, __ATOMIC_SEQ_CST);
-    bool app = false;
+    int found = 0;
     for (unsigned w = 0; w < NR_PORTS / WORD_BITS; w++) {
         xen_ulong_t bits = __atomic_load_n(&shinfo->evtchn_pending[w], __ATOMIC_SEQ_CST);
         bits &= ~shinfo->evtchn_mask[w];
         if (!bits)
             continue;
         xen_ulong_t internal = bits & ~app_ports[w];
-        if (internal)
+        if (internal) {
             __atomic_and_fetch(&shinfo->evtchn_pending[w], ~internal, __ATOMIC_SEQ_CST);
+            found |= EV_INTERNAL;
+        }
         if (bits & app_ports[w])
-            app = true;
+            found |= EV_APP;
     }
-    return app;
+    return found;
 }
 
 bool uk_app_event_pending(void)
 {
-    uk_irq_disable();
-    bool app = scan();
-    uk_irq_enable();
-    return app;
+    /* Looks only: taking internal events here would let the next
+     * uk_block() halt on news nobody has read. */
+    for (unsigned w = 0; w < NR_PORTS / WORD_BITS; w++)
+        if (__atomic_load_n(&shinfo->evtchn_pending[w], __ATOMIC_SEQ_CST) & app_ports[w])
+            return true;
+    return false;
 }
 
 bool uk_block(uint64_t deadline_ns)
 {
     uk_irq_disable();
-    if (scan()) {
+    /* An internal event taken here (xenstore, console, timer) is news
+     * for the caller, who rechecks its condition: no halt then. */
+    int found = scan();
+    if (found) {
         uk_irq_enable();
-        return true;
+        return found & EV_APP;
     }
     if (deadline_ns) {
         if (uk_now_ns() >= deadline_ns) {

@@ -69,9 +69,10 @@ unsigned long uk_mem_free_pages(void);
 int  uk_events_init(void);              /* maps shared_info, upcall, timer */
 /* Marks a port as internal (xenstore, console): its events only wake. */
 void uk_evtchn_internal(evtchn_port_t port);
-/* Sleeps until some event arrives or the deadline (0 = none) passes.
- * Internal ports are cleared here; app ports stay pending for
- * os_evtchn_next_pending().  Returns true if an app port is pending. */
+/* Sleeps until some event arrives or the deadline (0 = none) passes;
+ * returns at once if one is already pending.  Internal ports are cleared
+ * here; app ports stay pending for os_evtchn_next_pending().  Returns
+ * true if an app port is pending.  Callers recheck their condition. */
 bool uk_block(uint64_t deadline_ns);
 bool uk_app_event_pending(void);
 shared_info_t *uk_shared_info(void);
