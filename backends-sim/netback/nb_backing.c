@@ -10,6 +10,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,6 +270,11 @@ long nb_backing_read(struct nb_backing *b, uint8_t *frame, size_t size)
     switch (b->kind) {
     case K_STDIO:
     case K_FD: {
+        /* The descriptor is shared with whoever gave it (a terminal, a
+         * pipe): never make it non-blocking, ask first instead. */
+        struct pollfd p = { .fd = b->in, .events = POLLIN };
+        if (poll(&p, 1, 0) <= 0)
+            return 0;
         size_t room = size - NET_STREAM_HDR < NET_STREAM_MAX ? size - NET_STREAM_HDR : NET_STREAM_MAX;
         n = read(b->in, frame + NET_STREAM_HDR, room);
         if (n == 0)

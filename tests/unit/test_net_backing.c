@@ -70,6 +70,8 @@ START_TEST(fd_stream_framing_both_ways)
         ck_assert(memcmp(p, data + got, plen) == 0);
         got += plen;
     }
+    /* nothing more written yet: no frame, and no waiting for one */
+    ck_assert_int_eq(nb_backing_read(b, frame, sizeof frame), 0);
     /* guest -> stream: only stream frames are written, payload only */
     size_t len = net_stream_frame(frame, guest, guest, 5);
     memcpy(frame + NET_STREAM_HDR, "abcde", 5);
