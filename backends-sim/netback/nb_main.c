@@ -32,7 +32,7 @@ struct served {
     char spec[512];
     struct nb_backing *backing;
     struct nb_vif *vif;
-    bool started, finished, failed;
+    bool finished, failed;
     bool eof;
     size_t pending_len;        /* a frame waiting for guest buffers */
     uint8_t pending[NB_MAX_FRAME + 1];
@@ -148,7 +148,6 @@ static void scan(domid_t self)
         uint8_t mac[6];
         nb_vif_mac(s->vif, mac);
         nb_backing_set_guest_mac(s->backing, mac);
-        s->started = true;
         if (!quiet)
             say("[netback] %s: serving frontend %u on %s", s->path,
                 (unsigned)nb_vif_frontend_id(s->vif), s->spec);
