@@ -105,9 +105,81 @@ static void as_domain(unsigned d)
     setenv("SPLITBED_HV_SOCKET", sock, 1);
 }
 
-static void report(const char *what, double t, const char *base, double b)
+/*
+ * Each figure and its baseline are measured ROUNDS times, interleaved
+ * (figure then baseline, baseline then figure, ...) after one round that
+ * is thrown away (warm-up: page tables, the daemon's caches, CPU
+ * frequency).  What is printed is the median of each and the median of
+ * the per-round ratios, with the spread of those ratios: on a loaded
+ * machine load comes and goes on the scale of a round, and a ratio taken
+ * within one round cancels most of it.
+ */
+#define ROUNDS 9
+
+struct series {
+    double fig[ROUNDS], base[ROUNDS];
+};
+
+static int cmp_double(const void *a, const void *b)
 {
-    printf("%-34s %9.2f us   %-28s %9.2f us   ratio %5.2f\n", what, t * 1e6, base, b * 1e6, t / b);
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(const double *v, int n)
+{
+    double s[ROUNDS];
+    memcpy(s, v, (size_t)n * sizeof(*s));
+    qsort(s, (size_t)n, sizeof(*s), cmp_double);
+    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+static void report(const char *what, const char *base, const struct series *s, const char *goal)
+{
+    double r[ROUNDS], lo = 1e300, hi = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        r[i] = s->fig[i] / s->base[i];
+        lo = r[i] < lo ? r[i] : lo;
+        hi = r[i] > hi ? r[i] : hi;
+    }
+    double m = median(r, ROUNDS);
+    printf("%-26s %7.2f us   %-18s %7.2f us   ratio %4.2f (%s)   median of %d rounds, per-round ratios %.2f..%.2f\n",
+           what, median(s->fig, ROUNDS) * 1e6, base, median(s->base, ROUNDS) * 1e6, m, goal,
+           ROUNDS, lo, hi);
+}
+
+struct grant_bench {
+    xengnttab_handle *gt;
+    uint32_t *doms, *refs;
+    int memfd;
+    unsigned n, iters;
+};
+
+static double time_grant(const struct grant_bench *g)
+{
+    double t0 = now();
+    for (unsigned i = 0; i < g->iters; i++) {
+        uint8_t *p = xengnttab_map_grant_refs(g->gt, g->n, g->doms, g->refs, PROT_READ | PROT_WRITE);
+        if (!p)
+            die("map");
+        p[0] = 1;   /* touch it, as a backend would */
+        if (xengnttab_unmap(g->gt, p, g->n) < 0)
+            die("unmap");
+    }
+    return (now() - t0) / g->iters;
+}
+
+static double time_memfd(const struct grant_bench *g)
+{
+    double t0 = now();
+    for (unsigned i = 0; i < g->iters; i++) {
+        uint8_t *p = mmap(NULL, g->n * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, g->memfd, 0);
+        if (p == MAP_FAILED)
+            die("mmap");
+        p[0] = 1;
+        munmap(p, g->n * 4096);
+    }
+    return (now() - t0) / g->iters;
 }
 
 static void bench_grants(void)
@@ -129,39 +201,57 @@ static void bench_grants(void)
 
     const unsigned counts[2] = { 1, 64 };
     for (int k = 0; k < 2; k++) {
-        unsigned n = counts[k], iters = n == 1 ? 20000 : 5000;
-        double t0 = now();
-        for (unsigned i = 0; i < iters; i++) {
-            uint8_t *p = xengnttab_map_grant_refs(gt, n, doms, refs, PROT_READ | PROT_WRITE);
-            if (!p)
-                die("map");
-            p[0] = 1;   /* touch it, as a backend would */
-            if (xengnttab_unmap(gt, p, n) < 0)
-                die("unmap");
+        struct grant_bench g = { gt, doms, refs, memfd, counts[k], counts[k] == 1 ? 2000 : 1000 };
+        struct series s;
+        time_grant(&g);
+        time_memfd(&g);
+        for (int r = 0; r < ROUNDS; r++) {
+            if (r % 2) {
+                s.base[r] = time_memfd(&g);
+                s.fig[r] = time_grant(&g);
+            } else {
+                s.fig[r] = time_grant(&g);
+                s.base[r] = time_memfd(&g);
+            }
         }
-        double t = (now() - t0) / iters;
-        t0 = now();
-        for (unsigned i = 0; i < iters; i++) {
-            uint8_t *p = mmap(NULL, n * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, memfd, 0);
-            if (p == MAP_FAILED)
-                die("mmap");
-            p[0] = 1;
-            munmap(p, n * 4096);
-        }
-        double b = (now() - t0) / iters;
         char what[64];
-        snprintf(what, sizeof(what), "grant map+unmap, %u page%s", n, n == 1 ? "" : "s");
-        report(what, t, "memfd mmap+munmap", b);
+        snprintf(what, sizeof(what), "grant map+unmap, %u page%s", g.n, g.n == 1 ? "" : "s");
+        report(what, "memfd mmap+munmap", &s, "goal <= 2");
     }
     xengnttab_close(gt);
     xengntshr_close(gs);
     close(memfd);
 }
 
-#define ROUNDS 20000
+#define ITERS 2000      /* round trips per round */
+
+static double time_evtchn(xenevtchn_handle *ev, evtchn_port_t port)
+{
+    double t0 = now();
+    for (int i = 0; i < ITERS; i++) {
+        xenevtchn_notify(ev, port);
+        int p = xenevtchn_pending(ev);
+        if (p < 0)
+            die("pending");
+        xenevtchn_unmask(ev, (evtchn_port_t)p);
+    }
+    return (now() - t0) / ITERS;
+}
+
+static double time_eventfd(int ab, int ba)
+{
+    double t0 = now();
+    for (int i = 0; i < ITERS; i++) {
+        uint64_t v = 1;
+        if (write(ab, &v, 8) != 8 || read(ba, &v, 8) != 8)
+            die("eventfd");
+    }
+    return (now() - t0) / ITERS;
+}
 
 static void bench_evtchn(void)
 {
+    const int total = (ROUNDS + 1) * ITERS;   /* the warm-up round too */
     as_domain(1);
     xenevtchn_handle *ev = xenevtchn_open(NULL, 0);
     if (!ev)
@@ -181,7 +271,7 @@ static void bench_evtchn(void)
             _exit(1);
         xenevtchn_unmask(ce, (evtchn_port_t)xenevtchn_pending(ce)); /* the bind event */
         (void)!write(go[1], "g", 1);
-        for (int i = 0; i < ROUNDS; i++) {
+        for (int i = 0; i < total + 1; i++) {
             int p = xenevtchn_pending(ce);
             if (p < 0)
                 _exit(1);
@@ -195,24 +285,14 @@ static void bench_evtchn(void)
         die("child");
     xenevtchn_notify(ev, (evtchn_port_t)port);   /* warm the route */
     xenevtchn_unmask(ev, (evtchn_port_t)xenevtchn_pending(ev));
-    double t0 = now();
-    for (int i = 1; i < ROUNDS; i++) {
-        xenevtchn_notify(ev, (evtchn_port_t)port);
-        int p = xenevtchn_pending(ev);
-        if (p < 0)
-            die("pending");
-        xenevtchn_unmask(ev, (evtchn_port_t)p);
-    }
-    double t = (now() - t0) / (ROUNDS - 1);
-    int st;
-    waitpid(child, &st, 0);
-    xenevtchn_close(ev);
 
     int ab = eventfd(0, 0), ba = eventfd(0, 0);
-    child = fork();
-    if (child == 0) {
+    if (ab < 0 || ba < 0)
+        die("eventfd");
+    pid_t echo = fork();
+    if (echo == 0) {
         uint64_t v;
-        for (int i = 0; i < ROUNDS; i++) {
+        for (int i = 0; i < total; i++) {
             if (read(ab, &v, 8) != 8)
                 _exit(1);
             v = 1;
@@ -220,16 +300,25 @@ static void bench_evtchn(void)
         }
         _exit(0);
     }
-    t0 = now();
-    for (int i = 0; i < ROUNDS; i++) {
-        uint64_t v = 1;
-        (void)!write(ab, &v, 8);
-        if (read(ba, &v, 8) != 8)
-            die("eventfd");
+    struct series s;
+    time_evtchn(ev, (evtchn_port_t)port);
+    time_eventfd(ab, ba);
+    for (int r = 0; r < ROUNDS; r++) {
+        if (r % 2) {
+            s.base[r] = time_eventfd(ab, ba);
+            s.fig[r] = time_evtchn(ev, (evtchn_port_t)port);
+        } else {
+            s.fig[r] = time_evtchn(ev, (evtchn_port_t)port);
+            s.base[r] = time_eventfd(ab, ba);
+        }
     }
-    double b = (now() - t0) / ROUNDS;
+    int st;
     waitpid(child, &st, 0);
-    report("evtchn notify round trip", t, "eventfd ping-pong", b);
+    waitpid(echo, &st, 0);
+    xenevtchn_close(ev);
+    close(ab);
+    close(ba);
+    report("evtchn notify round trip", "eventfd ping-pong", &s, "goal <= 1.3");
 }
 
 int main(void)
