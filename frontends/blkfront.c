@@ -260,12 +260,23 @@ static void bf_disconnect(void *ctx)
     release_transport(bf);
 }
 
+/* A backend that publishes its disk before any InitWait (Mirage's, D8)
+ * waits for our ring.  hotplug-status alone says nothing: a hotplug script
+ * may run before a Linux-like backend has published its limits. */
+static bool bf_ready_without_initwait(void *ctx)
+{
+    struct blkfront *bf = ctx;
+    char v[32];
+    return xenbus_read_backend(bf->xd, "sectors", v, sizeof(v)) > 0;
+}
+
 static const struct xenbus_ops bf_ops = {
     .setup = bf_setup,
     .write = bf_write,
     .connect = bf_connect,
     .changed = bf_changed,
     .disconnect = bf_disconnect,
+    .ready_without_initwait = bf_ready_without_initwait,
 };
 
 /* ---- public ------------------------------------------------------------- */

@@ -391,19 +391,19 @@ static bool backend_ready(struct xenbus_dev *xd)
         /* A backend may bypass InitWait; it still needs our ring. */
         return true;
     case XenbusStateInitialising: {
-        /* A backend that never enters InitWait publishes its disk and
-         * hotplug-status up front and then waits for us (Mirage's
-         * blkback): waiting for InitWait there would deadlock both ends.
-         * hotplug-status alone is not enough: a hotplug script may run
-         * before a Linux-like backend has published its limits. */
-        char v[32], sectors[32];
-        if (xenbus_read_backend(xd, "hotplug-status", v, sizeof(v)) > 0 &&
-            xenbus_read_backend(xd, "sectors", sectors, sizeof(sectors)) > 0) {
-            xenbus_log(xd, OS_LOG_INFO,
-                       "backend stays Initialising but is online (hotplug-status %s) and published its disk; writing the ring without InitWait", v);
-            return true;
+        /* A backend that never enters InitWait publishes what it has up
+         * front and then waits for us (Mirage's blkback): waiting for
+         * InitWait there would deadlock both ends. */
+        if (xd->ops->ready_without_initwait) {
+            if (!xd->ops->ready_without_initwait(xd->ctx))
+                return false;
+        } else {
+            char v[32];
+            if (xenbus_read_backend(xd, "hotplug-status", v, sizeof(v)) <= 0)
+                return false;
         }
-        return false;
+        xenbus_log(xd, OS_LOG_INFO, "backend stays Initialising but has set itself up; writing the ring without InitWait");
+        return true;
     }
     default:
         return false;

@@ -8,10 +8,10 @@
  * handshake of <xen/io/xenbus.h> as real peers do it, deviations included:
  *
  *  - waits for the backend to be ready: InitWait, or Initialised/Connected
- *    (a backend that bypasses InitWait), or Initialising with a non-empty
- *    `hotplug-status` (a backend that never enters InitWait and waits for
- *    the frontend first, as Mirage's blkback does — waiting for InitWait
- *    there would deadlock);
+ *    (a backend that bypasses InitWait), or Initialising once
+ *    ops->ready_without_initwait() says it set itself up (a backend that
+ *    never enters InitWait and waits for the frontend first, as Mirage's
+ *    blkback does — waiting for InitWait there would deadlock);
  *  - then calls ops->setup() (allocate rings, event channels) and, inside
  *    a xenstore transaction retried on conflict, ops->write() (ring refs,
  *    event channel, feature requests) and switches to Initialised;
@@ -57,6 +57,10 @@ struct xenbus_ops {
     /* The backend went away or is closing: stop using the transport and
      * release it.  The driver keeps what it wants to replay later. */
     void (*disconnect)(void *ctx);
+    /* Optional: the backend is still Initialising; has it published
+     * enough to show it set itself up and waits for us (a backend that
+     * never enters InitWait)?  NULL: a non-empty hotplug-status says so. */
+    bool (*ready_without_initwait)(void *ctx);
 };
 
 enum xenbus_phase {

@@ -209,6 +209,10 @@ START_TEST(backend_never_in_initwait)
     RUN("--backend-opt", "skip-initwait=1", "--", "blk-verify");
     ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
     ck_assert_msg(strstr(r.err, "writing the ring without InitWait"), "%s", r.err);
+    /* ...and one that does not write hotplug-status either. */
+    RUN("--backend-opt", "skip-initwait=1", "--backend-opt", "hotplug-status=0", "--", "blk-verify",
+        "--timeout", "10");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
 }
 END_TEST
 
