@@ -357,6 +357,13 @@ int netfront_open(struct os *os, const char *node, const struct netfront_opts *o
         os_log(os, OS_LOG_ERROR, "[netfront] %s: cannot watch (error %d)", nf->state_path, r);
         goto fail;
     }
+    /* Initialising: a backend that served an earlier run of this device
+     * (now Closed) takes it as the sign to prepare again (D7). */
+    if ((r = write_state(nf, 0, XenbusStateInitialising)) < 0) {
+        os_log(os, OS_LOG_ERROR, "[netfront] %s/state: cannot write (error %d)", node, r);
+        os_xs_unwatch(os, nf->state_path, nf->token);
+        goto fail;
+    }
     nf->phase = PH_WAIT_BACKEND;
     nf->recheck = true;
     *out = nf;
@@ -650,7 +657,9 @@ static int advance(struct netfront *nf)
                 kick(nf);
             return 1;
         }
-        if (be == XenbusStateClosing || be == XenbusStateClosed) {
+        /* Closed: left from an earlier connection; our Initialising
+         * brings it back to InitWait (D7).  Closing: it is refusing. */
+        if (be == XenbusStateClosing) {
             nf->phase = PH_CLOSING;
             return 1;
         }

@@ -43,6 +43,7 @@ static unsigned nvifs;
 static struct nb_xen *xen;
 static struct nb_vif_opts vopts;
 static bool quiet;
+static bool once;              /* --once */
 static const char *capture;    /* --opt capture=FILE */
 static bool gso_asked;         /* --opt gso=… given */
 static volatile sig_atomic_t stop;
@@ -126,8 +127,15 @@ static void scan(domid_t self)
 {
     for (unsigned i = 0; i < nvifs; i++) {
         struct served *s = &vifs[i];
-        if (s->vif || s->finished)
+        if (s->vif)
             continue;
+        if (s->finished) {
+            /* Again only if its input has not ended and it was not cut off. */
+            if (once || s->eof || s->failed || fe_state(s) != XenbusStateInitialising)
+                continue;
+            s->finished = false;
+            s->pending_len = 0;
+        }
         if (!s->path[0])
             resolve(s, self);
         if (!s->path[0])
@@ -163,6 +171,15 @@ static void finish(struct served *s)
     s->finished = true;
     if (!quiet)
         say("[netback] %s: closed", s->path);
+    /* Unless told to stop after one connection, serve the frontend again
+     * when it comes back Initialising (D7): watch it meanwhile. */
+    char fe[200], path[256];
+    const struct nb_env *env = nb_xen_env(xen);
+    snprintf(path, sizeof path, "%.160s/frontend", s->path);
+    if (!once && env->xs_read(env->ctx, path, fe, sizeof fe) >= 0) {
+        snprintf(path, sizeof path, "%.200s/state", fe);
+        env->xs_watch(env->ctx, path, "@vifs");
+    }
 }
 
 /* Moves frames towards the guest while it has buffers. */
@@ -305,7 +322,6 @@ static bool parse_opt(const char *kv)
 
 int main(int argc, char **argv)
 {
-    bool once = false;
     char err[300];
     const char *vif_args[MAX_VIFS + 1];
     unsigned nargs = 0;

@@ -1,10 +1,12 @@
 /*
- * One splitbed-netback process serving two guests, one of them hostile:
- * the hostile guest (test_net_hostile_guest) is cut off with a diagnosis
- * and an `error` node, while the other guest's pvcat, on the same
- * process, still gets every byte and exits 0.  Everything runs on the
- * real daemons; the toolstack's nodes are written with xenstore-write, as
- * libxl writes them.
+ * One long-running splitbed-netback process and its guests, on the real
+ * daemons, with the toolstack's nodes written by xenstore-write as libxl
+ * writes them:
+ *  - two guests, one hostile: the hostile one (test_net_hostile_guest) is
+ *    cut off with a diagnosis and an `error` node, while the other guest's
+ *    pvcat, on the same process, still gets every byte and exits 0;
+ *  - one guest run twice: after the first run closes the device, the same
+ *    netback serves the second (the close/re-open cycle, D7).
  */
 #include "tests/lib/runproc.h"
 
@@ -146,6 +148,45 @@ START_TEST(hostile_guest_cut_off_other_guest_served)
 }
 END_TEST
 
+START_TEST(same_netback_serves_a_guest_run_twice)
+{
+    toolstack_vif(1);
+    char spec[160], log[128], pcap[128];
+    snprintf(pcap, sizeof pcap, "%s/blast.pcap", dir);
+    snprintf(spec, sizeof spec, "1/0=pcap:%s", pcap);
+    snprintf(log, sizeof log, "%s/netback.log", dir);
+    netback = fork();
+    ck_assert_int_ge(netback, 0);
+    if (netback == 0) {
+        int lg = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(lg, 1);
+        dup2(lg, 2);
+        execl(build_path("bin/splitbed"), "splitbed", "exec", "--dir", dir, "--domain", "0", "--",
+              build_path("libexec/splitbed/splitbed-netback"), "--vif", spec, (char *)NULL);
+        _exit(127);
+    }
+    for (int round = 0; round < 2; round++) {
+        RUN(SB, "exec", "--dir", dir, "--domain", "1", "--", (char *)build_path("libexec/splitbed/net-blast"),
+            "-q", "--frames", "25", "--size", "100");
+        ck_assert_msg(r.status == 0, "round %d: %d %s", round, r.status, r.err);
+        ck_assert_msg(strstr(r.out, "net-blast: 25 frames of 100 bytes"), "round %d: %s", round, r.out);
+    }
+    /* Stop it the way splitbed run does, then count what it recorded. */
+    kill(netback, SIGTERM);
+    int st = wait_child(netback, TIMEOUT * 1000);
+    netback = 0;
+    ck_assert_int_eq(st, 0);
+    RUN("tshark", "-n", "-r", pcap, "-Y", "eth.type == 0x88b6", "-T", "fields", "-e", "frame.len");
+    ck_assert_msg(r.status == 0, "tshark: %s", r.err);
+    int frames = 0;
+    for (const char *p = r.out; *p; p++)
+        frames += *p == '\n';
+    ck_assert_int_eq(frames, 50);
+    RUN("cat", log);
+    ck_assert_msg(strstr(r.out, "closed") && !strstr(r.out, "cut off"), "netback log: %s", r.out);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("net_hostile");
@@ -153,6 +194,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, hostile_guest_cut_off_other_guest_served);
+    tcase_add_test(tc, same_netback_serves_a_guest_run_twice);
     suite_add_tcase(s, tc);
     return s;
 }
