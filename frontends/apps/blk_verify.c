@@ -5,7 +5,7 @@
  * through the copying path, blkfront's own zero-copy buffers and the
  * explicit zero-copy path.  A read-only disk is only read, twice, through
  * differently aligned buffers that must agree.  If the backend offers
- * discard, the first 64 KiB are discarded at the end.
+ * discard, 64 KiB at its first aligned place are discarded at the end.
  *
  *   blk-verify [options] [--seed N]              the matrix (default)
  *   blk-verify [options] --fill [--seed N] [--bytes N]
@@ -191,21 +191,27 @@ static int matrix(struct run *r)
         if (e < 0)
             return report_io(r, "flush", e, 0, 0, 0);
     }
-    bool discarded = false;
+    char discarded[64] = "";
     if (in->discard && !in->readonly) {
-        /* The first 64 KiB (or one granule), then it must read back as
-         * whatever the backend gives for discarded blocks, twice the same. */
-        uint64_t n = in->discard_granularity > 65536 ? in->discard_granularity : 65536;
-        if (n <= disk) {
-            int e = blkfront_discard_sync(r->bf, 0, n / 512, false);
+        /* 64 KiB (or one granule) at the first place the backend's
+         * granularity and alignment allow. */
+        uint64_t g = in->discard_granularity > 512 ? in->discard_granularity : 512;
+        uint64_t n = g > 65536 ? g : 65536, at = in->discard_alignment % g;
+        if (at % in->sector_size == 0 && at + n <= disk) {
+            int e = blkfront_discard_sync(r->bf, at / 512, n / 512, false);
             if (e < 0)
-                return report_io(r, "discard", e, 0, (size_t)n, 0);
-            discarded = true;
+                return report_io(r, "discard", e, at / 512, (size_t)n, 0);
+            if (at)
+                os_snprintf(discarded, sizeof(discarded), ", %llu KiB at byte %llu discarded",
+                            (unsigned long long)(n / 1024), (unsigned long long)at);
+            else
+                os_snprintf(discarded, sizeof(discarded), ", first %llu KiB discarded",
+                            (unsigned long long)(n / 1024));
         }
     }
     say(r->os, "blk-verify: %s: %u cases passed, %llu bytes %s (sector-size %u, ring order %u, indirect %u%s)",
         r->vdev, r->cases, (unsigned long long)r->bytes, in->readonly ? "read twice and compared" : "written and read back",
-        in->sector_size, in->ring_order, in->max_indirect, discarded ? ", first 64 KiB discarded" : "");
+        in->sector_size, in->ring_order, in->max_indirect, discarded);
     return 0;
 }
 

@@ -296,6 +296,12 @@ START_TEST(discard_reaches_the_image)
     RUN("-q", "--backend-opt", "discard=0", "--", "blk-verify");
     ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
     ck_assert_ptr_null(strstr(r.out, "discarded"));
+    /* A granularity with an offset moves the discard to where it is
+     * allowed. */
+    RUN("-q", "--backend-opt", "discard-granularity=65536", "--backend-opt", "discard-alignment=4096",
+        "--", "blk-verify");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "64 KiB at byte 4096 discarded"), "%s", r.out);
 }
 END_TEST
 
