@@ -254,6 +254,35 @@ START_TEST(read_only_disk)
 }
 END_TEST
 
+/* Backends that differ in what they offer and how they move data: the
+ * frontend reads and writes through each. */
+static const char *const variants[][3] = {
+    { "flush=0", "barrier=1", "flush via barrier" },
+    { "flush=0", "barrier=0", "no flush at all" },
+    { "grant-copy=1", NULL, "grant copy" },
+    { "grant-copy=1", "persistent=0", "grant copy, no persistent grants" },
+    { "max-persistent-grants=0", NULL, "persistent offered, none kept" },
+    { "physical-sector-size=4096", NULL, "512e" },
+    { "multi-queue-max-queues=1", NULL, "multi-queue key" },
+    { "max-indirect-segments=8", NULL, "indirect below a direct request" },
+    { "max-indirect-segments=4096", NULL, "indirect above our maximum" },
+    { "batch=1", NULL, "one request per turn" },
+    { "cdrom=1", "removable=1", "info bits" },
+    { "strict=1", NULL, "strict backend" },
+};
+
+START_TEST(backend_variants)
+{
+    const char *const *v = variants[_i];
+    if (v[1])
+        RUN("-q", "--backend-opt", (char *)v[0], "--backend-opt", (char *)v[1], "--", "blk-verify", "--timeout", "20");
+    else
+        RUN("-q", "--backend-opt", (char *)v[0], "--", "blk-verify", "--timeout", "20");
+    ck_assert_msg(r.status == 0, "%s: %d %s %s", v[2], r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "cases passed, "), "%s: %s", v[2], r.out);
+}
+END_TEST
+
 /* ---- data on the image itself ----------------------------------------- */
 
 START_TEST(fill_lands_on_the_image_and_check_reads_it)
@@ -676,6 +705,7 @@ int main(void)
     tcase_add_test(t, frontend_writes_ring_before_initwait);
     tcase_add_test(t, explicit_ring_page_order_0);
     tcase_add_test(t, read_only_disk);
+    tcase_add_loop_test(t, backend_variants, 0, sizeof(variants) / sizeof(variants[0]));
     suite_add_tcase(s, t);
     t = tcase_create("data");
     tcase_add_checked_fixture(t, setup, teardown);
