@@ -30,6 +30,33 @@ xenconsoled --log=guest --log-dir=/var/log/xen/console
 echo "@@ virt_caps $(xl info | sed -n 's/^virt_caps *: *//p')"
 echo "@@ phase dom0-ready $(up)"
 
+# Waits (at most 60 s) for domain $1 to stop running; leaves its state
+# in $state.
+wait_domain() {
+  state=gone
+  i=0
+  while xl list $1 >/dev/null 2>&1; do
+    state=$(xl list $1 2>/dev/null | awk 'NR==2 {print $5}')
+    [ -n "$state" ] || { state=gone; break; }
+    case "$state" in *c*|*s*) break;; esac
+    i=$((i + 1))
+    [ $((i % 20)) -eq 0 ] && echo "@@ wait $1 $state $(up)"
+    if [ $i -gt 120 ]; then
+      echo "@@ warn $1 still running after 60 s"
+      xl debug-keys d; xl dmesg | tail -40 | sed 's/^/@@ xen: /'
+      xenstore-ls -f /local/domain/$(xl domid $1)/device | sed 's/^/@@ xs: /'
+      break
+    fi
+    sleep 0.5
+  done
+}
+
+console() {
+  echo "@@ console-begin $1"
+  cat /var/log/xen/console/guest-$1.log 2>/dev/null
+  echo "@@ console-end $1"
+}
+
 # Runs tar-cat.xen hello.txt as domain NAME with hello.tar as its xvda,
 # and prints its console between markers.
 run_tarcat() {
@@ -44,32 +71,16 @@ vcpus = 1
 on_crash = "preserve"
 disk = [ "format=raw, vdev=xvda, access=r, target=/guest/hello.tar" ]
 CFG
-  state=gone
   if xl create /tmp/$name.cfg >/tmp/xl.log 2>&1; then
-    i=0
-    while xl list $name >/dev/null 2>&1; do
-      state=$(xl list $name | awk 'NR==2 {print $5}')
-      case "$state" in *c*|*s*) break;; esac
-      i=$((i + 1))
-      [ $((i % 20)) -eq 0 ] && echo "@@ wait $name $state $(up)"
-      if [ $i -gt 120 ]; then
-        echo "@@ warn $name still running after 60 s"
-        xl debug-keys d; xl dmesg | tail -40 | sed 's/^/@@ xen: /'
-        xenstore-ls -f /local/domain/0/backend | sed 's/^/@@ xs: /'
-        xenstore-ls -f /local/domain/$(xl domid $name)/device | sed 's/^/@@ xs: /'
-        break
-      fi
-      sleep 0.5
-    done
+    wait_domain $name
     xl destroy $name >/dev/null 2>&1
   else
+    state=not-created
     echo "@@ fail xl create $name"; sed 's/^/@@ xl: /' /tmp/xl.log
     sed 's/^/@@ hotplug: /' /var/log/xen/xen-hotplug.log 2>/dev/null | tail -30
   fi
   echo "@@ state $name $state"
-  echo "@@ console-begin $name"
-  cat /var/log/xen/console/guest-$name.log 2>/dev/null
-  echo "@@ console-end $name"
+  console $name
 }
 
 # 1. Linux's in-kernel blkback serves the disk.
@@ -85,6 +96,37 @@ run_tarcat tarcat-splitbed
 kill $bb 2>/dev/null; wait $bb 2>/dev/null
 sed 's/^/@@ blkback: /' /tmp/blkback.log | tail -20
 echo "@@ phase tarcat-splitbed $(up)"
+
+# 3. net-echo.xen answers ping from dom0 over a vif (Linux netback).
+cat > /tmp/netecho.cfg <<CFG
+name = "netecho"
+type = "pvh"
+kernel = "/guest/net-echo.xen"
+extra = "-q --ip 10.9.0.2 --count 3"
+memory = 32
+vcpus = 1
+on_crash = "preserve"
+vif = [ "mac=00:16:3e:00:00:02, script=vif-plain" ]
+CFG
+if xl create /tmp/netecho.cfg >/tmp/xl.log 2>&1; then
+  # The link is up once the backend is connected (state 4).
+  be=/local/domain/0/backend/vif/$(xl domid netecho)/0
+  i=0
+  while [ "$(xenstore-read $be/state 2>/dev/null)" != 4 ] && [ $i -lt 60 ]; do
+    i=$((i + 1)); sleep 0.5
+  done
+  ping -c 3 -W 5 10.9.0.2 >/tmp/ping.log 2>&1
+  echo "@@ ping-rc $?"
+  sed 's/^/@@ ping: /' /tmp/ping.log
+  wait_domain netecho
+  xl destroy netecho >/dev/null 2>&1
+  echo "@@ state netecho $state"
+else
+  echo "@@ fail xl create netecho"; sed 's/^/@@ xl: /' /tmp/xl.log
+  sed 's/^/@@ hotplug: /' /var/log/xen/xen-hotplug.log 2>/dev/null | tail -30
+fi
+console netecho
+echo "@@ phase netecho $(up)"
 
 echo "@@ phase scenarios-done $(up)"
 echo "@@ done"

@@ -1,0 +1,104 @@
+#!/bin/sh
+# run.sh BUILD — `make test-xen`: boots Debian's Xen 4.17 with a Debian
+# dom0 inside QEMU (TCG: no KVM needed) and runs the unikernel scenarios
+# there, each beside the same scenario on the simulator.
+#
+#   tar-cat.xen hello.txt, disk served by Linux's in-kernel blkback
+#   tar-cat.xen hello.txt, disk served by splitbed-blkback in dom0
+#   net-echo.xen answering ping from dom0 over a vif (Linux netback)
+#
+# Downloads go to $SPLITBED_XEN_CACHE (default ~/.cache/splitbed/xen) once.
+# Every phase prints its time; every wait has a hard limit.
+set -eu
+build=${1:-build}
+src=$(pwd)
+cache=${SPLITBED_XEN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/splitbed/xen}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+QEMU_TIMEOUT=${SPLITBED_XEN_TIMEOUT:-600}
+
+now() { date +%s.%N; }
+t_start=$(now)
+phase_start=$t_start
+phase() {
+  t=$(now)
+  awk -v n="$1" -v a="$phase_start" -v b="$t" -v z="$t_start" \
+    'BEGIN { printf "test-xen: phase %-12s %6.1f s  (total %6.1f s)\n", n, b - a, b - z }'
+  phase_start=$t
+}
+die() { echo "test-xen: $*" >&2; exit 1; }
+
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+for f in unikernel/tar-cat.xen unikernel/net-echo.xen libexec/splitbed/splitbed-blkback bin/splitbed; do
+  [ -e "$build/$f" ] || die "$build/$f missing (make all unikernel)"
+done
+
+timeout 900 sh tests/xen/fetch.sh "$cache" || die "fetching packages into $cache failed"
+phase fetch
+sh tests/xen/mkinitramfs.sh "$cache" "$build" "$src" "$work/initramfs.cpio" || die "building the initramfs failed"
+phase initramfs
+
+# The same app on the simulator, for comparison.
+sim_out=$(timeout 120 "$build/bin/splitbed" run -q \
+  --config fixtures/scenarios/qubes-hello.cfg -- tar-cat hello.txt 2>"$work/sim.err") ||
+  { cat "$work/sim.err" >&2; die "tar-cat on the simulator failed"; }
+phase simulator
+
+serial=$work/serial.log
+timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -machine pc,accel=tcg -cpu max -m 1024 \
+  -display none -nodefaults -no-reboot -serial "file:$serial" \
+  -kernel "$cache/xen" \
+  -append "console=com1 dom0_mem=512M smap=0 bootscrub=0 guest_loglvl=all" \
+  -initrd "$cache/vmlinuz console=hvc0,$work/initramfs.cpio" || qrc=$?
+phase boot
+tr -d '\r' < "$serial" > "$work/serial.txt"
+if [ "${qrc:-0}" -ne 0 ]; then
+  tail -40 "$work/serial.txt" >&2
+  die "QEMU ended with status $qrc (124: no poweroff within $QEMU_TIMEOUT s)"
+fi
+grep -q '^@@ done' "$work/serial.txt" || { tail -40 "$work/serial.txt" >&2; die "dom0 never finished its scenarios"; }
+sed -n 's/^@@ phase \([a-z0-9-]*\) \(.*\)/test-xen:   in dom0: \1 at \2 s/p' "$work/serial.txt"
+sed -n 's/^@@ virt_caps /test-xen:   xl info virt_caps: /p' "$work/serial.txt"
+sed -n 's/^@@ \(warn\|fail\) /test-xen:   dom0 \1: /p' "$work/serial.txt"
+
+# The app's own lines of a guest console: without log lines, and its status.
+console() {
+  sed -n "/^@@ console-begin $1\$/,/^@@ console-end $1\$/p" "$work/serial.txt" |
+    sed '1d;$d' > "$work/$1.console"
+  grep -v -E '^\[(uk|os|blkfront|netfront|xenbus)\] ' "$work/$1.console" || true
+}
+status_of() { sed -n 's/^\[uk\] exit \([0-9]*\)$/\1/p' "$work/$1.console"; }
+
+passed=0 failed=0
+report() {   # name verdict detail
+  printf 'scenario %-52s %s\n' "$1" "$2"
+  [ -n "$3" ] && printf '    %s\n' "$3"
+  if [ "$2" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+for case in "tarcat-kernel:tar-cat.xen hello.txt, Linux in-kernel blkback" \
+            "tarcat-splitbed:tar-cat.xen hello.txt, splitbed-blkback in dom0"; do
+  dom=${case%%:*} what=${case#*:}
+  xen_out=$(console "$dom")
+  st=$(status_of "$dom")
+  detail="simulator: \"$sim_out\" | xen: \"$xen_out\" (exit ${st:-none})"
+  if [ "$xen_out" = "$sim_out" ] && [ "$st" = 0 ]; then
+    report "$what" PASS "$detail"
+  else
+    report "$what" FAIL "$detail"
+    sed 's/^/    | /' "$work/$dom.console"
+  fi
+done
+console netecho >/dev/null
+st=$(status_of netecho)
+prc=$(sed -n 's/^@@ ping-rc //p' "$work/serial.txt")
+rx=$(sed -n 's/^@@ ping: .* \([0-9]*\) packets received.*/\1/p' "$work/serial.txt")
+detail="ping from dom0: ${rx:-0}/3 replies; net-echo.xen exit ${st:-none}"
+if [ "$prc" = 0 ] && [ "$rx" = 3 ] && [ "$st" = 0 ]; then
+  report "net-echo.xen --ip 10.9.0.2, ping over a vif (Linux netback)" PASS "$detail"
+else
+  report "net-echo.xen --ip 10.9.0.2, ping over a vif (Linux netback)" FAIL "$detail"
+  grep '^@@ ping' "$work/serial.txt" | sed 's/^/    | /'
+fi
+phase results
+echo "test-xen: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
