@@ -102,6 +102,23 @@ static int fill(struct blkdev_bytes *b, uint64_t off, size_t want)
     return 0;
 }
 
+long blkdev_bytes_peek(struct blkdev_bytes *b, uint64_t offset, size_t len, const void **p)
+{
+    if (offset > b->size || len > b->size - offset)
+        return -OS_EINVAL;
+    if (!len)
+        return 0;
+    if (offset < b->cached_off || offset - b->cached_off >= b->cached_len) {
+        int rc = fill(b, offset, len);
+        if (rc < 0)
+            return rc;
+    }
+    size_t in = (size_t)(offset - b->cached_off);
+    size_t n = b->cached_len - in;
+    *p = b->cache + in;
+    return (long)(n < len ? n : len);
+}
+
 int blkdev_bytes_read(void *ctx, uint64_t offset, void *buf, size_t len)
 {
     struct blkdev_bytes *b = ctx;

@@ -54,6 +54,12 @@ uint64_t blkdev_bytes_size(const struct blkdev_bytes *b);
  * its ctx.  0, -OS_EINVAL past the end, or the device's error. */
 int blkdev_bytes_read(void *b, uint64_t offset, void *buf, size_t len);
 
+/* Lends the bytes at `offset` without copying them: *p points at up to
+ * len of them inside the cache (the return value says how many, at least
+ * one when len > 0), valid until the next call on `b`.  0 for len 0,
+ * -OS_EINVAL past the end, or the device's error. */
+long blkdev_bytes_peek(struct blkdev_bytes *b, uint64_t offset, size_t len, const void **p);
+
 /* Device reads issued so far (for tests and benchmarks). */
 uint64_t blkdev_bytes_device_reads(const struct blkdev_bytes *b);
 

@@ -1101,6 +1101,24 @@ long tarfs_file_read(struct tarfs_file *f, uint64_t offset, void *buf, size_t le
     return (long)done;
 }
 
+uint64_t tarfs_file_extent(const struct tarfs_file *f, uint64_t offset, uint64_t *dev_offset)
+{
+    if (offset >= f->size)
+        return 0;
+    if (!f->map) {
+        *dev_offset = f->data_offset + offset;
+        return f->size - offset;
+    }
+    size_t i = chunk_after(f, offset);
+    if (i >= f->nmap || offset < f->map[i].offset) {
+        *dev_offset = TARFS_HOLE;
+        return (i < f->nmap ? f->map[i].offset : f->size) - offset;
+    }
+    uint64_t in = offset - f->map[i].offset;
+    *dev_offset = f->data_offset + f->map[i].stored + in;
+    return f->map[i].length - in;
+}
+
 /* Compares member names the way extraction matches them: trailing
  * slashes do not count. */
 static bool same_name(const char *a, const char *b)

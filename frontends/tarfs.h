@@ -124,6 +124,12 @@ uint64_t tarfs_file_size(const struct tarfs_file *f);
  * holes of sparse members read as zeros.  Returns bytes copied (0 at or
  * past the end) or a negative OS_E* from the device. */
 long tarfs_file_read(struct tarfs_file *f, uint64_t offset, void *buf, size_t len);
+/* Where the member's bytes from `offset` on live: returns how many bytes
+ * from there are stored contiguously at device byte *dev_offset, or are
+ * a hole (*dev_offset = TARFS_HOLE: they read as zeros); 0 at or past the
+ * end.  Lets a reader stream a member straight from device buffers. */
+#define TARFS_HOLE (~(uint64_t)0)
+uint64_t tarfs_file_extent(const struct tarfs_file *f, uint64_t offset, uint64_t *dev_offset);
 void tarfs_file_close(struct tarfs_file *f);
 
 #endif

@@ -7,34 +7,44 @@
 
 static const char prog[] = "tar-cat";
 
-#define CHUNK (256u * 1024u)
+#define ZEROS (64u * 1024u)
 
+/* Streams the member from blkdev_bytes' cache pages to the console: no
+ * copy on the way, zeros for the holes of sparse members. */
 static int cat(struct tar_disk *d, struct tarfs_file *f)
 {
-    uint8_t *buf = os_malloc(d->os, CHUNK);
-    if (!buf) {
-        blk_app_error(d->os, prog, "out of memory");
-        return 1;
-    }
     uint64_t size = tarfs_file_size(f), off = 0;
+    uint8_t *zeros = NULL;
     int status = 0;
-    while (off < size) {
-        long n = tarfs_file_read(f, off, buf, CHUNK);
-        if (n <= 0) {
-            blk_app_error(d->os, prog, "%s: reading the member at byte %llu failed (error %ld)",
-                          d->vdev, (unsigned long long)off, -n);
-            status = 1;
-            break;
+    while (off < size && status == 0) {
+        uint64_t dev;
+        uint64_t run = tarfs_file_extent(f, off, &dev);
+        const void *p;
+        long n;
+        if (dev == TARFS_HOLE) {
+            if (!zeros && !(zeros = os_calloc(d->os, 1, ZEROS))) {
+                blk_app_error(d->os, prog, "out of memory");
+                return 1;
+            }
+            n = (long)(run < ZEROS ? run : ZEROS);
+            p = zeros;
+        } else {
+            n = blkdev_bytes_peek(d->bytes, dev, run < ZEROS * 16 ? (size_t)run : ZEROS * 16, &p);
+            if (n <= 0) {
+                blk_app_error(d->os, prog, "%s: reading the member at byte %llu failed (error %ld)",
+                              d->vdev, (unsigned long long)off, -n);
+                status = 1;
+                break;
+            }
         }
-        int w = tar_disk_write(d->os, buf, (size_t)n);
+        int w = tar_disk_write(d->os, p, (size_t)n);
         if (w < 0) {
             blk_app_error(d->os, prog, "cannot write to standard output (error %d)", -w);
             status = 1;
-            break;
         }
         off += (uint64_t)n;
     }
-    os_free(d->os, buf);
+    os_free(d->os, zeros);
     return status;
 }
 

@@ -39,6 +39,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         tarfs_file_read(f, 0, buf, sizeof buf);
         if (e.size > 3)
             tarfs_file_read(f, e.size - 3, buf, sizeof buf);
+        /* Every stored extent must lie on the device. */
+        uint64_t off = 0, where;
+        for (int k = 0; k < 64; k++) {
+            uint64_t run = tarfs_file_extent(f, off, &where);
+            if (!run)
+                break;
+            if (where != TARFS_HOLE && (where > size || run > size - where))
+                abort();
+            off += run;
+        }
         tarfs_file_close(f);
     }
     if (name[0]) {
