@@ -270,7 +270,9 @@ static pid_t start_backend(struct run *r, const char *name, const char *const *o
     if (r->quiet)
         argv[k++] = "--quiet";
     char **env = cli_guest_env(r->dir, 0);
-    pid_t pid = env ? spawn(argv, env, true, takes_stdin) : -1;
+    /* A stdio vif is the host's stdin and stdout; other backends only
+     * talk on stderr, so the app's output stays alone on stdout. */
+    pid_t pid = env ? spawn(argv, env, !takes_stdin, takes_stdin) : -1;
     cli_guest_env_free(env);
     free(argv);
     return pid;
@@ -457,6 +459,9 @@ int cmd_run(int argc, char **argv)
         const char *extra[2 * MAX_DEVS];
         unsigned nextra = 0;
         for (unsigned i = 0; i < r.nvifs; i++) {
+            /* DOMID/HANDLE: unambiguous even with several guests. */
+            snprintf(r.vifs[i].netback_arg, sizeof r.vifs[i].netback_arg, "%u/%u=%s", r.domid,
+                     r.vifs[i].handle, r.vifs[i].backing);
             extra[nextra++] = "--vif";
             extra[nextra++] = r.vifs[i].netback_arg;
             stdin_to_netback |= r.vifs[i].uses_stdio;

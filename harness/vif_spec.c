@@ -94,7 +94,6 @@ int vif_spec_parse(const char *spec, unsigned index, struct vif_spec *out)
         }
     }
     out->uses_stdio = !strcmp(out->backing, "stdio");
-    snprintf(out->netback_arg, sizeof out->netback_arg, "%u=%s", out->handle, out->backing);
     status = 0;
 out:
     free(copy);

@@ -14,7 +14,7 @@ struct vif_spec {
     char mac[18];
     char backing[256];
     bool uses_stdio;
-    char netback_arg[320];  /* what splitbed-netback's --vif takes */
+    char netback_arg[320];  /* room for splitbed-netback's --vif DOMID/HANDLE=SPEC */
 };
 
 /* 0, or -1 after one line naming the spec and the problem. */
