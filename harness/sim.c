@@ -55,7 +55,9 @@ int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd)
 
     if (!layout_path(prog, sizeof prog, "bin", "splitbed-xenstored"))
         return -1;
-    char *xs_argv[] = { prog, "--dir", xsdir, NULL };
+    char trace[4200];
+    statedir_path(trace, sizeof trace, dir, "trace");
+    char *xs_argv[] = { prog, "--dir", xsdir, "--trace", trace, NULL };
     statedir_path(log, sizeof log, dir, "xenstored.log");
     *xsd = daemon_start(xs_argv, log, detach, READY_TIMEOUT_MS);
     if (*xsd < 0) {
