@@ -468,6 +468,7 @@ int xenbus_step(struct xenbus_dev *xd)
     if (!xd->dirty)
         return 0;
     xd->dirty = false;
+    XenbusState prev = xd->be_state;
     int r = read_backend_state(xd);
     if (r < 0)
         return xd->phase == XENBUS_ERROR ? xd->err : r;
@@ -522,10 +523,16 @@ int xenbus_step(struct xenbus_dev *xd)
             r = xenbus_switch_state(xd, 0, XenbusStateConnected);
             if (r == 0)
                 xd->phase = XENBUS_CONNECTED;
-        } else if (be == XenbusStateClosing || be == XenbusStateClosed || be == XenbusStateUnknown) {
+        } else if (be == XenbusStateClosing || be == XenbusStateClosed || be == XenbusStateUnknown ||
+                   ((be == XenbusStateInitWait || be == XenbusStateInitialising) &&
+                    prev >= XenbusStateInitialised && prev <= XenbusStateClosed)) {
+            /* Closed, gone, or back at the start: a backend restarted
+             * before it connected wants a fresh ring too. */
             xenbus_log(xd, OS_LOG_INFO, "backend went %s before connecting; starting over",
                        xenbus_state_name(be));
             r = restart(xd);
+            if (r == 0)
+                xd->dirty = true;
         }
         break;
     case XENBUS_CONNECTED:

@@ -516,6 +516,36 @@ START_TEST(backend_restart_reissues_in_flight)
 }
 END_TEST
 
+/* A backend that restarts after reading our ring but before connecting
+ * gets a fresh one. */
+START_TEST(backend_restart_before_connecting)
+{
+    struct fx f;
+    fx_init(&f, 64);
+    struct blkfront *bf;
+    ck_assert_int_eq(blkfront_open(f.os, "xvda", NULL, &bf), 0);
+    f.bf = bf;
+    fake_be_step(&f.be);                    /* InitWait */
+    ck_assert_int_eq(blkfront_poll(bf), 0); /* ring written, Initialised */
+    ck_assert_str_eq(th_read(f.os, FE_DIR "/state"), "3");
+    const char *ref = th_read(f.os, FE_DIR "/ring-ref");
+    ck_assert_ptr_nonnull(ref);
+    char old_ref[16];
+    snprintf(old_ref, sizeof old_ref, "%s", ref);
+    th_write(f.os, BE_DIR "/state", "3");   /* it took the ring... */
+    ck_assert_int_eq(blkfront_poll(bf), 0);
+    th_write(f.os, BE_DIR "/state", "2");   /* ...and died; a new one waits */
+    ck_assert_int_eq(blkfront_poll(bf), 0);
+    ck_assert_msg(strstr(th_log(f.os), "before connecting; starting over"), "%s", th_log(f.os));
+    ck_assert_str_eq(th_read(f.os, FE_DIR "/state"), "3");
+    ck_assert_str_ne(th_read(f.os, FE_DIR "/ring-ref"), old_ref);
+    uint8_t b[512] = { 7 };
+    ck_assert_int_eq(blkfront_write_sync(bf, 1, b, 512), 0);
+    ck_assert_int_eq(f.be.disk[512], 7);
+    fx_fini(&f);
+}
+END_TEST
+
 START_TEST(resize_while_connected)
 {
     struct fx f;
@@ -591,6 +621,7 @@ int main(void)
     t = tcase_create("lifecycle");
     tcase_add_test(t, backend_restart_reissues_in_flight);
     tcase_add_test(t, resize_while_connected);
+    tcase_add_test(t, backend_restart_before_connecting);
     tcase_add_test(t, close_and_reopen);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
