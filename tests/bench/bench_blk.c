@@ -6,11 +6,24 @@
  *   4 KiB random reads, QD 32   vs  a 4 KiB random pread loop
  *   one 4 KiB read at a time    vs  an eventfd ping-pong between two processes
  * The frontend side is blk-bench as domain 1 under `splitbed run`.
+ *
+ * Load on a small shared machine comes and goes on the scale of seconds,
+ * so one run of each side gives ratios that swing several-fold.  Instead
+ * there are ROUNDS rounds, after one thrown away (warm-up); each measures
+ * every baseline just before and just after its blk-bench runs (mean of
+ * the two), and the ratio of a round compares figures taken within a few
+ * seconds of each other.  Printed: medians and the median of the
+ * per-round ratios with their range.  Everything (baselines, and the whole
+ * stack under `splitbed run`) is pinned to one CPU: whether a wake-up
+ * crosses CPUs or not changes a round trip several-fold from moment to
+ * moment on a shared machine, which would drown the QD1 figure.
  */
 #include "tests/lib/runproc.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <ftw.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +35,8 @@
 #include <unistd.h>
 
 #define IMG_BYTES (64ull * 1024 * 1024)
-#define SECONDS 1
+#define BASE_SECONDS 0.25  /* per baseline, before and after each run */
+#define ROUNDS 5
 
 static double now(void)
 {
@@ -51,7 +65,7 @@ static double pread_seq(int fd)
         pos += sizeof(buf);
         bytes += sizeof(buf);
         t = now();
-    } while (t - t0 < SECONDS);
+    } while (t - t0 < BASE_SECONDS);
     return (double)bytes / (1024 * 1024) / (t - t0);
 }
 
@@ -66,7 +80,7 @@ static double pread_rand(int fd)
             return -1;
         n++;
         t = now();
-    } while (t - t0 < SECONDS);
+    } while (t - t0 < BASE_SECONDS);
     return (double)n / (t - t0);
 }
 
@@ -99,7 +113,7 @@ static double eventfd_pingpong(void)
             break;
         n++;
         t = now();
-    } while (t - t0 < SECONDS);
+    } while (t - t0 < BASE_SECONDS);
     v = 2;
     (void)!write(ping, &v, sizeof(v));
     waitpid(child, NULL, 0);
@@ -112,6 +126,69 @@ static double field(const char *out, const char *key)
 {
     const char *p = strstr(out, key);
     return p ? strtod(p + strlen(key), NULL) : -1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(const double *v)
+{
+    double s[ROUNDS];
+    memcpy(s, v, sizeof(s));
+    qsort(s, ROUNDS, sizeof(*s), cmp_double);
+    return ROUNDS % 2 ? s[ROUNDS / 2] : (s[ROUNDS / 2 - 1] + s[ROUNDS / 2]) / 2;
+}
+
+/* One figure against its baseline over the rounds. */
+struct series {
+    double fig[ROUNDS], base[ROUNDS];
+};
+
+static void report(const char *what, const char *unit, const struct series *s, const char *goal)
+{
+    double r[ROUNDS], lo = 1e300, hi = 0;
+    for (int i = 0; i < ROUNDS; i++) {
+        r[i] = s->fig[i] / s->base[i];
+        lo = r[i] < lo ? r[i] : lo;
+        hi = r[i] > hi ? r[i] : hi;
+    }
+    printf("%s: %.1f %s, baseline %.1f %s, ratio %.2f%s%s%s   median of %d rounds, per-round ratios %.2f..%.2f\n",
+           what, median(s->fig), unit, median(s->base), unit, median(r), goal[0] ? " (" : "", goal,
+           goal[0] ? ")" : "", ROUNDS, lo, hi);
+}
+
+/* The three baselines, measured once. */
+struct base {
+    double seq, iops, us;
+};
+
+static int measure_base(int fd, struct base *b)
+{
+    b->seq = pread_seq(fd);
+    b->iops = pread_rand(fd);
+    b->us = eventfd_pingpong();
+    return b->seq > 0 && b->iops > 0 && b->us > 0 ? 0 : -1;
+}
+
+/* blk-bench once (zero-copy or copied); its figures, or -1. */
+static int run_blk_bench(const char *spec, bool zero_copy, double *seq, double *iops, double *us)
+{
+    static struct runproc r;
+    char *argv[] = { (char *)build_path("bin/splitbed"), "run", "-q", "--disk", (char *)spec, "--",
+                     "blk-bench", "--seconds", "1", zero_copy ? "--zero-copy" : NULL, NULL };
+    runproc(&r, NULL, 0, 60, NULL, argv);
+    if (r.status != 0) {
+        fprintf(stderr, "bench_blk: blk-bench%s failed (status %d): %s", zero_copy ? " --zero-copy" : "",
+                r.status, r.err);
+        return -1;
+    }
+    *seq = field(r.out, "seq-read-MiB/s: ");
+    *iops = field(r.out, "rand-read-4k-iops: ");
+    *us = field(r.out, "qd1-read-4k-us: ");
+    return *seq > 0 && *iops > 0 && *us > 0 ? 0 : -1;
 }
 
 int main(void)
@@ -142,27 +219,37 @@ int main(void)
         perror("bench_blk: fsync");
         goto out;
     }
-    double base_seq = pread_seq(fd), base_iops = pread_rand(fd), base_us = eventfd_pingpong();
-    static struct runproc r, z;
-    char *argv[] = { (char *)build_path("bin/splitbed"), "run", "-q", "--disk", spec, "--",
-                     "blk-bench", "--seconds", "1", NULL, NULL };
-    runproc(&r, NULL, 0, 60, NULL, argv);
-    argv[9] = "--zero-copy";
-    runproc(&z, NULL, 0, 60, NULL, argv);
-    if (r.status != 0 || z.status != 0) {
-        fprintf(stderr, "bench_blk: blk-bench failed (status %d/%d): %s%s", r.status, z.status, r.err, z.err);
-        goto out;
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
+    sched_setaffinity(0, sizeof(one), &one);
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    struct series zseq, cseq, iops, lat;
+    for (int round = -1; round < ROUNDS; round++) {
+        struct base before, after;
+        double zs, zi, zu, cs, ci, cu;
+        if (measure_base(fd, &before) < 0 || run_blk_bench(spec, true, &zs, &zi, &zu) < 0 ||
+            run_blk_bench(spec, false, &cs, &ci, &cu) < 0 || measure_base(fd, &after) < 0) {
+            fprintf(stderr, "bench_blk: a measurement failed\n");
+            goto out;
+        }
+        if (round < 0)
+            continue;           /* warm-up */
+        double bseq = (before.seq + after.seq) / 2;
+        zseq.fig[round] = zs;
+        zseq.base[round] = bseq;
+        cseq.fig[round] = cs;
+        cseq.base[round] = bseq;
+        /* both runs measure random reads and QD1 the same way: take both */
+        iops.fig[round] = (zi + ci) / 2;
+        iops.base[round] = (before.iops + after.iops) / 2;
+        lat.fig[round] = (zu + cu) / 2;
+        lat.base[round] = (before.us + after.us) / 2;
     }
-    double seq = field(r.out, "seq-read-MiB/s: "), iops = field(r.out, "rand-read-4k-iops: "),
-           us = field(r.out, "qd1-read-4k-us: "), zseq = field(z.out, "seq-read-MiB/s: ");
-    printf("blk sequential 1 MiB reads, zero copy: %.0f MiB/s, pread loop %.0f MiB/s, ratio %.2f (goal >= 0.8)\n",
-           zseq, base_seq, zseq / base_seq);
-    printf("blk sequential 1 MiB reads, copied: %.0f MiB/s, pread loop %.0f MiB/s, ratio %.2f\n",
-           seq, base_seq, seq / base_seq);
-    printf("blk 4 KiB random reads QD32: %.0f IOPS, pread loop %.0f IOPS, ratio %.2f (goal >= 0.5)\n",
-           iops, base_iops, iops / base_iops);
-    printf("blk 4 KiB read latency QD1: %.1f us, eventfd ping-pong %.1f us, ratio %.2f (goal <= 1.3)\n",
-           us, base_us, us / base_us);
+    report("blk sequential 1 MiB reads, zero copy", "MiB/s", &zseq, "goal >= 0.8; baseline: pread loop");
+    report("blk sequential 1 MiB reads, copied", "MiB/s", &cseq, "");
+    report("blk 4 KiB random reads QD32", "IOPS", &iops, "goal >= 0.5; baseline: 4 KiB pread loop");
+    report("blk 4 KiB read latency QD1", "us", &lat, "goal <= 1.3; baseline: eventfd ping-pong");
     rc = 0;
 out:
     if (fd >= 0)
