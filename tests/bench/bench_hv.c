@@ -7,7 +7,8 @@
  * real -lxengnttab -lxenevtchn with a RUNPATH to the drop-in libraries.
  * Everything (daemon, both processes, baselines) is pinned to one CPU:
  * on a small shared machine cross-CPU wake-ups vary by 10x from run to
- * run, which would drown both figures.
+ * run, which would drown both figures.  The figures are CPU time: see
+ * below.
  */
 #include "backends-sim/hv/hvctl.h"
 
@@ -17,6 +18,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,18 +108,59 @@ static void as_domain(unsigned d)
 }
 
 /*
+ * What is compared is CPU time: per operation, the CPU time every process
+ * taking part used (the bench, the daemon, the peer), read from their
+ * CPU-time clocks.  Everything runs on one CPU, so on an idle machine the
+ * wall time of an operation is exactly that sum; on a loaded machine the
+ * wall time also holds whatever else ran on the CPU while a process
+ * waited for its turn, which varies several-fold from one second to the
+ * next and has nothing to do with the simulator.  Wall-clock medians are
+ * printed beside, for information.
+ *
  * Each figure and its baseline are measured ROUNDS times, interleaved
  * (figure then baseline, baseline then figure, ...) after one round that
  * is thrown away (warm-up: page tables, the daemon's caches, CPU
- * frequency).  What is printed is the median of each and the median of
- * the per-round ratios, with the spread of those ratios: on a loaded
- * machine load comes and goes on the scale of a round, and a ratio taken
- * within one round cancels most of it.
+ * frequency).  Printed: the median of each, the median of the per-round
+ * ratios and the range of the middle half of those ratios.
  */
-#define ROUNDS 9
+#define ROUNDS 15
+
+/* CPU-time clocks of the processes taking part in one measurement. */
+struct meter {
+    clockid_t clk[3];
+    int n;
+};
+
+struct sample {
+    double cpu, wall;
+};
+
+static double clock_s(clockid_t c)
+{
+    struct timespec ts;
+    if (clock_gettime(c, &ts) < 0)
+        die("clock_gettime");
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static double meter_cpu(const struct meter *m)
+{
+    double t = 0;
+    for (int i = 0; i < m->n; i++)
+        t += clock_s(m->clk[i]);
+    return t;
+}
+
+static clockid_t cpu_clock_of(pid_t pid)
+{
+    clockid_t c;
+    if (clock_getcpuclockid(pid, &c) != 0)
+        die("clock_getcpuclockid");
+    return c;
+}
 
 struct series {
-    double fig[ROUNDS], base[ROUNDS];
+    struct sample fig[ROUNDS], base[ROUNDS];
 };
 
 static int cmp_double(const void *a, const void *b)
@@ -126,60 +169,86 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static double median(const double *v, int n)
+static void sorted(double *v)
+{
+    qsort(v, ROUNDS, sizeof(*v), cmp_double);
+}
+
+static double median_of(const struct sample *v, bool cpu)
 {
     double s[ROUNDS];
-    memcpy(s, v, (size_t)n * sizeof(*s));
-    qsort(s, (size_t)n, sizeof(*s), cmp_double);
-    return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    for (int i = 0; i < ROUNDS; i++)
+        s[i] = cpu ? v[i].cpu : v[i].wall;
+    sorted(s);
+    return s[ROUNDS / 2];
 }
 
 static void report(const char *what, const char *base, const struct series *s, const char *goal)
 {
-    double r[ROUNDS], lo = 1e300, hi = 0;
-    for (int i = 0; i < ROUNDS; i++) {
-        r[i] = s->fig[i] / s->base[i];
-        lo = r[i] < lo ? r[i] : lo;
-        hi = r[i] > hi ? r[i] : hi;
+    double r[ROUNDS];
+    for (int i = 0; i < ROUNDS; i++)
+        r[i] = s->fig[i].cpu / s->base[i].cpu;
+    sorted(r);
+    printf("%-26s %6.2f us   %-18s %6.2f us   ratio %4.2f (%s)   CPU time, median of %d rounds, "
+           "middle half of ratios %.2f..%.2f; wall %.2f / %.2f us\n",
+           what, median_of(s->fig, true) * 1e6, base, median_of(s->base, true) * 1e6,
+           r[ROUNDS / 2], goal, ROUNDS, r[ROUNDS / 4], r[ROUNDS - 1 - ROUNDS / 4],
+           median_of(s->fig, false) * 1e6, median_of(s->base, false) * 1e6);
+}
+
+/* Runs op(arg) iters times; its CPU time and wall time per call. */
+static struct sample measure(const struct meter *m, unsigned iters, void (*op)(void *), void *arg)
+{
+    double w0 = now(), c0 = meter_cpu(m);
+    for (unsigned i = 0; i < iters; i++)
+        op(arg);
+    double c1 = meter_cpu(m), w1 = now();
+    return (struct sample){ (c1 - c0) / iters, (w1 - w0) / iters };
+}
+
+/* ROUNDS interleaved rounds of fig and base, after a warm-up round. */
+static void run_series(struct series *s, const struct meter *mf, void (*fig)(void *),
+                       const struct meter *mb, void (*base)(void *), void *arg, unsigned iters)
+{
+    measure(mf, iters, fig, arg);
+    measure(mb, iters, base, arg);
+    for (int r = 0; r < ROUNDS; r++) {
+        if (r % 2) {
+            s->base[r] = measure(mb, iters, base, arg);
+            s->fig[r] = measure(mf, iters, fig, arg);
+        } else {
+            s->fig[r] = measure(mf, iters, fig, arg);
+            s->base[r] = measure(mb, iters, base, arg);
+        }
     }
-    double m = median(r, ROUNDS);
-    printf("%-26s %7.2f us   %-18s %7.2f us   ratio %4.2f (%s)   median of %d rounds, per-round ratios %.2f..%.2f\n",
-           what, median(s->fig, ROUNDS) * 1e6, base, median(s->base, ROUNDS) * 1e6, m, goal,
-           ROUNDS, lo, hi);
 }
 
 struct grant_bench {
     xengnttab_handle *gt;
     uint32_t *doms, *refs;
     int memfd;
-    unsigned n, iters;
+    unsigned n;
 };
 
-static double time_grant(const struct grant_bench *g)
+static void grant_once(void *arg)
 {
-    double t0 = now();
-    for (unsigned i = 0; i < g->iters; i++) {
-        uint8_t *p = xengnttab_map_grant_refs(g->gt, g->n, g->doms, g->refs, PROT_READ | PROT_WRITE);
-        if (!p)
-            die("map");
-        p[0] = 1;   /* touch it, as a backend would */
-        if (xengnttab_unmap(g->gt, p, g->n) < 0)
-            die("unmap");
-    }
-    return (now() - t0) / g->iters;
+    const struct grant_bench *g = arg;
+    uint8_t *p = xengnttab_map_grant_refs(g->gt, g->n, g->doms, g->refs, PROT_READ | PROT_WRITE);
+    if (!p)
+        die("map");
+    p[0] = 1;   /* touch it, as a backend would */
+    if (xengnttab_unmap(g->gt, p, g->n) < 0)
+        die("unmap");
 }
 
-static double time_memfd(const struct grant_bench *g)
+static void memfd_once(void *arg)
 {
-    double t0 = now();
-    for (unsigned i = 0; i < g->iters; i++) {
-        uint8_t *p = mmap(NULL, g->n * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, g->memfd, 0);
-        if (p == MAP_FAILED)
-            die("mmap");
-        p[0] = 1;
-        munmap(p, g->n * 4096);
-    }
-    return (now() - t0) / g->iters;
+    const struct grant_bench *g = arg;
+    uint8_t *p = mmap(NULL, g->n * 4096, PROT_READ | PROT_WRITE, MAP_SHARED, g->memfd, 0);
+    if (p == MAP_FAILED)
+        die("mmap");
+    p[0] = 1;
+    munmap(p, g->n * 4096);
 }
 
 static void bench_grants(void)
@@ -198,22 +267,14 @@ static void bench_grants(void)
     int memfd = memfd_create("bench", 0);
     if (memfd < 0 || ftruncate(memfd, 64 * 4096) < 0)
         die("memfd");
+    struct meter with_hvd = { { CLOCK_PROCESS_CPUTIME_ID, cpu_clock_of(hvd) }, 2 };
+    struct meter alone = { { CLOCK_PROCESS_CPUTIME_ID }, 1 };
 
     const unsigned counts[2] = { 1, 64 };
     for (int k = 0; k < 2; k++) {
-        struct grant_bench g = { gt, doms, refs, memfd, counts[k], counts[k] == 1 ? 2000 : 1000 };
+        struct grant_bench g = { gt, doms, refs, memfd, counts[k] };
         struct series s;
-        time_grant(&g);
-        time_memfd(&g);
-        for (int r = 0; r < ROUNDS; r++) {
-            if (r % 2) {
-                s.base[r] = time_memfd(&g);
-                s.fig[r] = time_grant(&g);
-            } else {
-                s.fig[r] = time_grant(&g);
-                s.base[r] = time_memfd(&g);
-            }
-        }
+        run_series(&s, &with_hvd, grant_once, &alone, memfd_once, &g, 1000);
         char what[64];
         snprintf(what, sizeof(what), "grant map+unmap, %u page%s", g.n, g.n == 1 ? "" : "s");
         report(what, "memfd mmap+munmap", &s, "goal <= 2");
@@ -223,30 +284,30 @@ static void bench_grants(void)
     close(memfd);
 }
 
-#define ITERS 2000      /* round trips per round */
+#define ITERS 1000      /* round trips per round */
 
-static double time_evtchn(xenevtchn_handle *ev, evtchn_port_t port)
+struct evt_bench {
+    xenevtchn_handle *ev;
+    evtchn_port_t port;
+    int ab, ba;
+};
+
+static void evtchn_once(void *arg)
 {
-    double t0 = now();
-    for (int i = 0; i < ITERS; i++) {
-        xenevtchn_notify(ev, port);
-        int p = xenevtchn_pending(ev);
-        if (p < 0)
-            die("pending");
-        xenevtchn_unmask(ev, (evtchn_port_t)p);
-    }
-    return (now() - t0) / ITERS;
+    const struct evt_bench *e = arg;
+    xenevtchn_notify(e->ev, e->port);
+    int p = xenevtchn_pending(e->ev);
+    if (p < 0)
+        die("pending");
+    xenevtchn_unmask(e->ev, (evtchn_port_t)p);
 }
 
-static double time_eventfd(int ab, int ba)
+static void eventfd_once(void *arg)
 {
-    double t0 = now();
-    for (int i = 0; i < ITERS; i++) {
-        uint64_t v = 1;
-        if (write(ab, &v, 8) != 8 || read(ba, &v, 8) != 8)
-            die("eventfd");
-    }
-    return (now() - t0) / ITERS;
+    const struct evt_bench *e = arg;
+    uint64_t v = 1;
+    if (write(e->ab, &v, 8) != 8 || read(e->ba, &v, 8) != 8)
+        die("eventfd");
 }
 
 static void bench_evtchn(void)
@@ -300,18 +361,12 @@ static void bench_evtchn(void)
         }
         _exit(0);
     }
+    /* the daemon is counted too, though a warmed route does not use it */
+    struct meter mf = { { CLOCK_PROCESS_CPUTIME_ID, cpu_clock_of(child), cpu_clock_of(hvd) }, 3 };
+    struct meter mb = { { CLOCK_PROCESS_CPUTIME_ID, cpu_clock_of(echo) }, 2 };
+    struct evt_bench e = { ev, (evtchn_port_t)port, ab, ba };
     struct series s;
-    time_evtchn(ev, (evtchn_port_t)port);
-    time_eventfd(ab, ba);
-    for (int r = 0; r < ROUNDS; r++) {
-        if (r % 2) {
-            s.base[r] = time_eventfd(ab, ba);
-            s.fig[r] = time_evtchn(ev, (evtchn_port_t)port);
-        } else {
-            s.fig[r] = time_evtchn(ev, (evtchn_port_t)port);
-            s.base[r] = time_eventfd(ab, ba);
-        }
-    }
+    run_series(&s, &mf, evtchn_once, &mb, eventfd_once, &e, ITERS);
     int st;
     waitpid(child, &st, 0);
     waitpid(echo, &st, 0);
