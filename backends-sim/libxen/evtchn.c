@@ -20,6 +20,7 @@
 #include "backends-sim/hv/hvd/evpage.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -266,10 +267,35 @@ int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
     return n < 0 ? -1 : 0;
 }
 
+static bool any_queued(const struct evpage *p)
+{
+    for (unsigned w = 0; w < EVP_NPORTS / 64; w++)
+        if (__atomic_load_n(&p->queued[w], __ATOMIC_ACQUIRE))
+            return true;
+    return false;
+}
+
+/* The counter holds at least one per queued port (a notifier queues the
+ * port, then adds 1), so the page tells without a system call whether a
+ * read can succeed.  When nothing is queued the read is not tried first:
+ * that saves a failing read per wait.  The counter may still be readable
+ * then (an event whose port was unbound before it was taken); the read
+ * after the wait consumes it. */
 xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
 {
     for (;;) {
         uint64_t v;
+        int fl = -1;
+        if (!any_queued(xce->page)) {
+            fl = fcntl(xce->epfd, F_GETFL);
+            if (fl < 0)
+                return -1;
+            if (!(fl & O_NONBLOCK)) {
+                struct pollfd p = { .fd = xce->efd, .events = POLLIN };
+                if (poll(&p, 1, -1) < 0 && errno != EINTR)
+                    return -1;
+            }
+        }
         if (read(xce->efd, &v, sizeof(v)) == sizeof(v)) {
             int port = evp_take(xce->page);
             if (port > 0)
@@ -280,14 +306,12 @@ xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
             continue;
         if (errno != EAGAIN)
             return -1;
-        int fl = fcntl(xce->epfd, F_GETFL);
+        if (fl < 0)
+            fl = fcntl(xce->epfd, F_GETFL);
         if (fl < 0 || (fl & O_NONBLOCK)) {
             errno = EAGAIN;
             return -1;
         }
-        struct pollfd p = { .fd = xce->efd, .events = POLLIN };
-        if (poll(&p, 1, -1) < 0 && errno != EINTR)
-            return -1;
     }
 }
 
