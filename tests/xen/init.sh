@@ -97,7 +97,35 @@ kill $bb 2>/dev/null; wait $bb 2>/dev/null
 sed 's/^/@@ blkback: /' /tmp/blkback.log | tail -20
 echo "@@ phase tarcat-splitbed $(up)"
 
-# 3. net-echo.xen answers ping from dom0 over a vif (Linux netback).
+# 3. blk-verify.xen writes and reads back its pattern matrix on a 4 MiB
+#    writable disk served by Linux's in-kernel blkback.  Without
+#    persistent grants: with them, Linux blkback maps every data page
+#    writable, and blkfront grants the pages of a write read-only, so the
+#    map fails and the write ends in BLKIF_RSP_ERROR.
+insmod /lib/modules/xen-blkback.ko* || echo "@@ warn insmod xen-blkback failed"
+dd if=/dev/zero of=/tmp/rw.img bs=1M count=4 2>/dev/null
+cat > /tmp/blkverify.cfg <<CFG
+name = "blkverify"
+type = "pvh"
+kernel = "/guest/blk-verify.xen"
+extra = "-q --no-persistent"
+memory = 32
+vcpus = 1
+on_crash = "preserve"
+disk = [ "format=raw, vdev=xvda, access=rw, target=/tmp/rw.img" ]
+CFG
+if xl create /tmp/blkverify.cfg >/tmp/xl.log 2>&1; then
+  wait_domain blkverify
+  xl destroy blkverify >/dev/null 2>&1
+else
+  state=not-created
+  echo "@@ fail xl create blkverify"; sed 's/^/@@ xl: /' /tmp/xl.log
+fi
+echo "@@ state blkverify $state"
+console blkverify
+echo "@@ phase blkverify $(up)"
+
+# 4. net-echo.xen answers ping from dom0 over a vif (Linux netback).
 cat > /tmp/netecho.cfg <<CFG
 name = "netecho"
 type = "pvh"

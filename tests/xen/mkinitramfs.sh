@@ -48,7 +48,9 @@ for t in xl xenstored xenconsoled xen-init-dom0; do ln -sf $X/$t "$root/usr/sbin
 
 # What the scenarios run.
 cp "$build"/unikernel/tar-cat.xen "$root/guest/"
+cp "$build"/unikernel/net-echo.xen "$build"/unikernel/blk-verify.xen "$root/guest/"
 copy_prog "$build"/libexec/splitbed/splitbed-blkback /guest/splitbed-blkback
+cp "$src"/tests/xen/vif-plain "$root/etc/xen/scripts/vif-plain"
 cp "$src"/fixtures/tar/hello.tar "$root/guest/"
 cp "$src"/tests/xen/init.sh "$root/init"
 chmod 755 "$root/init"

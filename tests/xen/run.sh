@@ -5,6 +5,7 @@
 #
 #   tar-cat.xen hello.txt, disk served by Linux's in-kernel blkback
 #   tar-cat.xen hello.txt, disk served by splitbed-blkback in dom0
+#   blk-verify.xen on a 4 MiB writable disk, Linux's in-kernel blkback
 #   net-echo.xen answering ping from dom0 over a vif (Linux netback)
 #
 # Downloads go to $SPLITBED_XEN_CACHE (default ~/.cache/splitbed/xen) once.
@@ -42,6 +43,10 @@ phase initramfs
 sim_out=$(timeout 120 "$build/bin/splitbed" run -q \
   --config fixtures/scenarios/qubes-hello.cfg -- tar-cat hello.txt 2>"$work/sim.err") ||
   { cat "$work/sim.err" >&2; die "tar-cat on the simulator failed"; }
+dd if=/dev/zero of="$work/rw.img" bs=1M count=4 2>/dev/null
+sim_verify=$(timeout 300 "$build/bin/splitbed" run -q \
+  --disk "format=raw, vdev=xvda, access=rw, target=$work/rw.img" -- blk-verify --no-persistent 2>"$work/sim.err") ||
+  { cat "$work/sim.err" >&2; die "blk-verify on the simulator failed"; }
 phase simulator
 
 serial=$work/serial.log
@@ -52,6 +57,8 @@ timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -machine pc,accel=tcg -cpu max 
   -initrd "$cache/vmlinuz console=hvc0,$work/initramfs.cpio" || qrc=$?
 phase boot
 tr -d '\r' < "$serial" > "$work/serial.txt"
+# Kept for reading after the run: Xen's, dom0's and the guests' lines.
+cp "$work/serial.txt" "$build/test-xen-serial.log"
 if [ "${qrc:-0}" -ne 0 ]; then
   tail -40 "$work/serial.txt" >&2
   die "QEMU ended with status $qrc (124: no poweroff within $QEMU_TIMEOUT s)"
@@ -59,7 +66,7 @@ fi
 grep -q '^@@ done' "$work/serial.txt" || { tail -40 "$work/serial.txt" >&2; die "dom0 never finished its scenarios"; }
 sed -n 's/^@@ phase \([a-z0-9-]*\) \(.*\)/test-xen:   in dom0: \1 at \2 s/p' "$work/serial.txt"
 sed -n 's/^@@ virt_caps /test-xen:   xl info virt_caps: /p' "$work/serial.txt"
-sed -n 's/^@@ \(warn\|fail\) /test-xen:   dom0 \1: /p' "$work/serial.txt"
+sed -n 's/^@@ \(warn\|fail\|xl:\|hotplug:\) /test-xen:   dom0 \1 /p' "$work/serial.txt"
 
 # The app's own lines of a guest console: without log lines, and its status.
 console() {
@@ -88,6 +95,15 @@ for case in "tarcat-kernel:tar-cat.xen hello.txt, Linux in-kernel blkback" \
     sed 's/^/    | /' "$work/$dom.console"
   fi
 done
+xen_verify=$(console blkverify)
+st=$(status_of blkverify)
+detail="simulator: \"$sim_verify\" | xen: \"$xen_verify\" (exit ${st:-none})"
+if [ "$st" = 0 ] && [ "$xen_verify" = "$sim_verify" ]; then
+  report "blk-verify.xen --no-persistent, 4 MiB rw disk, Linux blkback" PASS "$detail"
+else
+  report "blk-verify.xen --no-persistent, 4 MiB rw disk, Linux blkback" FAIL "$detail"
+  sed 's/^/    | /' "$work/blkverify.console"
+fi
 console netecho >/dev/null
 st=$(status_of netecho)
 prc=$(sed -n 's/^@@ ping-rc //p' "$work/serial.txt")
@@ -100,5 +116,5 @@ else
   grep '^@@ ping' "$work/serial.txt" | sed 's/^/    | /'
 fi
 phase results
-echo "test-xen: $passed passed, $failed failed"
+echo "test-xen: $passed passed, $failed failed (full log: $build/test-xen-serial.log)"
 [ "$failed" -eq 0 ]
