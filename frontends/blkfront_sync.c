@@ -99,8 +99,8 @@ static bool count_below(struct blkfront *bf, const void *arg)
     return *a->count < a->limit;
 }
 
-static int rw_sync(struct blkfront *bf, enum blkfront_op op, uint64_t sector,
-                   const void *buf, size_t len, bool zero_copy)
+static int rw_sync_once(struct blkfront *bf, enum blkfront_op op, uint64_t sector,
+                        const void *buf, size_t len, bool zero_copy)
 {
     if (!bf->connected && xenbus_error(bf->xd) == 0) {
         int r = wait_until(bf, is_connected, NULL);
@@ -163,6 +163,20 @@ static int rw_sync(struct blkfront *bf, enum blkfront_op op, uint64_t sector,
             status = r;     /* a failed device has completed everything */
     }
     return status;
+}
+
+static int rw_sync(struct blkfront *bf, enum blkfront_op op, uint64_t sector,
+                   const void *buf, size_t len, bool zero_copy)
+{
+    unsigned before = bf->info.reconnects;
+    int r = rw_sync_once(bf, op, sector, buf, len, zero_copy);
+    if (r == -OS_E2BIG && bf->info.reconnects != before && xenbus_error(bf->xd) == 0) {
+        /* A backend restarted with smaller requests than its predecessor:
+         * what was cut for the old one does not fit.  Cut again. */
+        bf_log(bf, OS_LOG_INFO, "requests are smaller after reconnecting; doing this I/O again in smaller pieces");
+        r = rw_sync_once(bf, op, sector, buf, len, zero_copy);
+    }
+    return r;
 }
 
 /* A read off the logical block size (512-byte sectors of a 4096-byte-block

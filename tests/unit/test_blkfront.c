@@ -546,6 +546,41 @@ START_TEST(backend_restart_before_connecting)
 }
 END_TEST
 
+/* The first wait restarts the backend without indirect requests, with a
+ * 128 KiB write in flight. */
+static void restart_smaller(void *arg)
+{
+    struct fx *f = arg;
+    static bool done;
+    if (!done && f->be.connected) {
+        done = true;
+        f->be.connected = false;
+        f->be.max_indirect = 0;
+        th_rm(f->os, BE_DIR "/feature-max-indirect-segments");
+        th_write(f->os, BE_DIR "/state", "2");
+        return;
+    }
+    fake_be_step(&f->be);
+}
+
+START_TEST(backend_restart_with_smaller_requests)
+{
+    struct fx f;
+    fx_init(&f, 1024);
+    f.be.max_indirect = 64;
+    fx_open(&f, NULL);
+    ck_assert_uint_eq(blkfront_get_info(f.bf)->max_indirect, 32);
+    th_on_wait(f.os, restart_smaller, &f);
+    static uint8_t w[131072];
+    fill(w, sizeof(w), 21);
+    ck_assert_int_eq(blkfront_write_sync(f.bf, 16, w, sizeof(w)), 0);
+    ck_assert_mem_eq(f.be.disk + 16 * 512, w, sizeof(w));
+    ck_assert_uint_eq(blkfront_get_info(f.bf)->max_indirect, 0);
+    ck_assert_msg(strstr(th_log(f.os), "in smaller pieces"), "%s", th_log(f.os));
+    fx_fini(&f);
+}
+END_TEST
+
 START_TEST(resize_while_connected)
 {
     struct fx f;
@@ -622,6 +657,7 @@ int main(void)
     tcase_add_test(t, backend_restart_reissues_in_flight);
     tcase_add_test(t, resize_while_connected);
     tcase_add_test(t, backend_restart_before_connecting);
+    tcase_add_test(t, backend_restart_with_smaller_requests);
     tcase_add_test(t, close_and_reopen);
     suite_add_tcase(s, t);
     SRunner *sr = srunner_create(s);
