@@ -390,7 +390,9 @@ static int dispatch(struct hvd *h, struct conn *c, unsigned op, const void *p, s
     return ctl(h, c, op, p, n);
 }
 
-static bool serve(struct hvd *h, struct conn *c, char *buf);
+/* What serve() did (below). */
+enum served { SERVED_NONE, SERVED_POSTED, SERVED_REPLIED };
+static enum served serve(struct hvd *h, struct conn *c, char *buf);
 
 static bool conn_live(const struct hvd *h, const struct conn *c)
 {
@@ -444,48 +446,49 @@ static void drain_posted(struct hvd *h, struct conn *except)
     }
 }
 
-/* Serves one packet of c.  Returns false when there was none to read
- * (or c is gone). */
-static bool serve(struct hvd *h, struct conn *c, char *buf)
+/* Serves one packet of c.  Returns SERVED_NONE when there was none to
+ * read (or c is gone), SERVED_POSTED for a posted packet, SERVED_REPLIED
+ * for a request answered. */
+static enum served serve(struct hvd *h, struct conn *c, char *buf)
 {
     unsigned nfds = 0;
     int fds[1];
     ssize_t n = hvw_recv(c->fd, buf, HVW_MSG_MAX, fds, &nfds);
     if (n == 0 || n == -ECONNRESET) {
         conn_hangup(h, c);
-        return false;
+        return SERVED_NONE;
     }
     if (n == -EAGAIN || n == -EINTR)
-        return false;
+        return SERVED_NONE;
     if (n < 0) {
         cut_off(h, c, n == -EMSGSIZE ? "packet too large or carries descriptors"
                                      : "receive failed");
-        return false;
+        return SERVED_NONE;
     }
     for (unsigned i = 0; i < nfds; i++)
         close(fds[i]);
     struct hvw_req req;
     if ((size_t)n < sizeof(req)) {
         cut_off(h, c, "packet shorter than a header");
-        return false;
+        return SERVED_NONE;
     }
     memcpy(&req, buf, sizeof(req));
     if (nfds) {
         cut_off(h, c, "request carries descriptors");
-        return false;
+        return SERVED_NONE;
     }
     if (req.len != (size_t)n - sizeof(req)) {
         char why[96];
         snprintf(why, sizeof(why), "header says %u payload bytes, packet has %zu",
                  req.len, (size_t)n - sizeof(req));
         cut_off(h, c, why);
-        return false;
+        return SERVED_NONE;
     }
     if (req.op == 0 || req.op >= HVW_OP_MAX) {
         char why[64];
         snprintf(why, sizeof(why), "unknown op %u", req.op);
         cut_off(h, c, why);
-        return false;
+        return SERVED_NONE;
     }
     if (req.op == HVW_GNT_UNMAP) {
         /* posted: no reply */
@@ -494,11 +497,11 @@ static bool serve(struct hvd *h, struct conn *c, char *buf)
             cut_off(h, c, "malformed or out-of-place unmap");
         else
             reap_dying(h);
-        return true;
+        return SERVED_POSTED;
     }
     drain_posted(h, c);
     if (!conn_live(h, c))
-        return false;
+        return SERVED_NONE;
     h->outlen = sizeof(struct hvw_rep);
     h->noutfds = 0;
     int err = dispatch(h, c, req.op, buf + sizeof(req), req.len);
@@ -507,7 +510,7 @@ static bool serve(struct hvd *h, struct conn *c, char *buf)
         snprintf(why, sizeof(why), "malformed or out-of-place request (op %u, %u bytes)",
                  req.op, req.len);
         cut_off(h, c, why);
-        return false;
+        return SERVED_NONE;
     }
     struct hvw_rep rep = { .err = err, .len = err ? 0 : (uint32_t)(h->outlen - sizeof(rep)) };
     if (err)
@@ -520,7 +523,7 @@ static bool serve(struct hvd *h, struct conn *c, char *buf)
         conn_hangup(h, c);
     else
         reap_dying(h);  /* an unmap may have freed a deferred handle */
-    return r == 0;
+    return r == 0 ? SERVED_REPLIED : SERVED_NONE;
 }
 
 int hvd_run(const char *dir, int ready_fd)
@@ -649,9 +652,12 @@ int hvd_run(const char *dir, int ready_fd)
                     continue;
                 if (hup)
                     conn_hangup(h, c);
-                else    /* a few packets per wake-up: an unmap and a map */
-                    for (int j = 0; j < 8 && serve(h, c, in) && conn_live(h, c); j++)
-                        ;
+                else    /* posted packets, then one request: its client
+                         * now waits for the reply, so a further read would
+                         * most likely find nothing */
+                    for (int j = 0; j < 8 && conn_live(h, c); j++)
+                        if (serve(h, c, in) != SERVED_POSTED)
+                            break;
             }
         for (size_t i = 1; i < first_conn; i++) {
             if (!pfd[i].revents)
