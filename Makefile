@@ -47,7 +47,15 @@ OS_LINUX_LIB := $(BUILD)/lib/libsplitbed-os-linux.a
 
 MODULES := $(sort $(filter-out mk/%,$(wildcard */*.mk */*/*.mk */*/*/*.mk)))
 include $(MODULES)
-# Guest apps are linked once every module has listed its sources.
+# Archives and guest apps are made once every module has listed its sources.
+$(FRONTEND_LIB): $(patsubst %.c,$(OBJ)/%.o,$(FRONTEND_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@; ar rcs $@ $^
+
+$(OS_LINUX_LIB): $(patsubst %.c,$(OBJ)/%.o,$(OS_LINUX_SRCS))
+	@mkdir -p $(@D)
+	rm -f $@; ar rcs $@ $^
+
 $(foreach a,$(GUEST_APPS),$(eval $(call guest_app_rule,$(a))))
 FREESTANDING_SRCS += $(FRONTEND_SRCS)
 

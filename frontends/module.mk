@@ -13,13 +13,8 @@ GUEST_APPS +=
 
 OS_LINUX_LDLIBS = -lxengnttab -lxenevtchn -lxenstore
 
-$(FRONTEND_LIB): $(patsubst %.c,$(OBJ)/%.o,$(FRONTEND_SRCS))
-	@mkdir -p $(@D)
-	rm -f $@; ar rcs $@ $^
-
-$(OS_LINUX_LIB): $(patsubst %.c,$(OBJ)/%.o,$(OS_LINUX_SRCS))
-	@mkdir -p $(@D)
-	rm -f $@; ar rcs $@ $^
+# The archives' rules are in the top Makefile, after every module has
+# listed its sources.
 
 define guest_app_rule
 $(BUILD)/libexec/splitbed/$(1): $$(patsubst %.c,$$(OBJ)/%.o,$$(APP_SRCS_$(1))) $$(FRONTEND_LIB) $$(OS_LINUX_LIB)
