@@ -133,7 +133,22 @@ int daemon_stop(pid_t pid, int timeout_ms)
     }
     struct pollfd p = { .fd = pfd, .events = POLLIN };
     if (poll(&p, 1, timeout_ms) <= 0) {
-        fprintf(stderr, "splitbed: pid %d ignored SIGTERM for %d ms, killing it\n", (int)pid, timeout_ms);
+        char path[64], comm[64] = "?";
+        snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+        FILE *f = fopen(path, "r");
+        if (f) {
+            if (fgets(comm, sizeof comm, f))
+                comm[strcspn(comm, "\n")] = '\0';
+            fclose(f);
+        }
+        if (getenv("SPLITBED_DEBUG_STOP")) {
+            char cmd[128];
+            snprintf(cmd, sizeof cmd, "gdb -batch -p %d -ex 'thread apply all bt' >&2 2>/dev/null", (int)pid);
+            if (system(cmd) != 0)
+                fprintf(stderr, "splitbed: could not trace pid %d\n", (int)pid);
+        }
+        fprintf(stderr, "splitbed: %s (pid %d) ignored SIGTERM for %d ms, killing it\n", comm, (int)pid,
+                timeout_ms);
         kill(pid, SIGKILL);
         poll(&p, 1, timeout_ms);
     }
