@@ -34,6 +34,7 @@ INSTALL_BIN :=          # -> $(PREFIX)/bin
 INSTALL_LIB :=          # -> $(PREFIX)/lib/splitbed (drop-in libraries)
 INSTALL_LIBEXEC :=      # -> $(PREFIX)/libexec/splitbed (backends, guest apps)
 INSTALL_HEADERS :=      # -> $(PREFIX)/include/splitbed
+INSTALL_ARCHIVES :=     # -> $(PREFIX)/lib (static libraries for programs of users)
 
 DEMO_CONFIG ?= fixtures/scenarios/qubes-hello.cfg
 
@@ -108,6 +109,7 @@ install: all
 	$(if $(INSTALL_LIB),cp -P $(INSTALL_LIB) $(DESTDIR)$(PREFIX)/lib/splitbed/)
 	$(if $(INSTALL_LIBEXEC),install -m 755 $(INSTALL_LIBEXEC) $(DESTDIR)$(PREFIX)/libexec/splitbed/)
 	$(if $(INSTALL_HEADERS),install -m 644 $(INSTALL_HEADERS) $(DESTDIR)$(PREFIX)/include/splitbed/)
+	$(if $(INSTALL_ARCHIVES),install -m 644 $(INSTALL_ARCHIVES) $(DESTDIR)$(PREFIX)/lib/)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' mk/splitbed.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/splitbed.pc
 
 clean:
