@@ -69,6 +69,16 @@ struct region *gntdev_find(struct xengntdev_handle *h, const void *addr, struct 
 int gntdev_end(struct xengntdev_handle *h, struct region *r, uint32_t first, uint32_t count)
 {
     if (h->kind == HVW_KIND_GNTTAB) {
+        /* Through the ring when it has room: the daemon reads it before
+         * anything it serves next.  A notification must reach its peer
+         * now, so that unmap wakes the daemon through the socket. */
+        struct hvw_unmap_ring *u = h->uring;
+        if (u && !r->notify &&
+            h->uprod - __atomic_load_n(&u->cons, __ATOMIC_ACQUIRE) < HVW_UNMAP_RING) {
+            u->map_id[h->uprod % HVW_UNMAP_RING] = r->id;
+            __atomic_store_n(&u->prod, ++h->uprod, __ATOMIC_RELEASE);
+            return 0;
+        }
         struct hvw_handles req = { .map_id = r->id };
         return hvclient_post(&h->cl, HVW_GNT_UNMAP, &req, sizeof(req));
     }
@@ -140,6 +150,8 @@ static void reap_lingering(void)
         for (size_t i = 0; i < h->nmem; i++)
             close(h->mem[i].fd);
         free(h->mem);
+        if (h->uring)
+            munmap(h->uring, sizeof(*h->uring));
         free(h);
     }
     pthread_mutex_unlock(&lingering_lock);
@@ -156,12 +168,24 @@ struct xengntdev_handle *gntdev_open(unsigned kind, const char *lib,
     }
     h->kind = kind;
     struct hvw_hello_rep rep;
-    if (hvclient_open(&h->cl, kind, lib, log, &rep, NULL, NULL) < 0) {
+    int fd = -1;
+    unsigned nfds = 1;
+    if (hvclient_open(&h->cl, kind, lib, log, &rep, &fd, &nfds) < 0) {
         int e = errno;
         free(h);
         errno = e;
         return NULL;
     }
+    if (nfds == 1 && kind == HVW_KIND_GNTTAB) {
+        /* without it, unmaps go through the socket */
+        void *p = mmap(NULL, sizeof(*h->uring), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (p != MAP_FAILED) {
+            h->uring = p;
+            h->uprod = __atomic_load_n(&h->uring->prod, __ATOMIC_RELAXED);
+        }
+    }
+    if (nfds == 1)
+        close(fd);
     return h;
 }
 
@@ -183,6 +207,8 @@ int gntdev_close(struct xengntdev_handle *h)
     for (size_t i = 0; i < h->nmem; i++)
         close(h->mem[i].fd);
     free(h->mem);
+    if (h->uring)
+        munmap(h->uring, sizeof(*h->uring));
     free(h);
     reap_lingering();
     return 0;

@@ -33,6 +33,7 @@ struct region {
     uint32_t count;             /* pages */
     uint32_t id;                /* map_id or share_id */
     bool *gone;                 /* gntshr: pages already ended */
+    bool notify;                /* gnttab: carries an unmap notification */
     struct region *next;
 };
 
@@ -44,6 +45,8 @@ struct xengntdev_handle {
     struct region *regions;
     uint32_t nregions;          /* live regions, as of the last probe */
     uint32_t since_probe;       /* calls since then */
+    struct hvw_unmap_ring *uring;   /* gnttab: unmaps posted without a system call */
+    uint32_t uprod;
     struct xengntdev_handle *next_lingering;
 };
 

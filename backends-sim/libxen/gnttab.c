@@ -138,6 +138,7 @@ static void *map_refs(xengnttab_handle *h, uint32_t count, const uint32_t *domid
             r->count = count;
             r->id = ((struct hvw_map_rep *)rep)->map_id;
             r->gone = gone;
+            r->notify = notify_offset != HVW_NOTIFY_NONE || notify_port != HVW_NOTIFY_NONE;
             r->next = h->regions;
             h->regions = r;
             h->nregions++;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <xen/grant_table.h>
 
@@ -362,6 +363,50 @@ START_TEST(malicious_client_cut_off)
 }
 END_TEST
 
+/* A gnttab handle's unmap ring (wire.h) is read before anything else is
+ * served: one whose producer runs past its room, or that names a mapping
+ * the handle does not hold, gets its client cut off. */
+START_TEST(unmap_ring_abuse_cut_off)
+{
+    const char *dir = hvt_start();
+    struct peer a;
+    hvt_peer(&a, 1);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/hv/dom1", dir);
+    struct { uint32_t prod, id; const char *why; } bad[] = {
+        { HVW_UNMAP_RING + 5, 0, "cut off: unmap ring producer 1005 is 1005 entries past what was read" },
+        { 1, 4242, "cut off: unmap ring names mapping 4242, which it does not hold" },
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        int s = hvw_connect(path);
+        ck_assert_int_ge(s, 0);
+        struct hvw_hello hello = { HVW_KIND_GNTTAB, 0 };
+        struct hvw_hello_rep hrep;
+        int fd = -1;
+        unsigned nfds = 1;
+        ck_assert_int_eq(hvw_call(s, HVW_HELLO, &hello, sizeof(hello), &hrep, sizeof(hrep), &fd, &nfds),
+                         (ssize_t)sizeof(hrep));
+        ck_assert_uint_eq(nfds, 1);
+        struct hvw_unmap_ring *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        ck_assert(r != MAP_FAILED);
+        close(fd);
+        r->map_id[0] = bad[i].id;
+        __atomic_store_n(&r->prod, bad[i].prod, __ATOMIC_RELEASE);
+        /* anyone's next request makes the daemon read the ring */
+        ck_assert_int_eq(hvctl_ping(dir), 0);
+        char buf[64];
+        ck_assert_int_eq(hvw_recv(s, buf, sizeof(buf), NULL, NULL), 0);
+        ck_assert(hvt_trace_has(bad[i].why));
+        munmap(r, sizeof(*r));
+        close(s);
+    }
+    /* others are still served */
+    hvt_ok(&a, "share 0 1 1");
+    hvt_end(&a);
+    hvt_stop();
+}
+END_TEST
+
 START_TEST(no_socket_in_environment)
 {
     hvt_start();
@@ -415,6 +460,7 @@ int main(void)
     tcase_add_test(tc, map_notify_on_kill);
     tcase_add_test(tc, kill_leaves_no_leak);
     tcase_add_test(tc, malicious_client_cut_off);
+    tcase_add_test(tc, unmap_ring_abuse_cut_off);
     tcase_add_test(tc, no_socket_in_environment);
     tcase_add_test(tc, hvctl_domains);
     suite_add_tcase(s, tc);

@@ -73,6 +73,10 @@ struct conn {
     uint32_t nmapped;
     struct sent_mem *sent;
     size_t nsent;
+    /* gnttab: unmap ring (wire.h) and how far we read it */
+    struct hvw_unmap_ring *uring;
+    int uring_fd;
+    uint32_t ucons;
     struct conn *next;
 };
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -218,6 +219,10 @@ static void conn_release(struct hvd *h, struct conn *c)
     hv_release_owner(h->hv, c->dom->id, c);
     if (c->fd >= 0)
         close(c->fd);
+    if (c->uring)
+        munmap(c->uring, sizeof(*c->uring));
+    if (c->uring_fd >= 0)
+        close(c->uring_fd);
     free(c->sent);
     free(c);
 }
@@ -287,6 +292,7 @@ static void accept_on(struct hvd *h, struct hdom *dom)
     c->dom = dom;
     c->efd = -1;
     c->pagefd = -1;
+    c->uring_fd = -1;
     c->restrict_dom = -1;
     c->next = h->conns;
     h->conns = c;
@@ -311,6 +317,20 @@ static int hello(struct hvd *h, struct conn *c, const void *p, size_t n)
         if (r)
             return r;
         rep->nports = EVP_NPORTS;
+    }
+    if (c->kind == HVW_KIND_GNTTAB && !c->uring) {
+        int fd = memfd_create("splitbed-unmap-ring", MFD_CLOEXEC);
+        void *ring = MAP_FAILED;
+        if (fd >= 0 && ftruncate(fd, sizeof(*c->uring)) == 0)
+            ring = mmap(NULL, sizeof(*c->uring), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (ring == MAP_FAILED) {
+            if (fd >= 0)
+                close(fd);
+            return ENOMEM;
+        }
+        c->uring = ring;
+        c->uring_fd = fd;
+        hvd_out_fd(h, fd);
     }
     return 0;
 }
@@ -402,6 +422,52 @@ static bool conn_live(const struct hvd *h, const struct conn *c)
     return false;
 }
 
+/* Reads c's unmap ring (wire.h).  False when c was cut off. */
+static bool drain_ring(struct hvd *h, struct conn *c, bool *any)
+{
+    struct hvw_unmap_ring *r = c->uring;
+    uint32_t prod = __atomic_load_n(&r->prod, __ATOMIC_ACQUIRE);
+    if (prod == c->ucons)
+        return true;
+    *any = true;
+    if (prod - c->ucons > HVW_UNMAP_RING) {
+        char why[96];
+        snprintf(why, sizeof(why), "unmap ring producer %u is %u entries past what was read",
+                 prod, prod - c->ucons);
+        cut_off(h, c, why);
+        return false;
+    }
+    while (c->ucons != prod) {
+        uint32_t id = __atomic_load_n(&r->map_id[c->ucons % HVW_UNMAP_RING], __ATOMIC_RELAXED);
+        c->ucons++;
+        struct hvw_handles req = { .map_id = id };
+        if (gnt_unmap(h, c, &req, sizeof(req)) != 0) {
+            char why[64];
+            snprintf(why, sizeof(why), "unmap ring names mapping %u, which it does not hold", id);
+            cut_off(h, c, why);
+            return false;
+        }
+    }
+    __atomic_store_n(&r->cons, c->ucons, __ATOMIC_RELEASE);
+    return true;
+}
+
+/* Reads every client's unmap ring: before any packet is served. */
+static void drain_rings(struct hvd *h)
+{
+    bool any = false;
+    for (bool again = true; again;) {
+        again = false;
+        for (struct conn *x = h->conns; x; x = x->next)
+            if (!x->dying && x->uring && !drain_ring(h, x, &any)) {
+                again = true;   /* the list may have changed */
+                break;
+            }
+    }
+    if (any)
+        reap_dying(h);  /* an unmap may have freed a deferred handle */
+}
+
 /* Serves the posted packets at the head of every other client's socket
  * (wire.h), until none is left. */
 static void drain_posted(struct hvd *h, struct conn *except)
@@ -490,6 +556,9 @@ static enum served serve(struct hvd *h, struct conn *c, char *buf)
         cut_off(h, c, why);
         return SERVED_NONE;
     }
+    drain_rings(h);
+    if (!conn_live(h, c))
+        return SERVED_NONE;
     if (req.op == HVW_GNT_UNMAP) {
         /* posted: no reply */
         if (!c->kind || !op_allowed(c->kind, req.op) ||

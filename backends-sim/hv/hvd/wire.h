@@ -18,6 +18,16 @@
  * which then ends its grant) reaches the daemon after the unmap took
  * effect, as if the unmap had been a synchronous hypercall.
  *
+ * A gnttab handle may also post unmaps without a system call: HELLO's
+ * reply to a gnttab handle carries a memfd holding its unmap ring (struct
+ * hvw_unmap_ring).  The client writes map ids and advances prod; the
+ * daemon reads the rings of every client before it serves any packet, so
+ * the rule above holds for them too.  The ring wakes nobody: an unmap
+ * whose mapping carries an unmap notification, or one that finds the ring
+ * full, is posted on the socket instead (served after the ring).  A ring
+ * whose prod runs more than HVW_UNMAP_RING past what the daemon has read,
+ * or that names a mapping the handle does not hold, cuts the client off.
+ *
  * All integers are host-endian: both ends run on the same machine.
  */
 #ifndef SPLITBED_HVD_WIRE_H
@@ -38,7 +48,7 @@ enum hvw_kind {                 /* what a connection is, set by HELLO */
 };
 
 enum hvw_op {
-    HVW_HELLO = 1,              /* hvw_hello -> hvw_hello_rep [+ evtchn fds] */
+    HVW_HELLO = 1,              /* hvw_hello -> hvw_hello_rep [+ evtchn fds | gnttab unmap ring] */
     HVW_GNT_SHARE,              /* hvw_share -> hvw_share_rep [+ memfd] */
     HVW_GNT_UNSHARE,            /* hvw_refs -> (nothing) */
     HVW_GNT_MAP,                /* hvw_map + hvw_map_ent[] -> hvw_map_rep [+ memfds] */
@@ -140,6 +150,14 @@ struct hvw_map_rep {
 
 struct hvw_handles {            /* GNT_UNMAP */
     uint32_t map_id;
+};
+
+#define HVW_UNMAP_RING 1000u
+
+struct hvw_unmap_ring {         /* one page, shared by a gnttab handle and the daemon */
+    uint32_t prod;              /* written by the client */
+    uint32_t cons;              /* written by the daemon: entries read */
+    uint32_t map_id[HVW_UNMAP_RING];
 };
 
 #define HVW_COPY_SRC_GREF 1u    /* GNTCOPY_source_gref */
