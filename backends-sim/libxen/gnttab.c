@@ -64,8 +64,14 @@ static void *map_pages(xengnttab_handle *h, const char *rep, uint32_t count, int
         }
     size_t len = (size_t)count * PAGE;
     uint8_t *base;
-    if (count == 1) {
-        base = mmap(NULL, PAGE, prot, MAP_SHARED, memfd[pages[0]], (off_t)pages[1] * PAGE);
+    uint32_t one_run = 1;
+    while (one_run < count && pages[2 * one_run] == pages[0] &&
+           pages[2 * one_run + 1] == pages[1] + one_run)
+        one_run++;
+    if (one_run == count) {
+        /* contiguous frames of one domain (the usual case for a set shared
+         * together): one mmap, no reservation first */
+        base = mmap(NULL, len, prot, MAP_SHARED, memfd[pages[0]], (off_t)pages[1] * PAGE);
         return base == MAP_FAILED ? NULL : base;
     }
     base = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
