@@ -88,6 +88,7 @@ struct hvd {
     struct hdom *doms;
     struct conn *conns;
     uint32_t next_conn_id;
+    int epfd;                   /* the main loop's epoll set: listen and client sockets */
     char *drain;                /* receive buffer for posted packets */
     /* the reply being built by a handler */
     char *out;

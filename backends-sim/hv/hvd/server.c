@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -127,6 +128,13 @@ static int listen_on(const char *path)
 
 static uint32_t dom_gen;
 
+/* Adds fd to the main loop's epoll set (closing fd removes it). */
+static int watch_fd(struct hvd *h, int fd)
+{
+    struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+    return epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
 int hvd_dom_create(struct hvd *h, domid_t d)
 {
     if (hvd_dom(h, d))
@@ -149,6 +157,11 @@ int hvd_dom_create(struct hvd *h, domid_t d)
     if (r == 0) {
         dom->listen_fd = listen_on(dom->path);
         r = dom->listen_fd < 0 ? dom->listen_fd : 0;
+    }
+    if (r == 0 && watch_fd(h, dom->listen_fd) < 0) {
+        r = -errno;
+        close(dom->listen_fd);
+        unlink(dom->path);
     }
     if (r < 0) {
         dmem_free(dom->mem);
@@ -294,6 +307,11 @@ static void accept_on(struct hvd *h, struct hdom *dom)
     c->pagefd = -1;
     c->uring_fd = -1;
     c->restrict_dom = -1;
+    if (watch_fd(h, fd) < 0) {
+        close(fd);
+        free(c);
+        return;
+    }
     c->next = h->conns;
     h->conns = c;
 }
@@ -420,6 +438,14 @@ static bool conn_live(const struct hvd *h, const struct conn *c)
         if (x == c && !x->dying)
             return true;
     return false;
+}
+
+static struct conn *conn_by_fd(struct hvd *h, int fd)
+{
+    for (struct conn *x = h->conns; x; x = x->next)
+        if (x->fd == fd && !x->dying)
+            return x;
+    return NULL;
 }
 
 /* Reads c's unmap ring (wire.h).  False when c was cut off. */
@@ -641,6 +667,9 @@ int hvd_run(const char *dir, int ready_fd)
         fprintf(stderr, "splitbed-hvd: another splitbed-hvd serves %s\n", dir);
         return 1;
     }
+    h->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (h->epfd < 0)
+        return 1;
     int r = hvd_dom_create(h, 0);
     if (r < 0) {
         fprintf(stderr, "splitbed-hvd: cannot listen in %s: %s\n", h->hvdir, strerror(-r));
@@ -655,7 +684,7 @@ int hvd_run(const char *dir, int ready_fd)
     sigprocmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC);
-    if (sfd < 0)
+    if (sfd < 0 || watch_fd(h, sfd) < 0)
         return 1;
 
     /* Clients wait for every reply they need, so waking the daemon need
@@ -669,8 +698,10 @@ int hvd_run(const char *dir, int ready_fd)
         close(ready_fd);
     }
 
-    struct pollfd *pfd = NULL;
-    void **who = NULL;
+    /* Events name descriptors, looked up again when handled: a handler
+     * may close and free connections or domains whose events are still
+     * in the batch. */
+    struct epoll_event *evs = NULL;
     size_t cap = 0;
     for (;;) {
         size_t n = 1;
@@ -680,44 +711,32 @@ int hvd_run(const char *dir, int ready_fd)
             n++;
         if (n > cap) {
             cap = n * 2;
-            pfd = realloc(pfd, cap * sizeof(*pfd));
-            who = realloc(who, cap * sizeof(*who));
-            if (!pfd || !who)
+            evs = realloc(evs, cap * sizeof(*evs));
+            if (!evs)
                 return 1;
         }
-        size_t k = 0;
-        pfd[k] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-        who[k++] = NULL;
-        for (struct hdom *d = h->doms; d; d = d->next) {
-            pfd[k] = (struct pollfd){ .fd = d->listen_fd, .events = POLLIN };
-            who[k++] = d;
-        }
-        size_t first_conn = k;
-        for (struct conn *c = h->conns; c; c = c->next) {
-            if (c->dying)
-                continue;
-            pfd[k] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
-            who[k++] = c;
-        }
-        if (poll(pfd, k, -1) < 0) {
+        int k = epoll_wait(h->epfd, evs, (int)cap, -1);
+        if (k < 0) {
             if (errno == EINTR)
                 continue;
             return 1;
         }
-        if (pfd[0].revents)
+        bool stop = false;
+        for (int i = 0; i < k; i++)
+            stop |= evs[i].data.fd == sfd;
+        if (stop)
             break;
         /* Hang-ups first, so that whoever asks after a client died (a
-         * status request after waitpid) sees it released.  Then requests:
-         * a handler may destroy a domain and its clients, so each is
-         * looked up again.  Domain sockets last, re-checked likewise. */
+         * status request after waitpid) sees it released.  Then requests.
+         * Domain sockets last. */
         for (int pass = 0; pass < 2; pass++)
-            for (size_t i = first_conn; i < k; i++) {
-                short ev = pfd[i].revents;
-                bool hup = ev & (POLLHUP | POLLERR | POLLNVAL);
-                if (!ev || (pass == 0) != hup)
+            for (int i = 0; i < k; i++) {
+                uint32_t ev = evs[i].events;
+                bool hup = ev & (EPOLLHUP | EPOLLERR);
+                if ((pass == 0) != hup)
                     continue;
-                struct conn *c = who[i];
-                if (!conn_live(h, c))
+                struct conn *c = conn_by_fd(h, evs[i].data.fd);
+                if (!c)
                     continue;
                 if (hup)
                     conn_hangup(h, c);
@@ -728,13 +747,12 @@ int hvd_run(const char *dir, int ready_fd)
                         if (serve(h, c, in) != SERVED_POSTED)
                             break;
             }
-        for (size_t i = 1; i < first_conn; i++) {
-            if (!pfd[i].revents)
-                continue;
+        for (int i = 0; i < k; i++)
             for (struct hdom *d = h->doms; d; d = d->next)
-                if (d == who[i])
+                if (d->listen_fd == evs[i].data.fd) {
                     accept_on(h, d);
-        }
+                    break;
+                }
     }
 
     /* Clean exit: every socket goes. */
@@ -761,8 +779,8 @@ int hvd_run(const char *dir, int ready_fd)
     free(h->out);
     free(h->drain);
     free(in);
-    free(pfd);
-    free(who);
+    free(evs);
+    close(h->epfd);
     if (h->trace_fd >= 0)
         close(h->trace_fd);
     return 0;
