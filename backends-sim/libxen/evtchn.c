@@ -275,43 +275,51 @@ static bool any_queued(const struct evpage *p)
     return false;
 }
 
-/* The counter holds at least one per queued port (a notifier queues the
- * port, then adds 1), so the page tells without a system call whether a
- * read can succeed.  When nothing is queued the read is not tried first:
- * that saves a failing read per wait.  The counter may still be readable
- * then (an event whose port was unbound before it was taken); the read
- * after the wait consumes it. */
+/* The counter holds one count per queued port (evpage.h), so the page
+ * tells without a system call whether a read can succeed: with nothing
+ * queued, a blocking handle waits first, sparing a read bound to fail.  A
+ * read may fail with ports queued while a notifier is between queueing
+ * and counting, or while another thread holds the count of the port it is
+ * about to take: either way the next count is the one to wait for, so
+ * wait rather than spin.
+ * A count without a port comes only from a peer writing the counter
+ * itself; it is consumed and ignored. */
 xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
 {
+    int fl = -1;
+    bool wait_first = false;
+    if (!any_queued(xce->page)) {
+        fl = fcntl(xce->epfd, F_GETFL);
+        if (fl < 0)
+            return -1;
+        wait_first = !(fl & O_NONBLOCK);
+    }
     for (;;) {
-        uint64_t v;
-        int fl = -1;
-        if (!any_queued(xce->page)) {
-            fl = fcntl(xce->epfd, F_GETFL);
+        if (!wait_first) {
+            uint64_t v;
+            if (read(xce->efd, &v, sizeof(v)) == sizeof(v)) {
+                int port = evp_take(xce->page);
+                if (port > 0)
+                    return port;
+                continue;
+            }
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN)
+                return -1;
+            if (fl < 0)
+                fl = fcntl(xce->epfd, F_GETFL);
             if (fl < 0)
                 return -1;
-            if (!(fl & O_NONBLOCK)) {
-                struct pollfd p = { .fd = xce->efd, .events = POLLIN };
-                if (poll(&p, 1, -1) < 0 && errno != EINTR)
-                    return -1;
+            if (fl & O_NONBLOCK) {
+                errno = EAGAIN;
+                return -1;
             }
         }
-        if (read(xce->efd, &v, sizeof(v)) == sizeof(v)) {
-            int port = evp_take(xce->page);
-            if (port > 0)
-                return port;
-            continue;   /* the port was unbound after it fired */
-        }
-        if (errno == EINTR)
-            continue;
-        if (errno != EAGAIN)
+        wait_first = false;
+        struct pollfd p = { .fd = xce->efd, .events = POLLIN };
+        if (poll(&p, 1, -1) < 0 && errno != EINTR)
             return -1;
-        if (fl < 0)
-            fl = fcntl(xce->epfd, F_GETFL);
-        if (fl < 0 || (fl & O_NONBLOCK)) {
-            errno = EAGAIN;
-            return -1;
-        }
     }
 }
 

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <xenevtchn.h>
 #include <xengnttab.h>
@@ -64,6 +66,60 @@ static int wait_event(void)
         return -1;
     xenevtchn_unmask(ev, (evtchn_port_t)port);
     return port;
+}
+
+/* The promise programs build their loops on: once xenevtchn_fd polled
+ * readable, xenevtchn_pending returns a port without blocking, even when
+ * the handle unbound a port in between (Linux's ring keeps it).  The
+ * pending call runs in a child (it shares the handle's page and counter),
+ * so that a broken promise shows as "bad hang" after the 10 s guard
+ * instead of a stuck peer.  Prints "ok none" when the fd was not readable,
+ * "ok PORT" (the port taken, then unmasked) otherwise. */
+static void ready(int unbind_port)
+{
+    struct pollfd p = { .fd = xenevtchn_fd(ev), .events = POLLIN };
+    int readable = poll(&p, 1, 0);
+    if (readable < 0)
+        return reply_err();
+    if (unbind_port > 0 && xenevtchn_unbind(ev, (evtchn_port_t)unbind_port) < 0)
+        return reply_err();
+    if (readable == 0) {
+        printf("ok none\n");
+        return;
+    }
+    int fds[2];
+    if (pipe(fds) < 0)
+        return reply_err();
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        return reply_err();
+    }
+    if (pid == 0) {
+        int port = xenevtchn_pending(ev);
+        if (port > 0)
+            xenevtchn_unmask(ev, (evtchn_port_t)port);
+        int v[2] = { port, errno };
+        _exit(write(fds[1], v, sizeof(v)) == sizeof(v) ? 0 : 1);
+    }
+    close(fds[1]);
+    struct pollfd w = { .fd = fds[0], .events = POLLIN };
+    int v[2] = { -1, EIO };
+    int r = poll(&w, 1, 10000);
+    if (r == 1 && read(fds[0], v, sizeof(v)) != sizeof(v))
+        v[0] = -1;
+    if (r != 1)
+        kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    close(fds[0]);
+    if (r != 1)
+        printf("bad hang\n");
+    else if (v[0] > 0)
+        printf("ok %d\n", v[0]);
+    else
+        printf("err %d\n", v[1]);
 }
 
 static void command(char *line)
@@ -281,6 +337,11 @@ static void command(char *line)
         if (p < 0)
             return reply_err();
         printf("ok %d\n", p);
+    } else if (!strcmp(c, "ready") && argc <= 2) {
+        /* ready [PORT]: poll the fd, unbind PORT, then take what was ready */
+        if (need_ev() < 0)
+            return reply_err();
+        ready(argc == 2 ? (int)U(1) : 0);
     } else if (!strcmp(c, "pingpong") && argc == 4) {
         /* pingpong PORT COUNT FIRST: COUNT round trips */
         uint32_t port = U(1), n = U(2);

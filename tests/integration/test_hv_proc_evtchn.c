@@ -2,8 +2,9 @@
  * Event channels between real processes in two domains through
  * splitbed-hvd and the drop-in libxenevtchn (programs linked against
  * Debian's real library): a ping-pong of thousands of notifications, the
- * masking rules of /dev/xen/evtchn, and each refused call failing with
- * Linux's errno and its trace line.
+ * masking rules of /dev/xen/evtchn, each refused call failing with
+ * Linux's errno and its trace line, and xenevtchn_fd's promise (readable
+ * means xenevtchn_pending has a port) through binds, unbinds and deaths.
  */
 #include "tests/integration/test_hv_harness.h"
 #include "backends-sim/hv/hvctl.h"
@@ -11,6 +12,7 @@
 #include <check.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -149,6 +151,102 @@ START_TEST(saturated_eventfd_blocks_nobody)
 }
 END_TEST
 
+/* Takes every event a's fd says is ready, each without blocking ("ready"
+ * fails with "bad hang" otherwise); returns how many there were. */
+static int drain(struct peer *a)
+{
+    for (int n = 0; n < 64; n++) {
+        const char *r = hvt_ok(a, "ready");
+        if (!strcmp(r, "none"))
+            return n;
+        ck_assert_int_gt(atoi(r), 0);
+    }
+    ck_abort_msg("xenevtchn_fd stays readable");
+    return -1;
+}
+
+/* What a backend's main loop does when the frontend's last notify and its
+ * own disconnect come together: poll says readable, the loop unbinds,
+ * then takes the event.  /dev/xen/evtchn still hands out the port. */
+START_TEST(unbind_after_poll_still_delivers)
+{
+    hvt_start();
+    struct peer a, b;
+    int pa, pb;
+    pair(&a, &b, &pa, &pb);
+    hvt_ok(&b, "notify %d", pb);
+    ck_assert_int_eq(atoi(hvt_ok(&a, "ready %d", pa)), pa);
+    ck_assert_int_eq(drain(&a), 0);
+    hvt_end(&a);
+    hvt_end(&b);
+    hvt_stop();
+}
+END_TEST
+
+/* Bind, notify (through the daemon, then straight to the page), unbind
+ * on either side, peer death and reuse of port numbers with events still
+ * queued, in every order: whenever a's fd polls readable, pending gives a
+ * port without blocking, and the fd never stays readable without one. */
+START_TEST(readable_means_a_port)
+{
+    hvt_start();
+    struct peer a, b;
+    hvt_peer(&a, 1);
+    hvt_peer(&b, 2);
+    bool left = false;          /* an event left queued on a's last port */
+    int last = 0;
+    for (int i = 0; i < 300; i++) {
+        int pa, pb, notifies = i % 3;
+        ck_assert_int_eq(sscanf(hvt_ok(&a, "bindu 2"), "%d", &pa), 1);
+        ck_assert_int_eq(sscanf(hvt_ok(&b, "bindi 1 %d", pa), "%d", &pb), 1);
+        ck_assert_int_eq(atoi(hvt_ok(&b, "wait")), pb);
+        if (left && pa != last)         /* another number: the old port alone */
+            ck_assert_int_eq(atoi(hvt_ok(&a, "ready")), last);
+        for (int k = 0; k < notifies; k++)
+            hvt_ok(&b, "notify %d", pb);
+        /* the same number again: what the last binding left is due too */
+        bool due = notifies > 0 || (left && pa == last);
+        left = false;
+        const char *r;
+        switch (i % 4) {
+        case 0:         /* a unbinds between its poll and its pending */
+            r = hvt_ok(&a, "ready %d", pa);
+            if (due)
+                ck_assert_int_eq(atoi(r), pa);
+            else
+                ck_assert_str_eq(r, "none");
+            hvt_ok(&b, "unbind %d", pb);
+            break;
+        case 1:         /* b dies with its port bound, then the same */
+            hvt_kill(&b, SIGKILL);
+            hvt_peer(&b, 2);
+            r = hvt_ok(&a, "ready %d", pa);
+            if (due)
+                ck_assert_int_eq(atoi(r), pa);
+            else
+                ck_assert_str_eq(r, "none");
+            break;
+        case 2:         /* b unbinds first; a takes what came, then unbinds */
+            hvt_ok(&b, "unbind %d", pb);
+            ck_assert_int_eq(drain(&a) > 0, due);
+            hvt_ok(&a, "unbind %d", pa);
+            break;
+        case 3:         /* a unbinds without looking: the event stays queued
+                         * while the next binding takes the same number */
+            hvt_ok(&a, "unbind %d", pa);
+            hvt_ok(&b, "unbind %d", pb);
+            left = due;
+            last = pa;
+            continue;
+        }
+        drain(&a);
+    }
+    hvt_end(&a);
+    hvt_end(&b);
+    hvt_stop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hv-proc-evtchn");
@@ -160,6 +258,8 @@ int main(void)
     tcase_add_test(tc, refused_calls);
     tcase_add_test(tc, peer_unbind_and_kill);
     tcase_add_test(tc, saturated_eventfd_blocks_nobody);
+    tcase_add_test(tc, unbind_after_poll_still_delivers);
+    tcase_add_test(tc, readable_means_a_port);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

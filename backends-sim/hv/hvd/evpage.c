@@ -3,9 +3,14 @@
 #include <errno.h>
 #include <unistd.h>
 
-static void set_queued(struct evpage *p, unsigned port)
+/* Returns 1 when the bit was clear: only then does the delivery need a
+ * count of its own.  A port queued already (not taken yet, or left by a
+ * binding that is gone) has one, and xenevtchn_pending returns it once for
+ * both, as Xen merges events on a pending port. */
+static int set_queued(struct evpage *p, unsigned port)
 {
-    __atomic_fetch_or(&p->queued[port / 64], 1ull << (port % 64), __ATOMIC_SEQ_CST);
+    uint64_t bit = 1ull << (port % 64);
+    return !(__atomic_fetch_or(&p->queued[port / 64], bit, __ATOMIC_SEQ_CST) & bit);
 }
 
 int evp_raise(struct evpage *p, unsigned port)
@@ -23,8 +28,7 @@ int evp_raise(struct evpage *p, unsigned port)
                                           __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE));
     if (old & EVP_MASKED)
         return 0;
-    set_queued(p, port);
-    return 1;
+    return set_queued(p, port);
 }
 
 int evp_take(struct evpage *p)
@@ -54,17 +58,19 @@ int evp_unmask(struct evpage *p, unsigned port)
                                           __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE));
     if (!(old & EVP_PENDING))
         return 0;
-    set_queued(p, port);
-    return 1;
+    return set_queued(p, port);
 }
 
-int evp_reset(struct evpage *p, unsigned port)
+void evp_reset(struct evpage *p, unsigned port)
 {
-    if (port == 0 || port >= EVP_NPORTS)
-        return 0;
-    __atomic_store_n(&p->state[port], 0, __ATOMIC_SEQ_CST);
-    uint64_t bit = 1ull << (port % 64);
-    return (__atomic_fetch_and(&p->queued[port / 64], ~bit, __ATOMIC_SEQ_CST) & bit) != 0;
+    /* The queued bit stays: taking it back would also mean taking a count
+     * from the owner's counter, and that count may be the one that just
+     * made its xenevtchn_fd poll readable (the owner unbinds between its
+     * poll and its xenevtchn_pending), while the port's own count may
+     * still be on its way from a notifier (it would then arrive for a bit
+     * already gone: a count without a port). */
+    if (port > 0 && port < EVP_NPORTS)
+        __atomic_store_n(&p->state[port], 0, __ATOMIC_SEQ_CST);
 }
 
 void evp_kick(int efd)

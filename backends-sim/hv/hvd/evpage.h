@@ -11,6 +11,15 @@
  * port.  All of it is lock-free, so a notify between two processes costs
  * one eventfd write, as on Xen it costs one hypercall.
  *
+ * The promise programs rely on (xenevtchn_fd readable => xenevtchn_pending
+ * has a port) rests on one rule: the counter holds exactly one count per
+ * queued bit.  Only the 0->1 change of a bit adds a count (a delivery to a
+ * port already queued merges with it), and only xenevtchn_pending takes
+ * counts and clears bits.  Nobody else, not even the daemon when a port
+ * is unbound or bound again, removes either: a port queued before its
+ * unbind is still handed out, as Linux's ring of /dev/xen/evtchn hands
+ * it out.
+ *
  * gen[port] is written only by the daemon and changes whenever the
  * binding of the port changes; a notifier's cached route to the peer is
  * valid while gen matches.
@@ -32,19 +41,20 @@ struct evpage {
 #define EVP_MASKED  2u
 #define EVP_BYTES   ((sizeof(struct evpage) + 4095u) & ~4095u)
 
-/* Raise port: returns 1 when it became queued, so the caller must add 1
- * to the owner's eventfd. */
+/* Raise port: returns 1 when its queued bit went from 0 to 1, so the
+ * caller must add 1 to the owner's eventfd. */
 int evp_raise(struct evpage *p, unsigned port);
 
 /* Takes one queued port, or returns -1 when none is. */
 int evp_take(struct evpage *p);
 
-/* Unmask port: returns 1 when it was pending and is queued again. */
+/* Unmask port: returns 1 when it was pending and its queued bit went from
+ * 0 to 1 (the caller adds 1 to the eventfd). */
 int evp_unmask(struct evpage *p, unsigned port);
 
-/* Forget the port's state (bind or close).  Returns 1 when it was queued:
- * the owner's eventfd then counts one event too many. */
-int evp_reset(struct evpage *p, unsigned port);
+/* Forget the port's mask and pending state (bind or close).  A delivery
+ * already queued stays, with its count. */
+void evp_reset(struct evpage *p, unsigned port);
 
 /* Adds 1 to an event counter (a non-blocking eventfd). */
 void evp_kick(int efd);

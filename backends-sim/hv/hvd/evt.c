@@ -13,16 +13,6 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* Forgets a port's delivery state, taking back the eventfd count of an
- * event still queued so that xenevtchn_fd does not stay readable for it. */
-static void reset_port(struct conn *c, evtchn_port_t port)
-{
-    if (evp_reset(c->page, port)) {
-        uint64_t v;
-        (void)!read(c->efd, &v, sizeof(v));     /* non-blocking */
-    }
-}
-
 static struct conn *port_owner(struct hvd *h, domid_t d, evtchn_port_t port)
 {
     struct hv_evtchn_info info;
@@ -123,7 +113,7 @@ static int bound(struct hvd *h, struct conn *c, evtchn_port_t port, int with_fds
         hv_evtchn_close(h->hv, c->dom->id, port);
         return ENOSPC;
     }
-    reset_port(c, port);
+    evp_reset(c->page, port);
     bump_gen(c, port);
     /* Xen marks a freshly bound interdomain port pending (events sent to
      * the unbound end were lost); the handle sees it as Linux's would. */
@@ -210,7 +200,7 @@ int evt_unbind(struct hvd *h, struct conn *c, const void *p, size_t n)
     if (r)
         return r;
     hv_evtchn_close(h->hv, c->dom->id, req.port);
-    reset_port(c, req.port);
+    evp_reset(c->page, req.port);     /* an event queued still reaches pending */
     bump_gen(c, req.port);
     return 0;
 }
