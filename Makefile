@@ -77,7 +77,7 @@ run: deps
 # The README's test command.  Check prints each suite's summary;
 # tests/run-checks.sh adds the plain total line at the end.
 test: deps
-	$(MAKE) all freestanding
+	$(MAKE) all freestanding unikernel
 	sh tests/run-checks.sh $(BUILD) $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
 unit-test: all
