@@ -89,9 +89,12 @@ START_TEST(user_program_builds_against_the_installed_tree)
     snprintf(flags, sizeof flags, "%.*s", (int)strcspn(r.out, "\n"), r.out);
 
     snprintf(prog, sizeof prog, "%s/user-app", dest);
-    /* -lsplitbed-os-linux provides main(), which calls our app_main. */
-    snprintf(cmd, sizeof cmd, "cc -std=gnu11 -Wall -Wextra -Werror -o %s tests/integration/data/user_app.c %s", prog,
-             flags);
+    /* -lsplitbed-os-linux provides main(), which calls our app_main.  A
+     * sanitizer build's archives need the same runtime in the program. */
+    const char *b = getenv("SPLITBED_BUILD");
+    const char *cc_cmd = b && strstr(b, "-san") ? "clang -fsanitize=address,undefined" : "cc";
+    snprintf(cmd, sizeof cmd, "%s -std=gnu11 -Wall -Wextra -Werror -o %s tests/integration/data/user_app.c %s",
+             cc_cmd, prog, flags);
     char *cc[] = { "sh", "-c", cmd, NULL };
     runproc(&r, NULL, 0, 60, NULL, cc);
     ck_assert_msg(r.status == 0, "%s: %s", cmd, r.err);
