@@ -37,13 +37,6 @@ static struct sim S;
 static struct runproc R;
 static char base[64];
 
-static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
-{
-    (void)st; (void)f; (void)w;
-    remove(p);
-    return 0;
-}
-
 /* Records a process a test started, so the parent can end it if the
  * test fails before it does. */
 static void note_pid(const char *name, pid_t pid)
@@ -248,7 +241,7 @@ static void sim_stop(void)
     char *argv[] = { (char *)build_path("bin/splitbed"), "hv", "stop", "--dir", S.dir, NULL };
     static struct runproc stop;
     runproc(&stop, NULL, 0, TIMEOUT, NULL, argv);
-    nftw(S.dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    runproc_rmtree(S.dir);
     S.dir[0] = '\0';
 }
 
@@ -443,7 +436,7 @@ START_TEST(blkfront_verifies_under_each_knob)
         SB("run", "-q", "--disk", spec, "--backend-opt", (char *)k, "--", "blk-verify");
     else
         SB("run", "--disk", spec, "--", "blk-verify");
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    runproc_rmtree(dir);
     ck_assert_msg(R.status == 0 && strstr(R.out, "cases passed"), "%s: status %d: %s %s",
                   k ? k : "defaults", R.status, R.out, R.err);
     if (!k) {
@@ -631,7 +624,7 @@ static int stop_sim_dir(const char *p, const struct stat *st, int flag, struct F
 static void base_teardown(void)
 {
     nftw(base, stop_sim_dir, 8, FTW_PHYS);
-    nftw(base, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    runproc_rmtree(base);
 }
 
 static Suite *suite(void)

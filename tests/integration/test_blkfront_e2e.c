@@ -11,7 +11,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -33,13 +32,6 @@ static struct runproc r;
 static pid_t groups[8];         /* process groups started in the background */
 static int ngroups;
 
-static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
-{
-    (void)st; (void)f; (void)w;
-    remove(p);
-    return 0;
-}
-
 /* Runs at the end of every test, passed or failed (a failed assertion
  * exits the test's process): nothing started here outlives it. */
 static void cleanup(void)
@@ -55,7 +47,7 @@ static void cleanup(void)
         sim_dir[0] = '\0';
     }
     if (dir[0])
-        nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+        runproc_rmtree(dir);
     dir[0] = '\0';
 }
 

@@ -6,7 +6,6 @@
 #include "tests/lib/runproc.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,13 +30,6 @@ static void sb(char *const args[])
 
 #define SB(...) sb((char *[]){ __VA_ARGS__, NULL })
 
-static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
-{
-    (void)st; (void)f; (void)w;
-    remove(p);
-    return 0;
-}
-
 static void setup(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sbcli-XXXXXX");
@@ -47,7 +39,7 @@ static void setup(void)
 static void teardown(void)
 {
     SB("hv", "stop", "--dir", dir);
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    runproc_rmtree(dir);
 }
 
 static void start(void)

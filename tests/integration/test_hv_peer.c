@@ -122,6 +122,44 @@ static void ready(int unbind_port)
         printf("err %d\n", v[1]);
 }
 
+/* How many pages filled with `val` the memfds among our descriptors
+ * reach, mapped readable (and written back with the same byte where
+ * writable, to prove write access too). */
+static int snoop(uint8_t val)
+{
+    int found = 0;
+    for (int fd = 3; fd < 1024; fd++) {
+        char path[64], target[256];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(path, target, sizeof(target) - 1);
+        if (n < 0)
+            continue;
+        target[n] = 0;
+        if (strncmp(target, "/memfd:", 7) != 0)
+            continue;
+        off_t size = lseek(fd, 0, SEEK_END);
+        if (size <= 0)
+            continue;
+        int acc = fcntl(fd, F_GETFL) & O_ACCMODE;
+        int prot = acc == O_RDWR ? PROT_READ | PROT_WRITE : PROT_READ;
+        uint8_t *p = mmap(NULL, (size_t)size, prot, MAP_SHARED, fd, 0);
+        if (p == MAP_FAILED)
+            continue;
+        for (off_t off = 0; off + 4096 <= size; off += 4096) {
+            unsigned k = 0;
+            while (k < 4096 && p[off + k] == val)
+                k++;
+            if (k == 4096) {
+                found++;
+                if (prot & PROT_WRITE)
+                    p[off] = val;
+            }
+        }
+        munmap(p, (size_t)size);
+    }
+    return found;
+}
+
 static void command(char *line)
 {
     char *argv[80];
@@ -229,6 +267,10 @@ static void command(char *line)
                 return;
             }
         printf("ok\n");
+    } else if (!strcmp(c, "snoop") && argc == 2) {
+        /* A hostile mapper: looks through every memfd it holds for a page
+         * filled with the byte, reading and writing beyond its mappings. */
+        printf("ok %d\n", snoop((uint8_t)U(1)));
     } else if (!strcmp(c, "byte") && argc == 2) {
         printf("ok %u\n", region[U(1)]);
     } else if (!strcmp(c, "setbyte") && argc == 3) {

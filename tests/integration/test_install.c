@@ -7,7 +7,6 @@
 #include "tests/lib/runproc.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,13 +18,6 @@ static char dest[64];
 static char prefix[128];
 static struct runproc r;
 
-static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
-{
-    (void)st; (void)f; (void)w;
-    remove(p);
-    return 0;
-}
-
 static void setup(void)
 {
     snprintf(dest, sizeof dest, "/tmp/sbinst-XXXXXX");
@@ -35,7 +27,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    nftw(dest, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    runproc_rmtree(dest);
 }
 
 static void install(void)

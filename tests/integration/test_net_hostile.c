@@ -12,7 +12,6 @@
 
 #include <check.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,13 +34,6 @@ static void run(char *const args[])
 }
 #define RUN(...) run((char *[]){ __VA_ARGS__, NULL })
 #define SB (char *)build_path("bin/splitbed")
-
-static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
-{
-    (void)st; (void)f; (void)w;
-    remove(p);
-    return 0;
-}
 
 static int wait_child(pid_t pid, int timeout_ms)
 {
@@ -72,7 +64,7 @@ static void teardown(void)
     if (netback > 0)
         wait_child(netback, 1);     /* still running: killed */
     RUN(SB, "hv", "stop", "--dir", dir);
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    runproc_rmtree(dir);
 }
 
 /* The nodes libxl writes for vif 0 of domain d. */

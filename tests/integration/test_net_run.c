@@ -10,7 +10,6 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -41,13 +40,6 @@ static size_t len_of(const char *s) { return s ? strlen(s) : 0; }
 #define SB (char *)build_path("bin/splitbed")
 #define NETBACK (char *)build_path("libexec/splitbed/splitbed-netback")
 
-static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
-{
-    (void)st; (void)f; (void)w;
-    remove(p);
-    return 0;
-}
-
 static void setup(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sbnet-XXXXXX");
@@ -59,7 +51,7 @@ static void setup(void)
 static void teardown(void)
 {
     RUN(NULL, SB, "hv", "stop", "--dir", dir);
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    runproc_rmtree(dir);
 }
 
 /* Neither end broke a rule the simulated hypervisor enforces. */

@@ -11,7 +11,6 @@
 #include "tests/lib/runproc.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <glob.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -68,13 +67,6 @@ static void sb(char *const args[])
 
 #define SB(...) sb((char *[]){ __VA_ARGS__, NULL })
 
-static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
-{
-    (void)st; (void)f; (void)w;
-    remove(p);
-    return 0;
-}
-
 static void sim_start(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sbtar-XXXXXX");
@@ -86,7 +78,7 @@ static void sim_start(void)
 static void sim_stop(void)
 {
     SB("hv", "stop", "--dir", dir);
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    runproc_rmtree(dir);
 }
 
 static char *slurp(const char *path, size_t *len)

@@ -22,6 +22,8 @@ void runproc(struct runproc *r, const char *input, size_t input_len, int timeout
              char *const extra_env[], char *const argv[]);
 /* Counts the lines of s. */
 int runproc_lines(const char *s);
+/* Removes a scratch tree (files, sockets, folders); never follows links. */
+void runproc_rmtree(const char *path);
 /* $SPLITBED_BUILD/<rel> (default build/), in a static buffer per call slot. */
 const char *build_path(const char *rel);
 
