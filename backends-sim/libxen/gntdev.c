@@ -10,26 +10,96 @@
 static pthread_mutex_t lingering_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct xengntdev_handle *lingering;
 
-int gntdev_mem_fd(struct xengntdev_handle *h, const struct hvw_mem *mem,
-                  const int *fds, unsigned nfds)
+/* Sharing memfds kept for mapping again; more only while one reply
+ * names more. */
+#define MEM_CACHE 64u
+
+static struct memfd_ent *mem_find(struct xengntdev_handle *h, uint64_t id, uint32_t ro)
 {
     for (size_t i = 0; i < h->nmem; i++)
-        if (h->mem[i].domid == mem->domid && h->mem[i].gen == mem->gen &&
-            h->mem[i].ro == mem->readonly)
-            return h->mem[i].fd;
-    if (mem->fd_index < 0 || (unsigned)mem->fd_index >= nfds) {
-        errno = EPROTO;
-        return -1;
+        if (h->mem[i].id == id && (h->mem[i].ro == ro || !h->mem[i].ro))
+            return &h->mem[i];
+    return NULL;
+}
+
+/* A slot for a new entry: a fresh one while under MEM_CACHE, else the
+ * least recently used one not in use by the current call. */
+static struct memfd_ent *mem_slot(struct xengntdev_handle *h)
+{
+    struct memfd_ent *old = NULL;
+    if (h->nmem >= MEM_CACHE)
+        for (size_t i = 0; i < h->nmem; i++)
+            if (h->mem[i].used != h->mem_clock && (!old || h->mem[i].used < old->used))
+                old = &h->mem[i];
+    if (old) {
+        close(old->fd);
+        return old;
     }
     struct memfd_ent *n = realloc(h->mem, (h->nmem + 1) * sizeof(*n));
-    if (!n) {
-        errno = ENOMEM;
+    if (!n)
+        return NULL;
+    h->mem = n;
+    return &h->mem[h->nmem++];
+}
+
+/* Asks the daemon for count memfds and caches them. */
+static int mem_fetch(struct xengntdev_handle *h, const uint64_t *ids, uint32_t count, uint32_t ro)
+{
+    struct { struct hvw_mem_req hd; uint64_t id[HVW_MEM_MAX]; } req;
+    req.hd = (struct hvw_mem_req){ .count = count, .readonly = ro };
+    memcpy(req.id, ids, count * sizeof(uint64_t));
+    int fds[HVW_MAX_FDS];
+    unsigned nfds = HVW_MAX_FDS;
+    ssize_t n = hvclient_call(&h->cl, HVW_GNT_MEM, &req,
+                              sizeof(req.hd) + count * sizeof(uint64_t), NULL, 0, fds, &nfds);
+    if (n < 0)
+        return -1;
+    int err = nfds == count ? 0 : EPROTO;
+    for (unsigned i = 0; i < nfds; i++) {
+        struct memfd_ent *e = err ? NULL : mem_slot(h);
+        if (!e) {
+            close(fds[i]);
+            err = err ? err : ENOMEM;
+            continue;
+        }
+        *e = (struct memfd_ent){ .id = ids[i], .used = h->mem_clock, .ro = ro, .fd = fds[i] };
+    }
+    if (err) {
+        errno = err;
         return -1;
     }
-    h->mem = n;
-    h->mem[h->nmem++] = (struct memfd_ent){ mem->domid, mem->gen, mem->readonly,
-                                            fds[mem->fd_index] };
-    return fds[mem->fd_index];
+    return 0;
+}
+
+int gntdev_mem_fds(struct xengntdev_handle *h, const struct hvw_mem *mem, uint32_t nmem, int *fd)
+{
+    h->mem_clock++;
+    uint64_t want[HVW_MEM_MAX];
+    uint32_t nwant = 0;
+    for (uint32_t i = 0; i <= nmem; i++) {
+        if (i < nmem) {
+            struct memfd_ent *e = mem_find(h, mem[i].id, mem[i].readonly != 0);
+            if (e) {
+                e->used = h->mem_clock;
+                continue;
+            }
+            want[nwant++] = mem[i].id;
+        }
+        if (nwant && (nwant == HVW_MEM_MAX || i == nmem)) {
+            if (mem_fetch(h, want, nwant, mem[0].readonly != 0) < 0)
+                return -1;
+            nwant = 0;
+        }
+    }
+    for (uint32_t i = 0; i < nmem; i++) {
+        struct memfd_ent *e = mem_find(h, mem[i].id, mem[i].readonly != 0);
+        if (!e) {
+            errno = EPROTO;
+            return -1;
+        }
+        fd[i] = e->fd;
+    }
+    return 0;
 }
 
 static bool page_mapped(const uint8_t *p)

@@ -1,7 +1,9 @@
 /*
  * gntdev.h — what xengnttab and xengntshr handles share: the connection,
- * the domain memfds already received, and the live regions (mappings or
- * sharings) this handle made.
+ * the sharing memfds kept from earlier mappings (wire.h: a few, most
+ * recently used, so that mapping the same sharings again costs no
+ * descriptor passing), and the live regions (mappings or sharings) this
+ * handle made.
  *
  * A region may end by a plain munmap() of its range, as on Linux where the
  * vma holds the grant.  No kernel event reaches the library then, so the
@@ -26,7 +28,7 @@
 
 #include "backends-sim/libxen/client.h"
 
-struct memfd_ent { uint32_t domid, gen, ro; int fd; };
+struct memfd_ent { uint64_t id; uint64_t used; uint32_t ro; int fd; };
 
 struct region {
     uint8_t *addr;
@@ -42,6 +44,7 @@ struct xengntdev_handle {
     unsigned kind;
     struct memfd_ent *mem;
     size_t nmem;
+    uint64_t mem_clock;         /* stamps memfd_ent.used */
     struct region *regions;
     uint32_t nregions;          /* live regions, as of the last probe */
     uint32_t since_probe;       /* calls since then */
@@ -50,10 +53,11 @@ struct xengntdev_handle {
     struct xengntdev_handle *next_lingering;
 };
 
-/* Records the memfds a reply describes; returns the fd for mem, -1 (errno
- * EPROTO) if the reply names one it did not carry and we lack. */
-int gntdev_mem_fd(struct xengntdev_handle *h, const struct hvw_mem *mem,
-                  const int *fds, unsigned nfds);
+/* The memfds of the sharings a map reply names, into fd[0..nmem): from
+ * the cache, or asked of the daemon.  The fds stay owned by the cache and
+ * valid until the next call.  0, or -1 and errno.  Lock held. */
+int gntdev_mem_fds(struct xengntdev_handle *h, const struct hvw_mem *mem, uint32_t nmem,
+                   int *fd);
 /* Ends regions whose range is no longer mapped.  Lock held. */
 void gntdev_reap(struct xengntdev_handle *h);
 /* The same, once every nregions calls.  Lock held. */

@@ -40,7 +40,7 @@ static void *share(xengntshr_handle *h, uint32_t domid, int count, uint32_t *ref
     struct hvw_share req = { .domid = domid, .count = (uint32_t)count,
                              .writable = writable != 0, .notify_offset = notify_offset,
                              .notify_port = notify_port };
-    size_t replen = sizeof(struct hvw_share_rep) + (size_t)count * 2 * sizeof(uint32_t);
+    size_t replen = sizeof(struct hvw_share_rep) + (size_t)count * sizeof(uint32_t);
     char *rep = malloc(replen);
     struct region *r = calloc(1, sizeof(*r));
     bool *gone = calloc((size_t)count, sizeof(bool));
@@ -57,29 +57,15 @@ static void *share(xengntshr_handle *h, uint32_t domid, int count, uint32_t *ref
     pthread_mutex_lock(&h->cl.lock);
     gntdev_maybe_reap(h);
     ssize_t n = hvclient_call(&h->cl, HVW_GNT_SHARE, &req, sizeof(req), rep, replen, fds, &nfds);
-    if (n == (ssize_t)replen) {
+    if (n == (ssize_t)replen && nfds == 1) {
         const struct hvw_share_rep *sr = (const void *)rep;
         const uint32_t *grefs = (const void *)(rep + sizeof(*sr));
-        const uint32_t *frames = grefs + count;
-        int fd = gntdev_mem_fd(h, &sr->mem, fds, nfds);
-        if (fd >= 0 && nfds && fd != fds[0])
-            close(fds[0]);
+        /* The sharing's own memfd, page i = page i of the sharing; the
+         * sharer maps its pages writable even for a read-only grant, as
+         * gntalloc does.  The mapping keeps the memfd: the fd can go. */
         size_t len = (size_t)count * PAGE;
-        base = fd < 0 ? MAP_FAILED
-                      : mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-        for (int i = 0; base != MAP_FAILED && i < count;) {
-            int run = 1;
-            while (i + run < count && frames[i + run] == frames[i] + (uint32_t)run)
-                run++;
-            /* The sharer maps its pages writable even for a read-only
-             * grant, as gntalloc does. */
-            if (mmap(base + (size_t)i * PAGE, (size_t)run * PAGE, PROT_READ | PROT_WRITE,
-                     MAP_SHARED | MAP_FIXED, fd, (off_t)frames[i] * PAGE) == MAP_FAILED) {
-                munmap(base, len);
-                base = MAP_FAILED;
-            }
-            i += run;
-        }
+        base = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+        close(fds[0]);
         if (base == MAP_FAILED) {
             int e = errno;
             struct hvw_refs u = { .share_id = sr->share_id, .first = 0, .count = (uint32_t)count };

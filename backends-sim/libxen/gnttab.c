@@ -40,28 +40,47 @@ int xengnttab_set_max_grants(xengnttab_handle *xgt, uint32_t nr_grants)
     return r < 0 ? -1 : 0;
 }
 
+static void *map_runs(const uint32_t *pages, uint32_t count, int prot, const int *memfd);
+
 /* Maps the pages a GNT_MAP reply names, contiguously. */
-static void *map_pages(xengnttab_handle *h, const char *rep, uint32_t count, int prot,
-                       const int *fds, unsigned nfds)
+static void *map_pages(xengnttab_handle *h, const char *rep, size_t replen, uint32_t count,
+                       int prot)
 {
     const struct hvw_map_rep *mr = (const void *)rep;
     const struct hvw_mem *mem = (const void *)(rep + sizeof(*mr));
-    const uint32_t *pages = (const void *)(mem + mr->nmem);
-    int memfd[HVW_MAX_FDS];
-    if (mr->nmem > HVW_MAX_FDS) {
+    if (mr->count != count || mr->nmem > count ||
+        replen != sizeof(*mr) + mr->nmem * sizeof(*mem) + (size_t)count * 2 * sizeof(uint32_t)) {
         errno = EPROTO;
         return NULL;
     }
-    for (uint32_t i = 0; i < mr->nmem; i++) {
-        memfd[i] = gntdev_mem_fd(h, &mem[i], fds, nfds);
-        if (memfd[i] < 0)
-            return NULL;
+    const uint32_t *pages = (const void *)(mem + mr->nmem);
+    if (mr->nmem == 0 || mr->nmem > count) {
+        errno = EPROTO;
+        return NULL;
     }
     for (uint32_t i = 0; i < count; i++)
         if (pages[2 * i] >= mr->nmem) {
             errno = EPROTO;
             return NULL;
         }
+    int *memfd = malloc(mr->nmem * sizeof(int));
+    if (!memfd) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    if (gntdev_mem_fds(h, mem, mr->nmem, memfd) < 0) {
+        free(memfd);
+        return NULL;
+    }
+    uint8_t *base = map_runs(pages, count, prot, memfd);
+    free(memfd);
+    return base;
+}
+
+/* Maps pages[] (memfd index, page) contiguously: runs of consecutive
+ * pages of one memfd with one mmap each. */
+static void *map_runs(const uint32_t *pages, uint32_t count, int prot, const int *memfd)
+{
     size_t len = (size_t)count * PAGE;
     uint8_t *base;
     uint32_t one_run = 1;
@@ -104,7 +123,7 @@ static void *map_refs(xengnttab_handle *h, uint32_t count, const uint32_t *domid
         return NULL;
     }
     size_t reqlen = sizeof(struct hvw_map) + count * sizeof(struct hvw_map_ent);
-    size_t replen = sizeof(struct hvw_map_rep) + HVW_MAX_FDS * sizeof(struct hvw_mem) +
+    size_t replen = sizeof(struct hvw_map_rep) + count * sizeof(struct hvw_mem) +
                     count * 2 * sizeof(uint32_t);
     char *req = malloc(reqlen), *rep = malloc(replen);
     if (!req || !rep) {
@@ -121,24 +140,15 @@ static void *map_refs(xengnttab_handle *h, uint32_t count, const uint32_t *domid
         ent[i] = (struct hvw_map_ent){ domids ? domids[i] : one_domid, refs[i] };
 
     void *addr = NULL;
-    int fds[HVW_MAX_FDS];
-    unsigned nfds = HVW_MAX_FDS;
     pthread_mutex_lock(&h->cl.lock);
     gntdev_maybe_reap(h);
-    ssize_t n = hvclient_call(&h->cl, HVW_GNT_MAP, req, reqlen, rep, replen, fds, &nfds);
+    ssize_t n = hvclient_call(&h->cl, HVW_GNT_MAP, req, reqlen, rep, replen, NULL, NULL);
     if (n >= (ssize_t)sizeof(struct hvw_map_rep)) {
         struct region *r = calloc(1, sizeof(*r));
         bool *gone = calloc(count, sizeof(bool));
-        addr = r && gone ? map_pages(h, rep, count, prot, fds, nfds) : NULL;
+        errno = 0;
+        addr = r && gone ? map_pages(h, rep, (size_t)n, count, prot) : NULL;
         int e = errno;
-        /* descriptors not kept in the memfd cache are not needed */
-        for (unsigned i = 0; i < nfds; i++) {
-            bool kept = false;
-            for (size_t k = 0; k < h->nmem; k++)
-                kept |= h->mem[k].fd == fds[i];
-            if (!kept)
-                close(fds[i]);
-        }
         if (addr) {
             r->addr = addr;
             r->count = count;

@@ -158,23 +158,23 @@ int gnt_share(struct hvd *h, struct conn *c, const void *p, size_t n)
     }
     struct hvw_share_rep *rep = hvd_out(h, sizeof(*rep));
     uint32_t *refs = hvd_out(h, req.count * sizeof(uint32_t));
-    uint32_t *frames = hvd_out(h, req.count * sizeof(uint32_t));
-    int r = hvd_out_mem(h, c, c->dom, 0, &rep->mem);
+    int r = dmem_share(c->dom->mem, s->gfns, req.count);
+    struct smem *sm = r == 0 ? dmem_backing(c->dom->mem, s->gfns[0], NULL) : NULL;
+    if (r == 0 && (!rep || !refs || hvd_out_fd(h, smem_fd(sm, 0)) < 0))
+        r = -E2BIG;
     if (r) {
         for (uint32_t i = 0; i < req.count; i++)
             end_page(h, c, s, i);
         share_free(s);
-        return r;
+        return -r;
     }
     s->id = ++c->next_obj;
     s->notify.offset = req.notify_offset;
     s->notify.port = req.notify_port;
     rep->share_id = s->id;
     rep->count = req.count;
-    for (uint32_t i = 0; i < req.count; i++) {
+    for (uint32_t i = 0; i < req.count; i++)
         refs[i] = s->refs[i];
-        frames[i] = (uint32_t)s->gfns[i];
-    }
     s->next = c->shares;
     c->shares = s;
     return 0;
@@ -213,6 +213,7 @@ static void map_free(struct hmap *m)
     free(m->handles);
     free(m->granters);
     free(m->gfns);
+    free(m->mems);
     free(m);
 }
 
@@ -245,7 +246,8 @@ int gnt_map(struct hvd *h, struct conn *c, const void *p, size_t n)
     struct hmap *m = calloc(1, sizeof(*m));
     if (!m || !(m->handles = calloc(req.count, sizeof(*m->handles))) ||
         !(m->granters = calloc(req.count, sizeof(*m->granters))) ||
-        !(m->gfns = calloc(req.count, sizeof(*m->gfns)))) {
+        !(m->gfns = calloc(req.count, sizeof(*m->gfns))) ||
+        !(m->mems = calloc(req.count, sizeof(*m->mems)))) {
         if (m)
             map_free(m);
         return ENOMEM;
@@ -271,43 +273,61 @@ int gnt_map(struct hvd *h, struct conn *c, const void *p, size_t n)
     }
     m->count = done;
     c->nmapped += done;
+    /* Each page is named by its sharing's memfd: the reply lists the
+     * distinct sharings, then (sharing index, page) per page. */
     struct hvw_map_rep *rep = hvd_out(h, sizeof(*rep));
-    struct hvw_mem mems[HVW_MAX_FDS];
+    uint32_t *idx = NULL, *pg = NULL;
     uint32_t nmem = 0;
-    uint32_t *idx = NULL;
-    if (!err) {
-        idx = calloc(req.count, sizeof(*idx));
-        if (!idx)
-            err = ENOMEM;
-    }
+    if (!err && (!(idx = calloc(req.count, sizeof(*idx))) || !(pg = calloc(req.count, sizeof(*pg)))))
+        err = ENOMEM;
     for (uint32_t i = 0; !err && i < req.count; i++) {
-        uint32_t k = 0;
-        while (k < nmem && mems[k].domid != m->granters[i])
-            k++;
-        if (k == nmem) {
-            struct hdom *g = hvd_dom(h, m->granters[i]);
-            if (nmem == HVW_MAX_FDS || !g) {
-                err = EINVAL;
-                break;
-            }
-            err = hvd_out_mem(h, c, g, !req.writable, &mems[nmem++]);
+        struct hdom *g = hvd_dom(h, m->granters[i]);
+        struct smem *sm = g ? dmem_backing(g->mem, m->gfns[i], &pg[i]) : NULL;
+        if (!sm) {
+            err = EINVAL;
+            break;
         }
-        idx[i] = k;
+        m->mems[i] = smem_id(sm);
+    }
+    m->writable = req.writable != 0;
+    struct hvw_mem *mo = NULL;
+    uint32_t *pages = NULL;
+    if (!err) {
+        /* distinct sharings, in order of first use */
+        uint64_t *ids = calloc(req.count, sizeof(*ids));
+        if (!ids)
+            err = ENOMEM;
+        for (uint32_t i = 0; !err && i < req.count; i++) {
+            uint32_t k = nmem && ids[nmem - 1] == m->mems[i] ? nmem - 1 : 0;
+            while (k < nmem && ids[k] != m->mems[i])
+                k++;
+            if (k == nmem)
+                ids[nmem++] = m->mems[i];
+            idx[i] = k;
+        }
+        if (!err) {
+            mo = hvd_out(h, nmem * sizeof(*mo));
+            pages = hvd_out(h, req.count * 2 * sizeof(uint32_t));
+            if (!rep || !mo || !pages)
+                err = E2BIG;
+        }
+        for (uint32_t k = 0; !err && k < nmem; k++)
+            mo[k] = (struct hvw_mem){ .id = ids[k], .readonly = !req.writable };
+        free(ids);
     }
     if (err) {
         free(idx);
+        free(pg);
         map_end(h, c, m);
         map_free(m);
         return err;
     }
-    struct hvw_mem *mo = hvd_out(h, nmem * sizeof(*mo));
-    uint32_t *pages = hvd_out(h, req.count * 2 * sizeof(uint32_t));
-    memcpy(mo, mems, nmem * sizeof(*mo));
     for (uint32_t i = 0; i < req.count; i++) {
         pages[2 * i] = idx[i];
-        pages[2 * i + 1] = (uint32_t)m->gfns[i];
+        pages[2 * i + 1] = pg[i];
     }
     free(idx);
+    free(pg);
     m->id = ++c->next_obj;
     m->notify.offset = req.notify_offset;
     m->notify.port = req.notify_port;
@@ -335,6 +355,48 @@ int gnt_unmap(struct hvd *h, struct conn *c, const void *p, size_t n)
         }
     }
     return EINVAL;
+}
+
+/* The memfd of sharing `id`, if a mapping of c includes a page of it
+ * (and is writable, for a read-write memfd).  The newest mapping is the
+ * one a client asks about: searched first. */
+static int mem_fd_for(struct hvd *h, struct conn *c, uint64_t id, int ro)
+{
+    for (struct hmap *m = c->maps; m; m = m->next) {
+        if (!ro && !m->writable)
+            continue;
+        for (uint32_t i = 0; i < m->count; i++) {
+            if (m->mems[i] != id)
+                continue;
+            struct hdom *g = hvd_dom(h, m->granters[i]);
+            struct smem *sm = g ? dmem_backing(g->mem, m->gfns[i], NULL) : NULL;
+            if (!sm || smem_id(sm) != id)
+                continue;
+            int fd = smem_fd(sm, ro);
+            return fd < 0 ? -EIO : fd;
+        }
+    }
+    return -EACCES;
+}
+
+int gnt_mem(struct hvd *h, struct conn *c, const void *p, size_t n)
+{
+    struct hvw_mem_req req;
+    if (n < sizeof(req))
+        return -1;
+    memcpy(&req, p, sizeof(req));
+    if (req.count == 0 || req.count > HVW_MEM_MAX || n != sizeof(req) + req.count * sizeof(uint64_t))
+        return -1;
+    for (uint32_t i = 0; i < req.count; i++) {
+        uint64_t id;
+        memcpy(&id, (const char *)p + sizeof(req) + i * sizeof(id), sizeof(id));
+        int fd = mem_fd_for(h, c, id, req.readonly != 0);
+        if (fd < 0)
+            return -fd;
+        if (hvd_out_fd(h, fd) < 0)
+            return E2BIG;
+    }
+    return 0;
 }
 
 int gnt_set_max(struct hvd *h, struct conn *c, const void *p, size_t n)

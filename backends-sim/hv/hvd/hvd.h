@@ -37,6 +37,8 @@ struct hmap {                   /* one xengnttab mapping */
     grant_handle_t *handles;
     domid_t *granters;
     uint64_t *gfns;
+    uint64_t *mems;             /* per page: id of the sharing memfd backing it */
+    bool writable;
     struct notify_spec notify;
     struct hmap *next;
 };
@@ -50,8 +52,6 @@ struct hshare {                 /* one xengntshr sharing */
     struct notify_spec notify;
     struct hshare *next;
 };
-
-struct sent_mem { domid_t domid; uint32_t gen; int ro; };
 
 struct conn {
     int fd;
@@ -71,8 +71,6 @@ struct conn {
     uint32_t next_obj;
     uint32_t max_grants;
     uint32_t nmapped;
-    struct sent_mem *sent;
-    size_t nsent;
     /* gnttab: unmap ring (wire.h) and how far we read it */
     struct hvw_unmap_ring *uring;
     int uring_fd;
@@ -111,17 +109,13 @@ int hvd_dom_create(struct hvd *h, domid_t d);       /* 0, 1 existed, -errno */
 int hvd_dom_destroy(struct hvd *h, domid_t d);
 struct conn *hvd_conn_by_id(struct hvd *h, uint32_t id);
 
-/* Describes domain d's memory in the reply (adds its fd the first time
- * this connection needs it). */
-int hvd_out_mem(struct hvd *h, struct conn *c, struct hdom *d, int ro,
-                struct hvw_mem *out);
-
 /* Handlers: payload in, reply via hvd_out; return 0 or a positive errno
  * for the client, or -1 to cut the client off (malformed request). */
 int gnt_share(struct hvd *h, struct conn *c, const void *p, size_t n);
 int gnt_unshare(struct hvd *h, struct conn *c, const void *p, size_t n);
 int gnt_map(struct hvd *h, struct conn *c, const void *p, size_t n);
 int gnt_unmap(struct hvd *h, struct conn *c, const void *p, size_t n);
+int gnt_mem(struct hvd *h, struct conn *c, const void *p, size_t n);
 int gnt_copy(struct hvd *h, struct conn *c, const void *p, size_t n);
 int gnt_set_max(struct hvd *h, struct conn *c, const void *p, size_t n);
 void gnt_release(struct hvd *h, struct conn *c);

@@ -71,27 +71,6 @@ int hvd_out_fd(struct hvd *h, int fd)
     return (int)h->noutfds++;
 }
 
-int hvd_out_mem(struct hvd *h, struct conn *c, struct hdom *d, int ro, struct hvw_mem *out)
-{
-    out->domid = d->id;
-    out->gen = d->gen;
-    out->readonly = (uint32_t)ro;
-    out->fd_index = -1;
-    for (size_t i = 0; i < c->nsent; i++)
-        if (c->sent[i].domid == d->id && c->sent[i].gen == d->gen && c->sent[i].ro == ro)
-            return 0;
-    struct sent_mem *n = realloc(c->sent, (c->nsent + 1) * sizeof(*n));
-    if (!n)
-        return ENOMEM;
-    c->sent = n;
-    int idx = hvd_out_fd(h, dmem_fd(d->mem, ro));
-    if (idx < 0)
-        return E2BIG;
-    c->sent[c->nsent++] = (struct sent_mem){ d->id, d->gen, ro };
-    out->fd_index = idx;
-    return 0;
-}
-
 struct hdom *hvd_dom(struct hvd *h, domid_t d)
 {
     for (struct hdom *x = h->doms; x; x = x->next)
@@ -236,7 +215,6 @@ static void conn_release(struct hvd *h, struct conn *c)
         munmap(c->uring, sizeof(*c->uring));
     if (c->uring_fd >= 0)
         close(c->uring_fd);
-    free(c->sent);
     free(c);
 }
 
@@ -393,7 +371,7 @@ static bool op_allowed(uint32_t kind, unsigned op)
     switch (kind) {
     case HVW_KIND_GNTTAB:
         return op == HVW_GNT_MAP || op == HVW_GNT_UNMAP || op == HVW_GNT_COPY ||
-               op == HVW_GNT_SET_MAX;
+               op == HVW_GNT_SET_MAX || op == HVW_GNT_MEM;
     case HVW_KIND_GNTSHR:
         return op == HVW_GNT_SHARE || op == HVW_GNT_UNSHARE;
     case HVW_KIND_EVTCHN:
@@ -415,6 +393,7 @@ static int dispatch(struct hvd *h, struct conn *c, unsigned op, const void *p, s
     case HVW_GNT_UNSHARE: return gnt_unshare(h, c, p, n);
     case HVW_GNT_MAP: return gnt_map(h, c, p, n);
     case HVW_GNT_UNMAP: return gnt_unmap(h, c, p, n);
+    case HVW_GNT_MEM: return gnt_mem(h, c, p, n);
     case HVW_GNT_COPY: return gnt_copy(h, c, p, n);
     case HVW_GNT_SET_MAX: return gnt_set_max(h, c, p, n);
     case HVW_EVT_BIND_UNBOUND: return evt_bind_unbound(h, c, p, n);

@@ -49,11 +49,11 @@ enum hvw_kind {                 /* what a connection is, set by HELLO */
 
 enum hvw_op {
     HVW_HELLO = 1,              /* hvw_hello -> hvw_hello_rep [+ evtchn fds | gnttab unmap ring] */
-    HVW_GNT_SHARE,              /* hvw_share -> hvw_share_rep [+ memfd] */
+    HVW_GNT_SHARE,              /* hvw_share -> hvw_share_rep + memfd */
     HVW_GNT_UNSHARE,            /* hvw_refs -> (nothing) */
-    HVW_GNT_MAP,                /* hvw_map + hvw_map_ent[] -> hvw_map_rep [+ memfds] */
+    HVW_GNT_MAP,                /* hvw_map + hvw_map_ent[] -> hvw_map_rep */
     HVW_GNT_UNMAP,              /* hvw_handles, posted: no reply */
-    HVW_GNT_COPY,               /* hvw_copy + hvw_copy_ent[] -> hvw_copy_rep [+ memfds] */
+    HVW_GNT_COPY,               /* hvw_copy + hvw_copy_ent[] -> hvw_copy_rep + data */
     HVW_GNT_SET_MAX,            /* uint32 -> (nothing) */
     HVW_EVT_BIND_UNBOUND,       /* hvw_evt -> hvw_evt_rep */
     HVW_EVT_BIND_INTERDOMAIN,   /* hvw_evt -> hvw_evt_rep */
@@ -66,6 +66,7 @@ enum hvw_op {
     HVW_CTL_DOMAIN_CREATE,      /* uint32 domid -> uint32 existed */
     HVW_CTL_DOMAIN_DESTROY,     /* uint32 domid -> (nothing) */
     HVW_CTL_STATUS,             /* -> text */
+    HVW_GNT_MEM,                /* hvw_mem_req + ids -> memfds */
     HVW_OP_MAX
 };
 
@@ -92,16 +93,21 @@ struct hvw_hello_rep {
 };
 
 /*
- * Guest memory: each domain's pages live in one memfd, a frame number is a
- * page index in it.  A reply that names frames of a domain carries that
- * domain's memfd unless this connection was already sent it (the client
- * caches memfds by domid+gen for the life of the handle).
+ * Guest memory: the pages of one sharing (one GNT_SHARE) live in a memfd
+ * of their own, page i of the sharing at page i of the memfd, so that a
+ * descriptor reaches no page of its domain but those.  A map reply names
+ * each page by (sharing memfd id, page); the client asks for the memfds
+ * it lacks with GNT_MEM, which the daemon answers only for sharings a
+ * mapping of this handle includes, read-only unless that mapping is
+ * writable.  The client may keep memfds across mappings (ids are unique
+ * for the daemon's life) and drop them when it likes.  A page whose grant
+ * ended is punched out of its memfd: an old descriptor sees a hole there,
+ * never the frame's next use.
  */
 struct hvw_mem {
-    uint32_t domid;
-    uint32_t gen;               /* changes when a domid is reused */
-    int32_t fd_index;           /* index in this reply's fds, or -1 */
-    uint32_t readonly;          /* fd was opened read-only */
+    uint64_t id;
+    uint32_t readonly;          /* the mapping is read-only */
+    uint32_t pad;
 };
 
 #define HVW_NOTIFY_NONE 0xffffffffu
@@ -114,11 +120,10 @@ struct hvw_share {
     uint32_t notify_port;       /* HVW_NOTIFY_NONE, or local port */
 };
 
-struct hvw_share_rep {
-    struct hvw_mem mem;         /* the caller's own memory */
+struct hvw_share_rep {           /* comes with the sharing's memfd, read-write */
     uint32_t share_id;
     uint32_t count;
-    /* followed by uint32 refs[count], uint32 frames[count] */
+    /* followed by uint32 refs[count] */
 };
 
 struct hvw_refs {               /* GNT_UNSHARE */
@@ -145,7 +150,16 @@ struct hvw_map_rep {
     uint32_t count;
     uint32_t nmem;
     uint32_t pad;
-    /* followed by hvw_mem[nmem], then per page: uint32 mem index, uint32 frame */
+    /* followed by hvw_mem[nmem], then per page: uint32 mem index, uint32
+     * page in that memfd */
+};
+
+#define HVW_MEM_MAX HVW_MAX_FDS /* most memfds one GNT_MEM asks for */
+
+struct hvw_mem_req {            /* GNT_MEM */
+    uint32_t count;
+    uint32_t readonly;
+    /* followed by uint64 id[count]; the reply carries count memfds, in order */
 };
 
 struct hvw_handles {            /* GNT_UNMAP */
@@ -179,9 +193,9 @@ struct hvw_copy_ent {           /* one foreign side of a copy segment */
 
 struct hvw_copy_rep {
     uint32_t count;
-    uint32_t nmem;
-    /* followed by hvw_mem[nmem], then per entry: int32 status (GNTST_*),
-     * uint32 mem index, uint32 frame */
+    uint32_t nmem;              /* 0 */
+    /* followed by int32 status[count] (GNTST_*), then the bytes of each
+     * read, in order */
 };
 
 struct hvw_evt {
