@@ -6,10 +6,15 @@
  * whose grant ended and was reused for another sharing.
  */
 #include "tests/integration/test_hv_harness.h"
+#include "backends-sim/hv/hvd/packet.h"
+#include "backends-sim/hv/hvd/wire.h"
 
 #include <check.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 START_TEST(mapper_sees_only_its_grants)
 {
@@ -82,6 +87,71 @@ START_TEST(ended_page_mapped_late_is_not_reused)
 }
 END_TEST
 
+/* Asks for one sharing memfd on a raw gnttab connection: the fd's access
+ * mode, or -errno. */
+static int ask_mem(int s, uint64_t id, int ro)
+{
+    struct { struct hvw_mem_req hd; uint64_t id; } req = { { 1, (uint32_t)ro }, id };
+    int fds[HVW_MAX_FDS];
+    unsigned nfds = HVW_MAX_FDS;
+    ssize_t n = hvw_call(s, HVW_GNT_MEM, &req, sizeof(req), NULL, 0, fds, &nfds);
+    if (n < 0)
+        return (int)n;
+    ck_assert_uint_eq(nfds, 1);
+    int mode = fcntl(fds[0], F_GETFL) & O_ACCMODE;
+    close(fds[0]);
+    return mode;
+}
+
+/* The daemon hands a sharing's memfd only to a handle that maps a page of
+ * it, read-write only when that mapping is. */
+START_TEST(memfd_only_for_a_mapping)
+{
+    const char *dir = hvt_start();
+    struct peer a, b;
+    hvt_peer(&a, 1);
+    hvt_peer(&b, 2);            /* creates domain 2 */
+    unsigned ref;
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 1 1"), "%u", &ref), 1);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/hv/dom2", dir);
+    int s = hvw_connect(path);
+    ck_assert_int_ge(s, 0);
+    struct hvw_hello hello = { HVW_KIND_GNTTAB, 0 };
+    struct hvw_hello_rep hrep;
+    int ring = -1;
+    unsigned nring = 1;
+    ck_assert_int_eq(hvw_call(s, HVW_HELLO, &hello, sizeof(hello), &hrep, sizeof(hrep), &ring, &nring),
+                     (ssize_t)sizeof(hrep));
+    if (nring)
+        close(ring);
+    /* no mapping yet: no sharing's memfd, whatever the id */
+    for (uint64_t id = 0; id < 64; id++)
+        ck_assert_int_eq(ask_mem(s, id, 1), -EACCES);
+    struct { struct hvw_map hd; struct hvw_map_ent e; } map = {
+        { 1, 0, HVW_NOTIFY_NONE, HVW_NOTIFY_NONE }, { 1, ref } };
+    struct { struct hvw_map_rep hd; struct hvw_mem mem; uint32_t page[2]; } rep;
+    ck_assert_int_eq(hvw_call(s, HVW_GNT_MAP, &map, sizeof(map), &rep, sizeof(rep), NULL, NULL),
+                     (ssize_t)sizeof(rep));
+    ck_assert_uint_eq(rep.hd.nmem, 1);
+    ck_assert_uint_eq(rep.mem.readonly, 1);
+    ck_assert_uint_eq(rep.page[0], 0);
+    /* a read-only mapping of a writable grant: a read-only memfd only */
+    ck_assert_int_eq(ask_mem(s, rep.mem.id, 0), -EACCES);
+    ck_assert_int_eq(ask_mem(s, rep.mem.id, 1), O_RDONLY);
+    ck_assert_int_eq(ask_mem(s, rep.mem.id + 1, 1), -EACCES);
+    /* once unmapped, not even that */
+    struct hvw_handles u = { rep.hd.map_id };
+    struct hvw_req req = { HVW_GNT_UNMAP, sizeof(u) };
+    ck_assert_int_eq(hvw_send(s, &req, sizeof(req), &u, sizeof(u), NULL, 0), 0);
+    ck_assert_int_eq(ask_mem(s, rep.mem.id, 1), -EACCES);
+    close(s);
+    hvt_end(&a);
+    hvt_end(&b);
+    hvt_stop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hv_proc_isolation");
@@ -90,6 +160,7 @@ int main(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, mapper_sees_only_its_grants);
     tcase_add_test(tc, ended_page_mapped_late_is_not_reused);
+    tcase_add_test(tc, memfd_only_for_a_mapping);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);
