@@ -220,8 +220,11 @@ struct device_args {
     const char *const *back_kv, *const *front_kv;
 };
 
-static int write_kv(struct toolstack *ts, xs_transaction_t t, const char *dir, const char *const *kv,
-                    struct xs_permissions *perms)
+/* Keys under a directory whose permissions are already set: xenstored
+ * gives a node a privileged caller creates its parent's permissions, so
+ * (as libxl__device_generic_add does) there is nothing to set per key,
+ * and each set-perms would be one more round trip. */
+static int write_kv(struct toolstack *ts, xs_transaction_t t, const char *dir, const char *const *kv)
 {
     char path[512];
     for (int i = 0; kv && kv[i]; i += 2) {
@@ -230,7 +233,7 @@ static int write_kv(struct toolstack *ts, xs_transaction_t t, const char *dir, c
             return -1;
         }
         snprintf(path, sizeof path, "%s/%s", dir, kv[i]);
-        if (xnode(ts, t, path, kv[i + 1], perms, 2))
+        if (xwrite(ts, t, path, kv[i + 1]))
             return -1;
     }
     return 0;
@@ -260,8 +263,8 @@ static int device_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
     const char *const back_std[] = { "frontend", fpath, "frontend-id", sf, "online", "1",
                                      "state", "1", NULL };
     const char *const front_std[] = { "backend", bpath, "backend-id", sb, "state", "1", NULL };
-    if (write_kv(ts, t, bpath, back_std, bperms) || write_kv(ts, t, bpath, a->back_kv, bperms) ||
-        write_kv(ts, t, fpath, front_std, fperms) || write_kv(ts, t, fpath, a->front_kv, fperms))
+    if (write_kv(ts, t, bpath, back_std) || write_kv(ts, t, bpath, a->back_kv) ||
+        write_kv(ts, t, fpath, front_std) || write_kv(ts, t, fpath, a->front_kv))
         return -1;
     (void)sd;
     return 0;
