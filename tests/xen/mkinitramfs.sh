@@ -55,5 +55,26 @@ cp "$src"/fixtures/tar/hello.tar "$root/guest/"
 cp "$src"/tests/xen/init.sh "$root/init"
 chmod 755 "$root/init"
 
+# A Linux domU: the same kernel, its own initramfs inside dom0's.
+droot=$(mktemp -d)
+mkdir -p "$droot"/bin "$droot"/lib/modules "$droot"/guest "$droot"/proc "$droot"/sys "$droot"/dev
+cp "$cache/busybox" "$droot/bin/busybox"
+for m in xen/xen-privcmd xen/xen-evtchn xen/xen-gntdev xen/xen-gntalloc xen/xenfs/xenfs \
+         block/xen-blkfront; do
+  cp "$(ls "$cache"/modules/kernel/drivers/$m.ko* | head -1)" "$droot/lib/modules/"
+done
+main_root=$root
+root=$droot
+for a in tar-cat blk-verify net-echo; do
+  copy_prog "$build/libexec/splitbed/$a" "/guest/$a"
+done
+cp -L /lib/x86_64-linux-gnu/libgcc_s.so.1 "$droot/lib/x86_64-linux-gnu/"
+cp "$src"/tests/xen/domu-init.sh "$droot/init"
+chmod 755 "$droot/init"
+root=$main_root
+(cd "$droot" && find . | "$cache/busybox" cpio -o -H newc 2>/dev/null) > "$root/guest/domu.cpio"
+rm -rf "$droot"
+cp "$cache/vmlinuz" "$root/guest/vmlinuz"
+
 (cd "$root" && find . | "$cache/busybox" cpio -o -H newc 2>/dev/null) > "$out.tmp"
 mv "$out.tmp" "$out"
