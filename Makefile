@@ -37,6 +37,8 @@ INSTALL_HEADERS :=      # -> $(PREFIX)/include/splitbed
 INSTALL_ARCHIVES :=     # -> $(PREFIX)/lib (static libraries for programs of users)
 
 DEMO_CONFIG ?= fixtures/scenarios/qubes-hello.cfg
+# The builds inside run/test/test-san use every core.
+NPROC := $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: run all test unit-test integration-test test-san bench fuzz fuzz-build freestanding install clean deps
 all:
@@ -71,13 +73,14 @@ deps:
 
 # The README's first command: the seed scenario on the embedded simulator.
 run: deps
-	$(MAKE) all
+	$(MAKE) -j$(NPROC) all
 	$(BUILD)/bin/splitbed run --config $(DEMO_CONFIG) -- tar-cat hello.txt
 
 # The README's test command.  Check prints each suite's summary;
 # tests/run-checks.sh adds the plain total line at the end.
 test: deps
-	$(MAKE) all freestanding unikernel
+	$(MAKE) -j$(NPROC) all
+	$(MAKE) freestanding unikernel
 	sh tests/run-checks.sh $(BUILD) $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
 unit-test: all
@@ -88,7 +91,7 @@ integration-test: all
 
 # The same tests under AddressSanitizer + UBSan, in their own build tree.
 test-san: deps
-	$(MAKE) SAN=1 CC=clang all
+	$(MAKE) -j$(NPROC) SAN=1 CC=clang all
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  sh tests/run-checks.sh build-san $(patsubst $(BUILD)/%,build-san/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
 
