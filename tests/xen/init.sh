@@ -66,7 +66,15 @@ wait_domain() {
 xlc() {
   cfg=$1 dname=$(sed -n 's/^name = "\(.*\)"/\1/p' "$1")
   for try in 1 2; do
-    timeout 120 xl create -e "$cfg" >/tmp/xl.log 2>&1 && return 0
+    if timeout 120 xl create -p -e "$cfg" >/tmp/xl.log 2>&1; then
+      # Paused until xenconsoled has opened its log of the guest, so a
+      # short-lived guest cannot end before anyone reads its console.
+      i=0
+      while [ ! -e /var/log/xen/console/guest-$dname.log ] && [ $i -lt 40 ]; do
+        i=$((i + 1)); sleep 0.5
+      done
+      xl unpause "$dname" && return 0
+    fi
     rc=$?
     echo "@@ warn xl create $dname failed (status $rc, try $try)"
     sed 's/^/@@ xl: /' /tmp/xl.log | tail -5
