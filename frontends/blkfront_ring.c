@@ -259,7 +259,11 @@ static int map_segments(struct blkfront *bf, struct bf_slot *s, struct blkfront_
                         struct blkif_request_segment *segs, unsigned max)
 {
     domid_t peer = bf->info.backend_id;
-    bool ro = io->op == BLKFRONT_WRITE;
+    /* With persistent grants Linux blkback maps every data page writable
+     * whatever the operation (it keeps them for later reads), so a
+     * read-only grant of a write's page would make its map fail: grant
+     * read-write then, as Linux blkfront does. */
+    bool ro = io->op == BLKFRONT_WRITE && !bf->info.persistent;
     uint8_t *p = io->buf;
     size_t left = io->len;
     unsigned n = 0;

@@ -243,6 +243,33 @@ START_TEST(bounce_pages_leak_nothing)
 }
 END_TEST
 
+/* Linux blkback maps persistent data pages writable even for a write:
+ * with persistent grants a write's pages must be granted read-write,
+ * without them read-only (found on a real Xen 4.17). */
+START_TEST(write_grants_follow_persistent_negotiation)
+{
+    for (int persistent = 0; persistent <= 1; persistent++) {
+        struct fx f;
+        fx_init(&f, 2048);
+        f.be.persistent = persistent;
+        fx_open(&f, NULL);
+        ck_assert_int_eq(blkfront_get_info(f.bf)->persistent, persistent);
+        uint8_t *b = blkfront_buffer_alloc(f.bf, 2);
+        ck_assert_ptr_nonnull(b);
+        fill(b, 8192, 5);
+        unsigned before = th_readonly_grants(f.os);
+        ck_assert_int_eq(blkfront_write_zero_copy_sync(f.bf, 8, b, 8192), 0);
+        ck_assert_mem_eq(f.be.disk + 8 * 512, b, 8192);
+        if (persistent)
+            ck_assert_uint_eq(th_readonly_grants(f.os), before);
+        else
+            ck_assert_uint_gt(th_readonly_grants(f.os), before);
+        blkfront_buffer_free(f.bf, b, 2);
+        fx_fini(&f);
+    }
+}
+END_TEST
+
 START_TEST(zero_copy_of_own_buffers)
 {
     struct fx f;
@@ -639,6 +666,7 @@ int main(void)
     tcase_add_test(t, any_buffer_address_is_copied);
     tcase_add_test(t, zero_copy_of_unaligned_buffer_is_refused);
     tcase_add_test(t, zero_copy_of_own_buffers);
+    tcase_add_test(t, write_grants_follow_persistent_negotiation);
     tcase_add_test(t, bounce_pages_leak_nothing);
     tcase_add_test(t, indirect_requests);
     tcase_add_test(t, logical_block_size_4096);

@@ -27,7 +27,7 @@ struct os {
     grant_ref_t next_ref;
     bool pending[64];
     evtchn_port_t next_port;
-    unsigned notifies, conflicts;
+    unsigned notifies, conflicts, ro_grants;
     void (*on_wait)(void *);
     void *wait_arg;
     char *log;
@@ -259,9 +259,15 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages)
     return -OS_EINVAL;
 }
 
+unsigned th_readonly_grants(struct os *os)
+{
+    return os->ro_grants;
+}
+
 int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly, grant_ref_t *ref)
 {
     uintptr_t a = (uintptr_t)page;
+    os->ro_grants += readonly;
     if (a & (OS_PAGE_SIZE - 1)) {
         os_log(os, OS_LOG_ERROR, "[os] d1: grant of buffer 0x%lx refused: not the start of a whole page (offset 0x%lx)",
                (unsigned long)a, (unsigned long)(a & (OS_PAGE_SIZE - 1)));

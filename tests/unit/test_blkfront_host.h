@@ -34,6 +34,8 @@ void *th_gref(struct os *os, grant_ref_t ref);
 /* Fails the next n os_xs_tx_end with -EAGAIN. */
 void th_tx_conflicts(struct os *os, unsigned n);
 unsigned th_notifies(struct os *os);
+/* How many os_grant_access() calls asked for a read-only grant. */
+unsigned th_readonly_grants(struct os *os);
 /* Makes the given port look pending. */
 void th_raise(struct os *os, evtchn_port_t port);
 /* Called from os_wait(), to let a backend run. */
