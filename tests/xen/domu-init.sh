@@ -20,7 +20,7 @@ case "$mode" in
 ours)
   /guest/tar-cat -q hello.txt
   echo "@@ rc tar-cat $?"
-  /guest/blk-verify -q --vdev xvdb --no-persistent
+  /guest/blk-verify -q --vdev xvdb
   echo "@@ rc blk-verify $?"
   /guest/net-echo -q --ip 10.9.0.3 --count 3 --timeout 60
   echo "@@ rc net-echo $?"

@@ -148,7 +148,7 @@ cat > /tmp/blkverify.cfg <<CFG
 name = "blkverify"
 type = "pvh"
 kernel = "/guest/blk-verify.xen"
-extra = "-q --no-persistent"
+extra = "-q"
 memory = 32
 vcpus = 1
 on_crash = "preserve"

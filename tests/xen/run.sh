@@ -16,6 +16,7 @@
 # Every phase prints its time; every wait has a hard limit.
 set -eu
 build=${1:-build}
+rm -f "$build/test-xen.status"
 src=$(pwd)
 cache=${SPLITBED_XEN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/splitbed/xen}
 work=$(mktemp -d)
@@ -32,13 +33,22 @@ phase() {
   phase_start=$t
 }
 die() { echo "test-xen: $*" >&2; exit 1; }
+# Exit status 3: no real Xen could be brought up here (packages could not
+# be fetched, or the nested Xen stalled on every boot attempt).  That says
+# nothing about splitbed; .ci/run reports it and goes on.  Every other
+# failure, a scenario's included, is status 1.
+unavailable() {
+  echo "test-xen: unavailable: $*" >&2
+  echo "test-xen: unavailable: $*" > "$build/test-xen.status"
+  exit 3
+}
 
-command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+command -v qemu-system-x86_64 >/dev/null || unavailable "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
 for f in unikernel/tar-cat.xen unikernel/net-echo.xen libexec/splitbed/splitbed-blkback bin/splitbed; do
   [ -e "$build/$f" ] || die "$build/$f missing (make all unikernel)"
 done
 
-timeout 900 sh tests/xen/fetch.sh "$cache" || die "fetching packages into $cache failed"
+timeout 900 sh tests/xen/fetch.sh "$cache" || unavailable "fetching packages into $cache failed"
 phase fetch
 sh tests/xen/mkinitramfs.sh "$cache" "$build" "$src" "$work/initramfs.cpio" || die "building the initramfs failed"
 phase initramfs
@@ -49,7 +59,7 @@ sim_out=$(timeout 120 "$build/bin/splitbed" run -q \
   { cat "$work/sim.err" >&2; die "tar-cat on the simulator failed"; }
 dd if=/dev/zero of="$work/rw.img" bs=1M count=4 2>/dev/null
 sim_verify=$(timeout 300 "$build/bin/splitbed" run -q \
-  --disk "format=raw, vdev=xvda, access=rw, target=$work/rw.img" -- blk-verify --no-persistent 2>"$work/sim.err") ||
+  --disk "format=raw, vdev=xvda, access=rw, target=$work/rw.img" -- blk-verify 2>"$work/sim.err") ||
   { cat "$work/sim.err" >&2; die "blk-verify on the simulator failed"; }
 phase simulator
 
@@ -71,9 +81,13 @@ phase boot
 tr -d '\r' < "$serial" > "$work/serial.txt"
 # Kept for reading after the run: Xen's, dom0's and the guests' lines.
 cp "$work/serial.txt" "$build/test-xen-serial.log"
+if [ "${qrc:-0}" -eq 124 ]; then
+  tail -40 "$work/serial.txt" >&2
+  unavailable "the nested Xen stalled on both boot attempts (no poweroff within $QEMU_TIMEOUT s)"
+fi
 if [ "${qrc:-0}" -ne 0 ]; then
   tail -40 "$work/serial.txt" >&2
-  die "QEMU ended with status $qrc (124: no poweroff within $QEMU_TIMEOUT s)"
+  die "QEMU ended with status $qrc"
 fi
 grep -q '^@@ done' "$work/serial.txt" || { tail -40 "$work/serial.txt" >&2; die "dom0 never finished its scenarios"; }
 sed -n 's/^@@ phase \([a-z0-9-]*\) \(.*\)/test-xen:   in dom0: \1 at \2 s/p' "$work/serial.txt"
@@ -111,9 +125,9 @@ xen_verify=$(console blkverify)
 st=$(status_of blkverify)
 detail="simulator: \"$sim_verify\" | xen: \"$xen_verify\" (exit ${st:-none})"
 if [ "$st" = 0 ] && [ "$xen_verify" = "$sim_verify" ]; then
-  report "blk-verify.xen --no-persistent, 4 MiB rw disk, Linux blkback" PASS "$detail"
+  report "blk-verify.xen, 4 MiB rw disk, Linux blkback" PASS "$detail"
 else
-  report "blk-verify.xen --no-persistent, 4 MiB rw disk, Linux blkback" FAIL "$detail"
+  report "blk-verify.xen, 4 MiB rw disk, Linux blkback" FAIL "$detail"
   sed 's/^/    | /' "$work/blkverify.console"
 fi
 console netecho >/dev/null
@@ -144,9 +158,9 @@ lo_verify=$(grep '^blk-verify:' "$work/linuxours.app" | head -1 | sed 's/^blk-ve
 st=$(rc_of blk-verify linuxours)
 detail="simulator: \"$sim_verify\" | xen: \"$lo_verify\" (exit ${st:-none})"
 if [ "$st" = 0 ] && [ "$lo_verify" = "$sim_verify" ]; then
-  report "blk-verify --no-persistent (Linux process in a domU), Linux blkback" PASS "$detail"
+  report "blk-verify (Linux process in a domU), Linux blkback" PASS "$detail"
 else
-  report "blk-verify --no-persistent (Linux process in a domU), Linux blkback" FAIL "$detail"
+  report "blk-verify (Linux process in a domU), Linux blkback" FAIL "$detail"
 fi
 st=$(rc_of net-echo linuxours)
 prc=$(sed -n 's/^@@ ping3-rc //p' "$work/serial.txt")
