@@ -35,21 +35,6 @@ static void run(char *const args[])
 #define RUN(...) run((char *[]){ __VA_ARGS__, NULL })
 #define SB (char *)build_path("bin/splitbed")
 
-static int wait_child(pid_t pid, int timeout_ms)
-{
-    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pfd >= 0) {
-        struct pollfd p = { .fd = pfd, .events = POLLIN };
-        if (poll(&p, 1, timeout_ms) == 0)
-            kill(pid, SIGKILL);     /* hang guard only */
-        close(pfd);
-    }
-    int ws;
-    if (waitpid(pid, &ws, 0) < 0)
-        return -1;
-    return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-}
-
 static void setup(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sbnethostile-XXXXXX");
@@ -62,7 +47,7 @@ static void setup(void)
 static void teardown(void)
 {
     if (netback > 0)
-        wait_child(netback, 1);     /* still running: killed */
+        runproc_wait(netback, 1);     /* still running: killed */
     RUN(SB, "hv", "stop", "--dir", dir);
     runproc_rmtree(dir);
 }
@@ -130,7 +115,7 @@ START_TEST(hostile_guest_cut_off_other_guest_served)
     free(want);
 
     /* --once: it ends when both vifs are done; status 1 for the cut-off one. */
-    int st = wait_child(netback, TIMEOUT * 1000);
+    int st = runproc_wait(netback, TIMEOUT * 1000);
     netback = 0;
     ck_assert_int_eq(st, 1);
     RUN("cat", log);
@@ -165,7 +150,7 @@ START_TEST(same_netback_serves_a_guest_run_twice)
     }
     /* Stop it the way splitbed run does, then count what it recorded. */
     kill(netback, SIGTERM);
-    int st = wait_child(netback, TIMEOUT * 1000);
+    int st = runproc_wait(netback, TIMEOUT * 1000);
     netback = 0;
     ck_assert_int_eq(st, 0);
     RUN("tshark", "-n", "-r", pcap, "-Y", "eth.type == 0x88b6", "-T", "fields", "-e", "frame.len");

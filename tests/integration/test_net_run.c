@@ -34,7 +34,6 @@ static void run(const char *input, size_t len, char *const args[])
     argv[i] = NULL;
     runproc(&r, input, len, TIMEOUT, NULL, argv);
 }
-static int wait_child(pid_t pid, int timeout_ms);
 static size_t len_of(const char *s) { return s ? strlen(s) : 0; }
 #define RUN(in, ...) run((in), len_of(in), (char *[]){ __VA_ARGS__, NULL })
 #define SB (char *)build_path("bin/splitbed")
@@ -181,21 +180,6 @@ static void ns_teardown(void)
     teardown();
 }
 
-static int wait_child(pid_t pid, int timeout_ms)
-{
-    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pfd >= 0) {
-        struct pollfd p = { .fd = pfd, .events = POLLIN };
-        if (poll(&p, 1, timeout_ms) == 0)
-            kill(pid, SIGKILL);     /* hang guard only */
-        close(pfd);
-    }
-    int ws;
-    if (waitpid(pid, &ws, 0) < 0)
-        return -1;
-    return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-}
-
 static int count_lines(const char *s)
 {
     int n = 0;
@@ -231,7 +215,7 @@ START_TEST(ping_net_echo_through_tap_with_capture)
     int ping_status = r.status;
     static char ping_out[sizeof r.out];
     memcpy(ping_out, r.out, sizeof ping_out);
-    int run_status = wait_child(pid, TIMEOUT * 1000);
+    int run_status = runproc_wait(pid, TIMEOUT * 1000);
     ck_assert_msg(ping_status == 0, "ping: %s", ping_out);
     ck_assert_ptr_nonnull(strstr(ping_out, "3 received"));
     ck_assert_msg(run_status == 0, "splitbed run exited %d", run_status);
@@ -303,7 +287,7 @@ START_TEST(two_guests_on_a_socket_link)
     static char b_err[sizeof r.err];
     memcpy(b_err, r.err, sizeof b_err);
     /* Guest 2 leaving ends the link, so guest 1's backend closes too. */
-    int a_status = wait_child(a, TIMEOUT * 1000);
+    int a_status = runproc_wait(a, TIMEOUT * 1000);
     ck_assert_msg(b_status == 0, "pinging guest: %d %s", b_status, b_err);
     ck_assert_msg(a_status == 0, "answering guest exited %d", a_status);
     assert_clean_trace();

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -144,4 +145,19 @@ void runproc_rmtree(const char *path)
 {
     if (path && *path)
         nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int runproc_wait(pid_t pid, int timeout_ms)
+{
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pfd >= 0) {
+        struct pollfd p = { .fd = pfd, .events = POLLIN };
+        if (poll(&p, 1, timeout_ms) == 0)
+            kill(pid, SIGKILL);     /* hang guard only */
+        close(pfd);
+    }
+    int ws;
+    if (waitpid(pid, &ws, 0) < 0)
+        return -1;
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 }

@@ -6,6 +6,7 @@
 #define SPLITBED_RUNPROC_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 struct runproc {
     int status;         /* exit code, 128+signal if killed, -1 if it could not run */
@@ -22,6 +23,9 @@ void runproc(struct runproc *r, const char *input, size_t input_len, int timeout
              char *const extra_env[], char *const argv[]);
 /* Counts the lines of s. */
 int runproc_lines(const char *s);
+/* Waits for a child of ours at most timeout_ms (a hang guard: it is then
+ * killed); returns its exit code, 128+signal, or -1. */
+int runproc_wait(pid_t pid, int timeout_ms);
 /* Removes a scratch tree (files, sockets, folders); never follows links. */
 void runproc_rmtree(const char *path);
 /* $SPLITBED_BUILD/<rel> (default build/), in a static buffer per call slot. */
