@@ -9,6 +9,8 @@
 #include "tests/lib/runproc.h"
 
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -724,9 +726,5 @@ int main(void)
     tcase_add_test(t, frontend_killed_mid_io_then_a_new_app);
     tcase_add_test(t, no_backend_times_out);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_main(s);
 }

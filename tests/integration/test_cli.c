@@ -6,6 +6,8 @@
 #include "tests/lib/runproc.h"
 
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -205,9 +207,5 @@ int main(void)
     tcase_add_test(tc, exec_without_simulator_fails_with_one_line);
     tcase_add_test(tc, bad_usage_is_one_line_and_exit_2);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_main(s);
 }

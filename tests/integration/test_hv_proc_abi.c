@@ -5,6 +5,8 @@
 #include "tests/integration/test_hv_harness.h"
 
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,9 +76,5 @@ int main(void)
     tcase_add_test(tc, gnttab_abi);
     tcase_add_test(tc, evtchn_abi);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_main(s);
 }

@@ -10,6 +10,8 @@
 #include "backends-sim/hv/hvctl.h"
 
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -261,9 +263,5 @@ int main(void)
     tcase_add_test(tc, unbind_after_poll_still_delivers);
     tcase_add_test(tc, readable_means_a_port);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_main(s);
 }

@@ -11,6 +11,8 @@
 #include "backends-sim/hv/hvd/packet.h"
 
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -464,9 +466,5 @@ int main(void)
     tcase_add_test(tc, no_socket_in_environment);
     tcase_add_test(tc, hvctl_domains);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_main(s);
 }

@@ -10,6 +10,8 @@
 #include "backends-sim/hv/hvd/wire.h"
 
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -162,9 +164,5 @@ int main(void)
     tcase_add_test(tc, ended_page_mapped_late_is_not_reused);
     tcase_add_test(tc, memfd_only_for_a_mapping);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_main(s);
 }

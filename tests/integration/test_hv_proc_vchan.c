@@ -8,6 +8,8 @@
 #include "tests/integration/test_hv_harness.h"
 
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -172,9 +174,5 @@ int main(void)
     tcase_add_test(tc, vchan_4mib_each_way);
     tcase_add_test(tc, vchan_server_crash_seen_as_close);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_main(s);
 }

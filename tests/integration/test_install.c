@@ -7,6 +7,8 @@
 #include "tests/lib/runproc.h"
 
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,9 +110,5 @@ int main(void)
     tcase_add_test(tc, installed_tree_runs_the_seed_scenario);
     tcase_add_test(tc, user_program_builds_against_the_installed_tree);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_main(s);
 }

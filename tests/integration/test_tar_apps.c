@@ -11,6 +11,8 @@
 #include "tests/lib/runproc.h"
 
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <glob.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -248,10 +250,7 @@ int main(void)
     tcase_add_test(tc, test_tar_cat_matches_gnu_tar);
     tcase_add_test(tc, test_tar_cat_errors);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int rc = check_main(s);
     globfree(&g);
-    return failed ? 1 : 0;
+    return rc;
 }

@@ -9,6 +9,8 @@
 #include "tests/lib/runproc.h"
 
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <elf.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -137,9 +139,5 @@ int main(void)
     tcase_add_test(tc, test_boot_reaches_c_with_cmdline);
     tcase_add_test(tc, test_boot_long_cmdline_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_main(s);
 }

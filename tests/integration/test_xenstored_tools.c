@@ -4,6 +4,8 @@
 #include "tests/lib/runproc.h"
 
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -255,8 +257,6 @@ int main(void)
 {
 	Suite *s = suite_create("xenstored_tools");
 	TCase *tc = tcase_create("tools");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -267,11 +267,8 @@ int main(void)
 	tcase_add_test(tc, xen_test_xenstore_passes);
 	tcase_add_test(tc, release_removes_socket_and_closes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
 	xsd_suite_begin();
-	srunner_run_all(sr, CK_NORMAL);
+	int rc = check_main(s);
 	xsd_suite_end();
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return rc;
 }

@@ -4,6 +4,8 @@
 #include "tests/integration/test_xenstored_daemon.h"
 
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,8 +244,6 @@ int main(void)
 {
 	Suite *s = suite_create("xenstored_wire");
 	TCase *tc = tcase_create("wire");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
@@ -255,11 +255,8 @@ int main(void)
 	tcase_add_test(tc, many_clients_at_once);
 	tcase_add_test(tc, pipelined_requests_answered_in_order);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
 	xsd_suite_begin();
-	srunner_run_all(sr, CK_NORMAL);
+	int rc = check_main(s);
 	xsd_suite_end();
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return rc;
 }

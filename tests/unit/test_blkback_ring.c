@@ -4,6 +4,8 @@
  * pages, every validation rule and every feature path.
  */
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -808,9 +810,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_main(suite());
 }

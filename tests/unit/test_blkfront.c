@@ -3,6 +3,8 @@
  * a scripted backend in the same address space (test_blkfront_host.c).
  */
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -688,9 +690,5 @@ int main(void)
     tcase_add_test(t, backend_restart_with_smaller_requests);
     tcase_add_test(t, close_and_reopen);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_main(s);
 }

@@ -4,6 +4,8 @@
 #include "harness/vif_spec.h"
 
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,9 +137,5 @@ int main(void)
     tcase_add_test(tc, disk_bad_specs);
     tcase_add_test(tc, vif_specs);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_main(s);
 }

@@ -4,6 +4,8 @@
  * both ways, closing, and each end misbehaving towards the other.
  */
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -634,9 +636,5 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_main(suite());
 }

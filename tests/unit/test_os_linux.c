@@ -5,6 +5,8 @@
  * end to end by tests/integration/test_blkfront_e2e.c.)
  */
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,9 +109,5 @@ int main(void)
     tcase_add_test(t, quiet_keeps_errors_and_warnings);
     tcase_add_test(t, grant_of_a_buffer_off_the_page_is_refused);
     suite_add_tcase(s, t);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_main(s);
 }

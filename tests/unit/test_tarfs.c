@@ -5,6 +5,8 @@
  * at the right byte offset with its one-line error.
  */
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <fcntl.h>
 #include <glob.h>
 #include <stdio.h>
@@ -460,9 +462,5 @@ int main(void)
     tcase_add_test(tc, test_every_prefix_of_an_archive);
     suite_add_tcase(s, tc);
 
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_main(s);
 }

@@ -11,6 +11,8 @@
  * naming the buffer.
  */
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -330,9 +332,5 @@ int main(void)
     tcase_add_test(tc, test_seed_bug_is_refused);
 #endif
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? 1 : 0;
+    return check_main(s);
 }

@@ -7,6 +7,8 @@
  * hostile (overlong message, wrong request id, corrupt indices, silence).
  */
 #include <check.h>
+
+#include "tests/lib/check_main.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -418,9 +420,5 @@ int main(void)
     tcase_add_test(fmt, test_format_matches_libc);
     tcase_add_test(fmt, test_parse_u64);
     suite_add_tcase(s, fmt);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_main(s);
 }
