@@ -62,15 +62,17 @@ static void on_signal(int sig)
     interrupted = sig;
 }
 
-static int add(const char **list, unsigned *n, const char *v, const char *what)
+static int add(const char **list, unsigned *n, unsigned cap, const char *v, const char *what)
 {
-    if (*n >= (what[0] == 'b' || what[0] == 'n' ? MAX_OPTS : MAX_DEVS)) {
+    if (*n >= cap) {
         fprintf(stderr, "splitbed run: too many %s\n", what);
         return -1;
     }
     list[(*n)++] = v;
     return 0;
 }
+/* Appends to one of struct run's fixed-size lists. */
+#define ADD(list, count, v, what) add((list), &(count), sizeof(list) / sizeof((list)[0]), (v), (what))
 
 static int check_opt(const char *opt)
 {
@@ -120,10 +122,10 @@ static int read_config(struct run *r, const char *file)
             }
             int rc = 0;
             switch (lists[i].which) {
-            case 0: rc = add(r->disk_args, &r->ndisk_args, item, "disks"); break;
-            case 1: rc = add(r->vif_args, &r->nvif_args, item, "vifs"); break;
-            case 2: rc = check_opt(item) ? -1 : add(r->opts, &r->nopts, item, "backend options"); break;
-            case 3: rc = check_opt(item) ? -1 : add(r->net_opts, &r->nnet_opts, item, "netback options"); break;
+            case 0: rc = ADD(r->disk_args, r->ndisk_args, item, "disks"); break;
+            case 1: rc = ADD(r->vif_args, r->nvif_args, item, "vifs"); break;
+            case 2: rc = check_opt(item) ? -1 : ADD(r->opts, r->nopts, item, "backend options"); break;
+            case 3: rc = check_opt(item) ? -1 : ADD(r->net_opts, r->nnet_opts, item, "netback options"); break;
             }
             if (rc)
                 return -1;
@@ -145,11 +147,11 @@ static int parse_args(struct run *r, int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
         switch (c) {
-        case 'D': if (add(r->disk_args, &r->ndisk_args, optarg, "disks")) return -1; break;
-        case 'V': if (add(r->vif_args, &r->nvif_args, optarg, "vifs")) return -1; break;
+        case 'D': if (ADD(r->disk_args, r->ndisk_args, optarg, "disks")) return -1; break;
+        case 'V': if (ADD(r->vif_args, r->nvif_args, optarg, "vifs")) return -1; break;
         case 'c': if (read_config(r, optarg)) return -1; break;
-        case 'o': if (check_opt(optarg) || add(r->opts, &r->nopts, optarg, "backend options")) return -1; break;
-        case 'O': if (check_opt(optarg) || add(r->net_opts, &r->nnet_opts, optarg, "netback options")) return -1; break;
+        case 'o': if (check_opt(optarg) || ADD(r->opts, r->nopts, optarg, "backend options")) return -1; break;
+        case 'O': if (check_opt(optarg) || ADD(r->net_opts, r->nnet_opts, optarg, "netback options")) return -1; break;
         case 'd': r->given_dir = optarg; break;
         case 'q': r->quiet = true; break;
         case 'n':

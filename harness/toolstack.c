@@ -242,7 +242,7 @@ static int write_kv(struct toolstack *ts, xs_transaction_t t, const char *dir, c
 static int device_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
 {
     const struct device_args *a = arg;
-    char bpath[256], fpath[256], sb[16], sf[16], sd[16];
+    char bpath[256], fpath[256], sb[16], sf[16];
     /* libxl__device_generic_add: each end owns its directory and the
      * other end may read it. */
     struct xs_permissions bperms[2] = { { .id = a->back, .perms = XS_PERM_NONE },
@@ -253,7 +253,6 @@ static int device_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
     snprintf(fpath, sizeof fpath, "/local/domain/%u/device/%s/%u", a->front, a->kind, a->devid);
     snprintf(sb, sizeof sb, "%u", a->back);
     snprintf(sf, sizeof sf, "%u", a->front);
-    snprintf(sd, sizeof sd, "%u", a->devid);
 
     xs_rm(ts->xs, t, bpath);
     xs_rm(ts->xs, t, fpath);
@@ -266,7 +265,6 @@ static int device_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
     if (write_kv(ts, t, bpath, back_std) || write_kv(ts, t, bpath, a->back_kv) ||
         write_kv(ts, t, fpath, front_std) || write_kv(ts, t, fpath, a->front_kv))
         return -1;
-    (void)sd;
     return 0;
 }
 
