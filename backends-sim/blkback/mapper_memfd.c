@@ -84,7 +84,7 @@ static int memfd_copy(struct bb_mapper *bm, domid_t dom, unsigned n, struct bb_c
         else if ((unsigned)c->offset + c->len > PAGE_BYTES)
             c->status = GNTST_bad_copy_arg;
         else if (c->to_grant && m->grants[r].readonly)
-            c->status = GNTST_permission_denied;
+            c->status = GNTST_general_error;    /* Xen: write-pin of a read-only entry */
         else {
             char *page = (char *)m->front + (size_t)m->grants[r].page * PAGE_BYTES + c->offset;
             if (c->to_grant)

@@ -15,6 +15,7 @@ void bb_params_default(struct bb_params *p)
         .max_indirect_segments = 256,
         .persistent = true,
         .max_persistent_grants = 1056,
+        .persistent_map = BB_PMAP_RW,
         .flush = true,
         .barrier = true,
         .discard = true,
@@ -119,6 +120,13 @@ int bb_params_set(struct bb_params *p, const char *kv, char *err, size_t errlen)
         if (parse_uint(v, 65536, &u) < 0)
             goto bad_range;
         p->max_persistent_grants = (unsigned)u;
+    } else if (!strcmp(key, "persistent-map")) {
+        if (!strcmp(v, "rw"))
+            p->persistent_map = BB_PMAP_RW;
+        else if (!strcmp(v, "op"))
+            p->persistent_map = BB_PMAP_OP;
+        else
+            goto bad_range;
     } else if (!strcmp(key, "discard-granularity")) {
         if (parse_uint(v, 1ul << 30, &u) < 0 || (u && (u % 512 || !pow2(u))))
             goto bad_range;
@@ -170,6 +178,7 @@ bad_range:
             !strcmp(key, "sector-size") ? "512 or 4096" :
             !strcmp(key, "physical-sector-size") ? "a power of two >= 512" :
             !strcmp(key, "features-at") ? "probe or connected" :
+            !strcmp(key, "persistent-map") ? "rw or op" :
             !strcmp(key, "multi-queue-max-queues") ? "0 (not written) or 1" :
             "a positive number";
         snprintf(err, errlen, "--opt %s: '%s' is not %s", kv, v, want);

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backends-sim/blkback/ring.h"
+
 enum bb_features_at { BB_FEATURES_AT_CONNECTED, BB_FEATURES_AT_PROBE };
 
 struct bb_params {
@@ -17,6 +19,7 @@ struct bb_params {
     unsigned max_indirect_segments; /* 0: no indirect descriptors */
     bool persistent;
     unsigned max_persistent_grants;
+    enum bb_persistent_map persistent_map;  /* rw (Linux) or op */
     bool grant_copy;                /* move data by grant copy, not mappings */
     bool flush, barrier;
     bool discard, discard_secure;

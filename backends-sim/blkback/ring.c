@@ -88,15 +88,18 @@ static unsigned pg_slot(const struct bb_ring *r, grant_ref_t ref)
     return (ref * 2654435761u) & (r->pg_cap - 1);
 }
 
-static void *pg_lookup(struct bb_ring *r, grant_ref_t ref)
+/* The page kept mapped for ref, or NULL. */
+static void *pg_find(struct bb_ring *r, grant_ref_t ref)
 {
     if (!r->pg)
         return NULL;
     for (unsigned i = pg_slot(r, ref);; i = (i + 1) & (r->pg_cap - 1)) {
         if (!r->pg[i].used)
             return NULL;
-        if (r->pg[i].ref == ref)
+        if (r->pg[i].ref == ref) {
+            r->st.persistent_hits++;
             return r->pg[i].page;
+        }
     }
 }
 
@@ -109,25 +112,41 @@ static void pg_insert(struct bb_ring *r, grant_ref_t ref, void *page)
     r->pg_count++;
 }
 
-/* A persistent mapping of ref: cached, or mapped now if there is room.
- * NULL (errno set, or 0 when the cache is full) means map it per use. */
-static void *pg_get(struct bb_ring *r, grant_ref_t ref)
+/* Maps ref writable and keeps it for every later use, if there is room.
+ * NULL with errno 0 when the cache is full (map it per use then), with
+ * errno set when the map failed. */
+static void *pg_keep(struct bb_ring *r, grant_ref_t ref)
 {
-    void *p = pg_lookup(r, ref);
-    if (p) {
-        r->st.persistent_hits++;
-        return p;
-    }
-    if (r->pg_count >= r->cfg.max_persistent_grants) {
+    if (!r->pg || r->pg_count >= r->cfg.max_persistent_grants) {
         errno = 0;
         return NULL;
     }
-    /* Persistent grants are granted read-write by the frontend (blkif.h);
-     * map them so, once for every use. */
-    p = bb_map(r->mapper, r->cfg.frontend, 1, &ref, true);
+    void *p = bb_map(r->mapper, r->cfg.frontend, 1, &ref, true);
     if (p)
         pg_insert(r, ref, p);
     return p;
+}
+
+/* Linux maps every page writable once persistent grants are in use. */
+static bool map_all_writable(const struct bb_ring *r)
+{
+    return r->cfg.persistent && r->cfg.persistent_map == BB_PMAP_RW;
+}
+
+/* A map that failed fails its request only (XSA-361..365).  When the
+ * backend only reads the pages but mapped them writable because of
+ * persistent grants, the line says so: that is a frontend granting a
+ * write's pages read-only, which Linux blkback refuses the same way. */
+static int16_t map_failed(struct bb_ring *r, const char *what, unsigned n, grant_ref_t first,
+                          bool writable, bool only_read, int err)
+{
+    return refuse(r, BLKIF_RSP_ERROR, "%smap of %u %s%s (first ref %u) failed (%s)%s",
+                  writable ? "writable " : "", n, what, n == 1 ? "" : "s", (unsigned)first,
+                  strerror(err),
+                  writable && only_read
+                      ? "; with persistent grants every page is mapped writable, as Linux "
+                        "blkback does, so it must be granted read-write"
+                      : "");
 }
 
 /* ---- open / close ------------------------------------------------------ */
@@ -250,34 +269,36 @@ static int16_t check_range(struct bb_ring *r, uint64_t first, uint64_t count)
     return BLKIF_RSP_OKAY;
 }
 
-/* Gives pages[i] an address for each segment's frame.  Persistent grants
- * are looked up or mapped once; the rest are mapped in one batch, whose
- * address goes to *batch (unmapped by the caller). */
+/* Gives pages[i] an address for each segment's frame.  Pages already
+ * kept are reused; with persistent grants new ones are kept while there
+ * is room; the rest are mapped in one batch, whose address goes to
+ * *batch (unmapped by the caller). */
 static int16_t map_segments(struct bb_ring *r, unsigned n, bool write,
                             void **batch, unsigned *batch_n)
 {
     *batch = NULL;
     *batch_n = 0;
+    /* A read fills the frontend's pages, so needs them writable; with
+     * persistent grants (by default) a write's pages are mapped so too. */
+    bool writable = !write || map_all_writable(r);
     unsigned missing = 0;
     for (unsigned i = 0; i < n; i++) {
         grant_ref_t ref = r->segs[i].gref;
-        void *p = NULL;
-        /* A grant that cannot be kept (cache full, or granted read-only)
-         * joins the per-request batch, whose map reports real failures. */
-        if (r->pg)
-            p = pg_get(r, ref);
+        void *p = pg_find(r, ref);
+        if (!p && writable) {
+            p = pg_keep(r, ref);
+            if (!p && errno)
+                return map_failed(r, "data grant", 1, ref, true, write, errno);
+        }
         r->pages[i] = p;
         if (!p)
             r->refs[missing++] = ref;
     }
     if (missing == 0)
         return BLKIF_RSP_OKAY;
-    /* A read fills the frontend's pages, so needs them writable. */
-    void *va = bb_map(r->mapper, r->cfg.frontend, missing, r->refs, !write);
+    void *va = bb_map(r->mapper, r->cfg.frontend, missing, r->refs, writable);
     if (!va)
-        return refuse(r, BLKIF_RSP_ERROR, "map of %u grant%s (first ref %u) failed (%s)",
-                      missing, missing == 1 ? "" : "s", (unsigned)r->refs[0],
-                      strerror(errno));
+        return map_failed(r, "data grant", missing, r->refs[0], writable, write, errno);
     unsigned k = 0;
     for (unsigned i = 0; i < n; i++)
         if (!r->pages[i])
@@ -416,8 +437,8 @@ static int16_t do_indirect(struct bb_ring *r, const blkif_request_indirect_t *re
     grant_ref_t irefs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
     memcpy(irefs, req->indirect_grefs, sizeof(irefs[0]) * npages);
     /* With persistent grants the indirect pages are kept mapped like data
-     * pages (as Linux does); a page that cannot be goes through a one-off
-     * read-only map with the rest. */
+     * pages, writable (as Linux does); otherwise, or once the cache is
+     * full, they are mapped for this request only. */
     if (r->cfg.grant_copy) {
         for (unsigned i = 0; i < npages; i++) {
             unsigned first = i * SEGS_PER_INDIRECT_PAGE;
@@ -434,17 +455,22 @@ static int16_t do_indirect(struct bb_ring *r, const blkif_request_indirect_t *re
     const void *ipage[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST] = { NULL };
     grant_ref_t once[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
     unsigned nonce = 0;
+    bool writable = map_all_writable(r);
     for (unsigned i = 0; i < npages; i++) {
-        ipage[i] = r->pg ? pg_get(r, irefs[i]) : NULL;
+        ipage[i] = pg_find(r, irefs[i]);
+        if (!ipage[i] && writable) {
+            ipage[i] = pg_keep(r, irefs[i]);
+            if (!ipage[i] && errno)
+                return map_failed(r, "indirect page", 1, irefs[i], true, true, errno);
+        }
         if (!ipage[i])
             once[nonce++] = irefs[i];
     }
     void *va = NULL;
     if (nonce) {
-        va = bb_map(r->mapper, r->cfg.frontend, nonce, once, false);
+        va = bb_map(r->mapper, r->cfg.frontend, nonce, once, writable);
         if (!va)
-            return refuse(r, BLKIF_RSP_ERROR, "map of %u indirect page%s (first ref %u) failed (%s)",
-                          nonce, nonce == 1 ? "" : "s", (unsigned)once[0], strerror(errno));
+            return map_failed(r, "indirect page", nonce, once[0], writable, true, errno);
         for (unsigned i = 0, k = 0; i < npages; i++)
             if (!ipage[i])
                 ipage[i] = (const char *)va + (size_t)PAGE_BYTES * k++;

@@ -19,7 +19,11 @@
  *
  * Data moves either through mappings of the frontend's pages (persistent
  * or per request) or, with grant_copy, by grant copy through a buffer of
- * the backend's own, as QEMU's backend does.
+ * the backend's own, as QEMU's backend does.  Grant copy keeps nothing
+ * mapped, so persistent grants never apply to it; each copy is checked
+ * as Xen checks it: out of a read-only grant (a write's data, indirect
+ * pages) is allowed, into one (a read's data) fails with
+ * GNTST_general_error.
  *
  * No daemon is needed: the ring pages and data grants come through a
  * struct bb_mapper, the disk through struct bb_image.
@@ -36,6 +40,21 @@
 
 #define BB_MAX_RING_PAGES 16u      /* order 4, XENBUS_MAX_RING_GRANT_ORDER */
 
+/* How data and indirect pages are mapped once persistent grants are in
+ * use (without them a page is mapped as its operation needs: writable
+ * only for the data of a read). */
+enum bb_persistent_map {
+    /* Every page writable whatever the operation, since a page kept
+     * mapped may serve a later read: Linux blkback (xen_blkbk_map adds
+     * GNTMAP_readonly only without persistent grants).  A frontend that
+     * grants a write's pages read-only gets an error for that request. */
+    BB_PMAP_RW = 0,
+    /* As the operation needs: a write's data and indirect pages are
+     * mapped read-only for that request only; pages a read fills are
+     * mapped writable and kept.  Tolerates read-only grants of a write. */
+    BB_PMAP_OP,
+};
+
 struct bb_ring_config {
     domid_t frontend;
     const char *device;            /* "vbd 51712", for diagnoses */
@@ -43,6 +62,7 @@ struct bb_ring_config {
     grant_ref_t ring_refs[BB_MAX_RING_PAGES];
     unsigned max_indirect_segments;/* 0: BLKIF_OP_INDIRECT not offered */
     bool persistent;               /* both ends agreed feature-persistent */
+    enum bb_persistent_map persistent_map;
     bool grant_copy;               /* copy data with grant copy, map nothing but the ring */
     unsigned max_persistent_grants;
     bool flush, barrier, discard, discard_secure;

@@ -409,6 +409,7 @@ static void connect_ring(struct bb_vbd *v)
         .device = v->name,
         .max_indirect_segments = p->max_indirect_segments,
         .max_persistent_grants = p->max_persistent_grants,
+        .persistent_map = p->persistent_map,
         .grant_copy = p->grant_copy,
         .flush = p->flush, .barrier = p->barrier,
         .discard = v->discard, .discard_secure = p->discard_secure,
@@ -445,7 +446,9 @@ static void connect_ring(struct bb_vbd *v)
     bb_log(&v->env->log, "blkback: dom%u %s: connected: ring %u page%s, event channel %u, "
            "persistent grants %s, indirect %u%s",
            v->frontid, v->name, cfg.nr_ring_pages, cfg.nr_ring_pages == 1 ? "" : "s", remote,
-           cfg.persistent ? "on" : "off", p->max_indirect_segments,
+           !cfg.persistent ? "off" : cfg.persistent_map == BB_PMAP_RW ? "on (mapped writable)"
+                                                                      : "on (mapped by operation)",
+           p->max_indirect_segments,
            p->grant_copy ? ", grant copy" : "");
     /* Requests may already be queued (a restarted backend, D12). */
     v->env->evtchn->ops->notify(v->env->evtchn, v->port);

@@ -433,11 +433,17 @@ START_TEST(bad_knobs_are_refused)
         "max-ring-page-order=5", "max-indirect-segments=4097", "sector-size=1024",
         "physical-sector-size=1000", "features-at=later", "persistent=maybe", "nosuchknob=1",
         "noequals", "=1", "discard-granularity=100", "batch=0", "max-ring-page-order=-1",
+        "persistent-map=ro",
     };
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ck_assert_int_eq(bb_params_set(&p, bad[i], err, sizeof(err)), -1);
         ck_assert_msg(strstr(err, bad[i]) != NULL, "message '%s' names '%s'", err, bad[i]);
     }
+    ck_assert_int_eq(bb_params_set(&p, "persistent-map=ro", err, sizeof(err)), -1);
+    ck_assert_str_eq(err, "--opt persistent-map=ro: 'ro' is not rw or op");
+    ck_assert_int_eq(p.persistent_map, BB_PMAP_RW);          /* Linux's, by default */
+    ck_assert_int_eq(bb_params_set(&p, "persistent-map=op", err, sizeof(err)), 0);
+    ck_assert_int_eq(p.persistent_map, BB_PMAP_OP);
     ck_assert_int_eq(bb_params_set(&p, "sector-size=4096", err, sizeof(err)), 0);
     ck_assert_int_eq(bb_params_set(&p, "physical-sector-size=512", err, sizeof(err)), 0);
     ck_assert_int_eq(bb_params_check(&p, err, sizeof(err)), -1);
