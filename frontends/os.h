@@ -102,7 +102,8 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages);
  * other address is refused with -OS_EINVAL and one diagnostic line naming
  * the domain, the address and the rule (this is where the hypervisor
  * refuses a tar reader's unaligned buffer).  Linux process: only pages
- * obtained from os_share_pages qualify. */
+ * obtained from os_share_pages qualify, and a read-only grant of a page
+ * shared writable is a read-only copy of the page as it is now. */
 int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly,
                     grant_ref_t *ref);
 int os_end_access(struct os *os, grant_ref_t ref);

@@ -7,6 +7,16 @@
  * (and hands back that page's existing ref); anything else is refused with
  * one line naming the domain, the buffer and the rule — the same refusal a
  * hypervisor gives a driver that grants a buffer that is not a whole page.
+ *
+ * A grant's access is fixed when its page is shared, and gntalloc grants
+ * each page it allocates once.  So a read-only grant of a page shared
+ * writable cannot be the page itself: handing out the writable grant would
+ * widen what the driver asked for (a peer could then map writable what
+ * Xen would have refused it).  Such a grant is instead a read-only copy:
+ * the region gets a twin of the same size, shared with writable=0 on first
+ * need, and os_grant_access() copies the page into its twin and returns
+ * the twin's ref.  The peer sees the page as it was when granted, which is
+ * all a read-only grant promises while the driver leaves the page alone.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,8 +31,69 @@ struct os_share {
     unsigned         npages;
     domid_t          peer;
     bool             writable;
+    uint8_t         *ro_va;     /* read-only twin of a writable region, or NULL */
+    grant_ref_t     *ro_refs;
     grant_ref_t      refs[];
 };
+
+/* Shares npages with peer through xengntshr; the refs go to r. */
+static void *share(struct os *os, xengntshr_handle *gs, domid_t peer, unsigned npages,
+                   bool writable, grant_ref_t *r)
+{
+    uint32_t *r32 = calloc(npages, sizeof(*r32));
+    if (!r32) {
+        errno = OS_ENOMEM;
+        return NULL;
+    }
+    void *p = xengntshr_share_pages(gs, peer, (int)npages, r32, writable ? 1 : 0);
+    if (!p) {
+        int e = errno ? errno : OS_ENOMEM;
+        os_log(os, OS_LOG_ERROR, "[os] d%u: sharing %u page(s)%s with d%u failed: %s",
+               os->domid, npages, writable ? "" : " read-only", peer, strerror(e));
+        free(r32);
+        errno = e;
+        return NULL;
+    }
+    /* XSA-403: whatever the device hands out, the peer sees zeroes only. */
+    memset(p, 0, (size_t)npages * OS_PAGE_SIZE);
+    for (unsigned i = 0; i < npages; i++)
+        r[i] = r32[i];
+    free(r32);
+    return p;
+}
+
+/* The read-only twin of writable region sh, shared on first use. */
+static int ensure_twin(struct os *os, struct os_share *sh)
+{
+    if (sh->ro_va)
+        return 0;
+    sh->ro_refs = calloc(sh->npages, sizeof(*sh->ro_refs));
+    if (!sh->ro_refs)
+        return -OS_ENOMEM;
+    sh->ro_va = share(os, os->gs, sh->peer, sh->npages, false, sh->ro_refs);
+    if (!sh->ro_va) {
+        int e = errno;
+        free(sh->ro_refs);
+        sh->ro_refs = NULL;
+        return -e;
+    }
+    return 0;
+}
+
+/* Ends region sh's sharings (the twin first); 0 or -errno. */
+static int unshare_region(struct os *os, struct os_share *sh)
+{
+    if (sh->ro_va) {
+        if (xengntshr_unshare(os->gs, sh->ro_va, sh->npages) < 0)
+            return -(errno ? errno : OS_EBUSY);
+        sh->ro_va = NULL;
+        free(sh->ro_refs);
+        sh->ro_refs = NULL;
+    }
+    if (xengntshr_unshare(os->gs, sh->va, sh->npages) < 0)
+        return -(errno ? errno : OS_EBUSY);
+    return 0;
+}
 
 int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
                    void **va, grant_ref_t *refs)
@@ -35,29 +106,18 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
     struct os_share *sh = calloc(1, sizeof(*sh) + npages * sizeof(grant_ref_t));
     if (!sh)
         return -OS_ENOMEM;
-    uint32_t *r = calloc(npages, sizeof(*r));
-    if (!r) {
-        free(sh);
-        return -OS_ENOMEM;
-    }
-    void *p = xengntshr_share_pages(gs, peer, (int)npages, r, writable ? 1 : 0);
+    void *p = share(os, gs, peer, npages, writable, sh->refs);
     if (!p) {
-        int e = errno ? errno : OS_ENOMEM;
-        os_log(os, OS_LOG_ERROR, "[os] d%u: sharing %u page(s) with d%u failed: %s",
-               os->domid, npages, peer, strerror(e));
-        free(r);
+        int e = errno;
         free(sh);
         return -e;
     }
-    /* XSA-403: whatever the device hands out, the peer sees zeroes only. */
-    memset(p, 0, (size_t)npages * OS_PAGE_SIZE);
     sh->va = p;
     sh->npages = npages;
     sh->peer = peer;
     sh->writable = writable;
     for (unsigned i = 0; i < npages; i++)
-        sh->refs[i] = refs[i] = r[i];
-    free(r);
+        refs[i] = sh->refs[i];
     sh->next = os->shares;
     os->shares = sh;
     *va = p;
@@ -75,10 +135,9 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages)
                    os->domid, va, npages, sh->npages);
             return -OS_EINVAL;
         }
-        if (xengntshr_unshare(os->gs, va, npages) < 0) {
-            int e = errno ? errno : OS_EBUSY;
-            return -e;
-        }
+        int r = unshare_region(os, sh);
+        if (r < 0)
+            return r;
         *pp = sh->next;
         free(sh);
         return 0;
@@ -93,7 +152,8 @@ void os_linux_unshare_all(struct os *os)
     while (os->shares) {
         struct os_share *sh = os->shares;
         os->shares = sh->next;
-        (void)xengntshr_unshare(os->gs, sh->va, sh->npages);
+        (void)unshare_region(os, sh);
+        free(sh->ro_refs);
         free(sh);
     }
 }
@@ -124,7 +184,17 @@ int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly
                    os->domid, (unsigned long)a);
             return -OS_EPERM;
         }
-        *ref = sh->refs[(a - lo) / OS_PAGE_SIZE];
+        size_t i = (a - lo) / OS_PAGE_SIZE;
+        if (readonly && sh->writable) {
+            /* Never widen: the read-only copy, not the writable page. */
+            int r = ensure_twin(os, sh);
+            if (r < 0)
+                return r;
+            memcpy(sh->ro_va + i * OS_PAGE_SIZE, page, OS_PAGE_SIZE);
+            *ref = sh->ro_refs[i];
+            return 0;
+        }
+        *ref = sh->refs[i];
         return 0;
     }
     os_log(os, OS_LOG_ERROR,
@@ -138,7 +208,7 @@ int os_end_access(struct os *os, grant_ref_t ref)
     /* The grant belongs to its os_share_pages region and ends with it. */
     for (struct os_share *sh = os->shares; sh; sh = sh->next)
         for (unsigned i = 0; i < sh->npages; i++)
-            if (sh->refs[i] == ref)
+            if (sh->refs[i] == ref || (sh->ro_refs && sh->ro_refs[i] == ref))
                 return 0;
     return -OS_EINVAL;
 }
