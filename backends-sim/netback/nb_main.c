@@ -34,6 +34,8 @@ struct served {
     struct nb_vif *vif;
     bool finished, failed;
     bool eof;
+    int write_err;             /* the backing's last refusal (errno), 0 when writing */
+    unsigned long refused;     /* frames refused since write_err was set */
     size_t pending_len;        /* a frame waiting for guest buffers */
     uint8_t pending[NB_MAX_FRAME + 1];
 };
@@ -76,9 +78,23 @@ static void deliver(void *arg, struct nb_queue *q, const uint8_t *frame, size_t 
 {
     struct served *s = arg;
     int r = nb_backing_write(s->backing, frame, len);
-    if (r < 0 && r != -EAGAIN && !quiet)
-        say("[netback] %s: %s backing refused a %zu-byte frame: %s", s->path,
-            nb_backing_kind(s->backing), len, strerror(-r));
+    /* A TAP whose link is down refuses every frame with EIO, as a cable
+     * pulled out drops them: one line when a refusal starts (or changes
+     * reason) and one with the count when frames pass again, not one per
+     * frame. */
+    if (r < 0 && r != -EAGAIN) {
+        if (-r != s->write_err && !quiet)
+            say("[netback] %s: %s backing refused a %zu-byte frame: %s (dropping until it takes "
+                "frames again)", s->path, nb_backing_kind(s->backing), len, strerror(-r));
+        s->write_err = -r;
+        s->refused++;
+    } else if (r >= 0 && s->write_err) {
+        if (!quiet)
+            say("[netback] %s: %s backing takes frames again; %lu dropped", s->path,
+                nb_backing_kind(s->backing), s->refused);
+        s->write_err = 0;
+        s->refused = 0;
+    }
 }
 
 /* --vif HANDLE=…: the vif of that handle of whichever frontend domain

@@ -236,6 +236,26 @@ START_TEST(ping_net_echo_through_tap_with_capture)
 }
 END_TEST
 
+/* A TAP whose link is down refuses every frame (EIO), like a pulled
+ * cable: the guest's frames are dropped with one line for the whole
+ * outage, not one per frame, and the run ends as the app decides. */
+START_TEST(tap_link_down_drops_with_one_line)
+{
+    RUN(NULL, "ip", "netns", "exec", ns, "ip", "tuntap", "add", "dev", "sbtap1", "mode", "tap");
+    ck_assert_msg(r.status == 0, "tap setup: %s", r.err);
+    RUN(NULL, "ip", "netns", "exec", ns, SB, "run", "--dir", dir,
+        "--vif", "backing=tap:sbtap1", "--", "net-echo", "--ip", "10.99.1.2",
+        "--ping", "10.99.1.1", "--count", "3", "--timeout", "2");
+    ck_assert_msg(r.status == 1, "net-echo with nobody to answer exited %d: %s", r.status, r.err);
+    const char *first = strstr(r.err, "refused a ");
+    ck_assert_msg(first, "no refusal line: %s", r.err);
+    ck_assert_msg(strstr(first, "Input/output error (dropping until it takes frames again)"),
+                  "refusal line: %s", r.err);
+    ck_assert_msg(!strstr(first + 1, "refused a "), "more than one refusal line: %s", r.err);
+    assert_clean_trace();
+}
+END_TEST
+
 /* The guest apps' bad usage: exit 2 and one line, before any device. */
 START_TEST(app_usage_errors)
 {
@@ -316,6 +336,7 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tap, ns_setup, ns_teardown);
     tcase_set_timeout(tap, 120);
     tcase_add_test(tap, ping_net_echo_through_tap_with_capture);
+    tcase_add_test(tap, tap_link_down_drops_with_one_line);
     suite_add_tcase(s, tap);
     return s;
 }
