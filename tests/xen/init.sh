@@ -249,6 +249,37 @@ sed 's/^/@@ blkback2: /' /tmp/blkback.log | tail -20
 console linuxfront '^@@ rc linux-blkfront' 
 echo "@@ phase linuxfront $(up)"
 
+# 7. Linux's own xen-netfront in a domU against splitbed-netback in dom0
+#    (over the real libxenstore/libxengnttab/libxenevtchn), its vif backed
+#    by a TAP device: the kernel's netback is unloaded.  dom0 serves a file
+#    and an MD5 CGI over HTTP on that link for the domU to fetch and post.
+rmmod xen-netback || echo "@@ warn rmmod xen-netback failed"
+insmod /lib/modules/tun.ko* || echo "@@ warn insmod tun failed"
+/guest/splitbed-netback --vif 0=tap:sbvif0 >/tmp/netback.log 2>&1 &
+nb=$!
+httpd -p 8080 -h /srv
+sed -e 's/linuxours/linuxnet/; s/splitbed=ours/splitbed=linuxnet/' -e '/^disk/d; /xvdb/d' \
+  -e 's/00:16:3e:00:00:03/00:16:3e:00:00:04/' /tmp/linuxours.cfg > /tmp/linuxnet.cfg
+if xlc /tmp/linuxnet.cfg; then
+  be=/local/domain/0/backend/vif/$(xl domid linuxnet)/0
+  i=0
+  while [ "$(xenstore-read $be/state 2>/dev/null)" != 4 ] && [ $i -lt 360 ]; do
+    i=$((i + 1)); sleep 0.5
+  done
+  echo "@@ netback-state $(xenstore-read $be/state 2>/dev/null)"
+  ip addr add 10.9.0.1/24 dev sbvif0 || echo "@@ warn no address on sbvif0"
+  ip link set sbvif0 up
+  wait_domain linuxnet 240
+  echo "@@ state linuxnet $state"
+else
+  echo "@@ fail xl create linuxnet"; sed 's/^/@@ xl: /' /tmp/xl.log
+fi
+console linuxnet '^@@ end linux-netfront'
+kill $nb 2>/dev/null; wait $nb 2>/dev/null
+killall httpd 2>/dev/null
+sed 's/^/@@ netback: /' /tmp/netback.log | tail -20
+echo "@@ phase linuxnet $(up)"
+
 kill $spin 2>/dev/null
 echo "@@ phase scenarios-done $(up)"
 echo "@@ done"

@@ -14,7 +14,7 @@ mkdir -p "$root"/bin "$root"/sbin "$root"/lib/modules "$root"/etc/xen "$root"/gu
   "$root"/var/lib/xen "$root"/var/log/xen "$root"/usr/bin "$root"/usr/sbin
 cp "$cache/busybox" "$root/bin/busybox"
 for m in xen/xen-privcmd xen/xen-evtchn xen/xen-gntdev xen/xen-gntalloc xen/xenfs/xenfs \
-         block/loop block/xen-blkback/xen-blkback net/xen-netback/xen-netback; do
+         block/loop block/xen-blkback/xen-blkback net/xen-netback/xen-netback net/tun; do
   f=$(ls "$cache"/modules/kernel/drivers/$m.ko* 2>/dev/null | head -1)
   [ -n "$f" ] || { echo "mkinitramfs: no module $m in $cache/modules" >&2; exit 1; }
   cp "$f" "$root/lib/modules/"
@@ -50,6 +50,13 @@ for t in xl xenstored xenconsoled xen-init-dom0; do ln -sf $X/$t "$root/usr/sbin
 cp "$build"/unikernel/tar-cat.xen "$root/guest/"
 cp "$build"/unikernel/net-echo.xen "$build"/unikernel/blk-verify.xen "$root/guest/"
 copy_prog "$build"/libexec/splitbed/splitbed-blkback /guest/splitbed-blkback
+copy_prog "$build"/libexec/splitbed/splitbed-netback /guest/splitbed-netback
+# What dom0's web server offers the Linux-netfront domU: a binary file to
+# download and a CGI answering the MD5 of what was posted to it.
+mkdir -p "$root/srv/cgi-bin"
+cp "$cache/busybox" "$root/srv/blob"
+cp "$src"/tests/xen/cgi-md5 "$root/srv/cgi-bin/md5"
+chmod 755 "$root/srv/cgi-bin/md5"
 cp "$src"/tests/xen/vif-plain "$root/etc/xen/scripts/vif-plain"
 cp "$src"/fixtures/tar/hello.tar "$root/guest/"
 cp "$src"/tests/xen/init.sh "$root/init"
@@ -60,7 +67,7 @@ droot=$(mktemp -d)
 mkdir -p "$droot"/bin "$droot"/lib/modules "$droot"/guest "$droot"/proc "$droot"/sys "$droot"/dev
 cp "$cache/busybox" "$droot/bin/busybox"
 for m in xen/xen-privcmd xen/xen-evtchn xen/xen-gntdev xen/xen-gntalloc xen/xenfs/xenfs \
-         block/xen-blkfront; do
+         block/xen-blkfront net/xen-netfront; do
   cp "$(ls "$cache"/modules/kernel/drivers/$m.ko* | head -1)" "$droot/lib/modules/"
 done
 main_root=$root

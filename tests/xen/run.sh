@@ -11,6 +11,8 @@
 #     net-echo against Linux's blkback and netback
 #   a Linux domU reading the disk through Linux's xen-blkfront, served by
 #     splitbed-blkback in dom0
+#   a Linux domU moving traffic through Linux's xen-netfront, served by
+#     splitbed-netback in dom0 on a TAP
 #
 # Downloads go to $SPLITBED_XEN_CACHE (default ~/.cache/splitbed/xen) once.
 # Every phase prints its time; every wait has a hard limit.
@@ -44,7 +46,8 @@ unavailable() {
 }
 
 command -v qemu-system-x86_64 >/dev/null || unavailable "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
-for f in unikernel/tar-cat.xen unikernel/net-echo.xen libexec/splitbed/splitbed-blkback bin/splitbed; do
+for f in unikernel/tar-cat.xen unikernel/net-echo.xen libexec/splitbed/splitbed-blkback \
+         libexec/splitbed/splitbed-netback bin/splitbed; do
   [ -e "$build/$f" ] || die "$build/$f missing (make all unikernel)"
 done
 
@@ -180,6 +183,20 @@ if [ "$st" = 0 ] && [ "$lf_out" = "$sim_out" ]; then
 else
   report "Linux xen-blkfront in a domU, splitbed-blkback in dom0" FAIL "$detail"
   sed 's/^/    | /' "$work/linuxfront.console" | tail -30
+fi
+
+console linuxnet > /dev/null
+ln_of() { sed -n "s/^@@ $1 \\(.*\\)\$/\\1/p" "$work/linuxnet.console" | head -1; }
+ln_big=$(sed -n 's/^@@ bigping: \([0-9]*\) packets transmitted, \([0-9]*\) packets received.*/\2/p' "$work/linuxnet.console")
+ln_down=$(ln_of down) ln_down_want=$(ln_of down-want) ln_up=$(ln_of up) ln_up_want=$(ln_of up-want)
+detail="3000-byte pings: ${ln_big:-0}/3 replies; download md5 ${ln_down:-none} (want ${ln_down_want:-?}); upload md5 ${ln_up:-none} (want ${ln_up_want:-?})"
+if [ "$ln_big" = 3 ] && [ -n "$ln_down_want" ] && [ "$ln_down" = "$ln_down_want" ] &&
+   [ -n "$ln_up_want" ] && [ "$ln_up" = "$ln_up_want" ]; then
+  report "Linux xen-netfront in a domU, splitbed-netback in dom0" PASS "$detail"
+else
+  report "Linux xen-netfront in a domU, splitbed-netback in dom0" FAIL "$detail"
+  sed 's/^/    | /' "$work/linuxnet.console" | tail -30
+  grep '^@@ netback' "$work/serial.txt" | sed 's/^/    | /'
 fi
 
 phase results
