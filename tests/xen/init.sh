@@ -123,26 +123,47 @@ CFG
   console $name '^\[uk\] exit' 
 }
 
+# splitbed.only=a,b on dom0's command line runs only those scenarios
+# (SPLITBED_XEN_SCENARIOS of tests/xen/run.sh); all of them without it.
+only=$(sed -n 's/.*splitbed\.only=\([a-z0-9,-]*\).*/\1/p' /proc/cmdline)
+want() { [ -z "$only" ] || case ",$only,"  in *",$1,"*) ;; *) return 1;; esac; }
+# kmod on|off MODULE: a kernel backend loaded or not, whatever ran before.
+kmod() {
+  loaded=0
+  lsmod | grep -q "^$(echo "$2" | tr - _) " && loaded=1
+  if [ "$1" = on ] && [ $loaded = 0 ]; then
+    insmod /lib/modules/$2.ko* || echo "@@ warn insmod $2 failed"
+  elif [ "$1" = off ] && [ $loaded = 1 ]; then
+    rmmod "$2" || echo "@@ warn rmmod $2 failed"
+  fi
+}
+
 # 1. Linux's in-kernel blkback serves the disk.
+if want tarcat-kernel; then
+kmod on xen-blkback
 run_tarcat tarcat-kernel
 echo "@@ phase tarcat-kernel $(up)"
+fi
 
 # 2. The same, served by our userspace blkback in dom0 (over the real
 #    libxengnttab/libxenevtchn/libxenstore): the kernel's is unloaded.
-rmmod xen-blkback || echo "@@ warn rmmod xen-blkback failed"
+if want tarcat-splitbed; then
+kmod off xen-blkback
 /guest/splitbed-blkback >/tmp/blkback.log 2>&1 &
 bb=$!
 run_tarcat tarcat-splitbed
 kill $bb 2>/dev/null; wait $bb 2>/dev/null
 sed 's/^/@@ blkback: /' /tmp/blkback.log | tail -20
 echo "@@ phase tarcat-splitbed $(up)"
+fi
 
 # 3. blk-verify.xen writes and reads back its pattern matrix on a 4 MiB
 #    writable disk served by Linux's in-kernel blkback.  Without
 #    persistent grants: with them, Linux blkback maps every data page
 #    writable, and blkfront grants the pages of a write read-only, so the
 #    map fails and the write ends in BLKIF_RSP_ERROR.
-insmod /lib/modules/xen-blkback.ko* || echo "@@ warn insmod xen-blkback failed"
+if want blkverify; then
+kmod on xen-blkback
 dd if=/dev/zero of=/tmp/rw.img bs=1M count=4 2>/dev/null
 cat > /tmp/blkverify.cfg <<CFG
 name = "blkverify"
@@ -164,8 +185,11 @@ fi
 echo "@@ state blkverify $state"
 console blkverify '^\[uk\] exit' 
 echo "@@ phase blkverify $(up)"
+fi
 
 # 4. net-echo.xen answers ping from dom0 over a vif (Linux netback).
+if want netecho; then
+kmod on xen-netback
 cat > /tmp/netecho.cfg <<CFG
 name = "netecho"
 type = "pvh"
@@ -195,6 +219,7 @@ else
 fi
 console netecho '^\[uk\] exit' 
 echo "@@ phase netecho $(up)"
+fi
 
 # 5. A Linux domU running our Linux-process frontends (the binaries the
 #    simulator tests) against Linux's in-kernel blkback and netback.
@@ -215,6 +240,9 @@ disk = [ "format=raw, vdev=xvda, access=r, target=/guest/hello.tar",
          "format=raw, vdev=xvdb, access=rw, target=/tmp/rw2.img" ]
 vif = [ "mac=00:16:3e:00:00:03, script=vif-plain" ]
 CFG
+if want linuxours; then
+kmod on xen-blkback
+kmod on xen-netback
 if xlc /tmp/linuxours.cfg; then
   be=/local/domain/0/backend/vif/$(xl domid linuxours)/0
   i=0
@@ -231,9 +259,11 @@ else
 fi
 console linuxours '^@@ rc net-echo' 
 echo "@@ phase linuxours $(up)"
+fi
 
 # 6. Linux's own xen-blkfront in a domU against splitbed-blkback in dom0.
-rmmod xen-blkback || echo "@@ warn rmmod xen-blkback failed"
+if want linuxfront; then
+kmod off xen-blkback
 /guest/splitbed-blkback >/tmp/blkback.log 2>&1 &
 bb=$!
 sed -e 's/linuxours/linuxfront/; s/splitbed=ours/splitbed=linuxfront/' -e '/xvdb/d; /^vif/d' \
@@ -248,13 +278,15 @@ kill $bb 2>/dev/null; wait $bb 2>/dev/null
 sed 's/^/@@ blkback2: /' /tmp/blkback.log | tail -20
 console linuxfront '^@@ rc linux-blkfront' 
 echo "@@ phase linuxfront $(up)"
+fi
 
 # 7. Linux's own xen-netfront in a domU against splitbed-netback in dom0
 #    (over the real libxenstore/libxengnttab/libxenevtchn), its vif backed
 #    by a TAP device: the kernel's netback is unloaded.  dom0 serves a file
 #    and an MD5 CGI over HTTP on that link for the domU to fetch and post.
-rmmod xen-netback || echo "@@ warn rmmod xen-netback failed"
-insmod /lib/modules/tun.ko* || echo "@@ warn insmod tun failed"
+if want linuxnet; then
+kmod off xen-netback
+kmod on tun
 /guest/splitbed-netback --vif 0=tap:sbvif0 >/tmp/netback.log 2>&1 &
 nb=$!
 httpd -p 8080 -h /srv
@@ -279,6 +311,7 @@ kill $nb 2>/dev/null; wait $nb 2>/dev/null
 killall httpd 2>/dev/null
 sed 's/^/@@ netback: /' /tmp/netback.log | tail -20
 echo "@@ phase linuxnet $(up)"
+fi
 
 kill $spin 2>/dev/null
 echo "@@ phase scenarios-done $(up)"
