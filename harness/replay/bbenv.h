@@ -1,0 +1,43 @@
+/*
+ * bbenv.h — blkback's environment (struct bb_env's store, event channels
+ * and grant mapper) over the world: xenstore through an in-process
+ * client of dom0, event channels and grants through the hypervisor core.
+ *
+ * One bbenv is one backend process: crash() drops everything it holds
+ * without a word to anyone (its xenstore connection closes, its mappings
+ * and ports are released as the kernel releases a dead process's), and a
+ * new bbenv is a restarted process.
+ */
+#ifndef SPLITBED_WORLD_BBENV_H
+#define SPLITBED_WORLD_BBENV_H
+
+#include <stdbool.h>
+
+#include "backends-sim/blkback/vbd.h"
+#include "harness/replay/hvhost.h"
+#include "backends-sim/xenstored/xs_client.h"
+
+struct bbenv_hooks {
+    /* Asked at every commit: true makes it fail with EAGAIN (a fault). */
+    bool (*tx_conflict)(void *ctx);
+    void *ctx;
+};
+
+struct bbenv;
+
+/* dom is the backend's domain (0).  NULL when out of memory. */
+struct bbenv *bbenv_new(struct hvhost *h, struct xs_core *xs, domid_t dom,
+                        const struct bb_params *params, const struct bb_logger *log,
+                        const struct bbenv_hooks *hooks);
+/* The process dies: from now on every operation fails (EPIPE) or does
+ * nothing, so freeing the backend's structures reaches no peer. */
+void bbenv_kill(struct bbenv *e);
+/* Releases what is left as the kernel does for a process that exited
+ * (mappings, ports, the xenstore connection) and frees. */
+void bbenv_free(struct bbenv *e);
+const struct bb_env *bbenv_env(struct bbenv *e);
+struct xs_client *bbenv_xs(struct bbenv *e);
+/* Mappings held now (pages). */
+unsigned bbenv_mapped(const struct bbenv *e);
+
+#endif

@@ -1,0 +1,353 @@
+/*
+ * world.c — building a world from a seed, running it, checking it, and
+ * taking it down again (see world.h).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "harness/replay/world_priv.h"
+
+static const char *const bug_names[] = { "none", "dup-response", "readonly-grant" };
+
+int world_bug_parse(const char *name)
+{
+    for (int i = 0; i < (int)(sizeof(bug_names) / sizeof(bug_names[0])); i++)
+        if (!strcmp(name, bug_names[i]))
+            return i;
+    return -1;
+}
+
+const char *world_bug_name(enum world_bug bug)
+{
+    return (unsigned)bug < sizeof(bug_names) / sizeof(bug_names[0]) ? bug_names[bug] : "?";
+}
+
+/* ---- the trace ---------------------------------------------------------- */
+
+static void trace_append(struct world *w, const char *s, size_t n)
+{
+    if (!w->opts.trace)
+        return;
+    if (w->tlen + n + 1 > w->tcap) {
+        size_t cap = w->tcap ? w->tcap : 1 << 16;
+        while (w->tlen + n + 1 > cap)
+            cap *= 2;
+        char *t = realloc(w->trace, cap);
+        if (!t)
+            return;         /* the trace is a record, not the run */
+        w->trace = t;
+        w->tcap = cap;
+    }
+    memcpy(w->trace + w->tlen, s, n);
+    w->tlen += n;
+    w->trace[w->tlen] = '\0';
+}
+
+void w_trace(struct world *w, const char *fmt, ...)
+{
+    if (!w->opts.trace)
+        return;
+    char line[640];
+    int n = snprintf(line, sizeof(line), "%6llu%*s ", (unsigned long long)w->step,
+                     (int)(2 * w->waiting), "");
+    va_list ap;
+    va_start(ap, fmt);
+    int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+    if (len > sizeof(line) - 2)
+        len = sizeof(line) - 2;
+    line[len++] = '\n';
+    trace_append(w, line, len);
+}
+
+void w_fail(struct world *w, const char *invariant, const char *fmt, ...)
+{
+    if (!w->res->ok)
+        return;             /* the first break is the one to report */
+    w->res->ok = false;
+    w->res->step = w->step;
+    snprintf(w->res->invariant, sizeof(w->res->invariant), "%s", invariant);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(w->res->detail, sizeof(w->res->detail), fmt, ap);
+    va_end(ap);
+    w->stop = true;
+    w_trace(w, "INVARIANT BROKEN: %s: %s", invariant, w->res->detail);
+}
+
+/* ---- what the parts report ---------------------------------------------- */
+
+static void on_hv_trace(void *ctx, domid_t d, const char *line)
+{
+    struct world *w = ctx;
+    w_trace(w, "hv: %s", line);
+    /* A backend that died cannot unbind first: its peer's notify finds
+     * the port unbound, which Xen drops silently. */
+    if (w->crashed_ever && strstr(line, "port is unbound, event dropped"))
+        return;
+    w_fail(w, "no hypervisor rule broken", "%s", line);
+}
+
+static void on_port_closed(void *ctx, domid_t d, evtchn_port_t port)
+{
+    w_trace(ctx, "hv: d%u port %u: peer closed its end", d, port);
+}
+
+static void on_xs_trace(void *ctx, const char *line)
+{
+    struct world *w = ctx;
+    w_trace(w, "xenstore: %s", line);
+    w_fail(w, "no xenstore rule broken", "%s", line);
+}
+
+static int on_introduced(void *ctx, unsigned domid) { return 0; }
+static void on_released(void *ctx, unsigned domid) {}
+
+void w_bb_line(void *ctx, bool diagnosis, const char *text)
+{
+    struct world *w = ctx;
+    w_trace(w, "%s", text);
+    if (diagnosis)
+        w_fail(w, "no backend diagnosis", "%s", text);
+}
+
+static void on_fe_log(void *ctx, enum os_log_level level, const char *line)
+{
+    w_trace(ctx, "%s", line);
+}
+
+static uint64_t now_ns(void *ctx)
+{
+    return ((struct world *)ctx)->now;
+}
+
+/* ---- configuration from the seed ----------------------------------------- */
+
+static void choose_config(struct world *w)
+{
+    struct world_config *c = &w->cfg;
+    struct choice *ch = &w->ch;
+    c->be_order = (int)choice_pick(ch, 5);
+    c->fe_order = choice_pick(ch, 5);
+    c->persistent = choice_chance(ch, 1, 2);
+    c->grant_copy = choice_chance(ch, 1, 4);
+    c->be_indirect = choice_chance(ch, 1, 2);
+    c->fe_indirect = choice_chance(ch, 1, 2);
+    c->features_at_probe = choice_chance(ch, 1, 4);
+    c->skip_initwait = choice_chance(ch, 1, 4);
+    c->skip_initialised = choice_chance(ch, 1, 4);
+    c->early_transport = choice_chance(ch, 1, 8);
+    c->explicit_order0 = choice_chance(ch, 1, 4);
+    c->batch = 1 + choice_pick(ch, 8);
+    c->depth = 1 + choice_pick(ch, 8);
+    c->disk_sectors = 8 * (8 + choice_pick(ch, 25));
+    c->flush = choice_chance(ch, 1, 2);
+    bool faults = choice_chance(ch, 1, 2);
+    c->ncrashes = faults ? choice_pick(ch, W_MAX_CRASHES + 1) : 0;
+    for (unsigned i = 0; i < c->ncrashes; i++)
+        c->crash_at[i] = 1 + choice_pick(ch, 600);
+    c->conflicts = faults ? choice_pick(ch, 4) : 0;
+    c->delays = faults && choice_chance(ch, 1, 2);
+
+    snprintf(w->res->config, sizeof(w->res->config),
+             "backend order %d%s%s%s%s batch %u; frontend order %u%s%s%s%s%s; %s%s; depth %u, %u sectors%s; "
+             "faults: %u crash(es), %u conflict(s)%s",
+             c->be_order, c->be_indirect ? " indirect" : "", c->grant_copy ? " grant-copy" : "",
+             c->features_at_probe ? " features-at-probe" : "", c->skip_initwait ? " skip-initwait" : "",
+             c->batch, c->fe_order, c->fe_indirect ? " indirect" : "",
+             c->skip_initialised ? " skip-initialised" : "", c->early_transport ? " early-transport" : "",
+             c->explicit_order0 ? " explicit-order0" : "", "",
+             c->persistent ? "persistent" : "not persistent", c->flush ? ", flush" : "",
+             c->depth, c->disk_sectors, w->opts.bug ? " (with a bug)" : "",
+             c->ncrashes, c->conflicts, c->delays ? ", delays" : "");
+    w->conflicts_left = c->conflicts;
+
+    bb_params_default(&w->params);
+    w->params.max_ring_page_order = c->be_order;
+    w->params.max_indirect_segments = c->be_indirect ? 256 : 0;
+    w->params.persistent = c->persistent;
+    w->params.grant_copy = c->grant_copy;
+    w->params.features_at = c->features_at_probe ? BB_FEATURES_AT_PROBE : BB_FEATURES_AT_CONNECTED;
+    w->params.skip_initwait = c->skip_initwait;
+    w->params.batch = c->batch;
+}
+
+/* ---- building and taking down --------------------------------------------- */
+
+static int build(struct world *w)
+{
+    struct hvhost_cb hcb = { .notify = w_on_notify, .port_closed = on_port_closed,
+                             .trace = on_hv_trace, .ctx = w };
+    w->hv = hvhost_new(&hcb);
+    if (!w->hv)
+        return -ENOMEM;
+    int rc = hvhost_domain_create(w->hv, 0, 0);
+    if (rc == 0)
+        rc = hvhost_domain_create(w->hv, W_FRONT, W_GUEST_FRAMES);
+    if (rc < 0)
+        return rc;
+    struct xs_core_hooks xh = { .introduced = on_introduced, .released = on_released,
+                                .trace = on_xs_trace, .ctx = w };
+    w->xs = xs_core_new(&xh);
+    if (!w->xs)
+        return -ENOMEM;
+    w->toolstack = xs_client_open(w->xs, 0);
+    if (!w->toolstack)
+        return -ENOMEM;
+
+    /* The disk: a memfd the backend opens by path, as it would a file. */
+    w->disk_fd = memfd_create("splitbed-disk", MFD_CLOEXEC);
+    if (w->disk_fd < 0)
+        return -errno;
+    if (ftruncate(w->disk_fd, (off_t)w->cfg.disk_sectors * 512) < 0)
+        return -errno;
+    snprintf(w->disk_path, sizeof(w->disk_path), "/proc/self/fd/%d", w->disk_fd);
+
+    rc = w_toolstack(w);
+    if (rc < 0)
+        return rc;
+    rc = w_backend_start(w);
+    if (rc < 0)
+        return rc;
+
+    w->fxs = xs_client_open(w->xs, W_FRONT);
+    if (!w->fxs)
+        return -ENOMEM;
+    uint64_t frames;
+    uint8_t *mem = hvhost_memory(w->hv, W_FRONT, &frames);
+    struct os_world_host oh = {
+        .hv = hvhost_hv(w->hv), .domid = W_FRONT, .mem = mem, .nr_frames = frames,
+        .xs = w->fxs, .ctx = w, .now_ns = now_ns, .wait = w_wait,
+        .tx_conflict = w_tx_conflict, .log = on_fe_log,
+        .bug_readonly_data = w->opts.bug == WORLD_BUG_READONLY_GRANT,
+    };
+    w->os = os_world_new(&oh);
+    if (!w->os)
+        return -ENOMEM;
+    rc = wl_init(w);
+    if (rc < 0)
+        return rc;
+    struct blkfront_opts fo;
+    blkfront_default_opts(&fo);
+    fo.max_ring_order = w->cfg.fe_order;
+    fo.max_indirect = w->cfg.fe_indirect ? 32 : 0;
+    fo.persistent = w->cfg.persistent;
+    fo.skip_initialised = w->cfg.skip_initialised;
+    fo.early_transport = w->cfg.early_transport;
+    fo.explicit_order0 = w->cfg.explicit_order0;
+    rc = blkfront_open(w->os, "xvda", &fo, &w->bf);
+    if (rc < 0) {
+        w->bf = NULL;
+        w_fail(w, "frontend opens", "blkfront_open failed with error %d", -rc);
+    }
+    return 0;
+}
+
+static void teardown(struct world *w)
+{
+    w->stop = true;             /* os_wait returns at once from now on */
+    if (w->bf)
+        blkfront_close(w->bf);
+    w->bf = NULL;
+    if (w->be)
+        bb_backend_free(w->be, true);
+    w->be = NULL;
+    bbenv_free(w->benv);
+    w->benv = NULL;
+    os_world_free(w->os);
+    wl_free(w);
+    xs_client_close(w->fxs);
+    xs_client_close(w->toolstack);
+    xs_core_free(w->xs);
+    hvhost_free(w->hv);
+    if (w->disk_fd >= 0)
+        close(w->disk_fd);
+    free(w->evq);
+}
+
+/* Invariants that hold after every step. */
+void w_check_step(struct world *w)
+{
+    wl_observe(w);
+    if (w->bf && blkfront_error(w->bf) < 0)
+        w_fail(w, "no frontend error", "blkfront failed: %s", blkfront_diagnosis(w->bf));
+    if (w->step >= (w->opts.max_steps ? w->opts.max_steps : WORLD_DEFAULT_MAX_STEPS))
+        w_fail(w, "progress", "the workload did not finish within %llu steps",
+               (unsigned long long)w->step);
+}
+
+static int run(struct world *w)
+{
+    w->disk_fd = -1;
+    w->res->ok = true;
+    choose_config(w);
+    w_trace(w, "config: %s", w->res->config);
+    int rc = build(w);
+    if (rc < 0) {
+        teardown(w);
+        return rc;
+    }
+    while (!w->stop && !wl_done(w)) {
+        if (!w_step(w, false)) {
+            w_fail(w, "progress", "nothing can run and the workload is in phase %d (a lost event?)",
+                   (int)w->wl.phase);
+            break;
+        }
+    }
+    if (!w->stop) {
+        /* Let the backend see the close through, then look at what is left. */
+        while (!w->stop && w_step(w, true))
+            ;
+        wl_final_checks(w);
+    }
+    w->res->steps = w->step;
+    w->res->crashes = w->crashes;
+    w->res->conflicts = w->cfg.conflicts - w->conflicts_left;
+    teardown(w);
+    return 0;
+}
+
+static int finish(struct world *w, int rc, char **trace)
+{
+    if (trace) {
+        *trace = w->trace ? w->trace : strdup("");
+        w->trace = NULL;
+    }
+    free(w->trace);
+    free(w);
+    return rc;
+}
+
+int world_run_seed(uint64_t seed, const struct world_opts *opts,
+                   struct world_result *res, char **trace)
+{
+    struct world *w = calloc(1, sizeof(*w));
+    if (!w)
+        return -ENOMEM;
+    memset(res, 0, sizeof(*res));
+    w->res = res;
+    if (opts)
+        w->opts = *opts;
+    choice_from_seed(&w->ch, seed);
+    return finish(w, run(w), trace);
+}
+
+int world_run_bytes(const uint8_t *data, size_t len, const struct world_opts *opts,
+                    struct world_result *res, char **trace)
+{
+    struct world *w = calloc(1, sizeof(*w));
+    if (!w)
+        return -ENOMEM;
+    memset(res, 0, sizeof(*res));
+    w->res = res;
+    if (opts)
+        w->opts = *opts;
+    choice_from_bytes(&w->ch, data, len);
+    return finish(w, run(w), trace);
+}
