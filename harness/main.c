@@ -15,6 +15,9 @@ static const char usage[] =
     "  run [--disk SPEC]... [--vif SPEC]... [--config FILE] [--backend-opt K=V]...\n"
     "      [--dir DIR] [-q] -- APP [ARGS]\n"
     "                                  run a guest app as domain 1 against userspace backends\n"
+    "  replay FILE|--seed N [--trace] [--bug NAME] [--crash-anywhere]\n"
+    "                                  replay one schedule of the seeded in-process world\n"
+    "                                  (a fuzz_interleave_blk crash file, or a seed)\n"
     "DIR defaults to $SPLITBED_DIR, else $XDG_RUNTIME_DIR/splitbed, else /tmp/splitbed-$UID.\n";
 
 int main(int argc, char **argv)
@@ -35,6 +38,8 @@ int main(int argc, char **argv)
         return cmd_exec(argc - 1, argv + 1);
     if (!strcmp(argv[1], "run"))
         return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "replay"))
+        return cmd_replay(argc - 1, argv + 1);
     fprintf(stderr, "splitbed: unknown command '%s' (try: splitbed --help)\n", argv[1]);
     return EXIT_USAGE;
 }

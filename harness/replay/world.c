@@ -157,7 +157,7 @@ static void choose_config(struct world *w)
 
     snprintf(w->res->config, sizeof(w->res->config),
              "backend order %d%s%s%s%s batch %u; frontend order %u%s%s%s%s%s; %s%s; depth %u, %u sectors%s; "
-             "faults: %u crash(es), %u conflict(s)%s",
+             "faults: up to %u crash(es), up to %u conflict(s)%s",
              c->be_order, c->be_indirect ? " indirect" : "", c->grant_copy ? " grant-copy" : "",
              c->features_at_probe ? " features-at-probe" : "", c->skip_initwait ? " skip-initwait" : "",
              c->batch, c->fe_order, c->fe_indirect ? " indirect" : "",
