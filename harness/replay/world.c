@@ -62,6 +62,16 @@ void w_trace(struct world *w, const char *fmt, ...)
     size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
     if (len > sizeof(line) - 2)
         len = sizeof(line) - 2;
+    /* The disk's fd number depends on what the process inherited: name it
+     * so that a trace is the same in every process. */
+    char *p = w->disk_path[0] ? strstr(line, w->disk_path) : NULL;
+    if (p) {
+        static const char name[] = "<disk>";
+        size_t dl = strlen(w->disk_path), tail = len - (size_t)(p - line) - dl;
+        memmove(p + sizeof(name) - 1, p + dl, tail);
+        memcpy(p, name, sizeof(name) - 1);
+        len = len - dl + sizeof(name) - 1;
+    }
     line[len++] = '\n';
     trace_append(w, line, len);
 }

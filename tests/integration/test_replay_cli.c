@@ -1,0 +1,123 @@
+/*
+ * `splitbed replay` as a user runs it after a fuzzer found something: a
+ * seed or a schedule file in, exit 0 when the invariants hold, 1 with one
+ * line naming the broken invariant and its step, 2 for bad usage; and the
+ * same schedule traces the same in two separate processes.
+ */
+#include "tests/lib/runproc.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/lib/check_main.h"
+
+#define TIMEOUT 60
+
+static struct runproc r, r2;
+static char dir[64];
+
+static void replay(struct runproc *out, char *const args[])
+{
+    char *argv[16] = { (char *)build_path("bin/splitbed"), "replay" };
+    int i = 0;
+    for (; args[i] && i < 13; i++)
+        argv[i + 2] = args[i];
+    argv[i + 2] = NULL;
+    runproc(out, NULL, 0, TIMEOUT, NULL, argv);
+}
+
+#define REPLAY(out, ...) replay(out, (char *[]){ __VA_ARGS__, NULL })
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/sbreplay-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    runproc_rmtree(dir);
+}
+
+START_TEST(seed_that_holds_exits_0)
+{
+    REPLAY(&r, "--seed", "7");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    ck_assert_ptr_nonnull(strstr(r.out, "invariants held"));
+    ck_assert_int_eq(runproc_lines(r.out), 1);
+}
+END_TEST
+
+START_TEST(broken_variant_exits_1_with_one_line)
+{
+    REPLAY(&r, "--seed", "1", "--bug", "dup-response");
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+    ck_assert_msg(strstr(r.err, "step ") && strstr(r.err, "invariant \"no frontend error\" broken"),
+                  "%s", r.err);
+    /* The same again: the same step, the same words. */
+    REPLAY(&r2, "--seed", "1", "--bug", "dup-response");
+    ck_assert_str_eq(r.err, r2.err);
+}
+END_TEST
+
+START_TEST(schedule_file_traces_the_same_twice)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/crash-1234", dir);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    static const unsigned char sched[] = { 2, 3, 0, 3, 0, 0, 3, 3, 3, 3, 3, 3, 3, 16, 1, 0, 2, 40, 1, 200, 3, 0 };
+    ck_assert_uint_eq(fwrite(sched, 1, sizeof sched, f), sizeof sched);
+    fclose(f);
+    REPLAY(&r, path, "--trace");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    REPLAY(&r2, path, "--trace");
+    ck_assert_int_eq(r2.status, 0);
+    ck_assert_uint_gt(r.out_len, 1000);
+    ck_assert_uint_lt(r.out_len, sizeof r.out - 1);     /* whole, not cut */
+    ck_assert_str_eq(r.out, r2.out);
+    ck_assert_ptr_nonnull(strstr(r.out, "deliver watch to backend"));
+}
+END_TEST
+
+START_TEST(bad_usage_exits_2)
+{
+    static const char *const cases[][3] = {
+        { "--seed", NULL, NULL },
+        { "--seed", "x12", NULL },
+        { "--seed", "-1", NULL },
+        { "--bug", "nonsense", "--seed" },
+        { "/nonexistent/crash-file", NULL, NULL },
+        { "--frobnicate", NULL, NULL },
+        { "a", "b", NULL },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *args[4] = { (char *)cases[i][0], (char *)cases[i][1], (char *)cases[i][2], NULL };
+        replay(&r, args);
+        ck_assert_msg(r.status == 2, "case %zu (%s): status %d", i, cases[i][0], r.status);
+        ck_assert_msg(runproc_lines(r.err) == 1, "case %zu: %s", i, r.err);
+    }
+    char *none[] = { NULL };
+    replay(&r, none);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("replay-cli");
+    TCase *tc = tcase_create("splitbed replay");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, seed_that_holds_exits_0);
+    tcase_add_test(tc, broken_variant_exits_1_with_one_line);
+    tcase_add_test(tc, schedule_file_traces_the_same_twice);
+    tcase_add_test(tc, bad_usage_exits_2);
+    suite_add_tcase(s, tc);
+    return check_main(s);
+}
