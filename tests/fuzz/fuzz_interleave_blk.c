@@ -5,21 +5,47 @@
  * whether a commit fails), and a short input continues with a PRNG seeded
  * from it.  An invariant break aborts with the line naming it; the crash
  * file then replays with `splitbed replay crash-…` (or splitbed-replay).
+ *
+ * Two variables widen the search, for whoever works on what they cover
+ * (give the replay the matching option):
+ *   SPLITBED_FUZZ_BUG=dup-response|readonly-grant   a broken variant
+ *                                                   (--bug NAME)
+ *   SPLITBED_FUZZ_CRASH_ANYWHERE=1                  the backend may die in
+ *                                                   any state (--crash-anywhere)
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "harness/replay/world.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+static struct world_opts opts = { .max_steps = 20000 };
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    const char *bug = getenv("SPLITBED_FUZZ_BUG");
+    if (bug) {
+        int b = world_bug_parse(bug);
+        if (b < 0) {
+            fprintf(stderr, "fuzz_interleave_blk: SPLITBED_FUZZ_BUG=%s: unknown (dup-response, readonly-grant)\n", bug);
+            exit(2);
+        }
+        opts.bug = (enum world_bug)b;
+    }
+    const char *anywhere = getenv("SPLITBED_FUZZ_CRASH_ANYWHERE");
+    opts.crash_anywhere = anywhere && !strcmp(anywhere, "1");
+    return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     /* Long inputs only slow the search: the schedule is read a byte a step. */
     if (size > 4096)
         return 0;
-    struct world_opts opts = { .max_steps = 20000 };
     struct world_result res;
     int rc = world_run_bytes(data, size, &opts, &res, NULL);
     if (rc < 0) {
