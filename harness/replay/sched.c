@@ -221,8 +221,8 @@ static void run_action(struct world *w, enum action a)
     struct ring_mark mk;
     switch (a) {
     case A_FE_WATCH:
-        w_trace(w, "deliver watch to frontend");
-        os_world_deliver_watch(w->os);
+        if (os_world_deliver_watch(w->os, path, sizeof path))
+            w_trace(w, "deliver watch to frontend: %s", path);
         break;
     case A_BE_WATCH:
         xs_client_event(bbenv_xs(w->benv), path, sizeof path, token, sizeof token);

@@ -161,7 +161,7 @@ static void choose_config(struct world *w)
     bool faults = choice_chance(ch, 1, 2);
     c->ncrashes = faults ? choice_pick(ch, W_MAX_CRASHES + 1) : 0;
     for (unsigned i = 0; i < c->ncrashes; i++)
-        c->crash_at[i] = 1 + choice_pick(ch, 600);
+        c->crash_at[i] = 1 + choice_pick(ch, 300);
     c->conflicts = faults ? choice_pick(ch, 4) : 0;
     c->delays = faults && choice_chance(ch, 1, 2);
 

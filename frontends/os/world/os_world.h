@@ -52,8 +52,9 @@ void os_world_free(struct os *os);
 
 /* Watch events the domain's connection holds, not yet delivered. */
 unsigned os_world_queued_watches(const struct os *os);
-/* Delivers the oldest of them to the inbox; false if there was none. */
-bool os_world_deliver_watch(struct os *os);
+/* Delivers the oldest of them to the inbox (its path copied to path, for
+ * the caller's record); false if there was none. */
+bool os_world_deliver_watch(struct os *os, char *path, size_t size);
 /* Delivers an event on `port` (once, however often it comes). */
 void os_world_deliver_event(struct os *os, evtchn_port_t port);
 /* Something delivered and not yet taken by the driver. */
