@@ -63,15 +63,16 @@ static void io_done(struct blkfront_io *bio, int status)
 
 /* Splits [0, sectors) into extents of 1..MAX_EXTENT sectors, appended to
  * ios[] in a shuffled order; with `skip`, about a quarter are left out. */
-static unsigned extents(struct world *w, enum blkfront_op op, bool skip, unsigned at)
+static unsigned extents(struct world *w, struct choice *ch, enum blkfront_op op, bool skip,
+                        unsigned at)
 {
     struct workload *wl = &w->wl;
     unsigned sectors = w->cfg.disk_sectors, n = 0;
     for (unsigned s = 0; s < sectors;) {
-        unsigned len = 1 + choice_pick(&w->ch, MAX_EXTENT);
+        unsigned len = 1 + choice_pick(ch, MAX_EXTENT);
         if (len > sectors - s)
             len = sectors - s;
-        if (!skip || !choice_chance(&w->ch, 1, 4)) {
+        if (!skip || !choice_chance(ch, 1, 4)) {
             struct w_io *io = &wl->ios[at + n++];
             io->io.op = op;
             io->io.sector = s;
@@ -80,7 +81,7 @@ static unsigned extents(struct world *w, enum blkfront_op op, bool skip, unsigne
         s += len;
     }
     for (unsigned i = n; i > 1; i--) {
-        unsigned j = choice_pick(&w->ch, i);
+        unsigned j = choice_pick(ch, i);
         struct w_io t = wl->ios[at + i - 1];
         wl->ios[at + i - 1] = wl->ios[at + j];
         wl->ios[at + j] = t;
@@ -97,16 +98,20 @@ int wl_init(struct world *w)
     wl->ios = calloc(2 * (size_t)w->cfg.disk_sectors + 1, sizeof(*wl->ios));
     if (!wl->model || !wl->ios)
         return -ENOMEM;
+    /* Eight bytes of the schedule seed the workload's shape and data, so
+     * that the bytes after them all steer the interleaving. */
     uint64_t salt = 0;
     for (int i = 0; i < 8; i++)
         salt = salt << 8 | choice_byte(&w->ch);
-    wl->nwrites = extents(w, BLKFRONT_WRITE, true, 0);
+    struct choice shape;
+    choice_from_seed(&shape, salt);
+    wl->nwrites = extents(w, &shape, BLKFRONT_WRITE, true, 0);
     unsigned at = wl->nwrites;
     if (w->cfg.flush) {
         wl->ios[at].io.op = BLKFRONT_FLUSH;
         at++;
     }
-    wl->nreads = extents(w, BLKFRONT_READ, false, at);
+    wl->nreads = extents(w, &shape, BLKFRONT_READ, false, at);
     wl->nios = at + wl->nreads;
     for (unsigned i = 0; i < wl->nios; i++) {
         struct w_io *io = &wl->ios[i];
