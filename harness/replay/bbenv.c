@@ -216,7 +216,7 @@ static void *mp_map(struct bb_mapper *m, domid_t dom, unsigned count,
         /* All or nothing, as xengnttab_map_domain_grant_refs. */
         unmap_handles(e, mp->handles, done);
         free(mp);
-        errno = st == GNTST_general_error && !writable ? EACCES : EINVAL;
+        errno = EINVAL;     /* the reason is in the hypervisor's trace line */
         return NULL;
     }
     mp->va = va;
