@@ -1,7 +1,8 @@
 /*
  * blkdev_bytes.c — byte reads over whole-sector, whole-page device reads.
  *
- * One cache window of up to CACHE_BYTES, always filled with a single
+ * One cache window of up to CACHE_BYTES (or the device's max_io if less),
+ * always filled with a single
  * device read that starts on a sector boundary.  A read that continues
  * where the window ended (a member streamed out) fills the whole window;
  * any other miss (a tar scan jumping from header to header over member
@@ -10,7 +11,7 @@
  */
 #include "blkdev_bytes.h"
 
-#define CACHE_BYTES (128u * 1024u)
+#define CACHE_BYTES (1024u * 1024u)
 
 struct blkdev_bytes {
     struct os *os;

@@ -7,6 +7,12 @@
  */
 #include "tar_disk.h"
 
+/* The most one device read of blkdev_bytes asks for.  blkfront cuts it
+ * into requests of blkfront_max_io() and keeps them all on the ring at
+ * once, so a member streamed out costs one round trip per this many bytes
+ * rather than one per request. */
+#define TAR_DISK_READ_BYTES (1024u * 1024u)
+
 static int read_sectors(void *ctx, uint64_t sector, void *buf, size_t len)
 {
     return blkfront_read_zero_copy_sync(ctx, sector, buf, len);
@@ -39,7 +45,7 @@ int tar_disk_open(struct os *os, const char *prog, const struct blk_app_opts *o,
         .ctx = d->bf,
         .sectors = in->sectors,
         .sector_size = in->sector_size,
-        .max_io = blkfront_max_io(d->bf),
+        .max_io = TAR_DISK_READ_BYTES,
         .read = read_sectors,
         .alloc_pages = alloc_pages,
         .free_pages = free_pages,

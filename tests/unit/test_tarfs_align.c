@@ -210,6 +210,34 @@ START_TEST(test_adapter_reads_whole_windows)
 }
 END_TEST
 
+START_TEST(test_adapter_streams_in_one_mib_windows)
+{
+    /* A device that takes large reads (blkfront cutting them into
+     * requests it keeps on the ring together) is streamed 1 MiB at a
+     * time: one round trip per MiB, not one per request. */
+    enum { BYTES = 3 * 1024 * 1024 + 4096 };
+    uint8_t *data = malloc(BYTES), chunk[65536];
+    for (size_t i = 0; i < BYTES; i++)
+        data[i] = (uint8_t)(i * 7 + i / 4096);
+    struct sectordev sd;
+    struct blkdev_sectors bs;
+    sectordev_init(&sd, data, BYTES / 512, 512, &bs);
+    sd.max_io = bs.max_io = 4u << 20;
+    struct blkdev_bytes *bb = blkdev_bytes_open(NULL, &bs);
+    ck_assert_ptr_nonnull(bb);
+    for (uint64_t off = 0; off < BYTES; off += sizeof chunk) {
+        size_t n = BYTES - off < sizeof chunk ? BYTES - off : sizeof chunk;
+        ck_assert_int_eq(blkdev_bytes_read(bb, off, chunk, n), 0);
+        ck_assert_int_eq(memcmp(chunk, data + off, n), 0);
+    }
+    /* The first 64 KiB as asked, then 1 MiB windows (128 KiB ones made 25). */
+    ck_assert_uint_eq(blkdev_bytes_device_reads(bb), 1 + 3);
+    ck_assert_uint_eq(sd.refused, 0);
+    blkdev_bytes_close(bb);
+    free(data);
+}
+END_TEST
+
 /* Streams a member the way tar-cat does: extents, and the adapter's
  * cache lent without a copy. */
 static uint8_t *stream(struct disk *d, struct tarfs_file *f, size_t *len)
@@ -324,6 +352,7 @@ int main(void)
     tcase_add_loop_test(tc, test_archive_at_every_disk_offset, 0, (int)NARCHIVES);
     tcase_add_test(tc, test_member_reads_at_every_offset);
     tcase_add_test(tc, test_adapter_reads_whole_windows);
+    tcase_add_test(tc, test_adapter_streams_in_one_mib_windows);
     tcase_add_test(tc, test_adapter_skips_what_it_jumps_over);
     tcase_add_test(tc, test_streaming_equals_reading);
 #else
