@@ -2,8 +2,8 @@
  * blkdev_bytes.c — byte reads over whole-sector, whole-page device reads.
  *
  * One cache window of up to CACHE_BYTES (or the device's max_io if less),
- * always filled with a single
- * device read that starts on a sector boundary.  A read that continues
+ * always filled with a single device read that starts on a sector
+ * boundary.  A read that continues
  * where the window ended (a member streamed out) fills the whole window;
  * any other miss (a tar scan jumping from header to header over member
  * data) fills only the page or so it needs, so skipping a large member
