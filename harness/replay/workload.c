@@ -3,7 +3,9 @@
  * extents of random size and order (some left unwritten), flush, read the
  * disk back in other extents and compare, then close.  Up to `depth`
  * requests are in flight; each completion is counted, so a request that
- * completes twice, never, or with an error breaks an invariant.
+ * completes twice, never, or with an error breaks an invariant.  In some
+ * runs some requests use pages from blkfront_buffer_alloc() at a sector
+ * offset (granted as they are, no bounce), the rest a buffer of ours.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -42,6 +44,10 @@ static void io_done(struct blkfront_io *bio, int status)
         return;
     }
     wl->outstanding--;
+    if (io->slot >= 0) {
+        wl->zc_busy[io->slot] = false;
+        io->slot = -1;
+    }
     if (status != 0) {
         /* A teardown fails what is left with ESHUTDOWN; that is not news. */
         if (!w->stop)
@@ -50,12 +56,12 @@ static void io_done(struct blkfront_io *bio, int status)
         return;
     }
     if (bio->op == BLKFRONT_READ) {
-        const uint8_t *want = wl->model + bio->sector * 512;
+        const uint8_t *want = wl->model + bio->sector * 512, *got = bio->buf;
         for (size_t i = 0; i < bio->len; i++)
-            if (io->buf[i] != want[i]) {
+            if (got[i] != want[i]) {
                 w_fail(w, "data read equals data written",
                        "request %u read sector %llu: byte %zu is 0x%02x, 0x%02x was written",
-                       idx, (unsigned long long)(bio->sector + i / 512), i % 512, io->buf[i], want[i]);
+                       idx, (unsigned long long)(bio->sector + i / 512), i % 512, got[i], want[i]);
                 return;
             }
     }
@@ -113,12 +119,16 @@ int wl_init(struct world *w)
     }
     wl->nreads = extents(w, &shape, BLKFRONT_READ, false, at);
     wl->nios = at + wl->nreads;
+    wl->zero_copy = choice_chance(&shape, 1, 3);
     for (unsigned i = 0; i < wl->nios; i++) {
         struct w_io *io = &wl->ios[i];
         io->w = w;
         io->io.done = io_done;
+        io->slot = -1;
         if (!io->io.len)
             continue;
+        io->zero_copy = wl->zero_copy && choice_chance(&shape, 1, 2);
+        io->zc_offset = choice_pick(&shape, 8) * 512;
         io->buf = malloc(io->io.len);
         if (!io->buf)
             return -ENOMEM;
@@ -131,8 +141,9 @@ int wl_init(struct world *w)
                 wl->model[off + k] = v;
         }
     }
-    w_trace(w, "workload: %u writes%s, %u reads, %u in flight at most", wl->nwrites,
-            w->cfg.flush ? ", a flush" : "", wl->nreads, w->cfg.depth);
+    w_trace(w, "workload: %u writes%s, %u reads, %u in flight at most%s", wl->nwrites,
+            w->cfg.flush ? ", a flush" : "", wl->nreads, w->cfg.depth,
+            wl->zero_copy ? ", some through blkfront's own pages" : "");
     return 0;
 }
 
@@ -193,6 +204,29 @@ void wl_observe(struct world *w)
                w->cfg.be_order, w->cfg.fe_order, in->ring_order);
 }
 
+/* Puts io's data in a region of blkfront's pages, at its offset. */
+static void use_blkfront_pages(struct world *w, struct w_io *io)
+{
+    struct workload *wl = &w->wl;
+    unsigned k = 0;
+    while (k < W_MAX_DEPTH && wl->zc_busy[k])
+        k++;
+    if (k == W_MAX_DEPTH)
+        return;
+    if (!wl->zc[k])
+        wl->zc[k] = blkfront_buffer_alloc(w->bf, W_ZC_PAGES);
+    if (!wl->zc[k]) {
+        w_trace(w, "workload: blkfront_buffer_alloc failed; using a buffer of ours");
+        return;
+    }
+    uint8_t *p = wl->zc[k] + io->zc_offset;
+    if (io->io.op == BLKFRONT_WRITE)
+        memcpy(p, io->buf, io->io.len);
+    io->io.buf = p;
+    io->slot = (int)k;
+    wl->zc_busy[k] = true;
+}
+
 void wl_step(struct world *w)
 {
     struct workload *wl = &w->wl;
@@ -201,16 +235,20 @@ void wl_step(struct world *w)
         if (wl->phase == WL_READ) {
             wl->phase = WL_CLOSE;
             w_trace(w, "workload: close");
-            blkfront_close(w->bf);
+            blkfront_close(w->bf);      /* frees its buffers too */
             w->bf = NULL;
+            memset(wl->zc, 0, sizeof(wl->zc));
             wl->phase = WL_DONE;
             return;
         }
         wl->phase = wl->phase == WL_WRITE ? WL_FLUSH : WL_READ;
     }
     struct w_io *io = &wl->ios[wl->next];
-    w_trace(w, "workload: submit request %u: %s sector %llu, %zu bytes", wl->next,
-            op_name(io->io.op), (unsigned long long)io->io.sector, io->io.len);
+    if (io->zero_copy)
+        use_blkfront_pages(w, io);
+    w_trace(w, "workload: submit request %u: %s sector %llu, %zu bytes%s", wl->next,
+            op_name(io->io.op), (unsigned long long)io->io.sector, io->io.len,
+            io->slot >= 0 ? " (blkfront's pages)" : "");
     int r = blkfront_submit(w->bf, &io->io);
     if (r < 0) {
         w_fail(w, "requests are accepted", "blkfront_submit refused request %u (%s sector %llu) with error %d",

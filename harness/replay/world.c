@@ -155,7 +155,7 @@ static void choose_config(struct world *w)
     c->early_transport = choice_chance(ch, 1, 8);
     c->explicit_order0 = choice_chance(ch, 1, 4);
     c->batch = 1 + choice_pick(ch, 8);
-    c->depth = 1 + choice_pick(ch, 8);
+    c->depth = 1 + choice_pick(ch, W_MAX_DEPTH);
     c->disk_sectors = 8 * (8 + choice_pick(ch, 25));
     c->flush = choice_chance(ch, 1, 2);
     bool faults = choice_chance(ch, 1, 2);

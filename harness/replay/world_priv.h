@@ -21,6 +21,8 @@
 #define W_GUEST_FRAMES 2048u
 #define W_STEP_NS    1000000ull     /* virtual time a step takes: 1 ms */
 #define W_MAX_CRASHES 2u
+#define W_MAX_DEPTH  8u             /* workload requests in flight */
+#define W_ZC_PAGES   3u             /* 16 sectors at any sector offset */
 
 /* What the seed chose before the first step. */
 struct world_config {
@@ -51,7 +53,10 @@ struct w_io {
     struct world *w;
     unsigned done_count;
     int status;
-    uint8_t *buf;
+    uint8_t *buf;                   /* its data (or room for it) */
+    bool zero_copy;                 /* goes through a blkfront buffer ... */
+    unsigned zc_offset;             /* ... at this offset ... */
+    int slot;                       /* ... of this one while in flight, or -1 */
 };
 
 enum w_phase { WL_WRITE, WL_FLUSH, WL_READ, WL_CLOSE, WL_DONE };
@@ -64,6 +69,9 @@ struct workload {
     unsigned next;                  /* next to submit */
     unsigned outstanding;
     bool order_checked;
+    bool zero_copy;                 /* some requests use blkfront's own pages */
+    uint8_t *zc[W_MAX_DEPTH];       /* blkfront_buffer_alloc regions */
+    bool zc_busy[W_MAX_DEPTH];
 };
 
 struct world {
