@@ -166,13 +166,13 @@ static void choose_config(struct world *w)
     c->delays = faults && choice_chance(ch, 1, 2);
 
     snprintf(w->res->config, sizeof(w->res->config),
-             "backend order %d%s%s%s%s batch %u; frontend order %u%s%s%s%s%s; %s%s; depth %u, %u sectors%s; "
+             "backend order %d%s%s%s%s batch %u; frontend order %u%s%s%s%s; %s%s; depth %u, %u sectors%s; "
              "faults: up to %u crash(es), up to %u conflict(s)%s",
              c->be_order, c->be_indirect ? " indirect" : "", c->grant_copy ? " grant-copy" : "",
              c->features_at_probe ? " features-at-probe" : "", c->skip_initwait ? " skip-initwait" : "",
              c->batch, c->fe_order, c->fe_indirect ? " indirect" : "",
              c->skip_initialised ? " skip-initialised" : "", c->early_transport ? " early-transport" : "",
-             c->explicit_order0 ? " explicit-order0" : "", "",
+             c->explicit_order0 ? " explicit-order0" : "",
              c->persistent ? "persistent" : "not persistent", c->flush ? ", flush" : "",
              c->depth, c->disk_sectors, w->opts.bug ? " (with a bug)" : "",
              c->ncrashes, c->conflicts, c->delays ? ", delays" : "");
