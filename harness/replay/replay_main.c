@@ -49,11 +49,12 @@ static uint8_t *slurp(const char *path, size_t *len)
         return NULL;
     }
     uint8_t *buf = malloc(MAX_INPUT + 1);
+    errno = 0;
     size_t n = buf ? fread(buf, 1, MAX_INPUT + 1, f) : 0;
-    int err = ferror(f);
+    int err = ferror(f) ? (errno ? errno : EIO) : 0;
     fclose(f);
     if (!buf || err) {
-        fprintf(stderr, PROG ": %s: %s\n", path, buf ? "read error" : "out of memory");
+        fprintf(stderr, PROG ": %s: %s\n", path, buf ? strerror(err) : "out of memory");
         free(buf);
         return NULL;
     }
