@@ -292,6 +292,20 @@ void w_check_step(struct world *w)
                (unsigned long long)w->step);
 }
 
+static const char *const phases[] = { "writing", "flushing", "reading", "closing", "done" };
+
+/* Nothing can run and the workload is not done: say where each end is. */
+static void stalled(struct world *w)
+{
+    char fe[16] = "?", be[16] = "?";
+    (void)xs_client_read(w->toolstack, 0, "/local/domain/1/device/vbd/51712/state", fe, sizeof fe);
+    (void)xs_client_read(w->toolstack, 0, "/local/domain/0/backend/vbd/1/51712/state", be, sizeof be);
+    w_fail(w, "progress",
+           "nothing can run while %s with %u request(s) outstanding: frontend state %s%s, backend state %s "
+           "(a lost event?)", phases[w->wl.phase], w->wl.outstanding, fe,
+           w->bf && blkfront_connected(w->bf) ? " (connected)" : " (not connected)", be);
+}
+
 static int run(struct world *w)
 {
     w->disk_fd = -1;
@@ -305,8 +319,7 @@ static int run(struct world *w)
     }
     while (!w->stop && !wl_done(w)) {
         if (!w_step(w, false)) {
-            w_fail(w, "progress", "nothing can run and the workload is in phase %d (a lost event?)",
-                   (int)w->wl.phase);
+            stalled(w);
             break;
         }
     }
