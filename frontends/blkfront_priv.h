@@ -30,6 +30,12 @@ struct bf_slot {
     struct blkfront_io *io;         /* NULL when free */
     uint8_t  operation;             /* what the ring request said */
     bool     bounced;
+    /* Grants os_grant_access() gave for this request's zero-copy pages:
+     * each is ended (os_end_access) once the request is answered or
+     * abandoned.  Homes that hand out a shared region's own ref make that
+     * a no-op; the unikernel frees the grant entry. */
+    grant_ref_t *zc_refs;
+    unsigned zc_n, zc_cap;
     void    *bounce;                /* pages shared with the backend */
     grant_ref_t *bounce_refs;
     unsigned bounce_pages;
@@ -74,6 +80,7 @@ struct blkfront {
     unsigned completions;           /* since the last blkfront_poll() */
     unsigned spurious;              /* our events in a row that brought nothing */
     bool storm_logged;
+    bool zc_busy_logged;            /* zero-copy grants kept by the backend, said once */
 
     struct bf_region *regions;
 };

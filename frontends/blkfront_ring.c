@@ -47,10 +47,30 @@ static void unshare_or_leak(struct blkfront *bf, void **va, unsigned npages)
     *va = NULL;
 }
 
+/* Ends the zero-copy grants of slot s; a grant the backend still maps
+ * (one it keeps as persistent) stays, as Xen would not end it either. */
+static void end_zero_copy(struct blkfront *bf, struct bf_slot *s)
+{
+    unsigned busy = 0;
+    for (unsigned i = 0; i < s->zc_n; i++)
+        if (os_end_access(bf->os, s->zc_refs[i]) == -OS_EBUSY)
+            busy++;
+    s->zc_n = 0;
+    if (busy && !bf->zc_busy_logged) {
+        bf->zc_busy_logged = true;
+        bf_log(bf, OS_LOG_WARN, "%u zero-copy grant(s) still mapped by the backend after the "
+               "answer (kept as persistent grants); their pages stay granted", busy);
+    }
+}
+
 void bf_ring_free_slots(struct blkfront *bf)
 {
     for (unsigned i = 0; i < bf->max_slots; i++) {
         struct bf_slot *s = &bf->slots[i];
+        end_zero_copy(bf, s);
+        os_free(bf->os, s->zc_refs);
+        s->zc_refs = NULL;
+        s->zc_cap = 0;
         unshare_or_leak(bf, &s->bounce, s->bounce_pages);
         os_free(bf->os, s->bounce_refs);
         s->bounce_refs = NULL;
@@ -98,6 +118,7 @@ void bf_ring_requeue_in_flight(struct blkfront *bf)
         if (!s->io)
             continue;
         insert_ordered(bf, s->io);
+        end_zero_copy(bf, s);      /* granted again when issued again */
         s->io = NULL;
         n++;
     }
@@ -115,6 +136,7 @@ void bf_ring_fail_all(struct blkfront *bf, int err)
             continue;
         struct blkfront_io *io = s->io;
         s->io = NULL;
+        end_zero_copy(bf, s);
         complete(bf, io, err);
     }
     bf->in_flight = 0;
@@ -273,14 +295,28 @@ static int map_segments(struct blkfront *bf, struct bf_slot *s, struct blkfront_
          * grants its buffer exactly as given (the host refuses a buffer
          * that is not a whole page); a buffer from blkfront_buffer_alloc()
          * is granted page by page with sector offsets. */
+        if (s->zc_cap < max) {
+            grant_ref_t *refs = os_calloc(bf->os, max, sizeof(*refs));
+            if (!refs)
+                return -OS_ENOMEM;
+            os_free(bf->os, s->zc_refs);
+            s->zc_refs = refs;
+            s->zc_cap = max;
+        }
+        s->zc_n = 0;
         while (left) {
             size_t off = io->zero_copy ? 0 : ((uintptr_t)p & (OS_PAGE_SIZE - 1));
             size_t chunk = OS_PAGE_SIZE - off < left ? OS_PAGE_SIZE - off : left;
-            if (n == max)
+            if (n == max) {
+                end_zero_copy(bf, s);
                 return -OS_E2BIG;
+            }
             int r = os_grant_access(bf->os, peer, p - off, ro, &segs[n].gref);
-            if (r < 0)
+            if (r < 0) {
+                end_zero_copy(bf, s);
                 return r;
+            }
+            s->zc_refs[s->zc_n++] = segs[n].gref;
             segs[n].first_sect = (uint8_t)(off / 512);
             segs[n].last_sect = (uint8_t)((off + chunk) / 512 - 1);
             n++;
@@ -407,6 +443,7 @@ void bf_ring_kick(struct blkfront *bf)
             bf->pending_tail = NULL;
         int r = issue(bf, id, io);
         if (r < 0) {
+            end_zero_copy(bf, &bf->slots[id]);
             put_slot(bf, id);
             complete(bf, io, r);
             continue;
@@ -481,6 +518,7 @@ void bf_ring_consume(struct blkfront *bf)
                        io->op == BLKFRONT_FLUSH ? "flush" : "discard",
                        (unsigned long long)io->sector, rsp.status);
             bf->in_flight--;
+            end_zero_copy(bf, s);
             put_slot(bf, (uint32_t)rsp.id);
             bf->ring.rsp_cons = i + 1;
             complete(bf, io, st);

@@ -103,9 +103,17 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages);
  * the domain, the address and the rule (this is where the hypervisor
  * refuses a tar reader's unaligned buffer).  Linux process: only pages
  * obtained from os_share_pages qualify, and a read-only grant of a page
- * shared writable is a read-only copy of the page as it is now. */
+ * shared writable is a read-only copy of the page as it is now.
+ * A page of an os_share_pages region granted with the region's own access
+ * gets the region's ref on every home.
+ * Every successful call is paired with os_end_access() once the peer is
+ * done with the page (a request answered): on a home where the grant is
+ * the region's ref that is a no-op; where it took a table entry (the
+ * unikernel, for any other page) the entry is freed. */
 int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly,
                     grant_ref_t *ref);
+/* 0, -OS_EINVAL for a ref this home did not give, -OS_EBUSY while the
+ * peer still maps the page (the grant then stays). */
 int os_end_access(struct os *os, grant_ref_t ref);
 
 /* ---- event channels --------------------------------------------------- */

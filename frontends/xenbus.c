@@ -337,9 +337,11 @@ int xenbus_close_device(struct xenbus_dev *xd)
 {
     if (xd->phase == XENBUS_ERROR || xd->phase == XENBUS_CLOSED)
         return 0;
-    if (xd->transport_up && xd->ops->disconnect)
-        xd->ops->disconnect(xd->ctx);
-    xd->transport_up = false;
+    /* The transport stays until the backend answers Closing: it still
+     * maps the ring, and a page it maps cannot be taken back (the
+     * unikernel's end of access fails; XSA-396).  The step below drops it
+     * then, as Linux blkfront frees its rings only once the backend has
+     * closed. */
     xd->reopen = false;
     xd->phase = XENBUS_CLOSING;
     xd->dirty = true;
@@ -481,6 +483,7 @@ int xenbus_step(struct xenbus_dev *xd)
     case XENBUS_CLOSING:
         if (be == XenbusStateClosing || be == XenbusStateClosed || be == XenbusStateUnknown ||
             be == XenbusStateInitWait || be == XenbusStateInitialising) {
+            drop_transport(xd);
             r = xenbus_switch_state(xd, 0, XenbusStateClosed);
             if (r < 0)
                 break;

@@ -28,6 +28,8 @@ struct os {
     bool pending[64];
     evtchn_port_t next_port;
     unsigned notifies, conflicts, ro_grants;
+    unsigned granted, ended;                /* os_grant_access given, os_end_access */
+    int ring_at_closing;                    /* -1: the frontend never wrote Closing */
     void (*on_wait)(void *);
     void *wait_arg;
     char *log;
@@ -43,6 +45,7 @@ struct os *th_new(void)
     struct os *os = calloc(1, sizeof(*os));
     os->next_ref = 8;           /* refs below 8 are Xen's reserved entries */
     os->next_port = 1;
+    os->ring_at_closing = -1;
     os->log = calloc(1, 1);
     return os;
 }
@@ -277,6 +280,7 @@ int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly
         struct th_share *s = &os->sh[i];
         if (s->used && (uint8_t *)page >= s->va && (uint8_t *)page < s->va + (size_t)s->n * OS_PAGE_SIZE) {
             *ref = s->first + (grant_ref_t)(((uint8_t *)page - s->va) / OS_PAGE_SIZE);
+            os->granted++;
             return 0;
         }
     }
@@ -285,7 +289,14 @@ int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly
     return -OS_EINVAL;
 }
 
-int os_end_access(struct os *os, grant_ref_t ref) { return 0; }
+int os_end_access(struct os *os, grant_ref_t ref)
+{
+    os->ended++;
+    return 0;
+}
+
+unsigned th_grants_not_ended(struct os *os) { return os->granted - os->ended; }
+int th_ring_shared_at_closing(struct os *os) { return os->ring_at_closing; }
 
 int os_evtchn_alloc_unbound(struct os *os, domid_t peer, evtchn_port_t *port)
 {
@@ -318,7 +329,19 @@ int os_xs_read(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t s
     memcpy(buf, kv->val, n + 1);
     return (int)n;
 }
-int os_xs_write(struct os *os, os_xs_tx tx, const char *path, const char *value) { th_write(os, path, value); return 0; }
+int os_xs_write(struct os *os, os_xs_tx tx, const char *path, const char *value)
+{
+    /* What a backend still mapping the ring needs: the ring still shared
+     * when the frontend says Closing. */
+    if (!strcmp(path, FE_DIR "/state") && !strcmp(value, "5")) {
+        struct th_kv *kv = find(os, FE_DIR "/ring-ref");
+        if (!kv)
+            kv = find(os, FE_DIR "/ring-ref0");
+        os->ring_at_closing = kv && th_gref(os, (grant_ref_t)strtoul(kv->val, NULL, 10)) != NULL;
+    }
+    th_write(os, path, value);
+    return 0;
+}
 int os_xs_mkdir(struct os *os, os_xs_tx tx, const char *path) { return 0; }
 int os_xs_rm(struct os *os, os_xs_tx tx, const char *path)
 {

@@ -36,6 +36,11 @@ void th_tx_conflicts(struct os *os, unsigned n);
 unsigned th_notifies(struct os *os);
 /* How many os_grant_access() calls asked for a read-only grant. */
 unsigned th_readonly_grants(struct os *os);
+/* os_grant_access() grants not (yet) given back with os_end_access(). */
+unsigned th_grants_not_ended(struct os *os);
+/* 1 if the ring was still shared when the frontend wrote Closing, 0 if
+ * not, -1 if it never did. */
+int th_ring_shared_at_closing(struct os *os);
 /* Makes the given port look pending. */
 void th_raise(struct os *os, evtchn_port_t port);
 /* Called from os_wait(), to let a backend run. */

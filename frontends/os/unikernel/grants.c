@@ -79,6 +79,47 @@ static int end_grant(grant_ref_t r)
     return 0;
 }
 
+/* os_share_pages regions: their refs, so unsharing can end each one. */
+struct share {
+    struct share *next;
+    uint8_t      *va;
+    unsigned      npages;
+    domid_t       peer;
+    bool          writable;
+    grant_ref_t   refs[];
+};
+static struct share *shares;
+
+/* The ref a region already holds for `page`, if it grants what is asked. */
+static bool region_ref(domid_t peer, const void *page, bool readonly, grant_ref_t *ref)
+{
+    const uint8_t *p = page;
+    for (struct share *sh = shares; sh; sh = sh->next) {
+        if (p < sh->va || p >= sh->va + (size_t)sh->npages * OS_PAGE_SIZE)
+            continue;
+        size_t i = (size_t)(p - sh->va) / OS_PAGE_SIZE;
+        if (sh->peer != peer || (!readonly && !sh->writable) || (readonly && sh->writable) ||
+            sh->refs[i] == REF_NONE)
+            return false;
+        *ref = sh->refs[i];
+        return true;
+    }
+    return false;
+}
+
+static bool is_region_ref(grant_ref_t ref)
+{
+    for (struct share *sh = shares; sh; sh = sh->next)
+        for (unsigned i = 0; i < sh->npages; i++)
+            if (sh->refs[i] == ref)
+                return true;
+    return false;
+}
+
+/* A page of an os_share_pages region gets that region's own ref when the
+ * access matches (as on every other home), so I/O through the same
+ * buffers takes no new entries; any other page, or another access, a new
+ * entry, which os_end_access() frees.  Never a wider access than asked. */
 int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly,
                     grant_ref_t *ref)
 {
@@ -90,6 +131,8 @@ int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly
                a % OS_PAGE_SIZE ? "is not the start of a page" : "is not memory the guest owns");
         return -OS_EINVAL;
     }
+    if (region_ref(peer, page, readonly, ref))
+        return 0;
     return grant(peer, a, readonly, ref);
 }
 
@@ -98,17 +141,10 @@ int os_end_access(struct os *os, grant_ref_t ref)
     if (ref < GNTTAB_NR_RESERVED_ENTRIES || ref >= nr_entries ||
         !(table[ref].flags & GTF_permit_access))
         return -OS_EINVAL;
+    if (is_region_ref(ref))
+        return 0;               /* it ends with its region */
     return end_grant(ref);
 }
-
-/* os_share_pages regions: their refs, so unsharing can end each one. */
-struct share {
-    struct share *next;
-    uint8_t      *va;
-    unsigned      npages;
-    grant_ref_t   refs[];
-};
-static struct share *shares;
 
 int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
                    void **va, grant_ref_t *refs)
@@ -136,6 +172,8 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
     }
     sh->va = p;
     sh->npages = npages;
+    sh->peer = peer;
+    sh->writable = writable;
     sh->next = shares;
     shares = sh;
     *va = p;
