@@ -226,14 +226,26 @@ static int add_devices(struct run *r, struct toolstack *ts)
  * stdout_to_stderr, so only the app writes to our stdout. */
 static pid_t spawn(char *const argv[], char **env, bool stdout_to_stderr, bool stdin_too)
 {
+    /* A teardown may signal the child at once (an app that fails in a
+     * millisecond).  Until the child has our handlers reset, a SIGTERM
+     * would run on_signal there and be lost, leaving a backend that
+     * never stops: keep the signals blocked across fork, so one sent
+     * early waits and then ends the child as the default action does. */
+    sigset_t stop, old;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    sigprocmask(SIG_BLOCK, &stop, &old);
     pid_t pid = fork();
     if (pid < 0) {
         perror("splitbed run: fork");
+        sigprocmask(SIG_SETMASK, &old, NULL);
         return -1;
     }
     if (pid == 0) {
         signal(SIGINT, SIG_DFL);
         signal(SIGTERM, SIG_DFL);
+        sigprocmask(SIG_SETMASK, &old, NULL);
         if (stdout_to_stderr)
             dup2(2, 1);
         if (!stdin_too) {
@@ -247,6 +259,7 @@ static pid_t spawn(char *const argv[], char **env, bool stdout_to_stderr, bool s
         fprintf(stderr, "splitbed run: cannot run %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
+    sigprocmask(SIG_SETMASK, &old, NULL);
     return pid;
 }
 

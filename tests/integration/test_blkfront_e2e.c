@@ -392,6 +392,21 @@ START_TEST(bad_usage)
 }
 END_TEST
 
+/* An app that fails within a millisecond tears the run down while its
+ * backend may still be starting: the backend must still stop at once
+ * (a SIGTERM that reached it between fork and exec used to be lost, and
+ * the run then waited 5 s and killed it, about one run in eight). */
+START_TEST(app_failing_at_once_stops_the_backend)
+{
+    for (int i = 0; i < 25; i++) {
+        RUN("-q", "--", "blk-info", "--vdev", "xvdb");
+        ck_assert_int_eq(r.status, 1);
+        ck_assert_msg(runproc_lines(r.err) == 1 && !strstr(r.err, "ignored SIGTERM"),
+                      "run %d:\n%s", i, r.err);
+    }
+}
+END_TEST
+
 /* ---- a run we talk to while it goes ----------------------------------- */
 
 struct live {
@@ -721,6 +736,7 @@ int main(void)
     tcase_add_test(t, zero_copy_of_a_buffer_off_the_page_is_refused);
     tcase_add_test(t, discard_reaches_the_image);
     tcase_add_test(t, bad_usage);
+    tcase_add_test(t, app_failing_at_once_stops_the_backend);
     tcase_add_test(t, resize_while_connected);
     tcase_add_test(t, backend_killed_mid_io_and_restarted);
     tcase_add_test(t, frontend_killed_mid_io_then_a_new_app);
