@@ -15,7 +15,7 @@ static const char usage[] =
     "  run [--disk SPEC]... [--vif SPEC]... [--config FILE] [--backend-opt K=V]...\n"
     "      [--dir DIR] [-q] -- APP [ARGS]\n"
     "                                  run a guest app as domain 1 against userspace backends\n"
-    "  replay FILE|--seed N [--trace] [--bug NAME] [--crash-anywhere]\n"
+    "  replay FILE|--seed N [--trace] [--bug NAME]\n"
     "                                  replay one schedule of the seeded in-process world\n"
     "                                  (a fuzz_interleave_blk crash file, or a seed)\n"
     "DIR defaults to $SPLITBED_DIR, else $XDG_RUNTIME_DIR/splitbed, else /tmp/splitbed-$UID.\n";

@@ -238,16 +238,19 @@ static void probe(struct bb_vbd *v)
     /* A backend state past Initialising means an earlier backend process
      * served this device and died or stopped.  Whatever ring the frontend
      * still has may hold responses that process wrote but never published
-     * over the requests they answer: never attach to it.  Wait for the
-     * frontend to publish a new ring (it sees us restart). */
+     * over the requests they answer: never attach to it.  Say Closing, so
+     * that the frontend drops that ring and starts over: a frontend that
+     * saw the earlier backend only at InitWait (or never read its
+     * Connected) would see no change in another InitWait and wait for
+     * ever. */
     unsigned long prev;
     int fs0 = frontend_state(v);
     if (rd_uint(v, v->be, "state", &prev) == 1 && prev > XenbusStateInitialising &&
         (fs0 == XenbusStateInitialised || fs0 == XenbusStateConnected)) {
         v->stale = true;
         raw_ring_signature(v, v->stale_sig, sizeof(v->stale_sig));
-        bb_log(&v->env->log, "blkback: dom%u %s: an earlier backend left state %lu; waiting for "
-               "the frontend to publish a new ring", v->frontid, v->name, prev);
+        bb_log(&v->env->log, "blkback: dom%u %s: an earlier backend left state %lu; closing the "
+               "frontend's old connection so that it starts again", v->frontid, v->name, prev);
     }
 
     unsigned long fid;
@@ -280,7 +283,9 @@ static void probe(struct bb_vbd *v)
      * Connected (D1).  Mirage (skip-initwait): disk info up front, no
      * InitWait at all (D8). */
     bool early = p->features_at == BB_FEATURES_AT_PROBE || p->skip_initwait;
-    if (p->skip_initwait) {
+    if (v->stale) {
+        in_transaction(v, early ? publish_everything : publish_probe_nodes, XenbusStateClosing);
+    } else if (p->skip_initwait) {
         in_transaction(v, publish_everything, -1);
         v->state = XenbusStateInitialising;
     } else {
@@ -484,8 +489,12 @@ void bb_vbd_step(struct bb_vbd *v)
         break;
     case XenbusStateInitialised:
     case XenbusStateConnected:
-        if (v->state == XenbusStateClosing || v->state == XenbusStateClosed)
-            break;                  /* the frontend has not noticed yet */
+        /* Closing: the frontend has not noticed yet (it answers Closed
+         * first).  Closed: it did, and has started over so quickly that
+         * its Initialising was never seen; connect, as Linux does when
+         * two watches fire in close succession. */
+        if (v->state == XenbusStateClosing)
+            break;
         if (v->stale) {
             char sig[sizeof(v->stale_sig)];
             raw_ring_signature(v, sig, sizeof(sig));

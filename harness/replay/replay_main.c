@@ -19,13 +19,12 @@
 #define MAX_INPUT (1u << 20)
 
 static const char usage[] =
-    "usage: " PROG " FILE | --seed N  [--trace] [--bug NAME] [--max-steps N] [--crash-anywhere]\n"
+    "usage: " PROG " FILE | --seed N  [--trace] [--bug NAME] [--max-steps N]\n"
     "  FILE          the schedule's bytes (a fuzz_interleave_blk crash file)\n"
     "  --seed N      the schedule splitmix64 draws from seed N (decimal or 0x hex)\n"
     "  --trace       print every step\n"
     "  --bug NAME    run a deliberately broken variant: dup-response, readonly-grant\n"
-    "  --max-steps N give up after N steps (default 200000)\n"
-    "  --crash-anywhere  let the backend die in any state, not only Connected\n";
+    "  --max-steps N give up after N steps (default 200000)\n";
 
 static int parse_u64(const char *s, uint64_t *out)
 {
@@ -80,8 +79,6 @@ int main(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--trace")) {
             opts.trace = true;
-        } else if (!strcmp(a, "--crash-anywhere")) {
-            opts.crash_anywhere = true;
         } else if (!strcmp(a, "--seed") || !strcmp(a, "--bug") || !strcmp(a, "--max-steps")) {
             if (i + 1 == argc) {
                 fprintf(stderr, PROG ": %s needs a value (try --help)\n", a);

@@ -44,9 +44,6 @@ struct world_opts {
     enum world_bug bug;
     bool trace;                 /* keep the step trace */
     uint64_t max_steps;         /* 0: WORLD_DEFAULT_MAX_STEPS */
-    /* Let the backend die in any state, not only where blkback is known
-     * to survive it (see README.md). */
-    bool crash_anywhere;
 };
 #define WORLD_DEFAULT_MAX_STEPS 200000u
 

@@ -6,12 +6,8 @@
  * from it.  An invariant break aborts with the line naming it; the crash
  * file then replays with `splitbed replay crash-…` (or splitbed-replay).
  *
- * Two variables widen the search, for whoever works on what they cover
- * (give the replay the matching option):
- *   SPLITBED_FUZZ_BUG=dup-response|readonly-grant   a broken variant
- *                                                   (--bug NAME)
- *   SPLITBED_FUZZ_CRASH_ANYWHERE=1                  the backend may die in
- *                                                   any state (--crash-anywhere)
+ * SPLITBED_FUZZ_BUG=dup-response|readonly-grant runs a broken variant
+ * (replay it with --bug NAME).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -36,8 +32,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
         }
         opts.bug = (enum world_bug)b;
     }
-    const char *anywhere = getenv("SPLITBED_FUZZ_CRASH_ANYWHERE");
-    opts.crash_anywhere = anywhere && !strcmp(anywhere, "1");
     return 0;
 }
 

@@ -181,11 +181,21 @@ static void connect_ring(int want_order)
     publish_ring(want_order);
 }
 
-/* The backend went away and came back (InitWait from a new process):
- * publish the other ring; the caller re-issues what was in flight. */
+static bool ready_or_closing(long st) { return ready(st) || closing(st); }
+static bool closed(long st) { return st == XenbusStateClosed; }
+
+/* The backend went away and came back.  A new process closes the old
+ * connection first (Closing), as a frontend sees any backend leave:
+ * answer Closed, start again from Initialising, then publish the other
+ * ring; the caller re-issues what was in flight. */
 static void reconnect(void)
 {
-    wait_backend(ready);
+    if (closing(wait_backend(ready_or_closing))) {
+        wr(XBT_NULL, "state", "%d", XenbusStateClosed);
+        wait_backend(closed);
+        wr(XBT_NULL, "state", "%d", XenbusStateInitialising);
+        wait_backend(ready);
+    }
     ring_slot ^= 1;
     publish_ring(order_wanted);
     printf("reconnected\n");

@@ -40,6 +40,23 @@ START_TEST(correct_pair_holds_on_every_seed)
 }
 END_TEST
 
+/* Seeds whose backend dies where a successor that only said InitWait
+ * again went unseen: after InitWait alone (16), after a Connected the
+ * frontend had not read (5), and never entering InitWait (13).  They
+ * stalled until blkback's successor said Closing. */
+START_TEST(restart_in_any_state_is_seen)
+{
+    static const uint64_t seeds[] = { 16, 5, 13 };
+    for (unsigned i = 0; i < 3; i++) {
+        struct world_result res;
+        run_seed(seeds[i], WORLD_BUG_NONE, false, &res, NULL);
+        ck_assert_msg(res.ok, "seed %llu: step %llu: %s: %s (%s)", (unsigned long long)seeds[i],
+                      (unsigned long long)res.step, res.invariant, res.detail, res.config);
+        ck_assert_uint_ge(res.crashes, 1);
+    }
+}
+END_TEST
+
 START_TEST(same_seed_same_trace)
 {
     /* Seed 1 has a crash and a conflicting commit; 2 has neither. */
@@ -187,6 +204,7 @@ int main(void)
     TCase *tc = tcase_create("world");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, correct_pair_holds_on_every_seed);
+    tcase_add_test(tc, restart_in_any_state_is_seen);
     tcase_add_test(tc, same_seed_same_trace);
     tcase_add_test(tc, same_bytes_same_trace);
     tcase_add_test(tc, later_bytes_steer_only_the_schedule);
