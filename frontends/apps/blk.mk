@@ -13,7 +13,8 @@ FREESTANDING_SRCS += frontends/apps/blk_info.c frontends/apps/blk_opts.c \
 	frontends/apps/blk_verify.c frontends/apps/blk_bench.c
 
 # libFuzzer targets on the in-memory host of blkfront's unit tests.
-BLKFRONT_FUZZ_SRCS := tests/unit/test_blkfront_host.c frontends/xenbus.c $(BLKFRONT_SRCS)
+BLKFRONT_FUZZ_SRCS := tests/unit/test_blkfront_host.c frontends/os/hosted/libc.c \
+  frontends/os/hosted/pages.c frontends/xenbus.c $(BLKFRONT_SRCS)
 FUZZERS += fuzz_blkfront_rsp fuzz_xenbus_negotiate
 FUZZ_SRCS_fuzz_blkfront_rsp := tests/fuzz/fuzz_blkfront_rsp.c $(BLKFRONT_FUZZ_SRCS)
 FUZZ_CORPUS_fuzz_blkfront_rsp := fixtures/corpora/fuzz_blkfront_rsp

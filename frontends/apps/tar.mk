@@ -3,7 +3,8 @@ FRONTEND_SRCS += frontends/tarfs.c frontends/blkdev_bytes.c
 
 # libFuzzer target over an in-memory device; seeds in fixtures/corpora/fuzz_tarfs.
 FUZZERS += fuzz_tarfs
-FUZZ_SRCS_fuzz_tarfs = tests/fuzz/fuzz_tarfs.c frontends/tarfs.c tests/unit/test_tarfs_host.c
+FUZZ_SRCS_fuzz_tarfs = tests/fuzz/fuzz_tarfs.c frontends/tarfs.c tests/unit/test_tarfs_host.c \
+	frontends/os/hosted/libc.c frontends/os/hosted/pages.c
 
 # Guest apps: the archive on a virtual disk, through blkfront.
 TAR_APP_COMMON := frontends/apps/tar_disk.c frontends/apps/blk_opts.c

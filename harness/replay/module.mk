@@ -1,7 +1,8 @@
 # The seeded world (one process: hypervisor core, xenstore, blkback,
 # blkfront over frontends/os/world), its replay tool and its fuzz target.
 # Read after backends-sim/ and frontends/, so their source lists are set.
-OS_WORLD_SRCS := $(addprefix frontends/os/world/,host.c mem.c grants.c evtchn.c xenstore.c)
+OS_WORLD_SRCS := $(addprefix frontends/os/world/,host.c grants.c evtchn.c xenstore.c) \
+  frontends/os/hosted/libc.c frontends/os/hosted/pages.c
 WORLD_SRCS := $(addprefix harness/replay/,choice.c hvhost.c bbenv.c toolstack.c world.c \
   sched.c workload.c)
 # Everything a world is made of, as sources: the fuzz target compiles them

@@ -1,6 +1,7 @@
 # The tar reader's unit tests: every fixture over an in-memory device, and
 # the byte-to-sector adapter at every alignment (normal and seed-bug build).
-TARFS_TEST_HOST = $(OBJ)/tests/unit/test_tarfs_host.o
+TARFS_TEST_HOST = $(OBJ)/tests/unit/test_tarfs_host.o $(OBJ)/frontends/os/hosted/libc.o \
+  $(OBJ)/frontends/os/hosted/pages.o
 $(TARFS_TEST_HOST): CPPFLAGS += -DSPLITBED_SRCDIR_DEFAULT='"$(CURDIR)"'
 
 $(BUILD)/tests/test_tarfs: $(OBJ)/tests/unit/test_tarfs.o $(TARFS_TEST_HOST) $(OBJ)/frontends/tarfs.o

@@ -169,59 +169,8 @@ void os_log(struct os *os, enum os_log_level level, const char *fmt, ...)
     os->log[os->log_len] = '\0';
 }
 
-int os_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap) { return vsnprintf(buf, size, fmt, ap); }
-int os_snprintf(char *buf, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
-    return n;
-}
 
-void *os_malloc(struct os *os, size_t size) { return malloc(size ? size : 1); }
-void *os_calloc(struct os *os, size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
-void os_free(struct os *os, void *p) { free(p); }
-void *os_pages_alloc(struct os *os, unsigned npages)
-{
-    void *p = aligned_alloc(OS_PAGE_SIZE, (size_t)npages * OS_PAGE_SIZE);
-    if (p)
-        memset(p, 0, (size_t)npages * OS_PAGE_SIZE);
-    return p;
-}
-void os_pages_free(struct os *os, void *va, unsigned npages) { free(va); }
-void *os_memcpy(void *d, const void *s, size_t n) { return memcpy(d, s, n); }
-void *os_memset(void *d, int c, size_t n) { return memset(d, c, n); }
-int os_memcmp(const void *a, const void *b, size_t n) { return memcmp(a, b, n); }
-size_t os_strlen(const char *s) { return strlen(s); }
-int os_strcmp(const char *a, const char *b) { return strcmp(a, b); }
-int os_strncmp(const char *a, const char *b, size_t n) { return strncmp(a, b, n); }
 
-int os_parse_u64(const char *s, uint64_t *out)
-{
-    if (!s || !*s)
-        return -OS_EINVAL;
-    uint64_t v = 0;
-    unsigned base = 10;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
-        base = 16;
-        s += 2;
-        if (!*s)
-            return -OS_EINVAL;
-    }
-    for (; *s; s++) {
-        unsigned d;
-        if (*s >= '0' && *s <= '9') d = (unsigned)(*s - '0');
-        else if (base == 16 && *s >= 'a' && *s <= 'f') d = (unsigned)(*s - 'a' + 10);
-        else if (base == 16 && *s >= 'A' && *s <= 'F') d = (unsigned)(*s - 'A' + 10);
-        else return -OS_EINVAL;
-        if (v > (UINT64_MAX - d) / base)
-            return -OS_EINVAL;
-        v = v * base + d;
-    }
-    *out = v;
-    return 0;
-}
 
 int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
                    void **va, grant_ref_t *refs)

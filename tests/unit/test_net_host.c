@@ -176,18 +176,6 @@ void os_log(struct os *os, enum os_log_level level, const char *fmt, ...)
         os->log[os->log_len] = '\0';
     }
 }
-int os_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap) { return vsnprintf(buf, size, fmt, ap); }
-int os_snprintf(char *buf, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
-    return n;
-}
-void *os_malloc(struct os *os, size_t size) { return malloc(size ? size : 1); }
-void *os_calloc(struct os *os, size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
-void os_free(struct os *os, void *p) { free(p); }
 #ifdef SPLITBED_FUZZ
 /* Fuzz targets connect a device per input: reusing the same few blocks
  * saves faulting in fresh memory every time (tests keep plain malloc, so
@@ -218,6 +206,7 @@ static void *pool_take(unsigned npages) { return aligned_alloc(OS_PAGE_SIZE, (si
 static void pool_give(void *p, unsigned npages) { (void)npages; free(p); }
 #endif
 
+/* Not hosted/pages.c: the pool above. */
 void *os_pages_alloc(struct os *os, unsigned npages)
 {
     void *p = pool_take(npages);
@@ -225,24 +214,7 @@ void *os_pages_alloc(struct os *os, unsigned npages)
     return p;
 }
 void os_pages_free(struct os *os, void *va, unsigned npages) { pool_give(va, npages); }
-void *os_memcpy(void *d, const void *s, size_t n) { return memcpy(d, s, n); }
-void *os_memset(void *d, int c, size_t n) { return memset(d, c, n); }
-int os_memcmp(const void *a, const void *b, size_t n) { return memcmp(a, b, n); }
-size_t os_strlen(const char *s) { return strlen(s); }
-int os_strcmp(const char *a, const char *b) { return strcmp(a, b); }
-int os_strncmp(const char *a, const char *b, size_t n) { return strncmp(a, b, n); }
-int os_parse_u64(const char *s, uint64_t *out)
-{
-    char *end;
-    if (!*s || *s == '-' || *s == '+' || *s == ' ')
-        return -OS_EINVAL;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (errno || *end)
-        return -OS_EINVAL;
-    *out = v;
-    return 0;
-}
+
 
 int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, void **va,
                    grant_ref_t *refs)

@@ -1,4 +1,4 @@
-/* log.c — os_log and formatting over stdio; the console is stdout. */
+/* log.c — os_log over stderr; the console is stdout. */
 #include <errno.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -20,20 +20,6 @@ void os_log(struct os *os, enum os_log_level level, const char *fmt, ...)
     size_t len = (size_t)n < sizeof(line) - 1 ? (size_t)n : sizeof(line) - 2;
     line[len++] = '\n';
     (void)!write(STDERR_FILENO, line, len);
-}
-
-int os_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-{
-    return vsnprintf(buf, size, fmt, ap);
-}
-
-int os_snprintf(char *buf, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
-    return n;
 }
 
 long os_console_write(struct os *os, const void *buf, size_t len)

@@ -4,7 +4,8 @@
 OS_LINUX_SRCS += \
 	frontends/os/linux/host.c \
 	frontends/os/linux/log.c \
-	frontends/os/linux/mem.c \
+	frontends/os/hosted/libc.c \
+	frontends/os/hosted/pages.c \
 	frontends/os/linux/grants.c \
 	frontends/os/linux/evtchn.c \
 	frontends/os/linux/xenstore.c \

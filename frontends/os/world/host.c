@@ -133,20 +133,6 @@ void os_log(struct os *os, enum os_log_level level, const char *fmt, ...)
         os->h.log(os->h.ctx, level, line);
 }
 
-int os_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-{
-    return vsnprintf(buf, size, fmt, ap);
-}
-
-int os_snprintf(char *buf, size_t size, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, size, fmt, ap);
-    va_end(ap);
-    return n;
-}
-
 long os_console_write(struct os *os, const void *buf, size_t len)
 {
     /* The world has no console; what an app prints goes to the log. */

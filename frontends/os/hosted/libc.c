@@ -1,28 +1,20 @@
-/* mem.c — memory and string helpers of os.h over libc. */
+/*
+ * libc.c — the part of os.h that any home with a C library provides the
+ * same way: the heap, the string helpers, formatting and number parsing.
+ * The Linux-process home, the seeded world's home and the unit tests'
+ * in-memory hosts all link it (with pages.c, but for a host that keeps
+ * its own page pool); the unikernel has its own.
+ */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
-#include "os_linux.h"
+#include "os.h"
 
 void *os_malloc(struct os *os, size_t size) { return malloc(size ? size : 1); }
 void *os_calloc(struct os *os, size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
 void  os_free(struct os *os, void *p) { free(p); }
-
-void *os_pages_alloc(struct os *os, unsigned npages)
-{
-    if (!npages)
-        return NULL;
-    void *va = mmap(NULL, (size_t)npages * OS_PAGE_SIZE, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return va == MAP_FAILED ? NULL : va;
-}
-
-void os_pages_free(struct os *os, void *va, unsigned npages)
-{
-    if (va)
-        munmap(va, (size_t)npages * OS_PAGE_SIZE);
-}
 
 void  *os_memcpy(void *dst, const void *src, size_t n) { return memcpy(dst, src, n); }
 void  *os_memset(void *dst, int c, size_t n) { return memset(dst, c, n); }
@@ -31,6 +23,21 @@ size_t os_strlen(const char *s) { return strlen(s); }
 int    os_strcmp(const char *a, const char *b) { return strcmp(a, b); }
 int    os_strncmp(const char *a, const char *b, size_t n) { return strncmp(a, b, n); }
 
+int os_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    return vsnprintf(buf, size, fmt, ap);
+}
+
+int os_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, size, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/* Decimal, or hex after 0x; nothing else, no sign, no overflow. */
 int os_parse_u64(const char *s, uint64_t *out)
 {
     uint64_t v = 0;
