@@ -32,7 +32,16 @@ linuxfront)
   i=0
   while [ ! -b /dev/xvda ] && [ $i -lt 40 ]; do i=$((i + 1)); sleep 0.5; done
   tar -xOf /dev/xvda hello.txt
-  echo "@@ rc linux-blkfront $?"
+  rc=$?
+  # Writes through Linux's blkfront (indirect segments, persistent
+  # grants, a flush), read back past the page cache.
+  while [ ! -b /dev/xvdb ] && [ $i -lt 80 ]; do i=$((i + 1)); sleep 0.5; done
+  mkdir -p /tmp && seq 1 300000 > /tmp/w.txt
+  dd if=/tmp/w.txt of=/dev/xvdb bs=64k conv=fsync 2>/dev/null || echo "@@ warn dd to xvdb failed"
+  echo 3 > /proc/sys/vm/drop_caches
+  echo "@@ bw-domu $(head -c "$(wc -c < /tmp/w.txt)" /dev/xvdb | md5sum | cut -d' ' -f1)"
+  echo "@@ bw-want $(md5sum < /tmp/w.txt | cut -d' ' -f1)"
+  echo "@@ rc linux-blkfront $rc"
   ;;
 linuxnet)
   insmod /lib/modules/xen-netfront.ko* || echo "@@ warn insmod xen-netfront failed"

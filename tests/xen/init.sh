@@ -261,16 +261,21 @@ console linuxours '^@@ rc net-echo'
 echo "@@ phase linuxours $(up)"
 fi
 
-# 6. Linux's own xen-blkfront in a domU against splitbed-blkback in dom0.
+# 6. Linux's own xen-blkfront in a domU against splitbed-blkback in dom0:
+#    it reads hello.tar, and writes 2 MB to a second, writable disk that
+#    dom0 checks on the image once the domain has gone.
 if want linuxfront; then
 kmod off xen-blkback
 /guest/splitbed-blkback >/tmp/blkback.log 2>&1 &
 bb=$!
-sed -e 's/linuxours/linuxfront/; s/splitbed=ours/splitbed=linuxfront/' -e '/xvdb/d; /^vif/d' \
-  -e 's/target=\/guest\/hello.tar",/target=\/guest\/hello.tar" ]/' /tmp/linuxours.cfg > /tmp/linuxfront.cfg
+dd if=/dev/zero of=/tmp/rwf.img bs=1M count=4 2>/dev/null
+sed -e 's/linuxours/linuxfront/; s/splitbed=ours/splitbed=linuxfront/' -e '/^vif/d' \
+  -e 's#/tmp/rw2.img#/tmp/rwf.img#' /tmp/linuxours.cfg > /tmp/linuxfront.cfg
 if xlc /tmp/linuxfront.cfg; then
   wait_domain linuxfront 240
   echo "@@ state linuxfront $state"
+  n=$(seq 1 300000 | wc -c)
+  echo "@@ bw-image $(head -c "$n" /tmp/rwf.img | md5sum | cut -d' ' -f1)"
 else
   echo "@@ fail xl create linuxfront"; sed 's/^/@@ xl: /' /tmp/xl.log
 fi

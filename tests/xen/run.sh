@@ -204,6 +204,16 @@ else
   report "Linux xen-blkfront in a domU, splitbed-blkback in dom0" FAIL "$detail"
   sed 's/^/    | /' "$work/linuxfront.console" | tail -30
 fi
+bw_domu=$(sed -n 's/^@@ bw-domu \([0-9a-f]*\)$/\1/p' "$work/linuxfront.console")
+bw_want=$(sed -n 's/^@@ bw-want \([0-9a-f]*\)$/\1/p' "$work/linuxfront.console")
+bw_image=$(sed -n 's/^@@ bw-image \([0-9a-f]*\)$/\1/p' "$work/serial.txt")
+detail="md5 written ${bw_want:-none}; read back in the domU ${bw_domu:-none}; on dom0's image ${bw_image:-none}"
+if [ -n "$bw_want" ] && [ "$bw_domu" = "$bw_want" ] && [ "$bw_image" = "$bw_want" ]; then
+  report "Linux xen-blkfront writes 2 MB, splitbed-blkback in dom0" PASS "$detail"
+else
+  report "Linux xen-blkfront writes 2 MB, splitbed-blkback in dom0" FAIL "$detail"
+  grep '^@@ blkback2\|^@@ warn' "$work/serial.txt" | sed 's/^/    | /'
+fi
 
 fi
 if want linuxnet; then
