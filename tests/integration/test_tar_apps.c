@@ -200,6 +200,40 @@ START_TEST(test_tar_cat_matches_gnu_tar)
 }
 END_TEST
 
+/* --sum: one line with the size and FNV-1a 64 of the bytes GNU tar
+ * extracts, holes of a sparse member included. */
+START_TEST(test_tar_cat_sum_matches_gnu_tar)
+{
+    static const struct { const char *archive, *member; } cases[] = {
+        { "fixtures/tar/gnutar-gnu.tar", "./dir/binary.bin" },
+        { "fixtures/tar/gnutar-gnu.tar", "./empty" },
+        { "fixtures/tar/gnutar-sparse-pax-1.0.tar", "./sparse.bin" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char cmd[4096], theirs[128];
+        snprintf(theirs, sizeof theirs, "%s/theirs", dir);
+        snprintf(cmd, sizeof cmd, "tar -xOPf '%s' -- '%s' > '%s'", src(cases[i].archive),
+                 cases[i].member, theirs);
+        char *argv[] = { "sh", "-c", cmd, NULL };
+        runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+        ck_assert_msg(r.status == 0, "GNU tar: %s", r.err);
+        size_t len;
+        char *bytes = slurp(theirs, &len);
+        uint64_t h = 0xcbf29ce484222325ull;
+        for (size_t k = 0; k < len; k++)
+            h = (h ^ (uint8_t)bytes[k]) * 0x100000001b3ull;
+        free(bytes);
+        char want[256];
+        snprintf(want, sizeof want, "%s: %zu bytes, fnv1a64 %016llx\n", cases[i].member, len,
+                 (unsigned long long)h);
+        SB("run", "-q", "--dir", dir, "--disk", (char *)src(cases[i].archive), "--", "tar-cat",
+           "--sum", (char *)cases[i].member);
+        ck_assert_msg(r.status == 0, "%s: status %d: %s", cases[i].member, r.status, r.err);
+        ck_assert_str_eq(r.out, want);
+    }
+}
+END_TEST
+
 START_TEST(test_tar_cat_errors)
 {
     static const struct {
@@ -248,6 +282,7 @@ int main(void)
     tcase_add_test(tc, test_seed_bug_is_refused);
     tcase_add_loop_test(tc, test_tar_ls_matches_gnu_tar, 0, (int)narchives);
     tcase_add_test(tc, test_tar_cat_matches_gnu_tar);
+    tcase_add_test(tc, test_tar_cat_sum_matches_gnu_tar);
     tcase_add_test(tc, test_tar_cat_errors);
     suite_add_tcase(s, tc);
     int rc = check_main(s);
