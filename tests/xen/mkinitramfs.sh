@@ -1,11 +1,11 @@
 #!/bin/sh
-# mkinitramfs.sh CACHE BUILD SRCDIR OUT — dom0's initramfs: busybox, the
+# mkinitramfs.sh CACHE BUILD SRCDIR OUT [BIGTAR] — dom0's initramfs: busybox, the
 # Xen kernel modules, Xen's own tools (xl, xenstored, xenconsoled, the
 # xenstore-* tools and hotplug scripts, with every library they load),
 # bash and flock for the hotplug scripts, our guest images and fixtures,
 # and tests/xen/init.sh as /init.
 set -eu
-cache=$1 build=$2 src=$3 out=$4
+cache=$1 build=$2 src=$3 out=$4 bigtar=${5:-}
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
 
@@ -59,6 +59,7 @@ cp "$src"/tests/xen/cgi-md5 "$root/srv/cgi-bin/md5"
 chmod 755 "$root/srv/cgi-bin/md5"
 cp "$src"/tests/xen/vif-plain "$root/etc/xen/scripts/vif-plain"
 cp "$src"/fixtures/tar/hello.tar "$root/guest/"
+[ -z "$bigtar" ] || cp "$bigtar" "$root/guest/big.tar"
 cp "$src"/tests/xen/init.sh "$root/init"
 chmod 755 "$root/init"
 
