@@ -19,6 +19,10 @@
 # linuxfront linuxnet); all of them by default.
 #
 # Downloads go to $SPLITBED_XEN_CACHE (default ~/.cache/splitbed/xen) once.
+# For experiments with the nested setup: SPLITBED_XEN_QEMU_OPTS is added to
+# QEMU's options (e.g. "-smp 2"), SPLITBED_XEN_XEN_OPTS to Xen's command
+# line (e.g. "sched=null"), SPLITBED_XEN_TIMEOUT (default 300) limits each
+# boot.
 # Every phase prints its time; every wait has a hard limit.
 set -eu
 build=${1:-build}
@@ -85,15 +89,19 @@ sim_verify=$(timeout 300 "$build/bin/splitbed" run -q \
 phase simulator
 
 serial=$work/serial.log
+# QEMU splits -initrd at commas (",," is a literal comma), and dom0's
+# command line rides in that argument.
+only_arg=$(echo "$only" | sed 's/,/,,/g')
 # Xen nested in QEMU TCG sometimes halts for good (see the unikernel
 # README); a boot that does not power off in time is tried once more.
 for attempt in 1 2; do
   qrc=0
+  # shellcheck disable=SC2086 # the options are words
   timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -machine pc,accel=tcg -cpu max -m 1024 \
-    -display none -nodefaults -no-reboot -serial "file:$serial" \
+    ${SPLITBED_XEN_QEMU_OPTS:-} -display none -nodefaults -no-reboot -serial "file:$serial" \
     -kernel "$cache/xen" \
-    -append "console=com1 dom0_mem=512M smap=0 bootscrub=0 tdt=0 guest_loglvl=all" \
-    -initrd "$cache/vmlinuz console=hvc0${only:+ splitbed.only=$only},$work/initramfs.cpio" || qrc=$?
+    -append "console=com1 dom0_mem=512M smap=0 bootscrub=0 tdt=0 guest_loglvl=all ${SPLITBED_XEN_XEN_OPTS:-}" \
+    -initrd "$cache/vmlinuz console=hvc0${only:+ splitbed.only=$only_arg},$work/initramfs.cpio" || qrc=$?
   [ "$qrc" -eq 124 ] || break
   echo "test-xen: boot attempt $attempt did not power off within $QEMU_TIMEOUT s"
   cp "$serial" "$build/test-xen-serial-stalled.log"
