@@ -92,8 +92,9 @@ serial=$work/serial.log
 # QEMU splits -initrd at commas (",," is a literal comma), and dom0's
 # command line rides in that argument.
 only_arg=$(echo "$only" | sed 's/,/,,/g')
-# Xen nested in QEMU TCG sometimes halts for good (see the unikernel
-# README); a boot that does not power off in time is tried once more.
+# The nested dom0 sometimes stops for good (see the unikernel README:
+# most were a hung xl, which init.sh now kills); a boot that does not
+# power off in time is tried once more.
 for attempt in 1 2; do
   qrc=0
   # shellcheck disable=SC2086 # the options are words
