@@ -68,6 +68,17 @@ wait_domain() {
   done
 }
 
+# Waits (at most $2 s) for domain $1's vif 0 backend to be Connected
+# (state 4), and says what it reached.
+wait_vif() {
+  vbe=/local/domain/0/backend/vif/$(xl domid $1)/0
+  i=0
+  while [ "$(xenstore-read $vbe/state 2>/dev/null)" != 4 ] && [ $i -lt $(($2 * 2)) ]; do
+    i=$((i + 1)); sleep 0.5
+  done
+  echo "@@ vif-state $1 $(xenstore-read $vbe/state 2>/dev/null)"
+}
+
 # xl create with a hard limit, tried twice.  -e: no background xl
 # watching the domain (its daemonized child crashed here now and then with
 # glibc heap errors); every domain is preserved at its end and destroyed
@@ -219,12 +230,7 @@ on_poweroff = "preserve"
 vif = [ "mac=00:16:3e:00:00:02, script=vif-plain" ]
 CFG
 if xlc /tmp/netecho.cfg; then
-  # The link is up once the backend is connected (state 4).
-  be=/local/domain/0/backend/vif/$(xl domid netecho)/0
-  i=0
-  while [ "$(xenstore-read $be/state 2>/dev/null)" != 4 ] && [ $i -lt 60 ]; do
-    i=$((i + 1)); sleep 0.5
-  done
+  wait_vif netecho 30
   ping -c 3 -W 5 10.9.0.2 >/tmp/ping.log 2>&1
   echo "@@ ping-rc $?"
   sed 's/^/@@ ping: /' /tmp/ping.log
@@ -261,11 +267,7 @@ if want linuxours; then
 kmod on xen-blkback
 kmod on xen-netback
 if xlc /tmp/linuxours.cfg; then
-  be=/local/domain/0/backend/vif/$(xl domid linuxours)/0
-  i=0
-  while [ "$(xenstore-read $be/state 2>/dev/null)" != 4 ] && [ $i -lt 360 ]; do
-    i=$((i + 1)); sleep 0.5
-  done
+  wait_vif linuxours 180
   ping -c 3 -W 5 10.9.0.3 >/tmp/ping.log 2>&1
   echo "@@ ping3-rc $?"
   sed 's/^/@@ ping3: /' /tmp/ping.log
@@ -315,12 +317,7 @@ httpd -p 8080 -h /srv
 sed -e 's/linuxours/linuxnet/; s/splitbed=ours/splitbed=linuxnet/' -e '/^disk/d; /xvdb/d' \
   -e 's/00:16:3e:00:00:03/00:16:3e:00:00:04/' /tmp/linuxours.cfg > /tmp/linuxnet.cfg
 if xlc /tmp/linuxnet.cfg; then
-  be=/local/domain/0/backend/vif/$(xl domid linuxnet)/0
-  i=0
-  while [ "$(xenstore-read $be/state 2>/dev/null)" != 4 ] && [ $i -lt 360 ]; do
-    i=$((i + 1)); sleep 0.5
-  done
-  echo "@@ netback-state $(xenstore-read $be/state 2>/dev/null)"
+  wait_vif linuxnet 180
   ip addr add 10.9.0.1/24 dev sbvif0 || echo "@@ warn no address on sbvif0"
   ip link set sbvif0 up
   wait_domain linuxnet 240
