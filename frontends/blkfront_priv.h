@@ -30,10 +30,10 @@ struct bf_slot {
     struct blkfront_io *io;         /* NULL when free */
     uint8_t  operation;             /* what the ring request said */
     bool     bounced;
-    /* Grants os_grant_access() gave for this request's zero-copy pages:
-     * each is ended (os_end_access) once the request is answered or
-     * abandoned.  Homes that hand out a shared region's own ref make that
-     * a no-op; the unikernel frees the grant entry. */
+    /* Grant entries os_grant_access() took for this request's zero-copy
+     * pages (it returned 1): each is given back with os_end_access() once
+     * the request is answered or abandoned.  A region's own refs are not
+     * kept here: they end with the region. */
     grant_ref_t *zc_refs;
     unsigned zc_n, zc_cap;
     void    *bounce;                /* pages shared with the backend */

@@ -47,8 +47,10 @@ static void unshare_or_leak(struct blkfront *bf, void **va, unsigned npages)
     *va = NULL;
 }
 
-/* Ends the zero-copy grants of slot s; a grant the backend still maps
- * (one it keeps as persistent) stays, as Xen would not end it either. */
+/* Gives back the grant entries os_grant_access() took for slot s's
+ * zero-copy pages (none where the pages' regions own their grants); one
+ * the backend still maps (kept as persistent) stays, as Xen would not end
+ * it either. */
 static void end_zero_copy(struct blkfront *bf, struct bf_slot *s)
 {
     unsigned busy = 0;
@@ -224,6 +226,8 @@ int blkfront_submit(struct blkfront *bf, struct blkfront_io *io)
             int r = os_grant_access(bf->os, bf->info.backend_id, io->buf, io->op == BLKFRONT_WRITE, &ref);
             if (r < 0)
                 return r;
+            if (r == 1)
+                (void)os_end_access(bf->os, ref);
         }
     }
     io->seq = bf->next_seq++;
@@ -316,7 +320,8 @@ static int map_segments(struct blkfront *bf, struct bf_slot *s, struct blkfront_
                 end_zero_copy(bf, s);
                 return r;
             }
-            s->zc_refs[s->zc_n++] = segs[n].gref;
+            if (r == 1)             /* an entry of its own: given back when answered */
+                s->zc_refs[s->zc_n++] = segs[n].gref;
             segs[n].first_sect = (uint8_t)(off / 512);
             segs[n].last_sect = (uint8_t)((off + chunk) / 512 - 1);
             n++;

@@ -106,10 +106,11 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages);
  * shared writable is a read-only copy of the page as it is now.
  * A page of an os_share_pages region granted with the region's own access
  * gets the region's ref on every home.
- * Every successful call is paired with os_end_access() once the peer is
- * done with the page (a request answered): on a home where the grant is
- * the region's ref that is a no-op; where it took a table entry (the
- * unikernel, for any other page) the entry is freed. */
+ * Returns 0 when the grant belongs to a region and ends with it (nothing
+ * to give back), 1 when it took a grant entry of its own (the unikernel,
+ * for any other page or access), which the caller gives back with
+ * os_end_access() once the peer is done with the page (a request
+ * answered), or a negative error. */
 int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly,
                     grant_ref_t *ref);
 /* 0, -OS_EINVAL for a ref this home did not give, -OS_EBUSY while the

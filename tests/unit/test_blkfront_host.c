@@ -228,9 +228,11 @@ int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly
     for (int i = 0; i < TH_SHARES; i++) {
         struct th_share *s = &os->sh[i];
         if (s->used && (uint8_t *)page >= s->va && (uint8_t *)page < s->va + (size_t)s->n * OS_PAGE_SIZE) {
+            /* Counted as an entry of its own (1), as the unikernel
+             * hands out, so that giving each back can be checked. */
             *ref = s->first + (grant_ref_t)(((uint8_t *)page - s->va) / OS_PAGE_SIZE);
             os->granted++;
-            return 0;
+            return 1;
         }
     }
     os_log(os, OS_LOG_ERROR, "[os] d1: grant of buffer 0x%lx refused: not a page shared by this domain",

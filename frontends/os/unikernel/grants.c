@@ -19,6 +19,7 @@ static grant_entry_v1_t *table;
 static unsigned nr_entries;
 static grant_ref_t *free_next;  /* free list, linked through this array */
 static grant_ref_t free_head;
+static uint8_t *region_bits;    /* refs that belong to an os_share_pages region */
 #define REF_NONE 0u             /* ref 0 is reserved, so it can mark the end */
 
 int uk_grants_init(void)
@@ -43,6 +44,9 @@ int uk_grants_init(void)
     nr_entries = frames * ENTRIES_PER_FRAME;
     free_next = uk_pages_alloc((unsigned)((nr_entries * sizeof(grant_ref_t) + OS_PAGE_SIZE - 1) / OS_PAGE_SIZE));
     if (!free_next)
+        return -OS_ENOMEM;
+    region_bits = uk_pages_alloc((unsigned)((nr_entries / 8 + OS_PAGE_SIZE - 1) / OS_PAGE_SIZE));
+    if (!region_bits)
         return -OS_ENOMEM;
     free_head = REF_NONE;
     for (grant_ref_t r = nr_entries - 1; r >= GNTTAB_NR_RESERVED_ENTRIES; r--) {
@@ -109,17 +113,22 @@ static bool region_ref(domid_t peer, const void *page, bool readonly, grant_ref_
 
 static bool is_region_ref(grant_ref_t ref)
 {
-    for (struct share *sh = shares; sh; sh = sh->next)
-        for (unsigned i = 0; i < sh->npages; i++)
-            if (sh->refs[i] == ref)
-                return true;
-    return false;
+    return region_bits[ref / 8] & (1u << (ref % 8));
+}
+
+static void mark_region_ref(grant_ref_t ref, bool on)
+{
+    if (on)
+        region_bits[ref / 8] |= (uint8_t)(1u << (ref % 8));
+    else
+        region_bits[ref / 8] &= (uint8_t)~(1u << (ref % 8));
 }
 
 /* A page of an os_share_pages region gets that region's own ref when the
  * access matches (as on every other home), so I/O through the same
- * buffers takes no new entries; any other page, or another access, a new
- * entry, which os_end_access() frees.  Never a wider access than asked. */
+ * buffers takes no new entries (0); any other page, or another access, a
+ * new entry (1), which os_end_access() frees.  Never a wider access than
+ * asked. */
 int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly,
                     grant_ref_t *ref)
 {
@@ -133,7 +142,8 @@ int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly
     }
     if (region_ref(peer, page, readonly, ref))
         return 0;
-    return grant(peer, a, readonly, ref);
+    int rc = grant(peer, a, readonly, ref);
+    return rc < 0 ? rc : 1;
 }
 
 int os_end_access(struct os *os, grant_ref_t ref)
@@ -170,6 +180,8 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
         }
         refs[i] = sh->refs[i];
     }
+    for (unsigned i = 0; i < npages; i++)
+        mark_region_ref(sh->refs[i], true);
     sh->va = p;
     sh->npages = npages;
     sh->peer = peer;
@@ -192,10 +204,12 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages)
     for (unsigned i = 0; i < npages; i++) {
         if (sh->refs[i] == REF_NONE)
             continue;
-        if (end_grant(sh->refs[i]) < 0)
+        if (end_grant(sh->refs[i]) < 0) {
             busy = true;
-        else
+        } else {
+            mark_region_ref(sh->refs[i], false);
             sh->refs[i] = REF_NONE;
+        }
     }
     if (busy) {
         os_log(os, OS_LOG_WARN, "[os] d%u: pages at %p still mapped by the peer; kept, never reused",
