@@ -1,5 +1,7 @@
 #include "toolstack.h"
 
+#include "harness/domain_layout.h"
+
 #include "statedir.h"
 #include "backends-sim/hv/hvctl.h"
 
@@ -126,43 +128,28 @@ struct domain_args {
     const char *name;
 };
 
+struct domain_walk {
+    struct toolstack *ts;
+    xs_transaction_t t;
+    unsigned domid;
+};
+
+static int domain_node(void *ctx, const char *path, const char *value, bool guest_owned)
+{
+    struct domain_walk *w = ctx;
+    struct xs_permissions ro[2] = { { .id = 0, .perms = XS_PERM_NONE },
+                                    { .id = w->domid, .perms = XS_PERM_READ } };
+    struct xs_permissions rw[1] = { { .id = w->domid, .perms = XS_PERM_NONE } };
+    if (!value)
+        return !xs_mkdir(w->ts->xs, w->t, path) || xperms(w->ts, w->t, path, ro, 2) ? -1 : 0;
+    return guest_owned ? xnode(w->ts, w->t, path, value, rw, 1) : xnode(w->ts, w->t, path, value, ro, 2);
+}
+
 static int domain_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
 {
     const struct domain_args *a = arg;
-    char base[64], path[128], val[64];
-    /* As libxl__domain_make: the domain may read its home, and owns the
-     * subtrees it is expected to write to. */
-    struct xs_permissions ro[2] = { { .id = 0, .perms = XS_PERM_NONE },
-                                    { .id = a->domid, .perms = XS_PERM_READ } };
-    struct xs_permissions rw[1] = { { .id = a->domid, .perms = XS_PERM_NONE } };
-    static const char *const rw_dirs[] = { "device", "data", "drivers", "feature", "attr", "error",
-                                           "control/shutdown", "control/feature-poweroff",
-                                           "control/feature-reboot", "control/sysrq", NULL };
-
-    snprintf(base, sizeof base, "/local/domain/%u", a->domid);
-    if (!xs_mkdir(ts->xs, t, base) || xperms(ts, t, base, ro, 2))
-        return -1;
-    snprintf(val, sizeof val, "/vm/splitbed-%u", a->domid);
-    snprintf(path, sizeof path, "%s/vm", base);
-    if (xnode(ts, t, path, val, ro, 2))
-        return -1;
-    snprintf(path, sizeof path, "%s/name", base);
-    if (xnode(ts, t, path, a->name, ro, 2))
-        return -1;
-    snprintf(val, sizeof val, "%u", a->domid);
-    snprintf(path, sizeof path, "%s/domid", base);
-    if (xnode(ts, t, path, val, ro, 2))
-        return -1;
-    snprintf(path, sizeof path, "%s/control", base);
-    if (xnode(ts, t, path, "", ro, 2))
-        return -1;
-    for (int i = 0; rw_dirs[i]; i++) {
-        snprintf(path, sizeof path, "%s/%s", base, rw_dirs[i]);
-        if (xnode(ts, t, path, "", rw, 1))
-            return -1;
-    }
-    snprintf(path, sizeof path, "%s/memory/target", base);
-    return xnode(ts, t, path, "262144", ro, 2);
+    struct domain_walk w = { .ts = ts, .t = t, .domid = a->domid };
+    return domain_layout_each(a->domid, a->name, domain_node, &w);
 }
 
 int toolstack_domain_ensure(struct toolstack *ts, unsigned domid, const char *name)

@@ -7,7 +7,7 @@ WORLD_SRCS := $(addprefix harness/replay/,choice.c hvhost.c bbenv.c toolstack.c 
   sched.c workload.c)
 # Everything a world is made of, as sources: the fuzz target compiles them
 # itself.
-WORLD_ALL_SRCS := $(WORLD_SRCS) $(OS_WORLD_SRCS) frontends/xenbus.c $(BLKFRONT_SRCS) \
+WORLD_ALL_SRCS := $(WORLD_SRCS) harness/domain_layout.c $(OS_WORLD_SRCS) frontends/xenbus.c $(BLKFRONT_SRCS) \
   $(BLKBACK_XENBUS_SRCS) $(BLKBACK_CORE_SRCS) $(XS_CORE_SRCS) $(HV_CORE_SRCS)
 
 WORLD_LIB := $(BUILD)/lib/libsplitbed-world.a

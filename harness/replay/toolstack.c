@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "harness/domain_layout.h"
 #include "harness/replay/world_priv.h"
 
 static int perms(struct xs_client *c, uint32_t tx, const char *path, const char *owner,
@@ -24,40 +25,29 @@ static int node(struct xs_client *c, uint32_t tx, const char *path, const char *
     return e ? e : perms(c, tx, path, owner, reader);
 }
 
+struct domain_walk {
+    struct xs_client *c;
+    uint32_t tx;
+    char reader[16], own[16];
+};
+
+static int domain_node(void *ctx, const char *path, const char *value, bool guest_owned)
+{
+    struct domain_walk *w = ctx;
+    if (!value) {
+        int e = xs_client_strs(w->c, XS_MKDIR, w->tx, NULL, path, NULL);
+        return e ? e : perms(w->c, w->tx, path, "n0", w->reader);
+    }
+    return guest_owned ? node(w->c, w->tx, path, value, w->own, NULL)
+                       : node(w->c, w->tx, path, value, "n0", w->reader);
+}
+
 static int domain_nodes(struct xs_client *c, uint32_t tx, unsigned domid)
 {
-    static const char *const rw_dirs[] = { "device", "data", "drivers", "feature", "attr", "error",
-                                           "control/shutdown", "control/feature-poweroff",
-                                           "control/feature-reboot", "control/sysrq", NULL };
-    char base[64], path[128], val[64], reader[16], own[16];
-    snprintf(base, sizeof base, "/local/domain/%u", domid);
-    snprintf(reader, sizeof reader, "r%u", domid);
-    snprintf(own, sizeof own, "n%u", domid);
-    int e = xs_client_strs(c, XS_MKDIR, tx, NULL, base, NULL);
-    if (!e)
-        e = perms(c, tx, base, "n0", reader);
-    snprintf(path, sizeof path, "%s/vm", base);
-    snprintf(val, sizeof val, "/vm/splitbed-%u", domid);
-    if (!e)
-        e = node(c, tx, path, val, "n0", reader);
-    snprintf(path, sizeof path, "%s/name", base);
-    if (!e)
-        e = node(c, tx, path, "splitbed-world", "n0", reader);
-    snprintf(path, sizeof path, "%s/domid", base);
-    snprintf(val, sizeof val, "%u", domid);
-    if (!e)
-        e = node(c, tx, path, val, "n0", reader);
-    snprintf(path, sizeof path, "%s/control", base);
-    if (!e)
-        e = node(c, tx, path, "", "n0", reader);
-    for (int i = 0; !e && rw_dirs[i]; i++) {
-        snprintf(path, sizeof path, "%s/%s", base, rw_dirs[i]);
-        e = node(c, tx, path, "", own, NULL);
-    }
-    snprintf(path, sizeof path, "%s/memory/target", base);
-    if (!e)
-        e = node(c, tx, path, "262144", "n0", reader);
-    return e;
+    struct domain_walk w = { .c = c, .tx = tx };
+    snprintf(w.reader, sizeof w.reader, "r%u", domid);
+    snprintf(w.own, sizeof w.own, "n%u", domid);
+    return domain_layout_each(domid, "splitbed-world", domain_node, &w);
 }
 
 static int device_nodes(struct world *w, uint32_t tx)
