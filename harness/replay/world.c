@@ -347,16 +347,25 @@ static int finish(struct world *w, int rc, char **trace)
     return rc;
 }
 
-int world_run_seed(uint64_t seed, const struct world_opts *opts,
-                   struct world_result *res, char **trace)
+/* A world with its options and result, before its choices are set. */
+static struct world *world_new(const struct world_opts *opts, struct world_result *res)
 {
     struct world *w = calloc(1, sizeof(*w));
     if (!w)
-        return -ENOMEM;
+        return NULL;
     memset(res, 0, sizeof(*res));
     w->res = res;
     if (opts)
         w->opts = *opts;
+    return w;
+}
+
+int world_run_seed(uint64_t seed, const struct world_opts *opts,
+                   struct world_result *res, char **trace)
+{
+    struct world *w = world_new(opts, res);
+    if (!w)
+        return -ENOMEM;
     choice_from_seed(&w->ch, seed);
     return finish(w, run(w), trace);
 }
@@ -364,13 +373,9 @@ int world_run_seed(uint64_t seed, const struct world_opts *opts,
 int world_run_bytes(const uint8_t *data, size_t len, const struct world_opts *opts,
                     struct world_result *res, char **trace)
 {
-    struct world *w = calloc(1, sizeof(*w));
+    struct world *w = world_new(opts, res);
     if (!w)
         return -ENOMEM;
-    memset(res, 0, sizeof(*res));
-    w->res = res;
-    if (opts)
-        w->opts = *opts;
     choice_from_bytes(&w->ch, data, len);
     return finish(w, run(w), trace);
 }
