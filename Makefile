@@ -40,7 +40,7 @@ DEMO_CONFIG ?= fixtures/scenarios/qubes-hello.cfg
 # The builds inside run/test/test-san use every core.
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run all test unit-test integration-test test-san bench fuzz fuzz-build freestanding install clean deps
+.PHONY: format format-check run all test unit-test integration-test test-san bench fuzz fuzz-build freestanding install clean deps
 all:
 
 OBJ := $(BUILD)/obj
@@ -78,7 +78,7 @@ run: deps
 
 # The README's test command.  Check prints each suite's summary;
 # tests/run-checks.sh adds the plain total line at the end.
-test: deps
+test: deps format-check
 	$(MAKE) -j$(NPROC) all
 	$(MAKE) freestanding unikernel
 	sh tests/run-checks.sh $(BUILD) $(UNIT_TESTS) $(INTEGRATION_TESTS)
@@ -97,6 +97,17 @@ test-san: deps
 
 bench: all $(BENCHES)
 	@for b in $(BENCHES); do echo "== $$b"; SPLITBED_BUILD=$(BUILD) $$b || exit 1; done
+
+# One house style (.clang-format): `make format` rewrites, `make format-check`
+# (part of `make test`) names every file that differs.
+FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find frontends backends-sim harness tests -name '*.[ch]')
+format:
+	clang-format -i $(FORMAT_FILES)
+
+format-check:
+	@bad=$$(for f in $(FORMAT_FILES); do clang-format --dry-run -Werror $$f >/dev/null 2>&1 || echo $$f; done); \
+	if [ -n "$$bad" ]; then echo "format-check: not in the house style (make format):" $$bad >&2; exit 1; fi; \
+	echo "format-check: $(words $(FORMAT_FILES)) files in the house style"
 
 freestanding:
 	@set -e; for f in $(FREESTANDING_SRCS); do \

@@ -16,10 +16,10 @@
 struct blkdev_bytes {
     struct os *os;
     struct blkdev_sectors dev;
-    uint64_t size;              /* bytes, whole logical sectors */
-    uint8_t *pages;             /* what alloc_pages gave */
+    uint64_t size;  /* bytes, whole logical sectors */
+    uint8_t *pages; /* what alloc_pages gave */
     unsigned npages;
-    uint8_t *cache;             /* where device reads land */
+    uint8_t *cache; /* where device reads land */
     size_t cache_cap;
     uint64_t cached_off;
     size_t cached_len;
@@ -93,7 +93,7 @@ static int fill(struct blkdev_bytes *b, uint64_t off, size_t want)
     size_t n = sequential || need > b->cache_cap ? b->cache_cap : (size_t)need;
     if (n > left)
         n = (size_t)left;
-    b->cached_len = 0;          /* a failed read leaves nothing cached */
+    b->cached_len = 0; /* a failed read leaves nothing cached */
     b->reads++;
     int rc = b->dev.read(b->dev.ctx, start / 512, b->cache, n);
     if (rc < 0)

@@ -28,9 +28,9 @@
 
 struct blkdev_sectors {
     void *ctx;
-    uint64_t sectors;               /* capacity in 512-byte units */
-    uint32_t sector_size;           /* logical block size: reads are whole ones */
-    size_t max_io;                  /* most bytes one read may move (whole pages) */
+    uint64_t sectors;     /* capacity in 512-byte units */
+    uint32_t sector_size; /* logical block size: reads are whole ones */
+    size_t max_io;        /* most bytes one read may move (whole pages) */
     /* Reads len bytes (a multiple of sector_size) starting at 512-byte
      * sector `sector` into buf, which comes from alloc_pages (plus the
      * offset the seed-bug build adds).  0 or negative OS_E*. */

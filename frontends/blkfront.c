@@ -153,13 +153,16 @@ static int read_geometry(struct blkfront *bf, bool first)
     if (xenbus_read_backend_u64(xd, "physical-sector-size", &pss) < 0)
         pss = ss;
     if (pss < ss || pss > 65536 || (pss & (pss - 1))) {
-        bf_log(bf, OS_LOG_WARN, "backend physical-sector-size %llu is not a power of two >= sector-size; using %llu",
+        bf_log(bf, OS_LOG_WARN,
+               "backend physical-sector-size %llu is not a power of two >= sector-size; using %llu",
                (unsigned long long)pss, (unsigned long long)ss);
         pss = ss;
     }
     if (sectors % (ss / 512)) {
-        xenbus_fail(xd, -OS_EPROTO, "backend sectors = %llu (512-byte units) is not a whole number of %llu-byte blocks",
-                    (unsigned long long)sectors, (unsigned long long)ss);
+        xenbus_fail(
+            xd, -OS_EPROTO,
+            "backend sectors = %llu (512-byte units) is not a whole number of %llu-byte blocks",
+            (unsigned long long)sectors, (unsigned long long)ss);
         return -OS_EPROTO;
     }
     (void)xenbus_read_backend_u64(xd, "info", &info);
@@ -173,7 +176,8 @@ static int read_geometry(struct blkfront *bf, bool first)
     bf->info.removable = info & VDISK_REMOVABLE;
     bf->info.readonly = info & VDISK_READONLY;
     char mode[8];
-    if (xenbus_read_backend(xd, "mode", mode, sizeof(mode)) > 0 && mode[0] == 'r' && mode[1] == '\0')
+    if (xenbus_read_backend(xd, "mode", mode, sizeof(mode)) > 0 && mode[0] == 'r' &&
+        mode[1] == '\0')
         bf->info.readonly = true;
     return 0;
 }
@@ -193,14 +197,20 @@ static int bf_connect(void *ctx)
     in->discard = xenbus_backend_feature(xd, "feature-discard");
     in->discard_secure = in->discard && xenbus_backend_feature(xd, "discard-secure");
     uint64_t v;
-    in->discard_granularity = in->discard && xenbus_read_backend_u64(xd, "discard-granularity", &v) == 0 &&
-                              v <= UINT32_MAX ? (uint32_t)v : 0;
-    in->discard_alignment = in->discard && xenbus_read_backend_u64(xd, "discard-alignment", &v) == 0 &&
-                            v <= UINT32_MAX ? (uint32_t)v : 0;
+    in->discard_granularity = in->discard &&
+                                      xenbus_read_backend_u64(xd, "discard-granularity", &v) == 0 &&
+                                      v <= UINT32_MAX
+                                  ? (uint32_t)v
+                                  : 0;
+    in->discard_alignment =
+        in->discard && xenbus_read_backend_u64(xd, "discard-alignment", &v) == 0 && v <= UINT32_MAX
+            ? (uint32_t)v
+            : 0;
     in->backend_max_indirect = 0;
     if (xenbus_read_backend_u64(xd, "feature-max-indirect-segments", &v) == 0)
         in->backend_max_indirect = v > UINT16_MAX ? UINT16_MAX : (unsigned)v;
-    unsigned want = bf->opts.max_indirect > BF_MAX_INDIRECT ? BF_MAX_INDIRECT : bf->opts.max_indirect;
+    unsigned want =
+        bf->opts.max_indirect > BF_MAX_INDIRECT ? BF_MAX_INDIRECT : bf->opts.max_indirect;
     unsigned ind = in->backend_max_indirect < want ? in->backend_max_indirect : want;
     /* Indirect only pays when it carries more than a direct request. */
     in->max_indirect = ind > BLKIF_MAX_SEGMENTS_PER_REQUEST ? ind : 0;
@@ -219,12 +229,13 @@ static int bf_connect(void *ctx)
     bf->spurious = 0;
     bf->storm_logged = false;
     char extra[160];
-    os_snprintf(extra, sizeof(extra), "%s%s%s%s",
-                in->readonly ? ", read-only" : "",
-                in->flush ? ", flush" : in->barrier ? ", barrier" : "",
-                in->discard ? ", discard" : "",
-                in->persistent ? ", persistent grants" : "");
-    bf_log(bf, OS_LOG_INFO, "%llu sectors of 512 bytes (logical %u, physical %u), ring order %u, indirect %u%s",
+    os_snprintf(extra, sizeof(extra), "%s%s%s%s", in->readonly ? ", read-only" : "",
+                in->flush     ? ", flush"
+                : in->barrier ? ", barrier"
+                              : "",
+                in->discard ? ", discard" : "", in->persistent ? ", persistent grants" : "");
+    bf_log(bf, OS_LOG_INFO,
+           "%llu sectors of 512 bytes (logical %u, physical %u), ring order %u, indirect %u%s",
            (unsigned long long)in->sectors, in->sector_size, in->physical_sector_size,
            in->ring_order, in->max_indirect, extra);
     bf_ring_kick(bf);
@@ -324,7 +335,8 @@ int blkfront_open(struct os *os, const char *vdev, const struct blkfront_opts *o
 {
     uint32_t id;
     if (blkfront_parse_vdev(vdev, &id) < 0) {
-        os_log(os, OS_LOG_ERROR, "[blkfront] bad virtual device '%s': expected xvdX or a number like 51712",
+        os_log(os, OS_LOG_ERROR,
+               "[blkfront] bad virtual device '%s': expected xvdX or a number like 51712",
                vdev ? vdev : "");
         return -OS_EINVAL;
     }
@@ -383,7 +395,8 @@ static void note_spurious(struct blkfront *bf, unsigned ours)
     bf->spurious += ours;
     if (bf->spurious >= BF_STORM && !bf->storm_logged) {
         bf->storm_logged = true;
-        bf_log(bf, OS_LOG_WARN, "backend raised %u events in a row without a response; they only wake the loop",
+        bf_log(bf, OS_LOG_WARN,
+               "backend raised %u events in a row without a response; they only wake the loop",
                bf->spurious);
     }
 }
@@ -418,11 +431,26 @@ int blkfront_poll(struct blkfront *bf)
     return (int)bf->completions;
 }
 
-bool blkfront_connected(const struct blkfront *bf) { return bf->connected; }
-int blkfront_error(const struct blkfront *bf) { return xenbus_error(bf->xd); }
-const char *blkfront_diagnosis(const struct blkfront *bf) { return xenbus_diagnosis(bf->xd); }
-const struct blkfront_info *blkfront_get_info(struct blkfront *bf) { return &bf->info; }
-unsigned blkfront_in_flight(const struct blkfront *bf) { return bf->queued; }
+bool blkfront_connected(const struct blkfront *bf)
+{
+    return bf->connected;
+}
+int blkfront_error(const struct blkfront *bf)
+{
+    return xenbus_error(bf->xd);
+}
+const char *blkfront_diagnosis(const struct blkfront *bf)
+{
+    return xenbus_diagnosis(bf->xd);
+}
+const struct blkfront_info *blkfront_get_info(struct blkfront *bf)
+{
+    return &bf->info;
+}
+unsigned blkfront_in_flight(const struct blkfront *bf)
+{
+    return bf->queued;
+}
 
 size_t blkfront_max_io(const struct blkfront *bf)
 {
@@ -442,7 +470,7 @@ void *blkfront_buffer_alloc(struct blkfront *bf, unsigned npages)
         os_free(bf->os, rg);
         return NULL;
     }
-    os_free(bf->os, refs);      /* os_grant_access finds them again */
+    os_free(bf->os, refs); /* os_grant_access finds them again */
     rg->va = va;
     rg->npages = npages;
     rg->next = bf->regions;

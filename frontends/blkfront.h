@@ -36,33 +36,33 @@
 struct blkfront;
 
 struct blkfront_opts {
-    unsigned max_ring_order;    /* largest ring we take: 1 << order pages; default 2 */
-    unsigned max_indirect;      /* segments per indirect request; 0 = never; default 32 */
-    bool     persistent;        /* ask for persistent grants; default true */
-    bool     skip_initialised;  /* write Connected directly (D2, as Mini-OS/Mirage) */
-    bool     early_transport;   /* write the ring without waiting for the backend (D3) */
-    bool     explicit_order0;   /* one page as ring-page-order=0 + ring-ref0 (D4) */
-    uint64_t timeout_ns;        /* sync helpers give up after this long without progress; default 30 s */
+    unsigned max_ring_order; /* largest ring we take: 1 << order pages; default 2 */
+    unsigned max_indirect;   /* segments per indirect request; 0 = never; default 32 */
+    bool persistent;         /* ask for persistent grants; default true */
+    bool skip_initialised;   /* write Connected directly (D2, as Mini-OS/Mirage) */
+    bool early_transport;    /* write the ring without waiting for the backend (D3) */
+    bool explicit_order0;    /* one page as ring-page-order=0 + ring-ref0 (D4) */
+    uint64_t timeout_ns; /* sync helpers give up after this long without progress; default 30 s */
 };
 void blkfront_default_opts(struct blkfront_opts *opts);
 
 struct blkfront_info {
-    uint64_t sectors;               /* capacity, 512-byte units */
-    uint32_t sector_size;           /* logical block size, bytes */
+    uint64_t sectors;     /* capacity, 512-byte units */
+    uint32_t sector_size; /* logical block size, bytes */
     uint32_t physical_sector_size;
-    bool     readonly, cdrom, removable;
-    unsigned ring_order;            /* negotiated */
-    unsigned ring_slots;            /* requests the ring holds */
+    bool readonly, cdrom, removable;
+    unsigned ring_order; /* negotiated */
+    unsigned ring_slots; /* requests the ring holds */
     unsigned backend_max_ring_order;
-    unsigned max_indirect;          /* segments per indirect request in use; 0 = none */
+    unsigned max_indirect; /* segments per indirect request in use; 0 = none */
     unsigned backend_max_indirect;
-    unsigned max_segments;          /* per request (11 direct or max_indirect) */
-    bool     flush, barrier, persistent;
-    bool     discard, discard_secure;
+    unsigned max_segments; /* per request (11 direct or max_indirect) */
+    bool flush, barrier, persistent;
+    bool discard, discard_secure;
     uint32_t discard_granularity, discard_alignment;
-    uint32_t vdev;                  /* virtual device number, 51712 for xvda */
-    domid_t  backend_id;
-    unsigned reconnects;            /* handshakes after the first */
+    uint32_t vdev; /* virtual device number, 51712 for xvda */
+    domid_t backend_id;
+    unsigned reconnects; /* handshakes after the first */
 };
 
 /* BLKFRONT_DISCARD tells the backend the range's data is no longer
@@ -71,13 +71,13 @@ enum blkfront_op { BLKFRONT_READ, BLKFRONT_WRITE, BLKFRONT_FLUSH, BLKFRONT_DISCA
 
 struct blkfront_io {
     enum blkfront_op op;
-    uint64_t sector;                /* 512-byte units */
-    void    *buf;
-    size_t   len;                   /* bytes, <= blkfront_max_io() */
-    bool     zero_copy;             /* grant buf's pages as given */
-    bool     secure;                /* BLKFRONT_DISCARD: secure erase (discard-secure) */
-    void   (*done)(struct blkfront_io *io, int status);    /* 0 or -OS_E* */
-    void    *ctx;
+    uint64_t sector; /* 512-byte units */
+    void *buf;
+    size_t len;     /* bytes, <= blkfront_max_io() */
+    bool zero_copy; /* grant buf's pages as given */
+    bool secure;    /* BLKFRONT_DISCARD: secure erase (discard-secure) */
+    void (*done)(struct blkfront_io *io, int status); /* 0 or -OS_E* */
+    void *ctx;
     /* blkfront's own */
     struct blkfront_io *next;
     uint64_t seq;
@@ -107,7 +107,7 @@ unsigned blkfront_in_flight(const struct blkfront *bf);
 
 /* Pages shared with the backend that I/O can use without a copy. */
 void *blkfront_buffer_alloc(struct blkfront *bf, unsigned npages);
-void  blkfront_buffer_free(struct blkfront *bf, void *buf, unsigned npages);
+void blkfront_buffer_free(struct blkfront *bf, void *buf, unsigned npages);
 
 /* Synchronous helpers: 0 or a negative error (logged). */
 int blkfront_open_sync(struct os *os, const char *vdev, struct blkfront **out);
@@ -121,7 +121,8 @@ int blkfront_flush_sync(struct blkfront *bf);
 int blkfront_discard_sync(struct blkfront *bf, uint64_t sector, uint64_t nsectors, bool secure);
 /* Zero copy: buf must be whole pages this host can grant. */
 int blkfront_read_zero_copy_sync(struct blkfront *bf, uint64_t sector, void *buf, size_t len);
-int blkfront_write_zero_copy_sync(struct blkfront *bf, uint64_t sector, const void *buf, size_t len);
+int blkfront_write_zero_copy_sync(struct blkfront *bf, uint64_t sector, const void *buf,
+                                  size_t len);
 /* Polls until every submitted I/O completed (or the device failed). */
 int blkfront_drain_sync(struct blkfront *bf);
 /* Orderly close (Closing/Closed with the backend, bounded wait), then

@@ -17,29 +17,29 @@
 #include "blkfront.h"
 #include "xenbus.h"
 
-#define BF_MAX_RING_ORDER   4       /* XENBUS_MAX_RING_GRANT_ORDER */
-#define BF_SEGS_PER_IPAGE   (OS_PAGE_SIZE / sizeof(struct blkif_request_segment))
+#define BF_MAX_RING_ORDER 4 /* XENBUS_MAX_RING_GRANT_ORDER */
+#define BF_SEGS_PER_IPAGE (OS_PAGE_SIZE / sizeof(struct blkif_request_segment))
 /* Segments per indirect request we ever use: Linux blkback's maximum; it
  * keeps a request's segment list small enough for the stack. */
-#define BF_MAX_INDIRECT     256u
-#define BF_DEFAULT_TIMEOUT  (30ull * 1000000000ull)
-#define BF_STORM            1000u   /* events without a response before we say so */
+#define BF_MAX_INDIRECT 256u
+#define BF_DEFAULT_TIMEOUT (30ull * 1000000000ull)
+#define BF_STORM 1000u /* events without a response before we say so */
 
 /* One ring slot (the request id is its index). */
 struct bf_slot {
-    struct blkfront_io *io;         /* NULL when free */
-    uint8_t  operation;             /* what the ring request said */
-    bool     bounced;
+    struct blkfront_io *io; /* NULL when free */
+    uint8_t operation;      /* what the ring request said */
+    bool bounced;
     /* Grant entries os_grant_access() took for this request's zero-copy
      * pages (it returned 1): each is given back with os_end_access() once
      * the request is answered or abandoned.  A region's own refs are not
      * kept here: they end with the region. */
     grant_ref_t *zc_refs;
     unsigned zc_n, zc_cap;
-    void    *bounce;                /* pages shared with the backend */
+    void *bounce; /* pages shared with the backend */
     grant_ref_t *bounce_refs;
     unsigned bounce_pages;
-    void    *indirect;              /* indirect segment pages (backend reads) */
+    void *indirect; /* indirect segment pages (backend reads) */
     grant_ref_t indirect_refs[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST];
     unsigned indirect_pages;
     uint32_t next_free;
@@ -69,18 +69,18 @@ struct blkfront {
     evtchn_port_t port;
     bool have_port;
 
-    struct bf_slot *slots;          /* max_slots entries */
+    struct bf_slot *slots; /* max_slots entries */
     unsigned max_slots;
-    uint32_t free_head;             /* UINT32_MAX = none */
-    unsigned in_flight;             /* on the ring */
+    uint32_t free_head; /* UINT32_MAX = none */
+    unsigned in_flight; /* on the ring */
 
-    struct blkfront_io *pending, *pending_tail;     /* not on the ring yet */
-    unsigned queued;                /* pending + in flight */
+    struct blkfront_io *pending, *pending_tail; /* not on the ring yet */
+    unsigned queued;                            /* pending + in flight */
     uint64_t next_seq;
-    unsigned completions;           /* since the last blkfront_poll() */
-    unsigned spurious;              /* our events in a row that brought nothing */
+    unsigned completions; /* since the last blkfront_poll() */
+    unsigned spurious;    /* our events in a row that brought nothing */
     bool storm_logged;
-    bool zc_busy_logged;            /* zero-copy grants kept by the backend, said once */
+    bool zc_busy_logged; /* zero-copy grants kept by the backend, said once */
 
     struct bf_region *regions;
 };

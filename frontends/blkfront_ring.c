@@ -60,8 +60,10 @@ static void end_zero_copy(struct blkfront *bf, struct bf_slot *s)
     s->zc_n = 0;
     if (busy && !bf->zc_busy_logged) {
         bf->zc_busy_logged = true;
-        bf_log(bf, OS_LOG_WARN, "%u zero-copy grant(s) still mapped by the backend after the "
-               "answer (kept as persistent grants); their pages stay granted", busy);
+        bf_log(bf, OS_LOG_WARN,
+               "%u zero-copy grant(s) still mapped by the backend after the "
+               "answer (kept as persistent grants); their pages stay granted",
+               busy);
     }
 }
 
@@ -120,14 +122,15 @@ void bf_ring_requeue_in_flight(struct blkfront *bf)
         if (!s->io)
             continue;
         insert_ordered(bf, s->io);
-        end_zero_copy(bf, s);      /* granted again when issued again */
+        end_zero_copy(bf, s); /* granted again when issued again */
         s->io = NULL;
         n++;
     }
     bf->in_flight = 0;
     bf->free_head = NO_SLOT;
     if (n)
-        bf_log(bf, OS_LOG_INFO, "%u request(s) in flight will be issued again after reconnecting", n);
+        bf_log(bf, OS_LOG_INFO, "%u request(s) in flight will be issued again after reconnecting",
+               n);
 }
 
 void bf_ring_fail_all(struct blkfront *bf, int err)
@@ -166,18 +169,21 @@ static int check_discard(struct blkfront *bf, const struct blkfront_io *io)
     }
     uint64_t bs = in->sector_size, off = io->sector * 512, g = in->discard_granularity;
     if (!io->len || io->len % bs || off % bs) {
-        bf_log(bf, OS_LOG_ERROR, "discard at sector %llu of %zu bytes is not whole %llu-byte blocks",
+        bf_log(bf, OS_LOG_ERROR,
+               "discard at sector %llu of %zu bytes is not whole %llu-byte blocks",
                (unsigned long long)io->sector, io->len, (unsigned long long)bs);
         return -OS_EINVAL;
     }
     /* The backend may refuse a range off its granularity (blkif.h). */
     if (g > 512 && ((off + g - in->discard_alignment % g) % g || io->len % g)) {
-        bf_log(bf, OS_LOG_ERROR, "discard at sector %llu of %zu bytes is not aligned to discard-granularity %llu",
+        bf_log(bf, OS_LOG_ERROR,
+               "discard at sector %llu of %zu bytes is not aligned to discard-granularity %llu",
                (unsigned long long)io->sector, io->len, (unsigned long long)g);
         return -OS_EINVAL;
     }
     if (io->sector > in->sectors || io->len / 512 > in->sectors - io->sector) {
-        bf_log(bf, OS_LOG_ERROR, "discard at sector %llu of %zu bytes is beyond the disk's %llu sectors",
+        bf_log(bf, OS_LOG_ERROR,
+               "discard at sector %llu of %zu bytes is beyond the disk's %llu sectors",
                (unsigned long long)io->sector, io->len, (unsigned long long)in->sectors);
         return -OS_ERANGE;
     }
@@ -201,7 +207,8 @@ int blkfront_submit(struct blkfront *bf, struct blkfront_io *io)
             return -OS_EINVAL;
         }
         if (!io->len || io->len % bs || (io->sector * 512) % bs || !io->buf) {
-            bf_log(bf, OS_LOG_ERROR, "I/O at sector %llu of %zu bytes is not whole %llu-byte blocks",
+            bf_log(bf, OS_LOG_ERROR,
+                   "I/O at sector %llu of %zu bytes is not whole %llu-byte blocks",
                    (unsigned long long)io->sector, io->len, (unsigned long long)bs);
             return -OS_EINVAL;
         }
@@ -212,7 +219,8 @@ int blkfront_submit(struct blkfront *bf, struct blkfront_io *io)
         }
         if (bf->ever_connected &&
             (io->sector > in->sectors || io->len / 512 > in->sectors - io->sector)) {
-            bf_log(bf, OS_LOG_ERROR, "I/O at sector %llu of %zu bytes is beyond the disk's %llu sectors",
+            bf_log(bf, OS_LOG_ERROR,
+                   "I/O at sector %llu of %zu bytes is beyond the disk's %llu sectors",
                    (unsigned long long)io->sector, io->len, (unsigned long long)in->sectors);
             return -OS_ERANGE;
         }
@@ -223,7 +231,8 @@ int blkfront_submit(struct blkfront *bf, struct blkfront_io *io)
         if (io->zero_copy && ((uintptr_t)io->buf & (OS_PAGE_SIZE - 1))) {
             /* Let the host refuse it, with its own diagnosis line. */
             grant_ref_t ref;
-            int r = os_grant_access(bf->os, bf->info.backend_id, io->buf, io->op == BLKFRONT_WRITE, &ref);
+            int r = os_grant_access(bf->os, bf->info.backend_id, io->buf, io->op == BLKFRONT_WRITE,
+                                    &ref);
             if (r < 0)
                 return r;
             if (r == 1)
@@ -320,7 +329,7 @@ static int map_segments(struct blkfront *bf, struct bf_slot *s, struct blkfront_
                 end_zero_copy(bf, s);
                 return r;
             }
-            if (r == 1)             /* an entry of its own: given back when answered */
+            if (r == 1) /* an entry of its own: given back when answered */
                 s->zc_refs[s->zc_n++] = segs[n].gref;
             segs[n].first_sect = (uint8_t)(off / 512);
             segs[n].last_sect = (uint8_t)((off + chunk) / 512 - 1);
@@ -369,8 +378,11 @@ static int issue(struct blkfront *bf, uint32_t id, struct blkfront_io *io)
     int n = 0;
     if (io->op == BLKFRONT_DISCARD) {
         blkif_request_discard_t d = {
-            .operation = BLKIF_OP_DISCARD, .flag = io->secure ? BLKIF_DISCARD_SECURE : 0,
-            .handle = (blkif_vdev_t)bf->info.vdev, .id = id, .sector_number = io->sector,
+            .operation = BLKIF_OP_DISCARD,
+            .flag = io->secure ? BLKIF_DISCARD_SECURE : 0,
+            .handle = (blkif_vdev_t)bf->info.vdev,
+            .id = id,
+            .sector_number = io->sector,
             .nr_sectors = io->len / 512,
         };
         os_memcpy(&u.rw, &d, sizeof(d));
@@ -468,9 +480,9 @@ void bf_ring_kick(struct blkfront *bf)
 static int status_to_err(int16_t st)
 {
     switch (st) {
-    case BLKIF_RSP_OKAY:       return 0;
+    case BLKIF_RSP_OKAY: return 0;
     case BLKIF_RSP_EOPNOTSUPP: return -OS_EOPNOTSUPP;
-    default:                   return -OS_EIO;
+    default: return -OS_EIO;
     }
 }
 
@@ -479,30 +491,37 @@ void bf_ring_consume(struct blkfront *bf)
     int more;
     do {
         RING_IDX rp = bf->ring.sring->rsp_prod;
-        xen_rmb();      /* responses are read after the index that covers them */
+        xen_rmb(); /* responses are read after the index that covers them */
         if (RING_RESPONSE_PROD_OVERFLOW(&bf->ring, rp)) {
             xenbus_fail(bf->xd, -OS_EPROTO,
-                        "backend claims %u responses with %u slots in the ring (rsp_prod %u, rsp_cons %u); cutting it off",
-                        rp - bf->ring.rsp_cons, (unsigned)RING_SIZE(&bf->ring), rp, bf->ring.rsp_cons);
+                        "backend claims %u responses with %u slots in the ring (rsp_prod %u, "
+                        "rsp_cons %u); cutting it off",
+                        rp - bf->ring.rsp_cons, (unsigned)RING_SIZE(&bf->ring), rp,
+                        bf->ring.rsp_cons);
             return;
         }
         for (RING_IDX i = bf->ring.rsp_cons; i != rp; i++) {
             blkif_response_t rsp;
             RING_COPY_RESPONSE(&bf->ring, i, &rsp);
             if (rsp.id >= bf->info.ring_slots) {
-                xenbus_fail(bf->xd, -OS_EPROTO, "backend response id %llu is out of range (ring of %u); cutting it off",
+                xenbus_fail(bf->xd, -OS_EPROTO,
+                            "backend response id %llu is out of range (ring of %u); cutting it off",
                             (unsigned long long)rsp.id, bf->info.ring_slots);
                 return;
             }
             struct bf_slot *s = &bf->slots[rsp.id];
             if (!s->io) {
-                xenbus_fail(bf->xd, -OS_EPROTO, "backend response id %llu is not outstanding (duplicate or invented); cutting it off",
+                xenbus_fail(bf->xd, -OS_EPROTO,
+                            "backend response id %llu is not outstanding (duplicate or invented); "
+                            "cutting it off",
                             (unsigned long long)rsp.id);
                 return;
             }
             if (rsp.operation != s->operation) {
-                xenbus_fail(bf->xd, -OS_EPROTO, "backend response id %llu has operation %u, the request had %u; cutting it off",
-                            (unsigned long long)rsp.id, rsp.operation, s->operation);
+                xenbus_fail(
+                    bf->xd, -OS_EPROTO,
+                    "backend response id %llu has operation %u, the request had %u; cutting it off",
+                    (unsigned long long)rsp.id, rsp.operation, s->operation);
                 return;
             }
             struct blkfront_io *io = s->io;
@@ -519,8 +538,10 @@ void bf_ring_consume(struct blkfront *bf)
             }
             if (st == -OS_EIO)
                 bf_log(bf, OS_LOG_ERROR, "backend failed %s at sector %llu (status %d)",
-                       io->op == BLKFRONT_READ ? "read" : io->op == BLKFRONT_WRITE ? "write" :
-                       io->op == BLKFRONT_FLUSH ? "flush" : "discard",
+                       io->op == BLKFRONT_READ    ? "read"
+                       : io->op == BLKFRONT_WRITE ? "write"
+                       : io->op == BLKFRONT_FLUSH ? "flush"
+                                                  : "discard",
                        (unsigned long long)io->sector, rsp.status);
             bf->in_flight--;
             end_zero_copy(bf, s);

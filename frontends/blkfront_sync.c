@@ -11,7 +11,7 @@
 #define SYNC_DEPTH 32
 
 struct sync_io {
-    struct blkfront_io io;      /* first: the completion finds us from it */
+    struct blkfront_io io; /* first: the completion finds us from it */
     bool busy;
     int *status;
     unsigned *busy_count;
@@ -99,8 +99,8 @@ static bool count_below(struct blkfront *bf, const void *arg)
     return *a->count < a->limit;
 }
 
-static int rw_sync_once(struct blkfront *bf, enum blkfront_op op, uint64_t sector,
-                        const void *buf, size_t len, bool zero_copy)
+static int rw_sync_once(struct blkfront *bf, enum blkfront_op op, uint64_t sector, const void *buf,
+                        size_t len, bool zero_copy)
 {
     if (!bf->connected && xenbus_error(bf->xd) == 0) {
         int r = wait_until(bf, is_connected, NULL);
@@ -115,7 +115,7 @@ static int rw_sync_once(struct blkfront *bf, enum blkfront_op op, uint64_t secto
     size_t ss = bf->info.sector_size;
     size_t chunk = blkfront_max_io(bf);
     if (!zero_copy && ((uintptr_t)buf & (OS_PAGE_SIZE - 1)))
-        chunk -= OS_PAGE_SIZE;      /* an offset buffer may span one page more */
+        chunk -= OS_PAGE_SIZE; /* an offset buffer may span one page more */
     chunk -= chunk % ss;
     if (!chunk) {
         bf_log(bf, OS_LOG_ERROR, "a %zu-byte block does not fit one request", ss);
@@ -139,8 +139,12 @@ static int rw_sync_once(struct blkfront *bf, enum blkfront_op op, uint64_t secto
             struct sync_io *s = &ios[i];
             size_t n = len - off < chunk ? len - off : chunk;
             s->io = (struct blkfront_io){
-                .op = op, .sector = sector + off / 512, .buf = (uint8_t *)buf + off,
-                .len = n, .zero_copy = zero_copy, .done = sync_done,
+                .op = op,
+                .sector = sector + off / 512,
+                .buf = (uint8_t *)buf + off,
+                .len = n,
+                .zero_copy = zero_copy,
+                .done = sync_done,
             };
             s->status = &status;
             s->busy_count = &busy;
@@ -160,20 +164,21 @@ static int rw_sync_once(struct blkfront *bf, enum blkfront_op op, uint64_t secto
         struct count_arg a = { &busy, (off < len && status == 0) ? SYNC_DEPTH : 1 };
         int r = wait_until(bf, count_below, &a);
         if (r < 0 && status == 0)
-            status = r;     /* a failed device has completed everything */
+            status = r; /* a failed device has completed everything */
     }
     return status;
 }
 
-static int rw_sync(struct blkfront *bf, enum blkfront_op op, uint64_t sector,
-                   const void *buf, size_t len, bool zero_copy)
+static int rw_sync(struct blkfront *bf, enum blkfront_op op, uint64_t sector, const void *buf,
+                   size_t len, bool zero_copy)
 {
     unsigned before = bf->info.reconnects;
     int r = rw_sync_once(bf, op, sector, buf, len, zero_copy);
     if (r == -OS_E2BIG && bf->info.reconnects != before && xenbus_error(bf->xd) == 0) {
         /* A backend restarted with smaller requests than its predecessor:
          * what was cut for the old one does not fit.  Cut again. */
-        bf_log(bf, OS_LOG_INFO, "requests are smaller after reconnecting; doing this I/O again in smaller pieces");
+        bf_log(bf, OS_LOG_INFO,
+               "requests are smaller after reconnecting; doing this I/O again in smaller pieces");
         r = rw_sync_once(bf, op, sector, buf, len, zero_copy);
     }
     return r;

@@ -19,8 +19,8 @@
 #include <xen/io/netif.h>
 #include <xen/io/xenbus.h>
 
-#define NF_RING      __CONST_RING_SIZE(netif_tx, OS_PAGE_SIZE)
-#define NF_RX_RING   __CONST_RING_SIZE(netif_rx, OS_PAGE_SIZE)
+#define NF_RING __CONST_RING_SIZE(netif_tx, OS_PAGE_SIZE)
+#define NF_RX_RING __CONST_RING_SIZE(netif_rx, OS_PAGE_SIZE)
 #define NF_MAX_SLOTS XEN_NETIF_NR_SLOTS_MIN
 
 _Static_assert(NF_RING == NF_RX_RING, "tx and rx rings have the same size");
@@ -32,17 +32,24 @@ struct nf_queue {
     netif_rx_front_ring_t rx;
     void *tx_sring, *rx_sring;
     grant_ref_t tx_ring_ref, rx_ring_ref;
-    evtchn_port_t port_tx, port_rx;   /* equal when not split */
+    evtchn_port_t port_tx, port_rx; /* equal when not split */
     uint8_t *tx_pages, *rx_pages;
     grant_ref_t tx_refs[NF_RING], rx_refs[NF_RING];
     uint16_t tx_free[NF_RING];
     unsigned tx_nfree;
     bool tx_busy[NF_RING];
-    bool event;                       /* an event arrived since last poll */
+    bool event; /* an event arrived since last poll */
 };
 
-enum nf_phase { PH_WAIT_BACKEND, PH_WAIT_CONNECTED, PH_CONNECTED, PH_CLOSING,
-                PH_WAIT_BACKEND_CLOSE, PH_CLOSED, PH_BROKEN };
+enum nf_phase {
+    PH_WAIT_BACKEND,
+    PH_WAIT_CONNECTED,
+    PH_CONNECTED,
+    PH_CLOSING,
+    PH_WAIT_BACKEND_CLOSE,
+    PH_CLOSED,
+    PH_BROKEN
+};
 
 struct netfront {
     struct os *os;
@@ -55,11 +62,11 @@ struct netfront {
     struct netfront_opts opts;
     enum nf_phase phase;
     bool recheck;
-    bool shared;             /* queues hold shared pages */
+    bool shared; /* queues hold shared pages */
     unsigned nq;
     bool split, sg, gso4, gso6;
     struct nf_queue q[NETFRONT_MAX_QUEUES];
-    unsigned rx_next_q;      /* round robin among queues for recv */
+    unsigned rx_next_q; /* round robin among queues for recv */
     struct netfront_stats st;
 };
 
@@ -69,14 +76,16 @@ static void nf_broken(struct netfront *nf, const char *fmt, unsigned a, unsigned
 {
     char msg[160];
     os_snprintf(msg, sizeof msg, fmt, a, b);
-    os_log(nf->os, OS_LOG_ERROR, "[netfront] %s: backend %u broke the protocol: %s; device disabled",
-           nf->node, (unsigned)nf->backend_id, msg);
+    os_log(nf->os, OS_LOG_ERROR,
+           "[netfront] %s: backend %u broke the protocol: %s; device disabled", nf->node,
+           (unsigned)nf->backend_id, msg);
     nf->phase = PH_BROKEN;
 }
 
 /* ---- xenstore helpers ------------------------------------------------- */
 
-static int xs_read_rel(struct netfront *nf, const char *dir, const char *key, char *buf, size_t size)
+static int xs_read_rel(struct netfront *nf, const char *dir, const char *key, char *buf,
+                       size_t size)
 {
     char path[256];
     if (os_snprintf(path, sizeof path, "%s/%s", dir, key) >= (int)sizeof path)
@@ -116,7 +125,8 @@ static int write_state(struct netfront *nf, os_xs_tx tx, int state)
     return os_xs_write(nf->os, tx, path, v);
 }
 
-static int xs_printf(struct netfront *nf, os_xs_tx tx, const char *dir, const char *key, unsigned val)
+static int xs_printf(struct netfront *nf, os_xs_tx tx, const char *dir, const char *key,
+                     unsigned val)
 {
     char path[160], v[16];
     if (os_snprintf(path, sizeof path, "%s/%s", dir, key) >= (int)sizeof path)
@@ -132,10 +142,14 @@ static int parse_mac(const char *s, uint8_t mac[6])
         for (int j = 0; j < 2; j++) {
             char c = *s++;
             unsigned d;
-            if (c >= '0' && c <= '9') d = (unsigned)(c - '0');
-            else if (c >= 'a' && c <= 'f') d = (unsigned)(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') d = (unsigned)(c - 'A' + 10);
-            else return -OS_EINVAL;
+            if (c >= '0' && c <= '9')
+                d = (unsigned)(c - '0');
+            else if (c >= 'a' && c <= 'f')
+                d = (unsigned)(c - 'a' + 10);
+            else if (c >= 'A' && c <= 'F')
+                d = (unsigned)(c - 'A' + 10);
+            else
+                return -OS_EINVAL;
             v = v * 16 + d;
         }
         mac[i] = (uint8_t)v;
@@ -156,10 +170,14 @@ static void queue_release(struct netfront *nf, struct nf_queue *q)
         os_evtchn_close(os, q->port_tx);
     q->port_tx = q->port_rx = 0;
     /* -EBUSY: the backend still maps the pages; they stay ours forever. */
-    if (q->tx_sring) os_unshare_pages(os, q->tx_sring, 1);
-    if (q->rx_sring) os_unshare_pages(os, q->rx_sring, 1);
-    if (q->tx_pages) os_unshare_pages(os, q->tx_pages, NF_RING);
-    if (q->rx_pages) os_unshare_pages(os, q->rx_pages, NF_RING);
+    if (q->tx_sring)
+        os_unshare_pages(os, q->tx_sring, 1);
+    if (q->rx_sring)
+        os_unshare_pages(os, q->rx_sring, 1);
+    if (q->tx_pages)
+        os_unshare_pages(os, q->tx_pages, NF_RING);
+    if (q->rx_pages)
+        os_unshare_pages(os, q->rx_pages, NF_RING);
     q->tx_sring = q->rx_sring = NULL;
     q->tx_pages = q->rx_pages = NULL;
 }
@@ -191,10 +209,12 @@ static int queue_setup(struct netfront *nf, struct nf_queue *q, unsigned idx)
     q->idx = idx;
     if ((r = os_share_pages(os, nf->backend_id, 1, true, &q->tx_sring, &q->tx_ring_ref)) < 0 ||
         (r = os_share_pages(os, nf->backend_id, 1, true, &q->rx_sring, &q->rx_ring_ref)) < 0 ||
-        (r = os_share_pages(os, nf->backend_id, NF_RING, false, (void **)&q->tx_pages, q->tx_refs)) < 0 ||
-        (r = os_share_pages(os, nf->backend_id, NF_RING, true, (void **)&q->rx_pages, q->rx_refs)) < 0) {
-        NF_ERR(nf, "[netfront] %s: cannot share queue %u pages with domain %u (error %d)",
-               nf->node, idx, (unsigned)nf->backend_id, r);
+        (r = os_share_pages(os, nf->backend_id, NF_RING, false, (void **)&q->tx_pages,
+                            q->tx_refs)) < 0 ||
+        (r = os_share_pages(os, nf->backend_id, NF_RING, true, (void **)&q->rx_pages, q->rx_refs)) <
+            0) {
+        NF_ERR(nf, "[netfront] %s: cannot share queue %u pages with domain %u (error %d)", nf->node,
+               idx, (unsigned)nf->backend_id, r);
         return r;
     }
     SHARED_RING_INIT((netif_tx_sring_t *)q->tx_sring);
@@ -216,8 +236,8 @@ static int queue_setup(struct netfront *nf, struct nf_queue *q, unsigned idx)
     }
     return 0;
 evt_fail:
-    NF_ERR(nf, "[netfront] %s: cannot allocate an event channel for queue %u (error %d)",
-           nf->node, idx, r);
+    NF_ERR(nf, "[netfront] %s: cannot allocate an event channel for queue %u (error %d)", nf->node,
+           idx, r);
     return r;
 }
 
@@ -276,9 +296,11 @@ static int nf_connect(struct netfront *nf)
     }
     unsigned maxq = be_uint(nf, "multi-queue-max-queues", 1);
     unsigned want = nf->opts.max_queues ? nf->opts.max_queues : 1;
-    if (want > NETFRONT_MAX_QUEUES) want = NETFRONT_MAX_QUEUES;
+    if (want > NETFRONT_MAX_QUEUES)
+        want = NETFRONT_MAX_QUEUES;
     nf->nq = want < maxq ? want : maxq;
-    if (nf->nq == 0) nf->nq = 1;
+    if (nf->nq == 0)
+        nf->nq = 1;
     nf->split = !nf->opts.no_split_evtchn && be_uint(nf, "feature-split-event-channels", 0);
     nf->sg = !nf->opts.no_sg && be_uint(nf, "feature-sg", 0);
     nf->gso4 = !nf->opts.no_gso && be_uint(nf, "feature-gso-tcpv4", 0);
@@ -339,8 +361,8 @@ int netfront_open(struct os *os, const char *node, const struct netfront_opts *o
         os_log(os, OS_LOG_ERROR, "[netfront] %s/backend: cannot read (error %d)", node, r);
         goto fail;
     }
-    if ((r = xs_read_rel(nf, node, "backend-id", v, sizeof v)) < 0 ||
-        os_parse_u64(v, &id) < 0 || id >= 0x7ff0) {
+    if ((r = xs_read_rel(nf, node, "backend-id", v, sizeof v)) < 0 || os_parse_u64(v, &id) < 0 ||
+        id >= 0x7ff0) {
         os_log(os, OS_LOG_ERROR, "[netfront] %s/backend-id: missing or not a domain id", node);
         r = -OS_EINVAL;
         goto fail;
@@ -383,8 +405,8 @@ static int tx_gc(struct nf_queue *q)
         RING_IDX prod = q->tx.sring->rsp_prod;
         xen_rmb();
         if (RING_RESPONSE_PROD_OVERFLOW(&q->tx, prod)) {
-            nf_broken(nf, "illegal number of tx responses (producer %u, consumer %u)",
-                      prod, q->tx.rsp_cons);
+            nf_broken(nf, "illegal number of tx responses (producer %u, consumer %u)", prod,
+                      q->tx.rsp_cons);
             return -OS_EPROTO;
         }
         for (RING_IDX i = q->tx.rsp_cons; i != prod; i++) {
@@ -393,10 +415,10 @@ static int tx_gc(struct nf_queue *q)
             q->tx.rsp_cons = i + 1;
             progress = 1;
             if (rsp.status == NETIF_RSP_NULL)
-                continue;   /* answers an extra-info slot */
+                continue; /* answers an extra-info slot */
             if (rsp.id >= NF_RING || !q->tx_busy[rsp.id]) {
-                nf_broken(nf, "tx response id %u is not outstanding (status %u)",
-                          rsp.id, (unsigned)(uint16_t)rsp.status);
+                nf_broken(nf, "tx response id %u is not outstanding (status %u)", rsp.id,
+                          (unsigned)(uint16_t)rsp.status);
                 return -OS_EPROTO;
             }
             if (rsp.status != NETIF_RSP_OKAY)
@@ -430,7 +452,7 @@ int netfront_send(struct netfront *nf, const void *frame, size_t len,
         return -OS_E2BIG;
     bool gso = meta && meta->gso_type != XEN_NETIF_GSO_TYPE_NONE;
     if (gso && !((meta->gso_type == XEN_NETIF_GSO_TYPE_TCPV4 && nf->gso4) ||
-                 (meta->gso_type == XEN_NETIF_GSO_TYPE_TCPV6 && nf->gso6)) )
+                 (meta->gso_type == XEN_NETIF_GSO_TYPE_TCPV6 && nf->gso6)))
         return -OS_EINVAL;
     if (gso && meta->gso_size == 0)
         return -OS_EINVAL;
@@ -499,8 +521,8 @@ static long rx_take(struct nf_queue *q, uint8_t *buf, size_t size, struct netfro
     RING_IDX prod = q->rx.sring->rsp_prod;
     xen_rmb();
     if (RING_RESPONSE_PROD_OVERFLOW(&q->rx, prod)) {
-        nf_broken(nf, "illegal number of rx responses (producer %u, consumer %u)",
-                  prod, q->rx.rsp_cons);
+        nf_broken(nf, "illegal number of rx responses (producer %u, consumer %u)", prod,
+                  q->rx.rsp_cons);
         return -OS_EPROTO;
     }
     RING_IDX c = q->rx.rsp_cons;
@@ -515,7 +537,7 @@ static long rx_take(struct nf_queue *q, uint8_t *buf, size_t size, struct netfro
     /* Gather the chain without consuming it: a frame is taken whole. */
     while (more || extra) {
         if (c + n == prod)
-            return 0;                       /* rest not answered yet */
+            return 0; /* rest not answered yet */
         if (n == sizeof rsp / sizeof rsp[0]) {
             nf_broken(nf, "rx frame spans more than %u slots (at slot %u)",
                       (unsigned)(sizeof rsp / sizeof rsp[0]), c);
@@ -645,7 +667,8 @@ static int advance(struct netfront *nf)
         return 0;
     switch (nf->phase) {
     case PH_WAIT_BACKEND:
-        if (be == XenbusStateInitWait || be == XenbusStateInitialised || be == XenbusStateConnected) {
+        if (be == XenbusStateInitWait || be == XenbusStateInitialised ||
+            be == XenbusStateConnected) {
             if (nf_connect(nf) < 0) {
                 nf->phase = PH_BROKEN;
                 return -OS_EIO;
@@ -672,11 +695,17 @@ static int advance(struct netfront *nf)
             kick(nf);
             return 1;
         }
-        if (be == XenbusStateClosing || be == XenbusStateClosed) { nf->phase = PH_CLOSING; return 1; }
+        if (be == XenbusStateClosing || be == XenbusStateClosed) {
+            nf->phase = PH_CLOSING;
+            return 1;
+        }
         return 0;
     case PH_CONNECTED:
         /* Reconfiguring/Reconfigured (7/8) are not an end (D14). */
-        if (be == XenbusStateClosing || be == XenbusStateClosed) { nf->phase = PH_CLOSING; return 1; }
+        if (be == XenbusStateClosing || be == XenbusStateClosed) {
+            nf->phase = PH_CLOSING;
+            return 1;
+        }
         return 0;
     case PH_WAIT_BACKEND_CLOSE:
         if (be == XenbusStateClosing || be == XenbusStateClosed) {
@@ -685,8 +714,7 @@ static int advance(struct netfront *nf)
             return 1;
         }
         return 0;
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -726,11 +754,12 @@ int netfront_poll(struct netfront *nf)
             int r = tx_gc(q);
             if (r < 0)
                 return r;
-            if (r) work = true;
+            if (r)
+                work = true;
             q->event = false;
         }
         if (events && !work)
-            nf->st.spurious_events += (uint64_t)events;  /* XSA-391: counted, never spun on */
+            nf->st.spurious_events += (uint64_t)events; /* XSA-391: counted, never spun on */
         progress |= work;
     }
     return progress;
@@ -739,9 +768,11 @@ int netfront_poll(struct netfront *nf)
 enum netfront_state netfront_state(const struct netfront *nf)
 {
     switch (nf->phase) {
-    case PH_WAIT_BACKEND: case PH_WAIT_CONNECTED: return NETFRONT_CONNECTING;
+    case PH_WAIT_BACKEND:
+    case PH_WAIT_CONNECTED: return NETFRONT_CONNECTING;
     case PH_CONNECTED: return NETFRONT_CONNECTED;
-    case PH_CLOSING: case PH_WAIT_BACKEND_CLOSE: return NETFRONT_CLOSING;
+    case PH_CLOSING:
+    case PH_WAIT_BACKEND_CLOSE: return NETFRONT_CLOSING;
     case PH_CLOSED: return NETFRONT_CLOSED;
     default: return NETFRONT_BROKEN;
     }
@@ -753,12 +784,30 @@ const char *netfront_state_name(enum netfront_state s)
     return (unsigned)s < 5 ? names[s] : "?";
 }
 
-void netfront_mac(const struct netfront *nf, uint8_t mac[6]) { os_memcpy(mac, nf->mac, 6); }
-unsigned netfront_num_queues(const struct netfront *nf) { return nf->nq; }
-bool netfront_split_evtchn(const struct netfront *nf) { return nf->split; }
-bool netfront_sg(const struct netfront *nf) { return nf->sg; }
-bool netfront_gso(const struct netfront *nf) { return nf->gso4 || nf->gso6; }
-void netfront_stats(const struct netfront *nf, struct netfront_stats *st) { *st = nf->st; }
+void netfront_mac(const struct netfront *nf, uint8_t mac[6])
+{
+    os_memcpy(mac, nf->mac, 6);
+}
+unsigned netfront_num_queues(const struct netfront *nf)
+{
+    return nf->nq;
+}
+bool netfront_split_evtchn(const struct netfront *nf)
+{
+    return nf->split;
+}
+bool netfront_sg(const struct netfront *nf)
+{
+    return nf->sg;
+}
+bool netfront_gso(const struct netfront *nf)
+{
+    return nf->gso4 || nf->gso6;
+}
+void netfront_stats(const struct netfront *nf, struct netfront_stats *st)
+{
+    *st = nf->st;
+}
 
 int netfront_close(struct netfront *nf)
 {

@@ -32,29 +32,29 @@
 struct os;
 struct netfront;
 
-#define NETFRONT_MAX_QUEUES   8u
-#define NETFRONT_MAX_FRAME    65535u   /* XEN_NETIF_MAX_TX_SIZE */
+#define NETFRONT_MAX_QUEUES 8u
+#define NETFRONT_MAX_FRAME 65535u /* XEN_NETIF_MAX_TX_SIZE */
 
 enum netfront_state {
-    NETFRONT_CONNECTING,   /* handshake in progress */
-    NETFRONT_CONNECTED,    /* frames flow */
-    NETFRONT_CLOSING,      /* the backend left Connected; drain, then close */
-    NETFRONT_CLOSED,       /* both ends are Closed (after netfront_close) */
-    NETFRONT_BROKEN,       /* the backend broke a rule; see the log */
+    NETFRONT_CONNECTING, /* handshake in progress */
+    NETFRONT_CONNECTED,  /* frames flow */
+    NETFRONT_CLOSING,    /* the backend left Connected; drain, then close */
+    NETFRONT_CLOSED,     /* both ends are Closed (after netfront_close) */
+    NETFRONT_BROKEN,     /* the backend broke a rule; see the log */
 };
 
 struct netfront_opts {
-    unsigned max_queues;   /* 0 = 1; capped by multi-queue-max-queues */
-    bool no_split_evtchn;  /* use one event channel even if offered */
-    bool no_sg;            /* do not advertise feature-sg */
-    bool no_gso;           /* do not advertise feature-gso-tcpv4/v6 */
+    unsigned max_queues;  /* 0 = 1; capped by multi-queue-max-queues */
+    bool no_split_evtchn; /* use one event channel even if offered */
+    bool no_sg;           /* do not advertise feature-sg */
+    bool no_gso;          /* do not advertise feature-gso-tcpv4/v6 */
 };
 
 /* GSO metadata carried in an extra-info segment (gso_type 0 = none). */
 struct netfront_meta {
     uint16_t gso_size;
-    uint8_t  gso_type;     /* XEN_NETIF_GSO_TYPE_* */
-    unsigned queue;        /* queue to send on / received on */
+    uint8_t gso_type; /* XEN_NETIF_GSO_TYPE_* */
+    unsigned queue;   /* queue to send on / received on */
 };
 
 /* Starts the handshake for `node` (e.g. "device/vif/0").  Returns 0 and
@@ -88,7 +88,7 @@ bool netfront_tx_pending(const struct netfront *nf);
 void netfront_mac(const struct netfront *nf, uint8_t mac[6]);
 unsigned netfront_num_queues(const struct netfront *nf);
 bool netfront_split_evtchn(const struct netfront *nf);
-bool netfront_sg(const struct netfront *nf);     /* backend and we agreed */
+bool netfront_sg(const struct netfront *nf); /* backend and we agreed */
 bool netfront_gso(const struct netfront *nf);
 
 struct netfront_stats {

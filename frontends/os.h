@@ -36,25 +36,45 @@
 
 /* <xen/io/ring.h> asks its includer for these barriers. */
 #ifndef xen_mb
-#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 #endif
 
 /* Linux errno numbers, so portable code can name errors without <errno.h>. */
 enum {
-    OS_EPERM = 1, OS_ENOENT = 2, OS_EIO = 5, OS_E2BIG = 7, OS_EBADF = 9,
-    OS_EAGAIN = 11, OS_ENOMEM = 12, OS_EACCES = 13, OS_EFAULT = 14,
-    OS_EBUSY = 16, OS_EEXIST = 17, OS_ENODEV = 19, OS_EISDIR = 21,
-    OS_EINVAL = 22, OS_ENOSPC = 28, OS_EROFS = 30, OS_ERANGE = 34,
-    OS_ENOSYS = 38, OS_ENOTEMPTY = 39, OS_EPROTO = 71, OS_EOVERFLOW = 75,
-    OS_EBADMSG = 74, OS_EOPNOTSUPP = 95, OS_ECONNRESET = 104,
-    OS_EISCONN = 106, OS_ETIMEDOUT = 110, OS_ESHUTDOWN = 108,
+    OS_EPERM = 1,
+    OS_ENOENT = 2,
+    OS_EIO = 5,
+    OS_E2BIG = 7,
+    OS_EBADF = 9,
+    OS_EAGAIN = 11,
+    OS_ENOMEM = 12,
+    OS_EACCES = 13,
+    OS_EFAULT = 14,
+    OS_EBUSY = 16,
+    OS_EEXIST = 17,
+    OS_ENODEV = 19,
+    OS_EISDIR = 21,
+    OS_EINVAL = 22,
+    OS_ENOSPC = 28,
+    OS_EROFS = 30,
+    OS_ERANGE = 34,
+    OS_ENOSYS = 38,
+    OS_ENOTEMPTY = 39,
+    OS_EPROTO = 71,
+    OS_EOVERFLOW = 75,
+    OS_EBADMSG = 74,
+    OS_EOPNOTSUPP = 95,
+    OS_ECONNRESET = 104,
+    OS_EISCONN = 106,
+    OS_ETIMEDOUT = 110,
+    OS_ESHUTDOWN = 108,
 };
 
 #define OS_PAGE_SIZE 4096u
 
-struct os;                      /* the host: opaque to drivers */
+struct os; /* the host: opaque to drivers */
 
 /* ---- logging ---------------------------------------------------------- */
 enum os_log_level { OS_LOG_ERROR = 0, OS_LOG_WARN = 1, OS_LOG_INFO = 2, OS_LOG_DEBUG = 3 };
@@ -64,36 +84,35 @@ void os_log(struct os *os, enum os_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Formats into buf (always NUL-terminated when size > 0); returns the
  * length the full output would have, like snprintf. */
-int os_snprintf(char *buf, size_t size, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int os_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 int os_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 
 /* ---- memory ----------------------------------------------------------- */
-void *os_malloc(struct os *os, size_t size);    /* NULL on failure */
+void *os_malloc(struct os *os, size_t size); /* NULL on failure */
 void *os_calloc(struct os *os, size_t n, size_t size);
-void  os_free(struct os *os, void *p);
+void os_free(struct os *os, void *p);
 /* Private, zeroed, page-aligned memory (never shared). */
 void *os_pages_alloc(struct os *os, unsigned npages);
-void  os_pages_free(struct os *os, void *va, unsigned npages);
+void os_pages_free(struct os *os, void *va, unsigned npages);
 
 /* Minimal freestanding helpers (the compiler may also emit calls to
  * memcpy/memset/memmove/memcmp, which every home provides). */
-void  *os_memcpy(void *dst, const void *src, size_t n);
-void  *os_memset(void *dst, int c, size_t n);
-int    os_memcmp(const void *a, const void *b, size_t n);
+void *os_memcpy(void *dst, const void *src, size_t n);
+void *os_memset(void *dst, int c, size_t n);
+int os_memcmp(const void *a, const void *b, size_t n);
 size_t os_strlen(const char *s);
-int    os_strcmp(const char *a, const char *b);
-int    os_strncmp(const char *a, const char *b, size_t n);
+int os_strcmp(const char *a, const char *b);
+int os_strncmp(const char *a, const char *b, size_t n);
 /* Parses an unsigned decimal (or 0x-hex) number that is the whole string;
  * -OS_EINVAL if s is empty, has other characters or overflows. */
-int    os_parse_u64(const char *s, uint64_t *out);
+int os_parse_u64(const char *s, uint64_t *out);
 
 /* ---- grants ----------------------------------------------------------- */
 /* Shares npages fresh zeroed pages with domain `peer`: *va receives their
  * (page-aligned, contiguous) address and refs[i] the grant of page i.
  * Linux: xengntshr_share_pages.  Unikernel: allocate + grant each frame. */
-int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
-                   void **va, grant_ref_t *refs);
+int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, void **va,
+                   grant_ref_t *refs);
 /* Ends the sharing and frees the pages.  -OS_EBUSY while the peer still
  * maps them (the pages are then kept, never reused: XSA-396). */
 int os_unshare_pages(struct os *os, void *va, unsigned npages);
@@ -111,8 +130,7 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages);
  * for any other page or access), which the caller gives back with
  * os_end_access() once the peer is done with the page (a request
  * answered), or a negative error. */
-int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly,
-                    grant_ref_t *ref);
+int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly, grant_ref_t *ref);
 /* 0, -OS_EINVAL for a ref this home did not give, -OS_EBUSY while the
  * peer still maps the page (the grant then stays). */
 int os_end_access(struct os *os, grant_ref_t ref);
@@ -129,7 +147,7 @@ int os_evtchn_close(struct os *os, evtchn_port_t port);
 int os_evtchn_next_pending(struct os *os, evtchn_port_t *port);
 
 /* ---- xenstore ---------------------------------------------------------- */
-typedef uint32_t os_xs_tx;      /* 0 = no transaction */
+typedef uint32_t os_xs_tx; /* 0 = no transaction */
 /* Reads a node into buf (NUL-terminated); returns its length, -OS_ENOENT,
  * -OS_E2BIG if it does not fit, -OS_EACCES … */
 int os_xs_read(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t size);
@@ -148,13 +166,12 @@ int os_xs_tx_end(struct os *os, os_xs_tx tx, bool abort);
 int os_xs_watch(struct os *os, const char *path, const char *token);
 int os_xs_unwatch(struct os *os, const char *path, const char *token);
 /* Returns 1 and fills path/token with the next fired watch, 0 if none. */
-int os_xs_next_watch(struct os *os, char *path, size_t path_size,
-                     char *token, size_t token_size);
+int os_xs_next_watch(struct os *os, char *path, size_t path_size, char *token, size_t token_size);
 /* This domain's id (from xenstore's "domid" node or the host). */
 domid_t os_domid(struct os *os);
 
 /* ---- time and waiting -------------------------------------------------- */
-uint64_t os_now_ns(struct os *os);  /* monotonic */
+uint64_t os_now_ns(struct os *os); /* monotonic */
 /* Blocks until an event channel or a watch has something, or until the
  * monotonic deadline (0 = no deadline).  Returns 1 if something may be
  * ready, 0 on timeout, negative on error.  Only apps and *_sync helpers

@@ -11,18 +11,30 @@
  */
 #include "tarfs.h"
 
-#define BLOCK        512u
-#define META_MAX     (1u << 20)     /* largest L/K/pax member we accept */
-#define SPARSE_MAX   65536u         /* most stretches in one sparse map */
-#define INT63_MAX    0x7fffffffffffffffull
+#define BLOCK 512u
+#define META_MAX (1u << 20) /* largest L/K/pax member we accept */
+#define SPARSE_MAX 65536u   /* most stretches in one sparse map */
+#define INT63_MAX 0x7fffffffffffffffull
 
 /* Header field offsets (POSIX ustar; oldgnu reuses the prefix area). */
 enum {
-    H_NAME = 0, H_MODE = 100, H_UID = 108, H_GID = 116, H_SIZE = 124,
-    H_MTIME = 136, H_CHKSUM = 148, H_TYPE = 156, H_LINKNAME = 157,
-    H_MAGIC = 257, H_VERSION = 263, H_DEVMAJOR = 329, H_DEVMINOR = 337,
+    H_NAME = 0,
+    H_MODE = 100,
+    H_UID = 108,
+    H_GID = 116,
+    H_SIZE = 124,
+    H_MTIME = 136,
+    H_CHKSUM = 148,
+    H_TYPE = 156,
+    H_LINKNAME = 157,
+    H_MAGIC = 257,
+    H_VERSION = 263,
+    H_DEVMAJOR = 329,
+    H_DEVMINOR = 337,
     H_PREFIX = 345,
-    H_GNU_SPARSE = 386, H_GNU_ISEXT = 482, H_GNU_REALSIZE = 483,
+    H_GNU_SPARSE = 386,
+    H_GNU_ISEXT = 482,
+    H_GNU_REALSIZE = 483,
 };
 
 struct sbuf {
@@ -51,7 +63,7 @@ struct pax {
 struct tarfs {
     struct os *os;
     struct tarfs_dev dev;
-    uint64_t pos;               /* next header block */
+    uint64_t pos; /* next header block */
     bool done;
     int err;
     uint64_t err_off;
@@ -60,7 +72,7 @@ struct tarfs {
     struct pax global, local;
     struct sbuf longname, longlink;
     bool has_longname, has_longlink;
-    uint64_t meta_off;          /* first pending meta header, for errors */
+    uint64_t meta_off; /* first pending meta header, for errors */
     bool meta_pending;
 
     struct chunks sparse;       /* the current member's map */
@@ -73,7 +85,7 @@ struct tarfs_file {
     struct os *os;
     struct tarfs_dev dev;
     uint64_t size, data_offset, stored;
-    struct tarfs_chunk *map;    /* NULL: stored contiguously */
+    struct tarfs_chunk *map; /* NULL: stored contiguously */
     size_t nmap;
 };
 
@@ -107,8 +119,7 @@ static int fail(struct tarfs *t, uint64_t off, int code, const char *fmt, ...)
 static int fail(struct tarfs *t, uint64_t off, int code, const char *fmt, ...)
 {
     va_list ap;
-    int n = os_snprintf(t->errmsg, sizeof t->errmsg, "offset %llu: ",
-                        (unsigned long long)off);
+    int n = os_snprintf(t->errmsg, sizeof t->errmsg, "offset %llu: ", (unsigned long long)off);
     if (n < 0 || (size_t)n >= sizeof t->errmsg)
         n = 0;
     va_start(ap, fmt);
@@ -140,8 +151,8 @@ static int sbuf_set(struct os *os, struct sbuf *s, const char *data, size_t len)
 }
 
 /* Joins "a/b" (or just b when a is empty). */
-static int sbuf_join(struct os *os, struct sbuf *s, const char *a, size_t alen,
-                     const char *b, size_t blen)
+static int sbuf_join(struct os *os, struct sbuf *s, const char *a, size_t alen, const char *b,
+                     size_t blen)
 {
     char tmp[100 + 1 + 155 + 1];
     size_t n = 0;
@@ -265,8 +276,8 @@ static const char *parse_num(const uint8_t *f, size_t n, int64_t *out)
     return NULL;
 }
 
-static int hdr_num(struct tarfs *t, size_t field, size_t n, const char *what,
-                   bool allow_negative, bool allow_empty, int64_t *out)
+static int hdr_num(struct tarfs *t, size_t field, size_t n, const char *what, bool allow_negative,
+                   bool allow_empty, int64_t *out)
 {
     const char *why = parse_num(t->hdr + field, n, out);
     if (why == EMPTY_FIELD && allow_empty) {
@@ -353,7 +364,7 @@ static int parse_sparse_map_text(struct tarfs *t, uint64_t off, const char *v, s
 
 static int bad_pax_value(struct tarfs *t, uint64_t off, const char *k, size_t klen)
 {
-    char key[48];       /* os_snprintf has no %.*s */
+    char key[48]; /* os_snprintf has no %.*s */
     size_t n = klen < sizeof key - 1 ? klen : sizeof key - 1;
     os_memcpy(key, k, n);
     key[n] = '\0';
@@ -361,8 +372,8 @@ static int bad_pax_value(struct tarfs *t, uint64_t off, const char *k, size_t kl
 }
 
 /* One "key=value" record.  Sparse keys only mean something in 'x'. */
-static int pax_apply(struct tarfs *t, struct pax *p, bool global, uint64_t off,
-                     const char *k, size_t klen, const char *v, size_t vlen)
+static int pax_apply(struct tarfs *t, struct pax *p, bool global, uint64_t off, const char *k,
+                     size_t klen, const char *v, size_t vlen)
 {
     uint64_t u;
     int rc;
@@ -376,23 +387,33 @@ static int pax_apply(struct tarfs *t, struct pax *p, bool global, uint64_t off,
             return fail(t, off, rc, "out of memory");
         p->has_linkpath = vlen != 0;
     } else if (key_is(k, klen, "size")) {
-        if (!vlen) { p->has_size = false; return 0; }
+        if (!vlen) {
+            p->has_size = false;
+            return 0;
+        }
         if (!parse_dec(v, vlen, &p->size))
             return BAD_VALUE();
         p->has_size = true;
     } else if (key_is(k, klen, "uid") || key_is(k, klen, "gid")) {
-        if (!vlen) return 0;
+        if (!vlen)
+            return 0;
         if (!parse_dec(v, vlen, &u))
             return BAD_VALUE();
-        if (k[0] == 'u') { p->uid = u; p->has_uid = true; }
-        else { p->gid = u; p->has_gid = true; }
+        if (k[0] == 'u') {
+            p->uid = u;
+            p->has_uid = true;
+        } else {
+            p->gid = u;
+            p->has_gid = true;
+        }
     } else if (key_is(k, klen, "mtime")) {
-        if (!vlen) return 0;
+        if (!vlen)
+            return 0;
         if (!parse_time(v, vlen, &p->mtime))
             return BAD_VALUE();
         p->has_mtime = true;
     } else if (global || klen < 11 || os_memcmp(k, "GNU.sparse.", 11) != 0) {
-        return 0;               /* a key we do not need */
+        return 0; /* a key we do not need */
     } else if (key_is(k, klen, "GNU.sparse.name")) {
         if ((rc = sbuf_set(t->os, &p->sparse_name, v, vlen)))
             return fail(t, off, rc, "out of memory");
@@ -440,8 +461,8 @@ static int pax_apply(struct tarfs *t, struct pax *p, bool global, uint64_t off,
 
 /* Parses a pax member's data: records "LEN key=value\n", LEN counting the
  * whole record.  `off` is the member's header offset, for errors. */
-static int pax_parse(struct tarfs *t, struct pax *p, bool global, uint64_t off,
-                     const char *d, size_t n)
+static int pax_parse(struct tarfs *t, struct pax *p, bool global, uint64_t off, const char *d,
+                     size_t n)
 {
     size_t i = 0;
     while (i < n) {
@@ -459,11 +480,12 @@ static int pax_parse(struct tarfs *t, struct pax *p, bool global, uint64_t off,
             j++;
         }
         if (j == i || j >= n || d[j] != ' ')
-            return fail(t, off, -OS_EBADMSG, "bad pax record length at byte %zu of the pax header", i);
+            return fail(t, off, -OS_EBADMSG, "bad pax record length at byte %zu of the pax header",
+                        i);
         if (len < (j - i) + 4 || len > n - i)
-            return fail(t, off, -OS_EBADMSG, "pax record at byte %zu has impossible length %llu",
-                        i, (unsigned long long)len);
-        size_t end = i + (size_t)len;       /* one past the newline */
+            return fail(t, off, -OS_EBADMSG, "pax record at byte %zu has impossible length %llu", i,
+                        (unsigned long long)len);
+        size_t end = i + (size_t)len; /* one past the newline */
         if (d[end - 1] != '\n')
             return fail(t, off, -OS_EBADMSG, "pax record at byte %zu does not end in a newline", i);
         const char *k = d + j + 1;
@@ -571,16 +593,15 @@ static bool all_zero(const uint8_t *b, size_t n)
 static uint32_t sum_bytes(const uint8_t *b, size_t n, uint32_t *high)
 {
     const uint64_t lo = 0x00ff00ff00ff00ffull, ones = 0x0101010101010101ull;
-    uint64_t acc = 0;       /* four 16-bit lanes: 512 bytes cannot overflow them */
-    uint64_t top = 0;       /* eight 8-bit lanes of top bits: at most 64 each */
+    uint64_t acc = 0; /* four 16-bit lanes: 512 bytes cannot overflow them */
+    uint64_t top = 0; /* eight 8-bit lanes of top bits: at most 64 each */
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {
         uint64_t w0 = load64(b + i), w1 = load64(b + i + 8);
         uint64_t w2 = load64(b + i + 16), w3 = load64(b + i + 24);
-        acc += (w0 & lo) + ((w0 >> 8) & lo) + (w1 & lo) + ((w1 >> 8) & lo) +
-               (w2 & lo) + ((w2 >> 8) & lo) + (w3 & lo) + ((w3 >> 8) & lo);
-        top += ((w0 >> 7) & ones) + ((w1 >> 7) & ones) + ((w2 >> 7) & ones) +
-               ((w3 >> 7) & ones);
+        acc += (w0 & lo) + ((w0 >> 8) & lo) + (w1 & lo) + ((w1 >> 8) & lo) + (w2 & lo) +
+               ((w2 >> 8) & lo) + (w3 & lo) + ((w3 >> 8) & lo);
+        top += ((w0 >> 7) & ones) + ((w1 >> 7) & ones) + ((w2 >> 7) & ones) + ((w3 >> 7) & ones);
     }
     for (; i < n; i += 8) {
         uint64_t w = load64(b + i);
@@ -589,8 +610,8 @@ static uint32_t sum_bytes(const uint8_t *b, size_t n, uint32_t *high)
     }
     acc = (acc & 0xffff) + ((acc >> 16) & 0xffff) + ((acc >> 32) & 0xffff) + (acc >> 48);
     top = (top & lo) + ((top >> 8) & lo);
-    *high = (uint32_t)((top & 0xffff) + ((top >> 16) & 0xffff) + ((top >> 32) & 0xffff) +
-                       (top >> 48));
+    *high =
+        (uint32_t)((top & 0xffff) + ((top >> 16) & 0xffff) + ((top >> 32) & 0xffff) + (top >> 48));
     return (uint32_t)acc;
 }
 
@@ -602,15 +623,14 @@ static int verify_checksum(struct tarfs *t)
         return fail(t, t->pos, -OS_EBADMSG, "header checksum field %s", why);
     /* The checksum field itself counts as eight spaces. */
     uint32_t high, field_high;
-    uint32_t usum = sum_bytes(t->hdr, BLOCK, &high) -
-                    sum_bytes(t->hdr + H_CHKSUM, 8, &field_high) + 8 * ' ';
+    uint32_t usum =
+        sum_bytes(t->hdr, BLOCK, &high) - sum_bytes(t->hdr + H_CHKSUM, 8, &field_high) + 8 * ' ';
     if (stored == (int64_t)usum)
         return 0;
     /* Some old writers summed signed chars. */
     int32_t ssum = (int32_t)usum - 256 * (int32_t)(high - field_high);
     if (stored != (int64_t)ssum)
-        return fail(t, t->pos, -OS_EBADMSG,
-                    "bad header checksum (stored %llu, computed %u)",
+        return fail(t, t->pos, -OS_EBADMSG, "bad header checksum (stored %llu, computed %u)",
                     (unsigned long long)stored, usum);
     return 0;
 }
@@ -619,8 +639,8 @@ static int verify_checksum(struct tarfs *t)
 static int read_meta(struct tarfs *t, uint64_t data_off, uint64_t size, const char *what)
 {
     if (size > META_MAX)
-        return fail(t, t->pos, -OS_E2BIG, "%s of %llu bytes is larger than %u",
-                    what, (unsigned long long)size, META_MAX);
+        return fail(t, t->pos, -OS_E2BIG, "%s of %llu bytes is larger than %u", what,
+                    (unsigned long long)size, META_MAX);
     if (size + 1 > t->scratch.cap) {
         /* sbuf_set with no data just grows the buffer. */
         int rc = sbuf_set(t->os, &t->scratch, NULL, 0);
@@ -677,7 +697,8 @@ static int read_sparse_map_1_0(struct tarfs *t, uint64_t data_off, uint64_t stor
                 return fail(t, t->pos, -OS_EBADMSG, "bad character in sparse map");
             if (!have_count) {
                 if (v > SPARSE_MAX)
-                    return fail(t, t->pos, -OS_E2BIG, "sparse map has more than %u entries", SPARSE_MAX);
+                    return fail(t, t->pos, -OS_E2BIG, "sparse map has more than %u entries",
+                                SPARSE_MAX);
                 count = v;
                 want = 2 * count;
                 have_count = true;
@@ -707,7 +728,8 @@ static int finish_sparse(struct tarfs *t, uint64_t off, uint64_t realsize, uint6
         struct tarfs_chunk *c = &t->sparse.v[i];
         if (c->offset < end || c->offset > realsize || c->length > realsize - c->offset)
             return fail(t, off, -OS_EBADMSG,
-                        "sparse map entry %zu (offset %llu, length %llu) is out of order or past the real size %llu",
+                        "sparse map entry %zu (offset %llu, length %llu) is out of order or past "
+                        "the real size %llu",
                         i, (unsigned long long)c->offset, (unsigned long long)c->length,
                         (unsigned long long)realsize);
         c->stored = sum;
@@ -802,17 +824,18 @@ static int build_entry(struct tarfs *t, struct tarfs_entry *e, uint64_t size, ui
     } else {
         size_t nlen = field_len(h + H_NAME, 100);
         size_t plen = posix ? field_len(h + H_PREFIX, 155) : 0;
-        rc = sbuf_join(t->os, &t->name, (const char *)h + H_PREFIX, plen,
-                       (const char *)h + H_NAME, nlen);
+        rc = sbuf_join(t->os, &t->name, (const char *)h + H_PREFIX, plen, (const char *)h + H_NAME,
+                       nlen);
     }
     if (rc)
         return fail(t, t->pos, rc, "out of memory");
     if (t->name.len == 0)
         return fail(t, t->pos, -OS_EBADMSG, "member has an empty name");
 
-    src = t->local.has_linkpath ? &t->local.linkpath
-        : t->global.has_linkpath ? &t->global.linkpath
-        : t->has_longlink ? &t->longlink : NULL;
+    src = t->local.has_linkpath    ? &t->local.linkpath
+          : t->global.has_linkpath ? &t->global.linkpath
+          : t->has_longlink        ? &t->longlink
+                                   : NULL;
     if (src)
         rc = sbuf_set(t->os, &t->linkname, src->p, src->len);
     else
@@ -826,14 +849,16 @@ static int build_entry(struct tarfs *t, struct tarfs_entry *e, uint64_t size, ui
     case '2': e->type = TARFS_SYMLINK; break;
     case '3': e->type = TARFS_CHARDEV; break;
     case '4': e->type = TARFS_BLOCKDEV; break;
-    case '5': case 'D': e->type = TARFS_DIR; break;
+    case '5':
+    case 'D': e->type = TARFS_DIR; break;
     case '6': e->type = TARFS_FIFO; break;
-    case '\0': case '0':
+    case '\0':
+    case '0':
         /* Pre-POSIX writers marked directories only by a trailing slash;
          * GNU tar honours that in every format. */
         e->type = ends_with_slash(&t->name) ? TARFS_DIR : TARFS_FILE;
         break;
-    default: e->type = TARFS_FILE; break;     /* tar extracts unknown types as files */
+    default: e->type = TARFS_FILE; break; /* tar extracts unknown types as files */
     }
     if (e->type != TARFS_HARDLINK && e->type != TARFS_SYMLINK)
         t->linkname.len = 0, t->linkname.p[0] = '\0';
@@ -841,18 +866,30 @@ static int build_entry(struct tarfs *t, struct tarfs_entry *e, uint64_t size, ui
     if ((rc = hdr_num(t, H_MODE, 8, "mode", false, true, &v)))
         return rc;
     e->mode = (uint32_t)(v & 07777);
-    if (t->local.has_uid) e->uid = t->local.uid;
-    else if (t->global.has_uid) e->uid = t->global.uid;
-    else if ((rc = hdr_num(t, H_UID, 8, "uid", false, true, &v))) return rc;
-    else e->uid = (uint64_t)v;
-    if (t->local.has_gid) e->gid = t->local.gid;
-    else if (t->global.has_gid) e->gid = t->global.gid;
-    else if ((rc = hdr_num(t, H_GID, 8, "gid", false, true, &v))) return rc;
-    else e->gid = (uint64_t)v;
-    if (t->local.has_mtime) e->mtime = t->local.mtime;
-    else if (t->global.has_mtime) e->mtime = t->global.mtime;
-    else if ((rc = hdr_num(t, H_MTIME, 12, "mtime", true, true, &v))) return rc;
-    else e->mtime = v;
+    if (t->local.has_uid)
+        e->uid = t->local.uid;
+    else if (t->global.has_uid)
+        e->uid = t->global.uid;
+    else if ((rc = hdr_num(t, H_UID, 8, "uid", false, true, &v)))
+        return rc;
+    else
+        e->uid = (uint64_t)v;
+    if (t->local.has_gid)
+        e->gid = t->local.gid;
+    else if (t->global.has_gid)
+        e->gid = t->global.gid;
+    else if ((rc = hdr_num(t, H_GID, 8, "gid", false, true, &v)))
+        return rc;
+    else
+        e->gid = (uint64_t)v;
+    if (t->local.has_mtime)
+        e->mtime = t->local.mtime;
+    else if (t->global.has_mtime)
+        e->mtime = t->global.mtime;
+    else if ((rc = hdr_num(t, H_MTIME, 12, "mtime", true, true, &v)))
+        return rc;
+    else
+        e->mtime = v;
     if (e->type == TARFS_CHARDEV || e->type == TARFS_BLOCKDEV) {
         if ((rc = hdr_num(t, H_DEVMAJOR, 8, "devmajor", false, true, &v)))
             return rc;
@@ -870,8 +907,7 @@ static int build_entry(struct tarfs *t, struct tarfs_entry *e, uint64_t size, ui
     e->stored_size = tf == '5' ? 0 : size;
 
     /* Sparse members: find the map and the real size. */
-    bool sparse = tf == 'S' || t->local.has_major || t->local.sparse_seen ||
-                  t->local.has_numblocks;
+    bool sparse = tf == 'S' || t->local.has_major || t->local.sparse_seen || t->local.has_numblocks;
     if (tf == 'S') {
         uint64_t ext;
         if ((rc = read_old_gnu_sparse(t, &ext)))
@@ -899,7 +935,8 @@ static int build_entry(struct tarfs *t, struct tarfs_entry *e, uint64_t size, ui
             data_off += mb;
             e->stored_size = size - mb;
         } else if (t->local.has_numblocks && t->local.numblocks != t->sparse.n) {
-            return fail(t, t->meta_off, -OS_EBADMSG, "GNU.sparse.numblocks says %llu but the map has %zu",
+            return fail(t, t->meta_off, -OS_EBADMSG,
+                        "GNU.sparse.numblocks says %llu but the map has %zu",
                         (unsigned long long)t->local.numblocks, t->sparse.n);
         }
     } else {
@@ -907,10 +944,11 @@ static int build_entry(struct tarfs *t, struct tarfs_entry *e, uint64_t size, ui
     }
 
     if (data_off > t->dev.size_bytes || e->stored_size > t->dev.size_bytes - data_off)
-        return fail(t, t->pos, -OS_EBADMSG,
-                    "truncated data: member needs %llu bytes, the device has %llu left",
-                    (unsigned long long)e->stored_size,
-                    (unsigned long long)(data_off <= t->dev.size_bytes ? t->dev.size_bytes - data_off : 0));
+        return fail(
+            t, t->pos, -OS_EBADMSG,
+            "truncated data: member needs %llu bytes, the device has %llu left",
+            (unsigned long long)e->stored_size,
+            (unsigned long long)(data_off <= t->dev.size_bytes ? t->dev.size_bytes - data_off : 0));
     if (sparse) {
         /* A map from pax records is blamed on their header. */
         uint64_t map_off = tf == 'S' || t->local.has_major ? t->pos : t->meta_off;
@@ -977,7 +1015,7 @@ int tarfs_next(struct tarfs *t, struct tarfs_entry *out)
         uint64_t size;
         bool is_meta = tf == 'L' || tf == 'K' || tf == 'x' || tf == 'X' || tf == 'g';
         if (tf == '1')
-            size = 0;       /* a hard link stores no data; tar ignores its size field */
+            size = 0; /* a hard link stores no data; tar ignores its size field */
         else if (!is_meta && t->local.has_size)
             size = t->local.size;
         else if ((rc = hdr_num(t, H_SIZE, 12, "size", false, false, &sv)))
@@ -992,7 +1030,9 @@ int tarfs_next(struct tarfs *t, struct tarfs_entry *out)
                             "truncated data: member needs %llu bytes, the device has %llu left",
                             (unsigned long long)size,
                             (unsigned long long)(t->dev.size_bytes - data_off));
-            const char *what = tf == 'L' ? "long name" : tf == 'K' ? "long link name" : "pax header";
+            const char *what = tf == 'L'   ? "long name"
+                               : tf == 'K' ? "long link name"
+                                           : "pax header";
             if ((rc = read_meta(t, data_off, size, what)))
                 return rc;
             if (tf != 'g' && !t->meta_pending) {
@@ -1004,10 +1044,12 @@ int tarfs_next(struct tarfs *t, struct tarfs_entry *out)
                 size_t n = field_len((const uint8_t *)t->scratch.p, t->scratch.len);
                 if ((rc = sbuf_set(t->os, dst, t->scratch.p, n)))
                     return fail(t, t->pos, rc, "out of memory");
-                if (tf == 'L') t->has_longname = true;
-                else t->has_longlink = true;
-            } else if ((rc = pax_parse(t, tf == 'g' ? &t->global : &t->local, tf == 'g',
-                                       t->pos, t->scratch.p, t->scratch.len))) {
+                if (tf == 'L')
+                    t->has_longname = true;
+                else
+                    t->has_longlink = true;
+            } else if ((rc = pax_parse(t, tf == 'g' ? &t->global : &t->local, tf == 'g', t->pos,
+                                       t->scratch.p, t->scratch.len))) {
                 return rc;
             }
             t->pos = data_off + round_block(size);
@@ -1031,8 +1073,7 @@ int tarfs_next(struct tarfs *t, struct tarfs_entry *out)
 
 /* ---- members ------------------------------------------------------------ */
 
-int tarfs_file_from_entry(struct tarfs *t, const struct tarfs_entry *e,
-                          struct tarfs_file **out)
+int tarfs_file_from_entry(struct tarfs *t, const struct tarfs_entry *e, struct tarfs_file **out)
 {
     struct tarfs_file *f = os_calloc(t->os, 1, sizeof *f);
     if (!f)
@@ -1091,7 +1132,7 @@ long tarfs_file_read(struct tarfs_file *f, uint64_t offset, void *buf, size_t le
     if (len > f->size - offset)
         len = (size_t)(f->size - offset);
     if (len > (size_t)0x40000000)
-        len = 0x40000000;       /* keep the count representable in a long */
+        len = 0x40000000; /* keep the count representable in a long */
     if (!f->map) {
         int rc = f->dev.read(f->dev.ctx, f->data_offset + offset, buf, len);
         return rc < 0 ? rc : (long)len;
@@ -1155,8 +1196,8 @@ static bool same_name(const char *a, const char *b)
 
 /* Scans members whose header lies before `limit`; the last one called
  * `path` wins.  Hard links are followed to earlier members. */
-static int lookup_before(struct tarfs *t, const char *path, uint64_t limit,
-                         int depth, struct tarfs_file **out)
+static int lookup_before(struct tarfs *t, const char *path, uint64_t limit, int depth,
+                         struct tarfs_file **out)
 {
     struct tarfs_entry e;
     struct tarfs_file *found = NULL;
@@ -1195,7 +1236,7 @@ static int lookup_before(struct tarfs *t, const char *path, uint64_t limit,
         rc = 0;
     if (rc == 0 && is_link) {
         if (depth >= 16)
-            rc = -OS_EINVAL;    /* a chain of links this long is not an archive tar writes */
+            rc = -OS_EINVAL; /* a chain of links this long is not an archive tar writes */
         else
             rc = lookup_before(t, target.p, link_at, depth + 1, &found);
     }

@@ -45,8 +45,13 @@ struct tarfs_dev {
 };
 
 enum tarfs_type {
-    TARFS_FILE, TARFS_DIR, TARFS_SYMLINK, TARFS_HARDLINK,
-    TARFS_CHARDEV, TARFS_BLOCKDEV, TARFS_FIFO,
+    TARFS_FILE,
+    TARFS_DIR,
+    TARFS_SYMLINK,
+    TARFS_HARDLINK,
+    TARFS_CHARDEV,
+    TARFS_BLOCKDEV,
+    TARFS_FIFO,
 };
 
 /* "file", "dir", "symlink", "hardlink", "chardev", "blockdev", "fifo". */
@@ -64,18 +69,18 @@ struct tarfs_chunk {
  * of tarfs_next(), tarfs_rewind() or tarfs_close(). */
 struct tarfs_entry {
     enum tarfs_type type;
-    char typeflag;              /* the raw header byte */
+    char typeflag; /* the raw header byte */
     const char *name;
-    const char *linkname;       /* "" unless a link */
-    uint64_t size;              /* bytes a reader of the member sees */
-    uint64_t header_offset;     /* the member's own header block */
-    uint64_t data_offset;       /* first stored byte of the member */
-    uint64_t stored_size;       /* bytes stored from data_offset */
+    const char *linkname;   /* "" unless a link */
+    uint64_t size;          /* bytes a reader of the member sees */
+    uint64_t header_offset; /* the member's own header block */
+    uint64_t data_offset;   /* first stored byte of the member */
+    uint64_t stored_size;   /* bytes stored from data_offset */
     uint32_t mode;
     uint64_t uid, gid;
     int64_t mtime;
     uint32_t devmajor, devminor;
-    const struct tarfs_chunk *sparse;   /* NULL unless sparse */
+    const struct tarfs_chunk *sparse; /* NULL unless sparse */
     size_t nsparse;
 };
 
@@ -116,8 +121,7 @@ struct tarfs_file;
 int tarfs_lookup(struct tarfs *t, const char *path, struct tarfs_file **out);
 
 /* Opens the member described by `e` (from tarfs_next) without a scan. */
-int tarfs_file_from_entry(struct tarfs *t, const struct tarfs_entry *e,
-                          struct tarfs_file **out);
+int tarfs_file_from_entry(struct tarfs *t, const struct tarfs_entry *e, struct tarfs_file **out);
 
 uint64_t tarfs_file_size(const struct tarfs_file *f);
 /* Copies up to len bytes of the member starting at `offset` into buf;

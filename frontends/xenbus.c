@@ -8,8 +8,8 @@
  */
 #include "xenbus.h"
 
-#define XB_MAX_DEVS   32
-#define XB_PATH_MAX   128
+#define XB_MAX_DEVS 32
+#define XB_PATH_MAX 128
 #define XB_TX_RETRIES 32
 
 struct xenbus_dev {
@@ -22,8 +22,8 @@ struct xenbus_dev {
     domid_t be_id;
     int slot;
     bool dirty;
-    bool transport_up;          /* ops->setup done, no disconnect since */
-    bool reopen;                /* CLOSING is a reset, not a final close */
+    bool transport_up; /* ops->setup done, no disconnect since */
+    bool reopen;       /* CLOSING is a reset, not a final close */
     bool skip_initialised, early_transport;
     enum xenbus_phase phase;
     XenbusState be_state, fe_state;
@@ -36,8 +36,8 @@ struct xenbus_dev {
 static struct xenbus_dev *registry[XB_MAX_DEVS];
 
 static const char *const state_names[] = {
-    "Unknown", "Initialising", "InitWait", "Initialised", "Connected",
-    "Closing", "Closed", "Reconfiguring", "Reconfigured",
+    "Unknown", "Initialising", "InitWait",      "Initialised",  "Connected",
+    "Closing", "Closed",       "Reconfiguring", "Reconfigured",
 };
 
 const char *xenbus_state_name(XenbusState s)
@@ -157,16 +157,46 @@ int xenbus_switch_state(struct xenbus_dev *xd, os_xs_tx tx, XenbusState state)
 
 /* ---- accessors ---------------------------------------------------------- */
 
-enum xenbus_phase xenbus_phase(const struct xenbus_dev *xd) { return xd->phase; }
-int xenbus_error(const struct xenbus_dev *xd) { return xd->err; }
-const char *xenbus_diagnosis(const struct xenbus_dev *xd) { return xd->diag; }
-XenbusState xenbus_backend_state(const struct xenbus_dev *xd) { return xd->be_state; }
-struct os *xenbus_os(const struct xenbus_dev *xd) { return xd->os; }
-const char *xenbus_frontend_path(const struct xenbus_dev *xd) { return xd->fe; }
-const char *xenbus_backend_path(const struct xenbus_dev *xd) { return xd->be; }
-domid_t xenbus_backend_id(const struct xenbus_dev *xd) { return xd->be_id; }
-const char *xenbus_name(const struct xenbus_dev *xd) { return xd->name; }
-const char *xenbus_tag(const struct xenbus_dev *xd) { return xd->tag; }
+enum xenbus_phase xenbus_phase(const struct xenbus_dev *xd)
+{
+    return xd->phase;
+}
+int xenbus_error(const struct xenbus_dev *xd)
+{
+    return xd->err;
+}
+const char *xenbus_diagnosis(const struct xenbus_dev *xd)
+{
+    return xd->diag;
+}
+XenbusState xenbus_backend_state(const struct xenbus_dev *xd)
+{
+    return xd->be_state;
+}
+struct os *xenbus_os(const struct xenbus_dev *xd)
+{
+    return xd->os;
+}
+const char *xenbus_frontend_path(const struct xenbus_dev *xd)
+{
+    return xd->fe;
+}
+const char *xenbus_backend_path(const struct xenbus_dev *xd)
+{
+    return xd->be;
+}
+domid_t xenbus_backend_id(const struct xenbus_dev *xd)
+{
+    return xd->be_id;
+}
+const char *xenbus_name(const struct xenbus_dev *xd)
+{
+    return xd->name;
+}
+const char *xenbus_tag(const struct xenbus_dev *xd)
+{
+    return xd->tag;
+}
 
 /* ---- watches ------------------------------------------------------------ */
 
@@ -203,10 +233,8 @@ static bool parse_state(const char *v, XenbusState *out)
     return true;
 }
 
-int xenbus_open(struct os *os, const char *type, const char *id,
-                const char *name, const char *tag,
-                const struct xenbus_ops *ops, void *ctx,
-                struct xenbus_dev **out)
+int xenbus_open(struct os *os, const char *type, const char *id, const char *name, const char *tag,
+                const struct xenbus_ops *ops, void *ctx, struct xenbus_dev **out)
 {
     int slot = -1;
     for (int i = 0; i < XB_MAX_DEVS; i++)
@@ -215,7 +243,8 @@ int xenbus_open(struct os *os, const char *type, const char *id,
             break;
         }
     if (slot < 0) {
-        os_log(os, OS_LOG_ERROR, "[%s] %s: more than %d xenbus devices open", tag, name, XB_MAX_DEVS);
+        os_log(os, OS_LOG_ERROR, "[%s] %s: more than %d xenbus devices open", tag, name,
+               XB_MAX_DEVS);
         return -OS_ENOSPC;
     }
     struct xenbus_dev *xd = os_calloc(os, 1, sizeof(*xd));
@@ -243,8 +272,10 @@ int xenbus_open(struct os *os, const char *type, const char *id,
     join(path, sizeof(path), xd->fe, "backend");
     r = os_xs_read(os, 0, path, xd->be, sizeof(xd->be));
     if (r < 0) {
-        xenbus_log(xd, OS_LOG_ERROR, "cannot read %s (%s): no %s device %s for this domain",
-                   path, r == -OS_ENOENT ? "absent" : r == -OS_EACCES ? "permission denied" : "error",
+        xenbus_log(xd, OS_LOG_ERROR, "cannot read %s (%s): no %s device %s for this domain", path,
+                   r == -OS_ENOENT   ? "absent"
+                   : r == -OS_EACCES ? "permission denied"
+                                     : "error",
                    type, id);
         goto fail;
     }
@@ -386,8 +417,7 @@ static bool backend_ready(struct xenbus_dev *xd)
         return true;
     }
     switch (xd->be_state) {
-    case XenbusStateInitWait:
-        return true;
+    case XenbusStateInitWait: return true;
     case XenbusStateInitialised:
     case XenbusStateConnected:
         /* A backend may bypass InitWait; it still needs our ring. */
@@ -404,11 +434,12 @@ static bool backend_ready(struct xenbus_dev *xd)
             if (xenbus_read_backend(xd, "hotplug-status", v, sizeof(v)) <= 0)
                 return false;
         }
-        xenbus_log(xd, OS_LOG_INFO, "backend stays Initialising but has set itself up; writing the ring without InitWait");
+        xenbus_log(
+            xd, OS_LOG_INFO,
+            "backend stays Initialising but has set itself up; writing the ring without InitWait");
         return true;
     }
-    default:
-        return false;
+    default: return false;
     }
 }
 
@@ -430,8 +461,8 @@ static int write_transport(struct xenbus_dev *xd)
             break;
         r = xd->ops->write ? xd->ops->write(xd->ctx, tx) : 0;
         if (r == 0)
-            r = xenbus_switch_state(xd, tx, xd->skip_initialised ? XenbusStateConnected
-                                                                 : XenbusStateInitialised);
+            r = xenbus_switch_state(
+                xd, tx, xd->skip_initialised ? XenbusStateConnected : XenbusStateInitialised);
         int e = os_xs_tx_end(xd->os, tx, r < 0);
         if (r < 0)
             break;
@@ -446,7 +477,8 @@ static int write_transport(struct xenbus_dev *xd)
     }
     xd->fe_state = xd->skip_initialised ? XenbusStateConnected : XenbusStateInitialised;
     if (xd->skip_initialised)
-        xenbus_log(xd, OS_LOG_INFO, "wrote the ring and went straight to Connected, skipping Initialised");
+        xenbus_log(xd, OS_LOG_INFO,
+                   "wrote the ring and went straight to Connected, skipping Initialised");
     xd->phase = XENBUS_INITIALISED;
     return 0;
 }
@@ -476,7 +508,7 @@ int xenbus_step(struct xenbus_dev *xd)
         return xd->phase == XENBUS_ERROR ? xd->err : r;
     XenbusState be = xd->be_state;
     if (be == XenbusStateReconfiguring || be == XenbusStateReconfigured)
-        return 0;       /* runtime reconfiguration is not ours to refuse */
+        return 0; /* runtime reconfiguration is not ours to refuse */
 
     enum xenbus_phase before = xd->phase;
     switch (xd->phase) {
@@ -493,7 +525,7 @@ int xenbus_step(struct xenbus_dev *xd)
             }
             xd->reopen = false;
             xd->phase = XENBUS_WAIT_BACKEND;
-            xd->dirty = true;       /* look again: the backend may be ready */
+            xd->dirty = true; /* look again: the backend may be ready */
         }
         break;
     case XENBUS_WAIT_BACKEND:
@@ -506,7 +538,7 @@ int xenbus_step(struct xenbus_dev *xd)
             if (r < 0)
                 break;
             if (be == XenbusStateClosed)
-                break;      /* the backend answers with InitWait */
+                break; /* the backend answers with InitWait */
         }
         if (!backend_ready(xd))
             break;
@@ -526,7 +558,8 @@ int xenbus_step(struct xenbus_dev *xd)
             r = xenbus_switch_state(xd, 0, XenbusStateConnected);
             if (r == 0)
                 xd->phase = XENBUS_CONNECTED;
-        } else if (be == XenbusStateClosing || be == XenbusStateClosed || be == XenbusStateUnknown ||
+        } else if (be == XenbusStateClosing || be == XenbusStateClosed ||
+                   be == XenbusStateUnknown ||
                    ((be == XenbusStateInitWait || be == XenbusStateInitialising) &&
                     prev >= XenbusStateInitialised && prev <= XenbusStateClosed)) {
             /* Closed, gone, or back at the start: a backend restarted
@@ -551,8 +584,7 @@ int xenbus_step(struct xenbus_dev *xd)
             xd->dirty = true;
         break;
     case XENBUS_CLOSED:
-    case XENBUS_ERROR:
-        break;
+    case XENBUS_ERROR: break;
     }
     if (r < 0 && xd->phase != XENBUS_ERROR)
         xenbus_fail(xd, r, "xenstore error %d in the handshake", -r);

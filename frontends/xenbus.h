@@ -45,13 +45,13 @@ struct xenbus_dev;
 struct xenbus_ops {
     /* Allocates what the transport needs (outside any transaction).
      * Called once per handshake round. */
-    int  (*setup)(void *ctx);
+    int (*setup)(void *ctx);
     /* Writes the frontend's transport keys inside transaction tx; may be
      * called again when the transaction must be redone. */
-    int  (*write)(void *ctx, os_xs_tx tx);
+    int (*write)(void *ctx, os_xs_tx tx);
     /* The backend is Connected: read its features and decide.  A negative
      * return is fatal for the device (it is put in the error state). */
-    int  (*connect)(void *ctx);
+    int (*connect)(void *ctx);
     /* The backend rewrote its state while both ends are Connected. */
     void (*changed)(void *ctx);
     /* The backend went away or is closing: stop using the transport and
@@ -64,22 +64,20 @@ struct xenbus_ops {
 };
 
 enum xenbus_phase {
-    XENBUS_WAIT_BACKEND,  /* Initialising, waiting for the backend to be ready */
-    XENBUS_INITIALISED,   /* transport written, waiting for backend Connected */
+    XENBUS_WAIT_BACKEND, /* Initialising, waiting for the backend to be ready */
+    XENBUS_INITIALISED,  /* transport written, waiting for backend Connected */
     XENBUS_CONNECTED,
-    XENBUS_CLOSING,       /* we asked to close, waiting for the backend */
-    XENBUS_CLOSED,        /* closed by us (xenbus_close_device) */
-    XENBUS_ERROR,         /* fatal: see xenbus_error() */
+    XENBUS_CLOSING, /* we asked to close, waiting for the backend */
+    XENBUS_CLOSED,  /* closed by us (xenbus_close_device) */
+    XENBUS_ERROR,   /* fatal: see xenbus_error() */
 };
 
 /* Opens device TYPE/ID ("vbd"/"51712", "vif"/"0") of this domain: reads
  * `backend` and `backend-id` from the frontend directory and watches both
  * ends.  `name` is used in log lines ("xvda", "eth0"), `tag` is the log
  * tag ("blkfront").  Does not change any state yet. */
-int xenbus_open(struct os *os, const char *type, const char *id,
-                const char *name, const char *tag,
-                const struct xenbus_ops *ops, void *ctx,
-                struct xenbus_dev **out);
+int xenbus_open(struct os *os, const char *type, const char *id, const char *name, const char *tag,
+                const struct xenbus_ops *ops, void *ctx, struct xenbus_dev **out);
 /* Deviations real frontends show, for testing backends against them:
  * skip_initialised writes Connected with the transport instead of
  * Initialised (Mini-OS, Mirage, Unikraft); early_transport writes the
@@ -102,14 +100,14 @@ void xenbus_fail(struct xenbus_dev *xd, int err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 enum xenbus_phase xenbus_phase(const struct xenbus_dev *xd);
-int xenbus_error(const struct xenbus_dev *xd);          /* 0 or negative */
-const char *xenbus_diagnosis(const struct xenbus_dev *xd); /* "" if none */
+int xenbus_error(const struct xenbus_dev *xd);                 /* 0 or negative */
+const char *xenbus_diagnosis(const struct xenbus_dev *xd);     /* "" if none */
 XenbusState xenbus_backend_state(const struct xenbus_dev *xd); /* last seen */
 
-struct os  *xenbus_os(const struct xenbus_dev *xd);
+struct os *xenbus_os(const struct xenbus_dev *xd);
 const char *xenbus_frontend_path(const struct xenbus_dev *xd);
 const char *xenbus_backend_path(const struct xenbus_dev *xd);
-domid_t     xenbus_backend_id(const struct xenbus_dev *xd);
+domid_t xenbus_backend_id(const struct xenbus_dev *xd);
 const char *xenbus_name(const struct xenbus_dev *xd);
 const char *xenbus_tag(const struct xenbus_dev *xd);
 

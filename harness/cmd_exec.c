@@ -47,11 +47,13 @@ int cmd_exec(int argc, char **argv)
         return EXIT_USAGE;
     }
     if (!cli_parse_domid(domarg, &domid)) {
-        fprintf(stderr, "splitbed exec: --domain %s: not a domain id (0..%u)\n", domarg, MAX_GUEST_DOMID);
+        fprintf(stderr, "splitbed exec: --domain %s: not a domain id (0..%u)\n", domarg,
+                MAX_GUEST_DOMID);
         return EXIT_USAGE;
     }
     if (optind >= argc) {
-        fprintf(stderr, "splitbed exec: missing command (splitbed exec --domain N -- CMD [ARGS])\n");
+        fprintf(stderr,
+                "splitbed exec: missing command (splitbed exec --domain N -- CMD [ARGS])\n");
         return EXIT_USAGE;
     }
     char dir[4096];

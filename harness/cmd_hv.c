@@ -25,7 +25,7 @@ static int hv_start(const char *dir)
         printf("%s\n", dir);
         return EXIT_OK;
     }
-    cli_sim_stop(dir);      /* leftovers of a simulator that died */
+    cli_sim_stop(dir); /* leftovers of a simulator that died */
     pid_t hvd, xsd;
     if (cli_sim_start(dir, true, &hvd, &xsd) != 0)
         return EXIT_FAIL;

@@ -11,8 +11,10 @@
 int cmd_replay(int argc, char **argv)
 {
     char prog[4096];
-    if (!layout_path(prog, sizeof prog, "libexec/splitbed", "splitbed-replay") || access(prog, X_OK) != 0) {
-        fprintf(stderr, "splitbed: replay: %s is missing (is splitbed built or installed whole?)\n", prog);
+    if (!layout_path(prog, sizeof prog, "libexec/splitbed", "splitbed-replay") ||
+        access(prog, X_OK) != 0) {
+        fprintf(stderr, "splitbed: replay: %s is missing (is splitbed built or installed whole?)\n",
+                prog);
         return EXIT_FAIL;
     }
     /* The tool parses its own arguments and owns the exit status. */

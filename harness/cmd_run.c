@@ -40,16 +40,16 @@ struct run {
     unsigned ndisk_args;
     const char *vif_args[MAX_DEVS];
     unsigned nvif_args;
-    const char *opts[MAX_OPTS];         /* blkback --opt values */
+    const char *opts[MAX_OPTS]; /* blkback --opt values */
     unsigned nopts;
-    const char *net_opts[MAX_OPTS];     /* netback --opt values */
+    const char *net_opts[MAX_OPTS]; /* netback --opt values */
     unsigned nnet_opts;
     struct disk_spec disks[MAX_DEVS];
     unsigned ndisks;
     struct vif_spec vifs[MAX_DEVS];
     unsigned nvifs;
-    XLU_Config *cfg;                    /* --config, owns strings above */
-    FILE *cfg_report;                   /* where libxlutil reports, until cfg goes */
+    XLU_Config *cfg;  /* --config, owns strings above */
+    FILE *cfg_report; /* where libxlutil reports, until cfg goes */
     char *cfg_report_buf;
     size_t cfg_report_len;
     pid_t hvd, xsd, blkback, netback, app;
@@ -72,7 +72,8 @@ static int add(const char **list, unsigned *n, unsigned cap, const char *v, cons
     return 0;
 }
 /* Appends to one of struct run's fixed-size lists. */
-#define ADD(list, count, v, what) add((list), &(count), sizeof(list) / sizeof((list)[0]), (v), (what))
+#define ADD(list, count, v, what) \
+    add((list), &(count), sizeof(list) / sizeof((list)[0]), (v), (what))
 
 static int check_opt(const char *opt)
 {
@@ -106,8 +107,14 @@ static int read_config(struct run *r, const char *file)
         fprintf(stderr, "splitbed run: --config %.*s\n", (int)strcspn(why, "\n"), why);
         return -1;
     }
-    static const struct { const char *key; int which; } lists[] = {
-        { "disk", 0 }, { "vif", 1 }, { "splitbed_blkback_opts", 2 }, { "splitbed_netback_opts", 3 },
+    static const struct {
+        const char *key;
+        int which;
+    } lists[] = {
+        { "disk", 0 },
+        { "vif", 1 },
+        { "splitbed_blkback_opts", 2 },
+        { "splitbed_netback_opts", 3 },
     };
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         XLU_ConfigList *list;
@@ -117,15 +124,20 @@ static int read_config(struct run *r, const char *file)
         for (int k = 0; k < n; k++) {
             const char *item = xlu_cfg_get_listitem(list, k);
             if (!item) {
-                fprintf(stderr, "splitbed run: --config %s: %s[%d] is not a string\n", file, lists[i].key, k);
+                fprintf(stderr, "splitbed run: --config %s: %s[%d] is not a string\n", file,
+                        lists[i].key, k);
                 return -1;
             }
             int rc = 0;
             switch (lists[i].which) {
             case 0: rc = ADD(r->disk_args, r->ndisk_args, item, "disks"); break;
             case 1: rc = ADD(r->vif_args, r->nvif_args, item, "vifs"); break;
-            case 2: rc = check_opt(item) ? -1 : ADD(r->opts, r->nopts, item, "backend options"); break;
-            case 3: rc = check_opt(item) ? -1 : ADD(r->net_opts, r->nnet_opts, item, "netback options"); break;
+            case 2:
+                rc = check_opt(item) ? -1 : ADD(r->opts, r->nopts, item, "backend options");
+                break;
+            case 3:
+                rc = check_opt(item) ? -1 : ADD(r->net_opts, r->nnet_opts, item, "netback options");
+                break;
             }
             if (rc)
                 return -1;
@@ -136,27 +148,46 @@ static int read_config(struct run *r, const char *file)
 
 static int parse_args(struct run *r, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        { "disk", required_argument, NULL, 'D' },   { "vif", required_argument, NULL, 'V' },
-        { "config", required_argument, NULL, 'c' }, { "backend-opt", required_argument, NULL, 'o' },
-        { "netback-opt", required_argument, NULL, 'O' },
-        { "dir", required_argument, NULL, 'd' },    { "domain", required_argument, NULL, 'n' },
-        { "timeout", required_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
-        { 0, 0, 0, 0 } };
+    static const struct option opts[] = { { "disk", required_argument, NULL, 'D' },
+                                          { "vif", required_argument, NULL, 'V' },
+                                          { "config", required_argument, NULL, 'c' },
+                                          { "backend-opt", required_argument, NULL, 'o' },
+                                          { "netback-opt", required_argument, NULL, 'O' },
+                                          { "dir", required_argument, NULL, 'd' },
+                                          { "domain", required_argument, NULL, 'n' },
+                                          { "timeout", required_argument, NULL, 't' },
+                                          { "quiet", no_argument, NULL, 'q' },
+                                          { 0, 0, 0, 0 } };
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
         switch (c) {
-        case 'D': if (ADD(r->disk_args, r->ndisk_args, optarg, "disks")) return -1; break;
-        case 'V': if (ADD(r->vif_args, r->nvif_args, optarg, "vifs")) return -1; break;
-        case 'c': if (read_config(r, optarg)) return -1; break;
-        case 'o': if (check_opt(optarg) || ADD(r->opts, r->nopts, optarg, "backend options")) return -1; break;
-        case 'O': if (check_opt(optarg) || ADD(r->net_opts, r->nnet_opts, optarg, "netback options")) return -1; break;
+        case 'D':
+            if (ADD(r->disk_args, r->ndisk_args, optarg, "disks"))
+                return -1;
+            break;
+        case 'V':
+            if (ADD(r->vif_args, r->nvif_args, optarg, "vifs"))
+                return -1;
+            break;
+        case 'c':
+            if (read_config(r, optarg))
+                return -1;
+            break;
+        case 'o':
+            if (check_opt(optarg) || ADD(r->opts, r->nopts, optarg, "backend options"))
+                return -1;
+            break;
+        case 'O':
+            if (check_opt(optarg) || ADD(r->net_opts, r->nnet_opts, optarg, "netback options"))
+                return -1;
+            break;
         case 'd': r->given_dir = optarg; break;
         case 'q': r->quiet = true; break;
         case 'n':
             if (!cli_parse_domid(optarg, &r->domid) || r->domid == 0) {
-                fprintf(stderr, "splitbed run: --domain %s: not a guest domain id (1..32751)\n", optarg);
+                fprintf(stderr, "splitbed run: --domain %s: not a guest domain id (1..32751)\n",
+                        optarg);
                 return -1;
             }
             break;
@@ -164,7 +195,8 @@ static int parse_args(struct run *r, int argc, char **argv)
             char *end;
             unsigned long v = strtoul(optarg, &end, 10);
             if (!*optarg || *end || v == 0 || v > 86400) {
-                fprintf(stderr, "splitbed run: --timeout %s: expected seconds (1..86400)\n", optarg);
+                fprintf(stderr, "splitbed run: --timeout %s: expected seconds (1..86400)\n",
+                        optarg);
                 return -1;
             }
             r->timeout_s = (unsigned)v;
@@ -174,7 +206,8 @@ static int parse_args(struct run *r, int argc, char **argv)
         }
     }
     if (optind >= argc) {
-        fprintf(stderr, "splitbed run: missing app (splitbed run [--disk SPEC]... -- APP [ARGS])\n");
+        fprintf(stderr,
+                "splitbed run: missing app (splitbed run [--disk SPEC]... -- APP [ARGS])\n");
         return -1;
     }
     for (unsigned i = 0; i < r->ndisk_args; i++) {
@@ -183,7 +216,8 @@ static int parse_args(struct run *r, int argc, char **argv)
         r->ndisks++;
         for (unsigned k = 0; k < i; k++)
             if (r->disks[k].devid == r->disks[i].devid) {
-                fprintf(stderr, "splitbed run: --disk %s: vdev %s given twice\n", r->disk_args[i], r->disks[i].vdev);
+                fprintf(stderr, "splitbed run: --disk %s: vdev %s given twice\n", r->disk_args[i],
+                        r->disks[i].vdev);
                 return -1;
             }
     }
@@ -202,10 +236,15 @@ static int add_devices(struct run *r, struct toolstack *ts)
         char devid[16];
         snprintf(devid, sizeof devid, "%u", d->devid);
         const char *type = d->cdrom ? "cdrom" : "disk";
-        const char *const back[] = { "params", d->target, "mode", d->writable ? "w" : "r",
-                                     "type", "phy", "device-type", type, "removable", "0",
-                                     "bootable", "1", "dev", d->vdev, "discard-enable", "1", NULL };
-        const char *const front[] = { "virtual-device", devid, "device-type", type, "trusted", "1", NULL };
+        const char *const back[] = {
+            "params",    d->target, "mode",           d->writable ? "w" : "r",
+            "type",      "phy",     "device-type",    type,
+            "removable", "0",       "bootable",       "1",
+            "dev",       d->vdev,   "discard-enable", "1",
+            NULL
+        };
+        const char *const front[] = { "virtual-device", devid, "device-type", type,
+                                      "trusted",        "1",   NULL };
         if (toolstack_device_add(ts, "vbd", 0, r->domid, d->devid, back, front) != 0)
             return -1;
     }
@@ -213,8 +252,8 @@ static int add_devices(struct run *r, struct toolstack *ts)
         const struct vif_spec *v = &r->vifs[i];
         char handle[16];
         snprintf(handle, sizeof handle, "%u", v->handle);
-        const char *const back[] = { "mac", v->mac, "handle", handle, "type", "vif",
-                                     "script", "/bin/true", NULL };
+        const char *const back[] = { "mac", v->mac,   "handle",    handle, "type",
+                                     "vif", "script", "/bin/true", NULL };
         const char *const front[] = { "mac", v->mac, "handle", handle, "trusted", "1", NULL };
         if (toolstack_device_add(ts, "vif", 0, r->domid, v->handle, back, front) != 0)
             return -1;
@@ -268,7 +307,8 @@ static pid_t start_backend(struct run *r, const char *name, const char *const *o
 {
     char prog[4096];
     if (!layout_path(prog, sizeof prog, "libexec/splitbed", name) || access(prog, X_OK) != 0) {
-        fprintf(stderr, "splitbed run: backend %s not found in %s/libexec/splitbed\n", name, layout_prefix());
+        fprintf(stderr, "splitbed run: backend %s not found in %s/libexec/splitbed\n", name,
+                layout_prefix());
         return -1;
     }
     char **argv = calloc(2 * nopts + nextra + 3, sizeof *argv);
@@ -322,10 +362,12 @@ static int supervise(struct run *r)
         if (r->timeout_s) {
             struct timespec now;
             clock_gettime(CLOCK_MONOTONIC, &now);
-            long long left = (long long)r->timeout_s * 1000 - ((now.tv_sec - start.tv_sec) * 1000LL +
-                                                               (now.tv_nsec - start.tv_nsec) / 1000000);
+            long long left =
+                (long long)r->timeout_s * 1000 -
+                ((now.tv_sec - start.tv_sec) * 1000LL + (now.tv_nsec - start.tv_nsec) / 1000000);
             if (left <= 0) {
-                fprintf(stderr, "splitbed run: app did not finish within %u s, stopping it\n", r->timeout_s);
+                fprintf(stderr, "splitbed run: app did not finish within %u s, stopping it\n",
+                        r->timeout_s);
                 kill(r->app, SIGKILL);
                 waitpid(r->app, NULL, 0);
                 r->app = 0;
@@ -368,7 +410,8 @@ static int supervise(struct run *r)
                  * and the app finishes by itself. */
                 if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
                     continue;
-                fprintf(stderr, "splitbed run: %s exited with status %d while the app was running\n",
+                fprintf(stderr,
+                        "splitbed run: %s exited with status %d while the app was running\n",
                         names[i], exit_status_of(ws));
                 kill(r->app, SIGKILL);
                 waitpid(r->app, NULL, 0);
@@ -385,7 +428,9 @@ static int supervise(struct run *r)
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
-    (void)st; (void)flag; (void)ftw;
+    (void)st;
+    (void)flag;
+    (void)ftw;
     remove(path);
     return 0;
 }
@@ -427,7 +472,8 @@ int cmd_run(int argc, char **argv)
     }
     char app[4096];
     if (!layout_find_program(app, sizeof app, argv[first])) {
-        fprintf(stderr, "splitbed run: app %s not found (looked in %s/libexec/splitbed and $PATH)\n",
+        fprintf(stderr,
+                "splitbed run: app %s not found (looked in %s/libexec/splitbed and $PATH)\n",
                 argv[first], layout_prefix());
         teardown(&r);
         return EXIT_USAGE;

@@ -64,7 +64,7 @@ pid_t daemon_start(char *const argv[], const char *logfile, bool detach, int tim
     }
     if (pid == 0) {
         close(pfd[0]);
-        int wfd = fcntl(pfd[1], F_DUPFD, 3);    /* a copy without CLOEXEC */
+        int wfd = fcntl(pfd[1], F_DUPFD, 3); /* a copy without CLOEXEC */
         snprintf(fdarg, sizeof fdarg, "%d", wfd);
         if (detach)
             setsid();
@@ -143,17 +143,18 @@ int daemon_stop(pid_t pid, int timeout_ms)
         }
         if (getenv("SPLITBED_DEBUG_STOP")) {
             char cmd[128];
-            snprintf(cmd, sizeof cmd, "gdb -batch -p %d -ex 'thread apply all bt' >&2 2>/dev/null", (int)pid);
+            snprintf(cmd, sizeof cmd, "gdb -batch -p %d -ex 'thread apply all bt' >&2 2>/dev/null",
+                     (int)pid);
             if (system(cmd) != 0)
                 fprintf(stderr, "splitbed: could not trace pid %d\n", (int)pid);
         }
-        fprintf(stderr, "splitbed: %s (pid %d) ignored SIGTERM for %d ms, killing it\n", comm, (int)pid,
-                timeout_ms);
+        fprintf(stderr, "splitbed: %s (pid %d) ignored SIGTERM for %d ms, killing it\n", comm,
+                (int)pid, timeout_ms);
         kill(pid, SIGKILL);
         poll(&p, 1, timeout_ms);
     }
     close(pfd);
-    waitpid(pid, NULL, WNOHANG);    /* reap it if it was our child */
+    waitpid(pid, NULL, WNOHANG); /* reap it if it was our child */
     return 0;
 }
 

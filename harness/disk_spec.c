@@ -75,20 +75,24 @@ int disk_spec_parse(const char *spec, unsigned index, struct disk_spec *out)
     }
     unsigned devid;
     if (!vdev_to_devid(disk.vdev, &devid)) {
-        fprintf(stderr, "splitbed: --disk %s: vdev %s is not a disk name (xvda, xvdb, ...)\n", given, disk.vdev);
+        fprintf(stderr, "splitbed: --disk %s: vdev %s is not a disk name (xvda, xvdb, ...)\n",
+                given, disk.vdev);
         goto out;
     }
     struct stat st;
     if (stat(disk.pdev_path, &st) != 0) {
-        fprintf(stderr, "splitbed: --disk %s: target %s: %s\n", given, disk.pdev_path, strerror(errno));
+        fprintf(stderr, "splitbed: --disk %s: target %s: %s\n", given, disk.pdev_path,
+                strerror(errno));
         goto out;
     }
     if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode)) {
-        fprintf(stderr, "splitbed: --disk %s: target %s is not a file or block device\n", given, disk.pdev_path);
+        fprintf(stderr, "splitbed: --disk %s: target %s is not a file or block device\n", given,
+                disk.pdev_path);
         goto out;
     }
     if (access(disk.pdev_path, disk.readwrite ? R_OK | W_OK : R_OK) != 0) {
-        fprintf(stderr, "splitbed: --disk %s: target %s: %s\n", given, disk.pdev_path, strerror(errno));
+        fprintf(stderr, "splitbed: --disk %s: target %s: %s\n", given, disk.pdev_path,
+                strerror(errno));
         goto out;
     }
     out->target = realpath(disk.pdev_path, NULL);

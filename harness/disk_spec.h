@@ -8,9 +8,9 @@
 #include <stdbool.h>
 
 struct disk_spec {
-    char *target;       /* absolute path of the image */
-    char *vdev;         /* e.g. "xvda" */
-    unsigned devid;     /* e.g. 51712 */
+    char *target;   /* absolute path of the image */
+    char *vdev;     /* e.g. "xvda" */
+    unsigned devid; /* e.g. 51712 */
     bool writable;
     bool cdrom;
 };

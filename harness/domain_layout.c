@@ -39,10 +39,16 @@ int domain_layout_each(unsigned domid, const char *name, domain_node_fn fn, void
     for (size_t i = 0; !r && i < sizeof nodes / sizeof nodes[0]; i++) {
         const char *v = "";
         switch (nodes[i].value) {
-        case V_EMPTY:  break;
-        case V_VM:     snprintf(val, sizeof val, "/vm/splitbed-%u", domid); v = val; break;
-        case V_NAME:   v = name; break;
-        case V_DOMID:  snprintf(val, sizeof val, "%u", domid); v = val; break;
+        case V_EMPTY: break;
+        case V_VM:
+            snprintf(val, sizeof val, "/vm/splitbed-%u", domid);
+            v = val;
+            break;
+        case V_NAME: v = name; break;
+        case V_DOMID:
+            snprintf(val, sizeof val, "%u", domid);
+            v = val;
+            break;
         case V_MEMORY: v = "262144"; break;
         }
         snprintf(path, sizeof path, "%s/%s", base, nodes[i].rel);

@@ -10,7 +10,7 @@
 extern char **environ;
 
 static const char *const ours[] = { "LD_LIBRARY_PATH=", "SPLITBED_HV_SOCKET=", "XENSTORED_PATH=",
-                                    "SPLITBED_DIR=", "SPLITBED_DOMID=", NULL };
+                                    "SPLITBED_DIR=",    "SPLITBED_DOMID=",     NULL };
 
 static bool is_ours(const char *var)
 {
@@ -46,7 +46,8 @@ char **cli_guest_env(const char *dir, unsigned domid)
     const char *old = getenv("LD_LIBRARY_PATH");
     layout_path(lib, sizeof lib, "lib/splitbed", NULL);
     /* Our drop-in libraries must win over the system's libxen*. */
-    env[k++] = old && *old ? fmt("LD_LIBRARY_PATH=%s:%s", lib, old) : fmt("LD_LIBRARY_PATH=%s%s", lib, NULL);
+    env[k++] = old && *old ? fmt("LD_LIBRARY_PATH=%s:%s", lib, old)
+                           : fmt("LD_LIBRARY_PATH=%s%s", lib, NULL);
     statedir_path(path, sizeof path, dir, "hv/dom%u", domid);
     env[k++] = fmt("SPLITBED_HV_SOCKET=%s%s", path, NULL);
     if (domid == 0)

@@ -63,8 +63,8 @@ char *layout_find_program(char *buf, size_t size, const char *name)
         return NULL;
     while (*path) {
         size_t len = strcspn(path, ":");
-        if (len > 0 && snprintf(buf, size, "%.*s/%s", (int)len, path, name) < (int)size
-            && access(buf, X_OK) == 0)
+        if (len > 0 && snprintf(buf, size, "%.*s/%s", (int)len, path, name) < (int)size &&
+            access(buf, X_OK) == 0)
             return buf;
         path += len + (path[len] == ':');
     }

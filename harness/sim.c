@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #define READY_TIMEOUT_MS 10000
-#define STOP_TIMEOUT_MS  5000
+#define STOP_TIMEOUT_MS 5000
 
 const char *cli_statedir(const char *given, char *buf, size_t size)
 {
@@ -28,7 +28,8 @@ const char *cli_statedir(const char *given, char *buf, size_t size)
     }
     /* Socket paths (DIR/xenstored/domNNNNN) must fit in sun_path. */
     if (!statedir_absolute(buf, size, given) || strlen(buf) > 80) {
-        fprintf(stderr, "splitbed: --dir %s: path too long for Unix sockets (80 bytes at most)\n", given);
+        fprintf(stderr, "splitbed: --dir %s: path too long for Unix sockets (80 bytes at most)\n",
+                given);
         return NULL;
     }
     return buf;

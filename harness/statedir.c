@@ -47,7 +47,7 @@ int statedir_create(const char *dir)
         fprintf(stderr, "splitbed: state dir path too long: %s\n", dir);
         return -1;
     }
-    for (char *p = tmp + 1; ; p++) {
+    for (char *p = tmp + 1;; p++) {
         if (*p == '/' || *p == '\0') {
             char c = *p;
             *p = '\0';

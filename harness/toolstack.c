@@ -24,8 +24,10 @@ struct toolstack *toolstack_open(const char *dir)
         return NULL;
     snprintf(ts->dir, sizeof ts->dir, "%s", dir);
     if (hvctl_ping(dir) != 0) {
-        fprintf(stderr, "splitbed: no simulator running in %s (start one with: splitbed hv start --dir %s)\n",
-                dir, dir);
+        fprintf(
+            stderr,
+            "splitbed: no simulator running in %s (start one with: splitbed hv start --dir %s)\n",
+            dir, dir);
         free(ts);
         return NULL;
     }
@@ -87,8 +89,8 @@ static int xnode(struct toolstack *ts, xs_transaction_t t, const char *path, con
 }
 
 /* Runs fn inside a transaction, redoing it while the commit conflicts. */
-static int in_transaction(struct toolstack *ts, int (*fn)(struct toolstack *, xs_transaction_t, void *),
-                          void *arg)
+static int in_transaction(struct toolstack *ts,
+                          int (*fn)(struct toolstack *, xs_transaction_t, void *), void *arg)
 {
     for (int attempt = 0; attempt < 100; attempt++) {
         xs_transaction_t t = xs_transaction_start(ts->xs);
@@ -115,7 +117,9 @@ static int dom0_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
 {
     (void)arg;
     return xwrite(ts, t, "/local/domain/0/domid", "0") ||
-           xwrite(ts, t, "/local/domain/0/name", "Domain-0") ? -1 : 0;
+                   xwrite(ts, t, "/local/domain/0/name", "Domain-0")
+               ? -1
+               : 0;
 }
 
 int toolstack_init_dom0(struct toolstack *ts)
@@ -142,7 +146,8 @@ static int domain_node(void *ctx, const char *path, const char *value, bool gues
     struct xs_permissions rw[1] = { { .id = w->domid, .perms = XS_PERM_NONE } };
     if (!value)
         return !xs_mkdir(w->ts->xs, w->t, path) || xperms(w->ts, w->t, path, ro, 2) ? -1 : 0;
-    return guest_owned ? xnode(w->ts, w->t, path, value, rw, 1) : xnode(w->ts, w->t, path, value, ro, 2);
+    return guest_owned ? xnode(w->ts, w->t, path, value, rw, 1)
+                       : xnode(w->ts, w->t, path, value, ro, 2);
 }
 
 static int domain_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
@@ -172,7 +177,8 @@ int toolstack_domain_ensure(struct toolstack *ts, unsigned domid, const char *na
     if (in_transaction(ts, domain_nodes, &a) != 0)
         return -1;
     if (!xs_introduce_domain(ts->xs, domid, 0, 0)) {
-        fprintf(stderr, "splitbed: xenstored refused to introduce domain %u: %s\n", domid, strerror(errno));
+        fprintf(stderr, "splitbed: xenstored refused to introduce domain %u: %s\n", domid,
+                strerror(errno));
         return -1;
     }
     return 0;
@@ -211,7 +217,8 @@ struct device_args {
  * gives a node a privileged caller creates its parent's permissions, so
  * (as libxl__device_generic_add does) there is nothing to set per key,
  * and each set-perms would be one more round trip. */
-static int write_kv(struct toolstack *ts, xs_transaction_t t, const char *dir, const char *const *kv)
+static int write_kv(struct toolstack *ts, xs_transaction_t t, const char *dir,
+                    const char *const *kv)
 {
     char path[512];
     for (int i = 0; kv && kv[i]; i += 2) {
@@ -236,7 +243,8 @@ static int device_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
                                         { .id = a->front, .perms = XS_PERM_READ } };
     struct xs_permissions fperms[2] = { { .id = a->front, .perms = XS_PERM_NONE },
                                         { .id = a->back, .perms = XS_PERM_READ } };
-    snprintf(bpath, sizeof bpath, "/local/domain/%u/backend/%s/%u/%u", a->back, a->kind, a->front, a->devid);
+    snprintf(bpath, sizeof bpath, "/local/domain/%u/backend/%s/%u/%u", a->back, a->kind, a->front,
+             a->devid);
     snprintf(fpath, sizeof fpath, "/local/domain/%u/device/%s/%u", a->front, a->kind, a->devid);
     snprintf(sb, sizeof sb, "%u", a->back);
     snprintf(sf, sizeof sf, "%u", a->front);
@@ -246,8 +254,8 @@ static int device_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
     if (!xs_mkdir(ts->xs, t, bpath) || xperms(ts, t, bpath, bperms, 2) ||
         !xs_mkdir(ts->xs, t, fpath) || xperms(ts, t, fpath, fperms, 2))
         return -1;
-    const char *const back_std[] = { "frontend", fpath, "frontend-id", sf, "online", "1",
-                                     "state", "1", NULL };
+    const char *const back_std[] = { "frontend", fpath,   "frontend-id", sf,  "online",
+                                     "1",        "state", "1",           NULL };
     const char *const front_std[] = { "backend", bpath, "backend-id", sb, "state", "1", NULL };
     if (write_kv(ts, t, bpath, back_std) || write_kv(ts, t, bpath, a->back_kv) ||
         write_kv(ts, t, fpath, front_std) || write_kv(ts, t, fpath, a->front_kv))
@@ -256,10 +264,14 @@ static int device_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
 }
 
 int toolstack_device_add(struct toolstack *ts, const char *kind, unsigned backend_domid,
-                         unsigned frontend_domid, unsigned devid,
-                         const char *const *back_kv, const char *const *front_kv)
+                         unsigned frontend_domid, unsigned devid, const char *const *back_kv,
+                         const char *const *front_kv)
 {
-    struct device_args a = { .kind = kind, .back = backend_domid, .front = frontend_domid,
-                             .devid = devid, .back_kv = back_kv, .front_kv = front_kv };
+    struct device_args a = { .kind = kind,
+                             .back = backend_domid,
+                             .front = frontend_domid,
+                             .devid = devid,
+                             .back_kv = back_kv,
+                             .front_kv = front_kv };
     return in_transaction(ts, device_nodes, &a);
 }

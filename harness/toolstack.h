@@ -29,8 +29,8 @@ int toolstack_domain_destroy(struct toolstack *ts, unsigned domid);
  * or "vif"; back/front are NULL-terminated key/value arrays added to the
  * standard keys.  Both ends start in XenbusStateInitialising. */
 int toolstack_device_add(struct toolstack *ts, const char *kind, unsigned backend_domid,
-                         unsigned frontend_domid, unsigned devid,
-                         const char *const *back_kv, const char *const *front_kv);
+                         unsigned frontend_domid, unsigned devid, const char *const *back_kv,
+                         const char *const *front_kv);
 
 /* Lists a node's children (as dom0): a malloc'd array (free it whole)
  * and their count in *n, or NULL. */

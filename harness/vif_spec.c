@@ -9,13 +9,13 @@ static bool valid_mac(const char *s)
 {
     unsigned b[6];
     char extra;
-    if (strlen(s) != 17 ||
-        sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &extra) != 6)
+    if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4],
+                                  &b[5], &extra) != 6)
         return false;
     for (int i = 0; i < 17; i++)
         if (i % 3 == 2 ? s[i] != ':' : !isxdigit((unsigned char)s[i]))
             return false;
-    return !(b[0] & 1);     /* a unicast address */
+    return !(b[0] & 1); /* a unicast address */
 }
 
 static bool valid_backing(const char *b)
@@ -33,8 +33,9 @@ static bool valid_backing(const char *b)
 
 /* Keys xl knows that mean nothing to a userspace netback are accepted and
  * ignored, so a real xl.cfg line works unchanged. */
-static const char *const ignored_keys[] = { "bridge", "ip", "script", "backend", "vifname", "model",
-                                            "rate", "type", "gatewaydev", "accel", "mtu", NULL };
+static const char *const ignored_keys[] = { "bridge",     "ip",    "script", "backend",
+                                            "vifname",    "model", "rate",   "type",
+                                            "gatewaydev", "accel", "mtu",    NULL };
 
 int vif_spec_parse(const char *spec, unsigned index, struct vif_spec *out)
 {
@@ -64,13 +65,16 @@ int vif_spec_parse(const char *spec, unsigned index, struct vif_spec *out)
             *eq = '\0';
         if (!strcmp(key, "mac")) {
             if (!valid_mac(val)) {
-                fprintf(stderr, "splitbed: --vif %s: mac %s is not a unicast MAC address\n", spec, val);
+                fprintf(stderr, "splitbed: --vif %s: mac %s is not a unicast MAC address\n", spec,
+                        val);
                 goto out;
             }
             snprintf(out->mac, sizeof out->mac, "%s", val);
         } else if (!strcmp(key, "backing")) {
             if (!valid_backing(val) || strlen(val) >= sizeof out->backing) {
-                fprintf(stderr, "splitbed: --vif %s: backing %s is not one of tap:NAME, stdio, fd:N, pcap:FILE, socket:PATH\n",
+                fprintf(stderr,
+                        "splitbed: --vif %s: backing %s is not one of tap:NAME, stdio, fd:N, "
+                        "pcap:FILE, socket:PATH\n",
                         spec, val);
                 goto out;
             }

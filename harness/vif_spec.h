@@ -10,11 +10,11 @@
 #include <stdbool.h>
 
 struct vif_spec {
-    unsigned handle;        /* devid: the index of the vif unless given */
+    unsigned handle; /* devid: the index of the vif unless given */
     char mac[18];
     char backing[256];
     bool uses_stdio;
-    char netback_arg[320];  /* room for splitbed-netback's --vif DOMID/HANDLE=SPEC */
+    char netback_arg[320]; /* room for splitbed-netback's --vif DOMID/HANDLE=SPEC */
 };
 
 /* 0, or -1 after one line naming the spec and the problem. */

@@ -11,13 +11,13 @@
 struct dev {
     uint32_t frontid, devid;
     struct bb_vbd *vbd;
-    bool busy;                      /* requests left after its last turn */
+    bool busy; /* requests left after its last turn */
     bool seen;
 };
 
 struct bb_backend {
     const struct bb_env *env;
-    char dir[256];                  /* <home>/backend/vbd */
+    char dir[256]; /* <home>/backend/vbd */
     char token[64];
     struct dev *devs;
     unsigned n, cap;
@@ -149,7 +149,10 @@ void bb_backend_check_resize(struct bb_backend *b)
         bb_vbd_check_resize(b->devs[i].vbd);
 }
 
-unsigned bb_backend_count(const struct bb_backend *b) { return b->n; }
+unsigned bb_backend_count(const struct bb_backend *b)
+{
+    return b->n;
+}
 
 struct bb_vbd *bb_backend_find(const struct bb_backend *b, uint32_t frontid, uint32_t devid)
 {

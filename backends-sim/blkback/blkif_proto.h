@@ -16,7 +16,7 @@
 #undef xen_mb
 #undef xen_rmb
 #undef xen_wmb
-#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 

@@ -76,8 +76,14 @@ void bb_image_close(struct bb_image *img)
     free(img);
 }
 
-uint64_t bb_image_bytes(const struct bb_image *img) { return img->bytes; }
-bool bb_image_readonly(const struct bb_image *img) { return img->readonly; }
+uint64_t bb_image_bytes(const struct bb_image *img)
+{
+    return img->bytes;
+}
+bool bb_image_readonly(const struct bb_image *img)
+{
+    return img->readonly;
+}
 
 int bb_image_refresh(struct bb_image *img)
 {
@@ -106,8 +112,8 @@ static void iov_advance(struct iovec **iov, int *cnt, size_t n)
     }
 }
 
-static int transfer(struct bb_image *img, const struct iovec *iov_in, int iovcnt,
-                    uint64_t off, bool write)
+static int transfer(struct bb_image *img, const struct iovec *iov_in, int iovcnt, uint64_t off,
+                    bool write)
 {
     /* preadv/pwritev may stop short; work on a copy we can advance. */
     struct iovec stackv[16], *copy = stackv;
@@ -121,8 +127,8 @@ static int transfer(struct bb_image *img, const struct iovec *iov_in, int iovcnt
     int cnt = iovcnt, rc = 0;
     while (cnt > 0) {
         int n = cnt > IOV_MAX ? IOV_MAX : cnt;
-        ssize_t done = write ? pwritev(img->fd, iov, n, (off_t)off)
-                             : preadv(img->fd, iov, n, (off_t)off);
+        ssize_t done =
+            write ? pwritev(img->fd, iov, n, (off_t)off) : preadv(img->fd, iov, n, (off_t)off);
         if (done < 0) {
             if (errno == EINTR)
                 continue;
@@ -174,8 +180,7 @@ int bb_image_discard(struct bb_image *img, uint64_t off, uint64_t len)
         uint64_t range[2] = { off, len };
         return ioctl(img->fd, BLKDISCARD, range) < 0 ? -errno : 0;
     }
-    if (fallocate(img->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                  (off_t)off, (off_t)len) < 0)
+    if (fallocate(img->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)len) < 0)
         return -errno;
     return 0;
 }

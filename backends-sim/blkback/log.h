@@ -17,8 +17,7 @@ struct bb_logger {
     void *ctx;
 };
 
-void bb_log(const struct bb_logger *lg, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void bb_log(const struct bb_logger *lg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void bb_diag(const struct bb_logger *lg, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

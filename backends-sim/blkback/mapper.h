@@ -22,7 +22,7 @@ struct bb_copy {
     uint16_t offset, len;
     void *local;
     bool to_grant;
-    int16_t status;                 /* GNTST_okay or the GNTST_* error */
+    int16_t status; /* GNTST_okay or the GNTST_* error */
 };
 
 struct bb_mapper_ops {
@@ -30,8 +30,8 @@ struct bb_mapper_ops {
      * count pages.  All or nothing: on failure no mapping survives and
      * NULL is returned with errno set (as xengnttab_map_domain_grant_refs
      * does). */
-    void *(*map)(struct bb_mapper *m, domid_t dom, unsigned count,
-                 const grant_ref_t *refs, bool writable);
+    void *(*map)(struct bb_mapper *m, domid_t dom, unsigned count, const grant_ref_t *refs,
+                 bool writable);
     /* Ends a mapping made by map (the whole range). */
     int (*unmap)(struct bb_mapper *m, void *addr, unsigned count);
     /* Grant copy (xengnttab_grant_copy): fills each status.  Returns 0

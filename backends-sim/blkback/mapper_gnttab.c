@@ -9,12 +9,12 @@
 #include <xengnttab.h>
 
 struct bb_gnttab_mapper {
-    struct bb_mapper base;          /* first: the ops see this */
+    struct bb_mapper base; /* first: the ops see this */
     xengnttab_handle *xgt;
 };
 
-static void *gnttab_map(struct bb_mapper *bm, domid_t dom, unsigned count,
-                        const grant_ref_t *refs, bool writable)
+static void *gnttab_map(struct bb_mapper *bm, domid_t dom, unsigned count, const grant_ref_t *refs,
+                        bool writable)
 {
     struct bb_gnttab_mapper *m = (struct bb_gnttab_mapper *)bm;
     /* The library takes a non-const array; it does not write to it. */
@@ -35,9 +35,9 @@ static int gnttab_copy(struct bb_mapper *bm, domid_t dom, unsigned n, struct bb_
     if (!g)
         return -ENOMEM;
     for (unsigned i = 0; i < n; i++) {
-        union xengnttab_copy_ptr foreign = { .foreign = { .ref = segs[i].ref,
-                                                           .offset = segs[i].offset,
-                                                           .domid = dom } };
+        union xengnttab_copy_ptr foreign = {
+            .foreign = { .ref = segs[i].ref, .offset = segs[i].offset, .domid = dom }
+        };
         union xengnttab_copy_ptr local = { .virt = segs[i].local };
         g[i].len = segs[i].len;
         if (segs[i].to_grant) {
@@ -57,7 +57,8 @@ static int gnttab_copy(struct bb_mapper *bm, domid_t dom, unsigned n, struct bb_
     return rc;
 }
 
-static const struct bb_mapper_ops gnttab_ops = { .map = gnttab_map, .unmap = gnttab_unmap,
+static const struct bb_mapper_ops gnttab_ops = { .map = gnttab_map,
+                                                 .unmap = gnttab_unmap,
                                                  .copy = gnttab_copy };
 
 struct bb_gnttab_mapper *bb_gnttab_mapper_open(void)
@@ -86,4 +87,7 @@ void bb_gnttab_mapper_close(struct bb_gnttab_mapper *m)
     free(m);
 }
 
-struct bb_mapper *bb_gnttab_mapper_base(struct bb_gnttab_mapper *m) { return &m->base; }
+struct bb_mapper *bb_gnttab_mapper_base(struct bb_gnttab_mapper *m)
+{
+    return &m->base;
+}

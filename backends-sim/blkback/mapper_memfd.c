@@ -17,7 +17,7 @@ struct grant {
 };
 
 struct bb_memfd_mapper {
-    struct bb_mapper base;          /* first: the ops see this */
+    struct bb_mapper base; /* first: the ops see this */
     domid_t dom;
     int fd;
     unsigned npages, max_refs;
@@ -27,8 +27,8 @@ struct bb_memfd_mapper {
     unsigned long long copied;
 };
 
-static void *memfd_map(struct bb_mapper *bm, domid_t dom, unsigned count,
-                       const grant_ref_t *refs, bool writable)
+static void *memfd_map(struct bb_mapper *bm, domid_t dom, unsigned count, const grant_ref_t *refs,
+                       bool writable)
 {
     struct bb_memfd_mapper *m = (struct bb_memfd_mapper *)bm;
     if (count == 0) {
@@ -47,13 +47,14 @@ static void *memfd_map(struct bb_mapper *bm, domid_t dom, unsigned count,
         }
     }
     int prot = PROT_READ | (writable ? PROT_WRITE : 0);
-    char *va = mmap(NULL, (size_t)count * PAGE_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    char *va =
+        mmap(NULL, (size_t)count * PAGE_BYTES, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (va == MAP_FAILED)
         return NULL;
     for (unsigned i = 0; i < count; i++) {
         off_t off = (off_t)m->grants[refs[i]].page * PAGE_BYTES;
-        if (mmap(va + (size_t)i * PAGE_BYTES, PAGE_BYTES, prot, MAP_SHARED | MAP_FIXED,
-                 m->fd, off) == MAP_FAILED) {
+        if (mmap(va + (size_t)i * PAGE_BYTES, PAGE_BYTES, prot, MAP_SHARED | MAP_FIXED, m->fd,
+                 off) == MAP_FAILED) {
             int e = errno;
             munmap(va, (size_t)count * PAGE_BYTES);
             errno = e;
@@ -84,7 +85,7 @@ static int memfd_copy(struct bb_mapper *bm, domid_t dom, unsigned n, struct bb_c
         else if ((unsigned)c->offset + c->len > PAGE_BYTES)
             c->status = GNTST_bad_copy_arg;
         else if (c->to_grant && m->grants[r].readonly)
-            c->status = GNTST_general_error;    /* Xen: write-pin of a read-only entry */
+            c->status = GNTST_general_error; /* Xen: write-pin of a read-only entry */
         else {
             char *page = (char *)m->front + (size_t)m->grants[r].page * PAGE_BYTES + c->offset;
             if (c->to_grant)
@@ -98,7 +99,8 @@ static int memfd_copy(struct bb_mapper *bm, domid_t dom, unsigned n, struct bb_c
     return 0;
 }
 
-static const struct bb_mapper_ops memfd_ops = { .map = memfd_map, .unmap = memfd_unmap,
+static const struct bb_mapper_ops memfd_ops = { .map = memfd_map,
+                                                .unmap = memfd_unmap,
                                                 .copy = memfd_copy };
 
 struct bb_memfd_mapper *bb_memfd_mapper_new(domid_t dom, unsigned npages, unsigned max_refs)
@@ -114,7 +116,8 @@ struct bb_memfd_mapper *bb_memfd_mapper_new(domid_t dom, unsigned npages, unsign
     m->fd = memfd_create("splitbed-frontend", MFD_CLOEXEC);
     if (!m->grants || m->fd < 0 || ftruncate(m->fd, (off_t)npages * PAGE_BYTES) < 0)
         goto fail;
-    m->front = mmap(NULL, (size_t)npages * PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
+    m->front =
+        mmap(NULL, (size_t)npages * PAGE_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
     if (m->front == MAP_FAILED) {
         m->front = NULL;
         goto fail;
@@ -137,7 +140,10 @@ void bb_memfd_mapper_free(struct bb_memfd_mapper *m)
     free(m);
 }
 
-struct bb_mapper *bb_memfd_mapper_base(struct bb_memfd_mapper *m) { return &m->base; }
+struct bb_mapper *bb_memfd_mapper_base(struct bb_memfd_mapper *m)
+{
+    return &m->base;
+}
 
 void *bb_memfd_frontend_page(struct bb_memfd_mapper *m, unsigned page)
 {
@@ -166,6 +172,12 @@ void bb_memfd_fail_ref(struct bb_memfd_mapper *m, grant_ref_t ref, bool fail)
         m->grants[ref].fail = fail;
 }
 
-unsigned bb_memfd_mapped_pages(const struct bb_memfd_mapper *m) { return m->mapped; }
+unsigned bb_memfd_mapped_pages(const struct bb_memfd_mapper *m)
+{
+    return m->mapped;
+}
 
-unsigned long long bb_memfd_copied_bytes(const struct bb_memfd_mapper *m) { return m->copied; }
+unsigned long long bb_memfd_copied_bytes(const struct bb_memfd_mapper *m)
+{
+    return m->copied;
+}

@@ -58,8 +58,10 @@ static int parse_bool(const char *v, bool *out)
     return 0;
 }
 
-static bool pow2(unsigned long x) { return x && !(x & (x - 1)); }
-
+static bool pow2(unsigned long x)
+{
+    return x && !(x & (x - 1));
+}
 
 int bb_params_set(struct bb_params *p, const char *kv, char *err, size_t errlen)
 {
@@ -80,7 +82,10 @@ int bb_params_set(struct bb_params *p, const char *kv, char *err, size_t errlen)
     unsigned long u;
     bool *b = NULL;
 
-    static const struct { const char *name; size_t off; } bools[] = {
+    static const struct {
+        const char *name;
+        size_t off;
+    } bools[] = {
         { "persistent", offsetof(struct bb_params, persistent) },
         { "grant-copy", offsetof(struct bb_params, grant_copy) },
         { "flush", offsetof(struct bb_params, flush) },
@@ -167,23 +172,21 @@ int bb_params_set(struct bb_params *p, const char *kv, char *err, size_t errlen)
 bad_bool:
     snprintf(err, errlen, "--opt %s: '%s' is not 0 or 1", kv, v);
     return -1;
-bad_range:
-    {
-        const char *want =
-            !strcmp(key, "max-ring-page-order") ? "0..4 or none" :
-            !strcmp(key, "max-indirect-segments") ? "0..4096" :
-            !strcmp(key, "max-persistent-grants") ? "0..65536" :
-            !strcmp(key, "discard-granularity") ? "0 or a power of two >= 512" :
-            !strcmp(key, "discard-alignment") ? "a multiple of 512" :
-            !strcmp(key, "sector-size") ? "512 or 4096" :
-            !strcmp(key, "physical-sector-size") ? "a power of two >= 512" :
-            !strcmp(key, "features-at") ? "probe or connected" :
-            !strcmp(key, "persistent-map") ? "rw or op" :
-            !strcmp(key, "multi-queue-max-queues") ? "0 (not written) or 1" :
-            "a positive number";
-        snprintf(err, errlen, "--opt %s: '%s' is not %s", kv, v, want);
-        return -1;
-    }
+bad_range : {
+    const char *want = !strcmp(key, "max-ring-page-order")      ? "0..4 or none"
+                       : !strcmp(key, "max-indirect-segments")  ? "0..4096"
+                       : !strcmp(key, "max-persistent-grants")  ? "0..65536"
+                       : !strcmp(key, "discard-granularity")    ? "0 or a power of two >= 512"
+                       : !strcmp(key, "discard-alignment")      ? "a multiple of 512"
+                       : !strcmp(key, "sector-size")            ? "512 or 4096"
+                       : !strcmp(key, "physical-sector-size")   ? "a power of two >= 512"
+                       : !strcmp(key, "features-at")            ? "probe or connected"
+                       : !strcmp(key, "persistent-map")         ? "rw or op"
+                       : !strcmp(key, "multi-queue-max-queues") ? "0 (not written) or 1"
+                                                                : "a positive number";
+    snprintf(err, errlen, "--opt %s: '%s' is not %s", kv, v, want);
+    return -1;
+}
 }
 
 int bb_params_check(const struct bb_params *p, char *err, size_t errlen)

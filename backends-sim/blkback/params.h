@@ -19,20 +19,20 @@ struct bb_params {
     unsigned max_indirect_segments; /* 0: no indirect descriptors */
     bool persistent;
     unsigned max_persistent_grants;
-    enum bb_persistent_map persistent_map;  /* rw (Linux) or op */
-    bool grant_copy;                /* move data by grant copy, not mappings */
+    enum bb_persistent_map persistent_map; /* rw (Linux) or op */
+    bool grant_copy;                       /* move data by grant copy, not mappings */
     bool flush, barrier;
     bool discard, discard_secure;
-    uint32_t discard_granularity;   /* bytes; 0: the physical sector size */
+    uint32_t discard_granularity; /* bytes; 0: the physical sector size */
     uint32_t discard_alignment;
-    uint32_t sector_size;           /* 512 or 4096 */
-    uint32_t physical_sector_size;  /* 0: same as sector_size */
+    uint32_t sector_size;          /* 512 or 4096 */
+    uint32_t physical_sector_size; /* 0: same as sector_size */
     enum bb_features_at features_at;
     bool skip_initwait;
     bool readonly, cdrom, removable;
     bool strict;
-    unsigned max_queues;            /* multi-queue-max-queues; 0: not written */
-    unsigned batch;                 /* requests per device per turn */
+    unsigned max_queues; /* multi-queue-max-queues; 0: not written */
+    unsigned batch;      /* requests per device per turn */
     bool resize_on_io;
     bool hotplug_status;
 };

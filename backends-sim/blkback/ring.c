@@ -33,9 +33,9 @@ struct bb_ring {
     blkif_back_ring_t ring;
     bool broken;
     struct bb_ring_stats st;
-    uint64_t cur_id;                /* id of the request being served */
+    uint64_t cur_id; /* id of the request being served */
 
-    struct pgrant *pg;              /* open-addressed by ref */
+    struct pgrant *pg; /* open-addressed by ref */
     unsigned pg_cap, pg_count;
 
     /* Scratch, sized for the largest request once at open. */
@@ -44,22 +44,20 @@ struct bb_ring {
     struct iovec iov[MAX_SEGS];
     void *pages[MAX_SEGS];
     struct bb_copy copies[MAX_SEGS];
-    char *bounce;                   /* grant copy: the request's data */
+    char *bounce; /* grant copy: the request's data */
 };
 
 static void diag_prefixed(struct bb_ring *r, bool cut, const char *fmt, va_list ap)
 {
     char detail[320];
     vsnprintf(detail, sizeof(detail), fmt, ap);
-    bb_diag(r->log, "blkback: dom%u %s: request id 0x%llx: %s%s",
-            (unsigned)r->cfg.frontend, r->cfg.device,
-            (unsigned long long)r->cur_id, detail,
-            cut ? "; frontend cut off" : "");
+    bb_diag(r->log, "blkback: dom%u %s: request id 0x%llx: %s%s", (unsigned)r->cfg.frontend,
+            r->cfg.device, (unsigned long long)r->cur_id, detail, cut ? "; frontend cut off" : "");
 }
 
 /* A rule only a buggy or hostile frontend breaks. */
-__attribute__((format(printf, 2, 3)))
-static int16_t violation(struct bb_ring *r, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static int16_t violation(struct bb_ring *r, const char *fmt,
+                                                               ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -71,8 +69,8 @@ static int16_t violation(struct bb_ring *r, const char *fmt, ...)
 }
 
 /* A request that fails but that a correct frontend might send. */
-__attribute__((format(printf, 3, 4)))
-static int16_t refuse(struct bb_ring *r, int16_t status, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int16_t refuse(struct bb_ring *r, int16_t status,
+                                                            const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -140,20 +138,18 @@ static bool map_all_writable(const struct bb_ring *r)
 static int16_t map_failed(struct bb_ring *r, const char *what, unsigned n, grant_ref_t first,
                           bool writable, bool only_read, int err)
 {
-    return refuse(r, BLKIF_RSP_ERROR, "%smap of %u %s%s (first ref %u) failed (%s)%s",
-                  writable ? "writable " : "", n, what, n == 1 ? "" : "s", (unsigned)first,
-                  strerror(err),
-                  writable && only_read
-                      ? "; with persistent grants every page is mapped writable, as Linux "
-                        "blkback does, so it must be granted read-write"
-                      : "");
+    return refuse(
+        r, BLKIF_RSP_ERROR, "%smap of %u %s%s (first ref %u) failed (%s)%s",
+        writable ? "writable " : "", n, what, n == 1 ? "" : "s", (unsigned)first, strerror(err),
+        writable && only_read ? "; with persistent grants every page is mapped writable, as Linux "
+                                "blkback does, so it must be granted read-write"
+                              : "");
 }
 
 /* ---- open / close ------------------------------------------------------ */
 
-int bb_ring_open(const struct bb_ring_config *cfg, struct bb_mapper *mapper,
-                 struct bb_image *img, const struct bb_logger *log,
-                 struct bb_ring **out)
+int bb_ring_open(const struct bb_ring_config *cfg, struct bb_mapper *mapper, struct bb_image *img,
+                 const struct bb_logger *log, struct bb_ring **out)
 {
     unsigned n = cfg->nr_ring_pages;
     if (n == 0 || n > BB_MAX_RING_PAGES || (n & (n - 1)))
@@ -170,7 +166,8 @@ int bb_ring_open(const struct bb_ring_config *cfg, struct bb_mapper *mapper,
         /* Nothing of the frontend's stays mapped: no persistent grants. */
         r->cfg.persistent = false;
         unsigned most = r->cfg.max_indirect_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST
-                            ? r->cfg.max_indirect_segments : BLKIF_MAX_SEGMENTS_PER_REQUEST;
+                            ? r->cfg.max_indirect_segments
+                            : BLKIF_MAX_SEGMENTS_PER_REQUEST;
         r->bounce = malloc((size_t)most * PAGE_BYTES);
         if (!r->bounce) {
             free(r);
@@ -227,7 +224,10 @@ void bb_ring_close(struct bb_ring *r)
     free(r);
 }
 
-bool bb_ring_broken(const struct bb_ring *r) { return r->broken; }
+bool bb_ring_broken(const struct bb_ring *r)
+{
+    return r->broken;
+}
 
 void bb_ring_stats(const struct bb_ring *r, struct bb_ring_stats *st)
 {
@@ -256,16 +256,14 @@ static int16_t check_range(struct bb_ring *r, uint64_t first, uint64_t count)
 {
     uint64_t end_sectors = bb_image_bytes(r->img) / 512;
     if (first > end_sectors || count > end_sectors - first)
-        return refuse(r, BLKIF_RSP_ERROR,
-                      "sectors %llu..+%llu beyond the end of the device (%llu sectors)",
-                      (unsigned long long)first, (unsigned long long)count,
-                      (unsigned long long)end_sectors);
+        return refuse(
+            r, BLKIF_RSP_ERROR, "sectors %llu..+%llu beyond the end of the device (%llu sectors)",
+            (unsigned long long)first, (unsigned long long)count, (unsigned long long)end_sectors);
     uint64_t per = r->cfg.sector_size / 512;
     if (first % per || count % per)
         return refuse(r, BLKIF_RSP_ERROR,
                       "sectors %llu..+%llu not aligned to the %u-byte sector size",
-                      (unsigned long long)first, (unsigned long long)count,
-                      r->cfg.sector_size);
+                      (unsigned long long)first, (unsigned long long)count, r->cfg.sector_size);
     return BLKIF_RSP_OKAY;
 }
 
@@ -273,8 +271,8 @@ static int16_t check_range(struct bb_ring *r, uint64_t first, uint64_t count)
  * kept are reused; with persistent grants new ones are kept while there
  * is room; the rest are mapped in one batch, whose address goes to
  * *batch (unmapped by the caller). */
-static int16_t map_segments(struct bb_ring *r, unsigned n, bool write,
-                            void **batch, unsigned *batch_n)
+static int16_t map_segments(struct bb_ring *r, unsigned n, bool write, void **batch,
+                            unsigned *batch_n)
 {
     *batch = NULL;
     *batch_n = 0;
@@ -329,8 +327,11 @@ static int16_t rw_by_copy(struct bb_ring *r, bool write, uint64_t sector, unsign
     for (unsigned i = 0; i < n; i++) {
         const struct blkif_request_segment *s = &r->segs[i];
         uint16_t len = (uint16_t)((s->last_sect - s->first_sect + 1) * 512);
-        r->copies[i] = (struct bb_copy){ .ref = s->gref, .offset = (uint16_t)(s->first_sect * 512),
-                                         .len = len, .local = r->bounce + off, .to_grant = !write };
+        r->copies[i] = (struct bb_copy){ .ref = s->gref,
+                                         .offset = (uint16_t)(s->first_sect * 512),
+                                         .len = len,
+                                         .local = r->bounce + off,
+                                         .to_grant = !write };
         off += len;
     }
     struct iovec iov = { .iov_base = r->bounce, .iov_len = off };
@@ -358,7 +359,8 @@ static int16_t do_rw(struct bb_ring *r, uint8_t op, uint64_t sector, unsigned n)
     for (unsigned i = 0; i < n; i++) {
         const struct blkif_request_segment *s = &r->segs[i];
         if (s->last_sect >= SECTORS_PER_PAGE || s->first_sect > s->last_sect)
-            return violation(r, "segment %u ref %u: first_sect %u last_sect %u leave the page "
+            return violation(r,
+                             "segment %u ref %u: first_sect %u last_sect %u leave the page "
                              "(rule: first_sect <= last_sect <= %u)",
                              i, (unsigned)s->gref, s->first_sect, s->last_sect,
                              SECTORS_PER_PAGE - 1);
@@ -394,9 +396,8 @@ static int16_t do_rw(struct bb_ring *r, uint8_t op, uint64_t sector, unsigned n)
         if (batch)
             bb_unmap(r->mapper, batch, batch_n);
         if (rc < 0)
-            return refuse(r, BLKIF_RSP_ERROR, "%s of sectors %llu..+%llu failed: %s",
-                          op_name(op), (unsigned long long)sector,
-                          (unsigned long long)total, strerror(-rc));
+            return refuse(r, BLKIF_RSP_ERROR, "%s of sectors %llu..+%llu failed: %s", op_name(op),
+                          (unsigned long long)sector, (unsigned long long)total, strerror(-rc));
     }
     if ((op == BLKIF_OP_FLUSH_DISKCACHE || op == BLKIF_OP_WRITE_BARRIER) &&
         bb_image_flush(r->img) < 0)
@@ -430,7 +431,8 @@ static int16_t do_indirect(struct bb_ring *r, const blkif_request_indirect_t *re
     if (op != BLKIF_OP_READ && op != BLKIF_OP_WRITE)
         return violation(r, "indirect_op %u (rule: indirect requests are read or write)", op);
     if (n == 0 || n > r->cfg.max_indirect_segments)
-        return violation(r, "indirect %s with nr_segments %u (rule: 1..%u, "
+        return violation(r,
+                         "indirect %s with nr_segments %u (rule: 1..%u, "
                          "feature-max-indirect-segments)",
                          op_name(op), n, r->cfg.max_indirect_segments);
     unsigned npages = (n + SEGS_PER_INDIRECT_PAGE - 1) / SEGS_PER_INDIRECT_PAGE;
@@ -443,9 +445,11 @@ static int16_t do_indirect(struct bb_ring *r, const blkif_request_indirect_t *re
         for (unsigned i = 0; i < npages; i++) {
             unsigned first = i * SEGS_PER_INDIRECT_PAGE;
             unsigned cnt = n - first < SEGS_PER_INDIRECT_PAGE ? n - first : SEGS_PER_INDIRECT_PAGE;
-            r->copies[i] = (struct bb_copy){ .ref = irefs[i], .offset = 0,
+            r->copies[i] = (struct bb_copy){ .ref = irefs[i],
+                                             .offset = 0,
                                              .len = (uint16_t)(cnt * sizeof(r->segs[0])),
-                                             .local = &r->segs[first], .to_grant = false };
+                                             .local = &r->segs[first],
+                                             .to_grant = false };
         }
         int16_t st = run_copies(r, npages, "indirect pages");
         if (st != BLKIF_RSP_OKAY)
@@ -502,8 +506,8 @@ static int16_t do_discard(struct bb_ring *r, const blkif_request_discard_t *req)
     if (g > 512 && (off % g != r->cfg.discard_alignment % g || len % g))
         return refuse(r, BLKIF_RSP_ERROR,
                       "discard of sectors %llu..+%llu not aligned to discard-granularity %u",
-                      (unsigned long long)req->sector_number,
-                      (unsigned long long)req->nr_sectors, g);
+                      (unsigned long long)req->sector_number, (unsigned long long)req->nr_sectors,
+                      g);
     int rc = bb_image_discard(r->img, off, len);
     if (rc < 0)
         return refuse(r, BLKIF_RSP_ERROR, "discard failed: %s", strerror(-rc));
@@ -532,12 +536,8 @@ static void handle(struct bb_ring *r, const blkif_request_t *req)
     case BLKIF_OP_READ:
     case BLKIF_OP_WRITE:
     case BLKIF_OP_WRITE_BARRIER:
-    case BLKIF_OP_FLUSH_DISKCACHE:
-        st = do_direct(r, req);
-        break;
-    case BLKIF_OP_DISCARD:
-        st = do_discard(r, (const blkif_request_discard_t *)req);
-        break;
+    case BLKIF_OP_FLUSH_DISKCACHE: st = do_direct(r, req); break;
+    case BLKIF_OP_DISCARD: st = do_discard(r, (const blkif_request_discard_t *)req); break;
     case BLKIF_OP_INDIRECT: {
         const blkif_request_indirect_t *ind = (const blkif_request_indirect_t *)req;
         /* Linux blkback answers an indirect request with its inner op. */
@@ -546,8 +546,10 @@ static void handle(struct bb_ring *r, const blkif_request_t *req)
         break;
     }
     default:
-        st = violation(r, "operation %u (rule: read, write, write-barrier, flush, discard "
-                       "or indirect)", op);
+        st = violation(r,
+                       "operation %u (rule: read, write, write-barrier, flush, discard "
+                       "or indirect)",
+                       op);
         if (!r->broken)
             st = BLKIF_RSP_EOPNOTSUPP;
         break;
@@ -570,10 +572,11 @@ int bb_ring_serve(struct bb_ring *r, unsigned budget, bool *notify)
     for (;;) {
         RING_IDX rc = r->ring.req_cons;
         RING_IDX rp = r->ring.sring->req_prod;
-        xen_rmb();  /* see requests up to rp only after reading rp */
+        xen_rmb(); /* see requests up to rp only after reading rp */
         if (RING_REQUEST_PROD_OVERFLOW(&r->ring, rp)) {
             r->cur_id = 0;
-            bb_diag(r->log, "blkback: dom%u %s: req_prod %u is %u ahead of rsp_prod %u "
+            bb_diag(r->log,
+                    "blkback: dom%u %s: req_prod %u is %u ahead of rsp_prod %u "
                     "(rule: at most %u requests in flight on the ring); frontend cut off",
                     (unsigned)r->cfg.frontend, r->cfg.device, (unsigned)rp,
                     (unsigned)(rp - r->ring.rsp_prod_pvt), (unsigned)r->ring.rsp_prod_pvt,

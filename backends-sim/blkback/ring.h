@@ -38,7 +38,7 @@
 #include "backends-sim/blkback/log.h"
 #include "backends-sim/blkback/mapper.h"
 
-#define BB_MAX_RING_PAGES 16u      /* order 4, XENBUS_MAX_RING_GRANT_ORDER */
+#define BB_MAX_RING_PAGES 16u /* order 4, XENBUS_MAX_RING_GRANT_ORDER */
 
 /* How data and indirect pages are mapped once persistent grants are in
  * use (without them a page is mapped as its operation needs: writable
@@ -57,20 +57,20 @@ enum bb_persistent_map {
 
 struct bb_ring_config {
     domid_t frontend;
-    const char *device;            /* "vbd 51712", for diagnoses */
-    unsigned nr_ring_pages;        /* 1, 2, 4, 8 or 16 */
+    const char *device;     /* "vbd 51712", for diagnoses */
+    unsigned nr_ring_pages; /* 1, 2, 4, 8 or 16 */
     grant_ref_t ring_refs[BB_MAX_RING_PAGES];
-    unsigned max_indirect_segments;/* 0: BLKIF_OP_INDIRECT not offered */
-    bool persistent;               /* both ends agreed feature-persistent */
+    unsigned max_indirect_segments; /* 0: BLKIF_OP_INDIRECT not offered */
+    bool persistent;                /* both ends agreed feature-persistent */
     enum bb_persistent_map persistent_map;
-    bool grant_copy;               /* copy data with grant copy, map nothing but the ring */
+    bool grant_copy; /* copy data with grant copy, map nothing but the ring */
     unsigned max_persistent_grants;
     bool flush, barrier, discard, discard_secure;
-    uint32_t discard_granularity;  /* bytes; 0 = any */
-    uint32_t discard_alignment;    /* bytes */
-    uint32_t sector_size;          /* logical: 512 or 4096 */
+    uint32_t discard_granularity; /* bytes; 0 = any */
+    uint32_t discard_alignment;   /* bytes */
+    uint32_t sector_size;         /* logical: 512 or 4096 */
     bool readonly;
-    bool strict;                   /* cut off on protocol violations */
+    bool strict; /* cut off on protocol violations */
 };
 
 struct bb_ring_stats {
@@ -84,9 +84,8 @@ struct bb_ring;
  * (rsp_prod), so requests already queued (by a frontend that outlived a
  * previous backend) are served and nothing is re-initialised (D12).
  * Returns 0 or -errno (with a log line saying which ref failed). */
-int bb_ring_open(const struct bb_ring_config *cfg, struct bb_mapper *mapper,
-                 struct bb_image *img, const struct bb_logger *log,
-                 struct bb_ring **out);
+int bb_ring_open(const struct bb_ring_config *cfg, struct bb_mapper *mapper, struct bb_image *img,
+                 const struct bb_logger *log, struct bb_ring **out);
 /* Unmaps everything, persistent grants included. */
 void bb_ring_close(struct bb_ring *r);
 

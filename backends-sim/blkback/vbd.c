@@ -19,27 +19,30 @@
 
 struct bb_vbd {
     const struct bb_env *env;
-    char be[PATH_MAX_LEN];          /* our directory */
-    char fe[PATH_MAX_LEN];          /* the frontend's, from "frontend" */
+    char be[PATH_MAX_LEN]; /* our directory */
+    char fe[PATH_MAX_LEN]; /* the frontend's, from "frontend" */
     char fe_state[PATH_MAX_LEN + 8];
     char token[64];
     uint32_t frontid, devid;
-    char name[32];                  /* "vbd 51712" */
+    char name[32]; /* "vbd 51712" */
     bool probed, watching;
     struct bb_image *img;
     bool readonly;
-    bool discard;                   /* knob and toolstack's discard-enable */
-    int state;                      /* what we last wrote */
+    bool discard; /* knob and toolstack's discard-enable */
+    int state;    /* what we last wrote */
     struct bb_ring *ring;
     uint32_t port;
-    char ring_sig[512];             /* ring details we connected with */
-    bool stale;                     /* ring details left from an earlier backend */
+    char ring_sig[512]; /* ring details we connected with */
+    bool stale;         /* ring details left from an earlier backend */
     char stale_sig[512];
 };
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static struct bb_store *S(const struct bb_vbd *v) { return v->env->store; }
+static struct bb_store *S(const struct bb_vbd *v)
+{
+    return v->env->store;
+}
 
 static char *rd(const struct bb_vbd *v, uint32_t tx, const char *dir, const char *key)
 {
@@ -48,8 +51,8 @@ static char *rd(const struct bb_vbd *v, uint32_t tx, const char *dir, const char
     return S(v)->ops->read(S(v), tx, path);
 }
 
-__attribute__((format(printf, 4, 5)))
-static int wr(const struct bb_vbd *v, uint32_t tx, const char *key, const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static int wr(const struct bb_vbd *v, uint32_t tx,
+                                                    const char *key, const char *fmt, ...)
 {
     char path[PATH_MAX_LEN + 64], val[64];
     snprintf(path, sizeof(path), "%s/%s", v->be, key);
@@ -62,7 +65,7 @@ static int wr(const struct bb_vbd *v, uint32_t tx, const char *key, const char *
 
 /* Reads dir/key as an unsigned number.  1 found, 0 absent, -1 malformed. */
 static int rd_uint_tx(const struct bb_vbd *v, uint32_t tx, const char *dir, const char *key,
-                     unsigned long *out)
+                      unsigned long *out)
 {
     char *s = rd(v, tx, dir, key);
     if (!s)
@@ -90,8 +93,7 @@ static void set_state(struct bb_vbd *v, uint32_t tx, int state)
 }
 
 /* Like xenbus_dev_fatal: say why under error/<nodename>, go to Closing. */
-__attribute__((format(printf, 2, 3)))
-static void fatal(struct bb_vbd *v, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void fatal(struct bb_vbd *v, const char *fmt, ...)
 {
     char msg[256];
     va_list ap;
@@ -148,13 +150,15 @@ static void publish_disk_and_features(struct bb_vbd *v, uint32_t tx)
     wr(v, tx, "feature-discard", "%d", v->discard);
     if (v->discard) {
         uint32_t pss = p->physical_sector_size ? p->physical_sector_size : p->sector_size;
-        wr(v, tx, "discard-granularity", "%u", p->discard_granularity ? p->discard_granularity : pss);
+        wr(v, tx, "discard-granularity", "%u",
+           p->discard_granularity ? p->discard_granularity : pss);
         wr(v, tx, "discard-alignment", "%u", p->discard_alignment);
         wr(v, tx, "discard-secure", "%d", p->discard_secure);
     }
     wr(v, tx, "sectors", "%llu", (unsigned long long)disk_sectors(v));
-    wr(v, tx, "info", "%u", (v->readonly ? VDISK_READONLY : 0) | (p->cdrom ? VDISK_CDROM : 0) |
-                                (p->removable ? VDISK_REMOVABLE : 0));
+    wr(v, tx, "info", "%u",
+       (v->readonly ? VDISK_READONLY : 0) | (p->cdrom ? VDISK_CDROM : 0) |
+           (p->removable ? VDISK_REMOVABLE : 0));
     wr(v, tx, "sector-size", "%u", p->sector_size);
     wr(v, tx, "physical-sector-size", "%u",
        p->physical_sector_size ? p->physical_sector_size : p->sector_size);
@@ -194,7 +198,7 @@ static int in_transaction(struct bb_vbd *v, void (*fn)(struct bb_vbd *, uint32_t
 static void raw_ring_signature(const struct bb_vbd *v, char *sig, size_t len)
 {
     static const char *const keys[] = { "ring-page-order", "num-ring-pages", "ring-ref",
-                                        "ring-ref0", "ring-ref1", "event-channel" };
+                                        "ring-ref0",       "ring-ref1",      "event-channel" };
     size_t n = 0;
     sig[0] = '\0';
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && n < len; i++) {
@@ -249,8 +253,10 @@ static void probe(struct bb_vbd *v)
         (fs0 == XenbusStateInitialised || fs0 == XenbusStateConnected)) {
         v->stale = true;
         raw_ring_signature(v, v->stale_sig, sizeof(v->stale_sig));
-        bb_log(&v->env->log, "blkback: dom%u %s: an earlier backend left state %lu; closing the "
-               "frontend's old connection so that it starts again", v->frontid, v->name, prev);
+        bb_log(&v->env->log,
+               "blkback: dom%u %s: an earlier backend left state %lu; closing the "
+               "frontend's old connection so that it starts again",
+               v->frontid, v->name, prev);
     }
 
     unsigned long fid;
@@ -262,7 +268,8 @@ static void probe(struct bb_vbd *v)
     }
     v->readonly = p->readonly || (mode && mode[0] != 'w');
     unsigned long de;
-    v->discard = p->discard && !v->readonly && !(rd_uint(v, v->be, "discard-enable", &de) == 1 && de == 0);
+    v->discard =
+        p->discard && !v->readonly && !(rd_uint(v, v->be, "discard-enable", &de) == 1 && de == 0);
     int rc = bb_image_open(params, v->readonly, &v->img);
     if (rc < 0) {
         fatal(v, "cannot open params %s (%s mode): %s", params, v->readonly ? "r" : "w",
@@ -271,8 +278,8 @@ static void probe(struct bb_vbd *v)
         free(mode);
         return;
     }
-    bb_log(&v->env->log, "blkback: dom%u %s: serving %s (%s, %llu sectors of %u bytes)",
-           v->frontid, v->name, params, v->readonly ? "read-only" : "read-write",
+    bb_log(&v->env->log, "blkback: dom%u %s: serving %s (%s, %llu sectors of %u bytes)", v->frontid,
+           v->name, params, v->readonly ? "read-only" : "read-write",
            (unsigned long long)disk_sectors(v) / (p->sector_size / 512), p->sector_size);
     free(params);
     free(mode);
@@ -328,7 +335,8 @@ static int read_ring_details_tx(struct bb_vbd *v, uint32_t tx, struct bb_ring_co
         /* Older frontends: num-ring-pages instead of an order. */
         unsigned long pages;
         int r2 = rd_uint_tx(v, tx, v->fe, "num-ring-pages", &pages);
-        if (r2 < 0 || (r2 == 1 && (pages == 0 || pages > BB_MAX_RING_PAGES || (pages & (pages - 1))))) {
+        if (r2 < 0 ||
+            (r2 == 1 && (pages == 0 || pages > BB_MAX_RING_PAGES || (pages & (pages - 1))))) {
             fatal(v, "frontend num-ring-pages is not a power of two up to %u", BB_MAX_RING_PAGES);
             return -1;
         }
@@ -416,8 +424,10 @@ static void connect_ring(struct bb_vbd *v)
         .max_persistent_grants = p->max_persistent_grants,
         .persistent_map = p->persistent_map,
         .grant_copy = p->grant_copy,
-        .flush = p->flush, .barrier = p->barrier,
-        .discard = v->discard, .discard_secure = p->discard_secure,
+        .flush = p->flush,
+        .barrier = p->barrier,
+        .discard = v->discard,
+        .discard_secure = p->discard_secure,
         .discard_granularity = p->discard_granularity,
         .discard_alignment = p->discard_alignment,
         .sector_size = p->sector_size,
@@ -448,13 +458,14 @@ static void connect_ring(struct bb_vbd *v)
         fatal(v, "publishing the disk: %s", strerror(-rc));
         return;
     }
-    bb_log(&v->env->log, "blkback: dom%u %s: connected: ring %u page%s, event channel %u, "
+    bb_log(&v->env->log,
+           "blkback: dom%u %s: connected: ring %u page%s, event channel %u, "
            "persistent grants %s, indirect %u%s",
            v->frontid, v->name, cfg.nr_ring_pages, cfg.nr_ring_pages == 1 ? "" : "s", remote,
-           !cfg.persistent ? "off" : cfg.persistent_map == BB_PMAP_RW ? "on (mapped writable)"
-                                                                      : "on (mapped by operation)",
-           p->max_indirect_segments,
-           p->grant_copy ? ", grant copy" : "");
+           !cfg.persistent                    ? "off"
+           : cfg.persistent_map == BB_PMAP_RW ? "on (mapped writable)"
+                                              : "on (mapped by operation)",
+           p->max_indirect_segments, p->grant_copy ? ", grant copy" : "");
     /* Requests may already be queued (a restarted backend, D12). */
     v->env->evtchn->ops->notify(v->env->evtchn, v->port);
     bb_vbd_serve(v, p->batch);
@@ -470,21 +481,23 @@ void bb_vbd_step(struct bb_vbd *v)
             return;
     }
     if (!v->img)
-        return;                     /* failed probe: stays Closing */
+        return; /* failed probe: stays Closing */
     int fs = frontend_state(v);
     switch (fs) {
     case XenbusStateInitialising:
-        v->stale = false;           /* the frontend is starting over */
+        v->stale = false; /* the frontend is starting over */
         if (v->ring) {
             /* The frontend started over without closing (it saw us
              * restart): drop the old ring and wait for its new one. */
             disconnect(v);
-            set_state(v, 0, v->env->params->skip_initwait ? XenbusStateInitialising
-                                                           : XenbusStateInitWait);
+            set_state(v, 0,
+                      v->env->params->skip_initwait ? XenbusStateInitialising
+                                                    : XenbusStateInitWait);
         } else if (v->state == XenbusStateClosed) {
             /* Linux: prepare for reconnect (D7). */
-            set_state(v, 0, v->env->params->skip_initwait ? XenbusStateInitialising
-                                                           : XenbusStateInitWait);
+            set_state(v, 0,
+                      v->env->params->skip_initwait ? XenbusStateInitialising
+                                                    : XenbusStateInitWait);
         }
         break;
     case XenbusStateInitialised:
@@ -532,8 +545,7 @@ void bb_vbd_step(struct bb_vbd *v)
         if (v->state != XenbusStateClosed)
             set_state(v, 0, XenbusStateClosed);
         break;
-    default:                        /* InitWait, Reconfiguring…: nothing due */
-        break;
+    default: /* InitWait, Reconfiguring…: nothing due */ break;
     }
 }
 
@@ -549,8 +561,10 @@ int bb_vbd_serve(struct bb_vbd *v, unsigned budget)
         v->env->evtchn->ops->notify(v->env->evtchn, v->port);
     if (rc == -EPROTO) {
         disconnect(v);
-        bb_diag(&v->env->log, "blkback: dom%u %s: frontend cut off after a protocol violation; "
-                "device closing", v->frontid, v->name);
+        bb_diag(&v->env->log,
+                "blkback: dom%u %s: frontend cut off after a protocol violation; "
+                "device closing",
+                v->frontid, v->name);
         set_state(v, 0, XenbusStateClosing);
         return 0;
     }
@@ -578,8 +592,8 @@ int bb_vbd_check_resize(struct bb_vbd *v)
 
 /* ---- lifetime ------------------------------------------------------------- */
 
-struct bb_vbd *bb_vbd_new(const struct bb_env *env, const char *backend_path,
-                          uint32_t frontid, uint32_t devid)
+struct bb_vbd *bb_vbd_new(const struct bb_env *env, const char *backend_path, uint32_t frontid,
+                          uint32_t devid)
 {
     struct bb_vbd *v = calloc(1, sizeof(*v));
     if (!v)
@@ -593,10 +607,22 @@ struct bb_vbd *bb_vbd_new(const struct bb_env *env, const char *backend_path,
     return v;
 }
 
-uint32_t bb_vbd_port(const struct bb_vbd *v) { return v->ring ? v->port : 0; }
-int bb_vbd_state(const struct bb_vbd *v) { return v->state; }
-bool bb_vbd_connected(const struct bb_vbd *v) { return v->ring != NULL; }
-const char *bb_vbd_path(const struct bb_vbd *v) { return v->be; }
+uint32_t bb_vbd_port(const struct bb_vbd *v)
+{
+    return v->ring ? v->port : 0;
+}
+int bb_vbd_state(const struct bb_vbd *v)
+{
+    return v->state;
+}
+bool bb_vbd_connected(const struct bb_vbd *v)
+{
+    return v->ring != NULL;
+}
+const char *bb_vbd_path(const struct bb_vbd *v)
+{
+    return v->be;
+}
 
 void bb_vbd_free(struct bb_vbd *v, bool closed)
 {

@@ -43,8 +43,8 @@ struct bb_vbd;
 /* backend_path is e.g. /local/domain/0/backend/vbd/1/51712.  NULL only
  * when out of memory; a device whose nodes are not usable yet is kept
  * and probed again at the next step. */
-struct bb_vbd *bb_vbd_new(const struct bb_env *env, const char *backend_path,
-                          uint32_t frontid, uint32_t devid);
+struct bb_vbd *bb_vbd_new(const struct bb_env *env, const char *backend_path, uint32_t frontid,
+                          uint32_t devid);
 void bb_vbd_step(struct bb_vbd *v);
 /* Serves requests after an event (or while more are queued).  Returns 1
  * if requests remain after `budget`, 0 otherwise.  A frontend that broke

@@ -14,11 +14,14 @@
 /* ---- xenstore ------------------------------------------------------------ */
 
 struct bb_xs {
-    struct bb_store base;           /* first: the ops see this */
+    struct bb_store base; /* first: the ops see this */
     struct xs_handle *h;
 };
 
-static struct xs_handle *H(struct bb_store *s) { return ((struct bb_xs *)s)->h; }
+static struct xs_handle *H(struct bb_store *s)
+{
+    return ((struct bb_xs *)s)->h;
+}
 
 static char *xs_op_read(struct bb_store *s, uint32_t tx, const char *path)
 {
@@ -66,9 +69,14 @@ static int xs_op_unwatch(struct bb_store *s, const char *path, const char *token
 }
 
 static const struct bb_store_ops xs_ops = {
-    .read = xs_op_read, .write = xs_op_write, .directory = xs_op_directory, .rm = xs_op_rm,
-    .tx_start = xs_op_tx_start, .tx_end = xs_op_tx_end,
-    .watch = xs_op_watch, .unwatch = xs_op_unwatch,
+    .read = xs_op_read,
+    .write = xs_op_write,
+    .directory = xs_op_directory,
+    .rm = xs_op_rm,
+    .tx_start = xs_op_tx_start,
+    .tx_end = xs_op_tx_end,
+    .watch = xs_op_watch,
+    .unwatch = xs_op_unwatch,
 };
 
 struct bb_xs *bb_xs_open(void)
@@ -95,8 +103,14 @@ void bb_xs_close(struct bb_xs *x)
     free(x);
 }
 
-struct bb_store *bb_xs_store(struct bb_xs *x) { return &x->base; }
-int bb_xs_fd(struct bb_xs *x) { return xs_fileno(x->h); }
+struct bb_store *bb_xs_store(struct bb_xs *x)
+{
+    return &x->base;
+}
+int bb_xs_fd(struct bb_xs *x)
+{
+    return xs_fileno(x->h);
+}
 
 int bb_xs_next_watch(struct bb_xs *x, char *token, size_t len)
 {
@@ -111,11 +125,14 @@ int bb_xs_next_watch(struct bb_xs *x, char *token, size_t len)
 /* ---- event channels -------------------------------------------------------- */
 
 struct bb_xenevtchn {
-    struct bb_evtchn base;          /* first: the ops see this */
+    struct bb_evtchn base; /* first: the ops see this */
     xenevtchn_handle *h;
 };
 
-static xenevtchn_handle *E(struct bb_evtchn *e) { return ((struct bb_xenevtchn *)e)->h; }
+static xenevtchn_handle *E(struct bb_evtchn *e)
+{
+    return ((struct bb_xenevtchn *)e)->h;
+}
 
 static int ev_bind(struct bb_evtchn *e, uint32_t dom, uint32_t remote, uint32_t *local)
 {
@@ -136,7 +153,9 @@ static int ev_notify(struct bb_evtchn *e, uint32_t local)
     return xenevtchn_notify(E(e), local) < 0 ? -errno : 0;
 }
 
-static const struct bb_evtchn_ops ev_ops = { .bind = ev_bind, .unbind = ev_unbind, .notify = ev_notify };
+static const struct bb_evtchn_ops ev_ops = { .bind = ev_bind,
+                                             .unbind = ev_unbind,
+                                             .notify = ev_notify };
 
 struct bb_xenevtchn *bb_xenevtchn_open(void)
 {
@@ -162,8 +181,14 @@ void bb_xenevtchn_close(struct bb_xenevtchn *x)
     free(x);
 }
 
-struct bb_evtchn *bb_xenevtchn_base(struct bb_xenevtchn *x) { return &x->base; }
-int bb_xenevtchn_fd(struct bb_xenevtchn *x) { return xenevtchn_fd(x->h); }
+struct bb_evtchn *bb_xenevtchn_base(struct bb_xenevtchn *x)
+{
+    return &x->base;
+}
+int bb_xenevtchn_fd(struct bb_xenevtchn *x)
+{
+    return xenevtchn_fd(x->h);
+}
 
 int bb_xenevtchn_pending(struct bb_xenevtchn *x, uint32_t *port)
 {

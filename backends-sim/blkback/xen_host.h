@@ -11,7 +11,7 @@
 #include "backends-sim/blkback/store.h"
 
 struct bb_xs;
-struct bb_xs *bb_xs_open(void);                 /* NULL with errno */
+struct bb_xs *bb_xs_open(void); /* NULL with errno */
 void bb_xs_close(struct bb_xs *x);
 struct bb_store *bb_xs_store(struct bb_xs *x);
 int bb_xs_fd(struct bb_xs *x);
@@ -20,7 +20,7 @@ int bb_xs_fd(struct bb_xs *x);
 int bb_xs_next_watch(struct bb_xs *x, char *token, size_t len);
 
 struct bb_xenevtchn;
-struct bb_xenevtchn *bb_xenevtchn_open(void);   /* NULL with errno */
+struct bb_xenevtchn *bb_xenevtchn_open(void); /* NULL with errno */
 void bb_xenevtchn_close(struct bb_xenevtchn *e);
 struct bb_evtchn *bb_xenevtchn_base(struct bb_xenevtchn *e);
 int bb_xenevtchn_fd(struct bb_xenevtchn *e);

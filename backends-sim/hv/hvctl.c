@@ -28,8 +28,8 @@ static int ctl_open(const char *dir)
     return s;
 }
 
-static ssize_t ctl_call(const char *dir, unsigned op, const void *body, size_t blen,
-                        void *rep, size_t repmax)
+static ssize_t ctl_call(const char *dir, unsigned op, const void *body, size_t blen, void *rep,
+                        size_t repmax)
 {
     int s = ctl_open(dir);
     if (s < 0)

@@ -9,8 +9,7 @@
 #include <unistd.h>
 #include <xentoollog.h>
 
-void hvclient_log(struct xentoollog_logger *log, const char *lib, int err,
-                  const char *fmt, ...)
+void hvclient_log(struct xentoollog_logger *log, const char *lib, int err, const char *fmt, ...)
 {
     int saved = errno;
     char msg[256];
@@ -27,9 +26,8 @@ void hvclient_log(struct xentoollog_logger *log, const char *lib, int err,
     errno = saved;
 }
 
-int hvclient_open(struct hvclient *c, unsigned kind, const char *lib,
-                  struct xentoollog_logger *log, struct hvw_hello_rep *rep,
-                  int *fds, unsigned *nfds)
+int hvclient_open(struct hvclient *c, unsigned kind, const char *lib, struct xentoollog_logger *log,
+                  struct hvw_hello_rep *rep, int *fds, unsigned *nfds)
 {
     memset(c, 0, sizeof(*c));
     c->sock = -1;
@@ -77,8 +75,8 @@ void hvclient_close(struct hvclient *c)
     c->sock = -1;
 }
 
-ssize_t hvclient_call(struct hvclient *c, unsigned op, const void *body, size_t blen,
-                      void *rep, size_t repmax, int *fds, unsigned *nfds)
+ssize_t hvclient_call(struct hvclient *c, unsigned op, const void *body, size_t blen, void *rep,
+                      size_t repmax, int *fds, unsigned *nfds)
 {
     ssize_t n = hvw_call(c->sock, op, body, blen, rep, repmax, fds, nfds);
     if (n < 0) {

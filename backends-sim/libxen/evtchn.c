@@ -40,13 +40,13 @@ struct peer {
 struct route {
     uint32_t gen;
     uint32_t peer_port;
-    struct peer *peer;          /* NULL: ask the daemon */
+    struct peer *peer; /* NULL: ask the daemon */
 };
 
 struct xenevtchn_handle {
     struct hvclient cl;
-    int efd;                    /* the counter */
-    int epfd;                   /* what xenevtchn_fd returns */
+    int efd;  /* the counter */
+    int epfd; /* what xenevtchn_fd returns */
     struct evpage *page;
     struct route route[EVP_NPORTS];
     struct peer *peers;
@@ -101,7 +101,8 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int 
 xenevtchn_handle *xenevtchn_fdopen(struct xentoollog_logger *logger, int fd, unsigned open_flags)
 {
     /* An fd of /dev/xen/evtchn cannot exist here. */
-    hvclient_log(logger, "evtchn", EOPNOTSUPP, "xenevtchn_fdopen: no /dev/xen/evtchn in the simulator");
+    hvclient_log(logger, "evtchn", EOPNOTSUPP,
+                 "xenevtchn_fdopen: no /dev/xen/evtchn in the simulator");
     errno = EOPNOTSUPP;
     return NULL;
 }
@@ -140,8 +141,7 @@ static struct peer *find_peer(xenevtchn_handle *h, uint32_t conn)
 /* Learns the route a daemon reply describes.  fds, when the reply
  * carries them, are the peer's eventfd and page; kept for a new peer,
  * closed otherwise. */
-static void learn(xenevtchn_handle *h, const struct hvw_evt_rep *rep, const int *fds,
-                  unsigned nfds)
+static void learn(xenevtchn_handle *h, const struct hvw_evt_rep *rep, const int *fds, unsigned nfds)
 {
     int keep_efd = -1;
     if (rep->port > 0 && rep->port < EVP_NPORTS) {
@@ -244,8 +244,8 @@ int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
     }
     struct hvw_evt req = { .port = port };
     struct hvw_evt_rep rep;
-    ssize_t n = hvclient_call(&xce->cl, HVW_EVT_NOTIFY, &req, sizeof(req), &rep, sizeof(rep),
-                              NULL, NULL);
+    ssize_t n =
+        hvclient_call(&xce->cl, HVW_EVT_NOTIFY, &req, sizeof(req), &rep, sizeof(rep), NULL, NULL);
     if (n == (ssize_t)sizeof(rep)) {
         learn(xce, &rep, NULL, 0);
         if (rep.peer_conn && !xce->route[port].peer) {
@@ -253,8 +253,8 @@ int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
             int fds[2];
             unsigned nfds = 2;
             struct hvw_evt_rep prep;
-            if (hvclient_call(&xce->cl, HVW_EVT_PEER, &req, sizeof(req), &prep, sizeof(prep),
-                              fds, &nfds) == (ssize_t)sizeof(prep)) {
+            if (hvclient_call(&xce->cl, HVW_EVT_PEER, &req, sizeof(req), &prep, sizeof(prep), fds,
+                              &nfds) == (ssize_t)sizeof(prep)) {
                 learn(xce, &prep, fds, nfds);
             }
         }

@@ -45,13 +45,16 @@ static struct memfd_ent *mem_slot(struct xengntdev_handle *h)
 /* Asks the daemon for count memfds and caches them. */
 static int mem_fetch(struct xengntdev_handle *h, const uint64_t *ids, uint32_t count, uint32_t ro)
 {
-    struct { struct hvw_mem_req hd; uint64_t id[HVW_MEM_MAX]; } req;
+    struct {
+        struct hvw_mem_req hd;
+        uint64_t id[HVW_MEM_MAX];
+    } req;
     req.hd = (struct hvw_mem_req){ .count = count, .readonly = ro };
     memcpy(req.id, ids, count * sizeof(uint64_t));
     int fds[HVW_MAX_FDS];
     unsigned nfds = HVW_MAX_FDS;
-    ssize_t n = hvclient_call(&h->cl, HVW_GNT_MEM, &req,
-                              sizeof(req.hd) + count * sizeof(uint64_t), NULL, 0, fds, &nfds);
+    ssize_t n = hvclient_call(&h->cl, HVW_GNT_MEM, &req, sizeof(req.hd) + count * sizeof(uint64_t),
+                              NULL, 0, fds, &nfds);
     if (n < 0)
         return -1;
     int err = nfds == count ? 0 : EPROTO;
@@ -227,8 +230,7 @@ static void reap_lingering(void)
     pthread_mutex_unlock(&lingering_lock);
 }
 
-struct xengntdev_handle *gntdev_open(unsigned kind, const char *lib,
-                                     struct xentoollog_logger *log)
+struct xengntdev_handle *gntdev_open(unsigned kind, const char *lib, struct xentoollog_logger *log)
 {
     reap_lingering();
     struct xengntdev_handle *h = calloc(1, sizeof(*h));

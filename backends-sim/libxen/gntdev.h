@@ -28,14 +28,19 @@
 
 #include "backends-sim/libxen/client.h"
 
-struct memfd_ent { uint64_t id; uint64_t used; uint32_t ro; int fd; };
+struct memfd_ent {
+    uint64_t id;
+    uint64_t used;
+    uint32_t ro;
+    int fd;
+};
 
 struct region {
     uint8_t *addr;
-    uint32_t count;             /* pages */
-    uint32_t id;                /* map_id or share_id */
-    bool *gone;                 /* gntshr: pages already ended */
-    bool notify;                /* gnttab: carries an unmap notification */
+    uint32_t count; /* pages */
+    uint32_t id;    /* map_id or share_id */
+    bool *gone;     /* gntshr: pages already ended */
+    bool notify;    /* gnttab: carries an unmap notification */
     struct region *next;
 };
 
@@ -44,11 +49,11 @@ struct xengntdev_handle {
     unsigned kind;
     struct memfd_ent *mem;
     size_t nmem;
-    uint64_t mem_clock;         /* stamps memfd_ent.used */
+    uint64_t mem_clock; /* stamps memfd_ent.used */
     struct region *regions;
-    uint32_t nregions;          /* live regions, as of the last probe */
-    uint32_t since_probe;       /* calls since then */
-    struct hvw_unmap_ring *uring;   /* gnttab: unmaps posted without a system call */
+    uint32_t nregions;            /* live regions, as of the last probe */
+    uint32_t since_probe;         /* calls since then */
+    struct hvw_unmap_ring *uring; /* gnttab: unmaps posted without a system call */
     uint32_t uprod;
     struct xengntdev_handle *next_lingering;
 };
@@ -56,8 +61,7 @@ struct xengntdev_handle {
 /* The memfds of the sharings a map reply names, into fd[0..nmem): from
  * the cache, or asked of the daemon.  The fds stay owned by the cache and
  * valid until the next call.  0, or -1 and errno.  Lock held. */
-int gntdev_mem_fds(struct xengntdev_handle *h, const struct hvw_mem *mem, uint32_t nmem,
-                   int *fd);
+int gntdev_mem_fds(struct xengntdev_handle *h, const struct hvw_mem *mem, uint32_t nmem, int *fd);
 /* Ends regions whose range is no longer mapped.  Lock held. */
 void gntdev_reap(struct xengntdev_handle *h);
 /* The same, once every nregions calls.  Lock held. */
@@ -67,8 +71,7 @@ void gntdev_maybe_reap(struct xengntdev_handle *h);
 int gntdev_end(struct xengntdev_handle *h, struct region *r, uint32_t first, uint32_t count);
 struct region *gntdev_find(struct xengntdev_handle *h, const void *addr, struct region ***link);
 
-struct xengntdev_handle *gntdev_open(unsigned kind, const char *lib,
-                                     struct xentoollog_logger *log);
+struct xengntdev_handle *gntdev_open(unsigned kind, const char *lib, struct xentoollog_logger *log);
 int gntdev_close(struct xengntdev_handle *h);
 
 #endif

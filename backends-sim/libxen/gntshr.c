@@ -30,15 +30,17 @@ int xengntshr_fd(xengntshr_handle *xgs)
     return xgs->cl.sock;
 }
 
-static void *share(xengntshr_handle *h, uint32_t domid, int count, uint32_t *refs,
-                   int writable, uint32_t notify_offset, uint32_t notify_port)
+static void *share(xengntshr_handle *h, uint32_t domid, int count, uint32_t *refs, int writable,
+                   uint32_t notify_offset, uint32_t notify_port)
 {
     if (count <= 0 || (unsigned)count > HVW_MAX_PAGES || !refs) {
         errno = EINVAL;
         return NULL;
     }
-    struct hvw_share req = { .domid = domid, .count = (uint32_t)count,
-                             .writable = writable != 0, .notify_offset = notify_offset,
+    struct hvw_share req = { .domid = domid,
+                             .count = (uint32_t)count,
+                             .writable = writable != 0,
+                             .notify_offset = notify_offset,
                              .notify_port = notify_port };
     size_t replen = sizeof(struct hvw_share_rep) + (size_t)count * sizeof(uint32_t);
     char *rep = malloc(replen);
@@ -103,8 +105,7 @@ void *xengntshr_share_pages(xengntshr_handle *xgs, uint32_t domid, int count, ui
 }
 
 void *xengntshr_share_page_notify(xengntshr_handle *xgs, uint32_t domid, uint32_t *ref,
-                                  int writable, uint32_t notify_offset,
-                                  evtchn_port_t notify_port)
+                                  int writable, uint32_t notify_offset, evtchn_port_t notify_port)
 {
     return share(xgs, domid, 1, ref, writable, notify_offset, notify_port);
 }

@@ -34,8 +34,8 @@ int xengnttab_fd(xengnttab_handle *xgt)
 int xengnttab_set_max_grants(xengnttab_handle *xgt, uint32_t nr_grants)
 {
     pthread_mutex_lock(&xgt->cl.lock);
-    int r = (int)hvclient_call(&xgt->cl, HVW_GNT_SET_MAX, &nr_grants, sizeof(nr_grants),
-                               NULL, 0, NULL, NULL);
+    int r = (int)hvclient_call(&xgt->cl, HVW_GNT_SET_MAX, &nr_grants, sizeof(nr_grants), NULL, 0,
+                               NULL, NULL);
     pthread_mutex_unlock(&xgt->cl.lock);
     return r < 0 ? -1 : 0;
 }
@@ -115,16 +115,16 @@ static void *map_runs(const uint32_t *pages, uint32_t count, int prot, const int
 }
 
 static void *map_refs(xengnttab_handle *h, uint32_t count, const uint32_t *domids,
-                      uint32_t one_domid, const uint32_t *refs, int prot,
-                      uint32_t notify_offset, uint32_t notify_port)
+                      uint32_t one_domid, const uint32_t *refs, int prot, uint32_t notify_offset,
+                      uint32_t notify_port)
 {
     if (count == 0 || count > HVW_MAX_PAGES || !refs) {
         errno = EINVAL;
         return NULL;
     }
     size_t reqlen = sizeof(struct hvw_map) + count * sizeof(struct hvw_map_ent);
-    size_t replen = sizeof(struct hvw_map_rep) + count * sizeof(struct hvw_mem) +
-                    count * 2 * sizeof(uint32_t);
+    size_t replen =
+        sizeof(struct hvw_map_rep) + count * sizeof(struct hvw_mem) + count * 2 * sizeof(uint32_t);
     char *req = malloc(reqlen), *rep = malloc(replen);
     if (!req || !rep) {
         free(req);
@@ -133,8 +133,10 @@ static void *map_refs(xengnttab_handle *h, uint32_t count, const uint32_t *domid
         return NULL;
     }
     struct hvw_map *m = (void *)req;
-    *m = (struct hvw_map){ .count = count, .writable = (prot & PROT_WRITE) != 0,
-                           .notify_offset = notify_offset, .notify_port = notify_port };
+    *m = (struct hvw_map){ .count = count,
+                           .writable = (prot & PROT_WRITE) != 0,
+                           .notify_offset = notify_offset,
+                           .notify_port = notify_port };
     struct hvw_map_ent *ent = (void *)(req + sizeof(*m));
     for (uint32_t i = 0; i < count; i++)
         ent[i] = (struct hvw_map_ent){ domids ? domids[i] : one_domid, refs[i] };
@@ -194,9 +196,8 @@ void *xengnttab_map_domain_grant_refs(xengnttab_handle *xgt, uint32_t count, uin
     return map_refs(xgt, count, NULL, domid, refs, prot, HVW_NOTIFY_NONE, HVW_NOTIFY_NONE);
 }
 
-void *xengnttab_map_grant_ref_notify(xengnttab_handle *xgt, uint32_t domid, uint32_t ref,
-                                     int prot, uint32_t notify_offset,
-                                     evtchn_port_t notify_port)
+void *xengnttab_map_grant_ref_notify(xengnttab_handle *xgt, uint32_t domid, uint32_t ref, int prot,
+                                     uint32_t notify_offset, evtchn_port_t notify_port)
 {
     return map_refs(xgt, 1, NULL, domid, &ref, prot, notify_offset, notify_port);
 }
@@ -232,7 +233,7 @@ struct copy_batch {
     size_t len;
     uint32_t n;
     xengnttab_grant_copy_segment_t *seg[256];
-    int dir[256];               /* 0: read the grant into virt, 1: write it */
+    int dir[256]; /* 0: read the grant into virt, 1: write it */
 };
 
 static int flush(xengnttab_handle *h, struct copy_batch *b)
@@ -284,8 +285,11 @@ static int add(xengnttab_handle *h, struct copy_batch *b, xengnttab_grant_copy_s
         reply + (write ? 0 : s->len) + 256 * 4 + 64 > HVW_MSG_MAX - 64)
         if (flush(h, b) < 0)
             return -1;
-    struct hvw_copy_ent e = { .domid = g->foreign.domid, .ref = g->foreign.ref,
-                              .offset = g->foreign.offset, .len = s->len, .write = (uint32_t)write };
+    struct hvw_copy_ent e = { .domid = g->foreign.domid,
+                              .ref = g->foreign.ref,
+                              .offset = g->foreign.offset,
+                              .len = s->len,
+                              .write = (uint32_t)write };
     /* entries first, data after: rebuild the packet in place */
     size_t ents_end = sizeof(struct hvw_copy) + b->n * sizeof(e);
     memmove(b->req + ents_end + sizeof(e), b->req + ents_end, b->len - ents_end);
@@ -366,8 +370,8 @@ int xengnttab_dmabuf_exp_wait_released(xengnttab_handle *xgt, uint32_t fd, uint3
     return -1;
 }
 
-int xengnttab_dmabuf_imp_to_refs(xengnttab_handle *xgt, uint32_t domid, uint32_t fd,
-                                 uint32_t count, uint32_t *refs)
+int xengnttab_dmabuf_imp_to_refs(xengnttab_handle *xgt, uint32_t domid, uint32_t fd, uint32_t count,
+                                 uint32_t *refs)
 {
     errno = EOPNOTSUPP;
     return -1;

@@ -25,20 +25,21 @@ enum kind { K_TAP, K_STDIO, K_FD, K_PCAP, K_SOCKET };
 
 struct nb_backing {
     enum kind kind;
-    int in, out;          /* descriptors; -1 if none */
-    bool frames;          /* fd:N on a datagram/seqpacket socket: a frame per message */
-    int listen_fd;        /* socket: still waiting for the peer */
+    int in, out;   /* descriptors; -1 if none */
+    bool frames;   /* fd:N on a datagram/seqpacket socket: a frame per message */
+    int listen_fd; /* socket: still waiting for the peer */
     char sock_path[108];
     bool owns_path;
     pcap_t *pcap;
-    pcap_dumper_t *dump;      /* pcap: sink */
-    pcap_dumper_t *capture;   /* capture=: both directions */
+    pcap_dumper_t *dump;    /* pcap: sink */
+    pcap_dumper_t *capture; /* capture=: both directions */
     uint8_t guest_mac[6];
 };
 
 static const uint8_t backend_mac[6] = { 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff };
 
-static int open_dump(struct nb_backing *b, const char *file, pcap_dumper_t **d, char *err, size_t es)
+static int open_dump(struct nb_backing *b, const char *file, pcap_dumper_t **d, char *err,
+                     size_t es)
 {
     if (!b->pcap && !(b->pcap = pcap_open_dead(DLT_EN10MB, 65535))) {
         snprintf(err, es, "pcap: cannot start a capture");
@@ -197,7 +198,8 @@ int nb_backing_open(const char *spec, struct nb_backing **out, char *err, size_t
             r = open_socket(b, arg, err, es);
         }
     } else {
-        snprintf(err, es, "unknown backing '%s' (tap:NAME, stdio, fd:N, pcap:FILE, socket:PATH)", buf);
+        snprintf(err, es, "unknown backing '%s' (tap:NAME, stdio, fd:N, pcap:FILE, socket:PATH)",
+                 buf);
         r = -EINVAL;
     }
     if (r == 0 && capture)
@@ -215,13 +217,19 @@ void nb_backing_free(struct nb_backing *b)
     if (!b)
         return;
     if (b->kind == K_TAP || b->kind == K_SOCKET) {
-        if (b->in >= 0) close(b->in);
+        if (b->in >= 0)
+            close(b->in);
     }
-    if (b->listen_fd >= 0) close(b->listen_fd);
-    if (b->owns_path) unlink(b->sock_path);
-    if (b->dump) pcap_dump_close(b->dump);
-    if (b->capture) pcap_dump_close(b->capture);
-    if (b->pcap) pcap_close(b->pcap);
+    if (b->listen_fd >= 0)
+        close(b->listen_fd);
+    if (b->owns_path)
+        unlink(b->sock_path);
+    if (b->dump)
+        pcap_dump_close(b->dump);
+    if (b->capture)
+        pcap_dump_close(b->capture);
+    if (b->pcap)
+        pcap_close(b->pcap);
     free(b);
 }
 
@@ -260,9 +268,9 @@ long nb_backing_read(struct nb_backing *b, uint8_t *frame, size_t size)
         if (n < 0)
             return errno == EAGAIN || errno == EINTR ? 0 : -errno;
         if (n == 0)
-            return -EPIPE;      /* seqpacket: the peer closed */
+            return -EPIPE; /* seqpacket: the peer closed */
         if ((size_t)n > size || n < 14)
-            return 0;           /* not a frame we can pass on */
+            return 0; /* not a frame we can pass on */
         if (b->capture)
             record(b->capture, frame, (size_t)n);
         return (long)n;
@@ -275,7 +283,8 @@ long nb_backing_read(struct nb_backing *b, uint8_t *frame, size_t size)
         struct pollfd p = { .fd = b->in, .events = POLLIN };
         if (poll(&p, 1, 0) <= 0)
             return 0;
-        size_t room = size - NET_STREAM_HDR < NET_STREAM_MAX ? size - NET_STREAM_HDR : NET_STREAM_MAX;
+        size_t room =
+            size - NET_STREAM_HDR < NET_STREAM_MAX ? size - NET_STREAM_HDR : NET_STREAM_MAX;
         n = read(b->in, frame + NET_STREAM_HDR, room);
         if (n == 0)
             return -EPIPE;
@@ -291,7 +300,7 @@ long nb_backing_read(struct nb_backing *b, uint8_t *frame, size_t size)
         if (n < 0)
             return errno == EAGAIN || errno == EINTR ? 0 : -errno;
         if ((size_t)n > size)
-            return 0;   /* truncated: not a frame we can pass on */
+            return 0; /* truncated: not a frame we can pass on */
         break;
     default:
         n = read(b->in, frame, size);
@@ -326,9 +335,7 @@ int nb_backing_write(struct nb_backing *b, const uint8_t *frame, size_t len)
     if (b->frames)
         return send(b->out, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
     switch (b->kind) {
-    case K_PCAP:
-        record(b->dump, frame, len);
-        return 0;
+    case K_PCAP: record(b->dump, frame, len); return 0;
     case K_STDIO:
     case K_FD: {
         size_t plen;
@@ -337,10 +344,9 @@ int nb_backing_write(struct nb_backing *b, const uint8_t *frame, size_t len)
     }
     case K_SOCKET:
         if (b->out < 0)
-            return 0;       /* no peer yet: the wire is unplugged */
+            return 0; /* no peer yet: the wire is unplugged */
         return send(b->out, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
-    case K_TAP:
-        return write(b->out, frame, len) < 0 ? -errno : 0;
+    case K_TAP: return write(b->out, frame, len) < 0 ? -errno : 0;
     }
     return 0;
 }

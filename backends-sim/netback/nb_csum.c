@@ -4,7 +4,10 @@
  */
 #include "backends-sim/netback/nb_csum.h"
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static uint16_t rd16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
 
 static uint32_t sum(uint32_t s, const uint8_t *p, size_t n)
 {
@@ -82,7 +85,7 @@ int nb_csum_complete(uint8_t *f, size_t len)
     f[l4 + field] = f[l4 + field + 1] = 0;
     uint16_t c = (uint16_t)~fold(sum(ps, f + l4, l4len));
     if (proto == 17 && c == 0)
-        c = 0xffff;     /* UDP: 0 would mean "no checksum" */
+        c = 0xffff; /* UDP: 0 would mean "no checksum" */
     f[l4 + field] = (uint8_t)(c >> 8);
     f[l4 + field + 1] = (uint8_t)c;
     return 0;

@@ -28,8 +28,8 @@ struct nb_copy {
     uint16_t offset;
     uint16_t len;
     void *local;
-    bool to_guest;          /* local -> granted page; else page -> local */
-    int16_t status;         /* GNTST_* on return */
+    bool to_guest;  /* local -> granted page; else page -> local */
+    int16_t status; /* GNTST_* on return */
 };
 
 struct nb_env {

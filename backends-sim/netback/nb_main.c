@@ -25,18 +25,18 @@
 #define TX_BUDGET 256u
 
 struct served {
-    char path[160];            /* empty until a bare HANDLE is resolved */
-    int any_frontend_handle;   /* --vif HANDLE=…: -1 otherwise */
-    int fe_dom;                /* --vif FRONTID/HANDLE=…: -1 otherwise */
+    char path[160];          /* empty until a bare HANDLE is resolved */
+    int any_frontend_handle; /* --vif HANDLE=…: -1 otherwise */
+    int fe_dom;              /* --vif FRONTID/HANDLE=…: -1 otherwise */
     unsigned fe_handle;
     char spec[512];
     struct nb_backing *backing;
     struct nb_vif *vif;
     bool finished, failed;
     bool eof;
-    int write_err;             /* the backing's last refusal (errno), 0 when writing */
-    unsigned long refused;     /* frames refused since write_err was set */
-    size_t pending_len;        /* a frame waiting for guest buffers */
+    int write_err;         /* the backing's last refusal (errno), 0 when writing */
+    unsigned long refused; /* frames refused since write_err was set */
+    size_t pending_len;    /* a frame waiting for guest buffers */
     uint8_t pending[NB_MAX_FRAME + 1];
 };
 
@@ -45,12 +45,15 @@ static unsigned nvifs;
 static struct nb_xen *xen;
 static struct nb_vif_opts vopts;
 static bool quiet;
-static bool once;              /* --once */
-static const char *capture;    /* --opt capture=FILE */
-static bool gso_asked;         /* --opt gso=… given */
+static bool once;           /* --once */
+static const char *capture; /* --opt capture=FILE */
+static bool gso_asked;      /* --opt gso=… given */
 static volatile sig_atomic_t stop;
 
-static void on_signal(int sig) { stop = sig; }
+static void on_signal(int sig)
+{
+    stop = sig;
+}
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void say(const char *fmt, ...)
@@ -65,12 +68,14 @@ static void say(const char *fmt, ...)
 
 static void usage(void)
 {
-    fprintf(stderr,
-            "usage: splitbed-netback --vif PATH=SPEC [--vif PATH=SPEC]... [--once]\n"
-            "                        [--max-queues N] [--no-split] [--no-sg] [--no-gso]\n"
-            "                        [--opt KEY=VALUE]... [-q]\n"
-            "  PATH  backend directory (/local/domain/0/backend/vif/1/0), FRONTID/HANDLE or HANDLE\n"
-            "  SPEC  tap:NAME | stdio | fd:N | pcap:FILE | socket:PATH, then optionally ,capture=FILE\n");
+    fprintf(
+        stderr,
+        "usage: splitbed-netback --vif PATH=SPEC [--vif PATH=SPEC]... [--once]\n"
+        "                        [--max-queues N] [--no-split] [--no-sg] [--no-gso]\n"
+        "                        [--opt KEY=VALUE]... [-q]\n"
+        "  PATH  backend directory (/local/domain/0/backend/vif/1/0), FRONTID/HANDLE or HANDLE\n"
+        "  SPEC  tap:NAME | stdio | fd:N | pcap:FILE | socket:PATH, then optionally "
+        ",capture=FILE\n");
 }
 
 static void deliver(void *arg, struct nb_queue *q, const uint8_t *frame, size_t len,
@@ -85,7 +90,8 @@ static void deliver(void *arg, struct nb_queue *q, const uint8_t *frame, size_t 
     if (r < 0 && r != -EAGAIN) {
         if (-r != s->write_err && !quiet)
             say("[netback] %s: %s backing refused a %zu-byte frame: %s (dropping until it takes "
-                "frames again)", s->path, nb_backing_kind(s->backing), len, strerror(-r));
+                "frames again)",
+                s->path, nb_backing_kind(s->backing), len, strerror(-r));
         s->write_err = -r;
         s->refused++;
     } else if (r >= 0 && s->write_err) {
@@ -116,7 +122,8 @@ static void resolve(struct served *s, domid_t self)
             continue;
         /* Unclaimed only: another backend has moved a claimed one on. */
         snprintf(path, sizeof path, "%s/%lu/%d/state", root, fe, s->any_frontend_handle);
-        if (nb_xen_env(xen)->xs_read(xen, path, v, sizeof v) >= 0 && atoi(v) == XenbusStateInitialising)
+        if (nb_xen_env(xen)->xs_read(xen, path, v, sizeof v) >= 0 &&
+            atoi(v) == XenbusStateInitialising)
             best = fe;
     }
     free(dir);
@@ -212,7 +219,8 @@ static bool feed(struct served *s)
                 break;
             }
             if (n < 0) {
-                say("[netback] %s: %s backing: %s", s->path, nb_backing_kind(s->backing), strerror((int)-n));
+                say("[netback] %s: %s backing: %s", s->path, nb_backing_kind(s->backing),
+                    strerror((int)-n));
                 s->eof = true;
                 break;
             }
@@ -223,7 +231,7 @@ static bool feed(struct served *s)
         int r = nb_vif_rx(s->vif, s->pending, s->pending_len, NULL);
         if (r == -EAGAIN)
             break;
-        s->pending_len = 0;     /* delivered, or not deliverable (counted) */
+        s->pending_len = 0; /* delivered, or not deliverable (counted) */
         progress = true;
         if (r == -EPROTO)
             break;
@@ -273,12 +281,13 @@ static bool parse_vif(const char *arg)
     if (path[0] == '/') {
         snprintf(s->path, sizeof s->path, "%s", path);
     } else if (sscanf(path, "%u/%u%c", &fe, &handle, &tail) == 2 && fe < DOMID_FIRST_RESERVED) {
-        s->fe_dom = (int)fe;       /* the path needs our domain id: later */
+        s->fe_dom = (int)fe; /* the path needs our domain id: later */
         s->fe_handle = handle;
     } else if (sscanf(path, "%u%c", &handle, &tail) == 1 && handle < 65536) {
         s->any_frontend_handle = (int)handle;
     } else {
-        say("splitbed-netback: --vif %s: PATH is not a backend directory, FRONTID/HANDLE or HANDLE", arg);
+        say("splitbed-netback: --vif %s: PATH is not a backend directory, FRONTID/HANDLE or HANDLE",
+            arg);
         return false;
     }
     snprintf(s->spec, sizeof s->spec, "%s", eq + 1);
@@ -320,8 +329,10 @@ static bool parse_opt(const char *kv)
     }
     if (!strcmp(key, "max-queues"))
         return parse_uint_arg("--opt max-queues", v, NB_MAX_QUEUES, &vopts.max_queues);
-    bool *flag = !strcmp(key, "split") ? &vopts.no_split : !strcmp(key, "sg") ? &vopts.no_sg
-               : !strcmp(key, "gso") ? &vopts.no_gso : NULL;
+    bool *flag = !strcmp(key, "split") ? &vopts.no_split
+                 : !strcmp(key, "sg")  ? &vopts.no_sg
+                 : !strcmp(key, "gso") ? &vopts.no_gso
+                                       : NULL;
     if (!flag) {
         say("splitbed-netback: --opt %s: unknown key (capture, max-queues, split, sg, gso)", kv);
         return false;
@@ -351,7 +362,8 @@ int main(int argc, char **argv)
             }
             vif_args[nargs++] = argv[++i];
         } else if (!strcmp(a, "--max-queues")) {
-            if (!parse_uint_arg(a, i + 1 < argc ? argv[++i] : NULL, NB_MAX_QUEUES, &vopts.max_queues))
+            if (!parse_uint_arg(a, i + 1 < argc ? argv[++i] : NULL, NB_MAX_QUEUES,
+                                &vopts.max_queues))
                 return 2;
         } else if (!strcmp(a, "--opt") && i + 1 < argc) {
             if (!parse_opt(argv[++i]))

@@ -32,10 +32,10 @@ void nb_queue_attach(struct nb_queue *q, const struct nb_env *env, domid_t dom, 
     q->why[0] = '\0';
     memset(&q->st, 0, sizeof q->st);
     /* The guest may have queued requests already (restore): keep them. */
-    BACK_RING_ATTACH(&q->tx, (netif_tx_sring_t *)tx_sring,
-                     ((netif_tx_sring_t *)tx_sring)->rsp_prod, NB_PAGE);
-    BACK_RING_ATTACH(&q->rx, (netif_rx_sring_t *)rx_sring,
-                     ((netif_rx_sring_t *)rx_sring)->rsp_prod, NB_PAGE);
+    BACK_RING_ATTACH(&q->tx, (netif_tx_sring_t *)tx_sring, ((netif_tx_sring_t *)tx_sring)->rsp_prod,
+                     NB_PAGE);
+    BACK_RING_ATTACH(&q->rx, (netif_rx_sring_t *)rx_sring, ((netif_rx_sring_t *)rx_sring)->rsp_prod,
+                     NB_PAGE);
 }
 
 static void tx_respond(struct nb_queue *q, uint16_t id, int16_t status)
@@ -61,8 +61,8 @@ static void tx_push(struct nb_queue *q)
 /* Parses the frame at `cons` (with `avail` requests produced) into
  * q->pend[np], adding its copies to q->ops.  1 parsed, 0 if it does not
  * fit in this batch (parse it in the next), -EPROTO broken. */
-static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned np,
-                    unsigned *nops, uint32_t *boff)
+static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned np, unsigned *nops,
+                    uint32_t *boff)
 {
     struct nb_tx_pending *p = &q->pend[np];
     netif_tx_request_t slot[NB_FATAL_SLOTS];
@@ -79,7 +79,8 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
         unsigned seen = 0;
         while (more) {
             if (n >= avail) {
-                nb_queue_break(q, "tx frame at slot %u: extra info runs past the %u requests produced",
+                nb_queue_break(q,
+                               "tx frame at slot %u: extra info runs past the %u requests produced",
                                cons, avail);
                 return -EPROTO;
             }
@@ -92,12 +93,13 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
             p->extra_mask |= 1u << n;
             n++;
             if (++seen >= XEN_NETIF_EXTRA_TYPE_MAX) {
-                nb_queue_break(q, "tx frame at slot %u: more than %u extra info segments",
-                               cons, XEN_NETIF_EXTRA_TYPE_MAX - 1);
+                nb_queue_break(q, "tx frame at slot %u: more than %u extra info segments", cons,
+                               XEN_NETIF_EXTRA_TYPE_MAX - 1);
                 return -EPROTO;
             }
             if (ex.type == XEN_NETIF_EXTRA_TYPE_NONE || ex.type >= XEN_NETIF_EXTRA_TYPE_MAX) {
-                nb_queue_break(q, "tx frame at slot %u: extra info of unknown type %u", cons, ex.type);
+                nb_queue_break(q, "tx frame at slot %u: extra info of unknown type %u", cons,
+                               ex.type);
                 return -EPROTO;
             }
             if (ex.type == XEN_NETIF_EXTRA_TYPE_GSO) {
@@ -107,7 +109,8 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
                 }
                 if (ex.u.gso.type != XEN_NETIF_GSO_TYPE_TCPV4 &&
                     ex.u.gso.type != XEN_NETIF_GSO_TYPE_TCPV6) {
-                    nb_queue_break(q, "tx frame at slot %u: unknown GSO type %u", cons, ex.u.gso.type);
+                    nb_queue_break(q, "tx frame at slot %u: unknown GSO type %u", cons,
+                                   ex.u.gso.type);
                     return -EPROTO;
                 }
                 p->meta.gso_size = ex.u.gso.size;
@@ -119,7 +122,8 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
     uint16_t flags = first.flags;
     while (flags & NETTXF_more_data) {
         if (n >= avail) {
-            nb_queue_break(q, "tx frame at slot %u needs more slots than the %u produced", cons, avail);
+            nb_queue_break(q, "tx frame at slot %u needs more slots than the %u produced", cons,
+                           avail);
             return -EPROTO;
         }
         if (nslots >= NB_FATAL_SLOTS) {
@@ -135,7 +139,9 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
     uint32_t first_len = first.size;
     for (unsigned i = 1; i < nslots; i++) {
         if (slot[i].size > first_len) {
-            nb_queue_break(q, "tx frame at slot %u: fragment %u of %u bytes is bigger than what is left of the frame (%u)",
+            nb_queue_break(q,
+                           "tx frame at slot %u: fragment %u of %u bytes is bigger than what is "
+                           "left of the frame (%u)",
                            cons, i, slot[i].size, first_len);
             return -EPROTO;
         }
@@ -151,7 +157,7 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
     }
     bool drop = nslots > NB_MAX_SLOTS || first.size < ETH_HLEN;
     if (!drop && (np > 0 && *boff + first.size > NB_TX_BATCH_BYTES))
-        return 0;       /* next batch: the buffer is full */
+        return 0; /* next batch: the buffer is full */
     p->n = (uint16_t)n;
     p->nslots = (uint16_t)nslots;
     p->meta.csum_blank = (first.flags & NETTXF_csum_blank) != 0;
@@ -169,10 +175,13 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
     for (unsigned i = 0; i < nslots; i++) {
         uint32_t len = i == 0 ? first_len : slot[i].size;
         if (len == 0)
-            continue;       /* XSA-448: no copy, no look at its grant */
-        q->ops[(*nops)++] = (struct nb_copy){ .ref = slot[i].gref, .offset = slot[i].offset,
-                                              .len = (uint16_t)len, .local = q->batch + off,
-                                              .to_guest = false, .status = GNTST_general_error };
+            continue; /* XSA-448: no copy, no look at its grant */
+        q->ops[(*nops)++] = (struct nb_copy){ .ref = slot[i].gref,
+                                              .offset = slot[i].offset,
+                                              .len = (uint16_t)len,
+                                              .local = q->batch + off,
+                                              .to_guest = false,
+                                              .status = GNTST_general_error };
         off += len;
     }
     p->op_count = (uint16_t)(*nops - p->op_first);
@@ -181,7 +190,8 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
     return 1;
 }
 
-static void tx_complete(struct nb_queue *q, unsigned np, int copy_err, nb_deliver_fn deliver, void *arg)
+static void tx_complete(struct nb_queue *q, unsigned np, int copy_err, nb_deliver_fn deliver,
+                        void *arg)
 {
     for (unsigned k = 0; k < np; k++) {
         struct nb_tx_pending *p = &q->pend[k];
@@ -242,7 +252,7 @@ int nb_queue_tx(struct nb_queue *q, unsigned budget, nb_deliver_fn deliver, void
         while (cons != prod && np < NB_TX_BATCH && (unsigned)done + np < budget) {
             int r = tx_parse(q, cons, prod - cons, np, &nops, &boff);
             if (r < 0)
-                return -EPROTO;     /* nothing of this batch is answered: cut off */
+                return -EPROTO; /* nothing of this batch is answered: cut off */
             if (r == 0)
                 break;
             cons += q->pend[np].n;
@@ -276,8 +286,8 @@ int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const stru
     RING_IDX prod = q->rx.sring->req_prod;
     xen_rmb();
     if (RING_REQUEST_PROD_OVERFLOW(&q->rx, prod)) {
-        nb_queue_break(q, "rx producer %u is more than a ring ahead of our responses (%u)",
-                       prod, q->rx.rsp_prod_pvt);
+        nb_queue_break(q, "rx producer %u is more than a ring ahead of our responses (%u)", prod,
+                       q->rx.rsp_prod_pvt);
         return -EPROTO;
     }
     if (prod - q->rx.req_cons < need) {
@@ -297,10 +307,13 @@ int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const stru
     for (unsigned k = 0; k < need; k++) {
         RING_COPY_REQUEST(&q->rx, cons + k, &req[k]);
         if (extra && k == 1)
-            continue;   /* the extra-info response takes this slot */
+            continue; /* the extra-info response takes this slot */
         size_t chunk = len - off < NB_PAGE ? len - off : NB_PAGE;
-        op[nop++] = (struct nb_copy){ .ref = req[k].gref, .offset = 0, .len = (uint16_t)chunk,
-                                      .local = (void *)(frame + off), .to_guest = true,
+        op[nop++] = (struct nb_copy){ .ref = req[k].gref,
+                                      .offset = 0,
+                                      .len = (uint16_t)chunk,
+                                      .local = (void *)(frame + off),
+                                      .to_guest = true,
                                       .status = GNTST_general_error };
         off += chunk;
     }
@@ -323,7 +336,7 @@ int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const stru
             rsp.flags = (uint16_t)((o + 1 < nop ? NETRXF_more_data : 0) |
                                    (k == 0 && extra ? NETRXF_extra_info : 0));
             rsp.status = (r == 0 && op[o].status == GNTST_okay) ? (int16_t)op[o].len
-                                                                  : (int16_t)NETIF_RSP_ERROR;
+                                                                : (int16_t)NETIF_RSP_ERROR;
             memcpy(slotp, &rsp, sizeof rsp);
             o++;
         }

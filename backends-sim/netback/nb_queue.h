@@ -22,23 +22,23 @@
 #include "backends-sim/netback/nb_env.h"
 
 #ifndef xen_mb
-#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 #endif
 #include <xen/io/netif.h>
 
-#define NB_PAGE        4096u
-#define NB_MAX_FRAME   65535u
-#define NB_MAX_SLOTS   XEN_NETIF_NR_SLOTS_MIN   /* frames above it are dropped */
-#define NB_FATAL_SLOTS 20u                      /* chains above it are hostile */
-#define NB_TX_BATCH    64u                      /* frames per grant-copy batch */
-#define NB_TX_BATCH_BYTES (256u * 1024u)        /* and bytes */
+#define NB_PAGE 4096u
+#define NB_MAX_FRAME 65535u
+#define NB_MAX_SLOTS XEN_NETIF_NR_SLOTS_MIN /* frames above it are dropped */
+#define NB_FATAL_SLOTS 20u                  /* chains above it are hostile */
+#define NB_TX_BATCH 64u                     /* frames per grant-copy batch */
+#define NB_TX_BATCH_BYTES (256u * 1024u)    /* and bytes */
 
 struct nb_meta {
     uint16_t gso_size;
-    uint8_t  gso_type;       /* XEN_NETIF_GSO_TYPE_* */
-    bool csum_blank;         /* a GSO frame's checksum is left to its segmenter */
+    uint8_t gso_type; /* XEN_NETIF_GSO_TYPE_* */
+    bool csum_blank;  /* a GSO frame's checksum is left to its segmenter */
 };
 
 struct nb_queue_stats {
@@ -52,20 +52,20 @@ struct nb_queue {
     unsigned idx;
     netif_tx_back_ring_t tx;
     netif_rx_back_ring_t rx;
-    evtchn_port_t port_tx, port_rx;    /* local ports; equal when shared */
-    bool fe_sg, fe_gso4, fe_gso6;      /* what the frontend accepts on rx */
+    evtchn_port_t port_tx, port_rx; /* local ports; equal when shared */
+    bool fe_sg, fe_gso4, fe_gso6;   /* what the frontend accepts on rx */
     bool broken;
     char why[200];
     struct nb_queue_stats st;
     /* Frames parsed in one sweep, copied with one grant-copy batch. */
     struct nb_tx_pending {
         RING_IDX cons;
-        uint16_t n;                         /* slots consumed, extras included */
-        uint16_t nslots;                    /* data slots */
+        uint16_t n;      /* slots consumed, extras included */
+        uint16_t nslots; /* data slots */
         uint16_t ids[NB_FATAL_SLOTS];
-        uint32_t extra_mask;                /* which of the n slots are extra info */
+        uint32_t extra_mask; /* which of the n slots are extra info */
         int16_t status;
-        uint32_t off, len;                  /* in batch */
+        uint32_t off, len; /* in batch */
         uint16_t op_first, op_count;
         struct nb_meta meta;
     } pend[NB_TX_BATCH];
@@ -74,8 +74,8 @@ struct nb_queue {
 };
 
 /* Frames the guest sent are handed to this, one by one. */
-typedef void (*nb_deliver_fn)(void *arg, struct nb_queue *q, const uint8_t *frame,
-                              size_t len, const struct nb_meta *meta);
+typedef void (*nb_deliver_fn)(void *arg, struct nb_queue *q, const uint8_t *frame, size_t len,
+                              const struct nb_meta *meta);
 
 /* Attaches to rings already mapped (never reinitialising them: D12). */
 void nb_queue_attach(struct nb_queue *q, const struct nb_env *env, domid_t dom, unsigned idx,
@@ -92,7 +92,6 @@ int nb_queue_tx(struct nb_queue *q, unsigned budget, nb_deliver_fn deliver, void
 int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const struct nb_meta *meta);
 
 /* Marks the queue broken with a diagnosis (also used by the owner). */
-void nb_queue_break(struct nb_queue *q, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+void nb_queue_break(struct nb_queue *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

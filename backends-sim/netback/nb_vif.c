@@ -19,7 +19,7 @@ struct nb_vif {
     char fe_state_path[200];
     domid_t fe_id;
     uint8_t mac[6];
-    int state;                 /* ours, XenbusState */
+    int state; /* ours, XenbusState */
     bool connected;
     bool want_close;
     bool done;
@@ -114,8 +114,10 @@ static void disconnect(struct nb_vif *v)
             free(q);
             v->q[i] = NULL;
         }
-        if (v->map[i].tx_page) v->env->unmap(v->env->ctx, v->map[i].tx_page);
-        if (v->map[i].rx_page) v->env->unmap(v->env->ctx, v->map[i].rx_page);
+        if (v->map[i].tx_page)
+            v->env->unmap(v->env->ctx, v->map[i].tx_page);
+        if (v->map[i].rx_page)
+            v->env->unmap(v->env->ctx, v->map[i].rx_page);
         v->map[i].tx_page = v->map[i].rx_page = NULL;
     }
     v->connected = false;
@@ -139,7 +141,8 @@ static int parse_mac(const char *s, uint8_t mac[6])
 {
     unsigned b[6];
     char tail;
-    if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6 ||
+    if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) !=
+            6 ||
         strlen(s) != 17)
         return -EINVAL;
     for (int i = 0; i < 6; i++)
@@ -340,7 +343,7 @@ int nb_vif_changed(struct nb_vif *v)
     switch (fe) {
     case XenbusStateInitialising:
         if (v->state == XenbusStateClosed && !v->want_close)
-            set_state(v, XenbusStateInitWait);   /* reconnect (D7) */
+            set_state(v, XenbusStateInitWait); /* reconnect (D7) */
         break;
     case XenbusStateInitialised:
     case XenbusStateConnected:
@@ -360,8 +363,7 @@ int nb_vif_changed(struct nb_vif *v)
         if (fe == XenbusStateClosed || r == -ENOENT)
             v->done = true;
         break;
-    default:
-        break;      /* InitWait, Reconfiguring/Reconfigured (D14) */
+    default: break; /* InitWait, Reconfiguring/Reconfigured (D14) */
     }
     return v->state != before;
 }
@@ -411,15 +413,42 @@ int nb_vif_rx(struct nb_vif *v, const uint8_t *frame, size_t len, const struct n
     return r;
 }
 
-const char *nb_vif_token(const struct nb_vif *v) { return v->be; }
-const char *nb_vif_path(const struct nb_vif *v) { return v->be; }
-domid_t nb_vif_frontend_id(const struct nb_vif *v) { return v->fe_id; }
-void nb_vif_mac(const struct nb_vif *v, uint8_t mac[6]) { memcpy(mac, v->mac, 6); }
-bool nb_vif_connected(const struct nb_vif *v) { return v->connected; }
-bool nb_vif_done(const struct nb_vif *v) { return v->done; }
-const char *nb_vif_error(const struct nb_vif *v) { return v->error[0] ? v->error : NULL; }
-unsigned nb_vif_num_queues(const struct nb_vif *v) { return v->connected ? v->nq : 0; }
-struct nb_queue *nb_vif_queue(struct nb_vif *v, unsigned i) { return i < v->nq ? v->q[i] : NULL; }
+const char *nb_vif_token(const struct nb_vif *v)
+{
+    return v->be;
+}
+const char *nb_vif_path(const struct nb_vif *v)
+{
+    return v->be;
+}
+domid_t nb_vif_frontend_id(const struct nb_vif *v)
+{
+    return v->fe_id;
+}
+void nb_vif_mac(const struct nb_vif *v, uint8_t mac[6])
+{
+    memcpy(mac, v->mac, 6);
+}
+bool nb_vif_connected(const struct nb_vif *v)
+{
+    return v->connected;
+}
+bool nb_vif_done(const struct nb_vif *v)
+{
+    return v->done;
+}
+const char *nb_vif_error(const struct nb_vif *v)
+{
+    return v->error[0] ? v->error : NULL;
+}
+unsigned nb_vif_num_queues(const struct nb_vif *v)
+{
+    return v->connected ? v->nq : 0;
+}
+struct nb_queue *nb_vif_queue(struct nb_vif *v, unsigned i)
+{
+    return i < v->nq ? v->q[i] : NULL;
+}
 
 bool nb_vif_has_port(const struct nb_vif *v, evtchn_port_t port)
 {

@@ -27,10 +27,10 @@
 struct nb_vif;
 
 struct nb_vif_opts {
-    unsigned max_queues;   /* multi-queue-max-queues to offer (0 = 1) */
-    bool no_split;         /* do not offer feature-split-event-channels */
-    bool no_sg, no_gso;    /* do not offer feature-sg / feature-gso-* */
-    void (*log)(void *arg, const char *line);   /* diagnostics; NULL = stderr */
+    unsigned max_queues;                      /* multi-queue-max-queues to offer (0 = 1) */
+    bool no_split;                            /* do not offer feature-split-event-channels */
+    bool no_sg, no_gso;                       /* do not offer feature-sg / feature-gso-* */
+    void (*log)(void *arg, const char *line); /* diagnostics; NULL = stderr */
     void *log_arg;
 };
 
@@ -40,10 +40,10 @@ int nb_vif_new(const struct nb_env *env, const char *be_path, const struct nb_vi
                struct nb_vif **out);
 void nb_vif_free(struct nb_vif *v);
 
-const char *nb_vif_token(const struct nb_vif *v);   /* watch token */
+const char *nb_vif_token(const struct nb_vif *v); /* watch token */
 const char *nb_vif_path(const struct nb_vif *v);
 domid_t nb_vif_frontend_id(const struct nb_vif *v);
-void nb_vif_mac(const struct nb_vif *v, uint8_t mac[6]);  /* the guest's */
+void nb_vif_mac(const struct nb_vif *v, uint8_t mac[6]); /* the guest's */
 
 /* Follows the frontend after its state node changed.  Returns 1 if our
  * state changed, 0 if not. */

@@ -18,7 +18,7 @@ struct nb_xen {
     struct xs_handle *xs;
     xengnttab_handle *xgt;
     xenevtchn_handle *xce;
-    bool no_copy;            /* grant copy unsupported: map and memcpy */
+    bool no_copy; /* grant copy unsupported: map and memcpy */
     struct nb_env env;
 };
 
@@ -44,7 +44,8 @@ static int x_read(void *ctx, const char *path, char *buf, size_t size)
 static int x_write(void *ctx, const char *path, const char *value)
 {
     struct nb_xen *x = ctx;
-    return xs_write(x->xs, XBT_NULL, path, value, (unsigned)strlen(value)) ? 0 : -(errno ? errno : EIO);
+    return xs_write(x->xs, XBT_NULL, path, value, (unsigned)strlen(value)) ? 0
+                                                                           : -(errno ? errno : EIO);
 }
 
 static int x_watch(void *ctx, const char *path, const char *token)
@@ -124,7 +125,7 @@ static int x_copy(void *ctx, domid_t dom, struct nb_copy *ops, unsigned n)
         if (xengnttab_grant_copy(x->xgt, m, seg) != 0) {
             if (errno == ENOSYS || errno == EOPNOTSUPP || errno == ENOTTY) {
                 x->no_copy = true;
-                base -= COPY_BATCH;     /* redo this batch by mapping */
+                base -= COPY_BATCH; /* redo this batch by mapping */
                 continue;
             }
             return -(errno ? errno : EIO);
@@ -176,10 +177,17 @@ int nb_xen_open(struct nb_xen **out, char *err, size_t errsize)
         snprintf(err, errsize, "cannot open the event channel device: %s", strerror(errno));
         goto fail;
     }
-    x->env = (struct nb_env){ .ctx = x, .xs_read = x_read, .xs_write = x_write,
-                              .xs_watch = x_watch, .xs_unwatch = x_unwatch, .map = x_map,
-                              .unmap = x_unmap, .copy = x_copy, .bind = x_bind,
-                              .unbind = x_unbind, .notify = x_notify };
+    x->env = (struct nb_env){ .ctx = x,
+                              .xs_read = x_read,
+                              .xs_write = x_write,
+                              .xs_watch = x_watch,
+                              .xs_unwatch = x_unwatch,
+                              .map = x_map,
+                              .unmap = x_unmap,
+                              .copy = x_copy,
+                              .bind = x_bind,
+                              .unbind = x_unbind,
+                              .notify = x_notify };
     *out = x;
     return 0;
 fail:
@@ -191,15 +199,27 @@ void nb_xen_close(struct nb_xen *x)
 {
     if (!x)
         return;
-    if (x->xce) xenevtchn_close(x->xce);
-    if (x->xgt) xengnttab_close(x->xgt);
-    if (x->xs) xs_close(x->xs);
+    if (x->xce)
+        xenevtchn_close(x->xce);
+    if (x->xgt)
+        xengnttab_close(x->xgt);
+    if (x->xs)
+        xs_close(x->xs);
     free(x);
 }
 
-const struct nb_env *nb_xen_env(struct nb_xen *x) { return &x->env; }
-int nb_xen_xs_fd(struct nb_xen *x) { return xs_fileno(x->xs); }
-int nb_xen_evtchn_fd(struct nb_xen *x) { return xenevtchn_fd(x->xce); }
+const struct nb_env *nb_xen_env(struct nb_xen *x)
+{
+    return &x->env;
+}
+int nb_xen_xs_fd(struct nb_xen *x)
+{
+    return xs_fileno(x->xs);
+}
+int nb_xen_evtchn_fd(struct nb_xen *x)
+{
+    return xenevtchn_fd(x->xce);
+}
 
 domid_t nb_xen_domid(struct nb_xen *x)
 {

@@ -12,83 +12,85 @@
 
 static int usage(const char *why)
 {
-	fprintf(stderr, "splitbed-xenstored: %s\n"
-	        "usage: splitbed-xenstored --dir DIR [--ready-fd FD] "
-	        "[--trace FILE]\n", why);
-	return 2;
+    fprintf(stderr,
+            "splitbed-xenstored: %s\n"
+            "usage: splitbed-xenstored --dir DIR [--ready-fd FD] "
+            "[--trace FILE]\n",
+            why);
+    return 2;
 }
 
 int main(int argc, char **argv)
 {
-	const char *dir = NULL, *tracepath = NULL;
-	int ready = -1, sfd, rc;
-	FILE *tracef = NULL;
-	struct xs_server *s;
-	sigset_t set;
+    const char *dir = NULL, *tracepath = NULL;
+    int ready = -1, sfd, rc;
+    FILE *tracef = NULL;
+    struct xs_server *s;
+    sigset_t set;
 
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0) {
-			printf("usage: splitbed-xenstored --dir DIR [--ready-fd FD] "
-			       "[--trace FILE]\n");
-			return 0;
-		}
-		if (i + 1 >= argc) {
-			char why[256];
-			snprintf(why, sizeof(why), "%.200s needs a value", a);
-			return usage(why);
-		}
-		if (strcmp(a, "--dir") == 0) {
-			dir = argv[++i];
-		} else if (strcmp(a, "--trace") == 0) {
-			tracepath = argv[++i];
-		} else if (strcmp(a, "--ready-fd") == 0) {
-			char *end;
-			long v;
-			errno = 0;
-			v = strtol(argv[++i], &end, 10);
-			if (errno || *end || v < 0 || v > 65535 ||
-			    fcntl(v, F_GETFD) < 0) {
-				fprintf(stderr, "splitbed-xenstored: --ready-fd %s: "
-				        "not an open file descriptor\n", argv[i]);
-				return 2;
-			}
-			ready = (int)v;
-		} else {
-			char why[256];
-			snprintf(why, sizeof(why), "unknown option %.200s", a);
-			return usage(why);
-		}
-	}
-	if (!dir)
-		return usage("--dir is required");
-	if (tracepath && !(tracef = fopen(tracepath, "a"))) {
-		fprintf(stderr, "splitbed-xenstored: %s: %s\n", tracepath,
-		        strerror(errno));
-		return 1;
-	}
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &set, SFD_CLOEXEC);
-	if (sfd < 0) {
-		perror("splitbed-xenstored: signalfd");
-		return 1;
-	}
-	s = xs_server_new(dir, tracef);
-	if (!s)
-		return 1;
-	if (ready >= 0) {
-		static const char line[] = "ready\n";
-		if (write(ready, line, sizeof(line) - 1) < 0)
-			perror("splitbed-xenstored: ready-fd");
-		close(ready);
-	}
-	rc = xs_server_run(s, sfd);
-	xs_server_free(s);
-	if (tracef)
-		fclose(tracef);
-	return rc ? 1 : 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--help") == 0) {
+            printf("usage: splitbed-xenstored --dir DIR [--ready-fd FD] "
+                   "[--trace FILE]\n");
+            return 0;
+        }
+        if (i + 1 >= argc) {
+            char why[256];
+            snprintf(why, sizeof(why), "%.200s needs a value", a);
+            return usage(why);
+        }
+        if (strcmp(a, "--dir") == 0) {
+            dir = argv[++i];
+        } else if (strcmp(a, "--trace") == 0) {
+            tracepath = argv[++i];
+        } else if (strcmp(a, "--ready-fd") == 0) {
+            char *end;
+            long v;
+            errno = 0;
+            v = strtol(argv[++i], &end, 10);
+            if (errno || *end || v < 0 || v > 65535 || fcntl(v, F_GETFD) < 0) {
+                fprintf(stderr,
+                        "splitbed-xenstored: --ready-fd %s: "
+                        "not an open file descriptor\n",
+                        argv[i]);
+                return 2;
+            }
+            ready = (int)v;
+        } else {
+            char why[256];
+            snprintf(why, sizeof(why), "unknown option %.200s", a);
+            return usage(why);
+        }
+    }
+    if (!dir)
+        return usage("--dir is required");
+    if (tracepath && !(tracef = fopen(tracepath, "a"))) {
+        fprintf(stderr, "splitbed-xenstored: %s: %s\n", tracepath, strerror(errno));
+        return 1;
+    }
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0) {
+        perror("splitbed-xenstored: signalfd");
+        return 1;
+    }
+    s = xs_server_new(dir, tracef);
+    if (!s)
+        return 1;
+    if (ready >= 0) {
+        static const char line[] = "ready\n";
+        if (write(ready, line, sizeof(line) - 1) < 0)
+            perror("splitbed-xenstored: ready-fd");
+        close(ready);
+    }
+    rc = xs_server_run(s, sfd);
+    xs_server_free(s);
+    if (tracef)
+        fclose(tracef);
+    return rc ? 1 : 0;
 }

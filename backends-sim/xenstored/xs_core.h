@@ -27,26 +27,25 @@ struct xs_conn;
 
 /* Xen's default quotas (C xenstored 4.17). */
 struct xs_quota {
-	unsigned nodes;        /* nodes owned per domain: 1000 */
-	unsigned node_size;    /* node record bytes, refused at >=: 2048 */
-	unsigned watches;      /* per domain: 128 */
-	unsigned transactions; /* per domain: 10 */
-	unsigned perms;        /* entries per node: 5 */
-	unsigned path;         /* bytes below /local/domain/N/: 2048 */
-	unsigned tx_nodes;     /* nodes one transaction may touch: 1024 */
+    unsigned nodes;        /* nodes owned per domain: 1000 */
+    unsigned node_size;    /* node record bytes, refused at >=: 2048 */
+    unsigned watches;      /* per domain: 128 */
+    unsigned transactions; /* per domain: 10 */
+    unsigned perms;        /* entries per node: 5 */
+    unsigned path;         /* bytes below /local/domain/N/: 2048 */
+    unsigned tx_nodes;     /* nodes one transaction may touch: 1024 */
 };
 
-typedef void xs_send_fn(void *ctx, const struct xsd_sockmsg *hdr,
-                        const void *body);
+typedef void xs_send_fn(void *ctx, const struct xsd_sockmsg *hdr, const void *body);
 
 struct xs_core_hooks {
-	/* A domain was introduced (return 0, or an errno to refuse) or
+    /* A domain was introduced (return 0, or an errno to refuse) or
 	 * released (its connections are dead: close them). */
-	int (*introduced)(void *ctx, unsigned domid);
-	void (*released)(void *ctx, unsigned domid);
-	/* One line naming a domain and the rule it broke, or a note. */
-	void (*trace)(void *ctx, const char *line);
-	void *ctx;
+    int (*introduced)(void *ctx, unsigned domid);
+    void (*released)(void *ctx, unsigned domid);
+    /* One line naming a domain and the rule it broke, or a note. */
+    void (*trace)(void *ctx, const char *line);
+    void *ctx;
 };
 
 /* hooks may be NULL.  The tree starts with /, /tool/xenstored and
@@ -55,8 +54,7 @@ struct xs_core *xs_core_new(const struct xs_core_hooks *hooks);
 void xs_core_free(struct xs_core *c);
 struct xs_quota *xs_core_quota(struct xs_core *c);
 
-struct xs_conn *xs_core_connect(struct xs_core *c, unsigned domid,
-                                xs_send_fn *send, void *ctx);
+struct xs_conn *xs_core_connect(struct xs_core *c, unsigned domid, xs_send_fn *send, void *ctx);
 /* Drops the connection's watches and transactions and frees it. */
 void xs_core_disconnect(struct xs_conn *conn);
 /* True once the connection's domain was released. */
@@ -68,8 +66,7 @@ unsigned xs_core_conn_domid(const struct xs_conn *conn);
  * caller guarantees).  Returns 0, or -1 when the connection must be
  * closed (dead, or a payload over XENSTORE_PAYLOAD_MAX).
  */
-int xs_core_handle(struct xs_conn *conn, const struct xsd_sockmsg *hdr,
-                   const char *body);
+int xs_core_handle(struct xs_conn *conn, const struct xsd_sockmsg *hdr, const char *body);
 
 bool xs_core_is_introduced(const struct xs_core *c, unsigned domid);
 /* Nodes in the tree, and those owned by domid (for tests and quotas). */

@@ -6,52 +6,51 @@
 
 void xs_frame_reset(struct xs_frame *f)
 {
-	f->have = 0;
-	f->body[0] = '\0';
+    f->have = 0;
+    f->body[0] = '\0';
 }
 
 size_t xs_frame_space(struct xs_frame *f, void **where)
 {
-	if (f->have < HDR) {
-		*where = (char *)&f->hdr + f->have;
-		return HDR - f->have;
-	}
-	*where = f->body + (f->have - HDR);
-	return HDR + f->hdr.len - f->have;
+    if (f->have < HDR) {
+        *where = (char *)&f->hdr + f->have;
+        return HDR - f->have;
+    }
+    *where = f->body + (f->have - HDR);
+    return HDR + f->hdr.len - f->have;
 }
 
 enum xs_frame_state xs_frame_advance(struct xs_frame *f, size_t n)
 {
-	f->have += n;
-	if (f->have < HDR)
-		return XS_FRAME_MORE;
-	if (f->hdr.len > XENSTORE_PAYLOAD_MAX)
-		return XS_FRAME_BAD;
-	if (f->have < HDR + f->hdr.len)
-		return XS_FRAME_MORE;
-	f->body[f->hdr.len] = '\0';
-	return XS_FRAME_READY;
+    f->have += n;
+    if (f->have < HDR)
+        return XS_FRAME_MORE;
+    if (f->hdr.len > XENSTORE_PAYLOAD_MAX)
+        return XS_FRAME_BAD;
+    if (f->have < HDR + f->hdr.len)
+        return XS_FRAME_MORE;
+    f->body[f->hdr.len] = '\0';
+    return XS_FRAME_READY;
 }
 
-enum xs_frame_state xs_frame_feed(struct xs_frame *f, const void *buf,
-                                  size_t len, size_t *used)
+enum xs_frame_state xs_frame_feed(struct xs_frame *f, const void *buf, size_t len, size_t *used)
 {
-	enum xs_frame_state st = XS_FRAME_MORE;
+    enum xs_frame_state st = XS_FRAME_MORE;
 
-	*used = 0;
-	while (*used < len) {
-		void *where;
-		size_t want = xs_frame_space(f, &where);
-		size_t n = len - *used < want ? len - *used : want;
+    *used = 0;
+    while (*used < len) {
+        void *where;
+        size_t want = xs_frame_space(f, &where);
+        size_t n = len - *used < want ? len - *used : want;
 
-		memcpy(where, (const char *)buf + *used, n);
-		*used += n;
-		st = xs_frame_advance(f, n);
-		if (st != XS_FRAME_MORE)
-			return st;
-	}
-	/* A header of len 0 completes without further bytes. */
-	if (f->have == HDR && f->hdr.len == 0)
-		return xs_frame_advance(f, 0);
-	return st;
+        memcpy(where, (const char *)buf + *used, n);
+        *used += n;
+        st = xs_frame_advance(f, n);
+        if (st != XS_FRAME_MORE)
+            return st;
+    }
+    /* A header of len 0 completes without further bytes. */
+    if (f->have == HDR && f->hdr.len == 0)
+        return xs_frame_advance(f, 0);
+    return st;
 }

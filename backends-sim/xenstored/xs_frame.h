@@ -19,9 +19,9 @@
 enum xs_frame_state { XS_FRAME_MORE, XS_FRAME_READY, XS_FRAME_BAD };
 
 struct xs_frame {
-	struct xsd_sockmsg hdr;
-	char body[XENSTORE_PAYLOAD_MAX + 1]; /* one spare byte, always NUL */
-	size_t have;                         /* header + body bytes so far */
+    struct xsd_sockmsg hdr;
+    char body[XENSTORE_PAYLOAD_MAX + 1]; /* one spare byte, always NUL */
+    size_t have;                         /* header + body bytes so far */
 };
 
 void xs_frame_reset(struct xs_frame *f);
@@ -30,7 +30,6 @@ size_t xs_frame_space(struct xs_frame *f, void **where);
 /* n bytes were put where xs_frame_space said. */
 enum xs_frame_state xs_frame_advance(struct xs_frame *f, size_t n);
 /* Copies from buf; *used tells how much was consumed. */
-enum xs_frame_state xs_frame_feed(struct xs_frame *f, const void *buf,
-                                  size_t len, size_t *used);
+enum xs_frame_state xs_frame_feed(struct xs_frame *f, const void *buf, size_t len, size_t *used);
 
 #endif

@@ -19,8 +19,8 @@
  * max_rel is the quota on the part below /local/domain/N/ (0: none).
  * Returns 0 or EINVAL; *relative tells whether the input was relative.
  */
-int xs_path_resolve(unsigned domid, const char *in, bool allow_special,
-                    size_t max_rel, char *out, bool *relative);
+int xs_path_resolve(unsigned domid, const char *in, bool allow_special, size_t max_rel, char *out,
+                    bool *relative);
 
 /* True when anc is p itself or one of its ancestors ("/" is everyone's). */
 bool xs_path_is_prefix(const char *anc, const char *p);

@@ -7,86 +7,81 @@
 
 static int letter_bits(char c, uint8_t *bits)
 {
-	switch (c) {
-	case 'n': *bits = 0; return 0;
-	case 'r': *bits = XSP_READ; return 0;
-	case 'w': *bits = XSP_WRITE; return 0;
-	case 'b': *bits = XSP_READ | XSP_WRITE; return 0;
-	default: return EINVAL;
-	}
+    switch (c) {
+    case 'n': *bits = 0; return 0;
+    case 'r': *bits = XSP_READ; return 0;
+    case 'w': *bits = XSP_WRITE; return 0;
+    case 'b': *bits = XSP_READ | XSP_WRITE; return 0;
+    default: return EINVAL;
+    }
 }
 
 static char bits_letter(uint8_t bits)
 {
-	static const char l[] = "nrwb";
-	return l[bits & 3];
+    static const char l[] = "nrwb";
+    return l[bits & 3];
 }
 
-int xs_perms_parse(const char *buf, size_t len, struct xs_perm **out,
-                   unsigned *count)
+int xs_perms_parse(const char *buf, size_t len, struct xs_perm **out, unsigned *count)
 {
-	unsigned n = 0;
-	size_t i;
-	struct xs_perm *p;
+    unsigned n = 0;
+    size_t i;
+    struct xs_perm *p;
 
-	if (len == 0 || buf[len - 1] != '\0')
-		return EINVAL;
-	for (i = 0; i < len; i++)
-		if (buf[i] == '\0')
-			n++;
-	p = calloc(n, sizeof(*p));
-	if (!p)
-		return ENOMEM;
-	for (i = 0, n = 0; i < len; n++) {
-		const char *s = buf + i;
-		size_t sl = strlen(s);
-		char *end;
-		unsigned long id;
+    if (len == 0 || buf[len - 1] != '\0')
+        return EINVAL;
+    for (i = 0; i < len; i++)
+        if (buf[i] == '\0')
+            n++;
+    p = calloc(n, sizeof(*p));
+    if (!p)
+        return ENOMEM;
+    for (i = 0, n = 0; i < len; n++) {
+        const char *s = buf + i;
+        size_t sl = strlen(s);
+        char *end;
+        unsigned long id;
 
-		if (sl < 2 || letter_bits(s[0], &p[n].bits) ||
-		    s[1] < '0' || s[1] > '9')
-			goto bad;
-		errno = 0;
-		id = strtoul(s + 1, &end, 10);
-		if (errno || *end || id > 0xffff)
-			goto bad;
-		p[n].domid = (uint16_t)id;
-		i += sl + 1;
-	}
-	*out = p;
-	*count = n;
-	return 0;
+        if (sl < 2 || letter_bits(s[0], &p[n].bits) || s[1] < '0' || s[1] > '9')
+            goto bad;
+        errno = 0;
+        id = strtoul(s + 1, &end, 10);
+        if (errno || *end || id > 0xffff)
+            goto bad;
+        p[n].domid = (uint16_t)id;
+        i += sl + 1;
+    }
+    *out = p;
+    *count = n;
+    return 0;
 bad:
-	free(p);
-	return EINVAL;
+    free(p);
+    return EINVAL;
 }
 
-size_t xs_perms_format(const struct xs_perm *p, unsigned n, char *out,
-                       size_t size)
+size_t xs_perms_format(const struct xs_perm *p, unsigned n, char *out, size_t size)
 {
-	size_t used = 0;
+    size_t used = 0;
 
-	for (unsigned i = 0; i < n; i++) {
-		int w = snprintf(out + used, size - used, "%c%u",
-		                 bits_letter(p[i].bits), p[i].domid);
-		if (w < 0 || (size_t)w + 1 > size - used)
-			return 0;
-		used += (size_t)w + 1; /* keep the NUL */
-	}
-	return used;
+    for (unsigned i = 0; i < n; i++) {
+        int w = snprintf(out + used, size - used, "%c%u", bits_letter(p[i].bits), p[i].domid);
+        if (w < 0 || (size_t)w + 1 > size - used)
+            return 0;
+        used += (size_t)w + 1; /* keep the NUL */
+    }
+    return used;
 }
 
-unsigned xs_perms_access(const struct xs_perm *p, unsigned n, unsigned domid,
-                         unsigned target)
+unsigned xs_perms_access(const struct xs_perm *p, unsigned n, unsigned domid, unsigned target)
 {
-	const unsigned all = XSP_READ | XSP_WRITE | XSP_OWNER;
+    const unsigned all = XSP_READ | XSP_WRITE | XSP_OWNER;
 
-	if (domid == 0 || n == 0)
-		return domid == 0 ? all : 0;
-	if (p[0].domid == domid || p[0].domid == target)
-		return all;
-	for (unsigned i = 1; i < n; i++)
-		if (p[i].domid == domid || p[i].domid == target)
-			return p[i].bits;
-	return p[0].bits;
+    if (domid == 0 || n == 0)
+        return domid == 0 ? all : 0;
+    if (p[0].domid == domid || p[0].domid == target)
+        return all;
+    for (unsigned i = 1; i < n; i++)
+        if (p[i].domid == domid || p[i].domid == target)
+            return p[i].bits;
+    return p[0].bits;
 }

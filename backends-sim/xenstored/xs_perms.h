@@ -13,31 +13,28 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XSP_READ  1u
+#define XSP_READ 1u
 #define XSP_WRITE 2u
-#define XSP_OWNER 4u  /* may change permissions */
+#define XSP_OWNER 4u /* may change permissions */
 
 #define XS_NO_TARGET 0xffffffffu
 
 struct xs_perm {
-	uint16_t domid;
-	uint8_t bits; /* XSP_READ | XSP_WRITE */
+    uint16_t domid;
+    uint8_t bits; /* XSP_READ | XSP_WRITE */
 };
 
 /*
  * Parses count NUL-terminated entries from buf[0..len) (the tail of a
  * SET_PERMS payload).  Returns 0 with *out malloc'd, or EINVAL / ENOMEM.
  */
-int xs_perms_parse(const char *buf, size_t len, struct xs_perm **out,
-                   unsigned *count);
+int xs_perms_parse(const char *buf, size_t len, struct xs_perm **out, unsigned *count);
 
 /* Writes the wire form of perms into out; returns bytes used, or 0 when
  * it does not fit. */
-size_t xs_perms_format(const struct xs_perm *p, unsigned n, char *out,
-                       size_t size);
+size_t xs_perms_format(const struct xs_perm *p, unsigned n, char *out, size_t size);
 
 /* XSP_* bits domid (whose target is target, or XS_NO_TARGET) holds. */
-unsigned xs_perms_access(const struct xs_perm *p, unsigned n, unsigned domid,
-                         unsigned target);
+unsigned xs_perms_access(const struct xs_perm *p, unsigned n, unsigned domid, unsigned target);
 
 #endif

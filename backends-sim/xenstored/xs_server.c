@@ -18,413 +18,410 @@
 #define BURST 64
 
 struct listener {
-	int fd;
-	unsigned domid;
-	char *path;
-	bool gone;
+    int fd;
+    unsigned domid;
+    char *path;
+    bool gone;
 };
 
 struct client {
-	int fd;
-	unsigned domid;
-	struct xs_conn *conn;
-	struct xs_frame in;
-	char raw[16384];      /* read ahead: several requests per read(2) */
-	size_t rawlen, rawoff;
-	char *out;
-	size_t outlen, outoff, outcap;
-	bool closing;
-	struct xs_server *srv;
+    int fd;
+    unsigned domid;
+    struct xs_conn *conn;
+    struct xs_frame in;
+    char raw[16384]; /* read ahead: several requests per read(2) */
+    size_t rawlen, rawoff;
+    char *out;
+    size_t outlen, outoff, outcap;
+    bool closing;
+    struct xs_server *srv;
 };
 
 struct xs_server {
-	char *dir;
-	FILE *trace;
-	struct xs_core *core;
-	struct listener *ls;
-	size_t nls, capls;
-	struct client **cs;
-	size_t ncs, capcs;
+    char *dir;
+    FILE *trace;
+    struct xs_core *core;
+    struct listener *ls;
+    size_t nls, capls;
+    struct client **cs;
+    size_t ncs, capcs;
 };
 
 static void trace(void *ctx, const char *line)
 {
-	struct xs_server *s = ctx;
+    struct xs_server *s = ctx;
 
-	fprintf(stderr, "splitbed-xenstored: %s\n", line);
-	if (s->trace) {
-		fprintf(s->trace, "xenstored: %s\n", line);
-		fflush(s->trace);
-	}
+    fprintf(stderr, "splitbed-xenstored: %s\n", line);
+    if (s->trace) {
+        fprintf(s->trace, "xenstored: %s\n", line);
+        fflush(s->trace);
+    }
 }
 
 static int listen_at(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int fd;
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	strcpy(sa.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	unlink(path);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64)) {
-		int e = errno;
-		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    strcpy(sa.sun_path, path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    unlink(path);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64)) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
 }
 
 static int add_listener(struct xs_server *s, unsigned domid)
 {
-	char path[4096];
-	int fd;
+    char path[4096];
+    int fd;
 
-	if (domid)
-		snprintf(path, sizeof(path), "%s/dom%u", s->dir, domid);
-	else
-		snprintf(path, sizeof(path), "%s/socket", s->dir);
-	if (s->nls == s->capls) {
-		size_t cap = s->capls ? s->capls * 2 : 8;
-		struct listener *v = realloc(s->ls, cap * sizeof(*v));
-		if (!v)
-			return ENOMEM;
-		s->ls = v;
-		s->capls = cap;
-	}
-	fd = listen_at(path);
-	if (fd < 0) {
-		int e = errno;
-		fprintf(stderr, "splitbed-xenstored: %s: cannot listen: %s\n", path,
-		        strerror(e));
-		return EIO;
-	}
-	s->ls[s->nls] = (struct listener){ fd, domid, strdup(path), false };
-	if (!s->ls[s->nls].path) {
-		close(fd);
-		unlink(path);
-		return ENOMEM;
-	}
-	s->nls++;
-	return 0;
+    if (domid)
+        snprintf(path, sizeof(path), "%s/dom%u", s->dir, domid);
+    else
+        snprintf(path, sizeof(path), "%s/socket", s->dir);
+    if (s->nls == s->capls) {
+        size_t cap = s->capls ? s->capls * 2 : 8;
+        struct listener *v = realloc(s->ls, cap * sizeof(*v));
+        if (!v)
+            return ENOMEM;
+        s->ls = v;
+        s->capls = cap;
+    }
+    fd = listen_at(path);
+    if (fd < 0) {
+        int e = errno;
+        fprintf(stderr, "splitbed-xenstored: %s: cannot listen: %s\n", path, strerror(e));
+        return EIO;
+    }
+    s->ls[s->nls] = (struct listener){ fd, domid, strdup(path), false };
+    if (!s->ls[s->nls].path) {
+        close(fd);
+        unlink(path);
+        return ENOMEM;
+    }
+    s->nls++;
+    return 0;
 }
 
 static int introduced(void *ctx, unsigned domid)
 {
-	return add_listener(ctx, domid);
+    return add_listener(ctx, domid);
 }
 
 static void released(void *ctx, unsigned domid)
 {
-	struct xs_server *s = ctx;
+    struct xs_server *s = ctx;
 
-	/* The socket goes now, before dom0 hears OK; the arrays are only
+    /* The socket goes now, before dom0 hears OK; the arrays are only
 	 * compacted between loop turns. */
-	for (size_t i = 0; i < s->nls; i++)
-		if (s->ls[i].domid == domid && !s->ls[i].gone) {
-			unlink(s->ls[i].path);
-			s->ls[i].gone = true;
-		}
-	for (size_t i = 0; i < s->ncs; i++)
-		if (s->cs[i]->domid == domid) {
-			shutdown(s->cs[i]->fd, SHUT_RDWR);
-			s->cs[i]->closing = true;
-		}
+    for (size_t i = 0; i < s->nls; i++)
+        if (s->ls[i].domid == domid && !s->ls[i].gone) {
+            unlink(s->ls[i].path);
+            s->ls[i].gone = true;
+        }
+    for (size_t i = 0; i < s->ncs; i++)
+        if (s->cs[i]->domid == domid) {
+            shutdown(s->cs[i]->fd, SHUT_RDWR);
+            s->cs[i]->closing = true;
+        }
 }
 
 static void send_msg(void *ctx, const struct xsd_sockmsg *hdr, const void *body)
 {
-	struct client *c = ctx;
-	size_t need = sizeof(*hdr) + hdr->len;
-	size_t limit = c->domid ? XS_SERVER_LIMIT_GUEST : XS_SERVER_LIMIT_DOM0;
+    struct client *c = ctx;
+    size_t need = sizeof(*hdr) + hdr->len;
+    size_t limit = c->domid ? XS_SERVER_LIMIT_GUEST : XS_SERVER_LIMIT_DOM0;
 
-	if (c->closing)
-		return;
-	if (c->outlen - c->outoff + need > limit) {
-		char line[128];
-		snprintf(line, sizeof(line), "dom%u: %zu bytes of replies and "
-		         "events unread: disconnected", c->domid,
-		         c->outlen - c->outoff);
-		trace(c->srv, line);
-		c->closing = true;
-		return;
-	}
-	if (c->outoff && c->outoff == c->outlen)
-		c->outoff = c->outlen = 0;
-	if (c->outlen + need > c->outcap) {
-		size_t cap = c->outcap ? c->outcap : 4096;
-		char *v;
-		if (c->outoff) { /* reclaim what was sent before growing */
-			memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
-			c->outlen -= c->outoff;
-			c->outoff = 0;
-		}
-		while (cap < c->outlen + need)
-			cap *= 2;
-		if (cap != c->outcap) {
-			v = realloc(c->out, cap);
-			if (!v) {
-				c->closing = true;
-				return;
-			}
-			c->out = v;
-			c->outcap = cap;
-		}
-	}
-	memcpy(c->out + c->outlen, hdr, sizeof(*hdr));
-	memcpy(c->out + c->outlen + sizeof(*hdr), body, hdr->len);
-	c->outlen += need;
+    if (c->closing)
+        return;
+    if (c->outlen - c->outoff + need > limit) {
+        char line[128];
+        snprintf(line, sizeof(line),
+                 "dom%u: %zu bytes of replies and "
+                 "events unread: disconnected",
+                 c->domid, c->outlen - c->outoff);
+        trace(c->srv, line);
+        c->closing = true;
+        return;
+    }
+    if (c->outoff && c->outoff == c->outlen)
+        c->outoff = c->outlen = 0;
+    if (c->outlen + need > c->outcap) {
+        size_t cap = c->outcap ? c->outcap : 4096;
+        char *v;
+        if (c->outoff) { /* reclaim what was sent before growing */
+            memmove(c->out, c->out + c->outoff, c->outlen - c->outoff);
+            c->outlen -= c->outoff;
+            c->outoff = 0;
+        }
+        while (cap < c->outlen + need)
+            cap *= 2;
+        if (cap != c->outcap) {
+            v = realloc(c->out, cap);
+            if (!v) {
+                c->closing = true;
+                return;
+            }
+            c->out = v;
+            c->outcap = cap;
+        }
+    }
+    memcpy(c->out + c->outlen, hdr, sizeof(*hdr));
+    memcpy(c->out + c->outlen + sizeof(*hdr), body, hdr->len);
+    c->outlen += need;
 }
 
 struct xs_server *xs_server_new(const char *dir, FILE *tracef)
 {
-	struct xs_server *s = calloc(1, sizeof(*s));
-	struct xs_core_hooks hooks = { introduced, released, trace, s };
+    struct xs_server *s = calloc(1, sizeof(*s));
+    struct xs_core_hooks hooks = { introduced, released, trace, s };
 
-	if (!s)
-		return NULL;
-	s->trace = tracef;
-	s->dir = strdup(dir);
-	if (!s->dir || (mkdir(dir, 0755) && errno != EEXIST)) {
-		fprintf(stderr, "splitbed-xenstored: %s: cannot create: %s\n", dir,
-		        strerror(errno));
-		goto fail;
-	}
-	s->core = xs_core_new(&hooks);
-	if (!s->core) {
-		fprintf(stderr, "splitbed-xenstored: out of memory\n");
-		goto fail;
-	}
-	if (add_listener(s, 0))
-		goto fail;
-	return s;
+    if (!s)
+        return NULL;
+    s->trace = tracef;
+    s->dir = strdup(dir);
+    if (!s->dir || (mkdir(dir, 0755) && errno != EEXIST)) {
+        fprintf(stderr, "splitbed-xenstored: %s: cannot create: %s\n", dir, strerror(errno));
+        goto fail;
+    }
+    s->core = xs_core_new(&hooks);
+    if (!s->core) {
+        fprintf(stderr, "splitbed-xenstored: out of memory\n");
+        goto fail;
+    }
+    if (add_listener(s, 0))
+        goto fail;
+    return s;
 fail:
-	xs_server_free(s);
-	return NULL;
+    xs_server_free(s);
+    return NULL;
 }
 
 static void client_free(struct xs_server *s, struct client *c)
 {
-	xs_core_disconnect(c->conn);
-	close(c->fd);
-	free(c->out);
-	free(c);
-	(void)s;
+    xs_core_disconnect(c->conn);
+    close(c->fd);
+    free(c->out);
+    free(c);
+    (void)s;
 }
 
 static void accept_on(struct xs_server *s, struct listener *l)
 {
-	for (;;) {
-		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		struct client *c;
+    for (;;) {
+        int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        struct client *c;
 
-		if (fd < 0)
-			return; /* EAGAIN, or a client that already left */
-		c = calloc(1, sizeof(*c));
-		if (c && s->ncs == s->capcs) {
-			size_t cap = s->capcs ? s->capcs * 2 : 16;
-			struct client **v = realloc(s->cs, cap * sizeof(*v));
-			if (v) {
-				s->cs = v;
-				s->capcs = cap;
-			}
-		}
-		if (!c || s->ncs == s->capcs) {
-			free(c);
-			close(fd);
-			return;
-		}
-		c->fd = fd;
-		c->domid = l->domid;
-		c->srv = s;
-		xs_frame_reset(&c->in);
-		c->conn = xs_core_connect(s->core, l->domid, send_msg, c);
-		if (!c->conn) {
-			free(c);
-			close(fd);
-			return;
-		}
-		s->cs[s->ncs++] = c;
-	}
+        if (fd < 0)
+            return; /* EAGAIN, or a client that already left */
+        c = calloc(1, sizeof(*c));
+        if (c && s->ncs == s->capcs) {
+            size_t cap = s->capcs ? s->capcs * 2 : 16;
+            struct client **v = realloc(s->cs, cap * sizeof(*v));
+            if (v) {
+                s->cs = v;
+                s->capcs = cap;
+            }
+        }
+        if (!c || s->ncs == s->capcs) {
+            free(c);
+            close(fd);
+            return;
+        }
+        c->fd = fd;
+        c->domid = l->domid;
+        c->srv = s;
+        xs_frame_reset(&c->in);
+        c->conn = xs_core_connect(s->core, l->domid, send_msg, c);
+        if (!c->conn) {
+            free(c);
+            close(fd);
+            return;
+        }
+        s->cs[s->ncs++] = c;
+    }
 }
 
 static void flush_out(struct client *c)
 {
-	while (c->outoff < c->outlen) {
-		ssize_t n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-		                 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-				c->closing = true;
-			return;
-		}
-		c->outoff += (size_t)n;
-	}
-	c->outoff = c->outlen = 0;
+    while (c->outoff < c->outlen) {
+        ssize_t n =
+            send(c->fd, c->out + c->outoff, c->outlen - c->outoff, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                c->closing = true;
+            return;
+        }
+        c->outoff += (size_t)n;
+    }
+    c->outoff = c->outlen = 0;
 }
 
 static size_t pending(const struct client *c)
 {
-	return c->outlen - c->outoff;
+    return c->outlen - c->outoff;
 }
 
 /* Bytes read but not yet handled (a burst or backpressure stopped us). */
 static bool has_input(const struct client *c)
 {
-	return c->rawoff < c->rawlen && !c->closing &&
-	       c->outlen - c->outoff < XS_SERVER_BACKLOG;
+    return c->rawoff < c->rawlen && !c->closing && c->outlen - c->outoff < XS_SERVER_BACKLOG;
 }
 
 static void read_from(struct xs_server *s, struct client *c)
 {
-	for (int handled = 0; handled < BURST && !c->closing &&
-	     pending(c) < XS_SERVER_BACKLOG;) {
-		enum xs_frame_state st;
-		size_t used;
+    for (int handled = 0; handled < BURST && !c->closing && pending(c) < XS_SERVER_BACKLOG;) {
+        enum xs_frame_state st;
+        size_t used;
 
-		if (c->rawoff == c->rawlen) {
-			ssize_t n = read(c->fd, c->raw, sizeof(c->raw));
-			if (n == 0) {
-				c->closing = true; /* the client left, maybe mid-message */
-				return;
-			}
-			if (n < 0) {
-				if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-					c->closing = true;
-				return;
-			}
-			c->rawoff = 0;
-			c->rawlen = (size_t)n;
-		}
-		st = xs_frame_feed(&c->in, c->raw + c->rawoff, c->rawlen - c->rawoff,
-		                   &used);
-		c->rawoff += used;
-		if (st == XS_FRAME_MORE)
-			continue;
-		if (st == XS_FRAME_BAD) {
-			char line[128];
-			snprintf(line, sizeof(line), "dom%u: message of %u bytes, "
-			         "over %u: disconnected", c->domid, c->in.hdr.len,
-			         XENSTORE_PAYLOAD_MAX);
-			trace(s, line);
-			c->closing = true;
-			return;
-		}
-		if (xs_core_handle(c->conn, &c->in.hdr, c->in.body))
-			c->closing = true;
-		xs_frame_reset(&c->in);
-		handled++;
-	}
+        if (c->rawoff == c->rawlen) {
+            ssize_t n = read(c->fd, c->raw, sizeof(c->raw));
+            if (n == 0) {
+                c->closing = true; /* the client left, maybe mid-message */
+                return;
+            }
+            if (n < 0) {
+                if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+                    c->closing = true;
+                return;
+            }
+            c->rawoff = 0;
+            c->rawlen = (size_t)n;
+        }
+        st = xs_frame_feed(&c->in, c->raw + c->rawoff, c->rawlen - c->rawoff, &used);
+        c->rawoff += used;
+        if (st == XS_FRAME_MORE)
+            continue;
+        if (st == XS_FRAME_BAD) {
+            char line[128];
+            snprintf(line, sizeof(line),
+                     "dom%u: message of %u bytes, "
+                     "over %u: disconnected",
+                     c->domid, c->in.hdr.len, XENSTORE_PAYLOAD_MAX);
+            trace(s, line);
+            c->closing = true;
+            return;
+        }
+        if (xs_core_handle(c->conn, &c->in.hdr, c->in.body))
+            c->closing = true;
+        xs_frame_reset(&c->in);
+        handled++;
+    }
 }
 
 static void reap(struct xs_server *s)
 {
-	size_t j = 0;
+    size_t j = 0;
 
-	for (size_t i = 0; i < s->ncs; i++) {
-		struct client *c = s->cs[i];
-		if (c->closing)
-			client_free(s, c);
-		else
-			s->cs[j++] = c;
-	}
-	s->ncs = j;
-	j = 0;
-	for (size_t i = 0; i < s->nls; i++) {
-		struct listener *l = &s->ls[i];
-		if (l->gone) {
-			close(l->fd);
-			free(l->path);
-		} else {
-			s->ls[j++] = *l;
-		}
-	}
-	s->nls = j;
+    for (size_t i = 0; i < s->ncs; i++) {
+        struct client *c = s->cs[i];
+        if (c->closing)
+            client_free(s, c);
+        else
+            s->cs[j++] = c;
+    }
+    s->ncs = j;
+    j = 0;
+    for (size_t i = 0; i < s->nls; i++) {
+        struct listener *l = &s->ls[i];
+        if (l->gone) {
+            close(l->fd);
+            free(l->path);
+        } else {
+            s->ls[j++] = *l;
+        }
+    }
+    s->nls = j;
 }
 
 int xs_server_run(struct xs_server *s, int stop_fd)
 {
-	struct pollfd *pf = NULL;
-	size_t cap = 0;
+    struct pollfd *pf = NULL;
+    size_t cap = 0;
 
-	for (;;) {
-		size_t n = 0, nls, ncs;
-		bool busy;
+    for (;;) {
+        size_t n = 0, nls, ncs;
+        bool busy;
 
-		for (size_t i = 0; i < s->ncs; i++)
-			flush_out(s->cs[i]);
-		reap(s);
-		nls = s->nls;
-		ncs = s->ncs;
-		if (1 + nls + ncs > cap) {
-			struct pollfd *v;
-			cap = (1 + nls + ncs) * 2;
-			v = realloc(pf, cap * sizeof(*pf));
-			if (!v) {
-				free(pf);
-				return -1;
-			}
-			pf = v;
-		}
-		pf[n++] = (struct pollfd){ stop_fd, POLLIN, 0 };
-		for (size_t i = 0; i < nls; i++)
-			pf[n++] = (struct pollfd){ s->ls[i].fd, POLLIN, 0 };
-		for (size_t i = 0; i < ncs; i++) {
-			struct client *c = s->cs[i];
-			short ev = pending(c) < XS_SERVER_BACKLOG ? POLLIN : 0;
-			if (pending(c))
-				ev |= POLLOUT;
-			pf[n++] = (struct pollfd){ c->fd, ev, 0 };
-		}
-		busy = false;
-		for (size_t i = 0; i < ncs; i++)
-			busy = busy || has_input(s->cs[i]);
-		if (poll(pf, n, busy ? 0 : -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			free(pf);
-			return -1;
-		}
-		if (pf[0].revents) {
-			free(pf);
-			return 0;
-		}
-		for (size_t i = 0; i < nls; i++)
-			if ((pf[1 + i].revents & POLLIN) && !s->ls[i].gone)
-				accept_on(s, &s->ls[i]);
-		for (size_t i = 0; i < ncs; i++) {
-			struct client *c = s->cs[i];
-			short re = pf[1 + nls + i].revents;
-			if (c->closing)
-				continue;
-			if ((re & (POLLIN | POLLHUP | POLLERR)) || has_input(c))
-				read_from(s, c);
-			if (re & POLLNVAL)
-				c->closing = true;
-		}
-	}
+        for (size_t i = 0; i < s->ncs; i++)
+            flush_out(s->cs[i]);
+        reap(s);
+        nls = s->nls;
+        ncs = s->ncs;
+        if (1 + nls + ncs > cap) {
+            struct pollfd *v;
+            cap = (1 + nls + ncs) * 2;
+            v = realloc(pf, cap * sizeof(*pf));
+            if (!v) {
+                free(pf);
+                return -1;
+            }
+            pf = v;
+        }
+        pf[n++] = (struct pollfd){ stop_fd, POLLIN, 0 };
+        for (size_t i = 0; i < nls; i++)
+            pf[n++] = (struct pollfd){ s->ls[i].fd, POLLIN, 0 };
+        for (size_t i = 0; i < ncs; i++) {
+            struct client *c = s->cs[i];
+            short ev = pending(c) < XS_SERVER_BACKLOG ? POLLIN : 0;
+            if (pending(c))
+                ev |= POLLOUT;
+            pf[n++] = (struct pollfd){ c->fd, ev, 0 };
+        }
+        busy = false;
+        for (size_t i = 0; i < ncs; i++)
+            busy = busy || has_input(s->cs[i]);
+        if (poll(pf, n, busy ? 0 : -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            free(pf);
+            return -1;
+        }
+        if (pf[0].revents) {
+            free(pf);
+            return 0;
+        }
+        for (size_t i = 0; i < nls; i++)
+            if ((pf[1 + i].revents & POLLIN) && !s->ls[i].gone)
+                accept_on(s, &s->ls[i]);
+        for (size_t i = 0; i < ncs; i++) {
+            struct client *c = s->cs[i];
+            short re = pf[1 + nls + i].revents;
+            if (c->closing)
+                continue;
+            if ((re & (POLLIN | POLLHUP | POLLERR)) || has_input(c))
+                read_from(s, c);
+            if (re & POLLNVAL)
+                c->closing = true;
+        }
+    }
 }
 
 void xs_server_free(struct xs_server *s)
 {
-	if (!s)
-		return;
-	for (size_t i = 0; i < s->ncs; i++)
-		client_free(s, s->cs[i]);
-	free(s->cs);
-	for (size_t i = 0; i < s->nls; i++) {
-		close(s->ls[i].fd);
-		unlink(s->ls[i].path);
-		free(s->ls[i].path);
-	}
-	free(s->ls);
-	xs_core_free(s->core);
-	free(s->dir);
-	free(s);
+    if (!s)
+        return;
+    for (size_t i = 0; i < s->ncs; i++)
+        client_free(s, s->cs[i]);
+    free(s->cs);
+    for (size_t i = 0; i < s->nls; i++) {
+        close(s->ls[i].fd);
+        unlink(s->ls[i].path);
+        free(s->ls[i].path);
+    }
+    free(s->ls);
+    xs_core_free(s->core);
+    free(s->dir);
+    free(s);
 }

@@ -15,9 +15,9 @@
 
 #include <stdio.h>
 
-#define XS_SERVER_BACKLOG      (64u * 1024)
-#define XS_SERVER_LIMIT_GUEST  (1u << 20)
-#define XS_SERVER_LIMIT_DOM0   (16u << 20)
+#define XS_SERVER_BACKLOG (64u * 1024)
+#define XS_SERVER_LIMIT_GUEST (1u << 20)
+#define XS_SERVER_LIMIT_DOM0 (16u << 20)
 
 struct xs_server;
 

@@ -7,512 +7,502 @@
 #include <string.h>
 
 struct owner_count {
-	unsigned domid, count;
+    unsigned domid, count;
 };
 
 struct xs_tree {
-	struct xs_node *root;
-	uint64_t *gen;
-	struct owner_count *owners;
-	unsigned nowners, capowners;
-	unsigned nodes;
-	bool logging;
-	struct xs_access *acc;
-	unsigned nacc, capacc;
+    struct xs_node *root;
+    uint64_t *gen;
+    struct owner_count *owners;
+    unsigned nowners, capowners;
+    unsigned nodes;
+    bool logging;
+    struct xs_access *acc;
+    unsigned nacc, capacc;
 };
 
 /* A growable stack of pointers for the walks. */
 struct stack {
-	void **v;
-	size_t n, cap;
+    void **v;
+    size_t n, cap;
 };
 
 static bool push(struct stack *s, void *p)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		void **v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return false;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = p;
-	return true;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 64;
+        void **v = realloc(s->v, cap * sizeof(*v));
+        if (!v)
+            return false;
+        s->v = v;
+        s->cap = cap;
+    }
+    s->v[s->n++] = p;
+    return true;
 }
 
 static void *pop(struct stack *s)
 {
-	return s->n ? s->v[--s->n] : NULL;
+    return s->n ? s->v[--s->n] : NULL;
 }
 
 static uint64_t next_gen(struct xs_tree *t)
 {
-	return ++*t->gen;
+    return ++*t->gen;
 }
 
 static void owner_add(struct xs_tree *t, unsigned domid, int delta)
 {
-	unsigned i;
+    unsigned i;
 
-	t->nodes += (unsigned)delta;
-	for (i = 0; i < t->nowners; i++)
-		if (t->owners[i].domid == domid)
-			break;
-	if (i == t->nowners) {
-		if (delta < 0)
-			return;
-		if (t->nowners == t->capowners) {
-			unsigned cap = t->capowners ? t->capowners * 2 : 8;
-			struct owner_count *o = realloc(t->owners, cap * sizeof(*o));
-			if (!o)
-				return; /* counts only feed quotas; stay usable */
-			t->owners = o;
-			t->capowners = cap;
-		}
-		t->owners[t->nowners++] = (struct owner_count){ domid, 0 };
-	}
-	t->owners[i].count += (unsigned)delta;
+    t->nodes += (unsigned)delta;
+    for (i = 0; i < t->nowners; i++)
+        if (t->owners[i].domid == domid)
+            break;
+    if (i == t->nowners) {
+        if (delta < 0)
+            return;
+        if (t->nowners == t->capowners) {
+            unsigned cap = t->capowners ? t->capowners * 2 : 8;
+            struct owner_count *o = realloc(t->owners, cap * sizeof(*o));
+            if (!o)
+                return; /* counts only feed quotas; stay usable */
+            t->owners = o;
+            t->capowners = cap;
+        }
+        t->owners[t->nowners++] = (struct owner_count){ domid, 0 };
+    }
+    t->owners[i].count += (unsigned)delta;
 }
 
 unsigned xs_tree_owned(const struct xs_tree *t, unsigned domid)
 {
-	for (unsigned i = 0; i < t->nowners; i++)
-		if (t->owners[i].domid == domid)
-			return t->owners[i].count;
-	return 0;
+    for (unsigned i = 0; i < t->nowners; i++)
+        if (t->owners[i].domid == domid)
+            return t->owners[i].count;
+    return 0;
 }
 
 unsigned xs_tree_count(const struct xs_tree *t)
 {
-	return t->nodes;
+    return t->nodes;
 }
 
 static void note(struct xs_tree *t, const char *path, const struct xs_node *n)
 {
-	if (!t->logging)
-		return;
-	for (unsigned i = 0; i < t->nacc; i++)
-		if (strcmp(t->acc[i].path, path) == 0)
-			return;
-	if (t->nacc == t->capacc) {
-		unsigned cap = t->capacc ? t->capacc * 2 : 16;
-		struct xs_access *a = realloc(t->acc, cap * sizeof(*a));
-		if (!a)
-			return;
-		t->acc = a;
-		t->capacc = cap;
-	}
-	t->acc[t->nacc].path = strdup(path);
-	if (!t->acc[t->nacc].path)
-		return;
-	t->acc[t->nacc++].gen = n ? n->gen : 0;
+    if (!t->logging)
+        return;
+    for (unsigned i = 0; i < t->nacc; i++)
+        if (strcmp(t->acc[i].path, path) == 0)
+            return;
+    if (t->nacc == t->capacc) {
+        unsigned cap = t->capacc ? t->capacc * 2 : 16;
+        struct xs_access *a = realloc(t->acc, cap * sizeof(*a));
+        if (!a)
+            return;
+        t->acc = a;
+        t->capacc = cap;
+    }
+    t->acc[t->nacc].path = strdup(path);
+    if (!t->acc[t->nacc].path)
+        return;
+    t->acc[t->nacc++].gen = n ? n->gen : 0;
 }
 
 /* A logging tree notes what it is about to change first, so the log
  * holds what the snapshot had, not the transaction's own changes. */
 static void note_node(struct xs_tree *t, const struct xs_node *n)
 {
-	char path[4200];
+    char path[4200];
 
-	if (t->logging && xs_node_path(n, path, sizeof(path)))
-		note(t, path, n);
+    if (t->logging && xs_node_path(n, path, sizeof(path)))
+        note(t, path, n);
 }
 
-const struct xs_access *xs_tree_accesses(const struct xs_tree *t,
-                                         unsigned *count)
+const struct xs_access *xs_tree_accesses(const struct xs_tree *t, unsigned *count)
 {
-	*count = t->nacc;
-	return t->acc;
+    *count = t->nacc;
+    return t->acc;
 }
 
 static void node_free(struct xs_node *n)
 {
-	free(n->name);
-	free(n->kids);
-	free(n->value);
-	free(n->perms);
-	free(n);
+    free(n->name);
+    free(n->kids);
+    free(n->value);
+    free(n->perms);
+    free(n);
 }
 
-static struct xs_node *node_new(const char *name, size_t namelen,
-                                const struct xs_perm *perms, unsigned nperms)
+static struct xs_node *node_new(const char *name, size_t namelen, const struct xs_perm *perms,
+                                unsigned nperms)
 {
-	struct xs_node *n = calloc(1, sizeof(*n));
+    struct xs_node *n = calloc(1, sizeof(*n));
 
-	if (!n)
-		return NULL;
-	n->name = strndup(name, namelen);
-	n->value = calloc(1, 1);
-	n->perms = malloc(nperms * sizeof(*perms));
-	if (!n->name || !n->value || !n->perms) {
-		node_free(n);
-		return NULL;
-	}
-	memcpy(n->perms, perms, nperms * sizeof(*perms));
-	n->nperms = nperms;
-	return n;
+    if (!n)
+        return NULL;
+    n->name = strndup(name, namelen);
+    n->value = calloc(1, 1);
+    n->perms = malloc(nperms * sizeof(*perms));
+    if (!n->name || !n->value || !n->perms) {
+        node_free(n);
+        return NULL;
+    }
+    memcpy(n->perms, perms, nperms * sizeof(*perms));
+    n->nperms = nperms;
+    return n;
 }
 
 struct xs_tree *xs_tree_new(uint64_t *gen_counter)
 {
-	static const struct xs_perm root_perm = { 0, 0 };
-	struct xs_tree *t = calloc(1, sizeof(*t));
+    static const struct xs_perm root_perm = { 0, 0 };
+    struct xs_tree *t = calloc(1, sizeof(*t));
 
-	if (!t)
-		return NULL;
-	t->gen = gen_counter;
-	t->root = node_new("", 0, &root_perm, 1);
-	if (!t->root) {
-		free(t);
-		return NULL;
-	}
-	t->root->gen = next_gen(t);
-	owner_add(t, 0, 1);
-	return t;
+    if (!t)
+        return NULL;
+    t->gen = gen_counter;
+    t->root = node_new("", 0, &root_perm, 1);
+    if (!t->root) {
+        free(t);
+        return NULL;
+    }
+    t->root->gen = next_gen(t);
+    owner_add(t, 0, 1);
+    return t;
 }
 
 static void free_nodes(struct xs_node *root)
 {
-	struct stack s = { 0 };
-	struct xs_node *n = root;
+    struct stack s = { 0 };
+    struct xs_node *n = root;
 
-	while (n) {
-		for (unsigned i = 0; i < n->nkids; i++)
-			if (!push(&s, n->kids[i]))
-				break; /* leaks under OOM rather than crash */
-		node_free(n);
-		n = pop(&s);
-	}
-	free(s.v);
+    while (n) {
+        for (unsigned i = 0; i < n->nkids; i++)
+            if (!push(&s, n->kids[i]))
+                break; /* leaks under OOM rather than crash */
+        node_free(n);
+        n = pop(&s);
+    }
+    free(s.v);
 }
 
 void xs_tree_free(struct xs_tree *t)
 {
-	if (!t)
-		return;
-	free_nodes(t->root);
-	for (unsigned i = 0; i < t->nacc; i++)
-		free(t->acc[i].path);
-	free(t->acc);
-	free(t->owners);
-	free(t);
+    if (!t)
+        return;
+    free_nodes(t->root);
+    for (unsigned i = 0; i < t->nacc; i++)
+        free(t->acc[i].path);
+    free(t->acc);
+    free(t->owners);
+    free(t);
 }
 
 static struct xs_node *node_copy(const struct xs_node *src)
 {
-	struct xs_node *n = node_new(src->name, strlen(src->name), src->perms,
-	                             src->nperms);
-	if (!n)
-		return NULL;
-	free(n->value);
-	n->value = malloc(src->vlen + 1);
-	n->kids = src->nkids ? calloc(src->nkids, sizeof(*n->kids)) : NULL;
-	if (!n->value || (src->nkids && !n->kids)) {
-		node_free(n);
-		return NULL;
-	}
-	memcpy(n->value, src->value, src->vlen + 1);
-	n->vlen = src->vlen;
-	n->capkids = src->nkids;
-	n->gen = src->gen;
-	return n;
+    struct xs_node *n = node_new(src->name, strlen(src->name), src->perms, src->nperms);
+    if (!n)
+        return NULL;
+    free(n->value);
+    n->value = malloc(src->vlen + 1);
+    n->kids = src->nkids ? calloc(src->nkids, sizeof(*n->kids)) : NULL;
+    if (!n->value || (src->nkids && !n->kids)) {
+        node_free(n);
+        return NULL;
+    }
+    memcpy(n->value, src->value, src->vlen + 1);
+    n->vlen = src->vlen;
+    n->capkids = src->nkids;
+    n->gen = src->gen;
+    return n;
 }
 
 struct xs_tree *xs_tree_clone(const struct xs_tree *src, bool logging)
 {
-	struct xs_tree *t = calloc(1, sizeof(*t));
-	struct stack s = { 0 };
-	const struct xs_node *from;
+    struct xs_tree *t = calloc(1, sizeof(*t));
+    struct stack s = { 0 };
+    const struct xs_node *from;
 
-	if (!t)
-		return NULL;
-	t->gen = src->gen;
-	t->logging = logging;
-	t->nodes = src->nodes;
-	t->owners = malloc((src->nowners ? src->nowners : 1) * sizeof(*t->owners));
-	t->root = node_copy(src->root);
-	if (!t->owners || !t->root)
-		goto fail;
-	memcpy(t->owners, src->owners, src->nowners * sizeof(*t->owners));
-	t->nowners = t->capowners = src->nowners;
-	/* Pairs (source, copy) on the stack; each copy gets its kids. */
-	if (!push(&s, (void *)src->root) || !push(&s, t->root))
-		goto fail;
-	while (s.n) {
-		struct xs_node *to = pop(&s);
-		from = pop(&s);
-		for (unsigned i = 0; i < from->nkids; i++) {
-			struct xs_node *k = node_copy(from->kids[i]);
-			if (!k)
-				goto fail;
-			k->parent = to;
-			to->kids[to->nkids++] = k;
-			if (!push(&s, from->kids[i]) || !push(&s, k))
-				goto fail;
-		}
-	}
-	free(s.v);
-	return t;
+    if (!t)
+        return NULL;
+    t->gen = src->gen;
+    t->logging = logging;
+    t->nodes = src->nodes;
+    t->owners = malloc((src->nowners ? src->nowners : 1) * sizeof(*t->owners));
+    t->root = node_copy(src->root);
+    if (!t->owners || !t->root)
+        goto fail;
+    memcpy(t->owners, src->owners, src->nowners * sizeof(*t->owners));
+    t->nowners = t->capowners = src->nowners;
+    /* Pairs (source, copy) on the stack; each copy gets its kids. */
+    if (!push(&s, (void *)src->root) || !push(&s, t->root))
+        goto fail;
+    while (s.n) {
+        struct xs_node *to = pop(&s);
+        from = pop(&s);
+        for (unsigned i = 0; i < from->nkids; i++) {
+            struct xs_node *k = node_copy(from->kids[i]);
+            if (!k)
+                goto fail;
+            k->parent = to;
+            to->kids[to->nkids++] = k;
+            if (!push(&s, from->kids[i]) || !push(&s, k))
+                goto fail;
+        }
+    }
+    free(s.v);
+    return t;
 fail:
-	free(s.v);
-	xs_tree_free(t);
-	return NULL;
+    free(s.v);
+    xs_tree_free(t);
+    return NULL;
 }
 
-static struct xs_node *child(const struct xs_node *n, const char *name,
-                             size_t len)
+static struct xs_node *child(const struct xs_node *n, const char *name, size_t len)
 {
-	for (unsigned i = 0; i < n->nkids; i++)
-		if (strncmp(n->kids[i]->name, name, len) == 0 &&
-		    n->kids[i]->name[len] == '\0')
-			return n->kids[i];
-	return NULL;
+    for (unsigned i = 0; i < n->nkids; i++)
+        if (strncmp(n->kids[i]->name, name, len) == 0 && n->kids[i]->name[len] == '\0')
+            return n->kids[i];
+    return NULL;
 }
 
 /* Walks path; returns the deepest node reached and where it stopped. */
-static struct xs_node *descend(struct xs_tree *t, const char *path,
-                               const char **rest)
+static struct xs_node *descend(struct xs_tree *t, const char *path, const char **rest)
 {
-	struct xs_node *n = t->root;
-	const char *p = path;
+    struct xs_node *n = t->root;
+    const char *p = path;
 
-	while (*p == '/')
-		p++;
-	while (*p) {
-		size_t len = strcspn(p, "/");
-		struct xs_node *k = child(n, p, len);
-		if (!k)
-			break;
-		n = k;
-		p += len;
-		while (*p == '/')
-			p++;
-	}
-	*rest = p;
-	return n;
+    while (*p == '/')
+        p++;
+    while (*p) {
+        size_t len = strcspn(p, "/");
+        struct xs_node *k = child(n, p, len);
+        if (!k)
+            break;
+        n = k;
+        p += len;
+        while (*p == '/')
+            p++;
+    }
+    *rest = p;
+    return n;
 }
 
 struct xs_node *xs_tree_get(struct xs_tree *t, const char *path)
 {
-	const char *rest;
-	struct xs_node *n = descend(t, path, &rest);
+    const char *rest;
+    struct xs_node *n = descend(t, path, &rest);
 
-	if (*rest)
-		n = NULL;
-	note(t, path, n);
-	return n;
+    if (*rest)
+        n = NULL;
+    note(t, path, n);
+    return n;
 }
 
-struct xs_node *xs_tree_nearest(struct xs_tree *t, const char *path,
-                                unsigned *missing)
+struct xs_node *xs_tree_nearest(struct xs_tree *t, const char *path, unsigned *missing)
 {
-	const char *rest;
-	struct xs_node *n = descend(t, path, &rest);
-	unsigned m = 0;
-	char buf[4200];
+    const char *rest;
+    struct xs_node *n = descend(t, path, &rest);
+    unsigned m = 0;
+    char buf[4200];
 
-	while (*rest) {
-		m++;
-		rest += strcspn(rest, "/");
-		while (*rest == '/')
-			rest++;
-	}
-	*missing = m;
-	if (xs_node_path(n, buf, sizeof(buf)))
-		note(t, buf, n);
-	if (m)
-		note(t, path, NULL);
-	return n;
+    while (*rest) {
+        m++;
+        rest += strcspn(rest, "/");
+        while (*rest == '/')
+            rest++;
+    }
+    *missing = m;
+    if (xs_node_path(n, buf, sizeof(buf)))
+        note(t, buf, n);
+    if (m)
+        note(t, path, NULL);
+    return n;
 }
 
 static int add_kid(struct xs_node *parent, struct xs_node *k)
 {
-	if (parent->nkids == parent->capkids) {
-		unsigned cap = parent->capkids ? parent->capkids * 2 : 4;
-		struct xs_node **v = realloc(parent->kids, cap * sizeof(*v));
-		if (!v)
-			return ENOMEM;
-		parent->kids = v;
-		parent->capkids = cap;
-	}
-	parent->kids[parent->nkids++] = k;
-	k->parent = parent;
-	return 0;
+    if (parent->nkids == parent->capkids) {
+        unsigned cap = parent->capkids ? parent->capkids * 2 : 4;
+        struct xs_node **v = realloc(parent->kids, cap * sizeof(*v));
+        if (!v)
+            return ENOMEM;
+        parent->kids = v;
+        parent->capkids = cap;
+    }
+    parent->kids[parent->nkids++] = k;
+    k->parent = parent;
+    return 0;
 }
 
-int xs_tree_create(struct xs_tree *t, const char *path, unsigned owner,
-                   struct xs_node **out)
+int xs_tree_create(struct xs_tree *t, const char *path, unsigned owner, struct xs_node **out)
 {
-	const char *rest;
-	struct xs_node *n = descend(t, path, &rest);
+    const char *rest;
+    struct xs_node *n = descend(t, path, &rest);
 
-	while (*rest) {
-		size_t len = strcspn(rest, "/");
-		struct xs_node *k = node_new(rest, len, n->perms, n->nperms);
-		if (!k || add_kid(n, k)) {
-			if (k)
-				node_free(k);
-			return ENOMEM;
-		}
-		if (owner != XS_NO_TARGET)
-			k->perms[0].domid = (uint16_t)owner;
-		owner_add(t, k->perms[0].domid, 1);
-		note_node(t, n);
-		if (t->logging) {
-			char p[4200];
-			size_t plen = (size_t)(rest - path) + len;
-			if (plen < sizeof(p)) {
-				memcpy(p, path, plen);
-				p[plen] = '\0';
-				note(t, p, NULL);
-			}
-		}
-		n->gen = next_gen(t);
-		k->gen = next_gen(t);
-		n = k;
-		rest += len;
-		while (*rest == '/')
-			rest++;
-	}
-	*out = n;
-	return 0;
+    while (*rest) {
+        size_t len = strcspn(rest, "/");
+        struct xs_node *k = node_new(rest, len, n->perms, n->nperms);
+        if (!k || add_kid(n, k)) {
+            if (k)
+                node_free(k);
+            return ENOMEM;
+        }
+        if (owner != XS_NO_TARGET)
+            k->perms[0].domid = (uint16_t)owner;
+        owner_add(t, k->perms[0].domid, 1);
+        note_node(t, n);
+        if (t->logging) {
+            char p[4200];
+            size_t plen = (size_t)(rest - path) + len;
+            if (plen < sizeof(p)) {
+                memcpy(p, path, plen);
+                p[plen] = '\0';
+                note(t, p, NULL);
+            }
+        }
+        n->gen = next_gen(t);
+        k->gen = next_gen(t);
+        n = k;
+        rest += len;
+        while (*rest == '/')
+            rest++;
+    }
+    *out = n;
+    return 0;
 }
 
-int xs_tree_set_value(struct xs_tree *t, struct xs_node *n, const char *v,
-                      size_t len)
+int xs_tree_set_value(struct xs_tree *t, struct xs_node *n, const char *v, size_t len)
 {
-	char *copy = malloc(len + 1);
+    char *copy = malloc(len + 1);
 
-	if (!copy)
-		return ENOMEM;
-	memcpy(copy, v, len);
-	copy[len] = '\0';
-	note_node(t, n);
-	free(n->value);
-	n->value = copy;
-	n->vlen = len;
-	n->gen = next_gen(t);
-	return 0;
+    if (!copy)
+        return ENOMEM;
+    memcpy(copy, v, len);
+    copy[len] = '\0';
+    note_node(t, n);
+    free(n->value);
+    n->value = copy;
+    n->vlen = len;
+    n->gen = next_gen(t);
+    return 0;
 }
 
-void xs_tree_set_perms(struct xs_tree *t, struct xs_node *n,
-                       struct xs_perm *perms, unsigned count)
+void xs_tree_set_perms(struct xs_tree *t, struct xs_node *n, struct xs_perm *perms, unsigned count)
 {
-	note_node(t, n);
-	owner_add(t, n->perms[0].domid, -1);
-	owner_add(t, perms[0].domid, 1);
-	free(n->perms);
-	n->perms = perms;
-	n->nperms = count;
-	n->gen = next_gen(t);
+    note_node(t, n);
+    owner_add(t, n->perms[0].domid, -1);
+    owner_add(t, perms[0].domid, 1);
+    free(n->perms);
+    n->perms = perms;
+    n->nperms = count;
+    n->gen = next_gen(t);
 }
 
 bool xs_node_path(const struct xs_node *n, char *out, size_t size)
 {
-	size_t len = 0;
-	const struct xs_node *p;
+    size_t len = 0;
+    const struct xs_node *p;
 
-	if (!n->parent) {
-		if (size < 2)
-			return false;
-		strcpy(out, "/");
-		return true;
-	}
-	for (p = n; p->parent; p = p->parent)
-		len += strlen(p->name) + 1;
-	if (len + 1 > size)
-		return false;
-	out[len] = '\0';
-	for (p = n; p->parent; p = p->parent) {
-		size_t l = strlen(p->name);
-		len -= l;
-		memcpy(out + len, p->name, l);
-		out[--len] = '/';
-	}
-	return true;
+    if (!n->parent) {
+        if (size < 2)
+            return false;
+        strcpy(out, "/");
+        return true;
+    }
+    for (p = n; p->parent; p = p->parent)
+        len += strlen(p->name) + 1;
+    if (len + 1 > size)
+        return false;
+    out[len] = '\0';
+    for (p = n; p->parent; p = p->parent) {
+        size_t l = strlen(p->name);
+        len -= l;
+        memcpy(out + len, p->name, l);
+        out[--len] = '/';
+    }
+    return true;
 }
 
 size_t xs_node_children_size(const struct xs_node *n)
 {
-	size_t s = 0;
-	for (unsigned i = 0; i < n->nkids; i++)
-		s += strlen(n->kids[i]->name) + 1;
-	return s;
+    size_t s = 0;
+    for (unsigned i = 0; i < n->nkids; i++)
+        s += strlen(n->kids[i]->name) + 1;
+    return s;
 }
 
 size_t xs_node_record_size(const struct xs_node *n)
 {
-	/* generation, three counts, then perms, value and child names */
-	return 24 + 8 * (size_t)n->nperms + n->vlen + xs_node_children_size(n);
+    /* generation, three counts, then perms, value and child names */
+    return 24 + 8 * (size_t)n->nperms + n->vlen + xs_node_children_size(n);
 }
 
-void xs_tree_remove(struct xs_tree *t, struct xs_node *n,
-                    xs_tree_visit_fn *each, void *ctx)
+void xs_tree_remove(struct xs_tree *t, struct xs_node *n, xs_tree_visit_fn *each, void *ctx)
 {
-	struct xs_node *parent = n->parent, *cur;
-	char path[4200];
-	size_t len;
-	unsigned i;
+    struct xs_node *parent = n->parent, *cur;
+    char path[4200];
+    size_t len;
+    unsigned i;
 
-	if (!parent || !xs_node_path(n, path, sizeof(path)))
-		return;
-	for (i = 0; i < parent->nkids; i++)
-		if (parent->kids[i] == n)
-			break;
-	if (i == parent->nkids)
-		return;
-	note_node(t, parent);
-	memmove(parent->kids + i, parent->kids + i + 1,
-	        (parent->nkids - i - 1) * sizeof(*parent->kids));
-	parent->nkids--;
-	parent->gen = next_gen(t);
-	len = strlen(path);
-	/* Post-order over parent pointers: a node goes once its kids have;
+    if (!parent || !xs_node_path(n, path, sizeof(path)))
+        return;
+    for (i = 0; i < parent->nkids; i++)
+        if (parent->kids[i] == n)
+            break;
+    if (i == parent->nkids)
+        return;
+    note_node(t, parent);
+    memmove(parent->kids + i, parent->kids + i + 1,
+            (parent->nkids - i - 1) * sizeof(*parent->kids));
+    parent->nkids--;
+    parent->gen = next_gen(t);
+    len = strlen(path);
+    /* Post-order over parent pointers: a node goes once its kids have;
 	 * path follows cur down and back up. */
-	cur = n;
-	while (cur) {
-		struct xs_node *up;
+    cur = n;
+    while (cur) {
+        struct xs_node *up;
 
-		if (cur->nkids) {
-			struct xs_node *k = cur->kids[cur->nkids - 1];
-			size_t l = strlen(k->name);
-			if (len + l + 2 > sizeof(path)) {
-				/* cannot happen for paths that came in a request */
-				cur->nkids--;
-				free_nodes(k);
-				continue;
-			}
-			cur->nkids--;
-			path[len] = '/';
-			memcpy(path + len + 1, k->name, l + 1);
-			len += l + 1;
-			cur = k;
-			continue;
-		}
-		note(t, path, cur);
-		if (each)
-			each(ctx, path, cur);
-		owner_add(t, cur->perms[0].domid, -1);
-		up = cur == n ? NULL : cur->parent;
-		len -= strlen(cur->name) + 1;
-		path[len] = '\0';
-		node_free(cur);
-		cur = up;
-	}
+        if (cur->nkids) {
+            struct xs_node *k = cur->kids[cur->nkids - 1];
+            size_t l = strlen(k->name);
+            if (len + l + 2 > sizeof(path)) {
+                /* cannot happen for paths that came in a request */
+                cur->nkids--;
+                free_nodes(k);
+                continue;
+            }
+            cur->nkids--;
+            path[len] = '/';
+            memcpy(path + len + 1, k->name, l + 1);
+            len += l + 1;
+            cur = k;
+            continue;
+        }
+        note(t, path, cur);
+        if (each)
+            each(ctx, path, cur);
+        owner_add(t, cur->perms[0].domid, -1);
+        up = cur == n ? NULL : cur->parent;
+        len -= strlen(cur->name) + 1;
+        path[len] = '\0';
+        node_free(cur);
+        cur = up;
+    }
 }
 
 void xs_tree_walk(struct xs_tree *t, xs_tree_walk_fn *fn, void *ctx)
 {
-	struct stack s = { 0 };
-	struct xs_node *n = t->root;
+    struct stack s = { 0 };
+    struct xs_node *n = t->root;
 
-	while (n) {
-		if (fn(ctx, n))
-			for (unsigned i = n->nkids; i-- > 0;)
-				if (!push(&s, n->kids[i]))
-					break;
-		n = pop(&s);
-	}
-	free(s.v);
+    while (n) {
+        if (fn(ctx, n))
+            for (unsigned i = n->nkids; i-- > 0;)
+                if (!push(&s, n->kids[i]))
+                    break;
+        n = pop(&s);
+    }
+    free(s.v);
 }

@@ -13,8 +13,8 @@
 
 static const char prog[] = "blk-bench";
 
-#define SEQ_LEN  (1024u * 1024u)
-#define QD       32u
+#define SEQ_LEN (1024u * 1024u)
+#define QD 32u
 
 static void out(struct os *os, const char *key, unsigned long long whole, unsigned frac)
 {
@@ -66,7 +66,8 @@ int app_main(struct os *os, int argc, char **argv)
         if (r > 0)
             continue;
         if (os_strcmp(argv[i], "--seconds") == 0) {
-            if (blk_opts_number(os, prog, argv[i], i + 1 < argc ? argv[i + 1] : NULL, 600, &seconds) < 0)
+            if (blk_opts_number(os, prog, argv[i], i + 1 < argc ? argv[i + 1] : NULL, 600,
+                                &seconds) < 0)
                 return 2;
             if (!seconds)
                 seconds = 1;
@@ -74,7 +75,8 @@ int app_main(struct os *os, int argc, char **argv)
         } else if (os_strcmp(argv[i], "--zero-copy") == 0) {
             zero_copy = true;
         } else {
-            blk_app_error(os, prog, "unknown argument '%s'; usage: blk-bench %s [--seconds N] [--zero-copy]",
+            blk_app_error(os, prog,
+                          "unknown argument '%s'; usage: blk-bench %s [--seconds N] [--zero-copy]",
                           argv[i], BLK_OPTS_USAGE);
             return 2;
         }
@@ -89,8 +91,8 @@ int app_main(struct os *os, int argc, char **argv)
     uint64_t disk = in->sectors * 512;
     int rc = 0;
     uint64_t phase_ns = seconds * 1000000000ull;
-    uint8_t *buf = zero_copy ? blkfront_buffer_alloc(bf, SEQ_LEN / 4096)
-                             : os_pages_alloc(os, SEQ_LEN / 4096);
+    uint8_t *buf =
+        zero_copy ? blkfront_buffer_alloc(bf, SEQ_LEN / 4096) : os_pages_alloc(os, SEQ_LEN / 4096);
     if (!buf || disk < SEQ_LEN) {
         blk_app_error(os, prog, buf ? "the disk is smaller than 1 MiB" : "out of memory");
         rc = 1;
@@ -130,8 +132,11 @@ int app_main(struct os *os, int argc, char **argv)
         for (unsigned i = 0; i < QD; i++) {
             if (!ios[i].busy && more) {
                 ios[i].io = (struct blkfront_io){
-                    .op = BLKFRONT_READ, .sector = next_rand(&seed) % blocks * 8,
-                    .buf = buf + i * 4096, .len = 4096, .done = rnd_done,
+                    .op = BLKFRONT_READ,
+                    .sector = next_rand(&seed) % blocks * 8,
+                    .buf = buf + i * 4096,
+                    .len = 4096,
+                    .done = rnd_done,
                 };
                 ios[i].done = &done;
                 ios[i].err = &err;

@@ -56,7 +56,8 @@ int app_main(struct os *os, int argc, char **argv)
             continue;
         }
         if (r == 0) {
-            blk_app_error(os, prog, "unknown argument '%s'; usage: blk-info %s", argv[i], BLK_OPTS_USAGE);
+            blk_app_error(os, prog, "unknown argument '%s'; usage: blk-info %s", argv[i],
+                          BLK_OPTS_USAGE);
             return 2;
         }
     }

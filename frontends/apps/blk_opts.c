@@ -17,8 +17,8 @@ void blk_opts_init(struct blk_app_opts *o)
     blkfront_default_opts(&o->fe);
 }
 
-int blk_opts_number(struct os *os, const char *prog, const char *opt, const char *v,
-                    uint64_t max, uint64_t *out)
+int blk_opts_number(struct os *os, const char *prog, const char *opt, const char *v, uint64_t max,
+                    uint64_t *out)
 {
     if (!v) {
         blk_app_error(os, prog, "%s needs a value", opt);

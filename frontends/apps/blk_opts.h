@@ -12,7 +12,7 @@
 
 #include "blkfront.h"
 
-#define BLK_OPTS_USAGE \
+#define BLK_OPTS_USAGE                                                               \
     "[--vdev xvda|51712] [--max-ring-order N] [--max-indirect N] [--no-persistent] " \
     "[--skip-initialised] [--early-transport] [--explicit-order0] [--timeout SECONDS]"
 
@@ -27,8 +27,8 @@ int blk_opts_parse(struct os *os, const char *prog, int argc, char **argv, int *
                    struct blk_app_opts *o);
 void blk_opts_init(struct blk_app_opts *o);
 /* Parses an unsigned option value; prints one line and returns -1 if bad. */
-int blk_opts_number(struct os *os, const char *prog, const char *opt, const char *v,
-                    uint64_t max, uint64_t *out);
+int blk_opts_number(struct os *os, const char *prog, const char *opt, const char *v, uint64_t max,
+                    uint64_t *out);
 /* Prints "prog: message" on stderr as an error line. */
 void blk_app_error(struct os *os, const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

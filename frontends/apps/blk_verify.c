@@ -78,9 +78,11 @@ struct run {
     uint64_t bytes;
 };
 
-static int report_io(struct run *r, const char *what, int err, uint64_t sector, size_t len, size_t off)
+static int report_io(struct run *r, const char *what, int err, uint64_t sector, size_t len,
+                     size_t off)
 {
-    blk_app_error(r->os, prog, "%s: %s of %zu bytes at sector %llu (buffer offset %zu) failed: error %d",
+    blk_app_error(r->os, prog,
+                  "%s: %s of %zu bytes at sector %llu (buffer offset %zu) failed: error %d",
                   r->vdev, what, len, (unsigned long long)sector, off, -err);
     return 1;
 }
@@ -101,8 +103,10 @@ static int one_case(struct run *r, uint64_t sector, size_t len, uint8_t *wbuf, u
         if (e < 0)
             return report_io(r, "read", e, sector, len, roff);
         if (os_memcmp(wbuf, rbuf, len) != 0) {
-            blk_app_error(r->os, prog, "%s: two reads of %zu bytes at sector %llu differ (buffer offsets %zu, %zu)",
-                          r->vdev, len, (unsigned long long)sector, woff, roff);
+            blk_app_error(
+                r->os, prog,
+                "%s: two reads of %zu bytes at sector %llu differ (buffer offsets %zu, %zu)",
+                r->vdev, len, (unsigned long long)sector, woff, roff);
             return 1;
         }
     } else {
@@ -119,10 +123,11 @@ static int one_case(struct run *r, uint64_t sector, size_t len, uint8_t *wbuf, u
         size_t bad = check(rbuf, len, seed, pos);
         if (bad < len) {
             blk_app_error(r->os, prog,
-                          "%s: mismatch at sector %llu byte %zu (write of %zu bytes at sector %llu, buffer offsets %zu/%zu%s): wrote 0x%02x, read 0x%02x",
-                          r->vdev, (unsigned long long)((pos + bad) / 512), (size_t)((pos + bad) % 512), len,
-                          (unsigned long long)sector, woff, roff, zero_copy ? ", zero copy" : "",
-                          pattern(seed, pos + bad), rbuf[bad]);
+                          "%s: mismatch at sector %llu byte %zu (write of %zu bytes at sector "
+                          "%llu, buffer offsets %zu/%zu%s): wrote 0x%02x, read 0x%02x",
+                          r->vdev, (unsigned long long)((pos + bad) / 512),
+                          (size_t)((pos + bad) % 512), len, (unsigned long long)sector, woff, roff,
+                          zero_copy ? ", zero copy" : "", pattern(seed, pos + bad), rbuf[bad]);
             return 1;
         }
     }
@@ -138,9 +143,17 @@ static int matrix(struct run *r)
     uint64_t disk = in->sectors * 512;
     size_t maxio = blkfront_max_io(r->bf);
     size_t lens[] = {
-        ss, 2 * ss, 3 * ss, 4096, 4096 + ss, 8 * 4096 - ss,
-        DIRECT_MAX, DIRECT_MAX + ss,
-        maxio, maxio + ss, 3 * maxio + 4096 + ss,
+        ss,
+        2 * ss,
+        3 * ss,
+        4096,
+        4096 + ss,
+        8 * 4096 - ss,
+        DIRECT_MAX,
+        DIRECT_MAX + ss,
+        maxio,
+        maxio + ss,
+        3 * maxio + 4096 + ss,
     };
     static const size_t offs[] = { 0, 1, 3, 511, 512, 2048, 4095, 4096 - 512 };
     const unsigned noffs = sizeof(offs) / sizeof(offs[0]);
@@ -178,7 +191,8 @@ static int matrix(struct run *r)
     size_t zlen = maxio - 4096;
     zlen -= zlen % ss;
     if (zlen && zlen <= disk) {
-        rc = one_case(r, 0, zlen, zw + 512 * (ss == 512), zr + 1024 * (ss == 512), 512, 1024, false);
+        rc =
+            one_case(r, 0, zlen, zw + 512 * (ss == 512), zr + 1024 * (ss == 512), 512, 1024, false);
         if (rc == 0)
             rc = one_case(r, (disk - zlen) / 512, zlen, zw, zr, 0, 0, true);
     }
@@ -209,9 +223,12 @@ static int matrix(struct run *r)
                             (unsigned long long)(n / 1024));
         }
     }
-    say(r->os, "blk-verify: %s: %u cases passed, %llu bytes %s (sector-size %u, ring order %u, indirect %u%s)",
-        r->vdev, r->cases, (unsigned long long)r->bytes, in->readonly ? "read twice and compared" : "written and read back",
-        in->sector_size, in->ring_order, in->max_indirect, discarded);
+    say(r->os,
+        "blk-verify: %s: %u cases passed, %llu bytes %s (sector-size %u, ring order %u, indirect "
+        "%u%s)",
+        r->vdev, r->cases, (unsigned long long)r->bytes,
+        in->readonly ? "read twice and compared" : "written and read back", in->sector_size,
+        in->ring_order, in->max_indirect, discarded);
     return 0;
 }
 
@@ -225,7 +242,7 @@ static int zero_copy_at(struct run *r, uint64_t offset)
     int e = blkfront_read_zero_copy_sync(r->bf, 0, p + offset, 4096);
     blkfront_buffer_free(r->bf, p, 2);
     if (e < 0)
-        return 1;       /* the host said why */
+        return 1; /* the host said why */
     say(r->os, "blk-verify: %s: zero-copy read into a shared page at offset %llu", r->vdev,
         (unsigned long long)offset);
     return 0;
@@ -323,7 +340,9 @@ int app_main(struct os *os, int argc, char **argv)
         } else if (os_strcmp(argv[i], "--check") == 0) {
             do_check = true;
         } else {
-            blk_app_error(os, prog, "unknown argument '%s'; usage: blk-verify %s [--seed N] [--fill|--check] [--bytes N] [--zero-copy-at OFFSET]",
+            blk_app_error(os, prog,
+                          "unknown argument '%s'; usage: blk-verify %s [--seed N] [--fill|--check] "
+                          "[--bytes N] [--zero-copy-at OFFSET]",
                           argv[i], BLK_OPTS_USAGE);
             return 2;
         }

@@ -21,8 +21,8 @@ void net_app_error(struct os *os, const char *prog, const char *fmt, ...)
     os_log(os, OS_LOG_ERROR, "%s: %s", prog, msg);
 }
 
-int net_app_uint(struct os *os, const char *prog, const char *opt, const char *v,
-                 uint64_t max, uint64_t *out)
+int net_app_uint(struct os *os, const char *prog, const char *opt, const char *v, uint64_t max,
+                 uint64_t *out)
 {
     if (!v || os_parse_u64(v, out) < 0 || *out == 0 || *out > max) {
         net_app_error(os, prog, "%s %s: expected a number from 1 to %llu", opt, v ? v : "(missing)",
@@ -96,7 +96,8 @@ int net_app_connect(struct os *os, const char *prog, const struct net_app_opts *
         if (p > 0)
             continue;
         if (os_now_ns(os) >= deadline || os_wait(os, deadline) < 0) {
-            net_app_error(os, prog, "%s: no backend connected within %u s", o->device, o->timeout_s);
+            net_app_error(os, prog, "%s: no backend connected within %u s", o->device,
+                          o->timeout_s);
             netfront_free(nf);
             return 1;
         }

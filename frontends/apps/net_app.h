@@ -28,8 +28,8 @@ void net_app_opts_init(struct net_app_opts *o);
 int net_app_parse(struct os *os, const char *prog, int argc, char **argv, int *i,
                   struct net_app_opts *o);
 /* Parses an unsigned option value in 1..max; -1 after an error line. */
-int net_app_uint(struct os *os, const char *prog, const char *opt, const char *v,
-                 uint64_t max, uint64_t *out);
+int net_app_uint(struct os *os, const char *prog, const char *opt, const char *v, uint64_t max,
+                 uint64_t *out);
 void net_app_error(struct os *os, const char *prog, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -37,7 +37,8 @@ int app_main(struct os *os, int argc, char **argv)
             }
             i++;
         } else {
-            net_app_error(os, prog, "unknown argument '%s'; usage: net-blast [--frames N] [--size BYTES] %s",
+            net_app_error(os, prog,
+                          "unknown argument '%s'; usage: net-blast [--frames N] [--size BYTES] %s",
                           argv[i], NET_APP_USAGE);
             return 2;
         }
@@ -84,14 +85,15 @@ int app_main(struct os *os, int argc, char **argv)
     if (ns == 0)
         ns = 1;
     uint64_t fps = sent * 1000000000ull / ns;
-    uint64_t mbit = sent * size * 8 * 1000ull / ns;   /* Mbit/s */
+    uint64_t mbit = sent * size * 8 * 1000ull / ns; /* Mbit/s */
     char line[200];
     int n = os_snprintf(line, sizeof line,
-                        "net-blast: %llu frames of %llu bytes in %llu.%03llu s: %llu frames/s, %llu.%03llu Gbit/s\n",
+                        "net-blast: %llu frames of %llu bytes in %llu.%03llu s: %llu frames/s, "
+                        "%llu.%03llu Gbit/s\n",
                         (unsigned long long)sent, (unsigned long long)size,
-                        (unsigned long long)(ns / 1000000000u), (unsigned long long)(ns / 1000000u % 1000u),
-                        (unsigned long long)fps, (unsigned long long)(mbit / 1000u),
-                        (unsigned long long)(mbit % 1000u));
+                        (unsigned long long)(ns / 1000000000u),
+                        (unsigned long long)(ns / 1000000u % 1000u), (unsigned long long)fps,
+                        (unsigned long long)(mbit / 1000u), (unsigned long long)(mbit % 1000u));
     net_app_write_all(os, line, (size_t)n);
 out:
     net_app_close(os, nf);

@@ -15,8 +15,15 @@
 
 static const char prog[] = "net-echo";
 
-static uint16_t get16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
 
 static uint16_t csum(const uint8_t *p, size_t len)
 {
@@ -54,14 +61,14 @@ static size_t arp_reply(uint8_t *f, size_t len, const uint8_t mac[6], const uint
     if (len < 42 || get16(a) != 1 || get16(a + 2) != 0x0800 || a[4] != 6 || a[5] != 4 ||
         get16(a + 6) != 1 || os_memcmp(a + 24, ip, 4) != 0)
         return 0;
-    os_memcpy(f, a + 8, 6);            /* to the asker */
+    os_memcpy(f, a + 8, 6); /* to the asker */
     os_memcpy(f + 6, mac, 6);
     put16(a + 6, 2);
-    os_memcpy(a + 18, a + 8, 10);      /* target = sender (MAC + IP) */
+    os_memcpy(a + 18, a + 8, 10); /* target = sender (MAC + IP) */
     os_memcpy(a + 8, mac, 6);
     os_memcpy(a + 14, ip, 4);
     if (len < 60)
-        os_memset(f + len, 0, 60 - len);   /* Ethernet padding, not old data */
+        os_memset(f + len, 0, 60 - len); /* Ethernet padding, not old data */
     return len < 60 ? 60 : len;
 }
 
@@ -102,7 +109,8 @@ struct pinger {
 
 #define PING_ID 0x5342
 
-static size_t arp_request(uint8_t *f, const uint8_t mac[6], const uint8_t ip[4], const uint8_t target[4])
+static size_t arp_request(uint8_t *f, const uint8_t mac[6], const uint8_t ip[4],
+                          const uint8_t target[4])
 {
     os_memset(f, 0, 60);
     os_memset(f, 0xff, 6);
@@ -120,7 +128,8 @@ static size_t arp_request(uint8_t *f, const uint8_t mac[6], const uint8_t ip[4],
     return 60;
 }
 
-static size_t echo_request(uint8_t *f, const uint8_t mac[6], const uint8_t ip[4], const struct pinger *pg)
+static size_t echo_request(uint8_t *f, const uint8_t mac[6], const uint8_t ip[4],
+                           const struct pinger *pg)
 {
     size_t payload = 32, icmp_len = 8 + payload, tot = 20 + icmp_len;
     os_memcpy(f, pg->mac, 6);
@@ -147,7 +156,8 @@ static size_t echo_request(uint8_t *f, const uint8_t mac[6], const uint8_t ip[4]
 }
 
 /* Notes an ARP reply from, or an echo reply of ours by, the target. */
-static void ping_saw(struct pinger *pg, const uint8_t *f, size_t len, const uint8_t ip[4], uint64_t now)
+static void ping_saw(struct pinger *pg, const uint8_t *f, size_t len, const uint8_t ip[4],
+                     uint64_t now)
 {
     if (len >= 42 && get16(f + 12) == 0x0806 && get16(f + 20) == 2 &&
         os_memcmp(f + 28, pg->ip, 4) == 0 && !pg->have_mac) {
@@ -208,11 +218,14 @@ int app_main(struct os *os, int argc, char **argv)
             }
             pg.on = true;
         } else if (!os_strcmp(argv[i], "--count")) {
-            if (net_app_uint(os, prog, "--count", i + 1 < argc ? argv[i + 1] : NULL, 1000000000, &count) < 0)
+            if (net_app_uint(os, prog, "--count", i + 1 < argc ? argv[i + 1] : NULL, 1000000000,
+                             &count) < 0)
                 return 2;
             i++;
         } else {
-            net_app_error(os, prog, "unknown argument '%s'; usage: net-echo --ip A.B.C.D [--count N] [--ping A.B.C.D] %s",
+            net_app_error(os, prog,
+                          "unknown argument '%s'; usage: net-echo --ip A.B.C.D [--count N] [--ping "
+                          "A.B.C.D] %s",
                           argv[i], NET_APP_USAGE);
             return 2;
         }
@@ -278,19 +291,21 @@ int app_main(struct os *os, int argc, char **argv)
             uint64_t now = os_now_ns(os);
             if (now >= pg.deadline_ns) {
                 net_app_error(os, prog, "%llu of %llu ping replies within %u s",
-                              (unsigned long long)pg.replies, (unsigned long long)count, o.timeout_s);
+                              (unsigned long long)pg.replies, (unsigned long long)count,
+                              o.timeout_s);
                 status = 1;
                 goto out;
             }
             if (now >= pg.next_ns) {
-                size_t len = pg.have_mac ? echo_request(f, mac, ip, &pg) : arp_request(f, mac, ip, pg.ip);
+                size_t len =
+                    pg.have_mac ? echo_request(f, mac, ip, &pg) : arp_request(f, mac, ip, pg.ip);
                 int r = send_frame(os, nf, f, len);
                 if (r < 0) {
                     net_app_error(os, prog, "cannot send a ping (error %d)", -r);
                     status = 1;
                     goto out;
                 }
-                pg.next_ns = now + 200000000u;   /* resend if unanswered */
+                pg.next_ns = now + 200000000u; /* resend if unanswered */
             }
             if (p == 0)
                 os_wait(os, pg.next_ns < pg.deadline_ns ? pg.next_ns : pg.deadline_ns);

@@ -17,8 +17,8 @@
 #include <stdint.h>
 
 #define NET_STREAM_ETHERTYPE 0x88B5u
-#define NET_STREAM_HDR       16u          /* 14 Ethernet + 2 length */
-#define NET_STREAM_MAX       1498u        /* a 1514-byte frame */
+#define NET_STREAM_HDR 16u   /* 14 Ethernet + 2 length */
+#define NET_STREAM_MAX 1498u /* a 1514-byte frame */
 #define NET_STREAM_MIN_FRAME 60u
 
 /* The payload of a stream frame, or NULL (not ours, or a bad length). */

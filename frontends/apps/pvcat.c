@@ -19,7 +19,8 @@ int app_main(struct os *os, int argc, char **argv)
         if (r < 0)
             return 2;
         if (r == 0) {
-            net_app_error(os, prog, "unknown argument '%s'; usage: pvcat %s", argv[i], NET_APP_USAGE);
+            net_app_error(os, prog, "unknown argument '%s'; usage: pvcat %s", argv[i],
+                          NET_APP_USAGE);
             return 2;
         }
     }
@@ -35,7 +36,7 @@ int app_main(struct os *os, int argc, char **argv)
             if (n == -OS_EPROTO)
                 break;
             if (n < 0)
-                continue;           /* a dropped frame: counted by netfront */
+                continue; /* a dropped frame: counted by netfront */
             size_t plen;
             const uint8_t *pl = net_stream_payload(frame, (size_t)n, &plen);
             if (pl && !net_app_write_all(os, pl, plen)) {
@@ -51,7 +52,7 @@ int app_main(struct os *os, int argc, char **argv)
             break;
         }
         if (st == NETFRONT_CLOSING)
-            break;                  /* end of the stream, everything received */
+            break; /* end of the stream, everything received */
         if (p == 0)
             os_wait(os, 0);
     }

@@ -16,7 +16,7 @@ static const char prog[] = "tar-cat";
 static int cat(struct tar_disk *d, struct tarfs_file *f, const char *path, bool sum)
 {
     uint64_t size = tarfs_file_size(f), off = 0;
-    uint64_t h = 0xcbf29ce484222325ull;     /* FNV-1a 64 offset basis */
+    uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a 64 offset basis */
     uint8_t *zeros = NULL;
     int status = 0;
     while (off < size && status == 0) {
@@ -102,7 +102,7 @@ int app_main(struct os *os, int argc, char **argv)
     struct tarfs_file *f = NULL;
     int rc = tarfs_lookup(d.tar, path, &f);
     if (f)
-        status = cat(&d, f, path, sum);  /* found before any damage: tar writes it too */
+        status = cat(&d, f, path, sum); /* found before any damage: tar writes it too */
     if (rc == -OS_ENOENT) {
         blk_app_error(os, prog, "%s: no member named '%s' in the archive", d.vdev, path);
         status = 2;

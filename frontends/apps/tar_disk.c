@@ -28,8 +28,7 @@ static void free_pages(void *ctx, void *va, unsigned npages)
     blkfront_buffer_free(ctx, va, npages);
 }
 
-int tar_disk_open(struct os *os, const char *prog, const struct blk_app_opts *o,
-                  struct tar_disk *d)
+int tar_disk_open(struct os *os, const char *prog, const struct blk_app_opts *o, struct tar_disk *d)
 {
     os_memset(d, 0, sizeof *d);
     d->os = os;
@@ -52,8 +51,8 @@ int tar_disk_open(struct os *os, const char *prog, const struct blk_app_opts *o,
     };
     d->bytes = blkdev_bytes_open(os, &s);
     if (!d->bytes) {
-        blk_app_error(os, prog, "%s: cannot read a disk of %llu sectors of %u bytes",
-                      o->vdev, (unsigned long long)in->sectors, in->sector_size);
+        blk_app_error(os, prog, "%s: cannot read a disk of %llu sectors of %u bytes", o->vdev,
+                      (unsigned long long)in->sectors, in->sector_size);
         tar_disk_close(d);
         return 1;
     }

@@ -48,7 +48,8 @@ int app_main(struct os *os, int argc, char **argv)
         if (r < 0)
             return 2;
         if (r == 0) {
-            blk_app_error(os, prog, "unknown argument '%s'; usage: tar-ls %s", argv[i], BLK_OPTS_USAGE);
+            blk_app_error(os, prog, "unknown argument '%s'; usage: tar-ls %s", argv[i],
+                          BLK_OPTS_USAGE);
             return 2;
         }
     }

@@ -14,7 +14,7 @@ struct mapping {
 };
 
 struct bbenv {
-    struct bb_store store;          /* the ops find the bbenv from these */
+    struct bb_store store; /* the ops find the bbenv from these */
     struct bb_evtchn evtchn;
     struct bb_mapper mapper;
     struct bb_env env;
@@ -25,10 +25,10 @@ struct bbenv {
     bool dead;
     struct mapping *maps;
     unsigned mapped;
-    struct xs_reply reply;          /* scratch for one answer at a time */
+    struct xs_reply reply; /* scratch for one answer at a time */
 };
 
-#define FROM(ptr, member) ((struct bbenv *)((char *)(ptr) - offsetof(struct bbenv, member)))
+#define FROM(ptr, member) ((struct bbenv *)((char *)(ptr)-offsetof(struct bbenv, member)))
 
 /* ---- xenstore ----------------------------------------------------------- */
 
@@ -135,8 +135,14 @@ static int st_unwatch(struct bb_store *s, const char *path, const char *token)
 }
 
 static const struct bb_store_ops store_ops = {
-    .read = st_read, .write = st_write, .directory = st_directory, .rm = st_rm,
-    .tx_start = st_tx_start, .tx_end = st_tx_end, .watch = st_watch, .unwatch = st_unwatch,
+    .read = st_read,
+    .write = st_write,
+    .directory = st_directory,
+    .rm = st_rm,
+    .tx_start = st_tx_start,
+    .tx_end = st_tx_end,
+    .watch = st_watch,
+    .unwatch = st_unwatch,
 };
 
 /* ---- event channels ----------------------------------------------------- */
@@ -166,7 +172,9 @@ static int ev_notify(struct bb_evtchn *ev, uint32_t local)
 }
 
 static const struct bb_evtchn_ops evtchn_ops = {
-    .bind = ev_bind, .unbind = ev_unbind, .notify = ev_notify,
+    .bind = ev_bind,
+    .unbind = ev_unbind,
+    .notify = ev_notify,
 };
 
 /* ---- grant mappings ----------------------------------------------------- */
@@ -177,8 +185,8 @@ static void unmap_handles(struct bbenv *e, const grant_handle_t *h, unsigned n)
         (void)hv_gnt_unmap(hvhost_hv(e->h), e->dom, h[i]);
 }
 
-static void *mp_map(struct bb_mapper *m, domid_t dom, unsigned count,
-                    const grant_ref_t *refs, bool writable)
+static void *mp_map(struct bb_mapper *m, domid_t dom, unsigned count, const grant_ref_t *refs,
+                    bool writable)
 {
     struct bbenv *e = FROM(m, mapper);
     int fd = hvhost_memfd(e->h, dom);
@@ -196,14 +204,15 @@ static void *mp_map(struct bb_mapper *m, domid_t dom, unsigned count,
     unsigned done = 0;
     int st = gfns ? GNTST_okay : GNTST_no_space;
     for (; st == GNTST_okay && done < count; done++) {
-        st = hv_gnt_map(hvhost_hv(e->h), e->dom, dom, refs[done], flags, e,
-                        &mp->handles[done], &gfns[done]);
+        st = hv_gnt_map(hvhost_hv(e->h), e->dom, dom, refs[done], flags, e, &mp->handles[done],
+                        &gfns[done]);
         if (st != GNTST_okay)
             break;
     }
     uint8_t *va = MAP_FAILED;
     if (st == GNTST_okay && fd >= 0)
-        va = mmap(NULL, (size_t)count * HV_PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        va =
+            mmap(NULL, (size_t)count * HV_PAGE_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     int prot = PROT_READ | (writable ? PROT_WRITE : 0);
     for (unsigned i = 0; va != MAP_FAILED && i < count; i++)
         if (mmap(va + (size_t)i * HV_PAGE_SIZE, HV_PAGE_SIZE, prot, MAP_SHARED | MAP_FIXED, fd,
@@ -216,7 +225,7 @@ static void *mp_map(struct bb_mapper *m, domid_t dom, unsigned count,
         /* All or nothing, as xengnttab_map_domain_grant_refs. */
         unmap_handles(e, mp->handles, done);
         free(mp);
-        errno = EINVAL;     /* the reason is in the hypervisor's trace line */
+        errno = EINVAL; /* the reason is in the hypervisor's trace line */
         return NULL;
     }
     mp->va = va;
@@ -277,7 +286,9 @@ static int mp_copy(struct bb_mapper *m, domid_t dom, unsigned n, struct bb_copy 
 }
 
 static const struct bb_mapper_ops mapper_ops = {
-    .map = mp_map, .unmap = mp_unmap, .copy = mp_copy,
+    .map = mp_map,
+    .unmap = mp_unmap,
+    .copy = mp_copy,
 };
 
 /* ---- lifetime ----------------------------------------------------------- */
@@ -302,8 +313,11 @@ struct bbenv *bbenv_new(struct hvhost *h, struct xs_core *xs, domid_t dom,
     e->evtchn.ops = &evtchn_ops;
     e->mapper.ops = &mapper_ops;
     e->env = (struct bb_env){
-        .store = &e->store, .evtchn = &e->evtchn, .mapper = &e->mapper,
-        .params = params, .log = *log,
+        .store = &e->store,
+        .evtchn = &e->evtchn,
+        .mapper = &e->mapper,
+        .params = params,
+        .log = *log,
     };
     return e;
 }
@@ -329,6 +343,15 @@ void bbenv_free(struct bbenv *e)
     free(e);
 }
 
-const struct bb_env *bbenv_env(struct bbenv *e) { return &e->env; }
-struct xs_client *bbenv_xs(struct bbenv *e) { return e->xs; }
-unsigned bbenv_mapped(const struct bbenv *e) { return e->mapped; }
+const struct bb_env *bbenv_env(struct bbenv *e)
+{
+    return &e->env;
+}
+struct xs_client *bbenv_xs(struct bbenv *e)
+{
+    return e->xs;
+}
+unsigned bbenv_mapped(const struct bbenv *e)
+{
+    return e->mapped;
+}

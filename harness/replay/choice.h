@@ -18,10 +18,10 @@
 struct choice {
     const uint8_t *data;
     size_t len, pos;
-    uint64_t state;        /* splitmix64 once data is used up */
-    uint64_t buf;          /* bytes of the last splitmix64 output not used yet */
+    uint64_t state; /* splitmix64 once data is used up */
+    uint64_t buf;   /* bytes of the last splitmix64 output not used yet */
     unsigned buf_left;
-    uint64_t drawn;        /* decisions taken so far */
+    uint64_t drawn; /* decisions taken so far */
 };
 
 void choice_from_seed(struct choice *c, uint64_t seed);

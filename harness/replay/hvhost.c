@@ -6,7 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#define MAX_DOMS 4u             /* the world has dom0 and one guest */
+#define MAX_DOMS 4u /* the world has dom0 and one guest */
 
 struct guest {
     domid_t dom;
@@ -93,7 +93,10 @@ void hvhost_free(struct hvhost *h)
     free(h);
 }
 
-hv_t *hvhost_hv(struct hvhost *h) { return h->hv; }
+hv_t *hvhost_hv(struct hvhost *h)
+{
+    return h->hv;
+}
 
 int hvhost_domain_create(struct hvhost *h, domid_t d, uint64_t frames)
 {

@@ -58,7 +58,8 @@ static uint8_t *slurp(const char *path, size_t *len)
         return NULL;
     }
     if (n > MAX_INPUT) {
-        fprintf(stderr, PROG ": %s: longer than %u bytes; a schedule is much shorter\n", path, MAX_INPUT);
+        fprintf(stderr, PROG ": %s: longer than %u bytes; a schedule is much shorter\n", path,
+                MAX_INPUT);
         free(buf);
         return NULL;
     }
@@ -94,7 +95,8 @@ int main(int argc, char **argv)
             } else if (!strcmp(a, "--bug")) {
                 int b = world_bug_parse(v);
                 if (b < 0) {
-                    fprintf(stderr, PROG ": --bug %s: unknown (none, dup-response, readonly-grant)\n", v);
+                    fprintf(stderr,
+                            PROG ": --bug %s: unknown (none, dup-response, readonly-grant)\n", v);
                     return 2;
                 }
                 opts.bug = (enum world_bug)b;

@@ -22,8 +22,15 @@
 #include <xen/io/ring.h>
 
 enum action {
-    A_FE_WATCH, A_BE_WATCH, A_FE_EVENT, A_BE_EVENT, A_BE_SERVE,
-    A_FE_POLL, A_WORKLOAD, A_BE_RESTART, A_COUNT
+    A_FE_WATCH,
+    A_BE_WATCH,
+    A_FE_EVENT,
+    A_BE_EVENT,
+    A_BE_SERVE,
+    A_FE_POLL,
+    A_WORKLOAD,
+    A_BE_RESTART,
+    A_COUNT
 };
 
 /* ---- notifications in flight -------------------------------------------- */
@@ -35,7 +42,7 @@ void w_on_notify(void *ctx, domid_t d, evtchn_port_t port)
         size_t cap = w->evcap ? 2 * w->evcap : 32;
         struct w_event *q = realloc(w->evq, cap * sizeof(*q));
         if (!q)
-            return;         /* lost, as an event the host could not queue */
+            return; /* lost, as an event the host could not queue */
         w->evq = q;
         w->evcap = cap;
     }
@@ -258,11 +265,8 @@ static void run_action(struct world *w, enum action a)
             w_trace(w, "frontend: %d completion(s)", r);
         break;
     }
-    case A_WORKLOAD:
-        wl_step(w);
-        break;
-    case A_COUNT:
-        break;
+    case A_WORKLOAD: wl_step(w); break;
+    case A_COUNT: break;
     }
 }
 
@@ -330,7 +334,7 @@ int w_wait(void *ctx, uint64_t deadline_ns)
                 w->now += W_STEP_NS;
                 r = 1;
             } else if (deadline_ns > w->now) {
-                w->now = deadline_ns;       /* nothing will ever come */
+                w->now = deadline_ns; /* nothing will ever come */
             }
             break;
         }

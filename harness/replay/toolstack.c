@@ -56,13 +56,16 @@ static int device_nodes(struct world *w, uint32_t tx)
     char bpath[128], fpath[128], path[192];
     snprintf(bpath, sizeof bpath, "/local/domain/0/backend/vbd/%u/%u", W_FRONT, W_DEVID);
     snprintf(fpath, sizeof fpath, "/local/domain/%u/device/vbd/%u", W_FRONT, W_DEVID);
-    const char *const back[] = { "frontend", fpath, "frontend-id", "1", "online", "1", "state", "1",
-                                 "params", w->disk_path, "mode", "w", "type", "phy",
-                                 "device-type", "disk", "removable", "0", "bootable", "1",
-                                 "dev", "xvda", "discard-enable", "1", NULL };
-    const char *const front[] = { "backend", bpath, "backend-id", "0", "state", "1",
-                                  "virtual-device", "51712", "device-type", "disk",
-                                  "trusted", "1", NULL };
+    const char *const back[] = {
+        "frontend",  fpath,        "frontend-id", "1", "online", "1",    "state",          "1",
+        "params",    w->disk_path, "mode",        "w", "type",   "phy",  "device-type",    "disk",
+        "removable", "0",          "bootable",    "1", "dev",    "xvda", "discard-enable", "1",
+        NULL
+    };
+    const char *const front[] = { "backend",     bpath,  "backend-id",     "0",
+                                  "state",       "1",    "virtual-device", "51712",
+                                  "device-type", "disk", "trusted",        "1",
+                                  NULL };
     int e = xs_client_strs(c, XS_MKDIR, tx, NULL, bpath, NULL);
     if (!e)
         e = perms(c, tx, bpath, "n0", "r1");

@@ -14,7 +14,7 @@
 
 #include "harness/replay/world_priv.h"
 
-#define MAX_EXTENT 16u          /* sectors */
+#define MAX_EXTENT 16u /* sectors */
 
 static uint8_t pattern(uint64_t salt, uint64_t off)
 {
@@ -36,11 +36,12 @@ static void io_done(struct blkfront_io *bio, int status)
     unsigned idx = (unsigned)(io - wl->ios);
     io->done_count++;
     io->status = status;
-    w_trace(w, "workload: request %u (%s sector %llu, %zu bytes) completed with status %d",
-            idx, op_name(bio->op), (unsigned long long)bio->sector, bio->len, status);
+    w_trace(w, "workload: request %u (%s sector %llu, %zu bytes) completed with status %d", idx,
+            op_name(bio->op), (unsigned long long)bio->sector, bio->len, status);
     if (io->done_count > 1) {
-        w_fail(w, "every request completes exactly once", "request %u (%s sector %llu) completed %u times",
-               idx, op_name(bio->op), (unsigned long long)bio->sector, io->done_count);
+        w_fail(w, "every request completes exactly once",
+               "request %u (%s sector %llu) completed %u times", idx, op_name(bio->op),
+               (unsigned long long)bio->sector, io->done_count);
         return;
     }
     wl->outstanding--;
@@ -60,8 +61,8 @@ static void io_done(struct blkfront_io *bio, int status)
         for (size_t i = 0; i < bio->len; i++)
             if (got[i] != want[i]) {
                 w_fail(w, "data read equals data written",
-                       "request %u read sector %llu: byte %zu is 0x%02x, 0x%02x was written",
-                       idx, (unsigned long long)(bio->sector + i / 512), i % 512, got[i], want[i]);
+                       "request %u read sector %llu: byte %zu is 0x%02x, 0x%02x was written", idx,
+                       (unsigned long long)(bio->sector + i / 512), i % 512, got[i], want[i]);
                 return;
             }
     }
@@ -165,8 +166,8 @@ static unsigned phase_end(const struct world *w)
     switch (wl->phase) {
     case WL_WRITE: return wl->nwrites;
     case WL_FLUSH: return wl->nwrites + (w->cfg.flush ? 1 : 0);
-    case WL_READ:  return wl->nios;
-    default:       return wl->next;
+    case WL_READ: return wl->nios;
+    default: return wl->next;
     }
 }
 
@@ -177,7 +178,7 @@ bool wl_ready(struct world *w)
         return false;
     if (wl->next < phase_end(w))
         return wl->outstanding < w->cfg.depth;
-    return wl->outstanding == 0;        /* on to the next phase */
+    return wl->outstanding == 0; /* on to the next phase */
 }
 
 bool wl_done(const struct world *w)
@@ -192,8 +193,8 @@ void wl_observe(struct world *w)
         return;
     wl->order_checked = true;
     const struct blkfront_info *in = blkfront_get_info(w->bf);
-    unsigned want = (unsigned)w->cfg.be_order < w->cfg.fe_order ? (unsigned)w->cfg.be_order
-                                                                 : w->cfg.fe_order;
+    unsigned want =
+        (unsigned)w->cfg.be_order < w->cfg.fe_order ? (unsigned)w->cfg.be_order : w->cfg.fe_order;
     /* Writing the ring before the backend published its limit, a
      * frontend can only take one page (D3). */
     if (w->cfg.early_transport && in->ring_order == 0)
@@ -235,7 +236,7 @@ void wl_step(struct world *w)
         if (wl->phase == WL_READ) {
             wl->phase = WL_CLOSE;
             w_trace(w, "workload: close");
-            blkfront_close(w->bf);      /* frees its buffers too */
+            blkfront_close(w->bf); /* frees its buffers too */
             w->bf = NULL;
             memset(wl->zc, 0, sizeof(wl->zc));
             wl->phase = WL_DONE;
@@ -251,8 +252,9 @@ void wl_step(struct world *w)
             io->slot >= 0 ? " (blkfront's pages)" : "");
     int r = blkfront_submit(w->bf, &io->io);
     if (r < 0) {
-        w_fail(w, "requests are accepted", "blkfront_submit refused request %u (%s sector %llu) with error %d",
-               wl->next, op_name(io->io.op), (unsigned long long)io->io.sector, -r);
+        w_fail(w, "requests are accepted",
+               "blkfront_submit refused request %u (%s sector %llu) with error %d", wl->next,
+               op_name(io->io.op), (unsigned long long)io->io.sector, -r);
         return;
     }
     wl->next++;
@@ -266,19 +268,21 @@ void wl_final_checks(struct world *w)
     struct workload *wl = &w->wl;
     for (unsigned i = 0; i < wl->nios; i++)
         if (wl->ios[i].done_count != 1) {
-            w_fail(w, "every request completes exactly once", "request %u (%s sector %llu) completed %u times",
-                   i, op_name(wl->ios[i].io.op), (unsigned long long)wl->ios[i].io.sector,
-                   wl->ios[i].done_count);
+            w_fail(w, "every request completes exactly once",
+                   "request %u (%s sector %llu) completed %u times", i, op_name(wl->ios[i].io.op),
+                   (unsigned long long)wl->ios[i].io.sector, wl->ios[i].done_count);
             return;
         }
     size_t bytes = (size_t)w->cfg.disk_sectors * 512;
     uint8_t *disk = malloc(bytes);
-    if (disk && pread(w->disk_fd, disk, bytes, 0) == (ssize_t)bytes && memcmp(disk, wl->model, bytes)) {
+    if (disk && pread(w->disk_fd, disk, bytes, 0) == (ssize_t)bytes &&
+        memcmp(disk, wl->model, bytes)) {
         size_t i = 0;
         while (disk[i] == wl->model[i])
             i++;
-        w_fail(w, "the disk holds what was written", "sector %zu byte %zu is 0x%02x, 0x%02x was written",
-               i / 512, i % 512, disk[i], wl->model[i]);
+        w_fail(w, "the disk holds what was written",
+               "sector %zu byte %zu is 0x%02x, 0x%02x was written", i / 512, i % 512, disk[i],
+               wl->model[i]);
     }
     free(disk);
     char st[16];
@@ -291,14 +295,16 @@ void wl_final_checks(struct world *w)
     hv_domain_counts(hvhost_hv(w->hv), W_FRONT, &fe);
     hv_domain_counts(hvhost_hv(w->hv), 0, &be);
     if (fe.grants || fe.mappings || fe.ports || be.mappings || be.ports)
-        w_fail(w, "nothing left after the close",
-               "d1 holds %u grant(s), %u mapping(s), %u port(s); d0 holds %u mapping(s), %u port(s)",
-               fe.grants, fe.mappings, fe.ports, be.mappings, be.ports);
+        w_fail(
+            w, "nothing left after the close",
+            "d1 holds %u grant(s), %u mapping(s), %u port(s); d0 holds %u mapping(s), %u port(s)",
+            fe.grants, fe.mappings, fe.ports, be.mappings, be.ports);
     if (w->benv && bbenv_mapped(w->benv))
         w_fail(w, "nothing left after the close", "the backend still maps %u page(s)",
                bbenv_mapped(w->benv));
     if (os_world_held_frames(w->os))
-        w_fail(w, "nothing left after the close", "%u frame(s) the frontend unshared are still mapped by the backend",
+        w_fail(w, "nothing left after the close",
+               "%u frame(s) the frontend unshared are still mapped by the backend",
                os_world_held_frames(w->os));
     w->res->requests = wl->nios;
 }

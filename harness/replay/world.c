@@ -39,7 +39,7 @@ static void trace_append(struct world *w, const char *s, size_t n)
             cap *= 2;
         char *t = realloc(w->trace, cap);
         if (!t)
-            return;         /* the trace is a record, not the run */
+            return; /* the trace is a record, not the run */
         w->trace = t;
         w->tcap = cap;
     }
@@ -79,7 +79,7 @@ void w_trace(struct world *w, const char *fmt, ...)
 void w_fail(struct world *w, const char *invariant, const char *fmt, ...)
 {
     if (!w->res->ok)
-        return;             /* the first break is the one to report */
+        return; /* the first break is the one to report */
     w->res->ok = false;
     w->res->step = w->step;
     snprintf(w->res->invariant, sizeof(w->res->invariant), "%s", invariant);
@@ -116,8 +116,13 @@ static void on_xs_trace(void *ctx, const char *line)
     w_fail(w, "no xenstore rule broken", "%s", line);
 }
 
-static int on_introduced(void *ctx, unsigned domid) { return 0; }
-static void on_released(void *ctx, unsigned domid) {}
+static int on_introduced(void *ctx, unsigned domid)
+{
+    return 0;
+}
+static void on_released(void *ctx, unsigned domid)
+{
+}
 
 void w_bb_line(void *ctx, bool diagnosis, const char *text)
 {
@@ -166,16 +171,18 @@ static void choose_config(struct world *w)
     c->delays = faults && choice_chance(ch, 1, 2);
 
     snprintf(w->res->config, sizeof(w->res->config),
-             "backend order %d%s%s%s%s batch %u; frontend order %u%s%s%s%s; %s%s; depth %u, %u sectors%s; "
+             "backend order %d%s%s%s%s batch %u; frontend order %u%s%s%s%s; %s%s; depth %u, %u "
+             "sectors%s; "
              "faults: up to %u crash(es), up to %u conflict(s)%s",
              c->be_order, c->be_indirect ? " indirect" : "", c->grant_copy ? " grant-copy" : "",
-             c->features_at_probe ? " features-at-probe" : "", c->skip_initwait ? " skip-initwait" : "",
-             c->batch, c->fe_order, c->fe_indirect ? " indirect" : "",
-             c->skip_initialised ? " skip-initialised" : "", c->early_transport ? " early-transport" : "",
+             c->features_at_probe ? " features-at-probe" : "",
+             c->skip_initwait ? " skip-initwait" : "", c->batch, c->fe_order,
+             c->fe_indirect ? " indirect" : "", c->skip_initialised ? " skip-initialised" : "",
+             c->early_transport ? " early-transport" : "",
              c->explicit_order0 ? " explicit-order0" : "",
-             c->persistent ? "persistent" : "not persistent", c->flush ? ", flush" : "",
-             c->depth, c->disk_sectors, w->opts.bug ? " (with a bug)" : "",
-             c->ncrashes, c->conflicts, c->delays ? ", delays" : "");
+             c->persistent ? "persistent" : "not persistent", c->flush ? ", flush" : "", c->depth,
+             c->disk_sectors, w->opts.bug ? " (with a bug)" : "", c->ncrashes, c->conflicts,
+             c->delays ? ", delays" : "");
     w->conflicts_left = c->conflicts;
 
     bb_params_default(&w->params);
@@ -192,8 +199,9 @@ static void choose_config(struct world *w)
 
 static int build(struct world *w)
 {
-    struct hvhost_cb hcb = { .notify = w_on_notify, .port_closed = on_port_closed,
-                             .trace = on_hv_trace, .ctx = w };
+    struct hvhost_cb hcb = {
+        .notify = w_on_notify, .port_closed = on_port_closed, .trace = on_hv_trace, .ctx = w
+    };
     w->hv = hvhost_new(&hcb);
     if (!w->hv)
         return -ENOMEM;
@@ -202,8 +210,9 @@ static int build(struct world *w)
         rc = hvhost_domain_create(w->hv, W_FRONT, W_GUEST_FRAMES);
     if (rc < 0)
         return rc;
-    struct xs_core_hooks xh = { .introduced = on_introduced, .released = on_released,
-                                .trace = on_xs_trace, .ctx = w };
+    struct xs_core_hooks xh = {
+        .introduced = on_introduced, .released = on_released, .trace = on_xs_trace, .ctx = w
+    };
     w->xs = xs_core_new(&xh);
     if (!w->xs)
         return -ENOMEM;
@@ -232,9 +241,16 @@ static int build(struct world *w)
     uint64_t frames;
     uint8_t *mem = hvhost_memory(w->hv, W_FRONT, &frames);
     struct os_world_host oh = {
-        .hv = hvhost_hv(w->hv), .domid = W_FRONT, .mem = mem, .nr_frames = frames,
-        .xs = w->fxs, .ctx = w, .now_ns = now_ns, .wait = w_wait,
-        .tx_conflict = w_tx_conflict, .log = on_fe_log,
+        .hv = hvhost_hv(w->hv),
+        .domid = W_FRONT,
+        .mem = mem,
+        .nr_frames = frames,
+        .xs = w->fxs,
+        .ctx = w,
+        .now_ns = now_ns,
+        .wait = w_wait,
+        .tx_conflict = w_tx_conflict,
+        .log = on_fe_log,
         .bug_readonly_data = w->opts.bug == WORLD_BUG_READONLY_GRANT,
     };
     w->os = os_world_new(&oh);
@@ -261,7 +277,7 @@ static int build(struct world *w)
 
 static void teardown(struct world *w)
 {
-    w->stop = true;             /* os_wait returns at once from now on */
+    w->stop = true; /* os_wait returns at once from now on */
     if (w->bf)
         blkfront_close(w->bf);
     w->bf = NULL;
@@ -299,10 +315,13 @@ static void stalled(struct world *w)
 {
     char fe[16] = "?", be[16] = "?";
     (void)xs_client_read(w->toolstack, 0, "/local/domain/1/device/vbd/51712/state", fe, sizeof fe);
-    (void)xs_client_read(w->toolstack, 0, "/local/domain/0/backend/vbd/1/51712/state", be, sizeof be);
+    (void)xs_client_read(w->toolstack, 0, "/local/domain/0/backend/vbd/1/51712/state", be,
+                         sizeof be);
     w_fail(w, "progress",
-           "nothing can run while %s with %u request(s) outstanding: frontend state %s%s, backend state %s "
-           "(a lost event?)", phases[w->wl.phase], w->wl.outstanding, fe,
+           "nothing can run while %s with %u request(s) outstanding: frontend state %s%s, backend "
+           "state %s "
+           "(a lost event?)",
+           phases[w->wl.phase], w->wl.outstanding, fe,
            w->bf && blkfront_connected(w->bf) ? " (connected)" : " (not connected)", be);
 }
 
@@ -360,8 +379,8 @@ static struct world *world_new(const struct world_opts *opts, struct world_resul
     return w;
 }
 
-int world_run_seed(uint64_t seed, const struct world_opts *opts,
-                   struct world_result *res, char **trace)
+int world_run_seed(uint64_t seed, const struct world_opts *opts, struct world_result *res,
+                   char **trace)
 {
     struct world *w = world_new(opts, res);
     if (!w)

@@ -42,18 +42,18 @@ enum world_bug {
 
 struct world_opts {
     enum world_bug bug;
-    bool trace;                 /* keep the step trace */
-    uint64_t max_steps;         /* 0: WORLD_DEFAULT_MAX_STEPS */
+    bool trace;         /* keep the step trace */
+    uint64_t max_steps; /* 0: WORLD_DEFAULT_MAX_STEPS */
 };
 #define WORLD_DEFAULT_MAX_STEPS 200000u
 
 struct world_result {
     bool ok;
-    uint64_t step;              /* where an invariant broke */
-    char invariant[48];         /* its name */
+    uint64_t step;      /* where an invariant broke */
+    char invariant[48]; /* its name */
     char detail[320];
-    uint64_t steps;             /* steps run */
-    char config[400];           /* the knobs and faults the seed chose */
+    uint64_t steps;   /* steps run */
+    char config[400]; /* the knobs and faults the seed chose */
     unsigned requests, crashes, conflicts, reconnects;
 };
 
@@ -61,8 +61,8 @@ struct world_result {
  * the invariants held), or -errno when the world could not be built.
  * With opts->trace, *trace receives the step trace (malloc'd, NUL-
  * terminated; free it) — trace may be NULL otherwise. */
-int world_run_seed(uint64_t seed, const struct world_opts *opts,
-                   struct world_result *res, char **trace);
+int world_run_seed(uint64_t seed, const struct world_opts *opts, struct world_result *res,
+                   char **trace);
 int world_run_bytes(const uint8_t *data, size_t len, const struct world_opts *opts,
                     struct world_result *res, char **trace);
 

@@ -16,30 +16,30 @@
 #include "backends-sim/xenstored/xs_client.h"
 #include "backends-sim/xenstored/xs_core.h"
 
-#define W_FRONT      1u             /* the guest's domid */
-#define W_DEVID      51712u         /* xvda */
+#define W_FRONT 1u     /* the guest's domid */
+#define W_DEVID 51712u /* xvda */
 #define W_GUEST_FRAMES 2048u
-#define W_STEP_NS    1000000ull     /* virtual time a step takes: 1 ms */
+#define W_STEP_NS 1000000ull /* virtual time a step takes: 1 ms */
 #define W_MAX_CRASHES 2u
-#define W_MAX_DEPTH  8u             /* workload requests in flight */
-#define W_ZC_PAGES   3u             /* 16 sectors at any sector offset */
+#define W_MAX_DEPTH 8u /* workload requests in flight */
+#define W_ZC_PAGES 3u  /* 16 sectors at any sector offset */
 
 /* What the seed chose before the first step. */
 struct world_config {
-    int be_order;                   /* backend's max-ring-page-order */
-    unsigned fe_order;              /* frontend's largest ring order */
+    int be_order;      /* backend's max-ring-page-order */
+    unsigned fe_order; /* frontend's largest ring order */
     bool persistent, grant_copy, be_indirect, fe_indirect;
     bool features_at_probe, skip_initwait;
     bool skip_initialised, early_transport, explicit_order0;
-    unsigned batch;                 /* backend requests per device per turn */
-    unsigned depth;                 /* workload requests in flight */
+    unsigned batch; /* backend requests per device per turn */
+    unsigned depth; /* workload requests in flight */
     unsigned disk_sectors;
     bool flush;
     /* faults */
     unsigned ncrashes;
     uint64_t crash_at[W_MAX_CRASHES];
-    unsigned conflicts;             /* commits that may be failed */
-    bool delays;                    /* hold deliveries back at times */
+    unsigned conflicts; /* commits that may be failed */
+    bool delays;        /* hold deliveries back at times */
 };
 
 struct w_event {
@@ -49,28 +49,28 @@ struct w_event {
 
 /* One workload request. */
 struct w_io {
-    struct blkfront_io io;          /* first: completions find us from it */
+    struct blkfront_io io; /* first: completions find us from it */
     struct world *w;
     unsigned done_count;
     int status;
-    uint8_t *buf;                   /* its data (or room for it) */
-    bool zero_copy;                 /* goes through a blkfront buffer ... */
-    unsigned zc_offset;             /* ... at this offset ... */
-    int slot;                       /* ... of this one while in flight, or -1 */
+    uint8_t *buf;       /* its data (or room for it) */
+    bool zero_copy;     /* goes through a blkfront buffer ... */
+    unsigned zc_offset; /* ... at this offset ... */
+    int slot;           /* ... of this one while in flight, or -1 */
 };
 
 enum w_phase { WL_WRITE, WL_FLUSH, WL_READ, WL_CLOSE, WL_DONE };
 
 struct workload {
     enum w_phase phase;
-    uint8_t *model;                 /* what the disk must hold */
-    struct w_io *ios;               /* writes, the flush, then reads */
+    uint8_t *model;   /* what the disk must hold */
+    struct w_io *ios; /* writes, the flush, then reads */
     unsigned nios, nwrites, nreads;
-    unsigned next;                  /* next to submit */
+    unsigned next; /* next to submit */
     unsigned outstanding;
     bool order_checked;
-    bool zero_copy;                 /* some requests use blkfront's own pages */
-    uint8_t *zc[W_MAX_DEPTH];       /* blkfront_buffer_alloc regions */
+    bool zero_copy;           /* some requests use blkfront's own pages */
+    uint8_t *zc[W_MAX_DEPTH]; /* blkfront_buffer_alloc regions */
     bool zc_busy[W_MAX_DEPTH];
 };
 
@@ -89,21 +89,21 @@ struct world {
     struct bb_params params;
     struct bbenv *benv;
     struct bb_backend *be;
-    bool be_busy;                   /* the backend loop's tail is due */
+    bool be_busy; /* the backend loop's tail is due */
     unsigned crashes;
-    unsigned crashes_done;          /* bit i: crash_at[i] happened */
+    unsigned crashes_done; /* bit i: crash_at[i] happened */
     bool crashed_ever;
 
     struct xs_client *fxs;
     struct os *os;
     struct blkfront *bf;
-    bool fe_kick;                   /* submitted since the last poll */
+    bool fe_kick; /* submitted since the last poll */
 
-    struct w_event *evq;            /* notifications in flight */
+    struct w_event *evq; /* notifications in flight */
     size_t nev, evcap;
 
     uint64_t now, step;
-    unsigned waiting;               /* nesting of os_wait */
+    unsigned waiting; /* nesting of os_wait */
     bool stop;
     unsigned conflicts_left;
 

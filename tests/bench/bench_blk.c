@@ -35,7 +35,7 @@
 #include <unistd.h>
 
 #define IMG_BYTES (64ull * 1024 * 1024)
-#define BASE_SECONDS 0.25  /* per baseline, before and after each run */
+#define BASE_SECONDS 0.25 /* per baseline, before and after each run */
 #define ROUNDS 5
 
 static double now(void)
@@ -47,7 +47,9 @@ static double now(void)
 
 static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
 {
-    (void)st; (void)f; (void)w;
+    (void)st;
+    (void)f;
+    (void)w;
     remove(p);
     return 0;
 }
@@ -109,7 +111,8 @@ static double eventfd_pingpong(void)
     double t0 = now(), t;
     do {
         v = 1;
-        if (write(ping, &v, sizeof(v)) != (ssize_t)sizeof(v) || read(pong, &v, sizeof(v)) != (ssize_t)sizeof(v))
+        if (write(ping, &v, sizeof(v)) != (ssize_t)sizeof(v) ||
+            read(pong, &v, sizeof(v)) != (ssize_t)sizeof(v))
             break;
         n++;
         t = now();
@@ -155,7 +158,8 @@ static void report(const char *what, const char *unit, const struct series *s, c
         lo = r[i] < lo ? r[i] : lo;
         hi = r[i] > hi ? r[i] : hi;
     }
-    printf("%s: %.1f %s, baseline %.1f %s, ratio %.2f%s%s%s   median of %d rounds, per-round ratios %.2f..%.2f\n",
+    printf("%s: %.1f %s, baseline %.1f %s, ratio %.2f%s%s%s   median of %d rounds, per-round "
+           "ratios %.2f..%.2f\n",
            what, median(s->fig), unit, median(s->base), unit, median(r), goal[0] ? " (" : "", goal,
            goal[0] ? ")" : "", ROUNDS, lo, hi);
 }
@@ -177,12 +181,21 @@ static int measure_base(int fd, struct base *b)
 static int run_blk_bench(const char *spec, bool zero_copy, double *seq, double *iops, double *us)
 {
     static struct runproc r;
-    char *argv[] = { (char *)build_path("bin/splitbed"), "run", "-q", "--disk", (char *)spec, "--",
-                     "blk-bench", "--seconds", "1", zero_copy ? "--zero-copy" : NULL, NULL };
+    char *argv[] = { (char *)build_path("bin/splitbed"),
+                     "run",
+                     "-q",
+                     "--disk",
+                     (char *)spec,
+                     "--",
+                     "blk-bench",
+                     "--seconds",
+                     "1",
+                     zero_copy ? "--zero-copy" : NULL,
+                     NULL };
     runproc(&r, NULL, 0, 60, NULL, argv);
     if (r.status != 0) {
-        fprintf(stderr, "bench_blk: blk-bench%s failed (status %d): %s", zero_copy ? " --zero-copy" : "",
-                r.status, r.err);
+        fprintf(stderr, "bench_blk: blk-bench%s failed (status %d): %s",
+                zero_copy ? " --zero-copy" : "", r.status, r.err);
         return -1;
     }
     *seq = field(r.out, "seq-read-MiB/s: ");
@@ -234,7 +247,7 @@ int main(void)
             goto out;
         }
         if (round < 0)
-            continue;           /* warm-up */
+            continue; /* warm-up */
         double bseq = (before.seq + after.seq) / 2;
         zseq.fig[round] = zs;
         zseq.base[round] = bseq;
@@ -246,7 +259,8 @@ int main(void)
         lat.fig[round] = (zu + cu) / 2;
         lat.base[round] = (before.us + after.us) / 2;
     }
-    report("blk sequential 1 MiB reads, zero copy", "MiB/s", &zseq, "goal >= 0.8; baseline: pread loop");
+    report("blk sequential 1 MiB reads, zero copy", "MiB/s", &zseq,
+           "goal >= 0.8; baseline: pread loop");
     report("blk sequential 1 MiB reads, copied", "MiB/s", &cseq, "");
     report("blk 4 KiB random reads QD32", "IOPS", &iops, "goal >= 0.5; baseline: 4 KiB pread loop");
     report("blk 4 KiB read latency QD1", "us", &lat, "goal <= 1.3; baseline: eventfd ping-pong");

@@ -191,9 +191,9 @@ static void report(const char *what, const char *base, const struct series *s, c
     sorted(r);
     printf("%-26s %6.2f us   %-18s %6.2f us   ratio %4.2f (%s)   CPU time, median of %d rounds, "
            "middle half of ratios %.2f..%.2f; wall %.2f / %.2f us\n",
-           what, median_of(s->fig, true) * 1e6, base, median_of(s->base, true) * 1e6,
-           r[ROUNDS / 2], goal, ROUNDS, r[ROUNDS / 4], r[ROUNDS - 1 - ROUNDS / 4],
-           median_of(s->fig, false) * 1e6, median_of(s->base, false) * 1e6);
+           what, median_of(s->fig, true) * 1e6, base, median_of(s->base, true) * 1e6, r[ROUNDS / 2],
+           goal, ROUNDS, r[ROUNDS / 4], r[ROUNDS - 1 - ROUNDS / 4], median_of(s->fig, false) * 1e6,
+           median_of(s->base, false) * 1e6);
 }
 
 /* Runs op(arg) iters times; its CPU time and wall time per call. */
@@ -236,7 +236,7 @@ static void grant_once(void *arg)
     uint8_t *p = xengnttab_map_grant_refs(g->gt, g->n, g->doms, g->refs, PROT_READ | PROT_WRITE);
     if (!p)
         die("map");
-    p[0] = 1;   /* touch it, as a backend would */
+    p[0] = 1; /* touch it, as a backend would */
     if (xengnttab_unmap(g->gt, p, g->n) < 0)
         die("unmap");
 }
@@ -284,7 +284,7 @@ static void bench_grants(void)
     close(memfd);
 }
 
-#define ITERS 1000      /* round trips per round */
+#define ITERS 1000 /* round trips per round */
 
 struct evt_bench {
     xenevtchn_handle *ev;
@@ -312,7 +312,7 @@ static void eventfd_once(void *arg)
 
 static void bench_evtchn(void)
 {
-    const int total = (ROUNDS + 1) * ITERS;   /* the warm-up round too */
+    const int total = (ROUNDS + 1) * ITERS; /* the warm-up round too */
     as_domain(1);
     xenevtchn_handle *ev = xenevtchn_open(NULL, 0);
     if (!ev)
@@ -344,7 +344,7 @@ static void bench_evtchn(void)
     char c;
     if (read(go[0], &c, 1) != 1)
         die("child");
-    xenevtchn_notify(ev, (evtchn_port_t)port);   /* warm the route */
+    xenevtchn_notify(ev, (evtchn_port_t)port); /* warm the route */
     xenevtchn_unmask(ev, (evtchn_port_t)xenevtchn_pending(ev));
 
     int ab = eventfd(0, 0), ba = eventfd(0, 0);

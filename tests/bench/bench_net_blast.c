@@ -46,7 +46,8 @@ static int packet_blast(const char *ifname, long frames, long size)
         perror("bench_net_blast: AF_PACKET socket");
         return 1;
     }
-    struct sockaddr_ll a = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL),
+    struct sockaddr_ll a = { .sll_family = AF_PACKET,
+                             .sll_protocol = htons(ETH_P_ALL),
                              .sll_ifindex = (int)if_nametoindex(ifname) };
     if (!a.sll_ifindex || bind(fd, (struct sockaddr *)&a, sizeof a) < 0) {
         perror("bench_net_blast: bind");
@@ -72,7 +73,9 @@ static int packet_blast(const char *ifname, long frames, long size)
 
 static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
 {
-    (void)st; (void)f; (void)w;
+    (void)st;
+    (void)f;
+    (void)w;
     remove(p);
     return 0;
 }
@@ -121,10 +124,17 @@ int main(int argc, char **argv)
     runproc(&r, NULL, 0, TIMEOUT, NULL, add);
     if (r.status != 0)
         fail("ip netns add (root needed)", r.err);
-    char *links[] = { "ip", "netns", "exec", ns, "sh", "-c",
-                      "ip link set lo up && ip tuntap add dev sbtap mode tap && ip link set sbtap up && "
-                      "ip link add sbva type veth peer name sbvb && ip link set sbva up && ip link set sbvb up",
-                      NULL };
+    char *links[] = {
+        "ip",
+        "netns",
+        "exec",
+        ns,
+        "sh",
+        "-c",
+        "ip link set lo up && ip tuntap add dev sbtap mode tap && ip link set sbtap up && "
+        "ip link add sbva type veth peer name sbvb && ip link set sbva up && ip link set sbvb up",
+        NULL
+    };
     runproc(&r, NULL, 0, TIMEOUT, NULL, links);
     if (r.status != 0)
         fail("links", r.err);
@@ -138,15 +148,32 @@ int main(int argc, char **argv)
     char size[16];
     snprintf(size, sizeof size, "%d", SIZE);
     for (int i = 0; i < ROUNDS; i++) {
-        char *nb[] = { "ip", "netns", "exec", ns, (char *)build_path("bin/splitbed"), "run", "--dir", dir,
-                       "-q", "--vif", "backing=tap:sbtap", "--", "net-blast", "--frames", FRAMES,
-                       "--size", size, NULL };
+        char *nb[] = { "ip",
+                       "netns",
+                       "exec",
+                       ns,
+                       (char *)build_path("bin/splitbed"),
+                       "run",
+                       "--dir",
+                       dir,
+                       "-q",
+                       "--vif",
+                       "backing=tap:sbtap",
+                       "--",
+                       "net-blast",
+                       "--frames",
+                       FRAMES,
+                       "--size",
+                       size,
+                       NULL };
         runproc(&r, NULL, 0, TIMEOUT, NULL, nb);
         const char *p = strstr(r.out, " s: ");
         if (r.status != 0 || !p)
             fail("net-blast", r.err);
         blast[i] = atof(p + 4);
-        char *pb[] = { "ip", "netns", "exec", ns, self, "--packet-blast", "sbva", FRAMES, size, NULL };
+        char *pb[] = {
+            "ip", "netns", "exec", ns, self, "--packet-blast", "sbva", FRAMES, size, NULL
+        };
         runproc(&r, NULL, 0, TIMEOUT, NULL, pb);
         if (r.status != 0)
             fail("AF_PACKET blast", r.err);
@@ -157,7 +184,8 @@ int main(int argc, char **argv)
     qsort(packet, ROUNDS, sizeof packet[0], cmp_double);
     double b = blast[ROUNDS / 2], pk = packet[ROUNDS / 2];
     double gb = b * SIZE * 8 / 1e9, gp = pk * SIZE * 8 / 1e9;
-    printf("net-blast via netfront->netback->TAP: %.0f frames/s, %.2f Gbit/s (%s frames of %d bytes, median of %d)\n",
+    printf("net-blast via netfront->netback->TAP: %.0f frames/s, %.2f Gbit/s (%s frames of %d "
+           "bytes, median of %d)\n",
            b, gb, FRAMES, SIZE, ROUNDS);
     printf("AF_PACKET over a veth pair (baseline): %.0f frames/s, %.2f Gbit/s\n", pk, gp);
     printf("ratio: %.2fx the baseline (goal >= 0.5x)\n", pk > 0 ? b / pk : 0.0);

@@ -106,7 +106,9 @@ static double best_of(char *const argv[])
 
 static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
 {
-    (void)st; (void)f; (void)w;
+    (void)st;
+    (void)f;
+    (void)w;
     remove(p);
     return 0;
 }
@@ -148,8 +150,8 @@ int main(void)
         die("splitbed hv start failed");
     close(devnull);
 
-    char *ours[] = { (char *)sb, "run", "-q", "--dir", dir, "--disk", archive, "--",
-                     "tar-cat", "big.bin", NULL };
+    char *ours[] = { (char *)sb, "run", "-q",      "--dir",   dir, "--disk",
+                     archive,    "--",  "tar-cat", "big.bin", NULL };
     char *theirs[] = { "tar", "-xOf", archive, "big.bin", NULL };
     uint64_t la, lb;
     uint64_t ha = digest(ours, &la), hb = digest(theirs, &lb);
@@ -162,8 +164,8 @@ int main(void)
         double t_ours = best_of(ours), t_theirs = best_of(theirs);
         double mib = MEMBER_BYTES / 1048576.0;
         printf("tar-cat 64 MiB member: %.0f MiB/s (%.3f s); tar -xOf: %.0f MiB/s (%.3f s); "
-               "ratio %.2fx (goal >= 1x)\n", mib / t_ours, t_ours, mib / t_theirs, t_theirs,
-               t_theirs / t_ours);
+               "ratio %.2fx (goal >= 1x)\n",
+               mib / t_ours, t_ours, mib / t_theirs, t_theirs, t_theirs / t_ours);
     }
     char *stop[] = { (char *)sb, "hv", "stop", "--dir", dir, NULL };
     devnull = open("/dev/null", O_WRONLY);

@@ -25,7 +25,7 @@
 #include "backends-sim/blkback/mapper_memfd.h"
 #include "backends-sim/blkback/ring.h"
 
-#define FRONT_PAGES 64u     /* 16 ring pages, then data/indirect pages */
+#define FRONT_PAGES 64u /* 16 ring pages, then data/indirect pages */
 #define IND_PAGE0 16u
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -46,7 +46,12 @@ static struct bb_image *image(void)
     return img;
 }
 
-static void quiet(void *ctx, bool diagnosis, const char *text) { (void)ctx; (void)diagnosis; (void)text; }
+static void quiet(void *ctx, bool diagnosis, const char *text)
+{
+    (void)ctx;
+    (void)diagnosis;
+    (void)text;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -78,15 +83,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s->req_prod = (RING_IDX)data[2] + data[1];
 
     struct bb_ring_config cfg = {
-        .frontend = 1, .device = "vbd 51712", .nr_ring_pages = pages,
+        .frontend = 1,
+        .device = "vbd 51712",
+        .nr_ring_pages = pages,
         .max_indirect_segments = (flags & 0x40) ? 0 : 4096,
-        .persistent = (flags & 0x10) != 0, .max_persistent_grants = 8,
+        .persistent = (flags & 0x10) != 0,
+        .max_persistent_grants = 8,
         .persistent_map = (faults & 0x4000) ? BB_PMAP_OP : BB_PMAP_RW,
         .grant_copy = (faults & 0x8000) != 0,
-        .flush = true, .barrier = true, .discard = true, .discard_secure = true,
+        .flush = true,
+        .barrier = true,
+        .discard = true,
+        .discard_secure = true,
         .discard_granularity = (flags & 0x20) ? 4096 : 0,
         .sector_size = (flags & 0x20) ? 4096 : 512,
-        .readonly = (flags & 0x80) != 0, .strict = (flags & 0x08) != 0,
+        .readonly = (flags & 0x80) != 0,
+        .strict = (flags & 0x08) != 0,
     };
     for (unsigned i = 0; i < pages; i++)
         cfg.ring_refs[i] = i;

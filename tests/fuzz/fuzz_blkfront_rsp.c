@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     o.timeout_ns = 1000000000ull;
     struct blkfront *bf;
     if (blkfront_open_sync_opts(os, "xvda", &o, &bf) < 0)
-        abort();        /* the scripted backend always connects */
+        abort(); /* the scripted backend always connects */
     be.serve = false;
 
     static uint8_t buf[8][65536 + 1];
@@ -56,7 +56,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (unsigned i = 0; i < n; i++) {
         size_t len = (size_t)512 << ((data[0] + i) % 8);
         ios[i] = (struct fio){ .io = { .op = (i & 1) ? BLKFRONT_WRITE : BLKFRONT_READ,
-                                       .sector = i * 8, .buf = buf[i] + (i & 1), .len = len,
+                                       .sector = i * 8,
+                                       .buf = buf[i] + (i & 1),
+                                       .len = len,
                                        .done = fio_done } };
         if (blkfront_submit(bf, &ios[i].io) < 0)
             ios[i].done = 1;
@@ -67,12 +69,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t off = 1; off + 12 <= size; off += 12) {
         const uint8_t *p = data + off;
         blkif_response_t *rsp = RING_GET_RESPONSE(r, r->rsp_prod_pvt);
-        rsp->id = (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+        rsp->id =
+            (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
         rsp->operation = p[4];
         rsp->status = (int8_t)p[5];
         r->rsp_prod_pvt++;
         if (p[6] & 1) {
-            uint32_t skew = (uint32_t)p[7] | (uint32_t)p[8] << 8 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 24;
+            uint32_t skew =
+                (uint32_t)p[7] | (uint32_t)p[8] << 8 | (uint32_t)p[9] << 16 | (uint32_t)p[10] << 24;
             r->sring->rsp_prod = r->rsp_prod_pvt + skew;
         } else {
             r->sring->rsp_prod = r->rsp_prod_pvt;
@@ -85,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     blkfront_close(bf);
     for (unsigned i = 0; i < n; i++)
         if (ios[i].done != 1)
-            abort();    /* every I/O completes exactly once */
+            abort(); /* every I/O completes exactly once */
     fake_be_fini(&be);
     th_free(os);
     return 0;

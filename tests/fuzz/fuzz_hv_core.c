@@ -25,7 +25,9 @@ enum { DOMS = 4, OWNERS = 3, PAGES = 8, MAX_PORT = 15, OP_BYTES = 6 };
 
 /* Small limits, so that the fuzzer reaches them and the checks can scan. */
 static const struct hv_domain_config cfg = {
-    .nr_frames = PAGES, .max_grant_frames = 1, .max_maptrack_frames = 1,
+    .nr_frames = PAGES,
+    .max_grant_frames = 1,
+    .max_maptrack_frames = 1,
     .max_evtchn_port = MAX_PORT,
 };
 static const char owner_tag[OWNERS];
@@ -36,16 +38,15 @@ static void check_trace(struct inproc *ip, domid_t d, int refused)
 {
     size_t n = inproc_trace_count(ip);
     if (n != (refused ? 1u : 0u)) {
-        fprintf(stderr, "d%u: %zu trace lines for a %s operation (last: %s)\n",
-                d, n, refused ? "refused" : "successful", inproc_last_trace(ip));
+        fprintf(stderr, "d%u: %zu trace lines for a %s operation (last: %s)\n", d, n,
+                refused ? "refused" : "successful", inproc_last_trace(ip));
         abort();
     }
     if (refused) {
         const char *line = inproc_trace_line(ip, 0);
         char who[16];
         snprintf(who, sizeof(who), "d%u: ", d);
-        if (regexec(&shape, line, 0, NULL, 0) != 0 ||
-            strncmp(line, who, strlen(who)) != 0) {
+        if (regexec(&shape, line, 0, NULL, 0) != 0 || strncmp(line, who, strlen(who)) != 0) {
             fprintf(stderr, "trace line of a bad shape for d%u: %s\n", d, line);
             abort();
         }
@@ -80,8 +81,8 @@ static void check_counts(hv_t *hv)
             ports += info.state != HV_EVTCHN_FREE;
         }
         if (c.grants != grants || c.mappings != maps || c.ports != ports) {
-            fprintf(stderr, "d%u counters %u/%u/%u, tables show %u/%u/%u\n", d,
-                    c.grants, c.mappings, c.ports, grants, maps, ports);
+            fprintf(stderr, "d%u counters %u/%u/%u, tables show %u/%u/%u\n", d, c.grants,
+                    c.mappings, c.ports, grants, maps, ports);
             abort();
         }
     }
@@ -94,7 +95,7 @@ static gnttab_copy_t copy_op(const uint8_t *b, domid_t peer)
     op.flags = b[0] & 3;
     op.source.domid = (b[0] & 4) ? peer : DOMID_SELF;
     op.dest.domid = (b[0] & 8) ? peer : DOMID_SELF;
-    op.source.u.ref = b[1] % 24;            /* also a gmfn 0..23 */
+    op.source.u.ref = b[1] % 24; /* also a gmfn 0..23 */
     op.dest.u.ref = b[2] % 24;
     op.source.offset = (uint16_t)(b[3] * 17);
     op.dest.offset = (uint16_t)(b[4] * 17);
@@ -127,19 +128,18 @@ static int step(struct inproc *ip, const uint8_t *b)
         return hv_gnt_grant(hv, d, ref, peer, x % (PAGES + 2), y & 1, owner) < 0;
     case 1: {
         grant_entry_v1_t e = {
-            .flags = (uint16_t)(x | (y << 8)), .domid = peer, .frame = y % 10,
+            .flags = (uint16_t)(x | (y << 8)),
+            .domid = peer,
+            .frame = y % 10,
         };
         return hv_gnt_write_entry(hv, d, (x * 3) % 530, &e, owner) < 0;
     }
     case 2:
-        return hv_gnt_map(hv, d, peer, x % 40 + y % 2 * 500,
-                          (y >> 1) & 7, owner, &h, NULL) != GNTST_okay;
-    case 3:
-        return hv_gnt_unmap(hv, d, x % 40 + (y & 1) * 250) != GNTST_okay;
-    case 4:
-        return hv_gnt_end_access(hv, d, x % 40 + (y & 1) * 500) < 0;
-    case 5:
-        return hv_gnt_release_ref(hv, d, x % 40 + (y & 1) * 500) < 0;
+        return hv_gnt_map(hv, d, peer, x % 40 + y % 2 * 500, (y >> 1) & 7, owner, &h, NULL) !=
+               GNTST_okay;
+    case 3: return hv_gnt_unmap(hv, d, x % 40 + (y & 1) * 250) != GNTST_okay;
+    case 4: return hv_gnt_end_access(hv, d, x % 40 + (y & 1) * 500) < 0;
+    case 5: return hv_gnt_release_ref(hv, d, x % 40 + (y & 1) * 500) < 0;
     case 6: {
         gnttab_copy_t op = copy_op(b, peer);
         return hv_gnt_copy(hv, d, &op) != GNTST_okay;
@@ -147,12 +147,9 @@ static int step(struct inproc *ip, const uint8_t *b)
     case 7:
     case 8:
         return hv_evtchn_alloc_unbound(hv, d, (y & 1) ? peer : DOMID_SELF,
-                                       (y & 2) ? DOMID_SELF : peer, owner,
-                                       &p) < 0;
+                                       (y & 2) ? DOMID_SELF : peer, owner, &p) < 0;
     case 9:
-    case 10:
-        return hv_evtchn_bind_interdomain(hv, d, peer, x % (MAX_PORT + 3),
-                                          owner, &p) < 0;
+    case 10: return hv_evtchn_bind_interdomain(hv, d, peer, x % (MAX_PORT + 3), owner, &p) < 0;
     case 11:
     case 12: {
         struct hv_evtchn_info info = { .state = HV_EVTCHN_FREE };
@@ -160,16 +157,13 @@ static int step(struct inproc *ip, const uint8_t *b)
         int rc = hv_evtchn_send(hv, d, x % (MAX_PORT + 3));
         return rc < 0 || info.state == HV_EVTCHN_UNBOUND;
     }
-    case 13:
-        return hv_evtchn_close(hv, d, x % (MAX_PORT + 3)) < 0;
+    case 13: return hv_evtchn_close(hv, d, x % (MAX_PORT + 3)) < 0;
     case 14:
         /* Bit operations are not hypercalls: never traced. */
         (void)(y & 1 ? hv_evtchn_mask : hv_evtchn_unmask)(hv, d, x % (MAX_PORT + 1));
         (void)hv_evtchn_clear_pending(hv, d, y % (MAX_PORT + 1));
         return 0;
-    case 15:
-        hv_release_owner(hv, d, owner);
-        return 0;
+    case 15: hv_release_owner(hv, d, owner); return 0;
     case 16:
         if (d != 0 && x < 32 && inproc_domain_destroy(ip, d) != 0)
             abort();
@@ -190,8 +184,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
     if (!ready) {
-        if (regcomp(&shape, "^d[0-9]+: [^:]+ refused: [^ ].*[^ ]$",
-                    REG_EXTENDED | REG_NOSUB) != 0)
+        if (regcomp(&shape, "^d[0-9]+: [^:]+ refused: [^ ].*[^ ]$", REG_EXTENDED | REG_NOSUB) != 0)
             abort();
         ready = 1;
     }
@@ -221,8 +214,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct hv_counts t;
     hv_total_counts(hv, &t);
     if (t.grants || t.mappings || t.ports) {
-        fprintf(stderr, "left behind: %u grants, %u mappings, %u ports\n",
-                t.grants, t.mappings, t.ports);
+        fprintf(stderr, "left behind: %u grants, %u mappings, %u ports\n", t.grants, t.mappings,
+                t.ports);
         abort();
     }
     inproc_free(ip);

@@ -27,7 +27,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     if (bug) {
         int b = world_bug_parse(bug);
         if (b < 0) {
-            fprintf(stderr, "fuzz_interleave_blk: SPLITBED_FUZZ_BUG=%s: unknown (dup-response, readonly-grant)\n", bug);
+            fprintf(stderr,
+                    "fuzz_interleave_blk: SPLITBED_FUZZ_BUG=%s: unknown (dup-response, "
+                    "readonly-grant)\n",
+                    bug);
             exit(2);
         }
         opts.bug = (enum world_bug)b;

@@ -36,12 +36,18 @@ static int f_copy(void *ctx, domid_t dom, struct nb_copy *ops, unsigned n)
     }
     return 0;
 }
-static void f_notify(void *ctx, evtchn_port_t p) { (void)ctx; (void)p; }
+static void f_notify(void *ctx, evtchn_port_t p)
+{
+    (void)ctx;
+    (void)p;
+}
 
 static void deliver(void *arg, struct nb_queue *q, const uint8_t *frame, size_t len,
                     const struct nb_meta *meta)
 {
-    (void)arg; (void)q; (void)meta;
+    (void)arg;
+    (void)q;
+    (void)meta;
     if (len == 0 || len > NB_MAX_FRAME)
         abort();
     volatile uint8_t sink = frame[0] ^ frame[len - 1];
@@ -73,9 +79,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned ntx = 0, nrx = 0;
     for (size_t i = 0; i < n; i++) {
         if (i % 2 == 0 && ntx < 256)
-            memcpy(&tx->ring[ntx++].req, data + i * sizeof(netif_tx_request_t), sizeof(netif_tx_request_t));
+            memcpy(&tx->ring[ntx++].req, data + i * sizeof(netif_tx_request_t),
+                   sizeof(netif_tx_request_t));
         else if (nrx < 256)
-            memcpy(&rx->ring[nrx++].req, data + i * sizeof(netif_tx_request_t), sizeof(netif_rx_request_t));
+            memcpy(&rx->ring[nrx++].req, data + i * sizeof(netif_tx_request_t),
+                   sizeof(netif_rx_request_t));
     }
     tx->req_prod = ntx + (overshoot & 0x80 ? overshoot : 0);
     rx->req_prod = nrx;
@@ -98,7 +106,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t frame[NB_MAX_FRAME];
     size_t lens[] = { 60, 1514, 4097, 9000, 65535 };
     for (size_t i = 0; i < sizeof lens / sizeof lens[0] && !q.broken; i++) {
-        struct nb_meta m = { .gso_size = (uint16_t)(flags >> 3), .gso_type = (uint8_t)((flags >> 1) & 3) };
+        struct nb_meta m = { .gso_size = (uint16_t)(flags >> 3),
+                             .gso_type = (uint8_t)((flags >> 1) & 3) };
         int rr = nb_queue_rx(&q, frame, lens[i], &m);
         if (rr != 0 && rr != -EAGAIN && rr != -EMSGSIZE && rr != -EPROTO)
             abort();

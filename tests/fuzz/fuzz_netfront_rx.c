@@ -31,7 +31,11 @@ static void pump(struct os *os, struct netfront *nf, struct nb_vif *v)
     }
 }
 
-static void quiet(void *arg, const char *line) { (void)arg; (void)line; }
+static void quiet(void *arg, const char *line)
+{
+    (void)arg;
+    (void)line;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -50,11 +54,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (netfront_state(nf) != NETFRONT_CONNECTED)
         abort();
     static uint8_t f[100];
-    for (int i = 0; i < 3; i++)       /* something outstanding to answer */
+    for (int i = 0; i < 3; i++) /* something outstanding to answer */
         netfront_send(nf, f, sizeof f, NULL);
     netif_rx_sring_t *rs = tnh_gref(os, (grant_ref_t)atoi(tnh_read(os, TNH_FE "/rx-ring-ref")));
     netif_tx_sring_t *ts = tnh_gref(os, (grant_ref_t)atoi(tnh_read(os, TNH_FE "/tx-ring-ref")));
-    nb_vif_free(v);     /* from here the input is the backend */
+    nb_vif_free(v); /* from here the input is the backend */
     uint8_t moves = data[0];
     data++;
     size--;
@@ -78,7 +82,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             break;
     }
     if (netfront_state(nf) == NETFRONT_BROKEN &&
-        (netfront_send(nf, f, sizeof f, NULL) != -OS_EPROTO || netfront_recv(nf, buf, sizeof buf, NULL) >= 0))
+        (netfront_send(nf, f, sizeof f, NULL) != -OS_EPROTO ||
+         netfront_recv(nf, buf, sizeof buf, NULL) >= 0))
         abort();
     netfront_free(nf);
     tnh_free(os);

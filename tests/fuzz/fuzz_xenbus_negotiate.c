@@ -15,10 +15,23 @@
 #include "../unit/test_blkfront_host.h"
 
 static const char *const keys[] = {
-    "state", "max-ring-page-order", "max-ring-pages", "sectors", "sector-size",
-    "physical-sector-size", "info", "mode", "feature-flush-cache", "feature-barrier",
-    "feature-persistent", "feature-discard", "discard-granularity", "discard-alignment",
-    "discard-secure", "feature-max-indirect-segments", "hotplug-status",
+    "state",
+    "max-ring-page-order",
+    "max-ring-pages",
+    "sectors",
+    "sector-size",
+    "physical-sector-size",
+    "info",
+    "mode",
+    "feature-flush-cache",
+    "feature-barrier",
+    "feature-persistent",
+    "feature-discard",
+    "discard-granularity",
+    "discard-alignment",
+    "discard-secure",
+    "feature-max-indirect-segments",
+    "hotplug-status",
 };
 
 static void closer(void *arg)
@@ -54,7 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             val[n] = '\0';
             if (memchr(val, '\0', n))
                 n = strlen(val);
-            snprintf(path, sizeof(path), BE_DIR "/%s", keys[data[i] % (sizeof(keys) / sizeof(keys[0]))]);
+            snprintf(path, sizeof(path), BE_DIR "/%s",
+                     keys[data[i] % (sizeof(keys) / sizeof(keys[0]))]);
             th_write(os, path, val);
         }
         if (blkfront_poll(bf) < 0)

@@ -22,86 +22,85 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct slot {
-	unsigned domid;
-	struct xs_conn *conn;
-	struct xs_frame in;
-	uint32_t last_req;
+    unsigned domid;
+    struct xs_conn *conn;
+    struct xs_frame in;
+    uint32_t last_req;
 };
 
 static void sink(void *ctx, const struct xsd_sockmsg *hdr, const void *body)
 {
-	struct slot *s = ctx;
+    struct slot *s = ctx;
 
-	if (hdr->len > XENSTORE_PAYLOAD_MAX)
-		__builtin_trap();
-	if (hdr->type != XS_WATCH_EVENT && hdr->req_id != s->last_req)
-		__builtin_trap();
-	(void)body;
+    if (hdr->len > XENSTORE_PAYLOAD_MAX)
+        __builtin_trap();
+    if (hdr->type != XS_WATCH_EVENT && hdr->req_id != s->last_req)
+        __builtin_trap();
+    (void)body;
 }
 
 static void make_domain(struct xs_client *dom0, unsigned domid)
 {
-	char p[64], r[8], n[8], num[8];
+    char p[64], r[8], n[8], num[8];
 
-	snprintf(r, sizeof(r), "r%u", domid);
-	snprintf(n, sizeof(n), "n%u", domid);
-	snprintf(num, sizeof(num), "%u", domid);
-	snprintf(p, sizeof(p), "/local/domain/%u/data", domid);
-	xs_client_strs(dom0, XS_MKDIR, 0, NULL, p, NULL);
-	xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, p, n, NULL);
-	snprintf(p, sizeof(p), "/local/domain/%u", domid);
-	xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, p, "n0", r, NULL);
-	snprintf(p, sizeof(p), "/local/domain/%u/domid", domid);
-	xs_client_write(dom0, 0, p, num);
-	xs_client_strs(dom0, XS_INTRODUCE, 0, NULL, num, "1", "1", NULL);
+    snprintf(r, sizeof(r), "r%u", domid);
+    snprintf(n, sizeof(n), "n%u", domid);
+    snprintf(num, sizeof(num), "%u", domid);
+    snprintf(p, sizeof(p), "/local/domain/%u/data", domid);
+    xs_client_strs(dom0, XS_MKDIR, 0, NULL, p, NULL);
+    xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, p, n, NULL);
+    snprintf(p, sizeof(p), "/local/domain/%u", domid);
+    xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, p, "n0", r, NULL);
+    snprintf(p, sizeof(p), "/local/domain/%u/domid", domid);
+    xs_client_write(dom0, 0, p, num);
+    xs_client_strs(dom0, XS_INTRODUCE, 0, NULL, num, "1", "1", NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct xs_core *c = xs_core_new(NULL);
-	struct xs_client *setup;
-	struct slot slots[3];
-	size_t pos = 0;
+    struct xs_core *c = xs_core_new(NULL);
+    struct xs_client *setup;
+    struct slot slots[3];
+    size_t pos = 0;
 
-	if (!c)
-		return 0;
-	setup = xs_client_open(c, 0);
-	make_domain(setup, 1);
-	make_domain(setup, 2);
-	xs_client_close(setup);
-	memset(slots, 0, sizeof(slots));
-	for (int i = 0; i < 3; i++) {
-		slots[i].domid = (unsigned)i;
-		slots[i].conn = xs_core_connect(c, slots[i].domid, sink, &slots[i]);
-		xs_frame_reset(&slots[i].in);
-	}
-	while (pos + 2 <= size) {
-		struct slot *s = &slots[data[pos] % 3];
-		size_t n = data[pos + 1], used;
+    if (!c)
+        return 0;
+    setup = xs_client_open(c, 0);
+    make_domain(setup, 1);
+    make_domain(setup, 2);
+    xs_client_close(setup);
+    memset(slots, 0, sizeof(slots));
+    for (int i = 0; i < 3; i++) {
+        slots[i].domid = (unsigned)i;
+        slots[i].conn = xs_core_connect(c, slots[i].domid, sink, &slots[i]);
+        xs_frame_reset(&slots[i].in);
+    }
+    while (pos + 2 <= size) {
+        struct slot *s = &slots[data[pos] % 3];
+        size_t n = data[pos + 1], used;
 
-		pos += 2;
-		if (n > size - pos)
-			n = size - pos;
-		while (n) {
-			enum xs_frame_state st =
-				xs_frame_feed(&s->in, data + pos, n, &used);
-			pos += used;
-			n -= used;
-			if (st == XS_FRAME_MORE)
-				break;
-			if (st == XS_FRAME_READY) {
-				s->last_req = s->in.hdr.req_id;
-				if (xs_core_handle(s->conn, &s->in.hdr, s->in.body) == 0) {
-					xs_frame_reset(&s->in);
-					continue;
-				}
-			}
-			/* closed: the client comes back on a new connection */
-			xs_core_disconnect(s->conn);
-			s->conn = xs_core_connect(c, s->domid, sink, s);
-			xs_frame_reset(&s->in);
-		}
-	}
-	xs_core_free(c);
-	return 0;
+        pos += 2;
+        if (n > size - pos)
+            n = size - pos;
+        while (n) {
+            enum xs_frame_state st = xs_frame_feed(&s->in, data + pos, n, &used);
+            pos += used;
+            n -= used;
+            if (st == XS_FRAME_MORE)
+                break;
+            if (st == XS_FRAME_READY) {
+                s->last_req = s->in.hdr.req_id;
+                if (xs_core_handle(s->conn, &s->in.hdr, s->in.body) == 0) {
+                    xs_frame_reset(&s->in);
+                    continue;
+                }
+            }
+            /* closed: the client comes back on a new connection */
+            xs_core_disconnect(s->conn);
+            s->conn = xs_core_connect(c, s->domid, sink, s);
+            xs_frame_reset(&s->in);
+        }
+    }
+    xs_core_free(c);
+    return 0;
 }

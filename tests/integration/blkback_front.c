@@ -39,7 +39,7 @@ static xengntshr_handle *xgs;
 static evtchn_port_t port;
 static blkif_front_ring_t ring;
 static char fe[128], be[128];
-static uint8_t *data;                   /* NDATA shared pages */
+static uint8_t *data; /* NDATA shared pages */
 static uint32_t data_refs[NDATA];
 static unsigned order_used;
 
@@ -63,8 +63,8 @@ static long rd_num(const char *dir, const char *key, long dflt)
     return v;
 }
 
-__attribute__((format(printf, 3, 4)))
-static void wr(xs_transaction_t t, const char *key, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void wr(xs_transaction_t t, const char *key,
+                                                     const char *fmt, ...)
 {
     char path[256], val[64];
     va_list ap;
@@ -96,9 +96,18 @@ static int wait_backend(bool (*pred)(long))
     }
 }
 
-static bool ready(long st) { return st == XenbusStateInitWait || st == XenbusStateConnected; }
-static bool connected(long st) { return st == XenbusStateConnected; }
-static bool closing(long st) { return st == XenbusStateClosing || st == XenbusStateClosed; }
+static bool ready(long st)
+{
+    return st == XenbusStateInitWait || st == XenbusStateConnected;
+}
+static bool connected(long st)
+{
+    return st == XenbusStateConnected;
+}
+static bool closing(long st)
+{
+    return st == XenbusStateClosing || st == XenbusStateClosed;
+}
 
 static void kick(void)
 {
@@ -110,7 +119,7 @@ static void kick(void)
         xenevtchn_notify(xce, port);
 }
 
-static uint8_t *mem;                    /* two rings, then the data pages */
+static uint8_t *mem; /* two rings, then the data pages */
 static uint32_t mem_refs[2 * 16 + NDATA];
 static unsigned ring_pages, ring_slot;
 static bool backend_left;
@@ -181,8 +190,14 @@ static void connect_ring(int want_order)
     publish_ring(want_order);
 }
 
-static bool ready_or_closing(long st) { return ready(st) || closing(st); }
-static bool closed(long st) { return st == XenbusStateClosed; }
+static bool ready_or_closing(long st)
+{
+    return ready(st) || closing(st);
+}
+static bool closed(long st)
+{
+    return st == XenbusStateClosed;
+}
 
 /* The backend went away and came back.  A new process closes the old
  * connection first (Closing), as a frontend sees any backend leave:
@@ -246,7 +261,8 @@ static void queue_rw(uint8_t op, uint64_t id, uint64_t sector, unsigned nseg, un
     req->sector_number = sector;
     for (unsigned i = 0; i < nseg && i < BLKIF_MAX_SEGMENTS_PER_REQUEST; i++)
         req->seg[i] = (struct blkif_request_segment){ .gref = data_refs[(page0 + i) % NDATA],
-                                                      .first_sect = 0, .last_sect = 7 };
+                                                      .first_sect = 0,
+                                                      .last_sect = 7 };
 }
 
 static int16_t sync_status(uint64_t id)
@@ -303,7 +319,8 @@ static int scenario_io(int want_order)
         struct blkif_request_segment *segs = (void *)(data + 79 * 4096);
         fill(data + 0, 40 * 4096, 2);
         for (unsigned i = 0; i < 40; i++)
-            segs[i] = (struct blkif_request_segment){ .gref = data_refs[i], .first_sect = 0,
+            segs[i] = (struct blkif_request_segment){ .gref = data_refs[i],
+                                                      .first_sect = 0,
                                                       .last_sect = 7 };
         blkif_request_indirect_t *ind = (void *)RING_GET_REQUEST(&ring, ring.req_prod_pvt++);
         memset(ind, 0, sizeof(*ind));
@@ -423,7 +440,8 @@ int main(int argc, char **argv)
             argv[k++] = argv[i];
     argc = k;
     if (argc < 2) {
-        fprintf(stderr, "usage: blkback-front io [--order N] | flushloop N | bad-segment | overflow | bad-op | segs12\n");
+        fprintf(stderr, "usage: blkback-front io [--order N] | flushloop N | bad-segment | "
+                        "overflow | bad-op | segs12\n");
         return 2;
     }
     const char *dom = getenv("SPLITBED_DOMID");

@@ -31,7 +31,7 @@
 
 struct sim {
     char dir[96], img[2][128], log[128];
-    pid_t blkback, front;           /* processes to kill if a test fails */
+    pid_t blkback, front; /* processes to kill if a test fails */
     struct xs_handle *xs;
 };
 
@@ -99,14 +99,15 @@ static void add_vbd(unsigned dom, const char *image, const char *mode)
         xs_transaction_t t = xs_transaction_start(S.xs);
         ck_assert(xs_mkdir(S.xs, t, be) && xs_set_permissions(S.xs, t, be, bperm, 2));
         ck_assert(xs_mkdir(S.xs, t, fe) && xs_set_permissions(S.xs, t, fe, fperm, 2));
-        const char *bkv[] = { "frontend", fe, "frontend-id", num, "params", image, "mode", mode,
-                              "type", "file", "online", "1", "state", "1", NULL };
+        const char *bkv[] = { "frontend", fe,     "frontend-id", num, "params", image, "mode", mode,
+                              "type",     "file", "online",      "1", "state",  "1",   NULL };
         for (int i = 0; bkv[i]; i += 2) {
             snprintf(p, sizeof(p), "%s/%s", be, bkv[i]);
             xw(t, p, bkv[i + 1]);
         }
-        const char *fkv[] = { "backend", be, "backend-id", "0", "virtual-device", "51712",
-                              "device-type", "disk", "state", "1", NULL };
+        const char *fkv[] = { "backend",        be,      "backend-id",  "0",
+                              "virtual-device", "51712", "device-type", "disk",
+                              "state",          "1",     NULL };
         for (int i = 0; fkv[i]; i += 2) {
             snprintf(p, sizeof(p), "%s/%s", fe, fkv[i]);
             xw(t, p, fkv[i + 1]);
@@ -162,7 +163,8 @@ static void blkback_start_logged(const char *const opts[], int *log_fd)
         unsetenv("SPLITBED_DOMID");
         char fd[16];
         snprintf(fd, sizeof(fd), "%d", ready[1]);
-        char *argv[40] = { (char *)build_path("libexec/splitbed/splitbed-blkback"), "--ready-fd", fd };
+        char *argv[40] = { (char *)build_path("libexec/splitbed/splitbed-blkback"), "--ready-fd",
+                           fd };
         int k = 3;
         for (int i = 0; opts && opts[i] && k < 37; i++) {
             argv[k++] = "--opt";
@@ -260,12 +262,14 @@ static void front(unsigned dom, const char *a1, const char *a2, const char *a3)
 
 struct combo {
     const char *opts[3];
-    const char *front_order;        /* -1: legacy ring-ref */
+    const char *front_order; /* -1: legacy ring-ref */
     const char *want;
 };
 
 static const struct combo combos[] = {
-    { { "max-ring-page-order=none" }, "-1", "ok order 0 slots 32 sectors 8192 sector-size 512 indirect 256" },
+    { { "max-ring-page-order=none" },
+      "-1",
+      "ok order 0 slots 32 sectors 8192 sector-size 512 indirect 256" },
     { { "max-ring-page-order=none" }, "0", "ok order 0 slots 32 " },
     { { "max-ring-page-order=0" }, "2", "ok order 0 slots 32 " },
     { { "max-ring-page-order=2" }, "-1", "ok order 0 slots 32 " },
@@ -275,10 +279,16 @@ static const struct combo combos[] = {
     { { NULL }, "4", "ok order 4 slots 512 " },
     { { "max-ring-page-order=4" }, "2", "ok order 2 slots 128 " },
     { { "persistent=0", "max-ring-page-order=1" }, "1", "ok order 1 slots 64 " },
-    { { "max-indirect-segments=0" }, "0", "ok order 0 slots 32 sectors 8192 sector-size 512 indirect 0" },
-    { { "sector-size=4096", "max-ring-page-order=2" }, "2", "ok order 2 slots 128 sectors 8192 sector-size 4096" },
+    { { "max-indirect-segments=0" },
+      "0",
+      "ok order 0 slots 32 sectors 8192 sector-size 512 indirect 0" },
+    { { "sector-size=4096", "max-ring-page-order=2" },
+      "2",
+      "ok order 2 slots 128 sectors 8192 sector-size 4096" },
     { { "features-at=probe", "flush=0" }, "0", "ok order 0 " },
-    { { "grant-copy=1", "max-ring-page-order=2" }, "2", "ok order 2 slots 128 sectors 8192 sector-size 512 indirect 256" },
+    { { "grant-copy=1", "max-ring-page-order=2" },
+      "2",
+      "ok order 2 slots 128 sectors 8192 sector-size 512 indirect 256" },
 };
 
 START_TEST(negotiation_matrix)
@@ -322,13 +332,15 @@ START_TEST(malicious_frontend_cut_off_others_served)
                   e->scenario, R.status, R.out, R.err);
     char trace[128];
     snprintf(trace, sizeof(trace), "%s/trace", S.dir);
-    ck_assert_msg(file_has(S.log, "blkback: dom1 vbd 51712: "), "no diagnosis naming dom1 vbd 51712");
+    ck_assert_msg(file_has(S.log, "blkback: dom1 vbd 51712: "),
+                  "no diagnosis naming dom1 vbd 51712");
     ck_assert_msg(file_has(trace, e->rule), "trace lacks '%s'", e->rule);
     ck_assert_msg(file_has(S.log, "frontend cut off"), "no cut-off line");
     /* The process keeps serving the other domain. */
     ck_assert_int_eq(kill(S.blkback, 0), 0);
     front(2, "io", "--order", "1");
-    ck_assert_msg(R.status == 0 && strstr(R.out, "ok order 1"), "dom2 after cut-off: %s %s", R.out, R.err);
+    ck_assert_msg(R.status == 0 && strstr(R.out, "ok order 1"), "dom2 after cut-off: %s %s", R.out,
+                  R.err);
     ck_assert_int_eq(blkback_stop(SIGTERM), 0);
     sim_stop();
 }
@@ -393,7 +405,8 @@ START_TEST(kill9_restart_keeps_flushed_writes)
     waitpid(fp, &ws, 0);
     S.front = 0;
     forget_pid("front");
-    ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "frontend status %d, last said: %s", ws, last);
+    ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "frontend status %d, last said: %s", ws,
+                  last);
     ck_assert(killed && finished);
     ck_assert_msg(reconnected, "the frontend never saw the backend restart");
     ck_assert_uint_ge(before_kill, 80);
@@ -420,9 +433,20 @@ END_TEST
  * reads back patterns across offsets, lengths and alignments against each
  * backend knob. */
 static const char *const blkfront_knobs[] = {
-    NULL, "sector-size=4096", "skip-initwait=1", "max-ring-page-order=none",
-    "max-ring-page-order=0", "features-at=probe", "persistent=0", "max-indirect-segments=0",
-    "flush=0", "barrier=0", "discard=0", "strict=0", "physical-sector-size=4096", "grant-copy=1",
+    NULL,
+    "sector-size=4096",
+    "skip-initwait=1",
+    "max-ring-page-order=none",
+    "max-ring-page-order=0",
+    "features-at=probe",
+    "persistent=0",
+    "max-indirect-segments=0",
+    "flush=0",
+    "barrier=0",
+    "discard=0",
+    "strict=0",
+    "physical-sector-size=4096",
+    "grant-copy=1",
 };
 
 START_TEST(blkfront_verifies_under_each_knob)
@@ -446,7 +470,8 @@ START_TEST(blkfront_verifies_under_each_knob)
          * (the Qubes/Mirage case), and our own line for the connection. */
         ck_assert_msg(strstr(R.err, "backend advertises multi-page ring (order 4), using order 2"),
                       "%s", R.err);
-        ck_assert_msg(strstr(R.err, "blkback: dom1 vbd 51712: connected: ring 4 pages"), "%s", R.err);
+        ck_assert_msg(strstr(R.err, "blkback: dom1 vbd 51712: connected: ring 4 pages"), "%s",
+                      R.err);
     } else {
         ck_assert_msg(!strstr(R.err, "blkback: dom1 vbd 51712: connected"), "-q: %s", R.err);
     }
@@ -501,7 +526,7 @@ START_TEST(blkfront_reconnects_after_kill9)
     blkback_start(NULL);
     static char out[65536];
     out[0] = '\0';
-    read_until(err[0], "\x01", out, sizeof(out));   /* everything, until EOF */
+    read_until(err[0], "\x01", out, sizeof(out)); /* everything, until EOF */
     close(err[0]);
     int ws;
     waitpid(fp, &ws, 0);
@@ -534,7 +559,7 @@ START_TEST(sighup_resize_publishes_sectors)
     snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/1/%u/sectors", DEV);
     ck_assert(xs_watch(S.xs, path, "sectors"));
     unsigned n;
-    free(xs_read_watch(S.xs, &n));               /* the initial event */
+    free(xs_read_watch(S.xs, &n)); /* the initial event */
     ck_assert_int_eq(truncate(S.img[0], 8 << 20), 0);
     kill(S.blkback, SIGHUP);
     struct pollfd p = { .fd = xs_fileno(S.xs), .events = POLLIN };
@@ -636,7 +661,8 @@ static Suite *suite(void)
     tcase_add_unchecked_fixture(t, base_setup, base_teardown);
     tcase_set_timeout(t, 120);
     tcase_add_loop_test(t, negotiation_matrix, 0, sizeof(combos) / sizeof(combos[0]));
-    tcase_add_loop_test(t, malicious_frontend_cut_off_others_served, 0, sizeof(evils) / sizeof(evils[0]));
+    tcase_add_loop_test(t, malicious_frontend_cut_off_others_served, 0,
+                        sizeof(evils) / sizeof(evils[0]));
     tcase_add_test(t, kill9_restart_keeps_flushed_writes);
     tcase_add_loop_test(t, blkfront_verifies_under_each_knob, 0,
                         sizeof(blkfront_knobs) / sizeof(blkfront_knobs[0]));

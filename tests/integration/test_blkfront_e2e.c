@@ -31,7 +31,7 @@
 
 static char dir[64], img[128], spec[256], sim_dir[128];
 static struct runproc r;
-static pid_t groups[8];         /* process groups started in the background */
+static pid_t groups[8]; /* process groups started in the background */
 static int ngroups;
 
 /* Runs at the end of every test, passed or failed (a failed assertion
@@ -131,10 +131,10 @@ static void matrix_case(unsigned offered, unsigned femax, unsigned combo)
     snprintf(o_pers, sizeof o_pers, "persistent=%d", persistent ? 1 : 0);
     snprintf(o_ss, sizeof o_ss, "sector-size=%d", big ? 4096 : 512);
     snprintf(femax_s, sizeof femax_s, "%u", femax);
-    RUN("--backend-opt", o_order, "--backend-opt", o_ind, "--backend-opt", o_pers,
-        "--backend-opt", o_ss, "--", "blk-verify", "--max-ring-order", femax_s, "--seed", femax_s);
-    ck_assert_msg(r.status == 0, "%s %s %s %s femax %u: status %d\n%s\n%s", o_order, o_ind, o_pers, o_ss,
-                  femax, r.status, r.out, r.err);
+    RUN("--backend-opt", o_order, "--backend-opt", o_ind, "--backend-opt", o_pers, "--backend-opt",
+        o_ss, "--", "blk-verify", "--max-ring-order", femax_s, "--seed", femax_s);
+    ck_assert_msg(r.status == 0, "%s %s %s %s femax %u: status %d\n%s\n%s", o_order, o_ind, o_pers,
+                  o_ss, femax, r.status, r.out, r.err);
     unsigned want = offered < femax ? offered : femax;
     char summary[160];
     snprintf(summary, sizeof summary, "cases passed, ");
@@ -144,11 +144,13 @@ static void matrix_case(unsigned offered, unsigned femax, unsigned combo)
     ck_assert_msg(strstr(r.out, summary), "want '%s' in %s", summary, r.out);
     if (offered > 0) {
         char line[96];
-        snprintf(line, sizeof line, "[blkfront] xvda: backend advertises multi-page ring (order %u), using order %u",
+        snprintf(line, sizeof line,
+                 "[blkfront] xvda: backend advertises multi-page ring (order %u), using order %u",
                  offered, want);
         ck_assert_msg(strstr(r.err, line), "want '%s' in:\n%s", line, r.err);
     } else {
-        ck_assert_msg(strstr(r.err, "backend offers no multi-page ring, using a single page"), "%s", r.err);
+        ck_assert_msg(strstr(r.err, "backend offers no multi-page ring, using a single page"), "%s",
+                      r.err);
     }
     ck_assert_msg(!persistent || strstr(r.err, "persistent grants"), "%s", r.err);
 }
@@ -169,8 +171,10 @@ START_TEST(backend_offers_order_4_frontend_takes_2)
 {
     RUN("--", "blk-info");
     ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
-    ck_assert_msg(strstr(r.err, "[blkfront] xvda: backend advertises multi-page ring (order 4), using order 2"),
-                  "%s", r.err);
+    ck_assert_msg(
+        strstr(r.err,
+               "[blkfront] xvda: backend advertises multi-page ring (order 4), using order 2"),
+        "%s", r.err);
     ck_assert_uint_eq(field(r.out, "ring-order"), 2);
     ck_assert_uint_eq(field(r.out, "backend-max-ring-order"), 4);
     ck_assert_uint_eq(field(r.out, "sectors"), DISK_BYTES / 512);
@@ -235,7 +239,7 @@ END_TEST
 
 START_TEST(read_only_disk)
 {
-    snprintf(spec, sizeof spec, "%s", img);     /* a bare path: access=ro */
+    snprintf(spec, sizeof spec, "%s", img); /* a bare path: access=ro */
     RUN("--", "blk-info");
     ck_assert_msg(r.status == 0, "%d %s", r.status, r.err);
     ck_assert_uint_eq(field(r.out, "readonly"), 1);
@@ -269,7 +273,8 @@ START_TEST(backend_variants)
 {
     const char *const *v = variants[_i];
     if (v[1])
-        RUN("-q", "--backend-opt", (char *)v[0], "--backend-opt", (char *)v[1], "--", "blk-verify", "--timeout", "20");
+        RUN("-q", "--backend-opt", (char *)v[0], "--backend-opt", (char *)v[1], "--", "blk-verify",
+            "--timeout", "20");
     else
         RUN("-q", "--backend-opt", (char *)v[0], "--", "blk-verify", "--timeout", "20");
     ck_assert_msg(r.status == 0, "%s: %d %s %s", v[2], r.status, r.out, r.err);
@@ -321,8 +326,8 @@ START_TEST(discard_reaches_the_image)
     ck_assert_ptr_null(strstr(r.out, "discarded"));
     /* A granularity with an offset moves the discard to where it is
      * allowed. */
-    RUN("-q", "--backend-opt", "discard-granularity=65536", "--backend-opt", "discard-alignment=4096",
-        "--", "blk-verify");
+    RUN("-q", "--backend-opt", "discard-granularity=65536", "--backend-opt",
+        "discard-alignment=4096", "--", "blk-verify");
     ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
     ck_assert_msg(strstr(r.out, "64 KiB at byte 4096 discarded"), "%s", r.out);
 }
@@ -364,7 +369,8 @@ START_TEST(zero_copy_of_a_buffer_off_the_page_is_refused)
     RUN("-q", "--", "blk-verify", "--zero-copy-at", "512");
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "[os] d1: grant of buffer 0x") &&
-                  strstr(r.err, "refused: not the start of a whole page (offset 0x200)"), "%s", r.err);
+                      strstr(r.err, "refused: not the start of a whole page (offset 0x200)"),
+                  "%s", r.err);
     ck_assert_msg(runproc_lines(r.err) == 1, "%s", r.err);
 }
 END_TEST
@@ -401,8 +407,8 @@ START_TEST(app_failing_at_once_stops_the_backend)
     for (int i = 0; i < 25; i++) {
         RUN("-q", "--", "blk-info", "--vdev", "xvdb");
         ck_assert_int_eq(r.status, 1);
-        ck_assert_msg(runproc_lines(r.err) == 1 && !strstr(r.err, "ignored SIGTERM"),
-                      "run %d:\n%s", i, r.err);
+        ck_assert_msg(runproc_lines(r.err) == 1 && !strstr(r.err, "ignored SIGTERM"), "run %d:\n%s",
+                      i, r.err);
     }
 }
 END_TEST
@@ -468,7 +474,8 @@ static bool live_wait_for(struct live *l, const char *needle)
 {
     double end = mono() + TIMEOUT;
     while (!(needle && strstr(l->obuf, needle))) {
-        struct pollfd p[2] = { { .fd = l->out, .events = POLLIN }, { .fd = l->err, .events = POLLIN } };
+        struct pollfd p[2] = { { .fd = l->out, .events = POLLIN },
+                               { .fd = l->err, .events = POLLIN } };
         if (p[0].fd < 0 && p[1].fd < 0)
             break;
         double left = end - mono();
@@ -570,15 +577,16 @@ static void sb(char *const args[])
         argv[n++] = args[i];
     argv[n] = NULL;
     runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
-    ck_assert_msg(r.status == 0, "splitbed %s %s: %d\n%s%s", args[0], args[1] ? args[1] : "", r.status, r.out, r.err);
+    ck_assert_msg(r.status == 0, "splitbed %s %s: %d\n%s%s", args[0], args[1] ? args[1] : "",
+                  r.status, r.out, r.err);
 }
 #define SB(...) sb((char *[]){ __VA_ARGS__, NULL })
 
 static void start_blkback(struct live *l, const char *simdir)
 {
     live_exec(l, (char *[]){ (char *)build_path("bin/splitbed"), "exec", "--dir", (char *)simdir,
-                             "--domain", "0", "--", (char *)build_path("libexec/splitbed/splitbed-blkback"),
-                             NULL });
+                             "--domain", "0", "--",
+                             (char *)build_path("libexec/splitbed/splitbed-blkback"), NULL });
 }
 
 /* The test plays the toolstack itself (with Debian's xenstore tools), so
@@ -590,10 +598,11 @@ static char *manual_toolstack(void)
     snprintf(sim_dir, sizeof sim_dir, "%s/sim", dir);
     SB("hv", "start", "--dir", sim);
     SB("exec", "--dir", sim, "--domain", "1", "--", "true");
-    const char *be = "/local/domain/0/backend/vbd/1/51712", *fe = "/local/domain/1/device/vbd/51712";
+    const char *be = "/local/domain/0/backend/vbd/1/51712",
+               *fe = "/local/domain/1/device/vbd/51712";
     static char bk[16][128], fk[8][128];
-    const char *bkeys[] = { "frontend", "frontend-id", "online", "state", "params", "mode", "type",
-                            "device-type", "removable", "bootable", "dev", NULL };
+    const char *bkeys[] = { "frontend", "frontend-id", "online",    "state",    "params", "mode",
+                            "type",     "device-type", "removable", "bootable", "dev",    NULL };
     const char *bvals[] = { fe, "1", "1", "1", img, "w", "phy", "disk", "0", "1", "xvda", NULL };
     char *argv[64] = { "exec", "--dir", sim, "--domain", "0", "--", "xenstore-write" };
     int n = 7;
@@ -602,7 +611,9 @@ static char *manual_toolstack(void)
         argv[n++] = bk[i];
         argv[n++] = (char *)bvals[i];
     }
-    const char *fkeys[] = { "backend", "backend-id", "state", "virtual-device", "device-type", NULL };
+    const char *fkeys[] = {
+        "backend", "backend-id", "state", "virtual-device", "device-type", NULL
+    };
     const char *fvals[] = { be, "0", "1", "51712", "disk", NULL };
     for (int i = 0; fkeys[i]; i++) {
         snprintf(fk[i], sizeof fk[i], "%s/%s", fe, fkeys[i]);
@@ -618,7 +629,9 @@ static char *manual_toolstack(void)
 
 static void start_app(struct live *l, const char *sim, char *const args[])
 {
-    char *argv[64] = { (char *)build_path("bin/splitbed"), "exec", "--dir", (char *)sim, "--domain", "1", "--" };
+    char *argv[64] = {
+        (char *)build_path("bin/splitbed"), "exec", "--dir", (char *)sim, "--domain", "1", "--"
+    };
     int n = 7;
     for (int i = 0; args[i] && n < 62; i++)
         argv[n++] = args[i];
@@ -635,7 +648,8 @@ START_TEST(backend_killed_mid_io_and_restarted)
     struct live bb1, bb2, app;
     start_blkback(&bb1, sim);
     start_app(&app, sim, (char *[]){ verify, "--fill", "--seed", "3", NULL });
-    ck_assert_msg(live_wait_for(&app, "flushed: 4194304\n"), "out: %s\nerr: %s", app.obuf, app.ebuf);
+    ck_assert_msg(live_wait_for(&app, "flushed: 4194304\n"), "out: %s\nerr: %s", app.obuf,
+                  app.ebuf);
     pid_t victim = find_blkback(bb1.pid);
     ck_assert_int_gt(victim, 0);
     ck_assert_int_eq(kill(victim, SIGKILL), 0);
@@ -678,7 +692,8 @@ START_TEST(frontend_killed_mid_io_then_a_new_app)
     struct live bb, app;
     start_blkback(&bb, sim);
     start_app(&app, sim, (char *[]){ verify, "--fill", "--seed", "5", NULL });
-    ck_assert_msg(live_wait_for(&app, "flushed: 2097152\n"), "out: %s\nerr: %s", app.obuf, app.ebuf);
+    ck_assert_msg(live_wait_for(&app, "flushed: 2097152\n"), "out: %s\nerr: %s", app.obuf,
+                  app.ebuf);
     kill(-app.pid, SIGKILL);
     live_finish(&app);
     start_app(&app, sim, (char *[]){ verify, NULL });
@@ -697,11 +712,13 @@ START_TEST(no_backend_times_out)
 {
     char *sim = manual_toolstack();
     struct live app;
-    start_app(&app, sim, (char *[]){ (char *)build_path("libexec/splitbed/blk-info"), "-q",
-                                     "--timeout", "1", NULL });
+    start_app(&app, sim,
+              (char *[]){ (char *)build_path("libexec/splitbed/blk-info"), "-q", "--timeout", "1",
+                          NULL });
     int st = live_finish(&app);
     ck_assert_msg(st == 1, "status %d\nout: %s\nerr: %s", st, app.obuf, app.ebuf);
-    ck_assert_msg(strstr(app.ebuf, "no progress for 1000 ms (backend Initialising"), "%s", app.ebuf);
+    ck_assert_msg(strstr(app.ebuf, "no progress for 1000 ms (backend Initialising"), "%s",
+                  app.ebuf);
     ck_assert_msg(runproc_lines(app.ebuf) == 1, "%s", app.ebuf);
 }
 END_TEST

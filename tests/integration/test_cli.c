@@ -130,7 +130,8 @@ START_TEST(exec_gives_each_domain_its_view)
     /* A guest can write its own data/ but not another domain's. */
     SB("exec", "--dir", dir, "--domain", "1", "--", "xenstore-write", "data/x", "mine");
     ck_assert_msg(r.status == 0, "%s", r.err);
-    SB("exec", "--dir", dir, "--domain", "7", "--", "xenstore-write", "/local/domain/1/data/x", "theirs");
+    SB("exec", "--dir", dir, "--domain", "7", "--", "xenstore-write", "/local/domain/1/data/x",
+       "theirs");
     ck_assert_int_ne(r.status, 0);
     SB("exec", "--dir", dir, "--domain", "7", "--", "xenstore-read", "/local/domain/1/data/x");
     ck_assert_int_ne(r.status, 0);
@@ -138,7 +139,8 @@ START_TEST(exec_gives_each_domain_its_view)
     ck_assert_str_eq(r.out, "mine\n");
 
     /* The drop-in libraries come first for programs of the domain. */
-    SB("exec", "--dir", dir, "--domain", "1", "--", "sh", "-c", "echo $LD_LIBRARY_PATH $SPLITBED_DOMID");
+    SB("exec", "--dir", dir, "--domain", "1", "--", "sh", "-c",
+       "echo $LD_LIBRARY_PATH $SPLITBED_DOMID");
     ck_assert_int_eq(r.status, 0);
     char want[4200];
     snprintf(want, sizeof want, "%s", build_path("lib/splitbed"));
@@ -187,12 +189,16 @@ START_TEST(bad_usage_is_one_line_and_exit_2)
     BAD("missing command", "exec", "--domain", "1");
     BAD("missing app", "run", "--disk", "/etc/hostname");
     BAD("No such file", "run", "--disk", "/nonexistent.img", "--", "tar-cat", "x");
-    BAD("not supported", "run", "--disk", "format=qcow2,vdev=xvda,target=/etc/hostname", "--", "tar-cat", "x");
-    BAD("KEY=VALUE", "run", "--backend-opt", "novalue", "--disk", "/etc/hostname", "--", "tar-cat", "x");
+    BAD("not supported", "run", "--disk", "format=qcow2,vdev=xvda,target=/etc/hostname", "--",
+        "tar-cat", "x");
+    BAD("KEY=VALUE", "run", "--backend-opt", "novalue", "--disk", "/etc/hostname", "--", "tar-cat",
+        "x");
     BAD("--config", "run", "--config", "/nonexistent.cfg", "--", "tar-cat", "x");
     BAD("not found", "run", "--disk", "/etc/hostname", "--", "no-such-app");
     BAD("path too long", "hv", "start", "--dir",
-        "/tmp/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+        "/tmp/"
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "a");
 }
 END_TEST
 

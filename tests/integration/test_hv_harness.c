@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define GUARD_MS 20000          /* hang guard for any one answer */
+#define GUARD_MS 20000 /* hang guard for any one answer */
 
 static char base[48];
 static char dir[96];
@@ -264,8 +264,9 @@ struct hv_counts_line hvt_counts(int d)
         snprintf(want, sizeof(want), "dom%d ", d);
     for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n"))
         if (!strncmp(l, want, strlen(want))) {
-            ck_assert_int_eq(sscanf(l + strlen(want), "grants %d mappings %d ports %d",
-                                    &c.grants, &c.mappings, &c.ports), 3);
+            ck_assert_int_eq(sscanf(l + strlen(want), "grants %d mappings %d ports %d", &c.grants,
+                                    &c.mappings, &c.ports),
+                             3);
             return c;
         }
     ck_abort_msg("no status line for %s", want);

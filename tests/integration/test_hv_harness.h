@@ -13,11 +13,13 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-struct hv_counts_line { int grants, mappings, ports; };
+struct hv_counts_line {
+    int grants, mappings, ports;
+};
 
 struct peer {
     pid_t pid;
-    int in, out;                /* its stdin (we write), stdout (we read) */
+    int in, out; /* its stdin (we write), stdout (we read) */
     char buf[8192];
     size_t len;
 };

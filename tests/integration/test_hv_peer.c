@@ -22,7 +22,7 @@
 static xengnttab_handle *gt;
 static xengntshr_handle *gs;
 static xenevtchn_handle *ev;
-static uint8_t *region;          /* last shared or mapped range */
+static uint8_t *region; /* last shared or mapped range */
 static uint32_t region_pages;
 static int region_is_share;
 
@@ -197,8 +197,8 @@ static void command(char *line)
             doms[i] = U(1), refs[i] = U(3 + i);
         if (need_gt() < 0)
             return reply_err();
-        void *p = xengnttab_map_grant_refs(gt, n, doms, refs,
-                                           U(2) ? PROT_READ | PROT_WRITE : PROT_READ);
+        void *p =
+            xengnttab_map_grant_refs(gt, n, doms, refs, U(2) ? PROT_READ | PROT_WRITE : PROT_READ);
         if (!p)
             return reply_err();
         region = p, region_pages = n, region_is_share = 0;
@@ -206,8 +206,8 @@ static void command(char *line)
     } else if (!strcmp(c, "mapnotify") && argc == 5) {
         if (need_gt() < 0)
             return reply_err();
-        void *p = xengnttab_map_grant_ref_notify(gt, U(1), U(2), PROT_READ | PROT_WRITE,
-                                                 U(3), U(4));
+        void *p =
+            xengnttab_map_grant_ref_notify(gt, U(1), U(2), PROT_READ | PROT_WRITE, U(3), U(4));
         if (!p)
             return reply_err();
         region = p, region_pages = 1, region_is_share = 0;

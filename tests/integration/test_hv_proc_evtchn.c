@@ -115,7 +115,7 @@ START_TEST(peer_unbind_and_kill)
     struct peer a, b;
     int pa, pb;
     pair(&a, &b, &pa, &pb);
-    hvt_ok(&a, "notify %d", pa);        /* learn the fast route */
+    hvt_ok(&a, "notify %d", pa); /* learn the fast route */
     ck_assert_int_eq(atoi(hvt_ok(&b, "wait")), pb);
     hvt_ok(&b, "unbind %d", pb);
     /* the route a learnt is stale now: Xen drops the event, we trace */
@@ -143,8 +143,8 @@ START_TEST(saturated_eventfd_blocks_nobody)
     int pa, pb;
     pair(&a, &b, &pa, &pb);
     ck_assert_int_ge(atoi(hvt_ok(&a, "saturate")), 1);
-    hvt_ok(&b, "notify %d", pb);            /* the fast path */
-    hvt_ok(&b, "unbind %d", pb);            /* the daemon resets a's side */
+    hvt_ok(&b, "notify %d", pb); /* the fast path */
+    hvt_ok(&b, "unbind %d", pb); /* the daemon resets a's side */
     hvt_ok(&a, "unbind %d", pa);
     ck_assert_int_eq(hvctl_ping(dir), 0);
     hvt_end(&a);
@@ -195,14 +195,14 @@ START_TEST(readable_means_a_port)
     struct peer a, b;
     hvt_peer(&a, 1);
     hvt_peer(&b, 2);
-    bool left = false;          /* an event left queued on a's last port */
+    bool left = false; /* an event left queued on a's last port */
     int last = 0;
     for (int i = 0; i < 300; i++) {
         int pa, pb, notifies = i % 3;
         ck_assert_int_eq(sscanf(hvt_ok(&a, "bindu 2"), "%d", &pa), 1);
         ck_assert_int_eq(sscanf(hvt_ok(&b, "bindi 1 %d", pa), "%d", &pb), 1);
         ck_assert_int_eq(atoi(hvt_ok(&b, "wait")), pb);
-        if (left && pa != last)         /* another number: the old port alone */
+        if (left && pa != last) /* another number: the old port alone */
             ck_assert_int_eq(atoi(hvt_ok(&a, "ready")), last);
         for (int k = 0; k < notifies; k++)
             hvt_ok(&b, "notify %d", pb);
@@ -211,7 +211,7 @@ START_TEST(readable_means_a_port)
         left = false;
         const char *r;
         switch (i % 4) {
-        case 0:         /* a unbinds between its poll and its pending */
+        case 0: /* a unbinds between its poll and its pending */
             r = hvt_ok(&a, "ready %d", pa);
             if (due)
                 ck_assert_int_eq(atoi(r), pa);
@@ -219,7 +219,7 @@ START_TEST(readable_means_a_port)
                 ck_assert_str_eq(r, "none");
             hvt_ok(&b, "unbind %d", pb);
             break;
-        case 1:         /* b dies with its port bound, then the same */
+        case 1: /* b dies with its port bound, then the same */
             hvt_kill(&b, SIGKILL);
             hvt_peer(&b, 2);
             r = hvt_ok(&a, "ready %d", pa);
@@ -228,12 +228,12 @@ START_TEST(readable_means_a_port)
             else
                 ck_assert_str_eq(r, "none");
             break;
-        case 2:         /* b unbinds first; a takes what came, then unbinds */
+        case 2: /* b unbinds first; a takes what came, then unbinds */
             hvt_ok(&b, "unbind %d", pb);
             ck_assert_int_eq(drain(&a) > 0, due);
             hvt_ok(&a, "unbind %d", pa);
             break;
-        case 3:         /* a unbinds without looking: the event stays queued
+        case 3: /* a unbinds without looking: the event stays queued
                          * while the next binding takes the same number */
             hvt_ok(&a, "unbind %d", pa);
             hvt_ok(&b, "unbind %d", pb);

@@ -236,7 +236,7 @@ static void notify_case(int use_kill)
     unsigned r;
     ck_assert_int_eq(sscanf(hvt_ok(&a, "bindu 2"), "%d", &pa), 1);
     ck_assert_int_eq(sscanf(hvt_ok(&b, "bindi 1 %d", pa), "%d", &pb), 1);
-    ck_assert_int_eq(atoi(hvt_ok(&b, "wait")), pb);    /* Xen's bind-time event */
+    ck_assert_int_eq(atoi(hvt_ok(&b, "wait")), pb); /* Xen's bind-time event */
     ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 1 1"), "%u", &r), 1);
     hvt_ok(&a, "setbyte 100 1");
     hvt_ok(&b, "mapnotify 1 %u 100 %d", r, pb);
@@ -280,7 +280,8 @@ START_TEST(kill_leaves_no_leak)
     hvt_peer(&b, 2);
     unsigned r[8];
     ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 8 1"), "%u %u %u %u %u %u %u %u", &r[0], &r[1],
-                            &r[2], &r[3], &r[4], &r[5], &r[6], &r[7]), 8);
+                            &r[2], &r[3], &r[4], &r[5], &r[6], &r[7]),
+                     8);
     int pa;
     ck_assert_int_eq(sscanf(hvt_ok(&a, "bindu 2"), "%d", &pa), 1);
     hvt_ok(&b, "map 1 1 %u %u %u %u", r[0], r[1], r[2], r[3]);
@@ -308,7 +309,11 @@ START_TEST(malicious_client_cut_off)
     hvt_peer(&a, 1);
     char path[128];
     snprintf(path, sizeof(path), "%s/hv/dom1", dir);
-    struct { const char *what; uint32_t op, len; size_t send; } bad[] = {
+    struct {
+        const char *what;
+        uint32_t op, len;
+        size_t send;
+    } bad[] = {
         { "length", HVW_HELLO, 1u << 30, 8 },
         { "op", 999, 0, 8 },
         { "short", HVW_HELLO, 0, 3 },
@@ -341,8 +346,9 @@ START_TEST(malicious_client_cut_off)
         ck_assert_int_ge(s, 0);
         struct hvw_hello hello = { HVW_KIND_GNTTAB, 0 };
         struct hvw_hello_rep hrep;
-        ck_assert_int_eq(hvw_call(s, HVW_HELLO, &hello, sizeof(hello), &hrep, sizeof(hrep), NULL, NULL),
-                         (ssize_t)sizeof(hrep));
+        ck_assert_int_eq(
+            hvw_call(s, HVW_HELLO, &hello, sizeof(hello), &hrep, sizeof(hrep), NULL, NULL),
+            (ssize_t)sizeof(hrep));
         uint32_t max = 1;
         struct hvw_req req = { HVW_GNT_SET_MAX, sizeof(max) };
         int sent = 0;
@@ -375,8 +381,12 @@ START_TEST(unmap_ring_abuse_cut_off)
     hvt_peer(&a, 1);
     char path[128];
     snprintf(path, sizeof(path), "%s/hv/dom1", dir);
-    struct { uint32_t prod, id; const char *why; } bad[] = {
-        { HVW_UNMAP_RING + 5, 0, "cut off: unmap ring producer 1005 is 1005 entries past what was read" },
+    struct {
+        uint32_t prod, id;
+        const char *why;
+    } bad[] = {
+        { HVW_UNMAP_RING + 5, 0,
+          "cut off: unmap ring producer 1005 is 1005 entries past what was read" },
         { 1, 4242, "cut off: unmap ring names mapping 4242, which it does not hold" },
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -386,10 +396,12 @@ START_TEST(unmap_ring_abuse_cut_off)
         struct hvw_hello_rep hrep;
         int fd = -1;
         unsigned nfds = 1;
-        ck_assert_int_eq(hvw_call(s, HVW_HELLO, &hello, sizeof(hello), &hrep, sizeof(hrep), &fd, &nfds),
-                         (ssize_t)sizeof(hrep));
+        ck_assert_int_eq(
+            hvw_call(s, HVW_HELLO, &hello, sizeof(hello), &hrep, sizeof(hrep), &fd, &nfds),
+            (ssize_t)sizeof(hrep));
         ck_assert_uint_eq(nfds, 1);
-        struct hvw_unmap_ring *r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        struct hvw_unmap_ring *r =
+            mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         ck_assert(r != MAP_FAILED);
         close(fd);
         r->map_id[0] = bad[i].id;

@@ -93,7 +93,10 @@ END_TEST
  * mode, or -errno. */
 static int ask_mem(int s, uint64_t id, int ro)
 {
-    struct { struct hvw_mem_req hd; uint64_t id; } req = { { 1, (uint32_t)ro }, id };
+    struct {
+        struct hvw_mem_req hd;
+        uint64_t id;
+    } req = { { 1, (uint32_t)ro }, id };
     int fds[HVW_MAX_FDS];
     unsigned nfds = HVW_MAX_FDS;
     ssize_t n = hvw_call(s, HVW_GNT_MEM, &req, sizeof(req), NULL, 0, fds, &nfds);
@@ -112,7 +115,7 @@ START_TEST(memfd_only_for_a_mapping)
     const char *dir = hvt_start();
     struct peer a, b;
     hvt_peer(&a, 1);
-    hvt_peer(&b, 2);            /* creates domain 2 */
+    hvt_peer(&b, 2); /* creates domain 2 */
     unsigned ref;
     ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 1 1"), "%u", &ref), 1);
     char path[128];
@@ -123,16 +126,23 @@ START_TEST(memfd_only_for_a_mapping)
     struct hvw_hello_rep hrep;
     int ring = -1;
     unsigned nring = 1;
-    ck_assert_int_eq(hvw_call(s, HVW_HELLO, &hello, sizeof(hello), &hrep, sizeof(hrep), &ring, &nring),
-                     (ssize_t)sizeof(hrep));
+    ck_assert_int_eq(
+        hvw_call(s, HVW_HELLO, &hello, sizeof(hello), &hrep, sizeof(hrep), &ring, &nring),
+        (ssize_t)sizeof(hrep));
     if (nring)
         close(ring);
     /* no mapping yet: no sharing's memfd, whatever the id */
     for (uint64_t id = 0; id < 64; id++)
         ck_assert_int_eq(ask_mem(s, id, 1), -EACCES);
-    struct { struct hvw_map hd; struct hvw_map_ent e; } map = {
-        { 1, 0, HVW_NOTIFY_NONE, HVW_NOTIFY_NONE }, { 1, ref } };
-    struct { struct hvw_map_rep hd; struct hvw_mem mem; uint32_t page[2]; } rep;
+    struct {
+        struct hvw_map hd;
+        struct hvw_map_ent e;
+    } map = { { 1, 0, HVW_NOTIFY_NONE, HVW_NOTIFY_NONE }, { 1, ref } };
+    struct {
+        struct hvw_map_rep hd;
+        struct hvw_mem mem;
+        uint32_t page[2];
+    } rep;
     ck_assert_int_eq(hvw_call(s, HVW_GNT_MAP, &map, sizeof(map), &rep, sizeof(rep), NULL, NULL),
                      (ssize_t)sizeof(rep));
     ck_assert_uint_eq(rep.hd.nmem, 1);

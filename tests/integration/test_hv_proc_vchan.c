@@ -57,7 +57,12 @@ static void start_xenstored(const char *dir)
     close(ready[0]);
 }
 
-struct proc { pid_t pid; int out; char buf[4096]; size_t len; };
+struct proc {
+    pid_t pid;
+    int out;
+    char buf[4096];
+    size_t len;
+};
 
 /* splitbed exec --dir DIR --domain d -- vchan-peer ROLE OTHER PATH
  * (just `true` without a role: creates the domain) */
@@ -75,7 +80,8 @@ static void exec_in(struct proc *p, const char *dir, unsigned d, const char *rol
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(out[1], 1);
         if (!role)
-            execl(sb, "splitbed", "exec", "--dir", dir, "--domain", dom, "--", "true", (char *)NULL);
+            execl(sb, "splitbed", "exec", "--dir", dir, "--domain", dom, "--", "true",
+                  (char *)NULL);
         else
             execl(sb, "splitbed", "exec", "--dir", dir, "--domain", dom, "--", peer, role, oth,
                   "/local/domain/1/data/vchan", (char *)NULL);

@@ -48,8 +48,8 @@ static int wait_event(struct libxenvchan *c)
 
 int main(int argc, char **argv)
 {
-    if (argc != 4 || (strcmp(argv[1], "server") && strcmp(argv[1], "client") &&
-                      strcmp(argv[1], "crash"))) {
+    if (argc != 4 ||
+        (strcmp(argv[1], "server") && strcmp(argv[1], "client") && strcmp(argv[1], "crash"))) {
         fprintf(stderr, "usage: vchan-peer server|client|crash DOMID PATH\n");
         return 2;
     }
@@ -100,7 +100,7 @@ int main(int argc, char **argv)
     }
     printf("sent %016llx recv %016llx\n", (unsigned long long)hs, (unsigned long long)hr);
     if (crash)
-        _exit(0);   /* no libxenvchan_close: the simulator must notice */
+        _exit(0); /* no libxenvchan_close: the simulator must notice */
     if (server) {
         /* wait until the client has everything, then close first */
         while (libxenvchan_is_open(c) == 1 && libxenvchan_data_ready(c) == 0 &&

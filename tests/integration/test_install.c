@@ -39,8 +39,16 @@ static void install(void)
     snprintf(buildarg, sizeof buildarg, "BUILD=%s", b && *b ? b : "build");
     snprintf(destarg, sizeof destarg, "DESTDIR=%s", dest);
     bool san = b && strstr(b, "-san");
-    char *argv[] = { "make", "-s", "--no-print-directory", "install", "PREFIX=/opt/sb", destarg, buildarg,
-                     san ? "SAN=1" : NULL, san ? "CC=clang" : NULL, NULL };
+    char *argv[] = { "make",
+                     "-s",
+                     "--no-print-directory",
+                     "install",
+                     "PREFIX=/opt/sb",
+                     destarg,
+                     buildarg,
+                     san ? "SAN=1" : NULL,
+                     san ? "CC=clang" : NULL,
+                     NULL };
     runproc(&r, NULL, 0, 240, NULL, argv);
     ck_assert_msg(r.status == 0, "make install: %d %.2000s", r.status, r.err);
 }
@@ -49,17 +57,25 @@ START_TEST(installed_tree_runs_the_seed_scenario)
 {
     install();
     char path[256];
-    static const char *const files[] = { "bin/splitbed", "bin/splitbed-hvd", "bin/splitbed-xenstored",
-                                         "lib/splitbed/libxengnttab.so.1", "lib/splitbed/libxenevtchn.so.1",
-                                         "libexec/splitbed/splitbed-blkback", "libexec/splitbed/tar-cat",
-                                         "include/splitbed/os.h", "lib/pkgconfig/splitbed.pc", NULL };
+    static const char *const files[] = { "bin/splitbed",
+                                         "bin/splitbed-hvd",
+                                         "bin/splitbed-xenstored",
+                                         "lib/splitbed/libxengnttab.so.1",
+                                         "lib/splitbed/libxenevtchn.so.1",
+                                         "libexec/splitbed/splitbed-blkback",
+                                         "libexec/splitbed/tar-cat",
+                                         "include/splitbed/os.h",
+                                         "lib/pkgconfig/splitbed.pc",
+                                         NULL };
     for (int i = 0; files[i]; i++) {
         snprintf(path, sizeof path, "%s/%s", prefix, files[i]);
         ck_assert_msg(access(path, F_OK) == 0, "not installed: %s", files[i]);
     }
     snprintf(path, sizeof path, "%s/bin/splitbed", prefix);
-    char *argv[] = { path, "run", "-q", "--timeout", "60", "--disk", "fixtures/tar/hello.tar", "--", "tar-cat",
-                     "hello.txt", NULL };
+    char *argv[] = {
+        path, "run",     "-q",        "--timeout", "60", "--disk", "fixtures/tar/hello.tar",
+        "--", "tar-cat", "hello.txt", NULL
+    };
     runproc(&r, NULL, 0, 90, NULL, argv);
     ck_assert_msg(r.status == 0, "installed splitbed run: %d %s", r.status, r.err);
     ck_assert_str_eq(r.out, "hello world!\n");
@@ -87,14 +103,16 @@ START_TEST(user_program_builds_against_the_installed_tree)
      * sanitizer build's archives need the same runtime in the program. */
     const char *b = getenv("SPLITBED_BUILD");
     const char *cc_cmd = b && strstr(b, "-san") ? "clang -fsanitize=address,undefined" : "cc";
-    snprintf(cmd, sizeof cmd, "%s -std=gnu11 -Wall -Wextra -Werror -o %s tests/integration/data/user_app.c %s",
+    snprintf(cmd, sizeof cmd,
+             "%s -std=gnu11 -Wall -Wextra -Werror -o %s tests/integration/data/user_app.c %s",
              cc_cmd, prog, flags);
     char *cc[] = { "sh", "-c", cmd, NULL };
     runproc(&r, NULL, 0, 60, NULL, cc);
     ck_assert_msg(r.status == 0, "%s: %s", cmd, r.err);
 
     snprintf(sb, sizeof sb, "%s/bin/splitbed", prefix);
-    char *run[] = { sb, "run", "-q", "--timeout", "60", "--disk", "fixtures/tar/hello.tar", "--", prog, NULL };
+    char *run[] = { sb,   "run", "-q", "--timeout", "60", "--disk", "fixtures/tar/hello.tar",
+                    "--", prog,  NULL };
     runproc(&r, NULL, 0, 90, NULL, run);
     ck_assert_msg(r.status == 0, "user app: %d %s", r.status, r.err);
     ck_assert_str_eq(r.out, "hello.txt\n");

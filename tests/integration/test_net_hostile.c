@@ -49,7 +49,7 @@ static void setup(void)
 static void teardown(void)
 {
     if (netback > 0)
-        runproc_wait(netback, 1);     /* still running: killed */
+        runproc_wait(netback, 1); /* still running: killed */
     RUN(SB, "hv", "stop", "--dir", dir);
     runproc_rmtree(dir);
 }
@@ -61,14 +61,15 @@ static void toolstack_vif(int d)
     snprintf(dom, sizeof dom, "%d", d);
     RUN(SB, "exec", "--dir", dir, "--domain", dom, "--", "true");
     ck_assert_msg(r.status == 0, "exec: %s", r.err);
-    snprintf(script, sizeof script,
-             "BE=/local/domain/0/backend/vif/%d/0; FE=/local/domain/%d/device/vif/0; "
-             "xenstore-write $BE/frontend $FE $BE/frontend-id %d $BE/online 1 $BE/state 1 "
-             "  $BE/mac 00:16:3e:00:00:0%d $BE/handle 0 $BE/type vif && "
-             "xenstore-write $FE/backend $BE $FE/backend-id 0 $FE/handle 0 $FE/mac 00:16:3e:00:00:0%d "
-             "  $FE/state 1 && "
-             "xenstore-chmod -r $FE n%d r0 && xenstore-chmod -r $BE n0 r%d",
-             d, d, d, d, d, d, d);
+    snprintf(
+        script, sizeof script,
+        "BE=/local/domain/0/backend/vif/%d/0; FE=/local/domain/%d/device/vif/0; "
+        "xenstore-write $BE/frontend $FE $BE/frontend-id %d $BE/online 1 $BE/state 1 "
+        "  $BE/mac 00:16:3e:00:00:0%d $BE/handle 0 $BE/type vif && "
+        "xenstore-write $FE/backend $BE $FE/backend-id 0 $FE/handle 0 $FE/mac 00:16:3e:00:00:0%d "
+        "  $FE/state 1 && "
+        "xenstore-chmod -r $FE n%d r0 && xenstore-chmod -r $BE n0 r%d",
+        d, d, d, d, d, d, d);
     RUN(SB, "exec", "--dir", dir, "--domain", "0", "--", "sh", "-c", script);
     ck_assert_msg(r.status == 0, "toolstack: %s", r.err);
 }
@@ -83,7 +84,7 @@ START_TEST(hostile_guest_cut_off_other_guest_served)
     snprintf(spec1, sizeof spec1, "1/0=pcap:%s/hostile.pcap", dir);
     FILE *f = fopen(input, "w");
     ck_assert_ptr_nonnull(f);
-    for (int i = 0; i < 1000; i++)   /* under runproc's 64 KiB of output */
+    for (int i = 0; i < 1000; i++) /* under runproc's 64 KiB of output */
         fprintf(f, "line %d of what the good guest must see\n", i);
     fclose(f);
 
@@ -95,17 +96,18 @@ START_TEST(hostile_guest_cut_off_other_guest_served)
         dup2(lg, 1);
         dup2(lg, 2);
         execl(build_path("bin/splitbed"), "splitbed", "exec", "--dir", dir, "--domain", "0", "--",
-              build_path("libexec/splitbed/splitbed-netback"), "--once", "--vif", spec1,
-              "--vif", "2/0=stdio", (char *)NULL);
+              build_path("libexec/splitbed/splitbed-netback"), "--once", "--vif", spec1, "--vif",
+              "2/0=stdio", (char *)NULL);
         _exit(127);
     }
 
-    RUN(SB, "exec", "--dir", dir, "--domain", "1", "--", (char *)build_path("tests/test_net_hostile_guest"),
-        "device/vif/0");
+    RUN(SB, "exec", "--dir", dir, "--domain", "1", "--",
+        (char *)build_path("tests/test_net_hostile_guest"), "device/vif/0");
     ck_assert_msg(r.status == 0, "hostile guest: %d %s %s", r.status, r.out, r.err);
     ck_assert_msg(strstr(r.out, "cut off:") && strstr(r.out, "crosses its page"), "%s", r.out);
 
-    RUN(SB, "exec", "--dir", dir, "--domain", "2", "--", (char *)build_path("libexec/splitbed/pvcat"), "-q");
+    RUN(SB, "exec", "--dir", dir, "--domain", "2", "--",
+        (char *)build_path("libexec/splitbed/pvcat"), "-q");
     ck_assert_msg(r.status == 0, "pvcat: %d %s", r.status, r.err);
     char *want = NULL;
     size_t wl = 0;
@@ -121,8 +123,10 @@ START_TEST(hostile_guest_cut_off_other_guest_served)
     netback = 0;
     ck_assert_int_eq(st, 1);
     RUN("cat", log);
-    ck_assert_msg(strstr(r.out, "/local/domain/0/backend/vif/1/0: frontend 1 cut off: queue 0: tx frame at slot 0"),
-                  "netback log: %s", r.out);
+    ck_assert_msg(
+        strstr(r.out,
+               "/local/domain/0/backend/vif/1/0: frontend 1 cut off: queue 0: tx frame at slot 0"),
+        "netback log: %s", r.out);
     ck_assert_msg(!strstr(r.out, "frontend 2 cut off"), "netback log: %s", r.out);
 }
 END_TEST
@@ -145,10 +149,12 @@ START_TEST(same_netback_serves_a_guest_run_twice)
         _exit(127);
     }
     for (int round = 0; round < 2; round++) {
-        RUN(SB, "exec", "--dir", dir, "--domain", "1", "--", (char *)build_path("libexec/splitbed/net-blast"),
-            "-q", "--frames", "25", "--size", "100");
+        RUN(SB, "exec", "--dir", dir, "--domain", "1", "--",
+            (char *)build_path("libexec/splitbed/net-blast"), "-q", "--frames", "25", "--size",
+            "100");
         ck_assert_msg(r.status == 0, "round %d: %d %s", round, r.status, r.err);
-        ck_assert_msg(strstr(r.out, "net-blast: 25 frames of 100 bytes"), "round %d: %s", round, r.out);
+        ck_assert_msg(strstr(r.out, "net-blast: 25 frames of 100 bytes"), "round %d: %s", round,
+                      r.out);
     }
     /* Stop it the way splitbed run does, then count what it recorded. */
     kill(netback, SIGTERM);

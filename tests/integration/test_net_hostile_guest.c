@@ -20,7 +20,7 @@
 #include <xengnttab.h>
 #include <xenstore.h>
 
-#define xen_mb()  __atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
 #define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 #include <xen/io/netif.h>

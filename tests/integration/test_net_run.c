@@ -36,7 +36,10 @@ static void run(const char *input, size_t len, char *const args[])
     argv[i] = NULL;
     runproc(&r, input, len, TIMEOUT, NULL, argv);
 }
-static size_t len_of(const char *s) { return s ? strlen(s) : 0; }
+static size_t len_of(const char *s)
+{
+    return s ? strlen(s) : 0;
+}
 #define RUN(in, ...) run((in), len_of(in), (char *[]){ __VA_ARGS__, NULL })
 #define SB (char *)build_path("bin/splitbed")
 #define NETBACK (char *)build_path("libexec/splitbed/splitbed-netback")
@@ -62,7 +65,7 @@ static void assert_clean_trace(void)
     snprintf(path, sizeof path, "%s/trace", dir);
     FILE *f = fopen(path, "r");
     if (!f)
-        return;     /* nothing was ever traced */
+        return; /* nothing was ever traced */
     char *got = fgets(line, sizeof line, f);
     fclose(f);
     ck_assert_msg(got == NULL, "trace: %s", line);
@@ -94,12 +97,26 @@ START_TEST(pvcat_negotiation_matrix)
     in[sizeof in - 1] = '\0';
     char *args[40] = { SB, "run", "--dir", dir, "-q", "--vif", "backing=stdio" };
     int n = 7;
-    if (_i & 1) { args[n++] = "--netback-opt"; args[n++] = "max-queues=4"; }
-    if (_i & 2) { args[n++] = "--netback-opt"; args[n++] = "split=0"; }
-    if (_i & 4) { args[n++] = "--netback-opt"; args[n++] = "sg=0"; args[n++] = "--netback-opt"; args[n++] = "gso=0"; }
+    if (_i & 1) {
+        args[n++] = "--netback-opt";
+        args[n++] = "max-queues=4";
+    }
+    if (_i & 2) {
+        args[n++] = "--netback-opt";
+        args[n++] = "split=0";
+    }
+    if (_i & 4) {
+        args[n++] = "--netback-opt";
+        args[n++] = "sg=0";
+        args[n++] = "--netback-opt";
+        args[n++] = "gso=0";
+    }
     args[n++] = "--";
     args[n++] = "pvcat";
-    if (_i & 1) { args[n++] = "--queues"; args[n++] = "4"; }
+    if (_i & 1) {
+        args[n++] = "--queues";
+        args[n++] = "4";
+    }
     args[n] = NULL;
     run(in, strlen(in), args);
     ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
@@ -117,7 +134,9 @@ START_TEST(pvcat_10_mib_byte_for_byte)
     ck_assert_ptr_nonnull(f);
     uint64_t x = 0x9e3779b97f4a7c15ull;
     for (size_t i = 0; i < (10u << 20) / 8; i++) {
-        x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
         fwrite(&x, 8, 1, f);
     }
     ck_assert_int_eq(fclose(f), 0);
@@ -133,7 +152,10 @@ END_TEST
 
 START_TEST(netback_usage_errors)
 {
-    struct { const char *a, *b, *c; const char *say; } cases[] = {
+    struct {
+        const char *a, *b, *c;
+        const char *say;
+    } cases[] = {
         { "--vif", "1/0=bogus", NULL, "unknown backing 'bogus'" },
         { "--vif", "1/0=fd:x", NULL, "fd:N needs a descriptor number" },
         { "--vif", "1/0=fd:977", NULL, "fd:977: not an open descriptor" },
@@ -151,7 +173,8 @@ START_TEST(netback_usage_errors)
         char *argv[5] = { NETBACK, (char *)cases[i].a, (char *)cases[i].b, NULL, NULL };
         runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
         ck_assert_msg(r.status == 2, "case %zu: status %d", i, r.status);
-        ck_assert_msg(strstr(r.err, cases[i].say), "case %zu: '%s' lacks '%s'", i, r.err, cases[i].say);
+        ck_assert_msg(strstr(r.err, cases[i].say), "case %zu: '%s' lacks '%s'", i, r.err,
+                      cases[i].say);
         if (cases[i].a)
             ck_assert_msg(runproc_lines(r.err) == 1, "case %zu: %s", i, r.err);
     }
@@ -178,7 +201,7 @@ static void ns_setup(void)
 
 static void ns_teardown(void)
 {
-    RUN(NULL, "ip", "netns", "del", ns);   /* takes the TAP device with it */
+    RUN(NULL, "ip", "netns", "del", ns); /* takes the TAP device with it */
     teardown();
 }
 
@@ -213,7 +236,8 @@ START_TEST(ping_net_echo_through_tap_with_capture)
     }
     /* -w: keep asking until three replies came (the guest may still be
      * connecting when the first request leaves). */
-    RUN(NULL, "ip", "netns", "exec", ns, "ping", "-n", "-c", "3", "-i", "0.2", "-w", "30", "10.99.0.2");
+    RUN(NULL, "ip", "netns", "exec", ns, "ping", "-n", "-c", "3", "-i", "0.2", "-w", "30",
+        "10.99.0.2");
     int ping_status = r.status;
     static char ping_out[sizeof r.out];
     memcpy(ping_out, r.out, sizeof ping_out);
@@ -223,15 +247,16 @@ START_TEST(ping_net_echo_through_tap_with_capture)
     ck_assert_msg(run_status == 0, "splitbed run exited %d", run_status);
     assert_clean_trace();
 
-    RUN(NULL, "tshark", "-n", "-r", pcap, "-Y", "icmp.type == 0 && ip.src == 10.99.0.2", "-T", "fields",
-        "-e", "icmp.seq");
+    RUN(NULL, "tshark", "-n", "-r", pcap, "-Y", "icmp.type == 0 && ip.src == 10.99.0.2", "-T",
+        "fields", "-e", "icmp.seq");
     ck_assert_msg(r.status == 0, "tshark: %s", r.err);
     ck_assert_int_ge(count_lines(r.out), 3);
-    RUN(NULL, "tshark", "-n", "-r", pcap, "-Y", "icmp.type == 8 && ip.dst == 10.99.0.2", "-T", "fields",
-        "-e", "icmp.seq");
+    RUN(NULL, "tshark", "-n", "-r", pcap, "-Y", "icmp.type == 8 && ip.dst == 10.99.0.2", "-T",
+        "fields", "-e", "icmp.seq");
     ck_assert_int_ge(count_lines(r.out), 3);
-    RUN(NULL, "tshark", "-n", "-r", pcap, "-Y", "arp.opcode == 2 && eth.src == 00:16:3e:00:00:42 && !_ws.malformed",
-        "-T", "fields", "-e", "arp.src.proto_ipv4");
+    RUN(NULL, "tshark", "-n", "-r", pcap, "-Y",
+        "arp.opcode == 2 && eth.src == 00:16:3e:00:00:42 && !_ws.malformed", "-T", "fields", "-e",
+        "arp.src.proto_ipv4");
     ck_assert_msg(strstr(r.out, "10.99.0.2"), "no ARP reply from the guest: %s", r.out);
 }
 END_TEST
@@ -243,9 +268,9 @@ START_TEST(tap_link_down_drops_with_one_line)
 {
     RUN(NULL, "ip", "netns", "exec", ns, "ip", "tuntap", "add", "dev", "sbtap1", "mode", "tap");
     ck_assert_msg(r.status == 0, "tap setup: %s", r.err);
-    RUN(NULL, "ip", "netns", "exec", ns, SB, "run", "--dir", dir,
-        "--vif", "backing=tap:sbtap1", "--", "net-echo", "--ip", "10.99.1.2",
-        "--ping", "10.99.1.1", "--count", "3", "--timeout", "2");
+    RUN(NULL, "ip", "netns", "exec", ns, SB, "run", "--dir", dir, "--vif", "backing=tap:sbtap1",
+        "--", "net-echo", "--ip", "10.99.1.2", "--ping", "10.99.1.1", "--count", "3", "--timeout",
+        "2");
     ck_assert_msg(r.status == 1, "net-echo with nobody to answer exited %d: %s", r.status, r.err);
     const char *first = strstr(r.err, "refused a ");
     ck_assert_msg(first, "no refusal line: %s", r.err);
@@ -259,7 +284,9 @@ END_TEST
 /* The guest apps' bad usage: exit 2 and one line, before any device. */
 START_TEST(app_usage_errors)
 {
-    static const struct { const char *app, *a, *b, *say; } c[] = {
+    static const struct {
+        const char *app, *a, *b, *say;
+    } c[] = {
         { "pvcat", "--bogus", NULL, "unknown argument '--bogus'" },
         { "pvcat", "--queues", "99", "--queues 99: expected a number from 1 to 8" },
         { "net-echo", NULL, NULL, "--ip A.B.C.D is required" },
@@ -270,11 +297,19 @@ START_TEST(app_usage_errors)
         { "net-blast", "--timeout", "0", "--timeout 0: expected a number" },
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
-        char *argv[12] = { SB, "exec", "--dir", dir, "--domain", "1", "--",
-                           (char *)build_path(c[i].app[0] == 'p' ? "libexec/splitbed/pvcat"
+        char *argv[12] = { SB,
+                           "exec",
+                           "--dir",
+                           dir,
+                           "--domain",
+                           "1",
+                           "--",
+                           (char *)build_path(c[i].app[0] == 'p'   ? "libexec/splitbed/pvcat"
                                               : c[i].app[4] == 'e' ? "libexec/splitbed/net-echo"
                                                                    : "libexec/splitbed/net-blast"),
-                           (char *)c[i].a, (char *)c[i].b, NULL };
+                           (char *)c[i].a,
+                           (char *)c[i].b,
+                           NULL };
         runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
         ck_assert_msg(r.status == 2, "case %zu: status %d: %s", i, r.status, r.err);
         ck_assert_msg(strstr(r.err, c[i].say), "case %zu: '%s' lacks '%s'", i, r.err, c[i].say);

@@ -89,8 +89,10 @@ static void sb(char *const args[])
  * `script`; its answers, one per line, land in r.out. */
 static void dom0_peer(const char *script)
 {
-    char *argv[] = { (char *)build_path("bin/splitbed"), "exec", "--dir", sim, "--domain", "0", "--",
-                     (char *)build_path("tests/hv-peer"), NULL };
+    char *argv[] = {
+        (char *)build_path("bin/splitbed"),  "exec", "--dir", sim, "--domain", "0", "--",
+        (char *)build_path("tests/hv-peer"), NULL
+    };
     runproc(&r, script, strlen(script), TIMEOUT, NULL, argv);
     ck_assert_msg(r.status == 0, "hv-peer: %d\n%s%s", r.status, r.out, r.err);
 }
@@ -151,19 +153,20 @@ START_TEST(linux_os_readonly_grant_cannot_be_mapped_writable)
     char line[256];
     read_line(out[0], line, sizeof line);
     unsigned ro, page0, page1, shared;
-    ck_assert_msg(sscanf(line, "refs %u %u %u %u", &ro, &page0, &page1, &shared) == 4, "guest: '%s'", line);
+    ck_assert_msg(sscanf(line, "refs %u %u %u %u", &ro, &page0, &page1, &shared) == 4,
+                  "guest: '%s'", line);
     /* The read-only grant of page 0 is not page 0's writable grant. */
     ck_assert_uint_ne(ro, page0);
 
     char script[1024];
     snprintf(script, sizeof script,
-             "map 1 1 %u\n"             /* writable map of the read-only grant */
-             "copyw 1 %u 0 16 1\n"      /* grant copy into it */
+             "map 1 1 %u\n"        /* writable map of the read-only grant */
+             "copyw 1 %u 0 16 1\n" /* grant copy into it */
              "map 1 0 %u\ncheck 0 90\nunmap\n"
-             "copyr 1 %u 100 16\n"      /* grant copy out of it */
-             "map 1 1 %u\ncheck 0 90\nunmap\n"   /* page 0 itself stays writable */
+             "copyr 1 %u 100 16\n"             /* grant copy out of it */
+             "map 1 1 %u\ncheck 0 90\nunmap\n" /* page 0 itself stays writable */
              "map 1 1 %u\ncheck 0 165\nunmap\n"
-             "map 1 1 %u\n"             /* a page shared read-only */
+             "map 1 1 %u\n" /* a page shared read-only */
              "map 1 0 %u\ncheck 0 60\nunmap\n",
              ro, ro, ro, ro, page0, page1, shared, shared);
     dom0_peer(script);
@@ -173,10 +176,12 @@ START_TEST(linux_os_readonly_grant_cannot_be_mapped_writable)
     ck_assert_str_eq(r.out, want);
     char needle[160];
     snprintf(needle, sizeof needle,
-             "d0: map of gref %u from d1 refused: grant is read-only, writable mapping requested", ro);
+             "d0: map of gref %u from d1 refused: grant is read-only, writable mapping requested",
+             ro);
     ck_assert_msg(trace_has(needle), "no '%s' in the trace", needle);
     snprintf(needle, sizeof needle,
-             "d0: map of gref %u from d1 refused: grant is read-only, writable mapping requested", shared);
+             "d0: map of gref %u from d1 refused: grant is read-only, writable mapping requested",
+             shared);
     ck_assert_msg(trace_has(needle), "no '%s' in the trace", needle);
     ck_assert(trace_has("grant is read-only, writable access requested"));
 
@@ -220,7 +225,7 @@ static const struct variant {
     const char *opt, *fe_opt, *connected;
     int persistent;
 } variants[] = {
-    { NULL, NULL, "persistent grants on (mapped writable)", 1 },         /* Linux */
+    { NULL, NULL, "persistent grants on (mapped writable)", 1 }, /* Linux */
     { "persistent-map=op", NULL, "persistent grants on (mapped by operation)", 1 },
     { NULL, "--no-persistent", "persistent grants off", 0 },
     { "grant-copy=1", NULL, "persistent grants off", 0 },
@@ -246,8 +251,8 @@ START_TEST(zero_copy_writes_reach_the_image)
         argv[n++] = (char *)v->fe_opt;
     argv[n] = NULL;
     sb(argv);
-    ck_assert_msg(r.status == 0, "%s %s: %d\n%s%s", v->opt ? v->opt : "", v->fe_opt ? v->fe_opt : "",
-                  r.status, r.out, r.err);
+    ck_assert_msg(r.status == 0, "%s %s: %d\n%s%s", v->opt ? v->opt : "",
+                  v->fe_opt ? v->fe_opt : "", r.status, r.out, r.err);
     char want[64];
     snprintf(want, sizeof want, "persistent %d: wrote ", v->persistent);
     ck_assert_msg(strstr(r.out, want), "%s", r.out);

@@ -70,7 +70,8 @@ START_TEST(schedule_file_traces_the_same_twice)
     snprintf(path, sizeof path, "%s/crash-1234", dir);
     FILE *f = fopen(path, "wb");
     ck_assert_ptr_nonnull(f);
-    static const unsigned char sched[] = { 2, 3, 0, 3, 0, 0, 3, 3, 3, 3, 3, 3, 3, 16, 1, 0, 2, 40, 1, 200, 3, 0 };
+    static const unsigned char sched[] = { 2, 3, 0,  3, 0, 0, 3,  3, 3,   3, 3,
+                                           3, 3, 16, 1, 0, 2, 40, 1, 200, 3, 0 };
     ck_assert_uint_eq(fwrite(sched, 1, sizeof sched, f), sizeof sched);
     fclose(f);
     REPLAY(&r, path, "--trace");
@@ -78,7 +79,7 @@ START_TEST(schedule_file_traces_the_same_twice)
     REPLAY(&r2, path, "--trace");
     ck_assert_int_eq(r2.status, 0);
     ck_assert_uint_gt(r.out_len, 1000);
-    ck_assert_uint_lt(r.out_len, sizeof r.out - 1);     /* whole, not cut */
+    ck_assert_uint_lt(r.out_len, sizeof r.out - 1); /* whole, not cut */
     ck_assert_str_eq(r.out, r2.out);
     ck_assert_ptr_nonnull(strstr(r.out, "deliver watch to backend"));
 }

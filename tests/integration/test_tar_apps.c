@@ -116,8 +116,8 @@ START_TEST(test_seed_scenario)
        "--", "tar-cat", "hello.txt");
     ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
     ck_assert_str_eq(r.out, "hello world!\n");
-    SB("run", "-q", "--dir", dir, "--disk", (char *)src("fixtures/tar/hello.tar"),
-       "--", "tar-cat", "--vdev", "xvda", "hello.txt");
+    SB("run", "-q", "--dir", dir, "--disk", (char *)src("fixtures/tar/hello.tar"), "--", "tar-cat",
+       "--vdev", "xvda", "hello.txt");
     ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
     ck_assert_str_eq(r.out, "hello world!\n");
 }
@@ -125,12 +125,13 @@ END_TEST
 
 START_TEST(test_seed_bug_is_refused)
 {
-    SB("run", "-q", "--dir", dir, "--disk", (char *)src("fixtures/tar/hello.tar"),
-       "--", "tar-cat-seed-bug", "hello.txt");
+    SB("run", "-q", "--dir", dir, "--disk", (char *)src("fixtures/tar/hello.tar"), "--",
+       "tar-cat-seed-bug", "hello.txt");
     ck_assert_int_eq(r.status, 1);
     ck_assert_str_eq(r.out, "");
     /* The host's diagnosis: domain, buffer, rule. */
-    ck_assert_msg(strstr(r.err, "grant of buffer 0x") && strstr(r.err, "not the start of a whole page"),
+    ck_assert_msg(strstr(r.err, "grant of buffer 0x") &&
+                      strstr(r.err, "not the start of a whole page"),
                   "%s", r.err);
     ck_assert_msg(strstr(r.err, "] d") != NULL, "no domain named: %s", r.err);
     ck_assert_msg(strstr(r.err, "tar-cat: xvda: offset 0: device read"), "%s", r.err);
@@ -146,7 +147,7 @@ START_TEST(test_tar_ls_matches_gnu_tar)
     struct stat st;
     ck_assert_int_eq(stat(tar, &st), 0);
     if (st.st_size % 512)
-        return;     /* a disk holds whole sectors: the cut-off header is not on it (unit-tested) */
+        return; /* a disk holds whole sectors: the cut-off header is not on it (unit-tested) */
     char *want = slurp(list, NULL);
     SB("run", "-q", "--dir", dir, "--disk", (char *)tar, "--", "tar-ls");
     ck_assert_msg(strcmp(r.out, want) == 0, "%s:\n--- tar-ls\n%s--- GNU tar\n%s", tar, r.out, want);
@@ -155,11 +156,12 @@ START_TEST(test_tar_ls_matches_gnu_tar)
         char words[256], prefix[300];
         const char *w = strstr(spec, "error ") + 6;
         snprintf(words, sizeof words, "%.*s", (int)strcspn(w, "\n"), w);
-        snprintf(prefix, sizeof prefix, "tar-ls: xvda: offset %llu: ",
-                 strtoull(strstr(spec, "offset ") + 7, NULL, 10));
+        snprintf(prefix, sizeof prefix,
+                 "tar-ls: xvda: offset %llu: ", strtoull(strstr(spec, "offset ") + 7, NULL, 10));
         ck_assert_msg(r.status == 2, "%s: status %d", tar, r.status);
         ck_assert_msg(one_line(r.err) && strncmp(r.err, prefix, strlen(prefix)) == 0 &&
-                      strstr(r.err, words), "%s: stderr '%s', want '%s...%s'", tar, r.err, prefix, words);
+                          strstr(r.err, words),
+                      "%s: stderr '%s', want '%s...%s'", tar, r.err, prefix, words);
         free(spec);
     } else {
         ck_assert_msg(r.status == 0, "%s: status %d: %s", tar, r.status, r.err);
@@ -175,9 +177,11 @@ static void cat_equals_gnu_tar(const char *archive, const char *member)
     char cmd[8192], ours[128], theirs[128];
     snprintf(ours, sizeof ours, "%s/ours", dir);
     snprintf(theirs, sizeof theirs, "%s/theirs", dir);
-    snprintf(cmd, sizeof cmd, "'%s' run -q --dir '%s' --disk '%s' -- tar-cat '%s' > '%s' && "
-             "tar -xOPf '%s' -- '%s' > '%s'", build_path("bin/splitbed"), dir, src(archive),
-             member, ours, src(archive), member, theirs);
+    snprintf(cmd, sizeof cmd,
+             "'%s' run -q --dir '%s' --disk '%s' -- tar-cat '%s' > '%s' && "
+             "tar -xOPf '%s' -- '%s' > '%s'",
+             build_path("bin/splitbed"), dir, src(archive), member, ours, src(archive), member,
+             theirs);
     char *argv[] = { "sh", "-c", cmd, NULL };
     runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
     ck_assert_msg(r.status == 0, "%s %s: %d %s", archive, member, r.status, r.err);
@@ -204,7 +208,9 @@ END_TEST
  * extracts, holes of a sparse member included. */
 START_TEST(test_tar_cat_sum_matches_gnu_tar)
 {
-    static const struct { const char *archive, *member; } cases[] = {
+    static const struct {
+        const char *archive, *member;
+    } cases[] = {
         { "fixtures/tar/gnutar-gnu.tar", "./dir/binary.bin" },
         { "fixtures/tar/gnutar-gnu.tar", "./empty" },
         { "fixtures/tar/gnutar-sparse-pax-1.0.tar", "./sparse.bin" },

@@ -81,8 +81,8 @@ START_TEST(test_image_is_pvh_elf)
     bool in_text = false;
     for (unsigned i = 0; i < eh->e_phnum; i++) {
         const Elf64_Phdr *ph = (const void *)(img + eh->e_phoff + (size_t)i * eh->e_phentsize);
-        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) &&
-            entry >= ph->p_paddr && entry < ph->p_paddr + ph->p_filesz)
+        if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X) && entry >= ph->p_paddr &&
+            entry < ph->p_paddr + ph->p_filesz)
             in_text = true;
         /* Loaded below 4 GiB: the identity map covers the whole image. */
         if (ph->p_type == PT_LOAD)
@@ -96,20 +96,36 @@ END_TEST
 static void boot(struct runproc *r, const char *image, const char *append)
 {
     char *argv[] = {
-        "qemu-system-x86_64", "-machine", "pc,accel=tcg", "-m", "64",
-        "-display", "none", "-nodefaults", "-no-reboot",
-        "-kernel", (char *)build_path(image), "-append", (char *)append,
-        "-debugcon", "stdio", "-device", "isa-debug-exit,iobase=0xf4,iosize=1", NULL,
+        "qemu-system-x86_64",
+        "-machine",
+        "pc,accel=tcg",
+        "-m",
+        "64",
+        "-display",
+        "none",
+        "-nodefaults",
+        "-no-reboot",
+        "-kernel",
+        (char *)build_path(image),
+        "-append",
+        (char *)append,
+        "-debugcon",
+        "stdio",
+        "-device",
+        "isa-debug-exit,iobase=0xf4,iosize=1",
+        NULL,
     };
     runproc(r, NULL, 0, QEMU_TIMEOUT, NULL, argv);
-    ck_assert_msg(r->status != -1, "qemu-system-x86_64 did not run (mk/deps.sh installs qemu-system-x86)");
+    ck_assert_msg(r->status != -1,
+                  "qemu-system-x86_64 did not run (mk/deps.sh installs qemu-system-x86)");
 }
 
 START_TEST(test_boot_reaches_c_with_cmdline)
 {
     static struct runproc r;
     boot(&r, "unikernel/tar-cat.xen", "hello.txt \"two words\"");
-    ck_assert_msg(strstr(r.out, "[uk] tar-cat: PVH entry\n"), "no entry line; output:\n%s%s", r.out, r.err);
+    ck_assert_msg(strstr(r.out, "[uk] tar-cat: PVH entry\n"), "no entry line; output:\n%s%s", r.out,
+                  r.err);
     ck_assert_msg(strstr(r.out, "[uk] not running on Xen (no Xen CPUID leaves); "
                                 "command line: hello.txt \"two words\"\n"),
                   "command line not seen; output:\n%s%s", r.out, r.err);

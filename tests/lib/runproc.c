@@ -55,7 +55,8 @@ void runproc(struct runproc *r, const char *input, size_t input_len, int timeout
     long long deadline = now_ms() + timeout_s * 1000LL;
     int open_fds = 2;
     while (open_fds > 0 || in[1] >= 0) {
-        struct pollfd p[3] = { { .fd = out[0], .events = POLLIN }, { .fd = err[0], .events = POLLIN },
+        struct pollfd p[3] = { { .fd = out[0], .events = POLLIN },
+                               { .fd = err[0], .events = POLLIN },
                                { .fd = in[1], .events = POLLOUT } };
         long long left = deadline - now_ms();
         if (left <= 0) {
@@ -153,7 +154,7 @@ int runproc_wait(pid_t pid, int timeout_ms)
     if (pfd >= 0) {
         struct pollfd p = { .fd = pfd, .events = POLLIN };
         if (poll(&p, 1, timeout_ms) == 0)
-            kill(pid, SIGKILL);     /* hang guard only */
+            kill(pid, SIGKILL); /* hang guard only */
         close(pfd);
     }
     int ws;

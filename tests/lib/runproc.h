@@ -9,7 +9,7 @@
 #include <sys/types.h>
 
 struct runproc {
-    int status;         /* exit code, 128+signal if killed, -1 if it could not run */
+    int status; /* exit code, 128+signal if killed, -1 if it could not run */
     char out[65536];
     char err[16384];
     size_t out_len, err_len;

@@ -15,7 +15,7 @@ struct node {
 };
 
 struct fake_xs {
-    struct bb_store base;           /* first: the ops see this */
+    struct bb_store base; /* first: the ops see this */
     struct node n[MAXN];
     unsigned count;
     unsigned watches, conflicts;
@@ -72,7 +72,10 @@ void fxs_rm(struct fake_xs *f, const char *path)
     }
 }
 
-static struct fake_xs *F(struct bb_store *s) { return (struct fake_xs *)s; }
+static struct fake_xs *F(struct bb_store *s)
+{
+    return (struct fake_xs *)s;
+}
 
 static char *op_read(struct bb_store *s, uint32_t tx, const char *path)
 {
@@ -164,8 +167,14 @@ static int op_unwatch(struct bb_store *s, const char *path, const char *token)
 }
 
 static const struct bb_store_ops fake_ops = {
-    .read = op_read, .write = op_write, .directory = op_directory, .rm = op_rm,
-    .tx_start = op_tx_start, .tx_end = op_tx_end, .watch = op_watch, .unwatch = op_unwatch,
+    .read = op_read,
+    .write = op_write,
+    .directory = op_directory,
+    .rm = op_rm,
+    .tx_start = op_tx_start,
+    .tx_end = op_tx_end,
+    .watch = op_watch,
+    .unwatch = op_unwatch,
 };
 
 struct fake_xs *fxs_new(void)
@@ -184,9 +193,18 @@ void fxs_free(struct fake_xs *f)
     free(f);
 }
 
-struct bb_store *fxs_store(struct fake_xs *f) { return &f->base; }
-unsigned fxs_watches(struct fake_xs *f) { return f->watches; }
-void fxs_conflicts(struct fake_xs *f, unsigned n) { f->conflicts = n; }
+struct bb_store *fxs_store(struct fake_xs *f)
+{
+    return &f->base;
+}
+unsigned fxs_watches(struct fake_xs *f)
+{
+    return f->watches;
+}
+void fxs_conflicts(struct fake_xs *f, unsigned n)
+{
+    f->conflicts = n;
+}
 
 /* ---- event channels ---------------------------------------------------- */
 
@@ -196,7 +214,10 @@ struct fake_ev {
     unsigned notifies[256];
 };
 
-static struct fake_ev *EV(struct bb_evtchn *e) { return (struct fake_ev *)e; }
+static struct fake_ev *EV(struct bb_evtchn *e)
+{
+    return (struct fake_ev *)e;
+}
 
 static int ev_bind(struct bb_evtchn *e, uint32_t dom, uint32_t remote, uint32_t *local)
 {
@@ -220,7 +241,9 @@ static int ev_notify(struct bb_evtchn *e, uint32_t local)
     return 0;
 }
 
-static const struct bb_evtchn_ops fake_ev_ops = { .bind = ev_bind, .unbind = ev_unbind, .notify = ev_notify };
+static const struct bb_evtchn_ops fake_ev_ops = { .bind = ev_bind,
+                                                  .unbind = ev_unbind,
+                                                  .notify = ev_notify };
 
 struct fake_ev *fev_new(void)
 {
@@ -231,8 +254,23 @@ struct fake_ev *fev_new(void)
     return e;
 }
 
-void fev_free(struct fake_ev *e) { free(e); }
-struct bb_evtchn *fev_base(struct fake_ev *e) { return &e->base; }
-void fev_refuse(struct fake_ev *e, unsigned bad) { e->bad = bad; }
-unsigned fev_notifies(struct fake_ev *e, unsigned local) { return local < 256 ? e->notifies[local] : 0; }
-unsigned fev_bound(struct fake_ev *e) { return e->bound; }
+void fev_free(struct fake_ev *e)
+{
+    free(e);
+}
+struct bb_evtchn *fev_base(struct fake_ev *e)
+{
+    return &e->base;
+}
+void fev_refuse(struct fake_ev *e, unsigned bad)
+{
+    e->bad = bad;
+}
+unsigned fev_notifies(struct fake_ev *e, unsigned local)
+{
+    return local < 256 ? e->notifies[local] : 0;
+}
+unsigned fev_bound(struct fake_ev *e)
+{
+    return e->bound;
+}

@@ -16,9 +16,9 @@ void fxs_free(struct fake_xs *f);
 struct bb_store *fxs_store(struct fake_xs *f);
 /* Test-side access: printf-style paths. */
 void fxs_set(struct fake_xs *f, const char *path, const char *value);
-const char *fxs_get(struct fake_xs *f, const char *path);    /* NULL if absent */
+const char *fxs_get(struct fake_xs *f, const char *path); /* NULL if absent */
 void fxs_rm(struct fake_xs *f, const char *path);
-unsigned fxs_writes(struct fake_xs *f, const char *path);   /* writes seen */
+unsigned fxs_writes(struct fake_xs *f, const char *path); /* writes seen */
 unsigned fxs_watches(struct fake_xs *f);
 /* The next n transaction commits fail with EAGAIN. */
 void fxs_conflicts(struct fake_xs *f, unsigned n);

@@ -26,7 +26,9 @@ static char base[64];
 
 static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
 {
-    (void)st; (void)f; (void)w;
+    (void)st;
+    (void)f;
+    (void)w;
     remove(p);
     return 0;
 }
@@ -68,10 +70,19 @@ void h_setup(struct harness *h, unsigned nr_ring_pages, bool readonly_image)
     h->log.line = capture;
     h->log.ctx = h;
     h->cfg = (struct bb_ring_config){
-        .frontend = H_DOM, .device = "vbd 51712", .nr_ring_pages = nr_ring_pages,
-        .max_indirect_segments = 256, .persistent = false, .max_persistent_grants = 1056,
-        .flush = true, .barrier = true, .discard = true, .discard_secure = false,
-        .discard_granularity = 0, .sector_size = 512, .readonly = readonly_image,
+        .frontend = H_DOM,
+        .device = "vbd 51712",
+        .nr_ring_pages = nr_ring_pages,
+        .max_indirect_segments = 256,
+        .persistent = false,
+        .max_persistent_grants = 1056,
+        .flush = true,
+        .barrier = true,
+        .discard = true,
+        .discard_secure = false,
+        .discard_granularity = 0,
+        .sector_size = 512,
+        .readonly = readonly_image,
         .strict = true,
     };
     for (unsigned i = 0; i < nr_ring_pages; i++)
@@ -87,7 +98,7 @@ void h_teardown(struct harness *h)
 {
     bb_ring_close(h->ring);
     h->ring = NULL;
-    ck_assert_uint_eq(bb_memfd_mapped_pages(h->mm), 0);   /* nothing leaked */
+    ck_assert_uint_eq(bb_memfd_mapped_pages(h->mm), 0); /* nothing leaked */
     bb_memfd_mapper_free(h->mm);
     bb_image_close(h->img);
     unlink(h->image_path);
@@ -120,8 +131,7 @@ bool h_response(struct harness *h, blkif_response_t *rsp)
     return true;
 }
 
-void h_rw(struct harness *h, uint8_t op, uint64_t id, uint64_t sector,
-          unsigned nsegs, unsigned p0)
+void h_rw(struct harness *h, uint8_t op, uint64_t id, uint64_t sector, unsigned nsegs, unsigned p0)
 {
     blkif_request_t req;
     memset(&req, 0, sizeof(req));
@@ -131,11 +141,15 @@ void h_rw(struct harness *h, uint8_t op, uint64_t id, uint64_t sector,
     req.id = id;
     req.sector_number = sector;
     for (unsigned i = 0; i < nsegs && i < BLKIF_MAX_SEGMENTS_PER_REQUEST; i++)
-        req.seg[i] = (struct blkif_request_segment){ .gref = p0 + i, .first_sect = 0, .last_sect = 7 };
+        req.seg[i] =
+            (struct blkif_request_segment){ .gref = p0 + i, .first_sect = 0, .last_sect = 7 };
     h_queue(h, &req);
 }
 
-void *h_page(struct harness *h, unsigned page) { return bb_memfd_frontend_page(h->mm, page); }
+void *h_page(struct harness *h, unsigned page)
+{
+    return bb_memfd_frontend_page(h->mm, page);
+}
 
 void h_image_read(struct harness *h, uint64_t off, void *buf, size_t len)
 {

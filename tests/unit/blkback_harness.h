@@ -15,9 +15,9 @@
 #include "backends-sim/blkback/blkif_proto.h"
 
 #define H_DOM 1
-#define H_PAGES 1200            /* frontend pages */
-#define H_DATA0 16              /* first data page (after ring pages) */
-#define H_IMAGE_SECTORS 8192    /* 4 MiB image */
+#define H_PAGES 1200         /* frontend pages */
+#define H_DATA0 16           /* first data page (after ring pages) */
+#define H_IMAGE_SECTORS 8192 /* 4 MiB image */
 
 struct harness {
     char dir[96], image_path[128];
@@ -49,8 +49,7 @@ int h_push_serve(struct harness *h);
 bool h_response(struct harness *h, blkif_response_t *rsp);
 
 /* A read/write request over data pages p0, p0+1 … with whole pages. */
-void h_rw(struct harness *h, uint8_t op, uint64_t id, uint64_t sector,
-          unsigned nsegs, unsigned p0);
+void h_rw(struct harness *h, uint8_t op, uint64_t id, uint64_t sector, unsigned nsegs, unsigned p0);
 void *h_page(struct harness *h, unsigned page);
 void h_image_read(struct harness *h, uint64_t off, void *buf, size_t len);
 void h_image_write(struct harness *h, uint64_t off, const void *buf, size_t len);

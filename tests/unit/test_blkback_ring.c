@@ -65,7 +65,8 @@ START_TEST(partial_sectors_within_pages)
     req.id = 3;
     req.sector_number = 100;
     req.seg[0] = (struct blkif_request_segment){ .gref = H_DATA0, .first_sect = 5, .last_sect = 6 };
-    req.seg[1] = (struct blkif_request_segment){ .gref = H_DATA0 + 1, .first_sect = 7, .last_sect = 7 };
+    req.seg[1] =
+        (struct blkif_request_segment){ .gref = H_DATA0 + 1, .first_sect = 7, .last_sect = 7 };
     h_queue(&h, &req);
     ck_assert_int_eq(h_push_serve(&h), 0);
     ck_assert_int_eq(one_status(&h, 3), BLKIF_RSP_OKAY);
@@ -106,7 +107,8 @@ static void queue_indirect(struct harness *h, uint8_t op, uint64_t id, uint64_t 
 {
     struct blkif_request_segment *segs = h_page(h, ind_page);
     for (unsigned i = 0; i < nsegs; i++)
-        segs[i] = (struct blkif_request_segment){ .gref = data0 + i, .first_sect = 0, .last_sect = 7 };
+        segs[i] =
+            (struct blkif_request_segment){ .gref = data0 + i, .first_sect = 0, .last_sect = 7 };
     /* A whole ring slot: the indirect layout is shorter than a slot. */
     blkif_request_t slot;
     memset(&slot, 0, sizeof(slot));
@@ -175,7 +177,7 @@ START_TEST(indirect_too_many_segments_cuts_off)
     ck_assert_int_eq(h_push_serve(&h), -EPROTO);
     ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_ERROR);
     blkif_response_t rsp;
-    ck_assert(!h_response(&h, &rsp));   /* nothing served after the cut */
+    ck_assert(!h_response(&h, &rsp)); /* nothing served after the cut */
     ck_assert(h_diag_has(&h, "dom1 vbd 51712"));
     ck_assert(h_diag_has(&h, "nr_segments 257"));
     ck_assert(h_diag_has(&h, "cut off"));
@@ -326,7 +328,7 @@ START_TEST(producer_overflow_cuts_off)
     struct harness h;
     h_setup(&h, 1, false);
     ck_assert_int_eq(h_open(&h), 0);
-    h.front.sring->req_prod = 33;    /* one more than the 32-slot ring */
+    h.front.sring->req_prod = 33; /* one more than the 32-slot ring */
     bool notify;
     ck_assert_int_eq(bb_ring_serve(h.ring, 100, &notify), -EPROTO);
     ck_assert(h_diag_has(&h, "req_prod 33 is 33 ahead of rsp_prod 0"));
@@ -362,9 +364,9 @@ START_TEST(range_beyond_end)
     struct harness h;
     h_setup(&h, 1, false);
     ck_assert_int_eq(h_open(&h), 0);
-    h_rw(&h, BLKIF_OP_READ, 1, H_IMAGE_SECTORS - 8, 1, H_DATA0);   /* last page: fine */
-    h_rw(&h, BLKIF_OP_READ, 2, H_IMAGE_SECTORS - 7, 1, H_DATA0);   /* one sector past */
-    h_rw(&h, BLKIF_OP_WRITE, 3, UINT64_MAX - 3, 1, H_DATA0);       /* wraps */
+    h_rw(&h, BLKIF_OP_READ, 1, H_IMAGE_SECTORS - 8, 1, H_DATA0); /* last page: fine */
+    h_rw(&h, BLKIF_OP_READ, 2, H_IMAGE_SECTORS - 7, 1, H_DATA0); /* one sector past */
+    h_rw(&h, BLKIF_OP_WRITE, 3, UINT64_MAX - 3, 1, H_DATA0);     /* wraps */
     ck_assert_int_eq(h_push_serve(&h), 0);
     ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_OKAY);
     ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_ERROR);
@@ -380,8 +382,8 @@ START_TEST(sector_size_4096_alignment)
     h_setup(&h, 1, false);
     h.cfg.sector_size = 4096;
     ck_assert_int_eq(h_open(&h), 0);
-    h_rw(&h, BLKIF_OP_WRITE, 1, 8, 1, H_DATA0);    /* 4 KiB at 4 KiB: fine */
-    h_rw(&h, BLKIF_OP_WRITE, 2, 3, 1, H_DATA0);    /* misaligned start */
+    h_rw(&h, BLKIF_OP_WRITE, 1, 8, 1, H_DATA0); /* 4 KiB at 4 KiB: fine */
+    h_rw(&h, BLKIF_OP_WRITE, 2, 3, 1, H_DATA0); /* misaligned start */
     blkif_request_t req;
     memset(&req, 0, sizeof(req));
     req.operation = BLKIF_OP_READ;
@@ -389,7 +391,7 @@ START_TEST(sector_size_4096_alignment)
     req.id = 3;
     req.sector_number = 8;
     req.seg[0] = (struct blkif_request_segment){ .gref = H_DATA0, .first_sect = 0, .last_sect = 3 };
-    h_queue(&h, &req);                            /* 2 KiB: not a whole sector */
+    h_queue(&h, &req); /* 2 KiB: not a whole sector */
     ck_assert_int_eq(h_push_serve(&h), 0);
     ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_OKAY);
     ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_ERROR);
@@ -426,8 +428,8 @@ START_TEST(read_into_readonly_grant_fails)
     ck_assert_int_eq(h_open(&h), 0);
     bb_memfd_grant(h.mm, H_DATA0, H_DATA0, true);
     fill(h_page(&h, H_DATA0), 4096, 3);
-    h_rw(&h, BLKIF_OP_WRITE, 1, 0, 1, H_DATA0);   /* backend only reads it: fine */
-    h_rw(&h, BLKIF_OP_READ, 2, 0, 1, H_DATA0);    /* backend would write it */
+    h_rw(&h, BLKIF_OP_WRITE, 1, 0, 1, H_DATA0); /* backend only reads it: fine */
+    h_rw(&h, BLKIF_OP_READ, 2, 0, 1, H_DATA0);  /* backend would write it */
     ck_assert_int_eq(h_push_serve(&h), 0);
     ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_OKAY);
     ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_ERROR);
@@ -448,7 +450,8 @@ START_TEST(responses_never_leak_padding)
         req.nr_segments = 1;
         req.id = i;
         req.sector_number = 0;
-        req.seg[0] = (struct blkif_request_segment){ .gref = H_DATA0, .first_sect = 0, .last_sect = 7 };
+        req.seg[0] =
+            (struct blkif_request_segment){ .gref = H_DATA0, .first_sect = 0, .last_sect = 7 };
         h_queue(&h, &req);
     }
     ck_assert_int_eq(h_push_serve(&h), 0);
@@ -470,8 +473,8 @@ START_TEST(flush_and_barrier)
     h.cfg.barrier = (_i & 2) != 0;
     ck_assert_int_eq(h_open(&h), 0);
     fill(h_page(&h, H_DATA0), 4096, 6);
-    h_rw(&h, BLKIF_OP_FLUSH_DISKCACHE, 1, UINT64_MAX, 0, H_DATA0);  /* pure flush: no range */
-    h_rw(&h, BLKIF_OP_FLUSH_DISKCACHE, 2, 8, 1, H_DATA0);     /* write + flush */
+    h_rw(&h, BLKIF_OP_FLUSH_DISKCACHE, 1, UINT64_MAX, 0, H_DATA0); /* pure flush: no range */
+    h_rw(&h, BLKIF_OP_FLUSH_DISKCACHE, 2, 8, 1, H_DATA0);          /* write + flush */
     h_rw(&h, BLKIF_OP_WRITE_BARRIER, 3, 16, 1, H_DATA0);
     ck_assert_int_eq(h_push_serve(&h), 0);
     int16_t f = h.cfg.flush ? BLKIF_RSP_OKAY : BLKIF_RSP_EOPNOTSUPP;
@@ -555,7 +558,7 @@ START_TEST(persistent_grants_mapped_once)
     struct bb_ring_stats st;
     bb_ring_stats(h.ring, &st);
     ck_assert_uint_eq(st.persistent_mapped, 3);
-    ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1 + 3);  /* ring + cache */
+    ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1 + 3); /* ring + cache */
     /* Same refs again: hits.  Then 3 new refs: one fits, two go through
      * ordinary maps that are ended after the request. */
     h_rw(&h, BLKIF_OP_READ, 2, 0, 3, H_DATA0);
@@ -568,7 +571,7 @@ START_TEST(persistent_grants_mapped_once)
     ck_assert_uint_eq(st.persistent_hits, 3);
     ck_assert_uint_eq(st.persistent_mapped, 4);
     ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1 + 4);
-    h_teardown(&h);   /* asserts every persistent map was ended */
+    h_teardown(&h); /* asserts every persistent map was ended */
 }
 END_TEST
 
@@ -598,7 +601,9 @@ static void *mutate(void *arg)
         case 0: __atomic_store_n(&req[0], (unsigned char)(x >> 16) % 8, __ATOMIC_RELAXED); break;
         case 1: __atomic_store_n(&req[1], (unsigned char)(x >> 16), __ATOMIC_RELAXED); break;
         case 2: __atomic_store_n(&req[2], (unsigned char)(x >> 16), __ATOMIC_RELAXED); break;
-        default: __atomic_store_n(&ind[(x >> 16) % 4096], (unsigned char)(x >> 32), __ATOMIC_RELAXED); break;
+        default:
+            __atomic_store_n(&ind[(x >> 16) % 4096], (unsigned char)(x >> 32), __ATOMIC_RELAXED);
+            break;
         }
     }
     return NULL;
@@ -608,7 +613,7 @@ START_TEST(mutating_frontend_cannot_double_fetch)
 {
     struct harness h;
     h_setup(&h, 1, false);
-    h.cfg.strict = false;                      /* keep serving through the garbage */
+    h.cfg.strict = false; /* keep serving through the garbage */
     h.cfg.max_indirect_segments = 4096;
     ck_assert_int_eq(h_open(&h), 0);
     struct mutator m = { .h = &h };
@@ -630,7 +635,7 @@ START_TEST(mutating_frontend_cannot_double_fetch)
     }
     m.stop = true;
     pthread_join(th, NULL);
-    ck_assert_uint_eq(answered, 200 * 16);    /* one response per request */
+    ck_assert_uint_eq(answered, 200 * 16); /* one response per request */
     h_teardown(&h);
 }
 END_TEST
@@ -642,7 +647,7 @@ START_TEST(grant_copy_moves_data)
     struct harness h;
     h_setup(&h, 1, false);
     h.cfg.grant_copy = true;
-    h.cfg.persistent = true;                   /* ignored: nothing is kept mapped */
+    h.cfg.persistent = true; /* ignored: nothing is kept mapped */
     ck_assert_int_eq(h_open(&h), 0);
     fill(h_page(&h, H_DATA0), 3 * 4096, 11);
     h_rw(&h, BLKIF_OP_WRITE, 1, 16, 3, H_DATA0);
@@ -658,14 +663,14 @@ START_TEST(grant_copy_moves_data)
     char disk[4096];
     h_image_read(&h, 16 * 512, disk, sizeof(disk));
     ck_assert_mem_eq(disk, h_page(&h, H_DATA0), 4096);
-    ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1);        /* the ring only */
+    ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1); /* the ring only */
     ck_assert_uint_ge(bb_memfd_copied_bytes(h.mm), 2 * (3 + 40) * 4096);
 
     bb_memfd_grant(h.mm, H_DATA0 + 30, H_DATA0 + 30, true);
     bb_memfd_fail_ref(h.mm, H_DATA0 + 31, true);
-    h_rw(&h, BLKIF_OP_READ, 5, 0, 1, H_DATA0 + 30);          /* read into a read-only grant */
-    h_rw(&h, BLKIF_OP_WRITE, 6, 0, 1, H_DATA0 + 31);         /* a grant that fails */
-    h_rw(&h, BLKIF_OP_WRITE, 7, 0, 1, H_DATA0 + 30);         /* reading it is fine */
+    h_rw(&h, BLKIF_OP_READ, 5, 0, 1, H_DATA0 + 30);  /* read into a read-only grant */
+    h_rw(&h, BLKIF_OP_WRITE, 6, 0, 1, H_DATA0 + 31); /* a grant that fails */
+    h_rw(&h, BLKIF_OP_WRITE, 7, 0, 1, H_DATA0 + 30); /* reading it is fine */
     ck_assert_int_eq(h_push_serve(&h), 0);
     ck_assert_int_eq(one_status(&h, 5), BLKIF_RSP_ERROR);
     ck_assert_int_eq(one_status(&h, 6), BLKIF_RSP_ERROR);
@@ -692,7 +697,7 @@ START_TEST(persistent_indirect_pages)
     ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_OKAY);
     struct bb_ring_stats st;
     bb_ring_stats(h.ring, &st);
-    ck_assert_uint_eq(st.persistent_mapped, 21);      /* 20 data pages + the indirect page */
+    ck_assert_uint_eq(st.persistent_mapped, 21); /* 20 data pages + the indirect page */
     ck_assert_uint_eq(st.persistent_hits, 21);
     ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1 + 21);
     h_teardown(&h);
@@ -728,7 +733,8 @@ START_TEST(persistent_maps_a_write_writable)
     queue_indirect(&h, BLKIF_OP_WRITE, 2, 0, 4, H_DATA0 + 1, 100);
     ck_assert_int_eq(h_push_serve(&h), 0);
     ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_ERROR);
-    ck_assert(h_diag_has(&h, "request id 0x2: writable map of 1 indirect page (first ref 17) failed"));
+    ck_assert(
+        h_diag_has(&h, "request id 0x2: writable map of 1 indirect page (first ref 17) failed"));
 
     /* With the cache full the pages are mapped per request, still
      * writable: the write of a read-only grant fails the same way. */
@@ -739,13 +745,13 @@ START_TEST(persistent_maps_a_write_writable)
     ck_assert_int_eq(h_open(&h), 0);
     bb_memfd_grant(h.mm, H_DATA0, H_DATA0, true);
     h_rw(&h, BLKIF_OP_WRITE, 3, 8, 1, H_DATA0);
-    h_rw(&h, BLKIF_OP_WRITE, 4, 8, 1, H_DATA0 + 1);          /* granted read-write */
+    h_rw(&h, BLKIF_OP_WRITE, 4, 8, 1, H_DATA0 + 1); /* granted read-write */
     ck_assert_int_eq(h_push_serve(&h), 0);
     ck_assert_int_eq(one_status(&h, 3), BLKIF_RSP_ERROR);
     ck_assert_int_eq(one_status(&h, 4), BLKIF_RSP_OKAY);
     ck_assert(h_diag_has(&h, "request id 0x3: writable map of 1 data grant (first ref 16) failed"));
     ck_assert(!bb_ring_broken(h.ring));
-    ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1);       /* nothing left mapped */
+    ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1); /* nothing left mapped */
 
     /* Without persistent grants a write's pages are mapped read-only, so
      * the same grant works. */
@@ -786,7 +792,7 @@ START_TEST(persistent_map_op_maps_a_write_read_only)
     struct bb_ring_stats st;
     bb_ring_stats(h.ring, &st);
     ck_assert_uint_eq(st.persistent_mapped, 0);
-    ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1);        /* the ring only */
+    ck_assert_uint_eq(bb_memfd_mapped_pages(h.mm), 1); /* the ring only */
 
     /* An indirect write whose indirect page is read-only. */
     fill(h_page(&h, 100), 4 * 4096, 8);
@@ -827,7 +833,7 @@ START_TEST(attach_serves_queued_requests)
     for (unsigned i = 0; i < 7; i++)
         h_rw(&h, BLKIF_OP_READ, 100 + i, 0, 1, H_DATA0);
     RING_PUSH_REQUESTS(&h.front);
-    h.front.sring->rsp_prod = 5;     /* five answered by the old backend */
+    h.front.sring->rsp_prod = 5; /* five answered by the old backend */
     h.front.rsp_cons = 5;
     ck_assert_int_eq(h_open(&h), 0);
     ck_assert_int_eq(h_push_serve(&h), 0);

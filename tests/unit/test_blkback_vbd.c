@@ -34,7 +34,8 @@ struct two_mapper {
     struct bb_memfd_mapper *dom[3];
 };
 
-static void *tm_map(struct bb_mapper *m, domid_t dom, unsigned count, const grant_ref_t *refs, bool w)
+static void *tm_map(struct bb_mapper *m, domid_t dom, unsigned count, const grant_ref_t *refs,
+                    bool w)
 {
     struct two_mapper *t = (struct two_mapper *)m;
     if (dom < 1 || dom > 2) {
@@ -148,7 +149,9 @@ static char base[64];
 
 static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *ftw)
 {
-    (void)st; (void)f; (void)ftw;
+    (void)st;
+    (void)f;
+    (void)ftw;
     remove(p);
     return 0;
 }
@@ -181,8 +184,11 @@ static void world_init(struct world *w)
     }
     bb_params_default(&w->params);
     w->env = (struct bb_env){
-        .store = fxs_store(w->xs), .evtchn = fev_base(w->ev), .mapper = &w->tm.base,
-        .params = &w->params, .log = { .line = capture, .ctx = w },
+        .store = fxs_store(w->xs),
+        .evtchn = fev_base(w->ev),
+        .mapper = &w->tm.base,
+        .params = &w->params,
+        .log = { .line = capture, .ctx = w },
     };
 }
 
@@ -372,7 +378,7 @@ END_TEST
 /* Knobs that only change what is published. */
 struct knob_case {
     const char *opts[3];
-    const char *key, *want;         /* want NULL: node absent */
+    const char *key, *want; /* want NULL: node absent */
 };
 
 static const struct knob_case knob_cases[] = {
@@ -430,9 +436,18 @@ START_TEST(bad_knobs_are_refused)
     bb_params_default(&p);
     char err[160];
     static const char *bad[] = {
-        "max-ring-page-order=5", "max-indirect-segments=4097", "sector-size=1024",
-        "physical-sector-size=1000", "features-at=later", "persistent=maybe", "nosuchknob=1",
-        "noequals", "=1", "discard-granularity=100", "batch=0", "max-ring-page-order=-1",
+        "max-ring-page-order=5",
+        "max-indirect-segments=4097",
+        "sector-size=1024",
+        "physical-sector-size=1000",
+        "features-at=later",
+        "persistent=maybe",
+        "nosuchknob=1",
+        "noequals",
+        "=1",
+        "discard-granularity=100",
+        "batch=0",
+        "max-ring-page-order=-1",
         "persistent-map=ro",
     };
     for (unsigned i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -441,7 +456,7 @@ START_TEST(bad_knobs_are_refused)
     }
     ck_assert_int_eq(bb_params_set(&p, "persistent-map=ro", err, sizeof(err)), -1);
     ck_assert_str_eq(err, "--opt persistent-map=ro: 'ro' is not rw or op");
-    ck_assert_int_eq(p.persistent_map, BB_PMAP_RW);          /* Linux's, by default */
+    ck_assert_int_eq(p.persistent_map, BB_PMAP_RW); /* Linux's, by default */
     ck_assert_int_eq(bb_params_set(&p, "persistent-map=op", err, sizeof(err)), 0);
     ck_assert_int_eq(p.persistent_map, BB_PMAP_OP);
     ck_assert_int_eq(bb_params_set(&p, "sector-size=4096", err, sizeof(err)), 0);
@@ -463,13 +478,13 @@ struct layout_case {
 
 static const struct layout_case layouts[] = {
     { "4", 0, LEGACY_REF, true, NULL },
-    { "4", 0, ORDER0_REF0, true, NULL },          /* explicit ring-page-order=0 (D4) */
+    { "4", 0, ORDER0_REF0, true, NULL }, /* explicit ring-page-order=0 (D4) */
     { "4", 1, ORDER_AND_REFS, true, NULL },
-    { "4", 2, ORDER_AND_REFS, true, NULL },       /* offered 4, frontend takes 2 (D5) */
+    { "4", 2, ORDER_AND_REFS, true, NULL }, /* offered 4, frontend takes 2 (D5) */
     { "4", 4, ORDER_AND_REFS, true, NULL },
-    { "4", 2, NUM_RING_PAGES, true, NULL },       /* legacy num-ring-pages */
+    { "4", 2, NUM_RING_PAGES, true, NULL }, /* legacy num-ring-pages */
     { "2", 3, ORDER_AND_REFS, false, "exceeds max-ring-page-order 2" },
-    { "none", 0, LEGACY_REF, true, NULL },        /* a backend without multi-page rings */
+    { "none", 0, LEGACY_REF, true, NULL }, /* a backend without multi-page rings */
     { "none", 0, ORDER0_REF0, true, NULL },
     { "none", 1, ORDER_AND_REFS, false, "multi-page rings are not offered" },
 };
@@ -507,7 +522,7 @@ START_TEST(missing_ring_details)
     world_init(&w);
     toolstack(&w, 1, w.img[1], "w");
     start(&w);
-    fe_state(&w, 1, XenbusStateInitialised);      /* no ring-ref, no event-channel */
+    fe_state(&w, 1, XenbusStateInitialised); /* no ring-ref, no event-channel */
     bb_backend_rescan(w.be);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
     ck_assert(diag_has(&w, "ring-ref missing"));
@@ -697,7 +712,7 @@ START_TEST(incomplete_toolstack_nodes_wait)
 {
     struct world w;
     world_init(&w);
-    set(&w, "1", BE "state", 1, DEV);      /* directory appears before params */
+    set(&w, "1", BE "state", 1, DEV); /* directory appears before params */
     start(&w);
     ck_assert_int_eq(be_state(&w, 1), 1);
     ck_assert_uint_eq(bb_backend_count(w.be), 1);
@@ -726,7 +741,7 @@ START_TEST(close_and_reconnect)
     fe_state(&w, 1, XenbusStateClosed);
     bb_backend_rescan(w.be);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateClosed);
-    fe_state(&w, 1, XenbusStateInitialising);          /* D7 */
+    fe_state(&w, 1, XenbusStateInitialising); /* D7 */
     bb_backend_rescan(w.be);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateInitWait);
     connect_default(&w, 1, 0, LEGACY_REF);
@@ -758,11 +773,12 @@ START_TEST(flapping_frontend_leaks_nothing)
             req.operation = BLKIF_OP_READ;
             req.nr_segments = 1;
             req.id = i;
-            req.seg[0] = (struct blkif_request_segment){ .gref = 40 + i, .first_sect = 0, .last_sect = 7 };
+            req.seg[0] =
+                (struct blkif_request_segment){ .gref = 40 + i, .first_sect = 0, .last_sect = 7 };
             memcpy(RING_GET_REQUEST(f, f->req_prod_pvt), &req, sizeof(req));
             f->req_prod_pvt++;
         }
-        RING_PUSH_REQUESTS(f);                   /* queued, never kicked */
+        RING_PUSH_REQUESTS(f); /* queued, never kicked */
         fe_state(&w, 1, cycle % 4 == 3 ? XenbusStateClosed : XenbusStateClosing);
         bb_backend_rescan(w.be);
         ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
@@ -827,13 +843,13 @@ START_TEST(restarted_backend_waits_for_a_new_ring)
     toolstack(&w, 1, w.img[1], "w");
     start(&w);
     connect_default(&w, 1, 0, LEGACY_REF);
-    bb_backend_free(w.be, false);                  /* gone without a word */
+    bb_backend_free(w.be, false); /* gone without a word */
     w.be = NULL;
     start(&w);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
     ck_assert(!bb_vbd_connected(bb_backend_find(w.be, 1, DEV)));
     ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
-    bb_backend_rescan(w.be);                       /* nothing new: still closing */
+    bb_backend_rescan(w.be); /* nothing new: still closing */
     ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
     ck_assert(!bb_vbd_connected(bb_backend_find(w.be, 1, DEV)));
     fe_state(&w, 1, XenbusStateClosed);
@@ -875,7 +891,7 @@ START_TEST(resize_rewrites_sectors_and_state)
         ck_assert_str_eq(be_node(&w, 1, "sectors"), "16384");
     } else {
         ck_assert_str_eq(be_node(&w, 1, "sectors"), "8192");
-        ck_assert_int_eq(bb_vbd_check_resize(bb_backend_find(w.be, 1, DEV)), 1);  /* SIGHUP */
+        ck_assert_int_eq(bb_vbd_check_resize(bb_backend_find(w.be, 1, DEV)), 1); /* SIGHUP */
         ck_assert_str_eq(be_node(&w, 1, "sectors"), "16384");
     }
     ck_assert_uint_eq(fxs_writes(w.xs, "/local/domain/0/backend/vbd/1/51712/state"), before + 1);
@@ -952,7 +968,7 @@ START_TEST(event_storm_is_shared_fairly)
     RING_PUSH_REQUESTS(f);
     bb_backend_event(w.be, bb_vbd_port(bb_backend_find(w.be, 1, DEV)));
     ck_assert_uint_eq(RING_HAS_UNCONSUMED_RESPONSES(f), 4);
-    io_roundtrip(&w, 2);                        /* dom2 served meanwhile */
+    io_roundtrip(&w, 2); /* dom2 served meanwhile */
     unsigned turns = 0;
     while (bb_backend_serve_busy(w.be))
         turns++;

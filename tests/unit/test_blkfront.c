@@ -107,7 +107,8 @@ START_TEST(ring_order_matrix)
     }
     if (offered > 0) {
         char line[96];
-        snprintf(line, sizeof(line), "backend advertises multi-page ring (order %u), using order %u", offered, want);
+        snprintf(line, sizeof(line),
+                 "backend advertises multi-page ring (order %u), using order %u", offered, want);
         ck_assert_msg(strstr(th_log(f.os), line), "no '%s' in:\n%s", line, th_log(f.os));
     }
     ck_assert_str_eq(th_read(f.os, FE_DIR "/state"), "4");
@@ -235,7 +236,7 @@ START_TEST(bounce_pages_leak_nothing)
     ck_assert_int_eq(blkfront_write_sync(f.bf, 0, full, sizeof(full)), 0);
     grant_ref_t first = f.be.last_gref;
     ck_assert_int_eq(blkfront_write_sync(f.bf, 8, part, sizeof(part)), 0);
-    ck_assert_uint_eq(f.be.last_gref, first);  /* the same bounce page again */
+    ck_assert_uint_eq(f.be.last_gref, first); /* the same bounce page again */
     const uint8_t *page = th_gref(f.os, f.be.last_gref);
     ck_assert_ptr_nonnull(page);
     ck_assert_mem_eq(page, part, sizeof(part));
@@ -401,7 +402,9 @@ static void one_done(struct blkfront_io *io, int status)
 static void submit_read(struct fx *f, struct one *o, void *buf)
 {
     memset(o, 0, sizeof(*o));
-    o->io = (struct blkfront_io){ .op = BLKFRONT_READ, .sector = 0, .buf = buf, .len = 512, .done = one_done };
+    o->io = (struct blkfront_io){
+        .op = BLKFRONT_READ, .sector = 0, .buf = buf, .len = 512, .done = one_done
+    };
     ck_assert_int_eq(blkfront_submit(f->bf, &o->io), 0);
     ck_assert_int_eq(blkfront_poll(f->bf), 0);
     ck_assert(!o->done);
@@ -528,7 +531,8 @@ START_TEST(bad_backend_state)
     fx_open(&f, NULL);
     th_write(f.os, BE_DIR "/state", "banana");
     ck_assert_int_lt(blkfront_poll(f.bf), 0);
-    ck_assert_msg(strstr(blkfront_diagnosis(f.bf), "not a XenbusState"), "%s", blkfront_diagnosis(f.bf));
+    ck_assert_msg(strstr(blkfront_diagnosis(f.bf), "not a XenbusState"), "%s",
+                  blkfront_diagnosis(f.bf));
     fx_fini(&f);
 }
 END_TEST
@@ -546,7 +550,9 @@ START_TEST(backend_restart_reissues_in_flight)
     fill(w, sizeof(w), 77);
     struct one o;
     memset(&o, 0, sizeof(o));
-    o.io = (struct blkfront_io){ .op = BLKFRONT_WRITE, .sector = 40, .buf = w, .len = sizeof(w), .done = one_done };
+    o.io = (struct blkfront_io){
+        .op = BLKFRONT_WRITE, .sector = 40, .buf = w, .len = sizeof(w), .done = one_done
+    };
     ck_assert_int_eq(blkfront_submit(f.bf, &o.io), 0);
     ck_assert_int_eq(blkfront_poll(f.bf), 0);
     /* The backend dies with the write unanswered; a new one starts. */
@@ -584,9 +590,9 @@ START_TEST(backend_restart_before_connecting)
     ck_assert_ptr_nonnull(ref);
     char old_ref[16];
     snprintf(old_ref, sizeof old_ref, "%s", ref);
-    th_write(f.os, BE_DIR "/state", "3");   /* it took the ring... */
+    th_write(f.os, BE_DIR "/state", "3"); /* it took the ring... */
     ck_assert_int_eq(blkfront_poll(bf), 0);
-    th_write(f.os, BE_DIR "/state", "2");   /* ...and died; a new one waits */
+    th_write(f.os, BE_DIR "/state", "2"); /* ...and died; a new one waits */
     ck_assert_int_eq(blkfront_poll(bf), 0);
     ck_assert_msg(strstr(th_log(f.os), "before connecting; starting over"), "%s", th_log(f.os));
     ck_assert_str_eq(th_read(f.os, FE_DIR "/state"), "3");
@@ -658,7 +664,7 @@ START_TEST(close_and_reopen)
      * is given back after that, never before. */
     ck_assert_int_eq(th_ring_shared_at_closing(f.os), 1);
     ck_assert_str_eq(th_read(f.os, FE_DIR "/state"), "6");
-    ck_assert_str_eq(th_read(f.os, BE_DIR "/state"), "5");     /* it closes next */
+    ck_assert_str_eq(th_read(f.os, BE_DIR "/state"), "5"); /* it closes next */
     fx_open(&f, NULL);
     uint8_t b[512] = { 42 };
     ck_assert_int_eq(blkfront_write_sync(f.bf, 1, b, 512), 0);

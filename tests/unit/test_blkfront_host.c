@@ -13,14 +13,30 @@
 #define TH_GRANTS 8192
 #define TH_SHARES 1024
 
-struct th_kv { char path[160]; char val[256]; bool used; };
-struct th_watch { char path[160]; char token[32]; bool used; };
-struct th_share { uint8_t *va; unsigned n; grant_ref_t first; bool used; };
+struct th_kv {
+    char path[160];
+    char val[256];
+    bool used;
+};
+struct th_watch {
+    char path[160];
+    char token[32];
+    bool used;
+};
+struct th_share {
+    uint8_t *va;
+    unsigned n;
+    grant_ref_t first;
+    bool used;
+};
 
 struct os {
     struct th_kv kv[TH_KV];
     struct th_watch w[TH_WATCHES];
-    struct { char path[160]; char token[32]; } evq[TH_EVQ];
+    struct {
+        char path[160];
+        char token[32];
+    } evq[TH_EVQ];
     unsigned evh, evt;
     void *gnt[TH_GRANTS];
     struct th_share sh[TH_SHARES];
@@ -28,8 +44,8 @@ struct os {
     bool pending[64];
     evtchn_port_t next_port;
     unsigned notifies, conflicts, ro_grants;
-    unsigned granted, ended;                /* os_grant_access given, os_end_access */
-    int ring_at_closing;                    /* -1: the frontend never wrote Closing */
+    unsigned granted, ended; /* os_grant_access given, os_end_access */
+    int ring_at_closing;     /* -1: the frontend never wrote Closing */
     void (*on_wait)(void *);
     void *wait_arg;
     char *log;
@@ -43,7 +59,7 @@ struct os {
 struct os *th_new(void)
 {
     struct os *os = calloc(1, sizeof(*os));
-    os->next_ref = 8;           /* refs below 8 are Xen's reserved entries */
+    os->next_ref = 8; /* refs below 8 are Xen's reserved entries */
     os->next_port = 1;
     os->ring_at_closing = -1;
     os->log = calloc(1, 1);
@@ -62,12 +78,33 @@ void th_free(struct os *os)
     free(os);
 }
 
-const char *th_log(struct os *os) { return os->log; }
-void th_clear_log(struct os *os) { os->log_len = 0; os->log[0] = '\0'; }
-void th_tx_conflicts(struct os *os, unsigned n) { os->conflicts = n; }
-unsigned th_notifies(struct os *os) { return os->notifies; }
-void th_raise(struct os *os, evtchn_port_t port) { if (port < 64) os->pending[port] = true; }
-void th_on_wait(struct os *os, void (*fn)(void *), void *arg) { os->on_wait = fn; os->wait_arg = arg; }
+const char *th_log(struct os *os)
+{
+    return os->log;
+}
+void th_clear_log(struct os *os)
+{
+    os->log_len = 0;
+    os->log[0] = '\0';
+}
+void th_tx_conflicts(struct os *os, unsigned n)
+{
+    os->conflicts = n;
+}
+unsigned th_notifies(struct os *os)
+{
+    return os->notifies;
+}
+void th_raise(struct os *os, evtchn_port_t port)
+{
+    if (port < 64)
+        os->pending[port] = true;
+}
+void th_on_wait(struct os *os, void (*fn)(void *), void *arg)
+{
+    os->on_wait = fn;
+    os->wait_arg = arg;
+}
 
 static bool under(const char *path, const char *dir)
 {
@@ -81,9 +118,10 @@ static void fire(struct os *os, const char *path)
         if (!os->w[i].used || !(under(path, os->w[i].path) || under(os->w[i].path, path)))
             continue;
         if (os->evt - os->evh >= TH_EVQ)
-            continue;       /* like a full queue: dropped */
+            continue; /* like a full queue: dropped */
         unsigned k = os->evt++ % TH_EVQ;
-        snprintf(os->evq[k].path, sizeof(os->evq[k].path), "%s", under(path, os->w[i].path) ? path : os->w[i].path);
+        snprintf(os->evq[k].path, sizeof(os->evq[k].path), "%s",
+                 under(path, os->w[i].path) ? path : os->w[i].path);
         snprintf(os->evq[k].token, sizeof(os->evq[k].token), "%s", os->w[i].token);
     }
 }
@@ -169,11 +207,8 @@ void os_log(struct os *os, enum os_log_level level, const char *fmt, ...)
     os->log[os->log_len] = '\0';
 }
 
-
-
-
-int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
-                   void **va, grant_ref_t *refs)
+int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, void **va,
+                   grant_ref_t *refs)
 {
     if (!npages || os->next_ref + npages > TH_GRANTS)
         return -OS_ENOMEM;
@@ -221,13 +256,16 @@ int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly
     uintptr_t a = (uintptr_t)page;
     os->ro_grants += readonly;
     if (a & (OS_PAGE_SIZE - 1)) {
-        os_log(os, OS_LOG_ERROR, "[os] d1: grant of buffer 0x%lx refused: not the start of a whole page (offset 0x%lx)",
-               (unsigned long)a, (unsigned long)(a & (OS_PAGE_SIZE - 1)));
+        os_log(
+            os, OS_LOG_ERROR,
+            "[os] d1: grant of buffer 0x%lx refused: not the start of a whole page (offset 0x%lx)",
+            (unsigned long)a, (unsigned long)(a & (OS_PAGE_SIZE - 1)));
         return -OS_EINVAL;
     }
     for (int i = 0; i < TH_SHARES; i++) {
         struct th_share *s = &os->sh[i];
-        if (s->used && (uint8_t *)page >= s->va && (uint8_t *)page < s->va + (size_t)s->n * OS_PAGE_SIZE) {
+        if (s->used && (uint8_t *)page >= s->va &&
+            (uint8_t *)page < s->va + (size_t)s->n * OS_PAGE_SIZE) {
             /* Counted as an entry of its own (1), as the unikernel
              * hands out, so that giving each back can be checked. */
             *ref = s->first + (grant_ref_t)(((uint8_t *)page - s->va) / OS_PAGE_SIZE);
@@ -235,7 +273,8 @@ int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly
             return 1;
         }
     }
-    os_log(os, OS_LOG_ERROR, "[os] d1: grant of buffer 0x%lx refused: not a page shared by this domain",
+    os_log(os, OS_LOG_ERROR,
+           "[os] d1: grant of buffer 0x%lx refused: not a page shared by this domain",
            (unsigned long)a);
     return -OS_EINVAL;
 }
@@ -246,8 +285,14 @@ int os_end_access(struct os *os, grant_ref_t ref)
     return 0;
 }
 
-unsigned th_grants_not_ended(struct os *os) { return os->granted - os->ended; }
-int th_ring_shared_at_closing(struct os *os) { return os->ring_at_closing; }
+unsigned th_grants_not_ended(struct os *os)
+{
+    return os->granted - os->ended;
+}
+int th_ring_shared_at_closing(struct os *os)
+{
+    return os->ring_at_closing;
+}
 
 int os_evtchn_alloc_unbound(struct os *os, domid_t peer, evtchn_port_t *port)
 {
@@ -256,8 +301,15 @@ int os_evtchn_alloc_unbound(struct os *os, domid_t peer, evtchn_port_t *port)
     *port = os->next_port++;
     return 0;
 }
-int os_evtchn_notify(struct os *os, evtchn_port_t port) { os->notifies++; return 0; }
-int os_evtchn_close(struct os *os, evtchn_port_t port) { return 0; }
+int os_evtchn_notify(struct os *os, evtchn_port_t port)
+{
+    os->notifies++;
+    return 0;
+}
+int os_evtchn_close(struct os *os, evtchn_port_t port)
+{
+    return 0;
+}
 int os_evtchn_next_pending(struct os *os, evtchn_port_t *port)
 {
     for (evtchn_port_t p = 1; p < 64; p++)
@@ -293,7 +345,10 @@ int os_xs_write(struct os *os, os_xs_tx tx, const char *path, const char *value)
     th_write(os, path, value);
     return 0;
 }
-int os_xs_mkdir(struct os *os, os_xs_tx tx, const char *path) { return 0; }
+int os_xs_mkdir(struct os *os, os_xs_tx tx, const char *path)
+{
+    return 0;
+}
 int os_xs_rm(struct os *os, os_xs_tx tx, const char *path)
 {
     if (!find(os, path))
@@ -301,8 +356,15 @@ int os_xs_rm(struct os *os, os_xs_tx tx, const char *path)
     th_rm(os, path);
     return 0;
 }
-int os_xs_directory(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t size) { return 0; }
-int os_xs_tx_start(struct os *os, os_xs_tx *tx) { *tx = 1; return 0; }
+int os_xs_directory(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t size)
+{
+    return 0;
+}
+int os_xs_tx_start(struct os *os, os_xs_tx *tx)
+{
+    *tx = 1;
+    return 0;
+}
 int os_xs_tx_end(struct os *os, os_xs_tx tx, bool abort)
 {
     if (!abort && os->conflicts) {
@@ -341,7 +403,10 @@ int os_xs_next_watch(struct os *os, char *path, size_t ps, char *token, size_t t
     snprintf(token, ts, "%s", os->evq[k].token);
     return 1;
 }
-domid_t os_domid(struct os *os) { return 1; }
+domid_t os_domid(struct os *os)
+{
+    return 1;
+}
 
 uint64_t os_now_ns(struct os *os)
 {
@@ -357,7 +422,10 @@ int os_wait(struct os *os, uint64_t deadline_ns)
     return 1;
 }
 
-long os_console_write(struct os *os, const void *buf, size_t len) { return (long)len; }
+long os_console_write(struct os *os, const void *buf, size_t len)
+{
+    return (long)len;
+}
 
 /* ---- the scripted backend ----------------------------------------------- */
 
@@ -425,7 +493,8 @@ static bool do_connect(struct fake_be *be)
         return false;
     }
     if (order > be->max_order) {
-        snprintf(be->error, sizeof(be->error), "ring-page-order %llu above max %u", order, be->max_order);
+        snprintf(be->error, sizeof(be->error), "ring-page-order %llu above max %u", order,
+                 be->max_order);
         return false;
     }
     if (fe_u(be, "event-channel", &port) < 0) {
@@ -447,12 +516,14 @@ static bool do_connect(struct fake_be *be)
     return true;
 }
 
-static void copy_seg(struct fake_be *be, uint8_t op, uint64_t *sector, struct blkif_request_segment *sg)
+static void copy_seg(struct fake_be *be, uint8_t op, uint64_t *sector,
+                     struct blkif_request_segment *sg)
 {
     uint8_t *page = th_gref(be->os, sg->gref);
     be->last_gref = sg->gref;
     if (!page || sg->first_sect > sg->last_sect || sg->last_sect > 7) {
-        snprintf(be->error, sizeof(be->error), "bad segment gref %u %u..%u", sg->gref, sg->first_sect, sg->last_sect);
+        snprintf(be->error, sizeof(be->error), "bad segment gref %u %u..%u", sg->gref,
+                 sg->first_sect, sg->last_sect);
         return;
     }
     size_t n = (size_t)(sg->last_sect - sg->first_sect + 1) * 512;
@@ -477,7 +548,9 @@ static void serve(struct fake_be *be)
         blkif_request_t req;
         RING_COPY_REQUEST(&be->ring, i, &req);
         be->requests++;
-        blkif_response_t rsp = { .id = req.id, .operation = req.operation, .status = BLKIF_RSP_OKAY };
+        blkif_response_t rsp = { .id = req.id,
+                                 .operation = req.operation,
+                                 .status = BLKIF_RSP_OKAY };
         uint64_t sector = req.sector_number;
         if (req.operation == BLKIF_OP_INDIRECT) {
             blkif_request_indirect_t *ind = (blkif_request_indirect_t *)&req;
@@ -526,7 +599,8 @@ void fake_be_step(struct fake_be *be)
         be_printf(be, "state", "2");
         return;
     }
-    if (b == XenbusStateInitialising && be->never_initwait && !th_read(be->os, BE_DIR "/hotplug-status")) {
+    if (b == XenbusStateInitialising && be->never_initwait &&
+        !th_read(be->os, BE_DIR "/hotplug-status")) {
         be_printf(be, "hotplug-status", "online");
         if (be->max_indirect)
             be_printf(be, "feature-max-indirect-segments", "%u", be->max_indirect);

@@ -51,22 +51,22 @@ void th_toolstack(struct os *os);
 /* A scripted backend. */
 struct fake_be {
     struct os *os;
-    unsigned max_order;         /* published max-ring-page-order (0 = none) */
-    unsigned max_indirect;      /* 0 = not published */
-    bool features_late;         /* features only at Connected (D1) */
-    bool never_initwait;        /* Mirage-style (D8) */
+    unsigned max_order;    /* published max-ring-page-order (0 = none) */
+    unsigned max_indirect; /* 0 = not published */
+    bool features_late;    /* features only at Connected (D1) */
+    bool never_initwait;   /* Mirage-style (D8) */
     bool persistent, flush;
     unsigned sector_size;
     uint64_t sectors;
-    uint8_t *disk;              /* sectors * 512 bytes */
-    bool serve;                 /* answer requests in step */
+    uint8_t *disk; /* sectors * 512 bytes */
+    bool serve;    /* answer requests in step */
     /* what it saw */
     bool connected;
-    unsigned order;             /* ring order it mapped */
+    unsigned order; /* ring order it mapped */
     evtchn_port_t port;
     blkif_back_ring_t ring;
     unsigned requests, indirect_requests, flushes;
-    grant_ref_t last_gref;      /* of the last segment served */
+    grant_ref_t last_gref; /* of the last segment served */
     char error[160];
 };
 void fake_be_init(struct fake_be *be, struct os *os, uint64_t sectors);

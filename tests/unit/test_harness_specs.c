@@ -20,7 +20,7 @@ START_TEST(vdev_names)
     ck_assert_uint_eq(d, 51728);
     ck_assert(vdev_to_devid("xvda1", &d));
     ck_assert_uint_eq(d, 51713);
-    ck_assert(vdev_to_devid("xvdq", &d));           /* 17th disk: extended */
+    ck_assert(vdev_to_devid("xvdq", &d)); /* 17th disk: extended */
     ck_assert_uint_eq(d, (1u << 28) | (16u << 8));
     ck_assert(vdev_to_devid("sda", &d));
     ck_assert_uint_eq(d, 2048);
@@ -91,12 +91,12 @@ START_TEST(disk_bad_specs)
     struct disk_spec d;
     ck_assert_int_eq(disk_spec_parse("", 0, &d), -1);
     ck_assert_int_eq(disk_spec_parse("/nonexistent/disk.img", 0, &d), -1);
-    ck_assert_int_eq(disk_spec_parse("/tmp", 0, &d), -1);              /* a directory */
+    ck_assert_int_eq(disk_spec_parse("/tmp", 0, &d), -1); /* a directory */
     snprintf(spec, sizeof spec, "format=qcow2, vdev=xvda, target=%s", image);
     ck_assert_int_eq(disk_spec_parse(spec, 0, &d), -1);
     snprintf(spec, sizeof spec, "format=raw, vdev=eth0, target=%s", image);
     ck_assert_int_eq(disk_spec_parse(spec, 0, &d), -1);
-    snprintf(spec, sizeof spec, "format=raw, access=rw, target=%s", image);  /* no vdev */
+    snprintf(spec, sizeof spec, "format=raw, access=rw, target=%s", image); /* no vdev */
     ck_assert_int_eq(disk_spec_parse(spec, 0, &d), -1);
     ck_assert_int_eq(disk_spec_parse("format=raw, vdev=xvda, bogus=1, target=x", 0, &d), -1);
 }
@@ -109,7 +109,8 @@ START_TEST(vif_specs)
     ck_assert(v.uses_stdio);
     ck_assert_str_eq(v.backing, "stdio");
     ck_assert_str_eq(v.mac, "00:16:3e:00:00:00");
-    ck_assert_int_eq(vif_spec_parse("mac=00:16:3e:5e:6c:01, bridge=xenbr0, backing=tap:sb0", 2, &v), 0);
+    ck_assert_int_eq(vif_spec_parse("mac=00:16:3e:5e:6c:01, bridge=xenbr0, backing=tap:sb0", 2, &v),
+                     0);
     ck_assert_str_eq(v.mac, "00:16:3e:5e:6c:01");
     ck_assert_str_eq(v.backing, "tap:sb0");
     ck_assert_uint_eq(v.handle, 2);
@@ -117,7 +118,7 @@ START_TEST(vif_specs)
     ck_assert_int_eq(vif_spec_parse("backing=pcap:/tmp/x.pcap,devid=3", 0, &v), 0);
     ck_assert_uint_eq(v.handle, 3);
 
-    ck_assert_int_eq(vif_spec_parse("mac=01:16:3e:00:00:01", 0, &v), -1);   /* multicast */
+    ck_assert_int_eq(vif_spec_parse("mac=01:16:3e:00:00:01", 0, &v), -1); /* multicast */
     ck_assert_int_eq(vif_spec_parse("mac=00:16:3e:00:00", 0, &v), -1);
     ck_assert_int_eq(vif_spec_parse("backing=tap:", 0, &v), -1);
     ck_assert_int_eq(vif_spec_parse("backing=floppy", 0, &v), -1);

@@ -87,8 +87,7 @@ START_TEST(release_owner_frees_only_its_objects)
     ck_assert_int_eq(hv_gnt_grant(hv, 1, b_ref, 0, 3, true, CLIENT_B), 0);
 
     grant_handle_t h;
-    ck_assert_int_eq(hv_gnt_map(hv, 0, 1, a_mapped, GNTMAP_host_map, NULL, &h,
-                                NULL), GNTST_okay);
+    ck_assert_int_eq(hv_gnt_map(hv, 0, 1, a_mapped, GNTMAP_host_map, NULL, &h, NULL), GNTST_okay);
     evtchn_port_t pa, p0, pb, pb0;
     ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 1, DOMID_SELF, 0, CLIENT_A, &pa), 0);
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 0, 1, pa, NULL, &p0), 0);
@@ -141,14 +140,14 @@ START_TEST(release_owner_unmaps_its_mappings)
     grant_handle_t h[3], other;
     for (int i = 0; i < 3; i++) {
         ck_assert_int_eq(hv_gnt_alloc_ref(hv, 1, NULL, &refs[i]), 0);
-        ck_assert_int_eq(hv_gnt_grant(hv, 1, refs[i], 0, (uint64_t)i, i == 2,
-                                      NULL), 0);
+        ck_assert_int_eq(hv_gnt_grant(hv, 1, refs[i], 0, (uint64_t)i, i == 2, NULL), 0);
         ck_assert_int_eq(hv_gnt_map(hv, 0, 1, refs[i],
-                                    GNTMAP_host_map | (i == 2 ? GNTMAP_readonly : 0),
-                                    CLIENT_A, &h[i], NULL), GNTST_okay);
+                                    GNTMAP_host_map | (i == 2 ? GNTMAP_readonly : 0), CLIENT_A,
+                                    &h[i], NULL),
+                         GNTST_okay);
     }
-    ck_assert_int_eq(hv_gnt_map(hv, 0, 1, refs[0], GNTMAP_host_map, CLIENT_B,
-                                &other, NULL), GNTST_okay);
+    ck_assert_int_eq(hv_gnt_map(hv, 0, 1, refs[0], GNTMAP_host_map, CLIENT_B, &other, NULL),
+                     GNTST_okay);
     COUNTS_EQ(dom_counts(ip, 0), 0, 4, 0);
 
     hv_release_owner(hv, 0, CLIENT_A);
@@ -181,8 +180,7 @@ START_TEST(destroy_keeps_mapped_granter_until_unmap)
     ck_assert_int_eq(hv_gnt_grant(hv, 7, idle, 0, 2, false, NULL), 0);
     grant_handle_t h;
     uint64_t gfn;
-    ck_assert_int_eq(hv_gnt_map(hv, 0, 7, ref, GNTMAP_host_map, NULL, &h, &gfn),
-                     GNTST_okay);
+    ck_assert_int_eq(hv_gnt_map(hv, 0, 7, ref, GNTMAP_host_map, NULL, &h, &gfn), GNTST_okay);
     evtchn_port_t p7, p0;
     ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 7, DOMID_SELF, 0, NULL, &p7), 0);
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 0, 7, p7, NULL, &p0), 0);
@@ -197,11 +195,12 @@ START_TEST(destroy_keeps_mapped_granter_until_unmap)
     /* d7 is gone for every new operation… */
     ck_assert(!hv_domain_exists(hv, 7));
     grant_handle_t h2;
-    ck_assert_int_eq(hv_gnt_map(hv, 0, 7, ref, GNTMAP_host_map, NULL, &h2, NULL),
-                     GNTST_bad_domain);
+    ck_assert_int_eq(hv_gnt_map(hv, 0, 7, ref, GNTMAP_host_map, NULL, &h2, NULL), GNTST_bad_domain);
     char want[100];
-    snprintf(want, sizeof(want), "d0: map of gref %u from d7 refused: granting "
-             "domain does not exist", ref);
+    snprintf(want, sizeof(want),
+             "d0: map of gref %u from d7 refused: granting "
+             "domain does not exist",
+             ref);
     TRACED(ip, want);
     ck_assert_int_eq(inproc_domain_create(ip, 7, 1), -EEXIST);
     /* …but the mapped page lives on, as Xen keeps a zombie domain. */
@@ -226,15 +225,13 @@ START_TEST(destroy_unmaps_the_domains_own_mappings)
     ck_assert_int_eq(hv_gnt_alloc_ref(hv, 1, NULL, &ref), 0);
     ck_assert_int_eq(hv_gnt_grant(hv, 1, ref, 2, 0, false, NULL), 0);
     grant_handle_t h;
-    ck_assert_int_eq(hv_gnt_map(hv, 2, 1, ref, GNTMAP_host_map, NULL, &h, NULL),
-                     GNTST_okay);
+    ck_assert_int_eq(hv_gnt_map(hv, 2, 1, ref, GNTMAP_host_map, NULL, &h, NULL), GNTST_okay);
     /* A domain mapping its own grant, too. */
     grant_ref_t self;
     ck_assert_int_eq(hv_gnt_alloc_ref(hv, 2, NULL, &self), 0);
     ck_assert_int_eq(hv_gnt_grant(hv, 2, self, 2, 1, false, NULL), 0);
     grant_handle_t hs;
-    ck_assert_int_eq(hv_gnt_map(hv, 2, 2, self, GNTMAP_host_map, NULL, &hs, NULL),
-                     GNTST_okay);
+    ck_assert_int_eq(hv_gnt_map(hv, 2, 2, self, GNTMAP_host_map, NULL, &hs, NULL), GNTST_okay);
 
     ck_assert_int_eq(inproc_domain_destroy(ip, 2), 0);
     grant_entry_v1_t e;
@@ -261,34 +258,34 @@ START_TEST(grant_address_must_start_a_whole_page)
 
     /* A buffer inside a page, as a tar reader handing blkfront a slice. */
     grant_ref_t ref;
-    ck_assert_int_eq(inproc_grant_address(ip, 3, 0, mem + 2 * HV_PAGE_SIZE + 512,
-                                          false, &ref), -EINVAL);
+    ck_assert_int_eq(inproc_grant_address(ip, 3, 0, mem + 2 * HV_PAGE_SIZE + 512, false, &ref),
+                     -EINVAL);
     char want[200];
-    snprintf(want, sizeof(want), "d3: grant of address %p to d0 refused: not "
+    snprintf(want, sizeof(want),
+             "d3: grant of address %p to d0 refused: not "
              "the start of a whole page (512 bytes into frame 0x2)",
              (void *)(mem + 2 * HV_PAGE_SIZE + 512));
     TRACED(ip, want);
     uint8_t outside;
-    ck_assert_int_eq(inproc_grant_address(ip, 3, 0, &outside, false, &ref),
-                     -EINVAL);
-    snprintf(want, sizeof(want), "d3: grant of address %p to d0 refused: not "
-             "in d3's memory", (void *)&outside);
+    ck_assert_int_eq(inproc_grant_address(ip, 3, 0, &outside, false, &ref), -EINVAL);
+    snprintf(want, sizeof(want),
+             "d3: grant of address %p to d0 refused: not "
+             "in d3's memory",
+             (void *)&outside);
     TRACED(ip, want);
-    ck_assert_int_eq(inproc_grant_address(ip, 3, 0, mem + len, false, &ref),
-                     -EINVAL);
+    ck_assert_int_eq(inproc_grant_address(ip, 3, 0, mem + len, false, &ref), -EINVAL);
     ck_assert_uint_eq(inproc_trace_count(ip), 1);
     inproc_clear(ip);
     COUNTS_EQ(dom_counts(ip, 3), 0, 0, 0);
 
     /* A whole page: granted, and the mapper sees the same bytes. */
     memcpy(mem + 3 * HV_PAGE_SIZE, "page three", 10);
-    ck_assert_int_eq(inproc_grant_address(ip, 3, 0, mem + 3 * HV_PAGE_SIZE, true,
-                                          &ref), 0);
+    ck_assert_int_eq(inproc_grant_address(ip, 3, 0, mem + 3 * HV_PAGE_SIZE, true, &ref), 0);
     ck_assert_uint_ge(ref, GNTTAB_NR_RESERVED_ENTRIES);
     grant_handle_t h;
     uint64_t gfn;
-    ck_assert_int_eq(hv_gnt_map(hv, 0, 3, ref, GNTMAP_host_map | GNTMAP_readonly,
-                                NULL, &h, &gfn), GNTST_okay);
+    ck_assert_int_eq(hv_gnt_map(hv, 0, 3, ref, GNTMAP_host_map | GNTMAP_readonly, NULL, &h, &gfn),
+                     GNTST_okay);
     ck_assert_uint_eq(gfn, 3);
     ck_assert_mem_eq(inproc_page(ip, 3, gfn), "page three", 10);
     ck_assert_int_eq(hv_gnt_unmap(hv, 0, h), GNTST_okay);
@@ -322,10 +319,10 @@ START_TEST(churn_then_release_leaves_nothing)
         ck_assert_int_eq(inproc_domain_create(ip, d, 16), 0);
     uint32_t seed = 12345;
     regex_t shape;
-    ck_assert_int_eq(regcomp(&shape, "^d[0-9]+: [^:]+ refused: [^ ].*[^ ]$",
-                             REG_EXTENDED | REG_NOSUB), 0);
+    ck_assert_int_eq(
+        regcomp(&shape, "^d[0-9]+: [^:]+ refused: [^ ].*[^ ]$", REG_EXTENDED | REG_NOSUB), 0);
     unsigned maps = 0, binds = 0;
-    grant_ref_t recent[DOMS][8] = { { 0 } };   /* refs lately granted */
+    grant_ref_t recent[DOMS][8] = { { 0 } }; /* refs lately granted */
     for (int i = 0; i < STEPS; i++) {
         /* Drawn in a fixed order, so the run is the same everywhere. */
         domid_t d = (domid_t)rnd(&seed, DOMS), peer = (domid_t)rnd(&seed, DOMS);
@@ -335,7 +332,7 @@ START_TEST(churn_then_release_leaves_nothing)
         grant_ref_t ref;
         grant_handle_t h;
         evtchn_port_t p, lp;
-        int rc = 0;            /* < 0: refused, so exactly one trace line */
+        int rc = 0; /* < 0: refused, so exactly one trace line */
         switch (op) {
         case 0:
             /* Running out of refs is the guest's own affair: no trace. */
@@ -347,19 +344,12 @@ START_TEST(churn_then_release_leaves_nothing)
             break;
         case 1:
             rc = hv_gnt_map(hv, d, peer, recent[peer][a % 8],
-                            GNTMAP_host_map | (b ? GNTMAP_readonly : 0),
-                            owner, &h, NULL);
+                            GNTMAP_host_map | (b ? GNTMAP_readonly : 0), owner, &h, NULL);
             maps += rc == GNTST_okay;
             break;
-        case 2:
-            rc = hv_gnt_unmap(hv, d, a);
-            break;
-        case 3:
-            rc = hv_gnt_release_ref(hv, d, recent[d][a % 8]);
-            break;
-        case 4:
-            rc = hv_evtchn_alloc_unbound(hv, d, DOMID_SELF, peer, owner, &p);
-            break;
+        case 2: rc = hv_gnt_unmap(hv, d, a); break;
+        case 3: rc = hv_gnt_release_ref(hv, d, recent[d][a % 8]); break;
+        case 4: rc = hv_evtchn_alloc_unbound(hv, d, DOMID_SELF, peer, owner, &p); break;
         case 5:
             rc = hv_evtchn_bind_interdomain(hv, d, peer, port, owner, &lp);
             binds += rc == 0;

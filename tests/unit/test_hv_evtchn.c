@@ -34,8 +34,7 @@ static void connect(evtchn_port_t *p1, evtchn_port_t *p0)
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 0, 1, *p1, NULL, p0), 0);
 }
 
-static void expect_event(size_t i, enum inproc_event_kind kind, domid_t d,
-                         evtchn_port_t port)
+static void expect_event(size_t i, enum inproc_event_kind kind, domid_t d, evtchn_port_t port)
 {
     const struct inproc_event *ev = inproc_event(ip, i);
     ck_assert_ptr_nonnull(ev);
@@ -143,13 +142,17 @@ START_TEST(close_is_seen_by_peer)
     /* The survivor's notify now goes nowhere: Xen returns 0, we trace. */
     ck_assert_int_eq(hv_evtchn_send(hv, 1, p1), 0);
     char want[160];
-    snprintf(want, sizeof(want), "d1: notify port %u refused: port is unbound, "
-             "event dropped (as Xen does, without error)", p1);
+    snprintf(want, sizeof(want),
+             "d1: notify port %u refused: port is unbound, "
+             "event dropped (as Xen does, without error)",
+             p1);
     TRACED(ip, want);
     /* The closed end's port is gone. */
     ck_assert_int_eq(hv_evtchn_send(hv, 0, p0), -EINVAL);
-    snprintf(want, sizeof(want), "d0: notify port %u refused: port is not "
-             "allocated", p0);
+    snprintf(want, sizeof(want),
+             "d0: notify port %u refused: port is not "
+             "allocated",
+             p0);
     TRACED(ip, want);
 
     /* d0 may bind again to the same port. */
@@ -172,10 +175,12 @@ START_TEST(close_refused_for_bad_ports)
     evtchn_port_t p;
     ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 1, DOMID_SELF, 0, NULL, &p), 0);
     ck_assert_int_eq(hv_evtchn_close(hv, 1, p), 0);
-    ck_assert_int_eq(hv_evtchn_close(hv, 1, p), -EINVAL);     /* twice */
+    ck_assert_int_eq(hv_evtchn_close(hv, 1, p), -EINVAL); /* twice */
     char want[80];
-    snprintf(want, sizeof(want), "d1: close port %u refused: port is not "
-             "allocated", p);
+    snprintf(want, sizeof(want),
+             "d1: close port %u refused: port is not "
+             "allocated",
+             p);
     TRACED(ip, want);
 }
 END_TEST
@@ -203,14 +208,18 @@ START_TEST(bind_refused_unless_reserved_for_binder)
     ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 1, DOMID_SELF, 0, NULL, &p1), 0);
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 2, 1, p1, NULL, &lp), -EINVAL);
     char want[120];
-    snprintf(want, sizeof(want), "d2: bind to port %u of d1 refused: port is "
-             "reserved for d0", p1);
+    snprintf(want, sizeof(want),
+             "d2: bind to port %u of d1 refused: port is "
+             "reserved for d0",
+             p1);
     TRACED(ip, want);
     /* Bound already: nobody else may bind. */
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 0, 1, p1, NULL, &p0), 0);
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 0, 1, p1, NULL, &lp), -EINVAL);
-    snprintf(want, sizeof(want), "d0: bind to port %u of d1 refused: port is "
-             "already bound", p1);
+    snprintf(want, sizeof(want),
+             "d0: bind to port %u of d1 refused: port is "
+             "already bound",
+             p1);
     TRACED(ip, want);
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 0, 1, 0, NULL, &lp), -EINVAL);
     TRACED(ip, "d0: bind to port 0 of d1 refused: no such port");
@@ -231,7 +240,7 @@ START_TEST(alloc_for_another_domain_needs_privilege)
     evtchn_port_t p;
     ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 1, 2, 0, NULL, &p), -EPERM);
     TRACED(ip, "d1: alloc unbound port for d2 refused: only a privileged "
-           "domain may allocate for another");
+               "domain may allocate for another");
     ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 0, 9, 1, NULL, &p), -ESRCH);
     TRACED(ip, "d0: alloc unbound port for d9 refused: domain does not exist");
     /* dom0 may: the toolstack sets up a guest's channels this way. */
@@ -249,8 +258,7 @@ END_TEST
 START_TEST(loopback_within_one_domain)
 {
     evtchn_port_t a, b;
-    ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 1, DOMID_SELF, DOMID_SELF, NULL,
-                                             &a), 0);
+    ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 1, DOMID_SELF, DOMID_SELF, NULL, &a), 0);
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 1, DOMID_SELF, a, NULL, &b), 0);
     inproc_clear(ip);
     ck_assert_int_eq(hv_evtchn_send(hv, 1, b), 0);
@@ -270,16 +278,17 @@ START_TEST(port_limit_and_lowest_free_port)
         ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 3, DOMID_SELF, 0, NULL, &p), 0);
         ck_assert_uint_eq(p, want);
     }
-    ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 3, DOMID_SELF, 0, NULL, &p),
-                     -ENOSPC);
+    ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 3, DOMID_SELF, 0, NULL, &p), -ENOSPC);
     TRACED(ip, "d3: alloc unbound port for d3 refused: all ports of d3 up to 4 "
-           "in use");
+               "in use");
     evtchn_port_t p0;
     ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 0, DOMID_SELF, 3, NULL, &p0), 0);
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 3, 0, p0, NULL, &p), -ENOSPC);
     char want[100];
-    snprintf(want, sizeof(want), "d3: bind to port %u of d0 refused: all ports "
-             "of d3 up to 4 in use", p0);
+    snprintf(want, sizeof(want),
+             "d3: bind to port %u of d0 refused: all ports "
+             "of d3 up to 4 in use",
+             p0);
     TRACED(ip, want);
     /* The lowest free port is reused. */
     ck_assert_int_eq(hv_evtchn_close(hv, 3, 2), 0);
@@ -303,7 +312,7 @@ START_TEST(default_port_limits)
         n++;
     ck_assert_uint_eq(n, HV_EVTCHN_2L_PORTS - 1);
     TRACED(ip, "d0: alloc unbound port for d0 refused: all ports of d0 up to "
-           "4095 in use");
+               "4095 in use");
 }
 END_TEST
 

@@ -13,20 +13,22 @@
 #include "backends-sim/hv/core/inproc.h"
 
 /* Exactly one trace line since the last clear, equal to `want`; clears. */
-#define TRACED(ip, want) do {                                              \
-        ck_assert_uint_eq(inproc_trace_count(ip), 1);                      \
-        ck_assert_str_eq(inproc_trace_line(ip, 0), (want));                \
-        inproc_clear(ip);                                                  \
+#define TRACED(ip, want)                                    \
+    do {                                                    \
+        ck_assert_uint_eq(inproc_trace_count(ip), 1);       \
+        ck_assert_str_eq(inproc_trace_line(ip, 0), (want)); \
+        inproc_clear(ip);                                   \
     } while (0)
 
 /* No trace line since the last clear. */
-#define UNTRACED(ip) ck_assert_msg(inproc_trace_count(ip) == 0,            \
-        "unexpected trace: %s", inproc_last_trace(ip))
+#define UNTRACED(ip) \
+    ck_assert_msg(inproc_trace_count(ip) == 0, "unexpected trace: %s", inproc_last_trace(ip))
 
-#define COUNTS_EQ(c, g, m, p) do {                                         \
-        ck_assert_uint_eq((c).grants, (g));                                \
-        ck_assert_uint_eq((c).mappings, (m));                              \
-        ck_assert_uint_eq((c).ports, (p));                                 \
+#define COUNTS_EQ(c, g, m, p)                 \
+    do {                                      \
+        ck_assert_uint_eq((c).grants, (g));   \
+        ck_assert_uint_eq((c).mappings, (m)); \
+        ck_assert_uint_eq((c).ports, (p));    \
     } while (0)
 
 static inline struct hv_counts dom_counts(struct inproc *ip, domid_t d)

@@ -25,7 +25,9 @@ static char dir[64];
 
 static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
 {
-    (void)st; (void)f; (void)w;
+    (void)st;
+    (void)f;
+    (void)w;
     remove(p);
     return 0;
 }
@@ -34,7 +36,10 @@ static void setup(void)
     snprintf(dir, sizeof dir, "/tmp/sbnbk-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(dir));
 }
-static void teardown(void) { nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS); }
+static void teardown(void)
+{
+    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
 
 static const uint8_t guest[6] = { 0x00, 0x16, 0x3e, 0x00, 0x00, 0x07 };
 
@@ -79,7 +84,7 @@ START_TEST(fd_stream_framing_both_ways)
     memcpy(frame + NET_STREAM_HDR, "abcde", 5);
     ck_assert_uint_eq(len, 60);
     ck_assert_int_eq(nb_backing_write(b, frame, len), 0);
-    frame[13] = 0x00;   /* another EtherType: not part of the stream */
+    frame[13] = 0x00; /* another EtherType: not part of the stream */
     ck_assert_int_eq(nb_backing_write(b, frame, len), 0);
     char buf[16] = { 0 };
     readable(sp[1]);
@@ -111,7 +116,7 @@ START_TEST(fd_on_a_seqpacket_socket_carries_frames)
     ck_assert(memcmp(f, g, 1514) == 0);
     ck_assert_int_eq(nb_backing_read(b, g, sizeof g), 9000);
     ck_assert(memcmp(f, g, 9000) == 0);
-    ck_assert_int_eq(nb_backing_write(b, f, 60), 0);   /* any EtherType, whole */
+    ck_assert_int_eq(nb_backing_write(b, f, 60), 0); /* any EtherType, whole */
     ck_assert_int_eq(recv(sp[1], g, sizeof g, 0), 60);
     close(sp[1]);
     ck_assert_int_eq(nb_backing_read(b, g, sizeof g), -EPIPE);
@@ -125,11 +130,11 @@ START_TEST(socket_links_two_vifs)
     char spec[128], err[200];
     snprintf(spec, sizeof spec, "socket:%s/link", dir);
     struct nb_backing *a, *b;
-    ck_assert_int_eq(nb_backing_open(spec, &a, err, sizeof err), 0);   /* listens */
-    ck_assert_int_eq(nb_backing_open(spec, &b, err, sizeof err), 0);   /* connects */
+    ck_assert_int_eq(nb_backing_open(spec, &a, err, sizeof err), 0); /* listens */
+    ck_assert_int_eq(nb_backing_open(spec, &b, err, sizeof err), 0); /* connects */
     static uint8_t f[2000], g[65536];
     readable(nb_backing_fd(a));
-    ck_assert_int_eq(nb_backing_read(a, g, sizeof g), 0);              /* accepts */
+    ck_assert_int_eq(nb_backing_read(a, g, sizeof g), 0); /* accepts */
     for (size_t i = 0; i < sizeof f; i++)
         f[i] = (uint8_t)i;
     ck_assert_int_eq(nb_backing_write(b, f, 1514), 0);
@@ -139,7 +144,7 @@ START_TEST(socket_links_two_vifs)
     ck_assert_int_eq(nb_backing_write(a, f, 60), 0);
     readable(nb_backing_fd(b));
     ck_assert_int_eq(nb_backing_read(b, g, sizeof g), 60);
-    nb_backing_free(b);   /* the peer leaving ends the link */
+    nb_backing_free(b); /* the peer leaving ends the link */
     readable(nb_backing_fd(a));
     ck_assert_int_eq(nb_backing_read(a, g, sizeof g), -EPIPE);
     nb_backing_free(a);
@@ -194,7 +199,7 @@ START_TEST(pcap_sink_and_capture)
     ck_assert_int_eq(nb_backing_read(b, g, sizeof g), 60);
     ck_assert_int_eq(nb_backing_write(b, g, 60), 0);
     nb_backing_free(b);
-    ck_assert_int_eq(count_frames(cap, NULL), 2);   /* both directions */
+    ck_assert_int_eq(count_frames(cap, NULL), 2); /* both directions */
     close(sp[0]);
     close(sp[1]);
 }
@@ -202,7 +207,11 @@ END_TEST
 
 START_TEST(spec_errors)
 {
-    static const struct { const char *spec; int err; const char *say; } c[] = {
+    static const struct {
+        const char *spec;
+        int err;
+        const char *say;
+    } c[] = {
         { "", -EINVAL, "unknown backing ''" },
         { "ethernet:eth0", -EINVAL, "unknown backing 'ethernet'" },
         { "tap", -EINVAL, "tap:NAME needs" },

@@ -16,11 +16,27 @@
 #define MAX_REFS 8192
 #define MAX_PORTS 64
 
-struct kv { char *path, *val; };
-struct watch { char path[256]; char token[200]; bool be; };
-struct fired { char path[256]; char token[200]; };
-struct gref { void *page; bool used, readonly; };
-struct port { bool used, fe; int peer; bool pending; };
+struct kv {
+    char *path, *val;
+};
+struct watch {
+    char path[256];
+    char token[200];
+    bool be;
+};
+struct fired {
+    char path[256];
+    char token[200];
+};
+struct gref {
+    void *page;
+    bool used, readonly;
+};
+struct port {
+    bool used, fe;
+    int peer;
+    bool pending;
+};
 
 struct os {
     struct kv kv[MAX_NODES];
@@ -155,10 +171,22 @@ void tnh_toolstack(struct os *os)
 
 /* ---- the guest's os.h ---- */
 struct os *tnh_new(void);
-const struct nb_env *tnh_env(struct os *os) { return &os->env; }
-const char *tnh_log(struct os *os) { return os->log; }
-void tnh_poison_ref(struct os *os, grant_ref_t ref) { os->poison = ref; }
-unsigned tnh_maps(struct os *os) { return os->maps; }
+const struct nb_env *tnh_env(struct os *os)
+{
+    return &os->env;
+}
+const char *tnh_log(struct os *os)
+{
+    return os->log;
+}
+void tnh_poison_ref(struct os *os, grant_ref_t ref)
+{
+    os->poison = ref;
+}
+unsigned tnh_maps(struct os *os)
+{
+    return os->maps;
+}
 void *tnh_gref(struct os *os, grant_ref_t ref)
 {
     return ref < MAX_REFS && os->g[ref].used ? os->g[ref].page : NULL;
@@ -180,7 +208,10 @@ void os_log(struct os *os, enum os_log_level level, const char *fmt, ...)
 /* Fuzz targets connect a device per input: reusing the same few blocks
  * saves faulting in fresh memory every time (tests keep plain malloc, so
  * ASan still sees every use after free there). */
-static struct { void *p; unsigned n; } pool[16];
+static struct {
+    void *p;
+    unsigned n;
+} pool[16];
 static void *pool_take(unsigned npages)
 {
     for (unsigned i = 0; i < 16; i++)
@@ -202,19 +233,29 @@ static void pool_give(void *p, unsigned npages)
     free(p);
 }
 #else
-static void *pool_take(unsigned npages) { return aligned_alloc(OS_PAGE_SIZE, (size_t)npages * OS_PAGE_SIZE); }
-static void pool_give(void *p, unsigned npages) { (void)npages; free(p); }
+static void *pool_take(unsigned npages)
+{
+    return aligned_alloc(OS_PAGE_SIZE, (size_t)npages * OS_PAGE_SIZE);
+}
+static void pool_give(void *p, unsigned npages)
+{
+    (void)npages;
+    free(p);
+}
 #endif
 
 /* Not hosted/pages.c: the pool above. */
 void *os_pages_alloc(struct os *os, unsigned npages)
 {
     void *p = pool_take(npages);
-    if (p) memset(p, 0, (size_t)npages * OS_PAGE_SIZE);
+    if (p)
+        memset(p, 0, (size_t)npages * OS_PAGE_SIZE);
     return p;
 }
-void os_pages_free(struct os *os, void *va, unsigned npages) { pool_give(va, npages); }
-
+void os_pages_free(struct os *os, void *va, unsigned npages)
+{
+    pool_give(va, npages);
+}
 
 int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, void **va,
                    grant_ref_t *refs)
@@ -226,7 +267,9 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, 
         return -OS_ENOMEM;
     for (unsigned i = 0; i < npages; i++) {
         grant_ref_t r = os->next_ref++;
-        os->g[r] = (struct gref){ .page = p + (size_t)i * OS_PAGE_SIZE, .used = true, .readonly = !writable };
+        os->g[r] = (struct gref){ .page = p + (size_t)i * OS_PAGE_SIZE,
+                                  .used = true,
+                                  .readonly = !writable };
         refs[i] = r;
     }
     *va = p;
@@ -242,8 +285,14 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages)
     pool_give(va, npages);
     return 0;
 }
-int os_grant_access(struct os *os, domid_t peer, const void *page, bool ro, grant_ref_t *ref) { return -OS_EINVAL; }
-int os_end_access(struct os *os, grant_ref_t ref) { return 0; }
+int os_grant_access(struct os *os, domid_t peer, const void *page, bool ro, grant_ref_t *ref)
+{
+    return -OS_EINVAL;
+}
+int os_end_access(struct os *os, grant_ref_t ref)
+{
+    return 0;
+}
 
 static int port_alloc(struct os *os, bool fe)
 {
@@ -257,7 +306,8 @@ static int port_alloc(struct os *os, bool fe)
 int os_evtchn_alloc_unbound(struct os *os, domid_t peer, evtchn_port_t *port)
 {
     int p = port_alloc(os, true);
-    if (p < 0) return p;
+    if (p < 0)
+        return p;
     *port = (evtchn_port_t)p;
     return 0;
 }
@@ -266,11 +316,16 @@ static void raise_peer(struct os *os, evtchn_port_t port)
     if (port < MAX_PORTS && os->p[port].used && os->p[port].peer)
         os->p[os->p[port].peer].pending = true;
 }
-int os_evtchn_notify(struct os *os, evtchn_port_t port) { raise_peer(os, port); return 0; }
+int os_evtchn_notify(struct os *os, evtchn_port_t port)
+{
+    raise_peer(os, port);
+    return 0;
+}
 int os_evtchn_close(struct os *os, evtchn_port_t port)
 {
     if (port < MAX_PORTS) {
-        if (os->p[port].peer) os->p[os->p[port].peer].peer = 0;
+        if (os->p[port].peer)
+            os->p[os->p[port].peer].peer = 0;
         os->p[port].used = false;
     }
     return 0;
@@ -285,14 +340,19 @@ static int next_pending(struct os *os, bool fe, evtchn_port_t *port)
         }
     return 0;
 }
-int os_evtchn_next_pending(struct os *os, evtchn_port_t *port) { return next_pending(os, true, port); }
+int os_evtchn_next_pending(struct os *os, evtchn_port_t *port)
+{
+    return next_pending(os, true, port);
+}
 
 int os_xs_read(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t size)
 {
     char a[256];
     const char *v = tnh_read(os, abs_path(path, a, sizeof a));
-    if (!v) return -OS_ENOENT;
-    if (strlen(v) + 1 > size) return -OS_E2BIG;
+    if (!v)
+        return -OS_ENOENT;
+    if (strlen(v) + 1 > size)
+        return -OS_E2BIG;
     strcpy(buf, v);
     return (int)strlen(v);
 }
@@ -302,16 +362,29 @@ int os_xs_write(struct os *os, os_xs_tx tx, const char *path, const char *value)
     tnh_write(os, abs_path(path, a, sizeof a), value);
     return 0;
 }
-int os_xs_mkdir(struct os *os, os_xs_tx tx, const char *path) { return 0; }
+int os_xs_mkdir(struct os *os, os_xs_tx tx, const char *path)
+{
+    return 0;
+}
 int os_xs_rm(struct os *os, os_xs_tx tx, const char *path)
 {
     char a[256];
     tnh_rm(os, abs_path(path, a, sizeof a));
     return 0;
 }
-int os_xs_directory(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t size) { return 0; }
-int os_xs_tx_start(struct os *os, os_xs_tx *tx) { *tx = 1; return 0; }
-int os_xs_tx_end(struct os *os, os_xs_tx tx, bool abort) { return 0; }
+int os_xs_directory(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t size)
+{
+    return 0;
+}
+int os_xs_tx_start(struct os *os, os_xs_tx *tx)
+{
+    *tx = 1;
+    return 0;
+}
+int os_xs_tx_end(struct os *os, os_xs_tx tx, bool abort)
+{
+    return 0;
+}
 int os_xs_watch(struct os *os, const char *path, const char *token)
 {
     char a[256];
@@ -324,34 +397,56 @@ int os_xs_unwatch(struct os *os, const char *path, const char *token)
 }
 int os_xs_next_watch(struct os *os, char *path, size_t ps, char *token, size_t ts)
 {
-    if (!os->fe_n) return 0;
+    if (!os->fe_n)
+        return 0;
     snprintf(path, ps, "%s", os->fe_q[0].path);
     snprintf(token, ts, "%s", os->fe_q[0].token);
     memmove(os->fe_q, os->fe_q + 1, --os->fe_n * sizeof os->fe_q[0]);
     return 1;
 }
-domid_t os_domid(struct os *os) { return 1; }
+domid_t os_domid(struct os *os)
+{
+    return 1;
+}
 uint64_t os_now_ns(struct os *os)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
-int os_wait(struct os *os, uint64_t deadline_ns) { return 1; }
-long os_console_write(struct os *os, const void *buf, size_t len) { return (long)len; }
+int os_wait(struct os *os, uint64_t deadline_ns)
+{
+    return 1;
+}
+long os_console_write(struct os *os, const void *buf, size_t len)
+{
+    return (long)len;
+}
 
 /* ---- the backend's nb_env ---- */
 static int be_read(void *ctx, const char *path, char *buf, size_t size)
 {
     const char *v = tnh_read(ctx, path);
-    if (!v) return -ENOENT;
-    if (strlen(v) + 1 > size) return -E2BIG;
+    if (!v)
+        return -ENOENT;
+    if (strlen(v) + 1 > size)
+        return -E2BIG;
     strcpy(buf, v);
     return (int)strlen(v);
 }
-static int be_write(void *ctx, const char *path, const char *val) { tnh_write(ctx, path, val); return 0; }
-static int be_watch(void *ctx, const char *path, const char *token) { return add_watch(ctx, path, token, true); }
-static int be_unwatch(void *ctx, const char *path, const char *token) { return del_watch(ctx, path, token, true); }
+static int be_write(void *ctx, const char *path, const char *val)
+{
+    tnh_write(ctx, path, val);
+    return 0;
+}
+static int be_watch(void *ctx, const char *path, const char *token)
+{
+    return add_watch(ctx, path, token, true);
+}
+static int be_unwatch(void *ctx, const char *path, const char *token)
+{
+    return del_watch(ctx, path, token, true);
+}
 static void *be_map(void *ctx, domid_t dom, grant_ref_t ref, int *err)
 {
     struct os *os = ctx;
@@ -362,7 +457,10 @@ static void *be_map(void *ctx, domid_t dom, grant_ref_t ref, int *err)
     os->maps++;
     return os->g[ref].page;
 }
-static void be_unmap(void *ctx, void *page) { ((struct os *)ctx)->maps--; }
+static void be_unmap(void *ctx, void *page)
+{
+    ((struct os *)ctx)->maps--;
+}
 static int be_copy(void *ctx, domid_t dom, struct nb_copy *ops, unsigned n)
 {
     struct os *os = ctx;
@@ -378,8 +476,10 @@ static int be_copy(void *ctx, domid_t dom, struct nb_copy *ops, unsigned n)
             continue;
         }
         uint8_t *page = (uint8_t *)os->g[c->ref].page + c->offset;
-        if (c->to_guest) memcpy(page, c->local, c->len);
-        else memcpy(c->local, page, c->len);
+        if (c->to_guest)
+            memcpy(page, c->local, c->len);
+        else
+            memcpy(c->local, page, c->len);
         c->status = GNTST_okay;
     }
     return 0;
@@ -387,36 +487,56 @@ static int be_copy(void *ctx, domid_t dom, struct nb_copy *ops, unsigned n)
 static int be_bind(void *ctx, domid_t dom, evtchn_port_t remote, evtchn_port_t *local)
 {
     struct os *os = ctx;
-    if (dom != 1 || remote >= MAX_PORTS || !os->p[remote].used || !os->p[remote].fe || os->p[remote].peer)
+    if (dom != 1 || remote >= MAX_PORTS || !os->p[remote].used || !os->p[remote].fe ||
+        os->p[remote].peer)
         return -EINVAL;
     int p = port_alloc(os, false);
-    if (p < 0) return p;
+    if (p < 0)
+        return p;
     os->p[p].peer = (int)remote;
     os->p[remote].peer = p;
     *local = (evtchn_port_t)p;
     return 0;
 }
-static void be_unbind(void *ctx, evtchn_port_t local) { os_evtchn_close(ctx, local); }
-static void be_notify(void *ctx, evtchn_port_t local) { raise_peer(ctx, local); }
+static void be_unbind(void *ctx, evtchn_port_t local)
+{
+    os_evtchn_close(ctx, local);
+}
+static void be_notify(void *ctx, evtchn_port_t local)
+{
+    raise_peer(ctx, local);
+}
 
 int tnh_be_next_watch(struct os *os, char *token, size_t size)
 {
-    if (!os->be_n) return 0;
+    if (!os->be_n)
+        return 0;
     snprintf(token, size, "%s", os->be_q[0].token);
     memmove(os->be_q, os->be_q + 1, --os->be_n * sizeof os->be_q[0]);
     return 1;
 }
-int tnh_be_next_event(struct os *os, evtchn_port_t *port) { return next_pending(os, false, port); }
+int tnh_be_next_event(struct os *os, evtchn_port_t *port)
+{
+    return next_pending(os, false, port);
+}
 
 struct os *tnh_new(void)
 {
     struct os *os = calloc(1, sizeof *os);
-    if (!os) abort();
-    os->next_ref = 8;    /* refs 0-7 are never handed out, as in Xen */
-    os->env = (struct nb_env){ .ctx = os, .xs_read = be_read, .xs_write = be_write,
-                               .xs_watch = be_watch, .xs_unwatch = be_unwatch, .map = be_map,
-                               .unmap = be_unmap, .copy = be_copy, .bind = be_bind,
-                               .unbind = be_unbind, .notify = be_notify };
+    if (!os)
+        abort();
+    os->next_ref = 8; /* refs 0-7 are never handed out, as in Xen */
+    os->env = (struct nb_env){ .ctx = os,
+                               .xs_read = be_read,
+                               .xs_write = be_write,
+                               .xs_watch = be_watch,
+                               .xs_unwatch = be_unwatch,
+                               .map = be_map,
+                               .unmap = be_unmap,
+                               .copy = be_copy,
+                               .bind = be_bind,
+                               .unbind = be_unbind,
+                               .notify = be_notify };
     return os;
 }
 

@@ -27,7 +27,7 @@ void tnh_toolstack(struct os *os);
 
 void tnh_write(struct os *os, const char *path, const char *val);
 void tnh_rm(struct os *os, const char *path);
-const char *tnh_read(struct os *os, const char *path);   /* NULL if absent */
+const char *tnh_read(struct os *os, const char *path); /* NULL if absent */
 
 /* Page behind a grant, NULL if not granted. */
 void *tnh_gref(struct os *os, grant_ref_t ref);

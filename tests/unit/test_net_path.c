@@ -37,7 +37,8 @@ static void belog(void *arg, const char *line)
     snprintf(r->belog + n, sizeof r->belog - n, "%s\n", line);
 }
 
-static void deliver(void *arg, struct nb_queue *q, const uint8_t *f, size_t len, const struct nb_meta *m)
+static void deliver(void *arg, struct nb_queue *q, const uint8_t *f, size_t len,
+                    const struct nb_meta *m)
 {
     struct rig *r = arg;
     if (r->nframes == MAXF)
@@ -96,7 +97,8 @@ static void rig_down(struct rig *r)
 
 static void fill(uint8_t *f, size_t len, unsigned seed)
 {
-    static const uint8_t hdr[14] = { 0x00, 0x16, 0x3e, 0, 0, 1, 0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0x88, 0xb5 };
+    static const uint8_t hdr[14] = { 0x00, 0x16, 0x3e, 0,    0,    1,    0xfe,
+                                     0xff, 0xff, 0xff, 0xff, 0xff, 0x88, 0xb5 };
     for (size_t i = 0; i < len; i++)
         f[i] = (uint8_t)(i * 7 + seed);
     memcpy(f, hdr, len < 14 ? len : 14);
@@ -108,8 +110,9 @@ static const size_t sizes[] = { 60, 1514, 4096, 4097, 9000, 65535 };
 START_TEST(negotiation_matrix)
 {
     bool mq = _i & 1, split = _i & 2, sg = _i & 4;
-    struct netfront_opts fo = { .max_queues = mq ? 4 : 1, .no_split_evtchn = !split,
-                                .no_sg = !sg, .no_gso = !sg };
+    struct netfront_opts fo = {
+        .max_queues = mq ? 4 : 1, .no_split_evtchn = !split, .no_sg = !sg, .no_gso = !sg
+    };
     struct rig r;
     rig_up(&r, &fo, NULL);
     ck_assert_str_eq(netfront_state_name(netfront_state(r.nf)), "connected");
@@ -139,7 +142,10 @@ START_TEST(negotiation_matrix)
         for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
             fill(f, sizes[k], sent);
             struct netfront_meta m = { .queue = q };
-            if (sg && sizes[k] > 4096) { m.gso_type = XEN_NETIF_GSO_TYPE_TCPV4; m.gso_size = 1448; }
+            if (sg && sizes[k] > 4096) {
+                m.gso_type = XEN_NETIF_GSO_TYPE_TCPV4;
+                m.gso_size = 1448;
+            }
             int rc = netfront_send(r.nf, f, sizes[k], &m);
             if (!sg && sizes[k] > 4096) {
                 ck_assert_int_eq(rc, -OS_E2BIG);
@@ -161,7 +167,10 @@ START_TEST(negotiation_matrix)
     for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
         fill(f, sizes[k], 100 + (unsigned)k);
         struct nb_meta m = { .gso_size = 0 };
-        if (sizes[k] > 4096) { m.gso_type = XEN_NETIF_GSO_TYPE_TCPV6; m.gso_size = 1400; }
+        if (sizes[k] > 4096) {
+            m.gso_type = XEN_NETIF_GSO_TYPE_TCPV6;
+            m.gso_size = 1400;
+        }
         int rc = nb_vif_rx(r.vif, f, sizes[k], &m);
         if (!sg && sizes[k] > 4096) {
             ck_assert_int_eq(rc, -EMSGSIZE);
@@ -265,7 +274,11 @@ static void put(netif_tx_sring_t *s, unsigned idx, grant_ref_t gref, uint16_t of
                 uint16_t id, uint16_t size)
 {
     netif_tx_request_t *q = &s->ring[idx % 256].req;
-    q->gref = gref; q->offset = off; q->flags = flags; q->id = id; q->size = size;
+    q->gref = gref;
+    q->offset = off;
+    q->flags = flags;
+    q->id = id;
+    q->size = size;
 }
 
 /* Each case: slots to write, then what must happen. */
@@ -278,33 +291,59 @@ START_TEST(hostile_frontend)
     unsigned p = s->req_prod;
     const char *expect = NULL;
     switch (_i) {
-    case 0: put(s, p, g, 4000, 0, 1, 200); p += 1; expect = "crosses its page"; break;
-    case 1: put(s, p, g, 0, NETTXF_more_data, 1, 2000); p += 1; expect = "needs more slots"; break;
+    case 0:
+        put(s, p, g, 4000, 0, 1, 200);
+        p += 1;
+        expect = "crosses its page";
+        break;
+    case 1:
+        put(s, p, g, 0, NETTXF_more_data, 1, 2000);
+        p += 1;
+        expect = "needs more slots";
+        break;
     case 2:
         for (unsigned i = 0; i < 25; i++)
             put(s, p + i, g, 0, NETTXF_more_data, (uint16_t)i, i ? 10 : 2000);
-        p += 25; expect = "spans more than 20"; break;
-    case 3: put(s, p, g, 0, NETTXF_more_data, 1, 100); put(s, p + 1, g, 0, 0, 2, 200);
-        p += 2; expect = "bigger than"; break;
-    case 4: put(s, p, g, 0, 0, 1, 100); p += 300; expect = "more than a ring ahead"; break;
+        p += 25;
+        expect = "spans more than 20";
+        break;
+    case 3:
+        put(s, p, g, 0, NETTXF_more_data, 1, 100);
+        put(s, p + 1, g, 0, 0, 2, 200);
+        p += 2;
+        expect = "bigger than";
+        break;
+    case 4:
+        put(s, p, g, 0, 0, 1, 100);
+        p += 300;
+        expect = "more than a ring ahead";
+        break;
     case 5: {
         put(s, p, g, 0, NETTXF_extra_info, 1, 100);
         netif_extra_info_t *ex = (netif_extra_info_t *)&s->ring[(p + 1) % 256].req;
-        memset(ex, 0, sizeof *ex); ex->type = 9;
-        p += 2; expect = "unknown type 9"; break;
+        memset(ex, 0, sizeof *ex);
+        ex->type = 9;
+        p += 2;
+        expect = "unknown type 9";
+        break;
     }
     case 6: {
         put(s, p, g, 0, NETTXF_extra_info, 1, 100);
         netif_extra_info_t *ex = (netif_extra_info_t *)&s->ring[(p + 1) % 256].req;
-        memset(ex, 0, sizeof *ex); ex->type = XEN_NETIF_EXTRA_TYPE_GSO; ex->u.gso.type = 7;
+        memset(ex, 0, sizeof *ex);
+        ex->type = XEN_NETIF_EXTRA_TYPE_GSO;
+        ex->u.gso.type = 7;
         ex->u.gso.size = 1000;
-        p += 2; expect = "unknown GSO type"; break;
+        p += 2;
+        expect = "unknown GSO type";
+        break;
     }
     }
     s->req_prod = p;
     pump(&r);
     ck_assert_ptr_nonnull(nb_vif_error(r.vif));
-    ck_assert_msg(strstr(nb_vif_error(r.vif), expect), "error '%s' lacks '%s'", nb_vif_error(r.vif), expect);
+    ck_assert_msg(strstr(nb_vif_error(r.vif), expect), "error '%s' lacks '%s'", nb_vif_error(r.vif),
+                  expect);
     ck_assert_msg(strstr(r.belog, "cut off"), "log: %s", r.belog);
     ck_assert_str_eq(tnh_read(r.os, TNH_BE "/state"), "5");
     ck_assert_ptr_nonnull(tnh_read(r.os, TNH_BE "/error"));
@@ -314,7 +353,10 @@ START_TEST(hostile_frontend)
 }
 END_TEST
 
-static int16_t tx_status(netif_tx_sring_t *s, unsigned idx) { return s->ring[idx % 256].rsp.status; }
+static int16_t tx_status(netif_tx_sring_t *s, unsigned idx)
+{
+    return s->ring[idx % 256].rsp.status;
+}
 
 START_TEST(frontend_oddities_are_answered_not_fatal)
 {
@@ -394,16 +436,34 @@ START_TEST(blank_checksums_completed)
     page[13] = v6 ? 0xdd : 0x00;
     uint8_t *ip = page + 14, *l4 = ip + iphl;
     if (v6) {
-        ip[0] = 0x60; ip[4] = 0; ip[5] = (uint8_t)l4len; ip[6] = tcp ? 6 : 17; ip[7] = 64;
-        for (int i = 0; i < 32; i++) ip[8 + i] = (uint8_t)(i * 3 + 1);
+        ip[0] = 0x60;
+        ip[4] = 0;
+        ip[5] = (uint8_t)l4len;
+        ip[6] = tcp ? 6 : 17;
+        ip[7] = 64;
+        for (int i = 0; i < 32; i++)
+            ip[8 + i] = (uint8_t)(i * 3 + 1);
     } else {
-        ip[0] = 0x45; ip[3] = (uint8_t)(20 + l4len); ip[8] = 64; ip[9] = tcp ? 6 : 17;
-        ip[12] = 10; ip[15] = 1; ip[16] = 10; ip[19] = 2;
+        ip[0] = 0x45;
+        ip[3] = (uint8_t)(20 + l4len);
+        ip[8] = 64;
+        ip[9] = tcp ? 6 : 17;
+        ip[12] = 10;
+        ip[15] = 1;
+        ip[16] = 10;
+        ip[19] = 2;
     }
-    l4[0] = 0x30; l4[1] = 0x39; l4[2] = 0x00; l4[3] = 0x50;
-    if (tcp) l4[12] = 0x50; else l4[5] = (uint8_t)l4len;
-    for (size_t i = (tcp ? 20 : 8); i < l4len; i++) l4[i] = (uint8_t)(i * 11);
-    l4[tcp ? 16 : 6] = 0x12;    /* a partial value, as Linux leaves it */
+    l4[0] = 0x30;
+    l4[1] = 0x39;
+    l4[2] = 0x00;
+    l4[3] = 0x50;
+    if (tcp)
+        l4[12] = 0x50;
+    else
+        l4[5] = (uint8_t)l4len;
+    for (size_t i = (tcp ? 20 : 8); i < l4len; i++)
+        l4[i] = (uint8_t)(i * 11);
+    l4[tcp ? 16 : 6] = 0x12; /* a partial value, as Linux leaves it */
     unsigned p = s->req_prod;
     put(s, p, g, 0, NETTXF_csum_blank, 1, (uint16_t)len);
     s->req_prod = p + 1;
@@ -429,17 +489,33 @@ START_TEST(frontend_bad_keys)
     tnh_write(r.os, TNH_FE "/request-rx-copy", "1");
     tnh_write(r.os, TNH_FE "/feature-rx-notify", "1");
     switch (_i) {
-    case 0: tnh_rm(r.os, TNH_FE "/feature-rx-notify"); expect = "feature-rx-notify"; break;
-    case 1: tnh_write(r.os, TNH_FE "/request-rx-copy", "0"); expect = "rx-copy"; break;
-    case 2: tnh_write(r.os, TNH_FE "/multi-queue-num-queues", "9"); expect = "multi-queue-num-queues"; break;
-    case 3: tnh_write(r.os, TNH_FE "/tx-ring-ref", "12x"); expect = "tx-ring-ref"; break;
-    case 4: expect = "cannot map"; break;   /* refs 8/9 were never granted */
-    case 5: tnh_write(r.os, TNH_FE "/event-channel-tx", "3"); expect = "need both"; break;
+    case 0:
+        tnh_rm(r.os, TNH_FE "/feature-rx-notify");
+        expect = "feature-rx-notify";
+        break;
+    case 1:
+        tnh_write(r.os, TNH_FE "/request-rx-copy", "0");
+        expect = "rx-copy";
+        break;
+    case 2:
+        tnh_write(r.os, TNH_FE "/multi-queue-num-queues", "9");
+        expect = "multi-queue-num-queues";
+        break;
+    case 3:
+        tnh_write(r.os, TNH_FE "/tx-ring-ref", "12x");
+        expect = "tx-ring-ref";
+        break;
+    case 4: expect = "cannot map"; break; /* refs 8/9 were never granted */
+    case 5:
+        tnh_write(r.os, TNH_FE "/event-channel-tx", "3");
+        expect = "need both";
+        break;
     }
     tnh_write(r.os, TNH_FE "/state", "4");
     pump(&r);
     ck_assert_ptr_nonnull(nb_vif_error(r.vif));
-    ck_assert_msg(strstr(nb_vif_error(r.vif), expect), "error '%s' lacks '%s'", nb_vif_error(r.vif), expect);
+    ck_assert_msg(strstr(nb_vif_error(r.vif), expect), "error '%s' lacks '%s'", nb_vif_error(r.vif),
+                  expect);
     ck_assert_str_eq(tnh_read(r.os, TNH_BE "/state"), "5");
     rig_down(&r);
 }
@@ -484,28 +560,43 @@ START_TEST(hostile_backend)
     r.vif = NULL;
     unsigned p = rs->rsp_prod;
     switch (_i) {
-    case 0: rs->rsp_prod = p + 257; expect = "illegal number of rx responses"; break;
+    case 0:
+        rs->rsp_prod = p + 257;
+        expect = "illegal number of rx responses";
+        break;
     case 1:
-        rs->ring[p % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 5) % 256), .status = 60 };
-        rs->rsp_prod = p + 1; expect = "has id"; break;
+        rs->ring[p % 256].rsp =
+            (netif_rx_response_t){ .id = (uint16_t)((p + 5) % 256), .status = 60 };
+        rs->rsp_prod = p + 1;
+        expect = "has id";
+        break;
     case 2:
         for (unsigned i = 0; i < 20; i++)
             rs->ring[(p + i) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + i) % 256),
-                .flags = NETRXF_more_data, .status = 100 };
-        rs->rsp_prod = p + 20; expect = "more than 18 data slots"; break;
+                                                                 .flags = NETRXF_more_data,
+                                                                 .status = 100 };
+        rs->rsp_prod = p + 20;
+        expect = "more than 18 data slots";
+        break;
     case 3:
         ck_assert_int_eq(netfront_send(r.nf, buf, 60, NULL), 0);
         ts->ring[ts->rsp_prod % 256].rsp = (netif_tx_response_t){ .id = 200, .status = 0 };
         ts->rsp_prod++;
-        expect = "tx response id 200 is not outstanding"; break;
+        expect = "tx response id 200 is not outstanding";
+        break;
     case 4:
-        ts->rsp_prod += 300; expect = "illegal number of tx responses"; break;
+        ts->rsp_prod += 300;
+        expect = "illegal number of tx responses";
+        break;
     case 5: {
         netif_extra_info_t ex = { .type = 7 };
         rs->ring[p % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)(p % 256),
-            .flags = NETRXF_extra_info, .status = 100 };
+                                                       .flags = NETRXF_extra_info,
+                                                       .status = 100 };
         memcpy(&rs->ring[(p + 1) % 256].rsp, &ex, sizeof ex);
-        rs->rsp_prod = p + 2; expect = "extra info of unknown type"; break;
+        rs->rsp_prod = p + 2;
+        expect = "extra info of unknown type";
+        break;
     }
     }
     netfront_poll(r.nf);
@@ -528,27 +619,34 @@ START_TEST(backend_oddities_dropped_not_fatal)
     r.vif = NULL;
     unsigned p = rs->rsp_prod;
     /* offset + size past the page, then an error status, then a good one */
-    rs->ring[p % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)(p % 256), .offset = 4000, .status = 200 };
-    rs->ring[(p + 1) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 1) % 256), .status = NETIF_RSP_ERROR };
-    rs->ring[(p + 2) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 2) % 256), .status = 64 };
+    rs->ring[p % 256].rsp =
+        (netif_rx_response_t){ .id = (uint16_t)(p % 256), .offset = 4000, .status = 200 };
+    rs->ring[(p + 1) % 256].rsp =
+        (netif_rx_response_t){ .id = (uint16_t)((p + 1) % 256), .status = NETIF_RSP_ERROR };
+    rs->ring[(p + 2) % 256].rsp =
+        (netif_rx_response_t){ .id = (uint16_t)((p + 2) % 256), .status = 64 };
     rs->rsp_prod = p + 3;
     ck_assert_int_eq(netfront_recv(r.nf, buf, sizeof buf, NULL), -OS_EIO);
     ck_assert_int_eq(netfront_recv(r.nf, buf, sizeof buf, NULL), -OS_EIO);
     ck_assert_int_eq(netfront_recv(r.nf, buf, sizeof buf, NULL), 64);
     /* a frame bigger than the caller's buffer is dropped, not truncated */
-    rs->ring[(p + 3) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 3) % 256), .status = 1000 };
+    rs->ring[(p + 3) % 256].rsp =
+        (netif_rx_response_t){ .id = (uint16_t)((p + 3) % 256), .status = 1000 };
     rs->rsp_prod = p + 4;
     ck_assert_int_eq(netfront_recv(r.nf, buf, 500, NULL), -OS_E2BIG);
     /* an empty frame is an error, not "nothing waiting" */
-    rs->ring[(p + 4) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 4) % 256), .status = 0 };
-    rs->ring[(p + 5) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 5) % 256), .status = 70 };
+    rs->ring[(p + 4) % 256].rsp =
+        (netif_rx_response_t){ .id = (uint16_t)((p + 4) % 256), .status = 0 };
+    rs->ring[(p + 5) % 256].rsp =
+        (netif_rx_response_t){ .id = (uint16_t)((p + 5) % 256), .status = 70 };
     rs->rsp_prod = p + 6;
     ck_assert_int_eq(netfront_recv(r.nf, buf, sizeof buf, NULL), -OS_EIO);
     ck_assert_int_eq(netfront_recv(r.nf, buf, sizeof buf, NULL), 70);
     p += 2;
     /* a chain the backend never finishes: nothing yet, and no spinning */
     rs->ring[(p + 4) % 256].rsp = (netif_rx_response_t){ .id = (uint16_t)((p + 4) % 256),
-        .flags = NETRXF_more_data, .status = 100 };
+                                                         .flags = NETRXF_more_data,
+                                                         .status = 100 };
     rs->rsp_prod = p + 5;
     ck_assert_int_eq(netfront_recv(r.nf, buf, sizeof buf, NULL), 0);
     ck_assert_int_eq(netfront_poll(r.nf), 0);

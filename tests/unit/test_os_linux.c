@@ -87,16 +87,19 @@ START_TEST(grant_of_a_buffer_off_the_page_is_refused)
     grant_target = page + 0x10;
     capture(try_grant, &os, out, sizeof out);
     ck_assert_int_eq(grant_result, -OS_EINVAL);
-    snprintf(want, sizeof want,
-             "[os] d3: grant of buffer 0x%lx refused: not the start of a whole page (offset 0x10)\n",
-             (unsigned long)(uintptr_t)(page + 0x10));
+    snprintf(
+        want, sizeof want,
+        "[os] d3: grant of buffer 0x%lx refused: not the start of a whole page (offset 0x10)\n",
+        (unsigned long)(uintptr_t)(page + 0x10));
     ck_assert_str_eq(out, want);
     /* A whole page, but not one this process shared: refused too. */
     grant_target = page;
     capture(try_grant, &os, out, sizeof out);
     ck_assert_int_eq(grant_result, -OS_EINVAL);
-    ck_assert_msg(strstr(out, "refused: a Linux process can only grant pages it got from os_share_pages"), "%s", out);
-    ck_assert_int_eq(strchr(out, '\n') - out + 1, (long)strlen(out));   /* one line */
+    ck_assert_msg(
+        strstr(out, "refused: a Linux process can only grant pages it got from os_share_pages"),
+        "%s", out);
+    ck_assert_int_eq(strchr(out, '\n') - out + 1, (long)strlen(out)); /* one line */
     free(page);
 }
 END_TEST

@@ -15,7 +15,8 @@
 
 #define SEEDS 300u
 
-static void run_seed(uint64_t seed, enum world_bug bug, bool trace, struct world_result *res, char **t)
+static void run_seed(uint64_t seed, enum world_bug bug, bool trace, struct world_result *res,
+                     char **t)
 {
     struct world_opts o = { .bug = bug, .trace = trace };
     ck_assert_int_eq(world_run_seed(seed, &o, res, t), 0);
@@ -68,7 +69,8 @@ START_TEST(same_seed_same_trace)
         ck_assert_ptr_nonnull(ta);
         ck_assert_ptr_nonnull(tb);
         ck_assert_uint_gt(strlen(ta), 1000);
-        ck_assert_msg(strcmp(ta, tb) == 0, "seed %llu: two runs traced differently", (unsigned long long)seed);
+        ck_assert_msg(strcmp(ta, tb) == 0, "seed %llu: two runs traced differently",
+                      (unsigned long long)seed);
         ck_assert_uint_eq(a.steps, b.steps);
         if (seed == 1) {
             ck_assert_uint_gt(a.crashes, 0);
@@ -89,7 +91,9 @@ END_TEST
 
 START_TEST(same_bytes_same_trace)
 {
-    static const uint8_t sched[] = { 4, 2, 0, 3, 0, 0, 3, 3, 3, 3, 3, 7, 7, 8, 0, 1, 5, 9, 200, 17 };
+    static const uint8_t sched[] = {
+        4, 2, 0, 3, 0, 0, 3, 3, 3, 3, 3, 7, 7, 8, 0, 1, 5, 9, 200, 17
+    };
     struct world_opts o = { .trace = true };
     struct world_result a, b, e;
     char *ta = NULL, *tb = NULL, *te = NULL;
@@ -123,7 +127,8 @@ START_TEST(later_bytes_steer_only_the_schedule)
     char *ta = NULL, *tb = NULL;
     ck_assert_int_eq(world_run_bytes(a, sizeof a, &o, &ra, &ta), 0);
     ck_assert_int_eq(world_run_bytes(b, sizeof b, &o, &rb, &tb), 0);
-    ck_assert_msg(ra.ok && rb.ok, "%s: %s / %s: %s", ra.invariant, ra.detail, rb.invariant, rb.detail);
+    ck_assert_msg(ra.ok && rb.ok, "%s: %s / %s: %s", ra.invariant, ra.detail, rb.invariant,
+                  rb.detail);
     ck_assert_str_eq(ra.config, rb.config);
     ck_assert_uint_eq(ra.requests, rb.requests);
     ck_assert_msg(strcmp(ta, tb) != 0, "different schedule bytes ran the same interleaving");
@@ -168,7 +173,8 @@ END_TEST
 
 START_TEST(readonly_data_grants_are_caught_and_replay)
 {
-    caught_and_replayed(WORLD_BUG_READONLY_GRANT, "no hypervisor rule broken", "grant is read-only");
+    caught_and_replayed(WORLD_BUG_READONLY_GRANT, "no hypervisor rule broken",
+                        "grant is read-only");
 }
 END_TEST
 

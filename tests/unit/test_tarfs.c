@@ -54,8 +54,8 @@ static void archive_close(struct archive *a)
 /* One tar-ls line, as NAME.list spells it. */
 static void format_entry(const struct tarfs_entry *e, char *buf, size_t size)
 {
-    int n = snprintf(buf, size, "%s %llu %s", tarfs_type_name(e->type),
-                     (unsigned long long)e->size, e->name);
+    int n = snprintf(buf, size, "%s %llu %s", tarfs_type_name(e->type), (unsigned long long)e->size,
+                     e->name);
     if (e->type == TARFS_SYMLINK || e->type == TARFS_HARDLINK)
         snprintf(buf + n, size - (size_t)n, " -> %s", e->linkname);
 }
@@ -97,7 +97,7 @@ static uint8_t *gnu_extract(const char *archive, const char *member, size_t *len
         dup2(fds[1], 1);
         int devnull = open("/dev/null", O_WRONLY);
         if (devnull >= 0)
-            dup2(devnull, 2);   /* GNU tar warns about ids past uid_t */
+            dup2(devnull, 2); /* GNU tar warns about ids past uid_t */
         close(fds[0]);
         close(fds[1]);
         execlp("tar", "tar", "-xOPf", archive, "--", member, (char *)NULL);
@@ -116,8 +116,8 @@ static uint8_t *gnu_extract(const char *archive, const char *member, size_t *len
     int status;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     /* 2: GNU tar warned (ids past uid_t) but still wrote the member. */
-    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) <= 2,
-                  "tar -xOPf %s %s failed", archive, member);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) <= 2, "tar -xOPf %s %s failed", archive,
+                  member);
     *len = n;
     return buf;
 }
@@ -133,7 +133,7 @@ static uint8_t *tarfs_extract(struct tarfs_file *f, size_t *len)
         long n = tarfs_file_read(f, off, buf + off, piece);
         ck_assert_int_gt(n, 0);
         off += (uint64_t)n;
-        piece = piece * 3 + 7;       /* 1, 10, 37, ... never aligned */
+        piece = piece * 3 + 7; /* 1, 10, 37, ... never aligned */
     }
     ck_assert_int_eq(tarfs_file_read(f, size, buf, 1), 0);
     *len = (size_t)size;
@@ -183,7 +183,7 @@ START_TEST(test_contents_match_gnu_tar)
         for (size_t j = 0; j < n; j++)
             dup |= j != i && strcmp(names[i], names[j]) == 0;
         if (dup)
-            continue;   /* tar -xO writes every copy; see test_later_member_wins */
+            continue; /* tar -xO writes every copy; see test_later_member_wins */
         struct tarfs_file *f;
         int rc = tarfs_lookup(a.t, names[i], &f);
         ck_assert_msg(rc == 0, "%s: lookup %s: %d %s", path, names[i], rc, tarfs_error(a.t));
@@ -207,7 +207,7 @@ START_TEST(test_broken_archive_stops_with_its_error)
 {
     const char *path = broken[_i];
     char errpath[4096], listpath[4096], out[1 << 16];
-    int stem = (int)(strlen(path) - 4);     /* without ".tar" */
+    int stem = (int)(strlen(path) - 4); /* without ".tar" */
     snprintf(errpath, sizeof errpath, "%.*s.err", stem, path);
     snprintf(listpath, sizeof listpath, "%.*s.list", stem, path);
     char *spec = slurp_text(errpath);
@@ -229,7 +229,8 @@ START_TEST(test_broken_archive_stops_with_its_error)
     const char *msg = tarfs_error(a.t);
     char prefix[64];
     snprintf(prefix, sizeof prefix, "offset %llu: ", offset);
-    ck_assert_msg(strncmp(msg, prefix, strlen(prefix)) == 0, "%s: '%s' should start '%s'", path, msg, prefix);
+    ck_assert_msg(strncmp(msg, prefix, strlen(prefix)) == 0, "%s: '%s' should start '%s'", path,
+                  msg, prefix);
     ck_assert_msg(strstr(msg, expect_words), "%s: '%s' should say '%s'", path, msg, expect_words);
     ck_assert_msg(!strchr(msg, '\n'), "%s: error is more than one line", path);
     ck_assert_uint_eq(tarfs_error_offset(a.t), offset);
@@ -310,7 +311,7 @@ START_TEST(test_lookup_errors)
     ck_assert_ptr_null(cat_member("python-types-gnu.tar", "dev/null", &rc));
     ck_assert_int_eq(rc, -OS_EINVAL);
     ck_assert_ptr_null(cat_member("gnutar-gnu.tar", "hello.txt", &rc));
-    ck_assert_int_eq(rc, -OS_ENOENT);   /* stored as ./hello.txt: no resolving */
+    ck_assert_int_eq(rc, -OS_ENOENT); /* stored as ./hello.txt: no resolving */
 }
 END_TEST
 
@@ -349,10 +350,10 @@ START_TEST(test_header_numbers)
     archive_open(&a, fixture("python-pax-global.tar"));
     ck_assert_int_eq(tarfs_next(a.t, &e), 1);
     ck_assert_str_eq(e.name, "a.txt");
-    ck_assert_int_eq(e.mtime, 1600000000);      /* from the global header */
+    ck_assert_int_eq(e.mtime, 1600000000); /* from the global header */
     ck_assert_int_eq(tarfs_next(a.t, &e), 1);
-    ck_assert_uint_eq(e.uid, 1ull << 40);       /* pax uid */
-    ck_assert_int_eq(e.mtime, 1700000000);      /* local beats global, fraction dropped */
+    ck_assert_uint_eq(e.uid, 1ull << 40);  /* pax uid */
+    ck_assert_int_eq(e.mtime, 1700000000); /* local beats global, fraction dropped */
     archive_close(&a);
 
     archive_open(&a, fixture("python-types-gnu.tar"));
@@ -368,8 +369,8 @@ END_TEST
 START_TEST(test_sparse_holes_read_as_zeros)
 {
     static const char *const names[] = {
-        "gnutar-sparse-oldgnu.tar", "gnutar-sparse-pax-0.0.tar",
-        "gnutar-sparse-pax-0.1.tar", "gnutar-sparse-pax-1.0.tar", "bsdtar-sparse-pax.tar",
+        "gnutar-sparse-oldgnu.tar",  "gnutar-sparse-pax-0.0.tar", "gnutar-sparse-pax-0.1.tar",
+        "gnutar-sparse-pax-1.0.tar", "bsdtar-sparse-pax.tar",
     };
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         struct archive a;

@@ -25,8 +25,12 @@ static const uint64_t bases[] = { 0, 1, 511, 512, 513, 4095, 4097 };
 #define NBASES (sizeof bases / sizeof bases[0])
 
 static const char *const archives[] = {
-    "hello.tar", "gnutar-gnu.tar", "gnutar-long-pax.tar",
-    "gnutar-sparse-pax-1.0.tar", "gnutar-sparse-oldgnu.tar", "python-types-pax.tar",
+    "hello.tar",
+    "gnutar-gnu.tar",
+    "gnutar-long-pax.tar",
+    "gnutar-sparse-pax-1.0.tar",
+    "gnutar-sparse-oldgnu.tar",
+    "python-types-pax.tar",
 };
 #define NARCHIVES (sizeof archives / sizeof archives[0])
 
@@ -99,8 +103,8 @@ static uint8_t *walk(const struct tarfs_dev *dev, size_t *len)
         size_t need = strlen(e.name) + 64 + (size_t)size;
         while (n + need > cap)
             out = realloc(out, cap *= 2);
-        n += (size_t)snprintf((char *)out + n, cap - n, "%s %s %llu\n",
-                              tarfs_type_name(e.type), e.name, (unsigned long long)size);
+        n += (size_t)snprintf((char *)out + n, cap - n, "%s %s %llu\n", tarfs_type_name(e.type),
+                              e.name, (unsigned long long)size);
         if (e.type == TARFS_FILE) {
             struct tarfs_file *f;
             ck_assert_int_eq(tarfs_file_from_entry(t, &e, &f), 0);
@@ -167,7 +171,7 @@ START_TEST(test_member_reads_at_every_offset)
         ck_assert_uint_eq(tarfs_file_size(f), 10496);
         for (size_t o = 0; o < sizeof offsets / sizeof offsets[0]; o++) {
             for (size_t l = 0; l < sizeof lens / sizeof lens[0]; l++) {
-                uint8_t *dst = raw + 1 + (o + l) % 7;    /* never aligned */
+                uint8_t *dst = raw + 1 + (o + l) % 7; /* never aligned */
                 size_t expect = lens[l] < 10496 - offsets[o] ? lens[l] : 10496 - offsets[o];
                 ck_assert_int_eq(tarfs_file_read(f, offsets[o], dst, lens[l]), (long)expect);
                 for (size_t i = 0; i < expect; i++)

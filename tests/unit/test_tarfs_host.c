@@ -9,16 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct os { int unused; };
-
+struct os {
+    int unused;
+};
 
 static int memdev_read(void *ctx, uint64_t offset, void *buf, size_t len)
 {
     struct memdev *m = ctx;
     if (offset > m->size || len > m->size - offset) {
         /* tarfs promised never to do this: make it loud. */
-        fprintf(stderr, "memdev: read of %zu at %llu past %zu\n", len,
-                (unsigned long long)offset, m->size);
+        fprintf(stderr, "memdev: read of %zu at %llu past %zu\n", len, (unsigned long long)offset,
+                m->size);
         abort();
     }
     m->reads++;
@@ -41,14 +42,13 @@ static int sectordev_read(void *ctx, uint64_t sector, void *buf, size_t len)
     struct sectordev *s = ctx;
     s->reads++;
     if ((uintptr_t)buf % OS_PAGE_SIZE) {
-        snprintf(s->diagnosis, sizeof s->diagnosis,
-                 "buffer %p is not the first byte of a page", buf);
+        snprintf(s->diagnosis, sizeof s->diagnosis, "buffer %p is not the first byte of a page",
+                 buf);
         s->refused++;
         return -OS_EINVAL;
     }
-    if (len == 0 || len % s->sector_size || len > s->max_io ||
-        (sector * 512) % s->sector_size || sector > s->sectors ||
-        len / 512 > s->sectors - sector) {
+    if (len == 0 || len % s->sector_size || len > s->max_io || (sector * 512) % s->sector_size ||
+        sector > s->sectors || len / 512 > s->sectors - sector) {
         snprintf(s->diagnosis, sizeof s->diagnosis,
                  "read of %zu bytes at sector %llu breaks the geometry", len,
                  (unsigned long long)sector);
@@ -60,17 +60,23 @@ static int sectordev_read(void *ctx, uint64_t sector, void *buf, size_t len)
     return 0;
 }
 
-static void *sectordev_alloc(void *ctx, unsigned npages) { return os_pages_alloc(NULL, npages); }
-static void sectordev_free(void *ctx, void *va, unsigned npages) { os_pages_free(NULL, va, npages); }
+static void *sectordev_alloc(void *ctx, unsigned npages)
+{
+    return os_pages_alloc(NULL, npages);
+}
+static void sectordev_free(void *ctx, void *va, unsigned npages)
+{
+    os_pages_free(NULL, va, npages);
+}
 
-void sectordev_init(struct sectordev *s, const void *data, uint64_t sectors,
-                    uint32_t sector_size, struct blkdev_sectors *out)
+void sectordev_init(struct sectordev *s, const void *data, uint64_t sectors, uint32_t sector_size,
+                    struct blkdev_sectors *out)
 {
     memset(s, 0, sizeof *s);
     s->data = data;
     s->sectors = sectors;
     s->sector_size = sector_size;
-    s->max_io = 11 * OS_PAGE_SIZE;   /* one request without indirect segments */
+    s->max_io = 11 * OS_PAGE_SIZE; /* one request without indirect segments */
     out->ctx = s;
     out->sectors = sectors;
     out->sector_size = sector_size;

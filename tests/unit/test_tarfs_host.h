@@ -25,15 +25,15 @@ void memdev_init(struct memdev *m, const void *data, size_t size, struct tarfs_d
  * and at most max_io.  Breaking a rule fails the read with -OS_EINVAL and
  * records one line in `diagnosis`. */
 struct sectordev {
-    const uint8_t *data;        /* sectors * 512 bytes */
+    const uint8_t *data; /* sectors * 512 bytes */
     uint64_t sectors;
     uint32_t sector_size;
     size_t max_io;
     uint64_t reads, refused, bytes;
     char diagnosis[160];
 };
-void sectordev_init(struct sectordev *s, const void *data, uint64_t sectors,
-                    uint32_t sector_size, struct blkdev_sectors *out);
+void sectordev_init(struct sectordev *s, const void *data, uint64_t sectors, uint32_t sector_size,
+                    struct blkdev_sectors *out);
 
 /* Reads a whole file; aborts the test program if it cannot. */
 uint8_t *read_file(const char *path, size_t *size);

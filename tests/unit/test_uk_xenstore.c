@@ -39,7 +39,10 @@ long uk_hvm_get_param(unsigned index, uint64_t *value)
         return -OS_EINVAL;
     return 0;
 }
-void uk_evtchn_internal(evtchn_port_t port) { ck_assert_uint_eq(port, 7); }
+void uk_evtchn_internal(evtchn_port_t port)
+{
+    ck_assert_uint_eq(port, 7);
+}
 int uk_evtchn_send(evtchn_port_t port)
 {
     ck_assert_uint_eq(port, 7);
@@ -53,9 +56,18 @@ bool uk_block(uint64_t deadline_ns)
     serve();
     return false;
 }
-uint64_t uk_now_ns(void) { return fake_now; }
-void *os_malloc(struct os *os, size_t size) { return malloc(size); }
-void os_free(struct os *os, void *p) { free(p); }
+uint64_t uk_now_ns(void)
+{
+    return fake_now;
+}
+void *os_malloc(struct os *os, size_t size)
+{
+    return malloc(size);
+}
+void os_free(struct os *os, void *p)
+{
+    free(p);
+}
 void os_log(struct os *os, enum os_log_level level, const char *fmt, ...)
 {
     va_list ap;
@@ -67,9 +79,14 @@ void os_log(struct os *os, enum os_log_level level, const char *fmt, ...)
 }
 
 /* ---- the scripted xenstored --------------------------------------------- */
-struct node { char path[128]; char value[4200]; };
+struct node {
+    char path[128];
+    char value[4200];
+};
 static struct node nodes[96];
-static struct watch { char path[128], token[64]; } watches[4];
+static struct watch {
+    char path[128], token[64];
+} watches[4];
 static char reqbuf[XENSTORE_PAYLOAD_MAX + 64];
 static size_t req_len;
 static char outq[65536];
@@ -145,9 +162,7 @@ static void handle(const struct xsd_sockmsg *h, const char *body)
         else
             err = "ENOENT";
         break;
-    case XS_TRANSACTION_START:
-        memcpy(reply, "17", rlen = 3);
-        break;
+    case XS_TRANSACTION_START: memcpy(reply, "17", rlen = 3); break;
     case XS_TRANSACTION_END:
         if (h->tx_id != 17)
             err = "ENOENT";
@@ -165,8 +180,7 @@ static void handle(const struct xsd_sockmsg *h, const char *body)
             }
         memcpy(reply, "OK", rlen = 3);
         break;
-    default:
-        err = "ENOSYS";
+    default: err = "ENOSYS";
     }
     if (err)
         emit(XS_ERROR, h->req_id, h->tx_id, err, (uint32_t)strlen(err) + 1);
@@ -213,7 +227,8 @@ static void serve(void)
 static void setup(void)
 {
     /* The client finds the page by frame number below 4 GiB. */
-    void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+    void *p =
+        mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
     ck_assert_ptr_ne(p, MAP_FAILED);
     ring = p;
     mode = NORMAL;
@@ -293,11 +308,11 @@ END_TEST
 START_TEST(test_watch_queue_keeps_newest)
 {
     char path[64], token[16], val[8];
-    ck_assert_int_eq(os_xs_watch(&os, "w", "tok"), 0);   /* event 0: "w" */
+    ck_assert_int_eq(os_xs_watch(&os, "w", "tok"), 0); /* event 0: "w" */
     for (int i = 1; i <= 70; i++) {
         snprintf(path, sizeof path, "w/%d", i);
         ck_assert_int_eq(os_xs_write(&os, 0, path, "x"), 0);
-        if (i % 10 == 0)    /* a read lets the client drain without consuming */
+        if (i % 10 == 0) /* a read lets the client drain without consuming */
             os_xs_read(&os, 0, path, val, sizeof val);
     }
     int n = 0;
@@ -337,11 +352,20 @@ static void check_cut_off(enum mode m, int first_rc, const char *why)
     ck_assert_int_eq(os_xs_write(&os, 0, "k", "v"), -OS_EIO);
 }
 
-START_TEST(test_hostile_overlong) { check_cut_off(OVERLONG, -OS_EIO, "longer than XENSTORE_PAYLOAD_MAX"); }
+START_TEST(test_hostile_overlong)
+{
+    check_cut_off(OVERLONG, -OS_EIO, "longer than XENSTORE_PAYLOAD_MAX");
+}
 END_TEST
-START_TEST(test_hostile_wrong_id) { check_cut_off(WRONG_ID, -OS_EIO, "not in flight"); }
+START_TEST(test_hostile_wrong_id)
+{
+    check_cut_off(WRONG_ID, -OS_EIO, "not in flight");
+}
 END_TEST
-START_TEST(test_hostile_indices) { check_cut_off(BAD_INDEX, -OS_EIO, "indices out of range"); }
+START_TEST(test_hostile_indices)
+{
+    check_cut_off(BAD_INDEX, -OS_EIO, "indices out of range");
+}
 END_TEST
 START_TEST(test_silent_daemon_times_out)
 {
@@ -353,12 +377,13 @@ START_TEST(test_silent_daemon_times_out)
 END_TEST
 
 /* ---- formatter and helpers ---------------------------------------------- */
-#define SAME(...) do { \
-        char a[128], b[128]; \
+#define SAME(...)                                       \
+    do {                                                \
+        char a[128], b[128];                            \
         int na = os_snprintf(a, sizeof a, __VA_ARGS__); \
-        int nb = snprintf(b, sizeof b, __VA_ARGS__); \
-        ck_assert_str_eq(a, b); \
-        ck_assert_int_eq(na, nb); \
+        int nb = snprintf(b, sizeof b, __VA_ARGS__);    \
+        ck_assert_str_eq(a, b);                         \
+        ck_assert_int_eq(na, nb);                       \
     } while (0)
 
 START_TEST(test_format_matches_libc)
@@ -375,7 +400,7 @@ START_TEST(test_format_matches_libc)
     ck_assert_str_eq(small, "trunc");
     ck_assert_int_eq(os_snprintf(NULL, 0, "%d", 12345), 5);
     char out[32];
-    const char *unknown = "a%qb%";  /* not a literal: the compiler would refuse it */
+    const char *unknown = "a%qb%"; /* not a literal: the compiler would refuse it */
     os_snprintf(out, sizeof out, unknown, 1);
     ck_assert_str_eq(out, "a%qb%");
 }
@@ -390,7 +415,9 @@ START_TEST(test_parse_u64)
     ck_assert_uint_eq(v, UINT64_MAX);
     ck_assert_int_eq(os_parse_u64("0x1F", &v), 0);
     ck_assert_uint_eq(v, 31);
-    const char *bad[] = { "", "18446744073709551616", "0x", "12a", "-1", " 1", "0x10000000000000000" };
+    const char *bad[] = {
+        "", "18446744073709551616", "0x", "12a", "-1", " 1", "0x10000000000000000"
+    };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         ck_assert_msg(os_parse_u64(bad[i], &v) == -OS_EINVAL, "accepted \"%s\"", bad[i]);
     ck_assert_int_eq(os_strncmp("abc", "abd", 2), 0);

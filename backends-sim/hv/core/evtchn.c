@@ -27,8 +27,7 @@ static struct hv_port *port_of(const struct hv_domain *dom, evtchn_port_t p)
 static struct hv_port *used_port(const struct hv_domain *dom, evtchn_port_t p)
 {
     struct hv_port *pt = port_of(dom, p);
-    return pt && pt->state != HV_EVTCHN_FREE && pt->state != HV_EVTCHN_RESERVED
-               ? pt : NULL;
+    return pt && pt->state != HV_EVTCHN_FREE && pt->state != HV_EVTCHN_RESERVED ? pt : NULL;
 }
 
 /* Lowest free port, as Xen's get_free_port picks. */
@@ -43,8 +42,7 @@ static int get_free_port(const struct hv_domain *dom, evtchn_port_t *out)
     return -ENOSPC;
 }
 
-static void take_port(struct hv_domain *dom, evtchn_port_t p,
-                      const void *owner)
+static void take_port(struct hv_domain *dom, evtchn_port_t p, const void *owner)
 {
     struct hv_port *pt = &dom->ports[p];
     pt->pending = false;
@@ -63,29 +61,33 @@ static void set_pending(hv_t *hv, struct hv_domain *dom, evtchn_port_t p)
         hv->ops.notify(hv->host, dom->id, p);
 }
 
-int hv_evtchn_alloc_unbound(hv_t *hv, domid_t caller, domid_t dom,
-                            domid_t remote, const void *owner,
-                            evtchn_port_t *port)
+int hv_evtchn_alloc_unbound(hv_t *hv, domid_t caller, domid_t dom, domid_t remote,
+                            const void *owner, evtchn_port_t *port)
 {
     if (!hv_dom_live(hv, caller))
         return -ESRCH;
     domid_t target = dom == DOMID_SELF ? caller : dom;
     if (target != caller && !hv_domain_is_privileged(hv, caller)) {
-        hv_trace(hv, caller, "d%u: alloc unbound port for d%u refused: only a "
-                 "privileged domain may allocate for another", caller, target);
+        hv_trace(hv, caller,
+                 "d%u: alloc unbound port for d%u refused: only a "
+                 "privileged domain may allocate for another",
+                 caller, target);
         return -EPERM;
     }
     struct hv_domain *td = hv_dom_live(hv, target);
     if (!td) {
-        hv_trace(hv, caller, "d%u: alloc unbound port for d%u refused: domain "
-                 "does not exist", caller, target);
+        hv_trace(hv, caller,
+                 "d%u: alloc unbound port for d%u refused: domain "
+                 "does not exist",
+                 caller, target);
         return -ESRCH;
     }
     evtchn_port_t p;
     if (get_free_port(td, &p) < 0) {
-        hv_trace(hv, caller, "d%u: alloc unbound port for d%u refused: all "
-                 "ports of d%u up to %u in use", caller, target, target,
-                 td->max_evtchn_port);
+        hv_trace(hv, caller,
+                 "d%u: alloc unbound port for d%u refused: all "
+                 "ports of d%u up to %u in use",
+                 caller, target, target, td->max_evtchn_port);
         return -ENOSPC;
     }
     take_port(td, p, owner);
@@ -96,9 +98,8 @@ int hv_evtchn_alloc_unbound(hv_t *hv, domid_t caller, domid_t dom,
     return 0;
 }
 
-int hv_evtchn_bind_interdomain(hv_t *hv, domid_t dom, domid_t remote_dom,
-                               evtchn_port_t remote_port, const void *owner,
-                               evtchn_port_t *port)
+int hv_evtchn_bind_interdomain(hv_t *hv, domid_t dom, domid_t remote_dom, evtchn_port_t remote_port,
+                               const void *owner, evtchn_port_t *port)
 {
     struct hv_domain *ld = hv_dom_live(hv, dom);
     if (!ld)
@@ -106,15 +107,18 @@ int hv_evtchn_bind_interdomain(hv_t *hv, domid_t dom, domid_t remote_dom,
     domid_t r = remote_dom == DOMID_SELF ? dom : remote_dom;
     struct hv_domain *rd = hv_dom_live(hv, r);
     if (!rd) {
-        hv_trace(hv, dom, "d%u: bind to port %u of d%u refused: domain does "
-                 "not exist", dom, remote_port, r);
+        hv_trace(hv, dom,
+                 "d%u: bind to port %u of d%u refused: domain does "
+                 "not exist",
+                 dom, remote_port, r);
         return -ESRCH;
     }
     evtchn_port_t lp;
     if (get_free_port(ld, &lp) < 0) {
-        hv_trace(hv, dom, "d%u: bind to port %u of d%u refused: all ports of "
-                 "d%u up to %u in use", dom, remote_port, r, dom,
-                 ld->max_evtchn_port);
+        hv_trace(hv, dom,
+                 "d%u: bind to port %u of d%u refused: all ports of "
+                 "d%u up to %u in use",
+                 dom, remote_port, r, dom, ld->max_evtchn_port);
         return -ENOSPC;
     }
     struct hv_port *rp = port_of(rd, remote_port);
@@ -122,16 +126,17 @@ int hv_evtchn_bind_interdomain(hv_t *hv, domid_t dom, domid_t remote_dom,
     if (!rp || remote_port == 0)
         why = "no such port";
     else if (rp->state != HV_EVTCHN_UNBOUND)
-        why = rp->state == HV_EVTCHN_INTERDOMAIN ? "port is already bound"
-                                                 : "port is not allocated";
+        why =
+            rp->state == HV_EVTCHN_INTERDOMAIN ? "port is already bound" : "port is not allocated";
     if (why) {
-        hv_trace(hv, dom, "d%u: bind to port %u of d%u refused: %s", dom,
-                 remote_port, r, why);
+        hv_trace(hv, dom, "d%u: bind to port %u of d%u refused: %s", dom, remote_port, r, why);
         return -EINVAL;
     }
     if (rp->remote_dom != dom) {
-        hv_trace(hv, dom, "d%u: bind to port %u of d%u refused: port is "
-                 "reserved for d%u", dom, remote_port, r, rp->remote_dom);
+        hv_trace(hv, dom,
+                 "d%u: bind to port %u of d%u refused: port is "
+                 "reserved for d%u",
+                 dom, remote_port, r, rp->remote_dom);
         return -EINVAL;
     }
     take_port(ld, lp, owner);
@@ -181,7 +186,7 @@ int hv_evtchn_close(hv_t *hv, domid_t dom, evtchn_port_t port)
         return -ESRCH;
     if (!used_port(ld, port)) {
         hv_trace(hv, dom, "d%u: close port %u refused: %s", dom, port,
-                 port == 0 ? "port 0 is reserved"
+                 port == 0                    ? "port 0 is reserved"
                  : port > ld->max_evtchn_port ? "port beyond the domain's limit"
                                               : "port is not allocated");
         return -EINVAL;
@@ -190,8 +195,7 @@ int hv_evtchn_close(hv_t *hv, domid_t dom, evtchn_port_t port)
     return 0;
 }
 
-void hv_evtchn_close_all(hv_t *hv, struct hv_domain *dom, bool any_owner,
-                         const void *owner)
+void hv_evtchn_close_all(hv_t *hv, struct hv_domain *dom, bool any_owner, const void *owner)
 {
     for (evtchn_port_t p = 1; p <= dom->max_evtchn_port; p++) {
         const struct hv_port *pt = &dom->ports[p];
@@ -207,13 +211,17 @@ int hv_evtchn_send(hv_t *hv, domid_t dom, evtchn_port_t port)
         return -ESRCH;
     struct hv_port *pt = used_port(ld, port);
     if (!pt) {
-        hv_trace(hv, dom, "d%u: notify port %u refused: port is not "
-                 "allocated", dom, port);
+        hv_trace(hv, dom,
+                 "d%u: notify port %u refused: port is not "
+                 "allocated",
+                 dom, port);
         return -EINVAL;
     }
     if (pt->state == HV_EVTCHN_UNBOUND) {
-        hv_trace(hv, dom, "d%u: notify port %u refused: port is unbound, "
-                 "event dropped (as Xen does, without error)", dom, port);
+        hv_trace(hv, dom,
+                 "d%u: notify port %u refused: port is unbound, "
+                 "event dropped (as Xen does, without error)",
+                 dom, port);
         return 0;
     }
     struct hv_domain *peer = hv_dom_any(hv, pt->remote_dom);
@@ -221,8 +229,8 @@ int hv_evtchn_send(hv_t *hv, domid_t dom, evtchn_port_t port)
     return 0;
 }
 
-static struct hv_port *bit_port(const hv_t *hv, domid_t dom,
-                                evtchn_port_t port, struct hv_domain **out)
+static struct hv_port *bit_port(const hv_t *hv, domid_t dom, evtchn_port_t port,
+                                struct hv_domain **out)
 {
     struct hv_domain *d = hv_dom_live(hv, dom);
     if (out)
@@ -274,8 +282,7 @@ int hv_evtchn_is_masked(const hv_t *hv, domid_t dom, evtchn_port_t port)
     return pt ? pt->masked : -EINVAL;
 }
 
-int hv_evtchn_info(const hv_t *hv, domid_t dom, evtchn_port_t port,
-                   struct hv_evtchn_info *out)
+int hv_evtchn_info(const hv_t *hv, domid_t dom, evtchn_port_t port, struct hv_evtchn_info *out)
 {
     const struct hv_domain *d = hv_dom_live(hv, dom);
     if (!d)

@@ -23,8 +23,7 @@ static int maptrack_grow(struct hv_domain *dom)
     struct hv_mapping *mt = realloc(dom->maptrack, cap * sizeof(*mt));
     if (!mt)
         return -ENOMEM;
-    memset(mt + dom->maptrack_cap, 0,
-           (cap - dom->maptrack_cap) * sizeof(*mt));
+    memset(mt + dom->maptrack_cap, 0, (cap - dom->maptrack_cap) * sizeof(*mt));
     /* New slots go on the freelist lowest first. */
     for (uint32_t i = cap; i-- > dom->maptrack_cap;) {
         mt[i].next_free = dom->maptrack_free;
@@ -60,40 +59,45 @@ static uint32_t nr_entries(const struct hv_domain *dom)
 
 /* Checks that entry `ref` of rd lets `ld` access its frame, writably if
  * asked.  Returns GNTST_okay or the status Xen gives, having traced it. */
-static int check_grant(hv_t *hv, const struct hv_domain *ld,
-                       const struct hv_domain *rd, grant_ref_t ref,
-                       bool writable, const char *what, const char *prep,
+static int check_grant(hv_t *hv, const struct hv_domain *ld, const struct hv_domain *rd,
+                       grant_ref_t ref, bool writable, const char *what, const char *prep,
                        const grant_entry_v1_t **entry)
 {
     domid_t l = ld->id, r = rd->id;
     if (ref >= nr_entries(rd)) {
-        hv_trace(hv, l, "d%u: %s gref %u %s d%u refused: ref beyond d%u's "
-                 "grant table (%u entries)", l, what, ref, prep, r, r,
-                 nr_entries(rd));
+        hv_trace(hv, l,
+                 "d%u: %s gref %u %s d%u refused: ref beyond d%u's "
+                 "grant table (%u entries)",
+                 l, what, ref, prep, r, r, nr_entries(rd));
         return GNTST_bad_gntref;
     }
     const grant_entry_v1_t *e = hv_gnt_entry(rd, ref, NULL);
     if ((e->flags & (GTF_type_mask | GTF_sub_page)) != GTF_permit_access) {
-        hv_trace(hv, l, "d%u: %s gref %u %s d%u refused: entry does not "
-                 "permit access (flags 0x%x)", l, what, ref, prep, r,
-                 e->flags);
+        hv_trace(hv, l,
+                 "d%u: %s gref %u %s d%u refused: entry does not "
+                 "permit access (flags 0x%x)",
+                 l, what, ref, prep, r, e->flags);
         return GNTST_general_error;
     }
     if (e->domid != l) {
-        hv_trace(hv, l, "d%u: %s gref %u %s d%u refused: grant is for d%u, "
-                 "not d%u", l, what, ref, prep, r, e->domid, l);
+        hv_trace(hv, l,
+                 "d%u: %s gref %u %s d%u refused: grant is for d%u, "
+                 "not d%u",
+                 l, what, ref, prep, r, e->domid, l);
         return GNTST_general_error;
     }
     if (writable && (e->flags & GTF_readonly)) {
-        hv_trace(hv, l, "d%u: %s gref %u %s d%u refused: grant is read-only, "
-                 "writable %s requested", l, what, ref, prep, r,
-                 strcmp(what, "map of") == 0 ? "mapping" : "access");
+        hv_trace(hv, l,
+                 "d%u: %s gref %u %s d%u refused: grant is read-only, "
+                 "writable %s requested",
+                 l, what, ref, prep, r, strcmp(what, "map of") == 0 ? "mapping" : "access");
         return GNTST_general_error;
     }
     if (e->frame >= rd->nr_frames) {
-        hv_trace(hv, l, "d%u: %s gref %u %s d%u refused: granted frame 0x%x "
-                 "is not a frame of d%u (it has %llu)", l, what, ref, prep, r,
-                 e->frame, r, (unsigned long long)rd->nr_frames);
+        hv_trace(hv, l,
+                 "d%u: %s gref %u %s d%u refused: granted frame 0x%x "
+                 "is not a frame of d%u (it has %llu)",
+                 l, what, ref, prep, r, e->frame, r, (unsigned long long)rd->nr_frames);
         return GNTST_bad_page;
     }
     *entry = e;
@@ -102,33 +106,38 @@ static int check_grant(hv_t *hv, const struct hv_domain *ld,
 
 /* ---- map / unmap ------------------------------------------------------------ */
 
-int hv_gnt_map(hv_t *hv, domid_t mapper, domid_t granter, grant_ref_t ref,
-               uint32_t flags, const void *owner, grant_handle_t *handle,
-               uint64_t *gfn)
+int hv_gnt_map(hv_t *hv, domid_t mapper, domid_t granter, grant_ref_t ref, uint32_t flags,
+               const void *owner, grant_handle_t *handle, uint64_t *gfn)
 {
     struct hv_domain *ld = hv_dom_live(hv, mapper);
     if (!ld) {
-        hv_trace(hv, mapper, "d%u: map of gref %u from d%u refused: mapping "
-                 "domain does not exist", mapper, ref, granter);
+        hv_trace(hv, mapper,
+                 "d%u: map of gref %u from d%u refused: mapping "
+                 "domain does not exist",
+                 mapper, ref, granter);
         return GNTST_general_error;
     }
     if (!(flags & (GNTMAP_host_map | GNTMAP_device_map))) {
-        hv_trace(hv, mapper, "d%u: map of gref %u from d%u refused: neither "
-                 "GNTMAP_host_map nor GNTMAP_device_map given", mapper, ref,
-                 granter);
+        hv_trace(hv, mapper,
+                 "d%u: map of gref %u from d%u refused: neither "
+                 "GNTMAP_host_map nor GNTMAP_device_map given",
+                 mapper, ref, granter);
         return GNTST_bad_gntref;
     }
     struct hv_domain *rd = hv_dom_live(hv, granter);
     if (!rd) {
-        hv_trace(hv, mapper, "d%u: map of gref %u from d%u refused: granting "
-                 "domain does not exist", mapper, ref, granter);
+        hv_trace(hv, mapper,
+                 "d%u: map of gref %u from d%u refused: granting "
+                 "domain does not exist",
+                 mapper, ref, granter);
         return GNTST_bad_domain;
     }
     uint32_t h = maptrack_get(ld);
     if (h == NO_HANDLE) {
-        hv_trace(hv, mapper, "d%u: map of gref %u from d%u refused: all %u "
-                 "maptrack handles in use", mapper, ref, granter,
-                 ld->max_maptrack);
+        hv_trace(hv, mapper,
+                 "d%u: map of gref %u from d%u refused: all %u "
+                 "maptrack handles in use",
+                 mapper, ref, granter, ld->max_maptrack);
         return GNTST_no_space;
     }
     bool ro = flags & GNTMAP_readonly;
@@ -174,20 +183,24 @@ static void unmap_one(hv_t *hv, struct hv_domain *ld, uint32_t h)
         m->pin_ro--;
     else
         m->pin_rw--;
-    hv_gnt_after_unpin(hv, rd, mp.ref);     /* may free rd */
+    hv_gnt_after_unpin(hv, rd, mp.ref); /* may free rd */
 }
 
 int hv_gnt_unmap(hv_t *hv, domid_t mapper, grant_handle_t handle)
 {
     struct hv_domain *ld = hv_dom_live(hv, mapper);
     if (!ld) {
-        hv_trace(hv, mapper, "d%u: unmap of handle %u refused: mapping domain "
-                 "does not exist", mapper, handle);
+        hv_trace(hv, mapper,
+                 "d%u: unmap of handle %u refused: mapping domain "
+                 "does not exist",
+                 mapper, handle);
         return GNTST_general_error;
     }
     if (handle >= ld->maptrack_cap || !ld->maptrack[handle].in_use) {
-        hv_trace(hv, mapper, "d%u: unmap of handle %u refused: no mapping "
-                 "has this handle", mapper, handle);
+        hv_trace(hv, mapper,
+                 "d%u: unmap of handle %u refused: no mapping "
+                 "has this handle",
+                 mapper, handle);
         return GNTST_bad_handle;
     }
     unmap_one(hv, ld, handle);
@@ -211,8 +224,7 @@ int hv_gnt_mapping_info(const hv_t *hv, domid_t mapper, grant_handle_t handle,
     return 0;
 }
 
-void hv_gnt_unmap_all(hv_t *hv, struct hv_domain *dom, bool any_owner,
-                      const void *owner)
+void hv_gnt_unmap_all(hv_t *hv, struct hv_domain *dom, bool any_owner, const void *owner)
 {
     for (uint32_t h = 0; h < dom->maptrack_cap; h++) {
         const struct hv_mapping *mp = &dom->maptrack[h];
@@ -226,7 +238,7 @@ void hv_gnt_unmap_all(hv_t *hv, struct hv_domain *dom, bool any_owner,
 struct copy_side {
     const struct gnttab_copy_ptr *p;
     bool by_gref;
-    const char *what;        /* "copy from" / "copy to" */
+    const char *what; /* "copy from" / "copy to" */
     struct hv_domain *dom;
     uint64_t gfn;
     uint8_t *page;
@@ -238,9 +250,10 @@ static int lock_side(hv_t *hv, struct hv_domain *ld, struct copy_side *s)
     if (!s->by_gref) {
         /* Xen lets a domain name frames by number only as DOMID_SELF. */
         if (s->p->domid != DOMID_SELF) {
-            hv_trace(hv, l, "d%u: %s gmfn 0x%llx of d%u refused: a frame "
-                     "may be named only with DOMID_SELF", l, s->what,
-                     (unsigned long long)s->p->u.gmfn, s->p->domid);
+            hv_trace(hv, l,
+                     "d%u: %s gmfn 0x%llx of d%u refused: a frame "
+                     "may be named only with DOMID_SELF",
+                     l, s->what, (unsigned long long)s->p->u.gmfn, s->p->domid);
             return GNTST_permission_denied;
         }
         s->dom = ld;
@@ -248,40 +261,41 @@ static int lock_side(hv_t *hv, struct hv_domain *ld, struct copy_side *s)
     }
     s->dom = s->p->domid == DOMID_SELF ? ld : hv_dom_live(hv, s->p->domid);
     if (!s->dom) {
-        hv_trace(hv, l, "d%u: %s gref %u of d%u refused: domain does not "
-                 "exist", l, s->what, s->p->u.ref, s->p->domid);
+        hv_trace(hv, l,
+                 "d%u: %s gref %u of d%u refused: domain does not "
+                 "exist",
+                 l, s->what, s->p->u.ref, s->p->domid);
         return GNTST_bad_domain;
     }
     return GNTST_okay;
 }
 
-static int claim_side(hv_t *hv, struct hv_domain *ld, struct copy_side *s,
-                      bool writable)
+static int claim_side(hv_t *hv, struct hv_domain *ld, struct copy_side *s, bool writable)
 {
     domid_t l = ld->id;
     if (s->by_gref) {
         const grant_entry_v1_t *e;
-        int st = check_grant(hv, ld, s->dom, s->p->u.ref, writable, s->what,
-                             "of", &e);
+        int st = check_grant(hv, ld, s->dom, s->p->u.ref, writable, s->what, "of", &e);
         if (st != GNTST_okay)
             return st;
         s->gfn = e->frame;
     } else {
         s->gfn = s->p->u.gmfn;
         if (s->gfn >= ld->nr_frames) {
-            hv_trace(hv, l, "d%u: %s gmfn 0x%llx of d%u refused: not a frame "
-                     "of d%u (it has %llu)", l, s->what,
-                     (unsigned long long)s->gfn, l, l,
+            hv_trace(hv, l,
+                     "d%u: %s gmfn 0x%llx of d%u refused: not a frame "
+                     "of d%u (it has %llu)",
+                     l, s->what, (unsigned long long)s->gfn, l, l,
                      (unsigned long long)ld->nr_frames);
             return GNTST_bad_page;
         }
     }
-    s->page = hv->ops.frame_ptr
-                  ? hv->ops.frame_ptr(hv->host, s->dom->id, s->gfn) : NULL;
+    s->page = hv->ops.frame_ptr ? hv->ops.frame_ptr(hv->host, s->dom->id, s->gfn) : NULL;
     if (!s->page) {
-        hv_trace(hv, l, "d%u: %s frame 0x%llx of d%u refused: frame has no "
-                 "memory behind it", l, s->what, (unsigned long long)s->gfn,
-                 s->dom->id);
+        hv_trace(hv, l,
+                 "d%u: %s frame 0x%llx of d%u refused: frame has no "
+                 "memory behind it",
+                 l, s->what, (unsigned long long)s->gfn, s->dom->id);
         return GNTST_bad_page;
     }
     return GNTST_okay;
@@ -291,16 +305,20 @@ static int copy_one(hv_t *hv, domid_t caller, const gnttab_copy_t *op)
 {
     struct hv_domain *ld = hv_dom_live(hv, caller);
     if (!ld) {
-        hv_trace(hv, caller, "d%u: copy of %u bytes refused: calling domain "
-                 "does not exist", caller, op->len);
+        hv_trace(hv, caller,
+                 "d%u: copy of %u bytes refused: calling domain "
+                 "does not exist",
+                 caller, op->len);
         return GNTST_general_error;
     }
     struct copy_side src = {
-        .p = &op->source, .by_gref = op->flags & GNTCOPY_source_gref,
+        .p = &op->source,
+        .by_gref = op->flags & GNTCOPY_source_gref,
         .what = "copy from",
     };
     struct copy_side dst = {
-        .p = &op->dest, .by_gref = op->flags & GNTCOPY_dest_gref,
+        .p = &op->dest,
+        .by_gref = op->flags & GNTCOPY_dest_gref,
         .what = "copy to",
     };
     int st;
@@ -309,13 +327,14 @@ static int copy_one(hv_t *hv, domid_t caller, const gnttab_copy_t *op)
         (st = claim_side(hv, ld, &src, false)) != GNTST_okay ||
         (st = claim_side(hv, ld, &dst, true)) != GNTST_okay)
         return st;
-    const struct copy_side *bad =
-        op->source.offset + (uint32_t)op->len > HV_PAGE_SIZE ? &src
-        : op->dest.offset + (uint32_t)op->len > HV_PAGE_SIZE ? &dst : NULL;
+    const struct copy_side *bad = op->source.offset + (uint32_t)op->len > HV_PAGE_SIZE ? &src
+                                  : op->dest.offset + (uint32_t)op->len > HV_PAGE_SIZE ? &dst
+                                                                                       : NULL;
     if (bad) {
-        hv_trace(hv, caller, "d%u: %s frame 0x%llx of d%u refused: offset %u "
-                 "+ length %u leaves the page", caller, bad->what,
-                 (unsigned long long)bad->gfn, bad->dom->id, bad->p->offset,
+        hv_trace(hv, caller,
+                 "d%u: %s frame 0x%llx of d%u refused: offset %u "
+                 "+ length %u leaves the page",
+                 caller, bad->what, (unsigned long long)bad->gfn, bad->dom->id, bad->p->offset,
                  op->len);
         return GNTST_bad_copy_arg;
     }

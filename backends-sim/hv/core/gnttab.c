@@ -11,15 +11,14 @@
 #include "backends-sim/hv/core/hv_internal.h"
 
 /* Bits a guest may set; GTF_reading/GTF_writing belong to Xen. */
-#define GUEST_FLAGS ((uint16_t)~(GTF_reading | GTF_writing))
+#define GUEST_FLAGS ((uint16_t) ~(GTF_reading | GTF_writing))
 
 static bool is_active(const grant_entry_v1_t *e)
 {
     return (e->flags & GTF_type_mask) == GTF_permit_access;
 }
 
-grant_entry_v1_t *hv_gnt_entry(const struct hv_domain *dom, grant_ref_t ref,
-                               struct hv_gref **meta)
+grant_entry_v1_t *hv_gnt_entry(const struct hv_domain *dom, grant_ref_t ref, struct hv_gref **meta)
 {
     uint32_t f = ref / HV_GRANT_ENTRIES_PER_FRAME;
     uint32_t i = ref % HV_GRANT_ENTRIES_PER_FRAME;
@@ -85,8 +84,8 @@ int hv_gnt_alloc_ref(hv_t *hv, domid_t d, const void *owner, grant_ref_t *ref)
     /* Round-robin from the hint, so a just-freed ref is not reused at
      * once: a peer still holding a stale ref then fails loudly. */
     for (uint32_t k = 0; k < span; k++) {
-        grant_ref_t r = GNTTAB_NR_RESERVED_ENTRIES +
-                        (start - GNTTAB_NR_RESERVED_ENTRIES + k) % span;
+        grant_ref_t r =
+            GNTTAB_NR_RESERVED_ENTRIES + (start - GNTTAB_NR_RESERVED_ENTRIES + k) % span;
         struct hv_gref *m = NULL;
         grant_entry_v1_t *e = hv_gnt_entry(dom, r, &m);
         if (!e) {
@@ -108,15 +107,14 @@ int hv_gnt_alloc_ref(hv_t *hv, domid_t d, const void *owner, grant_ref_t *ref)
 
 /* Finds an entry the guest addresses, growing the table as needed; traces
  * a ref beyond the table limit. */
-static grant_entry_v1_t *guest_entry(hv_t *hv, struct hv_domain *dom,
-                                     const char *op, grant_ref_t ref,
-                                     struct hv_gref **meta, int *rc)
+static grant_entry_v1_t *guest_entry(hv_t *hv, struct hv_domain *dom, const char *op,
+                                     grant_ref_t ref, struct hv_gref **meta, int *rc)
 {
     if (ref >= table_limit(dom)) {
         hv_trace(hv, dom->id,
                  "d%u: %s gref %u refused: beyond the grant table limit "
-                 "(%u frames, %u entries)", dom->id, op, ref,
-                 dom->max_grant_frames, table_limit(dom));
+                 "(%u frames, %u entries)",
+                 dom->id, op, ref, dom->max_grant_frames, table_limit(dom));
         *rc = -EINVAL;
         return NULL;
     }
@@ -126,8 +124,8 @@ static grant_entry_v1_t *guest_entry(hv_t *hv, struct hv_domain *dom,
     return hv_gnt_entry(dom, ref, meta);
 }
 
-int hv_gnt_write_entry(hv_t *hv, domid_t d, grant_ref_t ref,
-                       const grant_entry_v1_t *src, const void *owner)
+int hv_gnt_write_entry(hv_t *hv, domid_t d, grant_ref_t ref, const grant_entry_v1_t *src,
+                       const void *owner)
 {
     struct hv_domain *dom = hv_dom_live(hv, d);
     if (!dom)
@@ -138,7 +136,8 @@ int hv_gnt_write_entry(hv_t *hv, domid_t d, grant_ref_t ref,
     if (!e)
         return rc;
     if (is_pinned(m)) {
-        hv_trace(hv, d, "d%u: grant of gref %u refused: entry is mapped by "
+        hv_trace(hv, d,
+                 "d%u: grant of gref %u refused: entry is mapped by "
                  "d%u; its access must end before it is rewritten",
                  d, ref, e->domid);
         return -EBUSY;
@@ -156,13 +155,14 @@ int hv_gnt_write_entry(hv_t *hv, domid_t d, grant_ref_t ref,
     return 0;
 }
 
-int hv_gnt_grant(hv_t *hv, domid_t d, grant_ref_t ref, domid_t grantee,
-                 uint64_t gfn, bool readonly, const void *owner)
+int hv_gnt_grant(hv_t *hv, domid_t d, grant_ref_t ref, domid_t grantee, uint64_t gfn, bool readonly,
+                 const void *owner)
 {
     if (!hv_dom_live(hv, d))
         return -ESRCH;
     if (gfn > UINT32_MAX) {
-        hv_trace(hv, d, "d%u: grant of gref %u refused: frame 0x%llx does not "
+        hv_trace(hv, d,
+                 "d%u: grant of gref %u refused: frame 0x%llx does not "
                  "fit the 32-bit frame field of a v1 entry",
                  d, ref, (unsigned long long)gfn);
         return -EINVAL;
@@ -175,8 +175,7 @@ int hv_gnt_grant(hv_t *hv, domid_t d, grant_ref_t ref, domid_t grantee,
     return hv_gnt_write_entry(hv, d, ref, &e, owner);
 }
 
-int hv_gnt_read_entry(const hv_t *hv, domid_t d, grant_ref_t ref,
-                      grant_entry_v1_t *out)
+int hv_gnt_read_entry(const hv_t *hv, domid_t d, grant_ref_t ref, grant_entry_v1_t *out)
 {
     const struct hv_domain *dom = hv_dom_live(hv, d);
     if (!dom)
@@ -187,7 +186,7 @@ int hv_gnt_read_entry(const hv_t *hv, domid_t d, grant_ref_t ref,
     if (e)
         *out = *e;
     else
-        memset(out, 0, sizeof(*out));    /* a frame not yet set up */
+        memset(out, 0, sizeof(*out)); /* a frame not yet set up */
     return 0;
 }
 
@@ -209,17 +208,17 @@ int hv_gnt_end_access(hv_t *hv, domid_t d, grant_ref_t ref)
     if (!e)
         return rc;
     if (is_pinned(m)) {
-        hv_trace(hv, d, "d%u: end access of gref %u refused: grant is still "
-                 "mapped by d%u (%s set)", d, ref, e->domid,
-                 m->pin_rw ? "GTF_reading|GTF_writing" : "GTF_reading");
+        hv_trace(hv, d,
+                 "d%u: end access of gref %u refused: grant is still "
+                 "mapped by d%u (%s set)",
+                 d, ref, e->domid, m->pin_rw ? "GTF_reading|GTF_writing" : "GTF_reading");
         return -EBUSY;
     }
     clear_entry(dom, e);
     return 0;
 }
 
-static void free_ref(struct hv_domain *dom, grant_entry_v1_t *e,
-                     struct hv_gref *m)
+static void free_ref(struct hv_domain *dom, grant_entry_v1_t *e, struct hv_gref *m)
 {
     clear_entry(dom, e);
     m->allocated = false;
@@ -228,8 +227,7 @@ static void free_ref(struct hv_domain *dom, grant_entry_v1_t *e,
 }
 
 /* Ends and frees, or defers both to the last unmap.  1 when deferred. */
-static int release(struct hv_domain *dom, grant_entry_v1_t *e,
-                   struct hv_gref *m)
+static int release(struct hv_domain *dom, grant_entry_v1_t *e, struct hv_gref *m)
 {
     if (is_pinned(m)) {
         m->release_pending = true;
@@ -263,12 +261,11 @@ void hv_gnt_after_unpin(hv_t *hv, struct hv_domain *granter, grant_ref_t ref)
     e->flags &= (uint16_t)~GTF_reading;
     if (m->release_pending) {
         free_ref(granter, e, m);
-        hv_dom_maybe_reap(hv, granter);     /* may free granter */
+        hv_dom_maybe_reap(hv, granter); /* may free granter */
     }
 }
 
-void hv_gnt_release_all(hv_t *hv, struct hv_domain *dom, bool any_owner,
-                        const void *owner)
+void hv_gnt_release_all(hv_t *hv, struct hv_domain *dom, bool any_owner, const void *owner)
 {
     (void)hv;
     for (uint32_t f = 0; f < dom->nr_grant_frames; f++) {

@@ -59,17 +59,15 @@ int hv_domain_create(hv_t *hv, domid_t d, const struct hv_domain_config *cfg)
     if (hv->dom[d])
         return -EEXIST;
 
-    uint32_t gframes = cfg->max_grant_frames ? cfg->max_grant_frames
-                                             : HV_DEFAULT_MAX_GRANT_FRAMES;
-    uint32_t mframes = cfg->max_maptrack_frames ? cfg->max_maptrack_frames
-                                                : HV_DEFAULT_MAX_MAPTRACK_FRAMES;
+    uint32_t gframes = cfg->max_grant_frames ? cfg->max_grant_frames : HV_DEFAULT_MAX_GRANT_FRAMES;
+    uint32_t mframes =
+        cfg->max_maptrack_frames ? cfg->max_maptrack_frames : HV_DEFAULT_MAX_MAPTRACK_FRAMES;
     uint32_t maxport = cfg->max_evtchn_port ? cfg->max_evtchn_port
-                       : d == 0 ? HV_EVTCHN_2L_PORTS - 1
-                                : HV_DEFAULT_MAX_EVTCHN_PORT;
+                       : d == 0             ? HV_EVTCHN_2L_PORTS - 1
+                                            : HV_DEFAULT_MAX_EVTCHN_PORT;
     /* Refs are 32-bit; handles too.  Keep both comfortably inside. */
     if (gframes > (UINT32_MAX / HV_GRANT_ENTRIES_PER_FRAME) / 2 ||
-        mframes > (UINT32_MAX / HV_MAPTRACK_PER_FRAME) / 2 ||
-        maxport >= HV_EVTCHN_2L_PORTS)
+        mframes > (UINT32_MAX / HV_MAPTRACK_PER_FRAME) / 2 || maxport >= HV_EVTCHN_2L_PORTS)
         return -EINVAL;
 
     struct hv_domain *dom = calloc(1, sizeof(*dom));

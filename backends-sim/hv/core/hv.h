@@ -52,16 +52,16 @@
 
 /* Xen 4.17 defaults, used when a field of hv_domain_config is 0. */
 /* Xen's gnttab_max_frames default: 64 frames of 512 v1 entries. */
-#define HV_DEFAULT_MAX_GRANT_FRAMES    64u
-#define HV_GRANT_ENTRIES_PER_FRAME     (HV_PAGE_SIZE / sizeof(grant_entry_v1_t))
+#define HV_DEFAULT_MAX_GRANT_FRAMES 64u
+#define HV_GRANT_ENTRIES_PER_FRAME (HV_PAGE_SIZE / sizeof(grant_entry_v1_t))
 /* Xen's gnttab_max_maptrack_frames default: 1024 frames; a 16-byte
  * struct grant_mapping gives 256 handles per frame, 262144 in all. */
 #define HV_DEFAULT_MAX_MAPTRACK_FRAMES 1024u
-#define HV_MAPTRACK_PER_FRAME          256u
+#define HV_MAPTRACK_PER_FRAME 256u
 /* libxl's default max_event_channels for a guest (ports 1..1023); dom0 is
  * bounded only by the 2-level ABI (4096 ports on 64-bit, 0..4095). */
-#define HV_DEFAULT_MAX_EVTCHN_PORT     1023u
-#define HV_EVTCHN_2L_PORTS             4096u
+#define HV_DEFAULT_MAX_EVTCHN_PORT 1023u
+#define HV_EVTCHN_2L_PORTS 4096u
 
 typedef struct hv hv_t;
 
@@ -89,10 +89,10 @@ void hv_free(hv_t *hv);
 /* ---- domains ---------------------------------------------------------- */
 
 struct hv_domain_config {
-    uint64_t nr_frames;            /* guest frames 0..nr_frames-1 */
-    uint32_t max_grant_frames;     /* 0: HV_DEFAULT_MAX_GRANT_FRAMES */
-    uint32_t max_maptrack_frames;  /* 0: HV_DEFAULT_MAX_MAPTRACK_FRAMES */
-    uint32_t max_evtchn_port;      /* 0: 1023 for a guest, 4095 for dom0 */
+    uint64_t nr_frames;           /* guest frames 0..nr_frames-1 */
+    uint32_t max_grant_frames;    /* 0: HV_DEFAULT_MAX_GRANT_FRAMES */
+    uint32_t max_maptrack_frames; /* 0: HV_DEFAULT_MAX_MAPTRACK_FRAMES */
+    uint32_t max_evtchn_port;     /* 0: 1023 for a guest, 4095 for dom0 */
 };
 
 /* Creates domain d (d < DOMID_FIRST_RESERVED); dom0 is privileged.
@@ -104,9 +104,9 @@ int hv_domain_create(hv_t *hv, domid_t d, const struct hv_domain_config *cfg);
  * keep d alive as a dying domain (invisible to lookups and new operations)
  * until their last unmap, as Xen keeps a zombie domain.  -ESRCH if none. */
 int hv_domain_destroy(hv_t *hv, domid_t d);
-bool hv_domain_exists(const hv_t *hv, domid_t d);      /* live, not dying */
+bool hv_domain_exists(const hv_t *hv, domid_t d); /* live, not dying */
 bool hv_domain_is_privileged(const hv_t *hv, domid_t d);
-uint64_t hv_domain_nr_frames(const hv_t *hv, domid_t d);  /* 0 if none */
+uint64_t hv_domain_nr_frames(const hv_t *hv, domid_t d); /* 0 if none */
 /* Adds n frames to d (the host backs them); *first gets the first new
  * gfn.  Frames are never removed while the domain lives. */
 int hv_domain_add_frames(hv_t *hv, domid_t d, uint64_t n, uint64_t *first);
@@ -123,7 +123,7 @@ struct hv_counts {
     uint32_t ports;
 };
 int hv_domain_counts(const hv_t *hv, domid_t d, struct hv_counts *out);
-void hv_total_counts(const hv_t *hv, struct hv_counts *out);  /* incl. dying */
+void hv_total_counts(const hv_t *hv, struct hv_counts *out); /* incl. dying */
 
 /* Releases everything `owner` holds in domain d: unmaps its mappings, ends
  * and frees its grant refs (a ref still mapped by a peer stays granted
@@ -148,17 +148,16 @@ int hv_gnt_alloc_ref(hv_t *hv, domid_t d, const void *owner, grant_ref_t *ref);
  * ref need not come from hv_gnt_alloc_ref (a guest may manage its own).
  * -EINVAL + trace: ref beyond the table limit; -EBUSY + trace: the entry
  * is mapped (a guest must end access first). */
-int hv_gnt_write_entry(hv_t *hv, domid_t d, grant_ref_t ref,
-                       const grant_entry_v1_t *e, const void *owner);
+int hv_gnt_write_entry(hv_t *hv, domid_t d, grant_ref_t ref, const grant_entry_v1_t *e,
+                       const void *owner);
 /* The usual case: permit `grantee` to access frame gfn of d, read-only or
  * not.  Same errors, plus -EINVAL + trace when gfn does not fit the v1
  * entry's 32-bit frame field. */
-int hv_gnt_grant(hv_t *hv, domid_t d, grant_ref_t ref, domid_t grantee,
-                 uint64_t gfn, bool readonly, const void *owner);
+int hv_gnt_grant(hv_t *hv, domid_t d, grant_ref_t ref, domid_t grantee, uint64_t gfn, bool readonly,
+                 const void *owner);
 /* Reads entry `ref` of d as the guest sees it (flags include GTF_reading
  * and GTF_writing while mapped).  -ESRCH / -EINVAL (no trace). */
-int hv_gnt_read_entry(const hv_t *hv, domid_t d, grant_ref_t ref,
-                      grant_entry_v1_t *out);
+int hv_gnt_read_entry(const hv_t *hv, domid_t d, grant_ref_t ref, grant_entry_v1_t *out);
 /* Like gnttab_end_foreign_access_ref: clears the entry unless it is
  * mapped.  -EBUSY + trace while GTF_reading/GTF_writing is set; -EINVAL +
  * trace for a ref beyond the table limit.  Ending a ref that grants
@@ -187,9 +186,8 @@ int hv_gnt_release_ref(hv_t *hv, domid_t d, grant_ref_t ref);
  *                          the mapper, writable map of a GTF_readonly grant
  *   GNTST_bad_page         entry.frame is not a frame of the granter
  * Every refusal also emits one trace line. */
-int hv_gnt_map(hv_t *hv, domid_t mapper, domid_t granter, grant_ref_t ref,
-               uint32_t flags, const void *owner, grant_handle_t *handle,
-               uint64_t *gfn);
+int hv_gnt_map(hv_t *hv, domid_t mapper, domid_t granter, grant_ref_t ref, uint32_t flags,
+               const void *owner, grant_handle_t *handle, uint64_t *gfn);
 /* GNTTABOP_unmap_grant_ref: GNTST_bad_handle for a handle that is out of
  * range or not in use.  Clears GTF_writing when the last writable mapping
  * of the entry goes and GTF_reading when the last mapping goes; a ref
@@ -199,7 +197,7 @@ int hv_gnt_unmap(hv_t *hv, domid_t mapper, grant_handle_t handle);
 struct hv_mapping_info {
     domid_t granter;
     grant_ref_t ref;
-    uint64_t gfn;            /* granter's frame */
+    uint64_t gfn; /* granter's frame */
     bool readonly;
     const void *owner;
 };
@@ -230,18 +228,16 @@ int hv_gnt_copy_batch(hv_t *hv, domid_t caller, gnttab_copy_t *ops, size_t n);
  * remote need not exist yet).  Never returns port 0; picks the lowest
  * free port as Xen does.  -ESRCH + trace: no such domain (-ESRCH without
  * trace if the caller itself does not exist); -ENOSPC + trace. */
-int hv_evtchn_alloc_unbound(hv_t *hv, domid_t caller, domid_t dom,
-                            domid_t remote, const void *owner,
-                            evtchn_port_t *port);
+int hv_evtchn_alloc_unbound(hv_t *hv, domid_t caller, domid_t dom, domid_t remote,
+                            const void *owner, evtchn_port_t *port);
 /* EVTCHNOP_bind_interdomain: binds a new local port of `dom` to
  * `remote_port` of `remote_dom` (DOMID_SELF allowed).  -ESRCH + trace: no
  * remote domain; -ENOSPC + trace: no free local port; -EINVAL + trace:
  * remote port out of range, not unbound, or reserved for another domain.
  * As Xen does, the new local port starts pending (events sent to the
  * unbound end were dropped), so host notify fires for it. */
-int hv_evtchn_bind_interdomain(hv_t *hv, domid_t dom, domid_t remote_dom,
-                               evtchn_port_t remote_port, const void *owner,
-                               evtchn_port_t *port);
+int hv_evtchn_bind_interdomain(hv_t *hv, domid_t dom, domid_t remote_dom, evtchn_port_t remote_port,
+                               const void *owner, evtchn_port_t *port);
 /* EVTCHNOP_close: frees the port (clearing its pending and mask bits); an
  * interdomain peer's port becomes unbound (reserved for dom again) and the
  * host hears port_closed for it.  -EINVAL + trace: port 0, out of range
@@ -266,18 +262,17 @@ int hv_evtchn_is_masked(const hv_t *hv, domid_t dom, evtchn_port_t port);
 
 enum hv_evtchn_state {
     HV_EVTCHN_FREE = 0,
-    HV_EVTCHN_RESERVED,         /* port 0 */
+    HV_EVTCHN_RESERVED, /* port 0 */
     HV_EVTCHN_UNBOUND,
     HV_EVTCHN_INTERDOMAIN,
 };
 struct hv_evtchn_info {
     enum hv_evtchn_state state;
-    domid_t remote_dom;          /* UNBOUND: who may bind; INTERDOMAIN: peer */
-    evtchn_port_t remote_port;   /* INTERDOMAIN only */
+    domid_t remote_dom;        /* UNBOUND: who may bind; INTERDOMAIN: peer */
+    evtchn_port_t remote_port; /* INTERDOMAIN only */
     const void *owner;
 };
 /* -ESRCH / -EINVAL for a port beyond the domain's limit. */
-int hv_evtchn_info(const hv_t *hv, domid_t dom, evtchn_port_t port,
-                   struct hv_evtchn_info *out);
+int hv_evtchn_info(const hv_t *hv, domid_t dom, evtchn_port_t port, struct hv_evtchn_info *out);
 
 #endif /* SPLITBED_HV_H */

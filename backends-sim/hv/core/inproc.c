@@ -45,8 +45,8 @@ static int make_room(void **arr, size_t *cap, size_t n, size_t size)
     return 0;
 }
 
-static void record_event(struct inproc *ip, enum inproc_event_kind kind,
-                         domid_t d, evtchn_port_t port)
+static void record_event(struct inproc *ip, enum inproc_event_kind kind, domid_t d,
+                         evtchn_port_t port)
 {
     struct inproc_event ev = { .kind = kind, .dom = d, .port = port };
     /* Out of memory only loses the record, never the event itself. */
@@ -75,8 +75,7 @@ static void host_trace(void *host, domid_t d, const char *line)
 {
     struct inproc *ip = host;
     char *copy = strdup(line);
-    if (copy && make_room((void **)&ip->trace, &ip->trace_cap, ip->ntrace,
-                          sizeof(char *)) == 0)
+    if (copy && make_room((void **)&ip->trace, &ip->trace_cap, ip->ntrace, sizeof(char *)) == 0)
         ip->trace[ip->ntrace++] = copy;
     else
         free(copy);
@@ -129,8 +128,7 @@ hv_t *inproc_hv(struct inproc *ip)
     return ip->hv;
 }
 
-int inproc_domain_create_cfg(struct inproc *ip, domid_t d,
-                             const struct hv_domain_config *cfg)
+int inproc_domain_create_cfg(struct inproc *ip, domid_t d, const struct hv_domain_config *cfg)
 {
     if (d >= DOMID_FIRST_RESERVED)
         return -EINVAL;
@@ -183,8 +181,8 @@ void *inproc_page(struct inproc *ip, domid_t d, uint64_t gfn)
     return ip->mem[d].base + (size_t)gfn * HV_PAGE_SIZE;
 }
 
-int inproc_grant_address(struct inproc *ip, domid_t d, domid_t peer,
-                         const void *addr, bool readonly, grant_ref_t *ref)
+int inproc_grant_address(struct inproc *ip, domid_t d, domid_t peer, const void *addr,
+                         bool readonly, grant_ref_t *ref)
 {
     if (!hv_domain_exists(ip->hv, d))
         return -ESRCH;
@@ -193,17 +191,21 @@ int inproc_grant_address(struct inproc *ip, domid_t d, domid_t peer,
     size_t len = (size_t)m->pages * HV_PAGE_SIZE;
     char line[200];
     if (!m->base || a < base || a - base >= len) {
-        snprintf(line, sizeof(line), "d%u: grant of address %p to d%u "
-                 "refused: not in d%u's memory", d, addr, peer, d);
+        snprintf(line, sizeof(line),
+                 "d%u: grant of address %p to d%u "
+                 "refused: not in d%u's memory",
+                 d, addr, peer, d);
         host_trace(ip, d, line);
         return -EINVAL;
     }
     size_t off = (a - base) % HV_PAGE_SIZE;
     uint64_t gfn = (a - base) / HV_PAGE_SIZE;
     if (off) {
-        snprintf(line, sizeof(line), "d%u: grant of address %p to d%u "
+        snprintf(line, sizeof(line),
+                 "d%u: grant of address %p to d%u "
                  "refused: not the start of a whole page (%zu bytes into "
-                 "frame 0x%llx)", d, addr, peer, off, (unsigned long long)gfn);
+                 "frame 0x%llx)",
+                 d, addr, peer, off, (unsigned long long)gfn);
         host_trace(ip, d, line);
         return -EINVAL;
     }
@@ -230,13 +232,11 @@ const struct inproc_event *inproc_event(const struct inproc *ip, size_t i)
     return i < ip->nev ? &ip->ev[i] : NULL;
 }
 
-size_t inproc_notify_count(const struct inproc *ip, domid_t d,
-                           evtchn_port_t port)
+size_t inproc_notify_count(const struct inproc *ip, domid_t d, evtchn_port_t port)
 {
     size_t n = 0;
     for (size_t i = 0; i < ip->nev; i++)
-        if (ip->ev[i].kind == INPROC_NOTIFY && ip->ev[i].dom == d &&
-            ip->ev[i].port == port)
+        if (ip->ev[i].kind == INPROC_NOTIFY && ip->ev[i].dom == d && ip->ev[i].port == port)
             n++;
     return n;
 }
@@ -256,16 +256,14 @@ const char *inproc_last_trace(const struct inproc *ip)
     return ip->ntrace ? ip->trace[ip->ntrace - 1] : "";
 }
 
-void inproc_on_trace(struct inproc *ip,
-                     void (*fn)(void *arg, domid_t d, const char *line),
+void inproc_on_trace(struct inproc *ip, void (*fn)(void *arg, domid_t d, const char *line),
                      void *arg)
 {
     ip->trace_fn = fn;
     ip->trace_arg = arg;
 }
 
-void inproc_on_event(struct inproc *ip,
-                     void (*fn)(void *arg, const struct inproc_event *ev),
+void inproc_on_event(struct inproc *ip, void (*fn)(void *arg, const struct inproc_event *ev),
                      void *arg)
 {
     ip->event_fn = fn;

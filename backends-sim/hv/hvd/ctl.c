@@ -17,16 +17,16 @@ int ctl_status(struct hvd *h, char *buf, size_t size)
         struct hv_counts k;
         if (hv_domain_counts(h->hv, ids[i], &k) < 0)
             continue;
-        int w = snprintf(buf + len, size - len, "dom%u grants %u mappings %u ports %u\n",
-                         ids[i], k.grants, k.mappings, k.ports);
+        int w = snprintf(buf + len, size - len, "dom%u grants %u mappings %u ports %u\n", ids[i],
+                         k.grants, k.mappings, k.ports);
         if (w < 0 || (size_t)w >= size - len)
             return (int)len;
         len += (size_t)w;
     }
     struct hv_counts t;
     hv_total_counts(h->hv, &t);
-    int w = snprintf(buf + len, size - len, "total grants %u mappings %u ports %u\n",
-                     t.grants, t.mappings, t.ports);
+    int w = snprintf(buf + len, size - len, "total grants %u mappings %u ports %u\n", t.grants,
+                     t.mappings, t.ports);
     if (w > 0 && (size_t)w < size - len)
         len += (size_t)w;
     return (int)len;

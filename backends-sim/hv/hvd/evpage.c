@@ -24,8 +24,8 @@ int evp_raise(struct evpage *p, unsigned port)
         /* Unmasked: deliver now and mask, as the Linux driver does on the
          * upcall.  Masked: remember it for unmask. */
         nw = (old & EVP_MASKED) ? (old | EVP_PENDING) : (old | EVP_MASKED);
-    } while (!__atomic_compare_exchange_n(&p->state[port], &old, nw, 0,
-                                          __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE));
+    } while (!__atomic_compare_exchange_n(&p->state[port], &old, nw, 0, __ATOMIC_SEQ_CST,
+                                          __ATOMIC_ACQUIRE));
     if (old & EVP_MASKED)
         return 0;
     return set_queued(p, port);
@@ -54,8 +54,8 @@ int evp_unmask(struct evpage *p, unsigned port)
     uint32_t old = __atomic_load_n(&p->state[port], __ATOMIC_ACQUIRE), nw;
     do {
         nw = (old & EVP_PENDING) ? ((old & ~EVP_PENDING) | EVP_MASKED) : (old & ~EVP_MASKED);
-    } while (!__atomic_compare_exchange_n(&p->state[port], &old, nw, 0,
-                                          __ATOMIC_SEQ_CST, __ATOMIC_ACQUIRE));
+    } while (!__atomic_compare_exchange_n(&p->state[port], &old, nw, 0, __ATOMIC_SEQ_CST,
+                                          __ATOMIC_ACQUIRE));
     if (!(old & EVP_PENDING))
         return 0;
     return set_queued(p, port);

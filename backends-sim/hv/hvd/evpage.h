@@ -29,17 +29,17 @@
 
 #include <stdint.h>
 
-#define EVP_NPORTS 1024u        /* ports per domain (port 0 is never used) */
+#define EVP_NPORTS 1024u /* ports per domain (port 0 is never used) */
 
 struct evpage {
-    uint32_t state[EVP_NPORTS];         /* EVP_PENDING | EVP_MASKED, atomic */
+    uint32_t state[EVP_NPORTS]; /* EVP_PENDING | EVP_MASKED, atomic */
     uint32_t gen[EVP_NPORTS];
-    uint64_t queued[EVP_NPORTS / 64];   /* atomic bitmap */
+    uint64_t queued[EVP_NPORTS / 64]; /* atomic bitmap */
 };
 
 #define EVP_PENDING 1u
-#define EVP_MASKED  2u
-#define EVP_BYTES   ((sizeof(struct evpage) + 4095u) & ~4095u)
+#define EVP_MASKED 2u
+#define EVP_BYTES ((sizeof(struct evpage) + 4095u) & ~4095u)
 
 /* Raise port: returns 1 when its queued bit went from 0 to 1, so the
  * caller must add 1 to the owner's eventfd. */

@@ -84,8 +84,7 @@ static void route(struct hvd *h, struct conn *c, evtchn_port_t port, int with_fd
     rep->gen = __atomic_load_n(&c->page->gen[port], __ATOMIC_SEQ_CST);
     rep->nports = EVP_NPORTS;
     struct hv_evtchn_info info;
-    if (hv_evtchn_info(h->hv, c->dom->id, port, &info) < 0 ||
-        info.state != HV_EVTCHN_INTERDOMAIN)
+    if (hv_evtchn_info(h->hv, c->dom->id, port, &info) < 0 || info.state != HV_EVTCHN_INTERDOMAIN)
         return;
     struct conn *peer = port_owner(h, info.remote_dom, info.remote_port);
     if (!peer || peer->dying)
@@ -177,10 +176,10 @@ int evt_bind_virq(struct hvd *h, struct conn *c, const void *p, size_t n)
 static int own_port(struct hvd *h, struct conn *c, evtchn_port_t port, const char *what)
 {
     struct hv_evtchn_info info;
-    if (port == 0 || port >= EVP_NPORTS ||
-        hv_evtchn_info(h->hv, c->dom->id, port, &info) < 0 || info.state < HV_EVTCHN_UNBOUND) {
-        hvd_trace(h, c->dom->id, "d%u: %s port %u refused: port is not bound",
-                  c->dom->id, what, port);
+    if (port == 0 || port >= EVP_NPORTS || hv_evtchn_info(h->hv, c->dom->id, port, &info) < 0 ||
+        info.state < HV_EVTCHN_UNBOUND) {
+        hvd_trace(h, c->dom->id, "d%u: %s port %u refused: port is not bound", c->dom->id, what,
+                  port);
         return ENOTCONN;
     }
     if (info.owner != c) {
@@ -200,7 +199,7 @@ int evt_unbind(struct hvd *h, struct conn *c, const void *p, size_t n)
     if (r)
         return r;
     hv_evtchn_close(h->hv, c->dom->id, req.port);
-    evp_reset(c->page, req.port);     /* an event queued still reaches pending */
+    evp_reset(c->page, req.port); /* an event queued still reaches pending */
     bump_gen(c, req.port);
     return 0;
 }

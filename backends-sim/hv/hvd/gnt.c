@@ -13,7 +13,12 @@
 
 /* Frames whose grant was ended while a peer still mapped it: they return
  * to their domain when the last mapping goes. */
-struct zombie { domid_t d; uint32_t gen; grant_ref_t ref; uint64_t gfn; };
+struct zombie {
+    domid_t d;
+    uint32_t gen;
+    grant_ref_t ref;
+    uint64_t gfn;
+};
 static struct zombie *zombies;
 static size_t nzombies;
 
@@ -21,7 +26,7 @@ static void zombie_add(struct hdom *dom, grant_ref_t ref, uint64_t gfn)
 {
     struct zombie *z = realloc(zombies, (nzombies + 1) * sizeof(*z));
     if (!z)
-        return;            /* the frame stays out of use: safe */
+        return; /* the frame stays out of use: safe */
     zombies = z;
     zombies[nzombies++] = (struct zombie){ dom->id, dom->gen, ref, gfn };
 }
@@ -47,8 +52,8 @@ static void zombie_reap(struct hvd *h)
 static bool uses_port(struct hvd *h, const struct conn *c, uint32_t port, const struct conn *owner)
 {
     struct hv_evtchn_info info;
-    return port != HVW_NOTIFY_NONE &&
-           hv_evtchn_info(h->hv, c->dom->id, port, &info) == 0 && info.owner == owner;
+    return port != HVW_NOTIFY_NONE && hv_evtchn_info(h->hv, c->dom->id, port, &info) == 0 &&
+           info.owner == owner;
 }
 
 bool gnt_notify_uses(struct hvd *h, const struct conn *c, const struct conn *owner)
@@ -64,8 +69,8 @@ bool gnt_notify_uses(struct hvd *h, const struct conn *c, const struct conn *own
 
 /* UNMAP_NOTIFY_CLEAR_BYTE then UNMAP_NOTIFY_SEND_EVENT, as gntdev and
  * gntalloc do just before the page goes. */
-static void fire_notify(struct hvd *h, domid_t self, struct notify_spec *n,
-                        struct hdom *owner, uint64_t gfn)
+static void fire_notify(struct hvd *h, domid_t self, struct notify_spec *n, struct hdom *owner,
+                        uint64_t gfn)
 {
     if (n->offset != HVW_NOTIFY_NONE && owner) {
         uint8_t *p = dmem_ptr(owner->mem, gfn);
@@ -140,8 +145,7 @@ int gnt_share(struct hvd *h, struct conn *c, const void *p, size_t n)
             err = -r;
             break;
         }
-        r = hv_gnt_grant(h->hv, me, s->refs[i], (domid_t)req.domid, s->gfns[i],
-                         !req.writable, c);
+        r = hv_gnt_grant(h->hv, me, s->refs[i], (domid_t)req.domid, s->gfns[i], !req.writable, c);
         s->live[i] = true;
         if (r < 0) {
             err = -r;
@@ -263,8 +267,8 @@ int gnt_map(struct hvd *h, struct conn *c, const void *p, size_t n)
             err = EINVAL;
             break;
         }
-        int st = hv_gnt_map(h->hv, c->dom->id, (domid_t)e.domid, e.ref, flags, c,
-                            &m->handles[done], &m->gfns[done]);
+        int st = hv_gnt_map(h->hv, c->dom->id, (domid_t)e.domid, e.ref, flags, c, &m->handles[done],
+                            &m->gfns[done]);
         if (st != GNTST_okay) {
             err = EINVAL;
             break;
@@ -278,7 +282,8 @@ int gnt_map(struct hvd *h, struct conn *c, const void *p, size_t n)
     struct hvw_map_rep *rep = hvd_out(h, sizeof(*rep));
     uint32_t *idx = NULL, *pg = NULL;
     uint32_t nmem = 0;
-    if (!err && (!(idx = calloc(req.count, sizeof(*idx))) || !(pg = calloc(req.count, sizeof(*pg)))))
+    if (!err &&
+        (!(idx = calloc(req.count, sizeof(*idx))) || !(pg = calloc(req.count, sizeof(*pg)))))
         err = ENOMEM;
     for (uint32_t i = 0; !err && i < req.count; i++) {
         struct hdom *g = hvd_dom(h, m->granters[i]);
@@ -385,7 +390,8 @@ int gnt_mem(struct hvd *h, struct conn *c, const void *p, size_t n)
     if (n < sizeof(req))
         return -1;
     memcpy(&req, p, sizeof(req));
-    if (req.count == 0 || req.count > HVW_MEM_MAX || n != sizeof(req) + req.count * sizeof(uint64_t))
+    if (req.count == 0 || req.count > HVW_MEM_MAX ||
+        n != sizeof(req) + req.count * sizeof(uint64_t))
         return -1;
     for (uint32_t i = 0; i < req.count; i++) {
         uint64_t id;

@@ -16,34 +16,34 @@
 
 struct dmem;
 
-struct hdom {                   /* a domain as the daemon hosts it */
+struct hdom { /* a domain as the daemon hosts it */
     domid_t id;
     uint32_t gen;
     int listen_fd;
-    char *path;                 /* DIR/hv/domN */
+    char *path; /* DIR/hv/domN */
     struct dmem *mem;
-    uint64_t bounce;            /* frame used to carry grant-copy data */
+    uint64_t bounce; /* frame used to carry grant-copy data */
     struct hdom *next;
 };
 
-struct notify_spec {            /* UNMAP_NOTIFY_* of Linux gntdev/gntalloc */
-    uint32_t offset;            /* HVW_NOTIFY_NONE: no byte to clear */
-    uint32_t port;              /* HVW_NOTIFY_NONE: no event to send */
+struct notify_spec { /* UNMAP_NOTIFY_* of Linux gntdev/gntalloc */
+    uint32_t offset; /* HVW_NOTIFY_NONE: no byte to clear */
+    uint32_t port;   /* HVW_NOTIFY_NONE: no event to send */
 };
 
-struct hmap {                   /* one xengnttab mapping */
+struct hmap { /* one xengnttab mapping */
     uint32_t id;
     uint32_t count;
     grant_handle_t *handles;
     domid_t *granters;
     uint64_t *gfns;
-    uint64_t *mems;             /* per page: id of the sharing memfd backing it */
+    uint64_t *mems; /* per page: id of the sharing memfd backing it */
     bool writable;
     struct notify_spec notify;
     struct hmap *next;
 };
 
-struct hshare {                 /* one xengntshr sharing */
+struct hshare { /* one xengntshr sharing */
     uint32_t id;
     uint32_t count;
     grant_ref_t *refs;
@@ -55,16 +55,16 @@ struct hshare {                 /* one xengntshr sharing */
 
 struct conn {
     int fd;
-    uint32_t id;                /* unique for the daemon's life */
+    uint32_t id; /* unique for the daemon's life */
     struct hdom *dom;
-    uint32_t kind;              /* 0 until HELLO */
+    uint32_t kind; /* 0 until HELLO */
     pid_t pid;
-    bool dying;                 /* hung up, release deferred */
+    bool dying; /* hung up, release deferred */
     /* evtchn */
     int efd;
     int pagefd;
     struct evpage *page;
-    int32_t restrict_dom;       /* -1: any */
+    int32_t restrict_dom; /* -1: any */
     /* gnttab / gntshr */
     struct hmap *maps;
     struct hshare *shares;
@@ -86,8 +86,8 @@ struct hvd {
     struct hdom *doms;
     struct conn *conns;
     uint32_t next_conn_id;
-    int epfd;                   /* the main loop's epoll set: listen and client sockets */
-    char *drain;                /* receive buffer for posted packets */
+    int epfd;    /* the main loop's epoll set: listen and client sockets */
+    char *drain; /* receive buffer for posted packets */
     /* the reply being built by a handler */
     char *out;
     size_t outlen;
@@ -105,7 +105,7 @@ void hvd_trace(struct hvd *h, domid_t d, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 struct hdom *hvd_dom(struct hvd *h, domid_t d);
-int hvd_dom_create(struct hvd *h, domid_t d);       /* 0, 1 existed, -errno */
+int hvd_dom_create(struct hvd *h, domid_t d); /* 0, 1 existed, -errno */
 int hvd_dom_destroy(struct hvd *h, domid_t d);
 struct conn *hvd_conn_by_id(struct hvd *h, uint32_t id);
 

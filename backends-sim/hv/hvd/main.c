@@ -10,8 +10,8 @@
 
 static int usage(const char *what, const char *arg)
 {
-    fprintf(stderr, "splitbed-hvd: %s%s%s (usage: splitbed-hvd --dir DIR [--ready-fd FD])\n",
-            what, arg ? ": " : "", arg ? arg : "");
+    fprintf(stderr, "splitbed-hvd: %s%s%s (usage: splitbed-hvd --dir DIR [--ready-fd FD])\n", what,
+            arg ? ": " : "", arg ? arg : "");
     return 2;
 }
 

@@ -11,15 +11,18 @@
 /* Frames are added 256 at a time (1 MiB), each chunk mapped on its own so
  * growing never moves what is already mapped. */
 #define CHUNK_FRAMES 256u
-#define MAX_CHUNKS   4096u     /* 4 GiB of guest memory per domain */
+#define MAX_CHUNKS 4096u /* 4 GiB of guest memory per domain */
 
-struct smem {                  /* the memory of one sharing */
+struct smem { /* the memory of one sharing */
     uint64_t id;
-    int fd, rofd;              /* rofd: -1 until a read-only map wants it */
-    uint32_t live;             /* frames it still backs */
+    int fd, rofd;  /* rofd: -1 until a read-only map wants it */
+    uint32_t live; /* frames it still backs */
 };
 
-struct back { struct smem *s; uint32_t page; };
+struct back {
+    struct smem *s;
+    uint32_t page;
+};
 
 struct dmem {
     hv_t *hv;
@@ -27,8 +30,8 @@ struct dmem {
     int fd;
     uint64_t nframes;
     uint8_t *chunk[MAX_CHUNKS];
-    struct back *back[MAX_CHUNKS];  /* per frame: the sharing backing it */
-    uint64_t *freel;           /* stack of free gfns */
+    struct back *back[MAX_CHUNKS]; /* per frame: the sharing backing it */
+    uint64_t *freel;               /* stack of free gfns */
     uint64_t nfree, capfree;
 };
 
@@ -100,8 +103,8 @@ static int grow(struct dmem *m)
     struct back *b = calloc(CHUNK_FRAMES, sizeof(*b));
     if (!b)
         return -ENOMEM;
-    void *p = mmap(NULL, CHUNK_FRAMES * HV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
-                   m->fd, (off_t)m->nframes * HV_PAGE_SIZE);
+    void *p = mmap(NULL, CHUNK_FRAMES * HV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd,
+                   (off_t)m->nframes * HV_PAGE_SIZE);
     if (p == MAP_FAILED) {
         free(b);
         return -errno;
@@ -150,8 +153,8 @@ static int unshare_frame(struct dmem *m, uint64_t gfn)
     if (!b->s)
         return 0;
     void *p = dmem_ptr(m, gfn);
-    if (fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                  (off_t)gfn * HV_PAGE_SIZE, HV_PAGE_SIZE) < 0)
+    if (fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)gfn * HV_PAGE_SIZE,
+                  HV_PAGE_SIZE) < 0)
         return -errno;
     if (mmap(p, HV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, m->fd,
              (off_t)gfn * HV_PAGE_SIZE) == MAP_FAILED)
@@ -173,8 +176,8 @@ void dmem_release(struct dmem *m, uint64_t gfn)
         return;
     /* Discard the contents so the next owner starts from zeros, as
      * Linux's gntalloc hands out zeroed pages. */
-    if (fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                  (off_t)gfn * HV_PAGE_SIZE, HV_PAGE_SIZE) < 0) {
+    if (fallocate(m->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)gfn * HV_PAGE_SIZE,
+                  HV_PAGE_SIZE) < 0) {
         uint8_t *p = dmem_ptr(m, gfn);
         for (unsigned i = 0; i < HV_PAGE_SIZE; i++)
             p[i] = 0;
@@ -217,7 +220,8 @@ int dmem_share(struct dmem *m, const uint64_t *gfns, uint32_t count)
     while (done < count) {
         uint8_t *p = dmem_ptr(m, gfns[done]);
         uint32_t run = 1;
-        while (done + run < count && dmem_ptr(m, gfns[done + run]) == p + (size_t)run * HV_PAGE_SIZE)
+        while (done + run < count &&
+               dmem_ptr(m, gfns[done + run]) == p + (size_t)run * HV_PAGE_SIZE)
             run++;
         if (mmap(p, (size_t)run * HV_PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
                  s->fd, (off_t)done * HV_PAGE_SIZE) == MAP_FAILED) {
@@ -234,7 +238,7 @@ int dmem_share(struct dmem *m, const uint64_t *gfns, uint32_t count)
         /* hand back what was switched; the rest never was */
         for (uint32_t i = 0; i < done; i++)
             if (unshare_frame(m, gfns[i]) < 0)
-                return err;     /* the frames stay backed by s: s lives on */
+                return err; /* the frames stay backed by s: s lives on */
         if (!done) {
             close(s->fd);
             free(s);

@@ -8,8 +8,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-int hvw_send(int sock, const void *head, size_t hlen, const void *body, size_t blen,
-             const int *fds, unsigned nfds)
+int hvw_send(int sock, const void *head, size_t hlen, const void *body, size_t blen, const int *fds,
+             unsigned nfds)
 {
     struct iovec iov[2] = {
         { .iov_base = (void *)head, .iov_len = hlen },
@@ -50,8 +50,10 @@ ssize_t hvw_recv(int sock, void *buf, size_t size, int *fds, unsigned *nfds)
         struct cmsghdr align;
     } ctl;
     struct msghdr msg = {
-        .msg_iov = &iov, .msg_iovlen = 1,
-        .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
+        .msg_iov = &iov,
+        .msg_iovlen = 1,
+        .msg_control = ctl.buf,
+        .msg_controllen = sizeof(ctl.buf),
     };
     unsigned room = nfds ? *nfds : 0, got = 0;
     ssize_t n;
@@ -88,8 +90,8 @@ ssize_t hvw_recv(int sock, void *buf, size_t size, int *fds, unsigned *nfds)
     return n;
 }
 
-ssize_t hvw_call(int sock, unsigned op, const void *body, size_t blen,
-                 void *rep, size_t repmax, int *fds, unsigned *nfds)
+ssize_t hvw_call(int sock, unsigned op, const void *body, size_t blen, void *rep, size_t repmax,
+                 int *fds, unsigned *nfds)
 {
     struct hvw_req req = { .op = op, .len = (uint32_t)blen };
     int r = hvw_send(sock, &req, sizeof(req), body, blen, NULL, 0);

@@ -10,8 +10,8 @@
 #include <sys/types.h>
 
 /* Sends head+body as one packet with nfds descriptors.  0 or -errno. */
-int hvw_send(int sock, const void *head, size_t hlen, const void *body, size_t blen,
-             const int *fds, unsigned nfds);
+int hvw_send(int sock, const void *head, size_t hlen, const void *body, size_t blen, const int *fds,
+             unsigned nfds);
 
 /* Receives one packet into buf.  Returns its length (0 on EOF) or -errno;
  * -EMSGSIZE if it did not fit buf or carried more than *nfds descriptors
@@ -25,8 +25,8 @@ ssize_t hvw_recv(int sock, void *buf, size_t size, int *fds, unsigned *nfds);
  * daemon is gone, -EPROTO for a malformed reply).  Descriptors the reply
  * carries land in fds (*nfds in: room, out: count); with fds NULL they
  * are closed. */
-ssize_t hvw_call(int sock, unsigned op, const void *body, size_t blen,
-                 void *rep, size_t repmax, int *fds, unsigned *nfds);
+ssize_t hvw_call(int sock, unsigned op, const void *body, size_t blen, void *rep, size_t repmax,
+                 int *fds, unsigned *nfds);
 
 /* Connects to a domain socket.  Returns the socket or -errno. */
 int hvw_connect(const char *path);

@@ -259,8 +259,8 @@ static void conn_hangup(struct hvd *h, struct conn *c)
 
 static void cut_off(struct hvd *h, struct conn *c, const char *why)
 {
-    hvd_trace(h, c->dom->id, "d%u: client connection %u (pid %d) cut off: %s",
-              c->dom->id, c->id, (int)c->pid, why);
+    hvd_trace(h, c->dom->id, "d%u: client connection %u (pid %d) cut off: %s", c->dom->id, c->id,
+              (int)c->pid, why);
     conn_hangup(h, c);
 }
 
@@ -335,8 +335,7 @@ static int ctl(struct hvd *h, struct conn *c, unsigned op, const void *p, size_t
 {
     uint32_t d;
     switch (op) {
-    case HVW_CTL_PING:
-        return n == 0 ? 0 : -1;
+    case HVW_CTL_PING: return n == 0 ? 0 : -1;
     case HVW_CTL_DOMAIN_CREATE:
     case HVW_CTL_DOMAIN_DESTROY:
         if (n != sizeof(d))
@@ -372,12 +371,9 @@ static bool op_allowed(uint32_t kind, unsigned op)
     case HVW_KIND_GNTTAB:
         return op == HVW_GNT_MAP || op == HVW_GNT_UNMAP || op == HVW_GNT_COPY ||
                op == HVW_GNT_SET_MAX || op == HVW_GNT_MEM;
-    case HVW_KIND_GNTSHR:
-        return op == HVW_GNT_SHARE || op == HVW_GNT_UNSHARE;
-    case HVW_KIND_EVTCHN:
-        return op >= HVW_EVT_BIND_UNBOUND && op <= HVW_EVT_RESTRICT;
-    case HVW_KIND_CTL:
-        return op >= HVW_CTL_PING && op <= HVW_CTL_STATUS;
+    case HVW_KIND_GNTSHR: return op == HVW_GNT_SHARE || op == HVW_GNT_UNSHARE;
+    case HVW_KIND_EVTCHN: return op >= HVW_EVT_BIND_UNBOUND && op <= HVW_EVT_RESTRICT;
+    case HVW_KIND_CTL: return op >= HVW_CTL_PING && op <= HVW_CTL_STATUS;
     }
     return false;
 }
@@ -437,8 +433,8 @@ static bool drain_ring(struct hvd *h, struct conn *c, bool *any)
     *any = true;
     if (prod - c->ucons > HVW_UNMAP_RING) {
         char why[96];
-        snprintf(why, sizeof(why), "unmap ring producer %u is %u entries past what was read",
-                 prod, prod - c->ucons);
+        snprintf(why, sizeof(why), "unmap ring producer %u is %u entries past what was read", prod,
+                 prod - c->ucons);
         cut_off(h, c, why);
         return false;
     }
@@ -465,12 +461,12 @@ static void drain_rings(struct hvd *h)
         again = false;
         for (struct conn *x = h->conns; x; x = x->next)
             if (!x->dying && x->uring && !drain_ring(h, x, &any)) {
-                again = true;   /* the list may have changed */
+                again = true; /* the list may have changed */
                 break;
             }
     }
     if (any)
-        reap_dying(h);  /* an unmap may have freed a deferred handle */
+        reap_dying(h); /* an unmap may have freed a deferred handle */
 }
 
 /* Serves the posted packets at the head of every other client's socket
@@ -532,8 +528,8 @@ static enum served serve(struct hvd *h, struct conn *c, char *buf)
     if (n == -EAGAIN || n == -EINTR)
         return SERVED_NONE;
     if (n < 0) {
-        cut_off(h, c, n == -EMSGSIZE ? "packet too large or carries descriptors"
-                                     : "receive failed");
+        cut_off(h, c,
+                n == -EMSGSIZE ? "packet too large or carries descriptors" : "receive failed");
         return SERVED_NONE;
     }
     for (unsigned i = 0; i < nfds; i++)
@@ -550,8 +546,8 @@ static enum served serve(struct hvd *h, struct conn *c, char *buf)
     }
     if (req.len != (size_t)n - sizeof(req)) {
         char why[96];
-        snprintf(why, sizeof(why), "header says %u payload bytes, packet has %zu",
-                 req.len, (size_t)n - sizeof(req));
+        snprintf(why, sizeof(why), "header says %u payload bytes, packet has %zu", req.len,
+                 (size_t)n - sizeof(req));
         cut_off(h, c, why);
         return SERVED_NONE;
     }
@@ -581,8 +577,8 @@ static enum served serve(struct hvd *h, struct conn *c, char *buf)
     int err = dispatch(h, c, req.op, buf + sizeof(req), req.len);
     if (err < 0) {
         char why[64];
-        snprintf(why, sizeof(why), "malformed or out-of-place request (op %u, %u bytes)",
-                 req.op, req.len);
+        snprintf(why, sizeof(why), "malformed or out-of-place request (op %u, %u bytes)", req.op,
+                 req.len);
         cut_off(h, c, why);
         return SERVED_NONE;
     }
@@ -596,7 +592,7 @@ static enum served serve(struct hvd *h, struct conn *c, char *buf)
     else if (r < 0)
         conn_hangup(h, c);
     else
-        reap_dying(h);  /* an unmap may have freed a deferred handle */
+        reap_dying(h); /* an unmap may have freed a deferred handle */
     return r == 0 ? SERVED_REPLIED : SERVED_NONE;
 }
 
@@ -719,7 +715,7 @@ int hvd_run(const char *dir, int ready_fd)
                     continue;
                 if (hup)
                     conn_hangup(h, c);
-                else    /* posted packets, then one request: its client
+                else /* posted packets, then one request: its client
                          * now waits for the reply, so a further read would
                          * most likely find nothing */
                     for (int j = 0; j < 8 && conn_live(h, c); j++)

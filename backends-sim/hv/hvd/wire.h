@@ -35,38 +35,38 @@
 
 #include <stdint.h>
 
-#define HVW_PAGE_SIZE   4096u
-#define HVW_MSG_MAX     65536u   /* largest packet either way */
-#define HVW_MAX_FDS     16u      /* most fds one reply carries */
-#define HVW_MAX_PAGES   4096u    /* most pages one map/share request names */
+#define HVW_PAGE_SIZE 4096u
+#define HVW_MSG_MAX 65536u  /* largest packet either way */
+#define HVW_MAX_FDS 16u     /* most fds one reply carries */
+#define HVW_MAX_PAGES 4096u /* most pages one map/share request names */
 
-enum hvw_kind {                 /* what a connection is, set by HELLO */
-    HVW_KIND_GNTTAB = 1,
-    HVW_KIND_GNTSHR = 2,
-    HVW_KIND_EVTCHN = 3,
-    HVW_KIND_CTL = 4,
+enum hvw_kind { /* what a connection is, set by HELLO */
+                HVW_KIND_GNTTAB = 1,
+                HVW_KIND_GNTSHR = 2,
+                HVW_KIND_EVTCHN = 3,
+                HVW_KIND_CTL = 4,
 };
 
 enum hvw_op {
-    HVW_HELLO = 1,              /* hvw_hello -> hvw_hello_rep [+ evtchn fds | gnttab unmap ring] */
-    HVW_GNT_SHARE,              /* hvw_share -> hvw_share_rep + memfd */
-    HVW_GNT_UNSHARE,            /* hvw_refs -> (nothing) */
-    HVW_GNT_MAP,                /* hvw_map + hvw_map_ent[] -> hvw_map_rep */
-    HVW_GNT_UNMAP,              /* hvw_handles, posted: no reply */
-    HVW_GNT_COPY,               /* hvw_copy + hvw_copy_ent[] -> hvw_copy_rep + data */
-    HVW_GNT_SET_MAX,            /* uint32 -> (nothing) */
-    HVW_EVT_BIND_UNBOUND,       /* hvw_evt -> hvw_evt_rep */
-    HVW_EVT_BIND_INTERDOMAIN,   /* hvw_evt -> hvw_evt_rep */
-    HVW_EVT_BIND_VIRQ,          /* hvw_evt -> hvw_evt_rep */
-    HVW_EVT_UNBIND,             /* hvw_evt -> (nothing) */
-    HVW_EVT_NOTIFY,             /* hvw_evt -> hvw_evt_rep [+ peer fds] */
-    HVW_EVT_PEER,               /* hvw_evt -> hvw_evt_rep [+ peer fds] */
-    HVW_EVT_RESTRICT,           /* hvw_evt -> (nothing) */
-    HVW_CTL_PING,               /* -> (nothing) */
-    HVW_CTL_DOMAIN_CREATE,      /* uint32 domid -> uint32 existed */
-    HVW_CTL_DOMAIN_DESTROY,     /* uint32 domid -> (nothing) */
-    HVW_CTL_STATUS,             /* -> text */
-    HVW_GNT_MEM,                /* hvw_mem_req + ids -> memfds */
+    HVW_HELLO = 1,            /* hvw_hello -> hvw_hello_rep [+ evtchn fds | gnttab unmap ring] */
+    HVW_GNT_SHARE,            /* hvw_share -> hvw_share_rep + memfd */
+    HVW_GNT_UNSHARE,          /* hvw_refs -> (nothing) */
+    HVW_GNT_MAP,              /* hvw_map + hvw_map_ent[] -> hvw_map_rep */
+    HVW_GNT_UNMAP,            /* hvw_handles, posted: no reply */
+    HVW_GNT_COPY,             /* hvw_copy + hvw_copy_ent[] -> hvw_copy_rep + data */
+    HVW_GNT_SET_MAX,          /* uint32 -> (nothing) */
+    HVW_EVT_BIND_UNBOUND,     /* hvw_evt -> hvw_evt_rep */
+    HVW_EVT_BIND_INTERDOMAIN, /* hvw_evt -> hvw_evt_rep */
+    HVW_EVT_BIND_VIRQ,        /* hvw_evt -> hvw_evt_rep */
+    HVW_EVT_UNBIND,           /* hvw_evt -> (nothing) */
+    HVW_EVT_NOTIFY,           /* hvw_evt -> hvw_evt_rep [+ peer fds] */
+    HVW_EVT_PEER,             /* hvw_evt -> hvw_evt_rep [+ peer fds] */
+    HVW_EVT_RESTRICT,         /* hvw_evt -> (nothing) */
+    HVW_CTL_PING,             /* -> (nothing) */
+    HVW_CTL_DOMAIN_CREATE,    /* uint32 domid -> uint32 existed */
+    HVW_CTL_DOMAIN_DESTROY,   /* uint32 domid -> (nothing) */
+    HVW_CTL_STATUS,           /* -> text */
+    HVW_GNT_MEM,              /* hvw_mem_req + ids -> memfds */
     HVW_OP_MAX
 };
 
@@ -76,7 +76,7 @@ struct hvw_req {
 };
 
 struct hvw_rep {
-    int32_t err;                /* 0 or a positive errno */
+    int32_t err; /* 0 or a positive errno */
     uint32_t len;
 };
 
@@ -88,7 +88,7 @@ struct hvw_hello {
 struct hvw_hello_rep {
     uint32_t domid;
     uint32_t conn_id;
-    uint32_t nports;            /* evtchn: ports the event page covers */
+    uint32_t nports; /* evtchn: ports the event page covers */
     uint32_t pad;
 };
 
@@ -106,29 +106,29 @@ struct hvw_hello_rep {
  */
 struct hvw_mem {
     uint64_t id;
-    uint32_t readonly;          /* the mapping is read-only */
+    uint32_t readonly; /* the mapping is read-only */
     uint32_t pad;
 };
 
 #define HVW_NOTIFY_NONE 0xffffffffu
 
 struct hvw_share {
-    uint32_t domid;             /* who may map */
+    uint32_t domid; /* who may map */
     uint32_t count;
     uint32_t writable;
-    uint32_t notify_offset;     /* HVW_NOTIFY_NONE, or byte in page 0 */
-    uint32_t notify_port;       /* HVW_NOTIFY_NONE, or local port */
+    uint32_t notify_offset; /* HVW_NOTIFY_NONE, or byte in page 0 */
+    uint32_t notify_port;   /* HVW_NOTIFY_NONE, or local port */
 };
 
-struct hvw_share_rep {           /* comes with the sharing's memfd, read-write */
+struct hvw_share_rep { /* comes with the sharing's memfd, read-write */
     uint32_t share_id;
     uint32_t count;
     /* followed by uint32 refs[count] */
 };
 
-struct hvw_refs {               /* GNT_UNSHARE */
+struct hvw_refs { /* GNT_UNSHARE */
     uint32_t share_id;
-    uint32_t first;             /* first page of the share to end */
+    uint32_t first; /* first page of the share to end */
     uint32_t count;
 };
 
@@ -146,7 +146,7 @@ struct hvw_map_ent {
 };
 
 struct hvw_map_rep {
-    uint32_t map_id;            /* names the mapping in GNT_UNMAP */
+    uint32_t map_id; /* names the mapping in GNT_UNMAP */
     uint32_t count;
     uint32_t nmem;
     uint32_t pad;
@@ -156,26 +156,26 @@ struct hvw_map_rep {
 
 #define HVW_MEM_MAX HVW_MAX_FDS /* most memfds one GNT_MEM asks for */
 
-struct hvw_mem_req {            /* GNT_MEM */
+struct hvw_mem_req { /* GNT_MEM */
     uint32_t count;
     uint32_t readonly;
     /* followed by uint64 id[count]; the reply carries count memfds, in order */
 };
 
-struct hvw_handles {            /* GNT_UNMAP */
+struct hvw_handles { /* GNT_UNMAP */
     uint32_t map_id;
 };
 
 #define HVW_UNMAP_RING 1000u
 
-struct hvw_unmap_ring {         /* one page, shared by a gnttab handle and the daemon */
-    uint32_t prod;              /* written by the client */
-    uint32_t cons;              /* written by the daemon: entries read */
+struct hvw_unmap_ring { /* one page, shared by a gnttab handle and the daemon */
+    uint32_t prod;      /* written by the client */
+    uint32_t cons;      /* written by the daemon: entries read */
     uint32_t map_id[HVW_UNMAP_RING];
 };
 
-#define HVW_COPY_SRC_GREF 1u    /* GNTCOPY_source_gref */
-#define HVW_COPY_DST_GREF 2u    /* GNTCOPY_dest_gref */
+#define HVW_COPY_SRC_GREF 1u /* GNTCOPY_source_gref */
+#define HVW_COPY_DST_GREF 2u /* GNTCOPY_dest_gref */
 
 struct hvw_copy {
     uint32_t count;
@@ -183,33 +183,33 @@ struct hvw_copy {
     /* followed by hvw_copy_ent[count] */
 };
 
-struct hvw_copy_ent {           /* one foreign side of a copy segment */
+struct hvw_copy_ent { /* one foreign side of a copy segment */
     uint32_t domid;
     uint32_t ref;
     uint16_t offset;
     uint16_t len;
-    uint32_t write;             /* the copy writes into the grant */
+    uint32_t write; /* the copy writes into the grant */
 };
 
 struct hvw_copy_rep {
     uint32_t count;
-    uint32_t nmem;              /* 0 */
+    uint32_t nmem; /* 0 */
     /* followed by int32 status[count] (GNTST_*), then the bytes of each
      * read, in order */
 };
 
 struct hvw_evt {
     uint32_t domid;
-    uint32_t port;              /* local or remote port, per op */
+    uint32_t port; /* local or remote port, per op */
 };
 
 struct hvw_evt_rep {
     uint32_t port;
-    uint32_t peer_conn;         /* 0: no peer handle yet */
+    uint32_t peer_conn; /* 0: no peer handle yet */
     uint32_t peer_port;
-    uint32_t gen;               /* binding generation of the local port */
-    uint32_t nports;            /* size of the peer's event page */
-    int32_t fd_base;            /* index of peer eventfd, page fd follows; -1 */
+    uint32_t gen;    /* binding generation of the local port */
+    uint32_t nports; /* size of the peer's event page */
+    int32_t fd_base; /* index of peer eventfd, page fd follows; -1 */
 };
 
 #endif

@@ -12,16 +12,43 @@
 
 #include "os.h"
 
-void *os_malloc(struct os *os, size_t size) { return malloc(size ? size : 1); }
-void *os_calloc(struct os *os, size_t n, size_t size) { return calloc(n ? n : 1, size ? size : 1); }
-void  os_free(struct os *os, void *p) { free(p); }
+void *os_malloc(struct os *os, size_t size)
+{
+    return malloc(size ? size : 1);
+}
+void *os_calloc(struct os *os, size_t n, size_t size)
+{
+    return calloc(n ? n : 1, size ? size : 1);
+}
+void os_free(struct os *os, void *p)
+{
+    free(p);
+}
 
-void  *os_memcpy(void *dst, const void *src, size_t n) { return memcpy(dst, src, n); }
-void  *os_memset(void *dst, int c, size_t n) { return memset(dst, c, n); }
-int    os_memcmp(const void *a, const void *b, size_t n) { return memcmp(a, b, n); }
-size_t os_strlen(const char *s) { return strlen(s); }
-int    os_strcmp(const char *a, const char *b) { return strcmp(a, b); }
-int    os_strncmp(const char *a, const char *b, size_t n) { return strncmp(a, b, n); }
+void *os_memcpy(void *dst, const void *src, size_t n)
+{
+    return memcpy(dst, src, n);
+}
+void *os_memset(void *dst, int c, size_t n)
+{
+    return memset(dst, c, n);
+}
+int os_memcmp(const void *a, const void *b, size_t n)
+{
+    return memcmp(a, b, n);
+}
+size_t os_strlen(const char *s)
+{
+    return strlen(s);
+}
+int os_strcmp(const char *a, const char *b)
+{
+    return strcmp(a, b);
+}
+int os_strncmp(const char *a, const char *b, size_t n)
+{
+    return strncmp(a, b, n);
+}
 
 int os_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {

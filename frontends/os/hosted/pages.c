@@ -17,4 +17,7 @@ void *os_pages_alloc(struct os *os, unsigned npages)
     return p;
 }
 
-void os_pages_free(struct os *os, void *va, unsigned npages) { free(va); }
+void os_pages_free(struct os *os, void *va, unsigned npages)
+{
+    free(va);
+}

@@ -27,13 +27,13 @@
 
 struct os_share {
     struct os_share *next;
-    uint8_t         *va;
-    unsigned         npages;
-    domid_t          peer;
-    bool             writable;
-    uint8_t         *ro_va;     /* read-only twin of a writable region, or NULL */
-    grant_ref_t     *ro_refs;
-    grant_ref_t      refs[];
+    uint8_t *va;
+    unsigned npages;
+    domid_t peer;
+    bool writable;
+    uint8_t *ro_va; /* read-only twin of a writable region, or NULL */
+    grant_ref_t *ro_refs;
+    grant_ref_t refs[];
 };
 
 /* Shares npages with peer through xengntshr; the refs go to r. */
@@ -48,8 +48,8 @@ static void *share(struct os *os, xengntshr_handle *gs, domid_t peer, unsigned n
     void *p = xengntshr_share_pages(gs, peer, (int)npages, r32, writable ? 1 : 0);
     if (!p) {
         int e = errno ? errno : OS_ENOMEM;
-        os_log(os, OS_LOG_ERROR, "[os] d%u: sharing %u page(s)%s with d%u failed: %s",
-               os->domid, npages, writable ? "" : " read-only", peer, strerror(e));
+        os_log(os, OS_LOG_ERROR, "[os] d%u: sharing %u page(s)%s with d%u failed: %s", os->domid,
+               npages, writable ? "" : " read-only", peer, strerror(e));
         free(r32);
         errno = e;
         return NULL;
@@ -95,8 +95,8 @@ static int unshare_region(struct os *os, struct os_share *sh)
     return 0;
 }
 
-int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
-                   void **va, grant_ref_t *refs)
+int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, void **va,
+                   grant_ref_t *refs)
 {
     if (!npages || !va || !refs)
         return -OS_EINVAL;
@@ -131,7 +131,8 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages)
         if (sh->va != va)
             continue;
         if (sh->npages != npages) {
-            os_log(os, OS_LOG_ERROR, "[os] d%u: unshare of %p with %u page(s) refused: it was shared with %u",
+            os_log(os, OS_LOG_ERROR,
+                   "[os] d%u: unshare of %p with %u page(s) refused: it was shared with %u",
                    os->domid, va, npages, sh->npages);
             return -OS_EINVAL;
         }
@@ -158,14 +159,14 @@ void os_linux_unshare_all(struct os *os)
     }
 }
 
-int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly,
-                    grant_ref_t *ref)
+int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly, grant_ref_t *ref)
 {
     uintptr_t a = (uintptr_t)page;
     if (a & (OS_PAGE_SIZE - 1)) {
-        os_log(os, OS_LOG_ERROR,
-               "[os] d%u: grant of buffer 0x%lx refused: not the start of a whole page (offset 0x%lx)",
-               os->domid, (unsigned long)a, (unsigned long)(a & (OS_PAGE_SIZE - 1)));
+        os_log(
+            os, OS_LOG_ERROR,
+            "[os] d%u: grant of buffer 0x%lx refused: not the start of a whole page (offset 0x%lx)",
+            os->domid, (unsigned long)a, (unsigned long)(a & (OS_PAGE_SIZE - 1)));
         return -OS_EINVAL;
     }
     for (struct os_share *sh = os->shares; sh; sh = sh->next) {
@@ -198,7 +199,8 @@ int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly
         return 0;
     }
     os_log(os, OS_LOG_ERROR,
-           "[os] d%u: grant of buffer 0x%lx refused: a Linux process can only grant pages it got from os_share_pages",
+           "[os] d%u: grant of buffer 0x%lx refused: a Linux process can only grant pages it got "
+           "from os_share_pages",
            os->domid, (unsigned long)a);
     return -OS_EINVAL;
 }

@@ -27,9 +27,8 @@ struct os *os_linux_open(const struct os_linux_opts *opts)
     os->xs = xs_open(0);
     if (!os->xs) {
         const char *p = getenv("XENSTORED_PATH");
-        fprintf(stderr, "[os] cannot connect to xenstore%s%s%s: %s\n",
-                p ? " at " : "", p ? p : "", p ? " (XENSTORED_PATH)" : "",
-                strerror(errno));
+        fprintf(stderr, "[os] cannot connect to xenstore%s%s%s: %s\n", p ? " at " : "", p ? p : "",
+                p ? " (XENSTORED_PATH)" : "", strerror(errno));
         free(os);
         return NULL;
     }

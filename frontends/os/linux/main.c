@@ -27,7 +27,8 @@ int main(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (i > 0 && !opts_done && strcmp(argv[i], "--") == 0)
             opts_done = true;
-        if (i > 0 && !opts_done && (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)) {
+        if (i > 0 && !opts_done &&
+            (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)) {
             opts.quiet = true;
             continue;
         }

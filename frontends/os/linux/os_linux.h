@@ -15,22 +15,22 @@
 
 #include "os.h"
 
-struct os_share;                /* one os_share_pages() region (grants.c) */
+struct os_share; /* one os_share_pages() region (grants.c) */
 
 struct os {
-    struct xs_handle  *xs;
-    xengntshr_handle  *gs;      /* opened on first use */
-    xenevtchn_handle  *xce;     /* opened on first use */
-    bool               gs_failed, xce_failed;
-    bool               xce_nonblock;    /* reading the device never blocks */
-    domid_t            domid;
-    enum os_log_level  max_level;   /* lines above this are dropped */
-    struct os_share   *shares;
+    struct xs_handle *xs;
+    xengntshr_handle *gs;  /* opened on first use */
+    xenevtchn_handle *xce; /* opened on first use */
+    bool gs_failed, xce_failed;
+    bool xce_nonblock; /* reading the device never blocks */
+    domid_t domid;
+    enum os_log_level max_level; /* lines above this are dropped */
+    struct os_share *shares;
 };
 
 struct os_linux_opts {
-    bool quiet;                 /* drop OS_LOG_INFO and OS_LOG_DEBUG */
-    bool debug;                 /* keep OS_LOG_DEBUG */
+    bool quiet; /* drop OS_LOG_INFO and OS_LOG_DEBUG */
+    bool debug; /* keep OS_LOG_DEBUG */
 };
 
 /* Connects to xenstore (xs_open(0)) and learns the domain id.  Returns

@@ -96,8 +96,7 @@ int os_xs_unwatch(struct os *os, const char *path, const char *token)
     return xs_unwatch(os->xs, path, token) ? 0 : err();
 }
 
-int os_xs_next_watch(struct os *os, char *path, size_t path_size,
-                     char *token, size_t token_size)
+int os_xs_next_watch(struct os *os, char *path, size_t path_size, char *token, size_t token_size)
 {
     errno = 0;
     char **ev = xs_check_watch(os->xs);

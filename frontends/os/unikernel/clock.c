@@ -42,4 +42,7 @@ uint64_t uk_now_ns(void)
     return ns;
 }
 
-uint64_t os_now_ns(struct os *os) { return uk_now_ns(); }
+uint64_t os_now_ns(struct os *os)
+{
+    return uk_now_ns();
+}

@@ -22,7 +22,7 @@ void uk_console_init(void)
     if (uk_hvm_get_param(HVM_PARAM_CONSOLE_PFN, &pfn) < 0 || !pfn ||
         uk_hvm_get_param(HVM_PARAM_CONSOLE_EVTCHN, &port) < 0 ||
         (pfn << UK_PAGE_SHIFT) >= UK_IDENTITY_LIMIT)
-        return;                 /* no ring: keep the early console */
+        return; /* no ring: keep the early console */
     ring_port = (evtchn_port_t)port;
     uk_evtchn_internal(ring_port);
     ring = (struct xencons_interface *)(uintptr_t)(pfn << UK_PAGE_SHIFT);
@@ -40,7 +40,7 @@ static long ring_write(const char *p, size_t len)
         XENCONS_RING_IDX cons = __atomic_load_n(&ring->out_cons, __ATOMIC_ACQUIRE);
         XENCONS_RING_IDX prod = ring->out_prod;
         if (prod - cons > sizeof(ring->out)) {
-            ring = NULL;        /* a backend that corrupts the indices is cut off */
+            ring = NULL; /* a backend that corrupts the indices is cut off */
             uk_console_early(p + done, len - done);
             return (long)len;
         }

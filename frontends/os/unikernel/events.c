@@ -19,11 +19,23 @@ static evtchn_port_t timer_port;
 static xen_ulong_t app_ports[NR_PORTS / WORD_BITS];
 extern uint8_t *uk_upcall_pending_flag;
 
-shared_info_t *uk_shared_info(void) { return shinfo; }
+shared_info_t *uk_shared_info(void)
+{
+    return shinfo;
+}
 
-static void bit_set(xen_ulong_t *w, unsigned b) { __atomic_or_fetch(&w[b / WORD_BITS], (xen_ulong_t)1 << (b % WORD_BITS), __ATOMIC_SEQ_CST); }
-static void bit_clear(xen_ulong_t *w, unsigned b) { __atomic_and_fetch(&w[b / WORD_BITS], ~((xen_ulong_t)1 << (b % WORD_BITS)), __ATOMIC_SEQ_CST); }
-static bool bit_test(const xen_ulong_t *w, unsigned b) { return w[b / WORD_BITS] >> (b % WORD_BITS) & 1; }
+static void bit_set(xen_ulong_t *w, unsigned b)
+{
+    __atomic_or_fetch(&w[b / WORD_BITS], (xen_ulong_t)1 << (b % WORD_BITS), __ATOMIC_SEQ_CST);
+}
+static void bit_clear(xen_ulong_t *w, unsigned b)
+{
+    __atomic_and_fetch(&w[b / WORD_BITS], ~((xen_ulong_t)1 << (b % WORD_BITS)), __ATOMIC_SEQ_CST);
+}
+static bool bit_test(const xen_ulong_t *w, unsigned b)
+{
+    return w[b / WORD_BITS] >> (b % WORD_BITS) & 1;
+}
 
 int uk_events_init(void)
 {
@@ -141,7 +153,7 @@ int os_evtchn_alloc_unbound(struct os *os, domid_t peer, evtchn_port_t *port)
     if (a.port == 0 || a.port >= NR_PORTS || a.port == timer_port) {
         struct evtchn_close c = { .port = a.port };
         uk_evtchn_op(EVTCHNOP_close, &c);
-        return -OS_ENOSPC;      /* beyond what the 2-level bitmap can report */
+        return -OS_ENOSPC; /* beyond what the 2-level bitmap can report */
     }
     bit_clear(shinfo->evtchn_pending, a.port);
     bit_clear(shinfo->evtchn_mask, a.port);
@@ -169,7 +181,8 @@ int os_evtchn_close(struct os *os, evtchn_port_t port)
 int os_evtchn_next_pending(struct os *os, evtchn_port_t *port)
 {
     for (unsigned w = 0; w < NR_PORTS / WORD_BITS; w++) {
-        xen_ulong_t bits = __atomic_load_n(&shinfo->evtchn_pending[w], __ATOMIC_SEQ_CST) & app_ports[w];
+        xen_ulong_t bits =
+            __atomic_load_n(&shinfo->evtchn_pending[w], __ATOMIC_SEQ_CST) & app_ports[w];
         if (!bits)
             continue;
         unsigned b = (unsigned)__builtin_ctzl(bits);

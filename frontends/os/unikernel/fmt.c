@@ -7,7 +7,7 @@
 #include "uk.h"
 
 struct out {
-    char  *buf;
+    char *buf;
     size_t size, len;
 };
 
@@ -22,14 +22,17 @@ static void put_padded(struct out *o, const char *s, size_t n, unsigned width, b
 {
     size_t fill = width > n ? width - n : 0;
     if (!left && pad == '0' && n && (*s == '-')) {
-        put(o, *s++);           /* the sign goes before the zeroes */
+        put(o, *s++); /* the sign goes before the zeroes */
         n--;
     }
     if (!left)
-        while (fill--) put(o, pad);
-    while (n--) put(o, *s++);
+        while (fill--)
+            put(o, pad);
+    while (n--)
+        put(o, *s++);
     if (left)
-        while (fill--) put(o, ' ');
+        while (fill--)
+            put(o, ' ');
 }
 
 static size_t utoa(char *tmp, unsigned long long v, unsigned base)
@@ -58,24 +61,38 @@ int os_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
         bool left = false;
         char pad = ' ';
         for (;; p++) {
-            if (*p == '-') left = true;
-            else if (*p == '0') pad = '0';
-            else break;
+            if (*p == '-')
+                left = true;
+            else if (*p == '0')
+                pad = '0';
+            else
+                break;
         }
         unsigned width = 0;
         while (*p >= '0' && *p <= '9')
             width = width * 10 + (unsigned)(*p++ - '0');
-        int lng = 0;                    /* 1 = l, 2 = ll, 3 = z */
-        if (*p == 'l') { lng = 1; p++; if (*p == 'l') { lng = 2; p++; } }
-        else if (*p == 'z') { lng = 3; p++; }
+        int lng = 0; /* 1 = l, 2 = ll, 3 = z */
+        if (*p == 'l') {
+            lng = 1;
+            p++;
+            if (*p == 'l') {
+                lng = 2;
+                p++;
+            }
+        } else if (*p == 'z') {
+            lng = 3;
+            p++;
+        }
         char tmp[32];
         size_t n;
         unsigned long long u;
         switch (*p) {
-        case 'd': case 'i': {
-            long long v = lng == 2 ? va_arg(ap, long long)
-                        : lng == 1 ? va_arg(ap, long)
-                        : lng == 3 ? (long long)va_arg(ap, size_t) : va_arg(ap, int);
+        case 'd':
+        case 'i': {
+            long long v = lng == 2   ? va_arg(ap, long long)
+                          : lng == 1 ? va_arg(ap, long)
+                          : lng == 3 ? (long long)va_arg(ap, size_t)
+                                     : va_arg(ap, int);
             n = 0;
             if (v < 0) {
                 tmp[n++] = '-';
@@ -87,10 +104,13 @@ int os_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             put_padded(&o, tmp, n, width, left, pad);
             break;
         }
-        case 'u': case 'x': case 'X':
-            u = lng == 2 ? va_arg(ap, unsigned long long)
-              : lng == 1 ? va_arg(ap, unsigned long)
-              : lng == 3 ? va_arg(ap, size_t) : va_arg(ap, unsigned);
+        case 'u':
+        case 'x':
+        case 'X':
+            u = lng == 2   ? va_arg(ap, unsigned long long)
+                : lng == 1 ? va_arg(ap, unsigned long)
+                : lng == 3 ? va_arg(ap, size_t)
+                           : va_arg(ap, unsigned);
             n = utoa(tmp, u, *p == 'u' ? 10 : 16);
             put_padded(&o, tmp, n, width, left, pad);
             break;
@@ -111,9 +131,7 @@ int os_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
             tmp[0] = (char)va_arg(ap, int);
             put_padded(&o, tmp, 1, width, left, ' ');
             break;
-        case '%':
-            put(&o, '%');
-            break;
+        case '%': put(&o, '%'); break;
         default:
             for (; start <= p && *start; start++)
                 put(&o, *start);

@@ -17,15 +17,16 @@
 
 static grant_entry_v1_t *table;
 static unsigned nr_entries;
-static grant_ref_t *free_next;  /* free list, linked through this array */
+static grant_ref_t *free_next; /* free list, linked through this array */
 static grant_ref_t free_head;
-static uint8_t *region_bits;    /* refs that belong to an os_share_pages region */
-#define REF_NONE 0u             /* ref 0 is reserved, so it can mark the end */
+static uint8_t *region_bits; /* refs that belong to an os_share_pages region */
+#define REF_NONE 0u          /* ref 0 is reserved, so it can mark the end */
 
 int uk_grants_init(void)
 {
     struct gnttab_query_size q = { .dom = DOMID_SELF };
-    long rc = uk_hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_query_size, (unsigned long)&q, 1, 0, 0);
+    long rc =
+        uk_hypercall(__HYPERVISOR_grant_table_op, GNTTABOP_query_size, (unsigned long)&q, 1, 0, 0);
     if (rc < 0 || q.status != GNTST_okay)
         return rc < 0 ? uk_err(rc) : -OS_EIO;
     unsigned frames = q.max_nr_frames < WANT_FRAMES ? q.max_nr_frames : WANT_FRAMES;
@@ -35,14 +36,14 @@ int uk_grants_init(void)
     if (!area)
         return -OS_ENOMEM;
     for (unsigned i = 0; i < frames; i++) {
-        rc = uk_add_to_physmap(XENMAPSPACE_grant_table, i,
-                               ((uintptr_t)area >> UK_PAGE_SHIFT) + i);
+        rc = uk_add_to_physmap(XENMAPSPACE_grant_table, i, ((uintptr_t)area >> UK_PAGE_SHIFT) + i);
         if (rc < 0)
             return uk_err(rc);
     }
     table = (grant_entry_v1_t *)area;
     nr_entries = frames * ENTRIES_PER_FRAME;
-    free_next = uk_pages_alloc((unsigned)((nr_entries * sizeof(grant_ref_t) + OS_PAGE_SIZE - 1) / OS_PAGE_SIZE));
+    free_next = uk_pages_alloc(
+        (unsigned)((nr_entries * sizeof(grant_ref_t) + OS_PAGE_SIZE - 1) / OS_PAGE_SIZE));
     if (!free_next)
         return -OS_ENOMEM;
     region_bits = uk_pages_alloc((unsigned)((nr_entries / 8 + OS_PAGE_SIZE - 1) / OS_PAGE_SIZE));
@@ -76,8 +77,8 @@ static int end_grant(grant_ref_t r)
     do {
         if (flags & (GTF_reading | GTF_writing))
             return -OS_EBUSY;
-    } while (!__atomic_compare_exchange_n(&table[r].flags, &flags, 0, false,
-                                          __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST));
+    } while (!__atomic_compare_exchange_n(&table[r].flags, &flags, 0, false, __ATOMIC_SEQ_CST,
+                                          __ATOMIC_SEQ_CST));
     free_next[r] = free_head;
     free_head = r;
     return 0;
@@ -86,11 +87,11 @@ static int end_grant(grant_ref_t r)
 /* os_share_pages regions: their refs, so unsharing can end each one. */
 struct share {
     struct share *next;
-    uint8_t      *va;
-    unsigned      npages;
-    domid_t       peer;
-    bool          writable;
-    grant_ref_t   refs[];
+    uint8_t *va;
+    unsigned npages;
+    domid_t peer;
+    bool writable;
+    grant_ref_t refs[];
 };
 static struct share *shares;
 
@@ -121,7 +122,7 @@ static void mark_region_ref(grant_ref_t ref, bool on)
     if (on)
         region_bits[ref / 8] |= (uint8_t)(1u << (ref % 8));
     else
-        region_bits[ref / 8] &= (uint8_t)~(1u << (ref % 8));
+        region_bits[ref / 8] &= (uint8_t) ~(1u << (ref % 8));
 }
 
 /* A page of an os_share_pages region gets that region's own ref when the
@@ -129,12 +130,12 @@ static void mark_region_ref(grant_ref_t ref, bool on)
  * buffers takes no new entries (0); any other page, or another access, a
  * new entry (1), which os_end_access() frees.  Never a wider access than
  * asked. */
-int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly,
-                    grant_ref_t *ref)
+int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly, grant_ref_t *ref)
 {
     uintptr_t a = (uintptr_t)page;
     if (a % OS_PAGE_SIZE || !uk_mem_owned(page, OS_PAGE_SIZE)) {
-        os_log(os, OS_LOG_ERROR, "[os] d%u: refusing to grant %p to d%u: a grant covers one whole "
+        os_log(os, OS_LOG_ERROR,
+               "[os] d%u: refusing to grant %p to d%u: a grant covers one whole "
                "page of this domain's memory, and this address %s",
                os->domid, page, peer,
                a % OS_PAGE_SIZE ? "is not the start of a page" : "is not memory the guest owns");
@@ -152,12 +153,12 @@ int os_end_access(struct os *os, grant_ref_t ref)
         !(table[ref].flags & GTF_permit_access))
         return -OS_EINVAL;
     if (is_region_ref(ref))
-        return 0;               /* it ends with its region */
+        return 0; /* it ends with its region */
     return end_grant(ref);
 }
 
-int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
-                   void **va, grant_ref_t *refs)
+int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, void **va,
+                   grant_ref_t *refs)
 {
     if (!npages || !va || !refs)
         return -OS_EINVAL;
@@ -173,7 +174,7 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
         int rc = grant(peer, (uintptr_t)(p + (size_t)i * OS_PAGE_SIZE), !writable, &sh->refs[i]);
         if (rc < 0) {
             while (i--)
-                end_grant(sh->refs[i]);     /* never mapped yet: cannot be busy */
+                end_grant(sh->refs[i]); /* never mapped yet: cannot be busy */
             uk_pages_free(p, npages);
             os_free(os, sh);
             return rc;
@@ -212,8 +213,8 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages)
         }
     }
     if (busy) {
-        os_log(os, OS_LOG_WARN, "[os] d%u: pages at %p still mapped by the peer; kept, never reused",
-               os->domid, va);
+        os_log(os, OS_LOG_WARN,
+               "[os] d%u: pages at %p still mapped by the peer; kept, never reused", os->domid, va);
         return -OS_EBUSY;
     }
     *pp = sh->next;

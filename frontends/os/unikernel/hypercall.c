@@ -22,7 +22,7 @@ int uk_hypercall_init(void)
     for (uint32_t base = 0x40000000; base < 0x40010000; base += 0x100) {
         uint32_t a, b, c, d;
         cpuid(base, &a, &b, &c, &d);
-        if (b != 0x566e6558 || c != 0x65584d4d || d != 0x4d4d566e)  /* "XenVMMXenVMM" */
+        if (b != 0x566e6558 || c != 0x65584d4d || d != 0x4d4d566e) /* "XenVMMXenVMM" */
             continue;
         if (a < base + 2)
             return -OS_ENODEV;
@@ -30,21 +30,21 @@ int uk_hypercall_init(void)
         if (a < 1)
             return -OS_ENODEV;
         uint64_t pa = (uint64_t)(uintptr_t)uk_hypercall_page;
-        __asm__ volatile("wrmsr" :: "c"(b), "a"((uint32_t)pa), "d"((uint32_t)(pa >> 32)));
+        __asm__ volatile("wrmsr" ::"c"(b), "a"((uint32_t)pa), "d"((uint32_t)(pa >> 32)));
         on_xen = true;
         return 0;
     }
     return -OS_ENODEV;
 }
 
-long uk_hypercall(unsigned op, unsigned long a1, unsigned long a2,
-                  unsigned long a3, unsigned long a4, unsigned long a5)
+long uk_hypercall(unsigned op, unsigned long a1, unsigned long a2, unsigned long a3,
+                  unsigned long a4, unsigned long a5)
 {
     register unsigned long r10 __asm__("r10") = a4;
     register unsigned long r8 __asm__("r8") = a5;
     long ret;
     if (!on_xen)
-        return -OS_ENOSYS;      /* the page is still zeroes: never run it */
+        return -OS_ENOSYS; /* the page is still zeroes: never run it */
     void *stub = uk_hypercall_page + op * 32;
     __asm__ volatile("call *%[stub]"
                      : "=a"(ret), "+D"(a1), "+S"(a2), "+d"(a3), "+r"(r10), "+r"(r8)
@@ -71,7 +71,11 @@ long uk_hvm_set_param(unsigned index, uint64_t value)
 long uk_add_to_physmap(unsigned space, unsigned long idx, unsigned long gpfn)
 {
     struct xen_add_to_physmap x = {
-        .domid = DOMID_SELF, .size = 0, .space = space, .idx = idx, .gpfn = gpfn,
+        .domid = DOMID_SELF,
+        .size = 0,
+        .space = space,
+        .idx = idx,
+        .gpfn = gpfn,
     };
     return uk_hypercall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (unsigned long)&x, 0, 0, 0);
 }

@@ -10,7 +10,7 @@ void *memcpy(void *dst, const void *src, size_t n)
     uint8_t *d = dst;
     const uint8_t *s = src;
     /* rep movsb is fast on any CPU Xen supports and keeps this tiny. */
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) :: "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n)::"memory");
     return dst;
 }
 

@@ -112,8 +112,8 @@ void uk_start(const struct hvm_start_info *si)
     argv_store[0] = UK_APP_NAME;
     int n = split_args(cmdline, argv_store + 1, MAX_ARGS - 1);
     if (n < 0) {
-        os_log(&the_os, OS_LOG_ERROR, "%s: more than %d arguments on the command line",
-               UK_APP_NAME, MAX_ARGS - 1);
+        os_log(&the_os, OS_LOG_ERROR, "%s: more than %d arguments on the command line", UK_APP_NAME,
+               MAX_ARGS - 1);
         rc = 2;
     } else {
         /* Host options, as the process's main() takes them. */

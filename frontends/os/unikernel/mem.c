@@ -11,8 +11,8 @@
 
 extern char uk_image_start[], uk_image_end[];
 
-static uint64_t *bitmap;        /* bit set = page in use */
-static uintptr_t heap_base;     /* first allocatable page */
+static uint64_t *bitmap;    /* bit set = page in use */
+static uintptr_t heap_base; /* first allocatable page */
 static unsigned long heap_pages, heap_used, next_fit;
 
 #define E820_RAM 1
@@ -50,21 +50,25 @@ int uk_mem_init(const struct hvm_start_info *si)
     if (si->cmdline_paddr)
         reserve(si->cmdline_paddr, os_strlen((const char *)(uintptr_t)si->cmdline_paddr) + 1);
     if (si->version >= 1)
-        reserve(si->memmap_paddr, (uint64_t)si->memmap_entries * sizeof(struct hvm_memmap_table_entry));
+        reserve(si->memmap_paddr,
+                (uint64_t)si->memmap_entries * sizeof(struct hvm_memmap_table_entry));
     if (si->nr_modules)
         reserve(si->modlist_paddr, (uint64_t)si->nr_modules * sizeof(struct hvm_modlist_entry));
     if (si->version >= 1 && si->memmap_paddr && si->memmap_entries) {
-        const struct hvm_memmap_table_entry *m =
-            (const void *)(uintptr_t)si->memmap_paddr;
+        const struct hvm_memmap_table_entry *m = (const void *)(uintptr_t)si->memmap_paddr;
         for (uint32_t i = 0; i < si->memmap_entries; i++)
             if (m[i].type == XEN_HVM_MEMMAP_TYPE_RAM)
                 consider(m[i].addr, m[i].size, &best, &best_size);
     } else {
         /* Version 0 start info: ask Xen for the map instead. */
-        static struct { uint64_t addr, size; uint32_t type; } __attribute__((packed)) e820[64];
+        static struct {
+            uint64_t addr, size;
+            uint32_t type;
+        } __attribute__((packed)) e820[64];
         struct xen_memory_map mm = { .nr_entries = 64 };
         set_xen_guest_handle(mm.buffer, (void *)e820);
-        if (uk_hypercall(__HYPERVISOR_memory_op, XENMEM_memory_map, (unsigned long)&mm, 0, 0, 0) < 0)
+        if (uk_hypercall(__HYPERVISOR_memory_op, XENMEM_memory_map, (unsigned long)&mm, 0, 0, 0) <
+            0)
             return -OS_ENOMEM;
         for (unsigned i = 0; i < mm.nr_entries && i < 64; i++)
             if (e820[i].type == E820_RAM)
@@ -82,9 +86,15 @@ int uk_mem_init(const struct hvm_start_info *si)
     return 0;
 }
 
-unsigned long uk_mem_free_pages(void) { return heap_pages - heap_used; }
+unsigned long uk_mem_free_pages(void)
+{
+    return heap_pages - heap_used;
+}
 
-static bool page_used(unsigned long i) { return bitmap[i / 64] >> (i % 64) & 1; }
+static bool page_used(unsigned long i)
+{
+    return bitmap[i / 64] >> (i % 64) & 1;
+}
 static void page_mark(unsigned long i, bool used)
 {
     if (used)
@@ -152,7 +162,10 @@ bool uk_mem_owned(const void *p, size_t len)
     return true;
 }
 
-void *os_pages_alloc(struct os *os, unsigned npages) { return uk_pages_alloc(npages); }
+void *os_pages_alloc(struct os *os, unsigned npages)
+{
+    return uk_pages_alloc(npages);
+}
 void os_pages_free(struct os *os, void *va, unsigned npages)
 {
     if (va)
@@ -161,8 +174,8 @@ void os_pages_free(struct os *os, void *va, unsigned npages)
 
 /* ---- the heap ------------------------------------------------------------ */
 #define HDR 16u
-#define MIN_SHIFT 5u                    /* 32-byte blocks, header included */
-#define MAX_SHIFT 11u                   /* 2 KiB; larger goes to pages */
+#define MIN_SHIFT 5u  /* 32-byte blocks, header included */
+#define MAX_SHIFT 11u /* 2 KiB; larger goes to pages */
 #define SMALL_MAGIC 0x5a11u
 #define LARGE_MAGIC 0x1a26u
 
@@ -171,7 +184,9 @@ struct hdr {
     uint32_t shift_or_pages;
     uint64_t pad;
 };
-struct free_block { struct free_block *next; };
+struct free_block {
+    struct free_block *next;
+};
 static struct free_block *free_lists[MAX_SHIFT + 1];
 
 void *os_malloc(struct os *os, size_t size)
@@ -222,7 +237,8 @@ void os_free(struct os *os, void *p)
     if (!p)
         return;
     struct hdr *h = (struct hdr *)((uint8_t *)p - HDR);
-    if (h->magic == SMALL_MAGIC && h->shift_or_pages >= MIN_SHIFT && h->shift_or_pages <= MAX_SHIFT) {
+    if (h->magic == SMALL_MAGIC && h->shift_or_pages >= MIN_SHIFT &&
+        h->shift_or_pages <= MAX_SHIFT) {
         unsigned shift = h->shift_or_pages;
         h->magic = 0;
         struct free_block *b = (void *)h;

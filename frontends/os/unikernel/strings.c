@@ -4,9 +4,18 @@
  */
 #include "uk.h"
 
-void *os_memcpy(void *dst, const void *src, size_t n) { return memcpy(dst, src, n); }
-void *os_memset(void *dst, int c, size_t n) { return memset(dst, c, n); }
-int os_memcmp(const void *a, const void *b, size_t n) { return memcmp(a, b, n); }
+void *os_memcpy(void *dst, const void *src, size_t n)
+{
+    return memcpy(dst, src, n);
+}
+void *os_memset(void *dst, int c, size_t n)
+{
+    return memset(dst, c, n);
+}
+int os_memcmp(const void *a, const void *b, size_t n)
+{
+    return memcmp(a, b, n);
+}
 
 size_t os_strlen(const char *s)
 {

@@ -18,7 +18,7 @@ static uint32_t next_req_id = 1;
 
 /* The message being read off the ring. */
 static struct xsd_sockmsg in_hdr;
-static size_t in_got;                   /* bytes of header + body so far */
+static size_t in_got; /* bytes of header + body so far */
 static char in_body[XENSTORE_PAYLOAD_MAX + 1];
 
 /* The reply to the request in flight. */
@@ -27,7 +27,9 @@ static struct xsd_sockmsg reply_hdr;
 static char reply_body[XENSTORE_PAYLOAD_MAX + 1];
 
 #define WATCH_QUEUE 64
-struct watch_event { char *path, *token; };
+struct watch_event {
+    char *path, *token;
+};
 static struct watch_event watchq[WATCH_QUEUE];
 static unsigned wq_head, wq_len;
 
@@ -116,7 +118,7 @@ void uk_xs_pump(void)
         if (prod == cons)
             return;
         size_t want = in_got < sizeof(in_hdr) ? sizeof(in_hdr) - in_got
-                                               : sizeof(in_hdr) + in_hdr.len - in_got;
+                                              : sizeof(in_hdr) + in_hdr.len - in_got;
         size_t avail = prod - cons;
         size_t n = want < avail ? want : avail;
         for (size_t i = 0; i < n; i++) {
@@ -138,7 +140,10 @@ void uk_xs_pump(void)
     }
 }
 
-bool uk_xs_watch_queued(void) { return wq_len > 0; }
+bool uk_xs_watch_queued(void)
+{
+    return wq_len > 0;
+}
 
 static int ring_put(const void *data, size_t len, uint64_t deadline)
 {
@@ -171,29 +176,33 @@ static int ring_put(const void *data, size_t len, uint64_t deadline)
     return 0;
 }
 
-static const struct { const char *name; int err; } xs_errors[] = {
-    { "EINVAL", OS_EINVAL }, { "EACCES", OS_EACCES }, { "EEXIST", OS_EEXIST },
-    { "EISDIR", OS_EISDIR }, { "ENOENT", OS_ENOENT }, { "ENOMEM", OS_ENOMEM },
-    { "ENOSPC", OS_ENOSPC }, { "EIO", OS_EIO }, { "ENOTEMPTY", OS_ENOTEMPTY },
-    { "ENOSYS", OS_ENOSYS }, { "EROFS", OS_EROFS }, { "EBUSY", OS_EBUSY },
+static const struct {
+    const char *name;
+    int err;
+} xs_errors[] = {
+    { "EINVAL", OS_EINVAL }, { "EACCES", OS_EACCES },   { "EEXIST", OS_EEXIST },
+    { "EISDIR", OS_EISDIR }, { "ENOENT", OS_ENOENT },   { "ENOMEM", OS_ENOMEM },
+    { "ENOSPC", OS_ENOSPC }, { "EIO", OS_EIO },         { "ENOTEMPTY", OS_ENOTEMPTY },
+    { "ENOSYS", OS_ENOSYS }, { "EROFS", OS_EROFS },     { "EBUSY", OS_EBUSY },
     { "EAGAIN", OS_EAGAIN }, { "EISCONN", OS_EISCONN }, { "E2BIG", OS_E2BIG },
     { "EPERM", OS_EPERM },
 };
 
 /* Sends type with the payload parts (each sent with its NUL when
  * with_nul is set for it) and waits for the answer in reply_*. */
-static int request(enum xsd_sockmsg_type type, os_xs_tx tx,
-                   const char *a, bool a_nul, const char *b, bool b_nul)
+static int request(enum xsd_sockmsg_type type, os_xs_tx tx, const char *a, bool a_nul,
+                   const char *b, bool b_nul)
 {
     if (!ring || broken)
         return -OS_EIO;
     size_t la = a ? os_strlen(a) + a_nul : 0, lb = b ? os_strlen(b) + b_nul : 0;
     if (la + lb > XENSTORE_PAYLOAD_MAX)
         return -OS_E2BIG;
-    uk_xs_pump();               /* anything stale is read before we ask */
+    uk_xs_pump(); /* anything stale is read before we ask */
     reply_ready = false;
-    struct xsd_sockmsg h = { .type = type, .req_id = next_req_id++, .tx_id = tx,
-                             .len = (uint32_t)(la + lb) };
+    struct xsd_sockmsg h = {
+        .type = type, .req_id = next_req_id++, .tx_id = tx, .len = (uint32_t)(la + lb)
+    };
     uint64_t deadline = uk_now_ns() + REPLY_TIMEOUT_NS;
     int rc = ring_put(&h, sizeof(h), deadline);
     if (!rc && la)
@@ -299,8 +308,7 @@ int os_xs_unwatch(struct os *os, const char *path, const char *token)
     return request(XS_UNWATCH, 0, path, true, token, true);
 }
 
-int os_xs_next_watch(struct os *os, char *path, size_t path_size,
-                     char *token, size_t token_size)
+int os_xs_next_watch(struct os *os, char *path, size_t path_size, char *token, size_t token_size)
 {
     uk_xs_pump();
     if (!wq_len)
@@ -321,4 +329,7 @@ int os_xs_next_watch(struct os *os, char *path, size_t path_size,
     return r;
 }
 
-domid_t os_domid(struct os *os) { return os->domid; }
+domid_t os_domid(struct os *os)
+{
+    return os->domid;
+}

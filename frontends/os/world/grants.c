@@ -20,7 +20,7 @@ enum { FRAME_FREE = 0, FRAME_USED = 1, FRAME_HELD = 2 };
 
 struct os_share {
     struct os_share *next;
-    uint64_t first;             /* first frame */
+    uint64_t first; /* first frame */
     unsigned npages;
     domid_t peer;
     bool writable;
@@ -71,8 +71,8 @@ static uint8_t *frame_va(struct os *os, uint64_t f)
     return os->h.mem + f * OS_PAGE_SIZE;
 }
 
-int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
-                   void **va, grant_ref_t *refs)
+int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, void **va,
+                   grant_ref_t *refs)
 {
     if (!npages || !va || !refs)
         return -OS_EINVAL;
@@ -81,8 +81,9 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
         return -OS_ENOMEM;
     int64_t first = alloc_frames(os, npages);
     if (first < 0) {
-        os_log(os, OS_LOG_ERROR, "[os] d%u: sharing %u page(s) with d%u failed: out of guest frames",
-               os->h.domid, npages, peer);
+        os_log(os, OS_LOG_ERROR,
+               "[os] d%u: sharing %u page(s) with d%u failed: out of guest frames", os->h.domid,
+               npages, peer);
         free(sh);
         return -OS_ENOMEM;
     }
@@ -92,7 +93,8 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable,
     for (unsigned i = 0; i < npages; i++) {
         int rc = hv_gnt_alloc_ref(os->h.hv, os->h.domid, os, &sh->refs[i]);
         if (rc == 0) {
-            rc = hv_gnt_grant(os->h.hv, os->h.domid, sh->refs[i], peer, (uint64_t)first + i, ro, os);
+            rc =
+                hv_gnt_grant(os->h.hv, os->h.domid, sh->refs[i], peer, (uint64_t)first + i, ro, os);
             if (rc < 0)
                 (void)hv_gnt_release_ref(os->h.hv, os->h.domid, sh->refs[i]);
         }
@@ -123,8 +125,10 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages)
         if (frame_va(os, sh->first) != va)
             continue;
         if (sh->npages != npages) {
-            os_log(os, OS_LOG_ERROR, "[os] d%u: unshare of frame 0x%llx with %u page(s) refused: it was shared with %u",
-                   os->h.domid, (unsigned long long)sh->first, npages, sh->npages);
+            os_log(
+                os, OS_LOG_ERROR,
+                "[os] d%u: unshare of frame 0x%llx with %u page(s) refused: it was shared with %u",
+                os->h.domid, (unsigned long long)sh->first, npages, sh->npages);
             return -OS_EINVAL;
         }
         bool busy = false;
@@ -139,15 +143,16 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages)
             free(sh);
             return 0;
         }
-        os_log(os, OS_LOG_DEBUG, "[os] d%u: frames 0x%llx..+%u unshared while d%u maps them; free at its last unmap",
+        os_log(os, OS_LOG_DEBUG,
+               "[os] d%u: frames 0x%llx..+%u unshared while d%u maps them; free at its last unmap",
                os->h.domid, (unsigned long long)sh->first, npages, sh->peer);
         memset(os->frame_used + sh->first, FRAME_HELD, npages);
         sh->next = os->held;
         os->held = sh;
         return 0;
     }
-    os_log(os, OS_LOG_ERROR, "[os] d%u: unshare of a region that os_share_pages did not make refused",
-           os->h.domid);
+    os_log(os, OS_LOG_ERROR,
+           "[os] d%u: unshare of a region that os_share_pages did not make refused", os->h.domid);
     return -OS_EINVAL;
 }
 
@@ -172,13 +177,14 @@ unsigned os_world_held_frames(struct os *os)
     return n;
 }
 
-int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly,
-                    grant_ref_t *ref)
+int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly, grant_ref_t *ref)
 {
     const uint8_t *p = page;
     uintptr_t a = (uintptr_t)page;
     if (a & (OS_PAGE_SIZE - 1)) {
-        os_log(os, OS_LOG_ERROR, "[os] d%u: grant of a buffer to d%u refused: not the start of a whole page (offset 0x%lx)",
+        os_log(os, OS_LOG_ERROR,
+               "[os] d%u: grant of a buffer to d%u refused: not the start of a whole page (offset "
+               "0x%lx)",
                os->h.domid, peer, (unsigned long)(a & (OS_PAGE_SIZE - 1)));
         return -OS_EINVAL;
     }
@@ -187,21 +193,26 @@ int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly
         if (p < lo || p >= lo + (size_t)sh->npages * OS_PAGE_SIZE)
             continue;
         if (sh->peer != peer) {
-            os_log(os, OS_LOG_ERROR, "[os] d%u: grant of frame 0x%llx to d%u refused: the page is shared with d%u",
+            os_log(os, OS_LOG_ERROR,
+                   "[os] d%u: grant of frame 0x%llx to d%u refused: the page is shared with d%u",
                    os->h.domid, (unsigned long long)(sh->first + (uint64_t)(p - lo) / OS_PAGE_SIZE),
                    peer, sh->peer);
             return -OS_EPERM;
         }
         if (!readonly && !sh->writable) {
-            os_log(os, OS_LOG_ERROR, "[os] d%u: writable grant of frame 0x%llx refused: the page is shared read-only",
-                   os->h.domid, (unsigned long long)(sh->first + (uint64_t)(p - lo) / OS_PAGE_SIZE));
+            os_log(os, OS_LOG_ERROR,
+                   "[os] d%u: writable grant of frame 0x%llx refused: the page is shared read-only",
+                   os->h.domid,
+                   (unsigned long long)(sh->first + (uint64_t)(p - lo) / OS_PAGE_SIZE));
             return -OS_EPERM;
         }
         *ref = sh->refs[(size_t)(p - lo) / OS_PAGE_SIZE];
         return 0;
     }
-    os_log(os, OS_LOG_ERROR, "[os] d%u: grant of a buffer to d%u refused: only pages from os_share_pages can be granted",
-           os->h.domid, peer);
+    os_log(
+        os, OS_LOG_ERROR,
+        "[os] d%u: grant of a buffer to d%u refused: only pages from os_share_pages can be granted",
+        os->h.domid, peer);
     return -OS_EINVAL;
 }
 

@@ -81,8 +81,7 @@ bool os_world_has_input(const struct os *os)
     return os->inbox || os->nports;
 }
 
-int os_xs_next_watch(struct os *os, char *path, size_t path_size,
-                     char *token, size_t token_size)
+int os_xs_next_watch(struct os *os, char *path, size_t path_size, char *token, size_t token_size)
 {
     struct os_watch_ev *ev = os->inbox;
     if (!ev)

@@ -6,25 +6,25 @@
 
 #include "frontends/os/world/os_world.h"
 
-struct os_share;                /* one os_share_pages() region (grants.c) */
+struct os_share; /* one os_share_pages() region (grants.c) */
 
 struct os_watch_ev {
     struct os_watch_ev *next;
     char *path, *token;
 };
 
-#define OS_WORLD_MAX_PORTS 64u  /* delivered ports waiting for the driver */
+#define OS_WORLD_MAX_PORTS 64u /* delivered ports waiting for the driver */
 
 struct os {
     struct os_world_host h;
-    uint8_t *frame_used;        /* per frame: free, in use, held by the peer */
+    uint8_t *frame_used; /* per frame: free, in use, held by the peer */
     struct os_share *shares;
-    struct os_share *held;      /* unshared, still mapped by the peer */
-    unsigned nshares;           /* ever made: the first is the ring */
+    struct os_share *held; /* unshared, still mapped by the peer */
+    unsigned nshares;      /* ever made: the first is the ring */
     struct os_watch_ev *inbox, **inbox_tail;
     evtchn_port_t ports[OS_WORLD_MAX_PORTS];
     unsigned nports;
-    struct xs_reply reply;      /* scratch for one answer at a time */
+    struct xs_reply reply; /* scratch for one answer at a time */
 };
 
 void os_world_free_shares(struct os *os);
