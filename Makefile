@@ -95,8 +95,14 @@ test-san: deps
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  sh tests/run-checks.sh build-san $(patsubst $(BUILD)/%,build-san/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
 
+# Each bench program prints its figures and appends them to results.jsonl;
+# tests/bench/collect writes results.json (figures, baselines, ratios, goals,
+# machine) and ratios.svg.  tests/bench/compare A.json B.json sets two runs side by side.
 bench: all $(BENCHES)
-	@for b in $(BENCHES); do echo "== $$b"; SPLITBED_BUILD=$(BUILD) $$b || exit 1; done
+	@mkdir -p $(BUILD)/bench; rm -f $(BUILD)/bench/results.jsonl
+	@for b in $(BENCHES); do echo "== $$b"; \
+	  SPLITBED_BUILD=$(BUILD) SPLITBED_BENCH_RESULTS=$(BUILD)/bench/results.jsonl $$b || exit 1; done
+	@python3 tests/bench/collect $(BUILD)/bench/results.jsonl $(BUILD)/bench
 
 # One house style (.clang-format): `make format` rewrites, `make format-check`
 # (part of `make test`) names every file that differs.

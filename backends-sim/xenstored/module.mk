@@ -26,7 +26,8 @@ FUZZ_SRCS_fuzz_xs_wire := tests/fuzz/fuzz_xs_wire.c $(XS_CORE_SRCS)
 FUZZ_CORPUS_fuzz_xs_wire := fixtures/corpora/fuzz_xs_wire
 
 # make bench: XS_READ and watch-fire round trips beside a raw echo.
-$(BUILD)/bench/bench_xenstored: $(OBJ)/tests/bench/bench_xenstored.o | $(XENSTORED_BIN)
+$(BUILD)/bench/bench_xenstored: $(OBJ)/tests/bench/bench_xenstored.o \
+    $(OBJ)/tests/bench/bench_result.o | $(XENSTORED_BIN)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $<
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^)
 BENCHES += $(BUILD)/bench/bench_xenstored

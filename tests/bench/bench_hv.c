@@ -11,6 +11,7 @@
  * below.
  */
 #include "backends-sim/hv/hvctl.h"
+#include "tests/bench/bench_result.h"
 
 #include <errno.h>
 #include <sched.h>
@@ -189,11 +190,15 @@ static void report(const char *what, const char *base, const struct series *s, c
     for (int i = 0; i < ROUNDS; i++)
         r[i] = s->fig[i].cpu / s->base[i].cpu;
     sorted(r);
-    printf("%-26s %6.2f us   %-18s %6.2f us   ratio %4.2f (%s)   CPU time, median of %d rounds, "
-           "middle half of ratios %.2f..%.2f; wall %.2f / %.2f us\n",
-           what, median_of(s->fig, true) * 1e6, base, median_of(s->base, true) * 1e6, r[ROUNDS / 2],
-           goal, ROUNDS, r[ROUNDS / 4], r[ROUNDS - 1 - ROUNDS / 4], median_of(s->fig, false) * 1e6,
-           median_of(s->base, false) * 1e6);
+    printf(
+        "%-26s %6.2f us   %-18s %6.2f us   ratio %4.2f (goal %s)   CPU time, median of %d rounds, "
+        "middle half of ratios %.2f..%.2f; wall %.2f / %.2f us\n",
+        what, median_of(s->fig, true) * 1e6, base, median_of(s->base, true) * 1e6, r[ROUNDS / 2],
+        goal, ROUNDS, r[ROUNDS / 4], r[ROUNDS - 1 - ROUNDS / 4], median_of(s->fig, false) * 1e6,
+        median_of(s->base, false) * 1e6);
+    bench_result(&(struct bench_figure){ what, median_of(s->fig, true) * 1e6, "us CPU", base,
+                                         median_of(s->base, true) * 1e6, "us CPU", r[ROUNDS / 2],
+                                         goal });
 }
 
 /* Runs op(arg) iters times; its CPU time and wall time per call. */
@@ -277,7 +282,7 @@ static void bench_grants(void)
         run_series(&s, &with_hvd, grant_once, &alone, memfd_once, &g, 1000);
         char what[64];
         snprintf(what, sizeof(what), "grant map+unmap, %u page%s", g.n, g.n == 1 ? "" : "s");
-        report(what, "memfd mmap+munmap", &s, "goal <= 2");
+        report(what, "memfd mmap+munmap", &s, "<= 2");
     }
     xengnttab_close(gt);
     xengntshr_close(gs);
@@ -373,7 +378,7 @@ static void bench_evtchn(void)
     xenevtchn_close(ev);
     close(ab);
     close(ba);
-    report("evtchn notify round trip", "eventfd ping-pong", &s, "goal <= 1.3");
+    report("evtchn notify round trip", "eventfd ping-pong", &s, "<= 1.3");
 }
 
 int main(void)

@@ -4,6 +4,8 @@
  * run, and the latency of a watch firing (write by one client until the
  * event reaches another).
  */
+#include "tests/bench/bench_result.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
@@ -199,6 +201,10 @@ int main(void)
     printf("XS_READ round trip     : %8.0f ns (%.2fx echo; goal <= 1.5x)\n", read_ns,
            read_ns / echo_ns);
     printf("watch fire (write->event): %6.0f ns (%.2fx echo)\n", watch_ns, watch_ns / echo_ns);
+    bench_result(&(struct bench_figure){ "XS_READ round trip", read_ns, "ns", "Unix-socket echo",
+                                         echo_ns, "ns", read_ns / echo_ns, "<= 1.5" });
+    bench_result(&(struct bench_figure){ "xenstore watch fire", watch_ns, "ns", "Unix-socket echo",
+                                         echo_ns, "ns", watch_ns / echo_ns, NULL });
     rc = 0;
 out:
     if (rc)
