@@ -28,6 +28,12 @@ int cli_sim_stop(const char *dir);
  * cli_guest_env_free. */
 char **cli_guest_env(const char *dir, unsigned domid);
 void cli_guest_env_free(char **env);
+/* The domain of the simulator in dir this process was started in
+ * (backends-sim/procdom/procdom.h), or -1 for a host process. */
+int cli_own_domain(const char *dir);
+/* If this process is inside a guest domain of the simulator in dir,
+ * says on stderr that only dom0 may do `what` and returns true. */
+bool cli_refuse_guest(const char *dir, const char *cmd, const char *what);
 /* Parses a domain id (0..32751). */
 bool cli_parse_domid(const char *s, unsigned *out);
 

@@ -92,6 +92,15 @@ int cmd_hv(int argc, char **argv)
     char dir[4096];
     if (!cli_statedir(given, dir, sizeof dir))
         return EXIT_USAGE;
+    if ((!strcmp(action, "start") || !strcmp(action, "stop") || !strcmp(action, "status"))) {
+        char cmd[64], what[64];
+        snprintf(cmd, sizeof cmd, "splitbed hv %s", action);
+        snprintf(what, sizeof what, "%s the simulator", action);
+        if (!strcmp(action, "status"))
+            snprintf(what, sizeof what, "ask the simulator's status");
+        if (cli_refuse_guest(dir, cmd, what))
+            return EXIT_FAIL;
+    }
     if (!strcmp(action, "start"))
         return hv_start(dir);
     if (!strcmp(action, "stop"))

@@ -2,6 +2,9 @@
 #include "cli.h"
 #include "layout.h"
 #include "statedir.h"
+#include "backends-sim/procdom/procdom.h"
+
+#include <unistd.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,4 +82,23 @@ void cli_guest_env_free(char **env)
         if (is_ours(env[i]))
             free(env[i]);
     free(env);
+}
+
+int cli_own_domain(const char *dir)
+{
+    struct procdom_sim sim;
+    if (procdom_sim_init(&sim, dir) != 0)
+        return -1; /* no simulator there yet: nobody is inside it */
+    int d = procdom_of(&sim, getpid());
+    return d >= 0 ? d : -1;
+}
+
+bool cli_refuse_guest(const char *dir, const char *cmd, const char *what)
+{
+    int d = cli_own_domain(dir);
+    if (d <= 0)
+        return false;
+    fprintf(stderr, "%s: refused: this process runs in domain %d of %s; only dom0 may %s\n", cmd, d,
+            dir, what);
+    return true;
 }

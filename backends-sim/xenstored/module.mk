@@ -5,7 +5,8 @@ XS_DIR := backends-sim/xenstored
 XS_CORE_SRCS := $(addprefix $(XS_DIR)/,xs_path.c xs_perms.c xs_tree.c \
   xs_watch.c xs_ops.c xs_txn.c xs_domain.c xs_dispatch.c xs_core.c \
   xs_frame.c xs_client.c)
-XS_SERVER_SRCS := $(XS_DIR)/xs_server.c $(XS_DIR)/splitbed_xenstored.c
+XS_SERVER_SRCS := $(XS_DIR)/xs_server.c $(XS_DIR)/splitbed_xenstored.c \
+  backends-sim/procdom/procdom.c
 
 XS_LIB := $(BUILD)/lib/libsplitbed-xenstore.a
 XENSTORED_BIN := $(BUILD)/bin/splitbed-xenstored

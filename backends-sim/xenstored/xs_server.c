@@ -1,11 +1,14 @@
 #include "backends-sim/xenstored/xs_server.h"
 #include "backends-sim/xenstored/xs_core.h"
 #include "backends-sim/xenstored/xs_frame.h"
+#include "backends-sim/procdom/procdom.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -45,6 +48,8 @@ struct xs_server {
     size_t nls, capls;
     struct client **cs;
     size_t ncs, capcs;
+    struct procdom_sim sim; /* the simulator's directory, D/.. */
+    bool have_sim;
 };
 
 static void trace(void *ctx, const char *line)
@@ -202,6 +207,12 @@ struct xs_server *xs_server_new(const char *dir, FILE *tracef)
     }
     if (add_listener(s, 0))
         goto fail;
+    /* D is the simulator's DIR/xenstored: processes name DIR. */
+    char real[PATH_MAX], parent[PATH_MAX + 4];
+    if (realpath(dir, real)) {
+        snprintf(parent, sizeof parent, "%s/..", real);
+        s->have_sim = procdom_sim_init(&s->sim, parent) == 0;
+    }
     return s;
 fail:
     xs_server_free(s);
@@ -217,6 +228,24 @@ static void client_free(struct xs_server *s, struct client *c)
     (void)s;
 }
 
+/* A process started in a domain may use only that domain's socket; a
+ * host process (the toolstack, backends, tests) may use any. */
+static bool refused(struct xs_server *s, const struct listener *l, int fd)
+{
+    struct ucred cred;
+    socklen_t len = sizeof(cred);
+    if (!s->have_sim || getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
+        return false;
+    int dom = procdom_of(&s->sim, cred.pid);
+    if (dom < 0 || (unsigned)dom == l->domid)
+        return false;
+    char line[128];
+    snprintf(line, sizeof line, "pid %d of d%d connected to d%u's socket: refused", (int)cred.pid,
+             dom, l->domid);
+    trace(s, line);
+    return true;
+}
+
 static void accept_on(struct xs_server *s, struct listener *l)
 {
     for (;;) {
@@ -225,6 +254,10 @@ static void accept_on(struct xs_server *s, struct listener *l)
 
         if (fd < 0)
             return; /* EAGAIN, or a client that already left */
+        if (refused(s, l, fd)) {
+            close(fd);
+            continue;
+        }
         c = calloc(1, sizeof(*c));
         if (c && s->ncs == s->capcs) {
             size_t cap = s->capcs ? s->capcs * 2 : 16;

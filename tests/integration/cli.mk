@@ -5,3 +5,12 @@ $(BUILD)/tests/test_cli: $(OBJ)/tests/integration/test_cli.o $(OBJ)/tests/lib/ru
 ifneq ($(wildcard backends-sim/hv/hvctl.h),)
 INTEGRATION_TESTS += $(BUILD)/tests/test_cli
 endif
+
+# A guest's crossings into other domains, refused.
+$(BUILD)/tests/test_identity: $(OBJ)/tests/integration/test_identity.o $(OBJ)/tests/lib/runproc.o | \
+    $(BUILD)/tests/hv-peer $(BUILD)/bin/splitbed $(BUILD)/bin/splitbed-hvd $(BUILD)/bin/splitbed-xenstored
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+ifneq ($(wildcard backends-sim/hv/hvctl.h),)
+INTEGRATION_TESTS += $(BUILD)/tests/test_identity
+endif

@@ -359,6 +359,17 @@ START_TEST(malicious_client_cut_off)
         close(s);
         ck_assert(hvt_trace_has("cut off: does not read its replies"));
     }
+    /* a guest asking for toolstack control on its own socket */
+    {
+        int s = hvw_connect(path);
+        ck_assert_int_ge(s, 0);
+        struct hvw_hello hello = { HVW_KIND_CTL, 0 };
+        struct hvw_hello_rep hrep;
+        ck_assert_int_eq(
+            hvw_call(s, HVW_HELLO, &hello, sizeof(hello), &hrep, sizeof(hrep), NULL, NULL), -EPERM);
+        close(s);
+        ck_assert(hvt_trace_has("of d1 asked for toolstack control: EPERM"));
+    }
     ck_assert(hvt_trace_has("cut off: packet too large or carries descriptors"));
     ck_assert(hvt_trace_has("cut off: header says 1073741824 payload bytes"));
     ck_assert(hvt_trace_has("cut off: unknown op 999"));

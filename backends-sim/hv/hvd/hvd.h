@@ -13,6 +13,7 @@
 #include "backends-sim/hv/core/hv.h"
 #include "backends-sim/hv/hvd/evpage.h"
 #include "backends-sim/hv/hvd/wire.h"
+#include "backends-sim/procdom/procdom.h"
 
 struct dmem;
 
@@ -59,7 +60,9 @@ struct conn {
     struct hdom *dom;
     uint32_t kind; /* 0 until HELLO */
     pid_t pid;
-    bool dying; /* hung up, release deferred */
+    int pid_dom;  /* the domain pid belongs to (procdom.h) */
+    bool refused; /* pid is not of this socket's domain: HELLO gets EPERM */
+    bool dying;   /* hung up, release deferred */
     /* evtchn */
     int efd;
     int pagefd;
@@ -86,8 +89,9 @@ struct hvd {
     struct hdom *doms;
     struct conn *conns;
     uint32_t next_conn_id;
-    int epfd;    /* the main loop's epoll set: listen and client sockets */
-    char *drain; /* receive buffer for posted packets */
+    struct procdom_sim sim; /* DIR, to tell which domain a client is in */
+    int epfd;               /* the main loop's epoll set: listen and client sockets */
+    char *drain;            /* receive buffer for posted packets */
     /* the reply being built by a handler */
     char *out;
     size_t outlen;

@@ -4,7 +4,7 @@
 HVD_WIRE_SRCS := backends-sim/hv/hvd/packet.c backends-sim/hv/hvd/evpage.c
 HVD_SRCS := backends-sim/hv/hvd/main.c backends-sim/hv/hvd/server.c \
     backends-sim/hv/hvd/memory.c backends-sim/hv/hvd/gnt.c backends-sim/hv/hvd/evt.c \
-    backends-sim/hv/hvd/ctl.c $(HVD_WIRE_SRCS)
+    backends-sim/hv/hvd/ctl.c backends-sim/procdom/procdom.c $(HVD_WIRE_SRCS)
 
 $(BUILD)/bin/splitbed-hvd: $(patsubst %.c,$(OBJ)/%.o,$(HVD_SRCS)) $(HV_CORE_LIB)
 	@mkdir -p $(@D)

@@ -278,6 +278,14 @@ static void accept_on(struct hvd *h, struct hdom *dom)
     socklen_t len = sizeof(cred);
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0)
         c->pid = cred.pid;
+    /* A process started in a domain may use only that domain's socket;
+     * a host process (the toolstack, backends, tests) may act as any. */
+    c->pid_dom = procdom_of(&h->sim, c->pid);
+    if (c->pid_dom >= 0 && c->pid_dom != dom->id) {
+        c->refused = true;
+        hvd_trace(h, (domid_t)c->pid_dom, "hvd: pid %d of d%d connected to d%u's socket: refused",
+                  (int)c->pid, c->pid_dom, dom->id);
+    }
     c->fd = fd;
     c->id = ++h->next_conn_id;
     c->dom = dom;
@@ -302,8 +310,13 @@ static int hello(struct hvd *h, struct conn *c, const void *p, size_t n)
     memcpy(&req, p, sizeof(req));
     if (req.kind < HVW_KIND_GNTTAB || req.kind > HVW_KIND_CTL)
         return -1;
-    if (req.kind == HVW_KIND_CTL && c->dom->id != 0)
+    if (c->refused)
         return EPERM;
+    if (req.kind == HVW_KIND_CTL && c->dom->id != 0) {
+        hvd_trace(h, c->dom->id, "hvd: pid %d of d%u asked for toolstack control: EPERM",
+                  (int)c->pid, c->dom->id);
+        return EPERM;
+    }
     c->kind = req.kind;
     struct hvw_hello_rep *rep = hvd_out(h, sizeof(*rep));
     rep->domid = c->dom->id;
@@ -587,7 +600,9 @@ static enum served serve(struct hvd *h, struct conn *c, char *buf)
         h->noutfds = 0;
     memcpy(h->out, &rep, sizeof(rep));
     int r = hvw_send(c->fd, h->out, sizeof(rep) + rep.len, NULL, 0, h->outfds, h->noutfds);
-    if (r == -EAGAIN)
+    if (c->refused) /* it has its EPERM; nothing else it sends is served */
+        conn_hangup(h, c);
+    else if (r == -EAGAIN)
         cut_off(h, c, "does not read its replies");
     else if (r < 0)
         conn_hangup(h, c);
@@ -635,17 +650,22 @@ int hvd_run(const char *dir, int ready_fd)
     char *dom0;
     if (asprintf(&dom0, "%s/dom0", h->hvdir) < 0)
         return 1;
-    int probe = hvw_connect(dom0);
+    int r, probe = hvw_connect(dom0);
     free(dom0);
     if (probe >= 0) {
         close(probe);
         fprintf(stderr, "splitbed-hvd: another splitbed-hvd serves %s\n", dir);
         return 1;
     }
+    r = procdom_sim_init(&h->sim, dir);
+    if (r < 0) {
+        fprintf(stderr, "splitbed-hvd: %s: %s\n", dir, strerror(-r));
+        return 1;
+    }
     h->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (h->epfd < 0)
         return 1;
-    int r = hvd_dom_create(h, 0);
+    r = hvd_dom_create(h, 0);
     if (r < 0) {
         fprintf(stderr, "splitbed-hvd: cannot listen in %s: %s\n", h->hvdir, strerror(-r));
         return 1;
