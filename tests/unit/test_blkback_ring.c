@@ -359,6 +359,34 @@ START_TEST(readonly_device_refuses_writes)
 }
 END_TEST
 
+/* Every operation that carries data to the disk is a write: a
+ * write-barrier or a flush with segments is refused on a read-only
+ * device as a plain write is (the image would refuse it too, later and
+ * with a worse reason), and a flush without data is not a write. */
+START_TEST(readonly_device_refuses_barrier_and_flush_with_data)
+{
+    struct harness h;
+    h_setup(&h, 1, true);
+    h.cfg.flush = true;
+    h.cfg.barrier = true;
+    ck_assert_int_eq(h_open(&h), 0);
+    fill(h_page(&h, H_DATA0), 4096, 3);
+    h_rw(&h, BLKIF_OP_WRITE_BARRIER, 1, 0, 1, H_DATA0);
+    h_rw(&h, BLKIF_OP_FLUSH_DISKCACHE, 2, 8, 1, H_DATA0);
+    h_rw(&h, BLKIF_OP_FLUSH_DISKCACHE, 3, UINT64_MAX, 0, H_DATA0);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_ERROR);
+    ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_ERROR);
+    ck_assert_int_eq(one_status(&h, 3), BLKIF_RSP_OKAY);
+    ck_assert(h_diag_has(&h, "write-barrier to a read-only device"));
+    ck_assert(h_diag_has(&h, "flush to a read-only device"));
+    char zero[8192] = { 0 }, disk[8192];
+    h_image_read(&h, 0, disk, sizeof(disk));
+    ck_assert_mem_eq(disk, zero, sizeof(disk));
+    h_teardown(&h);
+}
+END_TEST
+
 START_TEST(range_beyond_end)
 {
     struct harness h;
@@ -898,6 +926,7 @@ static Suite *suite(void)
     tcase_add_loop_test(t, unknown_operation, 0, 2);
     tcase_add_test(t, producer_overflow_cuts_off);
     tcase_add_test(t, readonly_device_refuses_writes);
+    tcase_add_test(t, readonly_device_refuses_barrier_and_flush_with_data);
     tcase_add_test(t, range_beyond_end);
     tcase_add_test(t, sector_size_4096_alignment);
     tcase_add_test(t, map_failure_fails_request_only);

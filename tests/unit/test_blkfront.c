@@ -294,6 +294,32 @@ END_TEST
 /* Every grant os_grant_access() gave for a zero-copy request is given
  * back once it is answered: on the unikernel each is a grant entry of
  * a table of about 2000, which streaming a tar member used up. */
+/* A buffer inside blkfront's own region but not on a sector boundary
+ * cannot be granted with sector offsets: it is copied, and the bytes land
+ * where they belong. */
+START_TEST(unaligned_buffer_in_region_is_copied)
+{
+    static const size_t offs[] = { 1, 100, 511, 513, 4095 };
+    struct fx f;
+    fx_init(&f, 2048);
+    fx_open(&f, NULL);
+    uint8_t *b = blkfront_buffer_alloc(f.bf, 4);
+    ck_assert_ptr_nonnull(b);
+    uint8_t want[8192];
+    for (unsigned i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+        fill(b + offs[i], 8192, 20 + i);
+        memcpy(want, b + offs[i], sizeof(want));
+        ck_assert_int_eq(blkfront_write_sync(f.bf, 16, b + offs[i], 8192), 0);
+        ck_assert_mem_eq(f.be.disk + 16 * 512, want, sizeof(want));
+        memset(b, 0, 4 * 4096);
+        ck_assert_int_eq(blkfront_read_sync(f.bf, 16, b + offs[(i + 1) % 5], 8192), 0);
+        ck_assert_mem_eq(b + offs[(i + 1) % 5], want, sizeof(want));
+    }
+    blkfront_buffer_free(f.bf, b, 4);
+    fx_fini(&f);
+}
+END_TEST
+
 START_TEST(zero_copy_grants_are_ended)
 {
     struct fx f;
@@ -437,6 +463,35 @@ static void expect_cut_off(struct fx *f, struct one *o, const char *why)
     uint8_t b[512];
     ck_assert_int_lt(blkfront_read_sync(f->bf, 0, b, 512), 0);
 }
+
+/* The ring holds as many requests as it has slots: with a backend that
+ * does not answer, ring_slots reads all go on the ring at once, and the
+ * next one waits until an answer frees a slot. */
+START_TEST(queue_depth_is_the_ring_size)
+{
+    struct fx f;
+    fx_init(&f, 64);
+    fx_open(&f, NULL);
+    f.be.serve = false;
+    unsigned slots = blkfront_get_info(f.bf)->ring_slots;
+    ck_assert_uint_eq(slots, RING_SIZE(&f.be.ring));
+    struct one *o = calloc(slots + 1, sizeof(*o));
+    uint8_t(*b)[512] = calloc(slots + 1, 512);
+    for (unsigned i = 0; i <= slots; i++)
+        submit_read(&f, &o[i], b[i]);
+    ck_assert_uint_eq(f.be.ring.sring->req_prod - f.be.ring.req_cons, slots);
+    f.be.serve = true;
+    ck_assert_int_eq(blkfront_drain_sync(f.bf), 0);
+    for (unsigned i = 0; i <= slots; i++) {
+        ck_assert(o[i].done);
+        ck_assert_int_eq(o[i].status, 0);
+    }
+    ck_assert_uint_eq(f.be.requests, slots + 1);
+    free(o);
+    free(b);
+    fx_fini(&f);
+}
+END_TEST
 
 START_TEST(malicious_rsp_prod_overflow)
 {
@@ -701,6 +756,8 @@ int main(void)
     tcase_add_test(t, zero_copy_of_unaligned_buffer_is_refused);
     tcase_add_test(t, zero_copy_of_own_buffers);
     tcase_add_test(t, zero_copy_grants_are_ended);
+    tcase_add_test(t, unaligned_buffer_in_region_is_copied);
+    tcase_add_test(t, queue_depth_is_the_ring_size);
     tcase_add_test(t, write_grants_follow_persistent_negotiation);
     tcase_add_test(t, bounce_pages_leak_nothing);
     tcase_add_test(t, indirect_requests);

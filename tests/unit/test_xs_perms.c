@@ -72,6 +72,33 @@ START_TEST(entries_grant_per_domain_first_match)
 }
 END_TEST
 
+/* Removing a node takes write permission: a domain that may only read
+ * a node (a frontend reading its backend's nodes) must not delete it,
+ * nor a missing child below it; one that may write may. */
+START_TEST(rm_needs_write_not_read)
+{
+    struct xs_client *rd = fx_domain(11), *wr = fx_domain(12);
+    char v[32];
+
+    ck_assert_int_eq(xs_client_write(dom0, 0, "/be/state", "4"), 0);
+    ck_assert_int_eq(xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/be", "n0", "r11", "b12", NULL),
+                     0);
+    ck_assert_int_eq(
+        xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/be/state", "n0", "r11", "b12", NULL), 0);
+    ck_assert_int_eq(xs_client_read(rd, 0, "/be/state", v, sizeof(v)), 0);
+    ck_assert_str_eq(v, "4");
+    ck_assert_int_eq(xs_client_strs(rd, XS_RM, 0, NULL, "/be/state", NULL), EACCES);
+    ck_assert_int_eq(xs_client_strs(rd, XS_RM, 0, NULL, "/be/gone", NULL), EACCES);
+    ck_assert_int_eq(xs_client_read(dom0, 0, "/be/state", v, sizeof(v)), 0);
+    ck_assert_str_eq(v, "4");
+    ck_assert_int_eq(xs_client_strs(wr, XS_RM, 0, NULL, "/be/gone", NULL), 0);
+    ck_assert_int_eq(xs_client_strs(wr, XS_RM, 0, NULL, "/be/state", NULL), 0);
+    ck_assert_int_eq(xs_client_read(dom0, 0, "/be/state", v, sizeof(v)), ENOENT);
+    xs_client_close(rd);
+    xs_client_close(wr);
+}
+END_TEST
+
 START_TEST(owner_may_not_give_nodes_away)
 {
     /* XSA-352: an unprivileged owner cannot change the owner */
@@ -129,6 +156,7 @@ int main(void)
     tcase_add_test(tc, guest_cannot_touch_dom0_nodes);
     tcase_add_test(tc, guest_owns_what_it_creates);
     tcase_add_test(tc, entries_grant_per_domain_first_match);
+    tcase_add_test(tc, rm_needs_write_not_read);
     tcase_add_test(tc, owner_may_not_give_nodes_away);
     tcase_add_test(tc, set_target_acts_for_the_target);
     tcase_add_test(tc, special_node_perms);
