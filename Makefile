@@ -40,7 +40,7 @@ DEMO_CONFIG ?= fixtures/scenarios/qubes-hello.cfg
 # The builds inside run/test/test-san use every core.
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: format format-check run all test unit-test integration-test test-san bench fuzz fuzz-build freestanding install clean deps
+.PHONY: format format-check run all test mutants unit-test integration-test test-san bench fuzz fuzz-build freestanding install clean deps
 all:
 
 OBJ := $(BUILD)/obj
@@ -94,6 +94,13 @@ test-san: deps
 	$(MAKE) -j$(NPROC) SAN=1 CC=clang all
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	  sh tests/run-checks.sh build-san $(patsubst $(BUILD)/%,build-san/%,$(UNIT_TESTS) $(INTEGRATION_TESTS))
+
+# Mutation testing (tests/mutants/README.md): each curated mutant planted
+# in a scratch copy, rebuilt, and run against its tests.  MUTANTS="a b"
+# runs some; MUTANTS_OPTS=--quick skips the full run for survivors.
+mutants: all
+	python3 tests/mutants/run.py --build $(BUILD) --jobs $(NPROC) $(MUTANTS_OPTS) \
+	  --all-tests "$(notdir $(UNIT_TESTS) $(INTEGRATION_TESTS))" $(MUTANTS)
 
 # Each bench program prints its figures and appends them to results.jsonl;
 # tests/bench/collect writes results.json (figures, baselines, ratios, goals,
