@@ -308,11 +308,19 @@ static int add(xengnttab_handle *h, struct copy_batch *b, xengnttab_grant_copy_s
 int xengnttab_grant_copy(xengnttab_handle *xgt, uint32_t count,
                          xengnttab_grant_copy_segment_t *segs)
 {
-    for (uint32_t i = 0; i < count; i++)
-        if (segs[i].len > PAGE) {
+    /* gntdev refuses the whole call, before copying anything, for a
+     * segment with no grant side (a local memcpy) or whose grant side
+     * runs past its page. */
+    for (uint32_t i = 0; i < count; i++) {
+        const xengnttab_grant_copy_segment_t *s = &segs[i];
+        bool src = s->flags & GNTCOPY_source_gref, dst = s->flags & GNTCOPY_dest_gref;
+        if (s->len > PAGE || (!src && !dst) ||
+            (src && (size_t)s->source.foreign.offset + s->len > PAGE) ||
+            (dst && (size_t)s->dest.foreign.offset + s->len > PAGE)) {
             errno = EINVAL;
             return -1;
         }
+    }
     struct copy_batch *b = malloc(sizeof(*b));
     if (!b) {
         errno = ENOMEM;
@@ -343,10 +351,8 @@ int xengnttab_grant_copy(xengnttab_handle *xgt, uint32_t count,
                     ret = flush(xgt, b);
                 s->status = w.status;
             }
-        } else if (src || dst)
+        } else
             ret = add(xgt, b, s, dst);
-        else
-            s->status = GNTST_bad_copy_arg;
     }
     if (ret == 0)
         ret = flush(xgt, b);

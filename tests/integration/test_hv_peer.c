@@ -297,6 +297,21 @@ static void command(char *line)
         if (need_gt() < 0 || xengnttab_grant_copy(gt, 1, &s) < 0)
             return reply_err();
         printf("ok %d\n", s.status);
+    } else if (!strcmp(c, "copybad") && argc == 3) {
+        /* copybad D REF: one good segment writing 0x77 at offset 0 of the
+         * grant, then one with no grant side (a local copy) */
+        static uint8_t a[16], b[16];
+        memset(a, 0x77, sizeof(a));
+        xengnttab_grant_copy_segment_t s[2] = { { .flags = GNTCOPY_dest_gref, .len = 16 },
+                                                { .flags = 0, .len = 16 } };
+        s[0].source.virt = a;
+        s[0].dest.foreign.domid = (uint16_t)U(1);
+        s[0].dest.foreign.ref = U(2);
+        s[1].source.virt = a;
+        s[1].dest.virt = b;
+        if (need_gt() < 0 || xengnttab_grant_copy(gt, 2, s) < 0)
+            return reply_err();
+        printf("ok %d %d\n", s[0].status, s[1].status);
     } else if (!strcmp(c, "copymany") && argc == 4) {
         /* copymany D REF N: N segments write byte (i & 0xff) at offset
          * 16*i of the page (16 bytes each), then N segments read them
