@@ -15,12 +15,21 @@ struct dev {
     bool seen;
 };
 
+/* One device this process is limited to (--device FRONTID/DEVID). */
+struct only {
+    uint32_t frontid, devid;
+    bool watching;
+};
+
 struct bb_backend {
     const struct bb_env *env;
     char dir[256]; /* <home>/backend/vbd */
     char token[64];
     struct dev *devs;
     unsigned n, cap;
+    struct only *only; /* NULL: every device under dir */
+    unsigned nonly;
+    bool watching_dir;
 };
 
 struct bb_backend *bb_backend_new(const struct bb_env *env, const char *home)
@@ -33,10 +42,45 @@ struct bb_backend *bb_backend_new(const struct bb_env *env, const char *home)
     return b;
 }
 
+int bb_backend_limit(struct bb_backend *b, uint32_t frontid, uint32_t devid)
+{
+    for (unsigned i = 0; i < b->nonly; i++)
+        if (b->only[i].frontid == frontid && b->only[i].devid == devid)
+            return 0;
+    struct only *o = realloc(b->only, (b->nonly + 1) * sizeof(*o));
+    if (!o)
+        return -ENOMEM;
+    b->only = o;
+    b->only[b->nonly++] = (struct only){ .frontid = frontid, .devid = devid };
+    return 0;
+}
+
+static void only_path(const struct bb_backend *b, const struct only *o, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%u/%u", b->dir, o->frontid, o->devid);
+}
+
+/* Limited to some devices, it watches only their directories: other
+ * domains' devices never wake it, so many backends on one host cost no
+ * more per event than one. */
 int bb_backend_watch(struct bb_backend *b, const char *token)
 {
+    struct bb_store *s = b->env->store;
     snprintf(b->token, sizeof(b->token), "%s", token);
-    return b->env->store->ops->watch(b->env->store, b->dir, b->token);
+    if (!b->only) {
+        int r = s->ops->watch(s, b->dir, b->token);
+        b->watching_dir = r == 0;
+        return r;
+    }
+    for (unsigned i = 0; i < b->nonly; i++) {
+        char path[384];
+        only_path(b, &b->only[i], path, sizeof(path));
+        int r = s->ops->watch(s, path, b->token);
+        if (r < 0)
+            return r;
+        b->only[i].watching = true;
+    }
+    return 0;
 }
 
 static bool parse_id(const char *s, uint32_t *out)
@@ -76,11 +120,30 @@ static void add(struct bb_backend *b, uint32_t frontid, uint32_t devid)
     b->devs[b->n++] = (struct dev){ .frontid = frontid, .devid = devid, .vbd = v, .seen = true };
 }
 
-void bb_backend_rescan(struct bb_backend *b)
+/* The listed devices whose directory exists. */
+static void scan_only(struct bb_backend *b)
 {
     struct bb_store *s = b->env->store;
-    for (unsigned i = 0; i < b->n; i++)
-        b->devs[i].seen = false;
+    for (unsigned i = 0; i < b->nonly; i++) {
+        char path[384];
+        only_path(b, &b->only[i], path, sizeof(path));
+        unsigned nk = 0;
+        char **keys = s->ops->directory(s, 0, path, &nk);
+        if (!keys)
+            continue;
+        free(keys);
+        struct dev *d = find(b, b->only[i].frontid, b->only[i].devid);
+        if (d)
+            d->seen = true;
+        else
+            add(b, b->only[i].frontid, b->only[i].devid);
+    }
+}
+
+/* Every device under dir. */
+static void scan_all(struct bb_backend *b)
+{
+    struct bb_store *s = b->env->store;
     unsigned nf = 0;
     char **fronts = s->ops->directory(s, 0, b->dir, &nf);
     for (unsigned i = 0; fronts && i < nf; i++) {
@@ -104,6 +167,16 @@ void bb_backend_rescan(struct bb_backend *b)
         free(devs);
     }
     free(fronts);
+}
+
+void bb_backend_rescan(struct bb_backend *b)
+{
+    for (unsigned i = 0; i < b->n; i++)
+        b->devs[i].seen = false;
+    if (b->only)
+        scan_only(b);
+    else
+        scan_all(b);
     /* Directories the toolstack removed: the device is gone. */
     for (unsigned i = 0; i < b->n;) {
         if (!b->devs[i].seen) {
@@ -166,8 +239,15 @@ void bb_backend_free(struct bb_backend *b, bool closed)
         return;
     for (unsigned i = 0; i < b->n; i++)
         bb_vbd_free(b->devs[i].vbd, closed);
-    if (b->token[0])
+    if (b->watching_dir)
         b->env->store->ops->unwatch(b->env->store, b->dir, b->token);
+    for (unsigned i = 0; i < b->nonly; i++)
+        if (b->only[i].watching) {
+            char path[384];
+            only_path(b, &b->only[i], path, sizeof(path));
+            b->env->store->ops->unwatch(b->env->store, path, b->token);
+        }
+    free(b->only);
     free(b->devs);
     free(b);
 }

@@ -4,7 +4,8 @@
  * bb_backend_rescan() lists <home>/backend/vbd/<frontid>/<devid>, creates
  * devices that appeared, frees those whose directory went away (the
  * toolstack removed them) and steps all of them.  Any watch event can
- * call it: the devices' state machines are level-triggered.
+ * call it: the devices' state machines are level-triggered.  A backend
+ * limited to some devices (bb_backend_limit) serves those only.
  */
 #ifndef SPLITBED_BLKBACK_BACKEND_H
 #define SPLITBED_BLKBACK_BACKEND_H
@@ -15,7 +16,12 @@ struct bb_backend;
 
 /* home is this domain's xenstore home, e.g. /local/domain/0. */
 struct bb_backend *bb_backend_new(const struct bb_env *env, const char *home);
-/* Watches <home>/backend/vbd with the given token.  0 or -errno. */
+/* Limits this process to device <home>/backend/vbd/FRONTID/DEVID (call
+ * once per device, before bb_backend_watch): others are left to other
+ * backends.  0 or -ENOMEM. */
+int bb_backend_limit(struct bb_backend *b, uint32_t frontid, uint32_t devid);
+/* Watches <home>/backend/vbd (or, when limited, each listed device's
+ * directory) with the given token.  0 or -errno. */
 int bb_backend_watch(struct bb_backend *b, const char *token);
 void bb_backend_rescan(struct bb_backend *b);
 /* Serves the device bound to local port `port` (after its event). */

@@ -50,11 +50,11 @@ static void log_line(void *ctx, bool diagnosis, const char *text)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: " PROG " [--opt key=value]... [--domid N] [--trace FILE] [--ready-fd FD] [-q]\n"
-            "Serves the block devices under /local/domain/N/backend/vbd (N = 0, or\n"
-            "$SPLITBED_DOMID) to their frontends.  -q drops informational lines;\n"
-            "diagnoses still print.  Knobs: see README.md.\n");
+    fprintf(f, "usage: " PROG " [--opt key=value]... [--domid N] [--device FRONTID/DEVID]...\n"
+               "       [--trace FILE] [--ready-fd FD] [-q]\n"
+               "Serves the block devices under /local/domain/N/backend/vbd (N = 0, or\n"
+               "$SPLITBED_DOMID) to their frontends; with --device, only those listed.\n"
+               "-q drops informational lines; diagnoses still print.  Knobs: see README.md.\n");
 }
 
 static int parse_num(const char *s, long max, long *out)
@@ -68,12 +68,29 @@ static int parse_num(const char *s, long max, long *out)
     return 0;
 }
 
+/* FRONTID/DEVID, as the backend directory names a device. */
+static int parse_device(const char *s, long *frontid, long *devid)
+{
+    char front[16];
+    const char *slash = strchr(s, '/');
+    if (!slash || slash == s || (size_t)(slash - s) >= sizeof(front))
+        return -1;
+    memcpy(front, s, (size_t)(slash - s));
+    front[slash - s] = '\0';
+    return parse_num(front, 32767, frontid) < 0 || parse_num(slash + 1, 0x7fffffff, devid) < 0 ? -1
+                                                                                               : 0;
+}
+
+#define MAX_DEVICES 256
+
 int main(int argc, char **argv)
 {
     struct bb_params params;
     bb_params_default(&params);
     long domid = 0, ready_fd = -1;
     const char *trace = NULL, *env_dom = getenv("SPLITBED_DOMID");
+    long only[MAX_DEVICES][2];
+    unsigned nonly = 0;
     if (env_dom && parse_num(env_dom, 32767, &domid) < 0) {
         fprintf(stderr, PROG ": SPLITBED_DOMID=%s is not a domain id\n", env_dom);
         return 2;
@@ -91,7 +108,7 @@ int main(int argc, char **argv)
             continue;
         }
         if (!strcmp(a, "--opt") || !strcmp(a, "--domid") || !strcmp(a, "--trace") ||
-            !strcmp(a, "--ready-fd")) {
+            !strcmp(a, "--ready-fd") || !strcmp(a, "--device")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, PROG ": %s needs a value\n", a);
                 return 2;
@@ -116,6 +133,16 @@ int main(int argc, char **argv)
             }
         } else if (!strcmp(a, "--trace")) {
             trace = val;
+        } else if (!strcmp(a, "--device")) {
+            if (nonly == MAX_DEVICES) {
+                fprintf(stderr, PROG ": at most %d --device\n", MAX_DEVICES);
+                return 2;
+            }
+            if (parse_device(val, &only[nonly][0], &only[nonly][1]) < 0) {
+                fprintf(stderr, PROG ": --device %s: expected FRONTID/DEVID\n", val);
+                return 2;
+            }
+            nonly++;
         } else if (parse_num(val, 1 << 20, &ready_fd) < 0) {
             fprintf(stderr, PROG ": --ready-fd %s: not a file descriptor\n", val);
             return 2;
@@ -177,7 +204,11 @@ int main(int argc, char **argv)
     char home[64];
     snprintf(home, sizeof(home), "/local/domain/%ld", domid);
     struct bb_backend *be = bb_backend_new(&env, home);
-    int rc = be ? bb_backend_watch(be, "blkback-vbd") : -ENOMEM;
+    int rc = be ? 0 : -ENOMEM;
+    for (unsigned i = 0; rc == 0 && i < nonly; i++)
+        rc = bb_backend_limit(be, (uint32_t)only[i][0], (uint32_t)only[i][1]);
+    if (rc == 0)
+        rc = bb_backend_watch(be, "blkback-vbd");
     if (rc < 0) {
         fprintf(stderr, PROG ": cannot watch %s/backend/vbd: %s\n", home, strerror(-rc));
         bb_backend_free(be, false);
