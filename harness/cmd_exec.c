@@ -76,7 +76,7 @@ int cmd_exec(int argc, char **argv)
             return EXIT_FAIL;
         int r = toolstack_domain_ensure(ts, domid, name);
         toolstack_close(ts);
-        if (r != 0)
+        if (r < 0)
             return EXIT_FAIL;
     }
 

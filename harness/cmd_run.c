@@ -53,6 +53,10 @@ struct run {
     char *cfg_report_buf;
     size_t cfg_report_len;
     pid_t hvd, xsd, blkback, netback, app;
+    bool created_domain;            /* ours to destroy at the end (with --dir) */
+    unsigned added_disks;           /* the first this many disks' nodes are ours */
+    unsigned added_vifs;            /* likewise vifs */
+    char device_args[MAX_DEVS][32]; /* blkback's --device DOMID/DEVID */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -247,6 +251,7 @@ static int add_devices(struct run *r, struct toolstack *ts)
                                       "trusted",        "1",   NULL };
         if (toolstack_device_add(ts, "vbd", 0, r->domid, d->devid, back, front) != 0)
             return -1;
+        r->added_disks++;
     }
     for (unsigned i = 0; i < r->nvifs; i++) {
         const struct vif_spec *v = &r->vifs[i];
@@ -257,6 +262,7 @@ static int add_devices(struct run *r, struct toolstack *ts)
         const char *const front[] = { "mac", v->mac, "handle", handle, "trusted", "1", NULL };
         if (toolstack_device_add(ts, "vif", 0, r->domid, v->handle, back, front) != 0)
             return -1;
+        r->added_vifs++;
     }
     return 0;
 }
@@ -435,6 +441,25 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     return 0;
 }
 
+/* On a shared simulator, what this run set up goes as libxl's destroy
+ * takes it away: the devices' nodes once their backends are gone, then
+ * the domain if this run created it. */
+static void release_shared(struct run *r)
+{
+    if (!r->added_disks && !r->added_vifs && !r->created_domain)
+        return;
+    struct toolstack *ts = toolstack_open(r->dir);
+    if (!ts)
+        return;
+    for (unsigned i = 0; i < r->added_disks; i++)
+        toolstack_device_remove(ts, "vbd", 0, r->domid, r->disks[i].devid);
+    for (unsigned i = 0; i < r->added_vifs; i++)
+        toolstack_device_remove(ts, "vif", 0, r->domid, r->vifs[i].handle);
+    if (r->created_domain)
+        toolstack_domain_destroy(ts, r->domid);
+    toolstack_close(ts);
+}
+
 static void teardown(struct run *r)
 {
     if (r->app > 0) {
@@ -445,6 +470,8 @@ static void teardown(struct run *r)
         daemon_stop(r->blkback, 5000);
     if (r->netback > 0)
         daemon_stop(r->netback, 5000);
+    if (!r->private_sim)
+        release_shared(r);
     if (r->private_sim) {
         daemon_stop(r->xsd, 5000);
         daemon_stop(r->hvd, 5000);
@@ -504,7 +531,8 @@ int cmd_run(int argc, char **argv)
     if (!ts)
         goto out;
     int rc = toolstack_domain_ensure(ts, r.domid, NULL);
-    if (rc == 0)
+    r.created_domain = rc == 0;
+    if (rc >= 0)
         rc = add_devices(&r, ts);
     toolstack_close(ts);
     if (rc != 0)
@@ -512,7 +540,16 @@ int cmd_run(int argc, char **argv)
 
     bool stdin_to_netback = false;
     if (r.ndisks) {
-        r.blkback = start_backend(&r, "splitbed-blkback", r.opts, r.nopts, NULL, 0, false);
+        /* Only this run's devices: other runs on the simulator have
+         * their own backends (one per device, never two). */
+        const char *extra[2 * MAX_DEVS];
+        unsigned nextra = 0;
+        for (unsigned i = 0; i < r.ndisks; i++) {
+            snprintf(r.device_args[i], sizeof r.device_args[i], "%u/%u", r.domid, r.disks[i].devid);
+            extra[nextra++] = "--device";
+            extra[nextra++] = r.device_args[i];
+        }
+        r.blkback = start_backend(&r, "splitbed-blkback", r.opts, r.nopts, extra, nextra, false);
         if (r.blkback < 0)
             goto out;
     }

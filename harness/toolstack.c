@@ -160,14 +160,14 @@ static int domain_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
 int toolstack_domain_ensure(struct toolstack *ts, unsigned domid, const char *name)
 {
     if (domid == 0)
-        return 0;
+        return 1;
     int r = hvctl_domain_create(ts->dir, domid);
     if (r < 0) {
         fprintf(stderr, "splitbed: cannot create domain %u: %s\n", domid, strerror(-r));
         return -1;
     }
     if (r == 1 && xs_is_domain_introduced(ts->xs, domid))
-        return 0;
+        return 1;
     char defname[32];
     if (!name) {
         snprintf(defname, sizeof defname, "splitbed-guest-%u", domid);
@@ -181,7 +181,7 @@ int toolstack_domain_ensure(struct toolstack *ts, unsigned domid, const char *na
                 strerror(errno));
         return -1;
     }
-    return 0;
+    return r == 1;
 }
 
 int toolstack_domain_destroy(struct toolstack *ts, unsigned domid)
@@ -249,8 +249,18 @@ static int device_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
     snprintf(sb, sizeof sb, "%u", a->back);
     snprintf(sf, sizeof sf, "%u", a->front);
 
-    xs_rm(ts->xs, t, bpath);
-    xs_rm(ts->xs, t, fpath);
+    /* One backend per device: a device another run (or block-attach)
+     * set up stays theirs. */
+    unsigned n;
+    char **there = xs_directory(ts->xs, t, bpath, &n);
+    if (!there)
+        there = xs_directory(ts->xs, t, fpath, &n);
+    if (there) {
+        free(there);
+        fprintf(stderr, "splitbed: domain %u already has %s %u (%s)\n", a->front, a->kind, a->devid,
+                bpath);
+        return -1;
+    }
     if (!xs_mkdir(ts->xs, t, bpath) || xperms(ts, t, bpath, bperms, 2) ||
         !xs_mkdir(ts->xs, t, fpath) || xperms(ts, t, fpath, fperms, 2))
         return -1;
@@ -261,6 +271,21 @@ static int device_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
         write_kv(ts, t, fpath, front_std) || write_kv(ts, t, fpath, a->front_kv))
         return -1;
     return 0;
+}
+
+int toolstack_device_remove(struct toolstack *ts, const char *kind, unsigned backend_domid,
+                            unsigned frontend_domid, unsigned devid)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/local/domain/%u/backend/%s/%u/%u", backend_domid, kind,
+             frontend_domid, devid);
+    bool ok = xs_rm(ts->xs, XBT_NULL, path) || errno == ENOENT;
+    snprintf(path, sizeof path, "/local/domain/%u/device/%s/%u", frontend_domid, kind, devid);
+    ok &= xs_rm(ts->xs, XBT_NULL, path) || errno == ENOENT;
+    if (!ok)
+        fprintf(stderr, "splitbed: cannot remove %s %u of domain %u: %s\n", kind, devid,
+                frontend_domid, strerror(errno));
+    return ok ? 0 : -1;
 }
 
 int toolstack_device_add(struct toolstack *ts, const char *kind, unsigned backend_domid,

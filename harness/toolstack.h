@@ -19,18 +19,23 @@ void toolstack_close(struct toolstack *ts);
 /* Dom0's own nodes, as xencommons writes them at boot. */
 int toolstack_init_dom0(struct toolstack *ts);
 /* Creates domain domid (if it does not exist) with the nodes libxl
- * writes and introduces it to xenstored.  0 on success (also when it
- * existed), -1 with a message. */
+ * writes and introduces it to xenstored.  0 when it was created, 1 when
+ * it existed (dom0 always does), -1 with a message. */
 int toolstack_domain_ensure(struct toolstack *ts, unsigned domid, const char *name);
 /* Releases the domain from xenstored, removes its nodes and destroys it. */
 int toolstack_domain_destroy(struct toolstack *ts, unsigned domid);
 
 /* A device pair as libxl__device_generic_add writes it.  kind is "vbd"
  * or "vif"; back/front are NULL-terminated key/value arrays added to the
- * standard keys.  Both ends start in XenbusStateInitialising. */
+ * standard keys.  Both ends start in XenbusStateInitialising.  A device
+ * whose directory exists already is refused (-1 with a message): each
+ * device has one backend. */
 int toolstack_device_add(struct toolstack *ts, const char *kind, unsigned backend_domid,
                          unsigned frontend_domid, unsigned devid, const char *const *back_kv,
                          const char *const *front_kv);
+/* Removes both ends' directories of a device.  0, or -1 with a message. */
+int toolstack_device_remove(struct toolstack *ts, const char *kind, unsigned backend_domid,
+                            unsigned frontend_domid, unsigned devid);
 
 /* Lists a node's children (as dom0): a malloc'd array (free it whole)
  * and their count in *n, or NULL. */

@@ -1,0 +1,8 @@
+# Many guests on one simulator, each with a disk and a vif, at once.
+$(BUILD)/tests/test_many_guests: $(OBJ)/tests/integration/test_many_guests.o $(OBJ)/tests/lib/runproc.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+ifneq ($(wildcard backends-sim/hv/hvctl.h),)
+INTEGRATION_TESTS += $(BUILD)/tests/test_many_guests
+endif
