@@ -116,6 +116,13 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, 
 /* Ends the sharing and frees the pages.  -OS_EBUSY while the peer still
  * maps them (the pages are then kept, never reused: XSA-396). */
 int os_unshare_pages(struct os *os, void *va, unsigned npages);
+/* os_share_pages() of one page that also says goodbye when this side
+ * goes away without unsharing it (the process dies): the byte at
+ * notify_offset of the page is set to 0 and `port` notified, as Linux's
+ * gntalloc unmap notification does.  vchan's live bytes use it.  A home
+ * whose end is the domain's end (the unikernel) shares without it. */
+int os_share_page_notify(struct os *os, domid_t peer, bool writable, uint32_t notify_offset,
+                         evtchn_port_t port, void **va, grant_ref_t *ref);
 /* Grants one existing page of this domain's memory to `peer` (zero copy).
  * `page` must be the first byte of a whole page the host can grant; any
  * other address is refused with -OS_EINVAL and one diagnostic line naming
@@ -134,11 +141,28 @@ int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly
 /* 0, -OS_EINVAL for a ref this home did not give, -OS_EBUSY while the
  * peer still maps the page (the grant then stays). */
 int os_end_access(struct os *os, grant_ref_t ref);
+/* Maps npages that domain `peer` granted (refs[i], page i) into this
+ * domain, contiguously from *va; read-only unless `writable`.  A ref the
+ * peer did not grant to us, or not with that access, fails as Xen fails
+ * the map (-OS_EPERM, -OS_EINVAL …) and nothing stays mapped.
+ * Linux: xengnttab_map_domain_grant_refs.  Unikernel: GNTTABOP_map_grant_ref
+ * into frames given back to Xen first. */
+int os_map_grants(struct os *os, domid_t peer, unsigned npages, const grant_ref_t *refs,
+                  bool writable, void **va);
+/* os_map_grants() of one page with os_share_page_notify()'s goodbye. */
+int os_map_grant_notify(struct os *os, domid_t peer, grant_ref_t ref, bool writable,
+                        uint32_t notify_offset, evtchn_port_t port, void **va);
+/* Ends a mapping os_map_grants() made (the same va and npages). */
+int os_unmap_grants(struct os *os, void *va, unsigned npages);
 
 /* ---- event channels --------------------------------------------------- */
 /* Allocates an unbound port that domain `peer` may bind.  Ports start
  * masked=false and are reported by os_evtchn_next_pending(). */
 int os_evtchn_alloc_unbound(struct os *os, domid_t peer, evtchn_port_t *port);
+/* Binds a local port to port `remote` of domain `peer`, which that
+ * domain allocated unbound for us.  Reported like os_evtchn_alloc_unbound's. */
+int os_evtchn_bind_interdomain(struct os *os, domid_t peer, evtchn_port_t remote,
+                               evtchn_port_t *local);
 int os_evtchn_notify(struct os *os, evtchn_port_t port);
 int os_evtchn_close(struct os *os, evtchn_port_t port);
 /* Returns the next port with an event delivered since the last call
@@ -154,6 +178,9 @@ int os_xs_read(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t s
 int os_xs_write(struct os *os, os_xs_tx tx, const char *path, const char *value);
 int os_xs_mkdir(struct os *os, os_xs_tx tx, const char *path);
 int os_xs_rm(struct os *os, os_xs_tx tx, const char *path);
+/* Gives path the permissions a vchan server gives its keys: owned by
+ * this domain, no access for others, read access for `reader`. */
+int os_xs_allow_read(struct os *os, os_xs_tx tx, const char *path, domid_t reader);
 /* Lists children: names are packed NUL-separated in buf; returns their
  * count. */
 int os_xs_directory(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t size);

@@ -59,3 +59,20 @@ int os_evtchn_next_pending(struct os *os, evtchn_port_t *port)
     *port = (evtchn_port_t)p;
     return p > 0 ? (int)p : 1;
 }
+
+int os_evtchn_bind_interdomain(struct os *os, domid_t peer, evtchn_port_t remote,
+                               evtchn_port_t *local)
+{
+    xenevtchn_handle *xce = os_linux_evtchn(os);
+    if (!xce)
+        return -OS_ENODEV;
+    xenevtchn_port_or_error_t p = xenevtchn_bind_interdomain(xce, peer, remote);
+    if (p < 0) {
+        int e = errno ? errno : OS_EIO;
+        os_log(os, OS_LOG_DEBUG, "[os] d%u: binding port %u of d%u failed: %s", os->domid,
+               (unsigned)remote, peer, strerror(e));
+        return -e;
+    }
+    *local = (evtchn_port_t)p;
+    return 0;
+}

@@ -124,6 +124,40 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, 
     return 0;
 }
 
+int os_share_page_notify(struct os *os, domid_t peer, bool writable, uint32_t notify_offset,
+                         evtchn_port_t port, void **va, grant_ref_t *ref)
+{
+    if (!va || !ref || notify_offset >= OS_PAGE_SIZE)
+        return -OS_EINVAL;
+    xengntshr_handle *gs = os_linux_gntshr(os);
+    if (!gs)
+        return -OS_ENODEV;
+    struct os_share *sh = calloc(1, sizeof(*sh) + sizeof(grant_ref_t));
+    if (!sh)
+        return -OS_ENOMEM;
+    uint32_t r32;
+    errno = 0;
+    void *p = xengntshr_share_page_notify(gs, peer, &r32, writable ? 1 : 0, notify_offset, port);
+    if (!p) {
+        int e = errno ? errno : OS_ENOMEM;
+        os_log(os, OS_LOG_ERROR, "[os] d%u: sharing a page with d%u failed: %s", os->domid, peer,
+               strerror(e));
+        free(sh);
+        return -e;
+    }
+    memset(p, 0, OS_PAGE_SIZE); /* XSA-403 */
+    sh->refs[0] = r32;
+    sh->va = p;
+    sh->npages = 1;
+    sh->peer = peer;
+    sh->writable = writable;
+    sh->next = os->shares;
+    os->shares = sh;
+    *ref = r32;
+    *va = p;
+    return 0;
+}
+
 int os_unshare_pages(struct os *os, void *va, unsigned npages)
 {
     for (struct os_share **pp = &os->shares; *pp; pp = &(*pp)->next) {

@@ -51,6 +51,8 @@ void os_linux_close(struct os *os)
         xenevtchn_close(os->xce);
     if (os->gs)
         xengntshr_close(os->gs);
+    if (os->gt)
+        xengnttab_close(os->gt);
     xs_close(os->xs);
     free(os);
 }

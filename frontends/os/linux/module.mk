@@ -7,6 +7,7 @@ OS_LINUX_SRCS += \
 	frontends/os/hosted/libc.c \
 	frontends/os/hosted/pages.c \
 	frontends/os/linux/grants.c \
+	frontends/os/linux/gntmap.c \
 	frontends/os/linux/evtchn.c \
 	frontends/os/linux/xenstore.c \
 	frontends/os/linux/wait.c \

@@ -21,7 +21,8 @@ struct os {
     struct xs_handle *xs;
     xengntshr_handle *gs;  /* opened on first use */
     xenevtchn_handle *xce; /* opened on first use */
-    bool gs_failed, xce_failed;
+    xengnttab_handle *gt;  /* maps peers' grants; opened on first use */
+    bool gs_failed, xce_failed, gt_failed;
     bool xce_nonblock; /* reading the device never blocks */
     domid_t domid;
     enum os_log_level max_level; /* lines above this are dropped */

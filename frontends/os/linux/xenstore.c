@@ -45,6 +45,16 @@ int os_xs_rm(struct os *os, os_xs_tx tx, const char *path)
     return xs_rm(os->xs, tx, path) ? 0 : err();
 }
 
+int os_xs_allow_read(struct os *os, os_xs_tx tx, const char *path, domid_t reader)
+{
+    struct xs_permissions p[2] = {
+        { .id = os->domid, .perms = XS_PERM_NONE },
+        { .id = reader, .perms = XS_PERM_READ },
+    };
+    errno = 0;
+    return xs_set_permissions(os->xs, tx, path, p, reader == os->domid ? 1 : 2) ? 0 : err();
+}
+
 int os_xs_directory(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t size)
 {
     unsigned n = 0;

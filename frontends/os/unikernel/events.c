@@ -162,6 +162,25 @@ int os_evtchn_alloc_unbound(struct os *os, domid_t peer, evtchn_port_t *port)
     return 0;
 }
 
+int os_evtchn_bind_interdomain(struct os *os, domid_t peer, evtchn_port_t remote,
+                               evtchn_port_t *local)
+{
+    struct evtchn_bind_interdomain b = { .remote_dom = peer, .remote_port = remote };
+    long rc = uk_evtchn_op(EVTCHNOP_bind_interdomain, &b);
+    if (rc < 0)
+        return uk_err(rc);
+    if (b.local_port == 0 || b.local_port >= NR_PORTS || b.local_port == timer_port) {
+        struct evtchn_close c = { .port = b.local_port };
+        uk_evtchn_op(EVTCHNOP_close, &c);
+        return -OS_ENOSPC;
+    }
+    bit_clear(shinfo->evtchn_pending, b.local_port);
+    bit_clear(shinfo->evtchn_mask, b.local_port);
+    bit_set(app_ports, b.local_port);
+    *local = b.local_port;
+    return 0;
+}
+
 int os_evtchn_notify(struct os *os, evtchn_port_t port)
 {
     return uk_evtchn_send(port);

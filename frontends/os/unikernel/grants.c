@@ -222,3 +222,10 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages)
     os_free(os, sh);
     return 0;
 }
+
+/* The domain's end is the hypervisor's to report: no goodbye byte. */
+int os_share_page_notify(struct os *os, domid_t peer, bool writable, uint32_t notify_offset,
+                         evtchn_port_t port, void **va, grant_ref_t *ref)
+{
+    return os_share_pages(os, peer, 1, writable, va, ref);
+}

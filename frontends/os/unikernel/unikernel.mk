@@ -12,7 +12,7 @@ UK_OUT   := $(BUILD)/unikernel
 UK_OBJ   := $(UK_OUT)/obj
 UK_LDS   := $(UK_DIR)/unikernel.ld
 OS_UK_SRCS := $(addprefix $(UK_DIR)/,boot.S traps.S cpu.c hypercall.c console.c \
-	fmt.c libc.c strings.c mem.c events.c clock.c grants.c xenstore.c)
+	fmt.c libc.c strings.c mem.c events.c clock.c grants.c gntmap.c xenstore.c)
 
 # No libc, no PIC (linked at 1 MiB, identity-mapped), no red zone (the
 # event upcall runs on the interrupted stack), no stack protector (no TLS).

@@ -190,12 +190,12 @@ static const struct {
 
 /* Sends type with the payload parts (each sent with its NUL when
  * with_nul is set for it) and waits for the answer in reply_*. */
-static int request(enum xsd_sockmsg_type type, os_xs_tx tx, const char *a, bool a_nul,
-                   const char *b, bool b_nul)
+static int request_raw(enum xsd_sockmsg_type type, os_xs_tx tx, const char *a, bool a_nul,
+                       const char *b, size_t lb)
 {
     if (!ring || broken)
         return -OS_EIO;
-    size_t la = a ? os_strlen(a) + a_nul : 0, lb = b ? os_strlen(b) + b_nul : 0;
+    size_t la = a ? os_strlen(a) + a_nul : 0;
     if (la + lb > XENSTORE_PAYLOAD_MAX)
         return -OS_E2BIG;
     uk_xs_pump(); /* anything stale is read before we ask */
@@ -237,6 +237,12 @@ static int request(enum xsd_sockmsg_type type, os_xs_tx tx, const char *a, bool 
     return 0;
 }
 
+static int request(enum xsd_sockmsg_type type, os_xs_tx tx, const char *a, bool a_nul,
+                   const char *b, bool b_nul)
+{
+    return request_raw(type, tx, a, a_nul, b, b ? os_strlen(b) + b_nul : 0);
+}
+
 int os_xs_read(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t size)
 {
     int rc = request(XS_READ, tx, path, true, NULL, false);
@@ -262,6 +268,16 @@ int os_xs_mkdir(struct os *os, os_xs_tx tx, const char *path)
 int os_xs_rm(struct os *os, os_xs_tx tx, const char *path)
 {
     return request(XS_RM, tx, path, true, NULL, false);
+}
+
+int os_xs_allow_read(struct os *os, os_xs_tx tx, const char *path, domid_t reader)
+{
+    /* The payload is path, "n<self>" and "r<reader>", each NUL-ended. */
+    char perms[32];
+    int n = os_snprintf(perms, sizeof perms, "n%u", (unsigned)os_domid(os));
+    os_snprintf(perms + n + 1, sizeof perms - (size_t)n - 1, "r%u", (unsigned)reader);
+    return request_raw(XS_SET_PERMS, tx, path, true, perms,
+                       (size_t)n + 1 + os_strlen(perms + n + 1) + 1);
 }
 
 int os_xs_directory(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t size)
