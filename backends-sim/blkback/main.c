@@ -51,10 +51,11 @@ static void log_line(void *ctx, bool diagnosis, const char *text)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: " PROG " [--opt key=value]... [--domid N] [--device FRONTID/DEVID]...\n"
-               "       [--trace FILE] [--ready-fd FD] [-q]\n"
+               "       [--trace FILE] [--ready-fd FD] [-q] [--check]\n"
                "Serves the block devices under /local/domain/N/backend/vbd (N = 0, or\n"
                "$SPLITBED_DOMID) to their frontends; with --device, only those listed.\n"
-               "-q drops informational lines; diagnoses still print.  Knobs: see README.md.\n");
+               "-q drops informational lines; diagnoses still print.  --check: only check\n"
+               "the arguments (exit 0, or 2 with one line).  Knobs: see README.md.\n");
 }
 
 static int parse_num(const char *s, long max, long *out)
@@ -89,6 +90,7 @@ int main(int argc, char **argv)
     bb_params_default(&params);
     long domid = 0, ready_fd = -1;
     const char *trace = NULL, *env_dom = getenv("SPLITBED_DOMID");
+    bool check_only = false;
     long only[MAX_DEVICES][2];
     unsigned nonly = 0;
     if (env_dom && parse_num(env_dom, 32767, &domid) < 0) {
@@ -105,6 +107,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = true;
+            continue;
+        }
+        if (!strcmp(a, "--check")) {
+            check_only = true;
             continue;
         }
         if (!strcmp(a, "--opt") || !strcmp(a, "--domid") || !strcmp(a, "--trace") ||
@@ -153,6 +159,8 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": %s\n", err);
         return 2;
     }
+    if (check_only)
+        return 0;
     char trace_path[512];
     if (!trace && getenv("SPLITBED_DIR")) {
         snprintf(trace_path, sizeof(trace_path), "%s/trace", getenv("SPLITBED_DIR"));

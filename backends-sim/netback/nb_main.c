@@ -72,10 +72,11 @@ static void usage(void)
         stderr,
         "usage: splitbed-netback --vif PATH=SPEC [--vif PATH=SPEC]... [--once]\n"
         "                        [--max-queues N] [--no-split] [--no-sg] [--no-gso]\n"
-        "                        [--opt KEY=VALUE]... [-q]\n"
+        "                        [--opt KEY=VALUE]... [-q] [--check]\n"
         "  PATH  backend directory (/local/domain/0/backend/vif/1/0), FRONTID/HANDLE or HANDLE\n"
         "  SPEC  tap:NAME | stdio | fd:N | pcap:FILE | socket:PATH, then optionally "
-        ",capture=FILE\n");
+        ",capture=FILE\n"
+        "  --check  only check the options (exit 0, or 2 with one line)\n");
 }
 
 static void deliver(void *arg, struct nb_queue *q, const uint8_t *frame, size_t len,
@@ -349,6 +350,7 @@ static bool parse_opt(const char *kv)
 
 int main(int argc, char **argv)
 {
+    bool check_only = false;
     char err[300];
     const char *vif_args[MAX_VIFS + 1];
     unsigned nargs = 0;
@@ -370,6 +372,8 @@ int main(int argc, char **argv)
                 return 2;
         } else if (!strcmp(a, "--once")) {
             once = true;
+        } else if (!strcmp(a, "--check")) {
+            check_only = true;
         } else if (!strcmp(a, "--no-split")) {
             vopts.no_split = true;
         } else if (!strcmp(a, "--no-sg")) {
@@ -386,6 +390,8 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    if (check_only)
+        return 0;
     if (!nargs) {
         say("splitbed-netback: no --vif given (see --help)");
         return 2;
