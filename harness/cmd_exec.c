@@ -25,17 +25,31 @@ bool cli_parse_domid(const char *s, unsigned *out)
     return true;
 }
 
+static const char exec_usage[] =
+    "usage: splitbed exec [--dir DIR] --domain N [--name NAME] -- CMD [ARGS]\n"
+    "Runs CMD as a process of domain N of the simulator in DIR, creating the\n"
+    "domain (with the xenstore nodes libxl writes) if it does not exist.\n"
+    "  --dir DIR      the simulator's state dir (default: see splitbed --help)\n"
+    "  --domain N     the domain (0 is dom0)\n"
+    "  --name NAME    the name of a domain this creates\n"
+    "  -h, --help     this text\n"
+    "Exit status: CMD's own; 1 when the simulator or domain is unusable; 2 bad\n"
+    "usage; 127 CMD not found.\n";
+
 int cmd_exec(int argc, char **argv)
 {
     static const struct option opts[] = { { "dir", required_argument, NULL, 'd' },
                                           { "domain", required_argument, NULL, 'n' },
                                           { "name", required_argument, NULL, 'N' },
+                                          { "help", no_argument, NULL, 'h' },
                                           { 0, 0, 0, 0 } };
     const char *given = NULL, *name = NULL, *domarg = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+    argv[0] = "splitbed exec"; /* getopt's messages start with it */
+    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
         switch (c) {
+        case 'h': fputs(exec_usage, stdout); return EXIT_OK;
         case 'd': given = optarg; break;
         case 'n': domarg = optarg; break;
         case 'N': name = optarg; break;

@@ -68,21 +68,43 @@ static int hv_status(const char *dir)
     return EXIT_OK;
 }
 
+static const char hv_usage[] =
+    "usage: splitbed hv start|stop|status [--dir DIR]\n"
+    "  start    start a simulator (splitbed-hvd + splitbed-xenstored) in DIR; prints DIR\n"
+    "  stop     stop it\n"
+    "  status   per domain: grants, mappings, ports; then totals and xenstore's domains\n"
+    "  --dir DIR   the state dir (default $SPLITBED_DIR, else $XDG_RUNTIME_DIR/splitbed,\n"
+    "              else /tmp/splitbed-$UID)\n"
+    "  -h, --help  this text\n"
+    "Exit status: 0 done; 1 no simulator (status) or it could not start; 2 bad usage.\n";
+
 int cmd_hv(int argc, char **argv)
 {
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        fputs(hv_usage, stdout);
+        return EXIT_OK;
+    }
     if (argc < 2) {
         fprintf(stderr, "splitbed hv: missing action (start, stop or status)\n");
         return EXIT_USAGE;
     }
     const char *action = argv[1];
     const char *given = NULL;
-    static const struct option opts[] = { { "dir", required_argument, NULL, 'd' }, { 0, 0, 0, 0 } };
+    static const struct option opts[] = { { "dir", required_argument, NULL, 'd' },
+                                          { "help", no_argument, NULL, 'h' },
+                                          { 0, 0, 0, 0 } };
     optind = 1;
     int c;
-    while ((c = getopt_long(argc - 1, argv + 1, "+", opts, NULL)) != -1) {
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "splitbed hv %s", action);
+    argv[1] = prefix; /* getopt's messages start with it */
+    while ((c = getopt_long(argc - 1, argv + 1, "+h", opts, NULL)) != -1) {
         if (c == 'd')
             given = optarg;
-        else
+        else if (c == 'h') {
+            fputs(hv_usage, stdout);
+            return EXIT_OK;
+        } else
             return EXIT_USAGE;
     }
     if (optind < argc - 1) {

@@ -150,6 +150,86 @@ static int read_config(struct run *r, const char *file)
     return 0;
 }
 
+static const char run_usage[] =
+    "usage: splitbed run [OPTIONS] -- APP [ARGS]\n"
+    "Runs a guest app as a domain against userspace backends in dom0, on a\n"
+    "private simulator or on a running one (--dir).\n"
+    "  --disk SPEC          an xl disk spec (or a bare image path, read-only); repeatable\n"
+    "  --vif SPEC           an xl vif spec plus backing=tap:NAME|stdio|fd:N|pcap:FILE|\n"
+    "                       socket:PATH; repeatable\n"
+    "  --config FILE        an xl.cfg: disk=[...], vif=[...], splitbed_blkback_opts=[...],\n"
+    "                       splitbed_netback_opts=[...]\n"
+    "  --backend-opt K=V    a splitbed-blkback knob (needs a disk); repeatable\n"
+    "  --netback-opt K=V    a splitbed-netback knob (needs a vif); repeatable\n"
+    "  --dir DIR            use the simulator running in DIR instead of a private one\n"
+    "  --domain N           the guest's domain id (default 1)\n"
+    "  --timeout SECONDS    stop the app if it has not finished by then (exit 1)\n"
+    "  -q, --quiet          only errors on stderr (passes -q to the app)\n"
+    "  -h, --help           this text\n"
+    "Exit status: the app's own; 1 when a backend failed or the app timed out;\n"
+    "2 bad usage or input (one line naming it); 128+N when the app was killed by\n"
+    "signal N (as shells report it).\n";
+
+/* Asks a backend whether it takes these options (its --check): on a
+ * refusal, one line naming the option as the user gave it. */
+static int check_backend_opts(const char *name, const char *flag, const char *const *opts,
+                              unsigned nopts)
+{
+    if (!nopts)
+        return 0;
+    char prog[4096];
+    if (!layout_path(prog, sizeof prog, "libexec/splitbed", name) || access(prog, X_OK) != 0) {
+        fprintf(stderr, "splitbed run: backend %s not found in %s/libexec/splitbed\n", name,
+                layout_prefix());
+        return -1;
+    }
+    char **argv = calloc(2 * (size_t)nopts + 3, sizeof *argv);
+    int pfd[2];
+    if (!argv || pipe2(pfd, O_CLOEXEC) != 0) {
+        free(argv);
+        return -1;
+    }
+    unsigned k = 0;
+    argv[k++] = prog;
+    for (unsigned i = 0; i < nopts; i++) {
+        argv[k++] = "--opt";
+        argv[k++] = (char *)opts[i];
+    }
+    argv[k++] = "--check";
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pfd[1], 2);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        execv(prog, argv);
+        _exit(127);
+    }
+    free(argv);
+    close(pfd[1]);
+    char line[512];
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof line - 1 && (n = read(pfd[0], line + len, sizeof line - 1 - len)) > 0)
+        len += (size_t)n;
+    line[len] = '\0';
+    close(pfd[0]);
+    int ws = 0;
+    if (pid < 0 || waitpid(pid, &ws, 0) < 0)
+        return -1;
+    if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+        return 0;
+    line[strcspn(line, "\n")] = '\0';
+    /* "splitbed-blkback: --opt K=V: why" names our flag instead. */
+    const char *why = line;
+    const char *opt = strstr(line, "--opt ");
+    if (opt)
+        fprintf(stderr, "splitbed run: %s %s\n", flag, opt + strlen("--opt "));
+    else
+        fprintf(stderr, "splitbed run: %s: %s\n", flag, *why ? why : "refused");
+    return -1;
+}
+
 static int parse_args(struct run *r, int argc, char **argv)
 {
     static const struct option opts[] = { { "disk", required_argument, NULL, 'D' },
@@ -161,11 +241,14 @@ static int parse_args(struct run *r, int argc, char **argv)
                                           { "domain", required_argument, NULL, 'n' },
                                           { "timeout", required_argument, NULL, 't' },
                                           { "quiet", no_argument, NULL, 'q' },
+                                          { "help", no_argument, NULL, 'h' },
                                           { 0, 0, 0, 0 } };
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
+    argv[0] = "splitbed run"; /* getopt's messages start with it */
+    while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
         switch (c) {
+        case 'h': fputs(run_usage, stdout); return -2;
         case 'D':
             if (ADD(r->disk_args, r->ndisk_args, optarg, "disks"))
                 return -1;
@@ -214,6 +297,16 @@ static int parse_args(struct run *r, int argc, char **argv)
                 "splitbed run: missing app (splitbed run [--disk SPEC]... -- APP [ARGS])\n");
         return -1;
     }
+    if (r->nopts && !r->ndisk_args) {
+        fprintf(stderr, "splitbed run: --backend-opt %s: no --disk for splitbed-blkback to serve\n",
+                r->opts[0]);
+        return -1;
+    }
+    if (r->nnet_opts && !r->nvif_args) {
+        fprintf(stderr, "splitbed run: --netback-opt %s: no --vif for splitbed-netback to serve\n",
+                r->net_opts[0]);
+        return -1;
+    }
     for (unsigned i = 0; i < r->ndisk_args; i++) {
         if (disk_spec_parse(r->disk_args[i], i, &r->disks[i]) != 0)
             return -1;
@@ -230,6 +323,9 @@ static int parse_args(struct run *r, int argc, char **argv)
             return -1;
         r->nvifs++;
     }
+    if (check_backend_opts("splitbed-blkback", "--backend-opt", r->opts, r->nopts) ||
+        check_backend_opts("splitbed-netback", "--netback-opt", r->net_opts, r->nnet_opts))
+        return -1;
     return optind;
 }
 
@@ -495,7 +591,7 @@ int cmd_run(int argc, char **argv)
     int first = parse_args(&r, argc, argv);
     if (first < 0) {
         teardown(&r);
-        return EXIT_USAGE;
+        return first == -2 ? EXIT_OK : EXIT_USAGE;
     }
     char app[4096];
     if (!layout_find_program(app, sizeof app, argv[first])) {

@@ -13,12 +13,18 @@ static const char usage[] =
     "  exec [--dir DIR] --domain N [--name NAME] -- CMD [ARGS]\n"
     "                                  run CMD as a process of domain N (created if needed)\n"
     "  run [--disk SPEC]... [--vif SPEC]... [--config FILE] [--backend-opt K=V]...\n"
-    "      [--dir DIR] [-q] -- APP [ARGS]\n"
-    "                                  run a guest app as domain 1 against userspace backends\n"
+    "      [--netback-opt K=V]... [--dir DIR] [--domain N] [--timeout SECONDS] [-q]\n"
+    "      -- APP [ARGS]\n"
+    "                                  run a guest app as domain N (default 1) against\n"
+    "                                  userspace backends; exit status: the app's own, 1 a\n"
+    "                                  backend failed or --timeout passed, 2 bad usage,\n"
+    "                                  128+N the app was killed by signal N\n"
     "  replay FILE|--seed N [--trace] [--bug NAME]\n"
     "                                  replay one schedule of the seeded in-process world\n"
     "                                  (a fuzz_interleave_blk crash file, or a seed)\n"
-    "DIR defaults to $SPLITBED_DIR, else $XDG_RUNTIME_DIR/splitbed, else /tmp/splitbed-$UID.\n";
+    "DIR defaults to $SPLITBED_DIR, else $XDG_RUNTIME_DIR/splitbed, else /tmp/splitbed-$UID.\n"
+    "splitbed COMMAND --help says more; so do the manual pages splitbed(1) and\n"
+    "splitbed-COMMAND(1).\n";
 
 int main(int argc, char **argv)
 {

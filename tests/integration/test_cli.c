@@ -8,6 +8,7 @@
 #include <check.h>
 
 #include "tests/lib/check_main.h"
+#include <ctype.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -195,10 +196,125 @@ START_TEST(bad_usage_is_one_line_and_exit_2)
         "x");
     BAD("--config", "run", "--config", "/nonexistent.cfg", "--", "tar-cat", "x");
     BAD("not found", "run", "--disk", "/etc/hostname", "--", "no-such-app");
+    BAD("splitbed run: unrecognized option '--frobnicate'", "run", "--frobnicate", "--", "true");
+    BAD("splitbed exec: unrecognized option '--frobnicate'", "exec", "--frobnicate");
+    BAD("splitbed hv start: unrecognized option '--frobnicate'", "hv", "start", "--frobnicate");
+    BAD("splitbed run: --backend-opt bogus=1: unknown key 'bogus'", "run", "--disk",
+        "/etc/hostname", "--backend-opt", "bogus=1", "--", "tar-cat", "x");
+    BAD("splitbed run: --backend-opt max-ring-page-order=9: '9' is not", "run", "--disk",
+        "/etc/hostname", "--backend-opt", "max-ring-page-order=9", "--", "tar-cat", "x");
+    BAD("splitbed run: --netback-opt bogus=1: unknown key", "run", "--vif", "stdio",
+        "--netback-opt", "bogus=1", "--", "pvcat");
+    BAD("--backend-opt persistent=0: no --disk", "run", "--backend-opt", "persistent=0", "--",
+        "tar-cat", "x");
+    BAD("--netback-opt sg=0: no --vif", "run", "--disk", "/etc/hostname", "--netback-opt", "sg=0",
+        "--", "tar-cat", "x");
     BAD("path too long", "hv", "start", "--dir",
         "/tmp/"
         "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
         "a");
+}
+END_TEST
+
+/* The words starting with '-' in text: its options. */
+static int options_in(const char *text, char opts[][32], int max)
+{
+    int n = 0;
+    for (const char *p = text; *p && n < max; p++) {
+        if (*p != '-' || (p > text && (isalnum((unsigned char)p[-1]) || p[-1] == '-')))
+            continue;
+        size_t len = strspn(p, "-abcdefghijklmnopqrstuvwxyz0123456789");
+        if (len < 2 || len >= 32 || !isalpha((unsigned char)p[len - 1]))
+            continue;
+        memcpy(opts[n], p, len);
+        opts[n][len] = '\0';
+        n++;
+        p += len - 1;
+    }
+    return n;
+}
+
+/* A built manual page as its reader sees it: font escapes and the
+ * escapes before '-' and '.' gone. */
+static char *man_text(const char *page)
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "share/man/man1/%s", page);
+    FILE *f = fopen(build_path(rel), "r");
+    ck_assert_msg(f, "no manual page %s", build_path(rel));
+    static char text[65536];
+    size_t n = 0;
+    int c;
+    while ((c = fgetc(f)) != EOF && n < sizeof text - 1) {
+        if (c == '\\') {
+            int d = fgetc(f);
+            if (d == 'f') {
+                fgetc(f);
+                continue;
+            }
+            if (d == '&')
+                continue;
+            if (d != EOF)
+                text[n++] = (char)d;
+            continue;
+        }
+        text[n++] = (char)c;
+    }
+    text[n] = '\0';
+    fclose(f);
+    return text;
+}
+
+/* `splitbed [CMD] --help` is exit 0 with a usage on stdout, and every
+ * option it names is in the command's manual page. */
+START_TEST(help_of_each_command_matches_its_manual_page)
+{
+    static const struct {
+        const char *cmd, *page;
+    } c[] = {
+        { NULL, "splitbed.1" },
+        { "hv", "splitbed-hv.1" },
+        { "exec", "splitbed-exec.1" },
+        { "run", "splitbed-run.1" },
+        { "replay", "splitbed-replay.1" },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        if (c[i].cmd)
+            SB((char *)c[i].cmd, "--help");
+        else
+            SB("--help");
+        ck_assert_msg(r.status == 0, "%s --help: %d %s", c[i].cmd ? c[i].cmd : "", r.status, r.err);
+        ck_assert_msg(!strncmp(r.out, "usage: ", 7), "%s --help: %s", c[i].cmd, r.out);
+        static char help[sizeof r.out];
+        memcpy(help, r.out, sizeof help);
+        const char *man = man_text(c[i].page);
+        char opts[64][32];
+        int n = options_in(help, opts, 64);
+        ck_assert_int_gt(n, 0);
+        for (int k = 0; k < n; k++)
+            ck_assert_msg(strstr(man, opts[k]), "%s names %s, %s does not",
+                          c[i].cmd ? c[i].cmd : "splitbed", opts[k], c[i].page);
+    }
+    /* Every option of run's own parser is in splitbed --help. */
+    SB("--help");
+    static const char *const run_opts[] = { "--disk",        "--vif",         "--config",
+                                            "--backend-opt", "--netback-opt", "--dir",
+                                            "--domain",      "--timeout",     "-q" };
+    for (size_t i = 0; i < sizeof run_opts / sizeof run_opts[0]; i++)
+        ck_assert_msg(strstr(r.out, run_opts[i]), "splitbed --help lacks %s", run_opts[i]);
+}
+END_TEST
+
+/* An app killed by signal N: 128+N, as shells say, and one line. */
+START_TEST(app_killed_by_a_signal_is_128_plus_n)
+{
+    SB("run", "--", "sh", "-c", "kill -KILL $$");
+    ck_assert_int_eq(r.status, 128 + SIGKILL);
+    ck_assert_msg(strstr(r.err, "splitbed run: app killed by signal 9"), "%s", r.err);
+    SB("run", "--", "sh", "-c", "kill -TERM $$");
+    ck_assert_int_eq(r.status, 128 + SIGTERM);
+    SB("run", "--", "sh", "-c", "exit 3");
+    ck_assert_int_eq(r.status, 3);
 }
 END_TEST
 
@@ -212,6 +328,8 @@ int main(void)
     tcase_add_test(tc, exec_gives_each_domain_its_view);
     tcase_add_test(tc, exec_without_simulator_fails_with_one_line);
     tcase_add_test(tc, bad_usage_is_one_line_and_exit_2);
+    tcase_add_test(tc, help_of_each_command_matches_its_manual_page);
+    tcase_add_test(tc, app_killed_by_a_signal_is_128_plus_n);
     suite_add_tcase(s, tc);
     return check_main(s);
 }
