@@ -35,6 +35,7 @@ INSTALL_LIB :=          # -> $(PREFIX)/lib/splitbed (drop-in libraries)
 INSTALL_LIBEXEC :=      # -> $(PREFIX)/libexec/splitbed (backends, guest apps)
 INSTALL_HEADERS :=      # -> $(PREFIX)/include/splitbed
 INSTALL_ARCHIVES :=     # -> $(PREFIX)/lib (static libraries for programs of users)
+INSTALL_MAN1 :=         # -> $(PREFIX)/share/man/man1
 
 DEMO_CONFIG ?= fixtures/scenarios/qubes-hello.cfg
 # The builds inside run/test/test-san use every core.
@@ -137,6 +138,8 @@ install: all
 	$(if $(INSTALL_LIBEXEC),install -m 755 $(INSTALL_LIBEXEC) $(DESTDIR)$(PREFIX)/libexec/splitbed/)
 	$(if $(INSTALL_HEADERS),install -m 644 $(INSTALL_HEADERS) $(DESTDIR)$(PREFIX)/include/splitbed/)
 	$(if $(INSTALL_ARCHIVES),install -m 644 $(INSTALL_ARCHIVES) $(DESTDIR)$(PREFIX)/lib/)
+	$(if $(INSTALL_MAN1),install -d $(DESTDIR)$(PREFIX)/share/man/man1)
+	$(if $(INSTALL_MAN1),install -m 644 $(INSTALL_MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/)
 	sed -e 's|@PREFIX@|$(PREFIX)|g' mk/splitbed.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/splitbed.pc
 
 clean:

@@ -12,3 +12,11 @@ ifneq ($(wildcard backends-sim/hv/hvctl.h),)
 ALL_TARGETS += $(BUILD)/bin/splitbed
 INSTALL_BIN += $(BUILD)/bin/splitbed
 endif
+
+# Manual pages: one scdoc source per page in harness/man/.
+MAN1_PAGES := $(patsubst harness/man/%.scd,$(BUILD)/share/man/man1/%,$(wildcard harness/man/*.1.scd))
+$(BUILD)/share/man/man1/%: harness/man/%.scd
+	@mkdir -p $(@D)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
+ALL_TARGETS += $(MAN1_PAGES)
+INSTALL_MAN1 += $(MAN1_PAGES)

@@ -66,6 +66,11 @@ START_TEST(installed_tree_runs_the_seed_scenario)
                                          "libexec/splitbed/tar-cat",
                                          "include/splitbed/os.h",
                                          "lib/pkgconfig/splitbed.pc",
+                                         "share/man/man1/splitbed.1",
+                                         "share/man/man1/splitbed-run.1",
+                                         "share/man/man1/splitbed-exec.1",
+                                         "share/man/man1/splitbed-hv.1",
+                                         "share/man/man1/splitbed-replay.1",
                                          NULL };
     for (int i = 0; files[i]; i++) {
         snprintf(path, sizeof path, "%s/%s", prefix, files[i]);
