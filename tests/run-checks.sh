@@ -2,15 +2,24 @@
 # Runs Check test binaries one after another and adds up their summaries.
 # Each binary prints Check's own "N%: Checks: N, Failures: N, Errors: N"
 # line; this script ends with one plain total line and exits non-zero if
-# any binary failed or died.
+# any binary failed or died.  Each binary also writes Check's XML report
+# (CK_XML_LOG_FILE_NAME), turned into JUnit XML for CI systems at
+# $build/test-results/NAME.xml.
 build=$1; shift
 export SPLITBED_BUILD="$build"
+mkdir -p "$build/test-results"
 total=0 failed=0 status=0
 for t in "$@"; do
   echo "== $t"
   out=$(mktemp)
-  "$t" >"$out" 2>&1
+  name=$(basename "$t")
+  CK_XML_LOG_FILE_NAME="$build/test-results/$name.check.xml" "$t" >"$out" 2>&1
   rc=$?
+  if [ -s "$build/test-results/$name.check.xml" ]; then
+    python3 "$(dirname "$0")/check-to-junit.py" "$build/test-results/$name.check.xml" \
+      "$build/test-results/$name.xml" "$name" || status=1
+    rm -f "$build/test-results/$name.check.xml"
+  fi
   cat "$out"
   line=$(grep -E '^[0-9]+%: Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+' "$out" | tail -1)
   if [ -z "$line" ]; then
