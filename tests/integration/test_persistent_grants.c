@@ -270,8 +270,11 @@ END_TEST
 START_TEST(bad_persistent_map_knob)
 {
     SB("run", "--disk", spec, "--backend-opt", "persistent-map=ro", "--", "blk-info");
-    ck_assert_int_ne(r.status, 0);
-    ck_assert_msg(strstr(r.err, "--opt persistent-map=ro: 'ro' is not rw or op"), "%s", r.err);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_msg(
+        strstr(r.err, "splitbed run: --backend-opt persistent-map=ro: 'ro' is not rw or op"), "%s",
+        r.err);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
 }
 END_TEST
 
