@@ -1,6 +1,8 @@
 /*
- * hvd.h — the daemon's shared state, between the poll loop (server.c) and
- * the request handlers (gnt.c, evt.c, ctl.c).  Private to splitbed-hvd.
+ * hvd.h — the daemon's shared state, between its event loop (loop.c),
+ * domains (domains.c), client connections (connections.c), request
+ * dispatch (dispatch.c) and the request handlers (gnt.c, evt.c, ctl.c).
+ * Private to splitbed-hvd.
  */
 #ifndef SPLITBED_HVD_HVD_H
 #define SPLITBED_HVD_HVD_H
@@ -108,10 +110,43 @@ int hvd_out_fd(struct hvd *h, int fd);
 void hvd_trace(struct hvd *h, domid_t d, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Adds fd to the event loop's epoll set (closing fd removes it). */
+int hvd_watch_fd(struct hvd *h, int fd);
+
+/* Domains (domains.c). */
 struct hdom *hvd_dom(struct hvd *h, domid_t d);
 int hvd_dom_create(struct hvd *h, domid_t d); /* 0, 1 existed, -errno */
 int hvd_dom_destroy(struct hvd *h, domid_t d);
+/* Frees every domain and the memory of destroyed ones: at exit. */
+void hvd_doms_free(struct hvd *h);
+
+/* Connections (connections.c).  A hung-up connection is `dying` until
+ * nothing holds it any more; the lookups skip dying ones. */
 struct conn *hvd_conn_by_id(struct hvd *h, uint32_t id);
+struct conn *hvd_conn_by_fd(struct hvd *h, int fd);
+bool hvd_conn_live(const struct hvd *h, const struct conn *c);
+/* Accepts one client on dom's socket. */
+void hvd_accept(struct hvd *h, struct hdom *dom);
+/* Takes c off the list; hvd_conn_release() then frees what it holds. */
+void hvd_conn_unlink(struct hvd *h, struct conn *c);
+void hvd_conn_release(struct hvd *h, struct conn *c);
+/* Closes c's socket and releases it once nothing holds it. */
+void hvd_conn_hangup(struct hvd *h, struct conn *c);
+/* Traces why and hangs c up: a hostile or broken client. */
+void hvd_cut_off(struct hvd *h, struct conn *c, const char *why);
+/* Releases the hung-up connections nothing holds any more. */
+void hvd_reap_dying(struct hvd *h);
+/* Releases every connection: at exit. */
+void hvd_conns_free(struct hvd *h);
+
+/* Requests (dispatch.c).  Serves one packet of c, read into buf (of
+ * HVW_MSG_MAX bytes). */
+enum hvd_served {
+    SERVED_NONE,    /* there was none to read, or c is gone */
+    SERVED_POSTED,  /* a posted packet */
+    SERVED_REPLIED, /* a request answered */
+};
+enum hvd_served hvd_serve(struct hvd *h, struct conn *c, char *buf);
 
 /* Handlers: payload in, reply via hvd_out; return 0 or a positive errno
  * for the client, or -1 to cut the client off (malformed request). */
