@@ -1,7 +1,7 @@
 /*
  * domain_layout.h — the nodes libxl__domain_make writes for a guest's
  * xenstore home, as one list both toolstacks walk: the `splitbed`
- * command's (over libxenstore) and the seeded world's (over xs_client).
+ * command's (over libxenstore) and the seeded world's (over xsc_client).
  */
 #ifndef SPLITBED_DOMAIN_LAYOUT_H
 #define SPLITBED_DOMAIN_LAYOUT_H

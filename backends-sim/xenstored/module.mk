@@ -2,10 +2,10 @@
 # in-process client, and the Unix-socket daemon.
 
 XS_DIR := backends-sim/xenstored
-XS_CORE_SRCS := $(addprefix $(XS_DIR)/,xs_path.c xs_perms.c xs_tree.c \
-  xs_watch.c xs_ops.c xs_txn.c xs_domain.c xs_dispatch.c xs_core.c \
-  xs_frame.c xs_client.c)
-XS_SERVER_SRCS := $(XS_DIR)/xs_server.c $(XS_DIR)/splitbed_xenstored.c \
+XS_CORE_SRCS := $(addprefix $(XS_DIR)/,xsc_path.c xsc_perms.c xsc_tree.c \
+  xsc_watch.c xsc_ops.c xsc_txn.c xsc_domain.c xsc_dispatch.c xsc_core.c \
+  xsc_frame.c xsc_client.c)
+XS_SERVER_SRCS := $(XS_DIR)/xsc_server.c $(XS_DIR)/splitbed_xenstored.c \
   backends-sim/procdom/procdom.c
 
 XS_LIB := $(BUILD)/lib/libsplitbed-xenstore.a

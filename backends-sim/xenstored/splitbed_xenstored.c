@@ -1,5 +1,5 @@
 /* splitbed-xenstored: the simulator's xenstore daemon (see README.md). */
-#include "backends-sim/xenstored/xs_server.h"
+#include "backends-sim/xenstored/xsc_server.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +25,7 @@ int main(int argc, char **argv)
     const char *dir = NULL, *tracepath = NULL;
     int ready = -1, sfd, rc;
     FILE *tracef = NULL;
-    struct xs_server *s;
+    struct xsc_server *s;
     sigset_t set;
 
     for (int i = 1; i < argc; i++) {
@@ -79,7 +79,7 @@ int main(int argc, char **argv)
         perror("splitbed-xenstored: signalfd");
         return 1;
     }
-    s = xs_server_new(dir, tracef);
+    s = xsc_server_new(dir, tracef);
     if (!s)
         return 1;
     if (ready >= 0) {
@@ -88,8 +88,8 @@ int main(int argc, char **argv)
             perror("splitbed-xenstored: ready-fd");
         close(ready);
     }
-    rc = xs_server_run(s, sfd);
-    xs_server_free(s);
+    rc = xsc_server_run(s, sfd);
+    xsc_server_free(s);
     if (tracef)
         fclose(tracef);
     return rc ? 1 : 0;

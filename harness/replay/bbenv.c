@@ -20,12 +20,12 @@ struct bbenv {
     struct bb_env env;
     struct hvhost *h;
     domid_t dom;
-    struct xs_client *xs;
+    struct xsc_client *xs;
     struct bbenv_hooks hooks;
     bool dead;
     struct mapping *maps;
     unsigned mapped;
-    struct xs_reply reply; /* scratch for one answer at a time */
+    struct xsc_reply reply; /* scratch for one answer at a time */
 };
 
 #define FROM(ptr, member) ((struct bbenv *)((char *)(ptr)-offsetof(struct bbenv, member)))
@@ -36,8 +36,8 @@ static int req(struct bbenv *e, uint32_t type, uint32_t tx, const char *a, const
 {
     if (e->dead)
         return EPIPE;
-    return b ? xs_client_strs(e->xs, type, tx, &e->reply, a, b, NULL)
-             : xs_client_strs(e->xs, type, tx, &e->reply, a, NULL);
+    return b ? xsc_client_strs(e->xs, type, tx, &e->reply, a, b, NULL)
+             : xsc_client_strs(e->xs, type, tx, &e->reply, a, NULL);
 }
 
 static char *st_read(struct bb_store *s, uint32_t tx, const char *path)
@@ -64,7 +64,7 @@ static int st_write(struct bb_store *s, uint32_t tx, const char *path, const cha
     struct bbenv *e = FROM(s, store);
     if (e->dead)
         return -EPIPE;
-    return -xs_client_write(e->xs, tx, path, value);
+    return -xsc_client_write(e->xs, tx, path, value);
 }
 
 static char **st_directory(struct bb_store *s, uint32_t tx, const char *path, unsigned *num)
@@ -108,7 +108,7 @@ static int st_tx_start(struct bb_store *s, uint32_t *tx)
     struct bbenv *e = FROM(s, store);
     if (e->dead)
         return -EPIPE;
-    return -xs_client_tx_start(e->xs, tx);
+    return -xsc_client_tx_start(e->xs, tx);
 }
 
 static int st_tx_end(struct bb_store *s, uint32_t tx, bool abort)
@@ -118,10 +118,10 @@ static int st_tx_end(struct bb_store *s, uint32_t tx, bool abort)
         return -EPIPE;
     if (!abort && e->hooks.tx_conflict && e->hooks.tx_conflict(e->hooks.ctx)) {
         /* What a conflicting commit leaves: nothing written, EAGAIN. */
-        (void)xs_client_tx_end(e->xs, tx, false);
+        (void)xsc_client_tx_end(e->xs, tx, false);
         return -EAGAIN;
     }
-    return -xs_client_tx_end(e->xs, tx, !abort);
+    return -xsc_client_tx_end(e->xs, tx, !abort);
 }
 
 static int st_watch(struct bb_store *s, const char *path, const char *token)
@@ -293,14 +293,14 @@ static const struct bb_mapper_ops mapper_ops = {
 
 /* ---- lifetime ----------------------------------------------------------- */
 
-struct bbenv *bbenv_new(struct hvhost *h, struct xs_core *xs, domid_t dom,
+struct bbenv *bbenv_new(struct hvhost *h, struct xsc_core *xs, domid_t dom,
                         const struct bb_params *params, const struct bb_logger *log,
                         const struct bbenv_hooks *hooks)
 {
     struct bbenv *e = calloc(1, sizeof(*e));
     if (!e)
         return NULL;
-    e->xs = xs_client_open(xs, dom);
+    e->xs = xsc_client_open(xs, dom);
     if (!e->xs) {
         free(e);
         return NULL;
@@ -339,7 +339,7 @@ void bbenv_free(struct bbenv *e)
         free(mp);
     }
     hv_release_owner(hvhost_hv(e->h), e->dom, e);
-    xs_client_close(e->xs);
+    xsc_client_close(e->xs);
     free(e);
 }
 
@@ -347,7 +347,7 @@ const struct bb_env *bbenv_env(struct bbenv *e)
 {
     return &e->env;
 }
-struct xs_client *bbenv_xs(struct bbenv *e)
+struct xsc_client *bbenv_xs(struct bbenv *e)
 {
     return e->xs;
 }

@@ -15,7 +15,7 @@
 
 #include "backends-sim/blkback/vbd.h"
 #include "harness/replay/hvhost.h"
-#include "backends-sim/xenstored/xs_client.h"
+#include "backends-sim/xenstored/xsc_client.h"
 
 struct bbenv_hooks {
     /* Asked at every commit: true makes it fail with EAGAIN (a fault). */
@@ -26,7 +26,7 @@ struct bbenv_hooks {
 struct bbenv;
 
 /* dom is the backend's domain (0).  NULL when out of memory. */
-struct bbenv *bbenv_new(struct hvhost *h, struct xs_core *xs, domid_t dom,
+struct bbenv *bbenv_new(struct hvhost *h, struct xsc_core *xs, domid_t dom,
                         const struct bb_params *params, const struct bb_logger *log,
                         const struct bbenv_hooks *hooks);
 /* The process dies: from now on every operation fails (EPIPE) or does
@@ -36,7 +36,7 @@ void bbenv_kill(struct bbenv *e);
  * (mappings, ports, the xenstore connection) and frees. */
 void bbenv_free(struct bbenv *e);
 const struct bb_env *bbenv_env(struct bbenv *e);
-struct xs_client *bbenv_xs(struct bbenv *e);
+struct xsc_client *bbenv_xs(struct bbenv *e);
 /* Mappings held now (pages). */
 unsigned bbenv_mapped(const struct bbenv *e);
 

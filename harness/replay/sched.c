@@ -130,12 +130,12 @@ static blkif_sring_t *front_ring(struct world *w, unsigned *pages)
     const char *dir = "/local/domain/1/device/vbd/51712";
     char path[96];
     snprintf(path, sizeof path, "%s/ring-page-order", dir);
-    if (xs_client_read(w->toolstack, 0, path, buf, sizeof buf) == 0)
+    if (xsc_client_read(w->toolstack, 0, path, buf, sizeof buf) == 0)
         order = strtoull(buf, NULL, 10);
     snprintf(path, sizeof path, "%s/%s", dir, order ? "ring-ref0" : "ring-ref");
-    if (xs_client_read(w->toolstack, 0, path, buf, sizeof buf) != 0) {
+    if (xsc_client_read(w->toolstack, 0, path, buf, sizeof buf) != 0) {
         snprintf(path, sizeof path, "%s/ring-ref0", dir);
-        if (xs_client_read(w->toolstack, 0, path, buf, sizeof buf) != 0)
+        if (xsc_client_read(w->toolstack, 0, path, buf, sizeof buf) != 0)
             return NULL;
     }
     ref = strtoull(buf, NULL, 10);
@@ -194,7 +194,7 @@ static unsigned candidates(struct world *w, bool inner, enum action *out)
     unsigned n = 0;
     if (w->os && os_world_queued_watches(w->os))
         out[n++] = A_FE_WATCH;
-    if (w->be && xs_client_events(bbenv_xs(w->benv)))
+    if (w->be && xsc_client_events(bbenv_xs(w->benv)))
         out[n++] = A_BE_WATCH;
     if (first_event(w, W_FRONT) >= 0)
         out[n++] = A_FE_EVENT;
@@ -221,7 +221,7 @@ static void run_action(struct world *w, enum action a)
             w_trace(w, "deliver watch to frontend: %s", path);
         break;
     case A_BE_WATCH:
-        xs_client_event(bbenv_xs(w->benv), path, sizeof path, token, sizeof token);
+        xsc_client_event(bbenv_xs(w->benv), path, sizeof path, token, sizeof token);
         w_trace(w, "deliver watch to backend: %s (%s)", path, token);
         mark_ring(w, &mk);
         bb_backend_rescan(w->be);

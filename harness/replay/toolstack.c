@@ -10,23 +10,23 @@
 #include "harness/domain_layout.h"
 #include "harness/replay/world_priv.h"
 
-static int perms(struct xs_client *c, uint32_t tx, const char *path, const char *owner,
+static int perms(struct xsc_client *c, uint32_t tx, const char *path, const char *owner,
                  const char *reader)
 {
-    return reader ? xs_client_strs(c, XS_SET_PERMS, tx, NULL, path, owner, reader, NULL)
-                  : xs_client_strs(c, XS_SET_PERMS, tx, NULL, path, owner, NULL);
+    return reader ? xsc_client_strs(c, XS_SET_PERMS, tx, NULL, path, owner, reader, NULL)
+                  : xsc_client_strs(c, XS_SET_PERMS, tx, NULL, path, owner, NULL);
 }
 
 /* A node with a value and permissions. */
-static int node(struct xs_client *c, uint32_t tx, const char *path, const char *value,
+static int node(struct xsc_client *c, uint32_t tx, const char *path, const char *value,
                 const char *owner, const char *reader)
 {
-    int e = xs_client_write(c, tx, path, value);
+    int e = xsc_client_write(c, tx, path, value);
     return e ? e : perms(c, tx, path, owner, reader);
 }
 
 struct domain_walk {
-    struct xs_client *c;
+    struct xsc_client *c;
     uint32_t tx;
     char reader[16], own[16];
 };
@@ -35,14 +35,14 @@ static int domain_node(void *ctx, const char *path, const char *value, bool gues
 {
     struct domain_walk *w = ctx;
     if (!value) {
-        int e = xs_client_strs(w->c, XS_MKDIR, w->tx, NULL, path, NULL);
+        int e = xsc_client_strs(w->c, XS_MKDIR, w->tx, NULL, path, NULL);
         return e ? e : perms(w->c, w->tx, path, "n0", w->reader);
     }
     return guest_owned ? node(w->c, w->tx, path, value, w->own, NULL)
                        : node(w->c, w->tx, path, value, "n0", w->reader);
 }
 
-static int domain_nodes(struct xs_client *c, uint32_t tx, unsigned domid)
+static int domain_nodes(struct xsc_client *c, uint32_t tx, unsigned domid)
 {
     struct domain_walk w = { .c = c, .tx = tx };
     snprintf(w.reader, sizeof w.reader, "r%u", domid);
@@ -52,7 +52,7 @@ static int domain_nodes(struct xs_client *c, uint32_t tx, unsigned domid)
 
 static int device_nodes(struct world *w, uint32_t tx)
 {
-    struct xs_client *c = w->toolstack;
+    struct xsc_client *c = w->toolstack;
     char bpath[128], fpath[128], path[192];
     snprintf(bpath, sizeof bpath, "/local/domain/0/backend/vbd/%u/%u", W_FRONT, W_DEVID);
     snprintf(fpath, sizeof fpath, "/local/domain/%u/device/vbd/%u", W_FRONT, W_DEVID);
@@ -66,44 +66,44 @@ static int device_nodes(struct world *w, uint32_t tx)
                                   "state",       "1",    "virtual-device", "51712",
                                   "device-type", "disk", "trusted",        "1",
                                   NULL };
-    int e = xs_client_strs(c, XS_MKDIR, tx, NULL, bpath, NULL);
+    int e = xsc_client_strs(c, XS_MKDIR, tx, NULL, bpath, NULL);
     if (!e)
         e = perms(c, tx, bpath, "n0", "r1");
     if (!e)
-        e = xs_client_strs(c, XS_MKDIR, tx, NULL, fpath, NULL);
+        e = xsc_client_strs(c, XS_MKDIR, tx, NULL, fpath, NULL);
     if (!e)
         e = perms(c, tx, fpath, "n1", "r0");
     for (int i = 0; !e && back[i]; i += 2) {
         snprintf(path, sizeof path, "%s/%s", bpath, back[i]);
-        e = xs_client_write(c, tx, path, back[i + 1]);
+        e = xsc_client_write(c, tx, path, back[i + 1]);
     }
     for (int i = 0; !e && front[i]; i += 2) {
         snprintf(path, sizeof path, "%s/%s", fpath, front[i]);
-        e = xs_client_write(c, tx, path, front[i + 1]);
+        e = xsc_client_write(c, tx, path, front[i + 1]);
     }
     return e;
 }
 
 int w_toolstack(struct world *w)
 {
-    struct xs_client *c = w->toolstack;
+    struct xsc_client *c = w->toolstack;
     uint32_t tx;
-    int e = xs_client_tx_start(c, &tx);
+    int e = xsc_client_tx_start(c, &tx);
     if (!e) {
         e = domain_nodes(c, tx, W_FRONT);
-        int e2 = xs_client_tx_end(c, tx, e == 0);
+        int e2 = xsc_client_tx_end(c, tx, e == 0);
         e = e ? e : e2;
     }
     if (!e)
-        e = xs_client_strs(c, XS_INTRODUCE, 0, NULL, "1", "0", "0", NULL);
+        e = xsc_client_strs(c, XS_INTRODUCE, 0, NULL, "1", "0", "0", NULL);
     if (!e)
-        e = xs_client_tx_start(c, &tx);
+        e = xsc_client_tx_start(c, &tx);
     if (!e) {
         e = device_nodes(w, tx);
-        int e2 = xs_client_tx_end(c, tx, e == 0);
+        int e2 = xsc_client_tx_end(c, tx, e == 0);
         e = e ? e : e2;
     }
     if (e)
-        w_trace(w, "toolstack: xenstore refused the nodes (%s)", xs_errname(e));
+        w_trace(w, "toolstack: xenstore refused the nodes (%s)", xsc_errname(e));
     return -e;
 }

@@ -289,7 +289,7 @@ void wl_final_checks(struct world *w)
     static const char *const nodes[] = { "/local/domain/1/device/vbd/51712/state",
                                          "/local/domain/0/backend/vbd/1/51712/state" };
     for (int i = 0; i < 2; i++)
-        if (xs_client_read(w->toolstack, 0, nodes[i], st, sizeof st) || strcmp(st, "6"))
+        if (xsc_client_read(w->toolstack, 0, nodes[i], st, sizeof st) || strcmp(st, "6"))
             w_fail(w, "both ends close", "%s is %s after the close, not 6 (Closed)", nodes[i], st);
     struct hv_counts fe, be;
     hv_domain_counts(hvhost_hv(w->hv), W_FRONT, &fe);

@@ -210,13 +210,13 @@ static int build(struct world *w)
         rc = hvhost_domain_create(w->hv, W_FRONT, W_GUEST_FRAMES);
     if (rc < 0)
         return rc;
-    struct xs_core_hooks xh = {
+    struct xsc_core_hooks xh = {
         .introduced = on_introduced, .released = on_released, .trace = on_xs_trace, .ctx = w
     };
-    w->xs = xs_core_new(&xh);
+    w->xs = xsc_core_new(&xh);
     if (!w->xs)
         return -ENOMEM;
-    w->toolstack = xs_client_open(w->xs, 0);
+    w->toolstack = xsc_client_open(w->xs, 0);
     if (!w->toolstack)
         return -ENOMEM;
 
@@ -235,7 +235,7 @@ static int build(struct world *w)
     if (rc < 0)
         return rc;
 
-    w->fxs = xs_client_open(w->xs, W_FRONT);
+    w->fxs = xsc_client_open(w->xs, W_FRONT);
     if (!w->fxs)
         return -ENOMEM;
     uint64_t frames;
@@ -288,9 +288,9 @@ static void teardown(struct world *w)
     w->benv = NULL;
     os_world_free(w->os);
     wl_free(w);
-    xs_client_close(w->fxs);
-    xs_client_close(w->toolstack);
-    xs_core_free(w->xs);
+    xsc_client_close(w->fxs);
+    xsc_client_close(w->toolstack);
+    xsc_core_free(w->xs);
     hvhost_free(w->hv);
     if (w->disk_fd >= 0)
         close(w->disk_fd);
@@ -314,9 +314,9 @@ static const char *const phases[] = { "writing", "flushing", "reading", "closing
 static void stalled(struct world *w)
 {
     char fe[16] = "?", be[16] = "?";
-    (void)xs_client_read(w->toolstack, 0, "/local/domain/1/device/vbd/51712/state", fe, sizeof fe);
-    (void)xs_client_read(w->toolstack, 0, "/local/domain/0/backend/vbd/1/51712/state", be,
-                         sizeof be);
+    (void)xsc_client_read(w->toolstack, 0, "/local/domain/1/device/vbd/51712/state", fe, sizeof fe);
+    (void)xsc_client_read(w->toolstack, 0, "/local/domain/0/backend/vbd/1/51712/state", be,
+                          sizeof be);
     w_fail(w, "progress",
            "nothing can run while %s with %u request(s) outstanding: frontend state %s%s, backend "
            "state %s "

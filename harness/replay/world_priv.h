@@ -13,8 +13,8 @@
 #include "harness/replay/choice.h"
 #include "harness/replay/hvhost.h"
 #include "harness/replay/world.h"
-#include "backends-sim/xenstored/xs_client.h"
-#include "backends-sim/xenstored/xs_core.h"
+#include "backends-sim/xenstored/xsc_client.h"
+#include "backends-sim/xenstored/xsc_core.h"
 
 #define W_FRONT 1u     /* the guest's domid */
 #define W_DEVID 51712u /* xvda */
@@ -81,8 +81,8 @@ struct world {
     struct world_result *res;
 
     struct hvhost *hv;
-    struct xs_core *xs;
-    struct xs_client *toolstack;
+    struct xsc_core *xs;
+    struct xsc_client *toolstack;
     int disk_fd;
     char disk_path[64];
 
@@ -94,7 +94,7 @@ struct world {
     unsigned crashes_done; /* bit i: crash_at[i] happened */
     bool crashed_ever;
 
-    struct xs_client *fxs;
+    struct xsc_client *fxs;
     struct os *os;
     struct blkfront *bf;
     bool fe_kick; /* submitted since the last poll */

@@ -15,16 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends-sim/xenstored/xs_client.h"
-#include "backends-sim/xenstored/xs_core.h"
-#include "backends-sim/xenstored/xs_frame.h"
+#include "backends-sim/xenstored/xsc_client.h"
+#include "backends-sim/xenstored/xsc_core.h"
+#include "backends-sim/xenstored/xsc_frame.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 struct slot {
     unsigned domid;
-    struct xs_conn *conn;
-    struct xs_frame in;
+    struct xsc_conn *conn;
+    struct xsc_frame in;
     uint32_t last_req;
 };
 
@@ -39,7 +39,7 @@ static void sink(void *ctx, const struct xsd_sockmsg *hdr, const void *body)
     (void)body;
 }
 
-static void make_domain(struct xs_client *dom0, unsigned domid)
+static void make_domain(struct xsc_client *dom0, unsigned domid)
 {
     char p[64], r[8], n[8], num[8];
 
@@ -47,33 +47,33 @@ static void make_domain(struct xs_client *dom0, unsigned domid)
     snprintf(n, sizeof(n), "n%u", domid);
     snprintf(num, sizeof(num), "%u", domid);
     snprintf(p, sizeof(p), "/local/domain/%u/data", domid);
-    xs_client_strs(dom0, XS_MKDIR, 0, NULL, p, NULL);
-    xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, p, n, NULL);
+    xsc_client_strs(dom0, XS_MKDIR, 0, NULL, p, NULL);
+    xsc_client_strs(dom0, XS_SET_PERMS, 0, NULL, p, n, NULL);
     snprintf(p, sizeof(p), "/local/domain/%u", domid);
-    xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, p, "n0", r, NULL);
+    xsc_client_strs(dom0, XS_SET_PERMS, 0, NULL, p, "n0", r, NULL);
     snprintf(p, sizeof(p), "/local/domain/%u/domid", domid);
-    xs_client_write(dom0, 0, p, num);
-    xs_client_strs(dom0, XS_INTRODUCE, 0, NULL, num, "1", "1", NULL);
+    xsc_client_write(dom0, 0, p, num);
+    xsc_client_strs(dom0, XS_INTRODUCE, 0, NULL, num, "1", "1", NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct xs_core *c = xs_core_new(NULL);
-    struct xs_client *setup;
+    struct xsc_core *c = xsc_core_new(NULL);
+    struct xsc_client *setup;
     struct slot slots[3];
     size_t pos = 0;
 
     if (!c)
         return 0;
-    setup = xs_client_open(c, 0);
+    setup = xsc_client_open(c, 0);
     make_domain(setup, 1);
     make_domain(setup, 2);
-    xs_client_close(setup);
+    xsc_client_close(setup);
     memset(slots, 0, sizeof(slots));
     for (int i = 0; i < 3; i++) {
         slots[i].domid = (unsigned)i;
-        slots[i].conn = xs_core_connect(c, slots[i].domid, sink, &slots[i]);
-        xs_frame_reset(&slots[i].in);
+        slots[i].conn = xsc_core_connect(c, slots[i].domid, sink, &slots[i]);
+        xsc_frame_reset(&slots[i].in);
     }
     while (pos + 2 <= size) {
         struct slot *s = &slots[data[pos] % 3];
@@ -83,24 +83,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (n > size - pos)
             n = size - pos;
         while (n) {
-            enum xs_frame_state st = xs_frame_feed(&s->in, data + pos, n, &used);
+            enum xsc_frame_state st = xsc_frame_feed(&s->in, data + pos, n, &used);
             pos += used;
             n -= used;
-            if (st == XS_FRAME_MORE)
+            if (st == XSC_FRAME_MORE)
                 break;
-            if (st == XS_FRAME_READY) {
+            if (st == XSC_FRAME_READY) {
                 s->last_req = s->in.hdr.req_id;
-                if (xs_core_handle(s->conn, &s->in.hdr, s->in.body) == 0) {
-                    xs_frame_reset(&s->in);
+                if (xsc_core_handle(s->conn, &s->in.hdr, s->in.body) == 0) {
+                    xsc_frame_reset(&s->in);
                     continue;
                 }
             }
             /* closed: the client comes back on a new connection */
-            xs_core_disconnect(s->conn);
-            s->conn = xs_core_connect(c, s->domid, sink, s);
-            xs_frame_reset(&s->in);
+            xsc_core_disconnect(s->conn);
+            s->conn = xsc_core_connect(c, s->domid, sink, s);
+            xsc_frame_reset(&s->in);
         }
     }
-    xs_core_free(c);
+    xsc_core_free(c);
     return 0;
 }

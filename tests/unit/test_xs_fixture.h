@@ -10,83 +10,83 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "backends-sim/xenstored/xs_client.h"
-#include "backends-sim/xenstored/xs_core.h"
+#include "backends-sim/xenstored/xsc_client.h"
+#include "backends-sim/xenstored/xsc_core.h"
 
-static struct xs_core *core;
-static struct xs_client *dom0;
+static struct xsc_core *core;
+static struct xsc_client *dom0;
 
 static inline void fx_setup(void)
 {
-    core = xs_core_new(NULL);
+    core = xsc_core_new(NULL);
     ck_assert_ptr_nonnull(core);
-    dom0 = xs_client_open(core, 0);
+    dom0 = xsc_client_open(core, 0);
     ck_assert_ptr_nonnull(dom0);
 }
 
 static inline void fx_teardown(void)
 {
-    xs_client_close(dom0);
-    xs_core_free(core);
+    xsc_client_close(dom0);
+    xsc_core_free(core);
     core = NULL;
     dom0 = NULL;
 }
 
-static inline int setperms(struct xs_client *cl, const char *path, const char *p0, const char *p1)
+static inline int setperms(struct xsc_client *cl, const char *path, const char *p0, const char *p1)
 {
-    return xs_client_strs(cl, XS_SET_PERMS, 0, NULL, path, p0, p1, NULL);
+    return xsc_client_strs(cl, XS_SET_PERMS, 0, NULL, path, p0, p1, NULL);
 }
 
 /* What libxl writes for a new domain, then INTRODUCE; returns a client
  * of that domain. */
-static inline struct xs_client *fx_domain(unsigned domid)
+static inline struct xsc_client *fx_domain(unsigned domid)
 {
     char p[128], owner[16], reader[16], own[16], num[16];
     static const char *const ro[] = { "", "/device", "/control" };
     static const char *const rw[] = { "/control/shutdown", "/data" };
-    struct xs_client *cl;
+    struct xsc_client *cl;
 
     snprintf(owner, sizeof(owner), "n0");
     snprintf(reader, sizeof(reader), "r%u", domid);
     snprintf(own, sizeof(own), "n%u", domid);
     for (size_t i = 0; i < 3; i++) {
         snprintf(p, sizeof(p), "/local/domain/%u%s", domid, ro[i]);
-        ck_assert_int_eq(xs_client_strs(dom0, XS_MKDIR, 0, NULL, p, NULL), 0);
+        ck_assert_int_eq(xsc_client_strs(dom0, XS_MKDIR, 0, NULL, p, NULL), 0);
         ck_assert_int_eq(setperms(dom0, p, owner, reader), 0);
     }
     for (size_t i = 0; i < 2; i++) {
         snprintf(p, sizeof(p), "/local/domain/%u%s", domid, rw[i]);
-        ck_assert_int_eq(xs_client_strs(dom0, XS_MKDIR, 0, NULL, p, NULL), 0);
+        ck_assert_int_eq(xsc_client_strs(dom0, XS_MKDIR, 0, NULL, p, NULL), 0);
         ck_assert_int_eq(setperms(dom0, p, own, NULL), 0);
     }
     snprintf(p, sizeof(p), "/local/domain/%u/domid", domid);
     snprintf(num, sizeof(num), "%u", domid);
-    ck_assert_int_eq(xs_client_write(dom0, 0, p, num), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, p, num), 0);
     snprintf(p, sizeof(p), "/local/domain/%u/name", domid);
-    ck_assert_int_eq(xs_client_write(dom0, 0, p, "guest"), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_INTRODUCE, 0, NULL, num, "1234", "5", NULL), 0);
-    cl = xs_client_open(core, domid);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, p, "guest"), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_INTRODUCE, 0, NULL, num, "1234", "5", NULL), 0);
+    cl = xsc_client_open(core, domid);
     ck_assert_ptr_nonnull(cl);
     return cl;
 }
 
 /* Drains dom0-style events; returns how many there were. */
-static inline unsigned fx_drain(struct xs_client *cl)
+static inline unsigned fx_drain(struct xsc_client *cl)
 {
     char p[4200], t[4200];
     unsigned n = 0;
 
-    while (xs_client_event(cl, p, sizeof(p), t, sizeof(t)))
+    while (xsc_client_event(cl, p, sizeof(p), t, sizeof(t)))
         n++;
     return n;
 }
 
 /* Takes one event and checks it. */
-static inline void fx_event(struct xs_client *cl, const char *path, const char *token)
+static inline void fx_event(struct xsc_client *cl, const char *path, const char *token)
 {
     char p[4200], t[4200];
 
-    ck_assert_msg(xs_client_event(cl, p, sizeof(p), t, sizeof(t)), "no event for %s", path);
+    ck_assert_msg(xsc_client_event(cl, p, sizeof(p), t, sizeof(t)), "no event for %s", path);
     ck_assert_str_eq(p, path);
     ck_assert_str_eq(t, token);
 }

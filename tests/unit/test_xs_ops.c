@@ -4,13 +4,13 @@
 
 #include <stdlib.h>
 
-static struct xs_reply r;
+static struct xsc_reply r;
 
-static int raw(struct xs_client *cl, uint32_t type, uint32_t req, uint32_t tx, const void *body,
+static int raw(struct xsc_client *cl, uint32_t type, uint32_t req, uint32_t tx, const void *body,
                size_t len)
 {
     struct xsd_sockmsg h = { type, req, tx, (uint32_t)len };
-    return xs_client_raw(cl, &h, body, &r);
+    return xsc_client_raw(cl, &h, body, &r);
 }
 
 static void assert_err(const char *name)
@@ -24,12 +24,12 @@ START_TEST(write_read_implicit_parents)
 {
     char v[64];
 
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/a/b/c", "hello"), 0);
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/a/b/c", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/a/b/c", "hello"), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/a/b/c", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "hello");
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/a/b", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/a/b", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "");
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/a/x", v, sizeof(v)), ENOENT);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/a/x", v, sizeof(v)), ENOENT);
     /* values are bytes: no NUL added, embedded NULs kept */
     ck_assert_int_eq(raw(dom0, XS_WRITE, 7, 0, "/bin\0a\0b", 8), 0);
     ck_assert_uint_eq(r.hdr.type, XS_WRITE);
@@ -47,7 +47,7 @@ START_TEST(req_id_and_tx_id_echoed)
     ck_assert_int_eq(raw(dom0, XS_READ, 0xdeadbeef, 0, "/nope", 6), 0);
     ck_assert_uint_eq(r.hdr.req_id, 0xdeadbeef);
     assert_err("ENOENT");
-    ck_assert_int_eq(xs_client_tx_start(dom0, &tx), 0);
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &tx), 0);
     ck_assert_int_eq(raw(dom0, XS_READ, 42, tx, "/tool", 6), 0);
     ck_assert_uint_eq(r.hdr.req_id, 42);
     ck_assert_uint_eq(r.hdr.tx_id, tx);
@@ -57,23 +57,23 @@ END_TEST
 
 START_TEST(mkdir_directory_rm)
 {
-    ck_assert_int_eq(xs_client_strs(dom0, XS_MKDIR, 0, NULL, "/d/x", NULL), 0);
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/d/y", "1"), 0);
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/d/x", "2"), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_MKDIR, 0, NULL, "/d/x", NULL), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/d/y", "1"), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/d/x", "2"), 0);
     /* mkdir of an existing node changes nothing */
-    ck_assert_int_eq(xs_client_strs(dom0, XS_MKDIR, 0, NULL, "/d/x", NULL), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_READ, 0, &r, "/d/x", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_MKDIR, 0, NULL, "/d/x", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_READ, 0, &r, "/d/x", NULL), 0);
     ck_assert_str_eq(r.body, "2");
-    ck_assert_int_eq(xs_client_strs(dom0, XS_DIRECTORY, 0, &r, "/d", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_DIRECTORY, 0, &r, "/d", NULL), 0);
     ck_assert_uint_eq(r.hdr.len, 4);
     ck_assert_int_eq(memcmp(r.body, "x\0y\0", 4), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_RM, 0, NULL, "/d", NULL), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_DIRECTORY, 0, &r, "/d", NULL), ENOENT);
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/d/x", NULL, 0), ENOENT);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_RM, 0, NULL, "/d", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_DIRECTORY, 0, &r, "/d", NULL), ENOENT);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/d/x", NULL, 0), ENOENT);
     /* gone node with an existing parent: fine; without: ENOENT */
-    ck_assert_int_eq(xs_client_strs(dom0, XS_RM, 0, NULL, "/d", NULL), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_RM, 0, NULL, "/d/x", NULL), ENOENT);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_RM, 0, NULL, "/", NULL), EINVAL);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_RM, 0, NULL, "/d", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_RM, 0, NULL, "/d/x", NULL), ENOENT);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_RM, 0, NULL, "/", NULL), EINVAL);
 }
 END_TEST
 
@@ -86,14 +86,14 @@ START_TEST(directory_part_pages_big_dirs)
 
     for (unsigned i = 0; i < 300; i++) {
         snprintf(p, sizeof(p), "/big/child-with-a-longish-name-%04u", i);
-        ck_assert_int_eq(xs_client_strs(dom0, XS_MKDIR, 0, NULL, p, NULL), 0);
+        ck_assert_int_eq(xsc_client_strs(dom0, XS_MKDIR, 0, NULL, p, NULL), 0);
     }
-    ck_assert_int_eq(xs_client_strs(dom0, XS_DIRECTORY, 0, &r, "/big", NULL), E2BIG);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_DIRECTORY, 0, &r, "/big", NULL), E2BIG);
     for (;;) {
         char offs[32];
         size_t pos;
         snprintf(offs, sizeof(offs), "%lu", off);
-        ck_assert_int_eq(xs_client_strs(dom0, XS_DIRECTORY_PART, 0, &r, "/big", offs, NULL), 0);
+        ck_assert_int_eq(xsc_client_strs(dom0, XS_DIRECTORY_PART, 0, &r, "/big", offs, NULL), 0);
         ck_assert_uint_le(r.hdr.len, XENSTORE_PAYLOAD_MAX);
         if (!gen)
             gen = strdup(r.body);
@@ -111,87 +111,87 @@ START_TEST(directory_part_pages_big_dirs)
     }
     ck_assert_uint_eq(seen, 300);
     /* a new child changes the directory's generation */
-    ck_assert_int_eq(xs_client_strs(dom0, XS_MKDIR, 0, NULL, "/big/new", NULL), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_DIRECTORY_PART, 0, &r, "/big", "0", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_MKDIR, 0, NULL, "/big/new", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_DIRECTORY_PART, 0, &r, "/big", "0", NULL), 0);
     ck_assert_str_ne(r.body, gen);
     free(gen);
     /* an offset inside a name is refused */
-    ck_assert_int_eq(xs_client_strs(dom0, XS_DIRECTORY_PART, 0, &r, "/big", "3", NULL), EINVAL);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_DIRECTORY_PART, 0, &r, "/big", "3", NULL), EINVAL);
 }
 END_TEST
 
 START_TEST(get_and_set_perms)
 {
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/p", "v"), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_GET_PERMS, 0, &r, "/p", NULL), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/p", "v"), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_GET_PERMS, 0, &r, "/p", NULL), 0);
     ck_assert_uint_eq(r.hdr.len, 3);
     ck_assert_str_eq(r.body, "n0");
-    ck_assert_int_eq(xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/p", "w3", "r5", "b7", NULL), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_GET_PERMS, 0, &r, "/p", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/p", "w3", "r5", "b7", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_GET_PERMS, 0, &r, "/p", NULL), 0);
     ck_assert_uint_eq(r.hdr.len, 9);
     ck_assert_int_eq(memcmp(r.body, "w3\0r5\0b7\0", 9), 0);
     /* children inherit; bad entries are refused */
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/p/q", "v"), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_GET_PERMS, 0, &r, "/p/q", NULL), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/p/q", "v"), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_GET_PERMS, 0, &r, "/p/q", NULL), 0);
     ck_assert_int_eq(memcmp(r.body, "w3\0r5\0b7\0", 9), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/p", "x3", NULL), EINVAL);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/p", "r", NULL), EINVAL);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/p", "r70000", NULL), EINVAL);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/nope", "r0", NULL), ENOENT);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_GET_PERMS, 0, &r, "@releaseDomain", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/p", "x3", NULL), EINVAL);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/p", "r", NULL), EINVAL);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/p", "r70000", NULL), EINVAL);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/nope", "r0", NULL), ENOENT);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_GET_PERMS, 0, &r, "@releaseDomain", NULL), 0);
     ck_assert_str_eq(r.body, "n0");
 }
 END_TEST
 
 START_TEST(domain_messages)
 {
-    struct xs_client *g;
+    struct xsc_client *g;
 
-    ck_assert_int_eq(xs_client_strs(dom0, XS_GET_DOMAIN_PATH, 0, &r, "7", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_GET_DOMAIN_PATH, 0, &r, "7", NULL), 0);
     ck_assert_str_eq(r.body, "/local/domain/7");
-    ck_assert_int_eq(xs_client_strs(dom0, XS_GET_DOMAIN_PATH, 0, &r, "x", NULL), EINVAL);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_IS_DOMAIN_INTRODUCED, 0, &r, "3", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_GET_DOMAIN_PATH, 0, &r, "x", NULL), EINVAL);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_IS_DOMAIN_INTRODUCED, 0, &r, "3", NULL), 0);
     ck_assert_str_eq(r.body, "F");
     g = fx_domain(3);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_IS_DOMAIN_INTRODUCED, 0, &r, "3", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_IS_DOMAIN_INTRODUCED, 0, &r, "3", NULL), 0);
     ck_assert_str_eq(r.body, "T");
-    ck_assert_int_eq(xs_client_strs(dom0, XS_RESUME, 0, NULL, "3", NULL), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_RESUME, 0, NULL, "4", NULL), ENOENT);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_SET_TARGET, 0, NULL, "3", "9", NULL), ENOENT);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_INTRODUCE, 0, NULL, "0", "1", "2", NULL), EINVAL);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_INTRODUCE, 0, NULL, "3", "99", "2", NULL), EINVAL);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_INTRODUCE, 0, NULL, "3", "1234", "5", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_RESUME, 0, NULL, "3", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_RESUME, 0, NULL, "4", NULL), ENOENT);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_SET_TARGET, 0, NULL, "3", "9", NULL), ENOENT);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_INTRODUCE, 0, NULL, "0", "1", "2", NULL), EINVAL);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_INTRODUCE, 0, NULL, "3", "99", "2", NULL), EINVAL);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_INTRODUCE, 0, NULL, "3", "1234", "5", NULL), 0);
     /* the guest may ask its path, not the privileged questions */
-    ck_assert_int_eq(xs_client_strs(g, XS_GET_DOMAIN_PATH, 0, &r, "3", NULL), 0);
-    ck_assert_int_eq(xs_client_strs(g, XS_IS_DOMAIN_INTRODUCED, 0, &r, "3", NULL), EACCES);
-    ck_assert_int_eq(xs_client_strs(g, XS_INTRODUCE, 0, &r, "9", "1", "2", NULL), EACCES);
-    ck_assert_int_eq(xs_client_strs(g, XS_RELEASE, 0, &r, "3", NULL), EACCES);
-    ck_assert_int_eq(xs_client_strs(g, XS_CONTROL, 0, &r, "check", NULL), EACCES);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_CONTROL, 0, &r, "check", NULL), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_CONTROL, 0, &r, "quota", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(g, XS_GET_DOMAIN_PATH, 0, &r, "3", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(g, XS_IS_DOMAIN_INTRODUCED, 0, &r, "3", NULL), EACCES);
+    ck_assert_int_eq(xsc_client_strs(g, XS_INTRODUCE, 0, &r, "9", "1", "2", NULL), EACCES);
+    ck_assert_int_eq(xsc_client_strs(g, XS_RELEASE, 0, &r, "3", NULL), EACCES);
+    ck_assert_int_eq(xsc_client_strs(g, XS_CONTROL, 0, &r, "check", NULL), EACCES);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_CONTROL, 0, &r, "check", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_CONTROL, 0, &r, "quota", NULL), 0);
     ck_assert_ptr_nonnull(strstr(r.body, "Nodes per domain: 1000"));
-    ck_assert_int_eq(xs_client_strs(dom0, XS_CONTROL, 0, &r, "nonsense", NULL), EINVAL);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_RELEASE, 0, NULL, "3", NULL), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_RELEASE, 0, NULL, "3", NULL), ENOENT);
-    ck_assert_int_eq(xs_client_strs(g, XS_READ, 0, &r, "domid", NULL), EPIPE);
-    xs_client_close(g);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_CONTROL, 0, &r, "nonsense", NULL), EINVAL);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_RELEASE, 0, NULL, "3", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_RELEASE, 0, NULL, "3", NULL), ENOENT);
+    ck_assert_int_eq(xsc_client_strs(g, XS_READ, 0, &r, "domid", NULL), EPIPE);
+    xsc_client_close(g);
 }
 END_TEST
 
 START_TEST(relative_paths_resolve_under_home)
 {
-    struct xs_client *g = fx_domain(5);
+    struct xsc_client *g = fx_domain(5);
     char v[32];
 
-    ck_assert_int_eq(xs_client_read(g, 0, "domid", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_read(g, 0, "domid", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "5");
-    ck_assert_int_eq(xs_client_write(g, 0, "data/k", "v"), 0);
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/local/domain/5/data/k", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_write(g, 0, "data/k", "v"), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/local/domain/5/data/k", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "v");
     /* dom0's relative paths are under /local/domain/0 */
-    ck_assert_int_eq(xs_client_read(dom0, 0, "name", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "name", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "Domain-0");
-    xs_client_close(g);
+    xsc_client_close(g);
 }
 END_TEST
 
@@ -199,7 +199,7 @@ START_TEST(bad_input_gets_xen_errors)
 {
     static char big[XENSTORE_PAYLOAD_MAX + 1];
     char path[2200];
-    struct xs_client *g = fx_domain(2);
+    struct xsc_client *g = fx_domain(2);
 
     /* missing NUL, extra strings */
     ck_assert_int_eq(raw(dom0, XS_READ, 1, 0, "/tool", 5), 0);
@@ -226,7 +226,7 @@ START_TEST(bad_input_gets_xen_errors)
         "", "//a", "/a/", "/a//b", "/a b", "/a\x80", "/local/domain/", "a/", "@foo"
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        ck_assert_msg(xs_client_write(dom0, 0, bad[i], "v") == EINVAL, "path \"%s\" accepted",
+        ck_assert_msg(xsc_client_write(dom0, 0, bad[i], "v") == EINVAL, "path \"%s\" accepted",
                       bad[i]);
     /* a guest's path may be 2048 bytes below its home, no more */
     strcpy(path, "data");
@@ -235,14 +235,14 @@ START_TEST(bad_input_gets_xen_errors)
     strcat(path, "/");
     while (strlen(path) < 2048)
         strcat(path, "x");
-    ck_assert_int_eq(xs_client_write(g, 0, path, "v"), 0);
+    ck_assert_int_eq(xsc_client_write(g, 0, path, "v"), 0);
     strcat(path, "y");
-    ck_assert_int_eq(xs_client_write(g, 0, path, "v"), EINVAL);
+    ck_assert_int_eq(xsc_client_write(g, 0, path, "v"), EINVAL);
     /* over XENSTORE_PAYLOAD_MAX: the connection is closed */
     memset(big, 'a', sizeof(big));
     ck_assert_int_eq(raw(g, XS_WRITE, 1, 0, big, sizeof(big)), -1);
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/tool", NULL, 0), 0);
-    xs_client_close(g);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/tool", NULL, 0), 0);
+    xsc_client_close(g);
 }
 END_TEST
 
@@ -250,13 +250,13 @@ START_TEST(unknown_tx_and_nested_start)
 {
     uint32_t tx;
 
-    ck_assert_int_eq(xs_client_strs(dom0, XS_READ, 999, &r, "/tool", NULL), ENOENT);
-    ck_assert_int_eq(xs_client_tx_end(dom0, 999, true), ENOENT);
-    ck_assert_int_eq(xs_client_tx_start(dom0, &tx), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_TRANSACTION_START, tx, &r, "", NULL), EBUSY);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_TRANSACTION_END, tx, &r, "X", NULL), EINVAL);
-    ck_assert_int_eq(xs_client_tx_end(dom0, tx, false), 0);
-    ck_assert_int_eq(xs_client_tx_end(dom0, tx, false), ENOENT);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_READ, 999, &r, "/tool", NULL), ENOENT);
+    ck_assert_int_eq(xsc_client_tx_end(dom0, 999, true), ENOENT);
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &tx), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_TRANSACTION_START, tx, &r, "", NULL), EBUSY);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_TRANSACTION_END, tx, &r, "X", NULL), EINVAL);
+    ck_assert_int_eq(xsc_client_tx_end(dom0, tx, false), 0);
+    ck_assert_int_eq(xsc_client_tx_end(dom0, tx, false), ENOENT);
 }
 END_TEST
 
@@ -265,23 +265,23 @@ START_TEST(deep_paths_are_no_problem)
     /* XSA-418: a path 1500 components deep, created and removed */
     static char path[3100];
     size_t len = 0;
-    unsigned before = xs_core_nodes(core);
+    unsigned before = xsc_core_nodes(core);
 
     for (int i = 0; i < 1500; i++) {
         path[len++] = '/';
         path[len++] = 'a';
     }
     path[len] = '\0';
-    ck_assert_int_eq(xs_client_write(dom0, 0, path, "deep"), 0);
-    ck_assert_uint_eq(xs_core_nodes(core), before + 1500);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_RM, 0, NULL, "/a", NULL), 0);
-    ck_assert_uint_eq(xs_core_nodes(core), before);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, path, "deep"), 0);
+    ck_assert_uint_eq(xsc_core_nodes(core), before + 1500);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_RM, 0, NULL, "/a", NULL), 0);
+    ck_assert_uint_eq(xsc_core_nodes(core), before);
 }
 END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("xs_ops");
+    Suite *s = suite_create("xsc_ops");
     TCase *tc = tcase_create("ops");
 
     tcase_add_checked_fixture(tc, fx_setup, fx_teardown);

@@ -2,73 +2,75 @@
  * override, SET_TARGET, and what a guest may never do. */
 #include "test_xs_fixture.h"
 
-static struct xs_reply r;
+static struct xsc_reply r;
 
 START_TEST(guest_cannot_touch_dom0_nodes)
 {
-    struct xs_client *g = fx_domain(1);
+    struct xsc_client *g = fx_domain(1);
     char v[32];
 
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/secret/k", "s"), 0);
-    ck_assert_int_eq(xs_client_read(g, 0, "/secret/k", v, sizeof(v)), EACCES);
-    ck_assert_int_eq(xs_client_write(g, 0, "/secret/k", "x"), EACCES);
-    ck_assert_int_eq(xs_client_write(g, 0, "/secret/new", "x"), EACCES);
-    ck_assert_int_eq(xs_client_write(g, 0, "/top", "x"), EACCES);
-    ck_assert_int_eq(xs_client_strs(g, XS_RM, 0, NULL, "/secret", NULL), EACCES);
-    ck_assert_int_eq(xs_client_strs(g, XS_DIRECTORY, 0, &r, "/secret", NULL), EACCES);
-    ck_assert_int_eq(xs_client_strs(g, XS_GET_PERMS, 0, &r, "/secret", NULL), EACCES);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/secret/k", "s"), 0);
+    ck_assert_int_eq(xsc_client_read(g, 0, "/secret/k", v, sizeof(v)), EACCES);
+    ck_assert_int_eq(xsc_client_write(g, 0, "/secret/k", "x"), EACCES);
+    ck_assert_int_eq(xsc_client_write(g, 0, "/secret/new", "x"), EACCES);
+    ck_assert_int_eq(xsc_client_write(g, 0, "/top", "x"), EACCES);
+    ck_assert_int_eq(xsc_client_strs(g, XS_RM, 0, NULL, "/secret", NULL), EACCES);
+    ck_assert_int_eq(xsc_client_strs(g, XS_DIRECTORY, 0, &r, "/secret", NULL), EACCES);
+    ck_assert_int_eq(xsc_client_strs(g, XS_GET_PERMS, 0, &r, "/secret", NULL), EACCES);
     /* a missing node below an unreadable one does not reveal itself */
-    ck_assert_int_eq(xs_client_read(g, 0, "/secret/none", v, sizeof(v)), EACCES);
+    ck_assert_int_eq(xsc_client_read(g, 0, "/secret/none", v, sizeof(v)), EACCES);
     /* its own home is readable, a sibling's is not */
-    ck_assert_int_eq(xs_client_read(g, 0, "domid", v, sizeof(v)), 0);
-    ck_assert_int_eq(xs_client_write(g, 0, "domid", "7"), EACCES);
-    ck_assert_int_eq(xs_client_read(g, 0, "/local/domain/0/name", v, sizeof(v)), EACCES);
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/secret/k", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_read(g, 0, "domid", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_write(g, 0, "domid", "7"), EACCES);
+    ck_assert_int_eq(xsc_client_read(g, 0, "/local/domain/0/name", v, sizeof(v)), EACCES);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/secret/k", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "s");
-    xs_client_close(g);
+    xsc_client_close(g);
 }
 END_TEST
 
 START_TEST(guest_owns_what_it_creates)
 {
-    struct xs_client *g = fx_domain(2);
+    struct xsc_client *g = fx_domain(2);
 
-    ck_assert_int_eq(xs_client_write(g, 0, "data/mine", "m"), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_GET_PERMS, 0, &r, "/local/domain/2/data/mine", NULL),
+    ck_assert_int_eq(xsc_client_write(g, 0, "data/mine", "m"), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_GET_PERMS, 0, &r, "/local/domain/2/data/mine", NULL),
                      0);
     ck_assert_str_eq(r.body, "n2");
     /* dom0 creating below inherits the parent's owner */
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/local/domain/2/data/d0", "x"), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_GET_PERMS, 0, &r, "/local/domain/2/data/d0", NULL), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/local/domain/2/data/d0", "x"), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_GET_PERMS, 0, &r, "/local/domain/2/data/d0", NULL),
+                     0);
     ck_assert_str_eq(r.body, "n2");
-    xs_client_close(g);
+    xsc_client_close(g);
 }
 END_TEST
 
 START_TEST(entries_grant_per_domain_first_match)
 {
-    struct xs_client *a = fx_domain(3), *b = fx_domain(4), *c = fx_domain(5);
+    struct xsc_client *a = fx_domain(3), *b = fx_domain(4), *c = fx_domain(5);
     char v[32];
 
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/shared", "s"), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/shared", "s"), 0);
     ck_assert_int_eq(
-        xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/shared", "n0", "r3", "b4", "w5", "n3", NULL),
+        xsc_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/shared", "n0", "r3", "b4", "w5", "n3", NULL),
         0);
-    ck_assert_int_eq(xs_client_read(a, 0, "/shared", v, sizeof(v)), 0);
-    ck_assert_int_eq(xs_client_write(a, 0, "/shared", "x"), EACCES);
-    ck_assert_int_eq(xs_client_write(b, 0, "/shared", "b"), 0);
-    ck_assert_int_eq(xs_client_read(b, 0, "/shared", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_read(a, 0, "/shared", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_write(a, 0, "/shared", "x"), EACCES);
+    ck_assert_int_eq(xsc_client_write(b, 0, "/shared", "b"), 0);
+    ck_assert_int_eq(xsc_client_read(b, 0, "/shared", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "b");
-    ck_assert_int_eq(xs_client_read(c, 0, "/shared", v, sizeof(v)), EACCES);
-    ck_assert_int_eq(xs_client_write(c, 0, "/shared", "c"), 0);
+    ck_assert_int_eq(xsc_client_read(c, 0, "/shared", v, sizeof(v)), EACCES);
+    ck_assert_int_eq(xsc_client_write(c, 0, "/shared", "c"), 0);
     /* only the owner (or dom0) may change permissions */
-    ck_assert_int_eq(xs_client_strs(b, XS_SET_PERMS, 0, NULL, "/shared", "n0", "b4", NULL), EACCES);
+    ck_assert_int_eq(xsc_client_strs(b, XS_SET_PERMS, 0, NULL, "/shared", "n0", "b4", NULL),
+                     EACCES);
     /* the default entry applies to everyone unlisted */
-    ck_assert_int_eq(xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/shared", "r0", NULL), 0);
-    ck_assert_int_eq(xs_client_read(c, 0, "/shared", v, sizeof(v)), 0);
-    xs_client_close(a);
-    xs_client_close(b);
-    xs_client_close(c);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/shared", "r0", NULL), 0);
+    ck_assert_int_eq(xsc_client_read(c, 0, "/shared", v, sizeof(v)), 0);
+    xsc_client_close(a);
+    xsc_client_close(b);
+    xsc_client_close(c);
 }
 END_TEST
 
@@ -77,79 +79,79 @@ END_TEST
  * nor a missing child below it; one that may write may. */
 START_TEST(rm_needs_write_not_read)
 {
-    struct xs_client *rd = fx_domain(11), *wr = fx_domain(12);
+    struct xsc_client *rd = fx_domain(11), *wr = fx_domain(12);
     char v[32];
 
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/be/state", "4"), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/be", "n0", "r11", "b12", NULL),
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/be/state", "4"), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/be", "n0", "r11", "b12", NULL),
                      0);
     ck_assert_int_eq(
-        xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/be/state", "n0", "r11", "b12", NULL), 0);
-    ck_assert_int_eq(xs_client_read(rd, 0, "/be/state", v, sizeof(v)), 0);
+        xsc_client_strs(dom0, XS_SET_PERMS, 0, NULL, "/be/state", "n0", "r11", "b12", NULL), 0);
+    ck_assert_int_eq(xsc_client_read(rd, 0, "/be/state", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "4");
-    ck_assert_int_eq(xs_client_strs(rd, XS_RM, 0, NULL, "/be/state", NULL), EACCES);
-    ck_assert_int_eq(xs_client_strs(rd, XS_RM, 0, NULL, "/be/gone", NULL), EACCES);
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/be/state", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_strs(rd, XS_RM, 0, NULL, "/be/state", NULL), EACCES);
+    ck_assert_int_eq(xsc_client_strs(rd, XS_RM, 0, NULL, "/be/gone", NULL), EACCES);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/be/state", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "4");
-    ck_assert_int_eq(xs_client_strs(wr, XS_RM, 0, NULL, "/be/gone", NULL), 0);
-    ck_assert_int_eq(xs_client_strs(wr, XS_RM, 0, NULL, "/be/state", NULL), 0);
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/be/state", v, sizeof(v)), ENOENT);
-    xs_client_close(rd);
-    xs_client_close(wr);
+    ck_assert_int_eq(xsc_client_strs(wr, XS_RM, 0, NULL, "/be/gone", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(wr, XS_RM, 0, NULL, "/be/state", NULL), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/be/state", v, sizeof(v)), ENOENT);
+    xsc_client_close(rd);
+    xsc_client_close(wr);
 }
 END_TEST
 
 START_TEST(owner_may_not_give_nodes_away)
 {
     /* XSA-352: an unprivileged owner cannot change the owner */
-    struct xs_client *g = fx_domain(6);
+    struct xsc_client *g = fx_domain(6);
 
-    ck_assert_int_eq(xs_client_write(g, 0, "data/x", "x"), 0);
-    ck_assert_int_eq(xs_client_strs(g, XS_SET_PERMS, 0, NULL, "data/x", "n0", NULL), EPERM);
-    ck_assert_int_eq(xs_client_strs(g, XS_SET_PERMS, 0, NULL, "data/x", "r6", "b0", NULL), 0);
+    ck_assert_int_eq(xsc_client_write(g, 0, "data/x", "x"), 0);
+    ck_assert_int_eq(xsc_client_strs(g, XS_SET_PERMS, 0, NULL, "data/x", "n0", NULL), EPERM);
+    ck_assert_int_eq(xsc_client_strs(g, XS_SET_PERMS, 0, NULL, "data/x", "r6", "b0", NULL), 0);
     /* XSA-353: nobody but dom0 does anything to / */
-    ck_assert_int_eq(xs_client_strs(g, XS_SET_PERMS, 0, NULL, "/", "b6", NULL), EACCES);
-    ck_assert_int_eq(xs_client_strs(g, XS_RM, 0, NULL, "/", NULL), EINVAL);
-    ck_assert_int_eq(xs_client_write(g, 0, "/", "x"), EACCES);
-    xs_client_close(g);
+    ck_assert_int_eq(xsc_client_strs(g, XS_SET_PERMS, 0, NULL, "/", "b6", NULL), EACCES);
+    ck_assert_int_eq(xsc_client_strs(g, XS_RM, 0, NULL, "/", NULL), EINVAL);
+    ck_assert_int_eq(xsc_client_write(g, 0, "/", "x"), EACCES);
+    xsc_client_close(g);
 }
 END_TEST
 
 START_TEST(set_target_acts_for_the_target)
 {
-    struct xs_client *stub = fx_domain(8);
-    struct xs_client *guest = fx_domain(9);
+    struct xsc_client *stub = fx_domain(8);
+    struct xsc_client *guest = fx_domain(9);
     char v[32];
 
-    ck_assert_int_eq(xs_client_write(guest, 0, "data/k", "g"), 0);
-    ck_assert_int_eq(xs_client_read(stub, 0, "/local/domain/9/data/k", v, sizeof(v)), EACCES);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_SET_TARGET, 0, NULL, "8", "9", NULL), 0);
-    ck_assert_int_eq(xs_client_read(stub, 0, "/local/domain/9/data/k", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_write(guest, 0, "data/k", "g"), 0);
+    ck_assert_int_eq(xsc_client_read(stub, 0, "/local/domain/9/data/k", v, sizeof(v)), EACCES);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_SET_TARGET, 0, NULL, "8", "9", NULL), 0);
+    ck_assert_int_eq(xsc_client_read(stub, 0, "/local/domain/9/data/k", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "g");
-    ck_assert_int_eq(xs_client_write(stub, 0, "/local/domain/9/data/k", "s"), 0);
-    xs_client_close(stub);
-    xs_client_close(guest);
+    ck_assert_int_eq(xsc_client_write(stub, 0, "/local/domain/9/data/k", "s"), 0);
+    xsc_client_close(stub);
+    xsc_client_close(guest);
 }
 END_TEST
 
 START_TEST(special_node_perms)
 {
-    struct xs_client *g = fx_domain(10);
+    struct xsc_client *g = fx_domain(10);
 
-    ck_assert_int_eq(xs_client_strs(g, XS_SET_PERMS, 0, NULL, "@releaseDomain", "r10", NULL),
+    ck_assert_int_eq(xsc_client_strs(g, XS_SET_PERMS, 0, NULL, "@releaseDomain", "r10", NULL),
                      EACCES);
     ck_assert_int_eq(
-        xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, "@releaseDomain", "n0", "r10", NULL), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_GET_PERMS, 0, &r, "@releaseDomain", NULL), 0);
+        xsc_client_strs(dom0, XS_SET_PERMS, 0, NULL, "@releaseDomain", "n0", "r10", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_GET_PERMS, 0, &r, "@releaseDomain", NULL), 0);
     ck_assert_int_eq(memcmp(r.body, "n0\0r10\0", 7), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_SET_PERMS, 0, NULL, "@nonsense", "n0", NULL), ENOENT);
-    xs_client_close(g);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_SET_PERMS, 0, NULL, "@nonsense", "n0", NULL), ENOENT);
+    xsc_client_close(g);
 }
 END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("xs_perms");
+    Suite *s = suite_create("xsc_perms");
     TCase *tc = tcase_create("perms");
 
     tcase_add_checked_fixture(tc, fx_setup, fx_teardown);

@@ -7,25 +7,25 @@ START_TEST(isolation_until_commit)
     uint32_t tx;
     char v[32];
 
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/i/k", "old"), 0);
-    ck_assert_int_eq(xs_client_tx_start(dom0, &tx), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/i/k", "old"), 0);
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &tx), 0);
     ck_assert_uint_ne(tx, 0);
-    ck_assert_int_eq(xs_client_write(dom0, tx, "/i/k", "new"), 0);
-    ck_assert_int_eq(xs_client_write(dom0, tx, "/i/n", "1"), 0);
-    ck_assert_int_eq(xs_client_read(dom0, tx, "/i/k", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, tx, "/i/k", "new"), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, tx, "/i/n", "1"), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, tx, "/i/k", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "new");
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/i/k", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/i/k", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "old");
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/i/n", v, sizeof(v)), ENOENT);
-    ck_assert_int_eq(xs_client_tx_end(dom0, tx, true), 0);
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/i/k", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/i/n", v, sizeof(v)), ENOENT);
+    ck_assert_int_eq(xsc_client_tx_end(dom0, tx, true), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/i/k", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "new");
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/i/n", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/i/n", v, sizeof(v)), 0);
     /* a snapshot: later outside changes are not seen inside */
-    ck_assert_int_eq(xs_client_tx_start(dom0, &tx), 0);
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/i/later", "x"), 0);
-    ck_assert_int_eq(xs_client_read(dom0, tx, "/i/later", v, sizeof(v)), ENOENT);
-    ck_assert_int_eq(xs_client_tx_end(dom0, tx, false), 0);
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &tx), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/i/later", "x"), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, tx, "/i/later", v, sizeof(v)), ENOENT);
+    ck_assert_int_eq(xsc_client_tx_end(dom0, tx, false), 0);
 }
 END_TEST
 
@@ -35,17 +35,17 @@ START_TEST(new_directory_in_transaction_commits)
     uint32_t tx;
     char v[32];
 
-    ck_assert_int_eq(xs_client_tx_start(dom0, &tx), 0);
-    ck_assert_int_eq(xs_client_write(dom0, tx, "/nd/a", "1"), 0);
-    ck_assert_int_eq(xs_client_write(dom0, tx, "/nd/b", "2"), 0);
-    ck_assert_int_eq(xs_client_write(dom0, tx, "/nd/a", "3"), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_DIRECTORY, tx, NULL, "/nd", NULL), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_SET_PERMS, tx, NULL, "/nd/b", "r0", NULL), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_RM, tx, NULL, "/nd/b", NULL), 0);
-    ck_assert_int_eq(xs_client_tx_end(dom0, tx, true), 0);
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/nd/a", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &tx), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, tx, "/nd/a", "1"), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, tx, "/nd/b", "2"), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, tx, "/nd/a", "3"), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_DIRECTORY, tx, NULL, "/nd", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_SET_PERMS, tx, NULL, "/nd/b", "r0", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_RM, tx, NULL, "/nd/b", NULL), 0);
+    ck_assert_int_eq(xsc_client_tx_end(dom0, tx, true), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/nd/a", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "3");
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/nd/b", v, sizeof(v)), ENOENT);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/nd/b", v, sizeof(v)), ENOENT);
 }
 END_TEST
 
@@ -53,12 +53,12 @@ START_TEST(abort_discards)
 {
     uint32_t tx;
 
-    ck_assert_int_eq(xs_client_tx_start(dom0, &tx), 0);
-    ck_assert_int_eq(xs_client_write(dom0, tx, "/ab/x", "1"), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_RM, tx, NULL, "/tool", NULL), 0);
-    ck_assert_int_eq(xs_client_tx_end(dom0, tx, false), 0);
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/ab/x", NULL, 0), ENOENT);
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/tool", NULL, 0), 0);
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &tx), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, tx, "/ab/x", "1"), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_RM, tx, NULL, "/tool", NULL), 0);
+    ck_assert_int_eq(xsc_client_tx_end(dom0, tx, false), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/ab/x", NULL, 0), ENOENT);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/tool", NULL, 0), 0);
 }
 END_TEST
 
@@ -67,39 +67,39 @@ START_TEST(conflict_gives_eagain)
     uint32_t tx;
     char v[32];
 
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/c/k", "0"), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/c/k", "0"), 0);
     /* read-modify-write raced by an outside write */
-    ck_assert_int_eq(xs_client_tx_start(dom0, &tx), 0);
-    ck_assert_int_eq(xs_client_read(dom0, tx, "/c/k", v, sizeof(v)), 0);
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/c/k", "outside"), 0);
-    ck_assert_int_eq(xs_client_write(dom0, tx, "/c/k", "inside"), 0);
-    ck_assert_int_eq(xs_client_tx_end(dom0, tx, true), EAGAIN);
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/c/k", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &tx), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, tx, "/c/k", v, sizeof(v)), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/c/k", "outside"), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, tx, "/c/k", "inside"), 0);
+    ck_assert_int_eq(xsc_client_tx_end(dom0, tx, true), EAGAIN);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/c/k", v, sizeof(v)), 0);
     ck_assert_str_eq(v, "outside");
     /* a node the transaction found absent appears meanwhile */
-    ck_assert_int_eq(xs_client_tx_start(dom0, &tx), 0);
-    ck_assert_int_eq(xs_client_read(dom0, tx, "/c/new", v, sizeof(v)), ENOENT);
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/c/new", "x"), 0);
-    ck_assert_int_eq(xs_client_tx_end(dom0, tx, true), EAGAIN);
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &tx), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, tx, "/c/new", v, sizeof(v)), ENOENT);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/c/new", "x"), 0);
+    ck_assert_int_eq(xsc_client_tx_end(dom0, tx, true), EAGAIN);
     /* a directory listed in the transaction gains a child */
-    ck_assert_int_eq(xs_client_tx_start(dom0, &tx), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_DIRECTORY, tx, NULL, "/c", NULL), 0);
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/c/other", "x"), 0);
-    ck_assert_int_eq(xs_client_tx_end(dom0, tx, true), EAGAIN);
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &tx), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_DIRECTORY, tx, NULL, "/c", NULL), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/c/other", "x"), 0);
+    ck_assert_int_eq(xsc_client_tx_end(dom0, tx, true), EAGAIN);
     /* disjoint transactions both commit */
     {
-        struct xs_client *g = xs_client_open(core, 0);
+        struct xsc_client *g = xsc_client_open(core, 0);
         uint32_t t1, t2;
-        ck_assert_int_eq(xs_client_tx_start(dom0, &t1), 0);
-        ck_assert_int_eq(xs_client_tx_start(g, &t2), 0);
-        ck_assert_int_eq(xs_client_write(dom0, t1, "/c/k", "1"), 0);
-        ck_assert_int_eq(xs_client_write(g, t2, "/c/new", "2"), 0);
-        ck_assert_int_eq(xs_client_tx_end(dom0, t1, true), 0);
-        ck_assert_int_eq(xs_client_tx_end(g, t2, true), 0);
+        ck_assert_int_eq(xsc_client_tx_start(dom0, &t1), 0);
+        ck_assert_int_eq(xsc_client_tx_start(g, &t2), 0);
+        ck_assert_int_eq(xsc_client_write(dom0, t1, "/c/k", "1"), 0);
+        ck_assert_int_eq(xsc_client_write(g, t2, "/c/new", "2"), 0);
+        ck_assert_int_eq(xsc_client_tx_end(dom0, t1, true), 0);
+        ck_assert_int_eq(xsc_client_tx_end(g, t2, true), 0);
         /* a transaction belongs to its connection */
-        ck_assert_int_eq(xs_client_tx_start(g, &t2), 0);
-        ck_assert_int_eq(xs_client_tx_end(dom0, t2, true), ENOENT);
-        xs_client_close(g);
+        ck_assert_int_eq(xsc_client_tx_start(g, &t2), 0);
+        ck_assert_int_eq(xsc_client_tx_end(dom0, t2, true), ENOENT);
+        xsc_client_close(g);
     }
 }
 END_TEST
@@ -108,39 +108,39 @@ START_TEST(removal_in_transaction_conflicts_with_changes_below)
 {
     uint32_t tx;
 
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/rm/a/b", "1"), 0);
-    ck_assert_int_eq(xs_client_tx_start(dom0, &tx), 0);
-    ck_assert_int_eq(xs_client_strs(dom0, XS_RM, tx, NULL, "/rm", NULL), 0);
-    ck_assert_int_eq(xs_client_write(dom0, 0, "/rm/a/b", "2"), 0);
-    ck_assert_int_eq(xs_client_tx_end(dom0, tx, true), EAGAIN);
-    ck_assert_int_eq(xs_client_read(dom0, 0, "/rm/a/b", NULL, 0), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/rm/a/b", "1"), 0);
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &tx), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_RM, tx, NULL, "/rm", NULL), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/rm/a/b", "2"), 0);
+    ck_assert_int_eq(xsc_client_tx_end(dom0, tx, true), EAGAIN);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/rm/a/b", NULL, 0), 0);
 }
 END_TEST
 
 START_TEST(two_transactions_delete_same_nodes)
 {
     /* XSA-440: the second commit conflicts, nothing breaks */
-    struct xs_client *other = xs_client_open(core, 0);
+    struct xsc_client *other = xsc_client_open(core, 0);
     uint32_t t1, t2;
     char p[32];
     unsigned before;
 
     for (int i = 0; i < 50; i++) {
         snprintf(p, sizeof(p), "/many/n%d", i);
-        ck_assert_int_eq(xs_client_write(dom0, 0, p, "x"), 0);
+        ck_assert_int_eq(xsc_client_write(dom0, 0, p, "x"), 0);
     }
-    before = xs_core_nodes(core);
-    ck_assert_int_eq(xs_client_tx_start(dom0, &t1), 0);
-    ck_assert_int_eq(xs_client_tx_start(other, &t2), 0);
+    before = xsc_core_nodes(core);
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &t1), 0);
+    ck_assert_int_eq(xsc_client_tx_start(other, &t2), 0);
     for (int i = 0; i < 50; i++) {
         snprintf(p, sizeof(p), "/many/n%d", i);
-        ck_assert_int_eq(xs_client_strs(dom0, XS_RM, t1, NULL, p, NULL), 0);
-        ck_assert_int_eq(xs_client_strs(other, XS_RM, t2, NULL, p, NULL), 0);
+        ck_assert_int_eq(xsc_client_strs(dom0, XS_RM, t1, NULL, p, NULL), 0);
+        ck_assert_int_eq(xsc_client_strs(other, XS_RM, t2, NULL, p, NULL), 0);
     }
-    ck_assert_int_eq(xs_client_tx_end(dom0, t1, true), 0);
-    ck_assert_int_eq(xs_client_tx_end(other, t2, true), EAGAIN);
-    ck_assert_uint_eq(xs_core_nodes(core), before - 50);
-    xs_client_close(other);
+    ck_assert_int_eq(xsc_client_tx_end(dom0, t1, true), 0);
+    ck_assert_int_eq(xsc_client_tx_end(other, t2, true), EAGAIN);
+    ck_assert_uint_eq(xsc_core_nodes(core), before - 50);
+    xsc_client_close(other);
 }
 END_TEST
 
@@ -148,66 +148,66 @@ START_TEST(create_and_remove_in_transaction_keeps_accounts)
 {
     /* XSA-421: nodes created and removed in one transaction must not
 	 * escape the node count */
-    struct xs_client *g = fx_domain(4);
-    unsigned owned = xs_core_nodes_owned(core, 4);
+    struct xsc_client *g = fx_domain(4);
+    unsigned owned = xsc_core_nodes_owned(core, 4);
 
     for (int round = 0; round < 20; round++) {
         uint32_t tx;
-        ck_assert_int_eq(xs_client_tx_start(g, &tx), 0);
+        ck_assert_int_eq(xsc_client_tx_start(g, &tx), 0);
         for (int i = 0; i < 60; i++) {
             char p[32];
             snprintf(p, sizeof(p), "data/t%d", i);
-            ck_assert_int_eq(xs_client_write(g, tx, p, "x"), 0);
+            ck_assert_int_eq(xsc_client_write(g, tx, p, "x"), 0);
         }
-        ck_assert_int_eq(xs_client_strs(g, XS_RM, tx, NULL, "data/t0", NULL), 0);
-        ck_assert_int_eq(xs_client_tx_end(g, tx, true), 0);
-        ck_assert_int_eq(xs_client_tx_start(g, &tx), 0);
+        ck_assert_int_eq(xsc_client_strs(g, XS_RM, tx, NULL, "data/t0", NULL), 0);
+        ck_assert_int_eq(xsc_client_tx_end(g, tx, true), 0);
+        ck_assert_int_eq(xsc_client_tx_start(g, &tx), 0);
         for (int i = 1; i < 60; i++) {
             char p[32];
             snprintf(p, sizeof(p), "data/t%d", i);
-            ck_assert_int_eq(xs_client_strs(g, XS_RM, tx, NULL, p, NULL), 0);
+            ck_assert_int_eq(xsc_client_strs(g, XS_RM, tx, NULL, p, NULL), 0);
         }
-        ck_assert_int_eq(xs_client_tx_end(g, tx, true), 0);
+        ck_assert_int_eq(xsc_client_tx_end(g, tx, true), 0);
     }
-    ck_assert_uint_eq(xs_core_nodes_owned(core, 4), owned);
-    xs_client_close(g);
+    ck_assert_uint_eq(xsc_core_nodes_owned(core, 4), owned);
+    xsc_client_close(g);
 }
 END_TEST
 
 START_TEST(transactions_per_domain_quota)
 {
-    struct xs_client *g = fx_domain(5);
+    struct xsc_client *g = fx_domain(5);
     uint32_t tx[11];
 
     for (int i = 0; i < 10; i++)
-        ck_assert_int_eq(xs_client_tx_start(g, &tx[i]), 0);
-    ck_assert_int_eq(xs_client_tx_start(g, &tx[10]), ENOSPC);
-    ck_assert_int_eq(xs_client_tx_end(g, tx[3], false), 0);
-    ck_assert_int_eq(xs_client_tx_start(g, &tx[10]), 0);
+        ck_assert_int_eq(xsc_client_tx_start(g, &tx[i]), 0);
+    ck_assert_int_eq(xsc_client_tx_start(g, &tx[10]), ENOSPC);
+    ck_assert_int_eq(xsc_client_tx_end(g, tx[3], false), 0);
+    ck_assert_int_eq(xsc_client_tx_start(g, &tx[10]), 0);
     /* dom0 has no such limit */
     for (int i = 0; i < 20; i++)
-        ck_assert_int_eq(xs_client_tx_start(dom0, &tx[0]), 0);
-    xs_client_close(g);
+        ck_assert_int_eq(xsc_client_tx_start(dom0, &tx[0]), 0);
+    xsc_client_close(g);
 }
 END_TEST
 
 START_TEST(closing_drops_transactions)
 {
-    struct xs_client *g = fx_domain(6);
+    struct xsc_client *g = fx_domain(6);
     uint32_t tx;
 
     for (int i = 0; i < 10; i++)
-        ck_assert_int_eq(xs_client_tx_start(g, &tx), 0);
-    xs_client_close(g);
-    g = xs_client_open(core, 6);
-    ck_assert_int_eq(xs_client_tx_start(g, &tx), 0);
-    xs_client_close(g);
+        ck_assert_int_eq(xsc_client_tx_start(g, &tx), 0);
+    xsc_client_close(g);
+    g = xsc_client_open(core, 6);
+    ck_assert_int_eq(xsc_client_tx_start(g, &tx), 0);
+    xsc_client_close(g);
 }
 END_TEST
 
 int main(void)
 {
-    Suite *s = suite_create("xs_txn");
+    Suite *s = suite_create("xsc_txn");
     TCase *tc = tcase_create("txn");
 
     tcase_add_checked_fixture(tc, fx_setup, fx_teardown);

@@ -38,13 +38,13 @@ void os_world_free(struct os *os)
 
 unsigned os_world_queued_watches(const struct os *os)
 {
-    return xs_client_events(os->h.xs);
+    return xsc_client_events(os->h.xs);
 }
 
 bool os_world_deliver_watch(struct os *os, char *out, size_t size)
 {
     char path[XENSTORE_ABS_PATH_MAX + 1], token[XENSTORE_ABS_PATH_MAX + 1];
-    if (!xs_client_event(os->h.xs, path, sizeof(path), token, sizeof(token)))
+    if (!xsc_client_event(os->h.xs, path, sizeof(path), token, sizeof(token)))
         return false;
     if (size)
         snprintf(out, size, "%s", path);

@@ -25,15 +25,15 @@
 #include "os.h"
 
 #include "backends-sim/hv/core/hv.h"
-#include "backends-sim/xenstored/xs_client.h"
+#include "backends-sim/xenstored/xsc_client.h"
 
 struct os_world_host {
     hv_t *hv;
     domid_t domid;
-    uint8_t *mem;         /* the domain's memory ... */
-    uint64_t nr_frames;   /* ... and its frame count */
-    struct xs_client *xs; /* a connection of this domain */
-    void *ctx;            /* passed to every callback */
+    uint8_t *mem;          /* the domain's memory ... */
+    uint64_t nr_frames;    /* ... and its frame count */
+    struct xsc_client *xs; /* a connection of this domain */
+    void *ctx;             /* passed to every callback */
     uint64_t (*now_ns)(void *ctx);
     /* Runs other actors until this domain has input or the deadline
      * passes (os_wait's contract: 1, 0 on timeout, negative to stop). */

@@ -24,7 +24,7 @@ struct os {
     struct os_watch_ev *inbox, **inbox_tail;
     evtchn_port_t ports[OS_WORLD_MAX_PORTS];
     unsigned nports;
-    struct xs_reply reply; /* scratch for one answer at a time */
+    struct xsc_reply reply; /* scratch for one answer at a time */
 };
 
 void os_world_free_shares(struct os *os);

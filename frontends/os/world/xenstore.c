@@ -5,8 +5,8 @@
 
 static int req(struct os *os, uint32_t type, os_xs_tx tx, const char *a, const char *b)
 {
-    int err = b ? xs_client_strs(os->h.xs, type, tx, &os->reply, a, b, NULL)
-                : xs_client_strs(os->h.xs, type, tx, &os->reply, a, NULL);
+    int err = b ? xsc_client_strs(os->h.xs, type, tx, &os->reply, a, b, NULL)
+                : xsc_client_strs(os->h.xs, type, tx, &os->reply, a, NULL);
     return -err;
 }
 
@@ -25,7 +25,7 @@ int os_xs_read(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t s
 
 int os_xs_write(struct os *os, os_xs_tx tx, const char *path, const char *value)
 {
-    return -xs_client_write(os->h.xs, tx, path, value);
+    return -xsc_client_write(os->h.xs, tx, path, value);
 }
 
 int os_xs_mkdir(struct os *os, os_xs_tx tx, const char *path)
@@ -56,7 +56,7 @@ int os_xs_directory(struct os *os, os_xs_tx tx, const char *path, char *buf, siz
 int os_xs_tx_start(struct os *os, os_xs_tx *tx)
 {
     uint32_t t;
-    int err = xs_client_tx_start(os->h.xs, &t);
+    int err = xsc_client_tx_start(os->h.xs, &t);
     if (err)
         return -err;
     *tx = t;
@@ -67,10 +67,10 @@ int os_xs_tx_end(struct os *os, os_xs_tx tx, bool abort)
 {
     if (!abort && os->h.tx_conflict && os->h.tx_conflict(os->h.ctx)) {
         /* What a conflicting commit leaves: nothing written, EAGAIN. */
-        (void)xs_client_tx_end(os->h.xs, tx, false);
+        (void)xsc_client_tx_end(os->h.xs, tx, false);
         return -OS_EAGAIN;
     }
-    return -xs_client_tx_end(os->h.xs, tx, !abort);
+    return -xsc_client_tx_end(os->h.xs, tx, !abort);
 }
 
 int os_xs_watch(struct os *os, const char *path, const char *token)

@@ -1,6 +1,6 @@
 /* The core's life cycle and connections; the wire names of errors. */
-#include "backends-sim/xenstored/xs_internal.h"
-#include "backends-sim/xenstored/xs_path.h"
+#include "backends-sim/xenstored/xsc_internal.h"
+#include "backends-sim/xenstored/xsc_path.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -14,7 +14,7 @@ static const struct xsd_errors *errtab(size_t *n)
     return xsd_errors;
 }
 
-const char *xs_errname(int err)
+const char *xsc_errname(int err)
 {
     size_t n;
     const struct xsd_errors *e = errtab(&n);
@@ -25,7 +25,7 @@ const char *xs_errname(int err)
     return "EINVAL";
 }
 
-int xs_errnum(const char *name)
+int xsc_errnum(const char *name)
 {
     size_t n;
     const struct xsd_errors *e = errtab(&n);
@@ -36,7 +36,7 @@ int xs_errnum(const char *name)
     return 0;
 }
 
-void xs_trace(struct xs_core *c, const char *fmt, ...)
+void xsc_trace(struct xsc_core *c, const char *fmt, ...)
 {
     char line[512];
     va_list ap;
@@ -49,7 +49,7 @@ void xs_trace(struct xs_core *c, const char *fmt, ...)
     c->hooks.trace(c->hooks.ctx, line);
 }
 
-struct xs_special *xs_special_find(struct xs_core *c, const char *name)
+struct xsc_special *xsc_special_find(struct xsc_core *c, const char *name)
 {
     for (size_t i = 0; i < 2; i++)
         if (strcmp(c->special[i].name, name) == 0)
@@ -57,16 +57,16 @@ struct xs_special *xs_special_find(struct xs_core *c, const char *name)
     return NULL;
 }
 
-static int seed(struct xs_core *c, const char *path, const char *v)
+static int seed(struct xsc_core *c, const char *path, const char *v)
 {
-    struct xs_opctx x = { c, c->tree, 0, XS_NO_TARGET, false, false, true };
-    return xs_op_write(&x, path, v, strlen(v));
+    struct xsc_opctx x = { c, c->tree, 0, XSC_NO_TARGET, false, false, true };
+    return xsc_op_write(&x, path, v, strlen(v));
 }
 
-struct xs_core *xs_core_new(const struct xs_core_hooks *hooks)
+struct xsc_core *xsc_core_new(const struct xsc_core_hooks *hooks)
 {
-    static const struct xs_quota xen = { 1000, 2048, 128, 10, 5, 2048, 1024 };
-    struct xs_core *c = calloc(1, sizeof(*c));
+    static const struct xsc_quota xen = { 1000, 2048, 128, 10, 5, 2048, 1024 };
+    struct xsc_core *c = calloc(1, sizeof(*c));
 
     if (!c)
         return NULL;
@@ -77,27 +77,27 @@ struct xs_core *xs_core_new(const struct xs_core_hooks *hooks)
     c->special[0].name = "@introduceDomain";
     c->special[1].name = "@releaseDomain";
     for (size_t i = 0; i < 2; i++) {
-        c->special[i].perms = calloc(1, sizeof(struct xs_perm));
+        c->special[i].perms = calloc(1, sizeof(struct xsc_perm));
         c->special[i].nperms = 1;
     }
-    c->tree = xs_tree_new(&c->gen);
-    if (!c->tree || !c->special[0].perms || !c->special[1].perms || !xs_domain_get(c, 0) ||
+    c->tree = xsc_tree_new(&c->gen);
+    if (!c->tree || !c->special[0].perms || !c->special[1].perms || !xsc_domain_get(c, 0) ||
         seed(c, "/tool/xenstored", "") || seed(c, "/local/domain/0/domid", "0") ||
         seed(c, "/local/domain/0/name", "Domain-0")) {
-        xs_core_free(c);
+        xsc_core_free(c);
         return NULL;
     }
-    xs_domain_find(c, 0)->introduced = true;
+    xsc_domain_find(c, 0)->introduced = true;
     return c;
 }
-void xs_core_free(struct xs_core *c)
+void xsc_core_free(struct xsc_core *c)
 {
     if (!c)
         return;
     while (c->conns)
-        xs_core_disconnect(c->conns);
+        xsc_core_disconnect(c->conns);
     while (c->domains) {
-        struct xs_domain *d = c->domains;
+        struct xsc_domain *d = c->domains;
         c->domains = d->next;
         free(d);
     }
@@ -106,20 +106,20 @@ void xs_core_free(struct xs_core *c)
     free(c->events);
     free(c->special[0].perms);
     free(c->special[1].perms);
-    xs_tree_free(c->tree);
+    xsc_tree_free(c->tree);
     free(c);
 }
 
-struct xs_quota *xs_core_quota(struct xs_core *c)
+struct xsc_quota *xsc_core_quota(struct xsc_core *c)
 {
     return &c->quota;
 }
 
-struct xs_conn *xs_core_connect(struct xs_core *c, unsigned domid, xs_send_fn *send, void *ctx)
+struct xsc_conn *xsc_core_connect(struct xsc_core *c, unsigned domid, xsc_send_fn *send, void *ctx)
 {
-    struct xs_conn *conn;
+    struct xsc_conn *conn;
 
-    if (!xs_domain_get(c, domid))
+    if (!xsc_domain_get(c, domid))
         return NULL;
     conn = calloc(1, sizeof(*conn));
     if (!conn)
@@ -135,16 +135,16 @@ struct xs_conn *xs_core_connect(struct xs_core *c, unsigned domid, xs_send_fn *s
     return conn;
 }
 
-void xs_core_disconnect(struct xs_conn *conn)
+void xsc_core_disconnect(struct xsc_conn *conn)
 {
-    struct xs_core *c;
+    struct xsc_core *c;
 
     if (!conn)
         return;
     c = conn->core;
-    xs_watch_drop_all(conn);
-    xs_txn_drop_all(conn);
-    xs_events_forget(c, conn);
+    xsc_watch_drop_all(conn);
+    xsc_txn_drop_all(conn);
+    xsc_events_forget(c, conn);
     if (conn->prev)
         conn->prev->next = conn->next;
     else
@@ -154,30 +154,30 @@ void xs_core_disconnect(struct xs_conn *conn)
     free(conn);
 }
 
-bool xs_core_conn_dead(const struct xs_conn *conn)
+bool xsc_core_conn_dead(const struct xsc_conn *conn)
 {
     return conn->dead;
 }
 
-unsigned xs_core_conn_domid(const struct xs_conn *conn)
+unsigned xsc_core_conn_domid(const struct xsc_conn *conn)
 {
     return conn->domid;
 }
 
-bool xs_core_is_introduced(const struct xs_core *c, unsigned domid)
+bool xsc_core_is_introduced(const struct xsc_core *c, unsigned domid)
 {
-    for (const struct xs_domain *d = c->domains; d; d = d->next)
+    for (const struct xsc_domain *d = c->domains; d; d = d->next)
         if (d->domid == domid)
             return d->introduced;
     return false;
 }
 
-unsigned xs_core_nodes(const struct xs_core *c)
+unsigned xsc_core_nodes(const struct xsc_core *c)
 {
-    return xs_tree_count(c->tree);
+    return xsc_tree_count(c->tree);
 }
 
-unsigned xs_core_nodes_owned(const struct xs_core *c, unsigned domid)
+unsigned xsc_core_nodes_owned(const struct xsc_core *c, unsigned domid)
 {
-    return xs_tree_owned(c->tree, domid);
+    return xsc_tree_owned(c->tree, domid);
 }

@@ -1,6 +1,6 @@
 /* Trees are walked with explicit stacks, never recursion: a guest may
  * build paths a thousand components deep (XSA-418). */
-#include "backends-sim/xenstored/xs_tree.h"
+#include "backends-sim/xenstored/xsc_tree.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -10,14 +10,14 @@ struct owner_count {
     unsigned domid, count;
 };
 
-struct xs_tree {
-    struct xs_node *root;
+struct xsc_tree {
+    struct xsc_node *root;
     uint64_t *gen;
     struct owner_count *owners;
     unsigned nowners, capowners;
     unsigned nodes;
     bool logging;
-    struct xs_access *acc;
+    struct xsc_access *acc;
     unsigned nacc, capacc;
 };
 
@@ -46,12 +46,12 @@ static void *pop(struct stack *s)
     return s->n ? s->v[--s->n] : NULL;
 }
 
-static uint64_t next_gen(struct xs_tree *t)
+static uint64_t next_gen(struct xsc_tree *t)
 {
     return ++*t->gen;
 }
 
-static void owner_add(struct xs_tree *t, unsigned domid, int delta)
+static void owner_add(struct xsc_tree *t, unsigned domid, int delta)
 {
     unsigned i;
 
@@ -75,7 +75,7 @@ static void owner_add(struct xs_tree *t, unsigned domid, int delta)
     t->owners[i].count += (unsigned)delta;
 }
 
-unsigned xs_tree_owned(const struct xs_tree *t, unsigned domid)
+unsigned xsc_tree_owned(const struct xsc_tree *t, unsigned domid)
 {
     for (unsigned i = 0; i < t->nowners; i++)
         if (t->owners[i].domid == domid)
@@ -83,12 +83,12 @@ unsigned xs_tree_owned(const struct xs_tree *t, unsigned domid)
     return 0;
 }
 
-unsigned xs_tree_count(const struct xs_tree *t)
+unsigned xsc_tree_count(const struct xsc_tree *t)
 {
     return t->nodes;
 }
 
-static void note(struct xs_tree *t, const char *path, const struct xs_node *n)
+static void note(struct xsc_tree *t, const char *path, const struct xsc_node *n)
 {
     if (!t->logging)
         return;
@@ -97,7 +97,7 @@ static void note(struct xs_tree *t, const char *path, const struct xs_node *n)
             return;
     if (t->nacc == t->capacc) {
         unsigned cap = t->capacc ? t->capacc * 2 : 16;
-        struct xs_access *a = realloc(t->acc, cap * sizeof(*a));
+        struct xsc_access *a = realloc(t->acc, cap * sizeof(*a));
         if (!a)
             return;
         t->acc = a;
@@ -111,21 +111,21 @@ static void note(struct xs_tree *t, const char *path, const struct xs_node *n)
 
 /* A logging tree notes what it is about to change first, so the log
  * holds what the snapshot had, not the transaction's own changes. */
-static void note_node(struct xs_tree *t, const struct xs_node *n)
+static void note_node(struct xsc_tree *t, const struct xsc_node *n)
 {
     char path[4200];
 
-    if (t->logging && xs_node_path(n, path, sizeof(path)))
+    if (t->logging && xsc_node_path(n, path, sizeof(path)))
         note(t, path, n);
 }
 
-const struct xs_access *xs_tree_accesses(const struct xs_tree *t, unsigned *count)
+const struct xsc_access *xsc_tree_accesses(const struct xsc_tree *t, unsigned *count)
 {
     *count = t->nacc;
     return t->acc;
 }
 
-static void node_free(struct xs_node *n)
+static void node_free(struct xsc_node *n)
 {
     free(n->name);
     free(n->kids);
@@ -134,10 +134,10 @@ static void node_free(struct xs_node *n)
     free(n);
 }
 
-static struct xs_node *node_new(const char *name, size_t namelen, const struct xs_perm *perms,
-                                unsigned nperms)
+static struct xsc_node *node_new(const char *name, size_t namelen, const struct xsc_perm *perms,
+                                 unsigned nperms)
 {
-    struct xs_node *n = calloc(1, sizeof(*n));
+    struct xsc_node *n = calloc(1, sizeof(*n));
 
     if (!n)
         return NULL;
@@ -153,10 +153,10 @@ static struct xs_node *node_new(const char *name, size_t namelen, const struct x
     return n;
 }
 
-struct xs_tree *xs_tree_new(uint64_t *gen_counter)
+struct xsc_tree *xsc_tree_new(uint64_t *gen_counter)
 {
-    static const struct xs_perm root_perm = { 0, 0 };
-    struct xs_tree *t = calloc(1, sizeof(*t));
+    static const struct xsc_perm root_perm = { 0, 0 };
+    struct xsc_tree *t = calloc(1, sizeof(*t));
 
     if (!t)
         return NULL;
@@ -171,10 +171,10 @@ struct xs_tree *xs_tree_new(uint64_t *gen_counter)
     return t;
 }
 
-static void free_nodes(struct xs_node *root)
+static void free_nodes(struct xsc_node *root)
 {
     struct stack s = { 0 };
-    struct xs_node *n = root;
+    struct xsc_node *n = root;
 
     while (n) {
         for (unsigned i = 0; i < n->nkids; i++)
@@ -186,7 +186,7 @@ static void free_nodes(struct xs_node *root)
     free(s.v);
 }
 
-void xs_tree_free(struct xs_tree *t)
+void xsc_tree_free(struct xsc_tree *t)
 {
     if (!t)
         return;
@@ -198,9 +198,9 @@ void xs_tree_free(struct xs_tree *t)
     free(t);
 }
 
-static struct xs_node *node_copy(const struct xs_node *src)
+static struct xsc_node *node_copy(const struct xsc_node *src)
 {
-    struct xs_node *n = node_new(src->name, strlen(src->name), src->perms, src->nperms);
+    struct xsc_node *n = node_new(src->name, strlen(src->name), src->perms, src->nperms);
     if (!n)
         return NULL;
     free(n->value);
@@ -217,11 +217,11 @@ static struct xs_node *node_copy(const struct xs_node *src)
     return n;
 }
 
-struct xs_tree *xs_tree_clone(const struct xs_tree *src, bool logging)
+struct xsc_tree *xsc_tree_clone(const struct xsc_tree *src, bool logging)
 {
-    struct xs_tree *t = calloc(1, sizeof(*t));
+    struct xsc_tree *t = calloc(1, sizeof(*t));
     struct stack s = { 0 };
-    const struct xs_node *from;
+    const struct xsc_node *from;
 
     if (!t)
         return NULL;
@@ -238,10 +238,10 @@ struct xs_tree *xs_tree_clone(const struct xs_tree *src, bool logging)
     if (!push(&s, (void *)src->root) || !push(&s, t->root))
         goto fail;
     while (s.n) {
-        struct xs_node *to = pop(&s);
+        struct xsc_node *to = pop(&s);
         from = pop(&s);
         for (unsigned i = 0; i < from->nkids; i++) {
-            struct xs_node *k = node_copy(from->kids[i]);
+            struct xsc_node *k = node_copy(from->kids[i]);
             if (!k)
                 goto fail;
             k->parent = to;
@@ -254,11 +254,11 @@ struct xs_tree *xs_tree_clone(const struct xs_tree *src, bool logging)
     return t;
 fail:
     free(s.v);
-    xs_tree_free(t);
+    xsc_tree_free(t);
     return NULL;
 }
 
-static struct xs_node *child(const struct xs_node *n, const char *name, size_t len)
+static struct xsc_node *child(const struct xsc_node *n, const char *name, size_t len)
 {
     for (unsigned i = 0; i < n->nkids; i++)
         if (strncmp(n->kids[i]->name, name, len) == 0 && n->kids[i]->name[len] == '\0')
@@ -267,16 +267,16 @@ static struct xs_node *child(const struct xs_node *n, const char *name, size_t l
 }
 
 /* Walks path; returns the deepest node reached and where it stopped. */
-static struct xs_node *descend(struct xs_tree *t, const char *path, const char **rest)
+static struct xsc_node *descend(struct xsc_tree *t, const char *path, const char **rest)
 {
-    struct xs_node *n = t->root;
+    struct xsc_node *n = t->root;
     const char *p = path;
 
     while (*p == '/')
         p++;
     while (*p) {
         size_t len = strcspn(p, "/");
-        struct xs_node *k = child(n, p, len);
+        struct xsc_node *k = child(n, p, len);
         if (!k)
             break;
         n = k;
@@ -288,10 +288,10 @@ static struct xs_node *descend(struct xs_tree *t, const char *path, const char *
     return n;
 }
 
-struct xs_node *xs_tree_get(struct xs_tree *t, const char *path)
+struct xsc_node *xsc_tree_get(struct xsc_tree *t, const char *path)
 {
     const char *rest;
-    struct xs_node *n = descend(t, path, &rest);
+    struct xsc_node *n = descend(t, path, &rest);
 
     if (*rest)
         n = NULL;
@@ -299,10 +299,10 @@ struct xs_node *xs_tree_get(struct xs_tree *t, const char *path)
     return n;
 }
 
-struct xs_node *xs_tree_nearest(struct xs_tree *t, const char *path, unsigned *missing)
+struct xsc_node *xsc_tree_nearest(struct xsc_tree *t, const char *path, unsigned *missing)
 {
     const char *rest;
-    struct xs_node *n = descend(t, path, &rest);
+    struct xsc_node *n = descend(t, path, &rest);
     unsigned m = 0;
     char buf[4200];
 
@@ -313,18 +313,18 @@ struct xs_node *xs_tree_nearest(struct xs_tree *t, const char *path, unsigned *m
             rest++;
     }
     *missing = m;
-    if (xs_node_path(n, buf, sizeof(buf)))
+    if (xsc_node_path(n, buf, sizeof(buf)))
         note(t, buf, n);
     if (m)
         note(t, path, NULL);
     return n;
 }
 
-static int add_kid(struct xs_node *parent, struct xs_node *k)
+static int add_kid(struct xsc_node *parent, struct xsc_node *k)
 {
     if (parent->nkids == parent->capkids) {
         unsigned cap = parent->capkids ? parent->capkids * 2 : 4;
-        struct xs_node **v = realloc(parent->kids, cap * sizeof(*v));
+        struct xsc_node **v = realloc(parent->kids, cap * sizeof(*v));
         if (!v)
             return ENOMEM;
         parent->kids = v;
@@ -335,20 +335,20 @@ static int add_kid(struct xs_node *parent, struct xs_node *k)
     return 0;
 }
 
-int xs_tree_create(struct xs_tree *t, const char *path, unsigned owner, struct xs_node **out)
+int xsc_tree_create(struct xsc_tree *t, const char *path, unsigned owner, struct xsc_node **out)
 {
     const char *rest;
-    struct xs_node *n = descend(t, path, &rest);
+    struct xsc_node *n = descend(t, path, &rest);
 
     while (*rest) {
         size_t len = strcspn(rest, "/");
-        struct xs_node *k = node_new(rest, len, n->perms, n->nperms);
+        struct xsc_node *k = node_new(rest, len, n->perms, n->nperms);
         if (!k || add_kid(n, k)) {
             if (k)
                 node_free(k);
             return ENOMEM;
         }
-        if (owner != XS_NO_TARGET)
+        if (owner != XSC_NO_TARGET)
             k->perms[0].domid = (uint16_t)owner;
         owner_add(t, k->perms[0].domid, 1);
         note_node(t, n);
@@ -372,7 +372,7 @@ int xs_tree_create(struct xs_tree *t, const char *path, unsigned owner, struct x
     return 0;
 }
 
-int xs_tree_set_value(struct xs_tree *t, struct xs_node *n, const char *v, size_t len)
+int xsc_tree_set_value(struct xsc_tree *t, struct xsc_node *n, const char *v, size_t len)
 {
     char *copy = malloc(len + 1);
 
@@ -388,7 +388,8 @@ int xs_tree_set_value(struct xs_tree *t, struct xs_node *n, const char *v, size_
     return 0;
 }
 
-void xs_tree_set_perms(struct xs_tree *t, struct xs_node *n, struct xs_perm *perms, unsigned count)
+void xsc_tree_set_perms(struct xsc_tree *t, struct xsc_node *n, struct xsc_perm *perms,
+                        unsigned count)
 {
     note_node(t, n);
     owner_add(t, n->perms[0].domid, -1);
@@ -399,10 +400,10 @@ void xs_tree_set_perms(struct xs_tree *t, struct xs_node *n, struct xs_perm *per
     n->gen = next_gen(t);
 }
 
-bool xs_node_path(const struct xs_node *n, char *out, size_t size)
+bool xsc_node_path(const struct xsc_node *n, char *out, size_t size)
 {
     size_t len = 0;
-    const struct xs_node *p;
+    const struct xsc_node *p;
 
     if (!n->parent) {
         if (size < 2)
@@ -424,7 +425,7 @@ bool xs_node_path(const struct xs_node *n, char *out, size_t size)
     return true;
 }
 
-size_t xs_node_children_size(const struct xs_node *n)
+size_t xsc_node_children_size(const struct xsc_node *n)
 {
     size_t s = 0;
     for (unsigned i = 0; i < n->nkids; i++)
@@ -432,20 +433,20 @@ size_t xs_node_children_size(const struct xs_node *n)
     return s;
 }
 
-size_t xs_node_record_size(const struct xs_node *n)
+size_t xsc_node_record_size(const struct xsc_node *n)
 {
     /* generation, three counts, then perms, value and child names */
-    return 24 + 8 * (size_t)n->nperms + n->vlen + xs_node_children_size(n);
+    return 24 + 8 * (size_t)n->nperms + n->vlen + xsc_node_children_size(n);
 }
 
-void xs_tree_remove(struct xs_tree *t, struct xs_node *n, xs_tree_visit_fn *each, void *ctx)
+void xsc_tree_remove(struct xsc_tree *t, struct xsc_node *n, xsc_tree_visit_fn *each, void *ctx)
 {
-    struct xs_node *parent = n->parent, *cur;
+    struct xsc_node *parent = n->parent, *cur;
     char path[4200];
     size_t len;
     unsigned i;
 
-    if (!parent || !xs_node_path(n, path, sizeof(path)))
+    if (!parent || !xsc_node_path(n, path, sizeof(path)))
         return;
     for (i = 0; i < parent->nkids; i++)
         if (parent->kids[i] == n)
@@ -462,10 +463,10 @@ void xs_tree_remove(struct xs_tree *t, struct xs_node *n, xs_tree_visit_fn *each
 	 * path follows cur down and back up. */
     cur = n;
     while (cur) {
-        struct xs_node *up;
+        struct xsc_node *up;
 
         if (cur->nkids) {
-            struct xs_node *k = cur->kids[cur->nkids - 1];
+            struct xsc_node *k = cur->kids[cur->nkids - 1];
             size_t l = strlen(k->name);
             if (len + l + 2 > sizeof(path)) {
                 /* cannot happen for paths that came in a request */
@@ -492,10 +493,10 @@ void xs_tree_remove(struct xs_tree *t, struct xs_node *n, xs_tree_visit_fn *each
     }
 }
 
-void xs_tree_walk(struct xs_tree *t, xs_tree_walk_fn *fn, void *ctx)
+void xsc_tree_walk(struct xsc_tree *t, xsc_tree_walk_fn *fn, void *ctx)
 {
     struct stack s = { 0 };
-    struct xs_node *n = t->root;
+    struct xsc_node *n = t->root;
 
     while (n) {
         if (fn(ctx, n))

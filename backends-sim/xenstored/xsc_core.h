@@ -1,18 +1,18 @@
 /*
- * xs_core.h — a xenstore without I/O: the node tree, permissions,
+ * xsc_core.h — a xenstore without I/O: the node tree, permissions,
  * watches, transactions, quotas and domains, driven one xs_wire message
  * at a time.
  *
  * A host (the socket server, the in-process client, a fuzzer) opens a
  * connection per client with the domain it belongs to, hands each framed
- * request to xs_core_handle(), and receives replies and watch events
+ * request to xsc_core_handle(), and receives replies and watch events
  * through the connection's send function — replies always before the
  * events a request caused.  Semantics and error strings are those of
  * Xen 4.17's C xenstored; quotas are its defaults and apply to every
  * domain but dom0.
  */
-#ifndef SPLITBED_XS_CORE_H
-#define SPLITBED_XS_CORE_H
+#ifndef SPLITBED_XSC_CORE_H
+#define SPLITBED_XSC_CORE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,11 +22,11 @@
 #include <xen/xen.h>
 #include <xen/io/xs_wire.h>
 
-struct xs_core;
-struct xs_conn;
+struct xsc_core;
+struct xsc_conn;
 
 /* Xen's default quotas (C xenstored 4.17). */
-struct xs_quota {
+struct xsc_quota {
     unsigned nodes;        /* nodes owned per domain: 1000 */
     unsigned node_size;    /* node record bytes, refused at >=: 2048 */
     unsigned watches;      /* per domain: 128 */
@@ -36,9 +36,9 @@ struct xs_quota {
     unsigned tx_nodes;     /* nodes one transaction may touch: 1024 */
 };
 
-typedef void xs_send_fn(void *ctx, const struct xsd_sockmsg *hdr, const void *body);
+typedef void xsc_send_fn(void *ctx, const struct xsd_sockmsg *hdr, const void *body);
 
-struct xs_core_hooks {
+struct xsc_core_hooks {
     /* A domain was introduced (return 0, or an errno to refuse) or
 	 * released (its connections are dead: close them). */
     int (*introduced)(void *ctx, unsigned domid);
@@ -50,32 +50,32 @@ struct xs_core_hooks {
 
 /* hooks may be NULL.  The tree starts with /, /tool/xenstored and
  * /local/domain/0 (domid, name), as a dom0 toolstack leaves it. */
-struct xs_core *xs_core_new(const struct xs_core_hooks *hooks);
-void xs_core_free(struct xs_core *c);
-struct xs_quota *xs_core_quota(struct xs_core *c);
+struct xsc_core *xsc_core_new(const struct xsc_core_hooks *hooks);
+void xsc_core_free(struct xsc_core *c);
+struct xsc_quota *xsc_core_quota(struct xsc_core *c);
 
-struct xs_conn *xs_core_connect(struct xs_core *c, unsigned domid, xs_send_fn *send, void *ctx);
+struct xsc_conn *xsc_core_connect(struct xsc_core *c, unsigned domid, xsc_send_fn *send, void *ctx);
 /* Drops the connection's watches and transactions and frees it. */
-void xs_core_disconnect(struct xs_conn *conn);
+void xsc_core_disconnect(struct xsc_conn *conn);
 /* True once the connection's domain was released. */
-bool xs_core_conn_dead(const struct xs_conn *conn);
-unsigned xs_core_conn_domid(const struct xs_conn *conn);
+bool xsc_core_conn_dead(const struct xsc_conn *conn);
+unsigned xsc_core_conn_domid(const struct xsc_conn *conn);
 
 /*
  * Handles one request; body holds hdr->len bytes (followed by a NUL the
  * caller guarantees).  Returns 0, or -1 when the connection must be
  * closed (dead, or a payload over XENSTORE_PAYLOAD_MAX).
  */
-int xs_core_handle(struct xs_conn *conn, const struct xsd_sockmsg *hdr, const char *body);
+int xsc_core_handle(struct xsc_conn *conn, const struct xsd_sockmsg *hdr, const char *body);
 
-bool xs_core_is_introduced(const struct xs_core *c, unsigned domid);
+bool xsc_core_is_introduced(const struct xsc_core *c, unsigned domid);
 /* Nodes in the tree, and those owned by domid (for tests and quotas). */
-unsigned xs_core_nodes(const struct xs_core *c);
-unsigned xs_core_nodes_owned(const struct xs_core *c, unsigned domid);
+unsigned xsc_core_nodes(const struct xsc_core *c);
+unsigned xsc_core_nodes_owned(const struct xsc_core *c, unsigned domid);
 
 /* The wire name of an errno value ("EACCES"), or "EINVAL" if unknown;
  * and back (0 if unknown). */
-const char *xs_errname(int err);
-int xs_errnum(const char *name);
+const char *xsc_errname(int err);
+int xsc_errnum(const char *name);
 
 #endif

@@ -1,7 +1,7 @@
 /* Path validation follows Xen's C xenstored: absolute, no "//", no
  * trailing "/", characters [A-Za-z0-9-/_@], and for unprivileged callers
  * at most XENSTORE_REL_PATH_MAX bytes below /local/domain/N/. */
-#include "backends-sim/xenstored/xs_path.h"
+#include "backends-sim/xenstored/xsc_path.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -35,19 +35,19 @@ static size_t below_home(const char *p)
     return i + 1;
 }
 
-size_t xs_path_home_len(unsigned domid)
+size_t xsc_path_home_len(unsigned domid)
 {
     char buf[40];
     return (size_t)snprintf(buf, sizeof(buf), "/local/domain/%u/", domid);
 }
 
-int xs_path_resolve(unsigned domid, const char *in, bool allow_special, size_t max_rel, char *out,
-                    bool *relative)
+int xsc_path_resolve(unsigned domid, const char *in, bool allow_special, size_t max_rel, char *out,
+                     bool *relative)
 {
     size_t len = strlen(in);
 
     *relative = false;
-    if (len == 0 || len >= XS_PATH_BUF - 32)
+    if (len == 0 || len >= XSC_PATH_BUF - 32)
         return EINVAL;
     if (in[0] == '@') {
         if (!allow_special || !valid_chars(in))
@@ -57,7 +57,7 @@ int xs_path_resolve(unsigned domid, const char *in, bool allow_special, size_t m
     }
     if (in[0] != '/') {
         *relative = true;
-        snprintf(out, XS_PATH_BUF, "/local/domain/%u/%s", domid, in);
+        snprintf(out, XSC_PATH_BUF, "/local/domain/%u/%s", domid, in);
     } else {
         memcpy(out, in, len + 1);
     }
@@ -73,7 +73,7 @@ int xs_path_resolve(unsigned domid, const char *in, bool allow_special, size_t m
     return 0;
 }
 
-bool xs_path_is_prefix(const char *anc, const char *p)
+bool xsc_path_is_prefix(const char *anc, const char *p)
 {
     size_t n = strlen(anc);
 

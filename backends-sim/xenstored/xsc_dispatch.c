@@ -1,27 +1,27 @@
 /* The dispatch of xs_wire messages: argument checks, privileges,
  * transactions, and replies with Xen's error strings. */
-#include "backends-sim/xenstored/xs_internal.h"
-#include "backends-sim/xenstored/xs_path.h"
+#include "backends-sim/xenstored/xsc_internal.h"
+#include "backends-sim/xenstored/xsc_path.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void reply(struct xs_conn *conn, const struct xsd_sockmsg *req, uint32_t type,
+static void reply(struct xsc_conn *conn, const struct xsd_sockmsg *req, uint32_t type,
                   const void *body, size_t len)
 {
     struct xsd_sockmsg hdr = { type, req->req_id, req->tx_id, (uint32_t)len };
     conn->send(conn->ctx, &hdr, body);
 }
 
-static void reply_err(struct xs_conn *conn, const struct xsd_sockmsg *req, int err)
+static void reply_err(struct xsc_conn *conn, const struct xsd_sockmsg *req, int err)
 {
-    const char *s = xs_errname(err);
+    const char *s = xsc_errname(err);
     reply(conn, req, XS_ERROR, s, strlen(s) + 1);
 }
 
-static void reply_str(struct xs_conn *conn, const struct xsd_sockmsg *req, const char *s)
+static void reply_str(struct xsc_conn *conn, const struct xsd_sockmsg *req, const char *s)
 {
     reply(conn, req, req->type, s, strlen(s) + 1);
 }
@@ -76,17 +76,17 @@ static bool parse_domid(const char *s, unsigned *domid)
     return true;
 }
 
-static int resolve(struct xs_conn *conn, const char *in, bool special, char *out, bool *rel)
+static int resolve(struct xsc_conn *conn, const char *in, bool special, char *out, bool *rel)
 {
     size_t max = conn->domid ? conn->core->quota.path : 0;
-    int err = xs_path_resolve(conn->domid, in, special, max, out, rel);
+    int err = xsc_path_resolve(conn->domid, in, special, max, out, rel);
 
     if (err)
-        xs_trace(conn->core, "dom%u: bad path \"%.80s\"", conn->domid, in);
+        xsc_trace(conn->core, "dom%u: bad path \"%.80s\"", conn->domid, in);
     return err;
 }
 
-static int introduce(struct xs_conn *conn, const char *body, size_t len)
+static int introduce(struct xsc_conn *conn, const char *body, size_t len)
 {
     const char *v[3];
     unsigned domid;
@@ -95,26 +95,26 @@ static int introduce(struct xs_conn *conn, const char *body, size_t len)
     if (split(body, len, v, 3) != 3 || !parse_domid(v[0], &domid) || domid == 0 ||
         !parse_uint(v[1], ~0ul, &mfn) || !parse_uint(v[2], 0xffffffffu, &port))
         return EINVAL;
-    return xs_domain_introduce(conn->core, domid, mfn);
+    return xsc_domain_introduce(conn->core, domid, mfn);
 }
 
-static int release(struct xs_conn *conn, const char *body, size_t len)
+static int release(struct xsc_conn *conn, const char *body, size_t len)
 {
     const char *arg = onearg(body, len);
     unsigned domid;
 
     if (!arg || !parse_domid(arg, &domid))
         return EINVAL;
-    return xs_domain_release(conn->core, domid);
+    return xsc_domain_release(conn->core, domid);
 }
 
-static void do_get(struct xs_conn *conn, struct xs_opctx *x, const struct xsd_sockmsg *h,
+static void do_get(struct xsc_conn *conn, struct xsc_opctx *x, const struct xsd_sockmsg *h,
                    const char *body)
 {
-    char path[XS_PATH_BUF], buf[XENSTORE_PAYLOAD_MAX + 64];
+    char path[XSC_PATH_BUF], buf[XENSTORE_PAYLOAD_MAX + 64];
     const char *arg = NULL, *v[2];
     unsigned long off = 0;
-    const struct xs_node *n;
+    const struct xsc_node *n;
     bool rel, special = h->type == XS_GET_PERMS;
     int err;
 
@@ -132,17 +132,17 @@ static void do_get(struct xs_conn *conn, struct xs_opctx *x, const struct xsd_so
         return;
     }
     if (path[0] == '@') {
-        struct xs_special *s = xs_special_find(conn->core, path);
+        struct xsc_special *s = xsc_special_find(conn->core, path);
         size_t l;
         if (!s) {
             reply_err(conn, h, ENOENT);
             return;
         }
-        l = xs_perms_format(s->perms, s->nperms, buf, sizeof(buf));
+        l = xsc_perms_format(s->perms, s->nperms, buf, sizeof(buf));
         reply(conn, h, h->type, buf, l);
         return;
     }
-    n = xs_op_get(x, path, XSP_READ, &err);
+    n = xsc_op_get(x, path, XSP_READ, &err);
     if (!n) {
         reply_err(conn, h, err);
         return;
@@ -150,7 +150,7 @@ static void do_get(struct xs_conn *conn, struct xs_opctx *x, const struct xsd_so
     switch (h->type) {
     case XS_READ: reply(conn, h, h->type, n->value, n->vlen); return;
     case XS_GET_PERMS: {
-        size_t l = xs_perms_format(n->perms, n->nperms, buf, sizeof(buf));
+        size_t l = xsc_perms_format(n->perms, n->nperms, buf, sizeof(buf));
         if (!l || l > XENSTORE_PAYLOAD_MAX)
             reply_err(conn, h, E2BIG);
         else
@@ -159,7 +159,7 @@ static void do_get(struct xs_conn *conn, struct xs_opctx *x, const struct xsd_so
     }
     case XS_DIRECTORY: {
         size_t l = 0;
-        if (xs_node_children_size(n) > XENSTORE_PAYLOAD_MAX) {
+        if (xsc_node_children_size(n) > XENSTORE_PAYLOAD_MAX) {
             reply_err(conn, h, E2BIG);
             return;
         }
@@ -198,10 +198,10 @@ static void do_get(struct xs_conn *conn, struct xs_opctx *x, const struct xsd_so
 }
 
 /* WRITE, MKDIR, RM, SET_PERMS: applied, or logged in the transaction. */
-static void do_change(struct xs_conn *conn, struct xs_opctx *x, struct xs_txn *t,
+static void do_change(struct xsc_conn *conn, struct xsc_opctx *x, struct xsc_txn *t,
                       const struct xsd_sockmsg *h, const char *body)
 {
-    char path[XS_PATH_BUF];
+    char path[XSC_PATH_BUF];
     const char *arg = body, *data = "";
     size_t dlen = 0, alen;
     bool rel;
@@ -224,16 +224,16 @@ static void do_change(struct xs_conn *conn, struct xs_opctx *x, struct xs_txn *t
         return;
     }
     switch (h->type) {
-    case XS_WRITE: err = xs_op_write(x, path, data, dlen); break;
-    case XS_MKDIR: err = xs_op_mkdir(x, path); break;
-    case XS_RM: err = xs_op_rm(x, path); break;
+    case XS_WRITE: err = xsc_op_write(x, path, data, dlen); break;
+    case XS_MKDIR: err = xsc_op_mkdir(x, path); break;
+    case XS_RM: err = xsc_op_rm(x, path); break;
     default: {
-        struct xs_perm *p;
+        struct xsc_perm *p;
         unsigned np;
-        if ((err = xs_perms_parse(data, dlen, &p, &np)))
+        if ((err = xsc_perms_parse(data, dlen, &p, &np)))
             break;
         if (path[0] == '@') {
-            struct xs_special *s = xs_special_find(conn->core, path);
+            struct xsc_special *s = xsc_special_find(conn->core, path);
             if (!s) {
                 free(p);
                 err = ENOENT;
@@ -247,17 +247,17 @@ static void do_change(struct xs_conn *conn, struct xs_opctx *x, struct xs_txn *t
             }
             break;
         }
-        err = xs_op_set_perms(x, path, p, np);
+        err = xsc_op_set_perms(x, path, p, np);
         break;
     }
     }
     if (!err && t) {
         unsigned nacc;
-        xs_tree_accesses(t->tree, &nacc);
+        xsc_tree_accesses(t->tree, &nacc);
         if (conn->domid != 0 && nacc > conn->core->quota.tx_nodes)
             err = ENOSPC;
         else
-            err = xs_txn_log(t, h->type, path, data, dlen);
+            err = xsc_txn_log(t, h->type, path, data, dlen);
     }
     if (err == ENOMEM && t)
         t->fail = true;
@@ -267,9 +267,9 @@ static void do_change(struct xs_conn *conn, struct xs_opctx *x, struct xs_txn *t
         reply_str(conn, h, "OK");
 }
 
-static void do_watch(struct xs_conn *conn, const struct xsd_sockmsg *h, const char *body)
+static void do_watch(struct xsc_conn *conn, const struct xsd_sockmsg *h, const char *body)
 {
-    char path[XS_PATH_BUF];
+    char path[XSC_PATH_BUF];
     const char *v[2];
     bool rel;
     int err;
@@ -279,9 +279,9 @@ static void do_watch(struct xs_conn *conn, const struct xsd_sockmsg *h, const ch
         return;
     }
     if (h->type == XS_UNWATCH) {
-        err = xs_watch_del(conn, path, v[1]);
+        err = xsc_watch_del(conn, path, v[1]);
     } else {
-        err = xs_watch_add(conn, path, v[1], rel ? xs_path_home_len(conn->domid) : 0);
+        err = xsc_watch_add(conn, path, v[1], rel ? xsc_path_home_len(conn->domid) : 0);
     }
     if (err) {
         reply_err(conn, h, err);
@@ -289,12 +289,12 @@ static void do_watch(struct xs_conn *conn, const struct xsd_sockmsg *h, const ch
     }
     reply_str(conn, h, "OK");
     if (h->type == XS_WATCH)
-        xs_event_queue(conn, v[0], v[1]);
+        xsc_event_queue(conn, v[0], v[1]);
 }
 
-static void do_control(struct xs_conn *conn, const struct xsd_sockmsg *h, const char *body)
+static void do_control(struct xsc_conn *conn, const struct xsd_sockmsg *h, const char *body)
 {
-    struct xs_core *c = conn->core;
+    struct xsc_core *c = conn->core;
     const char *v[2];
     int n = split(body, h->len, v, 2);
     char buf[512];
@@ -306,7 +306,7 @@ static void do_control(struct xs_conn *conn, const struct xsd_sockmsg *h, const 
     if (strcmp(v[0], "check") == 0 && n == 1) {
         reply_str(conn, h, "OK");
     } else if (strcmp(v[0], "print") == 0 && n == 2) {
-        xs_trace(c, "control: %s", v[1]);
+        xsc_trace(c, "control: %s", v[1]);
         reply_str(conn, h, "OK");
     } else if (strcmp(v[0], "quota") == 0 && n == 1) {
         snprintf(buf, sizeof(buf),
@@ -324,12 +324,12 @@ static void do_control(struct xs_conn *conn, const struct xsd_sockmsg *h, const 
     }
 }
 
-static void do_domain(struct xs_conn *conn, const struct xsd_sockmsg *h, const char *body)
+static void do_domain(struct xsc_conn *conn, const struct xsd_sockmsg *h, const char *body)
 {
-    struct xs_core *c = conn->core;
+    struct xsc_core *c = conn->core;
     const char *arg = onearg(body, h->len), *v[2];
     unsigned domid, target;
-    struct xs_domain *d;
+    struct xsc_domain *d;
     char buf[64];
 
     switch (h->type) {
@@ -346,14 +346,14 @@ static void do_domain(struct xs_conn *conn, const struct xsd_sockmsg *h, const c
             reply_err(conn, h, EINVAL);
             return;
         }
-        reply_str(conn, h, xs_core_is_introduced(c, domid) ? "T" : "F");
+        reply_str(conn, h, xsc_core_is_introduced(c, domid) ? "T" : "F");
         return;
     case XS_RESUME:
         if (!arg || !parse_domid(arg, &domid)) {
             reply_err(conn, h, EINVAL);
             return;
         }
-        if (!xs_core_is_introduced(c, domid)) {
+        if (!xsc_core_is_introduced(c, domid)) {
             reply_err(conn, h, ENOENT);
             return;
         }
@@ -365,11 +365,11 @@ static void do_domain(struct xs_conn *conn, const struct xsd_sockmsg *h, const c
             reply_err(conn, h, EINVAL);
             return;
         }
-        if (!xs_core_is_introduced(c, domid) || !xs_core_is_introduced(c, target)) {
+        if (!xsc_core_is_introduced(c, domid) || !xsc_core_is_introduced(c, target)) {
             reply_err(conn, h, ENOENT);
             return;
         }
-        d = xs_domain_find(c, domid);
+        d = xsc_domain_find(c, domid);
         d->target = target;
         reply_str(conn, h, "OK");
         return;
@@ -405,24 +405,24 @@ static bool privileged_only(uint32_t type)
     }
 }
 
-int xs_core_handle(struct xs_conn *conn, const struct xsd_sockmsg *h, const char *body)
+int xsc_core_handle(struct xsc_conn *conn, const struct xsd_sockmsg *h, const char *body)
 {
-    struct xs_core *c = conn->core;
-    struct xs_domain *d;
-    struct xs_txn *t = NULL;
-    struct xs_opctx x;
+    struct xsc_core *c = conn->core;
+    struct xsc_domain *d;
+    struct xsc_txn *t = NULL;
+    struct xsc_opctx x;
     const char *arg;
 
     if (conn->dead)
         return -1;
     if (h->len > XENSTORE_PAYLOAD_MAX) {
-        xs_trace(c, "dom%u: message of %u bytes, over %u: disconnected", conn->domid, h->len,
-                 XENSTORE_PAYLOAD_MAX);
+        xsc_trace(c, "dom%u: message of %u bytes, over %u: disconnected", conn->domid, h->len,
+                  XENSTORE_PAYLOAD_MAX);
         return -1;
     }
-    d = xs_domain_find(c, conn->domid);
-    x = (struct xs_opctx){ c,    c->tree, conn->domid,     d ? d->target : XS_NO_TARGET,
-                           true, true,    conn->domid == 0 };
+    d = xsc_domain_find(c, conn->domid);
+    x = (struct xsc_opctx){ c,    c->tree, conn->domid,     d ? d->target : XSC_NO_TARGET,
+                            true, true,    conn->domid == 0 };
     switch (h->type) {
     case XS_WATCH:
     case XS_UNWATCH:
@@ -430,7 +430,7 @@ int xs_core_handle(struct xs_conn *conn, const struct xsd_sockmsg *h, const char
     case XS_TRANSACTION_START: break; /* these ignore tx_id, as Xen's do */
     default:
         if (h->tx_id) {
-            t = xs_txn_find(conn, h->tx_id);
+            t = xsc_txn_find(conn, h->tx_id);
             if (!t) {
                 reply_err(conn, h, ENOENT);
                 goto out;
@@ -441,12 +441,12 @@ int xs_core_handle(struct xs_conn *conn, const struct xsd_sockmsg *h, const char
     }
     if (h->type >= XS_TYPE_COUNT || h->type == XS_WATCH_EVENT || h->type == XS_ERROR ||
         h->type == XS_RESET_WATCHES - 1) {
-        xs_trace(c, "dom%u: unknown message type %u", conn->domid, h->type);
+        xsc_trace(c, "dom%u: unknown message type %u", conn->domid, h->type);
         reply_err(conn, h, ENOSYS);
         goto out;
     }
     if (privileged_only(h->type) && conn->domid != 0) {
-        xs_trace(c, "dom%u: privileged message type %u refused", conn->domid, h->type);
+        xsc_trace(c, "dom%u: privileged message type %u refused", conn->domid, h->type);
         reply_err(conn, h, EACCES);
         goto out;
     }
@@ -462,8 +462,8 @@ int xs_core_handle(struct xs_conn *conn, const struct xsd_sockmsg *h, const char
     case XS_WATCH:
     case XS_UNWATCH: do_watch(conn, h, body); break;
     case XS_RESET_WATCHES:
-        xs_watch_drop_all(conn);
-        xs_txn_drop_all(conn);
+        xsc_watch_drop_all(conn);
+        xsc_txn_drop_all(conn);
         reply_str(conn, h, "OK");
         break;
     case XS_TRANSACTION_START: {
@@ -478,7 +478,7 @@ int xs_core_handle(struct xs_conn *conn, const struct xsd_sockmsg *h, const char
             reply_err(conn, h, EBUSY);
             break;
         }
-        if ((err = xs_txn_start(conn, &id))) {
+        if ((err = xsc_txn_start(conn, &id))) {
             reply_err(conn, h, err);
             break;
         }
@@ -497,8 +497,8 @@ int xs_core_handle(struct xs_conn *conn, const struct xsd_sockmsg *h, const char
             reply_err(conn, h, EINVAL);
             break;
         }
-        err = arg[0] == 'T' ? xs_txn_commit(conn, t) : 0;
-        xs_txn_end(conn, t);
+        err = arg[0] == 'T' ? xsc_txn_commit(conn, t) : 0;
+        xsc_txn_end(conn, t);
         if (err)
             reply_err(conn, h, err);
         else
@@ -509,6 +509,6 @@ int xs_core_handle(struct xs_conn *conn, const struct xsd_sockmsg *h, const char
     default: do_domain(conn, h, body); break;
     }
 out:
-    xs_events_flush(c);
+    xsc_events_flush(c);
     return 0;
 }

@@ -1,16 +1,16 @@
-#include "backends-sim/xenstored/xs_frame.h"
+#include "backends-sim/xenstored/xsc_frame.h"
 
 #include <string.h>
 
 #define HDR sizeof(struct xsd_sockmsg)
 
-void xs_frame_reset(struct xs_frame *f)
+void xsc_frame_reset(struct xsc_frame *f)
 {
     f->have = 0;
     f->body[0] = '\0';
 }
 
-size_t xs_frame_space(struct xs_frame *f, void **where)
+size_t xsc_frame_space(struct xsc_frame *f, void **where)
 {
     if (f->have < HDR) {
         *where = (char *)&f->hdr + f->have;
@@ -20,37 +20,37 @@ size_t xs_frame_space(struct xs_frame *f, void **where)
     return HDR + f->hdr.len - f->have;
 }
 
-enum xs_frame_state xs_frame_advance(struct xs_frame *f, size_t n)
+enum xsc_frame_state xsc_frame_advance(struct xsc_frame *f, size_t n)
 {
     f->have += n;
     if (f->have < HDR)
-        return XS_FRAME_MORE;
+        return XSC_FRAME_MORE;
     if (f->hdr.len > XENSTORE_PAYLOAD_MAX)
-        return XS_FRAME_BAD;
+        return XSC_FRAME_BAD;
     if (f->have < HDR + f->hdr.len)
-        return XS_FRAME_MORE;
+        return XSC_FRAME_MORE;
     f->body[f->hdr.len] = '\0';
-    return XS_FRAME_READY;
+    return XSC_FRAME_READY;
 }
 
-enum xs_frame_state xs_frame_feed(struct xs_frame *f, const void *buf, size_t len, size_t *used)
+enum xsc_frame_state xsc_frame_feed(struct xsc_frame *f, const void *buf, size_t len, size_t *used)
 {
-    enum xs_frame_state st = XS_FRAME_MORE;
+    enum xsc_frame_state st = XSC_FRAME_MORE;
 
     *used = 0;
     while (*used < len) {
         void *where;
-        size_t want = xs_frame_space(f, &where);
+        size_t want = xsc_frame_space(f, &where);
         size_t n = len - *used < want ? len - *used : want;
 
         memcpy(where, (const char *)buf + *used, n);
         *used += n;
-        st = xs_frame_advance(f, n);
-        if (st != XS_FRAME_MORE)
+        st = xsc_frame_advance(f, n);
+        if (st != XSC_FRAME_MORE)
             return st;
     }
     /* A header of len 0 completes without further bytes. */
     if (f->have == HDR && f->hdr.len == 0)
-        return xs_frame_advance(f, 0);
+        return xsc_frame_advance(f, 0);
     return st;
 }

@@ -1,18 +1,18 @@
 /* Watches: registration per connection, and who is told about a change.
  * A watcher hears of a node only if it may read it or its parent
  * (XSA-115); the first event after registering is always sent. */
-#include "backends-sim/xenstored/xs_internal.h"
-#include "backends-sim/xenstored/xs_path.h"
+#include "backends-sim/xenstored/xsc_internal.h"
+#include "backends-sim/xenstored/xsc_path.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-int xs_watch_add(struct xs_conn *conn, const char *path, const char *token, size_t strip)
+int xsc_watch_add(struct xsc_conn *conn, const char *path, const char *token, size_t strip)
 {
-    struct xs_core *c = conn->core;
-    struct xs_domain *d = xs_domain_get(c, conn->domid);
-    struct xs_watch *w;
+    struct xsc_core *c = conn->core;
+    struct xsc_domain *d = xsc_domain_get(c, conn->domid);
+    struct xsc_watch *w;
 
     for (w = conn->watches; w; w = w->next)
         if (strcmp(w->path, path) == 0 && strcmp(w->token, token) == 0)
@@ -20,7 +20,7 @@ int xs_watch_add(struct xs_conn *conn, const char *path, const char *token, size
     if (!d)
         return ENOMEM;
     if (conn->domid != 0 && d->watches >= c->quota.watches) {
-        xs_trace(c, "dom%u: watch quota (%u) reached", conn->domid, c->quota.watches);
+        xsc_trace(c, "dom%u: watch quota (%u) reached", conn->domid, c->quota.watches);
         return E2BIG;
     }
     w = calloc(1, sizeof(*w));
@@ -41,9 +41,9 @@ int xs_watch_add(struct xs_conn *conn, const char *path, const char *token, size
     return 0;
 }
 
-static void watch_free(struct xs_conn *conn, struct xs_watch *w)
+static void watch_free(struct xsc_conn *conn, struct xsc_watch *w)
 {
-    struct xs_domain *d = xs_domain_find(conn->core, conn->domid);
+    struct xsc_domain *d = xsc_domain_find(conn->core, conn->domid);
 
     if (d && d->watches)
         d->watches--;
@@ -52,10 +52,10 @@ static void watch_free(struct xs_conn *conn, struct xs_watch *w)
     free(w);
 }
 
-int xs_watch_del(struct xs_conn *conn, const char *path, const char *token)
+int xsc_watch_del(struct xsc_conn *conn, const char *path, const char *token)
 {
-    for (struct xs_watch **pw = &conn->watches; *pw; pw = &(*pw)->next) {
-        struct xs_watch *w = *pw;
+    for (struct xsc_watch **pw = &conn->watches; *pw; pw = &(*pw)->next) {
+        struct xsc_watch *w = *pw;
         if (strcmp(w->path, path) == 0 && strcmp(w->token, token) == 0) {
             *pw = w->next;
             watch_free(conn, w);
@@ -65,89 +65,89 @@ int xs_watch_del(struct xs_conn *conn, const char *path, const char *token)
     return ENOENT;
 }
 
-void xs_watch_drop_all(struct xs_conn *conn)
+void xsc_watch_drop_all(struct xsc_conn *conn)
 {
     while (conn->watches) {
-        struct xs_watch *w = conn->watches;
+        struct xsc_watch *w = conn->watches;
         conn->watches = w->next;
         watch_free(conn, w);
     }
 }
 
-static unsigned target_of(struct xs_core *c, unsigned domid)
+static unsigned target_of(struct xsc_core *c, unsigned domid)
 {
-    struct xs_domain *d = xs_domain_find(c, domid);
-    return d ? d->target : XS_NO_TARGET;
+    struct xsc_domain *d = xsc_domain_find(c, domid);
+    return d ? d->target : XSC_NO_TARGET;
 }
 
-static bool may_see(struct xs_core *c, unsigned domid, const struct xs_node *n,
-                    const struct xs_node *parent)
+static bool may_see(struct xsc_core *c, unsigned domid, const struct xsc_node *n,
+                    const struct xsc_node *parent)
 {
     unsigned t;
 
     if (domid == 0)
         return true;
     t = target_of(c, domid);
-    if (n && (xs_perms_access(n->perms, n->nperms, domid, t) & XSP_READ))
+    if (n && (xsc_perms_access(n->perms, n->nperms, domid, t) & XSP_READ))
         return true;
-    if (parent && (xs_perms_access(parent->perms, parent->nperms, domid, t) & XSP_READ))
+    if (parent && (xsc_perms_access(parent->perms, parent->nperms, domid, t) & XSP_READ))
         return true;
     return false;
 }
 
-void xs_watch_fire(struct xs_core *c, const char *path, const struct xs_node *n,
-                   const struct xs_node *parent, bool exact)
+void xsc_watch_fire(struct xsc_core *c, const char *path, const struct xsc_node *n,
+                    const struct xsc_node *parent, bool exact)
 {
-    for (struct xs_conn *conn = c->conns; conn; conn = conn->next) {
+    for (struct xsc_conn *conn = c->conns; conn; conn = conn->next) {
         if (conn->dead || !conn->watches)
             continue;
         if (!may_see(c, conn->domid, n, parent))
             continue;
-        for (struct xs_watch *w = conn->watches; w; w = w->next) {
-            bool hit = exact ? strcmp(w->path, path) == 0 : xs_path_is_prefix(w->path, path);
+        for (struct xsc_watch *w = conn->watches; w; w = w->next) {
+            bool hit = exact ? strcmp(w->path, path) == 0 : xsc_path_is_prefix(w->path, path);
             if (!hit)
                 continue;
             if (w->strip && strlen(path) >= w->strip)
-                xs_event_queue(conn, path + w->strip, w->token);
+                xsc_event_queue(conn, path + w->strip, w->token);
             else
-                xs_event_queue(conn, path, w->token);
+                xsc_event_queue(conn, path, w->token);
         }
     }
 }
 
-void xs_watch_fire_special(struct xs_core *c, const char *name)
+void xsc_watch_fire_special(struct xsc_core *c, const char *name)
 {
-    struct xs_special *s = xs_special_find(c, name);
+    struct xsc_special *s = xsc_special_find(c, name);
 
-    for (struct xs_conn *conn = c->conns; conn; conn = conn->next) {
+    for (struct xsc_conn *conn = c->conns; conn; conn = conn->next) {
         if (conn->dead)
             continue;
         if (conn->domid != 0 &&
-            !(s && (xs_perms_access(s->perms, s->nperms, conn->domid, target_of(c, conn->domid)) &
+            !(s && (xsc_perms_access(s->perms, s->nperms, conn->domid, target_of(c, conn->domid)) &
                     XSP_READ)))
             continue;
-        for (struct xs_watch *w = conn->watches; w; w = w->next)
+        for (struct xsc_watch *w = conn->watches; w; w = w->next)
             if (strcmp(w->path, name) == 0)
-                xs_event_queue(conn, name, w->token);
+                xsc_event_queue(conn, name, w->token);
     }
 }
 
-void xs_event_queue(struct xs_conn *conn, const char *path, const char *token)
+void xsc_event_queue(struct xsc_conn *conn, const char *path, const char *token)
 {
-    struct xs_core *c = conn->core;
+    struct xsc_core *c = conn->core;
     size_t pl = strlen(path) + 1, tl = strlen(token) + 1;
     char *body;
 
     /* An event that cannot be one message is dropped, as Xen does since
 	 * XSA-324, rather than sent truncated. */
     if (pl + tl > XENSTORE_PAYLOAD_MAX) {
-        xs_trace(c, "dom%u: watch event for %.64s... over %u bytes dropped", conn->domid, path,
-                 XENSTORE_PAYLOAD_MAX);
+        xsc_trace(c, "dom%u: watch event for %.64s... over %u bytes dropped", conn->domid, path,
+                  XENSTORE_PAYLOAD_MAX);
         return;
     }
     if (c->nevents == c->capevents) {
         size_t cap = c->capevents ? c->capevents * 2 : 16;
-        struct xs_event *v = realloc(c->events, cap * sizeof(*v));
+        struct xsc_event *v = realloc(c->events, cap * sizeof(*v));
         if (!v)
             return;
         c->events = v;
@@ -158,15 +158,15 @@ void xs_event_queue(struct xs_conn *conn, const char *path, const char *token)
         return;
     memcpy(body, path, pl);
     memcpy(body + pl, token, tl);
-    c->events[c->nevents++] = (struct xs_event){ conn, body, pl + tl };
+    c->events[c->nevents++] = (struct xsc_event){ conn, body, pl + tl };
 }
 
-void xs_events_flush(struct xs_core *c)
+void xsc_events_flush(struct xsc_core *c)
 {
     /* Sending may make a host drop a connection; it then calls
-	 * xs_core_disconnect, which forgets that connection's events. */
+	 * xsc_core_disconnect, which forgets that connection's events. */
     for (size_t i = 0; i < c->nevents; i++) {
-        struct xs_event *e = &c->events[i];
+        struct xsc_event *e = &c->events[i];
         struct xsd_sockmsg hdr = { XS_WATCH_EVENT, 0, 0, (uint32_t)e->len };
 
         if (e->conn && !e->conn->dead)
@@ -177,7 +177,7 @@ void xs_events_flush(struct xs_core *c)
     c->nevents = 0;
 }
 
-void xs_events_forget(struct xs_core *c, const struct xs_conn *conn)
+void xsc_events_forget(struct xsc_core *c, const struct xsc_conn *conn)
 {
     for (size_t i = 0; i < c->nevents; i++)
         if (c->events[i].conn == conn)

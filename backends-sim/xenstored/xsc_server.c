@@ -1,6 +1,6 @@
-#include "backends-sim/xenstored/xs_server.h"
-#include "backends-sim/xenstored/xs_core.h"
-#include "backends-sim/xenstored/xs_frame.h"
+#include "backends-sim/xenstored/xsc_server.h"
+#include "backends-sim/xenstored/xsc_core.h"
+#include "backends-sim/xenstored/xsc_frame.h"
 #include "backends-sim/procdom/procdom.h"
 
 #include <errno.h>
@@ -30,20 +30,20 @@ struct listener {
 struct client {
     int fd;
     unsigned domid;
-    struct xs_conn *conn;
-    struct xs_frame in;
+    struct xsc_conn *conn;
+    struct xsc_frame in;
     char raw[16384]; /* read ahead: several requests per read(2) */
     size_t rawlen, rawoff;
     char *out;
     size_t outlen, outoff, outcap;
     bool closing;
-    struct xs_server *srv;
+    struct xsc_server *srv;
 };
 
-struct xs_server {
+struct xsc_server {
     char *dir;
     FILE *trace;
-    struct xs_core *core;
+    struct xsc_core *core;
     struct listener *ls;
     size_t nls, capls;
     struct client **cs;
@@ -54,7 +54,7 @@ struct xs_server {
 
 static void trace(void *ctx, const char *line)
 {
-    struct xs_server *s = ctx;
+    struct xsc_server *s = ctx;
 
     fprintf(stderr, "splitbed-xenstored: %s\n", line);
     if (s->trace) {
@@ -86,7 +86,7 @@ static int listen_at(const char *path)
     return fd;
 }
 
-static int add_listener(struct xs_server *s, unsigned domid)
+static int add_listener(struct xsc_server *s, unsigned domid)
 {
     char path[4096];
     int fd;
@@ -126,7 +126,7 @@ static int introduced(void *ctx, unsigned domid)
 
 static void released(void *ctx, unsigned domid)
 {
-    struct xs_server *s = ctx;
+    struct xsc_server *s = ctx;
 
     /* The socket goes now, before dom0 hears OK; the arrays are only
 	 * compacted between loop turns. */
@@ -146,7 +146,7 @@ static void send_msg(void *ctx, const struct xsd_sockmsg *hdr, const void *body)
 {
     struct client *c = ctx;
     size_t need = sizeof(*hdr) + hdr->len;
-    size_t limit = c->domid ? XS_SERVER_LIMIT_GUEST : XS_SERVER_LIMIT_DOM0;
+    size_t limit = c->domid ? XSC_SERVER_LIMIT_GUEST : XSC_SERVER_LIMIT_DOM0;
 
     if (c->closing)
         return;
@@ -187,10 +187,10 @@ static void send_msg(void *ctx, const struct xsd_sockmsg *hdr, const void *body)
     c->outlen += need;
 }
 
-struct xs_server *xs_server_new(const char *dir, FILE *tracef)
+struct xsc_server *xsc_server_new(const char *dir, FILE *tracef)
 {
-    struct xs_server *s = calloc(1, sizeof(*s));
-    struct xs_core_hooks hooks = { introduced, released, trace, s };
+    struct xsc_server *s = calloc(1, sizeof(*s));
+    struct xsc_core_hooks hooks = { introduced, released, trace, s };
 
     if (!s)
         return NULL;
@@ -200,7 +200,7 @@ struct xs_server *xs_server_new(const char *dir, FILE *tracef)
         fprintf(stderr, "splitbed-xenstored: %s: cannot create: %s\n", dir, strerror(errno));
         goto fail;
     }
-    s->core = xs_core_new(&hooks);
+    s->core = xsc_core_new(&hooks);
     if (!s->core) {
         fprintf(stderr, "splitbed-xenstored: out of memory\n");
         goto fail;
@@ -215,13 +215,13 @@ struct xs_server *xs_server_new(const char *dir, FILE *tracef)
     }
     return s;
 fail:
-    xs_server_free(s);
+    xsc_server_free(s);
     return NULL;
 }
 
-static void client_free(struct xs_server *s, struct client *c)
+static void client_free(struct xsc_server *s, struct client *c)
 {
-    xs_core_disconnect(c->conn);
+    xsc_core_disconnect(c->conn);
     close(c->fd);
     free(c->out);
     free(c);
@@ -230,7 +230,7 @@ static void client_free(struct xs_server *s, struct client *c)
 
 /* A process started in a domain may use only that domain's socket; a
  * host process (the toolstack, backends, tests) may use any. */
-static bool refused(struct xs_server *s, const struct listener *l, int fd)
+static bool refused(struct xsc_server *s, const struct listener *l, int fd)
 {
     struct ucred cred;
     socklen_t len = sizeof(cred);
@@ -246,7 +246,7 @@ static bool refused(struct xs_server *s, const struct listener *l, int fd)
     return true;
 }
 
-static void accept_on(struct xs_server *s, struct listener *l)
+static void accept_on(struct xsc_server *s, struct listener *l)
 {
     for (;;) {
         int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -275,8 +275,8 @@ static void accept_on(struct xs_server *s, struct listener *l)
         c->fd = fd;
         c->domid = l->domid;
         c->srv = s;
-        xs_frame_reset(&c->in);
-        c->conn = xs_core_connect(s->core, l->domid, send_msg, c);
+        xsc_frame_reset(&c->in);
+        c->conn = xsc_core_connect(s->core, l->domid, send_msg, c);
         if (!c->conn) {
             free(c);
             close(fd);
@@ -309,13 +309,13 @@ static size_t pending(const struct client *c)
 /* Bytes read but not yet handled (a burst or backpressure stopped us). */
 static bool has_input(const struct client *c)
 {
-    return c->rawoff < c->rawlen && !c->closing && c->outlen - c->outoff < XS_SERVER_BACKLOG;
+    return c->rawoff < c->rawlen && !c->closing && c->outlen - c->outoff < XSC_SERVER_BACKLOG;
 }
 
-static void read_from(struct xs_server *s, struct client *c)
+static void read_from(struct xsc_server *s, struct client *c)
 {
-    for (int handled = 0; handled < BURST && !c->closing && pending(c) < XS_SERVER_BACKLOG;) {
-        enum xs_frame_state st;
+    for (int handled = 0; handled < BURST && !c->closing && pending(c) < XSC_SERVER_BACKLOG;) {
+        enum xsc_frame_state st;
         size_t used;
 
         if (c->rawoff == c->rawlen) {
@@ -332,11 +332,11 @@ static void read_from(struct xs_server *s, struct client *c)
             c->rawoff = 0;
             c->rawlen = (size_t)n;
         }
-        st = xs_frame_feed(&c->in, c->raw + c->rawoff, c->rawlen - c->rawoff, &used);
+        st = xsc_frame_feed(&c->in, c->raw + c->rawoff, c->rawlen - c->rawoff, &used);
         c->rawoff += used;
-        if (st == XS_FRAME_MORE)
+        if (st == XSC_FRAME_MORE)
             continue;
-        if (st == XS_FRAME_BAD) {
+        if (st == XSC_FRAME_BAD) {
             char line[128];
             snprintf(line, sizeof(line),
                      "dom%u: message of %u bytes, "
@@ -346,14 +346,14 @@ static void read_from(struct xs_server *s, struct client *c)
             c->closing = true;
             return;
         }
-        if (xs_core_handle(c->conn, &c->in.hdr, c->in.body))
+        if (xsc_core_handle(c->conn, &c->in.hdr, c->in.body))
             c->closing = true;
-        xs_frame_reset(&c->in);
+        xsc_frame_reset(&c->in);
         handled++;
     }
 }
 
-static void reap(struct xs_server *s)
+static void reap(struct xsc_server *s)
 {
     size_t j = 0;
 
@@ -378,7 +378,7 @@ static void reap(struct xs_server *s)
     s->nls = j;
 }
 
-int xs_server_run(struct xs_server *s, int stop_fd)
+int xsc_server_run(struct xsc_server *s, int stop_fd)
 {
     struct pollfd *pf = NULL;
     size_t cap = 0;
@@ -407,7 +407,7 @@ int xs_server_run(struct xs_server *s, int stop_fd)
             pf[n++] = (struct pollfd){ s->ls[i].fd, POLLIN, 0 };
         for (size_t i = 0; i < ncs; i++) {
             struct client *c = s->cs[i];
-            short ev = pending(c) < XS_SERVER_BACKLOG ? POLLIN : 0;
+            short ev = pending(c) < XSC_SERVER_BACKLOG ? POLLIN : 0;
             if (pending(c))
                 ev |= POLLOUT;
             pf[n++] = (struct pollfd){ c->fd, ev, 0 };
@@ -441,7 +441,7 @@ int xs_server_run(struct xs_server *s, int stop_fd)
     }
 }
 
-void xs_server_free(struct xs_server *s)
+void xsc_server_free(struct xsc_server *s)
 {
     if (!s)
         return;
@@ -454,7 +454,7 @@ void xs_server_free(struct xs_server *s)
         free(s->ls[i].path);
     }
     free(s->ls);
-    xs_core_free(s->core);
+    xsc_core_free(s->core);
     free(s->dir);
     free(s);
 }

@@ -1,34 +1,34 @@
 /*
- * xs_server.h — xs_core on Unix sockets: a single-threaded poll loop.
+ * xsc_server.h — xsc_core on Unix sockets: a single-threaded poll loop.
  *
  * DIR/socket is dom0's privileged socket.  When dom0 introduces domain
  * N, DIR/domN appears and every connection to it is domain N; releasing
  * N closes those connections and removes the socket.  Reads and writes
  * may be partial; each connection has its own output queue.  A client
- * whose queue passes XS_SERVER_BACKLOG bytes is not read from until it
+ * whose queue passes XSC_SERVER_BACKLOG bytes is not read from until it
  * catches up, and one whose queue passes the hard limit (watch events
  * it never reads) is cut off (XSA-326, XSA-416), so no client can make
  * the daemon grow without bound.
  */
-#ifndef SPLITBED_XS_SERVER_H
-#define SPLITBED_XS_SERVER_H
+#ifndef SPLITBED_XSC_SERVER_H
+#define SPLITBED_XSC_SERVER_H
 
 #include <stdio.h>
 
-#define XS_SERVER_BACKLOG (64u * 1024)
-#define XS_SERVER_LIMIT_GUEST (1u << 20)
-#define XS_SERVER_LIMIT_DOM0 (16u << 20)
+#define XSC_SERVER_BACKLOG (64u * 1024)
+#define XSC_SERVER_LIMIT_GUEST (1u << 20)
+#define XSC_SERVER_LIMIT_DOM0 (16u << 20)
 
-struct xs_server;
+struct xsc_server;
 
 /* Creates DIR if needed and listens on DIR/socket.  trace (may be NULL)
  * gets a copy of each trace line.  NULL with a message on stderr on
  * failure. */
-struct xs_server *xs_server_new(const char *dir, FILE *trace);
+struct xsc_server *xsc_server_new(const char *dir, FILE *trace);
 /* Serves until stop_fd is readable (a signalfd, a pipe).  Returns 0, or
  * -1 on a failure of the loop itself. */
-int xs_server_run(struct xs_server *s, int stop_fd);
+int xsc_server_run(struct xsc_server *s, int stop_fd);
 /* Closes every connection and removes the sockets. */
-void xs_server_free(struct xs_server *s);
+void xsc_server_free(struct xsc_server *s);
 
 #endif

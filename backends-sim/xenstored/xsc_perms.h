@@ -1,5 +1,5 @@
 /*
- * xs_perms.h — xenstore node permissions: the wire form ("b0", "r5" …),
+ * xsc_perms.h — xenstore node permissions: the wire form ("b0", "r5" …),
  * and what a domain may do with a node.
  *
  * Entry 0 names the owner and the access every unlisted domain gets;
@@ -7,8 +7,8 @@
  * owner, dom0 and a domain whose target (SET_TARGET) is the owner have
  * full access.
  */
-#ifndef SPLITBED_XS_PERMS_H
-#define SPLITBED_XS_PERMS_H
+#ifndef SPLITBED_XSC_PERMS_H
+#define SPLITBED_XSC_PERMS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -17,9 +17,9 @@
 #define XSP_WRITE 2u
 #define XSP_OWNER 4u /* may change permissions */
 
-#define XS_NO_TARGET 0xffffffffu
+#define XSC_NO_TARGET 0xffffffffu
 
-struct xs_perm {
+struct xsc_perm {
     uint16_t domid;
     uint8_t bits; /* XSP_READ | XSP_WRITE */
 };
@@ -28,13 +28,13 @@ struct xs_perm {
  * Parses count NUL-terminated entries from buf[0..len) (the tail of a
  * SET_PERMS payload).  Returns 0 with *out malloc'd, or EINVAL / ENOMEM.
  */
-int xs_perms_parse(const char *buf, size_t len, struct xs_perm **out, unsigned *count);
+int xsc_perms_parse(const char *buf, size_t len, struct xsc_perm **out, unsigned *count);
 
 /* Writes the wire form of perms into out; returns bytes used, or 0 when
  * it does not fit. */
-size_t xs_perms_format(const struct xs_perm *p, unsigned n, char *out, size_t size);
+size_t xsc_perms_format(const struct xsc_perm *p, unsigned n, char *out, size_t size);
 
-/* XSP_* bits domid (whose target is target, or XS_NO_TARGET) holds. */
-unsigned xs_perms_access(const struct xs_perm *p, unsigned n, unsigned domid, unsigned target);
+/* XSP_* bits domid (whose target is target, or XSC_NO_TARGET) holds. */
+unsigned xsc_perms_access(const struct xsc_perm *p, unsigned n, unsigned domid, unsigned target);
 
 #endif

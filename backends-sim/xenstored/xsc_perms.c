@@ -1,4 +1,4 @@
-#include "backends-sim/xenstored/xs_perms.h"
+#include "backends-sim/xenstored/xsc_perms.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -22,11 +22,11 @@ static char bits_letter(uint8_t bits)
     return l[bits & 3];
 }
 
-int xs_perms_parse(const char *buf, size_t len, struct xs_perm **out, unsigned *count)
+int xsc_perms_parse(const char *buf, size_t len, struct xsc_perm **out, unsigned *count)
 {
     unsigned n = 0;
     size_t i;
-    struct xs_perm *p;
+    struct xsc_perm *p;
 
     if (len == 0 || buf[len - 1] != '\0')
         return EINVAL;
@@ -59,7 +59,7 @@ bad:
     return EINVAL;
 }
 
-size_t xs_perms_format(const struct xs_perm *p, unsigned n, char *out, size_t size)
+size_t xsc_perms_format(const struct xsc_perm *p, unsigned n, char *out, size_t size)
 {
     size_t used = 0;
 
@@ -72,7 +72,7 @@ size_t xs_perms_format(const struct xs_perm *p, unsigned n, char *out, size_t si
     return used;
 }
 
-unsigned xs_perms_access(const struct xs_perm *p, unsigned n, unsigned domid, unsigned target)
+unsigned xsc_perms_access(const struct xsc_perm *p, unsigned n, unsigned domid, unsigned target)
 {
     const unsigned all = XSP_READ | XSP_WRITE | XSP_OWNER;
 

@@ -1,4 +1,4 @@
-#include "backends-sim/xenstored/xs_client.h"
+#include "backends-sim/xenstored/xsc_client.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -11,9 +11,9 @@ struct event {
     char body[];
 };
 
-struct xs_client {
-    struct xs_conn *conn;
-    struct xs_reply *pending; /* where the next reply goes */
+struct xsc_client {
+    struct xsc_conn *conn;
+    struct xsc_reply *pending; /* where the next reply goes */
     bool replied;
     uint32_t next_req;
     struct event *head, **tail;
@@ -22,7 +22,7 @@ struct xs_client {
 
 static void deliver(void *ctx, const struct xsd_sockmsg *hdr, const void *body)
 {
-    struct xs_client *cl = ctx;
+    struct xsc_client *cl = ctx;
 
     if (hdr->type == XS_WATCH_EVENT) {
         struct event *e = malloc(sizeof(*e) + hdr->len + 1);
@@ -45,15 +45,15 @@ static void deliver(void *ctx, const struct xsd_sockmsg *hdr, const void *body)
     cl->replied = true;
 }
 
-struct xs_client *xs_client_open(struct xs_core *c, unsigned domid)
+struct xsc_client *xsc_client_open(struct xsc_core *c, unsigned domid)
 {
-    struct xs_client *cl = calloc(1, sizeof(*cl));
+    struct xsc_client *cl = calloc(1, sizeof(*cl));
 
     if (!cl)
         return NULL;
     cl->tail = &cl->head;
     cl->next_req = 1;
-    cl->conn = xs_core_connect(c, domid, deliver, cl);
+    cl->conn = xsc_core_connect(c, domid, deliver, cl);
     if (!cl->conn) {
         free(cl);
         return NULL;
@@ -61,11 +61,11 @@ struct xs_client *xs_client_open(struct xs_core *c, unsigned domid)
     return cl;
 }
 
-void xs_client_close(struct xs_client *cl)
+void xsc_client_close(struct xsc_client *cl)
 {
     if (!cl)
         return;
-    xs_core_disconnect(cl->conn);
+    xsc_core_disconnect(cl->conn);
     while (cl->head) {
         struct event *e = cl->head;
         cl->head = e->next;
@@ -74,12 +74,12 @@ void xs_client_close(struct xs_client *cl)
     free(cl);
 }
 
-int xs_client_raw(struct xs_client *cl, const struct xsd_sockmsg *hdr, const void *body,
-                  struct xs_reply *out)
+int xsc_client_raw(struct xsc_client *cl, const struct xsd_sockmsg *hdr, const void *body,
+                   struct xsc_reply *out)
 {
     /* The core wants a NUL after the body, as the socket framer gives. */
     char *copy = malloc((size_t)hdr->len + 1);
-    struct xs_reply scratch;
+    struct xsc_reply scratch;
     int rc;
 
     if (!copy)
@@ -89,17 +89,17 @@ int xs_client_raw(struct xs_client *cl, const struct xsd_sockmsg *hdr, const voi
     copy[hdr->len] = '\0';
     cl->pending = out ? out : &scratch;
     cl->replied = false;
-    rc = xs_core_handle(cl->conn, hdr, copy);
+    rc = xsc_core_handle(cl->conn, hdr, copy);
     cl->pending = NULL;
     free(copy);
     return rc == 0 && cl->replied ? 0 : -1;
 }
 
-int xs_client_strs(struct xs_client *cl, uint32_t type, uint32_t tx, struct xs_reply *out, ...)
+int xsc_client_strs(struct xsc_client *cl, uint32_t type, uint32_t tx, struct xsc_reply *out, ...)
 {
     char body[XENSTORE_PAYLOAD_MAX * 2];
     size_t len = 0;
-    struct xs_reply r;
+    struct xsc_reply r;
     struct xsd_sockmsg hdr;
     const char *s;
     va_list ap;
@@ -116,57 +116,57 @@ int xs_client_strs(struct xs_client *cl, uint32_t type, uint32_t tx, struct xs_r
     hdr = (struct xsd_sockmsg){ type, cl->next_req++, tx, (uint32_t)len };
     if (!out)
         out = &r;
-    if (xs_client_raw(cl, &hdr, body, out))
+    if (xsc_client_raw(cl, &hdr, body, out))
         return EPIPE;
     if (out->hdr.type == XS_ERROR) {
-        int e = xs_errnum(out->body);
+        int e = xsc_errnum(out->body);
         return e ? e : EIO;
     }
     return 0;
 }
 
-int xs_client_write(struct xs_client *cl, uint32_t tx, const char *path, const char *value)
+int xsc_client_write(struct xsc_client *cl, uint32_t tx, const char *path, const char *value)
 {
     char body[XENSTORE_PAYLOAD_MAX * 2];
     size_t pl = strlen(path) + 1, vl = strlen(value);
     struct xsd_sockmsg hdr = { XS_WRITE, cl->next_req++, tx, (uint32_t)(pl + vl) };
-    struct xs_reply r;
+    struct xsc_reply r;
 
     if (pl + vl > sizeof(body))
         return E2BIG;
     memcpy(body, path, pl);
     memcpy(body + pl, value, vl);
-    if (xs_client_raw(cl, &hdr, body, &r))
+    if (xsc_client_raw(cl, &hdr, body, &r))
         return EPIPE;
-    return r.hdr.type == XS_ERROR ? xs_errnum(r.body) : 0;
+    return r.hdr.type == XS_ERROR ? xsc_errnum(r.body) : 0;
 }
 
-int xs_client_read(struct xs_client *cl, uint32_t tx, const char *path, char *buf, size_t size)
+int xsc_client_read(struct xsc_client *cl, uint32_t tx, const char *path, char *buf, size_t size)
 {
-    struct xs_reply r;
-    int err = xs_client_strs(cl, XS_READ, tx, &r, path, NULL);
+    struct xsc_reply r;
+    int err = xsc_client_strs(cl, XS_READ, tx, &r, path, NULL);
 
     if (!err && size)
         snprintf(buf, size, "%s", r.body);
     return err;
 }
 
-int xs_client_tx_start(struct xs_client *cl, uint32_t *tx)
+int xsc_client_tx_start(struct xsc_client *cl, uint32_t *tx)
 {
-    struct xs_reply r;
-    int err = xs_client_strs(cl, XS_TRANSACTION_START, 0, &r, "", NULL);
+    struct xsc_reply r;
+    int err = xsc_client_strs(cl, XS_TRANSACTION_START, 0, &r, "", NULL);
 
     if (!err)
         *tx = (uint32_t)strtoul(r.body, NULL, 10);
     return err;
 }
 
-int xs_client_tx_end(struct xs_client *cl, uint32_t tx, bool commit)
+int xsc_client_tx_end(struct xsc_client *cl, uint32_t tx, bool commit)
 {
-    return xs_client_strs(cl, XS_TRANSACTION_END, tx, NULL, commit ? "T" : "F", NULL);
+    return xsc_client_strs(cl, XS_TRANSACTION_END, tx, NULL, commit ? "T" : "F", NULL);
 }
 
-bool xs_client_event(struct xs_client *cl, char *path, size_t psize, char *token, size_t tsize)
+bool xsc_client_event(struct xsc_client *cl, char *path, size_t psize, char *token, size_t tsize)
 {
     struct event *e = cl->head;
     size_t pl;
@@ -184,7 +184,7 @@ bool xs_client_event(struct xs_client *cl, char *path, size_t psize, char *token
     return true;
 }
 
-unsigned xs_client_events(const struct xs_client *cl)
+unsigned xsc_client_events(const struct xsc_client *cl)
 {
     return cl->nevents;
 }

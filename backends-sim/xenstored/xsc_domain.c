@@ -1,23 +1,23 @@
 /* Domains: introduction, release, and what a release leaves behind. */
-#include "backends-sim/xenstored/xs_internal.h"
-#include "backends-sim/xenstored/xs_path.h"
+#include "backends-sim/xenstored/xsc_internal.h"
+#include "backends-sim/xenstored/xsc_path.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-struct xs_domain *xs_domain_find(struct xs_core *c, unsigned domid)
+struct xsc_domain *xsc_domain_find(struct xsc_core *c, unsigned domid)
 {
-    for (struct xs_domain *d = c->domains; d; d = d->next)
+    for (struct xsc_domain *d = c->domains; d; d = d->next)
         if (d->domid == domid)
             return d;
     return NULL;
 }
 
-struct xs_domain *xs_domain_get(struct xs_core *c, unsigned domid)
+struct xsc_domain *xsc_domain_get(struct xsc_core *c, unsigned domid)
 {
-    struct xs_domain *d = xs_domain_find(c, domid);
+    struct xsc_domain *d = xsc_domain_find(c, domid);
 
     if (d)
         return d;
@@ -25,15 +25,15 @@ struct xs_domain *xs_domain_get(struct xs_core *c, unsigned domid)
     if (!d)
         return NULL;
     d->domid = domid;
-    d->target = XS_NO_TARGET;
+    d->target = XSC_NO_TARGET;
     d->next = c->domains;
     c->domains = d;
     return d;
 }
 
-int xs_domain_introduce(struct xs_core *c, unsigned domid, unsigned long mfn)
+int xsc_domain_introduce(struct xsc_core *c, unsigned domid, unsigned long mfn)
 {
-    struct xs_domain *d = xs_domain_get(c, domid);
+    struct xsc_domain *d = xsc_domain_get(c, domid);
     int err;
 
     if (!d)
@@ -44,7 +44,7 @@ int xs_domain_introduce(struct xs_core *c, unsigned domid, unsigned long mfn)
         return err;
     d->introduced = true;
     d->mfn = mfn;
-    xs_watch_fire_special(c, "@introduceDomain");
+    xsc_watch_fire_special(c, "@introduceDomain");
     return 0;
 }
 
@@ -57,10 +57,10 @@ struct owned {
 /* Collects the topmost nodes the domain owns; strips it from the
  * permissions of the others so a later domain with its id gains
  * nothing (XSA-322). */
-static bool find_owned(void *ctx, struct xs_node *n)
+static bool find_owned(void *ctx, struct xsc_node *n)
 {
     struct owned *o = ctx;
-    char path[XS_PATH_BUF];
+    char path[XSC_PATH_BUF];
 
     if (n->parent && n->perms[0].domid == o->domid) {
         if (o->n == o->cap) {
@@ -71,7 +71,7 @@ static bool find_owned(void *ctx, struct xs_node *n)
             o->paths = p;
             o->cap = cap;
         }
-        if (xs_node_path(n, path, sizeof(path)) && (o->paths[o->n] = strdup(path)))
+        if (xsc_node_path(n, path, sizeof(path)) && (o->paths[o->n] = strdup(path)))
             o->n++;
         return false;
     }
@@ -86,48 +86,48 @@ static bool find_owned(void *ctx, struct xs_node *n)
     return true;
 }
 
-int xs_domain_release(struct xs_core *c, unsigned domid)
+int xsc_domain_release(struct xsc_core *c, unsigned domid)
 {
-    struct xs_opctx x = { c, c->tree, 0, XS_NO_TARGET, false, true, true };
+    struct xsc_opctx x = { c, c->tree, 0, XSC_NO_TARGET, false, true, true };
     struct owned o = { 0 };
-    struct xs_domain *d;
+    struct xsc_domain *d;
 
     if (domid == 0)
         return EINVAL;
-    d = xs_domain_find(c, domid);
+    d = xsc_domain_find(c, domid);
     if (!d || !d->introduced)
         return ENOENT;
     d->introduced = false;
     d->mfn = 0;
-    d->target = XS_NO_TARGET;
-    for (struct xs_domain *e = c->domains; e; e = e->next)
+    d->target = XSC_NO_TARGET;
+    for (struct xsc_domain *e = c->domains; e; e = e->next)
         if (e->target == domid)
-            e->target = XS_NO_TARGET;
-    for (struct xs_conn *k = c->conns; k; k = k->next) {
+            e->target = XSC_NO_TARGET;
+    for (struct xsc_conn *k = c->conns; k; k = k->next) {
         if (k->domid != domid)
             continue;
-        xs_watch_drop_all(k);
-        xs_txn_drop_all(k);
-        xs_events_forget(c, k);
+        xsc_watch_drop_all(k);
+        xsc_txn_drop_all(k);
+        xsc_events_forget(c, k);
         k->dead = true;
     }
     if (c->hooks.released)
         c->hooks.released(c->hooks.ctx, domid);
     o.domid = domid;
-    xs_tree_walk(c->tree, find_owned, &o);
+    xsc_tree_walk(c->tree, find_owned, &o);
     for (size_t i = 0; i < o.n; i++) {
-        xs_op_rm(&x, o.paths[i]);
+        xsc_op_rm(&x, o.paths[i]);
         free(o.paths[i]);
     }
     free(o.paths);
     for (size_t i = 0; i < 2; i++) {
-        struct xs_special *s = &c->special[i];
+        struct xsc_special *s = &c->special[i];
         for (unsigned j = 1; j < s->nperms;)
             if (s->perms[j].domid == domid)
                 memmove(s->perms + j, s->perms + j + 1, (--s->nperms - j) * sizeof(*s->perms));
             else
                 j++;
     }
-    xs_watch_fire_special(c, "@releaseDomain");
+    xsc_watch_fire_special(c, "@releaseDomain");
     return 0;
 }
