@@ -48,6 +48,7 @@ int vif_spec_parse(const char *spec, unsigned index, struct vif_spec *out)
     if (!copy)
         return -1;
     int status = -1;
+    const char *capture = NULL;
     char *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         while (isspace((unsigned char)*tok))
@@ -79,6 +80,14 @@ int vif_spec_parse(const char *spec, unsigned index, struct vif_spec *out)
                 goto out;
             }
             snprintf(out->backing, sizeof out->backing, "%s", val);
+        } else if (!strcmp(key, "capture")) {
+            /* xl splits a vif spec at commas, so the backing's own
+             * ",capture=FILE" arrives here as a key of the vif. */
+            if (!*val) {
+                fprintf(stderr, "splitbed: --vif %s: capture= needs a file name\n", spec);
+                goto out;
+            }
+            capture = val;
         } else if (!strcmp(key, "devid")) {
             char *e;
             unsigned long v = strtoul(val, &e, 10);
@@ -98,6 +107,14 @@ int vif_spec_parse(const char *spec, unsigned index, struct vif_spec *out)
         }
     }
     out->uses_stdio = !strcmp(out->backing, "stdio");
+    if (capture) {
+        size_t used = strlen(out->backing);
+        int n = snprintf(out->backing + used, sizeof out->backing - used, ",capture=%s", capture);
+        if (n < 0 || (size_t)n >= sizeof out->backing - used) {
+            fprintf(stderr, "splitbed: --vif %s: capture file name too long\n", spec);
+            goto out;
+        }
+    }
     status = 0;
 out:
     free(copy);

@@ -2,7 +2,9 @@
  * vif_spec.h — xl vif specs (`mac=00:16:3e:01:02:03,bridge=xenbr0`),
  * comma-separated key=value as xl reads a `vif=[…]` entry, plus
  * splitbed's own key `backing=` (tap:NAME, stdio, fd:N, pcap:FILE,
- * socket:PATH) saying what the userspace netback plugs the vif into.
+ * socket:PATH) saying what the userspace netback plugs the vif into,
+ * and `capture=FILE` (every frame both ways also recorded in FILE),
+ * which becomes the backing's own `,capture=FILE`.
  */
 #ifndef SPLITBED_VIF_SPEC_H
 #define SPLITBED_VIF_SPEC_H

@@ -118,6 +118,13 @@ START_TEST(vif_specs)
     ck_assert_int_eq(vif_spec_parse("backing=pcap:/tmp/x.pcap,devid=3", 0, &v), 0);
     ck_assert_uint_eq(v.handle, 3);
 
+    /* the form the netback README shows, split by xl at its comma */
+    ck_assert_int_eq(vif_spec_parse("backing=tap:sb0,capture=/tmp/c.pcap", 0, &v), 0);
+    ck_assert_str_eq(v.backing, "tap:sb0,capture=/tmp/c.pcap");
+    ck_assert_int_eq(vif_spec_parse("capture=/tmp/c.pcap, mac=00:16:3e:00:00:07", 0, &v), 0);
+    ck_assert_str_eq(v.backing, "stdio,capture=/tmp/c.pcap");
+    ck_assert(v.uses_stdio);
+    ck_assert_int_eq(vif_spec_parse("backing=stdio,capture=", 0, &v), -1);
     ck_assert_int_eq(vif_spec_parse("mac=01:16:3e:00:00:01", 0, &v), -1); /* multicast */
     ck_assert_int_eq(vif_spec_parse("mac=00:16:3e:00:00", 0, &v), -1);
     ck_assert_int_eq(vif_spec_parse("backing=tap:", 0, &v), -1);
