@@ -64,7 +64,7 @@ struct netfront {
     bool recheck;
     bool shared; /* queues hold shared pages */
     unsigned nq;
-    bool split, sg, gso4, gso6;
+    bool split, sg, gso4, gso6, csum6;
     struct nf_queue q[NETFRONT_MAX_QUEUES];
     unsigned rx_next_q; /* round robin among queues for recv */
     struct netfront_stats st;
@@ -279,9 +279,11 @@ static int write_keys(struct netfront *nf, os_xs_tx tx)
         (r = xs_printf(nf, tx, d, "feature-sg", nf->opts.no_sg ? 0 : 1)) < 0 ||
         (r = xs_printf(nf, tx, d, "feature-gso-tcpv4", nf->opts.no_gso ? 0 : 1)) < 0 ||
         (r = xs_printf(nf, tx, d, "feature-gso-tcpv6", nf->opts.no_gso ? 0 : 1)) < 0 ||
-        /* We never ask the backend to leave checksums blank for us. */
-        (r = xs_printf(nf, tx, d, "feature-no-csum-offload", 1)) < 0 ||
-        (r = xs_printf(nf, tx, d, "feature-ipv6-csum-offload", 0)) < 0)
+        (r = xs_printf(nf, tx, d, "feature-ipv6-csum-offload", nf->opts.no_csum_offload ? 0 : 1)) <
+            0)
+        return r;
+    /* Linux netfront leaves the key out: checksum offload is the default. */
+    if (nf->opts.no_csum_offload && (r = xs_printf(nf, tx, d, "feature-no-csum-offload", 1)) < 0)
         return r;
     return write_state(nf, tx, XenbusStateConnected);
 }
@@ -305,6 +307,7 @@ static int nf_connect(struct netfront *nf)
     nf->sg = !nf->opts.no_sg && be_uint(nf, "feature-sg", 0);
     nf->gso4 = !nf->opts.no_gso && be_uint(nf, "feature-gso-tcpv4", 0);
     nf->gso6 = !nf->opts.no_gso && be_uint(nf, "feature-gso-tcpv6", 0);
+    nf->csum6 = be_uint(nf, "feature-ipv6-csum-offload", 0);
 
     nf->shared = true;
     for (unsigned i = 0; i < nf->nq; i++) {
@@ -332,9 +335,13 @@ static int nf_connect(struct netfront *nf)
     }
     for (unsigned i = 0; i < nf->nq; i++)
         rx_post(&nf->q[i], NF_RING);
-    os_log(nf->os, OS_LOG_INFO, "[netfront] %s: %u queue%s, %s event channel%s, sg %s, gso %s",
+    os_log(nf->os, OS_LOG_INFO,
+           "[netfront] %s: %u queue%s, %s event channel%s, sg %s, gso %s, checksum offload %s",
            nf->node, nf->nq, nf->nq == 1 ? "" : "s", nf->split ? "split" : "shared",
-           nf->split ? "s" : "", nf->sg ? "on" : "off", (nf->gso4 || nf->gso6) ? "on" : "off");
+           nf->split ? "s" : "", nf->sg ? "on" : "off", (nf->gso4 || nf->gso6) ? "on" : "off",
+           nf->opts.no_csum_offload ? "tx only"
+           : nf->csum6              ? "on (ipv4, ipv6)"
+                                    : "on (ipv4)");
     return 0;
 }
 
@@ -456,6 +463,10 @@ int netfront_send(struct netfront *nf, const void *frame, size_t len,
         return -OS_EINVAL;
     if (gso && meta->gso_size == 0)
         return -OS_EINVAL;
+    const uint8_t *eth = frame;
+    bool blank = meta && meta->csum_blank;
+    if (blank && len >= 14 && eth[12] == 0x86 && eth[13] == 0xdd && !nf->csum6)
+        return -OS_EINVAL;
     struct nf_queue *q = &nf->q[meta ? meta->queue % nf->nq : 0];
     unsigned need = slots + (gso ? 1 : 0);
     if (RING_FREE_REQUESTS(&q->tx) < need || q->tx_nfree < slots) {
@@ -476,6 +487,10 @@ int netfront_send(struct netfront *nf, const void *frame, size_t len,
         req->offset = 0;
         req->id = id;
         req->flags = (uint16_t)(s + 1 < slots ? NETTXF_more_data : 0);
+        if (s == 0 && blank)
+            req->flags |= NETTXF_csum_blank | NETTXF_data_validated;
+        else if (s == 0 && meta && meta->data_validated)
+            req->flags |= NETTXF_data_validated;
         /* The first slot carries the whole frame's size. */
         req->size = (uint16_t)(s == 0 ? len : chunk);
         if (s == 0 && gso) {
@@ -532,7 +547,7 @@ static long rx_take(struct nf_queue *q, uint8_t *buf, size_t size, struct netfro
     bool isx[NF_MAX_SLOTS + XEN_NETIF_EXTRA_TYPE_MAX];
     unsigned n = 0, data_slots = 0;
     bool more = true, extra = false, bad = false;
-    uint16_t gso_size = 0;
+    uint16_t gso_size = 0, first_flags = 0;
     uint8_t gso_type = 0;
     /* Gather the chain without consuming it: a frame is taken whole. */
     while (more || extra) {
@@ -568,6 +583,8 @@ static long rx_take(struct nf_queue *q, uint8_t *buf, size_t size, struct netfro
             return -OS_EPROTO;
         }
         data_slots++;
+        if (data_slots == 1)
+            first_flags = r->flags;
         if (data_slots > NF_MAX_SLOTS) {
             nf_broken(nf, "rx frame spans more than %u data slots (at slot %u)", NF_MAX_SLOTS, i);
             return -OS_EPROTO;
@@ -588,6 +605,10 @@ static long rx_take(struct nf_queue *q, uint8_t *buf, size_t size, struct netfro
             total += (size_t)rsp[k].status;
         }
     }
+    /* A blank checksum we said we cannot take is the backend's fault: the
+     * frame is dropped as an error, like a bad slot. */
+    if ((first_flags & NETRXF_csum_blank) && nf->opts.no_csum_offload)
+        bad = true;
     if (bad || total == 0) {
         /* total 0: an empty frame would read as "nothing waiting" */
         nf->st.rx_errors++;
@@ -611,6 +632,8 @@ static long rx_take(struct nf_queue *q, uint8_t *buf, size_t size, struct netfro
             meta->gso_size = gso_size;
             meta->gso_type = gso_type;
             meta->queue = q->idx;
+            meta->csum_blank = (first_flags & NETRXF_csum_blank) != 0;
+            meta->data_validated = (first_flags & NETRXF_data_validated) != 0;
         }
         ret = (long)total;
     }
@@ -803,6 +826,11 @@ bool netfront_sg(const struct netfront *nf)
 bool netfront_gso(const struct netfront *nf)
 {
     return nf->gso4 || nf->gso6;
+}
+
+bool netfront_csum_offload_ipv6(const struct netfront *nf)
+{
+    return nf->csum6;
 }
 void netfront_stats(const struct netfront *nf, struct netfront_stats *st)
 {

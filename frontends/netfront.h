@@ -7,8 +7,14 @@
  *    tx-ring-ref/rx-ring-ref, event-channel or event-channel-tx/-rx, and
  *    multi-queue-num-queues with queue-N/ directories when more than one
  *    queue is used; request-rx-copy, feature-rx-notify, feature-sg,
- *    feature-gso-tcpv4/v6, feature-no-csum-offload,
- *    feature-ipv6-csum-offload; then Connected.
+ *    feature-gso-tcpv4/v6, feature-ipv6-csum-offload; then Connected.
+ *  - Checksum offload both ways, as Linux netfront: a frame sent with
+ *    csum_blank goes out with NETTXF_csum_blank (the backend completes its
+ *    TCP/UDP checksum; IPv6 only if the backend offers
+ *    feature-ipv6-csum-offload), and received frames report
+ *    NETRXF_csum_blank and NETRXF_data_validated.  With no_csum_offload
+ *    it writes feature-no-csum-offload=1 instead and takes only frames
+ *    whose checksums are complete.
  *  - Frames of up to 65535 bytes over up to XEN_NETIF_NR_SLOTS_MIN slots,
  *    with a GSO extra-info segment when asked and negotiated.
  *  - A backend is not trusted: responses are copied out of the ring before
@@ -48,6 +54,7 @@ struct netfront_opts {
     bool no_split_evtchn; /* use one event channel even if offered */
     bool no_sg;           /* do not advertise feature-sg */
     bool no_gso;          /* do not advertise feature-gso-tcpv4/v6 */
+    bool no_csum_offload; /* write feature-no-csum-offload=1: complete checksums only */
 };
 
 /* GSO metadata carried in an extra-info segment (gso_type 0 = none). */
@@ -55,6 +62,12 @@ struct netfront_meta {
     uint16_t gso_size;
     uint8_t gso_type; /* XEN_NETIF_GSO_TYPE_* */
     unsigned queue;   /* queue to send on / received on */
+    /* The TCP/UDP checksum holds only the pseudo-header's sum: whoever
+     * needs it complete completes it (tx: the backend; rx: the app). */
+    bool csum_blank;
+    /* The checksum is known good (rx: the backend checked it or made the
+     * frame; tx: tell the backend so). */
+    bool data_validated;
 };
 
 /* Starts the handshake for `node` (e.g. "device/vif/0").  Returns 0 and
@@ -73,7 +86,8 @@ const char *netfront_state_name(enum netfront_state s);
 
 /* Queues one Ethernet frame.  0, -OS_EAGAIN when the ring or buffers are
  * full (poll and retry), -OS_E2BIG when it needs more slots than
- * negotiated, -OS_EINVAL for an empty frame or unnegotiated GSO,
+ * negotiated, -OS_EINVAL for an empty frame, unnegotiated GSO or a blank
+ * IPv6 checksum the backend does not offer to complete,
  * -OS_ENOTCONN-like -OS_ESHUTDOWN when not connected. */
 int netfront_send(struct netfront *nf, const void *frame, size_t len,
                   const struct netfront_meta *meta);
@@ -90,6 +104,9 @@ unsigned netfront_num_queues(const struct netfront *nf);
 bool netfront_split_evtchn(const struct netfront *nf);
 bool netfront_sg(const struct netfront *nf); /* backend and we agreed */
 bool netfront_gso(const struct netfront *nf);
+/* Whether csum_blank may be sent on IPv4 (always) and IPv6 (the backend
+ * offers feature-ipv6-csum-offload) frames. */
+bool netfront_csum_offload_ipv6(const struct netfront *nf);
 
 struct netfront_stats {
     uint64_t tx_frames, tx_bytes, rx_frames, rx_bytes;

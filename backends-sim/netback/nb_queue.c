@@ -161,6 +161,7 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
     p->n = (uint16_t)n;
     p->nslots = (uint16_t)nslots;
     p->meta.csum_blank = (first.flags & NETTXF_csum_blank) != 0;
+    p->meta.data_validated = (first.flags & NETTXF_data_validated) != 0;
     for (unsigned i = 0; i < nslots; i++)
         p->ids[i] = slot[i].id;
     if (drop) {
@@ -283,6 +284,25 @@ int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const stru
                  ((meta->gso_type == XEN_NETIF_GSO_TYPE_TCPV4 && q->fe_gso4) ||
                   (meta->gso_type == XEN_NETIF_GSO_TYPE_TCPV6 && q->fe_gso6));
     unsigned need = slots + (extra ? 1 : 0);
+    /* A blank checksum goes through as Linux netback sends it when the
+     * frontend takes it (IPv4 unless feature-no-csum-offload, IPv6 with
+     * feature-ipv6-csum-offload); otherwise it is completed here, which
+     * cannot be done for a GSO frame before it is cut into segments. */
+    uint16_t csum_flags = meta && meta->data_validated ? NETRXF_data_validated : 0;
+    if (meta && meta->csum_blank) {
+        bool v6 = len >= 14 && frame[12] == 0x86 && frame[13] == 0xdd;
+        if (v6 ? q->fe_csum6 : q->fe_csum4) {
+            csum_flags = NETRXF_csum_blank | NETRXF_data_validated;
+        } else if (meta->gso_type != XEN_NETIF_GSO_TYPE_NONE) {
+            q->st.rx_dropped++;
+            return -EMSGSIZE;
+        } else {
+            memcpy(q->rx_fix, frame, len);
+            nb_csum_complete(q->rx_fix, len);
+            frame = q->rx_fix;
+            csum_flags = 0;
+        }
+    }
     RING_IDX prod = q->rx.sring->req_prod;
     xen_rmb();
     if (RING_REQUEST_PROD_OVERFLOW(&q->rx, prod)) {
@@ -333,8 +353,9 @@ int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const stru
             memset(&rsp, 0, sizeof rsp);
             rsp.id = req[k].id;
             rsp.offset = 0;
-            rsp.flags = (uint16_t)((o + 1 < nop ? NETRXF_more_data : 0) |
-                                   (k == 0 && extra ? NETRXF_extra_info : 0));
+            rsp.flags =
+                (uint16_t)((o + 1 < nop ? NETRXF_more_data : 0) |
+                           (k == 0 && extra ? NETRXF_extra_info : 0) | (k == 0 ? csum_flags : 0));
             rsp.status = (r == 0 && op[o].status == GNTST_okay) ? (int16_t)op[o].len
                                                                 : (int16_t)NETIF_RSP_ERROR;
             memcpy(slotp, &rsp, sizeof rsp);

@@ -37,8 +37,9 @@
 
 struct nb_meta {
     uint16_t gso_size;
-    uint8_t gso_type; /* XEN_NETIF_GSO_TYPE_* */
-    bool csum_blank;  /* a GSO frame's checksum is left to its segmenter */
+    uint8_t gso_type;    /* XEN_NETIF_GSO_TYPE_* */
+    bool csum_blank;     /* the TCP/UDP checksum is left to whoever needs it */
+    bool data_validated; /* the checksum is known good */
 };
 
 struct nb_queue_stats {
@@ -54,6 +55,7 @@ struct nb_queue {
     netif_rx_back_ring_t rx;
     evtchn_port_t port_tx, port_rx; /* local ports; equal when shared */
     bool fe_sg, fe_gso4, fe_gso6;   /* what the frontend accepts on rx */
+    bool fe_csum4, fe_csum6;        /* blank checksums it accepts on rx */
     bool broken;
     char why[200];
     struct nb_queue_stats st;
@@ -71,6 +73,7 @@ struct nb_queue {
     } pend[NB_TX_BATCH];
     struct nb_copy ops[NB_TX_BATCH * NB_MAX_SLOTS];
     uint8_t batch[NB_TX_BATCH_BYTES];
+    uint8_t rx_fix[NB_MAX_FRAME]; /* a frame whose checksum we complete */
 };
 
 /* Frames the guest sent are handed to this, one by one. */

@@ -285,7 +285,7 @@ static int connect_queue(struct nb_vif *v, unsigned i, const char *dir)
 
 static int do_connect(struct nb_vif *v)
 {
-    unsigned long nq, rx_copy, rx_notify, sg, gso4, gso6;
+    unsigned long nq, rx_copy, rx_notify, sg, gso4, gso6, no_csum, csum6;
     if (rd_uint(v, v->fe, "multi-queue-num-queues", 0xffff, 1, &nq) < 0 || nq == 0 ||
         nq > v->opts.max_queues) {
         fatal(v, "%s/multi-queue-num-queues: must be 1..%u", v->fe, v->opts.max_queues);
@@ -305,6 +305,13 @@ static int do_connect(struct nb_vif *v)
         fatal(v, "%s: feature-sg/feature-gso-tcpv4/v6 must be 0 or 1", v->fe);
         return -EINVAL;
     }
+    /* As Linux netback: blank IPv4 checksums unless the frontend says it
+     * cannot take them, IPv6 only when it says it can. */
+    if (rd_uint(v, v->fe, "feature-no-csum-offload", 1, 0, &no_csum) < 0 ||
+        rd_uint(v, v->fe, "feature-ipv6-csum-offload", 1, 0, &csum6) < 0) {
+        fatal(v, "%s: feature-no-csum-offload/feature-ipv6-csum-offload must be 0 or 1", v->fe);
+        return -EINVAL;
+    }
     v->nq = (unsigned)nq;
     for (unsigned i = 0; i < v->nq; i++) {
         char dir[200];
@@ -317,6 +324,8 @@ static int do_connect(struct nb_vif *v)
         v->q[i]->fe_sg = sg;
         v->q[i]->fe_gso4 = gso4 && sg;
         v->q[i]->fe_gso6 = gso6 && sg;
+        v->q[i]->fe_csum4 = !no_csum;
+        v->q[i]->fe_csum6 = csum6;
     }
     v->connected = true;
     /* Requests queued before we bound are seen: the owner serves every

@@ -2,20 +2,61 @@
  * net-blast — sends frames as fast as the ring takes them and prints the
  * rate once the backend has answered the last one.
  *
- *   net-blast [--frames N] [--size BYTES] [common options]
+ *   net-blast [--frames N] [--size BYTES] [--udp] [common options]
  *
  * Output: "net-blast: N frames of S bytes in T s: F frames/s, G Gbit/s".
  * Frames go to the broadcast address with EtherType 0x88B6 (local
- * experimental), so a host stack drops them without answering.
+ * experimental), so a host stack drops them without answering.  --udp
+ * sends IPv4 UDP datagrams to port 9 (discard) instead, their checksums
+ * left blank for the backend to complete, as Linux offloads them.
  */
 #include "net_app.h"
 
 static const char prog[] = "net-blast";
 
+static void put16(uint8_t *p, unsigned v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+/* An IPv4 UDP datagram from 0.0.0.0 to 255.255.255.255 port 9 filling
+ * the frame; its checksum field holds the pseudo-header's sum only, which
+ * is what a stack offloading the checksum leaves there. */
+static void udp_frame(uint8_t *f, size_t size)
+{
+    uint8_t *ip = f + 14, *u = ip + 20;
+    size_t iplen = size - 14, ulen = iplen - 20;
+    f[12] = 0x08;
+    f[13] = 0x00;
+    os_memset(ip, 0, 20);
+    ip[0] = 0x45;
+    put16(ip + 2, (unsigned)iplen);
+    ip[8] = 64;
+    ip[9] = 17;
+    os_memset(ip + 16, 0xff, 4);
+    uint32_t s = 0, h = 0;
+    for (int i = 12; i < 20; i += 2)
+        s += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+    for (int i = 0; i < 20; i += 2)
+        h += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+    while (h >> 16)
+        h = (h & 0xffff) + (h >> 16);
+    put16(ip + 10, ~h & 0xffff);
+    put16(u, 9);
+    put16(u + 2, 9);
+    put16(u + 4, (unsigned)ulen);
+    s += 17 + (uint32_t)ulen;
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    put16(u + 6, s);
+}
+
 int app_main(struct os *os, int argc, char **argv)
 {
     struct net_app_opts o;
     uint64_t frames = 1000000, size = 1514;
+    bool udp = false;
     net_app_opts_init(&o);
     for (int i = 1; i < argc; i++) {
         int r = net_app_parse(os, prog, argc, argv, &i, &o);
@@ -28,6 +69,8 @@ int app_main(struct os *os, int argc, char **argv)
             if (net_app_uint(os, prog, "--frames", v, 1000000000000ull, &frames) < 0)
                 return 2;
             i++;
+        } else if (!os_strcmp(argv[i], "--udp")) {
+            udp = true;
         } else if (!os_strcmp(argv[i], "--size")) {
             if (net_app_uint(os, prog, "--size", v, NETFRONT_MAX_FRAME, &size) < 0)
                 return 2;
@@ -38,7 +81,8 @@ int app_main(struct os *os, int argc, char **argv)
             i++;
         } else {
             net_app_error(os, prog,
-                          "unknown argument '%s'; usage: net-blast [--frames N] [--size BYTES] %s",
+                          "unknown argument '%s'; usage: net-blast [--frames N] [--size BYTES] "
+                          "[--udp] %s",
                           argv[i], NET_APP_USAGE);
             return 2;
         }
@@ -53,10 +97,13 @@ int app_main(struct os *os, int argc, char **argv)
     f[13] = 0xb6;
     for (size_t i = 14; i < size; i++)
         f[i] = (uint8_t)i;
+    if (udp)
+        udp_frame(f, (size_t)size);
     int status = 0;
     uint64_t t0 = os_now_ns(os), sent = 0;
     while (sent < frames) {
-        struct netfront_meta m = { .queue = (unsigned)(sent % netfront_num_queues(nf)) };
+        struct netfront_meta m = { .queue = (unsigned)(sent % netfront_num_queues(nf)),
+                                   .csum_blank = udp };
         int r = netfront_send(nf, f, (size_t)size, &m);
         if (r == 0) {
             sent++;

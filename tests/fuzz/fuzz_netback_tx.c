@@ -91,6 +91,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     q.fe_sg = flags & 1;
     q.fe_gso4 = flags & 2;
     q.fe_gso6 = flags & 4;
+    q.fe_csum4 = flags & 0x80;
+    q.fe_csum6 = flags & 0x40;
     delivered = 0;
     int r = nb_queue_tx(&q, 1000, deliver, NULL);
     if (r >= 0) {
@@ -107,7 +109,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t lens[] = { 60, 1514, 4097, 9000, 65535 };
     for (size_t i = 0; i < sizeof lens / sizeof lens[0] && !q.broken; i++) {
         struct nb_meta m = { .gso_size = (uint16_t)(flags >> 3),
-                             .gso_type = (uint8_t)((flags >> 1) & 3) };
+                             .gso_type = (uint8_t)((flags >> 1) & 3),
+                             .csum_blank = flags & 0x20,
+                             .data_validated = flags & 0x10 };
         int rr = nb_queue_rx(&q, frame, lens[i], &m);
         if (rr != 0 && rr != -EAGAIN && rr != -EMSGSIZE && rr != -EPROTO)
             abort();

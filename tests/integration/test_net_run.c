@@ -105,6 +105,25 @@ START_TEST(pvcat_vif_capture_key)
 }
 END_TEST
 
+static int count_lines(const char *s);
+
+/* Checksum offload as a user sees it: net-blast --udp leaves its UDP
+ * checksums blank (NETTXF_csum_blank) and the capture has them right. */
+START_TEST(udp_checksums_offloaded_to_netback)
+{
+    char pcap[128], vif[200];
+    snprintf(pcap, sizeof pcap, "%s/udp.pcap", dir);
+    snprintf(vif, sizeof vif, "backing=pcap:%s", pcap);
+    RUN(NULL, SB, "run", "--dir", dir, "-q", "--vif", vif, "--", "net-blast", "--frames", "5",
+        "--size", "300", "--udp");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    RUN(NULL, "tshark", "-n", "-r", pcap, "-o", "udp.check_checksum:TRUE", "-Y",
+        "udp.dstport == 9 && udp.checksum.status == 1", "-T", "fields", "-e", "udp.length");
+    ck_assert_msg(r.status == 0, "tshark: %s", r.err);
+    ck_assert_int_eq(count_lines(r.out), 5);
+}
+END_TEST
+
 /* bit 0: 4 queues offered and asked; bit 1: split channels off; bit 2: sg/gso off */
 START_TEST(pvcat_negotiation_matrix)
 {
@@ -377,6 +396,7 @@ static Suite *suite(void)
     tcase_add_test(tc, pvcat_prints_stdin_and_exits_0);
     tcase_add_test(tc, pvcat_empty_input_exits_0);
     tcase_add_test(tc, pvcat_vif_capture_key);
+    tcase_add_test(tc, udp_checksums_offloaded_to_netback);
     tcase_add_loop_test(tc, pvcat_negotiation_matrix, 0, 8);
     tcase_add_test(tc, pvcat_10_mib_byte_for_byte);
     tcase_add_test(tc, two_guests_on_a_socket_link);

@@ -420,21 +420,15 @@ static uint16_t fold16(uint32_t s)
     return (uint16_t)s;
 }
 
-/* NETTXF_csum_blank: the backend completes TCP/UDP checksums (IPv4, IPv6). */
-START_TEST(blank_checksums_completed)
+/* A TCP or UDP packet over IPv4 or IPv6 in f, its checksum field holding
+ * a partial value as Linux leaves it; returns the frame's length. */
+static size_t l4_frame(uint8_t *f, bool v6, bool tcp)
 {
-    struct rig r;
-    rig_up(&r, &(struct netfront_opts){ 0 }, NULL);
-    netif_tx_sring_t *s = tx_sring(&r);
-    grant_ref_t g = some_ref(&r);
-    uint8_t *page = tnh_gref(r.os, g);
-    ck_assert_ptr_nonnull(page);
-    bool v6 = _i & 1, tcp = _i & 2;
     size_t l4len = (tcp ? 20 : 8) + 37, iphl = v6 ? 40 : 20, len = 14 + iphl + l4len;
-    memset(page, 0, 4096);
-    page[12] = v6 ? 0x86 : 0x08;
-    page[13] = v6 ? 0xdd : 0x00;
-    uint8_t *ip = page + 14, *l4 = ip + iphl;
+    memset(f, 0, len);
+    f[12] = v6 ? 0x86 : 0x08;
+    f[13] = v6 ? 0xdd : 0x00;
+    uint8_t *ip = f + 14, *l4 = ip + iphl;
     if (v6) {
         ip[0] = 0x60;
         ip[4] = 0;
@@ -463,16 +457,89 @@ START_TEST(blank_checksums_completed)
         l4[5] = (uint8_t)l4len;
     for (size_t i = (tcp ? 20 : 8); i < l4len; i++)
         l4[i] = (uint8_t)(i * 11);
-    l4[tcp ? 16 : 6] = 0x12; /* a partial value, as Linux leaves it */
+    l4[tcp ? 16 : 6] = 0x12;
+    return len;
+}
+
+/* Whether the frame's TCP/UDP checksum (as l4_frame builds it) is right. */
+static bool l4_checksum_ok(const uint8_t *f, bool v6, bool tcp)
+{
+    size_t l4len = (tcp ? 20 : 8) + 37, iphl = v6 ? 40 : 20;
+    uint32_t ps = v6 ? sum16(0, f + 14 + 8, 32) : sum16(0, f + 14 + 12, 8);
+    ps += (uint32_t)(tcp ? 6 : 17) + (uint32_t)l4len;
+    return fold16(sum16(ps, f + 14 + iphl, l4len)) == 0xffff;
+}
+
+/* NETTXF_csum_blank: the backend completes TCP/UDP checksums (IPv4, IPv6). */
+START_TEST(blank_checksums_completed)
+{
+    struct rig r;
+    rig_up(&r, &(struct netfront_opts){ 0 }, NULL);
+    netif_tx_sring_t *s = tx_sring(&r);
+    grant_ref_t g = some_ref(&r);
+    uint8_t *page = tnh_gref(r.os, g);
+    ck_assert_ptr_nonnull(page);
+    bool v6 = _i & 1, tcp = _i & 2;
+    size_t len = l4_frame(page, v6, tcp);
     unsigned p = s->req_prod;
     put(s, p, g, 0, NETTXF_csum_blank, 1, (uint16_t)len);
     s->req_prod = p + 1;
     pump(&r);
     ck_assert_uint_eq(r.nframes, 1);
-    const uint8_t *f = r.frame[0], *fl4 = f + 14 + iphl;
-    uint32_t ps = v6 ? sum16(0, f + 14 + 8, 32) : sum16(0, f + 14 + 12, 8);
-    ps += (uint32_t)(tcp ? 6 : 17) + (uint32_t)l4len;
-    ck_assert_uint_eq(fold16(sum16(ps, fl4, l4len)), 0xffff);
+    ck_assert(l4_checksum_ok(r.frame[0], v6, tcp));
+    rig_down(&r);
+}
+END_TEST
+
+/* Checksum offload as Linux netfront negotiates it, both ways.
+ * bit 0: IPv6; bit 1: TCP; bit 2: the frontend asks for no offload. */
+START_TEST(checksum_offload_matrix)
+{
+    bool v6 = _i & 1, tcp = _i & 2, off = _i & 4;
+    struct rig r;
+    rig_up(&r, &(struct netfront_opts){ .no_csum_offload = off }, NULL);
+    ck_assert_str_eq(netfront_state_name(netfront_state(r.nf)), "connected");
+    if (off) {
+        ck_assert_str_eq(tnh_read(r.os, TNH_FE "/feature-no-csum-offload"), "1");
+        ck_assert_str_eq(tnh_read(r.os, TNH_FE "/feature-ipv6-csum-offload"), "0");
+    } else {
+        ck_assert_ptr_null(tnh_read(r.os, TNH_FE "/feature-no-csum-offload"));
+        ck_assert_str_eq(tnh_read(r.os, TNH_FE "/feature-ipv6-csum-offload"), "1");
+    }
+    ck_assert(netfront_csum_offload_ipv6(r.nf)); /* netback offers it */
+    static uint8_t f[256], g[256];
+    size_t len = l4_frame(f, v6, tcp);
+
+    /* guest -> backend: the frame leaves blank and arrives complete */
+    struct netfront_meta m = { .csum_blank = true };
+    ck_assert_int_eq(netfront_send(r.nf, f, len, &m), 0);
+    pump(&r);
+    ck_assert_uint_eq(r.nframes, 1);
+    ck_assert(l4_checksum_ok(r.frame[0], v6, tcp));
+    ck_assert(!r.meta[0].csum_blank);
+    ck_assert(r.meta[0].data_validated);
+
+    /* backend -> guest: blank if the frontend takes it, else completed */
+    struct nb_meta bm = { .csum_blank = true };
+    ck_assert_int_eq(nb_vif_rx(r.vif, f, len, &bm), 0);
+    pump(&r);
+    struct netfront_meta fm;
+    ck_assert_int_eq(netfront_recv(r.nf, g, sizeof g, &fm), (long)len);
+    if (off) {
+        ck_assert(!fm.csum_blank);
+        ck_assert(l4_checksum_ok(g, v6, tcp));
+    } else {
+        ck_assert(fm.csum_blank && fm.data_validated);
+        ck_assert(memcmp(f, g, len) == 0); /* still partial: the app completes it */
+    }
+
+    /* a frame the backend vouches for */
+    struct nb_meta vm = { .data_validated = true };
+    ck_assert_int_eq(nb_vif_rx(r.vif, r.frame[0], len, &vm), 0);
+    pump(&r);
+    ck_assert_int_eq(netfront_recv(r.nf, g, sizeof g, &fm), (long)len);
+    ck_assert(fm.data_validated && !fm.csum_blank);
+    ck_assert(l4_checksum_ok(g, v6, tcp));
     rig_down(&r);
 }
 END_TEST
@@ -716,6 +783,7 @@ static Suite *suite(void)
     Suite *s = suite_create("net_path");
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, negotiation_matrix, 0, 8);
+    tcase_add_loop_test(tc, checksum_offload_matrix, 0, 8);
     tcase_add_test(tc, many_frames_flow_control);
     tcase_add_test(tc, backend_end_of_input_closes_after_delivery);
     tcase_add_loop_test(tc, hostile_frontend, 0, 7);
