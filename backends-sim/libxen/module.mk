@@ -23,5 +23,29 @@ $(LIBXEN_DIR)/libxenevtchn.so.1: $(patsubst %.c,$(OBJ)/libxen-plain/%.o,$(LIBXEN
 	$(CC) -shared -Wl,-soname,libxenevtchn.so.1 -Wl,--version-script=backends-sim/libxen/libxenevtchn.map \
 	  -Wl,-z,defs -o $@ $(filter %.o,$^) -lxentoollog -lpthread
 
-ALL_TARGETS += $(LIBXEN_DIR)/libxengnttab.so.1 $(LIBXEN_DIR)/libxenevtchn.so.1
-INSTALL_LIB += $(LIBXEN_DIR)/libxengnttab.so.1 $(LIBXEN_DIR)/libxenevtchn.so.1
+# libxenctrl's carrier: hypercalls (libxencall) and the two handles
+# xc_interface_open also opens.
+LIBXENCALL_SRCS := backends-sim/libxen/xencall.c $(LIBXEN_COMMON)
+LIBXENFOREIGNMEMORY_SRCS := backends-sim/libxen/foreignmemory.c $(LIBXEN_COMMON)
+LIBXENDEVICEMODEL_SRCS := backends-sim/libxen/devicemodel.c $(LIBXEN_COMMON)
+
+$(LIBXEN_DIR)/libxencall.so.1: $(patsubst %.c,$(OBJ)/libxen-plain/%.o,$(LIBXENCALL_SRCS)) backends-sim/libxen/libxencall.map
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libxencall.so.1 -Wl,--version-script=backends-sim/libxen/libxencall.map \
+	  -Wl,-z,defs -o $@ $(filter %.o,$^) -lxentoollog -lpthread
+
+$(LIBXEN_DIR)/libxenforeignmemory.so.1: $(patsubst %.c,$(OBJ)/libxen-plain/%.o,$(LIBXENFOREIGNMEMORY_SRCS)) backends-sim/libxen/libxenforeignmemory.map
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libxenforeignmemory.so.1 -Wl,--version-script=backends-sim/libxen/libxenforeignmemory.map \
+	  -Wl,-z,defs -o $@ $(filter %.o,$^) -lxentoollog -lpthread
+
+$(LIBXEN_DIR)/libxendevicemodel.so.1: $(patsubst %.c,$(OBJ)/libxen-plain/%.o,$(LIBXENDEVICEMODEL_SRCS)) backends-sim/libxen/libxendevicemodel.map
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libxendevicemodel.so.1 -Wl,--version-script=backends-sim/libxen/libxendevicemodel.map \
+	  -Wl,-z,defs -o $@ $(filter %.o,$^) -lxentoollog -lpthread
+
+LIBXEN_ALL := $(LIBXEN_DIR)/libxengnttab.so.1 $(LIBXEN_DIR)/libxenevtchn.so.1 \
+    $(LIBXEN_DIR)/libxencall.so.1 $(LIBXEN_DIR)/libxenforeignmemory.so.1 \
+    $(LIBXEN_DIR)/libxendevicemodel.so.1
+ALL_TARGETS += $(LIBXEN_ALL)
+INSTALL_LIB += $(LIBXEN_ALL)

@@ -10,7 +10,7 @@ $(BUILD)/tests/hv-peer: tests/integration/test_hv_peer.c
 
 define hv_proc_test_rule
 $(BUILD)/tests/$(1): $(OBJ)/tests/integration/$(1).o $(HV_TEST_HARNESS) | $(BUILD)/tests/hv-peer \
-    $(BUILD)/bin/splitbed-hvd $(LIBXEN_DIR)/libxengnttab.so.1 $(LIBXEN_DIR)/libxenevtchn.so.1
+    $(BUILD)/bin/splitbed-hvd $(LIBXEN_ALL)
 	@mkdir -p $$(@D)
 	$$(CC) $$(LDFLAGS) -o $$@ $$< $(HV_TEST_HARNESS) $$(CHECK_LIBS)
 INTEGRATION_TESTS += $(BUILD)/tests/$(1)

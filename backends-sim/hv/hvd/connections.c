@@ -32,6 +32,8 @@ void hvd_conn_release(struct hvd *h, struct conn *c)
         gnt_release(h, c);
     if (c->kind == HVW_KIND_EVTCHN)
         evt_release(h, c);
+    if (c->kind == HVW_KIND_XENCALL)
+        hcall_release(h, c);
     hv_release_owner(h->hv, c->dom->id, c);
     if (c->fd >= 0)
         close(c->fd);
@@ -116,6 +118,7 @@ void hvd_accept(struct hvd *h, struct hdom *dom)
     c->efd = -1;
     c->pagefd = -1;
     c->uring_fd = -1;
+    c->arena_fd = -1;
     c->restrict_dom = -1;
     if (hvd_watch_fd(h, fd) < 0) {
         close(fd);

@@ -39,7 +39,7 @@ static int hello(struct hvd *h, struct conn *c, const void *p, size_t n)
     if (n != sizeof(req))
         return -1;
     memcpy(&req, p, sizeof(req));
-    if (req.kind < HVW_KIND_GNTTAB || req.kind > HVW_KIND_CTL)
+    if (req.kind < HVW_KIND_GNTTAB || req.kind > HVW_KIND_XENCALL)
         return -1;
     if (c->refused)
         return EPERM;
@@ -57,6 +57,11 @@ static int hello(struct hvd *h, struct conn *c, const void *p, size_t n)
         if (r)
             return r;
         rep->nports = EVP_NPORTS;
+    }
+    if (c->kind == HVW_KIND_XENCALL) {
+        int r = hcall_open(h, c);
+        if (r)
+            return r;
     }
     if (c->kind == HVW_KIND_GNTTAB && !c->uring) {
         int fd = memfd_create("splitbed-unmap-ring", MFD_CLOEXEC);
@@ -118,6 +123,7 @@ static bool op_allowed(uint32_t kind, unsigned op)
     case HVW_KIND_GNTSHR: return op == HVW_GNT_SHARE || op == HVW_GNT_UNSHARE;
     case HVW_KIND_EVTCHN: return op >= HVW_EVT_BIND_UNBOUND && op <= HVW_EVT_RESTRICT;
     case HVW_KIND_CTL: return op >= HVW_CTL_PING && op <= HVW_CTL_STATUS;
+    case HVW_KIND_XENCALL: return op == HVW_CALL;
     }
     return false;
 }
@@ -143,6 +149,7 @@ static int dispatch(struct hvd *h, struct conn *c, unsigned op, const void *p, s
     case HVW_EVT_NOTIFY: return evt_notify(h, c, p, n);
     case HVW_EVT_PEER: return evt_peer(h, c, p, n);
     case HVW_EVT_RESTRICT: return evt_restrict(h, c, p, n);
+    case HVW_CALL: return hcall(h, c, p, n);
     }
     return ctl(h, c, op, p, n);
 }

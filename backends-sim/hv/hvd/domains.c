@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -58,6 +59,11 @@ int hvd_dom_create(struct hvd *h, domid_t d)
     }
     dom->id = d;
     dom->gen = ++dom_gen;
+    dom->max_pages = UINT64_MAX / HV_PAGE_SIZE;
+    if (d != 0 && getrandom(dom->handle, sizeof(dom->handle), 0) == (ssize_t)sizeof(dom->handle)) {
+        dom->handle[6] = (uint8_t)((dom->handle[6] & 0x0f) | 0x40); /* a version 4 UUID */
+        dom->handle[8] = (uint8_t)((dom->handle[8] & 0x3f) | 0x80);
+    }
     dom->mem = dmem_new(h->hv, d);
     r = dom->mem ? dmem_alloc(dom->mem, &dom->bounce) : -ENOMEM;
     if (r == 0) {

@@ -26,6 +26,12 @@ struct hdom { /* a domain as the daemon hosts it */
     char *path; /* DIR/hv/domN */
     struct dmem *mem;
     uint64_t bounce; /* frame used to carry grant-copy data */
+    /* Xen's view of the domain (hypercall.h) */
+    uint32_t pause_count;  /* XEN_DOMCTL_pausedomain, not yet undone */
+    bool shutdown;         /* SCHEDOP_shutdown / remote_shutdown seen */
+    uint8_t shutdown_code; /* SHUTDOWN_* */
+    uint64_t max_pages;    /* XEN_DOMCTL_max_mem, in pages */
+    uint8_t handle[16];    /* xen_domain_handle_t: a UUID, dom0's is zero */
     struct hdom *next;
 };
 
@@ -80,6 +86,9 @@ struct conn {
     struct hvw_unmap_ring *uring;
     int uring_fd;
     uint32_t ucons;
+    /* xencall: the hypercall buffer arena (wire.h) */
+    void *arena;
+    int arena_fd;
     struct conn *next;
 };
 
@@ -117,6 +126,9 @@ int hvd_watch_fd(struct hvd *h, int fd);
 struct hdom *hvd_dom(struct hvd *h, domid_t d);
 int hvd_dom_create(struct hvd *h, domid_t d); /* 0, 1 existed, -errno */
 int hvd_dom_destroy(struct hvd *h, domid_t d);
+/* XEN_DOMCTL_pausedomain / unpausedomain (lifecycle.c): 0 or -errno. */
+int hvd_dom_pause(struct hvd *h, struct hdom *dom);
+int hvd_dom_unpause(struct hvd *h, struct hdom *dom);
 /* Frees every domain and the memory of destroyed ones: at exit. */
 void hvd_doms_free(struct hvd *h);
 
@@ -178,5 +190,11 @@ void evt_core_notify(void *host, domid_t d, evtchn_port_t port);
 void evt_core_port_closed(void *host, domid_t d, evtchn_port_t port);
 
 int ctl_status(struct hvd *h, char *buf, size_t size);
+
+/* xencall handles (hypercall.c): the arena at HELLO, one hypercall, and
+ * release. */
+int hcall_open(struct hvd *h, struct conn *c);
+int hcall(struct hvd *h, struct conn *c, const void *p, size_t n);
+void hcall_release(struct hvd *h, struct conn *c);
 
 #endif

@@ -5,7 +5,9 @@ HVD_WIRE_SRCS := backends-sim/hv/hvd/packet.c backends-sim/hv/hvd/evpage.c
 HVD_SRCS := backends-sim/hv/hvd/main.c backends-sim/hv/hvd/loop.c \
     backends-sim/hv/hvd/domains.c backends-sim/hv/hvd/connections.c backends-sim/hv/hvd/dispatch.c \
     backends-sim/hv/hvd/memory.c backends-sim/hv/hvd/gnt.c backends-sim/hv/hvd/evt.c \
-    backends-sim/hv/hvd/ctl.c backends-sim/procdom/procdom.c $(HVD_WIRE_SRCS)
+    backends-sim/hv/hvd/ctl.c backends-sim/hv/hvd/lifecycle.c backends-sim/hv/hvd/hypercall.c \
+    backends-sim/hv/hvd/domctl.c backends-sim/hv/hvd/sysctl.c backends-sim/hv/hvd/dominfo.c \
+    backends-sim/hv/hvd/hcall_names.c backends-sim/procdom/procdom.c $(HVD_WIRE_SRCS)
 
 $(BUILD)/bin/splitbed-hvd: $(patsubst %.c,$(OBJ)/%.o,$(HVD_SRCS)) $(HV_CORE_LIB)
 	@mkdir -p $(@D)

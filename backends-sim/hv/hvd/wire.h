@@ -45,6 +45,7 @@ enum hvw_kind { /* what a connection is, set by HELLO */
                 HVW_KIND_GNTSHR = 2,
                 HVW_KIND_EVTCHN = 3,
                 HVW_KIND_CTL = 4,
+                HVW_KIND_XENCALL = 5,
 };
 
 enum hvw_op {
@@ -67,6 +68,7 @@ enum hvw_op {
     HVW_CTL_DOMAIN_DESTROY,   /* uint32 domid -> (nothing) */
     HVW_CTL_STATUS,           /* -> text */
     HVW_GNT_MEM,              /* hvw_mem_req + ids -> memfds */
+    HVW_CALL,                 /* hvw_call -> hvw_call_rep */
     HVW_OP_MAX
 };
 
@@ -210,6 +212,29 @@ struct hvw_evt_rep {
     uint32_t gen;    /* binding generation of the local port */
     uint32_t nports; /* size of the peer's event page */
     int32_t fd_base; /* index of peer eventfd, page fd follows; -1 */
+};
+
+/*
+ * Hypercalls (libxencall).  HELLO's reply to a xencall handle carries a
+ * memfd of HVW_CALL_ARENA bytes, sealed against resizing: the handle's
+ * hypercall buffers (xencall_alloc_buffer*) are carved from it, so the
+ * daemon reads and writes the structures they hold, and follows guest
+ * handles inside them, wherever they point into the arena.  `base` is
+ * where the client mapped it: an address outside [base, base + arena)
+ * is a bad address (EFAULT), as it is for Xen outside the caller's
+ * memory.  ret is the hypercall's return value (a negative errno).
+ */
+#define HVW_CALL_ARENA (16u << 20)
+
+struct hvw_call {
+    uint64_t base;
+    uint32_t op; /* __HYPERVISOR_* */
+    uint32_t pad;
+    uint64_t arg[5];
+};
+
+struct hvw_call_rep {
+    int64_t ret;
 };
 
 #endif

@@ -1,0 +1,83 @@
+/*
+ * domctl.c — XEN_DOMCTL_* for dom0's toolstack (interface 0x15, Debian's
+ * Xen 4.17): the domain's information, pause, unpause, destroy, memory
+ * limit and its vCPU.  Only dom0 may; another domain gets EPERM and a
+ * trace line, as Xen's XSM default policy gives.
+ */
+#include "backends-sim/hv/hvd/hcall.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* 4.17 answers getdomaininfo with the first domain at or above the one
+ * asked (libxenctrl's xc_domain_getinfo walks domains that way). */
+static long getdomaininfo(const struct hctx *x, struct xen_domctl *op)
+{
+    struct hdom *dom = hc_dom_from(x->h, op->domain);
+    if (!dom)
+        return -ESRCH;
+    hc_dominfo(x->h, dom, &op->u.getdomaininfo);
+    op->domain = dom->id;
+    return 0;
+}
+
+static long getvcpuinfo(const struct hctx *x, struct hdom *dom, struct xen_domctl *op)
+{
+    if (op->u.getvcpuinfo.vcpu != 0)
+        return -EINVAL;
+    struct xen_domctl_getdomaininfo info;
+    hc_dominfo(x->h, dom, &info);
+    op->u.getvcpuinfo.online = 1;
+    op->u.getvcpuinfo.blocked = !!(info.flags & XEN_DOMINF_blocked);
+    op->u.getvcpuinfo.running = !!(info.flags & XEN_DOMINF_running);
+    op->u.getvcpuinfo.cpu_time = info.cpu_time;
+    op->u.getvcpuinfo.cpu = 0;
+    return 0;
+}
+
+long hc_domctl(const struct hctx *x, uint64_t arg)
+{
+    struct xen_domctl op;
+    long r = hc_copy_in(x, &op, arg, sizeof(op));
+    if (r)
+        return r;
+    const char *name = hc_domctl_name(op.cmd);
+    r = hc_privileged(x, "domctl", op.cmd, name);
+    if (r)
+        return r;
+    if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
+        return -EACCES;
+    if (op.cmd == XEN_DOMCTL_getdomaininfo) {
+        r = getdomaininfo(x, &op);
+        return r ? r : hc_copy_out(x, arg, &op, sizeof(op));
+    }
+    struct hdom *dom = hvd_dom(x->h, op.domain);
+    bool simulated = op.cmd == XEN_DOMCTL_pausedomain || op.cmd == XEN_DOMCTL_unpausedomain ||
+                     op.cmd == XEN_DOMCTL_destroydomain || op.cmd == XEN_DOMCTL_max_mem ||
+                     op.cmd == XEN_DOMCTL_getvcpuinfo;
+    if (!simulated)
+        return hc_unsimulated(x, "domctl", op.cmd, name);
+    if (!dom || !hv_domain_exists(x->h->hv, op.domain))
+        return -ESRCH;
+    switch (op.cmd) {
+    case XEN_DOMCTL_pausedomain:
+        if (op.domain == x->caller)
+            return -EINVAL;
+        return hvd_dom_pause(x->h, dom);
+    case XEN_DOMCTL_unpausedomain:
+        if (op.domain == x->caller)
+            return -EINVAL;
+        return hvd_dom_unpause(x->h, dom);
+    case XEN_DOMCTL_destroydomain:
+        if (op.domain == x->caller)
+            return -EINVAL;
+        return -hvd_dom_destroy(x->h, op.domain);
+    case XEN_DOMCTL_max_mem:
+        dom->max_pages = op.u.max_mem.max_memkb / (HV_PAGE_SIZE / 1024);
+        return 0;
+    case XEN_DOMCTL_getvcpuinfo:
+        r = getvcpuinfo(x, dom, &op);
+        return r ? r : hc_copy_out(x, arg, &op, sizeof(op));
+    }
+    return -ENOSYS;
+}

@@ -1,0 +1,79 @@
+/*
+ * sysctl.c — XEN_SYSCTL_* for dom0's toolstack (interface 0x15): the
+ * host (physinfo) and the list of domains.  Only dom0 may.  The host is
+ * the machine the simulator runs on: its online CPUs and its memory.
+ */
+#include "backends-sim/hv/hvd/hcall.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/sysinfo.h>
+#include <unistd.h>
+
+static void physinfo(struct xen_sysctl_physinfo *pi)
+{
+    memset(pi, 0, sizeof(*pi));
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1)
+        cpus = 1;
+    pi->threads_per_core = 1;
+    pi->cores_per_socket = (uint32_t)cpus;
+    pi->nr_cpus = (uint32_t)cpus;
+    pi->max_cpu_id = (uint32_t)cpus - 1;
+    pi->nr_nodes = 1;
+    pi->max_node_id = 0;
+    struct sysinfo si;
+    if (sysinfo(&si) == 0) {
+        uint64_t unit = si.mem_unit ? si.mem_unit : 1;
+        pi->total_pages = (uint64_t)si.totalram * unit / HV_PAGE_SIZE;
+        pi->free_pages = (uint64_t)si.freeram * unit / HV_PAGE_SIZE;
+    }
+    pi->max_mfn = pi->total_pages;
+}
+
+static long getdomaininfolist(const struct hctx *x, struct xen_sysctl *op)
+{
+    struct xen_sysctl_getdomaininfolist *l = &op->u.getdomaininfolist;
+    uint64_t buf = (uint64_t)(uintptr_t)l->buffer.p;
+    uint32_t n = 0;
+    for (domid_t d = l->first_domain; n < l->max_domains;) {
+        struct hdom *dom = hc_dom_from(x->h, d);
+        if (!dom)
+            break;
+        struct xen_domctl_getdomaininfo info;
+        hc_dominfo(x->h, dom, &info);
+        long r = hc_copy_out(x, buf + (uint64_t)n * sizeof(info), &info, sizeof(info));
+        if (r)
+            return r;
+        n++;
+        if (dom->id >= DOMID_FIRST_RESERVED - 1)
+            break;
+        d = (domid_t)(dom->id + 1);
+    }
+    l->num_domains = n;
+    return 0;
+}
+
+long hc_sysctl(const struct hctx *x, uint64_t arg)
+{
+    struct xen_sysctl op;
+    long r = hc_copy_in(x, &op, arg, sizeof(op));
+    if (r)
+        return r;
+    const char *name = hc_sysctl_name(op.cmd);
+    r = hc_privileged(x, "sysctl", op.cmd, name);
+    if (r)
+        return r;
+    if (op.interface_version != XEN_SYSCTL_INTERFACE_VERSION)
+        return -EACCES;
+    switch (op.cmd) {
+    case XEN_SYSCTL_physinfo: physinfo(&op.u.physinfo); break;
+    case XEN_SYSCTL_getdomaininfolist:
+        r = getdomaininfolist(x, &op);
+        if (r)
+            return r;
+        break;
+    default: return hc_unsimulated(x, "sysctl", op.cmd, name);
+    }
+    return hc_copy_out(x, arg, &op, sizeof(op));
+}

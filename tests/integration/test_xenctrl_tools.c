@@ -1,0 +1,275 @@
+/*
+ * Debian's own libxenctrl programs, unmodified, as dom0 (and as a guest)
+ * on the simulator through our libxencall/libxenforeignmemory/
+ * libxendevicemodel: xl list/pause/unpause/domid, lsevtchn and
+ * vchan-socket-proxy in both modes; a guest's control hypercall is EPERM
+ * and an unsimulated one ENOSYS, each with its trace line.
+ */
+#include "tests/lib/runproc.h"
+
+#include <check.h>
+
+#include "tests/lib/check_main.h"
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define TIMEOUT 30
+#define XENBIN "/usr/lib/xen-4.17/bin/"
+
+static char dir[64];
+static struct runproc r;
+
+static void sb(char *const args[])
+{
+    char *argv[32] = { (char *)build_path("bin/splitbed") };
+    int i = 0;
+    for (; args[i] && i < 30; i++)
+        argv[i + 1] = args[i];
+    argv[i + 1] = NULL;
+    runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+}
+
+#define SB(...) sb((char *[]){ __VA_ARGS__, NULL })
+/* A program as dom0 */
+#define DOM0(...) SB("exec", "--dir", dir, "--domain", "0", "--", __VA_ARGS__)
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/sbxc-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    SB("hv", "start", "--dir", dir);
+    ck_assert_msg(r.status == 0, "hv start: %d %s", r.status, r.err);
+}
+
+static void teardown(void)
+{
+    SB("hv", "stop", "--dir", dir);
+    runproc_rmtree(dir);
+}
+
+static bool trace_has(const char *needle)
+{
+    char path[128], buf[65536];
+    snprintf(path, sizeof path, "%s/trace", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    return strstr(buf, needle) != NULL;
+}
+
+/* The line of `xl list` output naming domain id, or NULL. */
+static const char *list_line(const char *out, unsigned id, char *line, size_t size)
+{
+    for (const char *p = out; *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char name[64];
+        unsigned got;
+        snprintf(line, size, "%.*s", (int)len, p);
+        if (sscanf(line, "%63s %u", name, &got) == 2 && got == id)
+            return line;
+        if (!nl)
+            break;
+        p = nl + 1;
+    }
+    return NULL;
+}
+
+START_TEST(xl_lists_pauses_and_names_domains)
+{
+    SB("exec", "--dir", dir, "--domain", "3", "--name", "web", "--", "true");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    DOM0(XENBIN "xl", "list");
+    ck_assert_msg(r.status == 0, "xl list: %d %s", r.status, r.err);
+    char line[256];
+    ck_assert_msg(list_line(r.out, 0, line, sizeof line), "no dom0 in: %s", r.out);
+    ck_assert_msg(strncmp(line, "Domain-0 ", 9) == 0, "%s", line);
+    ck_assert_msg(list_line(r.out, 3, line, sizeof line), "no d3 in: %s", r.out);
+    ck_assert_msg(strncmp(line, "web ", 4) == 0, "%s", line);
+    ck_assert_msg(!strstr(line, "--p---"), "%s", line);
+
+    DOM0(XENBIN "xl", "pause", "3");
+    ck_assert_msg(r.status == 0, "xl pause: %s", r.err);
+    DOM0(XENBIN "xl", "list");
+    ck_assert_msg(list_line(r.out, 3, line, sizeof line) && strstr(line, "--p---"), "%s", r.out);
+    DOM0(XENBIN "xl", "unpause", "3");
+    ck_assert_msg(r.status == 0, "xl unpause: %s", r.err);
+    DOM0(XENBIN "xl", "list");
+    ck_assert_msg(list_line(r.out, 3, line, sizeof line) && !strstr(line, "--p---"), "%s", r.out);
+
+    DOM0(XENBIN "xl", "domid", "web");
+    ck_assert_str_eq(r.out, "3\n");
+    DOM0(XENBIN "xl", "domname", "3");
+    ck_assert_str_eq(r.out, "web\n");
+}
+END_TEST
+
+START_TEST(guest_control_hypercall_is_eperm_with_trace)
+{
+    SB("exec", "--dir", dir, "--domain", "1", "--", XENBIN "xl", "list");
+    ck_assert_int_ne(r.status, 0);
+    ck_assert_int_lt(r.status, 128); /* an error, not a crash */
+    ck_assert(trace_has("d1: sysctl 3 (XEN_SYSCTL_physinfo) refused: only dom0 may"));
+}
+END_TEST
+
+START_TEST(unsimulated_op_is_enosys_with_trace)
+{
+    DOM0(XENBIN "xl", "sched-credit");
+    ck_assert_int_ne(r.status, 0);
+    ck_assert_int_lt(r.status, 128);
+    ck_assert_msg(strstr(r.err, "Function not implemented"), "%s", r.err);
+    ck_assert(trace_has("d0: sysctl 18 (XEN_SYSCTL_cpupool_op) not simulated"));
+}
+END_TEST
+
+START_TEST(foreign_map_fails_with_one_line)
+{
+    SB("exec", "--dir", dir, "--domain", "1", "--", "true");
+    char *argv[] = {
+        (char *)build_path("bin/splitbed"),    "exec", "--dir", dir, "--domain", "0", "--",
+        (char *)build_path("tests/fmem-peer"), "1",    NULL
+    };
+    runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    ck_assert_str_eq(r.out, "map failed: Operation not supported\n");
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+    ck_assert_msg(strstr(r.err, "foreign map of d1 refused"), "%s", r.err);
+}
+END_TEST
+
+/* splitbed exec ... with fd 3 = fd3 (-1: none) and stdout to a pipe
+ * whose read end goes to *out (NULL: inherited). */
+static pid_t spawn(char *const args[], int fd3, int *out)
+{
+    char *argv[32] = { (char *)build_path("bin/splitbed") };
+    int i = 0;
+    for (; args[i] && i < 30; i++)
+        argv[i + 1] = args[i];
+    argv[i + 1] = NULL;
+    int p[2] = { -1, -1 };
+    if (out)
+        ck_assert_int_eq(pipe2(p, O_CLOEXEC), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (fd3 >= 0)
+            dup2(fd3, 3); /* clears FD_CLOEXEC on 3 */
+        if (out)
+            dup2(p[1], 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    if (out) {
+        close(p[1]);
+        *out = p[0];
+    }
+    return pid;
+}
+
+/* One line from fd within TIMEOUT, or an assertion. */
+static void read_line(int fd, char *buf, size_t size)
+{
+    size_t len = 0;
+    while (len + 1 < size) {
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        ck_assert_msg(poll(&p, 1, TIMEOUT * 1000) == 1, "no line within %d s", TIMEOUT);
+        ssize_t n = read(fd, buf + len, 1);
+        ck_assert_int_eq(n, 1);
+        if (buf[len++] == '\n')
+            break;
+    }
+    buf[len] = 0;
+}
+
+START_TEST(lsevtchn_and_vchan_socket_proxy_both_modes)
+{
+    SB("exec", "--dir", dir, "--domain", "1", "--", "true");
+    /* Watch the server's state node first, so its "running" cannot be
+     * missed: xenstore-watch prints the path once when registered, once
+     * when written. */
+    int wout;
+    pid_t watch = spawn((char *[]){ "exec", "--dir", dir, "--domain", "0", "--", "xenstore-watch",
+                                    "-n", "2", "/local/domain/1/data/vstate", NULL },
+                        -1, &wout);
+    char line[256];
+    read_line(wout, line, sizeof line);
+
+    int sp[2];
+    ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp), 0);
+    pid_t server =
+        spawn((char *[]){ "exec", "--dir", dir, "--domain", "1", "--", XENBIN "vchan-socket-proxy",
+                          "-m", "server", "-s", "/local/domain/1/data/vstate", "0",
+                          "/local/domain/1/data/vchan", "3", NULL },
+              sp[1], NULL);
+    close(sp[1]);
+    read_line(wout, line, sizeof line);
+    ck_assert_int_eq(runproc_wait(watch, TIMEOUT * 1000), 0);
+    close(wout);
+
+    DOM0(XENBIN "lsevtchn", "1");
+    ck_assert_msg(r.status == 0, "lsevtchn: %s", r.err);
+    ck_assert_msg(strstr(r.out, ": VCPU 0: Interdomain (Waiting connection) - Remote Domain 0"),
+                  "%s", r.out);
+
+    /* The client (dom0) listens on a socket we hand it; a connection
+     * there opens the vchan, whose data the server passes to sp[0]. */
+    int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s/client.sock", dir);
+    ck_assert_int_eq(bind(ls, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(ls, 1), 0);
+    pid_t client =
+        spawn((char *[]){ "exec", "--dir", dir, "--domain", "0", "--", XENBIN "vchan-socket-proxy",
+                          "-m", "client", "1", "/local/domain/1/data/vchan", "3", NULL },
+              ls, NULL);
+    close(ls);
+    int cs = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_eq(connect(cs, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(write(cs, "ping\n", 5), 5);
+    read_line(sp[0], line, sizeof line);
+    ck_assert_str_eq(line, "ping\n");
+    ck_assert_int_eq(write(sp[0], "pong\n", 5), 5);
+    read_line(cs, line, sizeof line);
+    ck_assert_str_eq(line, "pong\n");
+
+    DOM0(XENBIN "lsevtchn", "1");
+    ck_assert_msg(strstr(r.out, ": VCPU 0: Interdomain (Connected) - Remote Domain 0, Port "), "%s",
+                  r.out);
+    close(cs);
+    close(sp[0]);
+    kill(client, SIGTERM);
+    kill(server, SIGTERM);
+    runproc_wait(client, TIMEOUT * 1000);
+    runproc_wait(server, TIMEOUT * 1000);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("xenctrl-tools");
+    TCase *tc = tcase_create("xenctrl-tools");
+    tcase_set_timeout(tc, 120);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, xl_lists_pauses_and_names_domains);
+    tcase_add_test(tc, guest_control_hypercall_is_eperm_with_trace);
+    tcase_add_test(tc, unsimulated_op_is_enosys_with_trace);
+    tcase_add_test(tc, foreign_map_fails_with_one_line);
+    tcase_add_test(tc, lsevtchn_and_vchan_socket_proxy_both_modes);
+    suite_add_tcase(s, tc);
+    return check_main(s);
+}
