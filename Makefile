@@ -75,7 +75,7 @@ deps:
 # The README's first command: the seed scenario on the embedded simulator.
 run: deps
 	$(MAKE) -j$(NPROC) all
-	$(BUILD)/bin/splitbed run --config $(DEMO_CONFIG) -- tar-cat hello.txt
+	$(BUILD)/bin/splitbed run --config $(DEMO_CONFIG) -- qubes-hello hello.txt
 
 # The README's test command.  Check prints each suite's summary;
 # tests/run-checks.sh adds the plain total line at the end.

@@ -4,6 +4,7 @@
  * the device nodes libxl writes, the backends in dom0, then the app.
  */
 #include "cli.h"
+#include "qubes_vm.h"
 #include "daemons.h"
 #include "disk_spec.h"
 #include "layout.h"
@@ -57,6 +58,13 @@ struct run {
     unsigned added_disks;           /* the first this many disks' nodes are ours */
     unsigned added_vifs;            /* likewise vifs */
     char device_args[MAX_DEVS][32]; /* blkback's --device DOMID/DEVID */
+    /* A Qubes VM (splitbed_qubesdb = [ "/KEY=VALUE", … ] in the config):
+     * dom0 runs splitbed-qubesdb for it. */
+    bool qubes;
+    const char *qubes_name;
+    const char *qubesdb_entries[MAX_OPTS];
+    unsigned nqubesdb_entries;
+    pid_t qubesdb;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -119,12 +127,14 @@ static int read_config(struct run *r, const char *file)
         { "vif", 1 },
         { "splitbed_blkback_opts", 2 },
         { "splitbed_netback_opts", 3 },
+        { "splitbed_qubesdb", 4 },
     };
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         XLU_ConfigList *list;
         int n;
         if (xlu_cfg_get_list(r->cfg, lists[i].key, &list, &n, 1) != 0)
             continue;
+        r->qubes |= lists[i].which == 4;
         for (int k = 0; k < n; k++) {
             const char *item = xlu_cfg_get_listitem(list, k);
             if (!item) {
@@ -142,11 +152,18 @@ static int read_config(struct run *r, const char *file)
             case 3:
                 rc = check_opt(item) ? -1 : ADD(r->net_opts, r->nnet_opts, item, "netback options");
                 break;
+            case 4:
+                rc = qubes_vm_check_entry(file, item)
+                         ? -1
+                         : ADD(r->qubesdb_entries, r->nqubesdb_entries, item, "QubesDB entries");
+                break;
             }
             if (rc)
                 return -1;
         }
     }
+    if (r->qubes)
+        (void)xlu_cfg_get_string(r->cfg, "name", &r->qubes_name, 0);
     return 0;
 }
 
@@ -566,6 +583,8 @@ static void teardown(struct run *r)
         daemon_stop(r->blkback, 5000);
     if (r->netback > 0)
         daemon_stop(r->netback, 5000);
+    if (r->qubesdb > 0)
+        daemon_stop(r->qubesdb, 5000);
     if (!r->private_sim)
         release_shared(r);
     if (r->private_sim) {
@@ -663,6 +682,13 @@ int cmd_run(int argc, char **argv)
         r.netback = start_backend(&r, "splitbed-netback", r.net_opts, r.nnet_opts, extra, nextra,
                                   stdin_to_netback);
         if (r.netback < 0)
+            goto out;
+    }
+
+    if (r.qubes) {
+        r.qubesdb = qubes_vm_start_qubesdb(r.dir, r.domid, r.qubes_name, r.qubesdb_entries,
+                                           r.nqubesdb_entries, r.quiet, false);
+        if (r.qubesdb < 0)
             goto out;
     }
 

@@ -22,6 +22,8 @@ static const char usage[] =
     "  replay FILE|--seed N [--trace] [--bug NAME]\n"
     "                                  replay one schedule of the seeded in-process world\n"
     "                                  (a fuzz_interleave_blk crash file, or a seed)\n"
+    "  qubesdb [--dir DIR] DOM read|write|rm|list|multiread PATH [VALUE]\n"
+    "                                  a Qubes VM's QubesDB, from dom0, while the VM runs\n"
     "DIR defaults to $SPLITBED_DIR, else $XDG_RUNTIME_DIR/splitbed, else /tmp/splitbed-$UID.\n"
     "splitbed COMMAND --help says more; so do the manual pages splitbed(1) and\n"
     "splitbed-COMMAND(1).\n";
@@ -44,6 +46,8 @@ int main(int argc, char **argv)
         return cmd_exec(argc - 1, argv + 1);
     if (!strcmp(argv[1], "run"))
         return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "qubesdb"))
+        return cmd_qubesdb(argc - 1, argv + 1);
     if (!strcmp(argv[1], "replay"))
         return cmd_replay(argc - 1, argv + 1);
     fprintf(stderr, "splitbed: unknown command '%s' (try: splitbed --help)\n", argv[1]);

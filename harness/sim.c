@@ -1,5 +1,6 @@
 /* Starting and stopping a simulator: the two daemons of a state dir. */
 #include "cli.h"
+#include "qubes_vm.h"
 #include "daemons.h"
 #include "layout.h"
 #include "statedir.h"
@@ -82,6 +83,7 @@ int cli_sim_stop(const char *dir)
 {
     static const char *const names[] = { "xenstored", "hvd" };
     int status = 0;
+    qubes_vm_stop_all(dir); /* dom0's Qubes daemons, before what they use */
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char pidf[4200];
         statedir_path(pidf, sizeof pidf, dir, "%s.pid", names[i]);

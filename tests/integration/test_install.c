@@ -71,6 +71,9 @@ START_TEST(installed_tree_runs_the_seed_scenario)
                                          "share/man/man1/splitbed-exec.1",
                                          "share/man/man1/splitbed-hv.1",
                                          "share/man/man1/splitbed-replay.1",
+                                         "share/man/man1/splitbed-qubesdb.1",
+                                         "libexec/splitbed/splitbed-qubesdb",
+                                         "libexec/splitbed/qubes-hello",
                                          NULL };
     for (int i = 0; files[i]; i++) {
         snprintf(path, sizeof path, "%s/%s", prefix, files[i]);

@@ -6,7 +6,6 @@ $(BUILD)/tests/vchan-hostile: $(OBJ)/tests/integration/vchan_hostile.o $(OS_LINU
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(OS_LINUX_LIB) $(OS_LINUX_LDLIBS)
 
-QUBES_SIM_OBJS := $(OBJ)/tests/integration/qubes_sim.o $(OBJ)/tests/lib/runproc.o
 
 $(BUILD)/tests/test_vchan: $(OBJ)/tests/integration/test_vchan.o $(QUBES_SIM_OBJS) | \
     $(BUILD)/tests/vchan-peer $(BUILD)/tests/vchan-hostile $(BUILD)/libexec/splitbed/vchan-stream \

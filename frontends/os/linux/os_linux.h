@@ -8,6 +8,7 @@
 #ifndef SPLITBED_OS_LINUX_H
 #define SPLITBED_OS_LINUX_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <xengnttab.h>
 #include <xenevtchn.h>
@@ -42,6 +43,10 @@ void os_linux_close(struct os *os);
 /* Lazily opened library handles; NULL (logged once) if unavailable. */
 xengntshr_handle *os_linux_gntshr(struct os *os);
 xenevtchn_handle *os_linux_evtchn(struct os *os);
+/* The descriptors os_wait() sleeps on (xenstore, event channels), for a
+ * daemon that multiplexes them with its own in one poll(): fills up to
+ * max entries (events POLLIN) and returns how many. */
+int os_linux_poll_fds(struct os *os, struct pollfd *fds, int max);
 /* Frees every region still shared (at exit). */
 void os_linux_unshare_all(struct os *os);
 

@@ -33,3 +33,13 @@ int os_wait(struct os *os, uint64_t deadline_ns)
         return errno == EINTR ? 1 : -errno;
     return r > 0 ? 1 : 0;
 }
+
+int os_linux_poll_fds(struct os *os, struct pollfd *fds, int max)
+{
+    int n = 0;
+    if (n < max && xs_fileno(os->xs) >= 0)
+        fds[n++] = (struct pollfd){ .fd = xs_fileno(os->xs), .events = POLLIN };
+    if (n < max && os->xce)
+        fds[n++] = (struct pollfd){ .fd = xenevtchn_fd(os->xce), .events = POLLIN };
+    return n;
+}

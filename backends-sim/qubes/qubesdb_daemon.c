@@ -1,0 +1,443 @@
+/*
+ * splitbed-qubesdb — dom0's QubesDB for one VM.
+ *
+ *   splitbed-qubesdb --domain N --socket PATH [--name NAME] [--entry /KEY=VALUE]...
+ *                    [--ready-fd FD] [--quiet]
+ *
+ * Serves domain N on vchan port 111 (4096-byte rings, as Qubes' daemon)
+ * with the keys Qubes' dom0 writes for an AppVM with a network VM, then
+ * the --entry ones (which may override them).  The VM asks for
+ * everything once (MULTIREAD ""): it gets every entry in descending
+ * order and the terminator; from then on every change made in dom0 is
+ * sent to it as CMD_WRITE / CMD_RM, and its own writes and removals are
+ * applied and answered.  When the VM closes the channel the daemon
+ * serves it again; a VM that breaks the protocol gets one line and a
+ * fresh channel, and the daemon keeps serving.
+ *
+ * dom0's side is a Unix socket speaking QubesDB's local protocol (the
+ * same headers: CMD_READ, CMD_WRITE, CMD_RM, CMD_LIST, CMD_MULTIREAD),
+ * which `splitbed qubesdb DOM read|write|rm|list PATH [VALUE]` uses.
+ *
+ * Runs as a process of dom0 on the simulator or on a real Xen: it uses
+ * the portable vchan through the frontends' Linux home.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "frontends/os/linux/os_linux.h"
+#include "frontends/qubesdb_link.h"
+#include "frontends/qubesdb_proto.h"
+#include "frontends/qubesdb_store.h"
+#include "frontends/vchan.h"
+
+#define MAX_CLIENTS 16
+#define PROG "splitbed-qubesdb"
+
+struct client {
+    int fd;
+    uint8_t buf[QDB_HDR_SIZE + QDB_VALUE_LIMIT];
+    size_t len;
+};
+
+struct daemon {
+    struct os *os;
+    domid_t dom;
+    char base[96];
+    struct qdb_store *store;
+    struct vchan *v;
+    struct qdb_link link;
+    bool synced;
+    char tag[48];
+    int listen_fd;
+    struct client clients[MAX_CLIENTS];
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+    stop = sig;
+}
+
+/* What Qubes' dom0 writes for an AppVM with a network VM (QUBES-FACTS
+ * §3.6); --entry may replace any of them. */
+static int seed_defaults(struct daemon *d, const char *name)
+{
+    char ip[32];
+    snprintf(ip, sizeof ip, "10.137.0.%u", (unsigned)(d->dom % 250) + 2);
+    const char *const kv[][2] = {
+        { "/name", name },
+        { "/type", "AppVM" },
+        { "/qubes-vm-type", "AppVM" },
+        { "/default-user", "user" },
+        { "/qubes-vm-updateable", "False" },
+        { "/qubes-vm-persistence", "rw-only" },
+        { "/qubes-debug-mode", "0" },
+        { "/qubes-base-template", "debian-12" },
+        { "/qubes-timezone", "UTC" },
+        { "/qubes-block-devices", "" },
+        { "/qubes-usb-devices", "" },
+        { "/qubes-mac", "00:16:3e:5e:6c:00" },
+        { "/qubes-ip", ip },
+        { "/qubes-netmask", "255.255.255.255" },
+        { "/qubes-gateway", "10.138.0.1" },
+        { "/qubes-primary-dns", "10.139.1.1" },
+        { "/qubes-secondary-dns", "10.139.1.2" },
+        { "/qubes-service/meminfo-writer", "1" },
+        { "/qubes-gui-enabled", "False" },
+    };
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
+        if (qdb_store_write(d->store, kv[i][0], kv[i][1], strlen(kv[i][1])) < 0)
+            return -1;
+    return 0;
+}
+
+static int add_entry(struct daemon *d, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    char path[QDB_PATH_SIZE];
+    size_t n = eq ? (size_t)(eq - arg) : 0;
+    if (!eq || n >= sizeof path) {
+        fprintf(stderr, PROG ": --entry %s: expected /KEY=VALUE\n", arg);
+        return -1;
+    }
+    memcpy(path, arg, n);
+    path[n] = 0;
+    if (!qdb_path_ok(path, true)) {
+        fprintf(stderr,
+                PROG ": --entry %s: '%s' is not a QubesDB key (starts with '/', under 64 "
+                     "characters of A-Z a-z 0-9 - _ / . : @)\n",
+                arg, path);
+        return -1;
+    }
+    if (!qdb_value_ok(eq + 1, strlen(eq + 1))) {
+        fprintf(stderr, PROG ": --entry %s: the value is 3072 bytes or longer\n", arg);
+        return -1;
+    }
+    return qdb_store_write(d->store, path, eq + 1, strlen(eq + 1)) < 0 ? -1 : 0;
+}
+
+/* ---- the VM's side ---------------------------------------------------- */
+
+static int serve(struct daemon *d)
+{
+    d->synced = false;
+    int r = vchan_server_open(d->os, d->dom, d->base, 4096, 4096, &d->v);
+    if (r < 0) {
+        fprintf(stderr, PROG ": d%u: cannot serve QubesDB at %s (error %d)\n", (unsigned)d->dom,
+                d->base, -r);
+        return -1;
+    }
+    snprintf(d->tag, sizeof d->tag, PROG ": d%u:", (unsigned)d->dom);
+    qdb_link_init(&d->link, d->os, d->v, d->tag);
+    return 0;
+}
+
+static void unserve(struct daemon *d)
+{
+    vchan_close(d->v);
+    d->v = NULL;
+    qdb_link_reset(&d->link);
+    d->synced = false;
+}
+
+static int dump(struct daemon *d, const char *prefix)
+{
+    /* everything in descending order, as Qubes' daemon answers "" */
+    for (size_t i = qdb_store_count(d->store); i-- > 0;) {
+        const char *p = qdb_store_path(d->store, i);
+        if (!qdb_has_prefix(p, prefix))
+            continue;
+        size_t len;
+        const char *v = qdb_store_value(d->store, i, &len);
+        int r = qdb_link_send(&d->link, QDB_RESP_MULTIREAD, p, v, len);
+        if (r < 0)
+            return r;
+    }
+    return qdb_link_send(&d->link, QDB_RESP_MULTIREAD, "", NULL, 0);
+}
+
+/* A VM message; negative: the VM broke the protocol (already named). */
+static int from_vm(struct daemon *d, const struct qdb_hdr *h, const char *value)
+{
+    switch (h->type) {
+    case QDB_CMD_MULTIREAD:
+        if (d->synced) {
+            fprintf(stderr, PROG ": d%u asked for the whole database twice; cutting it off\n",
+                    (unsigned)d->dom);
+            return -OS_EPROTO;
+        }
+        d->synced = true;
+        return dump(d, h->path);
+    case QDB_CMD_WRITE:
+        if (!qdb_value_ok(value, h->data_len) ||
+            qdb_store_write(d->store, h->path, value, h->data_len) < 0)
+            return qdb_link_send(&d->link, QDB_RESP_ERROR, h->path, NULL, 0);
+        return qdb_link_send(&d->link, QDB_RESP_OK, h->path, NULL, 0);
+    case QDB_CMD_RM:
+        return qdb_link_send(&d->link,
+                             qdb_store_rm(d->store, h->path) ? QDB_RESP_OK : QDB_RESP_ERROR,
+                             h->path, NULL, 0);
+    case QDB_RESP_OK: return 0;
+    case QDB_RESP_ERROR:
+        fprintf(stderr, PROG ": d%u refused our change of %s\n", (unsigned)d->dom, h->path);
+        return 0;
+    default:
+        fprintf(stderr, PROG ": d%u sent %s, which only dom0 sends; cutting it off\n",
+                (unsigned)d->dom, qdb_type_name(h->type));
+        return -OS_EPROTO;
+    }
+}
+
+static void vm_step(struct daemon *d)
+{
+    if (!d->v && serve(d) < 0)
+        return;
+    int st = vchan_poll(d->v);
+    int r = st < 0 ? st : qdb_link_flush(&d->link);
+    while (r >= 0) {
+        struct qdb_hdr h;
+        const char *value;
+        r = qdb_link_next(&d->link, &h, &value);
+        if (r <= 0)
+            break;
+        r = from_vm(d, &h, value);
+    }
+    if (r == 0 && vchan_state(d->v) != VCHAN_CLOSED)
+        return;
+    /* closed, vanished or cut off: a fresh channel for the VM's next try */
+    if (r == -OS_ESHUTDOWN || vchan_state(d->v) == VCHAN_CLOSED)
+        fprintf(stderr, PROG ": d%u closed QubesDB; serving it again\n", (unsigned)d->dom);
+    unserve(d);
+    (void)serve(d);
+}
+
+/* dom0 changed something: the VM follows, once it has the database. */
+static void mirror(struct daemon *d, uint8_t type, const char *path, const char *v, size_t len)
+{
+    if (d->v && d->synced && vchan_state(d->v) == VCHAN_CONNECTED)
+        (void)qdb_link_send(&d->link, type, path, v, len);
+}
+
+/* ---- dom0's local socket ------------------------------------------------ */
+
+static int reply(struct client *c, uint8_t type, const char *path, const char *v, size_t len)
+{
+    uint8_t h[QDB_HDR_SIZE];
+    qdb_hdr_encode(h, type, path, (uint32_t)len);
+    if (send(c->fd, h, sizeof h, MSG_NOSIGNAL) != (ssize_t)sizeof h)
+        return -1;
+    if (len && send(c->fd, v, len, MSG_NOSIGNAL) != (ssize_t)len)
+        return -1;
+    return 0;
+}
+
+static int local_request(struct daemon *d, struct client *c, const struct qdb_hdr *h,
+                         const char *value)
+{
+    size_t len;
+    switch (h->type) {
+    case QDB_CMD_READ: {
+        const char *v = qdb_store_read(d->store, h->path, &len);
+        return v ? reply(c, QDB_RESP_READ, h->path, v, len)
+                 : reply(c, QDB_RESP_ERROR_NOENT, h->path, NULL, 0);
+    }
+    case QDB_CMD_WRITE:
+        if (!qdb_value_ok(value, h->data_len) ||
+            qdb_store_write(d->store, h->path, value, h->data_len) < 0)
+            return reply(c, QDB_RESP_ERROR, h->path, NULL, 0);
+        mirror(d, QDB_CMD_WRITE, h->path, value, h->data_len);
+        return reply(c, QDB_RESP_OK, h->path, NULL, 0);
+    case QDB_CMD_RM:
+        if (!h->path[0] || !qdb_store_rm(d->store, h->path))
+            return reply(c, QDB_RESP_ERROR_NOENT, h->path, NULL, 0);
+        mirror(d, QDB_CMD_RM, h->path, NULL, 0);
+        return reply(c, QDB_RESP_OK, h->path, NULL, 0);
+    case QDB_CMD_LIST:
+    case QDB_CMD_MULTIREAD: {
+        bool values = h->type == QDB_CMD_MULTIREAD;
+        uint8_t t = values ? QDB_RESP_MULTIREAD : QDB_RESP_LIST;
+        for (size_t i = qdb_store_lower_bound(d->store, h->path); i < qdb_store_count(d->store);
+             i++) {
+            const char *p = qdb_store_path(d->store, i);
+            if (!qdb_has_prefix(p, h->path))
+                break;
+            const char *v = qdb_store_value(d->store, i, &len);
+            if (reply(c, t, p, v, values ? len : 0) < 0)
+                return -1;
+        }
+        return reply(c, t, "", NULL, 0);
+    }
+    default: return reply(c, QDB_RESP_ERROR, h->path, NULL, 0);
+    }
+}
+
+static void drop_client(struct client *c)
+{
+    close(c->fd);
+    c->fd = -1;
+    c->len = 0;
+}
+
+static void client_step(struct daemon *d, struct client *c)
+{
+    ssize_t n = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+        drop_client(c);
+        return;
+    }
+    if (n > 0)
+        c->len += (size_t)n;
+    while (c->len >= QDB_HDR_SIZE) {
+        struct qdb_hdr h;
+        const char *why = qdb_hdr_decode(c->buf, false, &h);
+        if (why) {
+            fprintf(stderr, PROG ": a local client sent a message that %s; closing it\n", why);
+            drop_client(c);
+            return;
+        }
+        size_t total = QDB_HDR_SIZE + h.data_len;
+        if (c->len < total)
+            return;
+        char value[QDB_VALUE_LIMIT + 1];
+        memcpy(value, c->buf + QDB_HDR_SIZE, h.data_len);
+        value[h.data_len] = 0;
+        memmove(c->buf, c->buf + total, c->len - total);
+        c->len -= total;
+        if (local_request(d, c, &h, value) < 0) {
+            drop_client(c);
+            return;
+        }
+    }
+}
+
+static int open_socket(const char *path)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof a.sun_path) {
+        fprintf(stderr, PROG ": --socket %s: path too long\n", path);
+        return -1;
+    }
+    strcpy(a.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    unlink(path);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 8) < 0) {
+        fprintf(stderr, PROG ": --socket %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int main(int argc, char **argv)
+{
+    struct daemon d = { .listen_fd = -1 };
+    const char *sock = NULL, *name = NULL, *dom = NULL;
+    int ready_fd = -1;
+    struct os_linux_opts oo = { .quiet = false };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
+            oo.quiet = true;
+        else if (val && !strcmp(a, "--domain"))
+            dom = val, i++;
+        else if (val && !strcmp(a, "--socket"))
+            sock = val, i++;
+        else if (val && !strcmp(a, "--name"))
+            name = val, i++;
+        else if (val && !strcmp(a, "--ready-fd"))
+            ready_fd = atoi(val), i++;
+        else if (val && !strcmp(a, "--entry"))
+            i++; /* after the defaults, below */
+        else {
+            fprintf(stderr,
+                    PROG ": unexpected argument '%s'; usage: " PROG
+                         " --domain N --socket PATH [--name NAME] [--entry /KEY=VALUE]...\n",
+                    a);
+            return 2;
+        }
+    }
+    char *end;
+    unsigned long domid = dom ? strtoul(dom, &end, 10) : 0;
+    if (!dom || !*dom || *end || domid == 0 || domid >= DOMID_FIRST_RESERVED || !sock) {
+        fprintf(stderr, PROG ": --domain N (a guest, not 0) and --socket PATH are required\n");
+        return 2;
+    }
+    d.dom = (domid_t)domid;
+    char defname[32];
+    snprintf(defname, sizeof defname, "vm%lu", domid);
+    d.store = qdb_store_new(NULL);
+    if (!d.store || seed_defaults(&d, name ? name : defname) < 0)
+        return 1;
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--entry") && i + 1 < argc && add_entry(&d, argv[++i]) < 0)
+            return 2;
+
+    d.os = os_linux_open(&oo);
+    if (!d.os)
+        return 1;
+    vchan_qubes_path(d.base, sizeof d.base, os_domid(d.os), d.dom, QDB_VCHAN_PORT);
+    d.listen_fd = open_socket(sock);
+    if (d.listen_fd < 0 || serve(&d) < 0)
+        return 1;
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        d.clients[i].fd = -1;
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    if (ready_fd >= 0) {
+        (void)!write(ready_fd, "1", 1);
+        close(ready_fd);
+    }
+    os_log(d.os, OS_LOG_INFO, PROG ": d%u: QubesDB at %s, %zu entries, dom0 socket %s",
+           (unsigned)d.dom, d.base, qdb_store_count(d.store), sock);
+
+    while (!stop) {
+        struct pollfd p[4 + MAX_CLIENTS];
+        int n = os_linux_poll_fds(d.os, p, 4);
+        int first_client = n + 1;
+        p[n++] = (struct pollfd){ .fd = d.listen_fd, .events = POLLIN };
+        for (int i = 0; i < MAX_CLIENTS; i++)
+            p[n++] = (struct pollfd){ .fd = d.clients[i].fd, .events = POLLIN };
+        int r = poll(p, (nfds_t)n, -1);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (p[first_client - 1].revents & POLLIN) {
+            int c = accept4(d.listen_fd, NULL, NULL, SOCK_CLOEXEC);
+            int slot = -1;
+            for (int i = 0; i < MAX_CLIENTS && c >= 0 && slot < 0; i++)
+                if (d.clients[i].fd < 0)
+                    slot = i;
+            if (slot >= 0)
+                d.clients[slot].fd = c;
+            else if (c >= 0)
+                close(c);
+        }
+        for (int i = 0; i < MAX_CLIENTS; i++)
+            if (d.clients[i].fd >= 0 && p[first_client + i].revents)
+                client_step(&d, &d.clients[i]);
+        /* the xenstore watch queue is nobody's here: keep it empty */
+        char wp[256], wt[64];
+        while (os_xs_next_watch(d.os, wp, sizeof wp, wt, sizeof wt) > 0)
+            ;
+        vm_step(&d);
+    }
+    for (int i = 0; i < MAX_CLIENTS; i++)
+        if (d.clients[i].fd >= 0)
+            close(d.clients[i].fd);
+    unserve(&d);
+    close(d.listen_fd);
+    unlink(sock);
+    qdb_store_free(d.store);
+    os_linux_close(d.os);
+    return 0;
+}

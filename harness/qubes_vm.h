@@ -1,0 +1,29 @@
+/*
+ * qubes_vm.h — what dom0 runs beside a Qubes VM on the simulator:
+ * splitbed-qubesdb (QubesDB for the VM, port 111), with its dom0 socket
+ * in the state dir.  `splitbed run` starts it when the scenario is a
+ * Qubes VM; `splitbed qubesdb DOM start` starts one by hand.
+ */
+#ifndef SPLITBED_QUBES_VM_H
+#define SPLITBED_QUBES_VM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* DIR/qubesdb.DOMID.sock */
+const char *qubes_vm_qubesdb_socket(char *buf, size_t size, const char *dir, unsigned domid);
+/* Starts splitbed-qubesdb for domain domid as a dom0 process, its log in
+ * DIR/qubesdb.DOMID.log, and waits until it serves.  entries: "/K=V".
+ * Returns its pid or -1 after one line saying why. */
+pid_t qubes_vm_start_qubesdb(const char *dir, unsigned domid, const char *name,
+                             const char *const *entries, unsigned nentries, bool quiet,
+                             bool detach);
+
+/* Checks one splitbed_qubesdb item ("/KEY=VALUE") of config file; -1
+ * after one line naming it and the fault. */
+int qubes_vm_check_entry(const char *file, const char *item);
+/* Stops every splitbed-qubesdb of dir (its pid files). */
+void qubes_vm_stop_all(const char *dir);
+
+#endif
