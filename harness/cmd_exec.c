@@ -2,6 +2,7 @@
 #include "cli.h"
 #include "layout.h"
 #include "toolstack.h"
+#include "xen_view.h"
 #include "backends-sim/procdom/procdom.h"
 
 #include <errno.h>
@@ -109,6 +110,12 @@ int cmd_exec(int argc, char **argv)
     /* The command is its domain's first process (procdom.h): orphans of
      * its descendants stay below it, in its domain. */
     procdom_adopt_orphans();
+    /* /sys/hypervisor and the rest of a Xen domain's view of its host
+     * (xen_view.h); without it the program runs as it would on a host
+     * without Xen's files, which only some programs notice. */
+    int v = xen_view_enter(dir, domid);
+    if (v < 0 && getenv("SPLITBED_DEBUG"))
+        fprintf(stderr, "splitbed exec: no Xen view of /sys and /run: %s\n", strerror(-v));
     execve(prog, argv + optind, env);
     fprintf(stderr, "splitbed exec: cannot run %s: %s\n", prog, strerror(errno));
     return 126;

@@ -154,6 +154,12 @@ static int domain_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
 {
     const struct domain_args *a = arg;
     struct domain_walk w = { .ts = ts, .t = t, .domid = a->domid };
+    /* libxl keeps the domain's /vm entry (the "vm" node points there) and
+     * removes it at destroy. */
+    char vm[64];
+    snprintf(vm, sizeof vm, "/vm/splitbed-%u/name", a->domid);
+    if (xwrite(ts, t, vm, a->name))
+        return -1;
     return domain_layout_each(a->domid, a->name, domain_node, &w);
 }
 
@@ -194,6 +200,8 @@ int toolstack_domain_destroy(struct toolstack *ts, unsigned domid)
     if (!xs_release_domain(ts->xs, domid) && errno != ENOENT)
         fprintf(stderr, "splitbed: xenstored release of domain %u: %s\n", domid, strerror(errno));
     snprintf(path, sizeof path, "/local/domain/%u", domid);
+    xs_rm(ts->xs, XBT_NULL, path);
+    snprintf(path, sizeof path, "/vm/splitbed-%u", domid);
     xs_rm(ts->xs, XBT_NULL, path);
     snprintf(path, sizeof path, "/local/domain/0/backend/vbd/%u", domid);
     xs_rm(ts->xs, XBT_NULL, path);

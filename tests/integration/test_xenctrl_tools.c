@@ -117,6 +117,45 @@ START_TEST(xl_lists_pauses_and_names_domains)
 }
 END_TEST
 
+/* Debian's /usr/sbin/xl and /usr/sbin/xentop are a wrapper that finds
+ * the tools by /sys/hypervisor, which `splitbed exec` shows (as root). */
+START_TEST(debian_wrappers_xl_and_xentop)
+{
+    SB("exec", "--dir", dir, "--domain", "2", "--name", "db", "--", "true");
+    DOM0("/usr/sbin/xl", "list");
+    ck_assert_msg(r.status == 0, "xl list: %d %s", r.status, r.err);
+    char line[256];
+    ck_assert_msg(list_line(r.out, 2, line, sizeof line), "no d2 in: %s", r.out);
+    DOM0("/usr/sbin/xentop", "-b", "-i", "1");
+    ck_assert_msg(r.status == 0, "xentop: %d %s", r.status, r.err);
+    ck_assert_msg(strncmp(r.out, "      NAME  STATE ", 18) == 0, "%s", r.out);
+    ck_assert_msg(strstr(r.out, "\n  Domain-0 "), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "\n        db "), "%s", r.out);
+    SB("exec", "--dir", dir, "--domain", "2", "--", "cat", "/sys/hypervisor/type");
+    ck_assert_str_eq(r.out, "xen\n");
+}
+END_TEST
+
+/* xl destroy as libxl does it: the domain is gone from hvd, from xl's
+ * list and from xenstore. */
+START_TEST(xl_destroy_removes_the_domain)
+{
+    SB("exec", "--dir", dir, "--domain", "4", "--name", "gone", "--", "true");
+    DOM0(XENBIN "xl", "destroy", "4");
+    ck_assert_msg(r.status == 0, "xl destroy: %d %s", r.status, r.err);
+    ck_assert_str_eq(r.err, "");
+    DOM0(XENBIN "xl", "list");
+    char line[256];
+    ck_assert_msg(!list_line(r.out, 4, line, sizeof line), "%s", r.out);
+    SB("hv", "status", "--dir", dir);
+    ck_assert_msg(!strstr(r.out, "dom4 "), "%s", r.out);
+    DOM0("xenstore-exists", "/local/domain/4");
+    ck_assert_int_ne(r.status, 0);
+    DOM0("xenstore-exists", "/vm/splitbed-4");
+    ck_assert_int_ne(r.status, 0);
+}
+END_TEST
+
 START_TEST(guest_control_hypercall_is_eperm_with_trace)
 {
     SB("exec", "--dir", dir, "--domain", "1", "--", XENBIN "xl", "list");
@@ -266,6 +305,8 @@ int main(void)
     tcase_set_timeout(tc, 120);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, xl_lists_pauses_and_names_domains);
+    tcase_add_test(tc, debian_wrappers_xl_and_xentop);
+    tcase_add_test(tc, xl_destroy_removes_the_domain);
     tcase_add_test(tc, guest_control_hypercall_is_eperm_with_trace);
     tcase_add_test(tc, unsimulated_op_is_enosys_with_trace);
     tcase_add_test(tc, foreign_map_fails_with_one_line);

@@ -59,7 +59,7 @@ int hvd_dom_create(struct hvd *h, domid_t d)
     }
     dom->id = d;
     dom->gen = ++dom_gen;
-    dom->max_pages = UINT64_MAX / HV_PAGE_SIZE;
+    dom->max_pages = UINT32_MAX; /* "no limit" to libxenstat: none is enforced */
     if (d != 0 && getrandom(dom->handle, sizeof(dom->handle), 0) == (ssize_t)sizeof(dom->handle)) {
         dom->handle[6] = (uint8_t)((dom->handle[6] & 0x0f) | 0x40); /* a version 4 UUID */
         dom->handle[8] = (uint8_t)((dom->handle[8] & 0x3f) | 0x80);

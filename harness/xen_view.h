@@ -1,0 +1,28 @@
+/*
+ * xen_view.h — what a process of a Xen domain sees of its host's files,
+ * given to a program `splitbed exec` starts: /sys/hypervisor (type xen,
+ * the version Xen's xen_version reports), /sys/bus/xen-backend/devices
+ * (empty: simulated backends are processes, not kernel devices) and
+ * /run/xen (the toolstack's lock and state files, kept in DIR/run-xen).
+ * Debian's wrappers (/usr/sbin/xl, /usr/sbin/xentop) find the tools by
+ * /sys/hypervisor; libxenstat lists /sys/bus/xen-backend; libxl locks in
+ * /run/xen.
+ *
+ * The view is a private mount namespace: as root, a plain one; as
+ * another user, inside a user namespace that maps the user to itself
+ * (where the kernel allows unprivileged user namespaces).  Each of the
+ * three folders' parents becomes a tmpfs holding bind mounts of
+ * everything that was there, plus the new entries, so the rest of /sys
+ * and /run is seen as before (entries added to /run or /sys at their top
+ * level later are not).  /proc/xen cannot be given: procfs takes no new
+ * entries.
+ */
+#ifndef SPLITBED_XEN_VIEW_H
+#define SPLITBED_XEN_VIEW_H
+
+/* Enters the view for domain domid of the simulator in dir.  0, or
+ * -errno when the kernel refused (the process is then unchanged or has
+ * only part of the view). */
+int xen_view_enter(const char *dir, unsigned domid);
+
+#endif
