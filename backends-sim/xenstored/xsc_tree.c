@@ -3,6 +3,7 @@
 #include "backends-sim/xenstored/xsc_tree.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,7 @@ struct xsc_tree {
     unsigned nowners, capowners;
     unsigned nodes;
     bool logging;
+    const struct xsc_tree *origin; /* a transaction's: the store it looks at */
     struct xsc_access *acc;
     unsigned nacc, capacc;
 };
@@ -227,6 +229,7 @@ struct xsc_tree *xsc_tree_clone(const struct xsc_tree *src, bool logging)
         return NULL;
     t->gen = src->gen;
     t->logging = logging;
+    t->origin = logging ? src : NULL;
     t->nodes = src->nodes;
     t->owners = malloc((src->nowners ? src->nowners : 1) * sizeof(*t->owners));
     t->root = node_copy(src->root);
@@ -267,7 +270,7 @@ static struct xsc_node *child(const struct xsc_node *n, const char *name, size_t
 }
 
 /* Walks path; returns the deepest node reached and where it stopped. */
-static struct xsc_node *descend(struct xsc_tree *t, const char *path, const char **rest)
+static struct xsc_node *descend(const struct xsc_tree *t, const char *path, const char **rest)
 {
     struct xsc_node *n = t->root;
     const char *p = path;
@@ -288,10 +291,218 @@ static struct xsc_node *descend(struct xsc_tree *t, const char *path, const char
     return n;
 }
 
+static int add_kid(struct xsc_node *parent, struct xsc_node *k)
+{
+    if (parent->nkids == parent->capkids) {
+        unsigned cap = parent->capkids ? parent->capkids * 2 : 4;
+        struct xsc_node **v = realloc(parent->kids, cap * sizeof(*v));
+        if (!v)
+            return ENOMEM;
+        parent->kids = v;
+        parent->capkids = cap;
+    }
+    parent->kids[parent->nkids++] = k;
+    k->parent = parent;
+    return 0;
+}
+
+/* ---- a transaction's view ----------------------------------------------
+ * C xenstored reads a node a transaction has not touched yet from the
+ * store itself, and keeps the transaction's copy from the first access
+ * on.  A logging tree does the same with its snapshot: before the first
+ * access to a path, the snapshot's node there (and the way to it) is
+ * brought up to date from the store it was cloned from. */
+
+static bool noted(const struct xsc_tree *t, const char *path)
+{
+    for (unsigned i = 0; i < t->nacc; i++)
+        if (strcmp(t->acc[i].path, path) == 0)
+            return true;
+    return false;
+}
+
+/* Detaches n from its parent and frees its subtree, noting nothing. */
+static void drop_quietly(struct xsc_tree *t, struct xsc_node *n)
+{
+    struct xsc_node *parent = n->parent;
+    struct stack s = { 0 };
+
+    for (unsigned i = 0; i < parent->nkids; i++)
+        if (parent->kids[i] == n) {
+            memmove(parent->kids + i, parent->kids + i + 1,
+                    (parent->nkids - i - 1) * sizeof(*parent->kids));
+            parent->nkids--;
+            break;
+        }
+    for (struct xsc_node *cur = n; cur; cur = pop(&s)) {
+        for (unsigned i = 0; i < cur->nkids; i++)
+            if (!push(&s, cur->kids[i]))
+                break; /* leaks under OOM rather than crash */
+        owner_add(t, cur->perms[0].domid, -1);
+        node_free(cur);
+    }
+    free(s.v);
+}
+
+/* A copy of src without its children, made a child of parent. */
+static struct xsc_node *adopt(struct xsc_tree *t, struct xsc_node *parent,
+                              const struct xsc_node *src)
+{
+    struct xsc_node *k = node_copy(src);
+
+    if (!k)
+        return NULL;
+    if (add_kid(parent, k)) {
+        node_free(k);
+        return NULL;
+    }
+    owner_add(t, k->perms[0].domid, 1);
+    return k;
+}
+
+/* mine takes live's value, permissions, generation and children, in
+ * live's order; children the transaction made itself stay, after them. */
+static int take(struct xsc_tree *t, struct xsc_node *mine, const struct xsc_node *live,
+                const char *path)
+{
+    char *v = malloc(live->vlen + 1), kpath[4200];
+    struct xsc_perm *p = malloc(live->nperms * sizeof(*p));
+    struct xsc_node **old = mine->kids;
+    unsigned nold = mine->nkids;
+    size_t plen = strlen(path);
+
+    if (!v || !p || !(mine->kids = calloc(live->nkids + nold + 1, sizeof(*mine->kids)))) {
+        mine->kids = old;
+        free(v);
+        free(p);
+        return ENOMEM;
+    }
+    memcpy(v, live->value, live->vlen + 1);
+    memcpy(p, live->perms, live->nperms * sizeof(*p));
+    free(mine->value);
+    mine->value = v;
+    mine->vlen = live->vlen;
+    owner_add(t, mine->perms[0].domid, -1);
+    owner_add(t, p[0].domid, 1);
+    free(mine->perms);
+    mine->perms = p;
+    mine->nperms = live->nperms;
+    mine->gen = live->gen;
+    mine->nkids = 0;
+    mine->capkids = live->nkids + nold + 1;
+    for (unsigned i = 0; i < live->nkids; i++) {
+        const char *name = live->kids[i]->name;
+        struct xsc_node *k = NULL;
+        for (unsigned j = 0; j < nold; j++)
+            if (old[j] && strcmp(old[j]->name, name) == 0) {
+                k = old[j];
+                old[j] = NULL;
+                break;
+            }
+        if (k)
+            mine->kids[mine->nkids++] = k;
+        else
+            adopt(t, mine, live->kids[i]);
+    }
+    for (unsigned j = 0; j < nold; j++) {
+        if (!old[j])
+            continue;
+        snprintf(kpath, sizeof(kpath), "%s/%s", plen > 1 ? path : "", old[j]->name);
+        mine->kids[mine->nkids++] = old[j];
+        if (!noted(t, kpath))
+            drop_quietly(t, old[j]);
+    }
+    free(old);
+    return 0;
+}
+
+static void refresh(struct xsc_tree *t, const char *path)
+{
+    const char *rest, *p = path;
+    const struct xsc_node *live, *l;
+    struct xsc_node *m;
+
+    if (!t->origin || path[0] != '/' || noted(t, path))
+        return;
+    live = descend(t->origin, path, &rest);
+    if (*rest) {
+        m = descend(t, path, &rest);
+        if (!*rest && m->parent)
+            drop_quietly(t, m);
+        return;
+    }
+    /* the way there, each missing step a copy of the store's */
+    m = t->root;
+    l = t->origin->root;
+    while (*p == '/')
+        p++;
+    while (*p) {
+        size_t len = strcspn(p, "/");
+        struct xsc_node *k = child(m, p, len);
+        l = child(l, p, len);
+        if (!k && !(k = adopt(t, m, l)))
+            return;
+        m = k;
+        p += len;
+        while (*p == '/')
+            p++;
+    }
+    take(t, m, live, path);
+}
+
+/* The deepest node of the view on the way to path, each step looked at
+ * as refresh() would. */
+static struct xsc_node *view(struct xsc_tree *t, const char *path, const char **rest)
+{
+    struct xsc_node *n;
+    char buf[4200];
+
+    refresh(t, path);
+    for (;;) {
+        n = descend(t, path, rest);
+        if (!t->origin || !xsc_node_path(n, buf, sizeof(buf)) || noted(t, buf))
+            return n;
+        refresh(t, buf);
+        if (descend(t, path, rest) == n)
+            return n;
+    }
+}
+
+/* Brings everything below path up to date before a removal notes it. */
+static void refresh_below(struct xsc_tree *t, const char *path)
+{
+    struct stack s = { 0 };
+    char *p = strdup(path);
+
+    while (p) {
+        const char *rest;
+        struct xsc_node *n;
+        refresh(t, p);
+        n = descend(t, p, &rest);
+        if (!*rest) {
+            size_t len = strlen(p);
+            for (unsigned i = 0; i < n->nkids; i++) {
+                size_t k = strlen(n->kids[i]->name);
+                char *c = malloc(len + k + 2);
+                if (!c)
+                    break;
+                snprintf(c, len + k + 2, "%s/%s", len > 1 ? p : "", n->kids[i]->name);
+                if (!push(&s, c)) {
+                    free(c);
+                    break;
+                }
+            }
+        }
+        free(p);
+        p = pop(&s);
+    }
+    free(s.v);
+}
+
 struct xsc_node *xsc_tree_get(struct xsc_tree *t, const char *path)
 {
     const char *rest;
-    struct xsc_node *n = descend(t, path, &rest);
+    struct xsc_node *n = view(t, path, &rest);
 
     if (*rest)
         n = NULL;
@@ -302,7 +513,7 @@ struct xsc_node *xsc_tree_get(struct xsc_tree *t, const char *path)
 struct xsc_node *xsc_tree_nearest(struct xsc_tree *t, const char *path, unsigned *missing)
 {
     const char *rest;
-    struct xsc_node *n = descend(t, path, &rest);
+    struct xsc_node *n = view(t, path, &rest);
     unsigned m = 0;
     char buf[4200];
 
@@ -320,25 +531,10 @@ struct xsc_node *xsc_tree_nearest(struct xsc_tree *t, const char *path, unsigned
     return n;
 }
 
-static int add_kid(struct xsc_node *parent, struct xsc_node *k)
-{
-    if (parent->nkids == parent->capkids) {
-        unsigned cap = parent->capkids ? parent->capkids * 2 : 4;
-        struct xsc_node **v = realloc(parent->kids, cap * sizeof(*v));
-        if (!v)
-            return ENOMEM;
-        parent->kids = v;
-        parent->capkids = cap;
-    }
-    parent->kids[parent->nkids++] = k;
-    k->parent = parent;
-    return 0;
-}
-
 int xsc_tree_create(struct xsc_tree *t, const char *path, unsigned owner, struct xsc_node **out)
 {
     const char *rest;
-    struct xsc_node *n = descend(t, path, &rest);
+    struct xsc_node *n = view(t, path, &rest);
 
     while (*rest) {
         size_t len = strcspn(rest, "/");
@@ -349,7 +545,7 @@ int xsc_tree_create(struct xsc_tree *t, const char *path, unsigned owner, struct
             return ENOMEM;
         }
         if (owner != XSC_NO_TARGET)
-            k->perms[0].domid = (uint16_t)owner;
+            k->perms[0].domid = owner;
         owner_add(t, k->perms[0].domid, 1);
         note_node(t, n);
         if (t->logging) {
@@ -448,6 +644,8 @@ void xsc_tree_remove(struct xsc_tree *t, struct xsc_node *n, xsc_tree_visit_fn *
 
     if (!parent || !xsc_node_path(n, path, sizeof(path)))
         return;
+    /* What is removed is noted as the store has it now (see view()). */
+    refresh_below(t, path);
     for (i = 0; i < parent->nkids; i++)
         if (parent->kids[i] == n)
             break;
