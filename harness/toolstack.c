@@ -182,7 +182,10 @@ int toolstack_domain_ensure(struct toolstack *ts, unsigned domid, const char *na
     struct domain_args a = { .domid = domid, .name = name };
     if (in_transaction(ts, domain_nodes, &a) != 0)
         return -1;
-    if (!xs_introduce_domain(ts->xs, domid, 0, 0)) {
+    /* Domains reach xenstored through sockets here, not a ring and its
+     * event channel; port 1 stands for the one libxl passes, and xenstored
+     * refuses 0 as C xenstored does. */
+    if (!xs_introduce_domain(ts->xs, domid, 0, 1)) {
         fprintf(stderr, "splitbed: xenstored refused to introduce domain %u: %s\n", domid,
                 strerror(errno));
         return -1;

@@ -3,7 +3,7 @@
 
 XS_DIR := backends-sim/xenstored
 XS_CORE_SRCS := $(addprefix $(XS_DIR)/,xsc_path.c xsc_perms.c xsc_tree.c \
-  xsc_watch.c xsc_ops.c xsc_txn.c xsc_domain.c xsc_dispatch.c xsc_core.c \
+  xsc_watch.c xsc_ops.c xsc_txn.c xsc_domain.c xsc_dispatch.c xsc_control.c xsc_core.c \
   xsc_frame.c xsc_client.c)
 XS_SERVER_SRCS := $(XS_DIR)/xsc_server.c $(XS_DIR)/splitbed_xenstored.c \
   backends-sim/procdom/procdom.c
@@ -32,3 +32,14 @@ $(BUILD)/bench/bench_xenstored: $(OBJ)/tests/bench/bench_xenstored.o \
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^)
 BENCHES += $(BUILD)/bench/bench_xenstored
+
+# The differential target: the core beside Debian's C xenstored, whose
+# shim is built (with gcc, no sanitizers: it is preloaded into the
+# reference daemon) next to the fuzzer.
+FUZZERS += fuzz_xs_diff
+FUZZ_SRCS_fuzz_xs_diff := tests/fuzz/fuzz_xs_diff.c tests/lib/xsdiff.c tests/lib/xsref.c $(XS_CORE_SRCS)
+FUZZ_CORPUS_fuzz_xs_diff := fixtures/corpora/fuzz_xs_diff
+build-fuzz/fuzz_xs_diff: build-fuzz/xsref_shim.so
+build-fuzz/xsref_shim.so: tests/xsref/xsref_shim.c
+	@mkdir -p build-fuzz
+	gcc -std=gnu11 $(WARN) -O2 -shared -fPIC -D_GNU_SOURCE -o $@ $< -ldl

@@ -65,7 +65,9 @@ static int seed(struct xsc_core *c, const char *path, const char *v)
 
 struct xsc_core *xsc_core_new(const struct xsc_core_hooks *hooks)
 {
-    static const struct xsc_quota xen = { 1000, 2048, 128, 10, 5, 2048, 1024 };
+    static const struct xsc_quota xen = {
+        1000, 2048, 128, 10, 5, 2048, 1024, 20, 2621440, 2097152
+    };
     struct xsc_core *c = calloc(1, sizeof(*c));
 
     if (!c)
@@ -73,7 +75,6 @@ struct xsc_core *xsc_core_new(const struct xsc_core_hooks *hooks)
     if (hooks)
         c->hooks = *hooks;
     c->quota = xen;
-    c->next_txid = 1;
     c->special[0].name = "@introduceDomain";
     c->special[1].name = "@releaseDomain";
     for (size_t i = 0; i < 2; i++) {
@@ -126,6 +127,7 @@ struct xsc_conn *xsc_core_connect(struct xsc_core *c, unsigned domid, xsc_send_f
         return NULL;
     conn->core = c;
     conn->domid = domid;
+    conn->next_txid = 1;
     conn->send = send;
     conn->ctx = ctx;
     conn->next = c->conns;

@@ -34,6 +34,10 @@ struct xsc_quota {
     unsigned perms;        /* entries per node: 5 */
     unsigned path;         /* bytes below /local/domain/N/: 2048 */
     unsigned tx_nodes;     /* nodes one transaction may touch: 1024 */
+    /* Reported and settable through XS_CONTROL quota, not enforced here. */
+    unsigned outstanding; /* requests in flight per domain: 20 */
+    unsigned memory;      /* bytes per domain, error level: 2621440 */
+    unsigned memory_soft; /* bytes per domain, warning level: 2097152 */
 };
 
 typedef void xsc_send_fn(void *ctx, const struct xsd_sockmsg *hdr, const void *body);
@@ -46,6 +50,9 @@ struct xsc_core_hooks {
     /* One line naming a domain and the rule it broke, or a note. */
     void (*trace)(void *ctx, const char *line);
     void *ctx;
+    /* XS_CONTROL logfile FILE: send the trace there from now on (0, or
+     * an errno); NULL: accepted and ignored. */
+    int (*logfile)(void *ctx, const char *path);
 };
 
 /* hooks may be NULL.  The tree starts with /, /tool/xenstored and

@@ -26,120 +26,89 @@ static void reply_str(struct xsc_conn *conn, const struct xsd_sockmsg *req, cons
     reply(conn, req, req->type, s, strlen(s) + 1);
 }
 
-/* Splits body into NUL-terminated strings; returns how many, or -1 if the
- * body does not end with a NUL. */
-static int split(const char *body, size_t len, const char **v, int max)
+/*
+ * Arguments are read as C xenstored reads them, so odd ones get its
+ * answers: count_strings() counts the NULs, get_strings() takes up to max
+ * NUL-terminated strings from the front and counts them all (an
+ * unterminated tail is not one), onearg() wants exactly one string
+ * filling the body, and numbers go through atoi().
+ */
+static unsigned count_strings(const char *body, size_t len)
 {
-    int n = 0;
-    size_t i = 0;
+    unsigned n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += body[i] == '\0';
+    return n;
+}
 
-    if (len == 0 || body[len - 1] != '\0')
-        return -1;
-    while (i < len) {
+static unsigned get_strings(const char *body, size_t len, const char **v, unsigned max)
+{
+    size_t off = 0;
+    unsigned n = 0;
+
+    while (off < len) {
+        size_t l = strnlen(body + off, len - off);
+        if (l == len - off)
+            break;
         if (n < max)
-            v[n] = body + i;
+            v[n] = body + off;
         n++;
-        i += strlen(body + i) + 1;
+        off += l + 1;
     }
     return n;
 }
 
-/* Exactly one string filling the body. */
 static const char *onearg(const char *body, size_t len)
 {
-    const char *v[1];
-    return split(body, len, v, 1) == 1 ? v[0] : NULL;
+    return len && strnlen(body, len) + 1 == len ? body : NULL;
 }
 
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+/* atoi() as glibc has it: strtol() cut to int; domids are then unsigned. */
+static int c_atoi(const char *s)
 {
-    char *end;
-    unsigned long v;
-
-    if (!*s || *s < '0' || *s > '9')
-        return false;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno || *end || v > max)
-        return false;
-    *out = v;
-    return true;
-}
-
-static bool parse_domid(const char *s, unsigned *domid)
-{
-    unsigned long v;
-
-    if (!parse_uint(s, DOMID_FIRST_RESERVED - 1, &v))
-        return false;
-    *domid = (unsigned)v;
-    return true;
+    return (int)strtol(s, NULL, 10);
 }
 
 static int resolve(struct xsc_conn *conn, const char *in, bool special, char *out, bool *rel)
 {
-    size_t max = conn->domid ? conn->core->quota.path : 0;
-    int err = xsc_path_resolve(conn->domid, in, special, max, out, rel);
+    int err = xsc_path_resolve(conn->domid, in, special, conn->core->quota.path, out, rel);
 
     if (err)
         xsc_trace(conn->core, "dom%u: bad path \"%.80s\"", conn->domid, in);
     return err;
 }
 
-static int introduce(struct xsc_conn *conn, const char *body, size_t len)
+/* The answer C xenstored gives to a missing argument: it looks the
+ * absent path up with errno left at ENOENT by its previous lookup, and
+ * MKDIR and RM then fail for want of the canonical name. */
+static int missing_arg(uint32_t type)
 {
-    const char *v[3];
-    unsigned domid;
-    unsigned long mfn, port;
-
-    if (split(body, len, v, 3) != 3 || !parse_domid(v[0], &domid) || domid == 0 ||
-        !parse_uint(v[1], ~0ul, &mfn) || !parse_uint(v[2], 0xffffffffu, &port))
-        return EINVAL;
-    return xsc_domain_introduce(conn->core, domid, mfn);
-}
-
-static int release(struct xsc_conn *conn, const char *body, size_t len)
-{
-    const char *arg = onearg(body, len);
-    unsigned domid;
-
-    if (!arg || !parse_domid(arg, &domid))
-        return EINVAL;
-    return xsc_domain_release(conn->core, domid);
+    return type == XS_MKDIR || type == XS_RM ? ENOMEM : ENOENT;
 }
 
 static void do_get(struct xsc_conn *conn, struct xsc_opctx *x, const struct xsd_sockmsg *h,
                    const char *body)
 {
     char path[XSC_PATH_BUF], buf[XENSTORE_PAYLOAD_MAX + 64];
-    const char *arg = NULL, *v[2];
-    unsigned long off = 0;
+    const char *arg;
+    unsigned off = 0;
     const struct xsc_node *n;
-    bool rel, special = h->type == XS_GET_PERMS;
+    bool rel;
     int err;
 
     if (h->type == XS_DIRECTORY_PART) {
-        if (split(body, h->len, v, 2) != 2 || !parse_uint(v[1], 0xffffffffu, &off)) {
+        if (count_strings(body, h->len) != 2) {
             reply_err(conn, h, EINVAL);
             return;
         }
-        arg = v[0];
-    } else {
-        arg = onearg(body, h->len);
-    }
-    if (!arg || (err = resolve(conn, arg, special, path, &rel))) {
-        reply_err(conn, h, EINVAL);
+        arg = body;
+        off = (unsigned)c_atoi(body + strlen(body) + 1);
+    } else if (!(arg = onearg(body, h->len))) {
+        reply_err(conn, h, missing_arg(h->type));
         return;
     }
-    if (path[0] == '@') {
-        struct xsc_special *s = xsc_special_find(conn->core, path);
-        size_t l;
-        if (!s) {
-            reply_err(conn, h, ENOENT);
-            return;
-        }
-        l = xsc_perms_format(s->perms, s->nperms, buf, sizeof(buf));
-        reply(conn, h, h->type, buf, l);
+    if ((err = resolve(conn, arg, false, path, &rel))) {
+        reply_err(conn, h, err);
         return;
     }
     n = xsc_op_get(x, path, XSP_READ, &err);
@@ -171,30 +140,93 @@ static void do_get(struct xsc_conn *conn, struct xsc_opctx *x, const struct xsd_
         reply(conn, h, h->type, buf, l);
         return;
     }
-    default: { /* XS_DIRECTORY_PART: generation, then names from off */
-        size_t l = (size_t)snprintf(buf, sizeof(buf), "%llu", (unsigned long long)n->gen) + 1;
-        size_t pos = 0;
-        unsigned i = 0;
-        for (; i < n->nkids && pos < off; i++)
-            pos += strlen(n->kids[i]->name) + 1;
-        if (pos != off) {
-            reply_err(conn, h, EINVAL);
+    default: { /* XS_DIRECTORY_PART */
+        /* The generation, then the child list from byte off (which may
+         * fall inside a name), as many names as fit; an empty string
+         * closes the list once it is complete. */
+        size_t gl = (size_t)snprintf(buf, sizeof(buf), "%llu", (unsigned long long)n->gen) + 1;
+        size_t total = xsc_node_children_size(n), max = XENSTORE_PAYLOAD_MAX - gl - 1, len = 0;
+        char *all;
+        if (off >= total) {
+            buf[gl] = '\0';
+            reply(conn, h, h->type, buf, gl + 1);
             return;
         }
-        for (; i < n->nkids; i++) {
-            size_t k = strlen(n->kids[i]->name) + 1;
-            /* keep room for the final empty string */
-            if (l + k + 1 > XENSTORE_PAYLOAD_MAX)
-                break;
-            memcpy(buf + l, n->kids[i]->name, k);
-            l += k;
+        if (!(all = malloc(total))) {
+            reply_err(conn, h, ENOMEM);
+            return;
         }
-        if (i == n->nkids)
-            buf[l++] = '\0';
-        reply(conn, h, h->type, buf, l);
+        for (unsigned i = 0, pos = 0; i < n->nkids; i++) {
+            size_t k = strlen(n->kids[i]->name) + 1;
+            memcpy(all + pos, n->kids[i]->name, k);
+            pos += (unsigned)k;
+        }
+        while (len + strlen(all + off + len) < max) {
+            len += strlen(all + off + len) + 1;
+            if (off + len == total)
+                break;
+        }
+        memcpy(buf + gl, all + off, len);
+        free(all);
+        if (off + len == total)
+            buf[gl + len++] = '\0';
+        reply(conn, h, h->type, buf, gl + len);
         return;
     }
     }
+}
+
+/* An owner must be a domain that exists; every id below
+ * DOMID_FIRST_RESERVED is taken as one (see xsc_core.h). */
+static bool domain_exists(unsigned domid)
+{
+    return domid < DOMID_FIRST_RESERVED;
+}
+
+static int set_perms(struct xsc_conn *conn, struct xsc_opctx *x, const struct xsd_sockmsg *h,
+                     const char *body, char *path)
+{
+    unsigned num = count_strings(body, h->len), np;
+    const char *data = body + strlen(body) + 1;
+    struct xsc_perm *p;
+    bool rel;
+    int err;
+
+    if (num < 2)
+        return EINVAL;
+    if (conn->domid != 0 && num - 1 > conn->core->quota.perms) {
+        xsc_trace(conn->core, "dom%u: permission quota (%u) reached", conn->domid,
+                  conn->core->quota.perms);
+        return ENOSPC;
+    }
+    if ((err = xsc_perms_parse(data, num - 1, &p, &np)))
+        return err;
+    if (!domain_exists(p[0].domid)) {
+        free(p);
+        return ENOENT;
+    }
+    if (body[0] == '@') {
+        struct xsc_special *s = xsc_special_find(conn->core, body);
+        if (!s) {
+            free(p);
+            return EINVAL;
+        }
+        if (conn->domid != 0 && (xsc_perms_access(s->perms, s->nperms, conn->domid, x->target) &
+                                 (XSP_WRITE | XSP_OWNER)) != (XSP_WRITE | XSP_OWNER)) {
+            free(p);
+            return EACCES;
+        }
+        free(s->perms);
+        s->perms = p;
+        s->nperms = np;
+        path[0] = '\0'; /* nothing to log in a transaction */
+        return 0;
+    }
+    if ((err = resolve(conn, body, false, path, &rel))) {
+        free(p);
+        return err;
+    }
+    return xsc_op_set_perms(x, path, p, np);
 }
 
 /* WRITE, MKDIR, RM, SET_PERMS: applied, or logged in the transaction. */
@@ -203,61 +235,48 @@ static void do_change(struct xsc_conn *conn, struct xsc_opctx *x, struct xsc_txn
 {
     char path[XSC_PATH_BUF];
     const char *arg = body, *data = "";
-    size_t dlen = 0, alen;
+    size_t dlen = 0;
     bool rel;
     int err;
 
-    alen = strnlen(body, h->len);
-    if (alen == h->len) {
-        reply_err(conn, h, EINVAL); /* no NUL after the path */
-        return;
-    }
-    if (h->type == XS_WRITE || h->type == XS_SET_PERMS) {
-        data = body + alen + 1;
-        dlen = h->len - alen - 1;
-    } else if (alen + 1 != h->len) {
-        reply_err(conn, h, EINVAL);
-        return;
-    }
-    if (resolve(conn, arg, h->type == XS_SET_PERMS, path, &rel)) {
-        reply_err(conn, h, EINVAL);
-        return;
-    }
-    switch (h->type) {
-    case XS_WRITE: err = xsc_op_write(x, path, data, dlen); break;
-    case XS_MKDIR: err = xsc_op_mkdir(x, path); break;
-    case XS_RM: err = xsc_op_rm(x, path); break;
-    default: {
-        struct xsc_perm *p;
-        unsigned np;
-        if ((err = xsc_perms_parse(data, dlen, &p, &np)))
-            break;
-        if (path[0] == '@') {
-            struct xsc_special *s = xsc_special_find(conn->core, path);
-            if (!s) {
-                free(p);
-                err = ENOENT;
-            } else if (conn->domid != 0) {
-                free(p);
-                err = EACCES;
-            } else {
-                free(s->perms);
-                s->perms = p;
-                s->nperms = np;
-            }
-            break;
+    if (h->type == XS_SET_PERMS) {
+        err = set_perms(conn, x, h, body, path);
+        if (!err && path[0]) {
+            data = body + strlen(body) + 1;
+            dlen = h->len - strlen(body) - 1;
         }
-        err = xsc_op_set_perms(x, path, p, np);
-        break;
+    } else {
+        if (h->type == XS_WRITE) {
+            if (strnlen(body, h->len) == h->len) {
+                reply_err(conn, h, EINVAL); /* no NUL after the path */
+                return;
+            }
+            data = body + strlen(body) + 1;
+            dlen = h->len - strlen(body) - 1;
+        } else if (!(arg = onearg(body, h->len))) {
+            reply_err(conn, h, missing_arg(h->type));
+            return;
+        }
+        if ((err = resolve(conn, arg, false, path, &rel))) {
+            reply_err(conn, h, err);
+            return;
+        }
+        switch (h->type) {
+        case XS_WRITE: err = xsc_op_write(x, path, data, dlen); break;
+        case XS_MKDIR: err = xsc_op_mkdir(x, path); break;
+        default: err = xsc_op_rm(x, path); break;
+        }
     }
-    }
-    if (!err && t) {
+    if (!err && t && path[0]) {
         unsigned nacc;
         xsc_tree_accesses(t->tree, &nacc);
-        if (conn->domid != 0 && nacc > conn->core->quota.tx_nodes)
+        if (conn->domid != 0 && nacc > conn->core->quota.tx_nodes) {
+            xsc_trace(conn->core, "dom%u: transaction node quota (%u) reached", conn->domid,
+                      conn->core->quota.tx_nodes);
             err = ENOSPC;
-        else
+        } else {
             err = xsc_txn_log(t, h->type, path, data, dlen);
+        }
     }
     if (err == ENOMEM && t)
         t->fail = true;
@@ -274,13 +293,15 @@ static void do_watch(struct xsc_conn *conn, const struct xsd_sockmsg *h, const c
     bool rel;
     int err;
 
-    if (split(body, h->len, v, 2) != 2 || resolve(conn, v[0], true, path, &rel)) {
+    if (get_strings(body, h->len, v, 2) != 2) {
         reply_err(conn, h, EINVAL);
         return;
     }
     if (h->type == XS_UNWATCH) {
+        /* resolved, not checked: a path no watch has is just ENOENT */
+        xsc_path_canonical(conn->domid, v[0], path);
         err = xsc_watch_del(conn, path, v[1]);
-    } else {
+    } else if ((err = resolve(conn, v[0], true, path, &rel)) == 0) {
         err = xsc_watch_add(conn, path, v[1], rel ? xsc_path_home_len(conn->domid) : 0);
     }
     if (err) {
@@ -294,102 +315,93 @@ static void do_watch(struct xsc_conn *conn, const struct xsd_sockmsg *h, const c
 
 static void do_control(struct xsc_conn *conn, const struct xsd_sockmsg *h, const char *body)
 {
-    struct xsc_core *c = conn->core;
-    const char *v[2];
-    int n = split(body, h->len, v, 2);
-    char buf[512];
+    char out[2048];
+    int err = xsc_control(conn, body, h->len, out, sizeof(out));
 
-    if (n < 1) {
-        reply_err(conn, h, EINVAL);
-        return;
+    if (err)
+        reply_err(conn, h, err);
+    else
+        reply_str(conn, h, out);
+}
+
+/* A domain RELEASE, RESUME and SET_TARGET may name: introduced (dom0
+ * always is), ENOENT otherwise. */
+static struct xsc_domain *introduced(struct xsc_core *c, unsigned domid, int *err)
+{
+    struct xsc_domain *d = xsc_domain_find(c, domid);
+
+    *err = d && d->introduced ? 0 : ENOENT;
+    return *err ? NULL : d;
+}
+
+static int domain_request(struct xsc_conn *conn, const struct xsd_sockmsg *h, const char *body,
+                          char *out, size_t size)
+{
+    struct xsc_core *c = conn->core;
+    const char *arg = onearg(body, h->len), *v[3];
+    struct xsc_domain *d, *t;
+    unsigned domid;
+    int err;
+
+    switch (h->type) {
+    case XS_GET_DOMAIN_PATH:
+        if (!arg)
+            return EINVAL;
+        snprintf(out, size, "/local/domain/%u", (unsigned)c_atoi(arg));
+        return 0;
+    case XS_IS_DOMAIN_INTRODUCED:
+        if (!arg)
+            return EINVAL;
+        domid = (unsigned)c_atoi(arg);
+        snprintf(out, size, "%s",
+                 domid == DOMID_SELF || xsc_core_is_introduced(c, domid) ? "T" : "F");
+        return 0;
+    case XS_INTRODUCE: {
+        unsigned port;
+        /* domid, gfn (unused, as in C xenstored), port; more are ignored */
+        if (get_strings(body, h->len, v, 3) < 3)
+            return EINVAL;
+        domid = (unsigned)c_atoi(v[0]);
+        port = (unsigned)c_atoi(v[2]);
+        if (port == 0)
+            return EINVAL;
+        if (!domain_exists(domid))
+            return EINVAL; /* C xenstored: ESRCH, which the wire calls EINVAL */
+        if ((err = xsc_domain_introduce(c, domid)))
+            return err;
+        snprintf(out, size, "OK");
+        return 0;
     }
-    if (strcmp(v[0], "check") == 0 && n == 1) {
-        reply_str(conn, h, "OK");
-    } else if (strcmp(v[0], "print") == 0 && n == 2) {
-        xsc_trace(c, "control: %s", v[1]);
-        reply_str(conn, h, "OK");
-    } else if (strcmp(v[0], "quota") == 0 && n == 1) {
-        snprintf(buf, sizeof(buf),
-                 "Nodes per domain: %u\nNode size: %u\n"
-                 "Watches per domain: %u\nTransactions per domain: %u\n"
-                 "Permissions per node: %u\nPath length: %u\n"
-                 "Nodes per transaction: %u\n",
-                 c->quota.nodes, c->quota.node_size, c->quota.watches, c->quota.transactions,
-                 c->quota.perms, c->quota.path, c->quota.tx_nodes);
-        reply_str(conn, h, buf);
-    } else if (strcmp(v[0], "help") == 0 && n == 1) {
-        reply_str(conn, h, "check\nhelp\nprint <string>\nquota\n");
-    } else {
-        reply_err(conn, h, EINVAL);
+    case XS_SET_TARGET:
+        if (get_strings(body, h->len, v, 2) < 2)
+            return EINVAL;
+        if (!(d = introduced(c, (unsigned)c_atoi(v[0]), &err)) ||
+            !(t = introduced(c, (unsigned)c_atoi(v[1]), &err)))
+            return err;
+        d->target = t->domid;
+        snprintf(out, size, "OK");
+        return 0;
+    default: /* XS_RELEASE, XS_RESUME */
+        if (!arg || (domid = (unsigned)c_atoi(arg)) == 0)
+            return EINVAL;
+        if (!introduced(c, domid, &err))
+            return err;
+        if (h->type == XS_RELEASE && (err = xsc_domain_release(c, domid)))
+            return err;
+        snprintf(out, size, "OK");
+        return 0;
     }
 }
 
 static void do_domain(struct xsc_conn *conn, const struct xsd_sockmsg *h, const char *body)
 {
-    struct xsc_core *c = conn->core;
-    const char *arg = onearg(body, h->len), *v[2];
-    unsigned domid, target;
-    struct xsc_domain *d;
-    char buf[64];
+    char out[64];
+    int err = domain_request(conn, h, body, out, sizeof(out));
 
-    switch (h->type) {
-    case XS_GET_DOMAIN_PATH:
-        if (!arg || !parse_domid(arg, &domid)) {
-            reply_err(conn, h, EINVAL);
-            return;
-        }
-        snprintf(buf, sizeof(buf), "/local/domain/%u", domid);
-        reply_str(conn, h, buf);
-        return;
-    case XS_IS_DOMAIN_INTRODUCED:
-        if (!arg || !parse_domid(arg, &domid)) {
-            reply_err(conn, h, EINVAL);
-            return;
-        }
-        reply_str(conn, h, xsc_core_is_introduced(c, domid) ? "T" : "F");
-        return;
-    case XS_RESUME:
-        if (!arg || !parse_domid(arg, &domid)) {
-            reply_err(conn, h, EINVAL);
-            return;
-        }
-        if (!xsc_core_is_introduced(c, domid)) {
-            reply_err(conn, h, ENOENT);
-            return;
-        }
-        reply_str(conn, h, "OK");
-        return;
-    case XS_SET_TARGET:
-        if (split(body, h->len, v, 2) != 2 || !parse_domid(v[0], &domid) ||
-            !parse_domid(v[1], &target)) {
-            reply_err(conn, h, EINVAL);
-            return;
-        }
-        if (!xsc_core_is_introduced(c, domid) || !xsc_core_is_introduced(c, target)) {
-            reply_err(conn, h, ENOENT);
-            return;
-        }
-        d = xsc_domain_find(c, domid);
-        d->target = target;
-        reply_str(conn, h, "OK");
-        return;
-    case XS_INTRODUCE: {
-        int err = introduce(conn, body, h->len);
-        if (err)
-            reply_err(conn, h, err);
-        else
-            reply_str(conn, h, "OK");
-        return;
-    }
-    default: { /* XS_RELEASE */
-        int err = release(conn, body, h->len);
-        if (err)
-            reply_err(conn, h, err);
-        else
-            reply_str(conn, h, "OK");
-        return;
-    }
-    }
+    if (err)
+        reply_err(conn, h, err);
+    else
+        reply_str(conn, h, out);
 }
 
 static bool privileged_only(uint32_t type)
@@ -420,25 +432,7 @@ int xsc_core_handle(struct xsc_conn *conn, const struct xsd_sockmsg *h, const ch
                   XENSTORE_PAYLOAD_MAX);
         return -1;
     }
-    d = xsc_domain_find(c, conn->domid);
-    x = (struct xsc_opctx){ c,    c->tree, conn->domid,     d ? d->target : XSC_NO_TARGET,
-                            true, true,    conn->domid == 0 };
-    switch (h->type) {
-    case XS_WATCH:
-    case XS_UNWATCH:
-    case XS_RESET_WATCHES:
-    case XS_TRANSACTION_START: break; /* these ignore tx_id, as Xen's do */
-    default:
-        if (h->tx_id) {
-            t = xsc_txn_find(conn, h->tx_id);
-            if (!t) {
-                reply_err(conn, h, ENOENT);
-                goto out;
-            }
-            x.t = t->tree;
-            x.fire = false;
-        }
-    }
+    /* In C xenstored's order: the type, the privilege, the transaction. */
     if (h->type >= XS_TYPE_COUNT || h->type == XS_WATCH_EVENT || h->type == XS_ERROR ||
         h->type == XS_RESET_WATCHES - 1) {
         xsc_trace(c, "dom%u: unknown message type %u", conn->domid, h->type);
@@ -449,6 +443,19 @@ int xsc_core_handle(struct xsc_conn *conn, const struct xsd_sockmsg *h, const ch
         xsc_trace(c, "dom%u: privileged message type %u refused", conn->domid, h->type);
         reply_err(conn, h, EACCES);
         goto out;
+    }
+    d = xsc_domain_find(c, conn->domid);
+    x = (struct xsc_opctx){ c,    c->tree, conn->domid,     d ? d->target : XSC_NO_TARGET,
+                            true, true,    conn->domid == 0 };
+    /* WATCH and UNWATCH ignore tx_id, as Xen's do */
+    if (h->tx_id && h->type != XS_WATCH && h->type != XS_UNWATCH) {
+        t = xsc_txn_find(conn, h->tx_id);
+        if (!t) {
+            reply_err(conn, h, ENOENT);
+            goto out;
+        }
+        x.t = t->tree;
+        x.fire = false;
     }
     switch (h->type) {
     case XS_READ:
@@ -467,14 +474,11 @@ int xsc_core_handle(struct xsc_conn *conn, const struct xsd_sockmsg *h, const ch
         reply_str(conn, h, "OK");
         break;
     case XS_TRANSACTION_START: {
+        /* The payload is not looked at. */
         uint32_t id;
         char buf[16];
         int err;
-        if (!onearg(body, h->len)) {
-            reply_err(conn, h, EINVAL);
-            break;
-        }
-        if (h->tx_id) {
+        if (t) {
             reply_err(conn, h, EBUSY);
             break;
         }
@@ -489,12 +493,12 @@ int xsc_core_handle(struct xsc_conn *conn, const struct xsd_sockmsg *h, const ch
     case XS_TRANSACTION_END: {
         int err;
         arg = onearg(body, h->len);
-        if (!t) {
-            reply_err(conn, h, ENOENT);
-            break;
-        }
         if (!arg || (strcmp(arg, "T") && strcmp(arg, "F"))) {
             reply_err(conn, h, EINVAL);
+            break;
+        }
+        if (!t) {
+            reply_err(conn, h, ENOENT);
             break;
         }
         err = arg[0] == 'T' ? xsc_txn_commit(conn, t) : 0;

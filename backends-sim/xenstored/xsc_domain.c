@@ -31,19 +31,20 @@ struct xsc_domain *xsc_domain_get(struct xsc_core *c, unsigned domid)
     return d;
 }
 
-int xsc_domain_introduce(struct xsc_core *c, unsigned domid, unsigned long mfn)
+int xsc_domain_introduce(struct xsc_core *c, unsigned domid)
 {
     struct xsc_domain *d = xsc_domain_get(c, domid);
     int err;
 
     if (!d)
         return ENOMEM;
+    /* Again: C xenstored only rebinds the event channel (the gfn is not
+     * looked at), so it is OK and fires nothing. */
     if (d->introduced)
-        return d->mfn == mfn ? 0 : EINVAL;
+        return 0;
     if (c->hooks.introduced && (err = c->hooks.introduced(c->hooks.ctx, domid)))
         return err;
     d->introduced = true;
-    d->mfn = mfn;
     xsc_watch_fire_special(c, "@introduceDomain");
     return 0;
 }
@@ -98,7 +99,6 @@ int xsc_domain_release(struct xsc_core *c, unsigned domid)
     if (!d || !d->introduced)
         return ENOENT;
     d->introduced = false;
-    d->mfn = 0;
     d->target = XSC_NO_TARGET;
     for (struct xsc_domain *e = c->domains; e; e = e->next)
         if (e->target == domid)

@@ -38,7 +38,6 @@ struct xsc_domain {
     unsigned domid;
     bool introduced;
     unsigned target; /* XSC_NO_TARGET or the domain it may act for */
-    unsigned long mfn;
     unsigned watches, transactions;
 };
 
@@ -51,6 +50,7 @@ struct xsc_conn {
     bool dead;
     struct xsc_watch *watches;
     struct xsc_txn *txns;
+    uint32_t next_txid; /* per connection, from 1, as C xenstored numbers them */
 };
 
 struct xsc_special {
@@ -72,7 +72,6 @@ struct xsc_core {
     uint64_t gen;
     struct xsc_conn *conns;
     struct xsc_domain *domains;
-    uint32_t next_txid;
     struct xsc_special special[2];
     struct xsc_event *events; /* queued until the reply is out */
     size_t nevents, capevents;
@@ -92,10 +91,13 @@ struct xsc_opctx {
 struct xsc_domain *xsc_domain_find(struct xsc_core *c, unsigned domid);
 struct xsc_domain *xsc_domain_get(struct xsc_core *c, unsigned domid);
 struct xsc_special *xsc_special_find(struct xsc_core *c, const char *name);
+/* xsc_control.c: runs an XS_CONTROL request; 0 with the reply text in
+ * out, or an errno. */
+int xsc_control(struct xsc_conn *conn, const char *body, size_t len, char *out, size_t size);
 void xsc_trace(struct xsc_core *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* xsc_domain.c: errno results. */
-int xsc_domain_introduce(struct xsc_core *c, unsigned domid, unsigned long mfn);
+int xsc_domain_introduce(struct xsc_core *c, unsigned domid);
 /* Kills the domain's connections, removes the nodes it owns and its
  * permission entries elsewhere, fires @releaseDomain. */
 int xsc_domain_release(struct xsc_core *c, unsigned domid);

@@ -1,11 +1,15 @@
 /* Path validation follows Xen's C xenstored: absolute, no "//", no
- * trailing "/", characters [A-Za-z0-9-/_@], and for unprivileged callers
- * at most XENSTORE_REL_PATH_MAX bytes below /local/domain/N/. */
+ * trailing "/", characters [A-Za-z0-9-/_@], and for every caller at most
+ * the path quota (XENSTORE_REL_PATH_MAX) below /local/domain/N/, or in
+ * all elsewhere. */
 #include "backends-sim/xenstored/xsc_path.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <xen/io/xs_wire.h>
 
 static bool valid_chars(const char *p)
 {
@@ -47,20 +51,17 @@ int xsc_path_resolve(unsigned domid, const char *in, bool allow_special, size_t 
     size_t len = strlen(in);
 
     *relative = false;
-    if (len == 0 || len >= XSC_PATH_BUF - 32)
+    if (len >= XSC_PATH_BUF - 32)
         return EINVAL;
     if (in[0] == '@') {
-        if (!allow_special || !valid_chars(in))
+        /* C xenstored checks only the length of a special name */
+        if (!allow_special || len > XENSTORE_REL_PATH_MAX)
             return EINVAL;
         memcpy(out, in, len + 1);
         return 0;
     }
-    if (in[0] != '/') {
-        *relative = true;
-        snprintf(out, XSC_PATH_BUF, "/local/domain/%u/%s", domid, in);
-    } else {
-        memcpy(out, in, len + 1);
-    }
+    *relative = in[0] != '/';
+    xsc_path_canonical(domid, in, out);
     len = strlen(out);
     if (len > 1 && out[len - 1] == '/')
         return EINVAL;
@@ -71,6 +72,14 @@ int xsc_path_resolve(unsigned domid, const char *in, bool allow_special, size_t 
     if (max_rel && len - below_home(out) > max_rel)
         return EINVAL;
     return 0;
+}
+
+void xsc_path_canonical(unsigned domid, const char *in, char *out)
+{
+    if (in[0] == '/' || in[0] == '@')
+        snprintf(out, XSC_PATH_BUF, "%s", in);
+    else
+        snprintf(out, XSC_PATH_BUF, "/local/domain/%u/%s", domid, in);
 }
 
 bool xsc_path_is_prefix(const char *anc, const char *p)

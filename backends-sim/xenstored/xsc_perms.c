@@ -22,34 +22,20 @@ static char bits_letter(uint8_t bits)
     return l[bits & 3];
 }
 
-int xsc_perms_parse(const char *buf, size_t len, struct xsc_perm **out, unsigned *count)
+int xsc_perms_parse(const char *buf, unsigned n, struct xsc_perm **out, unsigned *count)
 {
-    unsigned n = 0;
-    size_t i;
-    struct xsc_perm *p;
+    struct xsc_perm *p = calloc(n ? n : 1, sizeof(*p));
 
-    if (len == 0 || buf[len - 1] != '\0')
-        return EINVAL;
-    for (i = 0; i < len; i++)
-        if (buf[i] == '\0')
-            n++;
-    p = calloc(n, sizeof(*p));
     if (!p)
         return ENOMEM;
-    for (i = 0, n = 0; i < len; n++) {
-        const char *s = buf + i;
-        size_t sl = strlen(s);
+    for (unsigned i = 0; i < n; i++) {
         char *end;
-        unsigned long id;
-
-        if (sl < 2 || letter_bits(s[0], &p[n].bits) || s[1] < '0' || s[1] > '9')
+        if (letter_bits(buf[0], &p[i].bits) || !buf[1])
             goto bad;
-        errno = 0;
-        id = strtoul(s + 1, &end, 10);
-        if (errno || *end || id > 0xffff)
+        p[i].domid = (unsigned)strtol(buf + 1, &end, 0);
+        if (*end)
             goto bad;
-        p[n].domid = (uint16_t)id;
-        i += sl + 1;
+        buf = end + 1;
     }
     *out = p;
     *count = n;
@@ -64,7 +50,7 @@ size_t xsc_perms_format(const struct xsc_perm *p, unsigned n, char *out, size_t 
     size_t used = 0;
 
     for (unsigned i = 0; i < n; i++) {
-        int w = snprintf(out + used, size - used, "%c%u", bits_letter(p[i].bits), p[i].domid);
+        int w = snprintf(out + used, size - used, "%c%d", bits_letter(p[i].bits), (int)p[i].domid);
         if (w < 0 || (size_t)w + 1 > size - used)
             return 0;
         used += (size_t)w + 1; /* keep the NUL */

@@ -20,18 +20,21 @@
 #define XSC_NO_TARGET 0xffffffffu
 
 struct xsc_perm {
-    uint16_t domid;
-    uint8_t bits; /* XSP_READ | XSP_WRITE */
+    unsigned domid; /* as C xenstored holds it: any 32-bit value */
+    uint8_t bits;   /* XSP_READ | XSP_WRITE */
 };
 
 /*
- * Parses count NUL-terminated entries from buf[0..len) (the tail of a
- * SET_PERMS payload).  Returns 0 with *out malloc'd, or EINVAL / ENOMEM.
+ * Parses the first n NUL-terminated entries of buf (the tail of a
+ * SET_PERMS payload, which holds at least n NULs) as C xenstored does: a
+ * letter, then a number as strtol(…, 0) reads it (leading blanks, a sign,
+ * 0x or 0 prefixes), cut to 32 bits.  Returns 0 with *out malloc'd and
+ * *count = n, or EINVAL / ENOMEM.
  */
-int xsc_perms_parse(const char *buf, size_t len, struct xsc_perm **out, unsigned *count);
+int xsc_perms_parse(const char *buf, unsigned n, struct xsc_perm **out, unsigned *count);
 
-/* Writes the wire form of perms into out; returns bytes used, or 0 when
- * it does not fit. */
+/* Writes the wire form of perms into out (ids as signed numbers, as C
+ * xenstored prints them); returns bytes used, or 0 when it does not fit. */
 size_t xsc_perms_format(const struct xsc_perm *p, unsigned n, char *out, size_t size);
 
 /* XSP_* bits domid (whose target is target, or XSC_NO_TARGET) holds. */

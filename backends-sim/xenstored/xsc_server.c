@@ -43,6 +43,7 @@ struct client {
 struct xsc_server {
     char *dir;
     FILE *trace;
+    FILE *own_trace; /* opened by XS_CONTROL logfile */
     struct xsc_core *core;
     struct listener *ls;
     size_t nls, capls;
@@ -61,6 +62,26 @@ static void trace(void *ctx, const char *line)
         fprintf(s->trace, "xenstored: %s\n", line);
         fflush(s->trace);
     }
+}
+
+/* XS_CONTROL logfile FILE: the trace goes to FILE from now on.  As C
+ * xenstored, the request succeeds even if FILE cannot be opened (the
+ * trace then stays where it was, with a line saying why). */
+static int logfile(void *ctx, const char *path)
+{
+    struct xsc_server *s = ctx;
+    FILE *f = fopen(path, "a");
+
+    if (!f) {
+        char line[300];
+        snprintf(line, sizeof(line), "logfile %.200s: %s", path, strerror(errno));
+        trace(s, line);
+        return 0;
+    }
+    if (s->own_trace)
+        fclose(s->own_trace);
+    s->trace = s->own_trace = f;
+    return 0;
 }
 
 static int listen_at(const char *path)
@@ -190,7 +211,7 @@ static void send_msg(void *ctx, const struct xsd_sockmsg *hdr, const void *body)
 struct xsc_server *xsc_server_new(const char *dir, FILE *tracef)
 {
     struct xsc_server *s = calloc(1, sizeof(*s));
-    struct xsc_core_hooks hooks = { introduced, released, trace, s };
+    struct xsc_core_hooks hooks = { introduced, released, trace, s, logfile };
 
     if (!s)
         return NULL;
@@ -455,6 +476,8 @@ void xsc_server_free(struct xsc_server *s)
     }
     free(s->ls);
     xsc_core_free(s->core);
+    if (s->own_trace)
+        fclose(s->own_trace);
     free(s->dir);
     free(s);
 }

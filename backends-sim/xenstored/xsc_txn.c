@@ -85,7 +85,7 @@ int xsc_txn_start(struct xsc_conn *conn, uint32_t *id)
         return ENOMEM;
     }
     do {
-        t->id = c->next_txid++;
+        t->id = conn->next_txid++;
     } while (t->id == 0 || xsc_txn_find(conn, t->id));
     t->tail = &t->ops;
     t->next = conn->txns;
@@ -93,6 +93,14 @@ int xsc_txn_start(struct xsc_conn *conn, uint32_t *id)
     d->transactions++;
     *id = t->id;
     return 0;
+}
+
+static unsigned count_nuls(const char *s, size_t len)
+{
+    unsigned n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += s[i] == '\0';
+    return n;
 }
 
 /* Commits t: EAGAIN if anything it looked at changed meanwhile. */
@@ -122,7 +130,7 @@ int xsc_txn_commit(struct xsc_conn *conn, struct xsc_txn *t)
         case XS_MKDIR: xsc_op_mkdir(&x, o->path); break;
         case XS_RM: xsc_op_rm(&x, o->path); break;
         case XS_SET_PERMS:
-            if (!xsc_perms_parse(o->data, o->len, &p, &np))
+            if (!xsc_perms_parse(o->data, count_nuls(o->data, o->len), &p, &np))
                 xsc_op_set_perms(&x, o->path, p, np);
             break;
         }

@@ -95,7 +95,7 @@ int w_toolstack(struct world *w)
         e = e ? e : e2;
     }
     if (!e)
-        e = xsc_client_strs(c, XS_INTRODUCE, 0, NULL, "1", "0", "0", NULL);
+        e = xsc_client_strs(c, XS_INTRODUCE, 0, NULL, "1", "0", "1", NULL);
     if (!e)
         e = xsc_client_tx_start(c, &tx);
     if (!e) {

@@ -72,8 +72,9 @@ START_TEST(error_replies_carry_ids)
     ck_assert_uint_eq(h.type, XS_ERROR);
     ck_assert_uint_eq(h.req_id, 1234);
     ck_assert_str_eq(out, "ENOSYS");
-    ck_assert_int_eq(xsd_send(fd, XS_READ, 5, 0, "/tool", 5), 0);
+    ck_assert_int_eq(xsd_send(fd, XS_WRITE, 5, 0, "/tool", 5), 0);
     ck_assert_int_eq(xsd_recv(fd, &h, out, sizeof(out)), 0);
+    ck_assert_uint_eq(h.req_id, 5);
     ck_assert_str_eq(out, "EINVAL");
     ck_assert_int_eq(xsd_send(fd, XS_READ, 6, 42, "/tool", 6), 0);
     ck_assert_int_eq(xsd_recv(fd, &h, out, sizeof(out)), 0);
