@@ -77,7 +77,10 @@ static void exec_daemon(const struct xsref *r, const char *shim, int ready)
     setenv("XENSTORED_PATH", r->sock, 1);
     setenv("XENSTORED_RUNDIR", r->dir, 1);
     setenv("XENSTORED_ROOTDIR", r->dir, 1);
-    execl(XSREF_DAEMON, XSREF_DAEMON, "-N", (char *)NULL);
+    /* -T: a trace file, as splitbed-xenstored always has one (memreport
+     * and log on/off act on it) */
+    snprintf(path, sizeof(path), "%s/trace", r->dir);
+    execl(XSREF_DAEMON, XSREF_DAEMON, "-N", "-T", path, (char *)NULL);
     fprintf(stderr, "cannot run %s: %s\n", XSREF_DAEMON, strerror(errno));
     _exit(127);
 }
@@ -130,6 +133,17 @@ int xsref_start(struct xsref *r, const char *shim, char *why, size_t size)
         return -1;
     }
     return 0;
+}
+
+bool xsref_alive(struct xsref *r)
+{
+    if (r->pid <= 0)
+        return false;
+    if (waitpid(r->pid, NULL, WNOHANG) == r->pid) {
+        r->pid = 0;
+        return false;
+    }
+    return true;
 }
 
 void xsref_stop(struct xsref *r)

@@ -25,6 +25,9 @@ bool xsref_available(const char *shim, char *why, size_t size);
 /* Starts the daemon with LD_PRELOAD=shim and returns once it listens:
  * 0, or -1 with one line in why.  The daemon dies with the caller. */
 int xsref_start(struct xsref *r, const char *shim, char *why, size_t size);
+/* False once the daemon has died (C xenstored 4.17 aborts on some
+ * request sequences: an assertion in consider_message()). */
+bool xsref_alive(struct xsref *r);
 /* Kills the daemon and removes its dir; safe to call twice. */
 void xsref_stop(struct xsref *r);
 
