@@ -27,6 +27,7 @@ struct bb_backend {
     char token[64];
     struct dev *devs;
     unsigned n, cap;
+    uint64_t retired;  /* requests served by devices since removed */
     struct only *only; /* NULL: every device under dir */
     unsigned nonly;
     bool watching_dir;
@@ -182,6 +183,7 @@ void bb_backend_rescan(struct bb_backend *b)
         if (!b->devs[i].seen) {
             bb_log(&b->env->log, "blkback: dom%u vbd %u: backend directory removed",
                    b->devs[i].frontid, b->devs[i].devid);
+            b->retired += bb_vbd_served(b->devs[i].vbd);
             bb_vbd_free(b->devs[i].vbd, false);
             b->devs[i] = b->devs[--b->n];
             continue;
@@ -220,6 +222,14 @@ void bb_backend_check_resize(struct bb_backend *b)
 {
     for (unsigned i = 0; i < b->n; i++)
         bb_vbd_check_resize(b->devs[i].vbd);
+}
+
+uint64_t bb_backend_served(const struct bb_backend *b)
+{
+    uint64_t n = b->retired;
+    for (unsigned i = 0; i < b->n; i++)
+        n += bb_vbd_served(b->devs[i].vbd);
+    return n;
 }
 
 unsigned bb_backend_count(const struct bb_backend *b)

@@ -31,6 +31,8 @@ void bb_backend_event(struct bb_backend *b, uint32_t port);
 bool bb_backend_serve_busy(struct bb_backend *b);
 void bb_backend_check_resize(struct bb_backend *b);
 unsigned bb_backend_count(const struct bb_backend *b);
+/* Requests served by this process so far, every device counted. */
+uint64_t bb_backend_served(const struct bb_backend *b);
 struct bb_vbd *bb_backend_find(const struct bb_backend *b, uint32_t frontid, uint32_t devid);
 /* Frees every device; with `closed` each is switched to Closed first. */
 void bb_backend_free(struct bb_backend *b, bool closed);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "backends-sim/blkback/backend.h"
+#include "backends-sim/blkback/faults.h"
 #include "backends-sim/blkback/mapper_gnttab.h"
 #include "backends-sim/blkback/params.h"
 #include "backends-sim/blkback/xen_host.h"
@@ -51,11 +52,12 @@ static void log_line(void *ctx, bool diagnosis, const char *text)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: " PROG " [--opt key=value]... [--domid N] [--device FRONTID/DEVID]...\n"
-               "       [--trace FILE] [--ready-fd FD] [-q] [--check]\n"
+               "       [--trace FILE] [--ready-fd FD] [--report-fd FD] [-q] [--check]\n"
                "Serves the block devices under /local/domain/N/backend/vbd (N = 0, or\n"
                "$SPLITBED_DOMID) to their frontends; with --device, only those listed.\n"
                "-q drops informational lines; diagnoses still print.  --check: only check\n"
-               "the arguments (exit 0, or 2 with one line).  Knobs: see README.md.\n");
+               "the arguments (exit 0, or 2 with one line).  --report-fd: where the\n"
+               "fault-report-after knob's line goes.  Knobs: see README.md.\n");
 }
 
 static int parse_num(const char *s, long max, long *out)
@@ -88,7 +90,7 @@ int main(int argc, char **argv)
 {
     struct bb_params params;
     bb_params_default(&params);
-    long domid = 0, ready_fd = -1;
+    long domid = 0, ready_fd = -1, report_fd = -1;
     const char *trace = NULL, *env_dom = getenv("SPLITBED_DOMID");
     bool check_only = false;
     long only[MAX_DEVICES][2];
@@ -114,7 +116,7 @@ int main(int argc, char **argv)
             continue;
         }
         if (!strcmp(a, "--opt") || !strcmp(a, "--domid") || !strcmp(a, "--trace") ||
-            !strcmp(a, "--ready-fd") || !strcmp(a, "--device")) {
+            !strcmp(a, "--ready-fd") || !strcmp(a, "--device") || !strcmp(a, "--report-fd")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, PROG ": %s needs a value\n", a);
                 return 2;
@@ -149,6 +151,11 @@ int main(int argc, char **argv)
                 return 2;
             }
             nonly++;
+        } else if (!strcmp(a, "--report-fd")) {
+            if (parse_num(val, 1 << 20, &report_fd) < 0) {
+                fprintf(stderr, PROG ": --report-fd %s: not a file descriptor\n", val);
+                return 2;
+            }
         } else if (parse_num(val, 1 << 20, &ready_fd) < 0) {
             fprintf(stderr, PROG ": --ready-fd %s: not a file descriptor\n", val);
             return 2;
@@ -205,10 +212,16 @@ int main(int argc, char **argv)
     struct bb_env env = {
         .store = bb_xs_store(xs),
         .evtchn = bb_xenevtchn_base(ev),
-        .mapper = bb_gnttab_mapper_base(gt),
         .params = &params,
         .log = { .line = log_line },
     };
+    struct bb_faults *faults =
+        bb_faults_new(&params, bb_gnttab_mapper_base(gt), (int)report_fd, &env.log);
+    if (!faults) {
+        fprintf(stderr, PROG ": out of memory\n");
+        return 1;
+    }
+    env.mapper = bb_faults_mapper(faults);
     char home[64];
     snprintf(home, sizeof(home), "/local/domain/%ld", domid);
     struct bb_backend *be = bb_backend_new(&env, home);
@@ -220,6 +233,7 @@ int main(int argc, char **argv)
     if (rc < 0) {
         fprintf(stderr, PROG ": cannot watch %s/backend/vbd: %s\n", home, strerror(-rc));
         bb_backend_free(be, false);
+        bb_faults_free(faults);
         bb_gnttab_mapper_close(gt);
         bb_xenevtchn_close(ev);
         bb_xs_close(xs);
@@ -266,8 +280,11 @@ int main(int argc, char **argv)
                 status = 1;
                 break;
             }
-            if (fired)
+            if (fired) {
+                bb_faults_arm(faults, false);
                 bb_backend_rescan(be);
+                bb_faults_arm(faults, true);
+            }
         }
         if (pfd[1].revents & POLLIN) {
             uint32_t port;
@@ -275,8 +292,10 @@ int main(int argc, char **argv)
                 bb_backend_event(be, port);
         }
         busy = bb_backend_serve_busy(be);
+        bb_faults_after_serve(faults, bb_backend_served(be));
     }
     bb_backend_free(be, status == 0);
+    bb_faults_free(faults);
     bb_gnttab_mapper_close(gt);
     bb_xenevtchn_close(ev);
     bb_xs_close(xs);

@@ -159,6 +159,27 @@ int bb_params_set(struct bb_params *p, const char *kv, char *err, size_t errlen)
         if (parse_uint(v, 1, &u) < 0)
             goto bad_range;
         p->max_queues = (unsigned)u;
+    } else if (!strcmp(key, "fault-crash-after") || !strcmp(key, "fault-report-after") ||
+               !strcmp(key, "fault-seed")) {
+        errno = 0;
+        char *end;
+        unsigned long long x = strtoull(v, &end, 0);
+        if (!*v || *v == '-' || *end || errno)
+            goto bad_range;
+        if (!strcmp(key, "fault-crash-after"))
+            p->fault_crash_after = x;
+        else if (!strcmp(key, "fault-report-after"))
+            p->fault_report_after = x;
+        else
+            p->fault_seed = x;
+    } else if (!strcmp(key, "fault-delay-us")) {
+        if (parse_uint(v, 10000000, &u) < 0)
+            goto bad_range;
+        p->fault_delay_us = (unsigned)u;
+    } else if (!strcmp(key, "fault-grant-fail")) {
+        if (parse_uint(v, 1000, &u) < 0)
+            goto bad_range;
+        p->fault_grant_fail = (unsigned)u;
     } else if (!strcmp(key, "batch")) {
         if (parse_uint(v, 1u << 20, &u) < 0 || u == 0)
             goto bad_range;
@@ -183,6 +204,9 @@ bad_range : {
                        : !strcmp(key, "features-at")            ? "probe or connected"
                        : !strcmp(key, "persistent-map")         ? "rw or op"
                        : !strcmp(key, "multi-queue-max-queues") ? "0 (not written) or 1"
+                       : !strcmp(key, "fault-delay-us")         ? "0..10000000"
+                       : !strcmp(key, "fault-grant-fail")       ? "0..1000 (per mille)"
+                       : !strncmp(key, "fault-", 6)             ? "a number"
                                                                 : "a positive number";
     snprintf(err, errlen, "--opt %s: '%s' is not %s", kv, v, want);
     return -1;

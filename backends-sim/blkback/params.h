@@ -35,6 +35,12 @@ struct bb_params {
     unsigned batch;      /* requests per device per turn */
     bool resize_on_io;
     bool hotplug_status;
+    /* Faults a user asks for (faults.h); 0: none. */
+    uint64_t fault_crash_after;  /* die abruptly once this many requests were served */
+    unsigned fault_delay_us;     /* sleep this long per request served */
+    unsigned fault_grant_fail;   /* per mille of grant maps and copies that fail */
+    uint64_t fault_report_after; /* say "served N" on the report fd once N were served */
+    uint64_t fault_seed;         /* the draws of fault_grant_fail */
 };
 
 void bb_params_default(struct bb_params *p);

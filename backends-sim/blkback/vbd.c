@@ -18,6 +18,7 @@
 #define PATH_MAX_LEN 256
 
 struct bb_vbd {
+    uint64_t served; /* requests served over every connection */
     const struct bb_env *env;
     char be[PATH_MAX_LEN]; /* our directory */
     char fe[PATH_MAX_LEN]; /* the frontend's, from "frontend" */
@@ -556,7 +557,11 @@ int bb_vbd_serve(struct bb_vbd *v, unsigned budget)
     if (v->env->params->resize_on_io)
         bb_vbd_check_resize(v);
     bool notify = false;
+    struct bb_ring_stats before, after;
+    bb_ring_stats(v->ring, &before);
     int rc = bb_ring_serve(v->ring, budget, &notify);
+    bb_ring_stats(v->ring, &after);
+    v->served += after.requests - before.requests;
     if (notify && v->port)
         v->env->evtchn->ops->notify(v->env->evtchn, v->port);
     if (rc == -EPROTO) {
@@ -574,6 +579,11 @@ int bb_vbd_serve(struct bb_vbd *v, unsigned budget)
 static void publish_sectors(struct bb_vbd *v, uint32_t tx)
 {
     wr(v, tx, "sectors", "%llu", (unsigned long long)disk_sectors(v));
+}
+
+uint64_t bb_vbd_served(const struct bb_vbd *v)
+{
+    return v->served;
 }
 
 int bb_vbd_check_resize(struct bb_vbd *v)

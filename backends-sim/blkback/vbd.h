@@ -56,6 +56,8 @@ int bb_vbd_serve(struct bb_vbd *v, unsigned budget);
 int bb_vbd_check_resize(struct bb_vbd *v);
 /* Local event-channel port while connected, else 0. */
 uint32_t bb_vbd_port(const struct bb_vbd *v);
+/* Requests served since the device appeared, over every connection. */
+uint64_t bb_vbd_served(const struct bb_vbd *v);
 int bb_vbd_state(const struct bb_vbd *v);
 bool bb_vbd_connected(const struct bb_vbd *v);
 const char *bb_vbd_path(const struct bb_vbd *v);
