@@ -7,6 +7,7 @@
 #include "qubes_vm.h"
 #include "daemons.h"
 #include "disk_spec.h"
+#include "fault_spec.h"
 #include "layout.h"
 #include "statedir.h"
 #include "toolstack.h"
@@ -29,6 +30,7 @@
 
 #define MAX_DEVS 16
 #define MAX_OPTS 64
+#define MAX_FAULTS 8
 
 struct run {
     const char *given_dir;
@@ -65,6 +67,17 @@ struct run {
     const char *qubesdb_entries[MAX_OPTS];
     unsigned nqubesdb_entries;
     pid_t qubesdb;
+    struct fault_spec faults[MAX_FAULTS];
+    const char *fault_args[MAX_FAULTS];
+    unsigned nfaults;
+    char fault_bufs[MAX_FAULTS][4][48];
+    char seed_opt[48];
+    uint64_t seed;
+    bool seed_given;
+    bool restart_blkback;               /* a crash fault asked to restart it */
+    const char *restart_opts[MAX_OPTS]; /* its knobs then: no crash */
+    unsigned nrestart_opts;
+    int report_fd; /* blkback's fault reports, or -1 */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -181,6 +194,18 @@ static const char run_usage[] =
     "  --dir DIR            use the simulator running in DIR instead of a private one\n"
     "  --domain N           the guest's domain id (default 1)\n"
     "  --timeout SECONDS    stop the app if it has not finished by then (exit 1)\n"
+    "  --fault SPEC         a fault, repeatable (the run prints its seed):\n"
+    "                         backend-crash:after=N[,restart=0]  blkback dies after N\n"
+    "                           requests; the run starts it again unless restart=0\n"
+    "                         backend-slow:delay-ms=N  blkback sleeps N ms per request\n"
+    "                         grant-fail:rate=P  that share (0..1) of blkback's grant maps\n"
+    "                           and copies fail (maps happen per request only with\n"
+    "                           --backend-opt persistent=0)\n"
+    "                         domain-destroy:after=N  the guest's domain is destroyed once\n"
+    "                           blkback served N requests\n"
+    "                         negotiation:NAME  blkback deviates as NAME does: mirage,\n"
+    "                           probe, single-page, no-indirect, no-persistent, grant-copy\n"
+    "  --seed N             the seed of every random choice of the run's faults\n"
     "  -q, --quiet          only errors on stderr (passes -q to the app)\n"
     "  -h, --help           this text\n"
     "Exit status: the app's own; 1 when a backend failed or the app timed out;\n"
@@ -247,6 +272,51 @@ static int check_backend_opts(const char *name, const char *flag, const char *co
     return -1;
 }
 
+/* A seed nobody gave: from the kernel's random pool. */
+static uint64_t fresh_seed(void)
+{
+    uint64_t s = 0;
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (!f || fread(&s, sizeof s, 1, f) != 1) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        s = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20 ^ (uint64_t)getpid();
+    }
+    if (f)
+        fclose(f);
+    return s >> 12; /* short enough to type */
+}
+
+/* The faults' blkback knobs join the user's; a restarted blkback gets
+ * them all but the crash. */
+static int add_fault_opts(struct run *r)
+{
+    if (!r->nfaults && !r->seed_given)
+        return 0;
+    if (!r->seed_given)
+        r->seed = fresh_seed();
+    for (unsigned i = 0; i < r->nopts; i++)
+        r->restart_opts[r->nrestart_opts++] = r->opts[i];
+    for (unsigned i = 0; i < r->nfaults; i++) {
+        const char *o[5];
+        fault_spec_backend_opts(&r->faults[i], r->fault_bufs[i], o);
+        bool crash = r->faults[i].kind == FAULT_BACKEND_CRASH;
+        if (crash && r->faults[i].restart)
+            r->restart_blkback = true;
+        for (unsigned k = 0; o[k]; k++) {
+            if (ADD(r->opts, r->nopts, o[k], "backend options"))
+                return -1;
+            if (!crash && ADD(r->restart_opts, r->nrestart_opts, o[k], "backend options"))
+                return -1;
+        }
+    }
+    snprintf(r->seed_opt, sizeof r->seed_opt, "fault-seed=%llu", (unsigned long long)r->seed);
+    if (r->ndisks && (ADD(r->opts, r->nopts, r->seed_opt, "backend options") ||
+                      ADD(r->restart_opts, r->nrestart_opts, r->seed_opt, "backend options")))
+        return -1;
+    return 0;
+}
+
 static int parse_args(struct run *r, int argc, char **argv)
 {
     static const struct option opts[] = { { "disk", required_argument, NULL, 'D' },
@@ -259,6 +329,8 @@ static int parse_args(struct run *r, int argc, char **argv)
                                           { "timeout", required_argument, NULL, 't' },
                                           { "quiet", no_argument, NULL, 'q' },
                                           { "help", no_argument, NULL, 'h' },
+                                          { "fault", required_argument, NULL, 'f' },
+                                          { "seed", required_argument, NULL, 's' },
                                           { 0, 0, 0, 0 } };
     int c;
     optind = 1;
@@ -266,6 +338,27 @@ static int parse_args(struct run *r, int argc, char **argv)
     while ((c = getopt_long(argc, argv, "+qh", opts, NULL)) != -1) {
         switch (c) {
         case 'h': fputs(run_usage, stdout); return -2;
+        case 'f':
+            if (r->nfaults == MAX_FAULTS) {
+                fprintf(stderr, "splitbed run: at most %d --fault\n", MAX_FAULTS);
+                return -1;
+            }
+            if (fault_spec_parse(optarg, &r->faults[r->nfaults]) != 0)
+                return -1;
+            r->fault_args[r->nfaults++] = optarg;
+            break;
+        case 's': {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(optarg, &end, 0);
+            if (!*optarg || *optarg == '-' || *end || errno) {
+                fprintf(stderr, "splitbed run: --seed %s: expected a number\n", optarg);
+                return -1;
+            }
+            r->seed = v;
+            r->seed_given = true;
+            break;
+        }
         case 'D':
             if (ADD(r->disk_args, r->ndisk_args, optarg, "disks"))
                 return -1;
@@ -340,6 +433,13 @@ static int parse_args(struct run *r, int argc, char **argv)
             return -1;
         r->nvifs++;
     }
+    if (r->nfaults && !r->ndisks) {
+        fprintf(stderr, "splitbed run: --fault %s: no --disk for splitbed-blkback to serve\n",
+                r->fault_args[0]);
+        return -1;
+    }
+    if (add_fault_opts(r) != 0)
+        return -1;
     if (check_backend_opts("splitbed-blkback", "--backend-opt", r->opts, r->nopts) ||
         check_backend_opts("splitbed-netback", "--netback-opt", r->net_opts, r->nnet_opts))
         return -1;
@@ -452,6 +552,42 @@ static pid_t start_backend(struct run *r, const char *name, const char *const *o
     return pid;
 }
 
+/* blkback for this run's disks; with a domain-destroy fault, its
+ * reports come on a pipe whose read end is r->report_fd. */
+static pid_t start_blkback(struct run *r, const char *const *opts, unsigned nopts)
+{
+    const char *extra[2 * MAX_DEVS + 2];
+    unsigned nextra = 0;
+    for (unsigned i = 0; i < r->ndisks; i++) {
+        snprintf(r->device_args[i], sizeof r->device_args[i], "%u/%u", r->domid, r->disks[i].devid);
+        extra[nextra++] = "--device";
+        extra[nextra++] = r->device_args[i];
+    }
+    bool reports = false;
+    for (unsigned i = 0; i < r->nfaults; i++)
+        reports |= r->faults[i].kind == FAULT_DOMAIN_DESTROY;
+    int pfd[2] = { -1, -1 };
+    char fdarg[16];
+    if (reports && r->report_fd < 0) {
+        if (pipe2(pfd, O_CLOEXEC) != 0) {
+            perror("splitbed run: pipe");
+            return -1;
+        }
+        /* Only blkback gets the write end: without CLOEXEC while it
+         * starts, with it again before anything else does. */
+        fcntl(pfd[1], F_SETFD, 0);
+        snprintf(fdarg, sizeof fdarg, "%d", pfd[1]);
+        extra[nextra++] = "--report-fd";
+        extra[nextra++] = fdarg;
+    }
+    pid_t pid = start_backend(r, "splitbed-blkback", opts, nopts, extra, nextra, false);
+    if (pfd[1] >= 0) {
+        close(pfd[1]);
+        r->report_fd = pfd[0];
+    }
+    return pid;
+}
+
 static int pidfd_of(pid_t pid)
 {
     return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
@@ -464,13 +600,41 @@ static int exit_status_of(int ws)
     return 128 + WTERMSIG(ws);
 }
 
+/* blkback's report that the domain-destroy fault is due: the guest's
+ * domain is destroyed mid-I/O as `xl destroy` does it (its processes
+ * killed, its nodes and devices removed, its hypervisor state released);
+ * the backends see their frontend go.  Returns true when it was done. */
+static bool destroy_fault(struct run *r, int fd)
+{
+    char line[64];
+    ssize_t n = read(fd, line, sizeof line - 1);
+    close(fd);
+    if (n <= 0)
+        return false;
+    line[n] = '\0';
+    line[strcspn(line, "\n")] = '\0';
+    fprintf(stderr, "splitbed run: fault: destroying domain %u (blkback %s requests)\n", r->domid,
+            line);
+    kill(r->app, SIGKILL);
+    waitpid(r->app, NULL, 0);
+    r->app = 0;
+    struct toolstack *ts = toolstack_open(r->dir);
+    if (ts) {
+        toolstack_domain_destroy(ts, r->domid);
+        toolstack_close(ts);
+    }
+    r->created_domain = false;
+    return true;
+}
+
 /* Waits for the app; a backend that dies first is reported and ends the
  * run (a frontend would otherwise wait for it forever). */
 static int supervise(struct run *r)
 {
-    struct pollfd p[3] = { { .fd = pidfd_of(r->app), .events = POLLIN },
+    struct pollfd p[4] = { { .fd = pidfd_of(r->app), .events = POLLIN },
                            { .fd = pidfd_of(r->blkback), .events = POLLIN },
-                           { .fd = pidfd_of(r->netback), .events = POLLIN } };
+                           { .fd = pidfd_of(r->netback), .events = POLLIN },
+                           { .fd = r->report_fd, .events = POLLIN } };
     const char *names[3] = { "app", "splitbed-blkback", "splitbed-netback" };
     pid_t pids[3] = { r->app, r->blkback, r->netback };
     struct timespec start;
@@ -494,7 +658,7 @@ static int supervise(struct run *r)
             }
             wait_ms = (int)(left > 1000 ? 1000 : left);
         }
-        int n = poll(p, 3, wait_ms);
+        int n = poll(p, 4, wait_ms);
         if (interrupted) {
             kill(r->app, SIGTERM);
             waitpid(r->app, NULL, 0);
@@ -515,6 +679,14 @@ static int supervise(struct run *r)
                 fprintf(stderr, "splitbed run: app killed by signal %d\n", WTERMSIG(ws));
             break;
         }
+        if (p[3].fd >= 0 && p[3].revents) {
+            if (destroy_fault(r, p[3].fd)) {
+                p[3].fd = -1;
+                status = EXIT_FAIL;
+                break;
+            }
+            p[3].fd = -1;
+        }
         for (int i = 1; i < 3; i++) {
             if (p[i].fd >= 0 && p[i].revents) {
                 int ws;
@@ -525,6 +697,26 @@ static int supervise(struct run *r)
                     r->netback = 0;
                 close(p[i].fd);
                 p[i].fd = -1;
+                if (i == 1 && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL && r->restart_blkback) {
+                    /* The crash fault: as a driver domain's toolstack
+                     * would, start the backend again; the frontend
+                     * reconnects to it. */
+                    fprintf(stderr,
+                            "splitbed run: fault: splitbed-blkback crashed as asked; starting "
+                            "it again\n");
+                    r->restart_blkback = false;
+                    r->blkback = start_blkback(r, r->restart_opts, r->nrestart_opts);
+                    if (r->blkback < 0) {
+                        r->blkback = 0;
+                        kill(r->app, SIGKILL);
+                        waitpid(r->app, NULL, 0);
+                        r->app = 0;
+                        return EXIT_FAIL;
+                    }
+                    pids[1] = r->blkback;
+                    p[1].fd = pidfd_of(r->blkback);
+                    continue;
+                }
                 /* A netback whose input ended moves the device to Closing
                  * and the app finishes by itself. */
                 if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
@@ -542,6 +734,9 @@ static int supervise(struct run *r)
     for (int i = 0; i < 3; i++)
         if (p[i].fd >= 0)
             close(p[i].fd);
+    if (p[3].fd >= 0)
+        close(p[3].fd);
+    r->report_fd = -1;
     return status;
 }
 
@@ -606,12 +801,15 @@ static void teardown(struct run *r)
 
 int cmd_run(int argc, char **argv)
 {
-    struct run r = { .domid = 1 };
+    struct run r = { .domid = 1, .report_fd = -1 };
     int first = parse_args(&r, argc, argv);
     if (first < 0) {
         teardown(&r);
         return first == -2 ? EXIT_OK : EXIT_USAGE;
     }
+    if (r.nfaults || r.seed_given)
+        fprintf(stderr, "splitbed run: seed %llu (--seed %llu runs the same faults again)\n",
+                (unsigned long long)r.seed, (unsigned long long)r.seed);
     char app[4096];
     if (!layout_find_program(app, sizeof app, argv[first])) {
         fprintf(stderr,
@@ -657,14 +855,7 @@ int cmd_run(int argc, char **argv)
     if (r.ndisks) {
         /* Only this run's devices: other runs on the simulator have
          * their own backends (one per device, never two). */
-        const char *extra[2 * MAX_DEVS];
-        unsigned nextra = 0;
-        for (unsigned i = 0; i < r.ndisks; i++) {
-            snprintf(r.device_args[i], sizeof r.device_args[i], "%u/%u", r.domid, r.disks[i].devid);
-            extra[nextra++] = "--device";
-            extra[nextra++] = r.device_args[i];
-        }
-        r.blkback = start_backend(&r, "splitbed-blkback", r.opts, r.nopts, extra, nextra, false);
+        r.blkback = start_blkback(&r, r.opts, r.nopts);
         if (r.blkback < 0)
             goto out;
     }

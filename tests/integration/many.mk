@@ -6,3 +6,12 @@ $(BUILD)/tests/test_many_guests: $(OBJ)/tests/integration/test_many_guests.o $(O
 ifneq ($(wildcard backends-sim/hv/hvctl.h),)
 INTEGRATION_TESTS += $(BUILD)/tests/test_many_guests
 endif
+
+# splitbed run --fault: each fault and what the frontend does.
+$(BUILD)/tests/test_run_faults: $(OBJ)/tests/integration/test_run_faults.o $(OBJ)/tests/lib/runproc.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+ifneq ($(wildcard backends-sim/hv/hvctl.h),)
+INTEGRATION_TESTS += $(BUILD)/tests/test_run_faults
+endif

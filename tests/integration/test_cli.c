@@ -299,7 +299,8 @@ START_TEST(help_of_each_command_matches_its_manual_page)
     SB("--help");
     static const char *const run_opts[] = { "--disk",        "--vif",         "--config",
                                             "--backend-opt", "--netback-opt", "--dir",
-                                            "--domain",      "--timeout",     "-q" };
+                                            "--domain",      "--timeout",     "-q",
+                                            "--fault",       "--seed" };
     for (size_t i = 0; i < sizeof run_opts / sizeof run_opts[0]; i++)
         ck_assert_msg(strstr(r.out, run_opts[i]), "splitbed --help lacks %s", run_opts[i]);
 }

@@ -1,0 +1,217 @@
+/*
+ * `splitbed run --fault SPEC` as a user runs it, each fault with what the
+ * frontend then does: a backend that crashes after N requests is started
+ * again and the guest reconnects and completes with every acknowledged
+ * write on the image; a slow backend only makes the guest wait; grant
+ * maps that fail give the guest an I/O error, the same one for the same
+ * --seed; a domain destroyed mid-I/O leaves the backend serving no one
+ * and the simulator with nothing held; the negotiation deviations are
+ * what blk-info then reports.
+ */
+#include "tests/lib/runproc.h"
+
+#include <check.h>
+
+#include "tests/lib/check_main.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define TIMEOUT 120
+
+static char dir[64], img[96], disk[160], sim[96];
+static struct runproc r;
+
+static void sb(char *const args[])
+{
+    char *argv[40] = { (char *)build_path("bin/splitbed") };
+    int i = 0;
+    for (; args[i] && i < 38; i++)
+        argv[i + 1] = args[i];
+    argv[i + 1] = NULL;
+    runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+}
+#define SB(...) sb((char *[]){ __VA_ARGS__, NULL })
+
+static void setup(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/sbfault-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(img, sizeof img, "%s/disk.img", dir);
+    snprintf(disk, sizeof disk, "vdev=xvda,access=rw,target=%s", img);
+    snprintf(sim, sizeof sim, "%s/sim", dir);
+    FILE *f = fopen(img, "w");
+    ck_assert_ptr_nonnull(f);
+    fclose(f);
+    ck_assert_int_eq(truncate(img, 16 << 20), 0);
+}
+
+static void teardown(void)
+{
+    SB("hv", "stop", "--dir", sim);
+    runproc_rmtree(dir);
+}
+
+static void assert_has(const char *text, const char *needle)
+{
+    ck_assert_msg(strstr(text, needle), "want '%s' in:\n%.3000s", needle, text);
+}
+
+START_TEST(crash_fault_restarts_the_backend_and_the_guest_completes)
+{
+    SB("run", "--disk", disk, "--fault", "backend-crash:after=30", "--", "blk-verify", "--fill",
+       "--seed", "3", "--bytes", "8388608");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    assert_has(r.err, "splitbed run: seed ");
+    assert_has(r.err, "blkback: fault: crashing after ");
+    assert_has(r.err, "splitbed run: fault: splitbed-blkback crashed as asked; starting it again");
+    assert_has(r.err, "reconnecting");
+    assert_has(r.out, "flushed: 8388608");
+    /* Everything it wrote and was told was written is on the image. */
+    SB("run", "-q", "--disk", disk, "--", "blk-verify", "--check", "--seed", "3", "--bytes",
+       "8388608");
+    ck_assert_msg(r.status == 0, "status %d: %s %s", r.status, r.out, r.err);
+    /* restart=0: the run ends when the backend dies. */
+    SB("run", "-q", "--disk", disk, "--fault", "backend-crash:after=20,restart=0", "--",
+       "blk-verify");
+    ck_assert_int_eq(r.status, 1);
+    assert_has(r.err, "splitbed run: splitbed-blkback exited with status 137 while the app was "
+                      "running");
+}
+END_TEST
+
+START_TEST(slow_backend_only_makes_the_guest_wait)
+{
+    SB("run", "-q", "--disk", disk, "--fault", "backend-slow:delay-ms=1", "--", "blk-verify");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    assert_has(r.out, "35 cases passed");
+    assert_has(r.err, "splitbed run: seed ");
+}
+END_TEST
+
+START_TEST(grant_failures_are_io_errors_the_same_for_the_same_seed)
+{
+    static char first[sizeof r.err];
+    char *args[] = { "run",
+                     "-q",
+                     "--disk",
+                     disk,
+                     "--backend-opt",
+                     "persistent=0",
+                     "--fault",
+                     "grant-fail:rate=0.01",
+                     "--seed",
+                     "42",
+                     "--",
+                     "blk-verify",
+                     NULL };
+    sb(args);
+    ck_assert_msg(r.status == 1, "status %d: %.2000s", r.status, r.err);
+    assert_has(r.err, "splitbed run: seed 42 ");
+    assert_has(r.err, "blkback: fault: map of ");
+    assert_has(r.err, "blk-verify: xvda: ");
+    assert_has(r.err, "failed: error 5");
+    memcpy(first, r.err, sizeof first);
+    sb(args);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strcmp(r.err, first) == 0, "a second run with --seed 42 said other things");
+    /* Every grant copy failing: the first request already. */
+    SB("run", "-q", "--disk", disk, "--backend-opt", "grant-copy=1", "--fault", "grant-fail:rate=1",
+       "--", "blk-verify");
+    ck_assert_int_eq(r.status, 1);
+    assert_has(r.err, "blkback: fault: grant copy of dom1 ref ");
+}
+END_TEST
+
+START_TEST(domain_destroyed_mid_io_leaves_nothing_held)
+{
+    SB("hv", "start", "--dir", sim);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    SB("run", "--dir", sim, "--domain", "4", "--disk", disk, "--fault", "domain-destroy:after=40",
+       "--", "blk-verify");
+    ck_assert_int_eq(r.status, 1);
+    assert_has(r.err, "splitbed run: fault: destroying domain 4 (blkback served ");
+    ck_assert_msg(!strstr(r.err, "35 cases passed"), "%s", r.err);
+    SB("hv", "status", "--dir", sim);
+    ck_assert_int_eq(r.status, 0);
+    assert_has(r.out, "total grants 0 mappings 0 ports 0\n");
+    ck_assert_msg(!strstr(r.out, "/local/domain/4"), "%s", r.out);
+    char trace[128];
+    snprintf(trace, sizeof trace, "%s/trace", sim);
+    struct stat st;
+    ck_assert_msg(stat(trace, &st) != 0 || st.st_size == 0, "something was traced");
+    /* The domain can be created again and used. */
+    SB("run", "-q", "--dir", sim, "--domain", "4", "--disk", disk, "--", "blk-info");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+}
+END_TEST
+
+START_TEST(negotiation_deviations_as_faults)
+{
+    static const struct {
+        const char *name, *want;
+    } c[] = {
+        { "mirage", "backend-max-ring-order: 0\n" },
+        { "single-page", "ring-order: 0\n" },
+        { "no-indirect", "backend-max-indirect-segments: 0\n" },
+        { "no-persistent", "persistent: 0\n" },
+        { "grant-copy", "persistent: 0\n" },
+        { "probe", "sectors: 32768\n" },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        char spec[64];
+        snprintf(spec, sizeof spec, "negotiation:%s", c[i].name);
+        SB("run", "-q", "--disk", disk, "--fault", spec, "--", "blk-info");
+        ck_assert_msg(r.status == 0, "%s: %s", spec, r.err);
+        ck_assert_msg(strstr(r.out, c[i].want), "%s: want %s in\n%s", spec, c[i].want, r.out);
+    }
+}
+END_TEST
+
+START_TEST(bad_fault_specs_are_one_line_and_exit_2)
+{
+    static const struct {
+        const char *spec, *want;
+    } c[] = {
+        { "meteor", "--fault meteor: unknown fault" },
+        { "backend-crash", "--fault backend-crash: backend-crash needs after=" },
+        { "backend-crash:after=0", "after is a number of requests" },
+        { "backend-crash:after=5,restart=2", "restart is 0 or 1" },
+        { "backend-slow:delay-ms=x", "delay-ms is 0..10000" },
+        { "grant-fail:rate=2", "rate is a share 0..1" },
+        { "grant-fail:rate=0.1,colour=red", "grant-fail takes no key 'colour'" },
+        { "negotiation:linux-3", "negotiation is one of" },
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        SB("run", "--disk", disk, "--fault", (char *)c[i].spec, "--", "blk-info");
+        ck_assert_msg(r.status == 2, "%s: %d %s", c[i].spec, r.status, r.err);
+        ck_assert_msg(runproc_lines(r.err) == 1, "%s: %s", c[i].spec, r.err);
+        assert_has(r.err, c[i].want);
+    }
+    SB("run", "--fault", "backend-slow:delay-ms=1", "--", "true");
+    ck_assert_int_eq(r.status, 2);
+    assert_has(r.err, "--fault backend-slow:delay-ms=1: no --disk");
+    SB("run", "--seed", "x", "--", "true");
+    ck_assert_int_eq(r.status, 2);
+    assert_has(r.err, "--seed x: expected a number");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("run_faults");
+    TCase *tc = tcase_create("run_faults");
+    tcase_set_timeout(tc, 240);
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, crash_fault_restarts_the_backend_and_the_guest_completes);
+    tcase_add_test(tc, slow_backend_only_makes_the_guest_wait);
+    tcase_add_test(tc, grant_failures_are_io_errors_the_same_for_the_same_seed);
+    tcase_add_test(tc, domain_destroyed_mid_io_leaves_nothing_held);
+    tcase_add_test(tc, negotiation_deviations_as_faults);
+    tcase_add_test(tc, bad_fault_specs_are_one_line_and_exit_2);
+    suite_add_tcase(s, tc);
+    return check_main(s);
+}
