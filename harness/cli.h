@@ -16,6 +16,7 @@ int cmd_exec(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_qubesdb(int argc, char **argv);
+int cmd_qrexec(int argc, char **argv);
 
 /* Shared by the commands: the state dir given by --dir or the default,
  * made absolute.  NULL after a message if it cannot be formed. */

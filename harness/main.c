@@ -24,6 +24,9 @@ static const char usage[] =
     "                                  (a fuzz_interleave_blk crash file, or a seed)\n"
     "  qubesdb [--dir DIR] DOM read|write|rm|list|multiread PATH [VALUE]\n"
     "                                  a Qubes VM's QubesDB, from dom0, while the VM runs\n"
+    "  qrexec [--dir DIR] DOM SERVICE[+ARG] [--user USER]\n"
+    "                                  run a qrexec service in a Qubes VM: stdin, stdout, exit "
+    "code\n"
     "DIR defaults to $SPLITBED_DIR, else $XDG_RUNTIME_DIR/splitbed, else /tmp/splitbed-$UID.\n"
     "splitbed COMMAND --help says more; so do the manual pages splitbed(1) and\n"
     "splitbed-COMMAND(1).\n";
@@ -46,6 +49,8 @@ int main(int argc, char **argv)
         return cmd_exec(argc - 1, argv + 1);
     if (!strcmp(argv[1], "run"))
         return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "qrexec"))
+        return cmd_qrexec(argc - 1, argv + 1);
     if (!strcmp(argv[1], "qubesdb"))
         return cmd_qubesdb(argc - 1, argv + 1);
     if (!strcmp(argv[1], "replay"))

@@ -24,27 +24,55 @@ const char *qubes_vm_qubesdb_socket(char *buf, size_t size, const char *dir, uns
     return n < 0 || (size_t)n >= size ? NULL : buf;
 }
 
+/* Starts libexec/splitbed/NAME as a process of dom0 with argv after
+ * the program, its log in DIR/KIND.DOMID.log and its pid in
+ * DIR/KIND.DOMID.pid. */
+static pid_t start_daemon(const char *dir, const char *name, const char *kind, unsigned domid,
+                          const char **args, unsigned nargs, bool detach)
+{
+    char prog[4096], log[4200];
+    if (!layout_path(prog, sizeof prog, "libexec/splitbed", name) || access(prog, X_OK) != 0) {
+        fprintf(stderr, "splitbed: %s not found in %s/libexec/splitbed\n", name, layout_prefix());
+        return -1;
+    }
+    snprintf(log, sizeof log, "%s/%s.%u.log", dir, kind, domid);
+    const char **argv = calloc(nargs + 2, sizeof *argv);
+    if (!argv)
+        return -1;
+    argv[0] = prog;
+    memcpy(argv + 1, args, nargs * sizeof *argv);
+    /* A process of dom0: the drop-in libraries and xenstored of dir. */
+    char **env = cli_guest_env(dir, 0);
+    pid_t pid = -1;
+    if (env) {
+        char **saved = environ;
+        environ = env;
+        pid = daemon_start((char *const *)argv, log, detach, READY_TIMEOUT_MS);
+        environ = saved;
+        cli_guest_env_free(env);
+    }
+    free(argv);
+    if (pid > 0) {
+        char pidf[4200];
+        snprintf(pidf, sizeof pidf, "%s/%s.%u.pid", dir, kind, domid);
+        daemon_write_pidfile(pidf, pid);
+    }
+    return pid;
+}
+
 pid_t qubes_vm_start_qubesdb(const char *dir, unsigned domid, const char *name,
                              const char *const *entries, unsigned nentries, bool quiet, bool detach)
 {
-    char prog[4096], sock[4200], log[4200], dom[16];
-    if (!layout_path(prog, sizeof prog, "libexec/splitbed", "splitbed-qubesdb") ||
-        access(prog, X_OK) != 0) {
-        fprintf(stderr, "splitbed: splitbed-qubesdb not found in %s/libexec/splitbed\n",
-                layout_prefix());
-        return -1;
-    }
+    char sock[4200], dom[16];
     if (!qubes_vm_qubesdb_socket(sock, sizeof sock, dir, domid)) {
         fprintf(stderr, "splitbed: state dir %s: path too long\n", dir);
         return -1;
     }
-    snprintf(log, sizeof log, "%s/qubesdb.%u.log", dir, domid);
     snprintf(dom, sizeof dom, "%u", domid);
     const char **argv = calloc(2 * nentries + 12, sizeof *argv);
     if (!argv)
         return -1;
     unsigned k = 0;
-    argv[k++] = prog;
     argv[k++] = "--domain";
     argv[k++] = dom;
     argv[k++] = "--socket";
@@ -59,39 +87,46 @@ pid_t qubes_vm_start_qubesdb(const char *dir, unsigned domid, const char *name,
     }
     if (quiet)
         argv[k++] = "--quiet";
-    /* A process of dom0: the drop-in libraries and xenstored of dir. */
-    char **env = cli_guest_env(dir, 0);
-    pid_t pid = -1;
-    if (env) {
-        char **saved = environ;
-        environ = env;
-        pid = daemon_start((char *const *)argv, log, detach, READY_TIMEOUT_MS);
-        environ = saved;
-        cli_guest_env_free(env);
-    }
+    pid_t pid = start_daemon(dir, "splitbed-qubesdb", "qubesdb", domid, argv, k, detach);
     free(argv);
-    if (pid > 0) {
-        char pidf[4200];
-        snprintf(pidf, sizeof pidf, "%s/qubesdb.%u.pid", dir, domid);
-        daemon_write_pidfile(pidf, pid);
-    }
     return pid;
+}
+
+const char *qubes_vm_qrexec_socket(char *buf, size_t size, const char *dir, unsigned domid)
+{
+    int n = snprintf(buf, size, "%s/qrexec.%u.sock", dir, domid);
+    return n < 0 || (size_t)n >= size ? NULL : buf;
+}
+
+pid_t qubes_vm_start_qrexec(const char *dir, unsigned domid, bool quiet, bool detach)
+{
+    char sock[4200], dom[16];
+    if (!qubes_vm_qrexec_socket(sock, sizeof sock, dir, domid)) {
+        fprintf(stderr, "splitbed: state dir %s: path too long\n", dir);
+        return -1;
+    }
+    snprintf(dom, sizeof dom, "%u", domid);
+    const char *argv[] = { "--domain", dom, "--socket", sock, "--quiet" };
+    return start_daemon(dir, "splitbed-qrexec", "qrexec", domid, argv, quiet ? 5 : 4, detach);
 }
 
 void qubes_vm_stop_all(const char *dir)
 {
-    char pat[4200];
-    snprintf(pat, sizeof pat, "%s/qubesdb.*.pid", dir);
-    glob_t g;
-    if (glob(pat, 0, NULL, &g) != 0)
-        return;
-    for (size_t i = 0; i < g.gl_pathc; i++) {
-        pid_t pid = daemon_read_pidfile(g.gl_pathv[i]);
-        if (pid && daemon_alive(pid))
-            (void)daemon_stop(pid, 5000);
-        unlink(g.gl_pathv[i]);
+    static const char *const kinds[] = { "qrexec", "qubesdb" };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        char pat[4200];
+        snprintf(pat, sizeof pat, "%s/%s.*.pid", dir, kinds[k]);
+        glob_t g;
+        if (glob(pat, 0, NULL, &g) != 0)
+            continue;
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            pid_t pid = daemon_read_pidfile(g.gl_pathv[i]);
+            if (pid && daemon_alive(pid))
+                (void)daemon_stop(pid, 5000);
+            unlink(g.gl_pathv[i]);
+        }
+        globfree(&g);
     }
-    globfree(&g);
 }
 
 int qubes_vm_check_entry(const char *file, const char *item)

@@ -1,7 +1,8 @@
 /*
  * qubes_vm.h — what dom0 runs beside a Qubes VM on the simulator:
- * splitbed-qubesdb (QubesDB for the VM, port 111), with its dom0 socket
- * in the state dir.  `splitbed run` starts it when the scenario is a
+ * splitbed-qubesdb (QubesDB for the VM, port 111) and splitbed-qrexec
+ * (dom0's qrexec daemon, port 512), with their dom0 sockets in the
+ * state dir.  `splitbed run` starts it when the scenario is a
  * Qubes VM; `splitbed qubesdb DOM start` starts one by hand.
  */
 #ifndef SPLITBED_QUBES_VM_H
@@ -20,10 +21,16 @@ pid_t qubes_vm_start_qubesdb(const char *dir, unsigned domid, const char *name,
                              const char *const *entries, unsigned nentries, bool quiet,
                              bool detach);
 
+/* DIR/qrexec.DOMID.sock */
+const char *qubes_vm_qrexec_socket(char *buf, size_t size, const char *dir, unsigned domid);
+/* Starts splitbed-qrexec (dom0's qrexec daemon) for domain domid, its log
+ * in DIR/qrexec.DOMID.log; it connects to the VM's agent whenever the
+ * agent serves.  Returns its pid or -1 after one line. */
+pid_t qubes_vm_start_qrexec(const char *dir, unsigned domid, bool quiet, bool detach);
 /* Checks one splitbed_qubesdb item ("/KEY=VALUE") of config file; -1
  * after one line naming it and the fault. */
 int qubes_vm_check_entry(const char *file, const char *item);
-/* Stops every splitbed-qubesdb of dir (its pid files). */
+/* Stops every splitbed-qubesdb and splitbed-qrexec of dir (pid files). */
 void qubes_vm_stop_all(const char *dir);
 
 #endif

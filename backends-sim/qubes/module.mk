@@ -1,7 +1,15 @@
-# dom0's side of a Qubes VM on the simulator: splitbed-qubesdb.
+# dom0's side of a Qubes VM on the simulator: splitbed-qubesdb, splitbed-qrexec.
 QUBESDB_DAEMON := $(BUILD)/libexec/splitbed/splitbed-qubesdb
 $(QUBESDB_DAEMON): $(OBJ)/backends-sim/qubes/qubesdb_daemon.o $(FRONTEND_LIB) $(OS_LINUX_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(FRONTEND_LIB) $(OS_LINUX_LIB) $(FRONTEND_LIB) $(OS_LINUX_LDLIBS)
 ALL_TARGETS += $(QUBESDB_DAEMON)
 INSTALL_LIBEXEC += $(QUBESDB_DAEMON)
+
+# splitbed-qrexec: dom0's qrexec daemon for one VM.
+QREXEC_DAEMON := $(BUILD)/libexec/splitbed/splitbed-qrexec
+$(QREXEC_DAEMON): $(OBJ)/backends-sim/qubes/qrexec_daemon.o $(FRONTEND_LIB) $(OS_LINUX_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $< $(FRONTEND_LIB) $(OS_LINUX_LIB) $(FRONTEND_LIB) $(OS_LINUX_LDLIBS)
+ALL_TARGETS += $(QREXEC_DAEMON)
+INSTALL_LIBEXEC += $(QREXEC_DAEMON)

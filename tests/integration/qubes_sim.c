@@ -63,26 +63,12 @@ const char *qs_start(void)
     return dir;
 }
 
-void qs_exec_env(struct qs_proc *p, unsigned dom, const char *const env[], const char *const argv[])
+static void start(struct qs_proc *p, const char *const env[], const char *const args[])
 {
     int in[2], out[2], err[2];
     ck_assert_int_eq(pipe2(in, O_CLOEXEC), 0);
     ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
     ck_assert_int_eq(pipe2(err, O_CLOEXEC), 0);
-    char d[16];
-    snprintf(d, sizeof d, "%u", dom);
-    const char *args[48];
-    int n = 0;
-    args[n++] = build_path("bin/splitbed");
-    args[n++] = "exec";
-    args[n++] = "--dir";
-    args[n++] = dir;
-    args[n++] = "--domain";
-    args[n++] = d;
-    args[n++] = "--";
-    for (int i = 0; argv[i] && n < 46; i++)
-        args[n++] = argv[i];
-    args[n] = NULL;
     p->pid = fork();
     ck_assert_int_ge(p->pid, 0);
     if (p->pid == 0) {
@@ -103,6 +89,30 @@ void qs_exec_env(struct qs_proc *p, unsigned dom, const char *const env[], const
     p->err = err[0];
     p->len = p->errlen = 0;
     fcntl(p->err, F_SETFL, O_NONBLOCK);
+}
+
+void qs_spawn(struct qs_proc *p, const char *const argv[])
+{
+    start(p, NULL, argv);
+}
+
+void qs_exec_env(struct qs_proc *p, unsigned dom, const char *const env[], const char *const argv[])
+{
+    char d[16];
+    snprintf(d, sizeof d, "%u", dom);
+    const char *args[48];
+    int n = 0;
+    args[n++] = build_path("bin/splitbed");
+    args[n++] = "exec";
+    args[n++] = "--dir";
+    args[n++] = dir;
+    args[n++] = "--domain";
+    args[n++] = d;
+    args[n++] = "--";
+    for (int i = 0; argv[i] && n < 46; i++)
+        args[n++] = argv[i];
+    args[n] = NULL;
+    start(p, env, args);
 }
 
 void qs_exec(struct qs_proc *p, unsigned dom, const char *const argv[])

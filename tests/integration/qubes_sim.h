@@ -32,6 +32,8 @@ void qs_exec(struct qs_proc *p, unsigned dom, const char *const argv[]);
 /* Same, with extra "K=V" environment entries (NULL-terminated). */
 void qs_exec_env(struct qs_proc *p, unsigned dom, const char *const env[],
                  const char *const argv[]);
+/* Runs argv (argv[0] a full path) as a host process, e.g. `splitbed run`. */
+void qs_spawn(struct qs_proc *p, const char *const argv[]);
 /* The next line on its stdout, "" at end of file (static buffer). */
 const char *qs_line(struct qs_proc *p);
 /* Closes its stdin. */

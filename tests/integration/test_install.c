@@ -74,6 +74,8 @@ START_TEST(installed_tree_runs_the_seed_scenario)
                                          "share/man/man1/splitbed-qubesdb.1",
                                          "libexec/splitbed/splitbed-qubesdb",
                                          "libexec/splitbed/qubes-hello",
+                                         "libexec/splitbed/splitbed-qrexec",
+                                         "share/man/man1/splitbed-qrexec.1",
                                          NULL };
     for (int i = 0; files[i]; i++) {
         snprintf(path, sizeof path, "%s/%s", prefix, files[i]);

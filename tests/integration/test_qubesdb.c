@@ -54,6 +54,8 @@ START_TEST(run_replays_the_seed_log)
         at(r.err, "[blkfront] xvda: backend advertises multi-page ring (order 4), using order 2");
     long d = at(r.err, "[unikernel] QubesDB =\n");
     ck_assert_msg(a >= 0 && b > a && c > b && d > c, "log: %s", r.err);
+    long q = at(r.err, "[qubes.rexec] client connected, using protocol version 3\n");
+    ck_assert_msg(q > b && q < c, "log: %s", r.err);
     ck_assert_msg(at(r.err, "\t/qubes-ip = 10.137.0.5\n") > d, "log: %s", r.err);
     ck_assert_msg(at(r.err, "\t/name = qubes-hello\n") > d, "log: %s", r.err);
     ck_assert_msg(at(r.err, "\t/qubes-vm-type = ProxyVM\n") > d, "log: %s", r.err);

@@ -1,0 +1,471 @@
+/*
+ * splitbed-qrexec — dom0's qrexec daemon for one VM.
+ *
+ *   splitbed-qrexec --domain N --socket PATH [--ready-fd FD] [--quiet]
+ *
+ * Connects to the VM's control channel (vchan port 512, the VM serves),
+ * answers its HELLO with the same version, and reconnects when the VM's
+ * agent starts again.  Calls come from dom0 on a Unix socket: one
+ * message "USER:COMMAND" with the caller's stdin, stdout and stderr
+ * attached (SCM_RIGHTS), as `splitbed qrexec` sends them.  For each, like
+ * qrexec-client -d VM: a free data port from 513, a vchan served there
+ * (65536-byte rings), EXEC_CMDLINE to the VM; then HELLO both ways, the
+ * caller's stdin as DATA_STDIN chunks and EOF, the VM's stdout and stderr
+ * onto the caller's, and its exit code back on the socket (4 bytes).
+ * The port is free again when the VM says CONNECTION_TERMINATED.
+ *
+ * A VM that breaks the protocol gets one line: on the control channel it
+ * is dropped and connected to afresh, on a data channel that call ends
+ * with exit code 125.  The daemon keeps serving.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "frontends/os/linux/os_linux.h"
+#include "frontends/qrexec_proto.h"
+#include "frontends/vchan.h"
+
+#define PROG "splitbed-qrexec"
+#define MAX_CALLS 8
+#define DATA_RING 65536u
+
+enum call_phase { CALL_FREE, CALL_QUEUED, CALL_WAIT_VM, CALL_RUNNING };
+
+struct call {
+    enum call_phase phase;
+    int sock, fds[3]; /* the caller, its stdin/stdout/stderr */
+    char *cmdline;
+    unsigned port;
+    struct vchan *v;
+    struct qrexec_link link;
+    char tag[64];
+    bool hello, stdin_done;
+};
+
+struct daemon {
+    struct os *os;
+    domid_t dom;
+    char ctl_base[96];
+    struct vchan *ctl;
+    struct qrexec_link link;
+    bool hello;
+    uint32_t version;
+    int listen_fd;
+    bool port_busy[QREXEC_DATA_PORTS];
+    struct call calls[MAX_CALLS];
+    char tag[48];
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+    stop = sig;
+}
+
+/* ---- the control channel ------------------------------------------------ */
+
+static int ctl_open(struct daemon *d)
+{
+    d->hello = false;
+    int r = vchan_client_open(d->os, d->dom, d->ctl_base, &d->ctl);
+    if (r == 0)
+        r = qrexec_link_init(&d->link, d->os, d->ctl, d->tag, QREXEC_MAX_CMDLINE + 8);
+    return r;
+}
+
+static void ctl_drop(struct daemon *d)
+{
+    vchan_close(d->ctl);
+    d->ctl = NULL;
+    qrexec_link_free(&d->link);
+    d->hello = false;
+}
+
+/* ---- calls ------------------------------------------------------------------ */
+
+static void call_finish(struct daemon *d, struct call *c, int code)
+{
+    if (c->sock >= 0) {
+        uint8_t e[4];
+        qrexec_put32(e, (uint32_t)code);
+        (void)!send(c->sock, e, 4, MSG_NOSIGNAL);
+        close(c->sock);
+    }
+    for (int i = 0; i < 3; i++)
+        if (c->fds[i] >= 0)
+            close(c->fds[i]);
+    vchan_close(c->v);
+    qrexec_link_free(&c->link);
+    free(c->cmdline);
+    /* before EXEC_CMDLINE went out nobody else knows the port */
+    if (c->phase == CALL_QUEUED && c->port)
+        d->port_busy[c->port - QREXEC_FIRST_DATA_PORT] = false;
+    memset(c, 0, sizeof *c);
+    c->sock = c->fds[0] = c->fds[1] = c->fds[2] = -1;
+}
+
+static void call_fail(struct daemon *d, struct call *c, int code, const char *why)
+{
+    if (why && c->fds[2] >= 0)
+        dprintf(c->fds[2], "splitbed qrexec: %s\n", why);
+    call_finish(d, c, code);
+}
+
+/* Sends EXEC_CMDLINE once the control channel is up. */
+static void call_start(struct daemon *d, struct call *c)
+{
+    unsigned i = 0;
+    while (i < QREXEC_DATA_PORTS && d->port_busy[i])
+        i++;
+    if (i == QREXEC_DATA_PORTS) {
+        call_fail(d, c, QREXEC_EXIT_PROBLEM, "no free qrexec port");
+        return;
+    }
+    c->port = QREXEC_FIRST_DATA_PORT + i;
+    d->port_busy[i] = true;
+    char base[96];
+    vchan_qubes_path(base, sizeof base, os_domid(d->os), d->dom, c->port);
+    snprintf(c->tag, sizeof c->tag, PROG ": d%u port %u:", (unsigned)d->dom, c->port);
+    if (vchan_server_open(d->os, d->dom, base, DATA_RING, DATA_RING, &c->v) < 0 ||
+        qrexec_link_init(&c->link, d->os, c->v, c->tag, QREXEC_MAX_CHUNK) < 0) {
+        call_fail(d, c, QREXEC_EXIT_PROBLEM, "cannot open a data channel");
+        return;
+    }
+    uint8_t p[8];
+    qrexec_put32(p, os_domid(d->os));
+    qrexec_put32(p + 4, c->port);
+    if (qrexec_link_send(&d->link, QREXEC_MSG_EXEC_CMDLINE, p, 8, c->cmdline,
+                         strlen(c->cmdline) + 1) < 0) {
+        call_fail(d, c, QREXEC_EXIT_PROBLEM, "the VM's control channel failed");
+        return;
+    }
+    c->phase = CALL_WAIT_VM;
+}
+
+/* Relays the caller's stdin while the ring keeps up. */
+static void pump_stdin(struct call *c)
+{
+    static uint8_t buf[QREXEC_MAX_CHUNK];
+    while (!c->stdin_done && qrexec_link_queued(&c->link) < 2 * QREXEC_MAX_CHUNK) {
+        struct pollfd p = { .fd = c->fds[0], .events = POLLIN };
+        if (poll(&p, 1, 0) != 1)
+            return;
+        ssize_t n = read(c->fds[0], buf, sizeof buf);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            return;
+        if (n <= 0) {
+            c->stdin_done = true;
+            (void)qrexec_link_send(&c->link, QREXEC_MSG_DATA_STDIN, NULL, 0, NULL, 0);
+            return;
+        }
+        if (qrexec_link_send(&c->link, QREXEC_MSG_DATA_STDIN, buf, (size_t)n, NULL, 0) < 0)
+            return;
+    }
+}
+
+static void write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* a caller that stopped reading loses the rest */
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static void call_step(struct daemon *d, struct call *c)
+{
+    int st = vchan_poll(c->v);
+    if (st < 0) {
+        call_fail(d, c, QREXEC_EXIT_PROBLEM, "the VM broke the data channel");
+        return;
+    }
+    if (c->phase == CALL_WAIT_VM) {
+        if (st != VCHAN_CONNECTED)
+            return;
+        uint8_t v[4];
+        qrexec_put32(v, d->version);
+        (void)qrexec_link_send(&c->link, QREXEC_MSG_HELLO, v, 4, NULL, 0);
+        c->phase = CALL_RUNNING;
+    }
+    (void)qrexec_link_flush(&c->link);
+    if (c->hello)
+        pump_stdin(c);
+    for (;;) {
+        uint32_t type, len;
+        const uint8_t *data;
+        int r = qrexec_link_next(&c->link, &type, &data, &len);
+        if (r == 0)
+            return;
+        if (r < 0) {
+            fprintf(stderr, "%s vchan connection closed early\n", c->tag);
+            call_fail(d, c, QREXEC_EXIT_PROBLEM,
+                      r == -OS_ESHUTDOWN ? "the VM closed the call before its exit code"
+                                         : "the VM broke the data channel");
+            return;
+        }
+        if (!c->hello) {
+            if (type != QREXEC_MSG_HELLO || len != 4 || qrexec_get32(data) < QREXEC_MIN_VERSION) {
+                fprintf(stderr, "%s the VM began with %s, not a HELLO we speak; cutting it off\n",
+                        c->tag, qrexec_type_name(type));
+                call_fail(d, c, QREXEC_EXIT_PROBLEM, "the VM broke the data channel");
+                return;
+            }
+            c->hello = true;
+            pump_stdin(c);
+            continue;
+        }
+        switch (type) {
+        case QREXEC_MSG_DATA_STDOUT: write_all(c->fds[1], data, len); break;
+        case QREXEC_MSG_DATA_STDERR: write_all(c->fds[2], data, len); break;
+        case QREXEC_MSG_DATA_EXIT_CODE:
+            if (!c->stdin_done)
+                (void)qrexec_link_send(&c->link, QREXEC_MSG_DATA_STDIN, NULL, 0, NULL, 0);
+            call_finish(d, c, len >= 4 ? (int)qrexec_get32(data) : 255);
+            return;
+        case QREXEC_MSG_DATA_STDIN:
+            fprintf(stderr, "%s the VM sent DATA_STDIN; ignored\n", c->tag);
+            break;
+        default:
+            fprintf(stderr, "%s the VM sent %s on a data channel; cutting it off\n", c->tag,
+                    qrexec_type_name(type));
+            call_fail(d, c, QREXEC_EXIT_PROBLEM, "the VM broke the data channel");
+            return;
+        }
+    }
+}
+
+/* ---- the control channel's messages ------------------------------------------ */
+
+static int ctl_message(struct daemon *d, uint32_t type, const uint8_t *data, uint32_t len)
+{
+    if (!d->hello) {
+        if (type != QREXEC_MSG_HELLO || len != 4) {
+            fprintf(stderr, "%s the VM began with %s instead of HELLO; cutting it off\n", d->tag,
+                    qrexec_type_name(type));
+            return -OS_EPROTO;
+        }
+        uint32_t v = qrexec_get32(data);
+        if (v < QREXEC_MIN_VERSION) {
+            fprintf(stderr, "%s the VM speaks qrexec %u, below %u; cutting it off\n", d->tag, v,
+                    QREXEC_MIN_VERSION);
+            return -OS_EPROTO;
+        }
+        d->version = v < QREXEC_VERSION ? v : QREXEC_VERSION;
+        /* Qubes' daemon answers with the agent's own number */
+        uint8_t e[4];
+        qrexec_put32(e, v);
+        d->hello = true;
+        fprintf(stderr, "%s the VM's agent connected, protocol %u\n", d->tag, d->version);
+        return qrexec_link_send(&d->link, QREXEC_MSG_HELLO, e, 4, NULL, 0);
+    }
+    if (type == QREXEC_MSG_CONNECTION_TERMINATED) {
+        if (len != 8) {
+            fprintf(stderr, "%s the VM sent CONNECTION_TERMINATED of %u bytes; cutting it off\n",
+                    d->tag, len);
+            return -OS_EPROTO;
+        }
+        uint32_t dom = qrexec_get32(data), port = qrexec_get32(data + 4);
+        if (port < QREXEC_FIRST_DATA_PORT || port >= QREXEC_FIRST_DATA_PORT + QREXEC_DATA_PORTS) {
+            fprintf(stderr, "%s the VM ended port %u, not a data port; cutting it off\n", d->tag,
+                    port);
+            return -OS_EPROTO;
+        }
+        if (dom == os_domid(d->os))
+            d->port_busy[port - QREXEC_FIRST_DATA_PORT] = false;
+        return 0;
+    }
+    fprintf(stderr, "%s the VM sent %s, which this daemon does not serve; cutting it off\n", d->tag,
+            qrexec_type_name(type));
+    return -OS_EPROTO;
+}
+
+static void ctl_step(struct daemon *d)
+{
+    if (!d->ctl && ctl_open(d) < 0)
+        return;
+    int st = vchan_poll(d->ctl);
+    int r = st < 0 ? st : qrexec_link_flush(&d->link);
+    while (r >= 0) {
+        uint32_t type, len;
+        const uint8_t *data;
+        r = qrexec_link_next(&d->link, &type, &data, &len);
+        if (r <= 0)
+            break;
+        r = ctl_message(d, type, data, len);
+    }
+    if (r < 0 || vchan_state(d->ctl) == VCHAN_CLOSED) {
+        /* the agent went away or broke the protocol: wait for a new one */
+        ctl_drop(d);
+        memset(d->port_busy, 0, sizeof d->port_busy);
+        for (int i = 0; i < MAX_CALLS; i++)
+            if (d->calls[i].phase != CALL_FREE)
+                call_fail(d, &d->calls[i], QREXEC_EXIT_PROBLEM, "the VM's agent went away");
+        (void)ctl_open(d);
+        return;
+    }
+    if (d->hello)
+        for (int i = 0; i < MAX_CALLS; i++)
+            if (d->calls[i].phase == CALL_QUEUED)
+                call_start(d, &d->calls[i]);
+}
+
+/* ---- dom0's socket -------------------------------------------------------------- */
+
+static void accept_call(struct daemon *d)
+{
+    int s = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+    if (s < 0)
+        return;
+    struct call *c = NULL;
+    for (int i = 0; i < MAX_CALLS && !c; i++)
+        if (d->calls[i].phase == CALL_FREE)
+            c = &d->calls[i];
+    char cmd[QREXEC_MAX_CMDLINE + 1];
+    union {
+        char buf[CMSG_SPACE(3 * sizeof(int))];
+        struct cmsghdr align;
+    } u;
+    struct iovec iov = { .iov_base = cmd, .iov_len = sizeof cmd - 1 };
+    struct msghdr m = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf
+    };
+    struct pollfd p = { .fd = s, .events = POLLIN };
+    ssize_t n = poll(&p, 1, 5000) == 1 ? recvmsg(s, &m, MSG_CMSG_CLOEXEC) : -1;
+    int fds[3] = { -1, -1, -1 };
+    struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&m) : NULL;
+    if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+        cm->cmsg_len == CMSG_LEN(3 * sizeof(int)))
+        memcpy(fds, CMSG_DATA(cm), sizeof fds);
+    if (!c || n <= 1 || fds[2] < 0 || cmd[n - 1] != 0 || !strchr(cmd, ':')) {
+        for (int i = 0; i < 3; i++)
+            if (fds[i] >= 0)
+                close(fds[i]);
+        uint8_t e[4];
+        qrexec_put32(e, QREXEC_EXIT_PROBLEM);
+        (void)!send(s, e, 4, MSG_NOSIGNAL);
+        close(s);
+        return;
+    }
+    c->sock = s;
+    memcpy(c->fds, fds, sizeof fds);
+    c->cmdline = strdup(cmd);
+    c->phase = CALL_QUEUED;
+    if (d->hello)
+        call_start(d, c);
+}
+
+static int open_socket(const char *path)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    if (strlen(path) >= sizeof a.sun_path) {
+        fprintf(stderr, PROG ": --socket %s: path too long\n", path);
+        return -1;
+    }
+    strcpy(a.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    unlink(path);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 8) < 0) {
+        fprintf(stderr, PROG ": --socket %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+int main(int argc, char **argv)
+{
+    struct daemon d = { .listen_fd = -1 };
+    const char *sock = NULL, *dom = NULL;
+    int ready_fd = -1;
+    struct os_linux_opts oo = { .quiet = false };
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
+            oo.quiet = true;
+        else if (val && !strcmp(a, "--domain"))
+            dom = val, i++;
+        else if (val && !strcmp(a, "--socket"))
+            sock = val, i++;
+        else if (val && !strcmp(a, "--ready-fd"))
+            ready_fd = atoi(val), i++;
+        else {
+            fprintf(stderr,
+                    PROG ": unexpected argument '%s'; usage: " PROG " --domain N --socket PATH\n",
+                    a);
+            return 2;
+        }
+    }
+    char *end;
+    unsigned long domid = dom ? strtoul(dom, &end, 10) : 0;
+    if (!dom || !*dom || *end || domid == 0 || domid >= DOMID_FIRST_RESERVED || !sock) {
+        fprintf(stderr, PROG ": --domain N (a guest, not 0) and --socket PATH are required\n");
+        return 2;
+    }
+    d.dom = (domid_t)domid;
+    for (int i = 0; i < MAX_CALLS; i++)
+        d.calls[i].sock = d.calls[i].fds[0] = d.calls[i].fds[1] = d.calls[i].fds[2] = -1;
+    snprintf(d.tag, sizeof d.tag, PROG ": d%u:", (unsigned)d.dom);
+    d.os = os_linux_open(&oo);
+    if (!d.os)
+        return 1;
+    vchan_qubes_path(d.ctl_base, sizeof d.ctl_base, d.dom, os_domid(d.os), QREXEC_CONTROL_PORT);
+    d.listen_fd = open_socket(sock);
+    if (d.listen_fd < 0 || ctl_open(&d) < 0)
+        return 1;
+    struct sigaction sa = { .sa_handler = on_signal };
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (ready_fd >= 0) {
+        (void)!write(ready_fd, "1", 1);
+        close(ready_fd);
+    }
+    while (!stop) {
+        struct pollfd p[4 + 2 * MAX_CALLS];
+        int n = os_linux_poll_fds(d.os, p, 4);
+        int lfd = n;
+        p[n++] = (struct pollfd){ .fd = d.listen_fd, .events = POLLIN };
+        /* callers' stdin, while their call wants it */
+        for (int i = 0; i < MAX_CALLS; i++) {
+            struct call *c = &d.calls[i];
+            bool want = c->phase == CALL_RUNNING && c->hello && !c->stdin_done &&
+                        qrexec_link_queued(&c->link) < 2 * QREXEC_MAX_CHUNK;
+            p[n++] = (struct pollfd){ .fd = want ? c->fds[0] : -1, .events = POLLIN };
+        }
+        /* a client without a watch of its own looks again every 100 ms */
+        int r = poll(p, (nfds_t)n, d.ctl && vchan_state(d.ctl) == VCHAN_WAITING ? 100 : -1);
+        if (r < 0 && errno != EINTR)
+            break;
+        if (p[lfd].revents & POLLIN)
+            accept_call(&d);
+        char wp[256], wt[64];
+        while (os_xs_next_watch(d.os, wp, sizeof wp, wt, sizeof wt) > 0)
+            ;
+        ctl_step(&d);
+        for (int i = 0; i < MAX_CALLS; i++)
+            if (d.calls[i].phase == CALL_WAIT_VM || d.calls[i].phase == CALL_RUNNING)
+                call_step(&d, &d.calls[i]);
+    }
+    for (int i = 0; i < MAX_CALLS; i++)
+        if (d.calls[i].phase != CALL_FREE)
+            call_fail(&d, &d.calls[i], QREXEC_EXIT_PROBLEM, "dom0's qrexec daemon stopped");
+    ctl_drop(&d);
+    close(d.listen_fd);
+    unlink(sock);
+    os_linux_close(d.os);
+    return 0;
+}

@@ -1,0 +1,463 @@
+/* qrexec_agent.c — the VM side of qrexec (qrexec_agent.h). */
+#include "qrexec_agent.h"
+
+#include "qrexec_proto.h"
+#include "vchan.h"
+
+#define MAX_CONNS 8
+#define MAX_INPUT (1u << 20) /* stdin kept for a handler */
+#define CONTROL_RING 4096u
+
+static const char tag[] = "[qubes.rexec]";
+
+struct buf {
+    uint8_t *p;
+    size_t len, cap;
+};
+
+enum conn_phase {
+    C_CONNECTING, /* waiting for dom0's data channel */
+    C_INPUT,      /* HELLO sent; stdin arriving */
+    C_OUTPUT,     /* output queued; waiting until dom0 has read it */
+};
+
+struct qrexec_conn {
+    struct qrexec_agent *a;
+    bool used;
+    enum conn_phase phase;
+    bool just_exec, hello_seen;
+    uint32_t domain, port;
+    char *cmdline; /* "user:command" */
+    struct vchan *v;
+    struct qrexec_link link;
+    char ltag[64];
+    struct buf in, out, err;
+};
+
+struct qrexec_agent {
+    struct os *os;
+    qrexec_handler handler;
+    void *ctx;
+    char base[96];
+    struct vchan *ctl;
+    struct qrexec_link link;
+    bool hello_seen;
+    uint32_t version;
+    unsigned calls;
+    struct qrexec_conn conns[MAX_CONNS];
+};
+
+/* ---- buffers --------------------------------------------------------------- */
+
+static int buf_add(struct os *os, struct buf *b, const void *p, size_t n, size_t limit)
+{
+    if (b->len + n > limit)
+        return -OS_ENOMEM;
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        while (cap < b->len + n)
+            cap *= 2;
+        uint8_t *q = os_malloc(os, cap);
+        if (!q)
+            return -OS_ENOMEM;
+        if (b->len)
+            os_memcpy(q, b->p, b->len);
+        os_free(os, b->p);
+        b->p = q;
+        b->cap = cap;
+    }
+    if (n)
+        os_memcpy(b->p + b->len, p, n);
+    b->len += n;
+    return 0;
+}
+
+static void buf_free(struct os *os, struct buf *b)
+{
+    os_free(os, b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+}
+
+int qrexec_call_out(struct qrexec_call *call, const void *buf, size_t len)
+{
+    return buf_add(call->conn->a->os, &call->conn->out, buf, len, 64u << 20);
+}
+
+int qrexec_call_err(struct qrexec_call *call, const void *buf, size_t len)
+{
+    return buf_add(call->conn->a->os, &call->conn->err, buf, len, 1u << 20);
+}
+
+static void say_err(struct qrexec_call *call, const char *a, const char *b, const char *c)
+{
+    (void)qrexec_call_err(call, a, os_strlen(a));
+    (void)qrexec_call_err(call, b, os_strlen(b));
+    (void)qrexec_call_err(call, c, os_strlen(c));
+}
+
+/* ---- control channel ----------------------------------------------------------- */
+
+static void ctl_drop(struct qrexec_agent *a)
+{
+    vchan_close(a->ctl);
+    a->ctl = NULL;
+    qrexec_link_free(&a->link);
+    a->hello_seen = false;
+}
+
+static int ctl_serve(struct qrexec_agent *a)
+{
+    int r = vchan_server_open(a->os, 0, a->base, CONTROL_RING, CONTROL_RING, &a->ctl);
+    if (r < 0)
+        return r;
+    r = qrexec_link_init(&a->link, a->os, a->ctl, tag, QREXEC_MAX_CMDLINE + 8);
+    if (r < 0) {
+        vchan_close(a->ctl);
+        a->ctl = NULL;
+        return r;
+    }
+    /* HELLO may go out before dom0 attaches */
+    uint8_t v[4];
+    qrexec_put32(v, QREXEC_VERSION);
+    return qrexec_link_send(&a->link, QREXEC_MSG_HELLO, v, 4, NULL, 0);
+}
+
+int qrexec_agent_open(struct os *os, qrexec_handler handler, void *ctx, struct qrexec_agent **out)
+{
+    struct qrexec_agent *a = os_calloc(os, 1, sizeof *a);
+    if (!a)
+        return -OS_ENOMEM;
+    a->os = os;
+    a->handler = handler;
+    a->ctx = ctx;
+    vchan_qubes_path(a->base, sizeof a->base, os_domid(os), 0, QREXEC_CONTROL_PORT);
+    int r = ctl_serve(a);
+    if (r < 0) {
+        os_free(os, a);
+        return r;
+    }
+    *out = a;
+    return 0;
+}
+
+bool qrexec_agent_connected(const struct qrexec_agent *a)
+{
+    return a->hello_seen;
+}
+
+unsigned qrexec_agent_calls(const struct qrexec_agent *a)
+{
+    return a->calls;
+}
+
+/* ---- data channels ----------------------------------------------------------------- */
+
+static void conn_free(struct qrexec_conn *c)
+{
+    struct os *os = c->a->os;
+    vchan_close(c->v);
+    qrexec_link_free(&c->link);
+    os_free(os, c->cmdline);
+    buf_free(os, &c->in);
+    buf_free(os, &c->out);
+    buf_free(os, &c->err);
+    os_memset(c, 0, sizeof *c);
+}
+
+/* The data channel is done (or failed): dom0 frees the port when told. */
+static void conn_end(struct qrexec_conn *c)
+{
+    struct qrexec_agent *a = c->a;
+    uint8_t p[8];
+    qrexec_put32(p, c->domain);
+    qrexec_put32(p + 4, c->port);
+    if (a->ctl && a->hello_seen)
+        (void)qrexec_link_send(&a->link, QREXEC_MSG_CONNECTION_TERMINATED, p, 8, NULL, 0);
+    conn_free(c);
+    a->calls++;
+}
+
+static int start_exec(struct qrexec_agent *a, bool just, const uint8_t *d, uint32_t len)
+{
+    if (len <= 8 || d[len - 1] != 0)
+        return -OS_EPROTO;
+    uint32_t domain = qrexec_get32(d), port = qrexec_get32(d + 4);
+    const char *cmd = (const char *)d + 8;
+    struct qrexec_conn *c = NULL;
+    for (unsigned i = 0; i < MAX_CONNS && !c; i++)
+        if (!a->conns[i].used)
+            c = &a->conns[i];
+    if (!c || domain >= DOMID_FIRST_RESERVED || port < QREXEC_FIRST_DATA_PORT ||
+        port >= QREXEC_FIRST_DATA_PORT + QREXEC_DATA_PORTS) {
+        os_log(a->os, OS_LOG_WARN, "%s cannot take %s for d%u port %u: %s", tag,
+               just ? "JUST_EXEC" : "EXEC_CMDLINE", domain, port,
+               c ? "not a data channel" : "too many calls at once");
+        uint8_t p[8];
+        qrexec_put32(p, domain);
+        qrexec_put32(p + 4, port);
+        return qrexec_link_send(&a->link, QREXEC_MSG_CONNECTION_TERMINATED, p, 8, NULL, 0);
+    }
+    c->a = a;
+    c->used = true;
+    c->just_exec = just;
+    c->domain = domain;
+    c->port = port;
+    size_t n = os_strlen(cmd);
+    c->cmdline = os_malloc(a->os, n + 1);
+    char base[96];
+    vchan_qubes_path(base, sizeof base, (domid_t)domain, os_domid(a->os), port);
+    os_snprintf(c->ltag, sizeof c->ltag, "%s d%u port %u:", tag, domain, port);
+    int r = c->cmdline ? vchan_client_open(a->os, (domid_t)domain, base, &c->v) : -OS_ENOMEM;
+    if (r == 0)
+        r = qrexec_link_init(&c->link, a->os, c->v, c->ltag, QREXEC_MAX_CHUNK);
+    if (r < 0) {
+        conn_end(c);
+        return 0;
+    }
+    os_memcpy(c->cmdline, cmd, n + 1);
+    c->phase = C_CONNECTING;
+    os_log(a->os, OS_LOG_DEBUG, "%s d%u asks for '%s' on port %u", tag, domain, cmd, port);
+    return 0;
+}
+
+static int ctl_message(struct qrexec_agent *a, uint32_t type, const uint8_t *d, uint32_t len)
+{
+    if (!a->hello_seen) {
+        if (type != QREXEC_MSG_HELLO || len != 4) {
+            os_log(a->os, OS_LOG_ERROR, "%s dom0 began with %s instead of HELLO; cutting it off",
+                   tag, qrexec_type_name(type));
+            return -OS_EPROTO;
+        }
+        uint32_t v = qrexec_get32(d);
+        if (v < QREXEC_MIN_VERSION) {
+            os_log(a->os, OS_LOG_ERROR, "%s dom0 speaks qrexec %u, below %u; cutting it off", tag,
+                   v, QREXEC_MIN_VERSION);
+            return -OS_EPROTO;
+        }
+        a->version = v < QREXEC_VERSION ? v : QREXEC_VERSION;
+        a->hello_seen = true;
+        os_log(a->os, OS_LOG_INFO, "%s client connected, using protocol version %u", tag,
+               a->version);
+        return 0;
+    }
+    switch (type) {
+    case QREXEC_MSG_EXEC_CMDLINE:
+    case QREXEC_MSG_JUST_EXEC:
+        if (start_exec(a, type == QREXEC_MSG_JUST_EXEC, d, len) < 0) {
+            os_log(a->os, OS_LOG_ERROR,
+                   "%s dom0 sent %s without a terminated command line; cutting it off", tag,
+                   qrexec_type_name(type));
+            return -OS_EPROTO;
+        }
+        return 0;
+    default:
+        os_log(a->os, OS_LOG_ERROR, "%s dom0 sent %s, which a VM does not take; cutting it off",
+               tag, qrexec_type_name(type));
+        return -OS_EPROTO;
+    }
+}
+
+/* Splits "user:[nogui:]command" and runs it; the output is queued. */
+static void run(struct qrexec_conn *c)
+{
+    struct qrexec_agent *a = c->a;
+    struct qrexec_call call = { .conn = c, .input = c->in.p, .input_len = c->in.len };
+    char *cmd = c->cmdline, *colon = cmd;
+    while (*colon && *colon != ':')
+        colon++;
+    int code;
+    if (!*colon) {
+        say_err(&call, "qrexec: no user in command line '", cmd, "'\n");
+        code = QREXEC_EXIT_PROBLEM;
+        goto out;
+    }
+    *colon = 0;
+    call.user = cmd;
+    call.command = colon + 1;
+    if (!os_strncmp(call.command, "nogui:", 6))
+        call.command += 6;
+    char *svc = NULL;
+    if (!os_strncmp(call.command, "QUBESRPC ", 9)) {
+        /* "QUBESRPC service+arg source": split in place, on a copy */
+        size_t n = os_strlen(call.command + 9);
+        svc = os_malloc(a->os, n + 2);
+        if (!svc) {
+            code = QREXEC_EXIT_PROBLEM;
+            goto out;
+        }
+        os_memcpy(svc, call.command + 9, n + 1);
+        char *sp = svc;
+        while (*sp && *sp != ' ')
+            sp++;
+        call.source = *sp ? sp + 1 : "";
+        *sp = 0;
+        char *plus = svc;
+        while (*plus && *plus != '+')
+            plus++;
+        call.arg = *plus ? plus + 1 : "";
+        *plus = 0;
+        call.service = svc;
+    }
+    if (call.service && !os_strcmp(call.service, "qubes.WaitForSession")) {
+        code = 0; /* the session is this app: it is up */
+    } else {
+        code = a->handler ? a->handler(a->ctx, &call) : QREXEC_AGENT_UNKNOWN;
+        if (code == QREXEC_AGENT_UNKNOWN) {
+            say_err(&call, "qrexec: ", call.service ? call.service : call.command,
+                    ": not found in this VM\n");
+            code = QREXEC_EXIT_NOT_FOUND;
+        }
+    }
+    os_free(a->os, svc);
+out:
+    if (c->just_exec) {
+        /* JUST_EXEC: only the exit code (0: it started) */
+        uint8_t z[4];
+        qrexec_put32(z, 0);
+        (void)qrexec_link_send(&c->link, QREXEC_MSG_DATA_EXIT_CODE, z, 4, NULL, 0);
+        c->phase = C_OUTPUT;
+        return;
+    }
+    uint32_t chunk = a->version >= 3 ? QREXEC_MAX_CHUNK : 4096u;
+    struct buf *bufs[2] = { &c->out, &c->err };
+    const uint32_t types[2] = { QREXEC_MSG_DATA_STDOUT, QREXEC_MSG_DATA_STDERR };
+    for (int s = 0; s < 2; s++)
+        for (size_t off = 0; off < bufs[s]->len;) {
+            size_t n = bufs[s]->len - off < chunk ? bufs[s]->len - off : chunk;
+            if (qrexec_link_send(&c->link, types[s], bufs[s]->p + off, n, NULL, 0) < 0)
+                break;
+            off += n;
+        }
+    (void)qrexec_link_send(&c->link, QREXEC_MSG_DATA_STDOUT, NULL, 0, NULL, 0);
+    (void)qrexec_link_send(&c->link, QREXEC_MSG_DATA_STDERR, NULL, 0, NULL, 0);
+    uint8_t e[4];
+    qrexec_put32(e, (uint32_t)code);
+    (void)qrexec_link_send(&c->link, QREXEC_MSG_DATA_EXIT_CODE, e, 4, NULL, 0);
+    c->phase = C_OUTPUT;
+}
+
+static void conn_step(struct qrexec_conn *c)
+{
+    struct qrexec_agent *a = c->a;
+    int st = vchan_poll(c->v);
+    if (st < 0) {
+        conn_end(c);
+        return;
+    }
+    if (c->phase == C_CONNECTING) {
+        if (st != VCHAN_CONNECTED)
+            return;
+        uint8_t v[4];
+        qrexec_put32(v, QREXEC_VERSION);
+        if (qrexec_link_send(&c->link, QREXEC_MSG_HELLO, v, 4, NULL, 0) < 0) {
+            conn_end(c);
+            return;
+        }
+        c->phase = C_INPUT;
+    }
+    if (qrexec_link_flush(&c->link) < 0) {
+        conn_end(c);
+        return;
+    }
+    while (c->phase == C_INPUT) {
+        uint32_t type, len;
+        const uint8_t *d;
+        int r = qrexec_link_next(&c->link, &type, &d, &len);
+        if (r == 0)
+            return;
+        if (r < 0) {
+            if (r == -OS_ESHUTDOWN)
+                os_log(a->os, OS_LOG_WARN, "%s the caller closed before stdin ended", c->ltag);
+            conn_end(c);
+            return;
+        }
+        if (!c->hello_seen) {
+            if (type != QREXEC_MSG_HELLO || len != 4 || qrexec_get32(d) < QREXEC_MIN_VERSION) {
+                os_log(a->os, OS_LOG_ERROR,
+                       "%s the caller began with %s, not a HELLO we speak; cutting it off", c->ltag,
+                       qrexec_type_name(type));
+                conn_end(c);
+                return;
+            }
+            c->hello_seen = true;
+            if (c->just_exec) {
+                run(c); /* JUST_EXEC: no stdin to wait for */
+                break;
+            }
+            continue;
+        }
+        if (type == QREXEC_MSG_DATA_STDIN) {
+            if (len == 0 || c->just_exec) {
+                run(c);
+                break;
+            }
+            if (buf_add(a->os, &c->in, d, len, MAX_INPUT) < 0) {
+                os_log(a->os, OS_LOG_ERROR, "%s stdin beyond %u bytes; ending the call", c->ltag,
+                       MAX_INPUT);
+                conn_end(c);
+                return;
+            }
+            continue;
+        }
+        if (type == QREXEC_MSG_DATA_STDOUT || type == QREXEC_MSG_DATA_STDERR ||
+            type == QREXEC_MSG_DATA_EXIT_CODE) {
+            os_log(a->os, OS_LOG_WARN, "%s the caller sent %s; ignored", c->ltag,
+                   qrexec_type_name(type));
+            continue;
+        }
+        os_log(a->os, OS_LOG_ERROR, "%s the caller sent %s on a data channel; cutting it off",
+               c->ltag, qrexec_type_name(type));
+        conn_end(c);
+        return;
+    }
+    if (c->phase == C_OUTPUT) {
+        /* done when dom0 has everything, or has gone */
+        if (qrexec_link_flush(&c->link) < 0 || vchan_state(c->v) != VCHAN_CONNECTED ||
+            (qrexec_link_queued(&c->link) == 0 &&
+             vchan_buffer_space(c->v) == vchan_write_size(c->v)))
+            conn_end(c);
+    }
+}
+
+int qrexec_agent_poll(struct qrexec_agent *a)
+{
+    if (!a->ctl) {
+        int r = ctl_serve(a);
+        if (r < 0)
+            return r;
+    }
+    int st = vchan_poll(a->ctl);
+    int r = st < 0 ? st : qrexec_link_flush(&a->link);
+    while (r >= 0) {
+        uint32_t type, len;
+        const uint8_t *d;
+        r = qrexec_link_next(&a->link, &type, &d, &len);
+        if (r <= 0)
+            break;
+        r = ctl_message(a, type, d, len);
+    }
+    if (r < 0 || vchan_state(a->ctl) == VCHAN_CLOSED) {
+        if (r == -OS_ESHUTDOWN || vchan_state(a->ctl) == VCHAN_CLOSED)
+            os_log(a->os, OS_LOG_INFO, "%s dom0 closed the control channel; serving it again", tag);
+        ctl_drop(a);
+        r = ctl_serve(a);
+        if (r < 0)
+            return r;
+    }
+    for (unsigned i = 0; i < MAX_CONNS; i++)
+        if (a->conns[i].used)
+            conn_step(&a->conns[i]);
+    return (int)a->calls;
+}
+
+void qrexec_agent_close(struct qrexec_agent *a)
+{
+    if (!a)
+        return;
+    for (unsigned i = 0; i < MAX_CONNS; i++)
+        if (a->conns[i].used)
+            conn_free(&a->conns[i]);
+    ctl_drop(a);
+    os_free(a->os, a);
+}

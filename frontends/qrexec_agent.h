@@ -1,0 +1,68 @@
+/*
+ * qrexec_agent.h — a Qubes VM's qrexec agent: runs what dom0 asks.
+ *
+ * It serves the control channel (vchan port 512 to dom0, 4096-byte
+ * rings) and says HELLO (protocol 3) at once; dom0's daemon answers with
+ * its own.  For each EXEC_CMDLINE or JUST_EXEC it connects to the data
+ * channel dom0 named, exchanges HELLO, collects the caller's stdin up to
+ * its EOF, runs the command, and sends stdout, stderr, both EOFs and the
+ * exit code; then it closes the data channel and tells dom0
+ * CONNECTION_TERMINATED with the same domain and port.
+ *
+ * Commands are "USER:COMMAND" ("nogui:" after the user is dropped).
+ * "QUBESRPC SERVICE[+ARG] SOURCE" is a service call; the agent answers
+ * qubes.WaitForSession itself (exit 0 once stdin ended) and hands every
+ * other command to the app's handler, which fills the call's output and
+ * returns the exit code.  Without a handler, or when it returns
+ * QREXEC_AGENT_UNKNOWN, the caller gets "… not found" on stderr and 127.
+ *
+ * Event-driven like the drivers: qrexec_agent_poll() never blocks.  A
+ * dom0 that breaks the protocol (a message too long, a command line
+ * without its terminator, a type the VM does not take) gets one line
+ * and the control channel is served afresh; a data channel that breaks
+ * is dropped alone.  The VM keeps running.
+ */
+#ifndef SPLITBED_QREXEC_AGENT_H
+#define SPLITBED_QREXEC_AGENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "os.h"
+
+struct qrexec_agent;
+struct qrexec_conn;
+
+struct qrexec_call {
+    const char *user;     /* before the first ':' */
+    const char *command;  /* after it ("nogui:" dropped) */
+    const char *service;  /* QUBESRPC calls: "qubes.WaitForSession", else NULL */
+    const char *arg;      /* after '+' ("" if none) */
+    const char *source;   /* the calling domain's name, as dom0 gave it */
+    const uint8_t *input; /* the caller's stdin, whole */
+    size_t input_len;
+    /* the agent's */
+    struct qrexec_conn *conn;
+};
+
+#define QREXEC_AGENT_UNKNOWN (-1)
+
+/* Returns the exit code (0..255) or QREXEC_AGENT_UNKNOWN. */
+typedef int (*qrexec_handler)(void *ctx, struct qrexec_call *call);
+
+int qrexec_agent_open(struct os *os, qrexec_handler handler, void *ctx, struct qrexec_agent **out);
+/* Drives the control and data channels: >= 0 (calls completed so far),
+ * or a negative error the agent cannot recover from. */
+int qrexec_agent_poll(struct qrexec_agent *a);
+/* True once dom0's daemon said HELLO on the control channel. */
+bool qrexec_agent_connected(const struct qrexec_agent *a);
+/* Calls answered so far. */
+unsigned qrexec_agent_calls(const struct qrexec_agent *a);
+void qrexec_agent_close(struct qrexec_agent *a);
+
+/* For handlers: appends to the call's stdout / stderr (0 or -OS_ENOMEM). */
+int qrexec_call_out(struct qrexec_call *call, const void *buf, size_t len);
+int qrexec_call_err(struct qrexec_call *call, const void *buf, size_t len);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * qrexec end to end on the simulator, as a user runs it: the seed's
+ * scenario kept running (`splitbed run … -- qubes-hello --stay`) and
+ * `splitbed qrexec` calling services in it — a file of its tar disk,
+ * 1 MB of stdin summed, stdin echoed back, qubes.WaitForSession, a service
+ * it does not have — then powered off through xenstore as xl does; and
+ * a dom0 that breaks the control protocol, cut off while the VM keeps
+ * serving the next daemon.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tests/integration/qubes_sim.h"
+#include "tests/lib/check_main.h"
+#include "tests/lib/runproc.h"
+
+static int qrexec(struct runproc *r, const char *input, size_t len, const char *service)
+{
+    char *argv[] = { (char *)build_path("bin/splitbed"),
+                     "qrexec",
+                     "--dir",
+                     (char *)qs_dir(),
+                     "1",
+                     (char *)service,
+                     NULL };
+    runproc(r, input, len, 60, NULL, argv);
+    return r->status;
+}
+
+static void poweroff(unsigned dom)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/local/domain/%u/control/shutdown", dom);
+    struct qs_proc p;
+    const char *argv[] = { "xenstore-write", path, "poweroff", NULL };
+    qs_exec(&p, 0, argv);
+    ck_assert_int_eq(qs_wait(&p), 0);
+}
+
+START_TEST(services_of_a_running_vm)
+{
+    qs_start();
+    const char *src = getenv("SPLITBED_SRC");
+    char cfg[4096];
+    snprintf(cfg, sizeof cfg, "%s/fixtures/scenarios/qubes-hello.cfg", src && *src ? src : ".");
+    const char *argv[] = { build_path("bin/splitbed"),
+                           "run",
+                           "--dir",
+                           qs_dir(),
+                           "--timeout",
+                           "100",
+                           "--config",
+                           cfg,
+                           "--",
+                           "qubes-hello",
+                           "--stay",
+                           NULL };
+    struct qs_proc vm;
+    qs_spawn(&vm, argv);
+    ck_assert_str_eq(qs_line(&vm), "hello world!");
+
+    struct runproc r;
+    ck_assert_int_eq(qrexec(&r, NULL, 0, "splitbed.TarCat+hello.txt"), 0);
+    ck_assert_str_eq(r.out, "hello world!\n");
+
+    /* 1 MB of stdin: sixteen 64 KiB chunks and ring refills */
+    static char big[1000000];
+    unsigned long long h = 0xcbf29ce484222325ull;
+    for (size_t i = 0; i < sizeof big; i++) {
+        big[i] = (char)('a' + (i * 7) % 26);
+        h = (h ^ (unsigned char)big[i]) * 0x100000001b3ull;
+    }
+    char want[96];
+    snprintf(want, sizeof want, "%zu bytes, fnv1a64 %016llx\n", sizeof big, h);
+    ck_assert_int_eq(qrexec(&r, big, sizeof big, "splitbed.Sum"), 0);
+    ck_assert_str_eq(r.out, want);
+    /* and 60000 bytes there and back */
+    ck_assert_int_eq(qrexec(&r, big, 60000, "splitbed.Echo"), 0);
+    ck_assert_int_eq(r.out_len, 60000);
+    ck_assert(memcmp(r.out, big, 60000) == 0);
+
+    ck_assert_int_eq(qrexec(&r, "user", 4, "qubes.WaitForSession"), 0);
+    ck_assert_int_eq(r.out_len, 0);
+
+    ck_assert_int_eq(qrexec(&r, NULL, 0, "qubes.NoSuchThing+x"), 127);
+    ck_assert_msg(strstr(r.err, "qubes.NoSuchThing: not found"), "%s", r.err);
+    ck_assert_int_eq(qrexec(&r, NULL, 0, "splitbed.TarCat+missing.txt"), 2);
+    ck_assert_msg(strstr(r.err, "no such file"), "%s", r.err);
+
+    /* bad usage is one line, before anything reaches the VM */
+    ck_assert_int_eq(qrexec(&r, NULL, 0, "bad service"), 2);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+
+    poweroff(1);
+    ck_assert_int_eq(qs_wait(&vm), 0);
+    ck_assert_msg(qs_err_count(&vm, "[qubes.rexec] client connected, using protocol version 3"),
+                  "%s", vm.errbuf);
+    qs_stop();
+}
+END_TEST
+
+/* dom0's side breaks the control protocol: the agent names it once,
+ * serves a fresh control channel, and the real daemon then works. */
+static void hostile(const char *mode, const char *needle)
+{
+    qs_start();
+    struct qs_proc vm, h;
+    const char *vargv[] = { "qrexec-vm", NULL };
+    qs_exec(&vm, 1, vargv);
+    ck_assert_str_eq(qs_line(&vm), "serving");
+    const char *hargv[] = { build_path("tests/qrexec-hostile"), mode, "1", NULL };
+    qs_exec(&h, 0, hargv);
+    ck_assert_str_eq(qs_line(&h), "cut");
+    ck_assert_int_eq(qs_wait(&h), 0);
+
+    const char *start[] = { "qrexec", "--dir", qs_dir(), "1", "start", NULL };
+    ck_assert_int_eq(qs_splitbed(NULL, 0, start), 0);
+    /* the daemon holds the call until the agent's HELLO */
+    struct runproc r;
+    ck_assert_int_eq(qrexec(&r, "ping", 4, "splitbed.Echo+arg"), 0);
+    ck_assert_str_eq(r.out, "arg\nping");
+    poweroff(1);
+    ck_assert_int_eq(qs_wait(&vm), 0);
+    ck_assert_msg(qs_err_count(&vm, "cutting it off") == 1, "VM said: %s", vm.errbuf);
+    ck_assert_msg(qs_err_count(&vm, needle) == 1, "VM said: %s", vm.errbuf);
+    qs_stop();
+}
+
+START_TEST(hostile_dom0_unterminated_cmdline)
+{
+    hostile("cmdline", "without a terminated command line");
+}
+END_TEST
+
+START_TEST(hostile_dom0_wrong_type)
+{
+    hostile("type", "SERVICE_REFUSED, which a VM does not take");
+}
+END_TEST
+
+START_TEST(hostile_dom0_too_long)
+{
+    hostile("long", "message of 70000 bytes");
+}
+END_TEST
+
+START_TEST(hostile_dom0_old_version)
+{
+    hostile("hello", "speaks qrexec 1, below 2");
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("qrexec");
+    TCase *tc = tcase_create("qrexec");
+    tcase_set_timeout(tc, 150);
+    tcase_add_test(tc, services_of_a_running_vm);
+    tcase_add_test(tc, hostile_dom0_unterminated_cmdline);
+    tcase_add_test(tc, hostile_dom0_wrong_type);
+    tcase_add_test(tc, hostile_dom0_too_long);
+    tcase_add_test(tc, hostile_dom0_old_version);
+    suite_add_tcase(s, tc);
+    return check_main(s);
+}
