@@ -216,6 +216,11 @@ int tarfs_next(struct tarfs *t, struct tarfs_entry *out)
     reset_member_state(t);
     for (;;) {
         uint64_t left = t->pos <= t->dev.size_bytes ? t->dev.size_bytes - t->pos : 0;
+        /* Not even one header: GNU tar says the same of an empty device. */
+        if (t->pos == 0 && left < BLOCK)
+            return tarfs_fail(t, 0, -OS_EBADMSG,
+                              "does not look like a tar archive (%llu bytes, less than a header)",
+                              (unsigned long long)left);
         if (left < BLOCK) {
             /* The device ends here (a last padding block may be missing).
              * A partial block counts as the end only if it is blank. */
@@ -241,8 +246,14 @@ int tarfs_next(struct tarfs *t, struct tarfs_entry *out)
             t->done = true;
             return 0;
         }
-        if ((rc = tarfs_verify_checksum(t)))
+        if ((rc = tarfs_verify_checksum(t))) {
+            /* A first block that is no header: not an archive at all. */
+            if (t->pos == 0)
+                return tarfs_fail(t, 0, -OS_EBADMSG,
+                                  "does not look like a tar archive (no tar header in the "
+                                  "first block)");
             return rc;
+        }
 
         char tf = (char)t->hdr[H_TYPE];
         int64_t sv = 0;
