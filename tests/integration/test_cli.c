@@ -154,6 +154,32 @@ START_TEST(exec_gives_each_domain_its_view)
 }
 END_TEST
 
+/* Debian's xenstore-control against the simulator's xenstored: the
+ * commands and texts of C xenstored 4.17. */
+START_TEST(xenstore_control_as_on_xen)
+{
+    start();
+    SB("exec", "--dir", dir, "--domain", "0", "--", "xenstore-control", "log", "on");
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    ck_assert_str_eq(r.out, "OK\n");
+    SB("exec", "--dir", dir, "--domain", "0", "--", "xenstore-control", "help");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(strstr(r.out, "quota\t[set <name> <val>|<domid>]\n"));
+    SB("exec", "--dir", dir, "--domain", "0", "--", "xenstore-control", "quota", "set", "nodes",
+       "50");
+    ck_assert_int_eq(r.status, 0);
+    SB("exec", "--dir", dir, "--domain", "0", "--", "xenstore-control", "quota");
+    ck_assert_ptr_nonnull(strstr(r.out, "nodes            :       50 Nodes per domain\n"));
+    SB("exec", "--dir", dir, "--domain", "0", "--", "xenstore-control", "nothing");
+    ck_assert_int_eq(r.status, 3);
+    ck_assert_msg(strstr(r.out, "Command not supported.") ||
+                      strstr(r.err, "Command not supported."),
+                  "%s%s", r.out, r.err);
+    SB("exec", "--dir", dir, "--domain", "1", "--", "xenstore-control", "check");
+    ck_assert_int_ne(r.status, 0); /* a guest may not */
+}
+END_TEST
+
 START_TEST(exec_without_simulator_fails_with_one_line)
 {
     SB("exec", "--dir", dir, "--domain", "1", "--", "true");
@@ -327,6 +353,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, start_status_stop);
     tcase_add_test(tc, exec_gives_each_domain_its_view);
+    tcase_add_test(tc, xenstore_control_as_on_xen);
     tcase_add_test(tc, exec_without_simulator_fails_with_one_line);
     tcase_add_test(tc, bad_usage_is_one_line_and_exit_2);
     tcase_add_test(tc, help_of_each_command_matches_its_manual_page);
