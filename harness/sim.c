@@ -59,7 +59,7 @@ int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd)
         return -1;
     char trace[4200];
     statedir_path(trace, sizeof trace, dir, "trace");
-    char *xs_argv[] = { prog, "--dir", xsdir, "--trace", trace, NULL };
+    char *xs_argv[] = { prog, "--dir", xsdir, "--trace", trace, "--hv-dir", (char *)dir, NULL };
     statedir_path(log, sizeof log, dir, "xenstored.log");
     *xsd = daemon_start(xs_argv, log, detach, READY_TIMEOUT_MS);
     if (*xsd < 0) {

@@ -6,7 +6,10 @@ XS_CORE_SRCS := $(addprefix $(XS_DIR)/,xsc_path.c xsc_perms.c xsc_tree.c \
   xsc_watch.c xsc_ops.c xsc_txn.c xsc_domain.c xsc_dispatch.c xsc_control.c xsc_core.c \
   xsc_frame.c xsc_client.c)
 XS_SERVER_SRCS := $(XS_DIR)/xsc_server.c $(XS_DIR)/splitbed_xenstored.c \
-  backends-sim/procdom/procdom.c
+  $(XS_DIR)/xsc_domexc.c backends-sim/procdom/procdom.c
+# VIRQ_DOM_EXC comes through our libxenevtchn's code, linked in.
+XS_EVTCHN_OBJS := $(patsubst %.c,$(OBJ)/libxen-plain/%.o,backends-sim/libxen/evtchn.c \
+  backends-sim/libxen/client.c backends-sim/hv/hvd/evpage.c)
 
 XS_LIB := $(BUILD)/lib/libsplitbed-xenstore.a
 XENSTORED_BIN := $(BUILD)/bin/splitbed-xenstored
@@ -15,9 +18,9 @@ $(XS_LIB): $(patsubst %.c,$(OBJ)/%.o,$(XS_CORE_SRCS))
 	@mkdir -p $(@D)
 	rm -f $@; ar rcs $@ $^
 
-$(XENSTORED_BIN): $(patsubst %.c,$(OBJ)/%.o,$(XS_SERVER_SRCS)) $(XS_LIB)
+$(XENSTORED_BIN): $(patsubst %.c,$(OBJ)/%.o,$(XS_SERVER_SRCS)) $(XS_LIB) $(XS_EVTCHN_OBJS) $(HVCTL_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^
+	$(CC) $(LDFLAGS) -o $@ $^ -lxentoollog -lpthread
 
 ALL_TARGETS += $(XS_LIB) $(XENSTORED_BIN)
 INSTALL_BIN += $(XENSTORED_BIN)

@@ -15,14 +15,14 @@ static int usage(const char *why)
     fprintf(stderr,
             "splitbed-xenstored: %s\n"
             "usage: splitbed-xenstored --dir DIR [--ready-fd FD] "
-            "[--trace FILE]\n",
+            "[--trace FILE] [--hv-dir SIMDIR]\n",
             why);
     return 2;
 }
 
 int main(int argc, char **argv)
 {
-    const char *dir = NULL, *tracepath = NULL;
+    const char *dir = NULL, *tracepath = NULL, *hvdir = NULL;
     int ready = -1, sfd, rc;
     FILE *tracef = NULL;
     struct xsc_server *s;
@@ -32,7 +32,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0) {
             printf("usage: splitbed-xenstored --dir DIR [--ready-fd FD] "
-                   "[--trace FILE]\n");
+                   "[--trace FILE] [--hv-dir SIMDIR]\n");
             return 0;
         }
         if (i + 1 >= argc) {
@@ -42,6 +42,8 @@ int main(int argc, char **argv)
         }
         if (strcmp(a, "--dir") == 0) {
             dir = argv[++i];
+        } else if (strcmp(a, "--hv-dir") == 0) {
+            hvdir = argv[++i];
         } else if (strcmp(a, "--trace") == 0) {
             tracepath = argv[++i];
         } else if (strcmp(a, "--ready-fd") == 0) {
@@ -82,6 +84,11 @@ int main(int argc, char **argv)
     s = xsc_server_new(dir, tracef);
     if (!s)
         return 1;
+    /* VIRQ_DOM_EXC from the simulator's splitbed-hvd (xsc_domexc.h). */
+    if (hvdir && xsc_server_watch_domains(s, hvdir) < 0) {
+        xsc_server_free(s);
+        return 1;
+    }
     if (ready >= 0) {
         static const char line[] = "ready\n";
         if (write(ready, line, sizeof(line) - 1) < 0)

@@ -76,6 +76,11 @@ unsigned xsc_core_conn_domid(const struct xsc_conn *conn);
 int xsc_core_handle(struct xsc_conn *conn, const struct xsd_sockmsg *hdr, const char *body);
 
 bool xsc_core_is_introduced(const struct xsc_core *c, unsigned domid);
+/* The hypervisor says domid is gone: released as by XS_RELEASE (fires
+ * @releaseDomain).  0 or a positive errno. */
+int xsc_core_release_domain(struct xsc_core *c, unsigned domid);
+/* Fires @releaseDomain: a domain shut down. */
+void xsc_core_fire_release(struct xsc_core *c);
 /* Nodes in the tree, and those owned by domid (for tests and quotas). */
 unsigned xsc_core_nodes(const struct xsc_core *c);
 unsigned xsc_core_nodes_owned(const struct xsc_core *c, unsigned domid);

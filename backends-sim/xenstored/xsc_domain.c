@@ -131,3 +131,16 @@ int xsc_domain_release(struct xsc_core *c, unsigned domid)
     xsc_watch_fire_special(c, "@releaseDomain");
     return 0;
 }
+
+int xsc_core_release_domain(struct xsc_core *c, unsigned domid)
+{
+    int r = xsc_domain_release(c, domid);
+    xsc_events_flush(c);
+    return r;
+}
+
+void xsc_core_fire_release(struct xsc_core *c)
+{
+    xsc_watch_fire_special(c, "@releaseDomain");
+    xsc_events_flush(c);
+}

@@ -2,6 +2,7 @@
 #include "backends-sim/xenstored/xsc_core.h"
 #include "backends-sim/xenstored/xsc_frame.h"
 #include "backends-sim/procdom/procdom.h"
+#include "backends-sim/xenstored/xsc_domexc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -51,6 +52,7 @@ struct xsc_server {
     size_t ncs, capcs;
     struct procdom_sim sim; /* the simulator's directory, D/.. */
     bool have_sim;
+    struct xsc_domexc *domexc; /* NULL: nobody tells of domain deaths */
 };
 
 static void trace(void *ctx, const char *line)
@@ -399,6 +401,12 @@ static void reap(struct xsc_server *s)
     s->nls = j;
 }
 
+int xsc_server_watch_domains(struct xsc_server *s, const char *simdir)
+{
+    s->domexc = xsc_domexc_open(simdir);
+    return s->domexc ? 0 : -1;
+}
+
 int xsc_server_run(struct xsc_server *s, int stop_fd)
 {
     struct pollfd *pf = NULL;
@@ -413,9 +421,9 @@ int xsc_server_run(struct xsc_server *s, int stop_fd)
         reap(s);
         nls = s->nls;
         ncs = s->ncs;
-        if (1 + nls + ncs > cap) {
+        if (2 + nls + ncs > cap) {
             struct pollfd *v;
-            cap = (1 + nls + ncs) * 2;
+            cap = (2 + nls + ncs) * 2;
             v = realloc(pf, cap * sizeof(*pf));
             if (!v) {
                 free(pf);
@@ -433,6 +441,8 @@ int xsc_server_run(struct xsc_server *s, int stop_fd)
                 ev |= POLLOUT;
             pf[n++] = (struct pollfd){ c->fd, ev, 0 };
         }
+        /* Last, so that the indexes above stay as they are. */
+        pf[n++] = (struct pollfd){ s->domexc ? xsc_domexc_fd(s->domexc) : -1, POLLIN, 0 };
         busy = false;
         for (size_t i = 0; i < ncs; i++)
             busy = busy || has_input(s->cs[i]);
@@ -459,6 +469,8 @@ int xsc_server_run(struct xsc_server *s, int stop_fd)
             if (re & POLLNVAL)
                 c->closing = true;
         }
+        if (pf[1 + nls + ncs].revents & POLLIN)
+            xsc_domexc_handle(s->domexc, s->core);
     }
 }
 
@@ -475,6 +487,7 @@ void xsc_server_free(struct xsc_server *s)
         free(s->ls[i].path);
     }
     free(s->ls);
+    xsc_domexc_close(s->domexc);
     xsc_core_free(s->core);
     if (s->own_trace)
         fclose(s->own_trace);

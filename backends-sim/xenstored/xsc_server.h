@@ -28,6 +28,9 @@ struct xsc_server *xsc_server_new(const char *dir, FILE *trace);
 /* Serves until stop_fd is readable (a signalfd, a pipe).  Returns 0, or
  * -1 on a failure of the loop itself. */
 int xsc_server_run(struct xsc_server *s, int stop_fd);
+/* Also serves VIRQ_DOM_EXC from the simulator in simdir
+ * (xsc_domexc.h).  0, or -1 with a line on stderr. */
+int xsc_server_watch_domains(struct xsc_server *s, const char *simdir);
 /* Closes every connection and removes the sockets. */
 void xsc_server_free(struct xsc_server *s);
 

@@ -95,8 +95,10 @@ START_TEST(refused_calls)
     ck_assert(hvt_trace_has("is reserved for d2"));
     /* a domain that does not exist */
     ck_assert_str_eq(hvt_cmd(&c, "bindi 99 1"), "err 3");
-    /* no virtual IRQs here */
-    ck_assert_str_eq(hvt_cmd(&c, "virq 1"), "err 38");
+    /* VIRQ_DOM_EXC is global: only its handler, dom0, binds it */
+    ck_assert_str_eq(hvt_cmd(&c, "virq 3"), "err 16");
+    ck_assert(hvt_trace_has("d3: bind of virq 3 refused: a global virq goes to its handler, d0"));
+    ck_assert_str_eq(hvt_cmd(&c, "virq 24"), "err 22");
     /* a restricted handle binds only to its domain */
     hvt_ok(&c, "restrict 1");
     ck_assert_str_eq(hvt_cmd(&c, "bindu 1"), "err 13");

@@ -70,6 +70,9 @@ static bool trace_has(const char *needle)
     return strstr(buf, needle) != NULL;
 }
 
+static pid_t spawn(char *const args[], int fd3, int *out);
+static void read_line(int fd, char *buf, size_t size);
+
 /* The line of `xl list` output naming domain id, or NULL. */
 static const char *list_line(const char *out, unsigned id, char *line, size_t size)
 {
@@ -153,6 +156,67 @@ START_TEST(xl_destroy_removes_the_domain)
     ck_assert_int_ne(r.status, 0);
     DOM0("xenstore-exists", "/vm/splitbed-4");
     ck_assert_int_ne(r.status, 0);
+}
+END_TEST
+
+/* State letter of /proc/PID/stat ('T' stopped, 'S' sleeping...). */
+static char proc_state(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')');
+    return p && p[1] == ' ' ? p[2] : 0;
+}
+
+/* Pause stops the domain's processes as a paused vCPU, unpause lets them
+ * go on; destroy kills them and xenstored, told by VIRQ_DOM_EXC, fires
+ * @releaseDomain. */
+START_TEST(pause_stops_destroy_kills_and_release_fires)
+{
+    int gout;
+    pid_t guest = spawn((char *[]){ "exec", "--dir", dir, "--domain", "6", "--", "sh", "-c",
+                                    "echo up; exec sleep 1000", NULL },
+                        -1, &gout);
+    /* It said "up": it runs in domain 6 (started by splitbed exec). */
+    char line[256];
+    read_line(gout, line, sizeof line);
+    close(gout);
+    DOM0(XENBIN "xl", "list");
+    ck_assert_msg(list_line(r.out, 6, line, sizeof line), "%s", r.out);
+
+    DOM0(XENBIN "lsevtchn", "0");
+    ck_assert_msg(strstr(r.out, ": VCPU 0: Virtual IRQ 3"), "xenstored binds VIRQ_DOM_EXC: %s",
+                  r.out);
+
+    DOM0(XENBIN "xl", "pause", "6");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_int_eq(proc_state(guest), 'T');
+    DOM0(XENBIN "xl", "unpause", "6");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_int_ne(proc_state(guest), 'T');
+
+    int wout;
+    pid_t watch = spawn((char *[]){ "exec", "--dir", dir, "--domain", "0", "--", "xenstore-watch",
+                                    "-n", "2", "@releaseDomain", NULL },
+                        -1, &wout);
+    read_line(wout, line, sizeof line); /* registered */
+    DOM0(XENBIN "xl", "destroy", "6");
+    ck_assert_msg(r.status == 0, "xl destroy: %d %s", r.status, r.err);
+    ck_assert_int_eq(runproc_wait(guest, TIMEOUT * 1000), 128 + SIGKILL);
+    read_line(wout, line, sizeof line);
+    ck_assert_str_eq(line, "@releaseDomain\n");
+    ck_assert_int_eq(runproc_wait(watch, TIMEOUT * 1000), 0);
+    close(wout);
+    /* Released: its xenstore socket is gone. */
+    char sock[128];
+    snprintf(sock, sizeof sock, "%s/xenstored/dom6", dir);
+    ck_assert_int_ne(access(sock, F_OK), 0);
 }
 END_TEST
 
@@ -307,6 +371,7 @@ int main(void)
     tcase_add_test(tc, xl_lists_pauses_and_names_domains);
     tcase_add_test(tc, debian_wrappers_xl_and_xentop);
     tcase_add_test(tc, xl_destroy_removes_the_domain);
+    tcase_add_test(tc, pause_stops_destroy_kills_and_release_fires);
     tcase_add_test(tc, guest_control_hypercall_is_eperm_with_trace);
     tcase_add_test(tc, unsimulated_op_is_enosys_with_trace);
     tcase_add_test(tc, foreign_map_fails_with_one_line);

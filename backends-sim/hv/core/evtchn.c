@@ -169,6 +169,7 @@ static void close_port(hv_t *hv, struct hv_domain *dom, evtchn_port_t p)
         rp->remote_port = 0;
     }
     pt->state = HV_EVTCHN_FREE;
+    pt->virq = 0;
     pt->pending = false;
     pt->masked = false;
     pt->remote_dom = 0;
@@ -216,6 +217,11 @@ int hv_evtchn_send(hv_t *hv, domid_t dom, evtchn_port_t port)
                  "allocated",
                  dom, port);
         return -EINVAL;
+    }
+    if (pt->state == HV_EVTCHN_VIRQ) {
+        hv_trace(hv, dom, "d%u: notify port %u refused: port is a virtual IRQ, event dropped", dom,
+                 port);
+        return 0;
     }
     if (pt->state == HV_EVTCHN_UNBOUND) {
         hv_trace(hv, dom,
@@ -293,6 +299,76 @@ int hv_evtchn_info(const hv_t *hv, domid_t dom, evtchn_port_t port, struct hv_ev
     out->state = (enum hv_evtchn_state)pt->state;
     out->remote_dom = pt->remote_dom;
     out->remote_port = pt->remote_port;
+    out->virq = pt->virq;
     out->owner = pt->owner;
+    return 0;
+}
+
+/* VIRQs Xen delivers to one handler domain, not per vCPU (xen.h). */
+static bool virq_is_global(uint32_t virq)
+{
+    switch (virq) {
+    case VIRQ_TIMER:
+    case VIRQ_DEBUG:
+    case VIRQ_XENOPROF:
+    case VIRQ_XENPMU: return false;
+    }
+    return virq < VIRQ_ARCH_0;
+}
+
+static bool virq_bound(const struct hv_domain *dom, uint32_t virq)
+{
+    for (evtchn_port_t p = 1; p <= dom->max_evtchn_port; p++)
+        if (dom->ports[p].state == HV_EVTCHN_VIRQ && dom->ports[p].virq == virq)
+            return true;
+    return false;
+}
+
+int hv_evtchn_bind_virq(hv_t *hv, domid_t dom, uint32_t virq, const void *owner,
+                        evtchn_port_t *port)
+{
+    struct hv_domain *d = hv_dom_live(hv, dom);
+    if (!d)
+        return -ESRCH;
+    if (virq >= NR_VIRQS) {
+        hv_trace(hv, dom, "d%u: bind of virq %u refused: beyond NR_VIRQS (%u)", dom, virq,
+                 NR_VIRQS);
+        return -EINVAL;
+    }
+    if (virq_is_global(virq) && !hv_domain_is_privileged(hv, dom)) {
+        hv_trace(hv, dom, "d%u: bind of virq %u refused: a global virq goes to its handler, d0",
+                 dom, virq);
+        return -EBUSY;
+    }
+    if (virq_bound(d, virq)) {
+        hv_trace(hv, dom, "d%u: bind of virq %u refused: already bound", dom, virq);
+        return -EEXIST;
+    }
+    evtchn_port_t p;
+    if (get_free_port(d, &p) < 0) {
+        hv_trace(hv, dom, "d%u: bind of virq %u refused: all ports up to %u in use", dom, virq,
+                 d->max_evtchn_port);
+        return -ENOSPC;
+    }
+    take_port(d, p, owner);
+    d->ports[p].state = HV_EVTCHN_VIRQ;
+    d->ports[p].virq = virq;
+    d->ports[p].remote_dom = 0;
+    d->ports[p].remote_port = 0;
+    *port = p;
+    return 0;
+}
+
+evtchn_port_t hv_evtchn_raise_global_virq(hv_t *hv, uint32_t virq)
+{
+    /* The handler of every global VIRQ is the privileged domain, d0. */
+    struct hv_domain *d = hv_dom_live(hv, 0);
+    if (!d)
+        return 0;
+    for (evtchn_port_t p = 1; p <= d->max_evtchn_port; p++)
+        if (d->ports[p].state == HV_EVTCHN_VIRQ && d->ports[p].virq == virq) {
+            set_pending(hv, d, p);
+            return p;
+        }
     return 0;
 }

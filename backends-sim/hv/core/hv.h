@@ -265,13 +265,27 @@ enum hv_evtchn_state {
     HV_EVTCHN_RESERVED, /* port 0 */
     HV_EVTCHN_UNBOUND,
     HV_EVTCHN_INTERDOMAIN,
+    HV_EVTCHN_VIRQ,
 };
 struct hv_evtchn_info {
     enum hv_evtchn_state state;
     domid_t remote_dom;        /* UNBOUND: who may bind; INTERDOMAIN: peer */
     evtchn_port_t remote_port; /* INTERDOMAIN only */
+    uint32_t virq;             /* VIRQ only */
     const void *owner;
 };
+/* EVTCHNOP_bind_virq on vCPU 0: a new port of `dom` receives virtual IRQ
+ * `virq`.  As Xen 4.17: -EINVAL + trace for virq >= NR_VIRQS; a global
+ * VIRQ (VIRQ_DOM_EXC is the one the simulator raises) only for its
+ * handler, the privileged domain, else -EBUSY + trace; -EEXIST + trace
+ * when dom has it bound already; -ENOSPC + trace.  Other VIRQs may be
+ * bound but never fire: nothing in the simulator raises them. */
+int hv_evtchn_bind_virq(hv_t *hv, domid_t dom, uint32_t virq, const void *owner,
+                        evtchn_port_t *port);
+/* Raises global VIRQ virq: pending on the port its handler (d0) bound,
+ * host notify as for a send.  Returns that port, 0 when none is bound. */
+evtchn_port_t hv_evtchn_raise_global_virq(hv_t *hv, uint32_t virq);
+
 /* -ESRCH / -EINVAL for a port beyond the domain's limit. */
 int hv_evtchn_info(const hv_t *hv, domid_t dom, evtchn_port_t port, struct hv_evtchn_info *out);
 

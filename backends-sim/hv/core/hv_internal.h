@@ -43,6 +43,7 @@ struct hv_port {
     bool masked;
     domid_t remote_dom;
     evtchn_port_t remote_port;
+    uint32_t virq; /* HV_EVTCHN_VIRQ */
     const void *owner;
 };
 

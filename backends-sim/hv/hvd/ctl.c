@@ -1,6 +1,7 @@
 /*
  * ctl.c — what `splitbed hv status` shows: objects in use per domain and
- * in all, as the core counts them.
+ * in all, as the core counts them, and each domain's state (running,
+ * paused, shutdown with Xen's SHUTDOWN_* code).
  */
 #include "backends-sim/hv/hvd/hvd.h"
 
@@ -17,8 +18,14 @@ int ctl_status(struct hvd *h, char *buf, size_t size)
         struct hv_counts k;
         if (hv_domain_counts(h->hv, ids[i], &k) < 0)
             continue;
-        int w = snprintf(buf + len, size - len, "dom%u grants %u mappings %u ports %u\n", ids[i],
-                         k.grants, k.mappings, k.ports);
+        const struct hdom *dom = hvd_dom(h, ids[i]);
+        char state[32] = "running";
+        if (dom && dom->shutdown)
+            snprintf(state, sizeof state, "shutdown %u", dom->shutdown_code);
+        else if (dom && dom->pause_count)
+            snprintf(state, sizeof state, "paused");
+        int w = snprintf(buf + len, size - len, "dom%u grants %u mappings %u ports %u state %s\n",
+                         ids[i], k.grants, k.mappings, k.ports, state);
         if (w < 0 || (size_t)w >= size - len)
             return (int)len;
         len += (size_t)w;

@@ -99,6 +99,7 @@ int hvd_dom_destroy(struct hvd *h, domid_t d)
         return ESRCH;
     if (d == 0)
         return EPERM;
+    hvd_dom_kill(h, d);
     for (struct conn *c = h->conns, *next; c; c = next) {
         next = c->next;
         if (c->dom == dom) {
@@ -121,6 +122,7 @@ int hvd_dom_destroy(struct hvd *h, domid_t d)
     }
     free(dom->path);
     free(dom);
+    hvd_raise_dom_exc(h);
     return 0;
 }
 

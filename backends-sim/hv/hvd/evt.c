@@ -168,8 +168,11 @@ int evt_bind_virq(struct hvd *h, struct conn *c, const void *p, size_t n)
         return -1;
     if (c->restrict_dom >= 0)
         return EACCES;
-    /* No virtual IRQ source exists in the simulator. */
-    return ENOSYS;
+    evtchn_port_t port;
+    int r = hv_evtchn_bind_virq(h->hv, c->dom->id, req.port, c, &port);
+    if (r < 0)
+        return -r;
+    return bound(h, c, port, 0);
 }
 
 /* The handle must have bound the port, as /dev/xen/evtchn requires. */

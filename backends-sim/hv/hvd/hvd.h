@@ -129,6 +129,13 @@ int hvd_dom_destroy(struct hvd *h, domid_t d);
 /* XEN_DOMCTL_pausedomain / unpausedomain (lifecycle.c): 0 or -errno. */
 int hvd_dom_pause(struct hvd *h, struct hdom *dom);
 int hvd_dom_unpause(struct hvd *h, struct hdom *dom);
+/* SCHEDOP_shutdown / remote_shutdown: the first one sets the reason,
+ * stops the domain's processes and raises VIRQ_DOM_EXC. */
+void hvd_dom_shutdown(struct hvd *h, struct hdom *dom, unsigned reason);
+/* Kills every process of domain d (at destroy). */
+void hvd_dom_kill(struct hvd *h, domid_t d);
+/* VIRQ_DOM_EXC to dom0's handler: a domain shut down or died. */
+void hvd_raise_dom_exc(struct hvd *h);
 /* Frees every domain and the memory of destroyed ones: at exit. */
 void hvd_doms_free(struct hvd *h);
 

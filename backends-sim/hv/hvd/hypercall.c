@@ -163,6 +163,10 @@ static long evtchn_status(const struct hctx *x, uint64_t arg)
         st.u.interdomain.dom = info.remote_dom;
         st.u.interdomain.port = info.remote_port;
         break;
+    case HV_EVTCHN_VIRQ:
+        st.status = EVTCHNSTAT_virq;
+        st.u.virq = info.virq;
+        break;
     }
     return hc_copy_out(x, arg, &st, sizeof(st));
 }
@@ -220,10 +224,7 @@ static long shut_down(const struct hctx *x, domid_t d, unsigned reason)
     }
     if (reason > SHUTDOWN_MAX)
         return -EINVAL;
-    if (!dom->shutdown) {
-        dom->shutdown = true;
-        dom->shutdown_code = (uint8_t)reason;
-    }
+    hvd_dom_shutdown(x->h, dom, reason);
     return 0;
 }
 

@@ -1,17 +1,45 @@
 /*
- * lifecycle.c — a hosted domain's state as Xen keeps it: paused by the
- * toolstack (a count, as Xen's controller pause), shut down with a
- * reason.
+ * lifecycle.c — a hosted domain's state as Xen keeps it.  A simulated
+ * domain's vCPU is its processes (procdom.h tells which they are), so
+ * pausing it stops them (SIGSTOP: they hold, as a paused vCPU, and take
+ * no event until unpaused; what they shared stays as it was) and
+ * destroying it kills them.  Shutdown and death raise VIRQ_DOM_EXC to
+ * dom0, as Xen does, for xenstored to look at the domains again.
  */
 #include "backends-sim/hv/hvd/hvd.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Sends sig to every process of domain d; returns how many. */
+static unsigned signal_domain(struct hvd *h, domid_t d, int sig)
+{
+    DIR *proc = opendir("/proc");
+    if (!proc)
+        return 0;
+    unsigned n = 0;
+    pid_t self = getpid();
+    for (struct dirent *e; (e = readdir(proc));) {
+        char *end;
+        long pid = strtol(e->d_name, &end, 10);
+        if (*end || pid <= 1 || pid == self)
+            continue;
+        if (procdom_of(&h->sim, (pid_t)pid) == (int)d && kill((pid_t)pid, sig) == 0)
+            n++;
+    }
+    closedir(proc);
+    return n;
+}
 
 int hvd_dom_pause(struct hvd *h, struct hdom *dom)
 {
     if (dom->pause_count == 255)
         return -EUSERS;
-    dom->pause_count++;
+    if (dom->pause_count++ == 0)
+        signal_domain(h, dom->id, SIGSTOP);
     return 0;
 }
 
@@ -19,6 +47,32 @@ int hvd_dom_unpause(struct hvd *h, struct hdom *dom)
 {
     if (dom->pause_count == 0)
         return -EINVAL;
-    dom->pause_count--;
+    if (--dom->pause_count == 0 && !dom->shutdown)
+        signal_domain(h, dom->id, SIGCONT);
     return 0;
+}
+
+void hvd_dom_shutdown(struct hvd *h, struct hdom *dom, unsigned reason)
+{
+    if (dom->shutdown)
+        return;
+    dom->shutdown = true;
+    dom->shutdown_code = (uint8_t)reason;
+    /* Its vCPUs stop for good; the toolstack destroys it or not. */
+    signal_domain(h, dom->id, SIGSTOP);
+    hvd_raise_dom_exc(h);
+}
+
+void hvd_dom_kill(struct hvd *h, domid_t d)
+{
+    signal_domain(h, d, SIGKILL);
+}
+
+void hvd_raise_dom_exc(struct hvd *h)
+{
+    evtchn_port_t p = hv_evtchn_raise_global_virq(h->hv, VIRQ_DOM_EXC);
+    /* Delivery state lives in the handle's event page (README): the
+     * core's bit is cleared so that the next raise delivers again. */
+    if (p)
+        hv_evtchn_clear_pending(h->hv, 0, p);
 }
