@@ -145,7 +145,8 @@ install: all
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (not the sources test-qubes unpacks under $(BUILD)/qubes)
+-include $(shell find $(BUILD) -path $(BUILD)/qubes -prune -o -name '*.d' -print 2>/dev/null)
 
 # libFuzzer targets: a module adds NAME to FUZZERS and sets FUZZ_SRCS_NAME
 # (sources) and FUZZ_CORPUS_NAME (seed folder).  Built with clang in
