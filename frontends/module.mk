@@ -27,6 +27,6 @@ endef
 # What a program of its own, built against an installed splitbed, links
 # against: the portable drivers, the Linux OS layer, and their headers
 # (see lib/pkgconfig/splitbed.pc).
-INSTALL_HEADERS += frontends/os.h frontends/xenbus.h frontends/blkfront.h frontends/netfront.h \
+INSTALL_HEADERS += frontends/os.h frontends/xen_public.h frontends/xenbus.h frontends/blkfront.h frontends/netfront.h \
   frontends/tarfs.h frontends/blkdev_bytes.h frontends/os/linux/os_linux.h
 INSTALL_ARCHIVES += $(FRONTEND_LIB) $(OS_LINUX_LIB)

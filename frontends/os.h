@@ -25,21 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The current interface of the Xen public headers: without a version they
- * fall back to the legacy one, whose ring.h expects the includer's mb(). */
-#ifndef __XEN_INTERFACE_VERSION__
-#define __XEN_INTERFACE_VERSION__ 0x00040e00
-#endif
-#include <xen/xen.h>
+#include "xen_public.h"
 #include <xen/grant_table.h>
 #include <xen/event_channel.h>
-
-/* <xen/io/ring.h> asks its includer for these barriers. */
-#ifndef xen_mb
-#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
-#endif
 
 /* Linux errno numbers, so portable code can name errors without <errno.h>. */
 enum {

@@ -1,6 +1,6 @@
 #include "backends-sim/hv/hvctl.h"
-#include "backends-sim/hv/hvd/packet.h"
-#include "backends-sim/hv/hvd/wire.h"
+#include "backends-sim/hv/wire/packet.h"
+#include "backends-sim/hv/wire/wire.h"
 
 #include <errno.h>
 #include <stdint.h>

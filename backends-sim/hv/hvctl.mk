@@ -1,5 +1,5 @@
 # hvctl: the splitbed CLI's client of splitbed-hvd (static archive).
-HVCTL_SRCS := backends-sim/hv/hvctl.c backends-sim/hv/hvd/packet.c
+HVCTL_SRCS := backends-sim/hv/hvctl.c backends-sim/hv/wire/packet.c
 HVCTL_LIB := $(BUILD)/lib/libsplitbed-hvctl.a
 
 $(HVCTL_LIB): $(patsubst %.c,$(OBJ)/%.o,$(HVCTL_SRCS))

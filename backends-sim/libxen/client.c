@@ -1,5 +1,5 @@
 #include "backends-sim/libxen/client.h"
-#include "backends-sim/hv/hvd/packet.h"
+#include "backends-sim/hv/wire/packet.h"
 
 #include <errno.h>
 #include <stdarg.h>

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "backends-sim/hv/hvd/wire.h"
+#include "backends-sim/hv/wire/wire.h"
 
 struct xentoollog_logger;
 

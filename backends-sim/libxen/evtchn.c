@@ -17,7 +17,7 @@
  * xenevtchn_pending honours as /dev/xen/evtchn's read does.
  */
 #include "backends-sim/libxen/client.h"
-#include "backends-sim/hv/hvd/evpage.h"
+#include "backends-sim/hv/wire/evpage.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -3,10 +3,10 @@
 # build, so they are compiled without sanitizers even in SAN=1 builds: own
 # objects under $(OBJ)/libxen-plain/, own link command without $(LDFLAGS).
 LIBXEN_DIR := $(BUILD)/lib/splitbed
-LIBXEN_COMMON := backends-sim/libxen/client.c backends-sim/hv/hvd/packet.c
+LIBXEN_COMMON := backends-sim/libxen/client.c backends-sim/hv/wire/packet.c
 LIBXENGNTTAB_SRCS := backends-sim/libxen/gnttab.c backends-sim/libxen/gntshr.c \
     backends-sim/libxen/gntdev.c $(LIBXEN_COMMON)
-LIBXENEVTCHN_SRCS := backends-sim/libxen/evtchn.c backends-sim/hv/hvd/evpage.c $(LIBXEN_COMMON)
+LIBXENEVTCHN_SRCS := backends-sim/libxen/evtchn.c backends-sim/hv/wire/evpage.c $(LIBXEN_COMMON)
 LIBXEN_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) -fPIC -fvisibility=default -D_GNU_SOURCE -MMD -MP
 
 $(OBJ)/libxen-plain/%.o: %.c

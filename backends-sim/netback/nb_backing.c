@@ -2,7 +2,7 @@
  * nb_backing.c — see nb_backing.h.
  */
 #include "backends-sim/netback/nb_backing.h"
-#include "frontends/apps/net_stream.h"
+#include "frontends/net_stream.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
  *   tap:NAME      an existing or new TAP device (IFF_TAP|IFF_NO_PI), frames
  *                 both ways, no end
  *   stdio         a byte stream: stdin -> guest, guest -> stdout, framed as
- *                 in frontends/apps/net_stream.h; end of stdin ends the vif
+ *                 in frontends/net_stream.h; end of stdin ends the vif
  *   fd:N          the same over inherited descriptor N (read and write); if
  *                 N is a datagram or seqpacket socket, frames instead: one
  *                 Ethernet frame per message, both ways

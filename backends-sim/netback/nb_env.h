@@ -14,11 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The current interface: the legacy one makes ring.h expect mb(). */
-#ifndef __XEN_INTERFACE_VERSION__
-#define __XEN_INTERFACE_VERSION__ 0x00040e00
-#endif
-#include <xen/xen.h>
+#include "frontends/xen_public.h"
 #include <xen/grant_table.h>
 #include <xen/event_channel.h>
 

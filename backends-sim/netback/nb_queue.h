@@ -21,11 +21,6 @@
 
 #include "backends-sim/netback/nb_env.h"
 
-#ifndef xen_mb
-#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
-#endif
 #include <xen/io/netif.h>
 
 #define NB_PAGE 4096u

@@ -9,7 +9,7 @@ XS_SERVER_SRCS := $(XS_DIR)/xsc_server.c $(XS_DIR)/splitbed_xenstored.c \
   $(XS_DIR)/xsc_domexc.c backends-sim/procdom/procdom.c
 # VIRQ_DOM_EXC comes through our libxenevtchn's code, linked in.
 XS_EVTCHN_OBJS := $(patsubst %.c,$(OBJ)/libxen-plain/%.o,backends-sim/libxen/evtchn.c \
-  backends-sim/libxen/client.c backends-sim/hv/hvd/evpage.c)
+  backends-sim/libxen/client.c backends-sim/hv/wire/evpage.c)
 
 XS_LIB := $(BUILD)/lib/libsplitbed-xenstore.a
 XENSTORED_BIN := $(BUILD)/bin/splitbed-xenstored

@@ -2,7 +2,7 @@
  * pvcat — the host's byte stream, carried to the guest over its network
  * device, printed on the guest's standard output.  With netback's stdio
  * backing, `printf hello | splitbed run --vif stdio -- pvcat` prints
- * hello.  Framing: frontends/apps/net_stream.h.  The stream ends when the
+ * hello.  Framing: frontends/net_stream.h.  The stream ends when the
  * backend closes the device; pvcat then exits 0.
  */
 #include "net_app.h"

@@ -7,8 +7,8 @@
  */
 #include "tests/integration/test_hv_harness.h"
 #include "backends-sim/hv/hvctl.h"
-#include "backends-sim/hv/hvd/wire.h"
-#include "backends-sim/hv/hvd/packet.h"
+#include "backends-sim/hv/wire/wire.h"
+#include "backends-sim/hv/wire/packet.h"
 
 #include <check.h>
 

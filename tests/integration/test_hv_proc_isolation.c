@@ -6,8 +6,8 @@
  * whose grant ended and was reused for another sharing.
  */
 #include "tests/integration/test_hv_harness.h"
-#include "backends-sim/hv/hvd/packet.h"
-#include "backends-sim/hv/hvd/wire.h"
+#include "backends-sim/hv/wire/packet.h"
+#include "backends-sim/hv/wire/wire.h"
 
 #include <check.h>
 

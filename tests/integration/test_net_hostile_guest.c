@@ -7,9 +7,8 @@
  *
  *   test_net_hostile_guest DEVICE   (e.g. device/vif/0)
  */
-#ifndef __XEN_INTERFACE_VERSION__
-#define __XEN_INTERFACE_VERSION__ 0x00040e00
-#endif
+#include "frontends/xen_public.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,9 +19,6 @@
 #include <xengnttab.h>
 #include <xenstore.h>
 
-#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
 #include <xen/io/netif.h>
 #include <xen/io/xenbus.h>
 

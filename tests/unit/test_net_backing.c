@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "backends-sim/netback/nb_backing.h"
-#include "frontends/apps/net_stream.h"
+#include "frontends/net_stream.h"
 
 static char dir[64];
 

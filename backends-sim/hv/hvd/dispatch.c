@@ -4,7 +4,7 @@
  * posted packets are served first.
  */
 #include "backends-sim/hv/hvd/hvd.h"
-#include "backends-sim/hv/hvd/packet.h"
+#include "backends-sim/hv/wire/packet.h"
 
 #include <errno.h>
 #include <poll.h>

@@ -13,8 +13,8 @@
 #include <sys/types.h>
 
 #include "backends-sim/hv/core/hv.h"
-#include "backends-sim/hv/hvd/evpage.h"
-#include "backends-sim/hv/hvd/wire.h"
+#include "backends-sim/hv/wire/evpage.h"
+#include "backends-sim/hv/wire/wire.h"
 #include "backends-sim/procdom/procdom.h"
 
 struct dmem;

@@ -4,7 +4,7 @@
  */
 #include "backends-sim/hv/hvd/hvd.h"
 #include "backends-sim/hv/hvd/memory.h"
-#include "backends-sim/hv/hvd/packet.h"
+#include "backends-sim/hv/wire/packet.h"
 #include "backends-sim/hv/hvd/server.h"
 
 #include <errno.h>

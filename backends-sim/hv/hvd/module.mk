@@ -1,7 +1,7 @@
 # splitbed-hvd: the daemon hosting the hypervisor core for processes.
 # HVD_WIRE_SRCS is the protocol code every client shares (the drop-in
 # libraries compile their own copy without sanitizers).
-HVD_WIRE_SRCS := backends-sim/hv/hvd/packet.c backends-sim/hv/hvd/evpage.c
+HVD_WIRE_SRCS := backends-sim/hv/wire/packet.c backends-sim/hv/wire/evpage.c
 HVD_SRCS := backends-sim/hv/hvd/main.c backends-sim/hv/hvd/loop.c \
     backends-sim/hv/hvd/domains.c backends-sim/hv/hvd/connections.c backends-sim/hv/hvd/dispatch.c \
     backends-sim/hv/hvd/memory.c backends-sim/hv/hvd/gnt.c backends-sim/hv/hvd/evt.c \

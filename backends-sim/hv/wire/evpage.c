@@ -1,4 +1,4 @@
-#include "backends-sim/hv/hvd/evpage.h"
+#include "backends-sim/hv/wire/evpage.h"
 
 #include <errno.h>
 #include <unistd.h>

@@ -30,8 +30,8 @@
  *
  * All integers are host-endian: both ends run on the same machine.
  */
-#ifndef SPLITBED_HVD_WIRE_H
-#define SPLITBED_HVD_WIRE_H
+#ifndef SPLITBED_HVW_WIRE_H
+#define SPLITBED_HVW_WIRE_H
 
 #include <stdint.h>
 

@@ -3,8 +3,8 @@
  * descriptors, over a SOCK_SEQPACKET socket.  Used by the daemon and by
  * every client.
  */
-#ifndef SPLITBED_HVD_PACKET_H
-#define SPLITBED_HVD_PACKET_H
+#ifndef SPLITBED_HVW_PACKET_H
+#define SPLITBED_HVW_PACKET_H
 
 #include <stddef.h>
 #include <sys/types.h>

@@ -1,5 +1,5 @@
-#include "backends-sim/hv/hvd/packet.h"
-#include "backends-sim/hv/hvd/wire.h"
+#include "backends-sim/hv/wire/packet.h"
+#include "backends-sim/hv/wire/wire.h"
 
 #include <errno.h>
 #include <stdlib.h>

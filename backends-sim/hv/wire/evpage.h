@@ -24,8 +24,8 @@
  * binding of the port changes; a notifier's cached route to the peer is
  * valid while gen matches.
  */
-#ifndef SPLITBED_HVD_EVPAGE_H
-#define SPLITBED_HVD_EVPAGE_H
+#ifndef SPLITBED_HVW_EVPAGE_H
+#define SPLITBED_HVW_EVPAGE_H
 
 #include <stdint.h>
 
