@@ -49,6 +49,10 @@ OBJ := $(BUILD)/obj
 FRONTEND_LIB := $(BUILD)/lib/libsplitbed-frontends.a
 OS_LINUX_LIB := $(BUILD)/lib/libsplitbed-os-linux.a
 
+# A rule whose prerequisites name another module's list writes them as
+# $$(LIST): expanded once every module has been read, so no module depends
+# on the order they are included in.
+.SECONDEXPANSION:
 MODULES := $(sort $(filter-out mk/%,$(wildcard */*.mk */*/*.mk */*/*/*.mk)))
 include $(MODULES)
 # Archives and guest apps are made once every module has listed its sources.
@@ -123,11 +127,18 @@ format-check:
 	if [ -n "$$bad" ]; then echo "format-check: not in the house style (make format):" $$bad >&2; exit 1; fi; \
 	echo "format-check: $(words $(FORMAT_FILES)) files in the house style"
 
+# The include rule, proven: no file under frontends/ names a header of
+# backends-sim/ or harness/ (the allow-list: its own folder, the system's
+# and the Xen public headers), and the portable sources compile with
+# -Ifrontends alone, without the -I. through which such a path would
+# resolve.
 freestanding:
+	@bad=$$(grep -rlE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"(backends-sim|harness)/' frontends); \
+	if [ -n "$$bad" ]; then echo "freestanding: frontends/ includes backends-sim/ or harness/:" $$bad >&2; exit 1; fi
 	@set -e; for f in $(FREESTANDING_SRCS); do \
 	  echo "freestanding: $$f"; \
 	  $(CC) -std=gnu11 $(WARN) -O2 -ffreestanding -fno-builtin -nostdlib -DSPLITBED_FREESTANDING \
-	    -I. -Ifrontends -c $$f -o /dev/null; done
+	    -Ifrontends -c $$f -o /dev/null; done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/splitbed \

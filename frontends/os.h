@@ -8,7 +8,10 @@
  *   frontends/os/linux/      a Linux process, over libxengnttab (gntshr),
  *                            libxenevtchn and libxenstore — on the simulator
  *                            or in a real domU;
- *   frontends/os/unikernel/  a PVH guest, over hypercalls.
+ *   frontends/os/unikernel/  a PVH guest, over hypercalls;
+ *   backends-sim/world/home/ inside the seeded in-process world, where
+ *                            os_wait() hands control to its scheduler;
+ *   tests/unit/              the unit tests' in-memory peers (test_*_host.c).
  *
  * Rules every implementation keeps:
  *  - Nothing here blocks except os_wait().  Drivers never call os_wait();

@@ -1,5 +1,5 @@
 /* splitbed replay FILE|--seed N [--trace] [...]: runs one schedule of the
- * seeded in-process world (harness/replay/), e.g. a fuzzer's crash file. */
+ * seeded in-process world (backends-sim/world/), e.g. a fuzzer's crash file. */
 #include "cli.h"
 #include "layout.h"
 

@@ -1,6 +1,6 @@
 #include "toolstack.h"
 
-#include "harness/domain_layout.h"
+#include "backends-sim/world/domain_layout.h"
 
 #include "statedir.h"
 #include "backends-sim/hv/hvctl.h"

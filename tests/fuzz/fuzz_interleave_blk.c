@@ -1,5 +1,5 @@
 /*
- * fuzz_interleave_blk — the seeded world (harness/replay/world.h) with the
+ * fuzz_interleave_blk — the seeded world (backends-sim/world/world.h) with the
  * input bytes as its schedule: the first bytes pick both ends' knobs and
  * the faults, each later byte picks which pending actor runs next (or
  * whether a commit fails), and a short input continues with a PRNG seeded
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/replay/world.h"
+#include "backends-sim/world/world.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

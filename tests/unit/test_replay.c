@@ -1,5 +1,5 @@
 /*
- * The seeded world (harness/replay/world.h): a few hundred schedules of a
+ * The seeded world (backends-sim/world/world.h): a few hundred schedules of a
  * correct blkfront/blkback pair hold every invariant, with crashes and
  * conflicting commits among them; a schedule replays byte for byte; and
  * each deliberately broken variant is caught by some schedule, which then
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/replay/world.h"
+#include "backends-sim/world/world.h"
 #include "tests/lib/check_main.h"
 
 #define SEEDS 300u

@@ -6,8 +6,10 @@
  * guest memory only as frame numbers (gfns) and asks its host through
  * hv_host_ops when it must touch a page (grant copy) or tell someone
  * something (an event fired, a peer closed its end, a rule was broken).
- * Two hosts wrap it: splitbed-hvd (one process, clients on sockets) and
- * the in-process host in inproc.h (unit tests, fuzzing, replay).
+ * Its hosts: splitbed-hvd (one process, clients on sockets), the
+ * in-process world's (backends-sim/world/hvhost.h: memfd guest memory,
+ * seeded replay and its fuzz target) and inproc.h's heap buffers (unit
+ * tests and the other fuzz targets).
  *
  * Strictness.  Every rule Xen enforces is enforced here, and each
  * violation does two things: it returns the code Xen would return (GNTST_*

@@ -1,7 +1,7 @@
 /*
  * inproc.h — the hypervisor core hosted inside one program, no daemon:
  * each domain's guest memory is one page-aligned buffer, frame n being the
- * n-th page of it.  For unit tests now, fuzzing and seeded replay later.
+ * n-th page of it.  For unit tests and fuzz targets.
  *
  * The host records what the core tells it — every trace line and every
  * event (notify, port closed) — in order, so a test can assert exactly

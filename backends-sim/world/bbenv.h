@@ -14,7 +14,7 @@
 #include <stdbool.h>
 
 #include "backends-sim/blkback/vbd.h"
-#include "harness/replay/hvhost.h"
+#include "backends-sim/world/hvhost.h"
 #include "backends-sim/xenstored/xsc_client.h"
 
 struct bbenv_hooks {

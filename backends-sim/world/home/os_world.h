@@ -1,6 +1,6 @@
 /*
  * os_world.h — the third home of os.h: a frontend living inside the
- * seeded world (harness/replay/), in the same process as its backend,
+ * seeded world (backends-sim/world/), in the same process as its backend,
  * the hypervisor core and xenstore.
  *
  * Grants and event channels go to the hypervisor core as domain `domid`;

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/replay/world.h"
+#include "backends-sim/world/world.h"
 
 #define PROG "splitbed-replay"
 #define MAX_INPUT (1u << 20)

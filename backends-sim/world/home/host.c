@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontends/os/world/os_world_priv.h"
+#include "backends-sim/world/home/os_world_priv.h"
 
 struct os *os_world_new(const struct os_world_host *host)
 {

@@ -1,7 +1,7 @@
 /* xenstore.c — os.h's xenstore calls over an in-process client. */
 #include <string.h>
 
-#include "frontends/os/world/os_world_priv.h"
+#include "backends-sim/world/home/os_world_priv.h"
 
 static int req(struct os *os, uint32_t type, os_xs_tx tx, const char *a, const char *b)
 {

@@ -4,15 +4,15 @@
 #ifndef SPLITBED_WORLD_PRIV_H
 #define SPLITBED_WORLD_PRIV_H
 
-#include "frontends/os/world/os_world.h"
+#include "backends-sim/world/home/os_world.h"
 #include "frontends/blkfront.h"
 
 #include "backends-sim/blkback/backend.h"
 #include "backends-sim/blkback/params.h"
-#include "harness/replay/bbenv.h"
-#include "harness/replay/choice.h"
-#include "harness/replay/hvhost.h"
-#include "harness/replay/world.h"
+#include "backends-sim/world/bbenv.h"
+#include "backends-sim/world/choice.h"
+#include "backends-sim/world/hvhost.h"
+#include "backends-sim/world/world.h"
 #include "backends-sim/xenstored/xsc_client.h"
 #include "backends-sim/xenstored/xsc_core.h"
 

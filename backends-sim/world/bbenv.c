@@ -1,5 +1,5 @@
 /* bbenv.c — see bbenv.h. */
-#include "harness/replay/bbenv.h"
+#include "backends-sim/world/bbenv.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontends/os/world/os_world_priv.h"
+#include "backends-sim/world/home/os_world_priv.h"
 
 enum { FRAME_FREE = 0, FRAME_USED = 1, FRAME_HELD = 2 };
 

@@ -1,5 +1,5 @@
 /* evtchn.c — event channels through the hypervisor core. */
-#include "frontends/os/world/os_world_priv.h"
+#include "backends-sim/world/home/os_world_priv.h"
 
 int os_evtchn_alloc_unbound(struct os *os, domid_t peer, evtchn_port_t *port)
 {

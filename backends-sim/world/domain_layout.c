@@ -1,7 +1,7 @@
 /*
  * domain_layout.c — see domain_layout.h.
  */
-#include "harness/domain_layout.h"
+#include "backends-sim/world/domain_layout.h"
 
 #include <stdio.h>
 

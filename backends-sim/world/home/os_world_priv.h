@@ -4,7 +4,7 @@
 #ifndef SPLITBED_OS_WORLD_PRIV_H
 #define SPLITBED_OS_WORLD_PRIV_H
 
-#include "frontends/os/world/os_world.h"
+#include "backends-sim/world/home/os_world.h"
 
 struct os_share; /* one os_share_pages() region (grants.c) */
 

@@ -1,5 +1,5 @@
 /*
- * toolstack.c — the xenstore nodes libxl writes for a guest and its vbd,
+ * toolstack_nodes.c — the xenstore nodes libxl writes for a guest and its vbd,
  * as harness/toolstack.c writes them on a running simulator: the domain's
  * home with its permissions, INTRODUCE, then both device directories in
  * one transaction, each end owning its own and the other reading it.
@@ -7,8 +7,8 @@
 #include <errno.h>
 #include <stdio.h>
 
-#include "harness/domain_layout.h"
-#include "harness/replay/world_priv.h"
+#include "backends-sim/world/domain_layout.h"
+#include "backends-sim/world/world_priv.h"
 
 static int perms(struct xsc_client *c, uint32_t tx, const char *path, const char *owner,
                  const char *reader)

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/replay/world_priv.h"
+#include "backends-sim/world/world_priv.h"
 
 #define MAX_EXTENT 16u /* sectors */
 

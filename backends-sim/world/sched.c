@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/replay/world_priv.h"
+#include "backends-sim/world/world_priv.h"
 
 #include <xen/io/blkif.h>
 #include <xen/io/ring.h>

@@ -10,7 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "harness/replay/world_priv.h"
+#include "backends-sim/world/world_priv.h"
 
 static const char *const bug_names[] = { "none", "dup-response", "readonly-grant" };
 

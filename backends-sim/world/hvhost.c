@@ -1,5 +1,5 @@
 /* hvhost.c — see hvhost.h. */
-#include "harness/replay/hvhost.h"
+#include "backends-sim/world/hvhost.h"
 
 #include <errno.h>
 #include <stdlib.h>

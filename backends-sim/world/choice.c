@@ -1,5 +1,5 @@
 /* choice.c — see choice.h. */
-#include "harness/replay/choice.h"
+#include "backends-sim/world/choice.h"
 
 static uint64_t splitmix64(uint64_t *s)
 {
