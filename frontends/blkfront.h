@@ -7,7 +7,7 @@
  * os_wait().
  *
  * Units: every sector number and count in this API is in 512-byte units,
- * like every field of the ring (XEN-FACTS D10).  `sector_size` is only the
+ * like every field of the ring (D10, docs/deviations.md).  `sector_size` is only the
  * disk's logical block size: I/O offsets and lengths must be multiples of
  * it, except that blkfront_read_sync() reads any whole 512-byte sectors
  * (through the blocks around them).

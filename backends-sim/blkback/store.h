@@ -3,8 +3,10 @@
  *
  * The signatures follow libxenstore's (malloc'd values and directory
  * vectors, transactions that end with EAGAIN on conflict).  The daemon
- * passes store_xs.h's implementation over the real libxenstore; tests
- * pass an in-memory store and step the state machine themselves.
+ * passes xen_host.h's implementation over the real libxenstore; the
+ * in-process world passes one over its xenstore core
+ * (backends-sim/world/bbenv.c); tests pass an in-memory store and step
+ * the state machine themselves.
  */
 #ifndef SPLITBED_BLKBACK_STORE_H
 #define SPLITBED_BLKBACK_STORE_H
