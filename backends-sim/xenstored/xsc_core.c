@@ -174,6 +174,11 @@ bool xsc_core_is_introduced(const struct xsc_core *c, unsigned domid)
     return false;
 }
 
+unsigned long xsc_core_live_nodes(void)
+{
+    return xsc_tree_live_nodes();
+}
+
 unsigned xsc_core_nodes(const struct xsc_core *c)
 {
     return xsc_tree_count(c->tree);

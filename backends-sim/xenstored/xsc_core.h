@@ -84,6 +84,11 @@ void xsc_core_fire_release(struct xsc_core *c);
 /* Nodes in the tree, and those owned by domid (for tests and quotas). */
 unsigned xsc_core_nodes(const struct xsc_core *c);
 unsigned xsc_core_nodes_owned(const struct xsc_core *c, unsigned domid);
+/* Node records allocated and not freed by every core of this process,
+ * transaction snapshots included: with no transaction open it equals the
+ * sum of xsc_core_nodes() over the live cores, and 0 once every core is
+ * freed.  Tests check it after each case, so a leak fails a test. */
+unsigned long xsc_core_live_nodes(void);
 
 /* The wire name of an errno value ("EACCES"), or "EINVAL" if unknown;
  * and back (0 if unknown). */

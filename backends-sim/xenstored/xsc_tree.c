@@ -127,8 +127,17 @@ const struct xsc_access *xsc_tree_accesses(const struct xsc_tree *t, unsigned *c
     return t->acc;
 }
 
+/* Nodes allocated and not yet freed, by every tree of the process. */
+static unsigned long live_nodes;
+
+unsigned long xsc_tree_live_nodes(void)
+{
+    return live_nodes;
+}
+
 static void node_free(struct xsc_node *n)
 {
+    live_nodes--;
     free(n->name);
     free(n->kids);
     free(n->value);
@@ -143,6 +152,7 @@ static struct xsc_node *node_new(const char *name, size_t namelen, const struct 
 
     if (!n)
         return NULL;
+    live_nodes++;
     n->name = strndup(name, namelen);
     n->value = calloc(1, 1);
     n->perms = malloc(nperms * sizeof(*perms));

@@ -79,6 +79,9 @@ size_t xsc_node_children_size(const struct xsc_node *n);
 
 unsigned xsc_tree_owned(const struct xsc_tree *t, unsigned domid);
 unsigned xsc_tree_count(const struct xsc_tree *t);
+/* Nodes allocated and not freed by every tree of this process, snapshots
+ * included (xsc_core_live_nodes). */
+unsigned long xsc_tree_live_nodes(void);
 
 /* The access log of a logging tree. */
 const struct xsc_access *xsc_tree_accesses(const struct xsc_tree *t, unsigned *count);

@@ -24,10 +24,17 @@ static inline void fx_setup(void)
     ck_assert_ptr_nonnull(dom0);
 }
 
+/* After each case, as QEMU's xenstore tests do: once every connection
+ * is gone (the cases close those they open, and with them every
+ * transaction), each live node record is one of the tree's, and none is
+ * left once the core is freed.  A node the core forgot to free fails the
+ * case that leaked it. */
 static inline void fx_teardown(void)
 {
     xsc_client_close(dom0);
+    ck_assert_uint_eq(xsc_core_live_nodes(), xsc_core_nodes(core));
     xsc_core_free(core);
+    ck_assert_uint_eq(xsc_core_live_nodes(), 0);
     core = NULL;
     dom0 = NULL;
 }
