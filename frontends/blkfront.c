@@ -502,23 +502,26 @@ bool bf_in_region(struct blkfront *bf, const void *buf, size_t len)
     return false;
 }
 
-void blkfront_close(struct blkfront *bf)
+void blkfront_close_start(struct blkfront *bf)
+{
+    if (xenbus_error(bf->xd) != 0)
+        return;
+    (void)xenbus_close_device(bf->xd);
+    bf->connected = false;
+}
+
+bool blkfront_close_poll(struct blkfront *bf)
+{
+    while (xenbus_phase(bf->xd) == XENBUS_CLOSING)
+        if (xenbus_step(bf->xd) == 0)
+            return false;
+    return true;
+}
+
+void blkfront_free(struct blkfront *bf)
 {
     if (!bf)
         return;
-    if (xenbus_error(bf->xd) == 0) {
-        (void)xenbus_close_device(bf->xd);
-        bf->connected = false;
-        uint64_t deadline = os_now_ns(bf->os) + 5ull * 1000000000ull;
-        while (xenbus_phase(bf->xd) == XENBUS_CLOSING && os_now_ns(bf->os) < deadline) {
-            if (xenbus_step(bf->xd) != 0)
-                continue;
-            if (os_wait(bf->os, deadline) < 0)
-                break;
-        }
-        if (xenbus_phase(bf->xd) == XENBUS_CLOSING)
-            bf_log(bf, OS_LOG_WARN, "backend did not close within 5 s; closing anyway");
-    }
     bf_ring_fail_all(bf, -OS_ESHUTDOWN);
     release_transport(bf);
     bf_ring_free_slots(bf);

@@ -125,8 +125,19 @@ int blkfront_write_zero_copy_sync(struct blkfront *bf, uint64_t sector, const vo
                                   size_t len);
 /* Polls until every submitted I/O completed (or the device failed). */
 int blkfront_drain_sync(struct blkfront *bf);
-/* Orderly close (Closing/Closed with the backend, bounded wait), then
- * frees everything; pending I/O fails with -OS_ESHUTDOWN. */
+/* Orderly close (Closing/Closed with the backend, the wait bounded to
+ * 5 s), then blkfront_free(). */
 void blkfront_close(struct blkfront *bf);
+
+/* The same close for a caller that never waits: blkfront_close_start()
+ * says Closing to the backend (nothing once the device failed);
+ * blkfront_close_poll() moves the handshake on and is true once the
+ * backend let go (call it again after an event until then); then
+ * blkfront_free().  blkfront_free() may be called at any point: it fails
+ * pending I/O with -OS_ESHUTDOWN, ends every grant and frees everything,
+ * whatever the backend still holds. */
+void blkfront_close_start(struct blkfront *bf);
+bool blkfront_close_poll(struct blkfront *bf);
+void blkfront_free(struct blkfront *bf);
 
 #endif

@@ -285,3 +285,20 @@ int blkfront_drain_sync(struct blkfront *bf)
 {
     return wait_until(bf, drained, NULL);
 }
+
+void blkfront_close(struct blkfront *bf)
+{
+    if (!bf)
+        return;
+    if (xenbus_error(bf->xd) == 0) {
+        blkfront_close_start(bf);
+        uint64_t deadline = os_now_ns(bf->os) + 5ull * 1000000000ull;
+        bool closed;
+        while (!(closed = blkfront_close_poll(bf)) && os_now_ns(bf->os) < deadline)
+            if (os_wait(bf->os, deadline) < 0)
+                break;
+        if (!closed)
+            bf_log(bf, OS_LOG_WARN, "backend did not close within 5 s; closing anyway");
+    }
+    blkfront_free(bf);
+}

@@ -728,6 +728,43 @@ START_TEST(close_and_reopen)
 }
 END_TEST
 
+static void count_wait(void *arg)
+{
+    (*(unsigned *)arg)++;
+}
+
+/* The close of a caller that never waits: blkfront itself never calls
+ * os_wait(); the caller moves the backend on and polls until it let go,
+ * then frees, and the device opens again. */
+START_TEST(close_without_waiting)
+{
+    struct fx f;
+    unsigned waits = 0, steps = 0;
+    fx_init(&f, 64);
+    fx_open(&f, NULL);
+    th_on_wait(f.os, count_wait, &waits);
+    blkfront_close_start(f.bf);
+    ck_assert_str_eq(th_read(f.os, FE_DIR "/state"), "5");
+    ck_assert(!blkfront_close_poll(f.bf)); /* the backend has not answered */
+    while (!blkfront_close_poll(f.bf)) {
+        ck_assert_uint_lt(++steps, 100);
+        fake_be_step(&f.be);
+    }
+    ck_assert_uint_eq(waits, 0);
+    ck_assert_uint_gt(steps, 0);
+    ck_assert_int_eq(th_ring_shared_at_closing(f.os), 1);
+    ck_assert_str_eq(th_read(f.os, FE_DIR "/state"), "6");
+    blkfront_free(f.bf);
+    f.bf = NULL;
+    th_on_wait(f.os, fake_be_step_cb, &f.be);
+    fx_open(&f, NULL);
+    uint8_t b[512] = { 7 };
+    ck_assert_int_eq(blkfront_write_sync(f.bf, 2, b, 512), 0);
+    ck_assert_int_eq(f.be.disk[1024], 7);
+    fx_fini(&f);
+}
+END_TEST
+
 START_TEST(no_device)
 {
     struct os *os = th_new();
@@ -779,6 +816,7 @@ int main(void)
     tcase_add_test(t, backend_restart_before_connecting);
     tcase_add_test(t, backend_restart_with_smaller_requests);
     tcase_add_test(t, close_and_reopen);
+    tcase_add_test(t, close_without_waiting);
     suite_add_tcase(s, t);
     return check_main(s);
 }
