@@ -1,6 +1,5 @@
 # vchan: libxenvchan's shared-ring byte stream, both ends (frontends/vchan.h).
 FRONTEND_SRCS += frontends/vchan.c
-$(FRONTEND_LIB): $(BUILD)/obj/frontends/vchan.o
 INSTALL_HEADERS += frontends/vchan.h
 
 # vchan-stream: a seeded byte stream each way over one vchan, either end.

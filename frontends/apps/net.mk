@@ -1,8 +1,4 @@
-# netfront (portable) and the network guest apps.
-FRONTEND_SRCS += frontends/netfront.c
-# frontends/module.mk is read before this file; name the object here too.
-$(FRONTEND_LIB): $(BUILD)/obj/frontends/netfront.o
-
+# The network guest apps over netfront.
 GUEST_APPS += net-echo pvcat net-blast
 APP_SRCS_net-echo  := frontends/apps/net_echo.c frontends/apps/net_app.c
 APP_SRCS_pvcat     := frontends/apps/pvcat.c frontends/apps/net_app.c

@@ -1,22 +1,9 @@
-# The tar reader and what serves it bytes, plus the tar guest apps.
-TARFS_SRCS := frontends/tarfs.c frontends/tarfs_header.c frontends/tarfs_pax.c \
-    frontends/tarfs_sparse.c frontends/tarfs_member.c frontends/tarfs_lookup.c
-FRONTEND_SRCS += $(TARFS_SRCS) frontends/blkdev_bytes.c
-
-# libFuzzer target over an in-memory device; seeds in fixtures/corpora/fuzz_tarfs.
-FUZZERS += fuzz_tarfs
-FUZZ_SRCS_fuzz_tarfs = tests/fuzz/fuzz_tarfs.c $(TARFS_SRCS) tests/unit/test_tarfs_host.c \
-	frontends/os/hosted/libc.c frontends/os/hosted/pages.c
-
-# Guest apps: the archive on a virtual disk, through blkfront.
+# The tar guest apps: the archive on a virtual disk, through blkfront.
 TAR_APP_COMMON := frontends/apps/tar_disk.c frontends/apps/blk_opts.c
 GUEST_APPS += tar-ls tar-cat
 APP_SRCS_tar-ls  := frontends/apps/tar_ls.c $(TAR_APP_COMMON)
 APP_SRCS_tar-cat := frontends/apps/tar_cat.c $(TAR_APP_COMMON)
 FREESTANDING_SRCS += frontends/apps/tar_ls.c frontends/apps/tar_cat.c frontends/apps/tar_disk.c
-# frontends/module.mk is read before this file, so its archive rule saw an
-# empty list; name the objects here too ($^ collects both).
-$(FRONTEND_LIB): $(patsubst %.c,$(OBJ)/%.o,$(TARFS_SRCS)) $(BUILD)/obj/frontends/blkdev_bytes.o
 
 # tar-cat as the reader of the original Qubes report would have been: it
 # hands blkfront's zero-copy path a buffer one sector into a page.  Only

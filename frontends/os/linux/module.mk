@@ -13,6 +13,3 @@ OS_LINUX_SRCS += \
 	frontends/os/linux/wait.c \
 	frontends/os/linux/main.c
 
-# frontends/module.mk is read before this file, so its archive rule saw an
-# empty list; name the objects here too ($^ collects both).
-$(OS_LINUX_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(OS_LINUX_SRCS))

@@ -1,0 +1,2 @@
+# netfront, the portable network frontend.
+FRONTEND_SRCS += frontends/netfront.c
