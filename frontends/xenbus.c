@@ -483,6 +483,33 @@ static int write_transport(struct xenbus_dev *xd)
     return 0;
 }
 
+/* Is the toolstack taking the device away?  libxl sets the backend's
+ * online to 0 before it asks the backend to close; a directory that is
+ * gone altogether (the domain or the device was destroyed) says so too.
+ * A backend that merely closes or restarts keeps online=1. */
+static bool backend_removed(struct xenbus_dev *xd, XenbusState be)
+{
+    char path[XB_PATH_MAX + 16], v[16];
+    join(path, sizeof(path), xd->be, "online");
+    int r = os_xs_read(xd->os, 0, path, v, sizeof(v));
+    if (r >= 0)
+        return v[0] == '0' && v[1] == '\0';
+    return r == -OS_ENOENT && be == XenbusStateUnknown;
+}
+
+/* The device is gone: Closed, so that the backend finishes the close the
+ * toolstack waits for, and every operation fails with ENODEV from now
+ * on.  The transport is left as it is: the backend may still map it. */
+static void device_gone(struct xenbus_dev *xd)
+{
+    os_snprintf(xd->diag, sizeof(xd->diag), "the toolstack removed the device (backend %s)",
+                xd->be);
+    xd->err = -OS_ENODEV;
+    xd->phase = XENBUS_ERROR;
+    xenbus_log(xd, OS_LOG_ERROR, "%s", xd->diag);
+    (void)xenbus_switch_state(xd, 0, XenbusStateClosed);
+}
+
 /* The backend left us (closing, closed, restarted): drop the transport
  * and go back to the start of the handshake. */
 static int restart(struct xenbus_dev *xd)
@@ -509,6 +536,11 @@ int xenbus_step(struct xenbus_dev *xd)
     XenbusState be = xd->be_state;
     if (be == XenbusStateReconfiguring || be == XenbusStateReconfigured)
         return 0; /* runtime reconfiguration is not ours to refuse */
+    if ((be == XenbusStateClosing || be == XenbusStateClosed || be == XenbusStateUnknown) &&
+        xd->phase != XENBUS_CLOSING && xd->phase != XENBUS_CLOSED && backend_removed(xd, be)) {
+        device_gone(xd);
+        return xd->err;
+    }
 
     enum xenbus_phase before = xd->phase;
     switch (xd->phase) {

@@ -6,6 +6,7 @@
 #include "cli.h"
 #include "qubes_vm.h"
 #include "daemons.h"
+#include "devices.h"
 #include "disk_spec.h"
 #include "fault_spec.h"
 #include "layout.h"
@@ -449,31 +450,12 @@ static int parse_args(struct run *r, int argc, char **argv)
 static int add_devices(struct run *r, struct toolstack *ts)
 {
     for (unsigned i = 0; i < r->ndisks; i++) {
-        const struct disk_spec *d = &r->disks[i];
-        char devid[16];
-        snprintf(devid, sizeof devid, "%u", d->devid);
-        const char *type = d->cdrom ? "cdrom" : "disk";
-        const char *const back[] = {
-            "params",    d->target, "mode",           d->writable ? "w" : "r",
-            "type",      "phy",     "device-type",    type,
-            "removable", "0",       "bootable",       "1",
-            "dev",       d->vdev,   "discard-enable", "1",
-            NULL
-        };
-        const char *const front[] = { "virtual-device", devid, "device-type", type,
-                                      "trusted",        "1",   NULL };
-        if (toolstack_device_add(ts, "vbd", 0, r->domid, d->devid, back, front) != 0)
+        if (devices_add_disk(ts, r->domid, &r->disks[i]) != 0)
             return -1;
         r->added_disks++;
     }
     for (unsigned i = 0; i < r->nvifs; i++) {
-        const struct vif_spec *v = &r->vifs[i];
-        char handle[16];
-        snprintf(handle, sizeof handle, "%u", v->handle);
-        const char *const back[] = { "mac", v->mac,   "handle",    handle, "type",
-                                     "vif", "script", "/bin/true", NULL };
-        const char *const front[] = { "mac", v->mac, "handle", handle, "trusted", "1", NULL };
-        if (toolstack_device_add(ts, "vif", 0, r->domid, v->handle, back, front) != 0)
+        if (devices_add_vif(ts, r->domid, &r->vifs[i]) != 0)
             return -1;
         r->added_vifs++;
     }

@@ -19,6 +19,13 @@ static const char usage[] =
     "                                  userspace backends; exit status: the app's own, 1 a\n"
     "                                  backend failed or --timeout passed, 2 bad usage,\n"
     "                                  128+N the app was killed by signal N\n"
+    "  block-attach [--dir DIR] [--backend-opt K=V]... DOM DISKSPEC\n"
+    "  block-detach [--dir DIR] DOM VDEV\n"
+    "  block-list [--dir DIR] DOM\n"
+    "  network-attach [--dir DIR] [--netback-opt K=V]... DOM VIFSPEC\n"
+    "  network-detach [--dir DIR] DOM DEVID\n"
+    "  network-list [--dir DIR] DOM\n"
+    "                                  hot-plug on a running simulator, as xl does it\n"
     "  replay FILE|--seed N [--trace] [--bug NAME]\n"
     "                                  replay one schedule of the seeded in-process world\n"
     "                                  (a fuzz_interleave_blk crash file, or a seed)\n"
@@ -55,6 +62,8 @@ int main(int argc, char **argv)
         return cmd_qubesdb(argc - 1, argv + 1);
     if (!strcmp(argv[1], "replay"))
         return cmd_replay(argc - 1, argv + 1);
+    if (cli_is_hotplug(argv[1]))
+        return cmd_hotplug(argc - 1, argv + 1);
     fprintf(stderr, "splitbed: unknown command '%s' (try: splitbed --help)\n", argv[1]);
     return EXIT_USAGE;
 }

@@ -4,6 +4,7 @@ HARNESS_SRCS := harness/main.c harness/layout.c harness/statedir.c harness/daemo
   harness/guest_env.c harness/vdev.c harness/disk_spec.c harness/vif_spec.c \
   harness/cmd_replay.c backends-sim/world/domain_layout.c harness/xen_view.c backends-sim/procdom/procdom.c
 HARNESS_SRCS += harness/fault_spec.c
+HARNESS_SRCS += harness/devices.c harness/cmd_hotplug.c
 
 $(BUILD)/bin/splitbed: $(patsubst %.c,$(OBJ)/%.o,$(HARNESS_SRCS)) $(BUILD)/lib/libsplitbed-hvctl.a
 	@mkdir -p $(@D)
@@ -19,5 +20,11 @@ MAN1_PAGES := $(patsubst harness/man/%.scd,$(BUILD)/share/man/man1/%,$(wildcard 
 $(BUILD)/share/man/man1/%: harness/man/%.scd
 	@mkdir -p $(@D)
 	scdoc < $< > $@.tmp && mv $@.tmp $@
-ALL_TARGETS += $(MAN1_PAGES)
-INSTALL_MAN1 += $(MAN1_PAGES)
+# The hot-plug commands share one page; each name is an alias of it.
+MAN1_ALIASES := $(addprefix $(BUILD)/share/man/man1/splitbed-,$(addsuffix .1,block-attach \
+  block-detach block-list network-attach network-detach network-list))
+$(MAN1_ALIASES):
+	@mkdir -p $(@D)
+	echo '.so man1/splitbed-hotplug.1' > $@
+ALL_TARGETS += $(MAN1_PAGES) $(MAN1_ALIASES)
+INSTALL_MAN1 += $(MAN1_PAGES) $(MAN1_ALIASES)

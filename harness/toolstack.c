@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <time.h>
 #include <xenstore.h>
 
 struct toolstack {
@@ -55,6 +57,48 @@ char *toolstack_read(struct toolstack *ts, const char *path)
 {
     unsigned len;
     return xs_read(ts->xs, XBT_NULL, path, &len);
+}
+
+int toolstack_write(struct toolstack *ts, const char *path, const char *value)
+{
+    if (!xs_write(ts->xs, XBT_NULL, path, value, (unsigned)strlen(value))) {
+        fprintf(stderr, "splitbed: xenstore write %s failed: %s\n", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int toolstack_wait(struct toolstack *ts, const char *path,
+                   bool (*done)(const char *value, void *arg), void *arg, int timeout_ms)
+{
+    static const char token[] = "splitbed-wait";
+    if (!xs_watch(ts->xs, path, token))
+        return -1;
+    struct timespec start, now;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    int r = -1;
+    for (;;) {
+        char *v = toolstack_read(ts, path);
+        bool ok = done(v, arg);
+        free(v);
+        if (ok) {
+            r = 0;
+            break;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long long left = timeout_ms - ((now.tv_sec - start.tv_sec) * 1000LL +
+                                       (now.tv_nsec - start.tv_nsec) / 1000000);
+        if (left <= 0)
+            break;
+        struct pollfd p = { .fd = xs_fileno(ts->xs), .events = POLLIN };
+        if (poll(&p, 1, (int)left) < 0 && errno != EINTR)
+            break;
+        char **ev;
+        while (p.revents && (ev = xs_check_watch(ts->xs)) != NULL)
+            free(ev);
+    }
+    xs_unwatch(ts->xs, path, token);
+    return r;
 }
 
 char **toolstack_directory(struct toolstack *ts, const char *path, unsigned *n)

@@ -42,5 +42,12 @@ int toolstack_device_remove(struct toolstack *ts, const char *kind, unsigned bac
 char **toolstack_directory(struct toolstack *ts, const char *path, unsigned *n);
 /* Reads a node (as dom0); returns a malloc'd string or NULL. */
 char *toolstack_read(struct toolstack *ts, const char *path);
+/* Writes a node (as dom0).  0, or -1 with a message. */
+int toolstack_write(struct toolstack *ts, const char *path, const char *value);
+/* Waits until done(value of path, or NULL when absent, arg) is true,
+ * watching the node, at most timeout_ms.  0 when it was, -1 when the
+ * time ran out or xenstore failed. */
+int toolstack_wait(struct toolstack *ts, const char *path,
+                   bool (*done)(const char *value, void *arg), void *arg, int timeout_ms);
 
 #endif

@@ -15,3 +15,12 @@ $(BUILD)/tests/test_run_faults: $(OBJ)/tests/integration/test_run_faults.o $(OBJ
 ifneq ($(wildcard backends-sim/hv/hvctl.h),)
 INTEGRATION_TESTS += $(BUILD)/tests/test_run_faults
 endif
+
+# Hot-plug: block-/network-attach, -detach, -list on a running simulator.
+$(BUILD)/tests/test_hotplug: $(OBJ)/tests/integration/test_hotplug.o $(OBJ)/tests/lib/runproc.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+ifneq ($(wildcard backends-sim/hv/hvctl.h),)
+INTEGRATION_TESTS += $(BUILD)/tests/test_hotplug
+endif
