@@ -28,8 +28,8 @@ struct nb_copy {
     int16_t status; /* GNTST_* on return */
 };
 
-struct nb_env {
-    void *ctx;
+/* The host's operations; each gets the env's ctx first. */
+struct nb_env_ops {
     /* Value length, -ENOENT, -E2BIG … */
     int (*xs_read)(void *ctx, const char *path, char *buf, size_t size);
     int (*xs_write)(void *ctx, const char *path, const char *value);
@@ -44,6 +44,11 @@ struct nb_env {
     int (*bind)(void *ctx, domid_t dom, evtchn_port_t remote, evtchn_port_t *local);
     void (*unbind)(void *ctx, evtchn_port_t local);
     void (*notify)(void *ctx, evtchn_port_t local);
+};
+
+struct nb_env {
+    const struct nb_env_ops *ops;
+    void *ctx;
 };
 
 #endif

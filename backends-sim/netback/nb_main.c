@@ -123,7 +123,8 @@ static void resolve(struct served *s, domid_t self)
             continue;
         /* Unclaimed only: another backend has moved a claimed one on. */
         snprintf(path, sizeof path, "%s/%lu/%d/state", root, fe, s->any_frontend_handle);
-        if (nb_xen_env(xen)->xs_read(xen, path, v, sizeof v) >= 0 &&
+        const struct nb_env *env = nb_xen_env(xen);
+        if (env->ops->xs_read(env->ctx, path, v, sizeof v) >= 0 &&
             atoi(v) == XenbusStateInitialising)
             best = fe;
     }
@@ -137,10 +138,10 @@ static int fe_state(struct served *s)
     const struct nb_env *env = nb_xen_env(xen);
     char fe[200], path[256], v[16];
     if ((size_t)snprintf(path, sizeof path, "%.160s/frontend", s->path) >= sizeof path ||
-        env->xs_read(env->ctx, path, fe, sizeof fe) < 0)
+        env->ops->xs_read(env->ctx, path, fe, sizeof fe) < 0)
         return -1;
     snprintf(path, sizeof path, "%.200s/state", fe);
-    if (env->xs_read(env->ctx, path, v, sizeof v) < 0)
+    if (env->ops->xs_read(env->ctx, path, v, sizeof v) < 0)
         return -1;
     return atoi(v);
 }
@@ -200,9 +201,9 @@ static void finish(struct served *s)
     char fe[200], path[256];
     const struct nb_env *env = nb_xen_env(xen);
     snprintf(path, sizeof path, "%.160s/frontend", s->path);
-    if (!once && env->xs_read(env->ctx, path, fe, sizeof fe) >= 0) {
+    if (!once && env->ops->xs_read(env->ctx, path, fe, sizeof fe) >= 0) {
         snprintf(path, sizeof path, "%.200s/state", fe);
-        env->xs_watch(env->ctx, path, "@vifs");
+        env->ops->xs_watch(env->ctx, path, "@vifs");
     }
 }
 
@@ -438,7 +439,7 @@ int main(int argc, char **argv)
     char root[64];
     snprintf(root, sizeof root, "/local/domain/%u/backend/vif", (unsigned)self);
     const struct nb_env *env = nb_xen_env(xen);
-    if (env->xs_watch(env->ctx, root, "@vifs") < 0) {
+    if (env->ops->xs_watch(env->ctx, root, "@vifs") < 0) {
         say("splitbed-netback: cannot watch %s", root);
         return 1;
     }
@@ -502,7 +503,7 @@ int main(int argc, char **argv)
         nb_vif_free(vifs[i].vif);
         nb_backing_free(vifs[i].backing);
     }
-    env->xs_unwatch(env->ctx, root, "@vifs");
+    env->ops->xs_unwatch(env->ctx, root, "@vifs");
     nb_xen_close(xen);
     return status;
 }

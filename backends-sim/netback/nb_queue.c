@@ -55,7 +55,7 @@ static void tx_push(struct nb_queue *q)
     int notify;
     RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->tx, notify);
     if (notify)
-        q->env->notify(q->env->ctx, q->port_tx);
+        q->env->ops->notify(q->env->ctx, q->port_tx);
 }
 
 /* Parses the frame at `cons` (with `avail` requests produced) into
@@ -259,7 +259,7 @@ int nb_queue_tx(struct nb_queue *q, unsigned budget, nb_deliver_fn deliver, void
             cons += q->pend[np].n;
             np++;
         }
-        int err = nops ? q->env->copy(q->env->ctx, q->dom, q->ops, nops) : 0;
+        int err = nops ? q->env->ops->copy(q->env->ctx, q->dom, q->ops, nops) : 0;
         tx_complete(q, np, err, deliver, arg);
         q->tx.req_cons = cons;
         done += (int)np;
@@ -337,7 +337,7 @@ int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const stru
                                       .status = GNTST_general_error };
         off += chunk;
     }
-    int r = q->env->copy(q->env->ctx, q->dom, op, nop);
+    int r = q->env->ops->copy(q->env->ctx, q->dom, op, nop);
     unsigned o = 0;
     for (unsigned k = 0; k < need; k++) {
         void *slotp = RING_GET_RESPONSE(&q->rx, q->rx.rsp_prod_pvt);
@@ -367,7 +367,7 @@ int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const stru
     int notify;
     RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->rx, notify);
     if (notify)
-        q->env->notify(q->env->ctx, q->port_rx);
+        q->env->ops->notify(q->env->ctx, q->port_rx);
     q->st.rx_frames++;
     q->st.rx_bytes += len;
     return 0;

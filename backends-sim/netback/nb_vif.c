@@ -50,7 +50,7 @@ static int rd(struct nb_vif *v, const char *dir, const char *key, char *buf, siz
     char path[256];
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, key) >= sizeof path)
         return -E2BIG;
-    return v->env->xs_read(v->env->ctx, path, buf, size);
+    return v->env->ops->xs_read(v->env->ctx, path, buf, size);
 }
 
 static int wr(struct nb_vif *v, const char *dir, const char *key, const char *fmt, ...)
@@ -64,7 +64,7 @@ static int wr(struct nb_vif *v, const char *dir, const char *key, const char *fm
     va_end(ap);
     if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, key) >= sizeof path)
         return -E2BIG;
-    return v->env->xs_write(v->env->ctx, path, val);
+    return v->env->ops->xs_write(v->env->ctx, path, val);
 }
 
 /* Unsigned decimal that is the whole string, up to max. */
@@ -108,16 +108,16 @@ static void disconnect(struct nb_vif *v)
         struct nb_queue *q = v->q[i];
         if (q) {
             if (q->port_rx && q->port_rx != q->port_tx)
-                v->env->unbind(v->env->ctx, q->port_rx);
+                v->env->ops->unbind(v->env->ctx, q->port_rx);
             if (q->port_tx)
-                v->env->unbind(v->env->ctx, q->port_tx);
+                v->env->ops->unbind(v->env->ctx, q->port_tx);
             free(q);
             v->q[i] = NULL;
         }
         if (v->map[i].tx_page)
-            v->env->unmap(v->env->ctx, v->map[i].tx_page);
+            v->env->ops->unmap(v->env->ctx, v->map[i].tx_page);
         if (v->map[i].rx_page)
-            v->env->unmap(v->env->ctx, v->map[i].rx_page);
+            v->env->ops->unmap(v->env->ctx, v->map[i].rx_page);
         v->map[i].tx_page = v->map[i].rx_page = NULL;
     }
     v->connected = false;
@@ -209,7 +209,7 @@ int nb_vif_new(const struct nb_env *env, const char *be_path, const struct nb_vi
         goto fail;
     }
     set_state(v, XenbusStateInitWait);
-    if ((r = env->xs_watch(env->ctx, v->fe_state_path, v->be)) < 0) {
+    if ((r = env->ops->xs_watch(env->ctx, v->fe_state_path, v->be)) < 0) {
         vlog(v, "[netback] %s: cannot watch %s (error %d)", be_path, v->fe_state_path, r);
         goto fail;
     }
@@ -225,7 +225,7 @@ void nb_vif_free(struct nb_vif *v)
     if (!v)
         return;
     disconnect(v);
-    v->env->xs_unwatch(v->env->ctx, v->fe_state_path, v->be);
+    v->env->ops->xs_unwatch(v->env->ctx, v->fe_state_path, v->be);
     free(v);
 }
 
@@ -253,12 +253,12 @@ static int connect_queue(struct nb_vif *v, unsigned i, const char *dir)
         fatal(v, "%s: event-channel missing or not a port number", dir);
         return -EINVAL;
     }
-    v->map[i].tx_page = v->env->map(v->env->ctx, v->fe_id, (grant_ref_t)tx_ref, &r);
+    v->map[i].tx_page = v->env->ops->map(v->env->ctx, v->fe_id, (grant_ref_t)tx_ref, &r);
     if (!v->map[i].tx_page) {
         fatal(v, "%s: cannot map tx-ring-ref %lu (error %d)", dir, tx_ref, r);
         return r;
     }
-    v->map[i].rx_page = v->env->map(v->env->ctx, v->fe_id, (grant_ref_t)rx_ref, &r);
+    v->map[i].rx_page = v->env->ops->map(v->env->ctx, v->fe_id, (grant_ref_t)rx_ref, &r);
     if (!v->map[i].rx_page) {
         fatal(v, "%s: cannot map rx-ring-ref %lu (error %d)", dir, rx_ref, r);
         return r;
@@ -270,13 +270,14 @@ static int connect_queue(struct nb_vif *v, unsigned i, const char *dir)
     }
     v->q[i] = q;
     nb_queue_attach(q, v->env, v->fe_id, i, v->map[i].tx_page, v->map[i].rx_page);
-    if ((r = v->env->bind(v->env->ctx, v->fe_id, (evtchn_port_t)ev_tx, &q->port_tx)) < 0) {
+    if ((r = v->env->ops->bind(v->env->ctx, v->fe_id, (evtchn_port_t)ev_tx, &q->port_tx)) < 0) {
         fatal(v, "%s: cannot bind event channel %lu (error %d)", dir, ev_tx, r);
         return r;
     }
     if (!split) {
         q->port_rx = q->port_tx;
-    } else if ((r = v->env->bind(v->env->ctx, v->fe_id, (evtchn_port_t)ev_rx, &q->port_rx)) < 0) {
+    } else if ((r = v->env->ops->bind(v->env->ctx, v->fe_id, (evtchn_port_t)ev_rx, &q->port_rx)) <
+               0) {
         fatal(v, "%s: cannot bind event channel %lu (error %d)", dir, ev_rx, r);
         return r;
     }
@@ -339,11 +340,11 @@ int nb_vif_changed(struct nb_vif *v)
     char buf[32];
     unsigned long fe = XenbusStateUnknown;
     int before = v->state;
-    int r = v->env->xs_read(v->env->ctx, v->fe_state_path, buf, sizeof buf);
+    int r = v->env->ops->xs_read(v->env->ctx, v->fe_state_path, buf, sizeof buf);
     if (r >= 0 && parse_uint(buf, XenbusStateReconfigured, &fe) < 0)
         fe = XenbusStateUnknown;
     /* Our own directory gone: the toolstack destroyed the device. */
-    if (v->env->xs_read(v->env->ctx, v->be, buf, sizeof buf) == -ENOENT &&
+    if (v->env->ops->xs_read(v->env->ctx, v->be, buf, sizeof buf) == -ENOENT &&
         rd(v, v->be, "frontend", buf, sizeof buf) == -ENOENT) {
         disconnect(v);
         v->done = true;

@@ -177,17 +177,19 @@ int nb_xen_open(struct nb_xen **out, char *err, size_t errsize)
         snprintf(err, errsize, "cannot open the event channel device: %s", strerror(errno));
         goto fail;
     }
-    x->env = (struct nb_env){ .ctx = x,
-                              .xs_read = x_read,
-                              .xs_write = x_write,
-                              .xs_watch = x_watch,
-                              .xs_unwatch = x_unwatch,
-                              .map = x_map,
-                              .unmap = x_unmap,
-                              .copy = x_copy,
-                              .bind = x_bind,
-                              .unbind = x_unbind,
-                              .notify = x_notify };
+    static const struct nb_env_ops ops = {
+        .xs_read = x_read,
+        .xs_write = x_write,
+        .xs_watch = x_watch,
+        .xs_unwatch = x_unwatch,
+        .map = x_map,
+        .unmap = x_unmap,
+        .copy = x_copy,
+        .bind = x_bind,
+        .unbind = x_unbind,
+        .notify = x_notify,
+    };
+    x->env = (struct nb_env){ .ops = &ops, .ctx = x };
     *out = x;
     return 0;
 fail:

@@ -21,7 +21,8 @@ struct bbenv {
     struct hvhost *h;
     domid_t dom;
     struct xsc_client *xs;
-    struct bbenv_hooks hooks;
+    const struct bbenv_ops *ops; /* never NULL */
+    void *ctx;
     bool dead;
     struct mapping *maps;
     unsigned mapped;
@@ -116,7 +117,7 @@ static int st_tx_end(struct bb_store *s, uint32_t tx, bool abort)
     struct bbenv *e = FROM(s, store);
     if (e->dead)
         return -EPIPE;
-    if (!abort && e->hooks.tx_conflict && e->hooks.tx_conflict(e->hooks.ctx)) {
+    if (!abort && e->ops->tx_conflict && e->ops->tx_conflict(e->ctx)) {
         /* What a conflicting commit leaves: nothing written, EAGAIN. */
         (void)xsc_client_tx_end(e->xs, tx, false);
         return -EAGAIN;
@@ -295,8 +296,9 @@ static const struct bb_mapper_ops mapper_ops = {
 
 struct bbenv *bbenv_new(struct hvhost *h, struct xsc_core *xs, domid_t dom,
                         const struct bb_params *params, const struct bb_logger *log,
-                        const struct bbenv_hooks *hooks)
+                        const struct bbenv_ops *ops, void *ctx)
 {
+    static const struct bbenv_ops none;
     struct bbenv *e = calloc(1, sizeof(*e));
     if (!e)
         return NULL;
@@ -307,8 +309,8 @@ struct bbenv *bbenv_new(struct hvhost *h, struct xsc_core *xs, domid_t dom,
     }
     e->h = h;
     e->dom = dom;
-    if (hooks)
-        e->hooks = *hooks;
+    e->ops = ops ? ops : &none;
+    e->ctx = ctx;
     e->store.ops = &store_ops;
     e->evtchn.ops = &evtchn_ops;
     e->mapper.ops = &mapper_ops;

@@ -17,10 +17,11 @@
 #include "backends-sim/world/hvhost.h"
 #include "backends-sim/xenstored/xsc_client.h"
 
-struct bbenv_hooks {
+/* What the world decides for the backend's process, with the ctx given
+ * to bbenv_new(); any may be NULL. */
+struct bbenv_ops {
     /* Asked at every commit: true makes it fail with EAGAIN (a fault). */
     bool (*tx_conflict)(void *ctx);
-    void *ctx;
 };
 
 struct bbenv;
@@ -28,7 +29,7 @@ struct bbenv;
 /* dom is the backend's domain (0).  NULL when out of memory. */
 struct bbenv *bbenv_new(struct hvhost *h, struct xsc_core *xs, domid_t dom,
                         const struct bb_params *params, const struct bb_logger *log,
-                        const struct bbenv_hooks *hooks);
+                        const struct bbenv_ops *ops, void *ctx);
 /* The process dies: from now on every operation fails (EPIPE) or does
  * nothing, so freeing the backend's structures reaches no peer. */
 void bbenv_kill(struct bbenv *e);

@@ -17,7 +17,8 @@ struct guest {
 
 struct hvhost {
     hv_t *hv;
-    struct hvhost_cb cb;
+    const struct hvhost_ops *ops;
+    void *ctx;
     struct guest g[MAX_DOMS];
     unsigned n;
 };
@@ -41,27 +42,27 @@ static void *frame_ptr(void *host, domid_t d, uint64_t gfn)
 static void on_notify(void *host, domid_t d, evtchn_port_t port)
 {
     struct hvhost *h = host;
-    if (h->cb.notify)
-        h->cb.notify(h->cb.ctx, d, port);
+    if (h->ops->notify)
+        h->ops->notify(h->ctx, d, port);
 }
 
 static void on_port_closed(void *host, domid_t d, evtchn_port_t port)
 {
     struct hvhost *h = host;
-    if (h->cb.port_closed)
-        h->cb.port_closed(h->cb.ctx, d, port);
+    if (h->ops->port_closed)
+        h->ops->port_closed(h->ctx, d, port);
 }
 
 static void on_trace(void *host, domid_t d, const char *line)
 {
     struct hvhost *h = host;
-    if (h->cb.trace)
-        h->cb.trace(h->cb.ctx, d, line);
+    if (h->ops->trace)
+        h->ops->trace(h->ctx, d, line);
 }
 
-struct hvhost *hvhost_new(const struct hvhost_cb *cb)
+struct hvhost *hvhost_new(const struct hvhost_ops *ops, void *ctx)
 {
-    static const struct hv_host_ops ops = {
+    static const struct hv_host_ops core_ops = {
         .frame_ptr = frame_ptr,
         .notify = on_notify,
         .port_closed = on_port_closed,
@@ -70,8 +71,9 @@ struct hvhost *hvhost_new(const struct hvhost_cb *cb)
     struct hvhost *h = calloc(1, sizeof(*h));
     if (!h)
         return NULL;
-    h->cb = *cb;
-    h->hv = hv_new(&ops, h);
+    h->ops = ops;
+    h->ctx = ctx;
+    h->hv = hv_new(&core_ops, h);
     if (!h->hv) {
         free(h);
         return NULL;

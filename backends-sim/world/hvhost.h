@@ -19,16 +19,17 @@
 
 #include "backends-sim/hv/core/hv.h"
 
-struct hvhost_cb {
+/* What the core tells the world, passed on with the ctx given to
+ * hvhost_new(); any may be NULL. */
+struct hvhost_ops {
     void (*notify)(void *ctx, domid_t d, evtchn_port_t port);
     void (*port_closed)(void *ctx, domid_t d, evtchn_port_t port);
     void (*trace)(void *ctx, domid_t d, const char *line);
-    void *ctx;
 };
 
 struct hvhost;
 
-struct hvhost *hvhost_new(const struct hvhost_cb *cb);
+struct hvhost *hvhost_new(const struct hvhost_ops *ops, void *ctx);
 void hvhost_free(struct hvhost *h);
 hv_t *hvhost_hv(struct hvhost *h);
 

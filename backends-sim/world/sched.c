@@ -81,8 +81,8 @@ bool w_tx_conflict(void *ctx)
 int w_backend_start(struct world *w)
 {
     struct bb_logger lg = { .line = w_bb_line, .ctx = w };
-    struct bbenv_hooks hk = { .tx_conflict = w_tx_conflict, .ctx = w };
-    w->benv = bbenv_new(w->hv, w->xs, 0, &w->params, &lg, &hk);
+    static const struct bbenv_ops ops = { .tx_conflict = w_tx_conflict };
+    w->benv = bbenv_new(w->hv, w->xs, 0, &w->params, &lg, &ops, w);
     if (!w->benv)
         return -ENOMEM;
     w->be = bb_backend_new(bbenv_env(w->benv), "/local/domain/0");

@@ -199,10 +199,10 @@ static void choose_config(struct world *w)
 
 static int build(struct world *w)
 {
-    struct hvhost_cb hcb = {
-        .notify = w_on_notify, .port_closed = on_port_closed, .trace = on_hv_trace, .ctx = w
-    };
-    w->hv = hvhost_new(&hcb);
+    static const struct hvhost_ops hv_ops = { .notify = w_on_notify,
+                                              .port_closed = on_port_closed,
+                                              .trace = on_hv_trace };
+    w->hv = hvhost_new(&hv_ops, w);
     if (!w->hv)
         return -ENOMEM;
     int rc = hvhost_domain_create(w->hv, 0, 0);
@@ -210,10 +210,10 @@ static int build(struct world *w)
         rc = hvhost_domain_create(w->hv, W_FRONT, W_GUEST_FRAMES);
     if (rc < 0)
         return rc;
-    struct xsc_core_hooks xh = {
-        .introduced = on_introduced, .released = on_released, .trace = on_xs_trace, .ctx = w
-    };
-    w->xs = xsc_core_new(&xh);
+    static const struct xsc_core_ops xs_ops = { .introduced = on_introduced,
+                                                .released = on_released,
+                                                .trace = on_xs_trace };
+    w->xs = xsc_core_new(&xs_ops, w);
     if (!w->xs)
         return -ENOMEM;
     w->toolstack = xsc_client_open(w->xs, 0);
@@ -246,14 +246,12 @@ static int build(struct world *w)
         .mem = mem,
         .nr_frames = frames,
         .xs = w->fxs,
-        .ctx = w,
-        .now_ns = now_ns,
-        .wait = w_wait,
-        .tx_conflict = w_tx_conflict,
-        .log = on_fe_log,
         .bug_readonly_data = w->opts.bug == WORLD_BUG_READONLY_GRANT,
     };
-    w->os = os_world_new(&oh);
+    static const struct os_world_ops fe_ops = {
+        .now_ns = now_ns, .wait = w_wait, .tx_conflict = w_tx_conflict, .log = on_fe_log
+    };
+    w->os = os_world_new(&oh, &fe_ops, w);
     if (!w->os)
         return -ENOMEM;
     rc = wl_init(w);

@@ -183,13 +183,13 @@ int xsc_control(struct xsc_conn *conn, const char *body, size_t len, char *reply
     } else if (strcmp(v[0], "live-update") == 0) {
         return live_update(v + 1, n, &o);
     } else if (strcmp(v[0], "logfile") == 0) {
-        err = n != 1 ? EINVAL : c->hooks.logfile ? c->hooks.logfile(c->hooks.ctx, v[1]) : 0;
+        err = n != 1 ? EINVAL : c->ops->logfile ? c->ops->logfile(c->ctx, v[1]) : 0;
     } else if (strcmp(v[0], "memreport") == 0) {
         if (n > 1)
             err = EINVAL;
         else if (n == 1)
             err = EBADF; /* the core writes no files of its own */
-        else if (!c->hooks.trace)
+        else if (!c->ops->trace)
             err = EBADF;
         else
             xsc_trace(c, "memreport: %u nodes", xsc_core_nodes(c));

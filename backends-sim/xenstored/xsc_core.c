@@ -41,12 +41,12 @@ void xsc_trace(struct xsc_core *c, const char *fmt, ...)
     char line[512];
     va_list ap;
 
-    if (!c->hooks.trace)
+    if (!c->ops->trace)
         return;
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    c->hooks.trace(c->hooks.ctx, line);
+    c->ops->trace(c->ctx, line);
 }
 
 struct xsc_special *xsc_special_find(struct xsc_core *c, const char *name)
@@ -63,17 +63,18 @@ static int seed(struct xsc_core *c, const char *path, const char *v)
     return xsc_op_write(&x, path, v, strlen(v));
 }
 
-struct xsc_core *xsc_core_new(const struct xsc_core_hooks *hooks)
+struct xsc_core *xsc_core_new(const struct xsc_core_ops *ops, void *ctx)
 {
     static const struct xsc_quota xen = {
         1000, 2048, 128, 10, 5, 2048, 1024, 20, 2621440, 2097152
     };
+    static const struct xsc_core_ops none;
     struct xsc_core *c = calloc(1, sizeof(*c));
 
     if (!c)
         return NULL;
-    if (hooks)
-        c->hooks = *hooks;
+    c->ops = ops ? ops : &none;
+    c->ctx = ctx;
     c->quota = xen;
     c->special[0].name = "@introduceDomain";
     c->special[1].name = "@releaseDomain";

@@ -42,22 +42,23 @@ struct xsc_quota {
 
 typedef void xsc_send_fn(void *ctx, const struct xsd_sockmsg *hdr, const void *body);
 
-struct xsc_core_hooks {
+/* What the core tells its host; each gets the ctx given to
+ * xsc_core_new() first, and any may be NULL. */
+struct xsc_core_ops {
     /* A domain was introduced (return 0, or an errno to refuse) or
-	 * released (its connections are dead: close them). */
+     * released (its connections are dead: close them). */
     int (*introduced)(void *ctx, unsigned domid);
     void (*released)(void *ctx, unsigned domid);
     /* One line naming a domain and the rule it broke, or a note. */
     void (*trace)(void *ctx, const char *line);
-    void *ctx;
     /* XS_CONTROL logfile FILE: send the trace there from now on (0, or
      * an errno); NULL: accepted and ignored. */
     int (*logfile)(void *ctx, const char *path);
 };
 
-/* hooks may be NULL.  The tree starts with /, /tool/xenstored and
+/* ops may be NULL.  The tree starts with /, /tool/xenstored and
  * /local/domain/0 (domid, name), as a dom0 toolstack leaves it. */
-struct xsc_core *xsc_core_new(const struct xsc_core_hooks *hooks);
+struct xsc_core *xsc_core_new(const struct xsc_core_ops *ops, void *ctx);
 void xsc_core_free(struct xsc_core *c);
 struct xsc_quota *xsc_core_quota(struct xsc_core *c);
 

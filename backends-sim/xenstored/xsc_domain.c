@@ -42,7 +42,7 @@ int xsc_domain_introduce(struct xsc_core *c, unsigned domid)
      * looked at), so it is OK and fires nothing. */
     if (d->introduced)
         return 0;
-    if (c->hooks.introduced && (err = c->hooks.introduced(c->hooks.ctx, domid)))
+    if (c->ops->introduced && (err = c->ops->introduced(c->ctx, domid)))
         return err;
     d->introduced = true;
     xsc_watch_fire_special(c, "@introduceDomain");
@@ -111,8 +111,8 @@ int xsc_domain_release(struct xsc_core *c, unsigned domid)
         xsc_events_forget(c, k);
         k->dead = true;
     }
-    if (c->hooks.released)
-        c->hooks.released(c->hooks.ctx, domid);
+    if (c->ops->released)
+        c->ops->released(c->ctx, domid);
     o.domid = domid;
     xsc_tree_walk(c->tree, find_owned, &o);
     for (size_t i = 0; i < o.n; i++) {

@@ -66,7 +66,8 @@ struct xsc_event {
 };
 
 struct xsc_core {
-    struct xsc_core_hooks hooks;
+    const struct xsc_core_ops *ops; /* never NULL */
+    void *ctx;
     struct xsc_quota quota;
     struct xsc_tree *tree;
     uint64_t gen;

@@ -213,7 +213,7 @@ static void send_msg(void *ctx, const struct xsd_sockmsg *hdr, const void *body)
 struct xsc_server *xsc_server_new(const char *dir, FILE *tracef)
 {
     struct xsc_server *s = calloc(1, sizeof(*s));
-    struct xsc_core_hooks hooks = { introduced, released, trace, s, logfile };
+    static const struct xsc_core_ops ops = { introduced, released, trace, logfile };
 
     if (!s)
         return NULL;
@@ -223,7 +223,7 @@ struct xsc_server *xsc_server_new(const char *dir, FILE *tracef)
         fprintf(stderr, "splitbed-xenstored: %s: cannot create: %s\n", dir, strerror(errno));
         goto fail;
     }
-    s->core = xsc_core_new(&hooks);
+    s->core = xsc_core_new(&ops, s);
     if (!s->core) {
         fprintf(stderr, "splitbed-xenstored: out of memory\n");
         goto fail;

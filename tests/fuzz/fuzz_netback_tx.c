@@ -58,7 +58,8 @@ static void deliver(void *arg, struct nb_queue *q, const uint8_t *frame, size_t 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static struct nb_env env = { .copy = f_copy, .notify = f_notify };
+    static const struct nb_env_ops ops = { .copy = f_copy, .notify = f_notify };
+    static struct nb_env env = { .ops = &ops };
     static struct nb_queue q;
     static netif_tx_sring_t *tx;
     static netif_rx_sring_t *rx;

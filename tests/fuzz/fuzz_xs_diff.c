@@ -208,7 +208,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     xsref_stop(&ref);
 
-    c = xsc_core_new(NULL);
+    c = xsc_core_new(NULL, NULL);
     if (!c)
         abort();
     q.conn = xsc_core_connect(c, 0, queue_put, &q);

@@ -58,7 +58,7 @@ static void make_domain(struct xsc_client *dom0, unsigned domid)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct xsc_core *c = xsc_core_new(NULL);
+    struct xsc_core *c = xsc_core_new(NULL, NULL);
     struct xsc_client *setup;
     struct slot slots[3];
     size_t pos = 0;

@@ -526,17 +526,19 @@ struct os *tnh_new(void)
     if (!os)
         abort();
     os->next_ref = 8; /* refs 0-7 are never handed out, as in Xen */
-    os->env = (struct nb_env){ .ctx = os,
-                               .xs_read = be_read,
-                               .xs_write = be_write,
-                               .xs_watch = be_watch,
-                               .xs_unwatch = be_unwatch,
-                               .map = be_map,
-                               .unmap = be_unmap,
-                               .copy = be_copy,
-                               .bind = be_bind,
-                               .unbind = be_unbind,
-                               .notify = be_notify };
+    static const struct nb_env_ops ops = {
+        .xs_read = be_read,
+        .xs_write = be_write,
+        .xs_watch = be_watch,
+        .xs_unwatch = be_unwatch,
+        .map = be_map,
+        .unmap = be_unmap,
+        .copy = be_copy,
+        .bind = be_bind,
+        .unbind = be_unbind,
+        .notify = be_notify,
+    };
+    os->env = (struct nb_env){ .ops = &ops, .ctx = os };
     return os;
 }
 

@@ -735,7 +735,7 @@ START_TEST(event_storm_counted_not_spun_on)
     struct nb_queue *q = nb_vif_queue(r.vif, 0);
     ck_assert_ptr_nonnull(q);
     for (int i = 0; i < 1000; i++) {
-        tnh_env(r.os)->notify(r.os, q->port_rx);
+        tnh_env(r.os)->ops->notify(tnh_env(r.os)->ctx, q->port_rx);
         ck_assert_int_eq(netfront_poll(r.nf), 0);
     }
     struct netfront_stats st;

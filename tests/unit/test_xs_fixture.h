@@ -18,7 +18,7 @@ static struct xsc_client *dom0;
 
 static inline void fx_setup(void)
 {
-    core = xsc_core_new(NULL);
+    core = xsc_core_new(NULL, NULL);
     ck_assert_ptr_nonnull(core);
     dom0 = xsc_client_open(core, 0);
     ck_assert_ptr_nonnull(dom0);

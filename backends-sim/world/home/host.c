@@ -5,12 +5,14 @@
 
 #include "backends-sim/world/home/os_world_priv.h"
 
-struct os *os_world_new(const struct os_world_host *host)
+struct os *os_world_new(const struct os_world_host *host, const struct os_world_ops *ops, void *ctx)
 {
     struct os *os = calloc(1, sizeof(*os));
     if (!os)
         return NULL;
     os->h = *host;
+    os->ops = ops;
+    os->ctx = ctx;
     os->frame_used = calloc(host->nr_frames ? host->nr_frames : 1, 1);
     if (!os->frame_used) {
         free(os);
@@ -109,14 +111,14 @@ domid_t os_domid(struct os *os)
 
 uint64_t os_now_ns(struct os *os)
 {
-    return os->h.now_ns(os->h.ctx);
+    return os->ops->now_ns(os->ctx);
 }
 
 int os_wait(struct os *os, uint64_t deadline_ns)
 {
     /* Even with input already here, time passes and others run: a caller
      * that waits without taking its input must not spin in place. */
-    return os->h.wait(os->h.ctx, deadline_ns);
+    return os->ops->wait(os->ctx, deadline_ns);
 }
 
 void os_log(struct os *os, enum os_log_level level, const char *fmt, ...)
@@ -128,8 +130,8 @@ void os_log(struct os *os, enum os_log_level level, const char *fmt, ...)
     va_end(ap);
     if (n < 0)
         return;
-    if (os && os->h.log)
-        os->h.log(os->h.ctx, level, line);
+    if (os && os->ops->log)
+        os->ops->log(os->ctx, level, line);
 }
 
 long os_console_write(struct os *os, const void *buf, size_t len)
@@ -137,7 +139,7 @@ long os_console_write(struct os *os, const void *buf, size_t len)
     /* The world has no console; what an app prints goes to the log. */
     char line[256];
     snprintf(line, sizeof(line), "[console] %.*s", (int)(len < 200 ? len : 200), (const char *)buf);
-    if (os->h.log)
-        os->h.log(os->h.ctx, OS_LOG_INFO, line);
+    if (os->ops->log)
+        os->ops->log(os->ctx, OS_LOG_INFO, line);
     return (long)len;
 }

@@ -27,13 +27,9 @@
 #include "backends-sim/hv/core/hv.h"
 #include "backends-sim/xenstored/xsc_client.h"
 
-struct os_world_host {
-    hv_t *hv;
-    domid_t domid;
-    uint8_t *mem;          /* the domain's memory ... */
-    uint64_t nr_frames;    /* ... and its frame count */
-    struct xsc_client *xs; /* a connection of this domain */
-    void *ctx;             /* passed to every callback */
+/* What the world does for this home; each gets the ctx given to
+ * os_world_new() first.  tx_conflict and log may be NULL. */
+struct os_world_ops {
     uint64_t (*now_ns)(void *ctx);
     /* Runs other actors until this domain has input or the deadline
      * passes (os_wait's contract: 1, 0 on timeout, negative to stop). */
@@ -41,12 +37,22 @@ struct os_world_host {
     /* Asked at every commit: true makes it fail with EAGAIN (a fault). */
     bool (*tx_conflict)(void *ctx);
     void (*log)(void *ctx, enum os_log_level level, const char *line);
+};
+
+/* The domain this home runs as. */
+struct os_world_host {
+    hv_t *hv;
+    domid_t domid;
+    uint8_t *mem;          /* the domain's memory ... */
+    uint64_t nr_frames;    /* ... and its frame count */
+    struct xsc_client *xs; /* a connection of this domain */
     /* Test hook, a deliberately broken frontend: every region shared
      * after the first (the ring) is granted read-only. */
     bool bug_readonly_data;
 };
 
-struct os *os_world_new(const struct os_world_host *host);
+struct os *os_world_new(const struct os_world_host *host, const struct os_world_ops *ops,
+                        void *ctx);
 /* Frees the home (ends nothing: the world checks what was left). */
 void os_world_free(struct os *os);
 

@@ -17,6 +17,8 @@ struct os_watch_ev {
 
 struct os {
     struct os_world_host h;
+    const struct os_world_ops *ops;
+    void *ctx;
     uint8_t *frame_used; /* per frame: free, in use, held by the peer */
     struct os_share *shares;
     struct os_share *held; /* unshared, still mapped by the peer */

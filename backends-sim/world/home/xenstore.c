@@ -65,7 +65,7 @@ int os_xs_tx_start(struct os *os, os_xs_tx *tx)
 
 int os_xs_tx_end(struct os *os, os_xs_tx tx, bool abort)
 {
-    if (!abort && os->h.tx_conflict && os->h.tx_conflict(os->h.ctx)) {
+    if (!abort && os->ops->tx_conflict && os->ops->tx_conflict(os->ctx)) {
         /* What a conflicting commit leaves: nothing written, EAGAIN. */
         (void)xsc_client_tx_end(os->h.xs, tx, false);
         return -OS_EAGAIN;
