@@ -3,7 +3,13 @@
  * fuzz targets, plus a scripted block backend living in the same memory.
  *
  * Only for unit tests of blkfront's decision table and ring handling:
- * end-to-end tests run the real daemons and splitbed-blkback.
+ * end-to-end tests run the real daemons and splitbed-blkback, and the
+ * in-process world (backends-sim/world/) runs blkfront against the real
+ * blkback.  This backend is hand-written because tests script it as a
+ * peer the real one never is: the deviations of other backends (features
+ * only at Connected, no InitWait, any ring order) and hostile responses
+ * written straight into its ring (a producer index past the ring, ids out
+ * of range or repeated, the wrong operation, event storms).
  */
 #ifndef TEST_BLKFRONT_HOST_H
 #define TEST_BLKFRONT_HOST_H

@@ -3,6 +3,11 @@
  * and netback unit tests and fuzz targets: an in-memory os.h for the
  * guest (domain 1) and an nb_env for the backend (domain 0) over the same
  * xenstore, grant table and event channels.
+ *
+ * Both drivers are the real ones; the host is hand-written so that tests
+ * can reach past either driver and play a hostile or odd peer through the
+ * same tables (a frontend that lies about its rings, keys or slots, a
+ * backend that sends bad responses or storms of events).
  */
 #ifndef TEST_NET_HOST_H
 #define TEST_NET_HOST_H
