@@ -78,7 +78,10 @@ struct run {
     bool restart_blkback;               /* a crash fault asked to restart it */
     const char *restart_opts[MAX_OPTS]; /* its knobs then: no crash */
     unsigned nrestart_opts;
-    int report_fd; /* blkback's fault reports, or -1 */
+    int report_fd;                      /* blkback's fault reports, or -1 */
+    const struct fault_spec *on_report; /* the destroy or pause fault it is for */
+    bool paused;                        /* by the pause fault, until unpause_at */
+    struct timespec unpause_at;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -204,6 +207,8 @@ static const char run_usage[] =
     "                           --backend-opt persistent=0)\n"
     "                         domain-destroy:after=N  the guest's domain is destroyed once\n"
     "                           blkback served N requests\n"
+    "                         domain-pause:after=N,for-ms=M  the guest's domain is paused\n"
+    "                           (xl pause) once blkback served N requests, M ms long\n"
     "                         negotiation:NAME  blkback deviates as NAME does: mirage,\n"
     "                           probe, single-page, no-indirect, no-persistent, grant-copy\n"
     "  --seed N             the seed of every random choice of the run's faults\n"
@@ -439,6 +444,14 @@ static int parse_args(struct run *r, int argc, char **argv)
                 r->fault_args[0]);
         return -1;
     }
+    unsigned domain_faults = 0;
+    for (unsigned i = 0; i < r->nfaults; i++)
+        domain_faults +=
+            r->faults[i].kind == FAULT_DOMAIN_DESTROY || r->faults[i].kind == FAULT_DOMAIN_PAUSE;
+    if (domain_faults > 1) {
+        fprintf(stderr, "splitbed run: --fault: one domain-destroy or domain-pause per run\n");
+        return -1;
+    }
     if (add_fault_opts(r) != 0)
         return -1;
     if (check_backend_opts("splitbed-blkback", "--backend-opt", r->opts, r->nopts) ||
@@ -547,7 +560,10 @@ static pid_t start_blkback(struct run *r, const char *const *opts, unsigned nopt
     }
     bool reports = false;
     for (unsigned i = 0; i < r->nfaults; i++)
-        reports |= r->faults[i].kind == FAULT_DOMAIN_DESTROY;
+        if (r->faults[i].kind == FAULT_DOMAIN_DESTROY || r->faults[i].kind == FAULT_DOMAIN_PAUSE) {
+            reports = true;
+            r->on_report = &r->faults[i];
+        }
     int pfd[2] = { -1, -1 };
     char fdarg[16];
     if (reports && r->report_fd < 0) {
@@ -582,19 +598,61 @@ static int exit_status_of(int ws)
     return 128 + WTERMSIG(ws);
 }
 
-/* blkback's report that the domain-destroy fault is due: the guest's
- * domain is destroyed mid-I/O as `xl destroy` does it (its processes
- * killed, its nodes and devices removed, its hypervisor state released);
- * the backends see their frontend go.  Returns true when it was done. */
-static bool destroy_fault(struct run *r, int fd)
+/* `splitbed exec --domain 0 -- xl ACTION DOMID`: Debian's xl in dom0. */
+static int run_xl(struct run *r, const char *action)
+{
+    char self[4096], dom[16];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (n <= 0)
+        return -1;
+    self[n] = '\0';
+    snprintf(dom, sizeof dom, "%u", r->domid);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        execl(self, "splitbed", "exec", "--dir", r->dir, "--domain", "0", "--", "xl", action, dom,
+              (char *)NULL);
+        _exit(127);
+    }
+    int ws;
+    if (pid < 0 || waitpid(pid, &ws, 0) < 0)
+        return -1;
+    return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
+}
+
+/* blkback's report that the domain-destroy or domain-pause fault is due.
+ * Destroy: the guest's domain goes mid-I/O as `xl destroy` takes it (its
+ * processes killed, its nodes and devices removed, its hypervisor state
+ * released); the backends see their frontend go.  Returns true then (the
+ * run ends).  Pause: `xl pause`, and `xl unpause` for-ms later. */
+static bool report_fault(struct run *r, int fd)
 {
     char line[64];
     ssize_t n = read(fd, line, sizeof line - 1);
     close(fd);
-    if (n <= 0)
+    if (n <= 0 || !r->on_report)
         return false;
     line[n] = '\0';
     line[strcspn(line, "\n")] = '\0';
+    if (r->on_report->kind == FAULT_DOMAIN_PAUSE) {
+        fprintf(stderr, "splitbed run: fault: pausing domain %u for %u ms (blkback %s requests)\n",
+                r->domid, r->on_report->delay_ms, line);
+        if (run_xl(r, "pause") != 0) {
+            fprintf(stderr, "splitbed run: fault: xl pause %u failed\n", r->domid);
+            return false;
+        }
+        clock_gettime(CLOCK_MONOTONIC, &r->unpause_at);
+        r->unpause_at.tv_sec += r->on_report->delay_ms / 1000;
+        r->unpause_at.tv_nsec += (long)(r->on_report->delay_ms % 1000) * 1000000;
+        if (r->unpause_at.tv_nsec >= 1000000000) {
+            r->unpause_at.tv_sec++;
+            r->unpause_at.tv_nsec -= 1000000000;
+        }
+        r->paused = true;
+        return false;
+    }
     fprintf(stderr, "splitbed run: fault: destroying domain %u (blkback %s requests)\n", r->domid,
             line);
     kill(r->app, SIGKILL);
@@ -607,6 +665,24 @@ static bool destroy_fault(struct run *r, int fd)
     }
     r->created_domain = false;
     return true;
+}
+
+/* The pause fault's time is up: unpause.  Else how long until it is. */
+static int pause_left_ms(struct run *r)
+{
+    if (!r->paused)
+        return -1;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long long left = (r->unpause_at.tv_sec - now.tv_sec) * 1000LL +
+                     (r->unpause_at.tv_nsec - now.tv_nsec) / 1000000;
+    if (left > 0)
+        return (int)left;
+    r->paused = false;
+    fprintf(stderr, "splitbed run: fault: unpausing domain %u\n", r->domid);
+    if (run_xl(r, "unpause") != 0)
+        fprintf(stderr, "splitbed run: fault: xl unpause %u failed\n", r->domid);
+    return -1;
 }
 
 /* Waits for the app; a backend that dies first is reported and ends the
@@ -640,6 +716,9 @@ static int supervise(struct run *r)
             }
             wait_ms = (int)(left > 1000 ? 1000 : left);
         }
+        int pause_ms = pause_left_ms(r);
+        if (pause_ms >= 0 && (wait_ms < 0 || pause_ms < wait_ms))
+            wait_ms = pause_ms;
         int n = poll(p, 4, wait_ms);
         if (interrupted) {
             kill(r->app, SIGTERM);
@@ -662,7 +741,7 @@ static int supervise(struct run *r)
             break;
         }
         if (p[3].fd >= 0 && p[3].revents) {
-            if (destroy_fault(r, p[3].fd)) {
+            if (report_fault(r, p[3].fd)) {
                 p[3].fd = -1;
                 status = EXIT_FAIL;
                 break;

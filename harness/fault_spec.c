@@ -49,7 +49,7 @@ static bool share(const char *v, unsigned *permille)
 
 int fault_spec_parse(const char *spec, struct fault_spec *out)
 {
-    *out = (struct fault_spec){ .restart = true };
+    *out = (struct fault_spec){ .restart = true, .delay_ms = 1000 };
     char kind[32];
     const char *colon = strchr(spec, ':');
     size_t klen = colon ? (size_t)(colon - spec) : strlen(spec);
@@ -78,13 +78,14 @@ int fault_spec_parse(const char *spec, struct fault_spec *out)
         { "backend-slow", FAULT_BACKEND_SLOW, "delay-ms" },
         { "grant-fail", FAULT_GRANT_FAIL, "rate" },
         { "domain-destroy", FAULT_DOMAIN_DESTROY, "after" },
+        { "domain-pause", FAULT_DOMAIN_PAUSE, "after" },
     };
     size_t k = 0;
     while (k < sizeof kinds / sizeof kinds[0] && strcmp(kind, kinds[k].name))
         k++;
     if (k == sizeof kinds / sizeof kinds[0])
         return bad(spec, "unknown fault (backend-crash, backend-slow, grant-fail, "
-                         "domain-destroy, negotiation)");
+                         "domain-destroy, domain-pause, negotiation)");
     out->kind = kinds[k].kind;
     bool have = false;
     char copy[256];
@@ -113,6 +114,10 @@ int fault_spec_parse(const char *spec, struct fault_spec *out)
         } else if (!strcmp(key, "delay-ms") && kinds[k].kind == FAULT_BACKEND_SLOW) {
             if (!number(v, 10000, &n))
                 return bad(spec, "delay-ms is 0..10000");
+            out->delay_ms = (unsigned)n;
+        } else if (!strcmp(key, "for-ms") && kinds[k].kind == FAULT_DOMAIN_PAUSE) {
+            if (!number(v, 600000, &n))
+                return bad(spec, "for-ms is 0..600000");
             out->delay_ms = (unsigned)n;
         } else if (!strcmp(key, "rate") && kinds[k].kind == FAULT_GRANT_FAIL) {
             if (!share(v, &out->permille))
@@ -150,6 +155,7 @@ void fault_spec_backend_opts(const struct fault_spec *f, char buf[4][48], const 
         n++;
         break;
     case FAULT_DOMAIN_DESTROY:
+    case FAULT_DOMAIN_PAUSE:
         snprintf(buf[n], sizeof buf[n], "fault-report-after=%llu", (unsigned long long)f->after);
         out[n] = buf[n];
         n++;

@@ -10,6 +10,9 @@
  *                                         maps and copies fail
  *   domain-destroy:after=N                the guest's domain is destroyed once
  *                                         blkback has served N requests
+ *   domain-pause:after=N,for-ms=M         the guest's domain is paused (xl
+ *                                         pause) once blkback has served N
+ *                                         requests, and unpaused M ms later
  *   negotiation:NAME                      blkback negotiates as a deviating
  *                                         backend does: mirage, probe,
  *                                         single-page, no-indirect,
@@ -26,6 +29,7 @@ enum fault_kind {
     FAULT_BACKEND_SLOW,
     FAULT_GRANT_FAIL,
     FAULT_DOMAIN_DESTROY,
+    FAULT_DOMAIN_PAUSE,
     FAULT_NEGOTIATION,
 };
 

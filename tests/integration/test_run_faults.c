@@ -150,6 +150,21 @@ START_TEST(domain_destroyed_mid_io_leaves_nothing_held)
 }
 END_TEST
 
+/* Paused mid-I/O (xl pause, as dom0 does it), then unpaused: the guest
+ * only waits, and completes. */
+START_TEST(domain_paused_mid_io_then_completes)
+{
+    SB("run", "-q", "--disk", disk, "--fault", "domain-pause:after=40,for-ms=200", "--",
+       "blk-verify");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    assert_has(r.out, "35 cases passed");
+    const char *paused = strstr(r.err, "splitbed run: fault: pausing domain 1 for 200 ms (blkback "
+                                       "served ");
+    ck_assert_msg(paused, "%s", r.err);
+    ck_assert_msg(strstr(paused, "splitbed run: fault: unpausing domain 1\n"), "%s", r.err);
+}
+END_TEST
+
 START_TEST(negotiation_deviations_as_faults)
 {
     static const struct {
@@ -185,6 +200,7 @@ START_TEST(bad_fault_specs_are_one_line_and_exit_2)
         { "grant-fail:rate=2", "rate is a share 0..1" },
         { "grant-fail:rate=0.1,colour=red", "grant-fail takes no key 'colour'" },
         { "negotiation:linux-3", "negotiation is one of" },
+        { "domain-pause:after=5,for-ms=x", "for-ms is 0..600000" },
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         SB("run", "--disk", disk, "--fault", (char *)c[i].spec, "--", "blk-info");
@@ -195,6 +211,10 @@ START_TEST(bad_fault_specs_are_one_line_and_exit_2)
     SB("run", "--fault", "backend-slow:delay-ms=1", "--", "true");
     ck_assert_int_eq(r.status, 2);
     assert_has(r.err, "--fault backend-slow:delay-ms=1: no --disk");
+    SB("run", "--disk", disk, "--fault", "domain-pause:after=5", "--fault",
+       "domain-destroy:after=9", "--", "blk-info");
+    ck_assert_int_eq(r.status, 2);
+    assert_has(r.err, "one domain-destroy or domain-pause per run");
     SB("run", "--seed", "x", "--", "true");
     ck_assert_int_eq(r.status, 2);
     assert_has(r.err, "--seed x: expected a number");
@@ -211,6 +231,7 @@ int main(void)
     tcase_add_test(tc, slow_backend_only_makes_the_guest_wait);
     tcase_add_test(tc, grant_failures_are_io_errors_the_same_for_the_same_seed);
     tcase_add_test(tc, domain_destroyed_mid_io_leaves_nothing_held);
+    tcase_add_test(tc, domain_paused_mid_io_then_completes);
     tcase_add_test(tc, negotiation_deviations_as_faults);
     tcase_add_test(tc, bad_fault_specs_are_one_line_and_exit_2);
     suite_add_tcase(s, tc);
