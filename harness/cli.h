@@ -13,6 +13,7 @@ enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 int cmd_hv(int argc, char **argv);
 int cmd_exec(int argc, char **argv);
+int cmd_domain(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 /* block-attach, block-detach, block-list, network-attach,

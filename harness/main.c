@@ -12,6 +12,8 @@ static const char usage[] =
     "  hv status [--dir DIR]           domains, grants, mappings, ports\n"
     "  exec [--dir DIR] --domain N [--name NAME] -- CMD [ARGS]\n"
     "                                  run CMD as a process of domain N (created if needed)\n"
+    "  domain [--dir DIR] list | pause|unpause|shutdown|destroy DOM\n"
+    "                                  a domain's lifecycle, as xl's commands (DOM: id or name)\n"
     "  run [--disk SPEC]... [--vif SPEC]... [--config FILE] [--backend-opt K=V]...\n"
     "      [--netback-opt K=V]... [--dir DIR] [--domain N] [--timeout SECONDS]\n"
     "      [--fault SPEC]... [--seed N] [-q] -- APP [ARGS]\n"
@@ -52,6 +54,8 @@ int main(int argc, char **argv)
         return EXIT_FAIL;
     if (!strcmp(argv[1], "hv"))
         return cmd_hv(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "domain"))
+        return cmd_domain(argc - 1, argv + 1);
     if (!strcmp(argv[1], "exec"))
         return cmd_exec(argc - 1, argv + 1);
     if (!strcmp(argv[1], "run"))

@@ -75,3 +75,25 @@ int hvctl_status(const char *dir, char *buf, size_t size)
     free(rep);
     return (int)n;
 }
+
+static int domain_state(const char *dir, unsigned domid, unsigned action, unsigned reason)
+{
+    struct hvw_dom_state st = { .domid = domid, .action = action, .reason = reason };
+    ssize_t n = ctl_call(dir, HVW_CTL_DOMAIN_STATE, &st, sizeof(st), NULL, 0);
+    return n < 0 ? (int)n : 0;
+}
+
+int hvctl_domain_pause(const char *dir, unsigned domid)
+{
+    return domain_state(dir, domid, HVW_DOM_PAUSE, 0);
+}
+
+int hvctl_domain_unpause(const char *dir, unsigned domid)
+{
+    return domain_state(dir, domid, HVW_DOM_UNPAUSE, 0);
+}
+
+int hvctl_domain_shutdown(const char *dir, unsigned domid, unsigned reason)
+{
+    return domain_state(dir, domid, HVW_DOM_SHUTDOWN, reason);
+}

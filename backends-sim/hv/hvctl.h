@@ -17,9 +17,15 @@ int hvctl_domain_create(const char *dir, unsigned domid);
 /* Destroys domain domid: its clients are cut off and everything they held
  * is released; -ESRCH if none, -EPERM for dom0. */
 int hvctl_domain_destroy(const char *dir, unsigned domid);
+/* Pauses, unpauses or shuts down (reason: SHUTDOWN_*) domain domid, as
+ * XEN_DOMCTL_pausedomain, unpausedomain and SCHEDOP_remote_shutdown do.
+ * -ESRCH if none, -EINVAL for dom0 or an unpause of a running domain. */
+int hvctl_domain_pause(const char *dir, unsigned domid);
+int hvctl_domain_unpause(const char *dir, unsigned domid);
+int hvctl_domain_shutdown(const char *dir, unsigned domid, unsigned reason);
 /* Writes a text report into buf (NUL-terminated, truncated to size): one
- * line per domain "domN grants G mappings M ports P", then a "total"
- * line with the same fields.  Returns the report's length. */
+ * line per domain "domN grants G mappings M ports P state S" (S: running,
+ * paused, or "shutdown CODE"), then a "total" line with the counts.  Returns the report's length. */
 int hvctl_status(const char *dir, char *buf, size_t size);
 
 #endif

@@ -301,6 +301,7 @@ START_TEST(help_of_each_command_matches_its_manual_page)
         { NULL, "splitbed.1" },
         { "hv", "splitbed-hv.1" },
         { "exec", "splitbed-exec.1" },
+        { "domain", "splitbed-domain.1" },
         { "run", "splitbed-run.1" },
         { "replay", "splitbed-replay.1" },
         { "block-attach", "splitbed-hotplug.1" },

@@ -3,7 +3,9 @@
  * on the simulator through our libxencall/libxenforeignmemory/
  * libxendevicemodel: xl list/pause/unpause/domid, lsevtchn and
  * vchan-socket-proxy in both modes; a guest's control hypercall is EPERM
- * and an unsimulated one ENOSYS, each with its trace line.
+ * and an unsimulated one ENOSYS, each with its trace line.  And the
+ * lifecycle (pause, shutdown, destroy, @releaseDomain), by xl and by
+ * `splitbed domain`, agreeing.
  */
 #include "tests/lib/runproc.h"
 
@@ -220,6 +222,75 @@ START_TEST(pause_stops_destroy_kills_and_release_fires)
 }
 END_TEST
 
+/* splitbed domain list|pause|unpause|shutdown|destroy, agreeing with
+ * Debian's xl on each state. */
+START_TEST(domain_command_walks_the_lifecycle)
+{
+    int gout;
+    pid_t guest = spawn((char *[]){ "exec", "--dir", dir, "--domain", "7", "--name", "app", "--",
+                                    "sh", "-c", "echo up; exec sleep 1000", NULL },
+                        -1, &gout);
+    char line[256];
+    read_line(gout, line, sizeof line);
+    close(gout);
+#define DOMAIN(...) SB("domain", "--dir", dir, __VA_ARGS__)
+    DOMAIN("list");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.out, "\napp ") && strstr(r.out, "    7  running\n"), "%s", r.out);
+
+    DOMAIN("pause", "app");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    DOMAIN("list");
+    ck_assert_msg(strstr(r.out, "    7  paused\n"), "%s", r.out);
+    ck_assert_int_eq(proc_state(guest), 'T');
+    DOM0(XENBIN "xl", "list");
+    ck_assert_msg(list_line(r.out, 7, line, sizeof line) && strstr(line, "--p---"), "%s", r.out);
+    DOMAIN("unpause", "7");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_int_ne(proc_state(guest), 'T');
+    DOMAIN("unpause", "7");
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+    ck_assert_msg(strstr(r.err, "it is not paused"), "%s", r.err);
+
+    int wout;
+    pid_t watch = spawn((char *[]){ "exec", "--dir", dir, "--domain", "0", "--", "xenstore-watch",
+                                    "-n", "2", "@releaseDomain", NULL },
+                        -1, &wout);
+    read_line(wout, line, sizeof line);
+    DOMAIN("shutdown", "--reason", "crash", "app");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    read_line(wout, line, sizeof line); /* xenstored heard VIRQ_DOM_EXC */
+    ck_assert_str_eq(line, "@releaseDomain\n");
+    ck_assert_int_eq(runproc_wait(watch, TIMEOUT * 1000), 0);
+    close(wout);
+    DOMAIN("list");
+    ck_assert_msg(strstr(r.out, "    7  shutdown crash\n"), "%s", r.out);
+    ck_assert_int_eq(proc_state(guest), 'T');
+    DOM0(XENBIN "xl", "list");
+    ck_assert_msg(list_line(r.out, 7, line, sizeof line) && strstr(line, "---sc-"), "%s", r.out);
+
+    DOMAIN("destroy", "app");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_int_eq(runproc_wait(guest, TIMEOUT * 1000), 128 + SIGKILL);
+    DOMAIN("list");
+    ck_assert_msg(!strstr(r.out, "app"), "%s", r.out);
+    DOM0("xenstore-exists", "/local/domain/7");
+    ck_assert_int_ne(r.status, 0);
+
+    DOMAIN("destroy", "nosuch");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+    DOMAIN("pause", "0");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+    DOMAIN("frobnicate", "1");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+#undef DOMAIN
+}
+END_TEST
+
 START_TEST(guest_control_hypercall_is_eperm_with_trace)
 {
     SB("exec", "--dir", dir, "--domain", "1", "--", XENBIN "xl", "list");
@@ -372,6 +443,7 @@ int main(void)
     tcase_add_test(tc, debian_wrappers_xl_and_xentop);
     tcase_add_test(tc, xl_destroy_removes_the_domain);
     tcase_add_test(tc, pause_stops_destroy_kills_and_release_fires);
+    tcase_add_test(tc, domain_command_walks_the_lifecycle);
     tcase_add_test(tc, guest_control_hypercall_is_eperm_with_trace);
     tcase_add_test(tc, unsimulated_op_is_enosys_with_trace);
     tcase_add_test(tc, foreign_map_fails_with_one_line);

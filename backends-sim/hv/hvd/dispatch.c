@@ -6,6 +6,8 @@
 #include "backends-sim/hv/hvd/hvd.h"
 #include "backends-sim/hv/wire/packet.h"
 
+#include <xen/sched.h>
+
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -100,6 +102,27 @@ static int ctl(struct hvd *h, struct conn *c, unsigned op, const void *p, size_t
         uint32_t *existed = hvd_out(h, sizeof(*existed));
         *existed = (uint32_t)r;
         return 0;
+    case HVW_CTL_DOMAIN_STATE: {
+        struct hvw_dom_state st;
+        if (n != sizeof(st))
+            return -1;
+        memcpy(&st, p, sizeof(st));
+        struct hdom *dom = st.domid < DOMID_FIRST_RESERVED ? hvd_dom(h, (domid_t)st.domid) : NULL;
+        if (!dom)
+            return ESRCH;
+        if (st.domid == 0)
+            return EINVAL; /* as Xen refuses to pause or shut down the caller */
+        switch (st.action) {
+        case HVW_DOM_PAUSE: return -hvd_dom_pause(h, dom);
+        case HVW_DOM_UNPAUSE: return -hvd_dom_unpause(h, dom);
+        case HVW_DOM_SHUTDOWN:
+            if (st.reason > SHUTDOWN_MAX)
+                return EINVAL;
+            hvd_dom_shutdown(h, dom, st.reason);
+            return 0;
+        }
+        return EINVAL;
+    }
     case HVW_CTL_STATUS: {
         if (n != 0)
             return -1;
@@ -122,7 +145,8 @@ static bool op_allowed(uint32_t kind, unsigned op)
                op == HVW_GNT_SET_MAX || op == HVW_GNT_MEM;
     case HVW_KIND_GNTSHR: return op == HVW_GNT_SHARE || op == HVW_GNT_UNSHARE;
     case HVW_KIND_EVTCHN: return op >= HVW_EVT_BIND_UNBOUND && op <= HVW_EVT_RESTRICT;
-    case HVW_KIND_CTL: return op >= HVW_CTL_PING && op <= HVW_CTL_STATUS;
+    case HVW_KIND_CTL:
+        return (op >= HVW_CTL_PING && op <= HVW_CTL_STATUS) || op == HVW_CTL_DOMAIN_STATE;
     case HVW_KIND_XENCALL: return op == HVW_CALL;
     }
     return false;

@@ -69,6 +69,7 @@ enum hvw_op {
     HVW_CTL_STATUS,           /* -> text */
     HVW_GNT_MEM,              /* hvw_mem_req + ids -> memfds */
     HVW_CALL,                 /* hvw_call -> hvw_call_rep */
+    HVW_CTL_DOMAIN_STATE,     /* hvw_dom_state -> (nothing) */
     HVW_OP_MAX
 };
 
@@ -225,6 +226,14 @@ struct hvw_evt_rep {
  * memory.  ret is the hypercall's return value (a negative errno).
  */
 #define HVW_CALL_ARENA (16u << 20)
+
+enum hvw_dom_action { HVW_DOM_PAUSE = 1, HVW_DOM_UNPAUSE, HVW_DOM_SHUTDOWN };
+
+struct hvw_dom_state { /* CTL_DOMAIN_STATE: the toolstack acts on a domain */
+    uint32_t domid;
+    uint32_t action; /* hvw_dom_action */
+    uint32_t reason; /* SHUTDOWN_*, for HVW_DOM_SHUTDOWN */
+};
 
 struct hvw_call {
     uint64_t base;
