@@ -255,6 +255,8 @@ int toolstack_domain_destroy(struct toolstack *ts, unsigned domid)
     snprintf(path, sizeof path, "/local/domain/0/backend/vif/%u", domid);
     xs_rm(ts->xs, XBT_NULL, path);
     int r = hvctl_domain_destroy(ts->dir, domid);
+    if (r == -ESRCH)
+        return 0; /* gone already (xl destroy, a destroy fault) */
     if (r < 0) {
         fprintf(stderr, "splitbed: cannot destroy domain %u: %s\n", domid, strerror(-r));
         return -1;
