@@ -57,32 +57,15 @@ static void check_trace(struct inproc *ip, domid_t d, int refused)
 static void check_counts(hv_t *hv)
 {
     for (domid_t d = 0; d < DOMS; d++) {
-        struct hv_counts c;
+        struct hv_counts c, seen;
+        uint32_t torn;
         if (hv_domain_counts(hv, d, &c) < 0)
             continue;
-        uint32_t grants = 0, maps = 0, ports = 0;
-        for (grant_ref_t r = 0; r < HV_GRANT_ENTRIES_PER_FRAME; r++) {
-            grant_entry_v1_t e;
-            if (hv_gnt_read_entry(hv, d, r, &e) < 0)
-                abort();
-            grants += (e.flags & GTF_type_mask) == GTF_permit_access;
-            if ((e.flags & GTF_writing) && !(e.flags & GTF_reading))
-                abort();
-        }
-        for (grant_handle_t h = 0; h < HV_MAPTRACK_PER_FRAME; h++) {
-            struct hv_mapping_info mi;
-            if (hv_gnt_mapping_info(hv, d, h, &mi) == 0)
-                maps++;
-        }
-        for (evtchn_port_t p = 1; p <= MAX_PORT; p++) {
-            struct hv_evtchn_info info;
-            if (hv_evtchn_info(hv, d, p, &info) < 0)
-                abort();
-            ports += info.state != HV_EVTCHN_FREE;
-        }
-        if (c.grants != grants || c.mappings != maps || c.ports != ports) {
+        if (hv_domain_audit(hv, d, &seen, &torn) < 0 || torn)
+            abort(); /* GTF_writing without GTF_reading */
+        if (c.grants != seen.grants || c.mappings != seen.mappings || c.ports != seen.ports) {
             fprintf(stderr, "d%u counters %u/%u/%u, tables show %u/%u/%u\n", d, c.grants,
-                    c.mappings, c.ports, grants, maps, ports);
+                    c.mappings, c.ports, seen.grants, seen.mappings, seen.ports);
             abort();
         }
     }

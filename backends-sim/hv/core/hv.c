@@ -32,7 +32,7 @@ void hv_free(hv_t *hv)
 {
     if (!hv)
         return;
-    for (size_t i = 0; i < HV_MAX_DOMAINS; i++)
+    for (size_t i = 0; i < hv->dom_end; i++)
         if (hv->dom[i])
             dom_free(hv->dom[i]);
     free(hv);
@@ -85,6 +85,8 @@ int hv_domain_create(hv_t *hv, domid_t d, const struct hv_domain_config *cfg)
         return -ENOMEM;
     }
     hv->dom[d] = dom;
+    if ((size_t)d >= hv->dom_end)
+        hv->dom_end = (size_t)d + 1;
     return 0;
 }
 
@@ -145,7 +147,7 @@ int hv_domain_add_frames(hv_t *hv, domid_t d, uint64_t n, uint64_t *first)
 size_t hv_domain_list(const hv_t *hv, domid_t *out, size_t max)
 {
     size_t n = 0;
-    for (size_t i = 0; i < HV_MAX_DOMAINS; i++) {
+    for (size_t i = 0; i < hv->dom_end; i++) {
         if (!hv->dom[i] || hv->dom[i]->dying)
             continue;
         if (n < max)
@@ -164,10 +166,32 @@ int hv_domain_counts(const hv_t *hv, domid_t d, struct hv_counts *out)
     return 0;
 }
 
+int hv_domain_audit(const hv_t *hv, domid_t d, struct hv_counts *out, uint32_t *torn)
+{
+    const struct hv_domain *dom = hv_dom_live(hv, d);
+    if (!dom)
+        return -ESRCH;
+    memset(out, 0, sizeof(*out));
+    *torn = 0;
+    for (uint32_t f = 0; f < dom->max_grant_frames; f++) {
+        const struct hv_gframe *fr = dom->gframes[f];
+        for (uint32_t i = 0; fr && i < HV_GRANT_ENTRIES_PER_FRAME; i++) {
+            uint16_t flags = fr->shared[i].flags;
+            out->grants += (flags & GTF_type_mask) == GTF_permit_access;
+            *torn += (flags & GTF_writing) && !(flags & GTF_reading);
+        }
+    }
+    for (uint32_t h = 0; h < dom->maptrack_cap; h++)
+        out->mappings += dom->maptrack[h].in_use;
+    for (uint32_t p = 1; p <= dom->max_evtchn_port; p++)
+        out->ports += dom->ports[p].state != HV_EVTCHN_FREE;
+    return 0;
+}
+
 void hv_total_counts(const hv_t *hv, struct hv_counts *out)
 {
     memset(out, 0, sizeof(*out));
-    for (size_t i = 0; i < HV_MAX_DOMAINS; i++) {
+    for (size_t i = 0; i < hv->dom_end; i++) {
         const struct hv_domain *dom = hv->dom[i];
         if (!dom)
             continue;

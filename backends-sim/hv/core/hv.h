@@ -126,6 +126,11 @@ struct hv_counts {
 };
 int hv_domain_counts(const hv_t *hv, domid_t d, struct hv_counts *out);
 void hv_total_counts(const hv_t *hv, struct hv_counts *out); /* incl. dying */
+/* Recounts live domain d's grants, mappings and ports (1 and up) from its
+ * tables instead of its counters, in one pass; *torn counts entries that
+ * say GTF_writing without GTF_reading.  For checkers that compare the
+ * two after every operation.  -ESRCH when d is not live. */
+int hv_domain_audit(const hv_t *hv, domid_t d, struct hv_counts *out, uint32_t *torn);
 
 /* Releases everything `owner` holds in domain d: unmaps its mappings, ends
  * and frees its grant refs (a ref still mapped by a peer stays granted

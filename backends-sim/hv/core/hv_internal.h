@@ -71,6 +71,9 @@ struct hv_domain {
 struct hv {
     struct hv_host_ops ops;
     void *host;
+    /* One above the highest domid ever created: the walks over all
+     * domains stop there instead of at DOMID_FIRST_RESERVED. */
+    size_t dom_end;
     struct hv_domain *dom[HV_MAX_DOMAINS];
 };
 

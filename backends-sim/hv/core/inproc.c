@@ -19,6 +19,7 @@ struct guest_mem {
 struct inproc {
     hv_t *hv;
     struct guest_mem mem[DOMID_FIRST_RESERVED];
+    size_t mem_end; /* one above the highest domid given memory */
 
     struct inproc_event *ev;
     size_t nev, ev_cap;
@@ -115,7 +116,7 @@ void inproc_free(struct inproc *ip)
     if (!ip)
         return;
     hv_free(ip->hv);
-    for (size_t i = 0; i < DOMID_FIRST_RESERVED; i++)
+    for (size_t i = 0; i < ip->mem_end; i++)
         free(ip->mem[i].base);
     inproc_clear(ip);
     free(ip->trace);
@@ -151,6 +152,8 @@ int inproc_domain_create_cfg(struct inproc *ip, domid_t d, const struct hv_domai
     free(ip->mem[d].base);
     ip->mem[d].base = base;
     ip->mem[d].pages = pages;
+    if ((size_t)d >= ip->mem_end)
+        ip->mem_end = (size_t)d + 1;
     return 0;
 }
 
