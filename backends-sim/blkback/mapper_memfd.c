@@ -140,6 +140,16 @@ void bb_memfd_mapper_free(struct bb_memfd_mapper *m)
     free(m);
 }
 
+int bb_memfd_mapper_reset(struct bb_memfd_mapper *m)
+{
+    if (m->mapped)
+        return -EBUSY;
+    memset(m->front, 0, (size_t)m->npages * PAGE_BYTES);
+    memset(m->grants, 0, (size_t)m->max_refs * sizeof(*m->grants));
+    m->copied = 0;
+    return 0;
+}
+
 struct bb_mapper *bb_memfd_mapper_base(struct bb_memfd_mapper *m)
 {
     return &m->base;

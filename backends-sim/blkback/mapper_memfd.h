@@ -23,6 +23,9 @@ struct bb_memfd_mapper;
 /* A frontend of domain `dom` with `npages` zeroed pages; refs 0..max_refs-1. */
 struct bb_memfd_mapper *bb_memfd_mapper_new(domid_t dom, unsigned npages, unsigned max_refs);
 void bb_memfd_mapper_free(struct bb_memfd_mapper *m);
+/* Back to what bb_memfd_mapper_new gave: pages zeroed, no grant, no failing
+ * ref, counters at 0.  -EBUSY while a page is still mapped. */
+int bb_memfd_mapper_reset(struct bb_memfd_mapper *m);
 struct bb_mapper *bb_memfd_mapper_base(struct bb_memfd_mapper *m);
 
 /* The frontend's own view of its pages (contiguous). */

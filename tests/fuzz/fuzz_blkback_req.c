@@ -13,6 +13,7 @@
  *                next: persistent grants mapped by operation)
  *         [5..] ring slots, then indirect pages.
  */
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,19 +32,36 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* The disk is a 1 MiB memfd: flushes and discards cost nothing and
- * nothing touches the real disk. */
+ * nothing touches the real disk.  Emptied before each input (a hole
+ * punched over what the last one wrote), so each input starts from the
+ * same disk and replays alike. */
+static int disk_fd = -1;
 static struct bb_image *image(void)
 {
     static struct bb_image *img;
-    if (img)
-        return img;
-    int fd = memfd_create("fuzz_blkback_req", 0);
-    char path[64];
-    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-    if (fd < 0 || ftruncate(fd, 1 << 20) < 0 || bb_image_open(path, false, &img) < 0)
+    if (!img) {
+        disk_fd = memfd_create("fuzz_blkback_req", 0);
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", disk_fd);
+        if (disk_fd < 0 || ftruncate(disk_fd, 1 << 20) < 0 || bb_image_open(path, false, &img) < 0)
+            abort();
+    } else if (fallocate(disk_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 0, 1 << 20) < 0) {
         abort();
-    close(fd);
+    }
     return img;
+}
+
+/* The frontend's pages, set up once and reset per input. */
+static struct bb_memfd_mapper *mapper(void)
+{
+    static struct bb_memfd_mapper *mm;
+    if (!mm)
+        mm = bb_memfd_mapper_new(1, FRONT_PAGES, FRONT_PAGES + 8);
+    else if (bb_memfd_mapper_reset(mm) < 0)
+        abort(); /* a map outlived the last input */
+    if (!mm)
+        abort();
+    return mm;
 }
 
 static void quiet(void *ctx, bool diagnosis, const char *text)
@@ -59,9 +77,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     uint8_t flags = data[0];
     unsigned order = (flags & 7u) % 5u, pages = 1u << order;
-    struct bb_memfd_mapper *mm = bb_memfd_mapper_new(1, FRONT_PAGES, FRONT_PAGES + 8);
-    if (!mm)
-        abort();
+    struct bb_memfd_mapper *mm = mapper();
+    struct bb_image *img = image();
     uint16_t faults = (uint16_t)(data[3] | data[4] << 8);
     for (unsigned i = 0; i < FRONT_PAGES; i++) {
         bool ro = i >= IND_PAGE0 && (faults >> (i % 16) & 1) && (i & 1);
@@ -104,14 +121,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         cfg.ring_refs[i] = i;
     struct bb_logger log = { .line = quiet };
     struct bb_ring *r;
-    if (bb_ring_open(&cfg, bb_memfd_mapper_base(mm), image(), &log, &r) == 0) {
+    if (bb_ring_open(&cfg, bb_memfd_mapper_base(mm), img, &log, &r) == 0) {
         bool notify;
         for (int k = 0; k < 64 && bb_ring_serve(r, 16, &notify) == 1; k++)
             ;
         /* One published response per request taken.  Not bounded by one
          * ring: the frontend may move req_prod on while it is served, even
-         * through the backend's own read into its ring page (of data an
-         * earlier input left on the image). */
+         * through the backend's own read into its ring page (of data this
+         * input wrote to the image). */
         struct bb_ring_stats st;
         bb_ring_stats(r, &st);
         if (s->rsp_prod - (RING_IDX)data[2] != st.requests)
@@ -120,6 +137,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (bb_memfd_mapped_pages(mm) != 0)
         abort();
-    bb_memfd_mapper_free(mm);
     return 0;
 }

@@ -905,6 +905,47 @@ START_TEST(unmappable_ring_is_an_error)
 }
 END_TEST
 
+/* A fuzz target keeps one mapper and resets it per input: after a reset it
+ * must answer every call as a mapper just made does. */
+START_TEST(reset_mapper_behaves_as_fresh)
+{
+    struct bb_memfd_mapper *fresh = bb_memfd_mapper_new(H_DOM, 4, 8);
+    struct bb_memfd_mapper *used = bb_memfd_mapper_new(H_DOM, 4, 8);
+    ck_assert(fresh && used);
+    struct bb_mapper *ub = bb_memfd_mapper_base(used);
+    ck_assert_int_eq(bb_memfd_grant(used, 1, 1, false), 0);
+    ck_assert_int_eq(bb_memfd_grant(used, 2, 2, true), 0);
+    bb_memfd_fail_ref(used, 3, true);
+    fill(bb_memfd_frontend_page(used, 1), 4096, 5);
+    grant_ref_t ref = 1;
+    void *va = ub->ops->map(ub, H_DOM, 1, &ref, true);
+    ck_assert_ptr_nonnull(va);
+    ck_assert_int_eq(bb_memfd_mapper_reset(used), -EBUSY); /* a map still out */
+    ck_assert_int_eq(ub->ops->unmap(ub, va, 1), 0);
+    ck_assert_int_eq(bb_memfd_mapper_reset(used), 0);
+
+    struct bb_memfd_mapper *both[2] = { fresh, used };
+    for (int k = 0; k < 2; k++) {
+        struct bb_memfd_mapper *m = both[k];
+        struct bb_mapper *b = bb_memfd_mapper_base(m);
+        static const uint8_t zero[4096];
+        for (unsigned p = 0; p < 4; p++)
+            ck_assert_int_eq(memcmp(bb_memfd_frontend_page(m, p), zero, sizeof(zero)), 0);
+        ck_assert_uint_eq(bb_memfd_mapped_pages(m), 0);
+        ck_assert_uint_eq(bb_memfd_copied_bytes(m), 0);
+        for (grant_ref_t r = 0; r < 8; r++) /* nothing granted */
+            ck_assert_ptr_null(b->ops->map(b, H_DOM, 1, &r, false));
+        ck_assert_int_eq(bb_memfd_grant(m, 3, 3, false), 0); /* and no ref failing */
+        ref = 3;
+        va = b->ops->map(b, H_DOM, 1, &ref, true);
+        ck_assert_ptr_nonnull(va);
+        ck_assert_int_eq(b->ops->unmap(b, va, 1), 0);
+    }
+    bb_memfd_mapper_free(fresh);
+    bb_memfd_mapper_free(used);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("blkback_ring");
@@ -944,6 +985,7 @@ static Suite *suite(void)
     tcase_add_test(t, attach_serves_queued_requests);
     tcase_add_test(t, budget_limits_one_pass);
     tcase_add_test(t, unmappable_ring_is_an_error);
+    tcase_add_test(t, reset_mapper_behaves_as_fresh);
     suite_add_tcase(s, t);
     return s;
 }
