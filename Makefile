@@ -163,9 +163,10 @@ clean:
 # (sources) and FUZZ_CORPUS_NAME (seed folder).  Built with clang in
 # build-fuzz/; `make fuzz` runs each briefly on its corpus.
 FUZZ_SECONDS ?= 15
-FUZZ_CFLAGS = -std=gnu11 $(WARN) -O1 -g -D_GNU_SOURCE -DSPLITBED_FUZZ -fsanitize=fuzzer,address,undefined -I. -Ifrontends
+FUZZ_CFLAGS = -std=gnu11 $(WARN) -O1 -g -D_GNU_SOURCE -DSPLITBED_FUZZ -fsanitize=fuzzer,address,undefined \
+  -fsanitize-coverage-ignorelist=tests/fuzz/scaffolding.ignore -I. -Ifrontends
 define fuzz_rule
-build-fuzz/$(1): $$(FUZZ_SRCS_$(1))
+build-fuzz/$(1): $$(FUZZ_SRCS_$(1)) tests/fuzz/scaffolding.ignore
 	@mkdir -p build-fuzz
 	clang $$(FUZZ_CFLAGS) $$(FUZZ_SRCS_$(1)) -o $$@ $$(FUZZ_LIBS_$(1))
 endef

@@ -1,5 +1,6 @@
 /* test_blkfront_host.c — see test_blkfront_host.h. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #define TH_SHARES 1024
 
 struct th_kv {
+    uint32_t hash; /* of path: lookups compare it first */
     char path[160];
     char val[256];
     bool used;
@@ -32,6 +34,7 @@ struct th_share {
 
 struct os {
     struct th_kv kv[TH_KV];
+    int nkv; /* kv[nkv..] were never used: lookups stop there */
     struct th_watch w[TH_WATCHES];
     struct {
         char path[160];
@@ -40,6 +43,7 @@ struct os {
     unsigned evh, evt;
     void *gnt[TH_GRANTS];
     struct th_share sh[TH_SHARES];
+    int nsh; /* sh[nsh..] were never used */
     grant_ref_t next_ref;
     bool pending[64];
     evtchn_port_t next_port;
@@ -50,15 +54,84 @@ struct os {
     void *wait_arg;
     char *log;
     size_t log_len;
-    void **graveyard;
+    struct grave *graveyard;
     size_t ngrave;
+};
+
+#ifdef SPLITBED_FUZZ
+/* Fuzz targets build a host per input: shared pages go back to a pool when
+ * the host goes and come out of it for the next, which saves faulting in
+ * fresh memory each time (tests keep plain malloc, so ASan still sees every
+ * use after free there). */
+static struct {
+    void *p;
+    unsigned n;
+} pool[64];
+static void *pool_take(unsigned npages)
+{
+    for (unsigned i = 0; i < 64; i++)
+        if (pool[i].p && pool[i].n == npages) {
+            void *p = pool[i].p;
+            pool[i].p = NULL;
+            memset(p, 0, (size_t)npages * OS_PAGE_SIZE);
+            return p;
+        }
+    return os_pages_alloc(NULL, npages);
+}
+static void pool_give(void *p, unsigned npages)
+{
+    for (unsigned i = 0; i < 64; i++)
+        if (!pool[i].p) {
+            pool[i].p = p;
+            pool[i].n = npages;
+            return;
+        }
+    free(p);
+}
+#else
+static void *pool_take(unsigned npages)
+{
+    return os_pages_alloc(NULL, npages);
+}
+static void pool_give(void *p, unsigned npages)
+{
+    (void)npages;
+    free(p);
+}
+#endif
+
+struct grave {
+    void *p;
+    unsigned n;
 };
 
 /* ---- test side ---------------------------------------------------------- */
 
+#ifdef SPLITBED_FUZZ
+/* The last host freed, kept for the next th_new: clearing the parts of it
+ * that were used costs less than faulting in a fresh one. */
+static struct os *spare;
+#endif
+
 struct os *th_new(void)
 {
-    struct os *os = calloc(1, sizeof(*os));
+    struct os *os = NULL;
+#ifdef SPLITBED_FUZZ
+    if (spare) {
+        os = spare;
+        spare = NULL;
+        memset(os->kv, 0, (size_t)os->nkv * sizeof(os->kv[0]));
+        memset(os->gnt, 0, (os->next_ref < TH_GRANTS ? os->next_ref : TH_GRANTS) * sizeof(void *));
+        memset(os->sh, 0, (size_t)os->nsh * sizeof(os->sh[0]));
+        os->nsh = 0;
+        size_t head = offsetof(struct os, kv) + sizeof(os->kv);
+        memset((char *)os + head, 0, offsetof(struct os, evq) - head);
+        memset(&os->evh, 0, offsetof(struct os, gnt) - offsetof(struct os, evh));
+        memset(&os->next_ref, 0, sizeof(*os) - offsetof(struct os, next_ref));
+    }
+#endif
+    if (!os)
+        os = calloc(1, sizeof(*os));
     os->next_ref = 8; /* refs below 8 are Xen's reserved entries */
     os->next_port = 1;
     os->ring_at_closing = -1;
@@ -68,13 +141,19 @@ struct os *th_new(void)
 
 void th_free(struct os *os)
 {
-    for (int i = 0; i < TH_SHARES; i++)
+    for (int i = 0; i < os->nsh; i++)
         if (os->sh[i].used)
-            free(os->sh[i].va);
+            pool_give(os->sh[i].va, os->sh[i].n);
     for (size_t i = 0; i < os->ngrave; i++)
-        free(os->graveyard[i]);
+        pool_give(os->graveyard[i].p, os->graveyard[i].n);
     free(os->graveyard);
     free(os->log);
+#ifdef SPLITBED_FUZZ
+    if (!spare) {
+        spare = os;
+        return;
+    }
+#endif
     free(os);
 }
 
@@ -126,10 +205,19 @@ static void fire(struct os *os, const char *path)
     }
 }
 
+static uint32_t path_hash(const char *path)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
 static struct th_kv *find(struct os *os, const char *path)
 {
-    for (int i = 0; i < TH_KV; i++)
-        if (os->kv[i].used && strcmp(os->kv[i].path, path) == 0)
+    uint32_t h = path_hash(path);
+    for (int i = 0; i < os->nkv; i++)
+        if (os->kv[i].used && os->kv[i].hash == h && strcmp(os->kv[i].path, path) == 0)
             return &os->kv[i];
     return NULL;
 }
@@ -142,8 +230,11 @@ void th_write(struct os *os, const char *path, const char *val)
             kv = &os->kv[i];
     if (!kv)
         abort();
+    if (kv - os->kv >= os->nkv)
+        os->nkv = (int)(kv - os->kv) + 1;
     kv->used = true;
     snprintf(kv->path, sizeof(kv->path), "%s", path);
+    kv->hash = path_hash(kv->path);
     snprintf(kv->val, sizeof(kv->val), "%s", val);
     fire(os, path);
 }
@@ -151,7 +242,7 @@ void th_write(struct os *os, const char *path, const char *val)
 void th_rm(struct os *os, const char *path)
 {
     bool any = false;
-    for (int i = 0; i < TH_KV; i++)
+    for (int i = 0; i < os->nkv; i++)
         if (os->kv[i].used && under(os->kv[i].path, path)) {
             os->kv[i].used = false;
             any = true;
@@ -215,10 +306,12 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, 
     for (int i = 0; i < TH_SHARES; i++) {
         if (os->sh[i].used)
             continue;
-        uint8_t *p = os_pages_alloc(os, npages);
+        uint8_t *p = pool_take(npages);
         if (!p)
             return -OS_ENOMEM;
         os->sh[i] = (struct th_share){ .va = p, .n = npages, .first = os->next_ref, .used = true };
+        if (i >= os->nsh)
+            os->nsh = i + 1;
         for (unsigned k = 0; k < npages; k++) {
             refs[k] = os->next_ref++;
             os->gnt[refs[k]] = p + (size_t)k * OS_PAGE_SIZE;
@@ -231,15 +324,15 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, 
 
 int os_unshare_pages(struct os *os, void *va, unsigned npages)
 {
-    for (int i = 0; i < TH_SHARES; i++) {
+    for (int i = 0; i < os->nsh; i++) {
         if (!os->sh[i].used || os->sh[i].va != va)
             continue;
         for (unsigned k = 0; k < os->sh[i].n; k++)
             os->gnt[os->sh[i].first + k] = NULL;
         /* The scripted backend may still hold a mapping, as a real one
          * can: keep the memory until the host goes. */
-        os->graveyard = realloc(os->graveyard, (os->ngrave + 1) * sizeof(void *));
-        os->graveyard[os->ngrave++] = os->sh[i].va;
+        os->graveyard = realloc(os->graveyard, (os->ngrave + 1) * sizeof(*os->graveyard));
+        os->graveyard[os->ngrave++] = (struct grave){ os->sh[i].va, os->sh[i].n };
         os->sh[i].used = false;
         return 0;
     }
@@ -262,7 +355,7 @@ int os_grant_access(struct os *os, domid_t peer, const void *page, bool readonly
             (unsigned long)a, (unsigned long)(a & (OS_PAGE_SIZE - 1)));
         return -OS_EINVAL;
     }
-    for (int i = 0; i < TH_SHARES; i++) {
+    for (int i = 0; i < os->nsh; i++) {
         struct th_share *s = &os->sh[i];
         if (s->used && (uint8_t *)page >= s->va &&
             (uint8_t *)page < s->va + (size_t)s->n * OS_PAGE_SIZE) {

@@ -17,6 +17,7 @@
 #define MAX_PORTS 64
 
 struct kv {
+    uint32_t hash; /* of path: lookups compare it first */
     char *path, *val;
 };
 struct watch {
@@ -88,10 +89,19 @@ static const char *abs_path(const char *path, char *buf, size_t size)
     return buf;
 }
 
+static uint32_t path_hash(const char *path)
+{
+    uint32_t h = 2166136261u;
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+        h = (h ^ *p) * 16777619u;
+    return h;
+}
+
 void tnh_write(struct os *os, const char *path, const char *val)
 {
+    uint32_t h = path_hash(path);
     for (unsigned i = 0; i < os->nkv; i++)
-        if (strcmp(os->kv[i].path, path) == 0) {
+        if (os->kv[i].hash == h && strcmp(os->kv[i].path, path) == 0) {
             free(os->kv[i].val);
             os->kv[i].val = strdup(val);
             fire(os, path);
@@ -99,6 +109,7 @@ void tnh_write(struct os *os, const char *path, const char *val)
         }
     if (os->nkv == MAX_NODES)
         abort();
+    os->kv[os->nkv].hash = h;
     os->kv[os->nkv].path = strdup(path);
     os->kv[os->nkv].val = strdup(val);
     os->nkv++;
@@ -121,8 +132,9 @@ void tnh_rm(struct os *os, const char *path)
 
 const char *tnh_read(struct os *os, const char *path)
 {
+    uint32_t h = path_hash(path);
     for (unsigned i = 0; i < os->nkv; i++)
-        if (strcmp(os->kv[i].path, path) == 0)
+        if (os->kv[i].hash == h && strcmp(os->kv[i].path, path) == 0)
             return os->kv[i].val;
     /* A directory with children reads as "". */
     for (unsigned i = 0; i < os->nkv; i++)
@@ -278,7 +290,7 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, 
 
 int os_unshare_pages(struct os *os, void *va, unsigned npages)
 {
-    for (grant_ref_t r = 0; r < MAX_REFS; r++)
+    for (grant_ref_t r = 0; r < os->next_ref && r < MAX_REFS; r++)
         if (os->g[r].used && (uint8_t *)os->g[r].page >= (uint8_t *)va &&
             (uint8_t *)os->g[r].page < (uint8_t *)va + (size_t)npages * OS_PAGE_SIZE)
             os->g[r].used = false;
