@@ -41,7 +41,7 @@ DEMO_CONFIG ?= fixtures/scenarios/qubes-hello.cfg
 # The builds inside run/test/test-san use every core.
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: format format-check run all test mutants unit-test integration-test test-san bench fuzz fuzz-build freestanding install clean deps
+.PHONY: format format-check run all test mutants unit-test integration-test test-san bench fuzz fuzz-build coverage freestanding install clean deps
 all:
 
 OBJ := $(BUILD)/obj
@@ -154,7 +154,7 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|g' mk/splitbed.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/splitbed.pc
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz build-cov
 
 # (not the sources test-qubes unpacks under $(BUILD)/qubes)
 -include $(shell find $(BUILD) -path $(BUILD)/qubes -prune -o -name '*.d' -print 2>/dev/null)
@@ -173,6 +173,33 @@ endef
 $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 
 fuzz-build: $(addprefix build-fuzz/,$(FUZZERS))
+
+# The same targets without a fuzzing engine (tests/fuzz/corpus_main.c), in
+# $(BUILD) with its compiler and sanitizers: `make test` replays every
+# corpus through them (tests/integration/test_fuzz_corpora.c).
+define fuzz_replay_rule
+$(BUILD)/fuzz-replay/$(1): $$(FUZZ_SRCS_$(1)) tests/fuzz/corpus_main.c
+	@mkdir -p $$(@D)
+	$$(CC) -std=gnu11 $$(WARN) $$(CFLAGS) $$(SANFLAGS) -D_GNU_SOURCE -DSPLITBED_FUZZ -I. -Ifrontends \
+	  $$(FUZZ_SRCS_$(1)) tests/fuzz/corpus_main.c -o $$@ $$(FUZZ_LIBS_$(1))
+endef
+$(foreach f,$(FUZZERS),$(eval $(call fuzz_replay_rule,$(f))))
+FUZZ_REPLAYS = $(addprefix $(BUILD)/fuzz-replay/,$(FUZZERS))
+$(BUILD)/tests/test_fuzz_corpora: $(FUZZ_REPLAYS)
+
+# make coverage: the same targets with clang's source-based coverage (no
+# sanitizers), each corpus replayed once, report under build/coverage/.
+COV_CFLAGS = -std=gnu11 $(WARN) -O1 -g -D_GNU_SOURCE -DSPLITBED_FUZZ -fsanitize=fuzzer \
+  -fprofile-instr-generate -fcoverage-mapping -I. -Ifrontends
+define cov_rule
+build-cov/$(1): $$(FUZZ_SRCS_$(1))
+	@mkdir -p build-cov
+	clang $$(COV_CFLAGS) $$(FUZZ_SRCS_$(1)) -o $$@ $$(FUZZ_LIBS_$(1))
+endef
+$(foreach f,$(FUZZERS),$(eval $(call cov_rule,$(f))))
+
+coverage: $(addprefix build-cov/,$(FUZZERS))
+	@sh tests/fuzz/coverage.sh build-cov $(FUZZERS)
 
 fuzz: fuzz-build
 	@set -e; for f in $(FUZZERS); do \

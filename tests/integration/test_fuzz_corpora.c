@@ -1,0 +1,97 @@
+/*
+ * Every fuzz target's corpus (fixtures/corpora/NAME/) replayed through the
+ * target built without a fuzzing engine (build/fuzz-replay/NAME), as a
+ * user reproduces a crash file: each input must run clean, so a crash
+ * once found and kept in the corpus stays fixed.  The corpus also runs
+ * twice in one process, so a target that keeps its world between inputs
+ * and resets it must pass the second round as it passed the first.
+ */
+#include "tests/lib/runproc.h"
+
+#include <check.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/lib/check_main.h"
+
+#define TIMEOUT 240
+#define MAX_TARGETS 64
+
+static char names[MAX_TARGETS][256];
+static int ntargets;
+
+static void list_targets(void)
+{
+    DIR *d = opendir(build_path("fuzz-replay"));
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL && ntargets < MAX_TARGETS)
+        if (strncmp(e->d_name, "fuzz_", 5) == 0)
+            if (snprintf(names[ntargets], sizeof(names[0]), "%s", e->d_name) <
+                (int)sizeof(names[0]))
+                ntargets++;
+    if (d)
+        closedir(d);
+}
+
+static int count_inputs(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)) != NULL)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+static struct runproc r;
+
+START_TEST(each_corpus_runs_clean_twice)
+{
+    ck_assert_msg(ntargets >= 9, "only %d replay builds in %s", ntargets,
+                  build_path("fuzz-replay"));
+    for (int i = 0; i < ntargets; i++) {
+        char *bin, *corpus, *want;
+        ck_assert_int_ge(asprintf(&bin, "%s/%s", build_path("fuzz-replay"), names[i]), 0);
+        ck_assert_int_ge(
+            asprintf(&corpus, "%s/fixtures/corpora/%s", SPLITBED_SRCDIR_DEFAULT, names[i]), 0);
+        int n = count_inputs(corpus);
+        ck_assert_msg(n > 0, "%s: no corpus at %s", names[i], corpus);
+        runproc(&r, NULL, 0, TIMEOUT, NULL, (char *[]){ bin, corpus, corpus, NULL });
+        ck_assert_int_ge(asprintf(&want, "%s: %d inputs\n", names[i], 2 * n), 0);
+        ck_assert_msg(r.status == 0 && strcmp(r.out, want) == 0,
+                      "%s over %s: status %d, out \"%s\", err: %s", names[i], corpus, r.status,
+                      r.out, r.err);
+        free(bin);
+        free(corpus);
+        free(want);
+    }
+}
+END_TEST
+
+START_TEST(a_missing_input_is_named)
+{
+    char *bin;
+    ck_assert_int_ge(asprintf(&bin, "%s/%s", build_path("fuzz-replay"), names[0]), 0);
+    runproc(&r, NULL, 0, TIMEOUT, NULL, (char *[]){ bin, "/nonexistent/crash-1", NULL });
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "/nonexistent/crash-1: No such file or directory"));
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+    free(bin);
+}
+END_TEST
+
+int main(void)
+{
+    list_targets();
+    Suite *s = suite_create("fuzz_corpora");
+    TCase *t = tcase_create("replay");
+    tcase_set_timeout(t, TIMEOUT + 60);
+    tcase_add_test(t, each_corpus_runs_clean_twice);
+    tcase_add_test(t, a_missing_input_is_named);
+    suite_add_tcase(s, t);
+    return check_main(s);
+}
