@@ -19,7 +19,7 @@ mkdir -p "$out/prof"
 RING_CODE='frontends/blkfront[^/]*\.c frontends/netfront\.c frontends/xenbus\.c
 frontends/vchan[^/]*\.c frontends/tar[^/]*\.c backends-sim/blkback/ring\.c
 backends-sim/blkback/vbd\.c backends-sim/netback/nb_queue\.c backends-sim/netback/nb_vif\.c
-backends-sim/xenstored/xs_dispatch\.c'
+backends-sim/xenstored/xs[a-z]*_dispatch\.c'
 
 objs=
 for t in "$@"; do
