@@ -41,7 +41,7 @@ DEMO_CONFIG ?= fixtures/scenarios/qubes-hello.cfg
 # The builds inside run/test/test-san use every core.
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: format format-check run all test mutants unit-test integration-test test-san bench fuzz fuzz-build coverage freestanding install clean deps
+.PHONY: format format-check run all test mutants unit-test integration-test test-san bench fuzz fuzz-build fuzz-list coverage freestanding install clean deps
 all:
 
 OBJ := $(BUILD)/obj
@@ -173,6 +173,11 @@ endef
 $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 
 fuzz-build: $(addprefix build-fuzz/,$(FUZZERS))
+
+# One line per target, "NAME SOURCES | LIBS", for builds outside make
+# (.clusterfuzzlite/build.sh).
+fuzz-list:
+	@$(foreach f,$(FUZZERS),echo '$(f) $(FUZZ_SRCS_$(f)) | $(FUZZ_LIBS_$(f))';)
 
 # The same targets without a fuzzing engine (tests/fuzz/corpus_main.c), in
 # $(BUILD) with its compiler and sanitizers: `make test` replays every
