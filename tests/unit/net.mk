@@ -18,6 +18,10 @@ FUZZ_SRCS_fuzz_netfront_rx := tests/fuzz/fuzz_netfront_rx.c tests/unit/test_net_
 	frontends/os/hosted/libc.c frontends/netfront.c \
 	$(NETBACK_CORE_SRCS)
 FUZZ_CORPUS_fuzz_netfront_rx := fixtures/corpora/fuzz_netfront_rx
+FUZZERS += fuzz_netfront_negotiate
+FUZZ_SRCS_fuzz_netfront_negotiate := tests/fuzz/fuzz_netfront_negotiate.c tests/unit/test_net_host.c \
+	frontends/os/hosted/libc.c frontends/netfront.c $(NETBACK_CORE_SRCS)
+FUZZ_CORPUS_fuzz_netfront_negotiate := fixtures/corpora/fuzz_netfront_negotiate
 
 $(BUILD)/tests/test_net_backing: $(OBJ)/tests/unit/test_net_backing.o $(OBJ)/backends-sim/netback/nb_backing.o
 	@mkdir -p $(@D)

@@ -1,0 +1,101 @@
+/*
+ * fuzz_netfront_negotiate — netfront's xenbus handshake and its reading of
+ * backend nodes, driven by a backend that writes anything in any order:
+ * states, feature flags, queue counts, a MAC.  netfront must connect,
+ * refuse with one log line, or turn broken; never crash, never run more
+ * queues than it asked for or than it wrote in multi-queue-num-queues,
+ * never become connected while the backend is not Connected.
+ *
+ * Input: records "K V..." separated by '\n': K (one byte) picks a backend
+ * key, the rest of the line is its value; after each write netfront polls.
+ * A record whose key byte is '!' sends a frame if netfront is connected.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netfront.h"
+#include "../unit/test_net_host.h"
+
+static const char *const keys[] = {
+    "state",
+    "feature-rx-copy",
+    "feature-sg",
+    "feature-gso-tcpv4",
+    "feature-gso-tcpv6",
+    "feature-ipv6-csum-offload",
+    "feature-no-csum-offload",
+    "feature-rx-notify",
+    "feature-split-event-channels",
+    "multi-queue-max-queues",
+    "mac",
+    "hotplug-status",
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    struct os *os = tnh_new();
+    tnh_toolstack(os);
+    struct netfront_opts o = { .max_queues = 4 };
+    struct netfront *nf;
+    if (netfront_open(os, "device/vif/0", &o, &nf) < 0) {
+        tnh_free(os);
+        return 0;
+    }
+    static const uint8_t frame[60] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+    enum netfront_state was = netfront_state(nf);
+    size_t i = 0;
+    while (i < size) {
+        size_t end = i;
+        while (end < size && data[end] != '\n')
+            end++;
+        if (data[i] == '!') {
+            if (netfront_state(nf) == NETFRONT_CONNECTED)
+                (void)netfront_send(nf, frame, sizeof(frame), NULL);
+        } else {
+            char val[64], path[160];
+            size_t n = end - i - 1 < sizeof(val) - 1 ? end - i - 1 : sizeof(val) - 1;
+            if (end == i)
+                n = 0;
+            else
+                memcpy(val, data + i + 1, n);
+            val[n] = '\0';
+            snprintf(path, sizeof(path), TNH_BE "/%s",
+                     keys[data[i] % (sizeof(keys) / sizeof(keys[0]))]);
+            tnh_write(os, path, val);
+        }
+        int rc = netfront_poll(nf);
+        enum netfront_state st = netfront_state(nf);
+        if (st == NETFRONT_CONNECTED && was != NETFRONT_CONNECTED) {
+            const char *bs = tnh_read(os, TNH_BE "/state");
+            if (!bs || strtoul(bs, NULL, 10) != 4) {
+                fprintf(stderr,
+                        "fuzz_netfront_negotiate: connected while the backend is in "
+                        "state %s\n",
+                        bs ? bs : "(none)");
+                abort();
+            }
+            const char *told = tnh_read(os, TNH_FE "/multi-queue-num-queues");
+            unsigned nq = netfront_num_queues(nf);
+            if (nq == 0 || nq > o.max_queues || (told ? strtoul(told, NULL, 10) != nq : nq != 1)) {
+                fprintf(stderr,
+                        "fuzz_netfront_negotiate: %u queues, %u allowed, the frontend wrote %s\n",
+                        nq, o.max_queues, told ? told : "(none)");
+                abort();
+            }
+        }
+        if (rc < 0 && st != NETFRONT_BROKEN) {
+            fprintf(stderr, "fuzz_netfront_negotiate: poll failed (%d) in state %s\n", rc,
+                    netfront_state_name(st));
+            abort();
+        }
+        if (rc < 0)
+            break;
+        was = st;
+        i = end + 1;
+    }
+    netfront_free(nf);
+    tnh_free(os);
+    return 0;
+}
