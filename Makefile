@@ -41,7 +41,7 @@ DEMO_CONFIG ?= fixtures/scenarios/qubes-hello.cfg
 # The builds inside run/test/test-san use every core.
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: format format-check run all test mutants unit-test integration-test test-san bench fuzz fuzz-build fuzz-list coverage freestanding install clean deps
+.PHONY: format format-check run all test mutants unit-test integration-test test-san bench fuzz fuzz-build fuzz-list fuzz-bench coverage freestanding install clean deps
 all:
 
 OBJ := $(BUILD)/obj
@@ -205,6 +205,12 @@ $(foreach f,$(FUZZERS),$(eval $(call cov_rule,$(f))))
 
 coverage: $(addprefix build-cov/,$(FUZZERS))
 	@sh tests/fuzz/coverage.sh build-cov $(FUZZERS)
+
+# make fuzz-bench: injected bugs, each variant fuzzed for FUZZ_BENCH_SECONDS
+# on one core (tests/fuzz/bench.sh); FUZZ_BENCH_BUGS="a b" for some.
+FUZZ_BENCH_SECONDS ?= 60
+fuzz-bench: $(addprefix build-fuzz/,$(FUZZERS))
+	@sh tests/fuzz/bench.sh $(FUZZ_BENCH_SECONDS) $(FUZZ_BENCH_BUGS)
 
 fuzz: fuzz-build
 	@set -e; for f in $(FUZZERS); do \

@@ -56,7 +56,12 @@ static int bf_setup(void *ctx)
 {
     struct blkfront *bf = ctx;
     unsigned offered = backend_max_order(bf);
+#ifdef SPLITBED_BUG_RING_ORDER
+    /* The backend's offer taken as is, up to what ring_refs holds. */
+    unsigned order = offered < BF_MAX_RING_ORDER ? offered : BF_MAX_RING_ORDER;
+#else
     unsigned order = offered < bf->opts.max_ring_order ? offered : bf->opts.max_ring_order;
+#endif
     bf->info.backend_max_ring_order = offered;
     if (offered == 0)
         bf_log(bf, OS_LOG_INFO, "backend offers no multi-page ring, using a single page");
@@ -77,8 +82,10 @@ static int bf_setup(void *ctx)
     bf->ring_pages = npages;
     bf->info.ring_order = order;
     bf->info.ring_slots = RING_SIZE(&bf->ring);
+#ifndef SPLITBED_BUG_RING_ORDER
     if (bf->info.ring_slots > bf->max_slots)
         bf->info.ring_slots = bf->max_slots;
+#endif
 
     r = os_evtchn_alloc_unbound(bf->os, xenbus_backend_id(bf->xd), &bf->port);
     if (r < 0) {

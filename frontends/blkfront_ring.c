@@ -503,13 +503,16 @@ void bf_ring_consume(struct blkfront *bf)
         for (RING_IDX i = bf->ring.rsp_cons; i != rp; i++) {
             blkif_response_t rsp;
             RING_COPY_RESPONSE(&bf->ring, i, &rsp);
+#ifndef SPLITBED_BUG_BLKFRONT_RSP_ID
             if (rsp.id >= bf->info.ring_slots) {
                 xenbus_fail(bf->xd, -OS_EPROTO,
                             "backend response id %llu is out of range (ring of %u); cutting it off",
                             (unsigned long long)rsp.id, bf->info.ring_slots);
                 return;
             }
+#endif
             struct bf_slot *s = &bf->slots[rsp.id];
+#ifndef SPLITBED_BUG_BLKFRONT_RSP_DUP
             if (!s->io) {
                 xenbus_fail(bf->xd, -OS_EPROTO,
                             "backend response id %llu is not outstanding (duplicate or invented); "
@@ -517,6 +520,7 @@ void bf_ring_consume(struct blkfront *bf)
                             (unsigned long long)rsp.id);
                 return;
             }
+#endif
             if (rsp.operation != s->operation) {
                 xenbus_fail(
                     bf->xd, -OS_EPROTO,

@@ -578,10 +578,12 @@ static long rx_take(struct nf_queue *q, uint8_t *buf, size_t size, struct netfro
         RING_COPY_RESPONSE(&q->rx, i, &rsp[n]);
         isx[n] = false;
         netif_rx_response_t *r = &rsp[n++];
+#ifndef SPLITBED_BUG_NETFRONT_RX_ID
         if (r->id != (i & (NF_RING - 1))) {
             nf_broken(nf, "rx response at slot %u has id %u", i & (NF_RING - 1), r->id);
             return -OS_EPROTO;
         }
+#endif
         data_slots++;
         if (data_slots == 1)
             first_flags = r->flags;
@@ -622,7 +624,12 @@ static long rx_take(struct nf_queue *q, uint8_t *buf, size_t size, struct netfro
             RING_IDX i = c + k;
             if (isx[k])
                 continue;
+#ifdef SPLITBED_BUG_NETFRONT_RX_ID
+            (void)i;
+            const uint8_t *page = q->rx_pages + (size_t)rsp[k].id * OS_PAGE_SIZE;
+#else
             const uint8_t *page = q->rx_pages + (size_t)(i & (NF_RING - 1)) * OS_PAGE_SIZE;
+#endif
             os_memcpy(buf + off, page + rsp[k].offset, (size_t)rsp[k].status);
             off += (size_t)rsp[k].status;
         }

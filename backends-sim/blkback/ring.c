@@ -413,9 +413,11 @@ static int16_t do_direct(struct bb_ring *r, const blkif_request_t *req)
         return refuse(r, BLKIF_RSP_EOPNOTSUPP, "write-barrier not offered (feature-barrier)");
     if (op == BLKIF_OP_FLUSH_DISKCACHE && !r->cfg.flush)
         return refuse(r, BLKIF_RSP_EOPNOTSUPP, "flush not offered (feature-flush-cache)");
+#ifndef SPLITBED_BUG_BLKBACK_DIRECT_SEGS
     if (n > BLKIF_MAX_SEGMENTS_PER_REQUEST)
         return violation(r, "%s with nr_segments %u (rule: at most %u direct segments)",
                          op_name(op), n, BLKIF_MAX_SEGMENTS_PER_REQUEST);
+#endif
     if (n == 0 && (op == BLKIF_OP_READ || op == BLKIF_OP_WRITE))
         return violation(r, "%s with nr_segments 0 (rule: at least one segment)", op_name(op));
     memcpy(r->segs, req->seg, sizeof(req->seg[0]) * n);
@@ -430,7 +432,11 @@ static int16_t do_indirect(struct bb_ring *r, const blkif_request_indirect_t *re
         return violation(r, "indirect request (rule: feature-max-indirect-segments not offered)");
     if (op != BLKIF_OP_READ && op != BLKIF_OP_WRITE)
         return violation(r, "indirect_op %u (rule: indirect requests are read or write)", op);
+#ifdef SPLITBED_BUG_BLKBACK_INDIRECT_SEGS
+    if (n == 0)
+#else
     if (n == 0 || n > r->cfg.max_indirect_segments)
+#endif
         return violation(r,
                          "indirect %s with nr_segments %u (rule: 1..%u, "
                          "feature-max-indirect-segments)",
@@ -518,12 +524,20 @@ static void respond(struct bb_ring *r, uint64_t id, uint8_t op, int16_t status)
 {
     /* Built in a zeroed struct so no padding byte of ours reaches the
      * frontend (XSA-216). */
+#ifdef SPLITBED_BUG_BLKBACK_RSP_STALE
+    /* Fields written into the slot: its padding keeps the request's bytes. */
+    blkif_response_t *slot = RING_GET_RESPONSE(&r->ring, r->ring.rsp_prod_pvt);
+    slot->id = id;
+    slot->operation = op;
+    slot->status = status;
+#else
     blkif_response_t rsp;
     memset(&rsp, 0, sizeof(rsp));
     rsp.id = id;
     rsp.operation = op;
     rsp.status = status;
     memcpy(RING_GET_RESPONSE(&r->ring, r->ring.rsp_prod_pvt), &rsp, sizeof(rsp));
+#endif
     r->ring.rsp_prod_pvt++;
 }
 

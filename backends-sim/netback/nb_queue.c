@@ -126,10 +126,12 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
                            avail);
             return -EPROTO;
         }
+#ifndef SPLITBED_BUG_NETBACK_SLOTS
         if (nslots >= NB_FATAL_SLOTS) {
             nb_queue_break(q, "tx frame at slot %u spans more than %u slots", cons, NB_FATAL_SLOTS);
             return -EPROTO;
         }
+#endif
         RING_COPY_REQUEST(&q->tx, cons + n, &slot[nslots]);
         flags = slot[nslots].flags;
         nslots++;

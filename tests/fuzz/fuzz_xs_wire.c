@@ -8,6 +8,11 @@
  * The core must answer every message with at most XENSTORE_PAYLOAD_MAX
  * bytes, echo req_id, or close the connection; it must never crash,
  * leak or loop.  A closed client reconnects.
+ *
+ * And what a guest's message does is checked against Xen's rules: it
+ * never takes the guest past its node quota (kept small here, 4, so that
+ * inputs reach it), and it never removes a node dom0 owns unless dom0 has
+ * handed out permissions on its own nodes in this input.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -39,6 +44,22 @@ static void sink(void *ctx, const struct xsd_sockmsg *hdr, const void *body)
     (void)body;
 }
 
+static void check_guest_step(struct xsc_core *c, unsigned domid, unsigned owned0_before,
+                             unsigned owned_before, bool dom0_set_perms)
+{
+    unsigned owned = xsc_core_nodes_owned(c, domid), quota = xsc_core_quota(c)->nodes;
+    if (owned > quota && owned > owned_before) {
+        fprintf(stderr, "fuzz_xs_wire: dom%u went past its node quota: %u nodes, quota %u\n", domid,
+                owned, quota);
+        abort();
+    }
+    if (!dom0_set_perms && xsc_core_nodes_owned(c, 0) < owned0_before) {
+        fprintf(stderr, "fuzz_xs_wire: dom%u removed nodes of dom0 it may not write (%u -> %u)\n",
+                domid, owned0_before, xsc_core_nodes_owned(c, 0));
+        abort();
+    }
+}
+
 static void make_domain(struct xsc_client *dom0, unsigned domid)
 {
     char p[64], r[8], n[8], num[8];
@@ -65,6 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!c)
         return 0;
+    xsc_core_quota(c)->nodes = 4;
     setup = xsc_client_open(c, 0);
     make_domain(setup, 1);
     make_domain(setup, 2);
@@ -75,6 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         slots[i].conn = xsc_core_connect(c, slots[i].domid, sink, &slots[i]);
         xsc_frame_reset(&slots[i].in);
     }
+    bool dom0_set_perms = false;
     while (pos + 2 <= size) {
         struct slot *s = &slots[data[pos] % 3];
         size_t n = data[pos + 1], used;
@@ -90,7 +113,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
             if (st == XSC_FRAME_READY) {
                 s->last_req = s->in.hdr.req_id;
-                if (xsc_core_handle(s->conn, &s->in.hdr, s->in.body) == 0) {
+                unsigned owned0 = xsc_core_nodes_owned(c, 0);
+                unsigned owned = xsc_core_nodes_owned(c, s->domid);
+                if (s->domid == 0 && s->in.hdr.type == XS_SET_PERMS)
+                    dom0_set_perms = true;
+                int rc = xsc_core_handle(s->conn, &s->in.hdr, s->in.body);
+                if (s->domid != 0)
+                    check_guest_step(c, s->domid, owned0, owned, dom0_set_perms);
+                if (rc == 0) {
                     xsc_frame_reset(&s->in);
                     continue;
                 }
