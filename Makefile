@@ -154,7 +154,7 @@ install: all
 	sed -e 's|@PREFIX@|$(PREFIX)|g' mk/splitbed.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/splitbed.pc
 
 clean:
-	rm -rf build build-san build-fuzz build-cov
+	rm -rf build build-san build-fuzz build-cov build-afl
 
 # (not the sources test-qubes unpacks under $(BUILD)/qubes)
 -include $(shell find $(BUILD) -path $(BUILD)/qubes -prune -o -name '*.d' -print 2>/dev/null)
@@ -212,6 +212,24 @@ FUZZ_BENCH_SECONDS ?= 60
 fuzz-bench: $(addprefix build-fuzz/,$(FUZZERS))
 	@sh tests/fuzz/bench.sh $(FUZZ_BENCH_SECONDS) $(FUZZ_BENCH_BUGS)
 
+# ENGINE=afl: the same targets built with AFL++ (afl-clang-fast and its
+# libFuzzer driver) into build-afl/ and run under afl-fuzz.
+ENGINE ?= libfuzzer
+AFL_CFLAGS = -std=gnu11 $(WARN) -O1 -g -D_GNU_SOURCE -DSPLITBED_FUZZ -fsanitize=fuzzer,address,undefined \
+  -I. -Ifrontends
+define afl_rule
+build-afl/$(1): $$(FUZZ_SRCS_$(1))
+	@mkdir -p build-afl
+	AFL_QUIET=1 afl-clang-fast $$(AFL_CFLAGS) $$(FUZZ_SRCS_$(1)) -o $$@ $$(FUZZ_LIBS_$(1))
+endef
+$(foreach f,$(FUZZERS),$(eval $(call afl_rule,$(f))))
+
+ifeq ($(ENGINE),afl)
+fuzz: $(addprefix build-afl/,$(FUZZERS))
+	@set -e; for f in $(FUZZERS); do \
+	  sh tests/fuzz/run-afl.sh build-afl/$$f $(FUZZ_SECONDS); done
+else
 fuzz: fuzz-build
 	@set -e; for f in $(FUZZERS); do \
 	  sh tests/fuzz/run-one.sh build-fuzz/$$f $(FUZZ_SECONDS); done
+endif

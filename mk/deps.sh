@@ -3,7 +3,7 @@
 # are missing.  As root it uses apt-get; otherwise it names what is missing.
 set -eu
 PKGS="make gcc clang clang-format pkg-config check libxen-dev xenstore-utils xen-utils-4.17 \
-libclang-rt-14-dev libpcap-dev iproute2 tshark tar python3 libarchive-tools iputils-ping qemu-system-x86 gnuplot-nox scdoc zip unzip \
+libclang-rt-14-dev libpcap-dev iproute2 tshark tar python3 libarchive-tools iputils-ping qemu-system-x86 gnuplot-nox scdoc zip unzip afl++ \
 time"
 missing=""
 for p in $PKGS; do
