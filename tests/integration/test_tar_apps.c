@@ -146,13 +146,22 @@ START_TEST(test_tar_ls_matches_gnu_tar)
     with_ext(err, sizeof err, tar, ".err");
     struct stat st;
     ck_assert_int_eq(stat(tar, &st), 0);
-    if (st.st_size % 512)
-        return; /* a disk holds whole sectors: the cut-off header is not on it (unit-tested) */
     char *want = slurp(list, NULL);
     SB("run", "-q", "--dir", dir, "--disk", (char *)tar, "--", "tar-ls");
     ck_assert_msg(strcmp(r.out, want) == 0, "%s:\n--- tar-ls\n%s--- GNU tar\n%s", tar, r.out, want);
-    if (access(err, F_OK) == 0) {
-        char *spec = slurp(err, NULL);
+    /* A disk holds whole sectors: of an archive cut inside a sector the
+     * guest sees only the sectors before the cut.  If the damage lies
+     * past them, the disk ends cleanly at a header (an archive that ends
+     * at the end of the device is read as ended) — unless no sector is
+     * left, and an empty device is no archive at all. */
+    char *spec = access(err, F_OK) == 0 ? slurp(err, NULL) : NULL;
+    unsigned long long on_disk = (unsigned long long)st.st_size / 512 * 512;
+    if (spec && on_disk && strtoull(strstr(spec, "offset ") + 7, NULL, 10) >= on_disk) {
+        ck_assert_msg(st.st_size % 512, "%s: damage past the end of whole sectors", tar);
+        free(spec);
+        spec = NULL;
+    }
+    if (spec) {
         char words[256], prefix[300];
         const char *w = strstr(spec, "error ") + 6;
         snprintf(words, sizeof words, "%.*s", (int)strcspn(w, "\n"), w);
