@@ -6,6 +6,7 @@
  * capture read back by tshark, and netback's own usage errors.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/skip.h"
 
 #include <check.h>
 
@@ -63,9 +64,10 @@ static void assert_clean_trace(void)
 {
     char path[128], line[512] = "";
     snprintf(path, sizeof path, "%s/trace", dir);
+    /* splitbed-hvd creates it when it starts: a missing one means the
+     * run used another simulator than the one looked at here. */
     FILE *f = fopen(path, "r");
-    if (!f)
-        return; /* nothing was ever traced */
+    ck_assert_msg(f != NULL, "no trace file %s", path);
     char *got = fgets(line, sizeof line, f);
     fclose(f);
     ck_assert_msg(got == NULL, "trace: %s", line);
@@ -227,9 +229,14 @@ END_TEST
 
 static char ns[32];
 
+/* Network namespaces and TAP devices need root: elsewhere the tests of
+ * this case are reported as skipped (ns stays empty). */
 static void ns_setup(void)
 {
     setup();
+    ns[0] = '\0';
+    if (geteuid() != 0)
+        return;
     snprintf(ns, sizeof ns, "sbnet%d", (int)getpid());
     RUN(NULL, "ip", "netns", "add", ns);
     ck_assert_msg(r.status == 0, "ip netns add: %s", r.err);
@@ -237,9 +244,18 @@ static void ns_setup(void)
 
 static void ns_teardown(void)
 {
-    RUN(NULL, "ip", "netns", "del", ns); /* takes the TAP device with it */
+    if (ns[0])
+        RUN(NULL, "ip", "netns", "del", ns); /* takes the TAP device with it */
     teardown();
 }
+
+#define NEED_NETNS()                                                   \
+    do {                                                               \
+        if (!ns[0]) {                                                  \
+            test_skip("network namespaces and TAP devices need root"); \
+            return;                                                    \
+        }                                                              \
+    } while (0)
 
 static int count_lines(const char *s)
 {
@@ -251,6 +267,7 @@ static int count_lines(const char *s)
 
 START_TEST(ping_net_echo_through_tap_with_capture)
 {
+    NEED_NETNS();
     RUN(NULL, "ip", "netns", "exec", ns, "sh", "-c",
         "ip tuntap add dev sbtap0 mode tap && ip link set lo up && ip link set sbtap0 up && "
         "ip addr add 10.99.0.1/24 dev sbtap0");
@@ -302,6 +319,7 @@ END_TEST
  * outage, not one per frame, and the run ends as the app decides. */
 START_TEST(tap_link_down_drops_with_one_line)
 {
+    NEED_NETNS();
     RUN(NULL, "ip", "netns", "exec", ns, "ip", "tuntap", "add", "dev", "sbtap1", "mode", "tap");
     ck_assert_msg(r.status == 0, "tap setup: %s", r.err);
     RUN(NULL, "ip", "netns", "exec", ns, SB, "run", "--dir", dir, "--vif", "backing=tap:sbtap1",
