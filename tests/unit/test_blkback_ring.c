@@ -399,7 +399,9 @@ START_TEST(range_beyond_end)
     ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_OKAY);
     ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_ERROR);
     ck_assert_int_eq(one_status(&h, 3), BLKIF_RSP_ERROR);
-    ck_assert(h_diag_has(&h, "beyond the end of the device (8192 sectors)"));
+    /* Each refused for its range, not for what reading past the end did. */
+    ck_assert(h_diag_has(&h, "sectors 8185..+8 beyond the end of the device (8192 sectors)"));
+    ck_assert(h_diag_has(&h, "sectors 18446744073709551612..+8 beyond the end"));
     h_teardown(&h);
 }
 END_TEST
@@ -532,6 +534,22 @@ static void queue_discard(struct harness *h, uint64_t id, uint64_t sector, uint6
     d->nr_sectors = n;
     h_queue(h, &slot);
 }
+
+/* A discard changes the disk: refused on a read-only device, for that
+ * reason (not because punching a hole in a read-only file fails). */
+START_TEST(discard_on_readonly_device_refused)
+{
+    struct harness h;
+    h_setup(&h, 1, true);
+    ck_assert_int_eq(h_open(&h), 0);
+    queue_discard(&h, 1, 0, 8, 0);
+    ck_assert_int_eq(h_push_serve(&h), 0);
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_ERROR);
+    ck_assert(h_diag_has(&h, "discard on a read-only device"));
+    ck_assert(!bb_ring_broken(h.ring));
+    h_teardown(&h);
+}
+END_TEST
 
 START_TEST(discard_zeroes_range)
 {
@@ -975,6 +993,7 @@ static Suite *suite(void)
     tcase_add_test(t, responses_never_leak_padding);
     tcase_add_loop_test(t, flush_and_barrier, 0, 4);
     tcase_add_test(t, discard_zeroes_range);
+    tcase_add_test(t, discard_on_readonly_device_refused);
     tcase_add_test(t, discard_not_offered);
     tcase_add_test(t, persistent_grants_mapped_once);
     tcase_add_test(t, persistent_indirect_pages);
