@@ -211,6 +211,7 @@ START_TEST(backend_never_in_initwait)
     RUN("--backend-opt", "skip-initwait=1", "--backend-opt", "hotplug-status=0", "--", "blk-verify",
         "--timeout", "10");
     ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.err, "writing the ring without InitWait"), "%s", r.err);
 }
 END_TEST
 
@@ -226,6 +227,7 @@ START_TEST(frontend_writes_ring_before_initwait)
 {
     RUN("--", "blk-verify", "--early-transport");
     ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.err, "writing the ring without waiting for the backend"), "%s", r.err);
 }
 END_TEST
 
@@ -254,31 +256,36 @@ END_TEST
 
 /* Backends that differ in what they offer and how they move data: the
  * frontend reads and writes through each. */
-static const char *const variants[][3] = {
-    { "flush=0", "barrier=1", "flush via barrier" },
-    { "flush=0", "barrier=0", "no flush at all" },
-    { "grant-copy=1", NULL, "grant copy" },
-    { "grant-copy=1", "persistent=0", "grant copy, no persistent grants" },
-    { "max-persistent-grants=0", NULL, "persistent offered, none kept" },
-    { "physical-sector-size=4096", NULL, "512e" },
-    { "multi-queue-max-queues=1", NULL, "multi-queue key" },
-    { "max-indirect-segments=8", NULL, "indirect below a direct request" },
-    { "max-indirect-segments=4096", NULL, "indirect above our maximum" },
-    { "batch=1", NULL, "one request per turn" },
-    { "cdrom=1", "removable=1", "info bits" },
-    { "strict=1", NULL, "strict backend" },
+/* Each knob, what it is, and a line fragment of blkback's or blkfront's
+ * log that shows it was in effect (NULL where no log line shows it). */
+static const char *const variants[][4] = {
+    { "flush=0", "barrier=1", "flush via barrier", "indirect 32, barrier, discard" },
+    { "flush=0", "barrier=0", "no flush at all", "indirect 32, discard, persistent grants" },
+    { "grant-copy=1", NULL, "grant copy", "persistent grants off, indirect 256, grant copy" },
+    { "grant-copy=1", "persistent=0", "grant copy, no persistent grants",
+      "persistent grants off, indirect 256, grant copy" },
+    { "max-persistent-grants=0", NULL, "persistent offered, none kept", NULL },
+    { "physical-sector-size=4096", NULL, "512e", "(logical 512, physical 4096)" },
+    { "multi-queue-max-queues=1", NULL, "multi-queue key", NULL },
+    { "max-indirect-segments=8", NULL, "indirect below a direct request",
+      "ring order 2, indirect 0, flush" },
+    { "max-indirect-segments=4096", NULL, "indirect above our maximum", "indirect 4096\n" },
+    { "batch=1", NULL, "one request per turn", NULL },
+    { "cdrom=1", "removable=1", "info bits", NULL },
+    { "strict=1", NULL, "strict backend", NULL },
 };
 
 START_TEST(backend_variants)
 {
     const char *const *v = variants[_i];
     if (v[1])
-        RUN("-q", "--backend-opt", (char *)v[0], "--backend-opt", (char *)v[1], "--", "blk-verify",
+        RUN("--backend-opt", (char *)v[0], "--backend-opt", (char *)v[1], "--", "blk-verify",
             "--timeout", "20");
     else
-        RUN("-q", "--backend-opt", (char *)v[0], "--", "blk-verify", "--timeout", "20");
+        RUN("--backend-opt", (char *)v[0], "--", "blk-verify", "--timeout", "20");
     ck_assert_msg(r.status == 0, "%s: %d %s %s", v[2], r.status, r.out, r.err);
     ck_assert_msg(strstr(r.out, "cases passed, "), "%s: %s", v[2], r.out);
+    ck_assert_msg(!v[3] || strstr(r.err, v[3]), "%s: no '%s' in:\n%s", v[2], v[3], r.err);
 }
 END_TEST
 
