@@ -73,6 +73,13 @@ START_TEST(ended_page_mapped_late_is_not_reused)
     hvt_ok(&b, "map 1 1 %u", r);
     hvt_ok(&a, "unshare");
     hvt_ok(&b, "check 0 %d", 0x33);
+    /* while b maps it, a new share is given another frame: b's page keeps
+     * its bytes and b sees nothing of the new one */
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 3 1 1"), "%u", &r), 1);
+    hvt_ok(&a, "fill 0 %d", 0x5a);
+    hvt_ok(&b, "check 0 %d", 0x33);
+    ck_assert_str_eq(hvt_ok(&b, "snoop %d", 0x5a), "0");
+    hvt_ok(&a, "unshare");
     hvt_ok(&b, "unmap");
     /* then its frame is reused for domain 3 */
     ck_assert_int_eq(sscanf(hvt_ok(&a, "share 3 1 1"), "%u", &r), 1);
