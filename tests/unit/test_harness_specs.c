@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 START_TEST(vdev_names)
@@ -50,6 +51,9 @@ static void make_image(void)
 
 static void drop_image(void)
 {
+    /* As root, a test may have dropped to nobody, keeping root saved. */
+    if (getuid() != 0 && setresuid(0, 0, 0) != 0 && geteuid() == 0)
+        ck_abort_msg("cannot return to root");
     unlink(image);
 }
 
@@ -65,6 +69,23 @@ START_TEST(disk_bare_path_is_readonly_xvda)
     ck_assert_int_eq(disk_spec_parse(image, 1, &d), 0);
     ck_assert_str_eq(d.vdev, "xvdb");
     disk_spec_free(&d);
+}
+END_TEST
+
+/* access=rw needs a target the user may write; access=ro only one to
+ * read.  Root may write any file, so as root the test runs as nobody. */
+START_TEST(disk_rw_needs_a_writable_target)
+{
+    char spec[256];
+    struct disk_spec d;
+    ck_assert_int_eq(chmod(image, 0444), 0);
+    if (geteuid() == 0)
+        ck_assert_int_eq(setresuid(65534, 65534, 0), 0);
+    snprintf(spec, sizeof spec, "format=raw, vdev=xvda, access=ro, target=%s", image);
+    ck_assert_int_eq(disk_spec_parse(spec, 0, &d), 0);
+    disk_spec_free(&d);
+    snprintf(spec, sizeof spec, "format=raw, vdev=xvda, access=rw, target=%s", image);
+    ck_assert_int_eq(disk_spec_parse(spec, 0, &d), -1);
 }
 END_TEST
 
@@ -131,6 +152,10 @@ START_TEST(vif_specs)
     ck_assert_int_eq(vif_spec_parse("backing=floppy", 0, &v), -1);
     ck_assert_int_eq(vif_spec_parse("colour=blue", 0, &v), -1);
     ck_assert_int_eq(vif_spec_parse("devid=999", 0, &v), -1);
+    /* The bounds themselves. */
+    ck_assert_int_eq(vif_spec_parse("devid=255", 0, &v), 0);
+    ck_assert_uint_eq(v.handle, 255);
+    ck_assert_int_eq(vif_spec_parse("devid=256", 0, &v), -1);
 }
 END_TEST
 
@@ -141,6 +166,7 @@ int main(void)
     tcase_add_checked_fixture(tc, make_image, drop_image);
     tcase_add_test(tc, vdev_names);
     tcase_add_test(tc, disk_bare_path_is_readonly_xvda);
+    tcase_add_test(tc, disk_rw_needs_a_writable_target);
     tcase_add_test(tc, disk_xl_spec);
     tcase_add_test(tc, disk_bad_specs);
     tcase_add_test(tc, vif_specs);
