@@ -204,7 +204,13 @@ START_TEST(test_adapter_reads_whole_windows)
                       1 + (d.sectors * 512 - OS_PAGE_SIZE + window - 1) / window);
     ck_assert_int_eq(blkdev_bytes_read(d.bb, d.sectors * 512, &byte, 1), -OS_EINVAL);
     ck_assert_int_eq(blkdev_bytes_read(d.bb, d.sectors * 512, &byte, 0), 0);
+    /* A read that starts on the device but runs one byte past its end. */
+    uint8_t two[2];
+    ck_assert_int_eq(blkdev_bytes_read(d.bb, d.sectors * 512 - 1, two, 2), -OS_EINVAL);
+    ck_assert_int_eq(blkdev_bytes_read(d.bb, d.sectors * 512 - 1, two, 1), 0);
+    ck_assert_int_eq(two[0], archive[d.sectors * 512 - 1]);
     const void *p;
+    ck_assert_int_eq(blkdev_bytes_peek(d.bb, d.sectors * 512 - 1, 2, &p), -OS_EINVAL);
     ck_assert_int_eq(blkdev_bytes_peek(d.bb, d.sectors * 512, 1, &p), -OS_EINVAL);
     ck_assert_int_eq(blkdev_bytes_peek(d.bb, d.sectors * 512, 0, &p), 0);
     ck_assert_int_eq(blkdev_bytes_peek(d.bb, 3, 2, &p), 2);
