@@ -13,6 +13,7 @@
 
 #include "tests/unit/test_net_host.h"
 #include "netfront.h"
+#include "backends-sim/netback/nb_csum.h"
 #include "backends-sim/netback/nb_vif.h"
 
 #include <xen/io/xenbus.h>
@@ -318,6 +319,12 @@ START_TEST(hostile_frontend)
         p += 300;
         expect = "more than a ring ahead";
         break;
+    case 7: /* one byte more than what is left */
+        put(s, p, g, 0, NETTXF_more_data, 1, 100);
+        put(s, p + 1, g, 0, 0, 2, 101);
+        p += 2;
+        expect = "bigger than";
+        break;
     case 5: {
         put(s, p, g, 0, NETTXF_extra_info, 1, 100);
         netif_extra_info_t *ex = (netif_extra_info_t *)&s->ring[(p + 1) % 256].req;
@@ -419,6 +426,84 @@ static uint16_t fold16(uint32_t s)
         s = (s & 0xffff) + (s >> 16);
     return (uint16_t)s;
 }
+
+/* ---- checksums, against a reference sum ---- */
+
+/* The one's complement sum of an IPv4 TCP/UDP packet's pseudo header and
+ * L4 bytes (checksum field included), fully folded: 0xffff when the
+ * checksum is right. */
+static uint32_t ref_sum(const uint8_t *f, uint32_t *unfolded)
+{
+    const uint8_t *ip = f + 14;
+    size_t l4len = (size_t)(ip[2] << 8 | ip[3]) - 20;
+    uint32_t s = ip[9] + (uint32_t)l4len;
+    for (int i = 12; i < 20; i += 2)
+        s += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+    for (size_t i = 0; i < l4len; i += 2)
+        s += (uint32_t)(ip[20 + i] << 8) | (i + 1 < l4len ? ip[20 + i + 1] : 0);
+    *unfolded = s;
+    while (s >> 16)
+        s = (s & 0xffff) + (s >> 16);
+    return s;
+}
+
+static size_t ipv4_packet(uint8_t *f, uint8_t proto, size_t payload, uint8_t fill)
+{
+    size_t hl = proto == 17 ? 8 : 20, tot = 20 + hl + payload;
+    memset(f, 0, 14 + tot);
+    f[12] = 0x08;
+    uint8_t *ip = f + 14;
+    ip[0] = 0x45;
+    ip[2] = (uint8_t)(tot >> 8);
+    ip[3] = (uint8_t)tot;
+    ip[8] = 64;
+    ip[9] = proto;
+    memcpy(ip + 12, (uint8_t[]){ 10, 0, 0, 1, 10, 0, 0, 2 }, 8);
+    uint8_t *l4 = ip + 20;
+    l4[0] = 0x30, l4[1] = 0x39, l4[2] = 0x00, l4[3] = 0x35;
+    if (proto == 17) {
+        l4[4] = (uint8_t)((hl + payload) >> 8);
+        l4[5] = (uint8_t)(hl + payload);
+    } else {
+        l4[12] = 0x50;
+    }
+    memset(l4 + hl, fill, payload);
+    return 14 + tot;
+}
+
+/* Every completed checksum verifies, including sums whose carry needs
+ * more than one fold, and a UDP sum of zero is sent as 0xffff (zero
+ * would mean "no checksum"). */
+START_TEST(completed_checksums_verify)
+{
+    static uint8_t f[14 + 20 + 20 + 65000];
+    static const size_t payloads[] = { 0, 1, 2, 1001, 64000 };
+    static const uint8_t fills[] = { 0x00, 0x5a, 0xfe, 0xff };
+    bool double_carry = false;
+    for (int proto = 6; proto <= 17; proto += 11)
+        for (size_t i = 0; i < sizeof payloads / sizeof payloads[0]; i++)
+            for (size_t j = 0; j < sizeof fills; j++) {
+                size_t len = ipv4_packet(f, (uint8_t)proto, payloads[i], fills[j]);
+                uint32_t raw; /* with the field still zero, as the backend sums it */
+                ref_sum(f, &raw);
+                double_carry |= (raw & 0xffff) + (raw >> 16) > 0xffff;
+                ck_assert_int_eq(nb_csum_complete(f, len), 0);
+                ck_assert_msg(ref_sum(f, &raw) == 0xffff, "proto %d, %zu bytes of 0x%02x", proto,
+                              payloads[i], fills[j]);
+            }
+    ck_assert(double_carry);
+    /* A UDP packet whose checksum comes out as zero: the word that makes
+     * the sum 0xffff is the checksum computed without it. */
+    size_t len = ipv4_packet(f, 17, 64, 0);
+    ck_assert_int_eq(nb_csum_complete(f, len), 0);
+    uint8_t *payload = f + 14 + 20 + 8, *field = f + 14 + 20 + 6;
+    payload[0] = field[0];
+    payload[1] = field[1];
+    ck_assert_int_eq(nb_csum_complete(f, len), 0);
+    ck_assert_msg(field[0] == 0xff && field[1] == 0xff, "UDP checksum 0x%02x%02x", field[0],
+                  field[1]);
+}
+END_TEST
 
 /* A TCP or UDP packet over IPv4 or IPv6 in f, its checksum field holding
  * a partial value as Linux leaves it; returns the frame's length. */
@@ -651,6 +736,12 @@ START_TEST(hostile_backend)
         ts->rsp_prod++;
         expect = "tx response id 200 is not outstanding";
         break;
+    case 6: /* the first id past the ring */
+        ck_assert_int_eq(netfront_send(r.nf, buf, 60, NULL), 0);
+        ts->ring[ts->rsp_prod % 256].rsp = (netif_tx_response_t){ .id = 256, .status = 0 };
+        ts->rsp_prod++;
+        expect = "tx response id 256 is not outstanding";
+        break;
     case 4:
         ts->rsp_prod += 300;
         expect = "illegal number of tx responses";
@@ -786,12 +877,13 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, checksum_offload_matrix, 0, 8);
     tcase_add_test(tc, many_frames_flow_control);
     tcase_add_test(tc, backend_end_of_input_closes_after_delivery);
-    tcase_add_loop_test(tc, hostile_frontend, 0, 7);
+    tcase_add_loop_test(tc, hostile_frontend, 0, 8);
+    tcase_add_test(tc, completed_checksums_verify);
     tcase_add_test(tc, frontend_oddities_are_answered_not_fatal);
     tcase_add_loop_test(tc, blank_checksums_completed, 0, 4);
     tcase_add_loop_test(tc, frontend_bad_keys, 0, 6);
     tcase_add_test(tc, backend_directory_checked);
-    tcase_add_loop_test(tc, hostile_backend, 0, 6);
+    tcase_add_loop_test(tc, hostile_backend, 0, 7);
     tcase_add_test(tc, backend_oddities_dropped_not_fatal);
     tcase_add_test(tc, backend_without_rx_copy_refused);
     tcase_add_test(tc, event_storm_counted_not_spun_on);
