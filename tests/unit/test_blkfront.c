@@ -524,6 +524,22 @@ START_TEST(malicious_id_out_of_range)
 }
 END_TEST
 
+/* The first id past the slot array, not only an absurd one. */
+START_TEST(malicious_id_equal_to_ring_size)
+{
+    struct fx f;
+    fx_init(&f, 64);
+    fx_open(&f, NULL);
+    f.be.serve = false;
+    uint8_t b[512];
+    struct one o;
+    submit_read(&f, &o, b);
+    push_raw(&f, blkfront_get_info(f.bf)->ring_slots, BLKIF_OP_READ, 1);
+    expect_cut_off(&f, &o, "out of range");
+    fx_fini(&f);
+}
+END_TEST
+
 START_TEST(malicious_duplicate_id)
 {
     struct fx f;
@@ -805,6 +821,7 @@ int main(void)
     t = tcase_create("malicious backend");
     tcase_add_test(t, malicious_rsp_prod_overflow);
     tcase_add_test(t, malicious_id_out_of_range);
+    tcase_add_test(t, malicious_id_equal_to_ring_size);
     tcase_add_test(t, malicious_duplicate_id);
     tcase_add_test(t, malicious_wrong_operation);
     tcase_add_test(t, bad_backend_state);
