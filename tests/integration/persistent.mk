@@ -11,7 +11,7 @@ $(BUILD)/tests/blk-write-guest: $(OBJ)/tests/integration/blk_write_guest.o $(FRO
 	$(CC) $(LDFLAGS) -o $@ $< $(OS_LINUX_LIB) $(FRONTEND_LIB) $(OS_LINUX_LIB) $(OS_LINUX_LDLIBS)
 
 $(BUILD)/tests/test_persistent_grants: $(OBJ)/tests/integration/test_persistent_grants.o \
-    $(OBJ)/tests/lib/runproc.o | $(BUILD)/tests/os-grant-guest $(BUILD)/tests/blk-write-guest \
+    $(OBJ)/tests/lib/runproc.o $(OBJ)/tests/lib/scratch.o | $(BUILD)/tests/os-grant-guest $(BUILD)/tests/blk-write-guest \
     $(BUILD)/tests/hv-peer
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)

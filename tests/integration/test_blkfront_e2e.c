@@ -7,6 +7,7 @@
  * backend killed with SIGKILL mid-I/O and restarted.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -56,8 +57,7 @@ static void cleanup(void)
 static void setup(void)
 {
     atexit(cleanup);
-    snprintf(dir, sizeof dir, "/tmp/sbblk-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
     snprintf(img, sizeof img, "%s/disk.img", dir);
     int fd = open(img, O_CREAT | O_RDWR | O_TRUNC, 0600);
     ck_assert_int_ge(fd, 0);
@@ -732,13 +732,16 @@ END_TEST
 
 int main(void)
 {
+    scratch_prefix = "sbblk";
     Suite *s = suite_create("blkfront-e2e");
     TCase *t = tcase_create("matrix");
+    tcase_add_unchecked_fixture(t, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 120);
     tcase_add_loop_test(t, negotiation_matrix, 0, 5 * 3 * 8);
     suite_add_tcase(s, t);
     t = tcase_create("deviations");
+    tcase_add_unchecked_fixture(t, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 120);
     tcase_add_test(t, backend_offers_order_4_frontend_takes_2);
@@ -752,6 +755,7 @@ int main(void)
     tcase_add_loop_test(t, backend_variants, 0, sizeof(variants) / sizeof(variants[0]));
     suite_add_tcase(s, t);
     t = tcase_create("data");
+    tcase_add_unchecked_fixture(t, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 120);
     tcase_add_test(t, fill_lands_on_the_image_and_check_reads_it);

@@ -4,6 +4,7 @@
  * and every bad usage answered with one line and exit status 2.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -35,8 +36,7 @@ static void sb(char *const args[])
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sbcli-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
 }
 
 static void teardown(void)
@@ -350,9 +350,11 @@ END_TEST
 
 int main(void)
 {
+    scratch_prefix = "sbcli";
     Suite *s = suite_create("cli");
     TCase *tc = tcase_create("cli");
     tcase_set_timeout(tc, 120);
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, start_status_stop);
     tcase_add_test(tc, exec_gives_each_domain_its_view);

@@ -9,6 +9,7 @@
  *    netback serves the second (the close/re-open cycle, D7).
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -39,8 +40,7 @@ static void run(char *const args[])
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sbnethostile-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
     RUN(SB, "hv", "start", "--dir", dir);
     ck_assert_msg(r.status == 0, "hv start: %s", r.err);
     netback = 0;
@@ -174,8 +174,10 @@ END_TEST
 
 static Suite *suite(void)
 {
+    scratch_prefix = "sbnethostile";
     Suite *s = suite_create("net_hostile");
     TCase *tc = tcase_create("core");
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, hostile_guest_cut_off_other_guest_served);

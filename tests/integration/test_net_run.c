@@ -6,6 +6,7 @@
  * capture read back by tshark, and netback's own usage errors.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 #include "tests/lib/skip.h"
 
 #include <check.h>
@@ -47,8 +48,7 @@ static size_t len_of(const char *s)
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sbnet-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
     RUN(NULL, SB, "hv", "start", "--dir", dir);
     ck_assert_msg(r.status == 0, "hv start: %s", r.err);
 }
@@ -413,8 +413,10 @@ END_TEST
 
 static Suite *suite(void)
 {
+    scratch_prefix = "sbnet";
     Suite *s = suite_create("net_run");
     TCase *tc = tcase_create("stdio");
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, pvcat_prints_stdin_and_exits_0);
@@ -430,6 +432,7 @@ static Suite *suite(void)
     tcase_add_test(usage, netback_usage_errors);
     suite_add_tcase(s, usage);
     TCase *tap = tcase_create("tap");
+    tcase_add_unchecked_fixture(tap, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(tap, ns_setup, ns_teardown);
     tcase_set_timeout(tap, 120);
     tcase_add_test(tap, ping_net_echo_through_tap_with_capture);

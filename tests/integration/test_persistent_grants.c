@@ -14,6 +14,7 @@
  *    grants and with grant copy; no rule is broken on the way.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -56,8 +57,7 @@ static void cleanup(void)
 static void setup(void)
 {
     atexit(cleanup);
-    snprintf(dir, sizeof dir, "/tmp/sbpers-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
     snprintf(img, sizeof img, "%s/disk.img", dir);
     int fd = open(img, O_CREAT | O_RDWR | O_TRUNC, 0600);
     ck_assert_int_ge(fd, 0);
@@ -281,8 +281,10 @@ END_TEST
 
 int main(void)
 {
+    scratch_prefix = "sbpers";
     Suite *s = suite_create("persistent-grants");
     TCase *t = tcase_create("readonly");
+    tcase_add_unchecked_fixture(t, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 120);
     tcase_add_test(t, linux_os_readonly_grant_cannot_be_mapped_writable);

@@ -5,6 +5,7 @@
  * same schedule traces the same in two separate processes.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 #include <stdio.h>
@@ -33,8 +34,7 @@ static void replay(struct runproc *out, char *const args[])
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sbreplay-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
 }
 
 static void teardown(void)
@@ -111,9 +111,11 @@ END_TEST
 
 int main(void)
 {
+    scratch_prefix = "sbreplay";
     Suite *s = suite_create("replay-cli");
     TCase *tc = tcase_create("splitbed replay");
     tcase_set_timeout(tc, 120);
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, seed_that_holds_exits_0);
     tcase_add_test(tc, broken_variant_exits_1_with_one_line);
