@@ -605,6 +605,14 @@ START_TEST(bad_backend_state)
     ck_assert_msg(strstr(blkfront_diagnosis(f.bf), "not a XenbusState"), "%s",
                   blkfront_diagnosis(f.bf));
     fx_fini(&f);
+    /* A number one past the last state (Reconfigured, 8) is not one either. */
+    fx_init(&f, 64);
+    fx_open(&f, NULL);
+    th_write(f.os, BE_DIR "/state", "9");
+    ck_assert_int_lt(blkfront_poll(f.bf), 0);
+    ck_assert_msg(strstr(blkfront_diagnosis(f.bf), "not a XenbusState"), "%s",
+                  blkfront_diagnosis(f.bf));
+    fx_fini(&f);
 }
 END_TEST
 

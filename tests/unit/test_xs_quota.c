@@ -120,6 +120,28 @@ START_TEST(watch_quota_is_128)
 }
 END_TEST
 
+/* A guest may have as many transactions open as its quota, not one more;
+ * ending one gives it back. */
+START_TEST(transaction_quota_is_exact)
+{
+    struct xsc_client *g = fx_domain(7);
+    uint32_t tx[200], extra;
+    unsigned n = 0;
+
+    while (n < 200 && xsc_client_tx_start(g, &tx[n]) == 0)
+        n++;
+    ck_assert_uint_gt(n, 0);
+    ck_assert_uint_lt(n, 200);
+    ck_assert_int_eq(xsc_client_tx_start(g, &extra), ENOSPC);
+    ck_assert_int_eq(xsc_client_tx_end(g, tx[n - 1], false), 0);
+    ck_assert_int_eq(xsc_client_tx_start(g, &tx[n - 1]), 0);
+    ck_assert_int_eq(xsc_client_tx_start(g, &extra), ENOSPC);
+    /* dom0 has no such quota */
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &extra), 0);
+    xsc_client_close(g);
+}
+END_TEST
+
 START_TEST(perms_quota_is_5)
 {
     struct xsc_client *g = fx_domain(4);
@@ -202,6 +224,7 @@ int main(void)
     tcase_add_test(tc, node_size_refused_at_2048);
     tcase_add_test(tc, watch_quota_is_128);
     tcase_add_test(tc, perms_quota_is_5);
+    tcase_add_test(tc, transaction_quota_is_exact);
     tcase_add_test(tc, release_removes_what_the_domain_owned);
     tcase_add_test(tc, release_leaves_others_alone);
     suite_add_tcase(s, tc);
