@@ -22,6 +22,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -78,17 +79,67 @@ class Mutant:
         return self.name.split("-", 1)[0]
 
 
-def sh(cmd, cwd, timeout=None, env=None):
-    """Runs cmd in its own process group; returns (rc, output, timed_out)."""
-    p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, start_new_session=True)
+def strays(scratch, sid):
+    """Processes of session sid, or running a program of the scratch tree."""
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit() or int(d) == os.getpid():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                st = f.read()
+            session = int(st[st.rindex(")") + 2:].split()[3])
+            exe = os.readlink("/proc/%s/exe" % d) if session != sid else ""
+        except (OSError, ValueError):
+            continue
+        if session == sid or exe.startswith(scratch + os.sep):
+            found.append(int(d))
+    return found
+
+
+def first_failure(log):
     try:
-        out, _ = p.communicate(timeout=timeout)
-        return p.returncode, out.decode(errors="replace"), False
-    except subprocess.TimeoutExpired:
-        os.killpg(p.pid, signal.SIGKILL)
-        out, _ = p.communicate()
-        return -1, out.decode(errors="replace"), True
+        with open(log, errors="replace") as f:
+            return next((ln for ln in f if ":F:" in ln or ":E:" in ln), None)
+    except OSError:
+        return None
+
+
+def sh(cmd, cwd, timeout=None, env=None, check_log=None):
+    """Runs cmd in a session of its own, output to a file; returns
+    (rc, output, timed_out).  With check_log (Check's CK_LOG_FILE_NAME,
+    written as each test ends) it stops at the first failed test: one is
+    enough to kill a mutant, and the tests after it may each wait out
+    their timeout.  Whatever it left running (a test's daemon, a hung
+    forked test) is killed: it would skew the next mutant."""
+    with tempfile.TemporaryFile() as out:
+        p = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, start_new_session=True)
+        timed_out = False
+        deadline = time.time() + (timeout or 1e9)
+        while p.poll() is None:
+            if time.time() > deadline:
+                timed_out = True
+                break
+            if check_log and first_failure(check_log):
+                break
+            try:
+                p.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                pass
+        for _ in range(3):
+            left = strays(os.path.realpath(cwd), p.pid)
+            if not left:
+                break
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+            time.sleep(0.2)
+        rc = p.wait()
+        out.seek(0)
+        return (-1 if timed_out else rc), out.read().decode(errors="replace"), timed_out
 
 
 def tracked_files():
@@ -122,12 +173,18 @@ def make_scratch(scratch, build):
 
 def run_tests(scratch, build, tests, timeout):
     """Returns None if every test passed, else a short reason."""
-    env = dict(os.environ, SPLITBED_BUILD=build)
+    log = os.path.join(scratch, "..", "check.log")
+    env = dict(os.environ, SPLITBED_BUILD=build, CK_LOG_FILE_NAME=log)
     for t in tests:
         exe = os.path.join(build, "tests", t)
         if not os.path.exists(os.path.join(scratch, exe)):
             return "no test binary %s" % t
-        rc, out, timed_out = sh([exe], scratch, timeout, env)
+        if os.path.exists(log):
+            os.unlink(log)
+        rc, out, timed_out = sh([exe], scratch, timeout, env, check_log=log)
+        early = first_failure(log)
+        if early:
+            return "%s: %s" % (t, early.strip()[:200])
         if timed_out:
             return "%s timed out after %ds" % (t, timeout)
         m = SUMMARY.findall(out)
@@ -148,7 +205,7 @@ def main():
     ap.add_argument("--quick", action="store_true", help="no full run for survivors")
     ap.add_argument("--min", type=float, default=95.0)
     ap.add_argument("--jobs", default="2")
-    ap.add_argument("--timeout", type=int, default=300)
+    ap.add_argument("--timeout", type=int, default=180)
     ap.add_argument("mutants", nargs="*")
     a = ap.parse_args()
 
