@@ -224,6 +224,22 @@ void bb_backend_check_resize(struct bb_backend *b)
         bb_vbd_check_resize(b->devs[i].vbd);
 }
 
+int bb_backend_read_key(const struct bb_backend *b, const char *key, char *buf, size_t len)
+{
+    struct bb_store *s = b->env->store;
+    for (unsigned i = 0; i < b->n; i++) {
+        char path[400];
+        snprintf(path, sizeof(path), "%s/%s", bb_vbd_path(b->devs[i].vbd), key);
+        char *v = s->ops->read(s, 0, path);
+        if (!v)
+            continue;
+        snprintf(buf, len, "%s", v);
+        free(v);
+        return 0;
+    }
+    return -1;
+}
+
 uint64_t bb_backend_served(const struct bb_backend *b)
 {
     uint64_t n = b->retired;

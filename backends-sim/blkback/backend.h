@@ -31,6 +31,9 @@ void bb_backend_event(struct bb_backend *b, uint32_t port);
 bool bb_backend_serve_busy(struct bb_backend *b);
 void bb_backend_check_resize(struct bb_backend *b);
 unsigned bb_backend_count(const struct bb_backend *b);
+/* The value of <device>/key of the first device that has one: 0, or -1
+ * when none has. */
+int bb_backend_read_key(const struct bb_backend *b, const char *key, char *buf, size_t len);
 /* Requests served by this process so far, every device counted. */
 uint64_t bb_backend_served(const struct bb_backend *b);
 struct bb_vbd *bb_backend_find(const struct bb_backend *b, uint32_t frontid, uint32_t devid);

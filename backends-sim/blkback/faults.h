@@ -18,8 +18,8 @@ struct bb_faults;
  * report_fd: where "served N" goes (-1: nowhere). */
 struct bb_faults *bb_faults_new(const struct bb_params *p, struct bb_mapper *inner, int report_fd,
                                 const struct bb_logger *log);
-/* The mapper to hand the devices: inner itself when no grant fault is
- * asked, else one that fails a share of maps and copies. */
+/* The mapper to hand the devices: inner's, failing a share of maps and
+ * copies while fault-grant-fail (which may change at run time) says so. */
 struct bb_mapper *bb_faults_mapper(struct bb_faults *f);
 /* Grant faults strike only while armed: the daemon arms them while it
  * serves requests and disarms them while devices connect, so a ring is

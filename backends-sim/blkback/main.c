@@ -86,6 +86,36 @@ static int parse_device(const char *s, long *frontid, long *devid)
 
 #define MAX_DEVICES 256
 
+/* `splitbed fault DOM SPEC` writes fault-* knobs, comma-separated, to a
+ * device's splitbed-fault node: they apply to this process from then on
+ * (a change of the node applies again; others knobs are not taken). */
+static void apply_fault_node(struct bb_backend *be, struct bb_params *params,
+                             const struct bb_logger *log, char *applied, size_t len)
+{
+    char v[256];
+    if (bb_backend_read_key(be, "splitbed-fault", v, sizeof(v)) != 0 || !strcmp(v, applied))
+        return;
+    snprintf(applied, len, "%s", v);
+    char *save = NULL;
+    for (char *kv = strtok_r(v, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char err[256];
+        if (strncmp(kv, "fault-", 6) != 0) {
+            bb_diag(log, "blkback: fault: %s refused: only fault-* knobs change at run time", kv);
+            continue;
+        }
+        if (bb_params_set(params, kv, err, sizeof(err)) < 0) {
+            bb_diag(log, "blkback: fault: %s", err);
+            continue;
+        }
+        /* Counts given at run time start from now. */
+        if (!strncmp(kv, "fault-crash-after=", 18) && params->fault_crash_after)
+            params->fault_crash_after += bb_backend_served(be);
+        if (!strncmp(kv, "fault-report-after=", 19) && params->fault_report_after)
+            params->fault_report_after += bb_backend_served(be);
+        bb_log(log, "blkback: fault: %s from now on", kv);
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct bb_params params;
@@ -246,6 +276,7 @@ int main(int argc, char **argv)
         close((int)ready_fd);
     }
 
+    char applied[256] = "";
     int status = 0;
     bool busy = false, running = true;
     while (running) {
@@ -284,6 +315,7 @@ int main(int argc, char **argv)
                 bb_faults_arm(faults, false);
                 bb_backend_rescan(be);
                 bb_faults_arm(faults, true);
+                apply_fault_node(be, &params, &env.log, applied, sizeof(applied));
             }
         }
         if (pfd[1].revents & POLLIN) {
