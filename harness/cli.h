@@ -19,6 +19,7 @@ int cmd_replay(int argc, char **argv);
 /* block-attach, block-detach, block-list, network-attach,
  * network-detach, network-list: argv[0] is the command's name. */
 int cmd_hotplug(int argc, char **argv);
+int cmd_fault(int argc, char **argv);
 bool cli_is_hotplug(const char *name);
 int cmd_qubesdb(int argc, char **argv);
 int cmd_qrexec(int argc, char **argv);

@@ -28,6 +28,8 @@ static const char usage[] =
     "  network-detach [--dir DIR] DOM DEVID\n"
     "  network-list [--dir DIR] DOM\n"
     "                                  hot-plug on a running simulator, as xl does it\n"
+    "  fault [--dir DIR] [--seed N] DOM SPEC\n"
+    "                                  a fault for domain DOM on a running simulator\n"
     "  replay FILE|--seed N [--trace] [--bug NAME]\n"
     "                                  replay one schedule of the seeded in-process world\n"
     "                                  (a fuzz_interleave_blk crash file, or a seed)\n"
@@ -66,6 +68,8 @@ int main(int argc, char **argv)
         return cmd_qubesdb(argc - 1, argv + 1);
     if (!strcmp(argv[1], "replay"))
         return cmd_replay(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "fault"))
+        return cmd_fault(argc - 1, argv + 1);
     if (cli_is_hotplug(argv[1]))
         return cmd_hotplug(argc - 1, argv + 1);
     fprintf(stderr, "splitbed: unknown command '%s' (try: splitbed --help)\n", argv[1]);

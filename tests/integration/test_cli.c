@@ -306,6 +306,7 @@ START_TEST(help_of_each_command_matches_its_manual_page)
         { "replay", "splitbed-replay.1" },
         { "block-attach", "splitbed-hotplug.1" },
         { "network-detach", "splitbed-hotplug.1" },
+        { "fault", "splitbed-fault.1" },
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         if (c[i].cmd)

@@ -201,6 +201,69 @@ START_TEST(detach_during_io_is_an_error_not_a_hang)
 }
 END_TEST
 
+/* splitbed fault while the guest writes: every grant map fails from
+ * then on, and the guest gets I/O errors; a pause only delays it. */
+START_TEST(fault_on_a_running_guest)
+{
+    char *args[] = { "block-attach",
+                     "--dir",
+                     sim,
+                     "--backend-opt",
+                     "persistent=0",
+                     "--backend-opt",
+                     "fault-delay-us=2000",
+                     "3",
+                     spec,
+                     NULL };
+    sb(args);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    SB("fault", "--dir", sim, "3", "domain-pause:for-ms=50");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    SB("exec", "--dir", sim, "--domain", "3", "--", "blk-info", "-q", "--vdev", "xvdb");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    int out[2];
+    ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+    char err_path[160];
+    snprintf(err_path, sizeof err_path, "%s/app.err", dir);
+    pid_t app = fork();
+    ck_assert_int_ge(app, 0);
+    if (app == 0) {
+        int efd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(out[1], 1);
+        dup2(efd, 2);
+        execl(build_path("bin/splitbed"), "splitbed", "exec", "--dir", sim, "--domain", "3", "--",
+              "blk-verify", "--vdev", "xvdb", "--fill", "--bytes", "67108864", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    FILE *f = fdopen(out[0], "r");
+    char line[128];
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    ck_assert_str_eq(line, "flushed: 1048576\n");
+    SB("fault", "--dir", sim, "--seed", "5", "3", "grant-fail:rate=1");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    assert_has(r.err, "splitbed fault: seed 5");
+    while (fgets(line, sizeof line, f))
+        ;
+    fclose(f);
+    ck_assert_int_eq(runproc_wait(app, TIMEOUT * 1000), 1);
+    char err[8192];
+    f = fopen(err_path, "r");
+    size_t n = fread(err, 1, sizeof err - 1, f);
+    fclose(f);
+    err[n] = '\0';
+    assert_has(err, "failed: error 5");
+    SB("fault", "--dir", sim, "3", "negotiation:mirage");
+    ck_assert_int_eq(r.status, 2);
+    assert_has(r.err, "negotiation applies when a device connects");
+    SB("fault", "--dir", sim, "4", "backend-slow:delay-ms=1");
+    ck_assert_int_eq(r.status, 1);
+    assert_has(r.err, "domain 4 has no disk served by a backend");
+    SB("block-detach", "--dir", sim, "3", "xvdb");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+}
+END_TEST
+
 START_TEST(network_attach_list_detach)
 {
     char vif[200];
@@ -267,6 +330,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, block_attach_use_list_detach);
     tcase_add_test(tc, detach_during_io_is_an_error_not_a_hang);
+    tcase_add_test(tc, fault_on_a_running_guest);
     tcase_add_test(tc, network_attach_list_detach);
     tcase_add_test(tc, hotplug_usage_errors);
     suite_add_tcase(s, tc);
