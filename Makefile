@@ -113,7 +113,7 @@ mutants: all
 bench: all $(BENCHES)
 	@mkdir -p $(BUILD)/bench; rm -f $(BUILD)/bench/results.jsonl
 	@for b in $(BENCHES); do echo "== $$b"; \
-	  SPLITBED_BUILD=$(BUILD) SPLITBED_BENCH_RESULTS=$(BUILD)/bench/results.jsonl $$b || exit 1; done
+	  SPLITBED_BUILD=$(BUILD) SPLITBED_BENCH_RESULTS=$(BUILD)/bench/results.jsonl SPLITBED_GNTALLOC_LIMIT=65536 $$b || exit 1; done
 	@python3 tests/bench/collect $(BUILD)/bench/results.jsonl $(BUILD)/bench
 
 # One house style (.clang-format): `make format` rewrites, `make format-check`

@@ -7,6 +7,7 @@
 #include "toolstack.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -47,7 +48,14 @@ int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd)
 
     if (!layout_path(prog, sizeof prog, "bin", "splitbed-hvd"))
         return -1;
-    char *hv_argv[] = { prog, "--dir", (char *)dir, NULL };
+    /* A guest kernel's xen_gntalloc.limit, for frontends that share more
+     * than Linux's default 1024 grants. */
+    const char *limit = getenv("SPLITBED_GNTALLOC_LIMIT");
+    char *hv_argv[] = { prog, "--dir", (char *)dir, NULL, NULL, NULL };
+    if (limit && *limit) {
+        hv_argv[3] = "--gntalloc-limit";
+        hv_argv[4] = (char *)limit;
+    }
     statedir_path(log, sizeof log, dir, "hvd.log");
     *hvd = daemon_start(hv_argv, log, detach, READY_TIMEOUT_MS);
     if (*hvd < 0)

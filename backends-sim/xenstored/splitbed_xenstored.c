@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -80,6 +81,12 @@ int main(int argc, char **argv)
     if (sfd < 0) {
         perror("splitbed-xenstored: signalfd");
         return 1;
+    }
+    /* Descriptors are what clients cost: take all the system allows. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
     }
     s = xsc_server_new(dir, tracef);
     if (!s)

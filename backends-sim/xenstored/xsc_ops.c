@@ -88,8 +88,13 @@ static int create(struct xsc_opctx *x, const char *path, const char *v, size_t l
         for (unsigned i = 0; i < missing; i++)
             while (first > path && *--first != '/')
                 ;
-        if (xsc_node_record_size(near) + strcspn(first + 1, "/") + 1 >= q)
+        if (xsc_node_record_size(near) + strcspn(first + 1, "/") + 1 >= q) {
+            xsc_trace(x->c,
+                      "dom%u: node size quota (%u) of %.*s reached by its child "
+                      "names creating %s",
+                      x->domid, q, first > path ? (int)(first - path) : 1, path, path);
             return ENOSPC;
+        }
     }
     err = xsc_tree_create(x->t, path, x->priv ? XSC_NO_TARGET : x->domid, &n);
     if (!err && len)
@@ -183,6 +188,8 @@ int xsc_op_set_perms(struct xsc_opctx *x, const char *path, struct xsc_perm *per
     int err = 0;
 
     if (x->check && !x->priv && np > x->c->quota.perms) {
+        xsc_trace(x->c, "dom%u: permissions quota (%u) reached setting %u on %s", x->domid,
+                  x->c->quota.perms, np, path);
         err = ENOSPC;
         goto out;
     }
@@ -209,6 +216,8 @@ int xsc_op_set_perms(struct xsc_opctx *x, const char *path, struct xsc_perm *per
     }
     if (x->check && !x->priv &&
         xsc_node_record_size(n) + 8 * ((size_t)np - n->nperms) >= x->c->quota.node_size) {
+        xsc_trace(x->c, "dom%u: node size quota (%u) reached setting permissions of %s", x->domid,
+                  x->c->quota.node_size, path);
         err = ENOSPC;
         goto out;
     }

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Requests handled from one client per loop turn, so a busy client does
@@ -53,6 +54,9 @@ struct xsc_server {
     struct procdom_sim sim; /* the simulator's directory, D/.. */
     bool have_sim;
     struct xsc_domexc *domexc; /* NULL: nobody tells of domain deaths */
+    bool paused, pause_traced; /* out of descriptors: listeners unpolled until resume_at */
+    long long resume_at;       /* CLOCK_MONOTONIC ms */
+    bool limit_traced;         /* a domain's connection limit, once until one closes */
 };
 
 static void trace(void *ctx, const char *line)
@@ -244,6 +248,7 @@ fail:
 
 static void client_free(struct xsc_server *s, struct client *c)
 {
+    s->limit_traced = false;
     xsc_core_disconnect(c->conn);
     close(c->fd);
     free(c->out);
@@ -269,15 +274,59 @@ static bool refused(struct xsc_server *s, const struct listener *l, int fd)
     return true;
 }
 
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static size_t conns_of(const struct xsc_server *s, unsigned domid)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->ncs; i++)
+        n += s->cs[i]->domid == domid && !s->cs[i]->closing;
+    return n;
+}
+
 static void accept_on(struct xsc_server *s, struct listener *l)
 {
     for (;;) {
         int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         struct client *c;
 
-        if (fd < 0)
+        if (fd < 0) {
+            /* Out of descriptors, the listening socket stays readable and
+             * accept keeps failing: stop polling it for a while. */
+            if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+                if (!s->pause_traced) {
+                    char line[160];
+                    snprintf(line, sizeof line,
+                             "out of descriptors (accept on %s: %s): not accepting connections "
+                             "for %d ms at a time",
+                             l->path, strerror(errno), XSC_SERVER_ACCEPT_PAUSE_MS);
+                    trace(s, line);
+                }
+                s->pause_traced = s->paused = true;
+                s->resume_at = now_ms() + XSC_SERVER_ACCEPT_PAUSE_MS;
+            }
             return; /* EAGAIN, or a client that already left */
+        }
+        s->pause_traced = false;
         if (refused(s, l, fd)) {
+            close(fd);
+            continue;
+        }
+        if (l->domid != 0 && conns_of(s, l->domid) >= XSC_SERVER_CONNS_PER_DOMAIN) {
+            if (!s->limit_traced) {
+                char line[160];
+                snprintf(line, sizeof line,
+                         "dom%u: %u connections open, the most a domain may hold "
+                         "(Xen gives it one ring): further connections refused",
+                         l->domid, XSC_SERVER_CONNS_PER_DOMAIN);
+                trace(s, line);
+            }
+            s->limit_traced = true;
             close(fd);
             continue;
         }
@@ -431,9 +480,17 @@ int xsc_server_run(struct xsc_server *s, int stop_fd)
             }
             pf = v;
         }
+        int timeout = -1;
+        if (s->paused) {
+            long long left = s->resume_at - now_ms();
+            if (left <= 0)
+                s->paused = false;
+            else
+                timeout = (int)left;
+        }
         pf[n++] = (struct pollfd){ stop_fd, POLLIN, 0 };
-        for (size_t i = 0; i < nls; i++)
-            pf[n++] = (struct pollfd){ s->ls[i].fd, POLLIN, 0 };
+        for (size_t i = 0; i < nls; i++) /* a negative fd is not polled */
+            pf[n++] = (struct pollfd){ s->paused ? -1 : s->ls[i].fd, POLLIN, 0 };
         for (size_t i = 0; i < ncs; i++) {
             struct client *c = s->cs[i];
             short ev = pending(c) < XSC_SERVER_BACKLOG ? POLLIN : 0;
@@ -446,7 +503,7 @@ int xsc_server_run(struct xsc_server *s, int stop_fd)
         busy = false;
         for (size_t i = 0; i < ncs; i++)
             busy = busy || has_input(s->cs[i]);
-        if (poll(pf, n, busy ? 0 : -1) < 0) {
+        if (poll(pf, n, busy ? 0 : timeout) < 0) {
             if (errno == EINTR)
                 continue;
             free(pf);

@@ -16,6 +16,14 @@
 #include <stdio.h>
 
 #define XSC_SERVER_BACKLOG (64u * 1024)
+/* Connections one guest domain may hold at once.  On Xen a domain has
+ * one ring, which its kernel's xenbus driver shares among its
+ * processes (their requests queue there); here each process has its
+ * own socket, up to this many per domain, beyond which a connection is
+ * closed at once, with a trace line. */
+#define XSC_SERVER_CONNS_PER_DOMAIN 128u
+/* How long the daemon stops accepting when it runs out of descriptors. */
+#define XSC_SERVER_ACCEPT_PAUSE_MS 100
 #define XSC_SERVER_LIMIT_GUEST (1u << 20)
 #define XSC_SERVER_LIMIT_DOM0 (16u << 20)
 

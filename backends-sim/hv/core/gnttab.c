@@ -98,10 +98,17 @@ int hv_gnt_alloc_ref(hv_t *hv, domid_t d, const void *owner, grant_ref_t *ref)
             m->allocated = true;
             m->owner = owner;
             dom->next_alloc_hint = r + 1;
+            dom->gnt_full_traced = false;
             *ref = r;
             return 0;
         }
     }
+    if (!dom->gnt_full_traced)
+        hv_trace(hv, d,
+                 "d%u: no free grant ref: all %u entries of its grant table in use "
+                 "(max_grant_frames %u): ENOSPC",
+                 d, span, dom->max_grant_frames);
+    dom->gnt_full_traced = true;
     return -ENOSPC;
 }
 

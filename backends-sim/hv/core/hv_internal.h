@@ -56,6 +56,7 @@ struct hv_domain {
     uint32_t nr_grant_frames;   /* frames allocated so far */
     struct hv_gframe **gframes; /* max_grant_frames slots */
     grant_ref_t next_alloc_hint;
+    bool gnt_full_traced; /* the table was full; traced once until a ref is freed */
 
     uint32_t max_maptrack; /* handles */
     struct hv_mapping *maptrack;

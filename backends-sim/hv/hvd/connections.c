@@ -4,7 +4,9 @@
  */
 #include "backends-sim/hv/hvd/hvd.h"
 
+#include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -28,6 +30,8 @@ void hvd_conn_unlink(struct hvd *h, struct conn *c)
 
 void hvd_conn_release(struct hvd *h, struct conn *c)
 {
+    c->dom->nconns--;
+    c->dom->conn_limit_traced = false;
     if (c->kind == HVW_KIND_GNTTAB || c->kind == HVW_KIND_GNTSHR)
         gnt_release(h, c);
     if (c->kind == HVW_KIND_EVTCHN)
@@ -93,8 +97,29 @@ void hvd_cut_off(struct hvd *h, struct conn *c, const char *why)
 void hvd_accept(struct hvd *h, struct hdom *dom)
 {
     int fd = accept4(dom->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd < 0)
+    if (fd < 0) {
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            if (!h->pause_traced)
+                hvd_trace(h, dom->id,
+                          "hvd: out of descriptors (accept on d%u's socket: %s): not accepting "
+                          "connections for %d ms at a time",
+                          dom->id, strerror(errno), HVD_ACCEPT_PAUSE_MS);
+            h->pause_traced = true;
+            hvd_listen_pause(h);
+        }
         return;
+    }
+    h->pause_traced = false;
+    if (dom->id != 0 && dom->nconns >= HVD_HANDLES_PER_DOMAIN) {
+        if (!dom->conn_limit_traced)
+            hvd_trace(h, dom->id,
+                      "hvd: d%u: %u handles open, the most a domain may hold: further "
+                      "connections refused",
+                      dom->id, dom->nconns);
+        dom->conn_limit_traced = true;
+        close(fd);
+        return;
+    }
     struct conn *c = calloc(1, sizeof(*c));
     if (!c) {
         close(fd);
@@ -127,6 +152,7 @@ void hvd_accept(struct hvd *h, struct hdom *dom)
     }
     c->next = h->conns;
     h->conns = c;
+    dom->nconns++;
 }
 
 bool hvd_conn_live(const struct hvd *h, const struct conn *c)

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+uint32_t hvd_gntalloc_limit = HVD_GNTALLOC_LIMIT;
+
 /* Frames whose grant was ended while a peer still mapped it: they return
  * to their domain when the last mapping goes. */
 struct zombie {
@@ -94,6 +96,8 @@ static void end_page(struct hvd *h, struct conn *c, struct hshare *s, uint32_t i
             fire_notify(h, c->dom->id, &s->notify, c->dom, s->gfns[i]);
     }
     s->live[i] = false;
+    c->dom->shared--;
+    c->dom->share_limit_traced = false;
     int r = hv_gnt_release_ref(h->hv, c->dom->id, s->refs[i]);
     if (r == 0)
         dmem_release(c->dom->mem, s->gfns[i]);
@@ -121,6 +125,15 @@ int gnt_share(struct hvd *h, struct conn *c, const void *p, size_t n)
         return EINVAL;
     if (req.notify_offset != HVW_NOTIFY_NONE && req.notify_offset >= req.count * HVW_PAGE_SIZE)
         return EINVAL;
+    if (req.count > hvd_gntalloc_limit - c->dom->shared) {
+        if (!c->dom->share_limit_traced)
+            hvd_trace(h, c->dom->id,
+                      "hvd: d%u: gntalloc limit: %u grants shared, %u more asked (pid %d), "
+                      "limit %u (xen_gntalloc.limit; SPLITBED_GNTALLOC_LIMIT raises it): ENOSPC",
+                      c->dom->id, c->dom->shared, req.count, (int)c->pid, hvd_gntalloc_limit);
+        c->dom->share_limit_traced = true;
+        return ENOSPC;
+    }
     struct hshare *s = calloc(1, sizeof(*s));
     if (!s || !(s->refs = calloc(req.count, sizeof(*s->refs))) ||
         !(s->gfns = calloc(req.count, sizeof(*s->gfns))) ||
@@ -147,6 +160,7 @@ int gnt_share(struct hvd *h, struct conn *c, const void *p, size_t n)
         }
         r = hv_gnt_grant(h->hv, me, s->refs[i], (domid_t)req.domid, s->gfns[i], !req.writable, c);
         s->live[i] = true;
+        c->dom->shared++;
         if (r < 0) {
             err = -r;
             end_page(h, c, s, i);

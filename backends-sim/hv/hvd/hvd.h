@@ -19,6 +19,17 @@
 
 struct dmem;
 
+/* Grants one domain may hold through gntalloc (ENOSPC beyond): Linux's
+ * xen_gntalloc.limit, 1024 unless --gntalloc-limit says otherwise. */
+#define HVD_GNTALLOC_LIMIT 1024u
+extern uint32_t hvd_gntalloc_limit;
+/* Handles (gnttab, gntshr, evtchn) one guest domain may hold open at once: a
+ * Linux process's default RLIMIT_NOFILE.  Each costs the daemon 2 or 3
+ * descriptors, so no domain can exhaust the daemon's. */
+#define HVD_HANDLES_PER_DOMAIN 1024u
+/* How long the daemon stops accepting when it runs out of descriptors. */
+#define HVD_ACCEPT_PAUSE_MS 100
+
 struct hdom { /* a domain as the daemon hosts it */
     domid_t id;
     uint32_t gen;
@@ -32,6 +43,9 @@ struct hdom { /* a domain as the daemon hosts it */
     uint8_t shutdown_code; /* SHUTDOWN_* */
     uint64_t max_pages;    /* XEN_DOMCTL_max_mem, in pages */
     uint8_t handle[16];    /* xen_domain_handle_t: a UUID, dom0's is zero */
+    uint32_t shared;       /* grants its gntshr handles hold (gntalloc's count) */
+    uint32_t nconns;       /* its handles (connections) */
+    bool share_limit_traced, conn_limit_traced; /* once until below again */
     struct hdom *next;
 };
 
@@ -102,6 +116,9 @@ struct hvd {
     uint32_t next_conn_id;
     struct procdom_sim sim; /* DIR, to tell which domain a client is in */
     int epfd;               /* the main loop's epoll set: listen and client sockets */
+    bool paused;            /* out of descriptors: domain sockets unpolled until resume_at */
+    bool pause_traced;      /* traced once until an accept succeeds */
+    long long resume_at;    /* CLOCK_MONOTONIC ms */
     char *drain;            /* receive buffer for posted packets */
     /* the reply being built by a handler */
     char *out;
@@ -121,6 +138,10 @@ void hvd_trace(struct hvd *h, domid_t d, const char *fmt, ...)
 
 /* Adds fd to the event loop's epoll set (closing fd removes it). */
 int hvd_watch_fd(struct hvd *h, int fd);
+/* Stops polling every domain socket for HVD_ACCEPT_PAUSE_MS: out of
+ * descriptors, a listening socket stays readable while accept keeps
+ * failing, so polling it would spin. */
+void hvd_listen_pause(struct hvd *h);
 
 /* Domains (domains.c). */
 struct hdom *hvd_dom(struct hvd *h, domid_t d);

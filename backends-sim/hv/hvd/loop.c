@@ -16,8 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 void hvd_trace(struct hvd *h, domid_t d, const char *fmt, ...)
@@ -54,6 +56,29 @@ int hvd_watch_fd(struct hvd *h, int fd)
 {
     struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
     return epoll_ctl(h->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void hvd_listen_pause(struct hvd *h)
+{
+    if (!h->paused)
+        for (struct hdom *d = h->doms; d; d = d->next)
+            epoll_ctl(h->epfd, EPOLL_CTL_DEL, d->listen_fd, NULL);
+    h->paused = true;
+    h->resume_at = now_ms() + HVD_ACCEPT_PAUSE_MS;
+}
+
+static void listen_resume(struct hvd *h)
+{
+    for (struct hdom *d = h->doms; d; d = d->next)
+        hvd_watch_fd(h, d->listen_fd);
+    h->paused = false;
 }
 
 int hvd_run(const char *dir, int ready_fd)
@@ -101,6 +126,12 @@ int hvd_run(const char *dir, int ready_fd)
         close(probe);
         fprintf(stderr, "splitbed-hvd: another splitbed-hvd serves %s\n", dir);
         return 1;
+    }
+    /* Descriptors are what clients cost: take all the system allows. */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
     }
     r = procdom_sim_init(&h->sim, dir);
     if (r < 0) {
@@ -155,7 +186,16 @@ int hvd_run(const char *dir, int ready_fd)
             if (!evs)
                 return 1;
         }
-        int k = epoll_wait(h->epfd, evs, (int)cap, -1);
+        int timeout = -1;
+        if (h->paused) {
+            long long left = h->resume_at - now_ms();
+            if (left <= 0) {
+                listen_resume(h);
+                continue;
+            }
+            timeout = (int)left;
+        }
+        int k = epoll_wait(h->epfd, evs, (int)cap, timeout);
         if (k < 0) {
             if (errno == EINTR)
                 continue;

@@ -1,7 +1,8 @@
 /*
- * splitbed-hvd --dir DIR [--ready-fd FD]
+ * splitbed-hvd --dir DIR [--ready-fd FD] [--gntalloc-limit N]
  * Hosts the simulated hypervisor for processes (docs/runtime.md).
  */
+#include "backends-sim/hv/hvd/hvd.h"
 #include "backends-sim/hv/hvd/server.h"
 
 #include <stdio.h>
@@ -10,8 +11,10 @@
 
 static int usage(const char *what, const char *arg)
 {
-    fprintf(stderr, "splitbed-hvd: %s%s%s (usage: splitbed-hvd --dir DIR [--ready-fd FD])\n", what,
-            arg ? ": " : "", arg ? arg : "");
+    fprintf(stderr,
+            "splitbed-hvd: %s%s%s (usage: splitbed-hvd --dir DIR [--ready-fd FD] "
+            "[--gntalloc-limit N])\n",
+            what, arg ? ": " : "", arg ? arg : "");
     return 2;
 }
 
@@ -28,6 +31,13 @@ int main(int argc, char **argv)
             if (*end || end == argv[i] || v < 0 || v > 65535)
                 return usage("--ready-fd needs a file descriptor number, not", argv[i]);
             ready = (int)v;
+        } else if (!strcmp(argv[i], "--gntalloc-limit") && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || end == argv[i] || v < 1 || v > 1L << 20)
+                return usage("--gntalloc-limit needs a number of grants from 1 to 1048576, not",
+                             argv[i]);
+            hvd_gntalloc_limit = (uint32_t)v;
         } else
             return usage("unknown option or missing value", argv[i]);
     }
