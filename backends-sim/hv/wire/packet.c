@@ -60,8 +60,12 @@ ssize_t hvw_recv(int sock, void *buf, size_t size, int *fds, unsigned *nfds)
     do
         n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
     while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return -errno;
+    if (n < 0) {
+        int e = errno;
+        if (nfds)
+            *nfds = 0; /* the caller closes what it counts */
+        return -e;
+    }
     int toomany = 0;
     for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
