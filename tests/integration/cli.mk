@@ -14,3 +14,17 @@ $(BUILD)/tests/test_identity: $(OBJ)/tests/integration/test_identity.o $(OBJ)/te
 ifneq ($(wildcard backends-sim/hv/hvctl.h),)
 INTEGRATION_TESTS += $(BUILD)/tests/test_identity
 endif
+
+# A guest at every per-domain limit beside one that keeps working.
+$(BUILD)/tests/limits-hog: tests/integration/limits_hog.c
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $< -lxengnttab -lxenevtchn -lxenstore
+
+$(BUILD)/tests/test_limits: $(OBJ)/tests/integration/test_limits.o $(OBJ)/tests/lib/runproc.o | \
+    $(BUILD)/tests/limits-hog $(BUILD)/tests/hv-peer $(BUILD)/bin/splitbed \
+    $(BUILD)/bin/splitbed-hvd $(BUILD)/bin/splitbed-xenstored
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+ifneq ($(wildcard backends-sim/hv/hvctl.h),)
+INTEGRATION_TESTS += $(BUILD)/tests/test_limits
+endif
