@@ -62,12 +62,12 @@ struct run {
     unsigned added_vifs;            /* likewise vifs */
     char device_args[MAX_DEVS][32]; /* blkback's --device DOMID/DEVID */
     /* A Qubes VM (splitbed_qubesdb = [ "/KEY=VALUE", … ] in the config):
-     * dom0 runs splitbed-qubesdb and splitbed-qrexec for it. */
+     * dom0 runs splitbed-qubesdb, splitbed-qrexec and splitbed-guid. */
     bool qubes;
     const char *qubes_name;
     const char *qubesdb_entries[MAX_OPTS];
     unsigned nqubesdb_entries;
-    pid_t qubesdb, qrexec;
+    pid_t qubesdb, qrexec, guid;
     struct fault_spec faults[MAX_FAULTS];
     const char *fault_args[MAX_FAULTS];
     unsigned nfaults;
@@ -843,6 +843,8 @@ static void teardown(struct run *r)
         daemon_stop(r->qubesdb, 5000);
     if (r->qrexec > 0)
         daemon_stop(r->qrexec, 5000);
+    if (r->guid > 0)
+        daemon_stop(r->guid, 5000);
     if (!r->private_sim)
         release_shared(r);
     if (r->private_sim) {
@@ -946,6 +948,9 @@ int cmd_run(int argc, char **argv)
             goto out;
         r.qrexec = qubes_vm_start_qrexec(r.dir, r.domid, r.quiet, false);
         if (r.qrexec < 0)
+            goto out;
+        r.guid = qubes_vm_start_guid(r.dir, r.domid, r.quiet, false);
+        if (r.guid < 0)
             goto out;
     }
 

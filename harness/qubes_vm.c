@@ -110,9 +110,17 @@ pid_t qubes_vm_start_qrexec(const char *dir, unsigned domid, bool quiet, bool de
     return start_daemon(dir, "splitbed-qrexec", "qrexec", domid, argv, quiet ? 5 : 4, detach);
 }
 
+pid_t qubes_vm_start_guid(const char *dir, unsigned domid, bool quiet, bool detach)
+{
+    char dom[16];
+    snprintf(dom, sizeof dom, "%u", domid);
+    const char *argv[] = { "--domain", dom, "--quiet" };
+    return start_daemon(dir, "splitbed-guid", "guid", domid, argv, quiet ? 3 : 2, detach);
+}
+
 void qubes_vm_stop_all(const char *dir)
 {
-    static const char *const kinds[] = { "qrexec", "qubesdb" };
+    static const char *const kinds[] = { "guid", "qrexec", "qubesdb" };
     for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
         char pat[4200];
         snprintf(pat, sizeof pat, "%s/%s.*.pid", dir, kinds[k]);

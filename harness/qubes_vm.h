@@ -27,10 +27,13 @@ const char *qubes_vm_qrexec_socket(char *buf, size_t size, const char *dir, unsi
  * in DIR/qrexec.DOMID.log; it connects to the VM's agent whenever the
  * agent serves.  Returns its pid or -1 after one line. */
 pid_t qubes_vm_start_qrexec(const char *dir, unsigned domid, bool quiet, bool detach);
+/* Starts splitbed-guid (a stand-in for dom0's GUI daemon) for domain
+ * domid, its log in DIR/guid.DOMID.log. */
+pid_t qubes_vm_start_guid(const char *dir, unsigned domid, bool quiet, bool detach);
 /* Checks one splitbed_qubesdb item ("/KEY=VALUE") of config file; -1
  * after one line naming it and the fault. */
 int qubes_vm_check_entry(const char *file, const char *item);
-/* Stops every splitbed-qubesdb and splitbed-qrexec of dir (pid files). */
+/* Stops every splitbed-qubesdb, -qrexec and -guid of dir (pid files). */
 void qubes_vm_stop_all(const char *dir);
 
 #endif

@@ -8,7 +8,10 @@
  *
  * Log (stderr): "[qubes.db] connecting to server...", "[qubes.db]
  * connected", "[qubes.rexec] client connected, using protocol version 3"
- * (when dom0 runs a qrexec daemon), blkfront's negotiation, then
+ * (when dom0 runs a qrexec daemon), "[qubes.gui] waiting for client..."
+ * and "[qubes.gui] client connected (…)" (when /qubes-gui-enabled is
+ * True: the GUI handshake with dom0's GUI daemon), blkfront's
+ * negotiation, then
  * "[unikernel] QubesDB =" and one tab-indented "PATH = VALUE" line per
  * entry.  Output (stdout): the file.
  *
@@ -21,6 +24,7 @@
  * Exit 0, 1 when QubesDB or the disk fails, 2 on bad usage or a missing
  * member.
  */
+#include "gui_agent.h"
 #include "qrexec_agent.h"
 #include "qubesdb.h"
 #include "tar_disk.h"
@@ -130,7 +134,8 @@ static bool poweroff_asked(struct os *os)
 }
 
 /* Answers qrexec until power-off; 0, or 1 if the agent fails. */
-static int stay(struct os *os, struct qrexec_agent *agent, struct qubesdb *db)
+static int stay(struct os *os, struct qrexec_agent *agent, struct qubesdb *db,
+                struct gui_agent *gui)
 {
     char path[64];
     os_snprintf(path, sizeof path, "/local/domain/%u/control/shutdown", (unsigned)os_domid(os));
@@ -139,6 +144,8 @@ static int stay(struct os *os, struct qrexec_agent *agent, struct qubesdb *db)
         if (qrexec_agent_poll(agent) < 0)
             return 1;
         (void)qubesdb_poll(db);
+        if (gui)
+            (void)gui_agent_poll(gui);
         if (poweroff_asked(os)) {
             os_log(os, OS_LOG_INFO, "[unikernel] powering off");
             return 0;
@@ -201,9 +208,29 @@ int app_main(struct os *os, int argc, char **argv)
     if (!qrexec_agent_connected(agent))
         os_log(os, OS_LOG_WARN, "[qubes.rexec] no qrexec daemon in dom0 yet; going on");
 
+    /* the GUI handshake, when dom0 runs a GUI daemon for this VM */
+    struct gui_agent *gui = NULL;
+    const char *enabled = qubesdb_read(db, "/qubes-gui-enabled");
+    if (enabled && !os_strcmp(enabled, "True")) {
+        uint64_t gdom = 0;
+        const char *x = qubesdb_read(db, "/qubes-gui-domain-xid");
+        if (x && (os_parse_u64(x, &gdom) < 0 || gdom >= DOMID_FIRST_RESERVED))
+            gdom = 0;
+        if (gui_agent_open(os, (domid_t)gdom, &gui) == 0) {
+            until = os_now_ns(os) + QREXEC_WAIT_NS;
+            while (gui_agent_poll(gui) == 0 && os_now_ns(os) < until) {
+                (void)qrexec_agent_poll(agent);
+                (void)os_wait(os, os_now_ns(os) + 100000000ull);
+            }
+            if (!gui_agent_connected(gui))
+                os_log(os, OS_LOG_WARN, "[qubes.gui] no GUI daemon in dom0 yet; going on");
+        }
+    }
+
     struct tar_disk d;
     int status = tar_disk_open(os, prog, &opts, &d);
     if (status) {
+        gui_agent_close(gui);
         qrexec_agent_close(agent);
         qubesdb_close(db);
         return status;
@@ -213,9 +240,10 @@ int app_main(struct os *os, int argc, char **argv)
     qubesdb_multiread(db, "", show, &h);
     status = cat(&d, path, to_console, os);
     if (status == 0 && keep)
-        status = stay(os, agent, db);
+        status = stay(os, agent, db, gui);
     h.disk = NULL;
     tar_disk_close(&d);
+    gui_agent_close(gui);
     qrexec_agent_close(agent);
     qubesdb_close(db);
     return status;

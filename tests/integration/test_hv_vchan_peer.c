@@ -18,7 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#define BYTES (4u << 20)
+/* 4 MiB unless VCHAN_PEER_BYTES says otherwise (the benchmark's 64 MiB) */
+static uint32_t BYTES = 4u << 20;
 #define GUARD_MS 20000
 
 /* The byte at position i of the stream a side sends (seeded per side). */
@@ -54,6 +55,9 @@ int main(int argc, char **argv)
         return 2;
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
+    const char *nb = getenv("VCHAN_PEER_BYTES");
+    if (nb && *nb)
+        BYTES = (uint32_t)strtoul(nb, NULL, 10);
     int crash = !strcmp(argv[1], "crash");
     int server = crash || !strcmp(argv[1], "server");
     int domid = atoi(argv[2]);

@@ -56,6 +56,9 @@ START_TEST(run_replays_the_seed_log)
     ck_assert_msg(a >= 0 && b > a && c > b && d > c, "log: %s", r.err);
     long q = at(r.err, "[qubes.rexec] client connected, using protocol version 3\n");
     ck_assert_msg(q > b && q < c, "log: %s", r.err);
+    long g =
+        at(r.err, "[qubes.gui] client connected (screen size: 1920x1080 depth: 24 mem: 8101x)\n");
+    ck_assert_msg(g > q && g < c, "log: %s", r.err);
     ck_assert_msg(at(r.err, "\t/qubes-ip = 10.137.0.5\n") > d, "log: %s", r.err);
     ck_assert_msg(at(r.err, "\t/name = qubes-hello\n") > d, "log: %s", r.err);
     ck_assert_msg(at(r.err, "\t/qubes-vm-type = ProxyVM\n") > d, "log: %s", r.err);
