@@ -1,0 +1,70 @@
+/*
+ * fuzz_vchan_server — our vchan server against a hostile client: the
+ * input picks the ring sizes asked for, then the client's side moves its
+ * indices, live byte, notify byte and even the ring orders at will while
+ * the server reads, writes and polls.  The server must cut the client
+ * off or carry on, never touch memory outside its rings, never return
+ * more than asked.
+ *
+ * Input: two 16-bit ring sizes, then 5-byte steps as fuzz_vchan_client.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <xen/io/libxenvchan.h>
+
+#include "tests/fuzz/vchan_fuzz_host.h"
+#include "vchan.h"
+
+#define BASE "/local/domain/1/data/vchan/2/7"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 4)
+        return 0;
+    struct os *os = vfh_new();
+    size_t rd = (size_t)(data[0] | data[1] << 8) * 16, wr = (size_t)(data[2] | data[3] << 8) * 16;
+    struct vchan *v;
+    if (vchan_server_open(os, 2, BASE, rd, wr, &v) == 0) {
+        char ref[16];
+        struct vchan_interface *s = NULL;
+        if (os_xs_read(os, 0, BASE "/ring-ref", ref, sizeof ref) > 0)
+            s = vfh_page(os, (grant_ref_t)atoi(ref));
+        static uint8_t buf[1 << 16];
+        for (size_t i = 4; s && i + 5 <= size; i += 5) {
+            uint32_t val = (uint32_t)data[i + 1] | (uint32_t)data[i + 2] << 8 |
+                           (uint32_t)data[i + 3] << 16 | (uint32_t)data[i + 4] << 24;
+            size_t len = val & 0xffff;
+            long n;
+            switch (data[i] % 9) {
+            case 0: s->left.prod = val; break;
+            case 1: s->right.cons = val; break;
+            case 2: s->cli_live = (uint8_t)val; break;
+            case 3:
+                n = vchan_read(v, buf, len);
+                if (n > (long)len)
+                    abort();
+                break;
+            case 4:
+                n = vchan_write(v, buf, len);
+                if (n > (long)len)
+                    abort();
+                break;
+            case 5: (void)vchan_poll(v); break;
+            case 6:
+                s->left_order = (uint16_t)val;
+                s->right_order = (uint16_t)(val >> 16);
+                break;
+            case 7: s->srv_notify = (uint8_t)val; break;
+            case 8:
+                n = vchan_send(v, buf, len);
+                if (n > (long)len)
+                    abort();
+                break;
+            }
+        }
+        vchan_close(v);
+    }
+    vfh_free(os);
+    return 0;
+}

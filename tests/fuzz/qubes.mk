@@ -1,0 +1,13 @@
+# libFuzzer targets for vchan (a hostile server, a hostile client), the
+# VM's QubesDB client and its qrexec agent (a dom0 that sends anything),
+# on an in-memory os.h (tests/fuzz/vchan_fuzz_host.c).
+VCHAN_FUZZ_SRCS := tests/fuzz/vchan_fuzz_host.c frontends/vchan.c frontends/xenbus.c \
+	frontends/os/hosted/libc.c
+FUZZERS += fuzz_vchan_client fuzz_vchan_server fuzz_qubesdb_client fuzz_qrexec_agent
+FUZZ_SRCS_fuzz_vchan_client := tests/fuzz/fuzz_vchan_client.c $(VCHAN_FUZZ_SRCS)
+FUZZ_SRCS_fuzz_vchan_server := tests/fuzz/fuzz_vchan_server.c $(VCHAN_FUZZ_SRCS)
+FUZZ_SRCS_fuzz_qubesdb_client := tests/fuzz/fuzz_qubesdb_client.c $(VCHAN_FUZZ_SRCS) \
+	frontends/qubesdb.c frontends/qubesdb_proto.c frontends/qubesdb_store.c \
+	frontends/qubesdb_link.c
+FUZZ_SRCS_fuzz_qrexec_agent := tests/fuzz/fuzz_qrexec_agent.c $(VCHAN_FUZZ_SRCS) \
+	frontends/qrexec_agent.c frontends/qrexec_proto.c
