@@ -222,6 +222,33 @@ START_TEST(pause_stops_destroy_kills_and_release_fires)
 }
 END_TEST
 
+/* How many of hvd's descriptors are the memory of domain d. */
+static int hvd_mem_fds(unsigned d)
+{
+    char path[160], want[64];
+    snprintf(path, sizeof path, "%s/hvd.pid", dir);
+    FILE *f = fopen(path, "r");
+    int pid = 0;
+    if (f) {
+        if (fscanf(f, "%d", &pid) != 1)
+            pid = 0;
+        fclose(f);
+    }
+    ck_assert_int_gt(pid, 0);
+    snprintf(want, sizeof want, "/memfd:splitbed-dom%u ", d);
+    int n = 0;
+    for (int fd = 0; fd < 4096; fd++) {
+        char link[64], target[256];
+        snprintf(link, sizeof link, "/proc/%d/fd/%d", pid, fd);
+        ssize_t k = readlink(link, target, sizeof target - 1);
+        if (k <= 0)
+            continue;
+        target[k] = 0;
+        n += strncmp(target, want, strlen(want)) == 0;
+    }
+    return n;
+}
+
 /* splitbed domain list|pause|unpause|shutdown|destroy, agreeing with
  * Debian's xl on each state. */
 START_TEST(domain_command_walks_the_lifecycle)
@@ -270,9 +297,12 @@ START_TEST(domain_command_walks_the_lifecycle)
     DOM0(XENBIN "xl", "list");
     ck_assert_msg(list_line(r.out, 7, line, sizeof line) && strstr(line, "---sc-"), "%s", r.out);
 
+    ck_assert_int_eq(hvd_mem_fds(7), 1);
     DOMAIN("destroy", "app");
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_int_eq(runproc_wait(guest, TIMEOUT * 1000), 128 + SIGKILL);
+    /* Nothing mapped its pages: its memory went at once. */
+    ck_assert_int_eq(hvd_mem_fds(7), 0);
     DOMAIN("list");
     ck_assert_msg(!strstr(r.out, "app"), "%s", r.out);
     DOM0("xenstore-exists", "/local/domain/7");

@@ -120,6 +120,12 @@ bool hv_domain_exists(const hv_t *hv, domid_t d)
     return hv_dom_live(hv, d) != NULL;
 }
 
+bool hv_domain_is_dying(const hv_t *hv, domid_t d)
+{
+    const struct hv_domain *dom = hv_dom_any(hv, d);
+    return dom && dom->dying;
+}
+
 bool hv_domain_is_privileged(const hv_t *hv, domid_t d)
 {
     return d == 0 && hv_dom_live(hv, d) != NULL;

@@ -107,6 +107,8 @@ int hv_domain_create(hv_t *hv, domid_t d, const struct hv_domain_config *cfg);
  * until their last unmap, as Xen keeps a zombie domain.  -ESRCH if none. */
 int hv_domain_destroy(hv_t *hv, domid_t d);
 bool hv_domain_exists(const hv_t *hv, domid_t d); /* live, not dying */
+/* Destroyed, but kept while another domain maps one of its grants. */
+bool hv_domain_is_dying(const hv_t *hv, domid_t d);
 bool hv_domain_is_privileged(const hv_t *hv, domid_t d);
 uint64_t hv_domain_nr_frames(const hv_t *hv, domid_t d); /* 0 if none */
 /* Adds n frames to d (the host backs them); *first gets the first new

@@ -9,6 +9,7 @@
 
 int ctl_status(struct hvd *h, char *buf, size_t size)
 {
+    hvd_zombies_sweep(h);
     domid_t ids[256];
     size_t n = hv_domain_list(h->hv, ids, 256);
     size_t len = 0;

@@ -44,6 +44,7 @@ static uint32_t dom_gen;
 
 int hvd_dom_create(struct hvd *h, domid_t d)
 {
+    hvd_zombies_sweep(h);
     if (hvd_dom(h, d))
         return 1;
     /* Ports fit the event pages: 1023 as libxl gives a guest. */
@@ -88,9 +89,27 @@ int hvd_dom_create(struct hvd *h, domid_t d)
 }
 
 /* Memory of a destroyed domain may still be mapped by others (as Xen keeps
- * a zombie domain); it is freed with the daemon. */
-static struct dmem **zombie_mem;
+ * a zombie domain): it is freed once the core reaped the domain, at the
+ * destroy when nothing maps it, else at the next domain create, destroy
+ * or status after the last unmap. */
+struct zombie {
+    domid_t id;
+    struct dmem *mem;
+};
+static struct zombie *zombie_mem;
 static size_t nzombie_mem;
+
+void hvd_zombies_sweep(struct hvd *h)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < nzombie_mem; i++) {
+        if (hv_domain_is_dying(h->hv, zombie_mem[i].id))
+            zombie_mem[j++] = zombie_mem[i];
+        else
+            dmem_free(zombie_mem[i].mem);
+    }
+    nzombie_mem = j;
+}
 
 int hvd_dom_destroy(struct hvd *h, domid_t d)
 {
@@ -115,13 +134,14 @@ int hvd_dom_destroy(struct hvd *h, domid_t d)
             *pp = dom->next;
             break;
         }
-    struct dmem **z = realloc(zombie_mem, (nzombie_mem + 1) * sizeof(*z));
+    struct zombie *z = realloc(zombie_mem, (nzombie_mem + 1) * sizeof(*z));
     if (z) {
         zombie_mem = z;
-        zombie_mem[nzombie_mem++] = dom->mem;
+        zombie_mem[nzombie_mem++] = (struct zombie){ .id = d, .mem = dom->mem };
     }
     free(dom->path);
     free(dom);
+    hvd_zombies_sweep(h);
     hvd_raise_dom_exc(h);
     return 0;
 }
@@ -138,6 +158,8 @@ void hvd_doms_free(struct hvd *h)
     }
     h->doms = NULL;
     for (size_t i = 0; i < nzombie_mem; i++)
-        dmem_free(zombie_mem[i]);
+        dmem_free(zombie_mem[i].mem);
     free(zombie_mem);
+    zombie_mem = NULL;
+    nzombie_mem = 0;
 }

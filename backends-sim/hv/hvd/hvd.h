@@ -159,6 +159,8 @@ void hvd_dom_kill(struct hvd *h, domid_t d);
 void hvd_raise_dom_exc(struct hvd *h);
 /* Frees every domain and the memory of destroyed ones: at exit. */
 void hvd_doms_free(struct hvd *h);
+/* Frees the memory of destroyed domains the core has let go of. */
+void hvd_zombies_sweep(struct hvd *h);
 
 /* Connections (connections.c).  A hung-up connection is `dying` until
  * nothing holds it any more; the lookups skip dying ones. */
