@@ -439,9 +439,18 @@ int main(int argc, char **argv)
     char root[64];
     snprintf(root, sizeof root, "/local/domain/%u/backend/vif", (unsigned)self);
     const struct nb_env *env = nb_xen_env(xen);
-    if (env->ops->xs_watch(env->ctx, root, "@vifs") < 0) {
-        say("splitbed-netback: cannot watch %s", root);
-        return 1;
+    /* Every vif named by its directory: watch those only, so that other
+     * backends' vifs never wake this process (many guests on one dom0).
+     * A HANDLE-only vif needs the whole directory to find its frontend. */
+    bool only_ours = true;
+    for (unsigned i = 0; i < nvifs; i++)
+        only_ours &= vifs[i].path[0] != '\0';
+    for (unsigned i = 0; i < (only_ours ? nvifs : 1); i++) {
+        const char *w = only_ours ? vifs[i].path : root;
+        if (env->ops->xs_watch(env->ctx, w, "@vifs") < 0) {
+            say("splitbed-netback: cannot watch %s", w);
+            return 1;
+        }
     }
 
     int status = 0;
@@ -503,7 +512,8 @@ int main(int argc, char **argv)
         nb_vif_free(vifs[i].vif);
         nb_backing_free(vifs[i].backing);
     }
-    env->ops->xs_unwatch(env->ctx, root, "@vifs");
+    for (unsigned i = 0; i < (only_ours ? nvifs : 1); i++)
+        env->ops->xs_unwatch(env->ctx, only_ours ? vifs[i].path : root, "@vifs");
     nb_xen_close(xen);
     return status;
 }
