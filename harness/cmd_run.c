@@ -797,6 +797,13 @@ static int supervise(struct run *r)
             close(p[i].fd);
     if (p[3].fd >= 0)
         close(p[3].fd);
+    /* The app may end before the pause fault's time is up (it paused
+     * after the app's last request): the domain is unpaused all the
+     * same. */
+    if (r->paused) {
+        r->unpause_at = (struct timespec){ 0, 0 };
+        pause_left_ms(r);
+    }
     r->report_fd = -1;
     return status;
 }

@@ -154,8 +154,9 @@ END_TEST
  * only waits, and completes. */
 START_TEST(domain_paused_mid_io_then_completes)
 {
-    SB("run", "-q", "--disk", disk, "--fault", "domain-pause:after=40,for-ms=200", "--",
-       "blk-verify");
+    /* The slow backend keeps the guest busy well past the pause. */
+    SB("run", "-q", "--disk", disk, "--fault", "backend-slow:delay-ms=2", "--fault",
+       "domain-pause:after=40,for-ms=200", "--", "blk-verify");
     ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
     assert_has(r.out, "35 cases passed");
     const char *paused = strstr(r.err, "splitbed run: fault: pausing domain 1 for 200 ms (blkback "
