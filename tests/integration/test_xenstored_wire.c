@@ -62,6 +62,25 @@ START_TEST(oversized_payload_closes_connection)
 }
 END_TEST
 
+/* A payload of exactly XENSTORE_PAYLOAD_MAX bytes is a message, not an
+ * oversized one: a write of a value that fills it is answered. */
+START_TEST(payload_of_exactly_the_maximum_is_served)
+{
+    static char msg[XENSTORE_PAYLOAD_MAX];
+    int fd = xsd_connect(d.sock);
+    struct xsd_sockmsg h;
+
+    memset(msg, 'v', sizeof(msg));
+    memcpy(msg, "/big", 5); /* path, NUL, then the value to the end */
+    ck_assert_int_eq(xsd_send(fd, XS_WRITE, 7, 0, msg, sizeof(msg)), 0);
+    ck_assert_int_eq(xsd_recv(fd, &h, out, sizeof(out)), 0);
+    ck_assert_uint_eq(h.req_id, 7);
+    ck_assert_msg(h.type == XS_WRITE, "type %u: %s", h.type, out);
+    close(fd);
+    still_serving();
+}
+END_TEST
+
 START_TEST(error_replies_carry_ids)
 {
     int fd = xsd_connect(d.sock);
@@ -243,6 +262,7 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, oversized_payload_closes_connection);
+    tcase_add_test(tc, payload_of_exactly_the_maximum_is_served);
     tcase_add_test(tc, error_replies_carry_ids);
     tcase_add_test(tc, half_messages_leave_nothing_behind);
     tcase_add_test(tc, guest_cannot_use_privileged_messages);
