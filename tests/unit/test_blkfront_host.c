@@ -47,7 +47,7 @@ struct os {
     grant_ref_t next_ref;
     bool pending[64];
     evtchn_port_t next_port;
-    unsigned notifies, conflicts, ro_grants;
+    unsigned notifies, conflicts, commits, ro_grants;
     unsigned granted, ended; /* os_grant_access given, os_end_access */
     int ring_at_closing;     /* -1: the frontend never wrote Closing */
     void (*on_wait)(void *);
@@ -169,6 +169,10 @@ void th_clear_log(struct os *os)
 void th_tx_conflicts(struct os *os, unsigned n)
 {
     os->conflicts = n;
+}
+unsigned th_tx_commits(struct os *os)
+{
+    return os->commits;
 }
 unsigned th_notifies(struct os *os)
 {
@@ -464,6 +468,8 @@ int os_xs_tx_end(struct os *os, os_xs_tx tx, bool abort)
         os->conflicts--;
         return -OS_EAGAIN;
     }
+    if (!abort)
+        os->commits++;
     return 0;
 }
 int os_xs_watch(struct os *os, const char *path, const char *token)

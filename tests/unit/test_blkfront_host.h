@@ -39,6 +39,9 @@ const char *th_read(struct os *os, const char *path);
 void *th_gref(struct os *os, grant_ref_t ref);
 /* Fails the next n os_xs_tx_end with -EAGAIN. */
 void th_tx_conflicts(struct os *os, unsigned n);
+/* os_xs_tx_end calls that committed (the writes of a conflicting one
+ * would be lost on a real xenstore, so it must be done again). */
+unsigned th_tx_commits(struct os *os);
 unsigned th_notifies(struct os *os);
 /* How many os_grant_access() calls asked for a read-only grant. */
 unsigned th_readonly_grants(struct os *os);
