@@ -10,7 +10,7 @@
  * leak or loop.  A closed client reconnects.
  *
  * And what a guest's message does is checked against Xen's rules: it
- * never takes the guest past its node quota (kept small here, 4, so that
+ * never takes the guest past its node quota (kept small here, 2, so that
  * inputs reach it), and it never removes a node dom0 owns unless dom0 has
  * handed out permissions on its own nodes in this input.
  */
@@ -86,7 +86,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!c)
         return 0;
-    xsc_core_quota(c)->nodes = 4;
+    xsc_core_quota(c)->nodes = 2;
     setup = xsc_client_open(c, 0);
     make_domain(setup, 1);
     make_domain(setup, 2);
