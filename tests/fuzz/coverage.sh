@@ -44,7 +44,8 @@ llvm-cov report -show-branch-summary -instr-profile="$out/all.profdata" $objs $f
   >"$out/report.txt"
 # Every line with code that no input reached, as FILE:LINE: text.
 llvm-cov show -format=text -instr-profile="$out/all.profdata" $objs $files |
-  awk '/^\/.*:$/ || /^[a-z].*\.c:$/ {f=$0; sub(/:$/, "", f); next}
+  awk -v top="$(pwd)/" '/^\/.*:$/ || /^[a-z].*\.c:$/ {f=$0; sub(/:$/, "", f);
+         if (index(f, top) == 1) f = substr(f, length(top) + 1); next}
        match($0, /^ *[0-9]+\| *0\|/) {n=$0; sub(/^ */, "", n); split(n, a, "|");
          t=$0; sub(/^[^|]*\|[^|]*\|/, "", t); print f ":" a[1] ":" t}' >"$out/unreached.txt"
 
