@@ -4,7 +4,10 @@
 # they are read once every module has set them.
 OS_WORLD_SRCS := $(addprefix backends-sim/world/home/,host.c grants.c evtchn.c xenstore.c) \
   frontends/os/hosted/libc.c frontends/os/hosted/pages.c
-WORLD_SRCS := $(addprefix backends-sim/world/,choice.c hvhost.c bbenv.c toolstack_nodes.c world.c \
+# The in-process host of the hypervisor core, also linked by its unit
+# tests and fuzz target.
+HVHOST_SRCS := backends-sim/world/hvhost.c
+WORLD_SRCS := $(HVHOST_SRCS) $(addprefix backends-sim/world/,choice.c bbenv.c toolstack_nodes.c world.c \
   sched.c workload.c)
 # Everything a world is made of, as sources: the fuzz target compiles them
 # itself.

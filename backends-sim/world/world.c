@@ -202,7 +202,8 @@ static int build(struct world *w)
     static const struct hvhost_ops hv_ops = { .notify = w_on_notify,
                                               .port_closed = on_port_closed,
                                               .trace = on_hv_trace };
-    w->hv = hvhost_new(&hv_ops, w);
+    const struct hvhost_config hv_cfg = { .memory = HVHOST_MEMFD, .ops = &hv_ops, .ctx = w };
+    w->hv = hvhost_new(&hv_cfg);
     if (!w->hv)
         return -ENOMEM;
     int rc = hvhost_domain_create(w->hv, 0, 0);

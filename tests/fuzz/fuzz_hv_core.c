@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends-sim/hv/core/inproc.h"
+#include "backends-sim/world/hvhost.h"
 
 enum { DOMS = 4, OWNERS = 3, PAGES = 8, MAX_PORT = 15, OP_BYTES = 6 };
 
@@ -34,16 +34,16 @@ static const char owner_tag[OWNERS];
 
 static regex_t shape;
 
-static void check_trace(struct inproc *ip, domid_t d, int refused)
+static void check_trace(struct hvhost *ip, domid_t d, int refused)
 {
-    size_t n = inproc_trace_count(ip);
+    size_t n = hvhost_trace_count(ip);
     if (n != (refused ? 1u : 0u)) {
         fprintf(stderr, "d%u: %zu trace lines for a %s operation (last: %s)\n", d, n,
-                refused ? "refused" : "successful", inproc_last_trace(ip));
+                refused ? "refused" : "successful", hvhost_last_trace(ip));
         abort();
     }
     if (refused) {
-        const char *line = inproc_trace_line(ip, 0);
+        const char *line = hvhost_trace_line(ip, 0);
         char who[16];
         snprintf(who, sizeof(who), "d%u: ", d);
         if (regexec(&shape, line, 0, NULL, 0) != 0 || strncmp(line, who, strlen(who)) != 0) {
@@ -51,7 +51,7 @@ static void check_trace(struct inproc *ip, domid_t d, int refused)
             abort();
         }
     }
-    inproc_clear(ip);
+    hvhost_clear(ip);
 }
 
 static void check_counts(hv_t *hv)
@@ -87,9 +87,9 @@ static gnttab_copy_t copy_op(const uint8_t *b, domid_t peer)
 }
 
 /* One operation; returns whether it was refused. */
-static int step(struct inproc *ip, const uint8_t *b)
+static int step(struct hvhost *ip, const uint8_t *b)
 {
-    hv_t *hv = inproc_hv(ip);
+    hv_t *hv = hvhost_hv(ip);
     domid_t d = b[1] % DOMS, peer = b[2] % DOMS;
     const void *owner = &owner_tag[b[3] % OWNERS];
     uint32_t x = b[4], y = b[5];
@@ -99,7 +99,7 @@ static int step(struct inproc *ip, const uint8_t *b)
 
     if (!hv_domain_exists(hv, d)) {
         /* Dead or dying: bring it back if its domid is free again. */
-        int rc = inproc_domain_create_cfg(ip, d, &cfg);
+        int rc = hvhost_domain_create_cfg(ip, d, &cfg);
         if (rc != 0 && rc != -EEXIST)
             abort();
         return -1;
@@ -148,12 +148,12 @@ static int step(struct inproc *ip, const uint8_t *b)
         return 0;
     case 15: hv_release_owner(hv, d, owner); return 0;
     case 16:
-        if (d != 0 && x < 32 && inproc_domain_destroy(ip, d) != 0)
+        if (d != 0 && x < 32 && hvhost_domain_destroy(ip, d) != 0)
             abort();
         return 0;
     default: {
         /* Touch granted memory as a guest would, while peers map it. */
-        uint8_t *page = inproc_page(ip, d, x % PAGES);
+        uint8_t *page = hvhost_page(ip, d, x % PAGES);
         if (page)
             page[y * 16] ^= 0x5a;
         return 0;
@@ -173,13 +173,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* One host for the whole run: each input destroys its domains at the
      * end, so the next one starts from the same empty core. */
-    static struct inproc *ip;
-    if (!ip && !(ip = inproc_new()))
+    static struct hvhost *ip;
+    if (!ip && !(ip = hvhost_new_recording()))
         abort();
     for (domid_t d = 0; d < DOMS; d++)
-        if (inproc_domain_create_cfg(ip, d, &cfg) != 0)
+        if (hvhost_domain_create_cfg(ip, d, &cfg) != 0)
             abort();
-    hv_t *hv = inproc_hv(ip);
+    hv_t *hv = hvhost_hv(ip);
 
     for (size_t i = 0; i + OP_BYTES <= size; i += OP_BYTES) {
         const uint8_t *b = data + i;
@@ -187,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int refused = step(ip, b);
         /* A domain brought back, not an operation of the guest's. */
         if (refused < 0)
-            inproc_clear(ip);
+            hvhost_clear(ip);
         else
             check_trace(ip, actor, refused);
         check_counts(hv);
@@ -205,8 +205,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     /* Nothing maps anything now, so every domain goes for good. */
     for (domid_t d = 0; d < DOMS; d++)
-        if (hv_domain_exists(hv, d) && inproc_domain_destroy(ip, d) != 0)
+        if (hv_domain_exists(hv, d) && hvhost_domain_destroy(ip, d) != 0)
             abort();
-    inproc_clear(ip);
+    hvhost_clear(ip);
     return 0;
 }

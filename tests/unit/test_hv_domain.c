@@ -9,19 +9,19 @@
 
 #include "tests/unit/test_hv_util.h"
 
-static struct inproc *ip;
+static struct hvhost *ip;
 static hv_t *hv;
 
 static void setup(void)
 {
-    ip = inproc_new();
+    ip = hvhost_new_recording();
     ck_assert_ptr_nonnull(ip);
-    hv = inproc_hv(ip);
+    hv = hvhost_hv(ip);
 }
 
 static void teardown(void)
 {
-    inproc_free(ip);
+    hvhost_free(ip);
 }
 
 static const void *const CLIENT_A = "client a";
@@ -29,11 +29,11 @@ static const void *const CLIENT_B = "client b";
 
 START_TEST(create_lookup_destroy)
 {
-    ck_assert_int_eq(inproc_domain_create(ip, 0, 2), 0);
-    ck_assert_int_eq(inproc_domain_create(ip, 5, 3), 0);
-    ck_assert_int_eq(inproc_domain_create(ip, 5, 3), -EEXIST);
-    ck_assert_int_eq(inproc_domain_create(ip, DOMID_FIRST_RESERVED, 1), -EINVAL);
-    ck_assert_int_eq(inproc_domain_create(ip, DOMID_SELF, 1), -EINVAL);
+    ck_assert_int_eq(hvhost_domain_create(ip, 0, 2), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 5, 3), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 5, 3), -EEXIST);
+    ck_assert_int_eq(hvhost_domain_create(ip, DOMID_FIRST_RESERVED, 1), -EINVAL);
+    ck_assert_int_eq(hvhost_domain_create(ip, DOMID_SELF, 1), -EINVAL);
     ck_assert(hv_domain_exists(hv, 5));
     ck_assert(!hv_domain_exists(hv, 4));
     ck_assert(hv_domain_is_privileged(hv, 0));
@@ -50,14 +50,14 @@ START_TEST(create_lookup_destroy)
     ck_assert_uint_eq(ids[0], 0);
     ck_assert_uint_eq(ids[1], 5);
 
-    ck_assert_int_eq(inproc_domain_destroy(ip, 5), 0);
+    ck_assert_int_eq(hvhost_domain_destroy(ip, 5), 0);
     ck_assert(!hv_domain_exists(hv, 5));
-    ck_assert_int_eq(inproc_domain_destroy(ip, 5), -ESRCH);
+    ck_assert_int_eq(hvhost_domain_destroy(ip, 5), -ESRCH);
     ck_assert_uint_eq(hv_domain_list(hv, ids, 4), 1);
     struct hv_counts c;
     ck_assert_int_eq(hv_domain_counts(hv, 5, &c), -ESRCH);
     /* Gone for good: the domid can be used again. */
-    ck_assert_int_eq(inproc_domain_create(ip, 5, 1), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 5, 1), 0);
     ck_assert_uint_eq(hv_domain_nr_frames(hv, 5), 1);
 }
 END_TEST
@@ -75,8 +75,8 @@ END_TEST
  * channels; client A goes away. */
 START_TEST(release_owner_frees_only_its_objects)
 {
-    ck_assert_int_eq(inproc_domain_create(ip, 0, 2), 0);
-    ck_assert_int_eq(inproc_domain_create(ip, 1, 8), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 0, 2), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 1, 8), 0);
 
     grant_ref_t a_mapped, a_idle, b_ref;
     ck_assert_int_eq(hv_gnt_alloc_ref(hv, 1, CLIENT_A, &a_mapped), 0);
@@ -95,7 +95,7 @@ START_TEST(release_owner_frees_only_its_objects)
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 0, 1, pb, NULL, &pb0), 0);
     COUNTS_EQ(dom_counts(ip, 1), 3, 0, 2);
     COUNTS_EQ(dom_counts(ip, 0), 0, 1, 2);
-    inproc_clear(ip);
+    hvhost_clear(ip);
 
     hv_release_owner(hv, 1, CLIENT_A);
     /* The mapped grant stays until d0 unmaps; the idle one is gone; B's
@@ -108,9 +108,9 @@ START_TEST(release_owner_frees_only_its_objects)
     ck_assert_uint_eq(e.flags, GTF_permit_access | GTF_reading | GTF_writing);
     ck_assert_int_eq(hv_gnt_read_entry(hv, 1, b_ref, &e), 0);
     ck_assert_uint_eq(e.flags, GTF_permit_access | GTF_readonly);
-    ck_assert_uint_eq(inproc_event_count(ip), 1);
-    const struct inproc_event *ev = inproc_event(ip, 0);
-    ck_assert_int_eq(ev->kind, INPROC_PORT_CLOSED);
+    ck_assert_uint_eq(hvhost_event_count(ip), 1);
+    const struct hvhost_event *ev = hvhost_event(ip, 0);
+    ck_assert_int_eq(ev->kind, HVHOST_PORT_CLOSED);
     ck_assert_uint_eq(ev->dom, 0);
     ck_assert_uint_eq(ev->port, p0);
     UNTRACED(ip);
@@ -134,8 +134,8 @@ END_TEST
 
 START_TEST(release_owner_unmaps_its_mappings)
 {
-    ck_assert_int_eq(inproc_domain_create(ip, 0, 2), 0);
-    ck_assert_int_eq(inproc_domain_create(ip, 1, 8), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 0, 2), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 1, 8), 0);
     grant_ref_t refs[3];
     grant_handle_t h[3], other;
     for (int i = 0; i < 3; i++) {
@@ -161,7 +161,7 @@ START_TEST(release_owner_unmaps_its_mappings)
     ck_assert_uint_eq(e.flags, GTF_permit_access | GTF_readonly);
     /* Handles of released mappings are no longer valid. */
     ck_assert_int_eq(hv_gnt_unmap(hv, 0, h[1]), GNTST_bad_handle);
-    ck_assert_uint_eq(inproc_trace_count(ip), 1);
+    ck_assert_uint_eq(hvhost_trace_count(ip), 1);
     ck_assert_int_eq(hv_gnt_unmap(hv, 0, other), GNTST_okay);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(hv_gnt_end_access(hv, 1, refs[i]), 0);
@@ -171,8 +171,8 @@ END_TEST
 
 START_TEST(destroy_keeps_mapped_granter_until_unmap)
 {
-    ck_assert_int_eq(inproc_domain_create(ip, 0, 2), 0);
-    ck_assert_int_eq(inproc_domain_create(ip, 7, 4), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 0, 2), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 7, 4), 0);
     grant_ref_t ref, idle;
     ck_assert_int_eq(hv_gnt_alloc_ref(hv, 7, NULL, &ref), 0);
     ck_assert_int_eq(hv_gnt_grant(hv, 7, ref, 0, 3, false, NULL), 0);
@@ -184,14 +184,14 @@ START_TEST(destroy_keeps_mapped_granter_until_unmap)
     evtchn_port_t p7, p0;
     ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 7, DOMID_SELF, 0, NULL, &p7), 0);
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 0, 7, p7, NULL, &p0), 0);
-    uint8_t *page = inproc_page(ip, 7, gfn);
-    inproc_clear(ip);
+    uint8_t *page = hvhost_page(ip, 7, gfn);
+    hvhost_clear(ip);
 
-    ck_assert_int_eq(inproc_domain_destroy(ip, 7), 0);
+    ck_assert_int_eq(hvhost_domain_destroy(ip, 7), 0);
     /* d0's end of the channel is now unbound, and d0 was told. */
-    ck_assert_uint_eq(inproc_event_count(ip), 1);
-    ck_assert_int_eq(inproc_event(ip, 0)->kind, INPROC_PORT_CLOSED);
-    ck_assert_uint_eq(inproc_event(ip, 0)->port, p0);
+    ck_assert_uint_eq(hvhost_event_count(ip), 1);
+    ck_assert_int_eq(hvhost_event(ip, 0)->kind, HVHOST_PORT_CLOSED);
+    ck_assert_uint_eq(hvhost_event(ip, 0)->port, p0);
     /* d7 is gone for every new operation… */
     ck_assert(!hv_domain_exists(hv, 7));
     grant_handle_t h2;
@@ -202,15 +202,15 @@ START_TEST(destroy_keeps_mapped_granter_until_unmap)
              "domain does not exist",
              ref);
     TRACED(ip, want);
-    ck_assert_int_eq(inproc_domain_create(ip, 7, 1), -EEXIST);
+    ck_assert_int_eq(hvhost_domain_create(ip, 7, 1), -EEXIST);
     /* …but the mapped page lives on, as Xen keeps a zombie domain. */
     COUNTS_EQ(total_counts(ip), 1, 1, 1);
-    ck_assert_ptr_eq(inproc_page(ip, 7, gfn), page);
+    ck_assert_ptr_eq(hvhost_page(ip, 7, gfn), page);
     memset(page, 0xab, HV_PAGE_SIZE);
 
     ck_assert_int_eq(hv_gnt_unmap(hv, 0, h), GNTST_okay);
     COUNTS_EQ(total_counts(ip), 0, 0, 1);
-    ck_assert_int_eq(inproc_domain_create(ip, 7, 1), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 7, 1), 0);
     ck_assert_int_eq(hv_evtchn_close(hv, 0, p0), 0);
     COUNTS_EQ(total_counts(ip), 0, 0, 0);
     UNTRACED(ip);
@@ -219,8 +219,8 @@ END_TEST
 
 START_TEST(destroy_unmaps_the_domains_own_mappings)
 {
-    ck_assert_int_eq(inproc_domain_create(ip, 1, 2), 0);
-    ck_assert_int_eq(inproc_domain_create(ip, 2, 2), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 1, 2), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 2, 2), 0);
     grant_ref_t ref;
     ck_assert_int_eq(hv_gnt_alloc_ref(hv, 1, NULL, &ref), 0);
     ck_assert_int_eq(hv_gnt_grant(hv, 1, ref, 2, 0, false, NULL), 0);
@@ -233,13 +233,13 @@ START_TEST(destroy_unmaps_the_domains_own_mappings)
     grant_handle_t hs;
     ck_assert_int_eq(hv_gnt_map(hv, 2, 2, self, GNTMAP_host_map, NULL, &hs, NULL), GNTST_okay);
 
-    ck_assert_int_eq(inproc_domain_destroy(ip, 2), 0);
+    ck_assert_int_eq(hvhost_domain_destroy(ip, 2), 0);
     grant_entry_v1_t e;
     ck_assert_int_eq(hv_gnt_read_entry(hv, 1, ref, &e), 0);
     ck_assert_uint_eq(e.flags, GTF_permit_access);
     ck_assert_int_eq(hv_gnt_end_access(hv, 1, ref), 0);
     COUNTS_EQ(total_counts(ip), 0, 0, 0);
-    ck_assert_int_eq(inproc_domain_create(ip, 2, 1), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 2, 1), 0);
     UNTRACED(ip);
 }
 END_TEST
@@ -248,17 +248,17 @@ END_TEST
 
 START_TEST(grant_address_must_start_a_whole_page)
 {
-    ck_assert_int_eq(inproc_domain_create(ip, 0, 1), 0);
-    ck_assert_int_eq(inproc_domain_create(ip, 3, 4), 0);
-    size_t len;
-    uint8_t *mem = inproc_memory(ip, 3, &len);
+    ck_assert_int_eq(hvhost_domain_create(ip, 0, 1), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 3, 4), 0);
+    uint64_t frames;
+    uint8_t *mem = hvhost_memory(ip, 3, &frames);
     ck_assert_ptr_nonnull(mem);
-    ck_assert_uint_eq(len, 4 * HV_PAGE_SIZE);
+    ck_assert_uint_eq(frames, 4);
     ck_assert_uint_eq((uintptr_t)mem % HV_PAGE_SIZE, 0);
 
     /* A buffer inside a page, as a tar reader handing blkfront a slice. */
     grant_ref_t ref;
-    ck_assert_int_eq(inproc_grant_address(ip, 3, 0, mem + 2 * HV_PAGE_SIZE + 512, false, &ref),
+    ck_assert_int_eq(hvhost_grant_address(ip, 3, 0, mem + 2 * HV_PAGE_SIZE + 512, false, &ref),
                      -EINVAL);
     char want[200];
     snprintf(want, sizeof(want),
@@ -267,27 +267,28 @@ START_TEST(grant_address_must_start_a_whole_page)
              (void *)(mem + 2 * HV_PAGE_SIZE + 512));
     TRACED(ip, want);
     uint8_t outside;
-    ck_assert_int_eq(inproc_grant_address(ip, 3, 0, &outside, false, &ref), -EINVAL);
+    ck_assert_int_eq(hvhost_grant_address(ip, 3, 0, &outside, false, &ref), -EINVAL);
     snprintf(want, sizeof(want),
              "d3: grant of address %p to d0 refused: not "
              "in d3's memory",
              (void *)&outside);
     TRACED(ip, want);
-    ck_assert_int_eq(inproc_grant_address(ip, 3, 0, mem + len, false, &ref), -EINVAL);
-    ck_assert_uint_eq(inproc_trace_count(ip), 1);
-    inproc_clear(ip);
+    ck_assert_int_eq(hvhost_grant_address(ip, 3, 0, mem + frames * HV_PAGE_SIZE, false, &ref),
+                     -EINVAL);
+    ck_assert_uint_eq(hvhost_trace_count(ip), 1);
+    hvhost_clear(ip);
     COUNTS_EQ(dom_counts(ip, 3), 0, 0, 0);
 
     /* A whole page: granted, and the mapper sees the same bytes. */
     memcpy(mem + 3 * HV_PAGE_SIZE, "page three", 10);
-    ck_assert_int_eq(inproc_grant_address(ip, 3, 0, mem + 3 * HV_PAGE_SIZE, true, &ref), 0);
+    ck_assert_int_eq(hvhost_grant_address(ip, 3, 0, mem + 3 * HV_PAGE_SIZE, true, &ref), 0);
     ck_assert_uint_ge(ref, GNTTAB_NR_RESERVED_ENTRIES);
     grant_handle_t h;
     uint64_t gfn;
     ck_assert_int_eq(hv_gnt_map(hv, 0, 3, ref, GNTMAP_host_map | GNTMAP_readonly, NULL, &h, &gfn),
                      GNTST_okay);
     ck_assert_uint_eq(gfn, 3);
-    ck_assert_mem_eq(inproc_page(ip, 3, gfn), "page three", 10);
+    ck_assert_mem_eq(hvhost_page(ip, 3, gfn), "page three", 10);
     ck_assert_int_eq(hv_gnt_unmap(hv, 0, h), GNTST_okay);
     ck_assert_int_eq(hv_gnt_release_ref(hv, 3, ref), 0);
     COUNTS_EQ(total_counts(ip), 0, 0, 0);
@@ -299,7 +300,7 @@ START_TEST(grant_address_of_missing_domain)
 {
     uint8_t x = 0;
     grant_ref_t ref;
-    ck_assert_int_eq(inproc_grant_address(ip, 4, 0, &x, false, &ref), -ESRCH);
+    ck_assert_int_eq(hvhost_grant_address(ip, 4, 0, &x, false, &ref), -ESRCH);
 }
 END_TEST
 
@@ -346,7 +347,7 @@ START_TEST(churn_then_release_leaves_nothing)
     enum { DOMS = 4, OWNERS = 3, STEPS = 20000 };
     static const char owner_tag[OWNERS] = { 0 };
     for (domid_t d = 0; d < DOMS; d++)
-        ck_assert_int_eq(inproc_domain_create(ip, d, 16), 0);
+        ck_assert_int_eq(hvhost_domain_create(ip, d, 16), 0);
     uint32_t seed = 12345;
     regex_t shape;
     ck_assert_int_eq(
@@ -400,10 +401,10 @@ START_TEST(churn_then_release_leaves_nothing)
                 rc = hv_evtchn_close(hv, d, port);
             break;
         }
-        ck_assert_uint_eq(inproc_trace_count(ip), rc < 0 ? 1 : 0);
+        ck_assert_uint_eq(hvhost_trace_count(ip), rc < 0 ? 1 : 0);
         if (rc < 0) {
             /* One grep-able shape, naming the domain that broke the rule. */
-            const char *line = inproc_trace_line(ip, 0);
+            const char *line = hvhost_trace_line(ip, 0);
             ck_assert_msg(regexec(&shape, line, 0, NULL, 0) == 0,
                           "trace line of an unexpected shape: %s", line);
             char who[16];
@@ -411,7 +412,7 @@ START_TEST(churn_then_release_leaves_nothing)
             ck_assert_msg(strncmp(line, who, strlen(who)) == 0,
                           "trace line does not start with %s: %s", who, line);
         }
-        inproc_clear(ip);
+        hvhost_clear(ip);
         if (i % 1000 == 0)
             audit_matches_scan(d);
     }

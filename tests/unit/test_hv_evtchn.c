@@ -7,22 +7,22 @@
 
 #include "tests/unit/test_hv_util.h"
 
-static struct inproc *ip;
+static struct hvhost *ip;
 static hv_t *hv;
 
 static void setup(void)
 {
-    ip = inproc_new();
+    ip = hvhost_new_recording();
     ck_assert_ptr_nonnull(ip);
-    hv = inproc_hv(ip);
-    ck_assert_int_eq(inproc_domain_create(ip, 0, 1), 0);
-    ck_assert_int_eq(inproc_domain_create(ip, 1, 1), 0);
-    ck_assert_int_eq(inproc_domain_create(ip, 2, 1), 0);
+    hv = hvhost_hv(ip);
+    ck_assert_int_eq(hvhost_domain_create(ip, 0, 1), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 1, 1), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 2, 1), 0);
 }
 
 static void teardown(void)
 {
-    inproc_free(ip);
+    hvhost_free(ip);
 }
 
 static const void *const OWNER_A = "a";
@@ -34,9 +34,9 @@ static void connect(evtchn_port_t *p1, evtchn_port_t *p0)
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 0, 1, *p1, NULL, p0), 0);
 }
 
-static void expect_event(size_t i, enum inproc_event_kind kind, domid_t d, evtchn_port_t port)
+static void expect_event(size_t i, enum hvhost_event_kind kind, domid_t d, evtchn_port_t port)
 {
-    const struct inproc_event *ev = inproc_event(ip, i);
+    const struct hvhost_event *ev = hvhost_event(ip, i);
     ck_assert_ptr_nonnull(ev);
     ck_assert_int_eq(ev->kind, kind);
     ck_assert_uint_eq(ev->dom, d);
@@ -65,8 +65,8 @@ START_TEST(alloc_and_bind)
 
     /* As in Xen, the binder's port starts pending: events sent to the
      * unbound end may have been lost. */
-    ck_assert_uint_eq(inproc_event_count(ip), 1);
-    expect_event(0, INPROC_NOTIFY, 0, p0);
+    ck_assert_uint_eq(hvhost_event_count(ip), 1);
+    expect_event(0, HVHOST_NOTIFY, 0, p0);
     ck_assert_int_eq(hv_evtchn_is_pending(hv, 0, p0), 1);
     ck_assert_int_eq(hv_evtchn_is_pending(hv, 1, p1), 0);
     COUNTS_EQ(dom_counts(ip, 1), 0, 0, 1);
@@ -79,21 +79,21 @@ START_TEST(send_sets_pending_and_notifies_once)
 {
     evtchn_port_t p1, p0;
     connect(&p1, &p0);
-    inproc_clear(ip);
+    hvhost_clear(ip);
     ck_assert_int_eq(hv_evtchn_send(hv, 0, p0), 0);
-    ck_assert_uint_eq(inproc_notify_count(ip, 1, p1), 1);
+    ck_assert_uint_eq(hvhost_notify_count(ip, 1, p1), 1);
     ck_assert_int_eq(hv_evtchn_is_pending(hv, 1, p1), 1);
     /* Already pending: no second upcall. */
     ck_assert_int_eq(hv_evtchn_send(hv, 0, p0), 0);
-    ck_assert_uint_eq(inproc_notify_count(ip, 1, p1), 1);
+    ck_assert_uint_eq(hvhost_notify_count(ip, 1, p1), 1);
     /* The guest handles it; the next send notifies again. */
     ck_assert_int_eq(hv_evtchn_clear_pending(hv, 1, p1), 0);
     ck_assert_int_eq(hv_evtchn_send(hv, 0, p0), 0);
-    ck_assert_uint_eq(inproc_notify_count(ip, 1, p1), 2);
+    ck_assert_uint_eq(hvhost_notify_count(ip, 1, p1), 2);
     /* And the other way. */
     ck_assert_int_eq(hv_evtchn_clear_pending(hv, 0, p0), 0);
     ck_assert_int_eq(hv_evtchn_send(hv, 1, p1), 0);
-    ck_assert_uint_eq(inproc_notify_count(ip, 0, p0), 1);
+    ck_assert_uint_eq(hvhost_notify_count(ip, 0, p0), 1);
     UNTRACED(ip);
 }
 END_TEST
@@ -102,22 +102,22 @@ START_TEST(mask_holds_and_unmask_redelivers)
 {
     evtchn_port_t p1, p0;
     connect(&p1, &p0);
-    inproc_clear(ip);
+    hvhost_clear(ip);
     ck_assert_int_eq(hv_evtchn_mask(hv, 1, p1), 0);
     ck_assert_int_eq(hv_evtchn_is_masked(hv, 1, p1), 1);
     ck_assert_int_eq(hv_evtchn_send(hv, 0, p0), 0);
     ck_assert_int_eq(hv_evtchn_is_pending(hv, 1, p1), 1);
-    ck_assert_uint_eq(inproc_notify_count(ip, 1, p1), 0);
+    ck_assert_uint_eq(hvhost_notify_count(ip, 1, p1), 0);
     ck_assert_int_eq(hv_evtchn_unmask(hv, 1, p1), 0);
-    ck_assert_uint_eq(inproc_notify_count(ip, 1, p1), 1);
+    ck_assert_uint_eq(hvhost_notify_count(ip, 1, p1), 1);
     /* Unmasking a port that was not masked delivers nothing new. */
     ck_assert_int_eq(hv_evtchn_unmask(hv, 1, p1), 0);
-    ck_assert_uint_eq(inproc_notify_count(ip, 1, p1), 1);
+    ck_assert_uint_eq(hvhost_notify_count(ip, 1, p1), 1);
     /* Masked without anything pending: unmask is silent. */
     ck_assert_int_eq(hv_evtchn_clear_pending(hv, 1, p1), 0);
     ck_assert_int_eq(hv_evtchn_mask(hv, 1, p1), 0);
     ck_assert_int_eq(hv_evtchn_unmask(hv, 1, p1), 0);
-    ck_assert_uint_eq(inproc_notify_count(ip, 1, p1), 1);
+    ck_assert_uint_eq(hvhost_notify_count(ip, 1, p1), 1);
     UNTRACED(ip);
 }
 END_TEST
@@ -126,10 +126,10 @@ START_TEST(close_is_seen_by_peer)
 {
     evtchn_port_t p1, p0;
     connect(&p1, &p0);
-    inproc_clear(ip);
+    hvhost_clear(ip);
     ck_assert_int_eq(hv_evtchn_close(hv, 0, p0), 0);
-    ck_assert_uint_eq(inproc_event_count(ip), 1);
-    expect_event(0, INPROC_PORT_CLOSED, 1, p1);
+    ck_assert_uint_eq(hvhost_event_count(ip), 1);
+    expect_event(0, HVHOST_PORT_CLOSED, 1, p1);
     struct hv_evtchn_info info;
     ck_assert_int_eq(hv_evtchn_info(hv, 1, p1, &info), 0);
     ck_assert_int_eq(info.state, HV_EVTCHN_UNBOUND);
@@ -159,7 +159,7 @@ START_TEST(close_is_seen_by_peer)
     evtchn_port_t again;
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 0, 1, p1, NULL, &again), 0);
     ck_assert_int_eq(hv_evtchn_send(hv, 1, p1), 0);
-    ck_assert_uint_eq(inproc_notify_count(ip, 0, again), 1);
+    ck_assert_uint_eq(hvhost_notify_count(ip, 0, again), 1);
     UNTRACED(ip);
 }
 END_TEST
@@ -196,8 +196,8 @@ START_TEST(send_refused_for_bad_ports)
     evtchn_port_t p;
     ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 2, DOMID_SELF, 0, NULL, &p), 0);
     ck_assert_int_eq(hv_evtchn_send(hv, 2, p), 0);
-    ck_assert_uint_eq(inproc_trace_count(ip), 1);
-    ck_assert_uint_eq(inproc_event_count(ip), 0);
+    ck_assert_uint_eq(hvhost_trace_count(ip), 1);
+    ck_assert_uint_eq(hvhost_event_count(ip), 0);
 }
 END_TEST
 
@@ -260,11 +260,11 @@ START_TEST(loopback_within_one_domain)
     evtchn_port_t a, b;
     ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 1, DOMID_SELF, DOMID_SELF, NULL, &a), 0);
     ck_assert_int_eq(hv_evtchn_bind_interdomain(hv, 1, DOMID_SELF, a, NULL, &b), 0);
-    inproc_clear(ip);
+    hvhost_clear(ip);
     ck_assert_int_eq(hv_evtchn_send(hv, 1, b), 0);
-    ck_assert_uint_eq(inproc_notify_count(ip, 1, a), 1);
+    ck_assert_uint_eq(hvhost_notify_count(ip, 1, a), 1);
     ck_assert_int_eq(hv_evtchn_close(hv, 1, a), 0);
-    expect_event(1, INPROC_PORT_CLOSED, 1, b);
+    expect_event(1, HVHOST_PORT_CLOSED, 1, b);
     UNTRACED(ip);
 }
 END_TEST
@@ -272,7 +272,7 @@ END_TEST
 START_TEST(port_limit_and_lowest_free_port)
 {
     struct hv_domain_config cfg = { .nr_frames = 1, .max_evtchn_port = 4 };
-    ck_assert_int_eq(inproc_domain_create_cfg(ip, 3, &cfg), 0);
+    ck_assert_int_eq(hvhost_domain_create_cfg(ip, 3, &cfg), 0);
     evtchn_port_t p;
     for (evtchn_port_t want = 1; want <= 4; want++) {
         ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, 3, DOMID_SELF, 0, NULL, &p), 0);
@@ -306,7 +306,7 @@ START_TEST(default_port_limits)
         n++;
     ck_assert_uint_eq(n, HV_DEFAULT_MAX_EVTCHN_PORT);
     ck_assert_uint_eq(p, HV_DEFAULT_MAX_EVTCHN_PORT);
-    inproc_clear(ip);
+    hvhost_clear(ip);
     n = 0;
     while (hv_evtchn_alloc_unbound(hv, 0, DOMID_SELF, 1, NULL, &p) == 0)
         n++;

@@ -8,23 +8,23 @@
 
 #include "tests/unit/test_hv_util.h"
 
-static struct inproc *ip;
+static struct hvhost *ip;
 static hv_t *hv;
 
 /* d0 is the backend domain, d1 and d2 guests with 8 pages each. */
 static void setup(void)
 {
-    ip = inproc_new();
+    ip = hvhost_new_recording();
     ck_assert_ptr_nonnull(ip);
-    hv = inproc_hv(ip);
-    ck_assert_int_eq(inproc_domain_create(ip, 0, 4), 0);
-    ck_assert_int_eq(inproc_domain_create(ip, 1, 8), 0);
-    ck_assert_int_eq(inproc_domain_create(ip, 2, 8), 0);
+    hv = hvhost_hv(ip);
+    ck_assert_int_eq(hvhost_domain_create(ip, 0, 4), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 1, 8), 0);
+    ck_assert_int_eq(hvhost_domain_create(ip, 2, 8), 0);
 }
 
 static void teardown(void)
 {
-    inproc_free(ip);
+    hvhost_free(ip);
 }
 
 /* d1 grants its frame gfn to `to`; returns the ref. */
@@ -228,7 +228,7 @@ END_TEST
 START_TEST(maptrack_handles_are_limited)
 {
     struct hv_domain_config cfg = { .nr_frames = 1, .max_maptrack_frames = 1 };
-    ck_assert_int_eq(inproc_domain_create_cfg(ip, 3, &cfg), 0);
+    ck_assert_int_eq(hvhost_domain_create_cfg(ip, 3, &cfg), 0);
     grant_ref_t ref = grant(3, 0, true);
     grant_handle_t h;
     for (unsigned i = 0; i < HV_MAPTRACK_PER_FRAME; i++)
@@ -278,8 +278,8 @@ START_TEST(unmap_of_unknown_handle_refused)
     /* A handle is the mapper's: another domain cannot unmap it. */
     ck_assert_int_eq(hv_gnt_map(hv, 0, 1, ref, GNTMAP_host_map, NULL, &h, NULL), GNTST_okay);
     ck_assert_int_eq(hv_gnt_unmap(hv, 2, h), GNTST_bad_handle);
-    ck_assert_uint_eq(inproc_trace_count(ip), 1);
-    inproc_clear(ip);
+    ck_assert_uint_eq(hvhost_trace_count(ip), 1);
+    hvhost_clear(ip);
     ck_assert_uint_eq(flags_of(1, ref), GTF_permit_access | GTF_reading | GTF_writing);
 }
 END_TEST
@@ -354,7 +354,7 @@ END_TEST
 START_TEST(ref_allocator_skips_reserved_and_honours_limit)
 {
     struct hv_domain_config cfg = { .nr_frames = 1, .max_grant_frames = 1 };
-    ck_assert_int_eq(inproc_domain_create_cfg(ip, 4, &cfg), 0);
+    ck_assert_int_eq(hvhost_domain_create_cfg(ip, 4, &cfg), 0);
     static bool seen[HV_GRANT_ENTRIES_PER_FRAME];
     memset(seen, 0, sizeof(seen));
     grant_ref_t ref;
@@ -450,8 +450,8 @@ START_TEST(copy_both_ways)
 {
     /* d1 grants frame 6 to d0; d0 copies into it and back out. */
     grant_ref_t ref = grant(0, 6, false);
-    uint8_t *guest = inproc_page(ip, 1, 6);
-    uint8_t *back = inproc_page(ip, 0, 1);
+    uint8_t *guest = hvhost_page(ip, 1, 6);
+    uint8_t *back = hvhost_page(ip, 0, 1);
     memcpy(back + 100, "hello, guest", 12);
 
     gnttab_copy_t op = copy_op(GNTCOPY_dest_gref, 1, DOMID_SELF, 100, ref, 1, 4000, 12);
@@ -462,7 +462,7 @@ START_TEST(copy_both_ways)
     memcpy(guest, "reply", 5);
     op = copy_op(GNTCOPY_source_gref, ref, 1, 0, 2, DOMID_SELF, 4091, 5);
     ck_assert_int_eq(hv_gnt_copy(hv, 0, &op), GNTST_okay);
-    ck_assert_mem_eq(inproc_page(ip, 0, 2) + 4091, "reply", 5);
+    ck_assert_mem_eq(hvhost_page(ip, 0, 2) + 4091, "reply", 5);
     /* A copy leaves no status bit and no mapping behind. */
     ck_assert_uint_eq(flags_of(1, ref), GTF_permit_access);
     COUNTS_EQ(dom_counts(ip, 0), 0, 0, 0);
@@ -484,7 +484,7 @@ START_TEST(copy_beyond_page_refused)
                "leaves the page");
     /* Nothing was written. */
     uint8_t zero[100] = { 0 };
-    ck_assert_mem_eq(inproc_page(ip, 1, 6) + 3996, zero, 100);
+    ck_assert_mem_eq(hvhost_page(ip, 1, 6) + 3996, zero, 100);
 }
 END_TEST
 
@@ -548,13 +548,13 @@ START_TEST(copy_batch_reports_first_failure)
         copy_op(GNTCOPY_dest_gref, 1, DOMID_SELF, 0, ref, 1, 4094, 4),
         copy_op(0, 1, 1, 0, 2, DOMID_SELF, 0, 8),
     };
-    memcpy(inproc_page(ip, 0, 1), "abcd", 4);
+    memcpy(hvhost_page(ip, 0, 1), "abcd", 4);
     ck_assert_int_eq(hv_gnt_copy_batch(hv, 0, ops, 3), GNTST_bad_copy_arg);
     ck_assert_int_eq(ops[0].status, GNTST_okay);
     ck_assert_int_eq(ops[1].status, GNTST_bad_copy_arg);
     ck_assert_int_eq(ops[2].status, GNTST_permission_denied);
-    ck_assert_mem_eq(inproc_page(ip, 1, 6), "abcd", 4);
-    ck_assert_uint_eq(inproc_trace_count(ip), 2); /* one per refused op */
+    ck_assert_mem_eq(hvhost_page(ip, 1, 6), "abcd", 4);
+    ck_assert_uint_eq(hvhost_trace_count(ip), 2); /* one per refused op */
 }
 END_TEST
 

@@ -10,19 +10,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "backends-sim/hv/core/inproc.h"
+#include "backends-sim/world/hvhost.h"
 
 /* Exactly one trace line since the last clear, equal to `want`; clears. */
 #define TRACED(ip, want)                                    \
     do {                                                    \
-        ck_assert_uint_eq(inproc_trace_count(ip), 1);       \
-        ck_assert_str_eq(inproc_trace_line(ip, 0), (want)); \
-        inproc_clear(ip);                                   \
+        ck_assert_uint_eq(hvhost_trace_count(ip), 1);       \
+        ck_assert_str_eq(hvhost_trace_line(ip, 0), (want)); \
+        hvhost_clear(ip);                                   \
     } while (0)
 
 /* No trace line since the last clear. */
 #define UNTRACED(ip) \
-    ck_assert_msg(inproc_trace_count(ip) == 0, "unexpected trace: %s", inproc_last_trace(ip))
+    ck_assert_msg(hvhost_trace_count(ip) == 0, "unexpected trace: %s", hvhost_last_trace(ip))
 
 #define COUNTS_EQ(c, g, m, p)                 \
     do {                                      \
@@ -31,17 +31,17 @@
         ck_assert_uint_eq((c).ports, (p));    \
     } while (0)
 
-static inline struct hv_counts dom_counts(struct inproc *ip, domid_t d)
+static inline struct hv_counts dom_counts(struct hvhost *ip, domid_t d)
 {
     struct hv_counts c;
-    ck_assert_int_eq(hv_domain_counts(inproc_hv(ip), d, &c), 0);
+    ck_assert_int_eq(hv_domain_counts(hvhost_hv(ip), d, &c), 0);
     return c;
 }
 
-static inline struct hv_counts total_counts(struct inproc *ip)
+static inline struct hv_counts total_counts(struct hvhost *ip)
 {
     struct hv_counts c;
-    hv_total_counts(inproc_hv(ip), &c);
+    hv_total_counts(hvhost_hv(ip), &c);
     return c;
 }
 

@@ -7,9 +7,8 @@
  * hv_host_ops when it must touch a page (grant copy) or tell someone
  * something (an event fired, a peer closed its end, a rule was broken).
  * Its hosts: splitbed-hvd (one process, clients on sockets), the
- * in-process world's (backends-sim/world/hvhost.h: memfd guest memory,
- * seeded replay and its fuzz target) and inproc.h's heap buffers (unit
- * tests and the other fuzz targets).
+ * in-process host (backends-sim/world/hvhost.h: memfd guest memory for
+ * the seeded world, heap buffers for unit tests and fuzz targets).
  *
  * Strictness.  Every rule Xen enforces is enforced here, and each
  * violation does two things: it returns the code Xen would return (GNTST_*
