@@ -2,7 +2,6 @@
 # (frontends/qrexec_agent.h).  dom0's splitbed-qrexec uses the framing.
 QREXEC_SRCS := frontends/qrexec_proto.c frontends/qrexec_agent.c
 FRONTEND_SRCS += $(QREXEC_SRCS)
-$(FRONTEND_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(QREXEC_SRCS))
 INSTALL_HEADERS += frontends/qrexec_proto.h frontends/qrexec_agent.h
 
 # qrexec-vm: a VM that only answers qrexec (tests, interop with Qubes' daemon).

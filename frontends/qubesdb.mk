@@ -4,7 +4,6 @@
 QUBESDB_SRCS := frontends/qubesdb.c frontends/qubesdb_proto.c frontends/qubesdb_store.c \
 	frontends/qubesdb_link.c
 FRONTEND_SRCS += $(QUBESDB_SRCS)
-$(FRONTEND_LIB): $(patsubst %.c,$(BUILD)/obj/%.o,$(QUBESDB_SRCS))
 INSTALL_HEADERS += frontends/qubesdb.h frontends/qubesdb_proto.h frontends/qubesdb_store.h \
 	frontends/qubesdb_link.h
 

@@ -6,12 +6,12 @@ $(BUILD)/tests/qubesdb-hostile: $(OBJ)/tests/integration/qubesdb_hostile.o $(FRO
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(OS_LINUX_LIB) $(FRONTEND_LIB) $(OS_LINUX_LIB) $(OS_LINUX_LDLIBS)
 
-$(BUILD)/tests/test_qubesdb: $(OBJ)/tests/integration/test_qubesdb.o $(QUBES_SIM_OBJS) | \
-    $(BUILD)/tests/qubesdb-hostile $(BUILD)/libexec/splitbed/qubes-hello \
-    $(BUILD)/libexec/splitbed/qubesdb-watch $(BUILD)/libexec/splitbed/splitbed-qubesdb \
-    $(BUILD)/libexec/splitbed/splitbed-blkback \
-    $(BUILD)/bin/splitbed $(BUILD)/bin/splitbed-hvd $(BUILD)/bin/splitbed-xenstored \
-    $(LIBXEN_DIR)/libxengnttab.so.1 $(LIBXEN_DIR)/libxenevtchn.so.1
+$(BUILD)/tests/test_qubesdb: $$(OBJ)/tests/integration/test_qubesdb.o $$(QUBES_SIM_OBJS) | \
+    $$(BUILD)/tests/qubesdb-hostile $$(BUILD)/libexec/splitbed/qubes-hello \
+    $$(BUILD)/libexec/splitbed/qubesdb-watch $$(BUILD)/libexec/splitbed/splitbed-qubesdb \
+    $$(BUILD)/libexec/splitbed/splitbed-blkback \
+    $$(BUILD)/bin/splitbed $$(BUILD)/bin/splitbed-hvd $$(BUILD)/bin/splitbed-xenstored \
+    $$(LIBXEN_DIR)/libxengnttab.so.1 $$(LIBXEN_DIR)/libxenevtchn.so.1
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(QUBES_SIM_OBJS) $(CHECK_LIBS)
 INTEGRATION_TESTS += $(BUILD)/tests/test_qubesdb

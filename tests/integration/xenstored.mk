@@ -4,9 +4,9 @@ XS_INT_TESTS := test_xenstored_tools test_xenstored_wire
 XS_INT_OBJS := $(OBJ)/tests/integration/test_xenstored_daemon.o $(OBJ)/tests/lib/runproc.o
 
 define xs_int_test_rule
-$(BUILD)/tests/$(1): $(OBJ)/tests/integration/$(1).o $(XS_INT_OBJS) | $(XENSTORED_BIN)
+$(BUILD)/tests/$(1): $$$$(OBJ)/tests/integration/$(1).o $$$$(XS_INT_OBJS) | $$$$(XENSTORED_BIN)
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS) -o $$@ $$< $(XS_INT_OBJS) $$(CHECK_LIBS)
+	$$(CC) $$(LDFLAGS) -o $$@ $$< $$(XS_INT_OBJS) $$(CHECK_LIBS)
 INTEGRATION_TESTS += $(BUILD)/tests/$(1)
 endef
 $(foreach t,$(XS_INT_TESTS),$(eval $(call xs_int_test_rule,$(t))))
@@ -20,7 +20,7 @@ $(XSREF_SHIM): tests/xsref/xsref_shim.c
 
 XS_DIFF_OBJS := $(OBJ)/tests/integration/test_xs_diff.o $(XS_INT_OBJS) \
   $(OBJ)/tests/lib/xsdiff.o $(OBJ)/tests/lib/xsref.o
-$(BUILD)/tests/test_xs_diff: $(XS_DIFF_OBJS) | $(XENSTORED_BIN) $(XSREF_SHIM)
+$(BUILD)/tests/test_xs_diff: $$(XS_DIFF_OBJS) | $$(XENSTORED_BIN) $$(XSREF_SHIM)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(XS_DIFF_OBJS) $(CHECK_LIBS)
 INTEGRATION_TESTS += $(BUILD)/tests/test_xs_diff

@@ -2,8 +2,8 @@
 # ring core in one process over test_net_host.
 NET_TEST_HOST = $(OBJ)/tests/unit/test_net_host.o $(OBJ)/frontends/os/hosted/libc.o
 
-$(BUILD)/tests/test_net_path: $(OBJ)/tests/unit/test_net_path.o $(NET_TEST_HOST) \
-    $(OBJ)/frontends/netfront.o $(NETBACK_CORE_OBJS)
+$(BUILD)/tests/test_net_path: $$(OBJ)/tests/unit/test_net_path.o $$(NET_TEST_HOST) \
+    $$(OBJ)/frontends/netfront.o $$(NETBACK_CORE_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
@@ -14,12 +14,12 @@ UNIT_TESTS += $(BUILD)/tests/test_net_path
 FUZZERS += fuzz_netback_tx fuzz_netfront_rx
 FUZZ_SRCS_fuzz_netback_tx := tests/fuzz/fuzz_netback_tx.c backends-sim/netback/nb_queue.c backends-sim/netback/nb_csum.c
 FUZZ_CORPUS_fuzz_netback_tx := fixtures/corpora/fuzz_netback_tx
-FUZZ_SRCS_fuzz_netfront_rx := tests/fuzz/fuzz_netfront_rx.c tests/unit/test_net_host.c \
+FUZZ_SRCS_fuzz_netfront_rx = tests/fuzz/fuzz_netfront_rx.c tests/unit/test_net_host.c \
 	frontends/os/hosted/libc.c frontends/netfront.c \
 	$(NETBACK_CORE_SRCS)
 FUZZ_CORPUS_fuzz_netfront_rx := fixtures/corpora/fuzz_netfront_rx
 FUZZERS += fuzz_netfront_negotiate
-FUZZ_SRCS_fuzz_netfront_negotiate := tests/fuzz/fuzz_netfront_negotiate.c tests/unit/test_net_host.c \
+FUZZ_SRCS_fuzz_netfront_negotiate = tests/fuzz/fuzz_netfront_negotiate.c tests/unit/test_net_host.c \
 	frontends/os/hosted/libc.c frontends/netfront.c $(NETBACK_CORE_SRCS)
 FUZZ_CORPUS_fuzz_netfront_negotiate := fixtures/corpora/fuzz_netfront_negotiate
 

@@ -5,12 +5,12 @@ TARFS_TEST_HOST = $(OBJ)/tests/unit/test_tarfs_host.o $(OBJ)/frontends/os/hosted
   $(OBJ)/frontends/os/hosted/pages.o
 $(TARFS_TEST_HOST): CPPFLAGS += -DSPLITBED_SRCDIR_DEFAULT='"$(CURDIR)"'
 
-$(BUILD)/tests/test_tarfs: $(OBJ)/tests/unit/test_tarfs.o $(TARFS_TEST_HOST) $$(TARFS_OBJS)
+$(BUILD)/tests/test_tarfs: $$(OBJ)/tests/unit/test_tarfs.o $$(TARFS_TEST_HOST) $$(TARFS_OBJS)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
-$(BUILD)/tests/test_tarfs_align: $(OBJ)/tests/unit/test_tarfs_align.o $(TARFS_TEST_HOST) \
-    $$(TARFS_OBJS) $(OBJ)/frontends/blkdev_bytes.o
+$(BUILD)/tests/test_tarfs_align: $$(OBJ)/tests/unit/test_tarfs_align.o $$(TARFS_TEST_HOST) \
+    $$(TARFS_OBJS) $$(OBJ)/frontends/blkdev_bytes.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
@@ -22,8 +22,8 @@ $(OBJ)/frontends/blkdev_bytes_seed_bug.o: frontends/blkdev_bytes.c
 $(OBJ)/tests/unit/test_tarfs_align_seed_bug.o: tests/unit/test_tarfs_align.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(CPPFLAGS) -DBLKDEV_BYTES_SEED_BUG -c $< -o $@
-$(BUILD)/tests/test_tarfs_seed_bug: $(OBJ)/tests/unit/test_tarfs_align_seed_bug.o $(TARFS_TEST_HOST) \
-    $$(TARFS_OBJS) $(OBJ)/frontends/blkdev_bytes_seed_bug.o
+$(BUILD)/tests/test_tarfs_seed_bug: $$(OBJ)/tests/unit/test_tarfs_align_seed_bug.o $$(TARFS_TEST_HOST) \
+    $$(TARFS_OBJS) $$(OBJ)/frontends/blkdev_bytes_seed_bug.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
