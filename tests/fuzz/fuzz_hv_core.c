@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends-sim/world/hvhost.h"
+#include "backends-sim/world/world_fixture.h"
 
 enum { DOMS = 4, OWNERS = 3, PAGES = 8, MAX_PORT = 15, OP_BYTES = 6 };
 
@@ -174,7 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* One host for the whole run: each input destroys its domains at the
      * end, so the next one starts from the same empty core. */
     static struct hvhost *ip;
-    if (!ip && !(ip = hvhost_new_recording()))
+    if (!ip && !(ip = wf_hv_open()))
         abort();
     for (domid_t d = 0; d < DOMS; d++)
         if (hvhost_domain_create_cfg(ip, d, &cfg) != 0)

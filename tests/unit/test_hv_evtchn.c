@@ -12,7 +12,7 @@ static hv_t *hv;
 
 static void setup(void)
 {
-    ip = hvhost_new_recording();
+    ip = wf_hv_open();
     ck_assert_ptr_nonnull(ip);
     hv = hvhost_hv(ip);
     ck_assert_int_eq(hvhost_domain_create(ip, 0, 1), 0);

@@ -14,7 +14,7 @@ static hv_t *hv;
 /* d0 is the backend domain, d1 and d2 guests with 8 pages each. */
 static void setup(void)
 {
-    ip = hvhost_new_recording();
+    ip = wf_hv_open();
     ck_assert_ptr_nonnull(ip);
     hv = hvhost_hv(ip);
     ck_assert_int_eq(hvhost_domain_create(ip, 0, 4), 0);

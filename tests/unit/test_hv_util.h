@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "backends-sim/world/hvhost.h"
+#include "backends-sim/world/world_fixture.h"
 
 /* Exactly one trace line since the last clear, equal to `want`; clears. */
 #define TRACED(ip, want)                                    \

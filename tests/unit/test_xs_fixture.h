@@ -1,7 +1,7 @@
 /*
- * test_xs_fixture.h — a fresh xenstore core per test, a dom0 client, and
- * domains created the way libxl creates them, for the xenstored unit
- * tests.
+ * test_xs_fixture.h — a fresh xenstore core per test and a dom0 client,
+ * taken from the world's fixture, and domains created the way libxl
+ * creates them, for the xenstored unit tests.
  */
 #ifndef SPLITBED_TEST_XS_FIXTURE_H
 #define SPLITBED_TEST_XS_FIXTURE_H
@@ -10,31 +10,26 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "backends-sim/xenstored/xsc_client.h"
-#include "backends-sim/xenstored/xsc_core.h"
+#include "backends-sim/world/world_fixture.h"
 
+static struct wf_xenstore peers;
 static struct xsc_core *core;
 static struct xsc_client *dom0;
 
 static inline void fx_setup(void)
 {
-    core = xsc_core_new(NULL, NULL);
-    ck_assert_ptr_nonnull(core);
-    dom0 = xsc_client_open(core, 0);
-    ck_assert_ptr_nonnull(dom0);
+    ck_assert_int_eq(wf_xenstore_open(&peers), 0);
+    core = peers.core;
+    dom0 = peers.dom0;
 }
 
-/* After each case, as QEMU's xenstore tests do: once every connection
- * is gone (the cases close those they open, and with them every
- * transaction), each live node record is one of the tree's, and none is
- * left once the core is freed.  A node the core forgot to free fails the
- * case that leaked it. */
+/* After each case, as QEMU's xenstore tests do, every node record is
+ * accounted for (the cases close the connections they open, and with them
+ * every transaction): a node the core forgot to free fails the case that
+ * leaked it. */
 static inline void fx_teardown(void)
 {
-    xsc_client_close(dom0);
-    ck_assert_uint_eq(xsc_core_live_nodes(), xsc_core_nodes(core));
-    xsc_core_free(core);
-    ck_assert_uint_eq(xsc_core_live_nodes(), 0);
+    ck_assert_uint_eq(wf_xenstore_close(&peers), 0);
     core = NULL;
     dom0 = NULL;
 }
