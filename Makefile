@@ -128,16 +128,21 @@ format-check:
 	echo "format-check: $(words $(FORMAT_FILES)) files in the house style"
 
 # The include rule, proven: no file under frontends/ names a header of
-# backends-sim/ or harness/ (the allow-list: its own folder, the system's
-# and the Xen public headers), and the portable sources compile with
-# -Ifrontends alone, without the -I. through which such a path would
-# resolve.
+# backends-sim/ or harness/, and the portable sources compile with
+# -Ifrontends alone (no -I. through which such a path would resolve) and
+# -nostdinc: besides their own folder they see only the compiler's own
+# headers (stddef, stdint, stdbool...) and the Xen public headers, staged
+# alone so that libc's headers in $(XEN_INCLUDE) stay out of sight.
+XEN_INCLUDE ?= /usr/include
+FREESTANDING_CC_INCLUDE = $(shell $(CC) -print-file-name=include)
 freestanding:
 	@bad=$$(grep -rlE '^[[:space:]]*#[[:space:]]*include[[:space:]]*"(backends-sim|harness)/' frontends); \
 	if [ -n "$$bad" ]; then echo "freestanding: frontends/ includes backends-sim/ or harness/:" $$bad >&2; exit 1; fi
+	@mkdir -p $(BUILD)/freestanding-include && ln -sfn $(XEN_INCLUDE)/xen $(BUILD)/freestanding-include/xen
 	@set -e; for f in $(FREESTANDING_SRCS); do \
 	  echo "freestanding: $$f"; \
 	  $(CC) -std=gnu11 $(WARN) -O2 -ffreestanding -fno-builtin -nostdlib -DSPLITBED_FREESTANDING \
+	    -nostdinc -isystem $(FREESTANDING_CC_INCLUDE) -isystem $(BUILD)/freestanding-include \
 	    -Ifrontends -c $$f -o /dev/null; done
 
 install: all

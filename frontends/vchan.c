@@ -9,7 +9,7 @@
  */
 #include "vchan.h"
 
-#include <xen/io/libxenvchan.h>
+#include "vchan_ring.h"
 
 #include "xenbus.h"
 
@@ -17,7 +17,7 @@
 #define MID_RING_ORDER 11   /* 2048 bytes at offset 2048 */
 #define PAGE_ORDER 12
 #define MAX_ORDER 20
-#define HDR_SIZE ((unsigned)sizeof(struct vchan_interface))
+#define HDR_SIZE ((unsigned)sizeof(struct vchan_shared))
 
 enum { LIVE_EXITED = 0, LIVE_CONNECTED = 1, LIVE_WAITING = 2 };
 
@@ -30,13 +30,13 @@ struct vchan {
     int error;
     char diag[256];
 
-    struct vchan_interface *shr; /* the shared page; NULL until a client has mapped */
-    void *rings;                 /* server: the rings' own pages, left's first */
+    struct vchan_shared *shr; /* the shared page; NULL until a client has mapped */
+    void *rings;              /* server: the rings' own pages, left's first */
     unsigned rings_pages;
     void *map_left, *map_right; /* client: the rings' own pages, if any */
     unsigned left_pages, right_pages;
 
-    struct ring_shared *rd, *wr; /* in shr */
+    struct vchan_ring *rd, *wr; /* in shr */
     uint8_t *rd_buf, *wr_buf;
     uint32_t rd_size, wr_size;
     uint32_t rd_cons, wr_prod; /* ours, written out, never read back */
@@ -135,7 +135,7 @@ static void pick_orders(size_t read_min, size_t write_min, unsigned *left, unsig
     }
 }
 
-static uint8_t *in_page_ring(struct vchan_interface *shr, unsigned order)
+static uint8_t *in_page_ring(struct vchan_shared *shr, unsigned order)
 {
     return (uint8_t *)shr + (order == SMALL_RING_ORDER ? 1024 : 2048);
 }
@@ -143,7 +143,7 @@ static uint8_t *in_page_ring(struct vchan_interface *shr, unsigned order)
 static void set_rings(struct vchan *v, uint8_t *left, unsigned lorder, uint8_t *right,
                       unsigned rorder)
 {
-    struct vchan_interface *s = v->shr;
+    struct vchan_shared *s = v->shr;
     if (v->server) {
         v->rd = &s->left, v->rd_buf = left, v->rd_size = 1u << lorder;
         v->wr = &s->right, v->wr_buf = right, v->wr_size = 1u << rorder;
@@ -210,7 +210,7 @@ int vchan_server_open(struct os *os, domid_t peer, const char *base, size_t read
         goto fail;
     v->have_port = true;
     /* srv_live is cleared for us if this process dies */
-    r = os_share_page_notify(os, peer, true, offsetof(struct vchan_interface, srv_live), v->port,
+    r = os_share_page_notify(os, peer, true, offsetof(struct vchan_shared, srv_live), v->port,
                              &page, &shr_ref);
     if (r < 0)
         goto fail;
@@ -339,7 +339,7 @@ static int client_connect(struct vchan *v)
     void *page;
     /* cli_live is cleared for us if this process dies */
     r = os_map_grant_notify(v->os, v->peer, (grant_ref_t)ref, true,
-                            offsetof(struct vchan_interface, cli_live), v->port, &page);
+                            offsetof(struct vchan_shared, cli_live), v->port, &page);
     if (r < 0)
         return cut_off(v, r, "published a shared page we cannot map");
     v->shr = page;
