@@ -206,7 +206,9 @@ START_TEST(test_adapter_reads_whole_windows)
     ck_assert_int_eq(blkdev_bytes_read(d.bb, d.sectors * 512, &byte, 0), 0);
     /* A read that starts on the device but runs one byte past its end. */
     uint8_t two[2];
+    uint64_t reads = blkdev_bytes_device_reads(d.bb);
     ck_assert_int_eq(blkdev_bytes_read(d.bb, d.sectors * 512 - 1, two, 2), -OS_EINVAL);
+    ck_assert_uint_eq(blkdev_bytes_device_reads(d.bb), reads); /* refused before any read */
     ck_assert_int_eq(blkdev_bytes_read(d.bb, d.sectors * 512 - 1, two, 1), 0);
     ck_assert_int_eq(two[0], archive[d.sectors * 512 - 1]);
     const void *p;
