@@ -117,6 +117,13 @@ static int backend_state(struct netfront *nf)
     return (int)n;
 }
 
+/* Whether the backend has published an error (it cut a frontend off). */
+static bool backend_has_error(struct netfront *nf)
+{
+    char v[256];
+    return xs_read_rel(nf, nf->backend, "error", v, sizeof v) != -OS_ENOENT;
+}
+
 static int write_state(struct netfront *nf, os_xs_tx tx, int state)
 {
     char path[128], v[8];
@@ -711,8 +718,11 @@ static int advance(struct netfront *nf)
             return 1;
         }
         /* Closed: left from an earlier connection; our Initialising
-         * brings it back to InitWait (D7).  Closing: it is refusing. */
-        if (be == XenbusStateClosing) {
+         * brings it back to InitWait (D7).  Closing with an error node:
+         * it cut a frontend off and is refusing.  Closing without one may
+         * be an earlier connection's goodbye that our Initialising
+         * overtook: the backend answers it with InitWait, so wait. */
+        if (be == XenbusStateClosing && backend_has_error(nf)) {
             nf->phase = PH_CLOSING;
             return 1;
         }

@@ -352,6 +352,13 @@ int nb_vif_changed(struct nb_vif *v)
     }
     switch (fe) {
     case XenbusStateInitialising:
+        /* Closing without an error of ours: the frontend closed and
+         * started again before we read its Closed; that was its goodbye,
+         * so this is a reconnect like the one from Closed. */
+        if (v->state == XenbusStateClosing && !v->error[0] && !v->want_close) {
+            disconnect(v);
+            set_state(v, XenbusStateClosed);
+        }
         if (v->state == XenbusStateClosed && !v->want_close)
             set_state(v, XenbusStateInitWait); /* reconnect (D7) */
         break;

@@ -692,6 +692,54 @@ START_TEST(backend_directory_checked)
 }
 END_TEST
 
+/* A guest run twice in a row: the second frontend writes Initialising
+ * before the backend has read the first one's Closed.  The backend still
+ * says Closing, as a goodbye, not a refusal: it must come back to InitWait
+ * and the second frontend must wait for that and connect. */
+START_TEST(frontend_back_before_closed_was_read_connects)
+{
+    struct rig r;
+    struct netfront_opts fo = { .max_queues = 1 };
+    rig_up(&r, &fo, NULL);
+    ck_assert_int_eq(netfront_state(r.nf), NETFRONT_CONNECTED);
+    netfront_free(r.nf);
+    r.nf = NULL;
+    tnh_write(r.os, TNH_FE "/state", "5");
+    pump(&r);
+    ck_assert_str_eq(tnh_read(r.os, TNH_BE "/state"), "5");
+    tnh_write(r.os, TNH_FE "/state", "6"); /* not yet read by the backend */
+    ck_assert_int_eq(netfront_open(r.os, "device/vif/0", &fo, &r.nf), 0);
+    pump(&r);
+    ck_assert_int_eq(netfront_state(r.nf), NETFRONT_CONNECTED);
+    ck_assert_str_eq(tnh_read(r.os, TNH_BE "/state"), "4");
+    ck_assert_ptr_null(nb_vif_error(r.vif));
+    rig_down(&r);
+}
+END_TEST
+
+/* The same overtaking, but the backend had cut the first frontend off:
+ * its Closing is a refusal and the new frontend is told so at once. */
+START_TEST(frontend_meets_cut_off_backend_refused)
+{
+    struct rig r;
+    struct netfront_opts fo = { .max_queues = 1 };
+    rig_up(&r, NULL, NULL);
+    tnh_write(r.os, TNH_FE "/tx-ring-ref", "8");
+    tnh_write(r.os, TNH_FE "/rx-ring-ref", "9");
+    tnh_write(r.os, TNH_FE "/event-channel", "1");
+    tnh_write(r.os, TNH_FE "/request-rx-copy", "1");
+    tnh_write(r.os, TNH_FE "/feature-rx-notify", "1");
+    tnh_write(r.os, TNH_FE "/state", "4"); /* refs 8/9 were never granted */
+    pump(&r);
+    ck_assert_ptr_nonnull(nb_vif_error(r.vif));
+    ck_assert_int_eq(netfront_open(r.os, "device/vif/0", &fo, &r.nf), 0);
+    pump(&r);
+    ck_assert_int_eq(netfront_state(r.nf), NETFRONT_CLOSING);
+    ck_assert_str_eq(tnh_read(r.os, TNH_BE "/state"), "5");
+    rig_down(&r);
+}
+END_TEST
+
 /* ---- a hostile backend ---- */
 
 static netif_rx_sring_t *rx_sring(struct rig *r)
@@ -883,6 +931,8 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, blank_checksums_completed, 0, 4);
     tcase_add_loop_test(tc, frontend_bad_keys, 0, 6);
     tcase_add_test(tc, backend_directory_checked);
+    tcase_add_test(tc, frontend_back_before_closed_was_read_connects);
+    tcase_add_test(tc, frontend_meets_cut_off_backend_refused);
     tcase_add_loop_test(tc, hostile_backend, 0, 7);
     tcase_add_test(tc, backend_oddities_dropped_not_fatal);
     tcase_add_test(tc, backend_without_rx_copy_refused);
