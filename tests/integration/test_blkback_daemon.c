@@ -495,8 +495,8 @@ static bool read_until(int fd, const char *needle, char *buf, size_t size)
 }
 
 /* blk-bench keeps the ring busy for a second after connecting; blkback is
- * killed as soon as it says it is connected, and restarted.  blkfront must
- * see the restart, reconnect, re-issue what was in flight and finish. */
+ * killed as soon as both ends say they are connected, and restarted.
+ * blkfront must see the restart, reconnect and finish. */
 START_TEST(blkfront_reconnects_after_kill9)
 {
     /* blk-bench's persistent grants (32 indirect segments per request)
@@ -525,11 +525,16 @@ START_TEST(blkfront_reconnects_after_kill9)
     static char log[16384];
     log[0] = '\0';
     ck_assert_msg(read_until(log_fd, "connected: ring", log, sizeof(log)), "blkback log: %s", log);
+    /* The kill must come after blkfront too saw Connected (it says how
+     * big the disk is), or it only starts over instead of reconnecting
+     * with requests in flight. */
+    static char out[65536];
+    out[0] = '\0';
+    ck_assert_msg(read_until(err[0], " sectors of 512 bytes", out, sizeof(out)), "blk-bench: %s",
+                  out);
     ck_assert_int_eq(blkback_stop(SIGKILL), 128 + SIGKILL);
     close(log_fd);
     blkback_start(NULL);
-    static char out[65536];
-    out[0] = '\0';
     read_until(err[0], "\x01", out, sizeof(out)); /* everything, until EOF */
     close(err[0]);
     int ws;
@@ -537,7 +542,10 @@ START_TEST(blkfront_reconnects_after_kill9)
     S.front = 0;
     forget_pid("front");
     ck_assert_msg(WIFEXITED(ws) && WEXITSTATUS(ws) == 0, "blk-bench status %d: %s", ws, out);
-    ck_assert_msg(strstr(out, "reconnecting"), "blkfront did not reconnect: %s", out);
+    /* Whether requests were in flight at the kill is timing (the bench
+     * has moments with none); their re-issue is proven in test_blkfront.
+     * Here: the connected frontend saw the restart and came back. */
+    ck_assert_msg(strstr(out, " while connected; "), "blkfront did not reconnect: %s", out);
     ck_assert_msg(strstr(out, "seq-read-MiB/s"), "blk-bench did not finish: %s", out);
     ck_assert(file_has(S.log, "closing the frontend's old connection so that it starts again"));
     ck_assert(file_has(S.log, "connected: ring"));
@@ -677,7 +685,6 @@ static Suite *suite(void)
     tcase_add_test(t, kill9_restart_keeps_flushed_writes);
     tcase_add_loop_test(t, blkfront_verifies_under_each_knob, 0,
                         sizeof(blkfront_knobs) / sizeof(blkfront_knobs[0]));
-    tcase_add_test(t, blkfront_reconnects_after_kill9);
     tcase_add_test(t, sigterm_closes_devices_and_exits_zero);
     tcase_add_test(t, bad_usage_one_line_exit_2);
     suite_add_tcase(s, t);
@@ -686,6 +693,12 @@ static Suite *suite(void)
     tcase_add_unchecked_fixture(t, base_setup, base_teardown);
     tcase_set_timeout(t, 120);
     tcase_add_test(t, sighup_resize_publishes_sectors);
+    suite_add_tcase(s, t);
+    /* Likewise CK_RUN_CASE=kill9. */
+    t = tcase_create("kill9");
+    tcase_add_unchecked_fixture(t, base_setup, base_teardown);
+    tcase_set_timeout(t, 120);
+    tcase_add_test(t, blkfront_reconnects_after_kill9);
     suite_add_tcase(s, t);
     return s;
 }
