@@ -84,10 +84,14 @@ static unsigned guests(void)
 }
 
 /* The guest: the disk's pattern matrix (summary to stderr), then the
- * vif's stream to stdout. */
+ * vif's stream to stdout.  Every guest's I/O waits behind all the
+ * others' on the same cores; blkfront's default 30 s without progress
+ * is not enough when other work loads them too, so it gets the same
+ * limit as the test's own wait for a guest. */
 static void guest_command(char *buf, size_t len)
 {
-    snprintf(buf, len, "%s -q >&2 && exec %s -q", build_path("libexec/splitbed/blk-verify"),
+    snprintf(buf, len, "%s -q --timeout %d >&2 && exec %s -q",
+             build_path("libexec/splitbed/blk-verify"), WAIT_MS / 1000,
              build_path("libexec/splitbed/pvcat"));
 }
 
