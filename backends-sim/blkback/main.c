@@ -4,7 +4,8 @@
  * libxengnttab.  The same binary runs in a real dom0 and on the
  * simulator (XENSTORED_PATH, LD_LIBRARY_PATH are the only difference).
  *
- * One thread, one poll loop: xenstore watch events step the devices,
+ * One thread, one poll loop (which spins briefly before it sleeps:
+ * hybrid_poll.h, SPLITBED_POLL_US): xenstore watch events step the devices,
  * event-channel events serve their rings, SIGHUP checks every image for
  * a new size, SIGTERM/SIGINT close every device and exit 0.
  */
@@ -23,6 +24,7 @@
 #include "backends-sim/blkback/mapper_gnttab.h"
 #include "backends-sim/blkback/params.h"
 #include "backends-sim/blkback/xen_host.h"
+#include "frontends/os/hosted/hybrid_poll.h"
 
 #define PROG "splitbed-blkback"
 
@@ -127,6 +129,12 @@ int main(int argc, char **argv)
     unsigned nonly = 0;
     if (env_dom && parse_num(env_dom, 32767, &domid) < 0) {
         fprintf(stderr, PROG ": SPLITBED_DOMID=%s is not a domain id\n", env_dom);
+        return 2;
+    }
+    struct hybrid_poll hp;
+    if (hybrid_poll_init(&hp) < 0) {
+        fprintf(stderr, PROG ": SPLITBED_POLL_US=%s: not a number of microseconds from 0 to %u\n",
+                getenv("SPLITBED_POLL_US"), HYBRID_POLL_MAX_US);
         return 2;
     }
     for (int i = 1; i < argc; i++) {
@@ -285,7 +293,7 @@ int main(int argc, char **argv)
             { .fd = bb_xenevtchn_fd(ev), .events = POLLIN },
             { .fd = sfd, .events = POLLIN },
         };
-        if (poll(pfd, 3, busy ? 0 : -1) < 0) {
+        if (hybrid_poll(&hp, pfd, 3, busy ? 0 : -1) < 0) {
             if (errno == EINTR)
                 continue;
             fprintf(stderr, PROG ": poll: %s\n", strerror(errno));

@@ -20,7 +20,8 @@ FUZZ_CORPUS_fuzz_blkback_req := fixtures/corpora/fuzz_blkback_req
 BLKBACK_SRCS := $(BLKBACK_CORE_SRCS) backends-sim/blkback/params.c \
                 backends-sim/blkback/vbd.c backends-sim/blkback/backend.c \
                 backends-sim/blkback/mapper_gnttab.c backends-sim/blkback/xen_host.c \
-                backends-sim/blkback/faults.c backends-sim/blkback/main.c
+                backends-sim/blkback/faults.c backends-sim/blkback/main.c \
+                frontends/os/hosted/hybrid_poll.c
 BLKBACK_XENBUS_SRCS := backends-sim/blkback/params.c backends-sim/blkback/vbd.c \
                        backends-sim/blkback/backend.c
 BLKBACK_XENBUS_OBJS = $(patsubst %.c,$(OBJ)/%.o,$(BLKBACK_XENBUS_SRCS))

@@ -5,6 +5,8 @@
  *                                   (into blkfront's shared pages, and copied)
  *   4 KiB random reads, QD 32   vs  a 4 KiB random pread loop
  *   one 4 KiB read at a time    vs  an eventfd ping-pong between two processes
+ *   the same on all CPUs, with the event path's spin on and off
+ *                               vs  the ping-pong on all CPUs
  * The frontend side is blk-bench as domain 1 under `splitbed run`.
  *
  * Load on a small shared machine comes and goes on the scale of seconds,
@@ -16,7 +18,9 @@
  * per-round ratios with their range.  Everything (baselines, and the whole
  * stack under `splitbed run`) is pinned to one CPU: whether a wake-up
  * crosses CPUs or not changes a round trip several-fold from moment to
- * moment on a shared machine, which would drown the QD1 figure.
+ * moment on a shared machine, which would drown the QD1 figure.  Only
+ * the spin-before-sleep figures run on every CPU: a spin can only beat a
+ * wake-up when the peer has a CPU of its own.
  */
 #include "tests/bench/bench_result.h"
 #include "tests/lib/runproc.h"
@@ -182,7 +186,8 @@ static int measure_base(int fd, struct base *b)
 }
 
 /* blk-bench once (zero-copy or copied); its figures, or -1. */
-static int run_blk_bench(const char *spec, bool zero_copy, double *seq, double *iops, double *us)
+static int run_blk_bench_env(const char *spec, bool zero_copy, char *const env[], double *seq,
+                             double *iops, double *us)
 {
     static struct runproc r;
     char *argv[] = { (char *)build_path("bin/splitbed"),
@@ -196,7 +201,7 @@ static int run_blk_bench(const char *spec, bool zero_copy, double *seq, double *
                      "1",
                      zero_copy ? "--zero-copy" : NULL,
                      NULL };
-    runproc(&r, NULL, 0, 60, NULL, argv);
+    runproc(&r, NULL, 0, 60, env, argv);
     if (r.status != 0) {
         fprintf(stderr, "bench_blk: blk-bench%s failed (status %d): %s",
                 zero_copy ? " --zero-copy" : "", r.status, r.err);
@@ -206,6 +211,31 @@ static int run_blk_bench(const char *spec, bool zero_copy, double *seq, double *
     *iops = field(r.out, "rand-read-4k-iops: ");
     *us = field(r.out, "qd1-read-4k-us: ");
     return *seq > 0 && *iops > 0 && *us > 0 ? 0 : -1;
+}
+
+static int run_blk_bench(const char *spec, bool zero_copy, double *seq, double *iops, double *us)
+{
+    return run_blk_bench_env(spec, zero_copy, NULL, seq, iops, us);
+}
+
+/* QD1 on every CPU the bench may use, with the event path's spin before
+ * sleeping (hybrid_poll.h) on and off, and the ping-pong likewise
+ * unpinned: spinning can only win when the peer runs on another CPU. */
+static int measure_spread(const char *spec, const cpu_set_t *all, const cpu_set_t *one, double *on,
+                          double *off, double *base)
+{
+    static char *const no_poll[] = { "SPLITBED_POLL_US=0", NULL };
+    double s, i, b1, b2;
+    sched_setaffinity(0, sizeof(*all), all);
+    b1 = eventfd_pingpong();
+    int rc = run_blk_bench_env(spec, false, NULL, &s, &i, on) < 0 ||
+                     run_blk_bench_env(spec, false, no_poll, &s, &i, off) < 0
+                 ? -1
+                 : 0;
+    b2 = eventfd_pingpong();
+    sched_setaffinity(0, sizeof(*one), one);
+    *base = (b1 + b2) / 2;
+    return rc < 0 || b1 <= 0 || b2 <= 0 ? -1 : 0;
 }
 
 int main(void)
@@ -236,17 +266,22 @@ int main(void)
         perror("bench_blk: fsync");
         goto out;
     }
-    cpu_set_t one;
+    cpu_set_t one, all;
+    if (sched_getaffinity(0, sizeof(all), &all) < 0) {
+        perror("bench_blk: sched_getaffinity");
+        goto out;
+    }
     CPU_ZERO(&one);
     CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
     sched_setaffinity(0, sizeof(one), &one);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    struct series zseq, cseq, iops, lat;
+    struct series zseq, cseq, iops, lat, lat_poll, lat_nopoll;
     for (int round = -1; round < ROUNDS; round++) {
         struct base before, after;
-        double zs, zi, zu, cs, ci, cu;
+        double zs, zi, zu, cs, ci, cu, pon, poff, pbase;
         if (measure_base(fd, &before) < 0 || run_blk_bench(spec, true, &zs, &zi, &zu) < 0 ||
-            run_blk_bench(spec, false, &cs, &ci, &cu) < 0 || measure_base(fd, &after) < 0) {
+            run_blk_bench(spec, false, &cs, &ci, &cu) < 0 || measure_base(fd, &after) < 0 ||
+            measure_spread(spec, &all, &one, &pon, &poff, &pbase) < 0) {
             fprintf(stderr, "bench_blk: a measurement failed\n");
             goto out;
         }
@@ -262,11 +297,19 @@ int main(void)
         iops.base[round] = (before.iops + after.iops) / 2;
         lat.fig[round] = (zu + cu) / 2;
         lat.base[round] = (before.us + after.us) / 2;
+        lat_poll.fig[round] = pon;
+        lat_poll.base[round] = pbase;
+        lat_nopoll.fig[round] = poff;
+        lat_nopoll.base[round] = pbase;
     }
     report("blk sequential 1 MiB reads, zero copy", "MiB/s", &zseq, "1 MiB pread loop", ">= 0.8");
     report("blk sequential 1 MiB reads, copied", "MiB/s", &cseq, "1 MiB pread loop", NULL);
     report("blk 4 KiB random reads QD32", "IOPS", &iops, "4 KiB pread loop", ">= 0.5");
     report("blk 4 KiB read latency QD1", "us", &lat, "eventfd ping-pong", "<= 1.3");
+    report("blk 4 KiB read latency QD1, all CPUs, spin before sleep", "us", &lat_poll,
+           "eventfd ping-pong, all CPUs", "<= 1.3");
+    report("blk 4 KiB read latency QD1, all CPUs, SPLITBED_POLL_US=0", "us", &lat_nopoll,
+           "eventfd ping-pong, all CPUs", NULL);
     rc = 0;
 out:
     if (fd >= 0)

@@ -73,16 +73,17 @@ static void teardown(void)
 
 /* splitbed run --disk SPEC [--backend-opt K=V]... -- APP ARGS... ; the
  * list is split at the literal "--". */
-static void run(char *const args[])
+static void run_env(char *const env[], char *const args[])
 {
     char *argv[64] = { (char *)build_path("bin/splitbed"), "run", "--disk", spec };
     int n = 4;
     for (int i = 0; args[i] && n < 62; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
-    runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+    runproc(&r, NULL, 0, TIMEOUT, env, argv);
 }
-#define RUN(...) run((char *[]){ __VA_ARGS__, NULL })
+#define RUN(...) run_env(NULL, (char *[]){ __VA_ARGS__, NULL })
+#define RUN_ENV(env, ...) run_env((char *[]){ env, NULL }, (char *[]){ __VA_ARGS__, NULL })
 
 static unsigned long field(const char *out, const char *key)
 {
@@ -212,6 +213,25 @@ START_TEST(backend_never_in_initwait)
         "--timeout", "10");
     ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
     ck_assert_msg(strstr(r.err, "writing the ring without InitWait"), "%s", r.err);
+}
+END_TEST
+
+/* The event path sleeps at once (SPLITBED_POLL_US=0), spins up to a
+ * second before sleeping, or tunes its spin (the default): the same
+ * reads and writes come back right every way, and a value that is no
+ * number of microseconds stops the run with one line naming it. */
+START_TEST(event_path_with_and_without_spinning)
+{
+    RUN_ENV("SPLITBED_POLL_US=0", "--", "blk-verify");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    RUN_ENV("SPLITBED_POLL_US=1000000", "--", "blk-verify");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    RUN("--", "blk-verify");
+    ck_assert_msg(r.status == 0, "%d %s %s", r.status, r.out, r.err);
+    RUN_ENV("SPLITBED_POLL_US=fast", "--", "blk-verify");
+    ck_assert_int_ne(r.status, 0);
+    ck_assert_msg(strstr(r.err, "SPLITBED_POLL_US=fast: not a number of microseconds"), "%s",
+                  r.err);
 }
 END_TEST
 
@@ -749,6 +769,7 @@ int main(void)
     tcase_add_test(t, features_only_at_connected_or_at_probe);
     tcase_add_test(t, backend_never_in_initwait);
     tcase_add_test(t, frontend_skips_initialised);
+    tcase_add_test(t, event_path_with_and_without_spinning);
     tcase_add_test(t, frontend_writes_ring_before_initwait);
     tcase_add_test(t, explicit_ring_page_order_0);
     tcase_add_test(t, read_only_disk);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "frontends/os/linux/os_linux.h"
@@ -104,6 +105,123 @@ START_TEST(grant_of_a_buffer_off_the_page_is_refused)
 }
 END_TEST
 
+/* ---- hybrid_poll: the spin before os_wait sleeps ---------------------- */
+
+START_TEST(poll_budget_grows_on_short_sleeps_and_shrinks_when_idle)
+{
+    struct hybrid_poll hp;
+    hybrid_poll_init_us(&hp, 20);
+    ck_assert_uint_eq(hp.budget_ns, 0); /* an idle process never spins */
+    hybrid_poll_tune(&hp, 5000, true);
+    ck_assert_uint_eq(hp.budget_ns, HYBRID_POLL_GROW_START_NS);
+    hybrid_poll_tune(&hp, 5000, true);
+    ck_assert_uint_eq(hp.budget_ns, 2 * HYBRID_POLL_GROW_START_NS);
+    for (int i = 0; i < 10; i++)
+        hybrid_poll_tune(&hp, 1000, true);
+    ck_assert_uint_eq(hp.budget_ns, 20000); /* never above the largest */
+    hybrid_poll_tune(&hp, 1000000, true);   /* a long sleep: halve */
+    ck_assert_uint_eq(hp.budget_ns, 10000);
+    hybrid_poll_tune(&hp, 1000, false); /* a timeout: halve */
+    ck_assert_uint_eq(hp.budget_ns, 5000);
+    for (int i = 0; i < 3; i++)
+        hybrid_poll_tune(&hp, 1000000000, true);
+    ck_assert_uint_eq(hp.budget_ns, 0);
+    /* Off: nothing moves. */
+    hybrid_poll_init_us(&hp, 0);
+    hybrid_poll_tune(&hp, 1000, true);
+    ck_assert_uint_eq(hp.budget_ns, 0);
+}
+END_TEST
+
+static void check_poll_answers(uint64_t max_us, uint64_t budget_ns)
+{
+    struct hybrid_poll hp;
+    hybrid_poll_init_us(&hp, max_us);
+    hp.budget_ns = budget_ns;
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+    /* Nothing ready: a zero timeout and a short one both say 0. */
+    ck_assert_int_eq(hybrid_poll(&hp, &pfd, 1, 0), 0);
+    ck_assert_int_eq(hybrid_poll(&hp, &pfd, 1, 2), 0);
+    /* Ready before the call. */
+    ck_assert_int_eq(write(p[1], "x", 1), 1);
+    ck_assert_int_eq(hybrid_poll(&hp, &pfd, 1, -1), 1);
+    ck_assert(pfd.revents & POLLIN);
+    char c;
+    ck_assert_int_eq(read(p[0], &c, 1), 1);
+    /* Made ready by another process, whether that lands in the spin or
+     * in the sleep. */
+    int go[2];
+    ck_assert_int_eq(pipe(go), 0);
+    pid_t child = fork();
+    ck_assert_int_ge(child, 0);
+    if (child == 0) {
+        _exit(read(go[0], &c, 1) == 1 && write(p[1], "y", 1) == 1 ? 0 : 1);
+    }
+    ck_assert_int_eq(write(go[1], "g", 1), 1);
+    pfd.revents = 0;
+    ck_assert_int_eq(hybrid_poll(&hp, &pfd, 1, -1), 1);
+    ck_assert(pfd.revents & POLLIN);
+    ck_assert_int_eq(read(p[0], &c, 1), 1);
+    ck_assert_int_eq(c, 'y');
+    int st;
+    ck_assert_int_eq(waitpid(child, &st, 0), child);
+    ck_assert_int_eq(st, 0);
+    close(go[0]);
+    close(go[1]);
+    close(p[0]);
+    close(p[1]);
+}
+
+START_TEST(poll_answers_as_poll_with_spinning_on_and_off)
+{
+    check_poll_answers(0, 0);          /* off: plain poll(2) */
+    check_poll_answers(1000, 1000000); /* spins up to 1 ms first */
+}
+END_TEST
+
+START_TEST(poll_env_knob)
+{
+    struct hybrid_poll hp;
+    unsetenv("SPLITBED_POLL_US");
+    ck_assert_int_eq(hybrid_poll_init(&hp), 0);
+    ck_assert_uint_eq(hp.max_ns, HYBRID_POLL_DEFAULT_US * 1000ull);
+    setenv("SPLITBED_POLL_US", "0", 1);
+    ck_assert_int_eq(hybrid_poll_init(&hp), 0);
+    ck_assert_uint_eq(hp.max_ns, 0);
+    setenv("SPLITBED_POLL_US", "250", 1);
+    ck_assert_int_eq(hybrid_poll_init(&hp), 0);
+    ck_assert_uint_eq(hp.max_ns, 250000);
+    const char *bad[] = { "", "-1", " 5", "5us", "1000001", "99999999999999999999999" };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        setenv("SPLITBED_POLL_US", bad[i], 1);
+        ck_assert_msg(hybrid_poll_init(&hp) == -1, "accepted '%s'", bad[i]);
+        ck_assert_uint_eq(hp.max_ns, 0);
+    }
+    unsetenv("SPLITBED_POLL_US");
+}
+END_TEST
+
+static struct os *opened;
+static void try_open(struct os *os)
+{
+    (void)os;
+    opened = os_linux_open(&(struct os_linux_opts){ 0 });
+}
+
+START_TEST(bad_poll_env_is_one_line_and_no_host)
+{
+    char out[512];
+    setenv("SPLITBED_POLL_US", "fast", 1);
+    capture(try_open, NULL, out, sizeof out);
+    unsetenv("SPLITBED_POLL_US");
+    ck_assert_ptr_null(opened);
+    ck_assert_str_eq(out, "[os] SPLITBED_POLL_US=fast: not a number of microseconds from 0 to "
+                          "1000000\n");
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("os-linux");
@@ -111,6 +229,10 @@ int main(void)
     tcase_add_test(t, parse_u64);
     tcase_add_test(t, quiet_keeps_errors_and_warnings);
     tcase_add_test(t, grant_of_a_buffer_off_the_page_is_refused);
+    tcase_add_test(t, poll_budget_grows_on_short_sleeps_and_shrinks_when_idle);
+    tcase_add_test(t, poll_answers_as_poll_with_spinning_on_and_off);
+    tcase_add_test(t, poll_env_knob);
+    tcase_add_test(t, bad_poll_env_is_one_line_and_no_host);
     suite_add_tcase(s, t);
     return check_main(s);
 }

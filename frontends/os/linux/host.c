@@ -24,6 +24,12 @@ struct os *os_linux_open(const struct os_linux_opts *opts)
         return NULL;
     }
     os->max_level = opts->quiet ? OS_LOG_WARN : opts->debug ? OS_LOG_DEBUG : OS_LOG_INFO;
+    if (hybrid_poll_init(&os->hp) < 0) {
+        fprintf(stderr, "[os] SPLITBED_POLL_US=%s: not a number of microseconds from 0 to %u\n",
+                getenv("SPLITBED_POLL_US"), HYBRID_POLL_MAX_US);
+        free(os);
+        return NULL;
+    }
     os->xs = xs_open(0);
     if (!os->xs) {
         const char *p = getenv("XENSTORED_PATH");

@@ -6,6 +6,7 @@ OS_LINUX_SRCS += \
 	frontends/os/linux/log.c \
 	frontends/os/hosted/libc.c \
 	frontends/os/hosted/pages.c \
+	frontends/os/hosted/hybrid_poll.c \
 	frontends/os/linux/grants.c \
 	frontends/os/linux/gntmap.c \
 	frontends/os/linux/evtchn.c \

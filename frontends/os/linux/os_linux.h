@@ -15,6 +15,7 @@
 #include <xenstore.h>
 
 #include "os.h"
+#include "os/hosted/hybrid_poll.h"
 
 struct os_share; /* one os_share_pages() region (grants.c) */
 
@@ -28,6 +29,7 @@ struct os {
     domid_t domid;
     enum os_log_level max_level; /* lines above this are dropped */
     struct os_share *shares;
+    struct hybrid_poll hp; /* os_wait spins this long before it sleeps */
 };
 
 struct os_linux_opts {

@@ -1,4 +1,5 @@
-/* wait.c — the monotonic clock and the one place a process sleeps. */
+/* wait.c — the monotonic clock and the one place a process sleeps
+ * (after a short spin: hybrid_poll.h). */
 #include <errno.h>
 #include <poll.h>
 #include <time.h>
@@ -28,7 +29,7 @@ int os_wait(struct os *os, uint64_t deadline_ns)
         uint64_t ms = (left + 999999) / 1000000;
         timeout = ms > 0x7fffffff ? 0x7fffffff : (int)ms;
     }
-    int r = poll(pfd, (nfds_t)n, timeout);
+    int r = hybrid_poll(&os->hp, pfd, (nfds_t)n, timeout);
     if (r < 0)
         return errno == EINTR ? 1 : -errno;
     return r > 0 ? 1 : 0;
