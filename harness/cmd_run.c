@@ -901,7 +901,12 @@ int cmd_run(int argc, char **argv)
         if (!cli_statedir(r.given_dir, r.dir, sizeof r.dir))
             goto out_usage;
     } else {
-        char tmpl[] = "/tmp/splitbed-run-XXXXXX";
+        /* In memory where the system offers it: a run creates a few
+         * dozen files and sockets, and a disk file system's inode
+         * allocation and journal made up much of a run's start. */
+        char tmpl[64];
+        snprintf(tmpl, sizeof tmpl, "%s/splitbed-run-XXXXXX",
+                 access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : "/tmp");
         if (!mkdtemp(tmpl)) {
             perror("splitbed run: mkdtemp");
             goto out;
