@@ -22,19 +22,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "backends-sim/qubes/dom0_daemon.h"
 #include "frontends/os/linux/os_linux.h"
 #include "frontends/vchan.h"
 
 #define PROG "splitbed-guid"
 #define GUI_PORT 6000u
 #define MAX_BODY (1u << 20)
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-    stop = sig;
-}
 
 static const char *const names[] = {
     "KEYPRESS",        "BUTTON",         "MOTION",   "CROSSING",      "FOCUS",
@@ -197,14 +191,9 @@ int main(int argc, char **argv)
     vchan_qubes_path(g.base, sizeof g.base, g.dom, os_domid(g.os), GUI_PORT);
     if (open_channel(&g) < 0)
         return 1;
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    if (ready_fd >= 0) {
-        (void)!write(ready_fd, "1", 1);
-        close(ready_fd);
-    }
-    while (!stop) {
+    dom0_daemon_catch_stop();
+    dom0_daemon_ready(ready_fd);
+    while (!dom0_daemon_stop) {
         if (!step(&g)) {
             drop(&g);
             if (open_channel(&g) < 0)

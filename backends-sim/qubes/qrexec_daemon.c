@@ -26,9 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "backends-sim/qubes/dom0_daemon.h"
 #include "frontends/os/linux/os_linux.h"
 #include "frontends/qrexec_proto.h"
 #include "frontends/vchan.h"
@@ -63,13 +63,6 @@ struct daemon {
     struct call calls[MAX_CALLS];
     char tag[48];
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-    stop = sig;
-}
 
 /* ---- the control channel ------------------------------------------------ */
 
@@ -367,25 +360,6 @@ static void accept_call(struct daemon *d)
         call_start(d, c);
 }
 
-static int open_socket(const char *path)
-{
-    struct sockaddr_un a = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof a.sun_path) {
-        fprintf(stderr, PROG ": --socket %s: path too long\n", path);
-        return -1;
-    }
-    strcpy(a.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    unlink(path);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 8) < 0) {
-        fprintf(stderr, PROG ": --socket %s: %s\n", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 int main(int argc, char **argv)
 {
     struct daemon d = { .listen_fd = -1 };
@@ -423,18 +397,13 @@ int main(int argc, char **argv)
     if (!d.os)
         return 1;
     vchan_qubes_path(d.ctl_base, sizeof d.ctl_base, d.dom, os_domid(d.os), QREXEC_CONTROL_PORT);
-    d.listen_fd = open_socket(sock);
+    d.listen_fd = dom0_daemon_listen(PROG, sock);
     if (d.listen_fd < 0 || ctl_open(&d) < 0)
         return 1;
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
+    dom0_daemon_catch_stop();
     signal(SIGPIPE, SIG_IGN);
-    if (ready_fd >= 0) {
-        (void)!write(ready_fd, "1", 1);
-        close(ready_fd);
-    }
-    while (!stop) {
+    dom0_daemon_ready(ready_fd);
+    while (!dom0_daemon_stop) {
         struct pollfd p[4 + 2 * MAX_CALLS];
         int n = os_linux_poll_fds(d.os, p, 4);
         int lfd = n;

@@ -29,9 +29,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "backends-sim/qubes/dom0_daemon.h"
 #include "frontends/os/linux/os_linux.h"
 #include "frontends/qubesdb_link.h"
 #include "frontends/qubesdb_proto.h"
@@ -59,13 +59,6 @@ struct daemon {
     int listen_fd;
     struct client clients[MAX_CLIENTS];
 };
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-    stop = sig;
-}
 
 /* What Qubes' dom0 writes for an AppVM with a network VM (QUBES-FACTS
  * §3.6); --entry may replace any of them. */
@@ -319,25 +312,6 @@ static void client_step(struct daemon *d, struct client *c)
     }
 }
 
-static int open_socket(const char *path)
-{
-    struct sockaddr_un a = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof a.sun_path) {
-        fprintf(stderr, PROG ": --socket %s: path too long\n", path);
-        return -1;
-    }
-    strcpy(a.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    unlink(path);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 8) < 0) {
-        fprintf(stderr, PROG ": --socket %s: %s\n", path, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 int main(int argc, char **argv)
 {
     struct daemon d = { .listen_fd = -1 };
@@ -386,22 +360,17 @@ int main(int argc, char **argv)
     if (!d.os)
         return 1;
     vchan_qubes_path(d.base, sizeof d.base, os_domid(d.os), d.dom, QDB_VCHAN_PORT);
-    d.listen_fd = open_socket(sock);
+    d.listen_fd = dom0_daemon_listen(PROG, sock);
     if (d.listen_fd < 0 || serve(&d) < 0)
         return 1;
     for (int i = 0; i < MAX_CLIENTS; i++)
         d.clients[i].fd = -1;
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    if (ready_fd >= 0) {
-        (void)!write(ready_fd, "1", 1);
-        close(ready_fd);
-    }
+    dom0_daemon_catch_stop();
+    dom0_daemon_ready(ready_fd);
     os_log(d.os, OS_LOG_INFO, PROG ": d%u: QubesDB at %s, %zu entries, dom0 socket %s",
            (unsigned)d.dom, d.base, qdb_store_count(d.store), sock);
 
-    while (!stop) {
+    while (!dom0_daemon_stop) {
         struct pollfd p[4 + MAX_CLIENTS];
         int n = os_linux_poll_fds(d.os, p, 4);
         int first_client = n + 1;
