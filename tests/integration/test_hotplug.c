@@ -28,12 +28,7 @@ static struct runproc r;
 
 static void sb(char *const args[])
 {
-    char *argv[40] = { (char *)build_path("bin/splitbed") };
-    int i = 0;
-    for (; args[i] && i < 38; i++)
-        argv[i + 1] = args[i];
-    argv[i + 1] = NULL;
-    runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+    runproc_splitbed(&r, TIMEOUT, NULL, args);
 }
 #define SB(...) sb((char *[]){ __VA_ARGS__, NULL })
 

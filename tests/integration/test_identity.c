@@ -27,16 +27,11 @@ static struct runproc r;
 
 static void sb(char *const args[])
 {
-    char *argv[32] = { (char *)build_path("bin/splitbed") };
-    int i = 0;
-    for (; args[i] && i < 30; i++)
-        argv[i + 1] = args[i];
-    argv[i + 1] = NULL;
     static char peer[4200], splitbed[4200];
     snprintf(peer, sizeof peer, "PEER=%s", build_path("tests/hv-peer"));
     snprintf(splitbed, sizeof splitbed, "SB=%s", build_path("bin/splitbed"));
     char *env[] = { peer, splitbed, NULL };
-    runproc(&r, NULL, 0, TIMEOUT, env, argv);
+    runproc_splitbed(&r, TIMEOUT, env, args);
 }
 
 #define SB(...) sb((char *[]){ __VA_ARGS__, NULL })

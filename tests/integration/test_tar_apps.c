@@ -57,12 +57,7 @@ static void keep_app_stderr(void)
 
 static void sb(char *const args[])
 {
-    char *argv[32] = { (char *)build_path("bin/splitbed") };
-    int i = 0;
-    for (; args[i] && i < 30; i++)
-        argv[i + 1] = args[i];
-    argv[i + 1] = NULL;
-    runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+    runproc_splitbed(&r, TIMEOUT, NULL, args);
     if (strcmp(args[0], "run") == 0)
         keep_app_stderr();
 }

@@ -162,3 +162,22 @@ int runproc_wait(pid_t pid, int timeout_ms)
         return -1;
     return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 }
+
+void runproc_splitbed(struct runproc *r, int timeout_s, char *const extra_env[], char *const args[])
+{
+    char *argv[64] = { (char *)build_path("bin/splitbed") };
+    int n = 0;
+    while (args[n])
+        n++;
+    if (n > 62) {
+        memset(r, 0, sizeof *r);
+        r->status = -1;
+        r->err_len = (size_t)snprintf(r->err, sizeof r->err,
+                                      "runproc_splitbed: %d arguments, at most 62\n", n);
+        return;
+    }
+    for (int i = 0; i < n; i++)
+        argv[i + 1] = args[i];
+    argv[n + 1] = NULL;
+    runproc(r, NULL, 0, timeout_s, extra_env, argv);
+}

@@ -21,6 +21,11 @@ struct runproc {
  * NULL-terminated "K=V" strings added to the environment. */
 void runproc(struct runproc *r, const char *input, size_t input_len, int timeout_s,
              char *const extra_env[], char *const argv[]);
+/* runproc() of $SPLITBED_BUILD/bin/splitbed with args (NULL-terminated)
+ * after it, stdin from /dev/null.  More than 62 args: status -1 and a
+ * line in err saying so, nothing run. */
+void runproc_splitbed(struct runproc *r, int timeout_s, char *const extra_env[],
+                      char *const args[]);
 /* Counts the lines of s. */
 int runproc_lines(const char *s);
 /* Waits for a child of ours at most timeout_ms (a hang guard: it is then
