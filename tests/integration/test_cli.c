@@ -36,8 +36,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    SB("hv", "stop", "--dir", dir);
-    runproc_rmtree(dir);
+    runproc_sim_remove(dir, dir, TIMEOUT);
 }
 
 static void start(void)

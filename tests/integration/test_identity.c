@@ -67,8 +67,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    SB("hv", "stop", "--dir", dir);
-    runproc_rmtree(dir);
+    runproc_sim_remove(dir, dir, TIMEOUT);
 }
 
 /* The simulator still serves dom0 and domain 3. */

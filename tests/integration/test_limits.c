@@ -64,8 +64,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    SB("hv", "stop", "--dir", dir);
-    runproc_rmtree(dir);
+    runproc_sim_remove(dir, dir, TIMEOUT);
 }
 
 /* Starts `splitbed exec --domain d -- limits-hog peer` with pipes. */

@@ -46,8 +46,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    SB("hv", "stop", "--dir", sim);
-    runproc_rmtree(dir);
+    runproc_sim_remove(sim, dir, TIMEOUT);
 }
 
 static void assert_has(const char *text, const char *needle)

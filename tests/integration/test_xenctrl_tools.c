@@ -50,8 +50,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    SB("hv", "stop", "--dir", dir);
-    runproc_rmtree(dir);
+    runproc_sim_remove(dir, dir, TIMEOUT);
 }
 
 static bool trace_has(const char *needle)

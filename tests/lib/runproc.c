@@ -181,3 +181,14 @@ void runproc_splitbed(struct runproc *r, int timeout_s, char *const extra_env[],
     argv[n + 1] = NULL;
     runproc(r, NULL, 0, timeout_s, extra_env, argv);
 }
+
+void runproc_sim_remove(const char *sim, const char *tree, int timeout_s)
+{
+    struct runproc *r = malloc(sizeof *r);
+    if (r) {
+        runproc_splitbed(r, timeout_s, NULL,
+                         (char *[]){ "hv", "stop", "--dir", (char *)sim, NULL });
+        free(r);
+    }
+    runproc_rmtree(tree);
+}

@@ -26,6 +26,10 @@ void runproc(struct runproc *r, const char *input, size_t input_len, int timeout
  * line in err saying so, nothing run. */
 void runproc_splitbed(struct runproc *r, int timeout_s, char *const extra_env[],
                       char *const args[]);
+/* A test's teardown: stops the simulator whose state is in sim
+ * (`splitbed hv stop --dir sim`, its outcome ignored: the test may have
+ * stopped it or never started it), then removes the tree. */
+void runproc_sim_remove(const char *sim, const char *tree, int timeout_s);
 /* Counts the lines of s. */
 int runproc_lines(const char *s);
 /* Waits for a child of ours at most timeout_ms (a hang guard: it is then
