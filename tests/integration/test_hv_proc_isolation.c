@@ -3,7 +3,8 @@
  * hostile mapper (hv-peer's "snoop": it maps every memfd among its
  * descriptors over its whole size, readable and, where it can, writable)
  * finds neither a page its granter shared with a third domain nor a page
- * whose grant ended and was reused for another sharing.
+ * whose grant ended and was reused for another sharing.  A raw client,
+ * past the library's own checks, finds hvd refusing ranges past a share.
  */
 #include "tests/integration/test_hv_harness.h"
 #include "backends-sim/hv/wire/packet.h"
@@ -171,6 +172,82 @@ START_TEST(memfd_only_for_a_mapping)
 }
 END_TEST
 
+/* Opens a raw gntshr connection to domain dom's socket. */
+static int raw_gntshr(const char *dir, int dom)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/hv/dom%d", dir, dom);
+    int s = hvw_connect(path);
+    ck_assert_int_ge(s, 0);
+    struct hvw_hello hello = { HVW_KIND_GNTSHR, 0 };
+    struct hvw_hello_rep hrep;
+    int fds[HVW_MAX_FDS];
+    unsigned nfds = HVW_MAX_FDS;
+    ck_assert_int_eq(hvw_call(s, HVW_HELLO, &hello, sizeof(hello), &hrep, sizeof(hrep), fds, &nfds),
+                     (ssize_t)sizeof(hrep));
+    for (unsigned i = 0; i < nfds; i++)
+        close(fds[i]);
+    return s;
+}
+
+/* Shares count pages with domain 2 over a raw connection: the share id,
+ * or -errno. */
+static int64_t raw_share(int s, uint32_t count, uint32_t notify_offset)
+{
+    struct hvw_share req = { 2, count, 1, notify_offset, HVW_NOTIFY_NONE };
+    struct {
+        struct hvw_share_rep hd;
+        uint32_t refs[8];
+    } rep;
+    int fds[HVW_MAX_FDS];
+    unsigned nfds = HVW_MAX_FDS;
+    ssize_t n = hvw_call(s, HVW_GNT_SHARE, &req, sizeof(req), &rep, sizeof(rep), fds, &nfds);
+    for (unsigned i = 0; i < nfds; i++)
+        close(fds[i]);
+    if (n < 0)
+        return n;
+    ck_assert_uint_eq(rep.hd.count, count);
+    return rep.hd.share_id;
+}
+
+static ssize_t raw_unshare(int s, uint32_t id, uint32_t first, uint32_t count)
+{
+    struct hvw_refs req = { id, first, count };
+    return hvw_call(s, HVW_GNT_UNSHARE, &req, sizeof(req), NULL, 0, NULL, NULL);
+}
+
+/* hvd itself, not only the drop-in library in front of it, refuses an
+ * unmap-notify byte past the shared pages and an unshare range that runs
+ * past the share's end; it accepts the last byte and the last page. */
+START_TEST(hvd_refuses_ranges_past_a_share)
+{
+    const char *dir = hvt_start();
+    struct peer a, b;
+    hvt_peer(&a, 1);
+    hvt_peer(&b, 2); /* creates domain 2 */
+    int s = raw_gntshr(dir, 1);
+    ck_assert_int_eq(raw_share(s, 1, HVW_PAGE_SIZE), -EINVAL);
+    ck_assert_int_eq(raw_share(s, 2, 2 * HVW_PAGE_SIZE), -EINVAL);
+    int64_t last = raw_share(s, 2, 2 * HVW_PAGE_SIZE - 1);
+    ck_assert_int_gt(last, 0);
+    ck_assert_int_eq(raw_unshare(s, (uint32_t)last, 0, 2), 0);
+    int64_t id = raw_share(s, 2, HVW_NOTIFY_NONE);
+    ck_assert_int_gt(id, 0);
+    ck_assert_int_eq(raw_unshare(s, (uint32_t)id, 2, 1), -EINVAL);
+    ck_assert_int_eq(raw_unshare(s, (uint32_t)id, 1, 2), -EINVAL);
+    ck_assert_int_eq(raw_unshare(s, (uint32_t)id, 0, 3), -EINVAL);
+    /* both pages are still shared: the last one alone, then the first */
+    ck_assert_int_eq(raw_unshare(s, (uint32_t)id, 1, 1), 0);
+    ck_assert_int_eq(raw_unshare(s, (uint32_t)id, 0, 1), 0);
+    /* and with that the share is gone */
+    ck_assert_int_eq(raw_unshare(s, (uint32_t)id, 0, 1), -EINVAL);
+    close(s);
+    hvt_end(&a);
+    hvt_end(&b);
+    hvt_stop();
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("hv_proc_isolation");
@@ -180,6 +257,7 @@ int main(void)
     tcase_add_test(tc, mapper_sees_only_its_grants);
     tcase_add_test(tc, ended_page_mapped_late_is_not_reused);
     tcase_add_test(tc, memfd_only_for_a_mapping);
+    tcase_add_test(tc, hvd_refuses_ranges_past_a_share);
     suite_add_tcase(s, tc);
     return check_main(s);
 }
