@@ -52,29 +52,7 @@ static pid_t pid_in(const char *name)
 {
     char path[128];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "r");
-    int pid = 0;
-    if (f) {
-        if (fscanf(f, "%d", &pid) != 1)
-            pid = 0;
-        fclose(f);
-    }
-    return pid;
-}
-
-/* Gone, or a zombie waiting for a parent that does not reap. */
-static int process_gone(pid_t pid)
-{
-    char path[64], stat[256];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 1;
-    size_t n = fread(stat, 1, sizeof stat - 1, f);
-    fclose(f);
-    stat[n] = '\0';
-    const char *paren = strrchr(stat, ')');
-    return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+    return runproc_pid_file(path);
 }
 
 START_TEST(start_status_stop)
@@ -99,8 +77,8 @@ START_TEST(start_status_stop)
 
     SB("hv", "stop", "--dir", dir);
     ck_assert_int_eq(r.status, 0);
-    ck_assert(process_gone(hvd));
-    ck_assert(process_gone(xsd));
+    ck_assert(runproc_gone(hvd));
+    ck_assert(runproc_gone(xsd));
     ck_assert_int_ne(access(sock, F_OK), 0);
 
     SB("hv", "status", "--dir", dir);

@@ -87,29 +87,7 @@ static int backend_pid(const char *name)
 {
     char path[200];
     snprintf(path, sizeof path, "%s/backends/%s.pid", sim, name);
-    FILE *f = fopen(path, "r");
-    int pid = 0;
-    if (f) {
-        if (fscanf(f, "%d", &pid) != 1)
-            pid = 0;
-        fclose(f);
-    }
-    return pid;
-}
-
-/* Gone, or a zombie waiting for a parent that does not reap. */
-static int process_gone(pid_t pid)
-{
-    char path[64], stat[256];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 1;
-    size_t n = fread(stat, 1, sizeof stat - 1, f);
-    fclose(f);
-    stat[n] = '\0';
-    const char *paren = strrchr(stat, ')');
-    return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+    return runproc_pid_file(path);
 }
 
 #define assert_nothing_held() assert_nothing_held_(true)
@@ -138,7 +116,7 @@ START_TEST(block_attach_use_list_detach)
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_uint_eq(r.err_len, 0);
     ck_assert_int_eq(backend_pid("vbd-3-51728"), 0);
-    ck_assert_msg(process_gone(pid), "blkback %d still runs", pid);
+    ck_assert_msg(runproc_gone(pid), "blkback %d still runs", pid);
     SB("block-list", "--dir", sim, "3");
     ck_assert_int_eq(runproc_lines(r.out), 1);
     SB("exec", "--dir", sim, "--domain", "3", "--", "blk-info", "--vdev", "xvdb");

@@ -30,6 +30,11 @@ void runproc_splitbed(struct runproc *r, int timeout_s, char *const extra_env[],
  * (`splitbed hv stop --dir sim`, its outcome ignored: the test may have
  * stopped it or never started it), then removes the tree. */
 void runproc_sim_remove(const char *sim, const char *tree, int timeout_s);
+/* The pid written in the file at path; 0 if there is none or no number. */
+int runproc_pid_file(const char *path);
+/* 1 if process pid is gone, or a zombie waiting for a parent that does
+ * not reap it; else 0. */
+int runproc_gone(pid_t pid);
 /* Counts the lines of s. */
 int runproc_lines(const char *s);
 /* Waits for a child of ours at most timeout_ms (a hang guard: it is then
