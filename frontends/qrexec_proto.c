@@ -18,62 +18,35 @@ int qrexec_link_init(struct qrexec_link *l, struct os *os, struct vchan *v, cons
 void qrexec_link_free(struct qrexec_link *l)
 {
     os_free(l->os, l->rx);
-    os_free(l->os, l->tx);
-    l->rx = l->tx = NULL;
-    l->rxlen = l->txlen = l->txcap = l->consumed = 0;
+    l->rx = NULL;
+    vchan_txq_free(l->os, &l->tx);
+    l->rxlen = l->consumed = 0;
 }
 
 size_t qrexec_link_queued(const struct qrexec_link *l)
 {
-    return l->txlen;
+    return l->tx.len;
 }
 
 int qrexec_link_flush(struct qrexec_link *l)
 {
-    size_t off = 0;
-    while (off < l->txlen) {
-        long w = vchan_write(l->v, l->tx + off, l->txlen - off);
-        if (w < 0)
-            return (int)w;
-        if (w == 0)
-            break;
-        off += (size_t)w;
-    }
-    if (off) {
-        for (size_t i = off; i < l->txlen; i++)
-            l->tx[i - off] = l->tx[i];
-        l->txlen -= off;
-    }
-    return 0;
+    return vchan_txq_flush(&l->tx, l->v);
 }
 
 int qrexec_link_send(struct qrexec_link *l, uint32_t type, const void *a, size_t alen,
                      const void *b, size_t blen)
 {
-    size_t need = l->txlen + QREXEC_HDR_SIZE + alen + blen;
-    if (need > TX_LIMIT)
+    size_t n = QREXEC_HDR_SIZE + alen + blen;
+    uint8_t *p = vchan_txq_reserve(l->os, &l->tx, n, TX_LIMIT);
+    if (!p)
         return -OS_ENOMEM;
-    if (need > l->txcap) {
-        size_t cap = l->txcap ? l->txcap : 4096;
-        while (cap < need)
-            cap *= 2;
-        uint8_t *t = os_malloc(l->os, cap);
-        if (!t)
-            return -OS_ENOMEM;
-        if (l->txlen)
-            os_memcpy(t, l->tx, l->txlen);
-        os_free(l->os, l->tx);
-        l->tx = t;
-        l->txcap = cap;
-    }
-    uint8_t *p = l->tx + l->txlen;
     qrexec_put32(p, type);
     qrexec_put32(p + 4, (uint32_t)(alen + blen));
     if (alen)
         os_memcpy(p + QREXEC_HDR_SIZE, a, alen);
     if (blen)
         os_memcpy(p + QREXEC_HDR_SIZE + alen, b, blen);
-    l->txlen = need;
+    vchan_txq_commit(&l->tx, n);
     return qrexec_link_flush(l);
 }
 

@@ -60,8 +60,7 @@ struct qrexec_link {
     uint32_t max_len; /* largest payload accepted */
     uint8_t *rx;      /* header + max_len + 1 */
     size_t rxlen, consumed;
-    uint8_t *tx;
-    size_t txlen, txcap;
+    struct vchan_txq tx;
 };
 
 int qrexec_link_init(struct qrexec_link *l, struct os *os, struct vchan *v, const char *tag,

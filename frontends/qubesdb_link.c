@@ -13,53 +13,25 @@ void qdb_link_init(struct qdb_link *l, struct os *os, struct vchan *v, const cha
 
 void qdb_link_reset(struct qdb_link *l)
 {
-    os_free(l->os, l->tx);
-    l->tx = NULL;
-    l->txlen = l->txcap = 0;
+    vchan_txq_free(l->os, &l->tx);
     l->rxlen = l->consumed = 0;
 }
 
 int qdb_link_flush(struct qdb_link *l)
 {
-    size_t off = 0;
-    while (off < l->txlen) {
-        long w = vchan_write(l->v, l->tx + off, l->txlen - off);
-        if (w < 0)
-            return (int)w;
-        if (w == 0)
-            break;
-        off += (size_t)w;
-    }
-    if (off) {
-        for (size_t i = off; i < l->txlen; i++)
-            l->tx[i - off] = l->tx[i];
-        l->txlen -= off;
-    }
-    return 0;
+    return vchan_txq_flush(&l->tx, l->v);
 }
 
 int qdb_link_send(struct qdb_link *l, uint8_t type, const char *path, const void *value, size_t len)
 {
-    size_t need = l->txlen + QDB_HDR_SIZE + len;
-    if (need > TX_LIMIT)
+    size_t n = QDB_HDR_SIZE + len;
+    uint8_t *p = vchan_txq_reserve(l->os, &l->tx, n, TX_LIMIT);
+    if (!p)
         return -OS_ENOMEM;
-    if (need > l->txcap) {
-        size_t cap = l->txcap ? l->txcap : 4096;
-        while (cap < need)
-            cap *= 2;
-        uint8_t *t = os_malloc(l->os, cap);
-        if (!t)
-            return -OS_ENOMEM;
-        if (l->txlen)
-            os_memcpy(t, l->tx, l->txlen);
-        os_free(l->os, l->tx);
-        l->tx = t;
-        l->txcap = cap;
-    }
-    qdb_hdr_encode(l->tx + l->txlen, type, path, (uint32_t)len);
+    qdb_hdr_encode(p, type, path, (uint32_t)len);
     if (len)
-        os_memcpy(l->tx + l->txlen + QDB_HDR_SIZE, value, len);
-    l->txlen = need;
+        os_memcpy(p + QDB_HDR_SIZE, value, len);
+    vchan_txq_commit(&l->tx, n);
     return qdb_link_flush(l);
 }
 

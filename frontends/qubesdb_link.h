@@ -16,8 +16,7 @@ struct qdb_link {
     const char *tag; /* log tag, e.g. "[qubes.db]" */
     uint8_t rx[QDB_HDR_SIZE + QDB_VALUE_LIMIT];
     size_t rxlen, consumed;
-    uint8_t *tx;
-    size_t txlen, txcap;
+    struct vchan_txq tx;
     char diag[200];
 };
 

@@ -675,3 +675,55 @@ void vchan_close(struct vchan *v)
     release(v);
     os_free(v->os, v);
 }
+
+uint8_t *vchan_txq_reserve(struct os *os, struct vchan_txq *q, size_t n, size_t limit)
+{
+    size_t need = q->len + n;
+    if (need > limit)
+        return NULL;
+    if (need > q->cap) {
+        size_t cap = q->cap ? q->cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        uint8_t *t = os_malloc(os, cap);
+        if (!t)
+            return NULL;
+        if (q->len)
+            os_memcpy(t, q->buf, q->len);
+        os_free(os, q->buf);
+        q->buf = t;
+        q->cap = cap;
+    }
+    return q->buf + q->len;
+}
+
+void vchan_txq_commit(struct vchan_txq *q, size_t n)
+{
+    q->len += n;
+}
+
+int vchan_txq_flush(struct vchan_txq *q, struct vchan *v)
+{
+    size_t off = 0;
+    while (off < q->len) {
+        long w = vchan_write(v, q->buf + off, q->len - off);
+        if (w < 0)
+            return (int)w;
+        if (w == 0)
+            break;
+        off += (size_t)w;
+    }
+    if (off) {
+        for (size_t i = off; i < q->len; i++)
+            q->buf[i - off] = q->buf[i];
+        q->len -= off;
+    }
+    return 0;
+}
+
+void vchan_txq_free(struct os *os, struct vchan_txq *q)
+{
+    os_free(os, q->buf);
+    q->buf = NULL;
+    q->len = q->cap = 0;
+}

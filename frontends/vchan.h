@@ -93,6 +93,23 @@ long vchan_recv(struct vchan *v, void *buf, size_t len);
  * mapping and port, removes the server's xenstore keys, frees v. */
 void vchan_close(struct vchan *v);
 
+/* A send queue over a vchan, for message protocols whose messages may
+ * not fit in the ring at once (QubesDB, qrexec): messages are appended
+ * whole and leave in order as the ring takes them. */
+struct vchan_txq {
+    uint8_t *buf;
+    size_t len, cap;
+};
+
+/* Room for n more bytes at the end of the queue, to be filled by the
+ * caller and then committed with vchan_txq_commit(); NULL when the queue
+ * would pass limit bytes or memory is short. */
+uint8_t *vchan_txq_reserve(struct os *os, struct vchan_txq *q, size_t n, size_t limit);
+void vchan_txq_commit(struct vchan_txq *q, size_t n);
+/* Writes what the ring takes now; 0, or the channel's error. */
+int vchan_txq_flush(struct vchan_txq *q, struct vchan *v);
+void vchan_txq_free(struct os *os, struct vchan_txq *q);
+
 /* Synchronous helper: waits (os_wait) until the channel leaves
  * VCHAN_WAITING or the deadline (monotonic ns, 0 = none) passes.
  * Returns the state, -OS_ETIMEDOUT, or the channel's error. */
