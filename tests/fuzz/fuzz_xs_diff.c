@@ -14,6 +14,10 @@
  *
  * The reference's shim is $XSREF_SHIM, or xsref_shim.so beside this
  * program.  Without xen-utils-4.17 every input passes, after one line.
+ *
+ * The core comes from the world's fixture header, as the unit tests take
+ * it; the requests go on a dom0 connection of the target's own, whose
+ * replies it queues.
  */
 #include <libgen.h>
 #include <stdbool.h>
@@ -24,7 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "backends-sim/xenstored/xsc_core.h"
+#include "backends-sim/world/world_fixture.h"
 #include "tests/lib/xsdiff.h"
 #include "tests/lib/xsref.h"
 
@@ -178,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct xsdiff_log a = { 0 }, b = { 0 }, pre = { 0 };
     struct queue q = { 0 };
     struct xsref ref;
-    struct xsc_core *c;
+    struct wf_xenstore peers;
     char why[600], diff[1024];
     size_t n;
     int fd;
@@ -208,14 +212,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     xsref_stop(&ref);
 
-    c = xsc_core_new(NULL, NULL);
-    if (!c)
+    if (wf_xenstore_open(&peers) != 0)
         abort();
-    q.conn = xsc_core_connect(c, 0, queue_put, &q);
+    q.conn = xsc_core_connect(peers.core, 0, queue_put, &q);
     struct xsdiff_peer pa = { core_send, core_recv, &q };
     xsdiff_run(&pa, m, n, &a);
     queue_drain(&q);
-    xsc_core_free(c);
+    xsc_core_disconnect(q.conn);
+    unsigned long stray = wf_xenstore_close(&peers);
+    if (stray) {
+        fprintf(stderr, "fuzz_xs_diff: %lu node records unaccounted for after the input\n", stray);
+        abort();
+    }
 
     if (xsdiff_first_difference(&a, &b, diff, sizeof(diff))) {
         fprintf(stderr, "fuzz_xs_diff: replies differ at %s\n", diff);

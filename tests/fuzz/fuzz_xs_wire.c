@@ -13,6 +13,10 @@
  * never takes the guest past its node quota (kept small here, 2, so that
  * inputs reach it), and it never removes a node dom0 owns unless dom0 has
  * handed out permissions on its own nodes in this input.
+ *
+ * The core and its dom0 client come from the world's fixture header, as
+ * the unit tests take them; when an input is done every node record must
+ * be accounted for.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -20,8 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends-sim/xenstored/xsc_client.h"
-#include "backends-sim/xenstored/xsc_core.h"
+#include "backends-sim/world/world_fixture.h"
 #include "backends-sim/xenstored/xsc_frame.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -79,18 +82,17 @@ static void make_domain(struct xsc_client *dom0, unsigned domid)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    struct xsc_core *c = xsc_core_new(NULL, NULL);
-    struct xsc_client *setup;
+    struct wf_xenstore peers;
+    struct xsc_core *c;
     struct slot slots[3];
     size_t pos = 0;
 
-    if (!c)
+    if (wf_xenstore_open(&peers) != 0)
         return 0;
+    c = peers.core;
     xsc_core_quota(c)->nodes = 2;
-    setup = xsc_client_open(c, 0);
-    make_domain(setup, 1);
-    make_domain(setup, 2);
-    xsc_client_close(setup);
+    make_domain(peers.dom0, 1);
+    make_domain(peers.dom0, 2);
     memset(slots, 0, sizeof(slots));
     for (int i = 0; i < 3; i++) {
         slots[i].domid = (unsigned)i;
@@ -131,6 +133,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             xsc_frame_reset(&s->in);
         }
     }
-    xsc_core_free(c);
+    for (int i = 0; i < 3; i++)
+        xsc_core_disconnect(slots[i].conn);
+    unsigned long stray = wf_xenstore_close(&peers);
+    if (stray) {
+        fprintf(stderr, "fuzz_xs_wire: %lu node records unaccounted for after the input\n", stray);
+        abort();
+    }
     return 0;
 }
