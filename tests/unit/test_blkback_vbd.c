@@ -14,6 +14,7 @@
 #include <ftw.h>
 #include <sys/stat.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +29,25 @@
 #define DEV 51712
 #define FE_PAGES 64
 
-/* Two frontend domains, each with its own memory. */
+/* Two frontend domains, each with its own memory.  Every page mapped
+ * through it is remembered with the domain whose grant it was, so each
+ * unmap is charged to exactly that domain's mapper and a per-domain
+ * "nothing mapped" check cannot pass on another domain's unmaps.  An
+ * unmap of a page not mapped here (twice, or a wrong address) or of a
+ * range that mixes domains fails the test on the spot. */
+#define TM_PAGE_BYTES 4096u
+#define TM_MAX_PAGES 1024u
+
+struct tm_page {
+    uintptr_t va;
+    domid_t dom;
+};
+
 struct two_mapper {
     struct bb_mapper base;
     struct bb_memfd_mapper *dom[3];
+    struct tm_page page[TM_MAX_PAGES];
+    unsigned npages;
 };
 
 static void *tm_map(struct bb_mapper *m, domid_t dom, unsigned count, const grant_ref_t *refs,
@@ -43,18 +59,43 @@ static void *tm_map(struct bb_mapper *m, domid_t dom, unsigned count, const gran
         return NULL;
     }
     struct bb_mapper *b = bb_memfd_mapper_base(t->dom[dom]);
-    return b->ops->map(b, dom, count, refs, w);
+    char *va = b->ops->map(b, dom, count, refs, w);
+    if (!va)
+        return NULL;
+    ck_assert_msg(t->npages + count <= TM_MAX_PAGES, "test mapper: more than %u pages mapped",
+                  TM_MAX_PAGES);
+    for (unsigned i = 0; i < count; i++)
+        t->page[t->npages++] =
+            (struct tm_page){ .va = (uintptr_t)va + (uintptr_t)i * TM_PAGE_BYTES, .dom = dom };
+    return va;
+}
+
+/* Forgets the page at `va` and returns the domain it was mapped from. */
+static domid_t tm_forget(struct two_mapper *t, uintptr_t va)
+{
+    for (unsigned i = 0; i < t->npages; i++)
+        if (t->page[i].va == va) {
+            domid_t dom = t->page[i].dom;
+            t->page[i] = t->page[--t->npages];
+            return dom;
+        }
+    ck_abort_msg("test mapper: unmap of %#lx, a page not mapped through it", (unsigned long)va);
+    return 0;
 }
 
 static int tm_unmap(struct bb_mapper *m, void *addr, unsigned count)
 {
-    /* Both memfd mappers unmap the same way; keep each one's count right
-     * by asking the one that mapped it: the caller never mixes domains in
-     * one range, so try dom 1's bookkeeping only if dom 2 has none. */
     struct two_mapper *t = (struct two_mapper *)m;
-    struct bb_mapper *b = bb_memfd_mapper_base(t->dom[1]);
-    if (bb_memfd_mapped_pages(t->dom[1]) < count)
-        b = bb_memfd_mapper_base(t->dom[2]);
+    ck_assert_msg(count > 0, "test mapper: unmap of 0 pages at %p", addr);
+    domid_t dom = 0;
+    for (unsigned i = 0; i < count; i++) {
+        domid_t d = tm_forget(t, (uintptr_t)addr + (uintptr_t)i * TM_PAGE_BYTES);
+        ck_assert_msg(i == 0 || d == dom,
+                      "test mapper: unmap of %u pages at %p mixes dom%u's and dom%u's", count, addr,
+                      (unsigned)dom, (unsigned)d);
+        dom = d;
+    }
+    struct bb_mapper *b = bb_memfd_mapper_base(t->dom[dom]);
     return b->ops->unmap(b, addr, count);
 }
 
@@ -221,6 +262,7 @@ static void start(struct world *w)
 static void world_free(struct world *w)
 {
     bb_backend_free(w->be, true);
+    ck_assert_uint_eq(w->tm.npages, 0);
     for (unsigned d = 1; d <= 2; d++) {
         ck_assert_uint_eq(bb_memfd_mapped_pages(w->tm.dom[d]), 0);
         bb_memfd_mapper_free(w->tm.dom[d]);
