@@ -384,6 +384,10 @@ static int client_connect(struct vchan *v)
         os_snprintf(path, sizeof path, "%s/event-channel", v->base);
         (void)os_xs_unwatch(v->os, path, v->token);
         v->watching = false;
+        /* Events the watch fired before it ended are queued still; left
+         * there they would keep the xenstore descriptor readable and turn
+         * every os_wait() into a spin. */
+        xenbus_pump(v->os);
     }
     __atomic_store_n(&v->shr->cli_live, LIVE_CONNECTED, __ATOMIC_RELEASE);
     __atomic_fetch_or(&v->shr->srv_notify, VCHAN_NOTIFY_WRITE, __ATOMIC_SEQ_CST);

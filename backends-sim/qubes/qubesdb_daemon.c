@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "backends-sim/qubes/dom0_daemon.h"
@@ -58,6 +59,7 @@ struct daemon {
     char tag[48];
     int listen_fd;
     struct client clients[MAX_CLIENTS];
+    bool vm_due; /* something for the VM's channel to do besides its events */
 };
 
 /* What Qubes' dom0 writes for an AppVM with a network VM (QUBES-FACTS
@@ -216,21 +218,22 @@ static void vm_step(struct daemon *d)
 /* dom0 changed something: the VM follows, once it has the database. */
 static void mirror(struct daemon *d, uint8_t type, const char *path, const char *v, size_t len)
 {
-    if (d->v && d->synced && vchan_state(d->v) == VCHAN_CONNECTED)
+    if (d->v && d->synced && vchan_state(d->v) == VCHAN_CONNECTED) {
         (void)qdb_link_send(&d->link, type, path, v, len);
+        d->vm_due = true;
+    }
 }
 
 /* ---- dom0's local socket ------------------------------------------------ */
 
+/* Header and value in one call: one wake-up for the client, not two. */
 static int reply(struct client *c, uint8_t type, const char *path, const char *v, size_t len)
 {
     uint8_t h[QDB_HDR_SIZE];
     qdb_hdr_encode(h, type, path, (uint32_t)len);
-    if (send(c->fd, h, sizeof h, MSG_NOSIGNAL) != (ssize_t)sizeof h)
-        return -1;
-    if (len && send(c->fd, v, len, MSG_NOSIGNAL) != (ssize_t)len)
-        return -1;
-    return 0;
+    struct iovec iov[2] = { { h, sizeof h }, { (void *)v, len } };
+    struct msghdr m = { .msg_iov = iov, .msg_iovlen = len ? 2 : 1 };
+    return sendmsg(c->fd, &m, MSG_NOSIGNAL) == (ssize_t)(sizeof h + len) ? 0 : -1;
 }
 
 static int local_request(struct daemon *d, struct client *c, const struct qdb_hdr *h,
@@ -394,6 +397,15 @@ int main(int argc, char **argv)
         for (int i = 0; i < MAX_CLIENTS; i++)
             if (d.clients[i].fd >= 0 && p[first_client + i].revents)
                 client_step(&d, &d.clients[i]);
+        /* The VM's channel moves on its event channel and xenstore, or
+         * when dom0 gave it something to send; a local read alone leaves
+         * it be. */
+        bool vm_events = r < 0 || d.vm_due || !d.v;
+        for (int i = 0; i < first_client - 1; i++)
+            vm_events |= p[i].revents != 0;
+        if (!vm_events)
+            continue;
+        d.vm_due = false;
         /* the xenstore watch queue is nobody's here: keep it empty */
         char wp[256], wt[64];
         while (os_xs_next_watch(d.os, wp, sizeof wp, wt, sizeof wt) > 0)

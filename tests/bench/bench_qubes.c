@@ -2,16 +2,19 @@
  * bench_qubes — vchan and QubesDB on the simulator, each beside a Unix
  * socket doing the same work, in one run.
  *
- *  - vchan throughput: vchan-stream in domains 1 and 2 moving 64 MiB each
- *    way at once (65536-byte rings), ours against ours and ours against
- *    Debian's libxenvchan (tests/vchan-peer), timed from the client's
- *    start to its checksum line; beside two processes doing the same over
- *    a Unix socket pair with the same 8 KiB writes.  Goal: >= 0.8x.
+ *  - vchan throughput: vchan-stream --raw in domains 1 and 2 moving 64 MiB
+ *    each way at once (65536-byte rings, 8 KiB writes, reads of up to
+ *    64 KiB, no per-byte work), ours against ours and ours against
+ *    Debian's libxenvchan (tests/vchan-peer, VCHAN_PEER_RAW=1), timed by
+ *    the client from connected to done; beside two processes doing the
+ *    same over a Unix socket pair, timed by one of them from its first
+ *    write to its last read.  Goal: >= 0.8x.
  *  - QubesDB read round trip: a dom0 client reading /name from
  *    splitbed-qubesdb over its socket (QubesDB's local protocol), one
- *    request at a time; beside a Unix-socket echo of the same 72 + 3
- *    bytes.  Goal: <= 1.5x.
- * Each figure is the best of three rounds.
+ *    request at a time; beside a Unix-socket echo that reads the 72
+ *    bytes and answers 75 in one write.  Goal: <= 1.5x.
+ * Each figure is the best of five rounds; a round runs the figure and its
+ * baseline one after the other, so that both see the same load.
  */
 #include "tests/bench/bench_result.h"
 #include "tests/lib/runproc.h"
@@ -31,7 +34,7 @@
 #include <unistd.h>
 
 #define STREAM_BYTES (64u << 20)
-#define ROUNDS 3
+#define ROUNDS 5
 #define READS 20000
 
 static char dir[64];
@@ -120,26 +123,39 @@ static double vchan_round(bool libxenvchan_client)
     snprintf(bytes, sizeof bytes, "%u", STREAM_BYTES);
     /* a channel of its own per round */
     snprintf(path, sizeof path, "/local/domain/1/data/vchan/2/%u", 9 + round++);
-    const char *sargv[] = {
-        build_path("libexec/splitbed/vchan-stream"), "server", "2", path, "--bytes", bytes, NULL
-    };
+    const char *sargv[] = { build_path("libexec/splitbed/vchan-stream"),
+                            "server",
+                            "2",
+                            path,
+                            "--bytes",
+                            bytes,
+                            "--raw",
+                            NULL };
     int sout, cout;
     pid_t s = exec_in(1, sargv, &sout);
     read_line(sout, line, sizeof line);
     if (strcmp(line, "ready"))
         die("vchan-stream server did not start");
-    const char *ours[] = {
-        build_path("libexec/splitbed/vchan-stream"), "client", "1", path, "--bytes", bytes, NULL
-    };
+    const char *ours[] = { build_path("libexec/splitbed/vchan-stream"),
+                           "client",
+                           "1",
+                           path,
+                           "--bytes",
+                           bytes,
+                           "--raw",
+                           NULL };
     const char *theirs[] = { build_path("tests/vchan-peer"), "client", "1", path, NULL };
-    if (libxenvchan_client)
+    if (libxenvchan_client) {
         setenv("VCHAN_PEER_BYTES", bytes, 1);
-    double t0 = now_s();
+        setenv("VCHAN_PEER_RAW", "1", 1);
+    }
     pid_t c = exec_in(2, libxenvchan_client ? theirs : ours, &cout);
     read_line(cout, line, sizeof line);
-    double t = now_s() - t0;
-    if (strncmp(line, "sent ", 5))
+    unsigned long long s_n, r_n, ns;
+    if (sscanf(line, "sent %llu recv %llu ns %llu", &s_n, &r_n, &ns) != 3 || s_n != STREAM_BYTES ||
+        r_n != STREAM_BYTES)
         die("the vchan client did not finish");
+    double t = (double)ns / 1e9;
     read_line(cout, line, sizeof line);
     if (wait_pid(c) || wait_pid(s))
         die("a vchan end failed");
@@ -150,12 +166,13 @@ static double vchan_round(bool libxenvchan_client)
 
 /* The same work over a Unix socket pair: each side writes STREAM_BYTES
  * in 8 KiB writes and reads as much, at once (nonblocking, poll). */
-static void socket_side(int fd)
+static double socket_side(int fd)
 {
     static char out[8192], in[65536];
     memset(out, 'x', sizeof out);
     fcntl(fd, F_SETFL, O_NONBLOCK);
     size_t sent = 0, got = 0;
+    double t0 = now_s();
     while (sent < STREAM_BYTES || got < STREAM_BYTES) {
         struct pollfd p = { .fd = fd,
                             .events = (short)((sent < STREAM_BYTES ? POLLOUT : 0) |
@@ -172,6 +189,7 @@ static void socket_side(int fd)
                 got += (size_t)r;
         }
     }
+    return now_s() - t0;
 }
 
 static double socket_round(void)
@@ -179,7 +197,6 @@ static double socket_round(void)
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
         die("socketpair failed");
-    double t0 = now_s();
     pid_t a = fork();
     if (a == 0) {
         close(sv[1]);
@@ -187,22 +204,23 @@ static double socket_round(void)
         _exit(0);
     }
     close(sv[0]);
-    socket_side(sv[1]);
+    double t = socket_side(sv[1]);
     wait_pid(a);
-    double t = now_s() - t0;
     close(sv[1]);
     return t;
 }
 
-static double best(double (*fn)(void))
+/* Best of ROUNDS for two functions run in turn. */
+static void best2(double (*a)(void), double *ba, double (*b)(void), double *bb)
 {
-    double b = 1e9;
+    *ba = *bb = 1e9;
     for (int i = 0; i < ROUNDS; i++) {
-        double t = fn();
-        if (t < b)
-            b = t;
+        double ta = a(), tb = b();
+        if (ta < *ba)
+            *ba = ta;
+        if (tb < *bb)
+            *bb = tb;
     }
-    return b;
 }
 static double ours_round(void)
 {
@@ -266,11 +284,10 @@ static double echo_round(void)
     pid_t e = fork();
     if (e == 0) {
         close(sv[0]);
-        uint8_t b[72];
+        uint8_t b[75] = { 0 };
         for (int i = 0; i < READS; i++) {
-            full(sv[1], b, sizeof b, true);
+            full(sv[1], b, 72, true);
             full(sv[1], b, sizeof b, false);
-            full(sv[1], b, 3, false);
         }
         _exit(0);
     }
@@ -301,7 +318,11 @@ int main(void)
     close(o);
 
     double mib = 2.0 * STREAM_BYTES / (1 << 20); /* both directions */
-    double sock = best(socket_round), ours = best(ours_round), theirs = best(theirs_round);
+    double sock, sock2, ours, theirs;
+    best2(socket_round, &sock, ours_round, &ours);
+    best2(socket_round, &sock2, theirs_round, &theirs);
+    if (sock2 < sock)
+        sock = sock2;
     printf("vchan ours<->ours:        %8.0f MiB/s  (Unix socket pair %8.0f MiB/s)  %.2fx  goal >= "
            "0.8x\n",
            mib / ours, mib / sock, sock / ours);
@@ -329,7 +350,8 @@ int main(void)
 
     const char *qdb[] = { "qubesdb", "--dir", dir, "1", "start", "--name", "vm1", NULL };
     sb(qdb);
-    double rt = best(qubesdb_round), echo = best(echo_round);
+    double rt, echo;
+    best2(qubesdb_round, &rt, echo_round, &echo);
     printf("QubesDB read round trip:  %8.1f us     (Unix-socket echo %8.1f us)       %.2fx  goal "
            "<= 1.5x\n",
            rt * 1e6, echo * 1e6, rt / echo);

@@ -124,6 +124,35 @@ START_TEST(libxenvchan_server_vanishing_seen_by_ours)
 }
 END_TEST
 
+/* The benchmark's mode: bytes only, counted, with the transfer's time. */
+static void raw_counts(const char *line, const char *who)
+{
+    unsigned long long sent, recvd, ns;
+    ck_assert_msg(sscanf(line, "sent %llu recv %llu ns %llu", &sent, &recvd, &ns) == 3,
+                  "%s said: '%s'", who, line);
+    ck_assert_msg(sent == 4u << 20 && recvd == 4u << 20, "%s said: '%s'", who, line);
+}
+
+START_TEST(raw_mode_ours_server_libxenvchan_client)
+{
+    qs_start();
+    make_domain(2);
+    const char *sargv[] = { stream(), "server", "2", PATH, "--raw", NULL };
+    const char *cargv[] = { peer(), "client", "1", PATH, NULL };
+    const char *cenv[] = { "VCHAN_PEER_RAW=1", NULL };
+    struct qs_proc srv, cli;
+    qs_exec(&srv, 1, sargv);
+    ck_assert_str_eq(qs_line(&srv), "ready");
+    qs_exec_env(&cli, 2, cenv, cargv);
+    raw_counts(qs_line(&cli), "client");
+    raw_counts(qs_line(&srv), "server");
+    ck_assert_str_eq(qs_line(&cli), "closed");
+    ck_assert_int_eq(qs_wait(&srv), 0);
+    ck_assert_int_eq(qs_wait(&cli), 0);
+    qs_stop();
+}
+END_TEST
+
 /* The client names the fault in one line, exits 1 and closes its end,
  * which the hostile server sees ("cut"). */
 static void hostile(const char *mode, const char *needle)
@@ -184,6 +213,7 @@ int main(void)
     tcase_add_test(tc, ours_server_small_rings_libxenvchan_client);
     tcase_add_test(tc, ours_server_vanishing_seen_by_libxenvchan);
     tcase_add_test(tc, libxenvchan_server_vanishing_seen_by_ours);
+    tcase_add_test(tc, raw_mode_ours_server_libxenvchan_client);
     suite_add_tcase(s, tc);
     TCase *th = tcase_create("hostile");
     tcase_set_timeout(th, 120);
