@@ -32,12 +32,17 @@ struct qrexec_conn {
     struct qrexec_link link;
     char ltag[64];
     struct buf in, out, err;
+    struct qrexec_call call; /* once dom0 said HELLO on the channel */
+    char *svc;               /* call.service's storage */
+    bool streaming;          /* the stream handler took the call */
 };
 
 struct qrexec_agent {
     struct os *os;
     qrexec_handler handler;
     void *ctx;
+    qrexec_stream_handler stream;
+    void *stream_ctx;
     char base[96];
     struct vchan *ctl;
     struct qrexec_link link;
@@ -141,6 +146,13 @@ int qrexec_agent_open(struct os *os, qrexec_handler handler, void *ctx, struct q
     return 0;
 }
 
+void qrexec_agent_set_stream_handler(struct qrexec_agent *a, qrexec_stream_handler stream,
+                                     void *ctx)
+{
+    a->stream = stream;
+    a->stream_ctx = ctx;
+}
+
 bool qrexec_agent_connected(const struct qrexec_agent *a)
 {
     return a->hello_seen;
@@ -159,6 +171,7 @@ static void conn_free(struct qrexec_conn *c)
     vchan_close(c->v);
     qrexec_link_free(&c->link);
     os_free(os, c->cmdline);
+    os_free(os, c->svc);
     buf_free(os, &c->in);
     buf_free(os, &c->out);
     buf_free(os, &c->err);
@@ -258,83 +271,149 @@ static int ctl_message(struct qrexec_agent *a, uint32_t type, const uint8_t *d, 
     }
 }
 
-/* Splits "user:[nogui:]command" and runs it; the output is queued. */
-static void run(struct qrexec_conn *c)
+/* Splits "user:[nogui:]command" into c->call: 0, or the exit code of a
+ * command line that cannot run (its message queued on stderr). */
+static int parse(struct qrexec_conn *c)
 {
     struct qrexec_agent *a = c->a;
-    struct qrexec_call call = { .conn = c, .input = c->in.p, .input_len = c->in.len };
+    struct qrexec_call *call = &c->call;
+    call->conn = c;
     char *cmd = c->cmdline, *colon = cmd;
     while (*colon && *colon != ':')
         colon++;
-    int code;
     if (!*colon) {
-        say_err(&call, "qrexec: no user in command line '", cmd, "'\n");
-        code = QREXEC_EXIT_PROBLEM;
-        goto out;
+        say_err(call, "qrexec: no user in command line '", cmd, "'\n");
+        return QREXEC_EXIT_PROBLEM;
     }
     *colon = 0;
-    call.user = cmd;
-    call.command = colon + 1;
-    if (!os_strncmp(call.command, "nogui:", 6))
-        call.command += 6;
-    char *svc = NULL;
-    if (!os_strncmp(call.command, "QUBESRPC ", 9)) {
-        /* "QUBESRPC service+arg source": split in place, on a copy */
-        size_t n = os_strlen(call.command + 9);
-        svc = os_malloc(a->os, n + 2);
-        if (!svc) {
-            code = QREXEC_EXIT_PROBLEM;
-            goto out;
-        }
-        os_memcpy(svc, call.command + 9, n + 1);
-        char *sp = svc;
-        while (*sp && *sp != ' ')
-            sp++;
-        call.source = *sp ? sp + 1 : "";
-        *sp = 0;
-        char *plus = svc;
-        while (*plus && *plus != '+')
-            plus++;
-        call.arg = *plus ? plus + 1 : "";
-        *plus = 0;
-        call.service = svc;
-    }
-    if (call.service && !os_strcmp(call.service, "qubes.WaitForSession")) {
-        code = 0; /* the session is this app: it is up */
-    } else {
-        code = a->handler ? a->handler(a->ctx, &call) : QREXEC_AGENT_UNKNOWN;
-        if (code == QREXEC_AGENT_UNKNOWN) {
-            say_err(&call, "qrexec: ", call.service ? call.service : call.command,
-                    ": not found in this VM\n");
-            code = QREXEC_EXIT_NOT_FOUND;
-        }
-    }
-    os_free(a->os, svc);
-out:
-    if (c->just_exec) {
-        /* JUST_EXEC: only the exit code (0: it started) */
-        uint8_t z[4];
-        qrexec_put32(z, 0);
-        (void)qrexec_link_send(&c->link, QREXEC_MSG_DATA_EXIT_CODE, z, 4, NULL, 0);
-        c->phase = C_OUTPUT;
-        return;
-    }
-    uint32_t chunk = a->version >= 3 ? QREXEC_MAX_CHUNK : 4096u;
+    call->user = cmd;
+    call->command = colon + 1;
+    if (!os_strncmp(call->command, "nogui:", 6))
+        call->command += 6;
+    if (os_strncmp(call->command, "QUBESRPC ", 9))
+        return 0;
+    /* "QUBESRPC service+arg source": split in place, on a copy */
+    size_t n = os_strlen(call->command + 9);
+    char *svc = c->svc = os_malloc(a->os, n + 2);
+    if (!svc)
+        return QREXEC_EXIT_PROBLEM;
+    os_memcpy(svc, call->command + 9, n + 1);
+    char *sp = svc;
+    while (*sp && *sp != ' ')
+        sp++;
+    call->source = *sp ? sp + 1 : "";
+    *sp = 0;
+    char *plus = svc;
+    while (*plus && *plus != '+')
+        plus++;
+    call->arg = *plus ? plus + 1 : "";
+    *plus = 0;
+    call->service = svc;
+    return 0;
+}
+
+/* Queues what the service wrote so far as STDOUT / STDERR chunks. */
+static void send_output(struct qrexec_conn *c)
+{
+    uint32_t chunk = c->a->version >= 3 ? QREXEC_MAX_CHUNK : 4096u;
     struct buf *bufs[2] = { &c->out, &c->err };
     const uint32_t types[2] = { QREXEC_MSG_DATA_STDOUT, QREXEC_MSG_DATA_STDERR };
-    for (int s = 0; s < 2; s++)
+    for (int s = 0; s < 2; s++) {
         for (size_t off = 0; off < bufs[s]->len;) {
             size_t n = bufs[s]->len - off < chunk ? bufs[s]->len - off : chunk;
             if (qrexec_link_send(&c->link, types[s], bufs[s]->p + off, n, NULL, 0) < 0)
                 break;
             off += n;
         }
-    (void)qrexec_link_send(&c->link, QREXEC_MSG_DATA_STDOUT, NULL, 0, NULL, 0);
-    (void)qrexec_link_send(&c->link, QREXEC_MSG_DATA_STDERR, NULL, 0, NULL, 0);
+        bufs[s]->len = 0;
+    }
+}
+
+/* The service is done: its output, both EOFs and the exit code. */
+static void finish(struct qrexec_conn *c, int code)
+{
+    if (c->just_exec) {
+        /* JUST_EXEC: only the exit code (0: it started) */
+        code = 0;
+    } else {
+        send_output(c);
+        (void)qrexec_link_send(&c->link, QREXEC_MSG_DATA_STDOUT, NULL, 0, NULL, 0);
+        (void)qrexec_link_send(&c->link, QREXEC_MSG_DATA_STDERR, NULL, 0, NULL, 0);
+    }
     uint8_t e[4];
     qrexec_put32(e, (uint32_t)code);
     (void)qrexec_link_send(&c->link, QREXEC_MSG_DATA_EXIT_CODE, e, 4, NULL, 0);
     c->phase = C_OUTPUT;
+}
+
+/* The whole-stdin handler, once stdin has ended. */
+static void run(struct qrexec_conn *c)
+{
+    struct qrexec_agent *a = c->a;
+    struct qrexec_call *call = &c->call;
+    call->input = c->in.p;
+    call->input_len = c->in.len;
+    call->eof = true;
+    int code;
+    if (call->service && !os_strcmp(call->service, "qubes.WaitForSession")) {
+        code = 0; /* the session is this app: it is up */
+    } else {
+        code = a->handler ? a->handler(a->ctx, call) : QREXEC_AGENT_UNKNOWN;
+        if (code == QREXEC_AGENT_UNKNOWN || code == QREXEC_AGENT_MORE) {
+            say_err(call, "qrexec: ", call->service ? call->service : call->command,
+                    ": not found in this VM\n");
+            code = QREXEC_EXIT_NOT_FOUND;
+        }
+    }
+    finish(c, code);
+}
+
+/* dom0 said HELLO: parse the command, offer it to the stream handler.
+ * False when the call is already finished. */
+static bool begin(struct qrexec_conn *c)
+{
+    struct qrexec_agent *a = c->a;
+    int code = parse(c);
+    if (code) {
+        finish(c, code);
+        return false;
+    }
+    if (c->just_exec) {
+        run(c); /* JUST_EXEC: no stdin to wait for */
+        return false;
+    }
+    const char *svc = c->call.service;
+    if (!a->stream || (svc && !os_strcmp(svc, "qubes.WaitForSession")))
+        return true;
+    code = a->stream(a->stream_ctx, &c->call);
+    if (code == QREXEC_AGENT_UNKNOWN)
+        return true;
+    if (code != QREXEC_AGENT_MORE) {
+        finish(c, code);
+        return false;
+    }
+    c->streaming = true;
+    send_output(c);
+    return true;
+}
+
+/* A chunk of stdin (len 0: its end) for the stream handler. */
+static void feed(struct qrexec_conn *c, const uint8_t *d, uint32_t len)
+{
+    struct qrexec_agent *a = c->a;
+    c->call.input = d;
+    c->call.input_len = len;
+    c->call.eof = len == 0;
+    int code = a->stream(a->stream_ctx, &c->call);
+    c->call.input = NULL;
+    c->call.input_len = 0;
+    if (code == QREXEC_AGENT_UNKNOWN)
+        code = QREXEC_EXIT_PROBLEM;
+    if (code == QREXEC_AGENT_MORE && !c->call.eof) {
+        send_output(c);
+        return;
+    }
+    finish(c, code == QREXEC_AGENT_MORE ? 0 : code);
 }
 
 static void conn_step(struct qrexec_conn *c)
@@ -360,7 +439,9 @@ static void conn_step(struct qrexec_conn *c)
         conn_end(c);
         return;
     }
-    while (c->phase == C_INPUT) {
+    /* a streamed call takes no more stdin while dom0 has output to read */
+    while (c->phase == C_INPUT &&
+           (!c->streaming || qrexec_link_queued(&c->link) < 2 * QREXEC_MAX_CHUNK)) {
         uint32_t type, len;
         const uint8_t *d;
         int r = qrexec_link_next(&c->link, &type, &d, &len);
@@ -381,14 +462,16 @@ static void conn_step(struct qrexec_conn *c)
                 return;
             }
             c->hello_seen = true;
-            if (c->just_exec) {
-                run(c); /* JUST_EXEC: no stdin to wait for */
+            if (!begin(c))
                 break;
-            }
             continue;
         }
         if (type == QREXEC_MSG_DATA_STDIN) {
-            if (len == 0 || c->just_exec) {
+            if (c->streaming) {
+                feed(c, d, len);
+                continue;
+            }
+            if (len == 0) {
                 run(c);
                 break;
             }
@@ -411,6 +494,8 @@ static void conn_step(struct qrexec_conn *c)
         conn_end(c);
         return;
     }
+    if (c->phase == C_INPUT)
+        (void)qrexec_link_flush(&c->link);
     if (c->phase == C_OUTPUT) {
         /* done when dom0 has everything, or has gone */
         if (qrexec_link_flush(&c->link) < 0 || vchan_state(c->v) != VCHAN_CONNECTED ||

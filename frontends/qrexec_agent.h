@@ -11,10 +11,22 @@
  *
  * Commands are "USER:COMMAND" ("nogui:" after the user is dropped).
  * "QUBESRPC SERVICE[+ARG] SOURCE" is a service call; the agent answers
- * qubes.WaitForSession itself (exit 0 once stdin ended) and hands every
- * other command to the app's handler, which fills the call's output and
- * returns the exit code.  Without a handler, or when it returns
- * QREXEC_AGENT_UNKNOWN, the caller gets "… not found" on stderr and 127.
+ * qubes.WaitForSession itself (exit 0 once stdin ended) and offers every
+ * other command first to the app's stream handler, if it set one, then
+ * to its handler.
+ *
+ * The handler sees the caller's stdin whole (up to 1 MiB), fills the
+ * call's output and returns the exit code.  A stream handler takes stdin
+ * as it arrives, with no limit: it is asked first with no input; it
+ * returns QREXEC_AGENT_UNKNOWN to leave the call to the handler,
+ * QREXEC_AGENT_MORE to take the stream, or an exit code at once.  It is
+ * then called for each chunk of stdin and once more with call->eof set,
+ * where it must return the exit code; what it wrote with
+ * qrexec_call_out/err leaves after each call, and while dom0 has not
+ * read that yet no more stdin is taken.  An exit code returned before
+ * the end of stdin ends the call there (the rest is not read).
+ * Without either, or when both return QREXEC_AGENT_UNKNOWN, the caller
+ * gets "… not found" on stderr and 127.
  *
  * Event-driven like the drivers: qrexec_agent_poll() never blocks.  A
  * dom0 that breaks the protocol (a message too long, a command line
@@ -40,18 +52,26 @@ struct qrexec_call {
     const char *service;  /* QUBESRPC calls: "qubes.WaitForSession", else NULL */
     const char *arg;      /* after '+' ("" if none) */
     const char *source;   /* the calling domain's name, as dom0 gave it */
-    const uint8_t *input; /* the caller's stdin, whole */
+    const uint8_t *input; /* the caller's stdin: whole, or this chunk when streamed */
     size_t input_len;
+    bool eof;          /* streamed: stdin has ended (input_len is 0) */
+    uint64_t state[4]; /* streamed: the stream handler's own, 0 at first, kept across chunks */
     /* the agent's */
     struct qrexec_conn *conn;
 };
 
 #define QREXEC_AGENT_UNKNOWN (-1)
+#define QREXEC_AGENT_MORE (-2)
 
 /* Returns the exit code (0..255) or QREXEC_AGENT_UNKNOWN. */
 typedef int (*qrexec_handler)(void *ctx, struct qrexec_call *call);
+/* Returns the exit code, QREXEC_AGENT_MORE or QREXEC_AGENT_UNKNOWN. */
+typedef int (*qrexec_stream_handler)(void *ctx, struct qrexec_call *call);
 
 int qrexec_agent_open(struct os *os, qrexec_handler handler, void *ctx, struct qrexec_agent **out);
+/* Offers every call to `stream` first (with its own ctx). */
+void qrexec_agent_set_stream_handler(struct qrexec_agent *a, qrexec_stream_handler stream,
+                                     void *ctx);
 /* Drives the control and data channels: >= 0 (calls completed so far),
  * or a negative error the agent cannot recover from. */
 int qrexec_agent_poll(struct qrexec_agent *a);

@@ -18,8 +18,11 @@
  * With --stay it then keeps answering qrexec calls until the toolstack
  * asks it to power off (control/shutdown = "poweroff", as `xl shutdown`
  * does).  Services: qubes.WaitForSession; splitbed.TarCat+PATH (a member
- * of the tar disk on stdout); splitbed.Echo (stdin back on stdout);
- * splitbed.Sum (the size and FNV-1a 64 of stdin, one line).
+ * of the tar disk on stdout); splitbed.Echo (stdin back on stdout, as it
+ * arrives); splitbed.Sum (the size and FNV-1a 64 of stdin, one line);
+ * splitbed.Head+N (the first N bytes of stdin back, then exit 0 without
+ * reading the rest).  Echo, Sum and Head take stdin as a stream, of any
+ * length.
  *
  * Exit 0, 1 when QubesDB or the disk fails, 2 on bad usage or a missing
  * member.
@@ -91,25 +94,55 @@ static int to_call(void *ctx, const void *p, size_t n)
     return qrexec_call_out(ctx, p, n);
 }
 
+/* Services that take stdin as it arrives (qrexec_agent.h); call->state
+ * holds [started, FNV-1a 64 so far, bytes so far, bytes Head has left]. */
+static int stream_service(void *ctx, struct qrexec_call *call)
+{
+    (void)ctx;
+    const char *svc = call->service;
+    bool echo = svc && !os_strcmp(svc, "splitbed.Echo");
+    bool sum = svc && !os_strcmp(svc, "splitbed.Sum");
+    bool head = svc && !os_strcmp(svc, "splitbed.Head");
+    if (!echo && !sum && !head)
+        return QREXEC_AGENT_UNKNOWN;
+    uint64_t *st = call->state;
+    if (!st[0]) {
+        st[0] = 1;
+        st[1] = 0xcbf29ce484222325ull;
+        if (head && os_parse_u64(call->arg, &st[3]) < 0) {
+            static const char msg[] = "splitbed.Head: +N must be a byte count\n";
+            (void)qrexec_call_err(call, msg, sizeof msg - 1);
+            return 2;
+        }
+        if (!(head && st[3] == 0))
+            return QREXEC_AGENT_MORE;
+    }
+    size_t n = call->input_len;
+    if (head && n > st[3])
+        n = (size_t)st[3];
+    if (echo || head)
+        (void)qrexec_call_out(call, call->input, n);
+    for (size_t i = 0; sum && i < n; i++)
+        st[1] = (st[1] ^ call->input[i]) * 0x100000001b3ull;
+    st[2] += n;
+    if (head)
+        st[3] -= n;
+    if (!call->eof && !(head && st[3] == 0))
+        return QREXEC_AGENT_MORE;
+    if (sum) {
+        char line[80];
+        int k = os_snprintf(line, sizeof line, "%llu bytes, fnv1a64 %016llx\n",
+                            (unsigned long long)st[2], (unsigned long long)st[1]);
+        (void)qrexec_call_out(call, line, (size_t)k);
+    }
+    return 0;
+}
+
 static int service(void *ctx, struct qrexec_call *call)
 {
     struct hello *h = ctx;
     if (!call->service)
         return QREXEC_AGENT_UNKNOWN; /* no shell in here */
-    if (!os_strcmp(call->service, "splitbed.Echo")) {
-        (void)qrexec_call_out(call, call->input, call->input_len);
-        return 0;
-    }
-    if (!os_strcmp(call->service, "splitbed.Sum")) {
-        uint64_t sum = 0xcbf29ce484222325ull; /* FNV-1a 64 */
-        for (size_t i = 0; i < call->input_len; i++)
-            sum = (sum ^ call->input[i]) * 0x100000001b3ull;
-        char line[80];
-        int n = os_snprintf(line, sizeof line, "%zu bytes, fnv1a64 %016llx\n", call->input_len,
-                            (unsigned long long)sum);
-        (void)qrexec_call_out(call, line, (size_t)n);
-        return 0;
-    }
     if (!os_strcmp(call->service, "splitbed.TarCat")) {
         if (!h->disk) {
             static const char msg[] = "splitbed.TarCat: the disk is not open yet\n";
@@ -201,6 +234,7 @@ int app_main(struct os *os, int argc, char **argv)
         qubesdb_close(db);
         return 1;
     }
+    qrexec_agent_set_stream_handler(agent, stream_service, &h);
     /* dom0's daemon connects while the VM starts; give it a moment */
     uint64_t until = os_now_ns(os) + QREXEC_WAIT_NS;
     while (qrexec_agent_poll(agent) >= 0 && !qrexec_agent_connected(agent) && os_now_ns(os) < until)

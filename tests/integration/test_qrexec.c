@@ -82,6 +82,46 @@ START_TEST(services_of_a_running_vm)
     ck_assert_int_eq(r.out_len, 60000);
     ck_assert(memcmp(r.out, big, 60000) == 0);
 
+    /* stdin as a stream, well past the 1 MiB a whole-stdin service gets:
+     * 8 MiB there and back, and summed; Head+5 ends its call after 5
+     * bytes of 4 MiB, and the caller's end stops sending */
+    static char in[4200], sh[32768];
+    snprintf(in, sizeof in, "%s/stream.in", qs_dir());
+    FILE *f = fopen(in, "wb");
+    ck_assert_ptr_nonnull(f);
+    h = 0xcbf29ce484222325ull;
+    size_t big_len = (8u << 20) + 13;
+    for (size_t i = 0; i < big_len; i++) {
+        unsigned char c = (unsigned char)((i * 2654435761u) >> 11);
+        fputc(c, f);
+        h = (h ^ c) * 0x100000001b3ull;
+    }
+    ck_assert_int_eq(fclose(f), 0);
+    snprintf(sh, sizeof sh,
+             "'%s' qrexec --dir '%s' 1 splitbed.Echo < '%s' > '%s.echo' && cmp '%s' '%s.echo'",
+             build_path("bin/splitbed"), qs_dir(), in, in, in, in);
+    char *shargv[] = { "sh", "-c", sh, NULL };
+    runproc(&r, NULL, 0, 120, NULL, shargv);
+    ck_assert_msg(r.status == 0, "echo of %zu bytes: %s%s", big_len, r.out, r.err);
+    snprintf(sh, sizeof sh, "'%s' qrexec --dir '%s' 1 splitbed.Sum < '%s'",
+             build_path("bin/splitbed"), qs_dir(), in);
+    runproc(&r, NULL, 0, 120, NULL, shargv);
+    snprintf(want, sizeof want, "%zu bytes, fnv1a64 %016llx\n", big_len, h);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_str_eq(r.out, want);
+    snprintf(sh, sizeof sh, "head -c 4194304 '%s' | '%s' qrexec --dir '%s' 1 splitbed.Head+5", in,
+             build_path("bin/splitbed"), qs_dir());
+    runproc(&r, NULL, 0, 120, NULL, shargv);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_int_eq(r.out_len, 5);
+    f = fopen(in, "rb");
+    char first[5];
+    ck_assert_int_eq(fread(first, 1, 5, f), 5);
+    fclose(f);
+    ck_assert(memcmp(r.out, first, 5) == 0);
+    ck_assert_int_eq(qrexec(&r, NULL, 0, "splitbed.Head+x"), 2);
+    ck_assert_msg(strstr(r.err, "+N must be a byte count"), "%s", r.err);
+
     ck_assert_int_eq(qrexec(&r, "user", 4, "qubes.WaitForSession"), 0);
     ck_assert_int_eq(r.out_len, 0);
 
