@@ -15,15 +15,17 @@ struct dev {
     bool seen;
 };
 
-/* One device this process is limited to (--device FRONTID/DEVID). */
+/* One device this process is limited to (--device FRONTID/DEVID), or
+ * every device of one frontend (--frontend FRONTID: all_devs). */
 struct only {
     uint32_t frontid, devid;
+    bool all_devs;
     bool watching;
 };
 
 struct bb_backend {
     const struct bb_env *env;
-    char dir[256]; /* <home>/backend/vbd */
+    char dir[256]; /* <home>/backend/vbd, or backend/qdisk */
     char token[64];
     struct dev *devs;
     unsigned n, cap;
@@ -56,9 +58,38 @@ int bb_backend_limit(struct bb_backend *b, uint32_t frontid, uint32_t devid)
     return 0;
 }
 
+int bb_backend_limit_frontend(struct bb_backend *b, uint32_t frontid)
+{
+    for (unsigned i = 0; i < b->nonly; i++)
+        if (b->only[i].frontid == frontid && b->only[i].all_devs)
+            return 0;
+    struct only *o = realloc(b->only, (b->nonly + 1) * sizeof(*o));
+    if (!o)
+        return -ENOMEM;
+    b->only = o;
+    b->only[b->nonly++] = (struct only){ .frontid = frontid, .all_devs = true };
+    return 0;
+}
+
+int bb_backend_set_kind(struct bb_backend *b, const char *home, const char *kind)
+{
+    if (strcmp(kind, "vbd") && strcmp(kind, "qdisk"))
+        return -EINVAL;
+    snprintf(b->dir, sizeof(b->dir), "%s/backend/%s", home, kind);
+    return 0;
+}
+
+const char *bb_backend_dir(const struct bb_backend *b)
+{
+    return b->dir;
+}
+
 static void only_path(const struct bb_backend *b, const struct only *o, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s/%u/%u", b->dir, o->frontid, o->devid);
+    if (o->all_devs)
+        snprintf(buf, len, "%s/%u", b->dir, o->frontid);
+    else
+        snprintf(buf, len, "%s/%u/%u", b->dir, o->frontid, o->devid);
 }
 
 /* Limited to some devices, it watches only their directories: other
@@ -121,11 +152,17 @@ static void add(struct bb_backend *b, uint32_t frontid, uint32_t devid)
     b->devs[b->n++] = (struct dev){ .frontid = frontid, .devid = devid, .vbd = v, .seen = true };
 }
 
+static void scan_front(struct bb_backend *b, uint32_t frontid);
+
 /* The listed devices whose directory exists. */
 static void scan_only(struct bb_backend *b)
 {
     struct bb_store *s = b->env->store;
     for (unsigned i = 0; i < b->nonly; i++) {
+        if (b->only[i].all_devs) {
+            scan_front(b, b->only[i].frontid);
+            continue;
+        }
         char path[384];
         only_path(b, &b->only[i], path, sizeof(path));
         unsigned nk = 0;
@@ -141,6 +178,27 @@ static void scan_only(struct bb_backend *b)
     }
 }
 
+/* Every device of one frontend under dir. */
+static void scan_front(struct bb_backend *b, uint32_t frontid)
+{
+    struct bb_store *s = b->env->store;
+    char path[384];
+    snprintf(path, sizeof(path), "%s/%u", b->dir, frontid);
+    unsigned nd = 0;
+    char **devs = s->ops->directory(s, 0, path, &nd);
+    for (unsigned j = 0; devs && j < nd; j++) {
+        uint32_t devid;
+        if (!parse_id(devs[j], &devid))
+            continue;
+        struct dev *d = find(b, frontid, devid);
+        if (d)
+            d->seen = true;
+        else
+            add(b, frontid, devid);
+    }
+    free(devs);
+}
+
 /* Every device under dir. */
 static void scan_all(struct bb_backend *b)
 {
@@ -149,23 +207,8 @@ static void scan_all(struct bb_backend *b)
     char **fronts = s->ops->directory(s, 0, b->dir, &nf);
     for (unsigned i = 0; fronts && i < nf; i++) {
         uint32_t frontid;
-        if (!parse_id(fronts[i], &frontid))
-            continue;
-        char path[384];
-        snprintf(path, sizeof(path), "%s/%s", b->dir, fronts[i]);
-        unsigned nd = 0;
-        char **devs = s->ops->directory(s, 0, path, &nd);
-        for (unsigned j = 0; devs && j < nd; j++) {
-            uint32_t devid;
-            if (!parse_id(devs[j], &devid))
-                continue;
-            struct dev *d = find(b, frontid, devid);
-            if (d)
-                d->seen = true;
-            else
-                add(b, frontid, devid);
-        }
-        free(devs);
+        if (parse_id(fronts[i], &frontid))
+            scan_front(b, frontid);
     }
     free(fronts);
 }

@@ -20,6 +20,17 @@ struct bb_backend *bb_backend_new(const struct bb_env *env, const char *home);
  * once per device, before bb_backend_watch): others are left to other
  * backends.  0 or -ENOMEM. */
 int bb_backend_limit(struct bb_backend *b, uint32_t frontid, uint32_t devid);
+/* Limits this process to every device of frontend FRONTID (its whole
+ * <home>/backend/vbd/FRONTID directory, devices added later included).
+ * 0 or -ENOMEM. */
+int bb_backend_limit_frontend(struct bb_backend *b, uint32_t frontid);
+/* Serves <home>/backend/KIND instead of backend/vbd: KIND is "vbd" or
+ * "qdisk" (the directory libxl writes for `backendtype=qdisk` disks,
+ * which QEMU serves otherwise).  Call before bb_backend_watch.  0, or
+ * -EINVAL for another kind. */
+int bb_backend_set_kind(struct bb_backend *b, const char *home, const char *kind);
+/* The directory served, e.g. /local/domain/0/backend/vbd. */
+const char *bb_backend_dir(const struct bb_backend *b);
 /* Watches <home>/backend/vbd (or, when limited, each listed device's
  * directory) with the given token.  0 or -errno. */
 int bb_backend_watch(struct bb_backend *b, const char *token);

@@ -54,9 +54,12 @@ static void log_line(void *ctx, bool diagnosis, const char *text)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: " PROG " [--opt key=value]... [--domid N] [--device FRONTID/DEVID]...\n"
-               "       [--trace FILE] [--ready-fd FD] [--report-fd FD] [-q] [--check]\n"
+               "       [--frontend FRONTID]... [--kind vbd|qdisk] [--trace FILE] [--ready-fd FD]\n"
+               "       [--report-fd FD] [-q] [--check]\n"
                "Serves the block devices under /local/domain/N/backend/vbd (N = 0, or\n"
-               "$SPLITBED_DOMID) to their frontends; with --device, only those listed.\n"
+               "$SPLITBED_DOMID) to their frontends; with --device, only those listed;\n"
+               "with --frontend, every device of those frontends.  --kind qdisk serves\n"
+               "backend/qdisk instead (libxl's backendtype=qdisk disks).\n"
                "-q drops informational lines; diagnoses still print.  --check: only check\n"
                "the arguments (exit 0, or 2 with one line).  --report-fd: where the\n"
                "fault-report-after knob's line goes.  Knobs: see README.md.\n");
@@ -127,6 +130,9 @@ int main(int argc, char **argv)
     bool check_only = false;
     long only[MAX_DEVICES][2];
     unsigned nonly = 0;
+    long fronts[MAX_DEVICES];
+    unsigned nfronts = 0;
+    const char *kind = "vbd";
     if (env_dom && parse_num(env_dom, 32767, &domid) < 0) {
         fprintf(stderr, PROG ": SPLITBED_DOMID=%s is not a domain id\n", env_dom);
         return 2;
@@ -154,7 +160,8 @@ int main(int argc, char **argv)
             continue;
         }
         if (!strcmp(a, "--opt") || !strcmp(a, "--domid") || !strcmp(a, "--trace") ||
-            !strcmp(a, "--ready-fd") || !strcmp(a, "--device") || !strcmp(a, "--report-fd")) {
+            !strcmp(a, "--ready-fd") || !strcmp(a, "--device") || !strcmp(a, "--report-fd") ||
+            !strcmp(a, "--frontend") || !strcmp(a, "--kind")) {
             if (i + 1 >= argc) {
                 fprintf(stderr, PROG ": %s needs a value\n", a);
                 return 2;
@@ -189,6 +196,22 @@ int main(int argc, char **argv)
                 return 2;
             }
             nonly++;
+        } else if (!strcmp(a, "--frontend")) {
+            if (nfronts == MAX_DEVICES) {
+                fprintf(stderr, PROG ": at most %d --frontend\n", MAX_DEVICES);
+                return 2;
+            }
+            if (parse_num(val, 32767, &fronts[nfronts]) < 0) {
+                fprintf(stderr, PROG ": --frontend %s: not a domain id\n", val);
+                return 2;
+            }
+            nfronts++;
+        } else if (!strcmp(a, "--kind")) {
+            if (strcmp(val, "vbd") && strcmp(val, "qdisk")) {
+                fprintf(stderr, PROG ": --kind %s: expected vbd or qdisk\n", val);
+                return 2;
+            }
+            kind = val;
         } else if (!strcmp(a, "--report-fd")) {
             if (parse_num(val, 1 << 20, &report_fd) < 0) {
                 fprintf(stderr, PROG ": --report-fd %s: not a file descriptor\n", val);
@@ -263,13 +286,15 @@ int main(int argc, char **argv)
     char home[64];
     snprintf(home, sizeof(home), "/local/domain/%ld", domid);
     struct bb_backend *be = bb_backend_new(&env, home);
-    int rc = be ? 0 : -ENOMEM;
+    int rc = be ? bb_backend_set_kind(be, home, kind) : -ENOMEM;
     for (unsigned i = 0; rc == 0 && i < nonly; i++)
         rc = bb_backend_limit(be, (uint32_t)only[i][0], (uint32_t)only[i][1]);
+    for (unsigned i = 0; rc == 0 && i < nfronts; i++)
+        rc = bb_backend_limit_frontend(be, (uint32_t)fronts[i]);
     if (rc == 0)
         rc = bb_backend_watch(be, "blkback-vbd");
     if (rc < 0) {
-        fprintf(stderr, PROG ": cannot watch %s/backend/vbd: %s\n", home, strerror(-rc));
+        fprintf(stderr, PROG ": cannot watch %s/backend/%s: %s\n", home, kind, strerror(-rc));
         bb_backend_free(be, false);
         bb_faults_free(faults);
         bb_gnttab_mapper_close(gt);

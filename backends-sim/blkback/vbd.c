@@ -213,6 +213,29 @@ static void raw_ring_signature(const struct bb_vbd *v, char *sig, size_t len)
 
 /* ---- probe ---------------------------------------------------------------- */
 
+/* The image file named by params.  Under backend/vbd params is the path
+ * itself.  Under backend/qdisk, libxl writes FORMAT:PATH, as QEMU's disk
+ * backend reads it: only raw images are served ("aio" is QEMU's old name
+ * for raw); another format goes to Closing with the reason.  NULL after
+ * fatal(). */
+static const char *image_target(struct bb_vbd *v, const char *params)
+{
+    if (!strstr(v->be, "/backend/qdisk/") || params[0] == '/')
+        return params;
+    const char *colon = strchr(params, ':');
+    if (!colon) {
+        fatal(v, "params '%.64s' is not FORMAT:PATH", params);
+        return NULL;
+    }
+    size_t n = (size_t)(colon - params);
+    if (!((n == 3 && !strncmp(params, "raw", 3)) || (n == 3 && !strncmp(params, "aio", 3)))) {
+        fatal(v, "params '%.64s': format '%.*s' is not served (only raw images are)", params,
+              (int)(n > 16 ? 16 : n), params);
+        return NULL;
+    }
+    return colon + 1;
+}
+
 static void probe(struct bb_vbd *v)
 {
     const struct bb_params *p = v->env->params;
@@ -271,7 +294,13 @@ static void probe(struct bb_vbd *v)
     unsigned long de;
     v->discard =
         p->discard && !v->readonly && !(rd_uint(v, v->be, "discard-enable", &de) == 1 && de == 0);
-    int rc = bb_image_open(params, v->readonly, &v->img);
+    const char *target = image_target(v, params);
+    if (!target) {
+        free(params);
+        free(mode);
+        return;
+    }
+    int rc = bb_image_open(target, v->readonly, &v->img);
     if (rc < 0) {
         fatal(v, "cannot open params %s (%s mode): %s", params, v->readonly ? "r" : "w",
               strerror(-rc));
@@ -639,8 +668,12 @@ void bb_vbd_free(struct bb_vbd *v, bool closed)
     if (!v)
         return;
     disconnect(v);
-    if (closed && v->probed)
+    /* Not where the toolstack already removed the device: a write would
+     * bring back a stray state node under a directory nobody owns. */
+    char *st = closed && v->probed ? rd(v, 0, v->be, "state") : NULL;
+    if (st)
         set_state(v, 0, XenbusStateClosed);
+    free(st);
     if (v->watching)
         S(v)->ops->unwatch(S(v), v->fe_state, v->token);
     bb_image_close(v->img);
