@@ -63,6 +63,7 @@ START_TEST(installed_tree_runs_the_seed_scenario)
                                          "lib/splitbed/libxengnttab.so.1",
                                          "lib/splitbed/libxenevtchn.so.1",
                                          "libexec/splitbed/splitbed-blkback",
+                                         "libexec/splitbed/splitbed-xen-dm",
                                          "libexec/splitbed/tar-cat",
                                          "include/splitbed/os.h",
                                          "lib/pkgconfig/splitbed.pc",
