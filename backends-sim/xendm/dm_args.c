@@ -11,7 +11,7 @@
 /* QEMU options libxl may give that take no value; every other option
  * takes exactly one. */
 static const char *const flags[] = {
-    "-xen-attach", "-no-shutdown", "-nodefaults", "-no-user-config", "-nographic",
+    "-xen-attach", "-no-shutdown", "-nodefaults", "-no-user-config",     "-nographic",
     "-S",          "-daemonize",   "-no-reboot",  "-xen-domid-restrict",
 };
 
@@ -174,8 +174,7 @@ int dm_parse_args(int argc, char **argv, struct dm_args *a, char *err, size_t er
             if (!mode || n != 7 || strncmp(mode, "control", 7))
                 continue; /* a human monitor: nobody talks to it here */
             if (nmons == DM_MAX_MONITORS) {
-                snprintf(err, errlen, "-mon %s: more than %d control monitors", v,
-                         DM_MAX_MONITORS);
+                snprintf(err, errlen, "-mon %s: more than %d control monitors", v, DM_MAX_MONITORS);
                 return -1;
             }
             mons[nmons++] = v;

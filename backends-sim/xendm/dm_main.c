@@ -57,13 +57,12 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "usage: " PROG " -xen-domid N [-chardev socket,id=ID,path=P,server=on,wait=off\n"
-            "       -mon chardev=ID,mode=control]... [-splitbed-blkback-opt KEY=VALUE]...\n"
-            "       [QEMU options libxl gives, ignored]\n"
-            "A device model for libxl (xl.cfg: device_model_override): serves guest N's\n"
-            "backendtype=qdisk disks with splitbed-blkback and answers libxl's QMP\n"
-            "questions.  See docs/real-xen.md.\n");
+    fprintf(f, "usage: " PROG " -xen-domid N [-chardev socket,id=ID,path=P,server=on,wait=off\n"
+               "       -mon chardev=ID,mode=control]... [-splitbed-blkback-opt KEY=VALUE]...\n"
+               "       [QEMU options libxl gives, ignored]\n"
+               "A device model for libxl (xl.cfg: device_model_override): serves guest N's\n"
+               "backendtype=qdisk disks with splitbed-blkback and answers libxl's QMP\n"
+               "questions.  See docs/real-xen.md.\n");
 }
 
 /* This program's directory, where splitbed-blkback is installed too. */
@@ -138,7 +137,8 @@ static pid_t start_blkback(const char *path, const struct dm_args *a, unsigned s
         int st = 0;
         waitpid(pid, &st, 0);
         say(PROG ": dom%ld: splitbed-blkback ended before it was ready (%s %d)", a->domid,
-            WIFSIGNALED(st) ? "signal" : "status", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+            WIFSIGNALED(st) ? "signal" : "status",
+            WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
         return -1;
     }
     return pid;
@@ -199,8 +199,8 @@ int main(int argc, char **argv)
 
     struct dm_qmp *q = dm_qmp_new(log_line);
     for (unsigned i = 0; q && i < a.nmon; i++) {
-        int rc = a.mon[i].path ? dm_qmp_listen_path(q, a.mon[i].path)
-                               : dm_qmp_listen_fd(q, a.mon[i].fd);
+        int rc =
+            a.mon[i].path ? dm_qmp_listen_path(q, a.mon[i].path) : dm_qmp_listen_fd(q, a.mon[i].fd);
         if (rc < 0) {
             if (a.mon[i].path)
                 fprintf(stderr, PROG ": QMP monitor %s at %s: %s\n", a.mon[i].id, a.mon[i].path,
@@ -231,8 +231,8 @@ int main(int argc, char **argv)
         self = (unsigned)strtoul(me, NULL, 10);
     free(me);
 
-    say(PROG ": dom%ld%s%s: serving backend/qdisk/%ld of dom%u with %s", a.domid,
-        a.name ? " " : "", a.name ? a.name : "", a.domid, self, bb);
+    say(PROG ": dom%ld%s%s: serving backend/qdisk/%ld of dom%u with %s", a.domid, a.name ? " " : "",
+        a.name ? a.name : "", a.domid, self, bb);
     report_unserved(xs, self, a.domid);
     pid_t child = start_blkback(bb, &a, self);
     if (child < 0) {

@@ -19,7 +19,8 @@
 
 /* The QEMU release Debian 12 ships with Xen 4.17: libxl compares this
  * version before using newer commands. */
-#define QEMU_VERSION "{\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, \"package\": \"splitbed-xen-dm\"}"
+#define QEMU_VERSION \
+    "{\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7}, \"package\": \"splitbed-xen-dm\"}"
 
 struct client {
     int fd;
@@ -329,8 +330,9 @@ static bool serve(struct dm_qmp *q, unsigned i)
         size_t end = object_end(c->buf, c->len);
         if (!end) {
             if (c->len == sizeof(c->buf)) {
-                say(q, "splitbed-xen-dm: QMP: a client sent %d bytes without a complete "
-                       "command; disconnecting it",
+                say(q,
+                    "splitbed-xen-dm: QMP: a client sent %d bytes without a complete "
+                    "command; disconnecting it",
                     BUF_MAX);
                 drop(q, i);
                 return false;

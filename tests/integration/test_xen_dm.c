@@ -121,12 +121,12 @@ static void libxl_writes_qdisk(const char *vdev, unsigned devid, const char *par
     snprintf(be, sizeof be, "/local/domain/0/backend/qdisk/3/%u", devid);
     snprintf(fe, sizeof fe, "/local/domain/3/device/vbd/%u", devid);
     snprintf(id, sizeof id, "%u", devid);
-    const char *bkeys[] = { "frontend", "frontend-id", "online", "removable", "bootable",
-                            "state",    "dev",         "type",   "mode",      "device-type",
-                            "params",   NULL };
+    const char *bkeys[] = { "frontend", "frontend-id", "online", "removable",   "bootable", "state",
+                            "dev",      "type",        "mode",   "device-type", "params",   NULL };
     const char *bvals[] = { fe, "3", "1", "0", "1", "1", vdev, "qdisk", "r", "disk", params };
-    const char *fkeys[] = { "backend", "backend-id", "state", "virtual-device", "device-type",
-                            NULL };
+    const char *fkeys[] = {
+        "backend", "backend-id", "state", "virtual-device", "device-type", NULL
+    };
     const char *fvals[] = { be, "0", "1", id, "disk" };
     char *argv[64] = { "exec", "--dir", sim, "--domain", "0", "--", "xenstore-write" };
     int n = 7, j = 0;
@@ -196,12 +196,23 @@ static void start_dm(char *const extra[])
     static char chardev[256];
     snprintf(chardev, sizeof chardev, "socket,id=libxl-cmd,path=%s,server=on,wait=off", qmp);
     int n = 12;
-    const char *rest[] = { chardev,        "-mon",  "chardev=libxl-cmd,mode=control",
-                           "-nodefaults",  "-no-user-config",
-                           "-xen-attach",  "-name", "g3",
-                           "-vnc",         "none",  "-display",
-                           "none",         "-machine", "xenpv",
-                           "-m",           "32",    NULL };
+    const char *rest[] = { chardev,
+                           "-mon",
+                           "chardev=libxl-cmd,mode=control",
+                           "-nodefaults",
+                           "-no-user-config",
+                           "-xen-attach",
+                           "-name",
+                           "g3",
+                           "-vnc",
+                           "none",
+                           "-display",
+                           "none",
+                           "-machine",
+                           "xenpv",
+                           "-m",
+                           "32",
+                           NULL };
     for (int i = 0; rest[i]; i++)
         argv[n++] = (char *)rest[i];
     for (int i = 0; extra && extra[i]; i++)
@@ -291,7 +302,8 @@ START_TEST(serves_a_qdisk_disk_as_libxl_starts_it)
     ck_assert_msg(strstr(line, "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": "
                                "2, \"major\": 7}") == line,
                   "%s", line);
-    qmp_ask(fd, "{\"execute\":\"qmp_capabilities\",\"id\":1}\r\n", "{\"return\": {}, \"id\": 1}\r\n");
+    qmp_ask(fd, "{\"execute\":\"qmp_capabilities\",\"id\":1}\r\n",
+            "{\"return\": {}, \"id\": 1}\r\n");
     qmp_ask(fd, "{\"execute\":\"query-chardev\",\"id\":2}\r\n", "{\"return\": [], \"id\": 2}\r\n");
     qmp_ask(fd, "{\"execute\": \"query-status\", \"id\": 3}\r\n",
             "{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}, "

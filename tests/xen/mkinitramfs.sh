@@ -51,6 +51,9 @@ cp "$build"/unikernel/tar-cat.xen "$root/guest/"
 cp "$build"/unikernel/net-echo.xen "$build"/unikernel/blk-verify.xen "$root/guest/"
 copy_prog "$build"/libexec/splitbed/splitbed-blkback /guest/splitbed-blkback
 copy_prog "$build"/libexec/splitbed/splitbed-netback /guest/splitbed-netback
+# docs/real-xen.md's recipe, where `make install PREFIX=/usr` puts it.
+copy_prog "$build"/libexec/splitbed/splitbed-xen-dm /usr/libexec/splitbed/splitbed-xen-dm
+copy_prog "$build"/libexec/splitbed/splitbed-blkback /usr/libexec/splitbed/splitbed-blkback
 # What dom0's web server offers the Linux-netfront domU: a binary file to
 # download and a CGI answering the MD5 of what was posted to it.
 mkdir -p "$root/srv/cgi-bin"

@@ -13,10 +13,12 @@
 #     splitbed-blkback in dom0
 #   a Linux domU moving traffic through Linux's xen-netfront, served by
 #     splitbed-netback in dom0 on a TAP
+#   tar-cat.xen hello.txt from an ordinary xl.cfg with a qdisk disk and
+#     splitbed-xen-dm as its device model (docs/real-xen.md)
 #
 # SPLITBED_XEN_SCENARIOS="linuxnet netecho" runs only those (names:
 # tarcat-kernel tarcat-big tarcat-splitbed blkverify netecho linuxours
-# linuxfront linuxnet); all of them by default.
+# linuxfront linuxnet tarcat-qdisk); all of them by default.
 #
 # Downloads go to $SPLITBED_XEN_CACHE (default ~/.cache/splitbed/xen) once.
 # For experiments with the nested setup: SPLITBED_XEN_QEMU_OPTS is added to
@@ -32,7 +34,7 @@ cache=${SPLITBED_XEN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/splitbed/xen}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 QEMU_TIMEOUT=${SPLITBED_XEN_TIMEOUT:-300}
-all_scenarios="tarcat-kernel tarcat-big tarcat-splitbed blkverify netecho linuxours linuxfront linuxnet"
+all_scenarios="tarcat-kernel tarcat-big tarcat-splitbed blkverify netecho linuxours linuxfront linuxnet tarcat-qdisk"
 only=$(echo ${SPLITBED_XEN_SCENARIOS:-} | tr ' ' ',')
 for n in $(echo "$only" | tr ',' ' '); do
   case " $all_scenarios " in *" $n "*) ;; *)
@@ -63,7 +65,7 @@ unavailable() {
 
 command -v qemu-system-x86_64 >/dev/null || unavailable "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
 for f in unikernel/tar-cat.xen unikernel/net-echo.xen libexec/splitbed/splitbed-blkback \
-         libexec/splitbed/splitbed-netback bin/splitbed; do
+         libexec/splitbed/splitbed-netback libexec/splitbed/splitbed-xen-dm bin/splitbed; do
   [ -e "$build/$f" ] || die "$build/$f missing (make all unikernel)"
 done
 
@@ -259,6 +261,25 @@ else
   report "Linux xen-netfront in a domU, splitbed-netback in dom0" FAIL "$detail"
   sed 's/^/    | /' "$work/linuxnet.console" | tail -30
   grep '^@@ netback' "$work/serial.txt" | sed 's/^/    | /'
+fi
+fi
+
+if want tarcat-qdisk; then
+xen_out=$(console tarcat-qdisk)
+st=$(status_of tarcat-qdisk)
+kb=$(sed -n 's/^@@ qdisk-kernel-blkback //p' "$work/serial.txt")
+be=$(sed -n 's/^@@ qdisk-backend //p' "$work/serial.txt")
+left=$(sed -n 's/^@@ qdisk-dm-left //p' "$work/serial.txt")
+xsleft=$(sed -n 's/^@@ qdisk-xs-left //p' "$work/serial.txt")
+detail="simulator: \"$sim_out\" | xen: \"$xen_out\" (exit ${st:-none}); backend ${be:-none}; Linux blkback loaded: ${kb:-?}; after destroy: ${left:-?} processes, ${xsleft:-?} xenstore lines"
+case "$be" in */backend/qdisk/*) be_ok=1 ;; *) be_ok=0 ;; esac
+if [ "$xen_out" = "$sim_out" ] && [ "$st" = 0 ] && [ "$be_ok" = 1 ] && [ "$kb" = 1 ] &&
+   [ "$left" = 0 ] && [ "$xsleft" = 0 ]; then
+  report "tar-cat.xen hello.txt, xl.cfg qdisk disk, splitbed-xen-dm" PASS "$detail"
+else
+  report "tar-cat.xen hello.txt, xl.cfg qdisk disk, splitbed-xen-dm" FAIL "$detail"
+  sed 's/^/    | /' "$work/tarcat-qdisk.console"
+  grep '^@@ dm: ' "$work/serial.txt" | sed 's/^/    | /'
 fi
 fi
 
