@@ -5,8 +5,8 @@
  * vectors, transactions that end with EAGAIN on conflict).  The daemon
  * passes xen_host.h's implementation over the real libxenstore; the
  * in-process world passes one over its xenstore core
- * (backends-sim/world/bbenv.c); tests pass an in-memory store and step
- * the state machine themselves.
+ * (backends-sim/world/bbenv.c), which the xenbus tests also use while
+ * they step the state machine themselves.
  */
 #ifndef SPLITBED_BLKBACK_STORE_H
 #define SPLITBED_BLKBACK_STORE_H
@@ -35,7 +35,8 @@ struct bb_store {
     const struct bb_store_ops *ops;
 };
 
-/* Event channels, likewise: libxenevtchn in the daemon, a fake in tests. */
+/* Event channels, likewise: libxenevtchn in the daemon, the hypervisor
+ * core in the world. */
 struct bb_evtchn;
 
 struct bb_evtchn_ops {

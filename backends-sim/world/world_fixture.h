@@ -5,17 +5,26 @@
  * Two peers, each made only when asked for, so that a program links the
  * libraries of the peers it uses and no others:
  *
- *   - the hypervisor core on heap memory (backends-sim/world/hvhost.h),
- *     keeping a record of every event and trace line it reported, so a
- *     test can assert exactly what happened;
+ *   - the hypervisor core (backends-sim/world/hvhost.h), keeping a record
+ *     of every event and trace line it reported, so a test can assert
+ *     exactly what happened: on heap memory, or on memfds where a backend
+ *     must map a frontend's pages for real;
  *   - the xenstore core (backends-sim/xenstored/xsc_core.h) with a dom0
  *     connection, the toolstack's view.
  *
- * The world's scheduler and blkfront/blkback pair stay in world.h; this
- * header gives the pieces a test drives by hand.
+ * What a test observes goes through the real cores, not a stand-in: how
+ * often a node was written is the count of watch events on it, as a
+ * driver sees it; a port the frontend never allocated is refused by the
+ * hypervisor core itself.
+ *
+ * The world's scheduler and blkfront/blkback pair stay in world.h, and
+ * blkback's environment over these peers is bbenv.h; this header gives
+ * the pieces a test drives by hand.
  */
 #ifndef SPLITBED_WORLD_FIXTURE_H
 #define SPLITBED_WORLD_FIXTURE_H
+
+#include <string.h>
 
 #include "backends-sim/world/hvhost.h"
 #include "backends-sim/xenstored/xsc_client.h"
@@ -26,6 +35,14 @@
 static inline struct hvhost *wf_hv_open(void)
 {
     return hvhost_new_recording();
+}
+
+/* The same on memfd memory: a mapping of a grant is a second mapping of
+ * the page the frontend wrote. */
+static inline struct hvhost *wf_hv_open_mapped(void)
+{
+    const struct hvhost_config cfg = { .memory = HVHOST_MEMFD, .record = true };
+    return hvhost_new(&cfg);
 }
 
 struct wf_xenstore {
@@ -65,6 +82,20 @@ static inline unsigned long wf_xenstore_close(struct wf_xenstore *x)
     x->core = NULL;
     x->dom0 = NULL;
     return stray;
+}
+
+/* Drains the watch events queued on dom0's connection and returns how
+ * many name exactly `path`.  With a watch set on a node that has no
+ * children, that is how many times it was written (or removed) since the
+ * last call: xenstore fires on every write, changed value or not. */
+static inline unsigned wf_xenstore_events_at(struct wf_xenstore *x, const char *path)
+{
+    char p[XENSTORE_ABS_PATH_MAX + 1], token[XENSTORE_ABS_PATH_MAX + 1];
+    unsigned n = 0;
+
+    while (xsc_client_event(x->dom0, p, sizeof(p), token, sizeof(token)))
+        n += strcmp(p, path) == 0;
+    return n;
 }
 
 #endif

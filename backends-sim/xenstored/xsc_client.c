@@ -188,3 +188,8 @@ unsigned xsc_client_events(const struct xsc_client *cl)
 {
     return cl->nevents;
 }
+
+unsigned xsc_client_watches(const struct xsc_client *cl)
+{
+    return xsc_core_conn_watches(cl->conn);
+}

@@ -48,5 +48,7 @@ int xsc_client_tx_end(struct xsc_client *cl, uint32_t tx, bool commit);
 /* Takes the oldest queued watch event; false when there is none. */
 bool xsc_client_event(struct xsc_client *cl, char *path, size_t psize, char *token, size_t tsize);
 unsigned xsc_client_events(const struct xsc_client *cl);
+/* Watches this connection has set and not removed. */
+unsigned xsc_client_watches(const struct xsc_client *cl);
 
 #endif

@@ -167,6 +167,15 @@ unsigned xsc_core_conn_domid(const struct xsc_conn *conn)
     return conn->domid;
 }
 
+unsigned xsc_core_conn_watches(const struct xsc_conn *conn)
+{
+    unsigned n = 0;
+
+    for (const struct xsc_watch *w = conn->watches; w; w = w->next)
+        n++;
+    return n;
+}
+
 bool xsc_core_is_introduced(const struct xsc_core *c, unsigned domid)
 {
     for (const struct xsc_domain *d = c->domains; d; d = d->next)

@@ -68,6 +68,8 @@ void xsc_core_disconnect(struct xsc_conn *conn);
 /* True once the connection's domain was released. */
 bool xsc_core_conn_dead(const struct xsc_conn *conn);
 unsigned xsc_core_conn_domid(const struct xsc_conn *conn);
+/* Watches the connection has set and not removed. */
+unsigned xsc_core_conn_watches(const struct xsc_conn *conn);
 
 /*
  * Handles one request; body holds hdr->len bytes (followed by a NUL the

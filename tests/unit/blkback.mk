@@ -8,8 +8,11 @@ $(BUILD)/tests/test_blkback_ring: $$(OBJ)/tests/unit/test_blkback_ring.o $$(BLKB
 
 UNIT_TESTS += $(BUILD)/tests/test_blkback_ring
 
-$(BUILD)/tests/test_blkback_vbd: $$(OBJ)/tests/unit/test_blkback_vbd.o $$(OBJ)/tests/unit/blkback_fakexs.o \
-    $$(BLKBACK_XENBUS_OBJS) $$(BLKBACK_CORE_OBJS) $$(BLKBACK_TEST_OBJS)
+# The xenbus side over the world's peers: xenstore and hypervisor cores,
+# and blkback's environment on them.
+$(BUILD)/tests/test_blkback_vbd: $$(OBJ)/tests/unit/test_blkback_vbd.o \
+    $$(patsubst %.c,$$(OBJ)/%.o,backends-sim/world/bbenv.c $$(HVHOST_SRCS)) \
+    $$(BLKBACK_XENBUS_OBJS) $$(BLKBACK_CORE_OBJS) $$(BLKBACK_TEST_OBJS) $$(HV_CORE_LIB) $$(XS_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 

@@ -2,9 +2,12 @@
  * test_blkback_vbd.c — blkback's xenbus side, stepped in process: what it
  * publishes for every knob, each ring layout a frontend may choose, the
  * deviations real peers show, close/reconnect, resize, cut-off of one
- * frontend while another keeps its disk, and clean shutdown.  The store
- * and event channels are in-memory fakes; the rings are real shared
- * mappings of a memfd "frontend", the disks real files.
+ * frontend while another keeps its disk, and clean shutdown.  Its peers
+ * are the in-process world's (world_fixture.h): the xenstore core, and
+ * the hypervisor core on memfd memory, whose grants the backend maps
+ * through the world's blkback environment (bbenv.h) as gntdev maps them;
+ * the disks are real files.  The test plays the toolstack and the
+ * frontend by hand.
  */
 #include <check.h>
 
@@ -14,7 +17,6 @@
 #include <ftw.h>
 #include <sys/stat.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,104 +24,63 @@
 
 #include "backends-sim/blkback/backend.h"
 #include "backends-sim/blkback/blkif_proto.h"
-#include "backends-sim/blkback/mapper_memfd.h"
-#include "blkback_fakexs.h"
+#include "backends-sim/world/bbenv.h"
+#include "backends-sim/world/world_fixture.h"
 #include <xen/io/xenbus.h>
 
 #define DEV 51712
 #define FE_PAGES 64
+#define BE_STATE "/local/domain/0/backend/vbd/1/51712/state"
 
-/* Two frontend domains, each with its own memory.  Every page mapped
- * through it is remembered with the domain whose grant it was, so each
- * unmap is charged to exactly that domain's mapper and a per-domain
- * "nothing mapped" check cannot pass on another domain's unmaps.  An
- * unmap of a page not mapped here (twice, or a wrong address) or of a
- * range that mixes domains fails the test on the spot. */
-#define TM_PAGE_BYTES 4096u
-#define TM_MAX_PAGES 1024u
-
-struct tm_page {
-    uintptr_t va;
-    domid_t dom;
-};
-
-struct two_mapper {
+/* blkback's mapper as bbenv gives it, with every unmap checked where it
+ * happens: an unmap of pages not mapped as that one range (twice, a wrong
+ * address or a part of a range) fails the test there, not only as pages
+ * left mapped at the end. */
+struct checked_mapper {
     struct bb_mapper base;
-    struct bb_memfd_mapper *dom[3];
-    struct tm_page page[TM_MAX_PAGES];
-    unsigned npages;
+    struct bb_mapper *inner;
 };
 
-static void *tm_map(struct bb_mapper *m, domid_t dom, unsigned count, const grant_ref_t *refs,
+static void *cm_map(struct bb_mapper *m, domid_t dom, unsigned count, const grant_ref_t *refs,
                     bool w)
 {
-    struct two_mapper *t = (struct two_mapper *)m;
-    if (dom < 1 || dom > 2) {
-        errno = EINVAL;
-        return NULL;
-    }
-    struct bb_mapper *b = bb_memfd_mapper_base(t->dom[dom]);
-    char *va = b->ops->map(b, dom, count, refs, w);
-    if (!va)
-        return NULL;
-    ck_assert_msg(t->npages + count <= TM_MAX_PAGES, "test mapper: more than %u pages mapped",
-                  TM_MAX_PAGES);
-    for (unsigned i = 0; i < count; i++)
-        t->page[t->npages++] =
-            (struct tm_page){ .va = (uintptr_t)va + (uintptr_t)i * TM_PAGE_BYTES, .dom = dom };
-    return va;
+    struct bb_mapper *in = ((struct checked_mapper *)m)->inner;
+    return in->ops->map(in, dom, count, refs, w);
 }
 
-/* Forgets the page at `va` and returns the domain it was mapped from. */
-static domid_t tm_forget(struct two_mapper *t, uintptr_t va)
+static int cm_unmap(struct bb_mapper *m, void *addr, unsigned count)
 {
-    for (unsigned i = 0; i < t->npages; i++)
-        if (t->page[i].va == va) {
-            domid_t dom = t->page[i].dom;
-            t->page[i] = t->page[--t->npages];
-            return dom;
-        }
-    ck_abort_msg("test mapper: unmap of %#lx, a page not mapped through it", (unsigned long)va);
-    return 0;
+    struct bb_mapper *in = ((struct checked_mapper *)m)->inner;
+    int rc = in->ops->unmap(in, addr, count);
+    ck_assert_msg(rc == 0, "blkback unmapped %u pages at %p, not a range it had mapped", count,
+                  addr);
+    return rc;
 }
 
-static int tm_unmap(struct bb_mapper *m, void *addr, unsigned count)
+static int cm_copy(struct bb_mapper *m, domid_t dom, unsigned n, struct bb_copy *segs)
 {
-    struct two_mapper *t = (struct two_mapper *)m;
-    ck_assert_msg(count > 0, "test mapper: unmap of 0 pages at %p", addr);
-    domid_t dom = 0;
-    for (unsigned i = 0; i < count; i++) {
-        domid_t d = tm_forget(t, (uintptr_t)addr + (uintptr_t)i * TM_PAGE_BYTES);
-        ck_assert_msg(i == 0 || d == dom,
-                      "test mapper: unmap of %u pages at %p mixes dom%u's and dom%u's", count, addr,
-                      (unsigned)dom, (unsigned)d);
-        dom = d;
-    }
-    struct bb_mapper *b = bb_memfd_mapper_base(t->dom[dom]);
-    return b->ops->unmap(b, addr, count);
+    struct bb_mapper *in = ((struct checked_mapper *)m)->inner;
+    return in->ops->copy(in, dom, n, segs);
 }
 
-static int tm_copy(struct bb_mapper *m, domid_t dom, unsigned n, struct bb_copy *segs)
-{
-    struct two_mapper *t = (struct two_mapper *)m;
-    if (dom < 1 || dom > 2)
-        return -EINVAL;
-    struct bb_mapper *b = bb_memfd_mapper_base(t->dom[dom]);
-    return b->ops->copy(b, dom, n, segs);
-}
-
-static const struct bb_mapper_ops tm_ops = { .map = tm_map, .unmap = tm_unmap, .copy = tm_copy };
+static const struct bb_mapper_ops cm_ops = { .map = cm_map, .unmap = cm_unmap, .copy = cm_copy };
 
 struct world {
     char dir[96], img[3][128];
-    struct fake_xs *xs;
-    struct fake_ev *ev;
-    struct two_mapper tm;
+    struct hvhost *hv;
+    struct wf_xenstore xs;
+    struct bbenv *benv;
+    struct checked_mapper mapper;
+    struct bb_env env;     /* bbenv's, with the checked mapper */
+    unsigned conflicts;    /* commits still to fail with EAGAIN */
+    unsigned state_writes; /* of dom1's BE_STATE, seen so far */
+    evtchn_port_t port[3]; /* each frontend's event channel */
     struct bb_params params;
-    struct bb_env env;
     struct bb_backend *be;
     char diag[32][400];
     unsigned ndiag;
+    char got[4][XENSTORE_PAYLOAD_MAX + 1]; /* what get() returned lately */
+    unsigned ngot;
     blkif_front_ring_t front[3];
 };
 
@@ -138,6 +99,21 @@ static bool diag_has(const struct world *w, const char *needle)
     return false;
 }
 
+/* A conflict at commit, as another writer would cause: the world asks at
+ * every commit of the backend's. */
+static bool tx_conflict(void *ctx)
+{
+    struct world *w = ctx;
+    if (!w->conflicts)
+        return false;
+    w->conflicts--;
+    return true;
+}
+
+static const struct bbenv_ops benv_ops = { .tx_conflict = tx_conflict };
+
+/* A node's value as the toolstack reads it; NULL when absent.  The value
+ * stays valid for the next three calls. */
 static const char *get(struct world *w, const char *fmt, ...)
 {
     char path[256];
@@ -145,7 +121,12 @@ static const char *get(struct world *w, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(path, sizeof(path), fmt, ap);
     va_end(ap);
-    return fxs_get(w->xs, path);
+    char *buf = w->got[w->ngot++ % 4];
+    int err = xsc_client_read(w->xs.dom0, 0, path, buf, sizeof(w->got[0]));
+    if (err == ENOENT)
+        return NULL;
+    ck_assert_msg(err == 0, "reading %s: %s", path, strerror(err));
+    return buf;
 }
 
 static void set(struct world *w, const char *value, const char *fmt, ...)
@@ -155,7 +136,53 @@ static void set(struct world *w, const char *value, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(path, sizeof(path), fmt, ap);
     va_end(ap);
-    fxs_set(w->xs, path, value);
+    ck_assert_int_eq(xsc_client_write(w->xs.dom0, 0, path, value), 0);
+}
+
+/* How many times dom1's backend state node was written, the toolstack's
+ * writes included. */
+static unsigned state_writes(struct world *w)
+{
+    w->state_writes += wf_xenstore_events_at(&w->xs, BE_STATE);
+    return w->state_writes;
+}
+
+/* Pages the backend has mapped of domain dom's. */
+static unsigned mapped_pages(struct world *w, domid_t dom)
+{
+    hv_t *hv = hvhost_hv(w->hv);
+    struct hv_counts c;
+    unsigned n = 0;
+    ck_assert_int_eq(hv_domain_counts(hv, 0, &c), 0);
+    for (grant_handle_t h = 0; c.mappings && h < 0xffff; h++) {
+        struct hv_mapping_info mi;
+        if (hv_gnt_mapping_info(hv, 0, h, &mi) == 0) {
+            c.mappings--;
+            n += mi.granter == dom;
+        }
+    }
+    ck_assert_uint_eq(c.mappings, 0);
+    return n;
+}
+
+/* Event channel ports the backend holds. */
+static unsigned bound_ports(struct world *w)
+{
+    struct hv_counts c;
+    ck_assert_int_eq(hv_domain_counts(hvhost_hv(w->hv), 0, &c), 0);
+    return c.ports;
+}
+
+static unsigned watches(struct world *w)
+{
+    return xsc_client_watches(bbenv_xs(w->benv));
+}
+
+static void *fe_page(struct world *w, unsigned dom, unsigned gfn)
+{
+    void *p = hvhost_page(w->hv, (domid_t)dom, gfn);
+    ck_assert_ptr_nonnull(p);
+    return p;
 }
 
 #define BE "/local/domain/0/backend/vbd/%u/%u/"
@@ -215,22 +242,25 @@ static void world_init(struct world *w)
     ck_assert_ptr_nonnull(mkdtemp(w->dir));
     make_image(w, 1, 4 << 20);
     make_image(w, 2, 1 << 20);
-    w->xs = fxs_new();
-    w->ev = fev_new();
-    w->tm.base.ops = &tm_ops;
-    for (unsigned d = 1; d <= 2; d++) {
-        w->tm.dom[d] = bb_memfd_mapper_new((domid_t)d, FE_PAGES, FE_PAGES);
-        for (unsigned i = 0; i < FE_PAGES; i++)
-            bb_memfd_grant(w->tm.dom[d], i, i, false);
+    w->hv = wf_hv_open_mapped();
+    ck_assert_ptr_nonnull(w->hv);
+    ck_assert_int_eq(hvhost_domain_create(w->hv, 0, 0), 0);
+    /* Each frontend grants dom0 every page of its memory, ref n for page n. */
+    for (domid_t d = 1; d <= 2; d++) {
+        ck_assert_int_eq(hvhost_domain_create(w->hv, d, FE_PAGES), 0);
+        for (grant_ref_t i = 0; i < FE_PAGES; i++)
+            ck_assert_int_eq(hv_gnt_grant(hvhost_hv(w->hv), d, i, 0, i, false, w), 0);
     }
+    ck_assert_int_eq(wf_xenstore_open(&w->xs), 0);
+    ck_assert_int_eq(xsc_client_strs(w->xs.dom0, XS_WATCH, 0, NULL, BE_STATE, "state", NULL), 0);
+    (void)wf_xenstore_events_at(&w->xs, BE_STATE); /* the one a new watch fires */
     bb_params_default(&w->params);
-    w->env = (struct bb_env){
-        .store = fxs_store(w->xs),
-        .evtchn = fev_base(w->ev),
-        .mapper = &w->tm.base,
-        .params = &w->params,
-        .log = { .line = capture, .ctx = w },
-    };
+    const struct bb_logger log = { .line = capture, .ctx = w };
+    w->benv = bbenv_new(w->hv, w->xs.core, 0, &w->params, &log, &benv_ops, w);
+    ck_assert_ptr_nonnull(w->benv);
+    w->env = *bbenv_env(w->benv);
+    w->mapper = (struct checked_mapper){ .base.ops = &cm_ops, .inner = w->env.mapper };
+    w->env.mapper = &w->mapper.base;
 }
 
 /* What libxl writes for a disk of domain `dom`. */
@@ -262,28 +292,33 @@ static void start(struct world *w)
 static void world_free(struct world *w)
 {
     bb_backend_free(w->be, true);
-    ck_assert_uint_eq(w->tm.npages, 0);
-    for (unsigned d = 1; d <= 2; d++) {
-        ck_assert_uint_eq(bb_memfd_mapped_pages(w->tm.dom[d]), 0);
-        bb_memfd_mapper_free(w->tm.dom[d]);
-    }
-    ck_assert_uint_eq(fev_bound(w->ev), 0);
-    ck_assert_uint_eq(fxs_watches(w->xs), 0);
-    fev_free(w->ev);
-    fxs_free(w->xs);
+    for (domid_t d = 1; d <= 2; d++)
+        ck_assert_uint_eq(mapped_pages(w, d), 0);
+    ck_assert_uint_eq(bound_ports(w), 0);
+    ck_assert_uint_eq(watches(w), 0);
+    bbenv_free(w->benv);
+    hvhost_free(w->hv);
+    ck_assert_uint_eq(wf_xenstore_close(&w->xs), 0);
     for (unsigned i = 1; i <= 2; i++)
         unlink(w->img[i]);
     rmdir(w->dir);
 }
 
-/* The frontend's side: a fresh shared ring of 2^order pages (refs 0..),
- * written the way the chosen style says, then `state`. */
+/* The frontend's side: a fresh shared ring of 2^order pages (refs 0..)
+ * and a new event channel for dom0 (the old one closed, as a frontend
+ * does when it sets up again), written the way the chosen style says,
+ * then `state`. */
 enum ring_style { LEGACY_REF, ORDER_AND_REFS, ORDER0_REF0, NUM_RING_PAGES };
 
 static void frontend_ring(struct world *w, unsigned dom, unsigned order, enum ring_style style,
-                          unsigned evtchn, int state)
+                          int state)
 {
-    blkif_sring_t *s = bb_memfd_frontend_page(w->tm.dom[dom], 0);
+    hv_t *hv = hvhost_hv(w->hv);
+    evtchn_port_t old = w->port[dom];
+    ck_assert_int_eq(hv_evtchn_alloc_unbound(hv, (domid_t)dom, DOMID_SELF, 0, w, &w->port[dom]), 0);
+    if (old)
+        ck_assert_int_eq(hv_evtchn_close(hv, (domid_t)dom, old), 0);
+    blkif_sring_t *s = fe_page(w, dom, 0);
     memset(s, 0, 4096u << order);
     SHARED_RING_INIT(s);
     FRONT_RING_INIT(&w->front[dom], s, 4096u << order);
@@ -302,7 +337,7 @@ static void frontend_ring(struct world *w, unsigned dom, unsigned order, enum ri
             snprintf(v, sizeof(v), "%u", i);
             set(w, v, FE "ring-ref%u", dom, DEV, i);
         }
-    snprintf(v, sizeof(v), "%u", evtchn);
+    snprintf(v, sizeof(v), "%u", w->port[dom]);
     set(w, v, FE "event-channel", dom, DEV);
     set(w, "x86_64-abi", FE "protocol", dom, DEV);
     set(w, "1", FE "feature-persistent", dom, DEV);
@@ -351,20 +386,19 @@ static int16_t fe_response(struct world *w, unsigned dom, uint64_t id)
 
 static void connect_default(struct world *w, unsigned dom, unsigned order, enum ring_style style)
 {
-    frontend_ring(w, dom, order, style, 5, XenbusStateInitialised);
+    frontend_ring(w, dom, order, style, XenbusStateInitialised);
     bb_backend_rescan(w->be);
     ck_assert_int_eq(be_state(w, dom), XenbusStateConnected);
 }
 
 static void io_roundtrip(struct world *w, unsigned dom)
 {
-    memset(bb_memfd_frontend_page(w->tm.dom[dom], 40), 0x5a, 4096);
+    memset(fe_page(w, dom, 40), 0x5a, 4096);
     fe_request(w, dom, BLKIF_OP_WRITE, 1, 8, 40);
     ck_assert_int_eq(fe_response(w, dom, 1), BLKIF_RSP_OKAY);
     fe_request(w, dom, BLKIF_OP_READ, 2, 8, 41);
     ck_assert_int_eq(fe_response(w, dom, 2), BLKIF_RSP_OKAY);
-    ck_assert_mem_eq(bb_memfd_frontend_page(w->tm.dom[dom], 41),
-                     bb_memfd_frontend_page(w->tm.dom[dom], 40), 4096);
+    ck_assert_mem_eq(fe_page(w, dom, 41), fe_page(w, dom, 40), 4096);
 }
 
 /* ---- probe ------------------------------------------------------------- */
@@ -541,11 +575,11 @@ START_TEST(ring_layouts)
     ck_assert_int_eq(bb_params_set(&w.params, opt, err, sizeof(err)), 0);
     toolstack(&w, 1, w.img[1], "w");
     start(&w);
-    frontend_ring(&w, 1, c->order, c->style, 5, XenbusStateInitialised);
+    frontend_ring(&w, 1, c->order, c->style, XenbusStateInitialised);
     bb_backend_rescan(w.be);
     if (c->ok) {
         ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
-        ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 1u << c->order);
+        ck_assert_uint_eq(mapped_pages(&w, 1), 1u << c->order);
         /* Fill more than one page's worth of slots when multi-page. */
         for (unsigned i = 0; i < 3; i++)
             io_roundtrip(&w, 1);
@@ -578,7 +612,7 @@ START_TEST(foreign_protocol_refused)
     world_init(&w);
     toolstack(&w, 1, w.img[1], "w");
     start(&w);
-    frontend_ring(&w, 1, 0, LEGACY_REF, 5, XenbusStateInitWait);
+    frontend_ring(&w, 1, 0, LEGACY_REF, XenbusStateInitWait);
     set(&w, "x86_32-abi", FE "protocol", 1, DEV);
     fe_state(&w, 1, XenbusStateInitialised);
     bb_backend_rescan(w.be);
@@ -594,7 +628,7 @@ START_TEST(too_many_queues_refused)
     world_init(&w);
     toolstack(&w, 1, w.img[1], "w");
     start(&w);
-    frontend_ring(&w, 1, 0, LEGACY_REF, 5, XenbusStateInitWait);
+    frontend_ring(&w, 1, 0, LEGACY_REF, XenbusStateInitWait);
     set(&w, "2", FE "multi-queue-num-queues", 1, DEV);
     fe_state(&w, 1, XenbusStateInitialised);
     bb_backend_rescan(w.be);
@@ -604,18 +638,24 @@ START_TEST(too_many_queues_refused)
 }
 END_TEST
 
+/* The frontend names a port it never allocated: the hypervisor refuses
+ * the bind, and the backend gives up on the ring it had not yet mapped. */
 START_TEST(event_channel_bind_failure)
 {
     struct world w;
     world_init(&w);
-    fev_refuse(w.ev, 5);
     toolstack(&w, 1, w.img[1], "w");
     start(&w);
-    frontend_ring(&w, 1, 0, LEGACY_REF, 5, XenbusStateInitialised);
+    frontend_ring(&w, 1, 0, LEGACY_REF, XenbusStateInitWait);
+    ck_assert_uint_ne(w.port[1], 5);
+    set(&w, "5", FE "event-channel", 1, DEV);
+    fe_state(&w, 1, XenbusStateInitialised);
     bb_backend_rescan(w.be);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
     ck_assert(diag_has(&w, "binding event channel 5"));
-    ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
+    ck_assert_str_eq(hvhost_last_trace(w.hv),
+                     "d0: bind to port 5 of d1 refused: port is not allocated");
+    ck_assert_uint_eq(mapped_pages(&w, 1), 0);
     world_free(&w);
 }
 END_TEST
@@ -624,10 +664,10 @@ START_TEST(unmappable_ring)
 {
     struct world w;
     world_init(&w);
-    bb_memfd_revoke(w.tm.dom[1], 0);
+    ck_assert_int_eq(hv_gnt_end_access(hvhost_hv(w.hv), 1, 0), 0);
     toolstack(&w, 1, w.img[1], "w");
     start(&w);
-    frontend_ring(&w, 1, 0, LEGACY_REF, 5, XenbusStateInitialised);
+    frontend_ring(&w, 1, 0, LEGACY_REF, XenbusStateInitialised);
     bb_backend_rescan(w.be);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
     ck_assert(diag_has(&w, "mapping ring"));
@@ -648,10 +688,10 @@ START_TEST(skip_initwait_and_frontend_skipping_initialised)
     toolstack(&w, 1, w.img[1], "w");
     start(&w);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateInitialising);
-    ck_assert_uint_eq(fxs_writes(w.xs, "/local/domain/0/backend/vbd/1/51712/state"), 1);
+    ck_assert_uint_eq(state_writes(&w), 1);
     ck_assert_str_eq(be_node(&w, 1, "sectors"), "8192");
     ck_assert_str_eq(be_node(&w, 1, "hotplug-status"), "connected");
-    frontend_ring(&w, 1, 0, LEGACY_REF, 5, XenbusStateConnected);
+    frontend_ring(&w, 1, 0, LEGACY_REF, XenbusStateConnected);
     bb_backend_rescan(w.be);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
     io_roundtrip(&w, 1);
@@ -665,7 +705,7 @@ START_TEST(ring_written_before_backend_starts)
     struct world w;
     world_init(&w);
     toolstack(&w, 1, w.img[1], "w");
-    frontend_ring(&w, 1, 0, LEGACY_REF, 5, XenbusStateConnected);
+    frontend_ring(&w, 1, 0, LEGACY_REF, XenbusStateConnected);
     start(&w);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
     io_roundtrip(&w, 1);
@@ -677,12 +717,14 @@ START_TEST(transaction_conflicts_are_retried)
 {
     struct world w;
     world_init(&w);
-    fxs_conflicts(w.xs, 3);
+    w.conflicts = 3;
     toolstack(&w, 1, w.img[1], "w");
     start(&w);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateInitWait);
-    fxs_conflicts(w.xs, 2);
+    ck_assert_uint_eq(w.conflicts, 0);
+    w.conflicts = 2;
     connect_default(&w, 1, 0, LEGACY_REF);
+    ck_assert_uint_eq(w.conflicts, 0);
     world_free(&w);
 }
 END_TEST
@@ -778,8 +820,8 @@ START_TEST(close_and_reconnect)
     fe_state(&w, 1, XenbusStateClosing);
     bb_backend_rescan(w.be);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
-    ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
-    ck_assert_uint_eq(fev_bound(w.ev), 0);
+    ck_assert_uint_eq(mapped_pages(&w, 1), 0);
+    ck_assert_uint_eq(bound_ports(&w), 0);
     fe_state(&w, 1, XenbusStateClosed);
     bb_backend_rescan(w.be);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateClosed);
@@ -823,8 +865,8 @@ START_TEST(flapping_frontend_leaks_nothing)
         RING_PUSH_REQUESTS(f); /* queued, never kicked */
         fe_state(&w, 1, cycle % 4 == 3 ? XenbusStateClosed : XenbusStateClosing);
         bb_backend_rescan(w.be);
-        ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
-        ck_assert_uint_eq(fev_bound(w.ev), 0);
+        ck_assert_uint_eq(mapped_pages(&w, 1), 0);
+        ck_assert_uint_eq(bound_ports(&w), 0);
         fe_state(&w, 1, XenbusStateClosed);
         bb_backend_rescan(w.be);
         ck_assert_int_eq(be_state(&w, 1), XenbusStateClosed);
@@ -846,7 +888,7 @@ START_TEST(frontend_starts_over_while_connected)
     fe_state(&w, 1, XenbusStateInitialising);
     bb_backend_rescan(w.be);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateInitWait);
-    ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
+    ck_assert_uint_eq(mapped_pages(&w, 1), 0);
     connect_default(&w, 1, 1, ORDER_AND_REFS);
     io_roundtrip(&w, 1);
     world_free(&w);
@@ -861,10 +903,10 @@ START_TEST(new_ring_while_connected)
     start(&w);
     connect_default(&w, 1, 0, LEGACY_REF);
     /* Same state, new event channel: follow it. */
-    frontend_ring(&w, 1, 0, LEGACY_REF, 6, XenbusStateConnected);
+    frontend_ring(&w, 1, 0, LEGACY_REF, XenbusStateConnected);
     bb_backend_rescan(w.be);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
-    ck_assert_uint_eq(fev_bound(w.ev), 1);
+    ck_assert_uint_eq(bound_ports(&w), 1);
     io_roundtrip(&w, 1);
     world_free(&w);
 }
@@ -890,7 +932,7 @@ START_TEST(restarted_backend_waits_for_a_new_ring)
     start(&w);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
     ck_assert(!bb_vbd_connected(bb_backend_find(w.be, 1, DEV)));
-    ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
+    ck_assert_uint_eq(mapped_pages(&w, 1), 0);
     bb_backend_rescan(w.be); /* nothing new: still closing */
     ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
     ck_assert(!bb_vbd_connected(bb_backend_find(w.be, 1, DEV)));
@@ -901,10 +943,10 @@ START_TEST(restarted_backend_waits_for_a_new_ring)
         fe_state(&w, 1, XenbusStateInitialising);
         bb_backend_rescan(w.be);
         ck_assert_int_eq(be_state(&w, 1), XenbusStateInitWait);
-        frontend_ring(&w, 1, 1, ORDER_AND_REFS, 6, XenbusStateInitialised);
+        frontend_ring(&w, 1, 1, ORDER_AND_REFS, XenbusStateInitialised);
     } else {
         /* A new event channel: what tells this ring from the old one. */
-        frontend_ring(&w, 1, 0, LEGACY_REF, 7, XenbusStateInitialised);
+        frontend_ring(&w, 1, 0, LEGACY_REF, XenbusStateInitialised);
     }
     bb_backend_rescan(w.be);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
@@ -924,7 +966,7 @@ START_TEST(resize_rewrites_sectors_and_state)
     toolstack(&w, 1, w.img[1], "w");
     start(&w);
     connect_default(&w, 1, 0, LEGACY_REF);
-    unsigned before = fxs_writes(w.xs, "/local/domain/0/backend/vbd/1/51712/state");
+    unsigned before = state_writes(&w);
     ck_assert_int_eq(truncate(w.img[1], 8 << 20), 0);
     fe_request(&w, 1, BLKIF_OP_READ, 1, 0, 40);
     ck_assert_int_eq(fe_response(&w, 1, 1), BLKIF_RSP_OKAY);
@@ -936,7 +978,7 @@ START_TEST(resize_rewrites_sectors_and_state)
         ck_assert_int_eq(bb_vbd_check_resize(bb_backend_find(w.be, 1, DEV)), 1); /* SIGHUP */
         ck_assert_str_eq(be_node(&w, 1, "sectors"), "16384");
     }
-    ck_assert_uint_eq(fxs_writes(w.xs, "/local/domain/0/backend/vbd/1/51712/state"), before + 1);
+    ck_assert_uint_eq(state_writes(&w), before + 1);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
     ck_assert_int_eq(bb_vbd_check_resize(bb_backend_find(w.be, 1, DEV)), 0);
     /* The new space is usable. */
@@ -973,7 +1015,7 @@ START_TEST(cut_off_one_frontend_others_keep_running)
     ck_assert(diag_has(&w, "blkback: dom1 vbd 51712: request id 0x42: segment 0 ref 40: "
                            "first_sect 2 last_sect 9 leave the page"));
     ck_assert(diag_has(&w, "dom1 vbd 51712: frontend cut off"));
-    ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
+    ck_assert_uint_eq(mapped_pages(&w, 1), 0);
     io_roundtrip(&w, 2);
     ck_assert_int_eq(be_state(&w, 2), XenbusStateConnected);
     /* The cut-off frontend still says Connected: no reconnect until it
@@ -1027,12 +1069,13 @@ START_TEST(backend_directory_removed)
     toolstack(&w, 1, w.img[1], "w");
     start(&w);
     connect_default(&w, 1, 0, LEGACY_REF);
-    ck_assert_uint_eq(fxs_watches(w.xs), 2);
-    fxs_rm(w.xs, "/local/domain/0/backend/vbd/1");
+    ck_assert_uint_eq(watches(&w), 2);
+    ck_assert_int_eq(
+        xsc_client_strs(w.xs.dom0, XS_RM, 0, NULL, "/local/domain/0/backend/vbd/1", NULL), 0);
     bb_backend_rescan(w.be);
     ck_assert_uint_eq(bb_backend_count(w.be), 0);
-    ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
-    ck_assert_uint_eq(fxs_watches(w.xs), 1);
+    ck_assert_uint_eq(mapped_pages(&w, 1), 0);
+    ck_assert_uint_eq(watches(&w), 1);
     world_free(&w);
 }
 END_TEST
@@ -1047,7 +1090,7 @@ START_TEST(clean_shutdown_closes_devices)
     bb_backend_free(w.be, true);
     w.be = NULL;
     ck_assert_int_eq(be_state(&w, 1), XenbusStateClosed);
-    ck_assert_uint_eq(bb_memfd_mapped_pages(w.tm.dom[1]), 0);
+    ck_assert_uint_eq(mapped_pages(&w, 1), 0);
     world_free(&w);
 }
 END_TEST
