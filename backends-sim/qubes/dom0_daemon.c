@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -47,4 +48,57 @@ void dom0_daemon_ready(int ready_fd)
         return;
     (void)!write(ready_fd, "1", 1);
     close(ready_fd);
+}
+
+/* A whole decimal number up to max, or -1. */
+static long number(const char *s, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    return *s && !*end && !errno && v >= 0 && v <= max ? v : -1;
+}
+
+int dom0_daemon_parse(struct dom0_daemon_args *a, int argc, char **argv)
+{
+    const char *dom = NULL;
+    a->socket = NULL;
+    a->ready_fd = -1;
+    a->quiet = false;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+        int took = 0;
+        if (!strcmp(o, "--quiet") || !strcmp(o, "-q")) {
+            a->quiet = true;
+            continue;
+        }
+        if (val && !strcmp(o, "--domain"))
+            dom = val, took = 1;
+        else if (val && a->need_socket && !strcmp(o, "--socket"))
+            a->socket = val, took = 1;
+        else if (val && !strcmp(o, "--ready-fd")) {
+            long fd = number(val, 1 << 20);
+            if (fd < 0) {
+                fprintf(stderr, "%s: --ready-fd %s: expected a descriptor number\n", a->prog, val);
+                return 2;
+            }
+            a->ready_fd = (int)fd;
+            took = 1;
+        } else if (a->extra && (took = a->extra(a->ctx, o, val)) == 2)
+            return 2;
+        if (!took) {
+            fprintf(stderr, "%s: unexpected argument '%s'; usage: %s %s\n", a->prog, o, a->prog,
+                    a->usage);
+            return 2;
+        }
+        i++;
+    }
+    long d = dom ? number(dom, DOMID_FIRST_RESERVED - 1) : -1;
+    if (d <= 0 || (a->need_socket && !a->socket)) {
+        fprintf(stderr, "%s: --domain N (a guest, not 0)%s required\n", a->prog,
+                a->need_socket ? " and --socket PATH are" : " is");
+        return 2;
+    }
+    a->dom = (domid_t)d;
+    return 0;
 }

@@ -149,42 +149,30 @@ static bool step(struct guid *g)
     }
 }
 
+static int screen_option(void *ctx, const char *opt, const char *val)
+{
+    struct guid *g = ctx;
+    if (!val || strcmp(opt, "--screen"))
+        return 0;
+    if (sscanf(val, "%ux%ux%u", &g->w, &g->h, &g->depth) != 3 || !g->w || !g->h || g->w > 16384 ||
+        g->h > 16384 || !g->depth || g->depth > 32) {
+        fprintf(stderr, PROG ": --screen %s: expected WIDTHxHEIGHTxDEPTH\n", val);
+        return 2;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     struct guid g = { .w = 1920, .h = 1080, .depth = 24 };
-    const char *dom = NULL;
-    int ready_fd = -1;
-    struct os_linux_opts oo = { .quiet = false };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
-            oo.quiet = true;
-        else if (val && !strcmp(a, "--domain"))
-            dom = val, i++;
-        else if (val && !strcmp(a, "--ready-fd"))
-            ready_fd = atoi(val), i++;
-        else if (val && !strcmp(a, "--screen")) {
-            if (sscanf(val, "%ux%ux%u", &g.w, &g.h, &g.depth) != 3 || !g.w || !g.h || g.w > 16384 ||
-                g.h > 16384 || !g.depth || g.depth > 32) {
-                fprintf(stderr, PROG ": --screen %s: expected WIDTHxHEIGHTxDEPTH\n", val);
-                return 2;
-            }
-            i++;
-        } else {
-            fprintf(stderr,
-                    PROG ": unexpected argument '%s'; usage: " PROG
-                         " --domain N [--screen WxHxD]\n",
-                    a);
-            return 2;
-        }
-    }
-    char *end;
-    unsigned long domid = dom ? strtoul(dom, &end, 10) : 0;
-    if (!dom || !*dom || *end || domid == 0 || domid >= DOMID_FIRST_RESERVED) {
-        fprintf(stderr, PROG ": --domain N (a guest, not 0) is required\n");
+    struct dom0_daemon_args args = {
+        .prog = PROG, .usage = "--domain N [--screen WxHxD]", .extra = screen_option, .ctx = &g
+    };
+    if (dom0_daemon_parse(&args, argc, argv))
         return 2;
-    }
-    g.dom = (domid_t)domid;
+    struct os_linux_opts oo = { .quiet = args.quiet };
+    int ready_fd = args.ready_fd;
+    g.dom = args.dom;
     g.os = os_linux_open(&oo);
     if (!g.os)
         return 1;

@@ -363,33 +363,15 @@ static void accept_call(struct daemon *d)
 int main(int argc, char **argv)
 {
     struct daemon d = { .listen_fd = -1 };
-    const char *sock = NULL, *dom = NULL;
-    int ready_fd = -1;
-    struct os_linux_opts oo = { .quiet = false };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
-            oo.quiet = true;
-        else if (val && !strcmp(a, "--domain"))
-            dom = val, i++;
-        else if (val && !strcmp(a, "--socket"))
-            sock = val, i++;
-        else if (val && !strcmp(a, "--ready-fd"))
-            ready_fd = atoi(val), i++;
-        else {
-            fprintf(stderr,
-                    PROG ": unexpected argument '%s'; usage: " PROG " --domain N --socket PATH\n",
-                    a);
-            return 2;
-        }
-    }
-    char *end;
-    unsigned long domid = dom ? strtoul(dom, &end, 10) : 0;
-    if (!dom || !*dom || *end || domid == 0 || domid >= DOMID_FIRST_RESERVED || !sock) {
-        fprintf(stderr, PROG ": --domain N (a guest, not 0) and --socket PATH are required\n");
+    struct dom0_daemon_args args = { .prog = PROG,
+                                     .usage = "--domain N --socket PATH",
+                                     .need_socket = true };
+    if (dom0_daemon_parse(&args, argc, argv))
         return 2;
-    }
-    d.dom = (domid_t)domid;
+    const char *sock = args.socket;
+    int ready_fd = args.ready_fd;
+    struct os_linux_opts oo = { .quiet = args.quiet };
+    d.dom = args.dom;
     for (int i = 0; i < MAX_CALLS; i++)
         d.calls[i].sock = d.calls[i].fds[0] = d.calls[i].fds[1] = d.calls[i].fds[2] = -1;
     snprintf(d.tag, sizeof d.tag, PROG ": d%u:", (unsigned)d.dom);

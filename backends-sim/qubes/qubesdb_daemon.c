@@ -315,43 +315,34 @@ static void client_step(struct daemon *d, struct client *c)
     }
 }
 
+/* --name NAME; --entry is taken after the defaults, in main(). */
+static int own_option(void *ctx, const char *opt, const char *val)
+{
+    const char **name = ctx;
+    if (val && !strcmp(opt, "--name"))
+        *name = val;
+    return val && (!strcmp(opt, "--name") || !strcmp(opt, "--entry"));
+}
+
 int main(int argc, char **argv)
 {
     struct daemon d = { .listen_fd = -1 };
-    const char *sock = NULL, *name = NULL, *dom = NULL;
-    int ready_fd = -1;
-    struct os_linux_opts oo = { .quiet = false };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--quiet") || !strcmp(a, "-q"))
-            oo.quiet = true;
-        else if (val && !strcmp(a, "--domain"))
-            dom = val, i++;
-        else if (val && !strcmp(a, "--socket"))
-            sock = val, i++;
-        else if (val && !strcmp(a, "--name"))
-            name = val, i++;
-        else if (val && !strcmp(a, "--ready-fd"))
-            ready_fd = atoi(val), i++;
-        else if (val && !strcmp(a, "--entry"))
-            i++; /* after the defaults, below */
-        else {
-            fprintf(stderr,
-                    PROG ": unexpected argument '%s'; usage: " PROG
-                         " --domain N --socket PATH [--name NAME] [--entry /KEY=VALUE]...\n",
-                    a);
-            return 2;
-        }
-    }
-    char *end;
-    unsigned long domid = dom ? strtoul(dom, &end, 10) : 0;
-    if (!dom || !*dom || *end || domid == 0 || domid >= DOMID_FIRST_RESERVED || !sock) {
-        fprintf(stderr, PROG ": --domain N (a guest, not 0) and --socket PATH are required\n");
+    const char *name = NULL;
+    struct dom0_daemon_args args = {
+        .prog = PROG,
+        .usage = "--domain N --socket PATH [--name NAME] [--entry /KEY=VALUE]...",
+        .need_socket = true,
+        .extra = own_option,
+        .ctx = &name,
+    };
+    if (dom0_daemon_parse(&args, argc, argv))
         return 2;
-    }
-    d.dom = (domid_t)domid;
+    const char *sock = args.socket;
+    int ready_fd = args.ready_fd;
+    struct os_linux_opts oo = { .quiet = args.quiet };
+    d.dom = args.dom;
     char defname[32];
-    snprintf(defname, sizeof defname, "vm%lu", domid);
+    snprintf(defname, sizeof defname, "vm%u", (unsigned)d.dom);
     d.store = qdb_store_new(NULL);
     if (!d.store || seed_defaults(&d, name ? name : defname) < 0)
         return 1;

@@ -1,5 +1,6 @@
 # Integration tests of the splitbed command.
-$(BUILD)/tests/test_cli: $(OBJ)/tests/integration/test_cli.o $(OBJ)/tests/lib/runproc.o $(OBJ)/tests/lib/scratch.o
+$(BUILD)/tests/test_cli: $(OBJ)/tests/integration/test_cli.o $(OBJ)/tests/lib/runproc.o $(OBJ)/tests/lib/scratch.o | \
+    $$(QUBESDB_DAEMON) $$(QREXEC_DAEMON) $$(GUID_DAEMON)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 ifneq ($(wildcard backends-sim/hv/hvctl.h),)

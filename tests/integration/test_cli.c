@@ -265,6 +265,61 @@ static char *man_text(const char *page)
 
 /* `splitbed [CMD] --help` is exit 0 with a usage on stdout, and every
  * option it names is in the command's manual page. */
+/* dom0's Qubes daemons, as `splitbed run` starts them, read their common
+ * options one way: each bad one is one line naming the daemon, exit 2,
+ * before any socket or channel is opened. */
+static void bad_daemon(const char *daemon, char *const args[], const char *needle)
+{
+    char *argv[16] = { (char *)build_path(daemon) };
+    size_t n = 1;
+    while (args[n - 1] && n < 15) {
+        argv[n] = args[n - 1];
+        n++;
+    }
+    argv[n] = NULL;
+    runproc(&r, NULL, 0, TIMEOUT, NULL, argv);
+    ck_assert_msg(r.status == 2, "status %d for %s: %s", r.status, daemon, r.err);
+    ck_assert_msg(runproc_lines(r.err) == 1, "not one line: %s", r.err);
+    ck_assert_msg(strstr(r.err, needle) != NULL, "'%s' not in: %s", needle, r.err);
+    ck_assert_msg(strstr(r.err, strrchr(daemon, '/') + 1) == r.err, "not named: %s", r.err);
+}
+#define BAD_DAEMON(d, needle, ...) \
+    bad_daemon("libexec/splitbed/" d, (char *[]){ __VA_ARGS__, NULL }, needle)
+
+START_TEST(qubes_daemons_refuse_bad_options)
+{
+    static const char *const daemons[] = { "splitbed-qubesdb", "splitbed-qrexec" };
+    for (size_t i = 0; i < 2; i++) {
+        char d[64];
+        snprintf(d, sizeof d, "libexec/splitbed/%s", daemons[i]);
+        bad_daemon(d, (char *[]){ "--socket", "/nonexistent/s", NULL },
+                   "--domain N (a guest, not 0) and --socket PATH are required");
+        bad_daemon(d, (char *[]){ "--domain", "1", NULL }, "--socket PATH are required");
+        bad_daemon(d, (char *[]){ "--domain", "0", "--socket", "/nonexistent/s", NULL },
+                   "a guest, not 0");
+        bad_daemon(d, (char *[]){ "--domain", "1x", "--socket", "/nonexistent/s", NULL },
+                   "a guest, not 0");
+        bad_daemon(d, (char *[]){ "--domain", "32752", "--socket", "/nonexistent/s", NULL },
+                   "a guest, not 0");
+        bad_daemon(
+            d, (char *[]){ "--domain", "1", "--socket", "/nonexistent/s", "--ready-fd", "x", NULL },
+            "--ready-fd x: expected a descriptor number");
+        bad_daemon(d, (char *[]){ "--domain", "1", "--socket", "/nonexistent/s", "--frob", NULL },
+                   "unexpected argument '--frob'; usage: ");
+        bad_daemon(d, (char *[]){ "--domain", "1", "--socket", NULL },
+                   "unexpected argument '--socket'");
+    }
+    BAD_DAEMON("splitbed-qrexec", "unexpected argument '--name'", "--domain", "1", "--socket",
+               "/nonexistent/s", "--name", "vm");
+    BAD_DAEMON("splitbed-guid", "--domain N (a guest, not 0) is required", "--screen",
+               "640x480x24");
+    BAD_DAEMON("splitbed-guid", "--screen 640x480: expected WIDTHxHEIGHTxDEPTH", "--domain", "1",
+               "--screen", "640x480");
+    BAD_DAEMON("splitbed-guid", "unexpected argument '--socket'", "--domain", "1", "--socket",
+               "/nonexistent/s");
+}
+END_TEST
+
 START_TEST(help_of_each_command_matches_its_manual_page)
 {
     static const struct {
@@ -334,6 +389,7 @@ int main(void)
     tcase_add_test(tc, xenstore_control_as_on_xen);
     tcase_add_test(tc, exec_without_simulator_fails_with_one_line);
     tcase_add_test(tc, bad_usage_is_one_line_and_exit_2);
+    tcase_add_test(tc, qubes_daemons_refuse_bad_options);
     tcase_add_test(tc, help_of_each_command_matches_its_manual_page);
     tcase_add_test(tc, app_killed_by_a_signal_is_128_plus_n);
     suite_add_tcase(s, tc);
