@@ -184,6 +184,12 @@ int dm_parse_args(int argc, char **argv, struct dm_args *a, char *err, size_t er
                 return -1;
             }
             a->blkback_opts[a->nblkback_opts++] = v;
+        } else if (!strcmp(o, "-splitbed-netback-opt")) {
+            if (a->nnetback_opts == DM_MAX_OPTS) {
+                snprintf(err, errlen, "-splitbed-netback-opt %s: more than %d", v, DM_MAX_OPTS);
+                return -1;
+            }
+            a->netback_opts[a->nnetback_opts++] = v;
         }
         /* Anything else is about emulation (-machine, -m, -vnc, ...). */
     }

@@ -10,6 +10,7 @@
  * ignored.  Options of our own, given through xl.cfg's
  * `device_model_args_pv`:
  *   -splitbed-blkback-opt KEY=VALUE   a splitbed-blkback knob (repeatable)
+ *   -splitbed-netback-opt KEY=VALUE   a splitbed-netback --opt (repeatable)
  */
 #ifndef SPLITBED_XENDM_ARGS_H
 #define SPLITBED_XENDM_ARGS_H
@@ -36,6 +37,8 @@ struct dm_args {
     unsigned nmon;
     const char *blkback_opts[DM_MAX_OPTS];
     unsigned nblkback_opts;
+    const char *netback_opts[DM_MAX_OPTS];
+    unsigned nnetback_opts;
 };
 
 /* Fills *a from argv.  0; 1 when --help was asked; -1 with one line in

@@ -1,7 +1,8 @@
 /*
  * dm_main.c — splitbed-xen-dm: takes QEMU's device-model role for a PV or
  * PVH guest on a real Xen host, so that splitbed-blkback serves the
- * guest's `backendtype=qdisk` disks.
+ * guest's `backendtype=qdisk` disks, and splitbed-netback its vifs where
+ * Linux's netback is not loaded (dm_vifs.h).
  *
  * xl.cfg's `device_model_override` names this program; libxl then starts
  * it for the guest (libxl__spawn_local_dm) after writing the disks'
@@ -15,6 +16,7 @@
  */
 #include "backends-sim/xendm/dm_args.h"
 #include "backends-sim/xendm/dm_qmp.h"
+#include "backends-sim/xendm/dm_vifs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -59,14 +61,15 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: " PROG " -xen-domid N [-chardev socket,id=ID,path=P,server=on,wait=off\n"
                "       -mon chardev=ID,mode=control]... [-splitbed-blkback-opt KEY=VALUE]...\n"
-               "       [QEMU options libxl gives, ignored]\n"
+               "       [-splitbed-netback-opt KEY=VALUE]... [QEMU options libxl gives, ignored]\n"
                "A device model for libxl (xl.cfg: device_model_override): serves guest N's\n"
-               "backendtype=qdisk disks with splitbed-blkback and answers libxl's QMP\n"
+               "backendtype=qdisk disks with splitbed-blkback, its vifs with splitbed-netback\n"
+               "on TAP devices when Linux's netback is not loaded, and answers libxl's QMP\n"
                "questions.  See docs/real-xen.md.\n");
 }
 
-/* This program's directory, where splitbed-blkback is installed too. */
-static int blkback_path(char *out, size_t len)
+/* PROG's directory/name: the backends are installed beside it. */
+static int beside(const char *name, char *out, size_t len)
 {
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -77,7 +80,7 @@ static int blkback_path(char *out, size_t len)
     if (!slash)
         return -1;
     *slash = '\0';
-    return snprintf(out, len, "%s/splitbed-blkback", self) >= (int)len ? -1 : 0;
+    return snprintf(out, len, "%s/%s", self, name) >= (int)len ? -1 : 0;
 }
 
 /* Starts the backend; returns its pid once it watches, or -1 (the line
@@ -181,9 +184,11 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": %s\n", err);
         return 2;
     }
-    char bb[PATH_MAX];
-    if (blkback_path(bb, sizeof(bb)) < 0 || access(bb, X_OK) < 0) {
-        fprintf(stderr, PROG ": splitbed-blkback not found beside this program\n");
+    char bb[PATH_MAX], nb[PATH_MAX];
+    if (beside("splitbed-blkback", bb, sizeof(bb)) < 0 || access(bb, X_OK) < 0 ||
+        beside("splitbed-netback", nb, sizeof(nb)) < 0 || access(nb, X_OK) < 0) {
+        fprintf(stderr, PROG ": splitbed-blkback or splitbed-netback not found beside this "
+                             "program\n");
         return 1;
     }
 
@@ -240,12 +245,22 @@ int main(int argc, char **argv)
         dm_qmp_free(q);
         return 1;
     }
+    struct dm_vifs *vifs =
+        dm_vifs_new(xs, self, a.domid, nb, a.netback_opts, a.nnetback_opts, log_line);
+    if (!vifs) {
+        kill(child, SIGTERM);
+        waitpid(child, NULL, 0);
+        xs_close(xs);
+        dm_qmp_free(q);
+        return 1;
+    }
     char path[128];
     snprintf(path, sizeof(path), "/local/domain/%u/device-model/%ld/backends/qdisk", self, a.domid);
     write_node(xs, path, "");
     /* With -S, QEMU leaves "running" unsaid and libxl asks query-status. */
     snprintf(path, sizeof(path), "/local/domain/%u/device-model/%ld/state", self, a.domid);
     if (!a.start_stopped && !write_node(xs, path, "running")) {
+        dm_vifs_free(vifs);
         kill(child, SIGTERM);
         waitpid(child, NULL, 0);
         xs_close(xs);
@@ -257,9 +272,10 @@ int main(int argc, char **argv)
     unsigned restarts = 0;
     bool going = false;
     while (!going) {
-        struct pollfd p[1 + 4 + 16];
+        struct pollfd p[2 + 4 + 16];
         p[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-        unsigned n = 1 + dm_qmp_pollfds(q, p + 1, sizeof(p) / sizeof(p[0]) - 1);
+        p[1] = (struct pollfd){ .fd = xs_fileno(xs), .events = POLLIN };
+        unsigned n = 2 + dm_qmp_pollfds(q, p + 2, sizeof(p) / sizeof(p[0]) - 2);
         if (poll(p, n, -1) < 0) {
             if (errno == EINTR)
                 continue;
@@ -267,7 +283,22 @@ int main(int argc, char **argv)
             status = 1;
             break;
         }
-        dm_qmp_handle(q, p + 1, n - 1);
+        dm_qmp_handle(q, p + 2, n - 2);
+        if (p[1].revents & (POLLIN | POLLHUP | POLLERR)) {
+            char **w;
+            bool vif_event = false;
+            while ((w = xs_check_watch(xs))) {
+                vif_event |= !strcmp(w[XS_WATCH_TOKEN], "dm-vifs");
+                free(w);
+            }
+            if (errno != EAGAIN) {
+                say(PROG ": dom%ld: xenstore connection lost: %s", a.domid, strerror(errno));
+                status = 1;
+                going = true;
+            } else if (vif_event) {
+                dm_vifs_scan(vifs);
+            }
+        }
         if (dm_qmp_quit(q))
             going = true;
         if (!(p[0].revents & POLLIN))
@@ -281,7 +312,7 @@ int main(int argc, char **argv)
             int st;
             pid_t w;
             while ((w = waitpid(-1, &st, WNOHANG)) > 0) {
-                if (w != child)
+                if (dm_vifs_reaped(vifs, w, st) || w != child)
                     continue;
                 child = -1;
                 say(PROG ": dom%ld: splitbed-blkback ended (%s %d)", a.domid,
@@ -301,6 +332,7 @@ int main(int argc, char **argv)
             }
         }
     }
+    dm_vifs_free(vifs);
     if (child > 0) {
         kill(child, SIGTERM);
         waitpid(child, NULL, 0);

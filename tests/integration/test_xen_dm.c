@@ -5,7 +5,9 @@
  * device model in dom0 with the arguments libxl_dm.c gives, waits for
  * "running" as libxl does, talks QMP to it as libxl's client does, lets
  * the guest read its disk, and destroys it with SIGHUP as libxl does.
- * Bad command lines and hostile QMP clients get one line each.
+ * Bad command lines and hostile QMP clients get one line each.  A vif
+ * libxl adds gets a splitbed-netback on a TAP of the name libxl hands
+ * the vif's script.
  */
 #include "tests/lib/runproc.h"
 #include "tests/lib/scratch.h"
@@ -13,6 +15,7 @@
 #include <check.h>
 
 #include "tests/lib/check_main.h"
+#include "tests/lib/skip.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -383,6 +386,71 @@ START_TEST(a_dead_backend_is_started_again)
 }
 END_TEST
 
+/* A vif as libxl_nic.c writes it, with vifname= given: the device model
+ * starts a netback on a TAP of that name, which InitWaits; the TAP goes
+ * with the model. */
+START_TEST(serves_a_vif_on_a_tap_named_as_libxl_says)
+{
+    if (geteuid() != 0) {
+        test_skip("TAP devices need root");
+        return;
+    }
+    SB("hv", "start", "--dir", sim);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    SB("exec", "--dir", sim, "--domain", "3", "--", "true");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    start_dm(NULL);
+    ck_assert(wait_running());
+    char name[16], tap[64], log[8192];
+    snprintf(name, sizeof name, "sbxdm%d", (int)(getpid() % 100000));
+    snprintf(tap, sizeof tap, "/sys/class/net/%s/tun_flags", name);
+    const char *be = "/local/domain/0/backend/vif/3/0", *fe = "/local/domain/3/device/vif/0";
+    static char k[16][96];
+    const char *keys[] = { "frontend", "frontend-id", "online", "state",   "script",
+                           "mac",      "handle",      "type",   "vifname", NULL };
+    const char *vals[] = { fe,  "3",   "1", "1", "/etc/xen/scripts/vif-bridge", "00:16:3e:00:00:07",
+                           "0", "vif", name };
+    char *argv[64] = { "exec", "--dir", sim, "--domain", "0", "--", "xenstore-write" };
+    int n = 7;
+    for (int i = 0; keys[i]; i++) {
+        snprintf(k[i], sizeof k[i], "%s/%s", be, keys[i]);
+        argv[n++] = k[i];
+        argv[n++] = (char *)vals[i];
+    }
+    const char *fkeys[] = { "backend", "backend-id", "handle", "mac", "state", NULL };
+    const char *fvals[] = { be, "0", "0", "00:16:3e:00:00:07", "1" };
+    for (int i = 0; fkeys[i]; i++) {
+        snprintf(k[9 + i], sizeof k[9 + i], "%s/%s", fe, fkeys[i]);
+        argv[n++] = k[9 + i];
+        argv[n++] = (char *)fvals[i];
+    }
+    argv[n] = NULL;
+    sb(argv);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    XS("xenstore-chmod", "-r", (char *)be, "n0", "r3");
+    XS("xenstore-chmod", "-r", (char *)fe, "n3", "r0");
+    /* libxl's wait: the backend at InitWait (at most 10 s there). */
+    bool initwait = false;
+    for (int i = 0; i < 400 && !initwait; i++) {
+        const char *v = xs_read("/local/domain/0/backend/vif/3/0/state");
+        initwait = v && !strcmp(v, "2") && access(tap, F_OK) == 0;
+        if (!initwait) {
+            struct timespec ts = { 0, 25 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+    read_log(log, sizeof log);
+    ck_assert_msg(initwait, "no InitWait on TAP %s; log:\n%s", name, log);
+    char want[96];
+    snprintf(want, sizeof want, "vif 0 served by splitbed-netback on TAP %s", name);
+    ck_assert_msg(strstr(log, want), "%s", log);
+    ck_assert_int_eq(kill(dm, SIGHUP), 0);
+    ck_assert_int_eq(runproc_wait(dm, TIMEOUT * 1000), 0);
+    dm = -1;
+    ck_assert_msg(access(tap, F_OK) < 0, "TAP %s outlived the device model", name);
+}
+END_TEST
+
 int main(void)
 {
     scratch_prefix = "sbxdm";
@@ -394,6 +462,7 @@ int main(void)
     tcase_add_test(tc, bad_command_lines_get_one_line);
     tcase_add_test(tc, serves_a_qdisk_disk_as_libxl_starts_it);
     tcase_add_test(tc, a_dead_backend_is_started_again);
+    tcase_add_test(tc, serves_a_vif_on_a_tap_named_as_libxl_says);
     suite_add_tcase(s, tc);
     return check_main(s);
 }
