@@ -54,6 +54,7 @@ copy_prog "$build"/libexec/splitbed/splitbed-netback /guest/splitbed-netback
 # docs/real-xen.md's recipe, where `make install PREFIX=/usr` puts it.
 copy_prog "$build"/libexec/splitbed/splitbed-xen-dm /usr/libexec/splitbed/splitbed-xen-dm
 copy_prog "$build"/libexec/splitbed/splitbed-blkback /usr/libexec/splitbed/splitbed-blkback
+copy_prog "$build"/libexec/splitbed/splitbed-netback /usr/libexec/splitbed/splitbed-netback
 # What dom0's web server offers the Linux-netfront domU: a binary file to
 # download and a CGI answering the MD5 of what was posted to it.
 mkdir -p "$root/srv/cgi-bin"

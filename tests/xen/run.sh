@@ -15,10 +15,12 @@
 #     splitbed-netback in dom0 on a TAP
 #   tar-cat.xen hello.txt from an ordinary xl.cfg with a qdisk disk and
 #     splitbed-xen-dm as its device model (docs/real-xen.md)
+#   net-echo.xen pinged over a vif that splitbed-xen-dm gives to
+#     splitbed-netback (Linux netback unloaded)
 #
 # SPLITBED_XEN_SCENARIOS="linuxnet netecho" runs only those (names:
 # tarcat-kernel tarcat-big tarcat-splitbed blkverify netecho linuxours
-# linuxfront linuxnet tarcat-qdisk); all of them by default.
+# linuxfront linuxnet tarcat-qdisk netecho-dm); all of them by default.
 #
 # Downloads go to $SPLITBED_XEN_CACHE (default ~/.cache/splitbed/xen) once.
 # For experiments with the nested setup: SPLITBED_XEN_QEMU_OPTS is added to
@@ -34,7 +36,7 @@ cache=${SPLITBED_XEN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/splitbed/xen}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 QEMU_TIMEOUT=${SPLITBED_XEN_TIMEOUT:-300}
-all_scenarios="tarcat-kernel tarcat-big tarcat-splitbed blkverify netecho linuxours linuxfront linuxnet tarcat-qdisk"
+all_scenarios="tarcat-kernel tarcat-big tarcat-splitbed blkverify netecho linuxours linuxfront linuxnet tarcat-qdisk netecho-dm"
 only=$(echo ${SPLITBED_XEN_SCENARIOS:-} | tr ' ' ',')
 for n in $(echo "$only" | tr ',' ' '); do
   case " $all_scenarios " in *" $n "*) ;; *)
@@ -280,6 +282,22 @@ else
   report "tar-cat.xen hello.txt, xl.cfg qdisk disk, splitbed-xen-dm" FAIL "$detail"
   sed 's/^/    | /' "$work/tarcat-qdisk.console"
   grep '^@@ dm: ' "$work/serial.txt" | sed 's/^/    | /'
+fi
+fi
+
+if want netecho-dm; then
+console netecho-dm >/dev/null
+st=$(status_of netecho-dm)
+prc=$(sed -n 's/^@@ pingdm-rc //p' "$work/serial.txt")
+rx=$(sed -n 's/^@@ pingdm: [0-9]* packets transmitted, \([0-9]*\) packets received.*/\1/p' "$work/serial.txt")
+tap=$(sed -n 's/^@@ netdm-tap //p' "$work/serial.txt")
+left=$(sed -n 's/^@@ netdm-left //p' "$work/serial.txt")
+detail="ping from dom0: ${rx:-0}/3 replies; net-echo.xen exit ${st:-none}; vif a TAP: ${tap:-no}; after destroy: ${left:-?} processes"
+if [ "$prc" = 0 ] && [ "$rx" = 3 ] && [ "$st" = 0 ] && [ -n "$tap" ] && [ "$left" = 0 ]; then
+  report "net-echo.xen, xl.cfg vif served by splitbed-xen-dm's netback" PASS "$detail"
+else
+  report "net-echo.xen, xl.cfg vif served by splitbed-xen-dm's netback" FAIL "$detail"
+  grep '^@@ pingdm\|^@@ dmnet' "$work/serial.txt" | sed 's/^/    | /'
 fi
 fi
 
