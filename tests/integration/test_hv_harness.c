@@ -1,5 +1,6 @@
 #include "tests/integration/test_hv_harness.h"
 #include "backends-sim/hv/hvctl.h"
+#include "tests/lib/runproc.h"
 
 #include <check.h>
 #include <errno.h>
@@ -275,14 +276,5 @@ struct hv_counts_line hvt_counts(int d)
 
 bool hvt_trace_has(const char *needle)
 {
-    char path[128], line[1024];
-    snprintf(path, sizeof(path), "%s/trace", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    bool found = false;
-    while (!found && fgets(line, sizeof(line), f))
-        found = strstr(line, needle) != NULL;
-    fclose(f);
-    return found;
+    return runproc_trace_has(dir, needle);
 }

@@ -42,19 +42,6 @@ static void in_domain(const char *d, const char *script)
     SB("exec", "--dir", dir, "--domain", (char *)d, "--", "sh", "-c", (char *)script);
 }
 
-static bool trace_has(const char *needle)
-{
-    char path[128], buf[65536];
-    snprintf(path, sizeof path, "%s/trace", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strstr(buf, needle) != NULL;
-}
-
 static void setup(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sbident-XXXXXX");
@@ -91,7 +78,7 @@ START_TEST(hvd_socket_of_another_domain_is_refused)
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_msg(!strncmp(r.out, "ok ", 3), "%s", r.out);
     ck_assert_ptr_nonnull(strstr(r.out, "\nerr 1\nerr 1\n"));
-    ck_assert(trace_has("of d1 connected to d3's socket: refused"));
+    ck_assert(runproc_trace_has(dir, "of d1 connected to d3's socket: refused"));
     still_serving();
 }
 END_TEST
@@ -101,7 +88,7 @@ START_TEST(hvd_dom0_socket_is_refused_to_a_guest)
     in_domain("1", "printf 'bindu 0\\n' | SPLITBED_HV_SOCKET=$SPLITBED_DIR/hv/dom0 \"$PEER\"");
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_str_eq(r.out, "err 1\n");
-    ck_assert(trace_has("of d1 connected to d0's socket: refused"));
+    ck_assert(runproc_trace_has(dir, "of d1 connected to d0's socket: refused"));
     still_serving();
 }
 END_TEST
@@ -118,7 +105,7 @@ START_TEST(host_process_acts_as_any_domain)
     runproc(&r, "bindu 0\n", 8, TIMEOUT, env, argv);
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_ptr_nonnull(strstr(r.out, "ok "));
-    ck_assert(!trace_has("refused"));
+    ck_assert(!runproc_trace_has(dir, "refused"));
 }
 END_TEST
 
@@ -127,11 +114,11 @@ START_TEST(xenstored_dom0_socket_is_refused_to_a_guest)
     in_domain("1", "XENSTORED_PATH=$SPLITBED_DIR/xenstored/socket "
                    "xenstore-write /local/domain/3/x 1; echo rc=$?");
     ck_assert_ptr_nonnull(strstr(r.out, "rc=1"));
-    ck_assert(trace_has("of d1 connected to d0's socket: refused"));
+    ck_assert(runproc_trace_has(dir, "of d1 connected to d0's socket: refused"));
     in_domain("1", "XENSTORED_PATH=$SPLITBED_DIR/xenstored/dom3 "
                    "xenstore-write /local/domain/3/data/x 1; echo rc=$?");
     ck_assert_ptr_nonnull(strstr(r.out, "rc=1"));
-    ck_assert(trace_has("of d1 connected to d3's socket: refused"));
+    ck_assert(runproc_trace_has(dir, "of d1 connected to d3's socket: refused"));
     SB("exec", "--dir", dir, "--domain", "0", "--", "xenstore-read", "/local/domain/3/x");
     ck_assert_int_ne(r.status, 0);
     still_serving();
@@ -146,7 +133,7 @@ START_TEST(changed_environment_does_not_change_domain)
                    "XENSTORED_PATH=$SPLITBED_DIR/xenstored/socket "
                    "xenstore-write /local/domain/3/x 1; echo rc=$?");
     ck_assert_ptr_nonnull(strstr(r.out, "rc=1"));
-    ck_assert(trace_has("of d1 connected to d0's socket: refused"));
+    ck_assert(runproc_trace_has(dir, "of d1 connected to d0's socket: refused"));
 }
 END_TEST
 
@@ -161,7 +148,7 @@ START_TEST(orphan_stays_in_its_domain)
                    "xenstore-write /local/domain/3/x 1 2>/dev/null; echo rc=$? "
                    ">$SPLITBED_DIR/result) &'; cat $SPLITBED_DIR/result");
     ck_assert_msg(strstr(r.out, "rc=1"), "%s", r.out);
-    ck_assert(trace_has("of d1 connected to d0's socket: refused"));
+    ck_assert(runproc_trace_has(dir, "of d1 connected to d0's socket: refused"));
 }
 END_TEST
 
@@ -200,7 +187,7 @@ START_TEST(guest_runs_programs_in_its_own_domain)
     in_domain("0", "\"$SB\" exec --dir $SPLITBED_DIR --domain 4 -- xenstore-read domid");
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_str_eq(r.out, "4\n");
-    ck_assert(!trace_has("refused"));
+    ck_assert(!runproc_trace_has(dir, "refused"));
 }
 END_TEST
 

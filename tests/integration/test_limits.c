@@ -42,20 +42,6 @@ static void sb(char *const args[])
 
 #define SB(...) sb((char *[]){ __VA_ARGS__, NULL })
 
-static bool trace_has(const char *needle)
-{
-    char path[128];
-    static char buf[1 << 20];
-    snprintf(path, sizeof path, "%s/trace", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    return strstr(buf, needle) != NULL;
-}
-
 static void setup(void)
 {
     snprintf(dir, sizeof dir, "/tmp/sblimits-XXXXXX");
@@ -141,13 +127,15 @@ START_TEST(one_guest_at_every_limit_another_keeps_working)
     fclose(hog_out);
     ck_assert_int_eq(runproc_wait(hog, TIMEOUT * 1000), 0);
 
-    ck_assert(trace_has("hvd: d1: gntalloc limit: 1024 grants shared, 16 more asked"));
-    ck_assert(trace_has("all ports of d1 up to 1023 in use"));
-    ck_assert(trace_has("hvd: d1: 1024 handles open, the most a domain may hold"));
-    ck_assert(trace_has("xenstored: dom1: 128 connections open, the most a domain may hold"));
-    ck_assert(trace_has("xenstored: dom1: node size quota (2048) of /local/domain/1/data reached "
-                        "by its child names"));
-    ck_assert(!trace_has("d2"));
+    ck_assert(runproc_trace_has(dir, "hvd: d1: gntalloc limit: 1024 grants shared, 16 more asked"));
+    ck_assert(runproc_trace_has(dir, "all ports of d1 up to 1023 in use"));
+    ck_assert(runproc_trace_has(dir, "hvd: d1: 1024 handles open, the most a domain may hold"));
+    ck_assert(runproc_trace_has(
+        dir, "xenstored: dom1: 128 connections open, the most a domain may hold"));
+    ck_assert(runproc_trace_has(
+        dir, "xenstored: dom1: node size quota (2048) of /local/domain/1/data reached "
+             "by its child names"));
+    ck_assert(!runproc_trace_has(dir, "d2"));
 }
 END_TEST
 
@@ -176,7 +164,7 @@ static bool wait_trace(const char *needle)
     ck_assert_int_ge(in, 0);
     ck_assert_int_ge(inotify_add_watch(in, path, IN_MODIFY), 0);
     bool found;
-    while (!(found = trace_has(needle))) {
+    while (!(found = runproc_trace_has(dir, needle))) {
         struct pollfd p = { .fd = in, .events = POLLIN };
         if (poll(&p, 1, TIMEOUT * 1000) <= 0)
             break;

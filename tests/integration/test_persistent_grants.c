@@ -97,19 +97,6 @@ static void dom0_peer(const char *script)
     ck_assert_msg(r.status == 0, "hv-peer: %d\n%s%s", r.status, r.out, r.err);
 }
 
-static bool trace_has(const char *needle)
-{
-    char path[160], buf[16384];
-    snprintf(path, sizeof path, "%s/trace", sim);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0)
-        return false;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    buf[n > 0 ? n : 0] = '\0';
-    return strstr(buf, needle) != NULL;
-}
-
 /* The next line of fd (hang guard TIMEOUT), without its newline. */
 static void read_line(int fd, char *line, size_t size)
 {
@@ -178,12 +165,12 @@ START_TEST(linux_os_readonly_grant_cannot_be_mapped_writable)
     snprintf(needle, sizeof needle,
              "d0: map of gref %u from d1 refused: grant is read-only, writable mapping requested",
              ro);
-    ck_assert_msg(trace_has(needle), "no '%s' in the trace", needle);
+    ck_assert_msg(runproc_trace_has(sim, needle), "no '%s' in the trace", needle);
     snprintf(needle, sizeof needle,
              "d0: map of gref %u from d1 refused: grant is read-only, writable mapping requested",
              shared);
-    ck_assert_msg(trace_has(needle), "no '%s' in the trace", needle);
-    ck_assert(trace_has("grant is read-only, writable access requested"));
+    ck_assert_msg(runproc_trace_has(sim, needle), "no '%s' in the trace", needle);
+    ck_assert(runproc_trace_has(sim, "grant is read-only, writable access requested"));
 
     /* The guest ends every sharing, its read-only copies included. */
     close(in[1]);

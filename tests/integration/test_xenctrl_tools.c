@@ -53,19 +53,6 @@ static void teardown(void)
     runproc_sim_remove(dir, dir, TIMEOUT);
 }
 
-static bool trace_has(const char *needle)
-{
-    char path[128], buf[65536];
-    snprintf(path, sizeof path, "%s/trace", dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    return strstr(buf, needle) != NULL;
-}
-
 static pid_t spawn(char *const args[], int fd3, int *out);
 static void read_line(int fd, char *buf, size_t size);
 
@@ -320,7 +307,7 @@ START_TEST(guest_control_hypercall_is_eperm_with_trace)
     SB("exec", "--dir", dir, "--domain", "1", "--", XENBIN "xl", "list");
     ck_assert_int_ne(r.status, 0);
     ck_assert_int_lt(r.status, 128); /* an error, not a crash */
-    ck_assert(trace_has("d1: sysctl 3 (XEN_SYSCTL_physinfo) refused: only dom0 may"));
+    ck_assert(runproc_trace_has(dir, "d1: sysctl 3 (XEN_SYSCTL_physinfo) refused: only dom0 may"));
 }
 END_TEST
 
@@ -330,7 +317,7 @@ START_TEST(unsimulated_op_is_enosys_with_trace)
     ck_assert_int_ne(r.status, 0);
     ck_assert_int_lt(r.status, 128);
     ck_assert_msg(strstr(r.err, "Function not implemented"), "%s", r.err);
-    ck_assert(trace_has("d0: sysctl 18 (XEN_SYSCTL_cpupool_op) not simulated"));
+    ck_assert(runproc_trace_has(dir, "d0: sysctl 18 (XEN_SYSCTL_cpupool_op) not simulated"));
 }
 END_TEST
 

@@ -108,6 +108,39 @@ void runproc(struct runproc *r, const char *input, size_t input_len, int timeout
     r->err[r->err_len] = '\0';
 }
 
+int runproc_trace_has(const char *sim, const char *needle)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/trace", sim);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t len = 0, size = 1 << 16;
+    char *buf = malloc(size);
+    for (size_t n; buf && (n = fread(buf + len, 1, size - 1 - len, f)) > 0;) {
+        len += n;
+        if (len == size - 1) {
+            char *more = realloc(buf, size * 2);
+            if (!more) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = more;
+            size *= 2;
+        }
+    }
+    fclose(f);
+    if (!buf) {
+        fprintf(stderr, "runproc: no memory to read %s\n", path);
+        abort();
+    }
+    buf[len] = '\0';
+    int found = strstr(buf, needle) != NULL;
+    free(buf);
+    return found;
+}
+
 int runproc_lines(const char *s)
 {
     int n = 0;

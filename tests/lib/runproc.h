@@ -35,6 +35,9 @@ int runproc_pid_file(const char *path);
 /* 1 if process pid is gone, or a zombie waiting for a parent that does
  * not reap it; else 0. */
 int runproc_gone(pid_t pid);
+/* 1 if the trace file of the simulator whose state is in sim holds
+ * needle anywhere (the whole file is read, however long); else 0. */
+int runproc_trace_has(const char *sim, const char *needle);
 /* Counts the lines of s. */
 int runproc_lines(const char *s);
 /* Waits for a child of ours at most timeout_ms (a hang guard: it is then
