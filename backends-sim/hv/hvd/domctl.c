@@ -38,15 +38,11 @@ static long getvcpuinfo(const struct hctx *x, struct hdom *dom, struct xen_domct
 long hc_domctl(const struct hctx *x, uint64_t arg)
 {
     struct xen_domctl op;
-    long r = hc_copy_in(x, &op, arg, sizeof(op));
+    const char *name;
+    long r = hc_control_in(x, "domctl", hc_domctl_name, XEN_DOMCTL_INTERFACE_VERSION, &op,
+                           sizeof(op), arg, &name);
     if (r)
         return r;
-    const char *name = hc_domctl_name(op.cmd);
-    r = hc_privileged(x, "domctl", op.cmd, name);
-    if (r)
-        return r;
-    if (op.interface_version != XEN_DOMCTL_INTERFACE_VERSION)
-        return -EACCES;
     if (op.cmd == XEN_DOMCTL_getdomaininfo) {
         r = getdomaininfo(x, &op);
         return r ? r : hc_copy_out(x, arg, &op, sizeof(op));

@@ -36,6 +36,14 @@ long hc_unsimulated(const struct hctx *x, const char *what, unsigned sub, const 
 /* Only dom0 may: 0, or -EPERM and one trace line naming the op. */
 long hc_privileged(const struct hctx *x, const char *what, unsigned sub, const char *name);
 
+/* What a domctl and a sysctl share before their own work: the op (size
+ * bytes, beginning with cmd and interface_version as Xen's ABI has both)
+ * is copied in from arg; a guest is refused as by hc_privileged(), and
+ * an interface version other than `version` with -EACCES, as Xen does.
+ * *name gets the sub-op's name.  0, or the negative errno to return. */
+long hc_control_in(const struct hctx *x, const char *what, const char *(*name_of)(unsigned),
+                   uint32_t version, void *op, size_t size, uint64_t arg, const char **name);
+
 long hc_domctl(const struct hctx *x, uint64_t arg);
 long hc_sysctl(const struct hctx *x, uint64_t arg);
 

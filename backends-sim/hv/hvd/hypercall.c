@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -80,6 +81,35 @@ long hc_privileged(const struct hctx *x, const char *what, unsigned sub, const c
     hvd_trace(x->h, x->caller, "d%u: %s %u (%s) refused: only dom0 may", x->caller, what, sub,
               name);
     return -EPERM;
+}
+
+/* The head both control ops begin with. */
+struct control_head {
+    uint32_t cmd;
+    uint32_t interface_version;
+};
+_Static_assert(offsetof(struct xen_domctl, cmd) == offsetof(struct control_head, cmd) &&
+                   offsetof(struct xen_domctl, interface_version) ==
+                       offsetof(struct control_head, interface_version),
+               "xen_domctl begins with cmd, interface_version");
+_Static_assert(offsetof(struct xen_sysctl, cmd) == offsetof(struct control_head, cmd) &&
+                   offsetof(struct xen_sysctl, interface_version) ==
+                       offsetof(struct control_head, interface_version),
+               "xen_sysctl begins with cmd, interface_version");
+
+long hc_control_in(const struct hctx *x, const char *what, const char *(*name_of)(unsigned),
+                   uint32_t version, void *op, size_t size, uint64_t arg, const char **name)
+{
+    struct control_head head;
+    long r = hc_copy_in(x, op, arg, size);
+    if (r)
+        return r;
+    memcpy(&head, op, sizeof(head));
+    *name = name_of(head.cmd);
+    r = hc_privileged(x, what, head.cmd, *name);
+    if (r)
+        return r;
+    return head.interface_version == version ? 0 : -EACCES;
 }
 
 /* ---- xen_version -------------------------------------------------------- */

@@ -57,15 +57,11 @@ static long getdomaininfolist(const struct hctx *x, struct xen_sysctl *op)
 long hc_sysctl(const struct hctx *x, uint64_t arg)
 {
     struct xen_sysctl op;
-    long r = hc_copy_in(x, &op, arg, sizeof(op));
+    const char *name;
+    long r = hc_control_in(x, "sysctl", hc_sysctl_name, XEN_SYSCTL_INTERFACE_VERSION, &op,
+                           sizeof(op), arg, &name);
     if (r)
         return r;
-    const char *name = hc_sysctl_name(op.cmd);
-    r = hc_privileged(x, "sysctl", op.cmd, name);
-    if (r)
-        return r;
-    if (op.interface_version != XEN_SYSCTL_INTERFACE_VERSION)
-        return -EACCES;
     switch (op.cmd) {
     case XEN_SYSCTL_physinfo: physinfo(&op.u.physinfo); break;
     case XEN_SYSCTL_getdomaininfolist:
