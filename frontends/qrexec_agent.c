@@ -5,6 +5,8 @@
 #include "vchan.h"
 
 #define MAX_CONNS 8
+#define MAX_REQUESTS 4
+#define REQUEST_RING 65536u
 #define MAX_INPUT (1u << 20) /* stdin kept for a handler */
 #define CONTROL_RING 4096u
 
@@ -37,6 +39,29 @@ struct qrexec_conn {
     bool streaming;          /* the stream handler took the call */
 };
 
+enum req_phase {
+    R_ASKED,   /* TRIGGER_SERVICE3 sent; waiting for dom0's answer */
+    R_RUNNING, /* our data channel is served */
+    R_DONE,
+};
+
+struct qrexec_request {
+    struct qrexec_agent *a; /* NULL once the agent is gone */
+    struct os *os;
+    enum req_phase phase;
+    char id[32];
+    uint32_t domain, port;
+    struct vchan *v;
+    struct qrexec_link link;
+    char ltag[64];
+    const uint8_t *input; /* the caller's copy */
+    size_t input_len, input_off;
+    bool hello_seen, eof_sent;
+    uint32_t version;
+    int code;
+    struct buf out, err;
+};
+
 struct qrexec_agent {
     struct os *os;
     qrexec_handler handler;
@@ -50,6 +75,8 @@ struct qrexec_agent {
     uint32_t version;
     unsigned calls;
     struct qrexec_conn conns[MAX_CONNS];
+    struct qrexec_request *reqs[MAX_REQUESTS];
+    unsigned next_id;
 };
 
 /* ---- buffers --------------------------------------------------------------- */
@@ -163,6 +190,233 @@ unsigned qrexec_agent_calls(const struct qrexec_agent *a)
     return a->calls;
 }
 
+/* ---- calls this VM makes ------------------------------------------------------ */
+
+static void req_end(struct qrexec_request *r, int code)
+{
+    struct qrexec_agent *a = r->a;
+    bool had_channel = r->v != NULL;
+    if (r->v) {
+        vchan_close(r->v);
+        r->v = NULL;
+        qrexec_link_free(&r->link);
+    }
+    r->code = code;
+    r->phase = R_DONE;
+    if (had_channel && a && a->ctl && a->hello_seen) {
+        uint8_t p[8];
+        qrexec_put32(p, r->domain);
+        qrexec_put32(p + 4, r->port);
+        (void)qrexec_link_send(&a->link, QREXEC_MSG_CONNECTION_TERMINATED, p, 8, NULL, 0);
+    }
+}
+
+int qrexec_agent_request(struct qrexec_agent *a, const char *target, const char *service,
+                         const void *input, size_t len, struct qrexec_request **out)
+{
+    size_t tlen = os_strlen(target), slen = os_strlen(service);
+    if (!tlen || tlen >= 64 || !slen || slen > 65000 || service[0] == '+')
+        return -OS_EINVAL;
+    if (!a->ctl || !a->hello_seen || a->version < 3)
+        return -OS_EAGAIN;
+    unsigned slot = 0;
+    while (slot < MAX_REQUESTS && a->reqs[slot])
+        slot++;
+    if (slot == MAX_REQUESTS)
+        return -OS_EBUSY;
+    struct qrexec_request *r = os_calloc(a->os, 1, sizeof *r);
+    if (!r)
+        return -OS_ENOMEM;
+    r->a = a;
+    r->os = a->os;
+    r->input = input;
+    r->input_len = len;
+    os_snprintf(r->id, sizeof r->id, "SPLITBED%u", a->next_id++);
+    uint8_t fixed[96];
+    os_memset(fixed, 0, sizeof fixed);
+    os_memcpy(fixed, target, tlen);
+    os_memcpy(fixed + 64, r->id, os_strlen(r->id));
+    int e = qrexec_link_send(&a->link, QREXEC_MSG_TRIGGER_SERVICE3, fixed, sizeof fixed, service,
+                             slen + 1);
+    if (e < 0) {
+        os_free(a->os, r);
+        return e;
+    }
+    a->reqs[slot] = r;
+    os_log(a->os, OS_LOG_DEBUG, "%s asking dom0 for %s in %s (%s)", tag, service, target, r->id);
+    *out = r;
+    return 0;
+}
+
+int qrexec_request_result(const struct qrexec_request *r, int *code, const uint8_t **out,
+                          size_t *out_len, const uint8_t **err, size_t *err_len)
+{
+    if (r->phase != R_DONE)
+        return 0;
+    *code = r->code;
+    *out = r->out.p;
+    *out_len = r->out.len;
+    *err = r->err.p;
+    *err_len = r->err.len;
+    return 1;
+}
+
+static void req_release(struct qrexec_request *r)
+{
+    struct os *os = r->os;
+    if (r->v) {
+        vchan_close(r->v);
+        qrexec_link_free(&r->link);
+    }
+    buf_free(os, &r->out);
+    buf_free(os, &r->err);
+    os_free(os, r);
+}
+
+void qrexec_request_free(struct qrexec_request *r)
+{
+    if (!r)
+        return;
+    struct qrexec_agent *a = r->a;
+    if (!a) {
+        req_release(r); /* the agent went first and left it to us */
+        return;
+    }
+    if (r->phase != R_DONE)
+        req_end(r, QREXEC_EXIT_PROBLEM);
+    for (unsigned i = 0; i < MAX_REQUESTS; i++)
+        if (a->reqs[i] == r)
+            a->reqs[i] = NULL;
+    req_release(r);
+}
+
+static struct qrexec_request *req_by_id(struct qrexec_agent *a, const uint8_t *id)
+{
+    for (unsigned i = 0; i < MAX_REQUESTS; i++) {
+        struct qrexec_request *r = a->reqs[i];
+        if (r && r->phase == R_ASKED && !os_strncmp(r->id, (const char *)id, sizeof r->id))
+            return r;
+    }
+    return NULL;
+}
+
+/* SERVICE_CONNECT or SERVICE_REFUSED from dom0. */
+static int req_answer(struct qrexec_agent *a, uint32_t type, const uint8_t *d, uint32_t len)
+{
+    bool connect = type == QREXEC_MSG_SERVICE_CONNECT;
+    if (len != (connect ? 40u : 32u) || d[len - 1] != 0) {
+        os_log(a->os, OS_LOG_ERROR, "%s dom0 sent %s of %u bytes; cutting it off", tag,
+               qrexec_type_name(type), len);
+        return -OS_EPROTO;
+    }
+    const uint8_t *id = connect ? d + 8 : d;
+    struct qrexec_request *r = req_by_id(a, id);
+    if (!r) {
+        os_log(a->os, OS_LOG_WARN, "%s dom0 answered %s to a call we did not make; ignored", tag,
+               (const char *)id);
+        return 0;
+    }
+    if (!connect) {
+        os_log(a->os, OS_LOG_INFO, "%s dom0 refused call %s", tag, r->id);
+        req_end(r, QREXEC_EXIT_REFUSED);
+        return 0;
+    }
+    r->domain = qrexec_get32(d);
+    r->port = qrexec_get32(d + 4);
+    if (r->domain >= DOMID_FIRST_RESERVED || r->port < QREXEC_FIRST_DATA_PORT ||
+        r->port >= QREXEC_FIRST_DATA_PORT + QREXEC_DATA_PORTS) {
+        os_log(a->os, OS_LOG_ERROR,
+               "%s dom0 named d%u port %u for %s, not a data channel; "
+               "cutting it off",
+               tag, r->domain, r->port, r->id);
+        req_end(r, QREXEC_EXIT_PROBLEM);
+        return -OS_EPROTO;
+    }
+    char base[96];
+    vchan_qubes_path(base, sizeof base, os_domid(a->os), (domid_t)r->domain, r->port);
+    os_snprintf(r->ltag, sizeof r->ltag, "%s d%u port %u:", tag, r->domain, r->port);
+    int e = vchan_server_open(a->os, (domid_t)r->domain, base, REQUEST_RING, REQUEST_RING, &r->v);
+    if (e == 0)
+        e = qrexec_link_init(&r->link, a->os, r->v, r->ltag, QREXEC_MAX_CHUNK);
+    if (e < 0) {
+        if (r->v) {
+            vchan_close(r->v);
+            r->v = NULL;
+        }
+        r->code = QREXEC_EXIT_PROBLEM;
+        r->phase = R_DONE;
+        return 0;
+    }
+    /* the server says HELLO first */
+    uint8_t v[4];
+    qrexec_put32(v, QREXEC_VERSION);
+    (void)qrexec_link_send(&r->link, QREXEC_MSG_HELLO, v, 4, NULL, 0);
+    r->phase = R_RUNNING;
+    return 0;
+}
+
+static void req_step(struct qrexec_request *r)
+{
+    struct qrexec_agent *a = r->a;
+    int st = vchan_poll(r->v);
+    if (st < 0 || qrexec_link_flush(&r->link) < 0) {
+        req_end(r, QREXEC_EXIT_PROBLEM);
+        return;
+    }
+    for (;;) {
+        uint32_t type, len;
+        const uint8_t *d;
+        int n = qrexec_link_next(&r->link, &type, &d, &len);
+        if (n == 0)
+            break;
+        if (n < 0) {
+            os_log(a->os, OS_LOG_WARN, "%s the service closed before its exit code", r->ltag);
+            req_end(r, QREXEC_EXIT_PROBLEM);
+            return;
+        }
+        if (!r->hello_seen) {
+            if (type != QREXEC_MSG_HELLO || len != 4 || qrexec_get32(d) < QREXEC_MIN_VERSION) {
+                os_log(a->os, OS_LOG_ERROR,
+                       "%s the service began with %s, not a HELLO we speak; cutting it off",
+                       r->ltag, qrexec_type_name(type));
+                req_end(r, QREXEC_EXIT_PROBLEM);
+                return;
+            }
+            uint32_t v = qrexec_get32(d);
+            r->version = v < QREXEC_VERSION ? v : QREXEC_VERSION;
+            r->hello_seen = true;
+            continue;
+        }
+        switch (type) {
+        case QREXEC_MSG_DATA_STDOUT:
+        case QREXEC_MSG_DATA_STDERR:
+            if (buf_add(a->os, type == QREXEC_MSG_DATA_STDOUT ? &r->out : &r->err, d, len,
+                        64u << 20) < 0) {
+                os_log(a->os, OS_LOG_ERROR, "%s output beyond 64 MiB; ending the call", r->ltag);
+                req_end(r, QREXEC_EXIT_PROBLEM);
+                return;
+            }
+            break;
+        case QREXEC_MSG_DATA_EXIT_CODE: req_end(r, len >= 4 ? (int)qrexec_get32(d) : 255); return;
+        default:
+            os_log(a->os, OS_LOG_WARN, "%s the service sent %s; ignored", r->ltag,
+                   qrexec_type_name(type));
+        }
+    }
+    /* stdin while the ring keeps up, then its EOF */
+    uint32_t chunk = r->version >= 3 ? QREXEC_MAX_CHUNK : 4096u;
+    while (r->hello_seen && !r->eof_sent && qrexec_link_queued(&r->link) < 2 * QREXEC_MAX_CHUNK) {
+        size_t n = r->input_len - r->input_off;
+        if (n > chunk)
+            n = chunk;
+        if (qrexec_link_send(&r->link, QREXEC_MSG_DATA_STDIN, r->input + r->input_off, n, NULL, 0) <
+            0)
+            break;
+        r->input_off += n;
+        r->eof_sent = n == 0;
+    }
+}
+
 /* ---- data channels ----------------------------------------------------------------- */
 
 static void conn_free(struct qrexec_conn *c)
@@ -255,6 +509,8 @@ static int ctl_message(struct qrexec_agent *a, uint32_t type, const uint8_t *d, 
         return 0;
     }
     switch (type) {
+    case QREXEC_MSG_SERVICE_CONNECT:
+    case QREXEC_MSG_SERVICE_REFUSED: return req_answer(a, type, d, len);
     case QREXEC_MSG_EXEC_CMDLINE:
     case QREXEC_MSG_JUST_EXEC:
         if (start_exec(a, type == QREXEC_MSG_JUST_EXEC, d, len) < 0) {
@@ -526,6 +782,10 @@ int qrexec_agent_poll(struct qrexec_agent *a)
         if (r == -OS_ESHUTDOWN || vchan_state(a->ctl) == VCHAN_CLOSED)
             os_log(a->os, OS_LOG_INFO, "%s dom0 closed the control channel; serving it again", tag);
         ctl_drop(a);
+        /* calls still waiting for dom0's answer will not get one */
+        for (unsigned i = 0; i < MAX_REQUESTS; i++)
+            if (a->reqs[i] && a->reqs[i]->phase == R_ASKED)
+                req_end(a->reqs[i], QREXEC_EXIT_PROBLEM);
         r = ctl_serve(a);
         if (r < 0)
             return r;
@@ -533,6 +793,10 @@ int qrexec_agent_poll(struct qrexec_agent *a)
     for (unsigned i = 0; i < MAX_CONNS; i++)
         if (a->conns[i].used)
             conn_step(&a->conns[i]);
+    for (unsigned i = 0; i < MAX_REQUESTS; i++)
+        if (a->reqs[i] && a->reqs[i]->phase == R_RUNNING)
+            req_step(a->reqs[i]);
+    (void)qrexec_link_flush(&a->link);
     return (int)a->calls;
 }
 
@@ -543,6 +807,13 @@ void qrexec_agent_close(struct qrexec_agent *a)
     for (unsigned i = 0; i < MAX_CONNS; i++)
         if (a->conns[i].used)
             conn_free(&a->conns[i]);
+    /* the app frees its requests; they stop here */
+    for (unsigned i = 0; i < MAX_REQUESTS; i++)
+        if (a->reqs[i]) {
+            if (a->reqs[i]->phase != R_DONE)
+                req_end(a->reqs[i], QREXEC_EXIT_PROBLEM);
+            a->reqs[i]->a = NULL;
+        }
     ctl_drop(a);
     os_free(a->os, a);
 }

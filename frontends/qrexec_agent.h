@@ -81,6 +81,24 @@ bool qrexec_agent_connected(const struct qrexec_agent *a);
 unsigned qrexec_agent_calls(const struct qrexec_agent *a);
 void qrexec_agent_close(struct qrexec_agent *a);
 
+/* A call this VM makes, like qrexec-client-vm: dom0 is asked
+ * (TRIGGER_SERVICE3) to run SERVICE[+ARG] in TARGET ("dom0" or a VM's
+ * name); if its policy allows, it names a data channel that this VM then
+ * serves, saying HELLO first, and the call's stdin (`input`, then EOF)
+ * goes out while its stdout and stderr come back, then the exit code.
+ * Refused calls end with exit code 126, a failed channel with 125.
+ * qrexec_agent_poll() moves it.  0, -OS_EAGAIN before dom0's daemon said
+ * HELLO (or when it speaks protocol 2), -OS_EBUSY with 4 calls going on,
+ * -OS_EINVAL for a target or service name that cannot be sent. */
+struct qrexec_request;
+int qrexec_agent_request(struct qrexec_agent *a, const char *target, const char *service,
+                         const void *input, size_t len, struct qrexec_request **out);
+/* 0 while the call goes on; 1 once it is over, with its exit code and
+ * output (valid until qrexec_request_free). */
+int qrexec_request_result(const struct qrexec_request *r, int *code, const uint8_t **out,
+                          size_t *out_len, const uint8_t **err, size_t *err_len);
+void qrexec_request_free(struct qrexec_request *r);
+
 /* For handlers: appends to the call's stdout / stderr (0 or -OS_ENOMEM). */
 int qrexec_call_out(struct qrexec_call *call, const void *buf, size_t len);
 int qrexec_call_err(struct qrexec_call *call, const void *buf, size_t len);

@@ -22,7 +22,7 @@
 #define QREXEC_DATA_PORTS 256u
 #define QREXEC_MAX_CHUNK 65536u /* protocol 3 and later */
 #define QREXEC_MAX_CMDLINE 65535u
-#define QREXEC_VERSION 3u /* what we speak: 64 KiB chunks, no VM-initiated calls */
+#define QREXEC_VERSION 3u /* what we speak: 64 KiB chunks, TRIGGER_SERVICE3 */
 #define QREXEC_MIN_VERSION 2u
 
 enum qrexec_type {

@@ -1,13 +1,16 @@
 /*
  * splitbed qrexec [--dir DIR] DOM SERVICE[+ARG] [--user USER]
- * splitbed qrexec [--dir DIR] DOM start
+ * splitbed qrexec [--dir DIR] DOM start [--allow SERVICE[+ARG]@TARGET]...
+ *                                       [--services DIR]
  *
  * Runs a qrexec service in a running Qubes VM, like `qrexec-client -d VM
  * USER:QUBESRPC SERVICE+ARG dom0`: our stdin goes to the service, its
  * stdout and stderr come to ours, and its exit code is ours.  The call
  * goes through that VM's splitbed-qrexec (dom0's daemon, socket
  * DIR/qrexec.DOM.sock), which gets our three descriptors.  `start`
- * starts the daemon by hand (splitbed run starts it for a Qubes VM).
+ * starts the daemon by hand (splitbed run starts it for a Qubes VM),
+ * with the VM's own calls allowed as listed and dom0's service programs
+ * in --services DIR.
  */
 #include "cli.h"
 #include "qubes_vm.h"
@@ -21,7 +24,8 @@
 #include <unistd.h>
 
 static const char usage[] = "usage: splitbed qrexec [--dir DIR] DOM SERVICE[+ARG] [--user USER]\n"
-                            "       splitbed qrexec [--dir DIR] DOM start\n";
+                            "       splitbed qrexec [--dir DIR] DOM start "
+                            "[--allow SERVICE[+ARG]@TARGET]... [--services DIR]\n";
 
 static bool service_ok(const char *s)
 {
@@ -38,8 +42,10 @@ static bool service_ok(const char *s)
 
 int cmd_qrexec(int argc, char **argv)
 {
-    const char *given = NULL, *user = "user";
+    const char *given = NULL, *user = "user", *services = NULL;
     const char *pos[2] = { NULL, NULL };
+    const char *allow[64];
+    unsigned nallow = 0;
     int npos = 0;
     if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         fputs(usage, stdout);
@@ -50,6 +56,10 @@ int cmd_qrexec(int argc, char **argv)
             given = argv[++i];
         else if (!strcmp(argv[i], "--user") && i + 1 < argc)
             user = argv[++i];
+        else if (!strcmp(argv[i], "--allow") && i + 1 < argc && nallow < 64)
+            allow[nallow++] = argv[++i];
+        else if (!strcmp(argv[i], "--services") && i + 1 < argc)
+            services = argv[++i];
         else if (npos < 2 && argv[i][0] != '-')
             pos[npos++] = argv[i];
         else {
@@ -71,7 +81,13 @@ int cmd_qrexec(int argc, char **argv)
     if (!cli_statedir(given, dir, sizeof dir))
         return EXIT_USAGE;
     if (!strcmp(pos[1], "start"))
-        return qubes_vm_start_qrexec(dir, domid, false, true) > 0 ? EXIT_OK : EXIT_FAIL;
+        return qubes_vm_start_qrexec(dir, domid, NULL, allow, nallow, services, false, true) > 0
+                   ? EXIT_OK
+                   : EXIT_FAIL;
+    if (nallow || services) {
+        fprintf(stderr, "splitbed qrexec: --allow and --services go with start\n");
+        return EXIT_USAGE;
+    }
     if (!service_ok(pos[1]) || !*user || strpbrk(user, ": \n")) {
         fprintf(stderr,
                 "splitbed qrexec: '%s' as '%s': a service is A-Z a-z 0-9 . _ - with an optional "

@@ -5,6 +5,7 @@
  */
 #include "cli.h"
 #include "qubes_vm.h"
+#include "backends-sim/qubes/qrexec_policy.h"
 #include "daemons.h"
 #include "devices.h"
 #include "disk_spec.h"
@@ -67,6 +68,9 @@ struct run {
     const char *qubes_name;
     const char *qubesdb_entries[MAX_OPTS];
     unsigned nqubesdb_entries;
+    const char *qrexec_allow[MAX_OPTS]; /* splitbed_qrexec_allow: the VM's own calls */
+    unsigned nqrexec_allow;
+    const char *qrexec_services; /* splitbed_qrexec_services: dom0's programs */
     pid_t qubesdb, qrexec, guid;
     struct fault_spec faults[MAX_FAULTS];
     const char *fault_args[MAX_FAULTS];
@@ -145,6 +149,7 @@ static int read_config(struct run *r, const char *file)
         { "splitbed_blkback_opts", 2 },
         { "splitbed_netback_opts", 3 },
         { "splitbed_qubesdb", 4 },
+        { "splitbed_qrexec_allow", 5 },
     };
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         XLU_ConfigList *list;
@@ -174,13 +179,29 @@ static int read_config(struct run *r, const char *file)
                          ? -1
                          : ADD(r->qubesdb_entries, r->nqubesdb_entries, item, "QubesDB entries");
                 break;
+            case 5: {
+                struct qrexec_policy p = { .n = 0 };
+                const char *why = qrexec_policy_add(&p, item);
+                qrexec_policy_free(&p);
+                if (why) {
+                    fprintf(stderr,
+                            "splitbed run: --config %s: splitbed_qrexec_allow item '%s' %s\n", file,
+                            item, why);
+                    rc = -1;
+                } else {
+                    rc = ADD(r->qrexec_allow, r->nqrexec_allow, item, "qrexec allow entries");
+                }
+                break;
+            }
             }
             if (rc)
                 return -1;
         }
     }
-    if (r->qubes)
+    if (r->qubes) {
         (void)xlu_cfg_get_string(r->cfg, "name", &r->qubes_name, 0);
+        (void)xlu_cfg_get_string(r->cfg, "splitbed_qrexec_services", &r->qrexec_services, 0);
+    }
     return 0;
 }
 
@@ -958,7 +979,8 @@ int cmd_run(int argc, char **argv)
                                            r.nqubesdb_entries, r.quiet, false);
         if (r.qubesdb < 0)
             goto out;
-        r.qrexec = qubes_vm_start_qrexec(r.dir, r.domid, r.quiet, false);
+        r.qrexec = qubes_vm_start_qrexec(r.dir, r.domid, r.qubes_name, r.qrexec_allow,
+                                         r.nqrexec_allow, r.qrexec_services, r.quiet, false);
         if (r.qrexec < 0)
             goto out;
         r.guid = qubes_vm_start_guid(r.dir, r.domid, r.quiet, false);

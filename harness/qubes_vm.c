@@ -98,7 +98,9 @@ const char *qubes_vm_qrexec_socket(char *buf, size_t size, const char *dir, unsi
     return n < 0 || (size_t)n >= size ? NULL : buf;
 }
 
-pid_t qubes_vm_start_qrexec(const char *dir, unsigned domid, bool quiet, bool detach)
+pid_t qubes_vm_start_qrexec(const char *dir, unsigned domid, const char *name,
+                            const char *const *allow, unsigned nallow, const char *services,
+                            bool quiet, bool detach)
 {
     char sock[4200], dom[16];
     if (!qubes_vm_qrexec_socket(sock, sizeof sock, dir, domid)) {
@@ -106,8 +108,31 @@ pid_t qubes_vm_start_qrexec(const char *dir, unsigned domid, bool quiet, bool de
         return -1;
     }
     snprintf(dom, sizeof dom, "%u", domid);
-    const char *argv[] = { "--domain", dom, "--socket", sock, "--quiet" };
-    return start_daemon(dir, "splitbed-qrexec", "qrexec", domid, argv, quiet ? 5 : 4, detach);
+    const char **argv = calloc(2 * nallow + 10, sizeof *argv);
+    if (!argv)
+        return -1;
+    unsigned k = 0;
+    argv[k++] = "--domain";
+    argv[k++] = dom;
+    argv[k++] = "--socket";
+    argv[k++] = sock;
+    if (name) {
+        argv[k++] = "--name";
+        argv[k++] = name;
+    }
+    for (unsigned i = 0; i < nallow; i++) {
+        argv[k++] = "--allow";
+        argv[k++] = allow[i];
+    }
+    if (services) {
+        argv[k++] = "--services";
+        argv[k++] = services;
+    }
+    if (quiet)
+        argv[k++] = "--quiet";
+    pid_t pid = start_daemon(dir, "splitbed-qrexec", "qrexec", domid, argv, k, detach);
+    free(argv);
+    return pid;
 }
 
 pid_t qubes_vm_start_guid(const char *dir, unsigned domid, bool quiet, bool detach)

@@ -25,8 +25,13 @@ pid_t qubes_vm_start_qubesdb(const char *dir, unsigned domid, const char *name,
 const char *qubes_vm_qrexec_socket(char *buf, size_t size, const char *dir, unsigned domid);
 /* Starts splitbed-qrexec (dom0's qrexec daemon) for domain domid, its log
  * in DIR/qrexec.DOMID.log; it connects to the VM's agent whenever the
- * agent serves.  Returns its pid or -1 after one line. */
-pid_t qubes_vm_start_qrexec(const char *dir, unsigned domid, bool quiet, bool detach);
+ * agent serves.  The VM's own calls come from `name` (NULL: its xenstore
+ * name) and go by `allow` ("SERVICE[+ARG]@TARGET"
+ * entries, --allow) and dom0 runs their programs from `services` (NULL:
+ * none).  Returns its pid or -1 after one line. */
+pid_t qubes_vm_start_qrexec(const char *dir, unsigned domid, const char *name,
+                            const char *const *allow, unsigned nallow, const char *services,
+                            bool quiet, bool detach);
 /* Starts splitbed-guid (a stand-in for dom0's GUI daemon) for domain
  * domid, its log in DIR/guid.DOMID.log. */
 pid_t qubes_vm_start_guid(const char *dir, unsigned domid, bool quiet, bool detach);

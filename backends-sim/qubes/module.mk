@@ -9,7 +9,9 @@ INSTALL_LIBEXEC += $(QUBESDB_DAEMON)
 
 # splitbed-qrexec: dom0's qrexec daemon for one VM.
 QREXEC_DAEMON := $(BUILD)/libexec/splitbed/splitbed-qrexec
-$(QREXEC_DAEMON): $(OBJ)/backends-sim/qubes/qrexec_daemon.o $(OBJ)/backends-sim/qubes/dom0_daemon.o $(FRONTEND_LIB) $(OS_LINUX_LIB)
+$(QREXEC_DAEMON): $(OBJ)/backends-sim/qubes/qrexec_daemon.o $(OBJ)/backends-sim/qubes/dom0_daemon.o \
+    $(OBJ)/backends-sim/qubes/qrexec_policy.o $(OBJ)/backends-sim/qubes/qrexec_service.o \
+    $(FRONTEND_LIB) $(OS_LINUX_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FRONTEND_LIB) $(OS_LINUX_LIB) $(FRONTEND_LIB) $(OS_LINUX_LDLIBS)
 ALL_TARGETS += $(QREXEC_DAEMON)

@@ -1,8 +1,12 @@
 /*
  * splitbed-qrexec — dom0's qrexec daemon for one VM.
  *
- *   splitbed-qrexec --domain N --socket PATH [--ready-fd FD] [--quiet]
+ *   splitbed-qrexec --domain N --socket PATH [--name NAME]
+ *                   [--allow SERVICE[+ARG]@TARGET]... [--services DIR]
+ *                   [--ready-fd FD] [--quiet]
  *
+ * NAME is the VM's name as dom0 knows it (default: the domain's xenstore
+ * name), which its calls come from. *
  * Connects to the VM's control channel (vchan port 512, the VM serves),
  * answers its HELLO with the same version, and reconnects when the VM's
  * agent starts again.  Calls come from dom0 on a Unix socket: one
@@ -13,6 +17,13 @@
  * caller's stdin as DATA_STDIN chunks and EOF, the VM's stdout and stderr
  * onto the caller's, and its exit code back on the socket (4 bytes).
  * The port is free again when the VM says CONNECTION_TERMINATED.
+ *
+ * The VM's own calls (TRIGGER_SERVICE3, like qrexec-client-vm) go by
+ * the allow list (qrexec_policy.h): a call not on it, or malformed, gets
+ * SERVICE_REFUSED and one line in the log.  An allowed call to dom0 gets
+ * a free data port in SERVICE_CONNECT; the VM serves that channel and
+ * dom0 runs the service program from --services DIR on it
+ * (qrexec_service.h).  Calls to another VM are refused here.
  *
  * A VM that breaks the protocol gets one line: on the control channel it
  * is dropped and connected to afresh, on a data channel that call ends
@@ -29,6 +40,8 @@
 #include <unistd.h>
 
 #include "backends-sim/qubes/dom0_daemon.h"
+#include "backends-sim/qubes/qrexec_policy.h"
+#include "backends-sim/qubes/qrexec_service.h"
 #include "frontends/os/linux/os_linux.h"
 #include "frontends/qrexec_proto.h"
 #include "frontends/vchan.h"
@@ -62,6 +75,10 @@ struct daemon {
     bool port_busy[QREXEC_DATA_PORTS];
     struct call calls[MAX_CALLS];
     char tag[48];
+    char vm_name[64];
+    struct qrexec_policy policy;
+    const char *services; /* dom0's service programs, or NULL */
+    struct qrexec_service *svcs[MAX_CALLS];
 };
 
 /* ---- the control channel ------------------------------------------------ */
@@ -240,6 +257,64 @@ static void call_step(struct daemon *d, struct call *c)
     }
 }
 
+/* ---- the VM's own calls ------------------------------------------------------ */
+
+static int refuse_call(struct daemon *d, const char *request_id)
+{
+    uint8_t id[32] = { 0 };
+    memcpy(id, request_id, strnlen(request_id, sizeof id - 1));
+    return qrexec_link_send(&d->link, QREXEC_MSG_SERVICE_REFUSED, id, sizeof id, NULL, 0);
+}
+
+static int trigger(struct daemon *d, uint8_t *data, uint32_t len)
+{
+    struct qrexec_trigger t;
+    const char *refuse;
+    const char *bad = qrexec_trigger3_parse(data, len, &t, &refuse);
+    if (bad) {
+        fprintf(stderr, "%s the VM sent %s; cutting it off\n", d->tag, bad);
+        return -OS_EPROTO;
+    }
+    if (refuse) {
+        fprintf(stderr, "%s refused a call from the VM: %s\n", d->tag, refuse);
+        return refuse_call(d, t.request_id);
+    }
+    if (!qrexec_policy_allows(&d->policy, t.service, t.target)) {
+        fprintf(stderr, "%s refused %s -> %s %s: not allowed (--allow %s@%s would)\n", d->tag,
+                d->vm_name, t.target, t.service, t.service, t.target);
+        return refuse_call(d, t.request_id);
+    }
+    if (strcmp(t.target, "dom0")) {
+        fprintf(stderr, "%s refused %s -> %s %s: calls to another VM are not served here\n", d->tag,
+                d->vm_name, t.target, t.service);
+        return refuse_call(d, t.request_id);
+    }
+    unsigned i = 0, slot = 0;
+    while (i < QREXEC_DATA_PORTS && d->port_busy[i])
+        i++;
+    while (slot < MAX_CALLS && d->svcs[slot])
+        slot++;
+    if (i == QREXEC_DATA_PORTS || slot == MAX_CALLS) {
+        fprintf(stderr, "%s refused %s -> dom0 %s: too many calls at once\n", d->tag, d->vm_name,
+                t.service);
+        return refuse_call(d, t.request_id);
+    }
+    unsigned port = QREXEC_FIRST_DATA_PORT + i;
+    if (qrexec_service_start(d->os, d->dom, d->vm_name, port, d->services, t.service,
+                             &d->svcs[slot]) < 0) {
+        fprintf(stderr, "%s refused %s -> dom0 %s: no data channel\n", d->tag, d->vm_name,
+                t.service);
+        return refuse_call(d, t.request_id);
+    }
+    d->port_busy[i] = true;
+    fprintf(stderr, "%s %s calls %s in dom0 on port %u\n", d->tag, d->vm_name, t.service, port);
+    uint8_t p[40] = { 0 };
+    qrexec_put32(p, 0);
+    qrexec_put32(p + 4, port);
+    memcpy(p + 8, t.request_id, strnlen(t.request_id, 31));
+    return qrexec_link_send(&d->link, QREXEC_MSG_SERVICE_CONNECT, p, sizeof p, NULL, 0);
+}
+
 /* ---- the control channel's messages ------------------------------------------ */
 
 static int ctl_message(struct daemon *d, uint32_t type, const uint8_t *data, uint32_t len)
@@ -279,6 +354,16 @@ static int ctl_message(struct daemon *d, uint32_t type, const uint8_t *data, uin
         if (dom == os_domid(d->os))
             d->port_busy[port - QREXEC_FIRST_DATA_PORT] = false;
         return 0;
+    }
+    if (type == QREXEC_MSG_TRIGGER_SERVICE || type == QREXEC_MSG_TRIGGER_SERVICE3 ||
+        type == QREXEC_MSG_TRIGGER_SERVICE4) {
+        if (type != QREXEC_MSG_TRIGGER_SERVICE3 || d->version < 3) {
+            fprintf(stderr, "%s the VM sent %s at protocol %u; cutting it off\n", d->tag,
+                    qrexec_type_name(type), d->version);
+            return -OS_EPROTO;
+        }
+        /* the link's own buffer: ours to sanitise in place */
+        return trigger(d, (uint8_t *)data, len);
     }
     fprintf(stderr, "%s the VM sent %s, which this daemon does not serve; cutting it off\n", d->tag,
             qrexec_type_name(type));
@@ -360,12 +445,40 @@ static void accept_call(struct daemon *d)
         call_start(d, c);
 }
 
+/* --name, --allow and --services (dom0_daemon_args.extra). */
+static int own_option(void *ctx, const char *opt, const char *val)
+{
+    struct daemon *d = ctx;
+    if (!val)
+        return 0;
+    if (!strcmp(opt, "--services")) {
+        d->services = val;
+        return 1;
+    }
+    if (!strcmp(opt, "--name")) {
+        snprintf(d->vm_name, sizeof d->vm_name, "%s", val);
+        return 1;
+    }
+    if (!strcmp(opt, "--allow")) {
+        const char *why = qrexec_policy_add(&d->policy, val);
+        if (why) {
+            fprintf(stderr, PROG ": --allow '%s' %s\n", val, why);
+            return 2;
+        }
+        return 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct daemon d = { .listen_fd = -1 };
     struct dom0_daemon_args args = { .prog = PROG,
-                                     .usage = "--domain N --socket PATH",
-                                     .need_socket = true };
+                                     .usage = "--domain N --socket PATH [--name NAME] "
+                                              "[--allow SERVICE[+ARG]@TARGET]... [--services DIR]",
+                                     .need_socket = true,
+                                     .extra = own_option,
+                                     .ctx = &d };
     if (dom0_daemon_parse(&args, argc, argv))
         return 2;
     const char *sock = args.socket;
@@ -379,6 +492,10 @@ int main(int argc, char **argv)
     if (!d.os)
         return 1;
     vchan_qubes_path(d.ctl_base, sizeof d.ctl_base, d.dom, os_domid(d.os), QREXEC_CONTROL_PORT);
+    char npath[64];
+    snprintf(npath, sizeof npath, "/local/domain/%u/name", (unsigned)d.dom);
+    if (!d.vm_name[0] && os_xs_read(d.os, 0, npath, d.vm_name, sizeof d.vm_name) <= 0)
+        snprintf(d.vm_name, sizeof d.vm_name, "d%u", (unsigned)d.dom);
     d.listen_fd = dom0_daemon_listen(PROG, sock);
     if (d.listen_fd < 0 || ctl_open(&d) < 0)
         return 1;
@@ -386,7 +503,7 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     dom0_daemon_ready(ready_fd);
     while (!dom0_daemon_stop) {
-        struct pollfd p[4 + 2 * MAX_CALLS];
+        struct pollfd p[4 + 2 * MAX_CALLS + 4 * MAX_CALLS];
         int n = os_linux_poll_fds(d.os, p, 4);
         int lfd = n;
         p[n++] = (struct pollfd){ .fd = d.listen_fd, .events = POLLIN };
@@ -397,6 +514,10 @@ int main(int argc, char **argv)
                         qrexec_link_queued(&c->link) < 2 * QREXEC_MAX_CHUNK;
             p[n++] = (struct pollfd){ .fd = want ? c->fds[0] : -1, .events = POLLIN };
         }
+        /* dom0's services for the VM's calls: their pipes and exit */
+        for (int i = 0; i < MAX_CALLS; i++)
+            if (d.svcs[i])
+                n += qrexec_service_poll_fds(d.svcs[i], p + n, 4);
         /* a client without a watch of its own looks again every 100 ms */
         int r = poll(p, (nfds_t)n, d.ctl && vchan_state(d.ctl) == VCHAN_WAITING ? 100 : -1);
         if (r < 0 && errno != EINTR)
@@ -410,7 +531,17 @@ int main(int argc, char **argv)
         for (int i = 0; i < MAX_CALLS; i++)
             if (d.calls[i].phase == CALL_WAIT_VM || d.calls[i].phase == CALL_RUNNING)
                 call_step(&d, &d.calls[i]);
+        for (int i = 0; i < MAX_CALLS; i++)
+            if (d.svcs[i] && qrexec_service_step(d.svcs[i]) == 0) {
+                qrexec_service_free(d.svcs[i]);
+                d.svcs[i] = NULL;
+            }
+        if (d.ctl)
+            (void)qrexec_link_flush(&d.link);
     }
+    for (int i = 0; i < MAX_CALLS; i++)
+        qrexec_service_free(d.svcs[i]);
+    qrexec_policy_free(&d.policy);
     for (int i = 0; i < MAX_CALLS; i++)
         if (d.calls[i].phase != CALL_FREE)
             call_fail(&d, &d.calls[i], QREXEC_EXIT_PROBLEM, "dom0's qrexec daemon stopped");

@@ -3,7 +3,8 @@
  * breaking the protocol after HELLO, to prove the agent names it in one
  * line, cuts the channel and serves a fresh one.
  *   cmdline   EXEC_CMDLINE whose command line has no terminator
- *   type      SERVICE_REFUSED, which this agent never asked for
+ *   type      TRIGGER_SERVICE3, which only a VM sends
+ *   refused   SERVICE_REFUSED without its request id
  *   long      a message of 70000 bytes on the control channel
  *   hello     a HELLO of version 1
  * Prints "cut" when the agent has closed the channel; exit 0 then, 1
@@ -43,8 +44,8 @@ int app_main(struct os *os, int argc, char **argv)
         qrexec_put32(h + 12, 513);
         os_memcpy(h + 16, "u:ab", 4); /* no NUL */
         (void)vchan_send(v, h, 20);
-    } else if (!os_strcmp(mode, "type")) {
-        qrexec_put32(h, QREXEC_MSG_SERVICE_REFUSED);
+    } else if (!os_strcmp(mode, "type") || !os_strcmp(mode, "refused")) {
+        qrexec_put32(h, mode[0] == 't' ? QREXEC_MSG_TRIGGER_SERVICE3 : QREXEC_MSG_SERVICE_REFUSED);
         qrexec_put32(h + 4, 0);
         (void)vchan_send(v, h, 8);
     } else if (!os_strcmp(mode, "long")) {

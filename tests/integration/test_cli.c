@@ -309,8 +309,10 @@ START_TEST(qubes_daemons_refuse_bad_options)
         bad_daemon(d, (char *[]){ "--domain", "1", "--socket", NULL },
                    "unexpected argument '--socket'");
     }
-    BAD_DAEMON("splitbed-qrexec", "unexpected argument '--name'", "--domain", "1", "--socket",
-               "/nonexistent/s", "--name", "vm");
+    BAD_DAEMON("splitbed-qrexec", "--allow 'vm' is not SERVICE[+ARG]@TARGET", "--domain", "1",
+               "--socket", "/nonexistent/s", "--allow", "vm");
+    BAD_DAEMON("splitbed-guid", "unexpected argument '--allow'", "--domain", "1", "--allow",
+               "a@dom0");
     BAD_DAEMON("splitbed-guid", "--domain N (a guest, not 0) is required", "--screen",
                "640x480x24");
     BAD_DAEMON("splitbed-guid", "--screen 640x480: expected WIDTHxHEIGHTxDEPTH", "--domain", "1",

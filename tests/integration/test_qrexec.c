@@ -5,12 +5,14 @@
  * 1 MB of stdin summed, stdin echoed back, qubes.WaitForSession, a service
  * it does not have — then powered off through xenstore as xl does; and
  * a dom0 that breaks the control protocol, cut off while the VM keeps
- * serving the next daemon.
+ * serving the next daemon; and the VM's own calls (qrexec-vm --call),
+ * run by dom0 or refused as its allow list says.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tests/integration/qubes_sim.h"
@@ -142,6 +144,139 @@ START_TEST(services_of_a_running_vm)
 }
 END_TEST
 
+/* The VM asks dom0 for services (TRIGGER_SERVICE3): an allowed one runs
+ * as a dom0 program with the VM's stdin and gives back its stdout,
+ * stderr and exit code; one not on the list is refused (126) with a
+ * line in the daemon's log; an allowed one dom0 has no program for is
+ * 127; one for another VM is refused.  The VM keeps serving. */
+START_TEST(vm_calls_dom0_by_policy)
+{
+    qs_start();
+    static char rpc[4200], prog[4300], log[4200];
+    snprintf(rpc, sizeof rpc, "%s/rpc", qs_dir());
+    ck_assert_int_eq(mkdir(rpc, 0755), 0);
+    snprintf(prog, sizeof prog, "%s/test.Upper", rpc);
+    FILE *f = fopen(prog, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("#!/bin/sh\necho \"from $QREXEC_REMOTE_DOMAIN arg [$1]\"\ntr a-z A-Z\n"
+          "echo oops >&2\nexit 3\n",
+          f);
+    fclose(f);
+    ck_assert_int_eq(chmod(prog, 0755), 0);
+    struct qs_proc vm;
+    const char *vargv[] = { "qrexec-vm",   "--call",  "dom0",       "test.Upper+x",
+                            "--input",     "hello\n", "--call",     "dom0",
+                            "test.Denied", "--call",  "dom0",       "test.Missing",
+                            "--call",      "vm2",     "test.Upper", NULL };
+    qs_exec(&vm, 1, vargv);
+    ck_assert_str_eq(qs_line(&vm), "serving");
+    const char *start[] = { "qrexec",
+                            "--dir",
+                            qs_dir(),
+                            "1",
+                            "start",
+                            "--allow",
+                            "test.Upper@dom0",
+                            "--allow",
+                            "test.Missing@dom0",
+                            "--allow",
+                            "test.Upper@vm2",
+                            "--services",
+                            rpc,
+                            NULL };
+    ck_assert_int_eq(qs_splitbed(NULL, 0, start), 0);
+    ck_assert_str_eq(qs_line(&vm), "connected");
+    const char *l = qs_line(&vm);
+    ck_assert_msg(!strncmp(l, "from ", 5) && strstr(l, " arg [x]"), "%s", l);
+    ck_assert_str_eq(qs_line(&vm), "HELLO");
+    ck_assert_str_eq(qs_line(&vm), "stderr: oops");
+    ck_assert_str_eq(qs_line(&vm), "call exit 3");
+    ck_assert_str_eq(qs_line(&vm), "call exit 126");
+    ck_assert_str_eq(qs_line(&vm), "stderr: splitbed-qrexec: no such service in dom0");
+    ck_assert_str_eq(qs_line(&vm), "call exit 127");
+    ck_assert_str_eq(qs_line(&vm), "call exit 126");
+
+    /* and dom0's calls into it still work */
+    struct runproc r;
+    ck_assert_int_eq(qrexec(&r, "abc", 3, "splitbed.Echo+x"), 0);
+    ck_assert_str_eq(r.out, "x\nabc");
+
+    snprintf(log, sizeof log, "%s/qrexec.1.log", qs_dir());
+    char *argv[] = { "cat", log, NULL };
+    runproc(&r, NULL, 0, 10, NULL, argv);
+    ck_assert_msg(strstr(r.out, "test.Denied: not allowed (--allow test.Denied@dom0 would)"), "%s",
+                  r.out);
+    ck_assert_msg(strstr(r.out, "calls to another VM are not served here"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "calls test.Upper+x in dom0 on port 513"), "%s", r.out);
+    poweroff(1);
+    ck_assert_int_eq(qs_wait(&vm), 0);
+    ck_assert_msg(qs_err_count(&vm, "dom0 refused call") == 2, "%s", vm.errbuf);
+    qs_stop();
+}
+END_TEST
+
+/* The scenario's way: splitbed_qrexec_allow and splitbed_qrexec_services
+ * in the config, the VM an app under `splitbed run`; a bad allow entry
+ * is one line and exit 2 before anything starts. */
+START_TEST(run_takes_the_allow_list_from_the_config)
+{
+    static char dir[] = "/tmp/splitbed-qrexec-cfg-XXXXXX", cfg[128], prog[128], text[512];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    snprintf(prog, sizeof prog, "%s/test.Hi", dir);
+    FILE *f = fopen(prog, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("#!/bin/sh\necho \"hi $QREXEC_REMOTE_DOMAIN\"\n", f);
+    fclose(f);
+    ck_assert_int_eq(chmod(prog, 0755), 0);
+    snprintf(cfg, sizeof cfg, "%s/vm.cfg", dir);
+    snprintf(text, sizeof text,
+             "name = \"caller\"\nsplitbed_qubesdb = [ '/qubes-ip=10.137.0.7' ]\n"
+             "splitbed_qrexec_allow = [ 'test.Hi@dom0' ]\nsplitbed_qrexec_services = \"%s\"\n",
+             dir);
+    f = fopen(cfg, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+    struct runproc r;
+    char *argv[] = { (char *)build_path("bin/splitbed"),
+                     "run",
+                     "--timeout",
+                     "60",
+                     "--config",
+                     cfg,
+                     "--",
+                     "qrexec-vm",
+                     "--call",
+                     "dom0",
+                     "test.Hi",
+                     "--call",
+                     "dom0",
+                     "test.No",
+                     "--exit",
+                     NULL };
+    runproc(&r, NULL, 0, 90, NULL, argv);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.out, "hi caller\ncall exit 0\ncall exit 126\n"), "%s", r.out);
+
+    f = fopen(cfg, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("name = \"bad\"\nsplitbed_qubesdb = [ '/a=b' ]\nsplitbed_qrexec_allow = [ 'test.Hi' ]\n",
+          f);
+    fclose(f);
+    char *bad[] = {
+        (char *)build_path("bin/splitbed"), "run", "--config", cfg, "--", "qrexec-vm", NULL
+    };
+    runproc(&r, NULL, 0, 60, NULL, bad);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+    ck_assert_msg(strstr(r.err, "splitbed_qrexec_allow item 'test.Hi' is not SERVICE[+ARG]@TARGET"),
+                  "%s", r.err);
+    unlink(cfg);
+    unlink(prog);
+    rmdir(dir);
+}
+END_TEST
+
 /* dom0's side breaks the control protocol: the agent names it once,
  * serves a fresh control channel, and the real daemon then works. */
 static void hostile(const char *mode, const char *needle)
@@ -177,7 +312,13 @@ END_TEST
 
 START_TEST(hostile_dom0_wrong_type)
 {
-    hostile("type", "SERVICE_REFUSED, which a VM does not take");
+    hostile("type", "TRIGGER_SERVICE3, which a VM does not take");
+}
+END_TEST
+
+START_TEST(hostile_dom0_short_refusal)
+{
+    hostile("refused", "SERVICE_REFUSED of 0 bytes; cutting it off");
 }
 END_TEST
 
@@ -199,8 +340,11 @@ int main(void)
     TCase *tc = tcase_create("qrexec");
     tcase_set_timeout(tc, 150);
     tcase_add_test(tc, services_of_a_running_vm);
+    tcase_add_test(tc, vm_calls_dom0_by_policy);
+    tcase_add_test(tc, run_takes_the_allow_list_from_the_config);
     tcase_add_test(tc, hostile_dom0_unterminated_cmdline);
     tcase_add_test(tc, hostile_dom0_wrong_type);
+    tcase_add_test(tc, hostile_dom0_short_refusal);
     tcase_add_test(tc, hostile_dom0_too_long);
     tcase_add_test(tc, hostile_dom0_old_version);
     suite_add_tcase(s, tc);
