@@ -158,7 +158,9 @@ int os_evtchn_notify(struct os *os, evtchn_port_t port);
 int os_evtchn_close(struct os *os, evtchn_port_t port);
 /* Returns the next port with an event delivered since the last call
  * (clearing it and re-arming delivery), 0 when there is none, or a
- * negative error.  Port 0 is never a valid port. */
+ * negative error.  Port 0 is never a valid port.  An event may be
+ * reported only once an os_wait() has seen it; such a wait returns at
+ * once, so no event is lost. */
 int os_evtchn_next_pending(struct os *os, evtchn_port_t *port);
 
 /* ---- xenstore ---------------------------------------------------------- */

@@ -40,7 +40,13 @@ int os_evtchn_next_pending(struct os *os, evtchn_port_t *port)
 {
     if (!os->xce)
         return 0;
-    if (!os->xce_nonblock) {
+    if (os->xce_nonblock && !os->xce_polled_elsewhere) {
+        if (!os->xce_ready)
+            return 0;
+        /* Whatever the read finds, the next one waits for a poll that
+         * says the device is readable again. */
+        os->xce_ready = false;
+    } else if (!os->xce_nonblock) {
         /* The device's read blocks; look first. */
         struct pollfd pfd = { .fd = xenevtchn_fd(os->xce), .events = POLLIN };
         int r = poll(&pfd, 1, 0);

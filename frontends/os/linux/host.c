@@ -87,6 +87,7 @@ xenevtchn_handle *os_linux_evtchn(struct os *os)
             int fd = xenevtchn_fd(os->xce);
             int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
             os->xce_nonblock = fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0;
+            os->xce_ready = true;
         }
         if (!os->xce) {
             os->xce_failed = true;

@@ -30,6 +30,8 @@ int os_wait(struct os *os, uint64_t deadline_ns)
         timeout = ms > 0x7fffffff ? 0x7fffffff : (int)ms;
     }
     int r = hybrid_poll(&os->hp, pfd, (nfds_t)n, timeout);
+    if (r > 0 && n > 1 && (pfd[1].revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)))
+        os->xce_ready = true;
     if (r < 0)
         return errno == EINTR ? 1 : -errno;
     return r > 0 ? 1 : 0;
@@ -38,6 +40,7 @@ int os_wait(struct os *os, uint64_t deadline_ns)
 int os_linux_poll_fds(struct os *os, struct pollfd *fds, int max)
 {
     int n = 0;
+    os->xce_polled_elsewhere = true;
     if (n < max && xs_fileno(os->xs) >= 0)
         fds[n++] = (struct pollfd){ .fd = xs_fileno(os->xs), .events = POLLIN };
     if (n < max && os->xce)
