@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backends-sim/blkback/backend.h"
@@ -49,6 +50,13 @@ static void log_line(void *ctx, bool diagnosis, const char *text)
     if (diagnosis && trace_fd >= 0 && write(trace_fd, line, (size_t)n) < 0) {
         /* the trace is a copy; stderr has the line */
     }
+}
+
+static uint64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
 static void usage(FILE *f)
@@ -275,6 +283,7 @@ int main(int argc, char **argv)
         .evtchn = bb_xenevtchn_base(ev),
         .params = &params,
         .log = { .line = log_line },
+        .now_ns = monotonic_ns,
     };
     struct bb_faults *faults =
         bb_faults_new(&params, bb_gnttab_mapper_base(gt), (int)report_fd, &env.log);

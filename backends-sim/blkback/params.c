@@ -30,6 +30,7 @@ void bb_params_default(struct bb_params *p)
         .max_queues = 1,
         .batch = 64,
         .resize_on_io = true,
+        .resize_check_ms = 100,
         .hotplug_status = true,
     };
 }
@@ -121,6 +122,10 @@ int bb_params_set(struct bb_params *p, const char *kv, char *err, size_t errlen)
         if (parse_uint(v, 4096, &u) < 0)
             goto bad_range;
         p->max_indirect_segments = (unsigned)u;
+    } else if (!strcmp(key, "resize-check-ms")) {
+        if (parse_uint(v, 60000, &u) < 0)
+            goto bad_range;
+        p->resize_check_ms = (unsigned)u;
     } else if (!strcmp(key, "max-persistent-grants")) {
         if (parse_uint(v, 65536, &u) < 0)
             goto bad_range;
@@ -206,6 +211,7 @@ bad_range : {
                        : !strcmp(key, "multi-queue-max-queues") ? "0 (not written) or 1"
                        : !strcmp(key, "fault-delay-us")         ? "0..10000000"
                        : !strcmp(key, "fault-grant-fail")       ? "0..1000 (per mille)"
+                       : !strcmp(key, "resize-check-ms")        ? "0..60000"
                        : !strncmp(key, "fault-", 6)             ? "a number"
                                                                 : "a positive number";
     snprintf(err, errlen, "--opt %s: '%s' is not %s", kv, v, want);

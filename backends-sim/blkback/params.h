@@ -34,6 +34,7 @@ struct bb_params {
     unsigned max_queues; /* multi-queue-max-queues; 0: not written */
     unsigned batch;      /* requests per device per turn */
     bool resize_on_io;
+    unsigned resize_check_ms; /* resize-on-io looks at most this often; 0: every batch */
     bool hotplug_status;
     /* Faults a user asks for (faults.h); 0: none. */
     uint64_t fault_crash_after;  /* die abruptly once this many requests were served */

@@ -36,6 +36,7 @@ struct bb_vbd {
     char ring_sig[512]; /* ring details we connected with */
     bool stale;         /* ring details left from an earlier backend */
     char stale_sig[512];
+    uint64_t size_seen_ns; /* when resize-on-io last looked at the image */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -579,11 +580,25 @@ void bb_vbd_step(struct bb_vbd *v)
     }
 }
 
+/* Looking at the image costs a system call per batch; with a clock, one
+ * look per resize-check-ms is enough for a resize to be noticed on I/O. */
+static bool size_look_due(struct bb_vbd *v)
+{
+    uint64_t every = (uint64_t)v->env->params->resize_check_ms * 1000000u;
+    if (!v->env->now_ns || !every)
+        return true;
+    uint64_t now = v->env->now_ns();
+    if (v->size_seen_ns && now - v->size_seen_ns < every)
+        return false;
+    v->size_seen_ns = now;
+    return true;
+}
+
 int bb_vbd_serve(struct bb_vbd *v, unsigned budget)
 {
     if (!v->ring)
         return 0;
-    if (v->env->params->resize_on_io)
+    if (v->env->params->resize_on_io && size_look_due(v))
         bb_vbd_check_resize(v);
     bool notify = false;
     struct bb_ring_stats before, after;

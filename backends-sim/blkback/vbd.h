@@ -36,6 +36,9 @@ struct bb_env {
     struct bb_mapper *mapper;
     const struct bb_params *params;
     struct bb_logger log;
+    /* The monotonic clock that spaces resize-on-io's looks at the image
+     * (params: resize-check-ms); NULL looks before every batch. */
+    uint64_t (*now_ns)(void);
 };
 
 struct bb_vbd;

@@ -955,6 +955,41 @@ START_TEST(restarted_backend_waits_for_a_new_ring)
 }
 END_TEST
 
+static uint64_t fake_now;
+static uint64_t fake_clock(void)
+{
+    return fake_now;
+}
+
+/* With a clock, resize-on-io looks at the image at most once per
+ * resize-check-ms: a resize made just after a look waits for the next
+ * batch served once the interval has passed. */
+START_TEST(resize_on_io_looks_once_per_interval)
+{
+    struct world w;
+    world_init(&w);
+    char err[64];
+    ck_assert_int_eq(bb_params_set(&w.params, "resize-check-ms=50", err, sizeof(err)), 0);
+    fake_now = 1000000000ull;
+    w.env.now_ns = fake_clock;
+    toolstack(&w, 1, w.img[1], "w");
+    start(&w);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    fe_request(&w, 1, BLKIF_OP_READ, 1, 0, 40); /* looks now */
+    ck_assert_int_eq(fe_response(&w, 1, 1), BLKIF_RSP_OKAY);
+    ck_assert_int_eq(truncate(w.img[1], 8 << 20), 0);
+    fake_now += 49000000ull;
+    fe_request(&w, 1, BLKIF_OP_READ, 2, 0, 40);
+    ck_assert_int_eq(fe_response(&w, 1, 2), BLKIF_RSP_OKAY);
+    ck_assert_str_eq(be_node(&w, 1, "sectors"), "8192");
+    fake_now += 1000000ull;
+    fe_request(&w, 1, BLKIF_OP_READ, 3, 0, 40);
+    ck_assert_int_eq(fe_response(&w, 1, 3), BLKIF_RSP_OKAY);
+    ck_assert_str_eq(be_node(&w, 1, "sectors"), "16384");
+    world_free(&w);
+}
+END_TEST
+
 START_TEST(resize_rewrites_sectors_and_state)
 {
     struct world w;
@@ -1124,6 +1159,7 @@ static Suite *suite(void)
     tcase_add_test(t, new_ring_while_connected);
     tcase_add_loop_test(t, restarted_backend_waits_for_a_new_ring, 0, 2);
     tcase_add_loop_test(t, resize_rewrites_sectors_and_state, 0, 2);
+    tcase_add_test(t, resize_on_io_looks_once_per_interval);
     tcase_add_test(t, cut_off_one_frontend_others_keep_running);
     tcase_add_test(t, event_storm_is_shared_fairly);
     tcase_add_test(t, backend_directory_removed);
