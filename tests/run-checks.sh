@@ -5,9 +5,11 @@
 # any binary failed or died.  Each binary also writes Check's XML report
 # (CK_XML_LOG_FILE_NAME), turned into JUnit XML for CI systems at
 # $build/test-results/NAME.xml.  A test that could not run here printed
-# "splitbed-skip: REASON" (tests/lib/skip.h): Check counted it as a pass,
-# this script counts it as skipped instead and lists the reasons.
+# "splitbed-skip: FILE:LINE: REASON" (tests/lib/skip.h): Check counted it
+# as a pass, this script counts it as skipped instead and lists the
+# reasons, and the JUnit XML marks it <skipped>.
 build=$1; shift
+here=$(dirname "$0")
 export SPLITBED_BUILD="$build"
 mkdir -p "$build/test-results"
 total=0 failed=0 skipped=0 status=0
@@ -19,8 +21,8 @@ for t in "$@"; do
   CK_XML_LOG_FILE_NAME="$build/test-results/$name.check.xml" "$t" >"$out" 2>&1
   rc=$?
   if [ -s "$build/test-results/$name.check.xml" ]; then
-    python3 "$(dirname "$0")/check-to-junit.py" "$build/test-results/$name.check.xml" \
-      "$build/test-results/$name.xml" "$name" || status=1
+    python3 "$here/check-to-junit.py" "$build/test-results/$name.check.xml" \
+      "$build/test-results/$name.xml" "$name" "$out" || status=1
     rm -f "$build/test-results/$name.check.xml"
   fi
   cat "$out"
@@ -35,7 +37,8 @@ for t in "$@"; do
     total=$((total + n)); failed=$((failed + f + e))
     s=$(grep -c '^splitbed-skip: ' "$out")
     skipped=$((skipped + s))
-    grep '^splitbed-skip: ' "$out" | sed "s|^splitbed-skip: |$(basename "$t"): |" >>"$reasons"
+    grep '^splitbed-skip: ' "$out" |
+      sed -E "s|^splitbed-skip: [^:]*:[0-9]+: |$name: |" >>"$reasons"
     [ $((f + e)) -eq 0 ] || status=1
   fi
   if [ "$rc" -ne 0 ] && [ "$status" -eq 0 ]; then
