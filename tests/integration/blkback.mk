@@ -9,10 +9,10 @@ $(BLKBACK_FRONT): $(OBJ)/tests/integration/blkback_front.o
 ALL_TARGETS += $(BLKBACK_FRONT)
 
 $(BUILD)/tests/test_blkback_daemon: $$(OBJ)/tests/integration/test_blkback_daemon.o $$(OBJ)/tests/lib/runproc.o \
-    | $$(BLKBACK_FRONT) $$(BLKBACK_BIN)
+    $$(OBJ)/tests/lib/scratch.o | $$(BLKBACK_FRONT) $$(BLKBACK_BIN)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(OBJ)/tests/integration/test_blkback_daemon.o $(OBJ)/tests/lib/runproc.o \
-	  $(CHECK_LIBS) -lxenstore
+	  $(OBJ)/tests/lib/scratch.o $(CHECK_LIBS) -lxenstore
 
 ifneq ($(wildcard backends-sim/hv/hvctl.h),)
 INTEGRATION_TESTS += $(BUILD)/tests/test_blkback_daemon

@@ -8,7 +8,7 @@ INTEGRATION_TESTS += $(BUILD)/tests/test_cli
 endif
 
 # A guest's crossings into other domains, refused.
-$(BUILD)/tests/test_identity: $(OBJ)/tests/integration/test_identity.o $(OBJ)/tests/lib/runproc.o | \
+$(BUILD)/tests/test_identity: $(OBJ)/tests/integration/test_identity.o $(OBJ)/tests/lib/runproc.o $(OBJ)/tests/lib/scratch.o | \
     $(BUILD)/tests/hv-peer $(BUILD)/bin/splitbed $(BUILD)/bin/splitbed-hvd $(BUILD)/bin/splitbed-xenstored
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
@@ -21,7 +21,7 @@ $(BUILD)/tests/limits-hog: tests/integration/limits_hog.c
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -o $@ $< -lxengnttab -lxenevtchn -lxenstore
 
-$(BUILD)/tests/test_limits: $(OBJ)/tests/integration/test_limits.o $(OBJ)/tests/lib/runproc.o | \
+$(BUILD)/tests/test_limits: $(OBJ)/tests/integration/test_limits.o $(OBJ)/tests/lib/runproc.o $(OBJ)/tests/lib/scratch.o | \
     $(BUILD)/tests/limits-hog $(BUILD)/tests/hv-peer $(BUILD)/bin/splitbed \
     $(BUILD)/bin/splitbed-hvd $(BUILD)/bin/splitbed-xenstored
 	@mkdir -p $(@D)

@@ -10,7 +10,7 @@ INTEGRATION_TESTS += $(BUILD)/tests/test_fuzz_corpora
 # .clusterfuzzlite/build.sh as OSS-Fuzz runs it; slow, so not in make test:
 # `make test-oss-fuzz` (and CI) run it.
 $(OBJ)/tests/integration/test_oss_fuzz_build.o: CPPFLAGS += -DSPLITBED_SRCDIR_DEFAULT='"$(CURDIR)"'
-$(BUILD)/tests/test_oss_fuzz_build: $(OBJ)/tests/integration/test_oss_fuzz_build.o $(OBJ)/tests/lib/runproc.o
+$(BUILD)/tests/test_oss_fuzz_build: $(OBJ)/tests/integration/test_oss_fuzz_build.o $(OBJ)/tests/lib/runproc.o $(OBJ)/tests/lib/scratch.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 ALL_TARGETS += $(BUILD)/tests/test_oss_fuzz_build

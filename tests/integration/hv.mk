@@ -1,7 +1,8 @@
 # Integration tests of splitbed-hvd and the drop-in libraries, with real
 # processes: hv-peer is built against Debian's real xengnttab/xenevtchn
 # headers and libraries (not ours) and runs on ours via LD_LIBRARY_PATH.
-HV_TEST_HARNESS = $(OBJ)/tests/integration/test_hv_harness.o $(OBJ)/tests/lib/runproc.o $(HVCTL_LIB)
+HV_TEST_HARNESS = $(OBJ)/tests/integration/test_hv_harness.o $(OBJ)/tests/lib/scratch.o \
+  $(OBJ)/tests/lib/runproc.o $(HVCTL_LIB)
 HV_PROC_TESTS := test_hv_proc_grants test_hv_proc_evtchn test_hv_proc_abi test_hv_proc_isolation
 
 $(BUILD)/tests/hv-peer: tests/integration/test_hv_peer.c

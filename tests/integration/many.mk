@@ -1,5 +1,5 @@
 # Many guests on one simulator, each with a disk and a vif, at once.
-$(BUILD)/tests/test_many_guests: $(OBJ)/tests/integration/test_many_guests.o $(OBJ)/tests/lib/runproc.o
+$(BUILD)/tests/test_many_guests: $(OBJ)/tests/integration/test_many_guests.o $(OBJ)/tests/lib/runproc.o $(OBJ)/tests/lib/scratch.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
@@ -8,7 +8,7 @@ INTEGRATION_TESTS += $(BUILD)/tests/test_many_guests
 endif
 
 # splitbed run --fault: each fault and what the frontend does.
-$(BUILD)/tests/test_run_faults: $(OBJ)/tests/integration/test_run_faults.o $(OBJ)/tests/lib/runproc.o
+$(BUILD)/tests/test_run_faults: $(OBJ)/tests/integration/test_run_faults.o $(OBJ)/tests/lib/runproc.o $(OBJ)/tests/lib/scratch.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
@@ -17,7 +17,7 @@ INTEGRATION_TESTS += $(BUILD)/tests/test_run_faults
 endif
 
 # Hot-plug: block-/network-attach, -detach, -list on a running simulator.
-$(BUILD)/tests/test_hotplug: $(OBJ)/tests/integration/test_hotplug.o $(OBJ)/tests/lib/runproc.o
+$(BUILD)/tests/test_hotplug: $(OBJ)/tests/integration/test_hotplug.o $(OBJ)/tests/lib/runproc.o $(OBJ)/tests/lib/scratch.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #define GUARD_MS 60000
 
@@ -56,8 +57,7 @@ void qs_stop(void)
 
 const char *qs_start(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/splitbed-qubes-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
     const char *args[] = { "hv", "start", "--dir", dir, NULL };
     ck_assert_int_eq(qs_splitbed(NULL, 0, args), 0);
     return dir;

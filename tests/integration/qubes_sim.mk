@@ -1,3 +1,3 @@
 # The tests' private simulator and processes in its domains (qubes_sim.h),
 # shared by the vchan, QubesDB and Qubes interop tests.
-QUBES_SIM_OBJS := $(OBJ)/tests/integration/qubes_sim.o $(OBJ)/tests/lib/runproc.o
+QUBES_SIM_OBJS := $(OBJ)/tests/integration/qubes_sim.o $(OBJ)/tests/lib/runproc.o $(OBJ)/tests/lib/scratch.o

@@ -9,6 +9,7 @@
  * SIGHUP, clean shutdown by SIGTERM, and bad usage.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -635,14 +636,16 @@ START_TEST(bad_usage_one_line_exit_2)
 }
 END_TEST
 
-/* Every test's state dirs live under `base`, made and removed by the
- * parent process (Check's unchecked fixture).  A test that fails
- * half-way ends its forked process at once; this teardown then ends the
- * processes it recorded, stops its simulator and removes its files. */
+/* Every test's state dirs live under `base`, the scratch tree
+ * (tests/lib/scratch.h) made and removed by the parent process (Check's
+ * unchecked fixture).  A test that fails half-way ends its forked
+ * process at once; this teardown then ends the processes it recorded,
+ * stops its simulator, and the scratch teardown ends whatever else runs
+ * from the tree and removes it. */
 static void base_setup(void)
 {
-    snprintf(base, sizeof(base), "/tmp/sbblkback-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(base));
+    scratch_setup();
+    snprintf(base, sizeof(base), "%s", scratch_base());
 }
 
 static int stop_sim_dir(const char *p, const struct stat *st, int flag, struct FTW *w)
@@ -670,7 +673,7 @@ static int stop_sim_dir(const char *p, const struct stat *st, int flag, struct F
 static void base_teardown(void)
 {
     nftw(base, stop_sim_dir, 8, FTW_PHYS);
-    runproc_rmtree(base);
+    scratch_teardown();
 }
 
 static Suite *suite(void)
@@ -705,5 +708,6 @@ static Suite *suite(void)
 
 int main(void)
 {
+    scratch_prefix = "sbblkback";
     return check_main(suite());
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tests/integration/qubes_sim.h"
+#include "tests/lib/scratch.h"
 #include "tests/lib/check_main.h"
 #include "tests/lib/runproc.h"
 
@@ -54,8 +55,10 @@ END_TEST
 
 int main(void)
 {
+    scratch_prefix = "sbgui";
     Suite *s = suite_create("gui");
     TCase *tc = tcase_create("gui");
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, unknown_message_type);
     tcase_add_test(tc, another_major_version);

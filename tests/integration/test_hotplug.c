@@ -7,6 +7,7 @@
  * hang; afterwards the simulator holds nothing.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -34,8 +35,7 @@ static void sb(char *const args[])
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sbhp-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
     snprintf(sim, sizeof sim, "%s/sim", dir);
     snprintf(img, sizeof img, "%s/disk.img", dir);
     snprintf(spec, sizeof spec, "vdev=xvdb,access=rw,target=%s", img);
@@ -296,9 +296,11 @@ END_TEST
 
 int main(void)
 {
+    scratch_prefix = "sbhp";
     Suite *s = suite_create("hotplug");
     TCase *tc = tcase_create("hotplug");
     tcase_set_timeout(tc, 120);
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, block_attach_use_list_detach);
     tcase_add_test(tc, detach_during_io_is_an_error_not_a_hang);

@@ -1,6 +1,7 @@
 #include "tests/integration/test_hv_harness.h"
 #include "backends-sim/hv/hvctl.h"
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 #include <errno.h>
@@ -20,15 +21,13 @@
 
 #define GUARD_MS 20000 /* hang guard for any one answer */
 
-static char base[48];
 static char dir[96];
 static pid_t hvd = -1;
 
 void hvt_suite_setup(void)
 {
-    snprintf(base, sizeof(base), "/tmp/sbhv-XXXXXX");
-    if (!mkdtemp(base))
-        base[0] = 0;
+    scratch_prefix = "sbhv";
+    scratch_setup();
 }
 
 const char *hvt_dir(void)
@@ -88,15 +87,12 @@ static ssize_t read_line(int fd, char *buf, size_t size, size_t *len)
 
 void hvt_suite_teardown(void)
 {
-    if (base[0])
-        nftw(base, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
-    base[0] = 0;
+    scratch_teardown();
 }
 
 const char *hvt_start(void)
 {
-    snprintf(dir, sizeof(dir), "%s/t-XXXXXX", base[0] ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof(dir));
     atexit(cleanup);
     int ready[2];
     ck_assert_int_eq(pipe2(ready, O_CLOEXEC), 0);

@@ -25,13 +25,14 @@ struct peer {
 };
 
 /* Unchecked fixture (runs in the test runner, not in the forked test):
- * a base directory the tests' own directories live in, removed by
- * hvt_suite_teardown even when a test failed and could not clean up
- * (Check ends a failed test with _exit; the daemons and peers it started
- * die with it through PR_SET_PDEATHSIG). */
+ * the scratch tree (tests/lib/scratch.h) the tests' own directories live
+ * in, removed with whatever runs from it by hvt_suite_teardown even when
+ * a test failed and could not clean up, or when the binary is killed
+ * (the daemons and peers a test started also die with it through
+ * PR_SET_PDEATHSIG). */
 void hvt_suite_setup(void);
 void hvt_suite_teardown(void);
-/* Starts splitbed-hvd in a fresh mktemp -d dir; returns the dir. */
+/* Starts splitbed-hvd in a fresh folder of the scratch tree; returns it. */
 const char *hvt_start(void);
 /* SIGTERM; asserts a clean exit and that the sockets are gone. */
 void hvt_stop(void);

@@ -8,6 +8,7 @@
  * hv-peer (Debian's libxengnttab/libxenevtchn on our drop-ins).
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -44,8 +45,7 @@ static void in_domain(const char *d, const char *script)
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sbident-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
     SB("hv", "start", "--dir", dir);
     ck_assert_msg(r.status == 0, "hv start: %d %s", r.status, r.err);
     SB("exec", "--dir", dir, "--domain", "3", "--", "true");
@@ -195,6 +195,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("identity");
     TCase *t = tcase_create("crossings");
+    tcase_add_unchecked_fixture(t, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 120);
     tcase_add_test(t, hvd_socket_of_another_domain_is_refused);
@@ -211,5 +212,6 @@ static Suite *suite(void)
 
 int main(void)
 {
+    scratch_prefix = "sbident";
     return check_main(suite());
 }

@@ -5,6 +5,7 @@
  * run on the simulator.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -22,8 +23,7 @@ static struct runproc r;
 
 static void setup(void)
 {
-    snprintf(dest, sizeof dest, "/tmp/sbinst-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dest));
+    scratch_dir(dest, sizeof dest);
     snprintf(prefix, sizeof prefix, "%s/opt/sb", dest);
 }
 
@@ -132,9 +132,11 @@ END_TEST
 
 int main(void)
 {
+    scratch_prefix = "sbinst";
     Suite *s = suite_create("install");
     TCase *tc = tcase_create("install");
     tcase_set_timeout(tc, 300);
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, installed_tree_runs_the_seed_scenario);
     tcase_add_test(tc, user_program_builds_against_the_installed_tree);

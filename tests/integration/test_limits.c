@@ -8,6 +8,7 @@
  * clients meanwhile.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -44,8 +45,7 @@ static void sb(char *const args[])
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sblimits-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
 }
 
 static void teardown(void)
@@ -214,6 +214,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("limits");
     TCase *t = tcase_create("limits");
+    tcase_add_unchecked_fixture(t, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(t, setup, teardown);
     tcase_set_timeout(t, 180);
     tcase_add_test(t, one_guest_at_every_limit_another_keeps_working);
@@ -224,5 +225,6 @@ static Suite *suite(void)
 
 int main(void)
 {
+    scratch_prefix = "sblimits";
     return check_main(suite());
 }

@@ -11,6 +11,7 @@
  * SPLITBED_STRESS_DOMAINS sets the number of guests (default 64).
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -56,8 +57,7 @@ static void sb(char *const args[])
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sbmany-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
     snprintf(sim, sizeof sim, "%s/sim", dir);
     SB("hv", "start", "--dir", sim);
     ck_assert_msg(r.status == 0, "hv start: %s", r.err);
@@ -334,6 +334,7 @@ static Suite *suite(void)
     Suite *s = suite_create("many_guests");
     TCase *tc = tcase_create("many_guests");
     tcase_set_timeout(tc, 240);
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, many_guests_with_disk_and_vif_at_once);
     tcase_add_test(tc, one_backend_per_device);
@@ -343,5 +344,6 @@ static Suite *suite(void)
 
 int main(void)
 {
+    scratch_prefix = "sbmany";
     return check_main(suite());
 }

@@ -8,6 +8,7 @@
  * ASan): `make test-oss-fuzz` runs it, and CI.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -45,8 +46,7 @@ static bool exists(const char *path)
 
 START_TEST(build_sh_makes_every_target_and_each_runs_its_seeds)
 {
-    snprintf(dir, sizeof dir, "/tmp/sbossfuzz-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
     char *out = cat(dir, "/out"), *work = cat(dir, "/work"), *src = cat(dir, "/src");
     ck_assert_int_eq(mkdir(out, 0755), 0);
     ck_assert_int_eq(mkdir(work, 0755), 0);
@@ -104,8 +104,10 @@ END_TEST
 
 int main(void)
 {
+    scratch_prefix = "sbossfuzz";
     Suite *s = suite_create("oss_fuzz_build");
     TCase *t = tcase_create("build.sh");
+    tcase_add_unchecked_fixture(t, scratch_setup, scratch_teardown);
     tcase_set_timeout(t, BUILD_TIMEOUT + 600);
     tcase_add_test(t, build_sh_makes_every_target_and_each_runs_its_seeds);
     suite_add_tcase(s, t);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tests/integration/qubes_sim.h"
+#include "tests/lib/scratch.h"
 #include "tests/lib/check_main.h"
 #include "tests/lib/runproc.h"
 
@@ -336,8 +337,10 @@ END_TEST
 
 int main(void)
 {
+    scratch_prefix = "sbqrexec";
     Suite *s = suite_create("qrexec");
     TCase *tc = tcase_create("qrexec");
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_set_timeout(tc, 150);
     tcase_add_test(tc, services_of_a_running_vm);
     tcase_add_test(tc, vm_calls_dom0_by_policy);

@@ -5,12 +5,14 @@
  * `splitbed qubesdb`, and peers that break the protocol on either side.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "tests/integration/qubes_sim.h"
+#include "tests/lib/scratch.h"
 #include "tests/lib/check_main.h"
 #include "tests/lib/runproc.h"
 
@@ -68,8 +70,10 @@ END_TEST
 
 START_TEST(run_refuses_a_bad_qubesdb_entry)
 {
-    char cfg[] = "/tmp/splitbed-qdb-cfg-XXXXXX";
-    int fd = mkstemp(cfg);
+    char dir[128], cfg[160];
+    scratch_dir(dir, sizeof dir);
+    snprintf(cfg, sizeof cfg, "%s/bad.cfg", dir);
+    int fd = open(cfg, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     ck_assert_int_ge(fd, 0);
     const char text[] = "name = \"bad\"\nsplitbed_qubesdb = [ 'qubes-ip=10.0.0.1' ]\n";
     ck_assert_int_eq(write(fd, text, sizeof text - 1), (ssize_t)sizeof text - 1);
@@ -234,8 +238,10 @@ END_TEST
 
 int main(void)
 {
+    scratch_prefix = "sbqdb";
     Suite *s = suite_create("qubesdb");
     TCase *tc = tcase_create("qubesdb");
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, run_replays_the_seed_log);
     tcase_add_test(tc, run_refuses_a_bad_qubesdb_entry);

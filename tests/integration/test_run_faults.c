@@ -9,6 +9,7 @@
  * what blk-info then reports.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -33,8 +34,7 @@ static void sb(char *const args[])
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sbfault-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
     snprintf(img, sizeof img, "%s/disk.img", dir);
     snprintf(disk, sizeof disk, "vdev=xvda,access=rw,target=%s", img);
     snprintf(sim, sizeof sim, "%s/sim", dir);
@@ -218,9 +218,11 @@ END_TEST
 
 int main(void)
 {
+    scratch_prefix = "sbfault";
     Suite *s = suite_create("run_faults");
     TCase *tc = tcase_create("run_faults");
     tcase_set_timeout(tc, 240);
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, crash_fault_restarts_the_backend_and_the_guest_completes);
     tcase_add_test(tc, slow_backend_only_makes_the_guest_wait);

@@ -9,6 +9,7 @@
  * guest domain with its own backend.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -66,8 +67,8 @@ static void sb(char *const args[])
 
 static void sim_start(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sbtar-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_setup();
+    scratch_dir(dir, sizeof dir);
     SB("hv", "start", "--dir", dir);
     ck_assert_msg(r.status == 0, "hv start: %d %s", r.status, r.err);
 }
@@ -75,7 +76,7 @@ static void sim_start(void)
 static void sim_stop(void)
 {
     SB("hv", "stop", "--dir", dir);
-    runproc_rmtree(dir);
+    scratch_teardown();
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -284,6 +285,7 @@ int main(void)
     archives = g.gl_pathv;
     narchives = g.gl_pathc;
 
+    scratch_prefix = "sbtar";
     Suite *s = suite_create("tar-apps");
     TCase *tc = tcase_create("run");
     tcase_set_timeout(tc, 120);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tests/integration/qubes_sim.h"
+#include "tests/lib/scratch.h"
 #include "tests/lib/check_main.h"
 #include "tests/lib/runproc.h"
 
@@ -203,8 +204,10 @@ END_TEST
 
 int main(void)
 {
+    scratch_prefix = "sbvchan";
     Suite *s = suite_create("vchan");
     TCase *tc = tcase_create("interop");
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, ours_server_libxenvchan_client);
     tcase_add_test(tc, libxenvchan_server_ours_client);
@@ -216,6 +219,7 @@ int main(void)
     tcase_add_test(tc, raw_mode_ours_server_libxenvchan_client);
     suite_add_tcase(s, tc);
     TCase *th = tcase_create("hostile");
+    tcase_add_unchecked_fixture(th, scratch_setup, scratch_teardown);
     tcase_set_timeout(th, 120);
     tcase_add_test(th, hostile_ring_order);
     tcase_add_test(th, hostile_grant_list);

@@ -8,6 +8,7 @@
  * `splitbed domain`, agreeing.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -42,8 +43,7 @@ static void sb(char *const args[])
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sbxc-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
     SB("hv", "start", "--dir", dir);
     ck_assert_msg(r.status == 0, "hv start: %d %s", r.status, r.err);
 }
@@ -446,9 +446,11 @@ END_TEST
 
 int main(void)
 {
+    scratch_prefix = "sbxc";
     Suite *s = suite_create("xenctrl-tools");
     TCase *tc = tcase_create("xenctrl-tools");
     tcase_set_timeout(tc, 120);
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, xl_lists_pauses_and_names_domains);
     tcase_add_test(tc, debian_wrappers_xl_and_xentop);

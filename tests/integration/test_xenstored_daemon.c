@@ -1,5 +1,6 @@
 #include "tests/integration/test_xenstored_daemon.h"
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -22,28 +23,18 @@
 /* The daemon of the running test, for the exit handler: a failed
  * assertion ends the test process without its teardown. */
 static struct xsd *running;
-/* Every state dir lives here; the suite's own process removes it. */
-static char base[200];
-
+/* Every state dir lives in the scratch tree (tests/lib/scratch.h) of
+ * the suite's own process, removed with whatever runs from it however
+ * the run ends. */
 void xsd_suite_begin(void)
 {
-    strcpy(base, "/tmp/splitbed-xsd-XXXXXX");
-    if (!mkdtemp(base)) {
-        perror("mkdtemp");
-        exit(1);
-    }
+    scratch_prefix = "splitbed-xsd";
+    scratch_setup();
 }
 
 void xsd_suite_end(void)
 {
-    char cmd[300];
-
-    if (!base[0])
-        return;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", base);
-    base[0] = '\0';
+    scratch_teardown();
 }
 
 static void cleanup_at_exit(void)
@@ -62,8 +53,7 @@ void xsd_start(struct xsd *d)
     ssize_t n;
 
     memset(d, 0, sizeof(*d));
-    snprintf(d->dir, sizeof(d->dir), "%s/t-XXXXXX", base[0] ? base : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(d->dir));
+    scratch_dir(d->dir, sizeof(d->dir));
     snprintf(d->xsdir, sizeof(d->xsdir), "%s/xs", d->dir);
     snprintf(d->sock, sizeof(d->sock), "%s/socket", d->xsdir);
     snprintf(d->env0, sizeof(d->env0), "XENSTORED_PATH=%s", d->sock);

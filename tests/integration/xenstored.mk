@@ -1,7 +1,8 @@
 # Integration tests of splitbed-xenstored: the real daemon, Debian's
 # xenstore tools, Xen's test-xenstore, raw wire clients.
 XS_INT_TESTS := test_xenstored_tools test_xenstored_wire
-XS_INT_OBJS := $(OBJ)/tests/integration/test_xenstored_daemon.o $(OBJ)/tests/lib/runproc.o
+XS_INT_OBJS := $(OBJ)/tests/integration/test_xenstored_daemon.o $(OBJ)/tests/lib/runproc.o \
+  $(OBJ)/tests/lib/scratch.o
 
 define xs_int_test_rule
 $(BUILD)/tests/$(1): $$$$(OBJ)/tests/integration/$(1).o $$$$(XS_INT_OBJS) | $$$$(XENSTORED_BIN)

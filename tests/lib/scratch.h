@@ -7,18 +7,25 @@
  * Check's parent process: the teardown runs after the case whatever its
  * tests did.  It ends every process whose command line or environment
  * names the tree (the daemons a test started with --dir, SPLITBED_DIR,
- * XENSTORED_PATH … under it) and removes the tree.
+ * XENSTORED_PATH … under it), SIGTERM first and SIGKILL after a grace
+ * period, and removes the tree.  The same happens if the test binary
+ * itself is killed (SIGTERM, SIGKILL): a reaper process made with the
+ * tree waits for the binary's end, and a test process that made a
+ * folder with scratch_dir dies with the binary.
  *
  *   scratch_prefix = "sbblk";      before srunner_run_all
  *   tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
  *   scratch_dir(dir, sizeof dir);  in a test: a fresh folder of its own
+ *
+ * or, for one tree around the whole run, scratch_setup() and
+ * scratch_teardown() around srunner_run_all in main.
  */
 #ifndef SPLITBED_TEST_SCRATCH_H
 #define SPLITBED_TEST_SCRATCH_H
 
 #include <stddef.h>
 
-/* Names the tree /tmp/<prefix>-XXXXXX. */
+/* Names the tree $TMPDIR/<prefix>-XXXXXX ($TMPDIR is /tmp if unset). */
 extern const char *scratch_prefix;
 void scratch_setup(void);
 void scratch_teardown(void);

@@ -98,7 +98,14 @@ int xsref_start(struct xsref *r, const char *shim, char *why, size_t size)
         snprintf(why, size, "%s: %s", shim, strerror(errno));
         return -1;
     }
-    snprintf(r->dir, sizeof(r->dir), "/tmp/splitbed-xsref-XXXXXX");
+    const char *tmp = getenv("TMPDIR");
+    int len =
+        snprintf(r->dir, sizeof(r->dir), "%s/splitbed-xsref-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (len <= 0 || (size_t)len >= sizeof(r->dir)) {
+        snprintf(why, size, "$TMPDIR too long for a socket path: %s", tmp);
+        r->dir[0] = '\0';
+        return -1;
+    }
     if (!mkdtemp(r->dir)) {
         snprintf(why, size, "mkdtemp: %s", strerror(errno));
         r->dir[0] = '\0';

@@ -15,7 +15,7 @@
 
 struct xsref {
     pid_t pid;
-    char dir[64];  /* private scratch dir (mkdtemp) */
+    char dir[80];  /* private scratch dir under $TMPDIR (mkdtemp) */
     char sock[96]; /* dir/socket */
 };
 
