@@ -8,15 +8,26 @@
 # "splitbed-skip: FILE:LINE: REASON" (tests/lib/skip.h): Check counted it
 # as a pass, this script counts it as skipped instead and lists the
 # reasons, and the JUnit XML marks it <skipped>.
+#
+# The binaries get a folder of this run's own as TMPDIR: their scratch
+# trees (tests/lib/scratch.h) are made there.  The run ends with
+# tests/leftovers.py, which fails it if anything is left in that folder
+# or still runs from it, once every scratch reaper is done
+# (SPLITBED_SCRATCH_LOCK).
 build=$1; shift
 here=$(dirname "$0")
 export SPLITBED_BUILD="$build"
 mkdir -p "$build/test-results"
 total=0 failed=0 skipped=0 status=0
 reasons=$(mktemp)
+shm_before=$(mktemp)
+tmp0=${TMPDIR:-/tmp}
+ls -A /dev/shm >"$shm_before" 2>/dev/null
+run=$(mktemp -d "$tmp0/sbrun-XXXXXX")
+export TMPDIR="$run" SPLITBED_SCRATCH_LOCK="$run/.reapers"
 for t in "$@"; do
   echo "== $t"
-  out=$(mktemp)
+  out=$(TMPDIR=$tmp0 mktemp)
   name=$(basename "$t")
   CK_XML_LOG_FILE_NAME="$build/test-results/$name.check.xml" "$t" >"$out" 2>&1
   rc=$?
@@ -49,5 +60,9 @@ for t in "$@"; do
 done
 sort "$reasons" | uniq -c | sed 's/^ *\([0-9]*\) /skipped \1: /'
 rm -f "$reasons"
+# Every reaper holds the lock shared until its tree is gone.
+flock -x "$SPLITBED_SCRATCH_LOCK" true 2>/dev/null
+env -u TMPDIR python3 "$here/leftovers.py" "$run" "$shm_before" || status=1
+rm -rf "$run" "$shm_before"
 echo "splitbed: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
 exit $status
