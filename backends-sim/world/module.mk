@@ -2,7 +2,7 @@
 # blkfront over the os.h home in home/), its replay tool and its fuzz
 # target.  The lists of other modules are named with = and $$(...), so
 # they are read once every module has set them.
-OS_WORLD_SRCS := $(addprefix backends-sim/world/home/,host.c grants.c evtchn.c xenstore.c) \
+OS_WORLD_SRCS := $(addprefix backends-sim/world/home/,host.c grants.c gntmap.c evtchn.c xenstore.c) \
   frontends/os/hosted/libc.c frontends/os/hosted/pages.c
 # The in-process host of the hypervisor core, also linked by its unit
 # tests and fuzz target.

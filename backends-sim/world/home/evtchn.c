@@ -6,6 +6,12 @@ int os_evtchn_alloc_unbound(struct os *os, domid_t peer, evtchn_port_t *port)
     return hv_evtchn_alloc_unbound(os->h.hv, os->h.domid, DOMID_SELF, peer, os, port);
 }
 
+int os_evtchn_bind_interdomain(struct os *os, domid_t peer, evtchn_port_t remote,
+                               evtchn_port_t *local)
+{
+    return hv_evtchn_bind_interdomain(os->h.hv, os->h.domid, peer, remote, os, local);
+}
+
 int os_evtchn_notify(struct os *os, evtchn_port_t port)
 {
     return hv_evtchn_send(os->h.hv, os->h.domid, port);

@@ -138,6 +138,7 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages)
                 busy = true;
         }
         *pp = sh->next;
+        os_world_forget_goodbye(os, va);
         if (!busy) {
             memset(os->frame_used + sh->first, FRAME_FREE, npages);
             free(sh);

@@ -33,6 +33,7 @@ void os_world_free(struct os *os)
         free(ev->token);
         free(ev);
     }
+    os_world_end_maps(os);
     os_world_free_shares(os);
     free(os->frame_used);
     free(os);

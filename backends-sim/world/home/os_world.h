@@ -18,6 +18,13 @@
  * it go: its grants end at the peer's last unmap, and only then do its
  * frames return to the allocator; os_world_held_frames() counts those
  * still waiting.
+ *
+ * Mapping a peer's grants (vchan's client) goes through the core's
+ * GNTTABOP_map and hands back the peer's own frames, which must lie one
+ * after the other in its memory when several are mapped at once (they do
+ * when the peer is a world home: its regions are contiguous).  The unmap
+ * notifications of os_share_page_notify()/os_map_grant_notify() are said
+ * by os_world_free(), as a dying process's kernel says them.
  */
 #ifndef SPLITBED_OS_WORLD_H
 #define SPLITBED_OS_WORLD_H
@@ -37,6 +44,10 @@ struct os_world_ops {
     /* Asked at every commit: true makes it fail with EAGAIN (a fault). */
     bool (*tx_conflict)(void *ctx);
     void (*log)(void *ctx, enum os_log_level level, const char *line);
+    /* Another domain's memory as this process sees it (and its frame
+     * count), for mapping what that domain granted (os_map_grants); NULL
+     * when this world maps nothing: the calls then fail with -OS_ENOSYS. */
+    uint8_t *(*memory)(void *ctx, domid_t d, uint64_t *frames);
 };
 
 /* The domain this home runs as. */
@@ -53,7 +64,9 @@ struct os_world_host {
 
 struct os *os_world_new(const struct os_world_host *host, const struct os_world_ops *ops,
                         void *ctx);
-/* Frees the home (ends nothing: the world checks what was left). */
+/* Frees the home (ends nothing: the world checks what was left), after
+ * saying the unmap notifications still armed: the byte cleared and the
+ * port notified, as for a process that died. */
 void os_world_free(struct os *os);
 
 /* Watch events the domain's connection holds, not yet delivered. */

@@ -1,4 +1,5 @@
 /* xenstore.c — os.h's xenstore calls over an in-process client. */
+#include <stdio.h>
 #include <string.h>
 
 #include "backends-sim/world/home/os_world_priv.h"
@@ -36,6 +37,17 @@ int os_xs_mkdir(struct os *os, os_xs_tx tx, const char *path)
 int os_xs_rm(struct os *os, os_xs_tx tx, const char *path)
 {
     return req(os, XS_RM, tx, path, NULL);
+}
+
+int os_xs_allow_read(struct os *os, os_xs_tx tx, const char *path, domid_t reader)
+{
+    char owner[16], rd[16];
+    snprintf(owner, sizeof owner, "n%u", (unsigned)os->h.domid);
+    snprintf(rd, sizeof rd, "r%u", (unsigned)reader);
+    int err = reader == os->h.domid
+                  ? xsc_client_strs(os->h.xs, XS_SET_PERMS, tx, &os->reply, path, owner, NULL)
+                  : xsc_client_strs(os->h.xs, XS_SET_PERMS, tx, &os->reply, path, owner, rd, NULL);
+    return -err;
 }
 
 int os_xs_directory(struct os *os, os_xs_tx tx, const char *path, char *buf, size_t size)
