@@ -221,8 +221,8 @@ END_TEST
  * is one line and exit 2 before anything starts. */
 START_TEST(run_takes_the_allow_list_from_the_config)
 {
-    static char dir[] = "/tmp/splitbed-qrexec-cfg-XXXXXX", cfg[128], prog[128], text[512];
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    static char dir[128], cfg[160], prog[160], text[512];
+    scratch_dir(dir, sizeof dir);
     snprintf(prog, sizeof prog, "%s/test.Hi", dir);
     FILE *f = fopen(prog, "w");
     ck_assert_ptr_nonnull(f);
