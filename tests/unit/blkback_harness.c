@@ -35,7 +35,8 @@ static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
 
 void h_base_setup(void)
 {
-    snprintf(base, sizeof(base), "/tmp/blkback-test.XXXXXX");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(base, sizeof(base), "%s/blkback-test.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     ck_assert_ptr_nonnull(mkdtemp(base));
 }
 

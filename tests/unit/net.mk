@@ -23,7 +23,8 @@ FUZZ_SRCS_fuzz_netfront_negotiate = tests/fuzz/fuzz_netfront_negotiate.c tests/u
 	frontends/os/hosted/libc.c frontends/netfront.c $(NETBACK_CORE_SRCS)
 FUZZ_CORPUS_fuzz_netfront_negotiate := fixtures/corpora/fuzz_netfront_negotiate
 
-$(BUILD)/tests/test_net_backing: $(OBJ)/tests/unit/test_net_backing.o $(OBJ)/backends-sim/netback/nb_backing.o
+$(BUILD)/tests/test_net_backing: $(OBJ)/tests/unit/test_net_backing.o $(OBJ)/backends-sim/netback/nb_backing.o \
+    $(OBJ)/tests/lib/scratch.o $(OBJ)/tests/lib/runproc.o
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lpcap $(CHECK_LIBS)
 

@@ -226,7 +226,8 @@ static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *ftw
 
 static void base_setup(void)
 {
-    snprintf(base, sizeof(base), "/tmp/blkback-vbd.XXXXXX");
+    const char *tmp = getenv("TMPDIR");
+    snprintf(base, sizeof(base), "%s/blkback-vbd.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     ck_assert_ptr_nonnull(mkdtemp(base));
 }
 

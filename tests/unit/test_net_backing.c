@@ -6,6 +6,7 @@
 #include <check.h>
 
 #include "tests/lib/check_main.h"
+#include "tests/lib/scratch.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -33,8 +34,7 @@ static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
 }
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sbnbk-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
 }
 static void teardown(void)
 {
@@ -239,6 +239,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("net_backing");
     TCase *tc = tcase_create("core");
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, fd_stream_framing_both_ways);
     tcase_add_test(tc, fd_on_a_seqpacket_socket_carries_frames);
@@ -251,5 +252,6 @@ static Suite *suite(void)
 
 int main(void)
 {
+    scratch_prefix = "sbnbk";
     return check_main(suite());
 }
