@@ -1,6 +1,6 @@
 # harness/: the splitbed command.
 HARNESS_SRCS := harness/main.c harness/layout.c harness/statedir.c harness/daemons.c \
-  harness/toolstack.c harness/sim.c harness/cmd_hv.c harness/cmd_exec.c harness/cmd_run.c \
+  harness/toolstack.c harness/xs_batch.c harness/sim.c harness/cmd_hv.c harness/cmd_exec.c harness/cmd_run.c \
   harness/guest_env.c harness/vdev.c harness/disk_spec.c harness/vif_spec.c \
   harness/cmd_replay.c backends-sim/world/domain_layout.c harness/xen_view.c harness/cmd_domain.c backends-sim/procdom/procdom.c
 HARNESS_SRCS += harness/fault_spec.c

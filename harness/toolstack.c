@@ -3,6 +3,7 @@
 #include "backends-sim/world/domain_layout.h"
 
 #include "statedir.h"
+#include "xs_batch.h"
 #include "backends-sim/hv/hvctl.h"
 
 #include <errno.h>
@@ -15,7 +16,9 @@
 
 struct toolstack {
     char dir[4096];
+    char sock[4200];
     struct xs_handle *xs;
+    struct xs_batch *xb; /* transactions' requests, pipelined; opened on first use */
 };
 
 struct toolstack *toolstack_open(const char *dir)
@@ -34,6 +37,7 @@ struct toolstack *toolstack_open(const char *dir)
         return NULL;
     }
     statedir_path(sock, sizeof sock, dir, "xenstored/socket");
+    snprintf(ts->sock, sizeof ts->sock, "%s", sock);
     /* libxenstore reads XENSTORED_PATH when it opens. */
     setenv("XENSTORED_PATH", sock, 1);
     ts->xs = xs_open(0);
@@ -49,6 +53,7 @@ void toolstack_close(struct toolstack *ts)
 {
     if (!ts)
         return;
+    xs_batch_close(ts->xb);
     xs_close(ts->xs);
     free(ts);
 }
@@ -106,50 +111,45 @@ char **toolstack_directory(struct toolstack *ts, const char *path, unsigned *n)
     return xs_directory(ts->xs, XBT_NULL, path, n);
 }
 
-static int xwrite(struct toolstack *ts, xs_transaction_t t, const char *path, const char *value)
+/* Runs queue (which adds requests to ts->xb) inside a transaction, sends
+ * them in one go, then check (if any) on the replies; redoes it all
+ * while the commit conflicts. */
+static int in_transaction(struct toolstack *ts, int (*queue)(struct toolstack *, void *),
+                          int (*check)(struct toolstack *, void *), void *arg)
 {
-    if (!xs_write(ts->xs, t, path, value, (unsigned)strlen(value))) {
-        fprintf(stderr, "splitbed: xenstore write %s failed: %s\n", path, strerror(errno));
+    if (!ts->xb && !(ts->xb = xs_batch_open(ts->sock))) {
+        fprintf(stderr, "splitbed: cannot connect to xenstored at %s: %s\n", ts->sock,
+                strerror(errno));
         return -1;
     }
-    return 0;
-}
-
-static int xperms(struct toolstack *ts, xs_transaction_t t, const char *path,
-                  struct xs_permissions *perms, unsigned n)
-{
-    if (!xs_set_permissions(ts->xs, t, path, perms, n)) {
-        fprintf(stderr, "splitbed: xenstore set-perms %s failed: %s\n", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-/* A node with a value and permissions in one go. */
-static int xnode(struct toolstack *ts, xs_transaction_t t, const char *path, const char *value,
-                 struct xs_permissions *perms, unsigned n)
-{
-    return xwrite(ts, t, path, value) || xperms(ts, t, path, perms, n) ? -1 : 0;
-}
-
-/* Runs fn inside a transaction, redoing it while the commit conflicts. */
-static int in_transaction(struct toolstack *ts,
-                          int (*fn)(struct toolstack *, xs_transaction_t, void *), void *arg)
-{
     for (int attempt = 0; attempt < 100; attempt++) {
-        xs_transaction_t t = xs_transaction_start(ts->xs);
-        if (t == XBT_NULL) {
-            fprintf(stderr, "splitbed: xenstore transaction start failed: %s\n", strerror(errno));
+        int rc = xs_batch_start(ts->xb);
+        if (rc < 0) {
+            fprintf(stderr, "splitbed: xenstore transaction start failed: %s\n", strerror(-rc));
             return -1;
         }
-        if (fn(ts, t, arg) != 0) {
-            xs_transaction_end(ts->xs, t, true);
+        if (queue(ts, arg) != 0) {
+            (void)xs_batch_send(ts->xb); /* what was queued, then dropped */
+            xs_batch_end(ts->xb, true);
             return -1;
         }
-        if (xs_transaction_end(ts->xs, t, false))
+        rc = xs_batch_send(ts->xb);
+        if (rc < 0) {
+            fprintf(stderr, "splitbed: xenstore request on %s failed: %s\n",
+                    xs_batch_failed_path(ts->xb)[0] ? xs_batch_failed_path(ts->xb) : "(none)",
+                    strerror(-rc));
+            xs_batch_end(ts->xb, true);
+            return -1;
+        }
+        if (check && check(ts, arg) != 0) {
+            xs_batch_end(ts->xb, true);
+            return -1;
+        }
+        rc = xs_batch_end(ts->xb, false);
+        if (rc == 0)
             return 0;
-        if (errno != EAGAIN) {
-            fprintf(stderr, "splitbed: xenstore transaction commit failed: %s\n", strerror(errno));
+        if (rc != -EAGAIN) {
+            fprintf(stderr, "splitbed: xenstore transaction commit failed: %s\n", strerror(-rc));
             return -1;
         }
     }
@@ -157,18 +157,17 @@ static int in_transaction(struct toolstack *ts,
     return -1;
 }
 
-static int dom0_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
+static int dom0_nodes(struct toolstack *ts, void *arg)
 {
     (void)arg;
-    return xwrite(ts, t, "/local/domain/0/domid", "0") ||
-                   xwrite(ts, t, "/local/domain/0/name", "Domain-0")
-               ? -1
-               : 0;
+    xs_batch_write(ts->xb, "/local/domain/0/domid", "0");
+    xs_batch_write(ts->xb, "/local/domain/0/name", "Domain-0");
+    return 0;
 }
 
 int toolstack_init_dom0(struct toolstack *ts)
 {
-    return in_transaction(ts, dom0_nodes, NULL);
+    return in_transaction(ts, dom0_nodes, NULL, NULL);
 }
 
 struct domain_args {
@@ -178,32 +177,37 @@ struct domain_args {
 
 struct domain_walk {
     struct toolstack *ts;
-    xs_transaction_t t;
     unsigned domid;
 };
 
+/* Read-only nodes are dom0's with read access for the guest; the nodes
+ * the guest writes are its own. */
 static int domain_node(void *ctx, const char *path, const char *value, bool guest_owned)
 {
-    struct domain_walk *w = ctx;
-    struct xs_permissions ro[2] = { { .id = 0, .perms = XS_PERM_NONE },
-                                    { .id = w->domid, .perms = XS_PERM_READ } };
-    struct xs_permissions rw[1] = { { .id = w->domid, .perms = XS_PERM_NONE } };
+    const struct domain_walk *w = ctx;
+    char own[16], ro_owner[] = "n0", reader[16];
+    snprintf(own, sizeof own, "n%u", w->domid);
+    snprintf(reader, sizeof reader, "r%u", w->domid);
     if (!value)
-        return !xs_mkdir(w->ts->xs, w->t, path) || xperms(w->ts, w->t, path, ro, 2) ? -1 : 0;
-    return guest_owned ? xnode(w->ts, w->t, path, value, rw, 1)
-                       : xnode(w->ts, w->t, path, value, ro, 2);
+        xs_batch_mkdir(w->ts->xb, path);
+    else
+        xs_batch_write(w->ts->xb, path, value);
+    if (value && guest_owned)
+        xs_batch_perms(w->ts->xb, path, (const char *const[]){ own }, 1);
+    else
+        xs_batch_perms(w->ts->xb, path, (const char *const[]){ ro_owner, reader }, 2);
+    return 0;
 }
 
-static int domain_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
+static int domain_nodes(struct toolstack *ts, void *arg)
 {
     const struct domain_args *a = arg;
-    struct domain_walk w = { .ts = ts, .t = t, .domid = a->domid };
     /* libxl keeps the domain's /vm entry (the "vm" node points there) and
      * removes it at destroy. */
     char vm[64];
     snprintf(vm, sizeof vm, "/vm/splitbed-%u/name", a->domid);
-    if (xwrite(ts, t, vm, a->name))
-        return -1;
+    xs_batch_write(ts->xb, vm, a->name);
+    struct domain_walk w = { .ts = ts, .domid = a->domid };
     return domain_layout_each(a->domid, a->name, domain_node, &w);
 }
 
@@ -224,7 +228,7 @@ int toolstack_domain_ensure(struct toolstack *ts, unsigned domid, const char *na
         name = defname;
     }
     struct domain_args a = { .domid = domid, .name = name };
-    if (in_transaction(ts, domain_nodes, &a) != 0)
+    if (in_transaction(ts, domain_nodes, NULL, &a) != 0)
         return -1;
     /* Domains reach xenstored through sockets here, not a ring and its
      * event channel; port 1 stands for the one libxl passes, and xenstored
@@ -268,14 +272,13 @@ struct device_args {
     const char *kind;
     unsigned back, front, devid;
     const char *const *back_kv, *const *front_kv;
+    char bpath[256], fpath[256];
 };
 
 /* Keys under a directory whose permissions are already set: xenstored
  * gives a node a privileged caller creates its parent's permissions, so
- * (as libxl__device_generic_add does) there is nothing to set per key,
- * and each set-perms would be one more round trip. */
-static int write_kv(struct toolstack *ts, xs_transaction_t t, const char *dir,
-                    const char *const *kv)
+ * (as libxl__device_generic_add does) there is nothing to set per key. */
+static int write_kv(struct toolstack *ts, const char *dir, const char *const *kv)
 {
     char path[512];
     for (int i = 0; kv && kv[i]; i += 2) {
@@ -284,49 +287,55 @@ static int write_kv(struct toolstack *ts, xs_transaction_t t, const char *dir,
             return -1;
         }
         snprintf(path, sizeof path, "%s/%s", dir, kv[i]);
-        if (xwrite(ts, t, path, kv[i + 1]))
-            return -1;
+        xs_batch_write(ts->xb, path, kv[i + 1]);
     }
     return 0;
 }
 
-static int device_nodes(struct toolstack *ts, xs_transaction_t t, void *arg)
+static int device_nodes(struct toolstack *ts, void *arg)
 {
-    const struct device_args *a = arg;
-    char bpath[256], fpath[256], sb[16], sf[16];
-    /* libxl__device_generic_add: each end owns its directory and the
-     * other end may read it. */
-    struct xs_permissions bperms[2] = { { .id = a->back, .perms = XS_PERM_NONE },
-                                        { .id = a->front, .perms = XS_PERM_READ } };
-    struct xs_permissions fperms[2] = { { .id = a->front, .perms = XS_PERM_NONE },
-                                        { .id = a->back, .perms = XS_PERM_READ } };
-    snprintf(bpath, sizeof bpath, "/local/domain/%u/backend/%s/%u/%u", a->back, a->kind, a->front,
+    struct device_args *a = arg;
+    char sb[16], sf[16], bown[16], bread[16], fown[16], fread[16];
+    snprintf(a->bpath, sizeof a->bpath, "/local/domain/%u/backend/%s/%u/%u", a->back, a->kind,
+             a->front, a->devid);
+    snprintf(a->fpath, sizeof a->fpath, "/local/domain/%u/device/%s/%u", a->front, a->kind,
              a->devid);
-    snprintf(fpath, sizeof fpath, "/local/domain/%u/device/%s/%u", a->front, a->kind, a->devid);
     snprintf(sb, sizeof sb, "%u", a->back);
     snprintf(sf, sizeof sf, "%u", a->front);
+    /* libxl__device_generic_add: each end owns its directory and the
+     * other end may read it. */
+    snprintf(bown, sizeof bown, "n%u", a->back);
+    snprintf(bread, sizeof bread, "r%u", a->front);
+    snprintf(fown, sizeof fown, "n%u", a->front);
+    snprintf(fread, sizeof fread, "r%u", a->back);
 
     /* One backend per device: a device another run (or block-attach)
-     * set up stays theirs. */
-    unsigned n;
-    char **there = xs_directory(ts->xs, t, bpath, &n);
-    if (!there)
-        there = xs_directory(ts->xs, t, fpath, &n);
-    if (there) {
-        free(there);
+     * set up stays theirs.  The probes' answers come before the writes
+     * are committed (device_free). */
+    xs_batch_probe(ts->xb, a->bpath);
+    xs_batch_probe(ts->xb, a->fpath);
+    xs_batch_mkdir(ts->xb, a->bpath);
+    xs_batch_perms(ts->xb, a->bpath, (const char *const[]){ bown, bread }, 2);
+    xs_batch_mkdir(ts->xb, a->fpath);
+    xs_batch_perms(ts->xb, a->fpath, (const char *const[]){ fown, fread }, 2);
+    const char *const back_std[] = { "frontend", a->fpath, "frontend-id", sf,  "online",
+                                     "1",        "state",  "1",           NULL };
+    const char *const front_std[] = { "backend", a->bpath, "backend-id", sb, "state", "1", NULL };
+    if (write_kv(ts, a->bpath, back_std) || write_kv(ts, a->bpath, a->back_kv) ||
+        write_kv(ts, a->fpath, front_std) || write_kv(ts, a->fpath, a->front_kv))
+        return -1;
+    return 0;
+}
+
+/* Refuses the transaction when either directory was there before it. */
+static int device_free(struct toolstack *ts, void *arg)
+{
+    const struct device_args *a = arg;
+    if (xs_batch_found(ts->xb, 0) || xs_batch_found(ts->xb, 1)) {
         fprintf(stderr, "splitbed: domain %u already has %s %u (%s)\n", a->front, a->kind, a->devid,
-                bpath);
+                a->bpath);
         return -1;
     }
-    if (!xs_mkdir(ts->xs, t, bpath) || xperms(ts, t, bpath, bperms, 2) ||
-        !xs_mkdir(ts->xs, t, fpath) || xperms(ts, t, fpath, fperms, 2))
-        return -1;
-    const char *const back_std[] = { "frontend", fpath,   "frontend-id", sf,  "online",
-                                     "1",        "state", "1",           NULL };
-    const char *const front_std[] = { "backend", bpath, "backend-id", sb, "state", "1", NULL };
-    if (write_kv(ts, t, bpath, back_std) || write_kv(ts, t, bpath, a->back_kv) ||
-        write_kv(ts, t, fpath, front_std) || write_kv(ts, t, fpath, a->front_kv))
-        return -1;
     return 0;
 }
 
@@ -355,5 +364,5 @@ int toolstack_device_add(struct toolstack *ts, const char *kind, unsigned backen
                              .devid = devid,
                              .back_kv = back_kv,
                              .front_kv = front_kv };
-    return in_transaction(ts, device_nodes, &a);
+    return in_transaction(ts, device_nodes, device_free, &a);
 }

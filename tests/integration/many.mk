@@ -24,3 +24,13 @@ $(BUILD)/tests/test_hotplug: $(OBJ)/tests/integration/test_hotplug.o $(OBJ)/test
 ifneq ($(wildcard backends-sim/hv/hvctl.h),)
 INTEGRATION_TESTS += $(BUILD)/tests/test_hotplug
 endif
+
+# The toolstack's pipelined xenstore transactions against splitbed-xenstored.
+$(BUILD)/tests/test_xs_batch: $(OBJ)/tests/integration/test_xs_batch.o $(OBJ)/harness/xs_batch.o \
+    $(OBJ)/tests/lib/runproc.o $(OBJ)/tests/lib/scratch.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lxenstore
+
+ifneq ($(wildcard backends-sim/hv/hvctl.h),)
+INTEGRATION_TESTS += $(BUILD)/tests/test_xs_batch
+endif
