@@ -6,6 +6,12 @@
  * includes creating its domain, the xenbus handshake and the backend).
  * Each runs three times; the best time counts.  Before timing, tar-cat's
  * bytes are checked against GNU tar's through a pipe.
+ *
+ * A second figure leaves the run's fixed cost out: the archive also holds
+ * a one-byte member, and the time of `tar-cat` of that member (the
+ * domain, the backend, the handshake, the scan of the archive's headers,
+ * the teardown) is taken from the big member's.  What remains is the data
+ * phase, compared with `tar -xOf` whole.
  */
 #include "tests/bench/bench_result.h"
 #include "tests/lib/runproc.h"
@@ -137,12 +143,18 @@ int main(void)
         fwrite(words, 1, sizeof words, f);
     }
     fclose(f);
-    char *mk[] = { "tar", "-C", dir, "-cf", archive, "big.bin", NULL };
+    char small[160];
+    snprintf(small, sizeof small, "%s/small.txt", dir);
+    f = fopen(small, "wb");
+    if (!f || fputc('s', f) == EOF || fclose(f) != 0)
+        die("cannot create the small member");
+    char *mk[] = { "tar", "-C", dir, "-cf", archive, "big.bin", "small.txt", NULL };
     int devnull = open("/dev/null", O_WRONLY);
     if (run(mk, devnull) != 0)
         die("tar -cf failed");
     close(devnull);
     unlink(member);
+    unlink(small);
 
     const char *sb = build_path("bin/splitbed");
     char *start[] = { (char *)sb, "hv", "start", "--dir", dir, NULL };
@@ -170,6 +182,18 @@ int main(void)
         bench_result(&(struct bench_figure){ "tar-cat of a 64 MiB member", mib / t_ours, "MiB/s",
                                              "tar -xOf", mib / t_theirs, "MiB/s", t_theirs / t_ours,
                                              ">= 1" });
+        char *ours_small[] = { (char *)sb, "run", "-q",      "--dir",     dir, "--disk",
+                               archive,    "--",  "tar-cat", "small.txt", NULL };
+        double t_fixed = best_of(ours_small);
+        double t_data = t_ours - t_fixed;
+        if (t_data > 0) {
+            printf("tar-cat 64 MiB member, data phase (the %.3f s of a one-byte member's run "
+                   "taken off): %.0f MiB/s; tar -xOf: %.0f MiB/s; ratio %.2fx\n",
+                   t_fixed, mib / t_data, mib / t_theirs, t_theirs / t_data);
+            bench_result(&(struct bench_figure){ "tar-cat of a 64 MiB member, data phase",
+                                                 mib / t_data, "MiB/s", "tar -xOf", mib / t_theirs,
+                                                 "MiB/s", t_theirs / t_data, ">= 1" });
+        }
     }
     char *stop[] = { (char *)sb, "hv", "stop", "--dir", dir, NULL };
     devnull = open("/dev/null", O_WRONLY);
