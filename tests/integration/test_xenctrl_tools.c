@@ -142,21 +142,6 @@ START_TEST(xl_destroy_removes_the_domain)
 }
 END_TEST
 
-/* State letter of /proc/PID/stat ('T' stopped, 'S' sleeping...). */
-static char proc_state(pid_t pid)
-{
-    char path[64], buf[512];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return 0;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    const char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' ? p[2] : 0;
-}
-
 /* Pause stops the domain's processes as a paused vCPU, unpause lets them
  * go on; destroy kills them and xenstored, told by VIRQ_DOM_EXC, fires
  * @releaseDomain. */
@@ -179,10 +164,10 @@ START_TEST(pause_stops_destroy_kills_and_release_fires)
 
     DOM0(XENBIN "xl", "pause", "6");
     ck_assert_msg(r.status == 0, "%s", r.err);
-    ck_assert_int_eq(proc_state(guest), 'T');
+    ck_assert_int_eq(runproc_proc_state(guest), 'T');
     DOM0(XENBIN "xl", "unpause", "6");
     ck_assert_msg(r.status == 0, "%s", r.err);
-    ck_assert_int_ne(proc_state(guest), 'T');
+    ck_assert_int_ne(runproc_proc_state(guest), 'T');
 
     int wout;
     pid_t watch = spawn((char *[]){ "exec", "--dir", dir, "--domain", "0", "--", "xenstore-watch",
@@ -250,12 +235,12 @@ START_TEST(domain_command_walks_the_lifecycle)
     ck_assert_msg(r.status == 0, "%s", r.err);
     DOMAIN("list");
     ck_assert_msg(strstr(r.out, "    7  paused\n"), "%s", r.out);
-    ck_assert_int_eq(proc_state(guest), 'T');
+    ck_assert_int_eq(runproc_proc_state(guest), 'T');
     DOM0(XENBIN "xl", "list");
     ck_assert_msg(list_line(r.out, 7, line, sizeof line) && strstr(line, "--p---"), "%s", r.out);
     DOMAIN("unpause", "7");
     ck_assert_msg(r.status == 0, "%s", r.err);
-    ck_assert_int_ne(proc_state(guest), 'T');
+    ck_assert_int_ne(runproc_proc_state(guest), 'T');
     DOMAIN("unpause", "7");
     ck_assert_int_eq(r.status, 1);
     ck_assert_int_eq(runproc_lines(r.err), 1);
@@ -274,7 +259,7 @@ START_TEST(domain_command_walks_the_lifecycle)
     close(wout);
     DOMAIN("list");
     ck_assert_msg(strstr(r.out, "    7  shutdown crash\n"), "%s", r.out);
-    ck_assert_int_eq(proc_state(guest), 'T');
+    ck_assert_int_eq(runproc_proc_state(guest), 'T');
     DOM0(XENBIN "xl", "list");
     ck_assert_msg(list_line(r.out, 7, line, sizeof line) && strstr(line, "---sc-"), "%s", r.out);
 

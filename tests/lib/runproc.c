@@ -238,16 +238,23 @@ int runproc_pid_file(const char *path)
     return pid;
 }
 
-int runproc_gone(pid_t pid)
+char runproc_proc_state(pid_t pid)
 {
-    char path[64], stat[256];
+    char path[64], stat[512];
     snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
     FILE *f = fopen(path, "r");
     if (!f)
-        return 1;
+        return 0;
     size_t n = fread(stat, 1, sizeof stat - 1, f);
     fclose(f);
     stat[n] = '\0';
+    /* after the command name, which may itself hold ") " */
     const char *paren = strrchr(stat, ')');
-    return paren && paren[1] == ' ' && (paren[2] == 'Z' || paren[2] == 'X');
+    return paren && paren[1] == ' ' ? paren[2] : 0;
+}
+
+int runproc_gone(pid_t pid)
+{
+    char state = runproc_proc_state(pid);
+    return state == 0 || state == 'Z' || state == 'X';
 }

@@ -32,6 +32,9 @@ void runproc_splitbed(struct runproc *r, int timeout_s, char *const extra_env[],
 void runproc_sim_remove(const char *sim, const char *tree, int timeout_s);
 /* The pid written in the file at path; 0 if there is none or no number. */
 int runproc_pid_file(const char *path);
+/* The state letter of process pid as /proc/PID/stat gives it ('R', 'S',
+ * 'T' stopped, 'Z' zombie...), 0 when there is no such process. */
+char runproc_proc_state(pid_t pid);
 /* 1 if process pid is gone, or a zombie waiting for a parent that does
  * not reap it; else 0. */
 int runproc_gone(pid_t pid);
