@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "test_blkfront_host.h"
+#include "tests/lib/xs_path.h"
 
 #define TH_KV 512
 #define TH_WATCHES 16
@@ -189,37 +190,24 @@ void th_on_wait(struct os *os, void (*fn)(void *), void *arg)
     os->wait_arg = arg;
 }
 
-static bool under(const char *path, const char *dir)
-{
-    size_t n = strlen(dir);
-    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
 static void fire(struct os *os, const char *path)
 {
     for (int i = 0; i < TH_WATCHES; i++) {
-        if (!os->w[i].used || !(under(path, os->w[i].path) || under(os->w[i].path, path)))
+        if (!os->w[i].used ||
+            !(xs_path_under(path, os->w[i].path) || xs_path_under(os->w[i].path, path)))
             continue;
         if (os->evt - os->evh >= TH_EVQ)
             continue; /* like a full queue: dropped */
         unsigned k = os->evt++ % TH_EVQ;
         snprintf(os->evq[k].path, sizeof(os->evq[k].path), "%s",
-                 under(path, os->w[i].path) ? path : os->w[i].path);
+                 xs_path_under(path, os->w[i].path) ? path : os->w[i].path);
         snprintf(os->evq[k].token, sizeof(os->evq[k].token), "%s", os->w[i].token);
     }
 }
 
-static uint32_t path_hash(const char *path)
-{
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h;
-}
-
 static struct th_kv *find(struct os *os, const char *path)
 {
-    uint32_t h = path_hash(path);
+    uint32_t h = xs_path_hash(path);
     for (int i = 0; i < os->nkv; i++)
         if (os->kv[i].used && os->kv[i].hash == h && strcmp(os->kv[i].path, path) == 0)
             return &os->kv[i];
@@ -238,7 +226,7 @@ void th_write(struct os *os, const char *path, const char *val)
         os->nkv = (int)(kv - os->kv) + 1;
     kv->used = true;
     snprintf(kv->path, sizeof(kv->path), "%s", path);
-    kv->hash = path_hash(kv->path);
+    kv->hash = xs_path_hash(kv->path);
     snprintf(kv->val, sizeof(kv->val), "%s", val);
     fire(os, path);
 }
@@ -247,7 +235,7 @@ void th_rm(struct os *os, const char *path)
 {
     bool any = false;
     for (int i = 0; i < os->nkv; i++)
-        if (os->kv[i].used && under(os->kv[i].path, path)) {
+        if (os->kv[i].used && xs_path_under(os->kv[i].path, path)) {
             os->kv[i].used = false;
             any = true;
         }

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "tests/lib/xs_path.h"
+
 #define MAX_NODES 512
 #define MAX_WATCHES 32
 #define MAX_FIRED 256
@@ -57,12 +59,6 @@ struct os {
 };
 
 /* ---- xenstore ---- */
-static bool under(const char *path, const char *dir)
-{
-    size_t n = strlen(dir);
-    return strncmp(path, dir, n) == 0 && (path[n] == '\0' || path[n] == '/');
-}
-
 static void queue(struct os *os, const struct watch *w, const char *path)
 {
     struct fired *q = w->be ? os->be_q : os->fe_q;
@@ -77,7 +73,7 @@ static void queue(struct os *os, const struct watch *w, const char *path)
 static void fire(struct os *os, const char *path)
 {
     for (unsigned i = 0; i < os->nw; i++)
-        if (under(path, os->w[i].path) || under(os->w[i].path, path))
+        if (xs_path_under(path, os->w[i].path) || xs_path_under(os->w[i].path, path))
             queue(os, &os->w[i], path);
 }
 
@@ -89,17 +85,9 @@ static const char *abs_path(const char *path, char *buf, size_t size)
     return buf;
 }
 
-static uint32_t path_hash(const char *path)
-{
-    uint32_t h = 2166136261u;
-    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
-        h = (h ^ *p) * 16777619u;
-    return h;
-}
-
 void tnh_write(struct os *os, const char *path, const char *val)
 {
-    uint32_t h = path_hash(path);
+    uint32_t h = xs_path_hash(path);
     for (unsigned i = 0; i < os->nkv; i++)
         if (os->kv[i].hash == h && strcmp(os->kv[i].path, path) == 0) {
             free(os->kv[i].val);
@@ -119,7 +107,7 @@ void tnh_write(struct os *os, const char *path, const char *val)
 void tnh_rm(struct os *os, const char *path)
 {
     for (unsigned i = 0; i < os->nkv;) {
-        if (under(os->kv[i].path, path)) {
+        if (xs_path_under(os->kv[i].path, path)) {
             free(os->kv[i].path);
             free(os->kv[i].val);
             os->kv[i] = os->kv[--os->nkv];
@@ -132,13 +120,13 @@ void tnh_rm(struct os *os, const char *path)
 
 const char *tnh_read(struct os *os, const char *path)
 {
-    uint32_t h = path_hash(path);
+    uint32_t h = xs_path_hash(path);
     for (unsigned i = 0; i < os->nkv; i++)
         if (os->kv[i].hash == h && strcmp(os->kv[i].path, path) == 0)
             return os->kv[i].val;
     /* A directory with children reads as "". */
     for (unsigned i = 0; i < os->nkv; i++)
-        if (under(os->kv[i].path, path))
+        if (xs_path_under(os->kv[i].path, path))
             return "";
     return NULL;
 }
