@@ -30,39 +30,8 @@ out=$top/$build/qubes
 mkdir -p "$out"
 
 # ---- building Qubes' programs ------------------------------------------------
-fetch() { # name: the unpacked tree in $out/src/name
-  rm -rf "$out/src/$1"
-  mkdir -p "$out/src"
-  if [ -f "$src/$1.tar.gz" ]; then
-    tar -xzf "$src/$1.tar.gz" -C "$out/src" || return 1
-  elif [ -d "$src/$1" ]; then
-    cp -a "$src/$1" "$out/src/$1" || return 1
-  else
-    echo "test-qubes: $src has no $1 (.tar.gz or folder)" >&2
-    return 1
-  fi
-}
-step() { # log-name command…
-  local log=$out/$1.log
-  shift
-  if ! "$@" >"$log" 2>&1; then
-    echo "test-qubes: building failed: $* (last lines of $log follow)" >&2
-    tail -5 "$log" >&2
-    exit 1
-  fi
-}
+bash "$top/tests/qubes/build.sh" "$src" "$out" || exit 1
 p=$out/prefix
-for n in qubes-core-vchan-xen qubes-core-qubesdb qubes-core-qrexec; do
-  fetch $n || exit 1
-done
-export PKG_CONFIG_PATH=$p/lib/pkgconfig
-step vchan make -C "$out/src/qubes-core-vchan-xen/vchan" -f Makefile.linux PREFIX="$p" \
-  LIBDIR="$p/lib" INCLUDEDIR="$p/include" install
-step qubesdb-daemon make -C "$out/src/qubes-core-qubesdb/daemon" SYSTEMD=0
-step qubesdb-client make -C "$out/src/qubes-core-qubesdb/client" LDFLAGS=
-step libqrexec make -C "$out/src/qubes-core-qrexec/libqrexec" BACKEND_VMM=xen
-step qrexec-daemon make -C "$out/src/qubes-core-qrexec/daemon" BACKEND_VMM=xen
-step qrexec-agent make -C "$out/src/qubes-core-qrexec/agent" BACKEND_VMM=xen qrexec-agent
 QDB=$out/src/qubes-core-qubesdb
 QRX=$out/src/qubes-core-qrexec
 QLIB=$p/lib:$QDB/client:$QRX/libqrexec
