@@ -82,7 +82,8 @@ wait_vif() {
 # xl create with a hard limit, tried twice.  -e: no background xl
 # watching the domain (its daemonized child crashed here now and then with
 # glibc heap errors); every domain is preserved at its end and destroyed
-# by console() below.
+# by console() below.  A second argument names a function run with the
+# domain's name while it is still paused.
 xlc() {
   cfg=$1 dname=$(sed -n 's/^name = "\(.*\)"/\1/p' "$1")
   for try in 1 2; do
@@ -93,6 +94,7 @@ xlc() {
       while [ ! -e /var/log/xen/console/guest-$dname.log ] && [ $i -lt 40 ]; do
         i=$((i + 1)); sleep 0.5
       done
+      [ -z "${2:-}" ] || "$2" "$dname"
       xl unpause "$dname" && return 0
     fi
     rc=$?
@@ -157,6 +159,10 @@ kmod() {
     rmmod "$2" || echo "@@ warn rmmod $2 failed"
   fi
 }
+
+# vchan against Debian's libxenvchan, and a Qubes VM with Qubes' own dom0
+# daemons: tests/xen/qubes.sh.
+. /qubes.sh
 
 # 1. Linux's in-kernel blkback serves the disk.
 if want tarcat-kernel; then

@@ -64,6 +64,8 @@ chmod 755 "$root/srv/cgi-bin/md5"
 cp "$src"/tests/xen/vif-plain "$root/etc/xen/scripts/vif-plain"
 cp "$src"/fixtures/tar/hello.tar "$root/guest/"
 [ -z "$bigtar" ] || cp "$bigtar" "$root/guest/big.tar"
+# The Qubes and vchan scenarios (qubes_out, qubes_entries: see there).
+. "$src"/tests/xen/qubes-initramfs.sh
 cp "$src"/tests/xen/init.sh "$root/init"
 chmod 755 "$root/init"
 

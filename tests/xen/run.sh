@@ -3,6 +3,10 @@
 # dom0 inside QEMU (TCG: no KVM needed) and runs the unikernel scenarios
 # there, each beside the same scenario on the simulator.
 #
+#   (tests/xen/qubes-host.sh) vchan-stream.xen against Debian's
+#     libxenvchan in dom0, both roles ("vchan"); qubes-hello.xen as a
+#     Qubes VM with Qubes' own qubesdb-daemon and qrexec-daemon in dom0,
+#     built from $QUBES_SRC, skipped without it ("qubes-hello")
 #   tar-cat.xen hello.txt, disk served by Linux's in-kernel blkback
 #   tar-cat.xen hello.txt, disk served by splitbed-blkback in dom0
 #   blk-verify.xen on a 4 MiB writable disk, Linux's in-kernel blkback
@@ -37,6 +41,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 QEMU_TIMEOUT=${SPLITBED_XEN_TIMEOUT:-300}
 all_scenarios="tarcat-kernel tarcat-big tarcat-splitbed blkverify netecho linuxours linuxfront linuxnet tarcat-qdisk netecho-dm"
+# The vchan and Qubes scenarios: tests/xen/qubes-host.sh.
+all_scenarios="$all_scenarios vchan qubes-hello"
 only=$(echo ${SPLITBED_XEN_SCENARIOS:-} | tr ' ' ',')
 for n in $(echo "$only" | tr ',' ' '); do
   case " $all_scenarios " in *" $n "*) ;; *)
@@ -67,7 +73,9 @@ unavailable() {
 
 command -v qemu-system-x86_64 >/dev/null || unavailable "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
 for f in unikernel/tar-cat.xen unikernel/net-echo.xen libexec/splitbed/splitbed-blkback \
-         libexec/splitbed/splitbed-netback libexec/splitbed/splitbed-xen-dm bin/splitbed; do
+         libexec/splitbed/splitbed-netback libexec/splitbed/splitbed-xen-dm bin/splitbed \
+         unikernel/vchan-stream.xen unikernel/qubes-hello.xen tests/vchan-peer \
+         libexec/splitbed/splitbed-guid; do
   [ -e "$build/$f" ] || die "$build/$f missing (make all unikernel)"
 done
 
@@ -76,6 +84,11 @@ phase fetch
 # A member of 9 MB: more pages than the unikernel's grant table has entries.
 mkdir "$work/big" && seq 1 1300000 > "$work/big/big.txt" && tar -C "$work/big" -cf "$work/big.tar" big.txt ||
   die "making big.tar failed"
+# The vchan and Qubes scenarios on the simulator, Qubes' programs built.
+. tests/xen/qubes-host.sh
+qubes_prepare
+phase qubes-prep
+export qubes_out qubes_entries
 sh tests/xen/mkinitramfs.sh "$cache" "$build" "$src" "$work/initramfs.cpio" "$work/big.tar" ||
   die "building the initramfs failed"
 phase initramfs
@@ -146,6 +159,7 @@ report() {   # name verdict detail
   [ -n "$3" ] && printf '    %s\n' "$3"
   if [ "$2" = PASS ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
+qubes_report
 if want tarcat-big; then
 xen_big=$(console tarcat-big)
 st=$(status_of tarcat-big)
@@ -265,7 +279,6 @@ else
   grep '^@@ netback' "$work/serial.txt" | sed 's/^/    | /'
 fi
 fi
-
 if want tarcat-qdisk; then
 xen_out=$(console tarcat-qdisk)
 st=$(status_of tarcat-qdisk)
@@ -284,7 +297,6 @@ else
   grep '^@@ dm: ' "$work/serial.txt" | sed 's/^/    | /'
 fi
 fi
-
 if want netecho-dm; then
 console netecho-dm >/dev/null
 st=$(status_of netecho-dm)
