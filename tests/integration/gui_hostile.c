@@ -10,16 +10,12 @@
  */
 #include "os.h"
 #include "vchan.h"
+#include "tests/integration/hostile_peer.h"
 
 static void put32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16),
     p[3] = (uint8_t)(v >> 24);
-}
-
-static void say(struct os *os, const char *s)
-{
-    (void)os_console_write(os, s, os_strlen(s));
 }
 
 static bool read_all(struct os *os, struct vchan *v, uint8_t *b, size_t n, uint64_t deadline)
@@ -63,7 +59,7 @@ int app_main(struct os *os, int argc, char **argv)
         os_snprintf(line, sizeof line, "configured %ux%u\n",
                     (unsigned)(c[0] | c[1] << 8 | c[2] << 16),
                     (unsigned)(c[4] | c[5] << 8 | c[6] << 16));
-        say(os, line);
+        hp_say(os, line);
         if (create) {
             uint8_t m[12 + 24] = { 0 };
             put32(m, 0x82);
@@ -76,13 +72,5 @@ int app_main(struct os *os, int argc, char **argv)
         put32(b + 8, 0);
         (void)vchan_send(v, b, 12);
     }
-    while (os_now_ns(os) < deadline) {
-        if (vchan_poll(v) == VCHAN_CLOSED) {
-            say(os, "cut\n");
-            vchan_close(v);
-            return 0;
-        }
-        os_wait(os, deadline);
-    }
-    return 1;
+    return hp_wait_cut(os, v, deadline);
 }

@@ -1,10 +1,10 @@
 # qrexec on the simulator: qubes-hello --stay under `splitbed run`,
 # `splitbed qrexec` into it, qrexec-vm, and a dom0 that breaks the
 # control protocol (tests/qrexec-hostile).
-$(BUILD)/tests/qrexec-hostile: $(OBJ)/tests/integration/qrexec_hostile.o $(FRONTEND_LIB) \
-    $(OS_LINUX_LIB)
+$(BUILD)/tests/qrexec-hostile: $(OBJ)/tests/integration/qrexec_hostile.o \
+    $(OBJ)/tests/integration/hostile_peer.o $(FRONTEND_LIB) $(OS_LINUX_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(OS_LINUX_LIB) $(FRONTEND_LIB) $(OS_LINUX_LIB) $(OS_LINUX_LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(OS_LINUX_LIB) $(FRONTEND_LIB) $(OS_LINUX_LIB) $(OS_LINUX_LDLIBS)
 
 $(BUILD)/tests/test_qrexec: $$(OBJ)/tests/integration/test_qrexec.o $$(QUBES_SIM_OBJS) | \
     $$(BUILD)/tests/qrexec-hostile $$(BUILD)/libexec/splitbed/qubes-hello \

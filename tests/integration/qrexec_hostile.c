@@ -13,11 +13,7 @@
 #include "os.h"
 #include "qrexec_proto.h"
 #include "vchan.h"
-
-static void say(struct os *os, const char *s)
-{
-    (void)os_console_write(os, s, os_strlen(s));
-}
+#include "tests/integration/hostile_peer.h"
 
 int app_main(struct os *os, int argc, char **argv)
 {
@@ -53,17 +49,5 @@ int app_main(struct os *os, int argc, char **argv)
         qrexec_put32(h + 4, 70000);
         (void)vchan_send(v, h, 8);
     }
-    while (os_now_ns(os) < deadline) {
-        char junk[512];
-        long n;
-        while ((n = vchan_read(v, junk, sizeof junk)) > 0)
-            ;
-        if (n == -OS_ESHUTDOWN || vchan_poll(v) == VCHAN_CLOSED) {
-            say(os, "cut\n");
-            vchan_close(v);
-            return 0;
-        }
-        os_wait(os, deadline);
-    }
-    return 1;
+    return hp_wait_cut(os, v, deadline);
 }

@@ -15,11 +15,7 @@
 #include "os.h"
 #include "qubesdb_proto.h"
 #include "vchan.h"
-
-static void say(struct os *os, const char *s)
-{
-    (void)os_console_write(os, s, os_strlen(s));
-}
+#include "tests/integration/hostile_peer.h"
 
 static void send_raw(struct vchan *v, uint8_t type, const char *path, uint32_t len)
 {
@@ -50,7 +46,7 @@ int app_main(struct os *os, int argc, char **argv)
     uint64_t deadline = os_now_ns(os) + 30000000000ull;
     if (r < 0 || vchan_wait_connected(v, deadline) != VCHAN_CONNECTED)
         return 1;
-    say(os, "connected\n");
+    hp_say(os, "connected\n");
     if (dom0) {
         uint8_t req[QDB_HDR_SIZE];
         size_t got = 0;
@@ -88,18 +84,5 @@ int app_main(struct os *os, int argc, char **argv)
             send_raw(v, QDB_CMD_MULTIREAD, "", 0);
         }
     }
-    /* drain whatever comes until the other end closes */
-    while (os_now_ns(os) < deadline) {
-        char junk[4096];
-        long n;
-        while ((n = vchan_read(v, junk, sizeof junk)) > 0)
-            ;
-        if (n == -OS_ESHUTDOWN || vchan_poll(v) == VCHAN_CLOSED) {
-            say(os, "cut\n");
-            vchan_close(v);
-            return 0;
-        }
-        os_wait(os, deadline);
-    }
-    return 1;
+    return hp_wait_cut(os, v, deadline);
 }
