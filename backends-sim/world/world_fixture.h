@@ -8,7 +8,8 @@
  *   - the hypervisor core (backends-sim/world/hvhost.h), keeping a record
  *     of every event and trace line it reported, so a test can assert
  *     exactly what happened: on heap memory, or on memfds where a backend
- *     must map a frontend's pages for real;
+ *     must map a frontend's pages for real; or telling the test's own
+ *     callbacks as it happens;
  *   - the xenstore core (backends-sim/xenstored/xsc_core.h) with a dom0
  *     connection, the toolstack's view.
  *
@@ -42,6 +43,15 @@ static inline struct hvhost *wf_hv_open(void)
 static inline struct hvhost *wf_hv_open_mapped(void)
 {
     const struct hvhost_config cfg = { .memory = HVHOST_MEMFD, .record = true };
+    return hvhost_new(&cfg);
+}
+
+/* On heap memory, not recording, telling ops (with ctx) what the core
+ * reports as it happens: for a test that drives homes of os.h, which
+ * learn of events through it. */
+static inline struct hvhost *wf_hv_open_ops(const struct hvhost_ops *ops, void *ctx)
+{
+    const struct hvhost_config cfg = { .memory = HVHOST_HEAP, .ops = ops, .ctx = ctx };
     return hvhost_new(&cfg);
 }
 

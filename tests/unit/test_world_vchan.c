@@ -92,8 +92,7 @@ static void world_up(struct tw *t)
 {
     memset(t, 0, sizeof *t);
     static const struct hvhost_ops hops = { .notify = on_notify, .trace = on_trace };
-    const struct hvhost_config cfg = { .memory = HVHOST_HEAP, .ops = &hops, .ctx = t };
-    t->hv = hvhost_new(&cfg);
+    t->hv = wf_hv_open_ops(&hops, t);
     ck_assert_ptr_nonnull(t->hv);
     ck_assert_int_eq(wf_xenstore_open(&t->xs), 0);
     for (domid_t d = 0; d < 3; d++) {
