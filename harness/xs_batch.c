@@ -35,6 +35,8 @@ struct xs_batch {
     bool found[MAX_PROBES];
     unsigned nprobes;
     char failed[XENSTORE_ABS_PATH_MAX + 1];
+    char in[16384]; /* replies read ahead: many per read(2) */
+    size_t in_at, in_len;
 };
 
 struct xs_batch *xs_batch_open(const char *socket_path)
@@ -158,17 +160,27 @@ static int write_all(int fd, const char *p, size_t n)
     return 0;
 }
 
-static int read_all(int fd, void *buf, size_t n)
+/* n bytes of the replies, from what was read ahead or a new read. */
+static int read_all(struct xs_batch *b, void *buf, size_t n)
 {
     char *p = buf;
     while (n) {
-        ssize_t r = read(fd, p, n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return -(r < 0 ? errno : ECONNRESET);
-        p += r;
-        n -= (size_t)r;
+        if (b->in_at == b->in_len) {
+            ssize_t r = read(b->fd, b->in, sizeof b->in);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                return -(r < 0 ? errno : ECONNRESET);
+            b->in_at = 0;
+            b->in_len = (size_t)r;
+        }
+        size_t k = b->in_len - b->in_at;
+        if (k > n)
+            k = n;
+        memcpy(p, b->in + b->in_at, k);
+        b->in_at += k;
+        p += k;
+        n -= k;
     }
     return 0;
 }
@@ -189,11 +201,11 @@ static int read_reply(struct xs_batch *b, const struct req *r, char *payload, bo
 {
     struct xsd_sockmsg h;
     const struct xsd_sockmsg *q = (const void *)(b->out + r->at);
-    int rc = read_all(b->fd, &h, sizeof h);
+    int rc = read_all(b, &h, sizeof h);
     if (rc == 0 && h.len > XENSTORE_PAYLOAD_MAX)
         rc = -EPROTO;
     if (rc == 0)
-        rc = read_all(b->fd, payload, h.len);
+        rc = read_all(b, payload, h.len);
     if (rc == 0 && h.req_id != q->req_id)
         rc = -EPROTO;
     if (rc < 0) {
