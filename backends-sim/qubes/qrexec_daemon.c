@@ -70,7 +70,8 @@ struct daemon {
     struct vchan *ctl;
     struct qrexec_link link;
     bool hello;
-    uint32_t version;
+    uint32_t version;       /* what we speak with the agent: data channels */
+    uint32_t agent_version; /* what its HELLO said, echoed: its triggers */
     int listen_fd;
     bool port_busy[QREXEC_DATA_PORTS];
     struct call calls[MAX_CALLS];
@@ -266,11 +267,11 @@ static int refuse_call(struct daemon *d, const char *request_id)
     return qrexec_link_send(&d->link, QREXEC_MSG_SERVICE_REFUSED, id, sizeof id, NULL, 0);
 }
 
-static int trigger(struct daemon *d, uint8_t *data, uint32_t len)
+static int trigger(struct daemon *d, uint8_t *data, uint32_t len, bool v4)
 {
     struct qrexec_trigger t;
     const char *refuse;
-    const char *bad = qrexec_trigger3_parse(data, len, &t, &refuse);
+    const char *bad = qrexec_trigger_parse(data, len, v4, &t, &refuse);
     if (bad) {
         fprintf(stderr, "%s the VM sent %s; cutting it off\n", d->tag, bad);
         return -OS_EPROTO;
@@ -332,6 +333,7 @@ static int ctl_message(struct daemon *d, uint32_t type, const uint8_t *data, uin
             return -OS_EPROTO;
         }
         d->version = v < QREXEC_VERSION ? v : QREXEC_VERSION;
+        d->agent_version = v;
         /* Qubes' daemon answers with the agent's own number */
         uint8_t e[4];
         qrexec_put32(e, v);
@@ -357,13 +359,17 @@ static int ctl_message(struct daemon *d, uint32_t type, const uint8_t *data, uin
     }
     if (type == QREXEC_MSG_TRIGGER_SERVICE || type == QREXEC_MSG_TRIGGER_SERVICE3 ||
         type == QREXEC_MSG_TRIGGER_SERVICE4) {
-        if (type != QREXEC_MSG_TRIGGER_SERVICE3 || d->version < 3) {
+        /* the trigger of the version the agent was told (its own) */
+        uint32_t want = d->agent_version >= 4   ? QREXEC_MSG_TRIGGER_SERVICE4
+                        : d->agent_version == 3 ? QREXEC_MSG_TRIGGER_SERVICE3
+                                                : QREXEC_MSG_TRIGGER_SERVICE;
+        if (type != want || want == QREXEC_MSG_TRIGGER_SERVICE) {
             fprintf(stderr, "%s the VM sent %s at protocol %u; cutting it off\n", d->tag,
-                    qrexec_type_name(type), d->version);
+                    qrexec_type_name(type), d->agent_version);
             return -OS_EPROTO;
         }
         /* the link's own buffer: ours to sanitise in place */
-        return trigger(d, (uint8_t *)data, len);
+        return trigger(d, (uint8_t *)data, len, type == QREXEC_MSG_TRIGGER_SERVICE4);
     }
     fprintf(stderr, "%s the VM sent %s, which this daemon does not serve; cutting it off\n", d->tag,
             qrexec_type_name(type));

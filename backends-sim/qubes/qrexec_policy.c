@@ -68,20 +68,23 @@ static bool id_char(char c)
            c == '-' || c == '.' || c == ' ';
 }
 
-const char *qrexec_trigger3_parse(uint8_t *data, uint32_t len, struct qrexec_trigger *t,
-                                  const char **refuse)
+const char *qrexec_trigger_parse(uint8_t *data, uint32_t len, bool v4, struct qrexec_trigger *t,
+                                 const char **refuse)
 {
     *refuse = NULL;
-    if (len <= QREXEC_TRIGGER3_FIXED)
-        return "a TRIGGER_SERVICE3 with no service name";
-    if (len - QREXEC_TRIGGER3_FIXED > QREXEC_MAX_SERVICE)
-        return "a TRIGGER_SERVICE3 with a service name over 65000 bytes";
-    memcpy(t->target, data, sizeof t->target);
+    uint32_t fixed = v4 ? QREXEC_TRIGGER4_FIXED : QREXEC_TRIGGER3_FIXED;
+    uint32_t at_target = v4 ? 64 : 0, at_id = at_target + 64;
+    if (len <= fixed)
+        return v4 ? "a TRIGGER_SERVICE4 with no service name"
+                  : "a TRIGGER_SERVICE3 with no service name";
+    if (len - fixed > QREXEC_MAX_SERVICE)
+        return "a trigger with a service name over 65000 bytes";
+    memcpy(t->target, data + at_target, sizeof t->target);
     t->target[sizeof t->target - 1] = 0;
     for (char *c = t->target; *c; c++)
         if (!target_char(*c))
             *c = '_';
-    memcpy(t->request_id, data + 64, sizeof t->request_id);
+    memcpy(t->request_id, data + at_id, sizeof t->request_id);
     const char *id = t->request_id;
     size_t idlen = strnlen(id, sizeof t->request_id);
     bool id_ok = idlen < sizeof t->request_id;
@@ -89,8 +92,8 @@ const char *qrexec_trigger3_parse(uint8_t *data, uint32_t len, struct qrexec_tri
         id_ok = id_char(id[i]);
     for (size_t i = idlen; id_ok && i < sizeof t->request_id; i++)
         id_ok = id[i] == 0;
-    char *svc = (char *)data + QREXEC_TRIGGER3_FIXED;
-    uint32_t slen = len - QREXEC_TRIGGER3_FIXED;
+    char *svc = (char *)data + fixed;
+    uint32_t slen = len - fixed;
     if (!id_ok) {
         t->request_id[0] = 0;
         *refuse = "its request id has characters other than A-Z a-z 0-9 _ - . and space";

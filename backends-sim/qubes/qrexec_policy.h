@@ -15,7 +15,8 @@
 #include <stdint.h>
 
 #define QREXEC_POLICY_MAX 64
-#define QREXEC_TRIGGER3_FIXED 96u /* target[64] + request_id[32] */
+#define QREXEC_TRIGGER3_FIXED 96u  /* target[64] + request_id[32] */
+#define QREXEC_TRIGGER4_FIXED 160u /* source[64] + target[64] + request_id[32] */
 #define QREXEC_MAX_SERVICE 65000u
 
 struct qrexec_policy {
@@ -35,11 +36,13 @@ struct qrexec_trigger {
     const char *service; /* "name[+arg]", sanitised in place in the message */
 };
 
-/* Reads a TRIGGER_SERVICE3 payload (modified in place).  Returns NULL and
- * fills t, or why the message breaks the protocol (the VM is then cut
- * off: Qubes' daemon exits), and *refuse names a request that is only
- * malformed (answered SERVICE_REFUSED, as Qubes does). */
-const char *qrexec_trigger3_parse(uint8_t *data, uint32_t len, struct qrexec_trigger *t,
-                                  const char **refuse);
+/* Reads a TRIGGER_SERVICE3 payload, or with v4 a TRIGGER_SERVICE4 one
+ * (whose source domain dom0 ignores: it knows who is calling), modified
+ * in place.  Returns NULL and fills t, or why the message breaks the
+ * protocol (the VM is then cut off: Qubes' daemon exits), and *refuse
+ * names a request that is only malformed (answered SERVICE_REFUSED, as
+ * Qubes does). */
+const char *qrexec_trigger_parse(uint8_t *data, uint32_t len, bool v4, struct qrexec_trigger *t,
+                                 const char **refuse);
 
 #endif

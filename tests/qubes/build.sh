@@ -46,3 +46,4 @@ step qubesdb-client make -C "$out/src/qubes-core-qubesdb/client" LDFLAGS=
 step libqrexec make -C "$out/src/qubes-core-qrexec/libqrexec" BACKEND_VMM=xen
 step qrexec-daemon make -C "$out/src/qubes-core-qrexec/daemon" BACKEND_VMM=xen
 step qrexec-agent make -C "$out/src/qubes-core-qrexec/agent" BACKEND_VMM=xen qrexec-agent
+step qrexec-client-vm make -C "$out/src/qubes-core-qrexec/agent" BACKEND_VMM=xen qrexec-client-vm

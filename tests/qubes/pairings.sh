@@ -110,6 +110,34 @@ qrexec_ours_dom0() {
   [ $rc = 3 ] || { echo "splitbed qrexec test.Fail gave exit $rc, not 3"; return 1; }
 }
 
+# Qubes' agent as the VM calling dom0 (qrexec-client-vm): our daemon's
+# allow list lets test.Up through to a dom0 program and refuses test.No.
+qrexec_ours_dom0_vm_calls() {
+  mkdir -p "$dir/rpc"
+  printf '#!/bin/sh\necho "from $QREXEC_REMOTE_DOMAIN"\ntr a-z A-Z\nexit 4\n' >"$dir/rpc/test.Up"
+  chmod +x "$dir/rpc/test.Up"
+  in_dom 1 "$QRX/agent/qrexec-agent" >"$dir/agent.log" 2>&1 &
+  "$sb" qrexec --dir "$dir" 1 start --allow test.Up@dom0 --services "$dir/rpc" ||
+    { echo "splitbed qrexec 1 start failed"; return 1; }
+  local r rc
+  for _ in $(seq 50); do
+    [ -S /run/qubes/qrexec-agent ] && grep -q "connected" "$dir/qrexec.1.log" 2>/dev/null && break
+    sleep 0.1
+  done
+  r=$(printf ping | in_dom 1 "$QRX/agent/qrexec-client-vm" dom0 test.Up)
+  rc=$?
+  # the first line names the calling VM as dom0 knows it
+  local ok=no
+  case "$r" in "from "?*$'\n'PING) ok=yes ;; esac
+  [ $rc = 4 ] && [ $ok = yes ] ||
+    { echo "qrexec-client-vm dom0 test.Up gave '$r', exit $rc ($(tail -2 "$dir/qrexec.1.log"))"; return 1; }
+  in_dom 1 "$QRX/agent/qrexec-client-vm" dom0 test.No </dev/null 2>/dev/null
+  rc=$?
+  [ $rc = 126 ] || { echo "qrexec-client-vm dom0 test.No gave exit $rc, not 126"; return 1; }
+  grep -q "test.No: not allowed" "$dir/qrexec.1.log" ||
+    { echo "no refusal line in the daemon's log: $(tail -2 "$dir/qrexec.1.log")"; return 1; }
+}
+
 qrexec_theirs_both() {
   printf '#!/bin/sh\ncat\n' >/run/qubes-rpc/test.Cat
   chmod +x /run/qubes-rpc/test.Cat

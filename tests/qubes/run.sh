@@ -89,6 +89,8 @@ pairing "our splitbed-qubesdb <-> Qubes qubesdb-daemon (VM) + qubesdb-read" qdb_
 pairing "Qubes qubesdb-daemon (dom0) <-> Qubes qubesdb-daemon (VM)" qdb_theirs_both
 pairing "Qubes qrexec-daemon + qrexec-client <-> our qrexec agent" qrexec_theirs_dom0
 pairing "our splitbed-qrexec <-> Qubes qrexec-agent" qrexec_ours_dom0
+pairing "our splitbed-qrexec <-> Qubes qrexec-agent + qrexec-client-vm (VM's own calls)" \
+  qrexec_ours_dom0_vm_calls
 pairing "Qubes qrexec-daemon <-> Qubes qrexec-agent" qrexec_theirs_both
 echo "test-qubes: $pass passed, $fail failed"
 [ $fail = 0 ]
