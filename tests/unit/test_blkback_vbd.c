@@ -290,6 +290,15 @@ static void start(struct world *w)
     bb_backend_rescan(w->be);
 }
 
+/* A fresh world with dom1's disk as libxl writes it, the backend
+ * started on it. */
+static void world_with_disk(struct world *w)
+{
+    world_init(w);
+    toolstack(w, 1, w->img[1], "w");
+    start(w);
+}
+
 static void world_free(struct world *w)
 {
     bb_backend_free(w->be, true);
@@ -407,9 +416,7 @@ static void io_roundtrip(struct world *w, unsigned dom)
 START_TEST(probe_is_linux_like)
 {
     struct world w;
-    world_init(&w);
-    toolstack(&w, 1, w.img[1], "w");
-    start(&w);
+    world_with_disk(&w);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateInitWait);
     ck_assert_str_eq(be_node(&w, 1, "max-ring-page-order"), "4");
     ck_assert_str_eq(be_node(&w, 1, "feature-max-indirect-segments"), "256");
@@ -596,9 +603,7 @@ END_TEST
 START_TEST(missing_ring_details)
 {
     struct world w;
-    world_init(&w);
-    toolstack(&w, 1, w.img[1], "w");
-    start(&w);
+    world_with_disk(&w);
     fe_state(&w, 1, XenbusStateInitialised); /* no ring-ref, no event-channel */
     bb_backend_rescan(w.be);
     ck_assert_int_eq(be_state(&w, 1), XenbusStateClosing);
@@ -610,9 +615,7 @@ END_TEST
 START_TEST(foreign_protocol_refused)
 {
     struct world w;
-    world_init(&w);
-    toolstack(&w, 1, w.img[1], "w");
-    start(&w);
+    world_with_disk(&w);
     frontend_ring(&w, 1, 0, LEGACY_REF, XenbusStateInitWait);
     set(&w, "x86_32-abi", FE "protocol", 1, DEV);
     fe_state(&w, 1, XenbusStateInitialised);
@@ -626,9 +629,7 @@ END_TEST
 START_TEST(too_many_queues_refused)
 {
     struct world w;
-    world_init(&w);
-    toolstack(&w, 1, w.img[1], "w");
-    start(&w);
+    world_with_disk(&w);
     frontend_ring(&w, 1, 0, LEGACY_REF, XenbusStateInitWait);
     set(&w, "2", FE "multi-queue-num-queues", 1, DEV);
     fe_state(&w, 1, XenbusStateInitialised);
@@ -644,9 +645,7 @@ END_TEST
 START_TEST(event_channel_bind_failure)
 {
     struct world w;
-    world_init(&w);
-    toolstack(&w, 1, w.img[1], "w");
-    start(&w);
+    world_with_disk(&w);
     frontend_ring(&w, 1, 0, LEGACY_REF, XenbusStateInitWait);
     ck_assert_uint_ne(w.port[1], 5);
     set(&w, "5", FE "event-channel", 1, DEV);
@@ -813,9 +812,7 @@ END_TEST
 START_TEST(close_and_reconnect)
 {
     struct world w;
-    world_init(&w);
-    toolstack(&w, 1, w.img[1], "w");
-    start(&w);
+    world_with_disk(&w);
     connect_default(&w, 1, 2, ORDER_AND_REFS);
     io_roundtrip(&w, 1);
     fe_state(&w, 1, XenbusStateClosing);
@@ -882,9 +879,7 @@ END_TEST
 START_TEST(frontend_starts_over_while_connected)
 {
     struct world w;
-    world_init(&w);
-    toolstack(&w, 1, w.img[1], "w");
-    start(&w);
+    world_with_disk(&w);
     connect_default(&w, 1, 0, LEGACY_REF);
     fe_state(&w, 1, XenbusStateInitialising);
     bb_backend_rescan(w.be);
@@ -899,9 +894,7 @@ END_TEST
 START_TEST(new_ring_while_connected)
 {
     struct world w;
-    world_init(&w);
-    toolstack(&w, 1, w.img[1], "w");
-    start(&w);
+    world_with_disk(&w);
     connect_default(&w, 1, 0, LEGACY_REF);
     /* Same state, new event channel: follow it. */
     frontend_ring(&w, 1, 0, LEGACY_REF, XenbusStateConnected);
@@ -924,9 +917,7 @@ END_TEST
 START_TEST(restarted_backend_waits_for_a_new_ring)
 {
     struct world w;
-    world_init(&w);
-    toolstack(&w, 1, w.img[1], "w");
-    start(&w);
+    world_with_disk(&w);
     connect_default(&w, 1, 0, LEGACY_REF);
     bb_backend_free(w.be, false); /* gone without a word */
     w.be = NULL;
@@ -1101,9 +1092,7 @@ END_TEST
 START_TEST(backend_directory_removed)
 {
     struct world w;
-    world_init(&w);
-    toolstack(&w, 1, w.img[1], "w");
-    start(&w);
+    world_with_disk(&w);
     connect_default(&w, 1, 0, LEGACY_REF);
     ck_assert_uint_eq(watches(&w), 2);
     ck_assert_int_eq(
@@ -1119,9 +1108,7 @@ END_TEST
 START_TEST(clean_shutdown_closes_devices)
 {
     struct world w;
-    world_init(&w);
-    toolstack(&w, 1, w.img[1], "w");
-    start(&w);
+    world_with_disk(&w);
     connect_default(&w, 1, 0, LEGACY_REF);
     bb_backend_free(w.be, true);
     w.be = NULL;
