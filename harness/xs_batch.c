@@ -17,10 +17,9 @@
 #define MAX_PROBES 8
 
 struct req {
-    uint32_t type;
-    size_t path_at; /* the path's offset in the payload of the request */
-    size_t at;      /* the request's offset in out */
-    int probe;      /* index among probes, or -1 */
+    uint32_t type, req_id;
+    size_t at; /* the request's offset in out */
+    int probe; /* index among probes, or -1 */
 };
 
 struct xs_batch {
@@ -102,7 +101,8 @@ static void queue(struct xs_batch *b, uint32_t type, int probe, const char *cons
     struct xsd_sockmsg h = {
         .type = type, .req_id = ++b->next_id, .tx_id = b->tx, .len = (uint32_t)plen
     };
-    b->reqs[b->nreqs++] = (struct req){ .type = type, .at = b->len, .probe = probe };
+    b->reqs[b->nreqs++] =
+        (struct req){ .type = type, .req_id = h.req_id, .at = b->len, .probe = probe };
     memcpy(b->out + b->len, &h, sizeof h);
     b->len += sizeof h;
     for (unsigned i = 0; i < nparts; i++) {
@@ -200,13 +200,12 @@ static int reply_errno(const char *s)
 static int read_reply(struct xs_batch *b, const struct req *r, char *payload, bool *broken)
 {
     struct xsd_sockmsg h;
-    const struct xsd_sockmsg *q = (const void *)(b->out + r->at);
     int rc = read_all(b, &h, sizeof h);
     if (rc == 0 && h.len > XENSTORE_PAYLOAD_MAX)
         rc = -EPROTO;
     if (rc == 0)
         rc = read_all(b, payload, h.len);
-    if (rc == 0 && h.req_id != q->req_id)
+    if (rc == 0 && h.req_id != r->req_id)
         rc = -EPROTO;
     if (rc < 0) {
         *broken = true;
@@ -215,7 +214,7 @@ static int read_reply(struct xs_batch *b, const struct req *r, char *payload, bo
     payload[h.len] = '\0';
     if (h.type == XS_ERROR)
         return -reply_errno(payload);
-    return h.type == q->type ? 0 : -EPROTO;
+    return h.type == r->type ? 0 : -EPROTO;
 }
 
 int xs_batch_send(struct xs_batch *b)
