@@ -181,7 +181,18 @@ static bool wait_running(void)
     return false;
 }
 
+static void start_dm_with(const char *chardev_arg, char *const extra[]);
+
 static void start_dm(char *const extra[])
+{
+    static char chardev[256];
+    snprintf(chardev, sizeof chardev, "socket,id=libxl-cmd,path=%s,server=on,wait=off", qmp);
+    start_dm_with(chardev, extra);
+}
+
+/* The device model as libxl_dm.c runs it for a PVH guest, its QMP
+ * monitor on the chardev chardev_arg describes. */
+static void start_dm_with(const char *chardev_arg, char *const extra[])
 {
     char *argv[48] = { (char *)build_path("bin/splitbed"),
                        "exec",
@@ -196,8 +207,7 @@ static void start_dm(char *const extra[])
                        "-no-shutdown",
                        "-chardev",
                        NULL };
-    static char chardev[256];
-    snprintf(chardev, sizeof chardev, "socket,id=libxl-cmd,path=%s,server=on,wait=off", qmp);
+    const char *chardev = chardev_arg;
     int n = 12;
     const char *rest[] = { chardev,
                            "-mon",
@@ -386,6 +396,47 @@ START_TEST(a_dead_backend_is_started_again)
 }
 END_TEST
 
+/* With dm_restrict libxl pre-opens the QMP socket, passes it as fd=N and
+ * adds -S: the model says nothing in xenstore, answers query-status with
+ * "prelaunch" until cont. */
+START_TEST(stopped_start_on_a_preopened_socket)
+{
+    SB("hv", "start", "--dir", sim);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    SB("exec", "--dir", sim, "--domain", "3", "--", "true");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    snprintf(sa.sun_path, sizeof sa.sun_path, "%s", qmp);
+    int lfd = socket(AF_UNIX, SOCK_STREAM, 0); /* inherited: no CLOEXEC */
+    ck_assert_int_ge(lfd, 0);
+    ck_assert_int_eq(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+    ck_assert_int_eq(listen(lfd, 4), 0);
+    char chardev[96];
+    snprintf(chardev, sizeof chardev, "socket,id=libxl-cmd,fd=%d,server=on,wait=off", lfd);
+    start_dm_with(chardev, (char *[]){ "-S", NULL });
+    close(lfd);
+    int fd = qmp_connect();
+    char line[1024];
+    qmp_line(fd, line, sizeof line);
+    ck_assert_msg(strstr(line, "{\"QMP\": ") == line, "%s", line);
+    qmp_ask(fd, "{\"execute\":\"qmp_capabilities\",\"id\":1}\r\n",
+            "{\"return\": {}, \"id\": 1}\r\n");
+    qmp_ask(fd, "{\"execute\":\"query-status\",\"id\":2}\r\n",
+            "{\"return\": {\"status\": \"prelaunch\", \"singlestep\": false, \"running\": "
+            "false}, \"id\": 2}\r\n");
+    ck_assert_ptr_null(xs_read("/local/domain/0/device-model/3/state"));
+    qmp_ask(fd, "{\"execute\":\"cont\",\"id\":3}\r\n", "{\"return\": {}, \"id\": 3}\r\n");
+    qmp_ask(fd, "{\"execute\":\"query-status\",\"id\":4}\r\n",
+            "{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": "
+            "true}, \"id\": 4}\r\n");
+    /* quit ends it as QEMU's does. */
+    qmp_ask(fd, "{\"execute\":\"quit\",\"id\":5}\r\n", "{\"return\": {}, \"id\": 5}\r\n");
+    close(fd);
+    ck_assert_int_eq(runproc_wait(dm, TIMEOUT * 1000), 0);
+    dm = -1;
+}
+END_TEST
+
 /* A vif as libxl_nic.c writes it, with vifname= given: the device model
  * starts a netback on a TAP of that name, which InitWaits; the TAP goes
  * with the model. */
@@ -462,6 +513,7 @@ int main(void)
     tcase_add_test(tc, bad_command_lines_get_one_line);
     tcase_add_test(tc, serves_a_qdisk_disk_as_libxl_starts_it);
     tcase_add_test(tc, a_dead_backend_is_started_again);
+    tcase_add_test(tc, stopped_start_on_a_preopened_socket);
     tcase_add_test(tc, serves_a_vif_on_a_tap_named_as_libxl_says);
     suite_add_tcase(s, tc);
     return check_main(s);
