@@ -418,6 +418,33 @@ sed 's/^/@@ dmnet: /' /var/log/xen/qemu-dm-netecho-dm.log 2>/dev/null | tail -20
 echo "@@ phase netecho-dm $(up)"
 fi
 
+# 10. Linux's own xen-blkfront reading and writing through the recipe:
+#     linuxfront's guest with both disks backendtype=qdisk, served by the
+#     splitbed-blkback that splitbed-xen-dm runs, Linux's blkback loaded.
+if want linuxfront-qdisk; then
+kmod on xen-blkback
+dd if=/dev/zero of=/tmp/rwq.img bs=1M count=4 2>/dev/null
+sed -e 's/linuxours/linuxfront-qdisk/; s/splitbed=ours/splitbed=linuxfront/' -e '/^vif/d' \
+  -e 's#/tmp/rw2.img#/tmp/rwq.img#' \
+  -e 's/access=r,/access=r, backendtype=qdisk,/; s/access=rw,/access=rw, backendtype=qdisk,/' \
+  /tmp/linuxours.cfg > /tmp/linuxfront-qdisk.cfg
+cat >> /tmp/linuxfront-qdisk.cfg <<CFG
+device_model_version = "qemu-xen"
+device_model_override = "/usr/libexec/splitbed/splitbed-xen-dm"
+CFG
+if xlc /tmp/linuxfront-qdisk.cfg; then
+  wait_domain linuxfront-qdisk 240
+  echo "@@ state linuxfront-qdisk $state"
+  n=$(seq 1 300000 | wc -c)
+  echo "@@ bwq-image $(head -c "$n" /tmp/rwq.img | md5sum | cut -d' ' -f1)"
+else
+  echo "@@ fail xl create linuxfront-qdisk"; sed 's/^/@@ xl: /' /tmp/xl.log
+fi
+console linuxfront-qdisk '^@@ rc linux-blkfront'
+sed 's/^/@@ dmq: /' /var/log/xen/qemu-dm-linuxfront-qdisk.log 2>/dev/null | tail -20
+echo "@@ phase linuxfront-qdisk $(up)"
+fi
+
 echo "@@ phase scenarios-done $(up)"
 echo "@@ done"
 poweroff -f

@@ -21,10 +21,13 @@
 #     splitbed-xen-dm as its device model (docs/real-xen.md)
 #   net-echo.xen pinged over a vif that splitbed-xen-dm gives to
 #     splitbed-netback (Linux netback unloaded)
+#   Linux's xen-blkfront reading and writing qdisk disks of an ordinary
+#     xl.cfg, served through splitbed-xen-dm
 #
 # SPLITBED_XEN_SCENARIOS="linuxnet netecho" runs only those (names:
 # tarcat-kernel tarcat-big tarcat-splitbed blkverify netecho linuxours
-# linuxfront linuxnet tarcat-qdisk netecho-dm); all of them by default.
+# linuxfront linuxnet tarcat-qdisk netecho-dm linuxfront-qdisk); all of them
+# by default.
 #
 # Downloads go to $SPLITBED_XEN_CACHE (default ~/.cache/splitbed/xen) once.
 # For experiments with the nested setup: SPLITBED_XEN_QEMU_OPTS is added to
@@ -40,7 +43,7 @@ cache=${SPLITBED_XEN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/splitbed/xen}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 QEMU_TIMEOUT=${SPLITBED_XEN_TIMEOUT:-300}
-all_scenarios="tarcat-kernel tarcat-big tarcat-splitbed blkverify netecho linuxours linuxfront linuxnet tarcat-qdisk netecho-dm"
+all_scenarios="tarcat-kernel tarcat-big tarcat-splitbed blkverify netecho linuxours linuxfront linuxnet tarcat-qdisk netecho-dm linuxfront-qdisk"
 # The vchan and Qubes scenarios: tests/xen/qubes-host.sh.
 all_scenarios="$all_scenarios vchan qubes-hello"
 only=$(echo ${SPLITBED_XEN_SCENARIOS:-} | tr ' ' ',')
@@ -310,6 +313,24 @@ if [ "$prc" = 0 ] && [ "$rx" = 3 ] && [ "$st" = 0 ] && [ -n "$tap" ] && [ "$left
 else
   report "net-echo.xen, xl.cfg vif served by splitbed-xen-dm's netback" FAIL "$detail"
   grep '^@@ pingdm\|^@@ dmnet' "$work/serial.txt" | sed 's/^/    | /'
+fi
+fi
+
+if want linuxfront-qdisk; then
+console linuxfront-qdisk > "$work/linuxfront-qdisk.app"
+lq_out=$(grep -v '^@@' "$work/linuxfront-qdisk.app" | grep -v '^\[' | head -1)
+st=$(rc_of linux-blkfront linuxfront-qdisk)
+bw_domu=$(sed -n 's/^@@ bw-domu \([0-9a-f]*\)$/\1/p' "$work/linuxfront-qdisk.console")
+bw_want=$(sed -n 's/^@@ bw-want \([0-9a-f]*\)$/\1/p' "$work/linuxfront-qdisk.console")
+bw_image=$(sed -n 's/^@@ bwq-image \([0-9a-f]*\)$/\1/p' "$work/serial.txt")
+detail="simulator: \"$sim_out\" | xen: \"$lq_out\" (exit ${st:-none}); md5 written ${bw_want:-none}, read back ${bw_domu:-none}, on the image ${bw_image:-none}"
+if [ "$st" = 0 ] && [ "$lq_out" = "$sim_out" ] && [ -n "$bw_want" ] && [ "$bw_domu" = "$bw_want" ] &&
+   [ "$bw_image" = "$bw_want" ]; then
+  report "Linux xen-blkfront, xl.cfg qdisk disks, splitbed-xen-dm" PASS "$detail"
+else
+  report "Linux xen-blkfront, xl.cfg qdisk disks, splitbed-xen-dm" FAIL "$detail"
+  sed 's/^/    | /' "$work/linuxfront-qdisk.console" | tail -30
+  grep '^@@ dmq' "$work/serial.txt" | sed 's/^/    | /'
 fi
 fi
 
