@@ -44,14 +44,33 @@ qubes_vchan_sim() {
   "$sb" hv stop --dir "$d" >/dev/null 2>&1
 }
 
+# vchan_stream SEED: the bytes vchan-stream's side with SEED sends (the
+# client's is c1c1c1c1, the server's 5e5e5e5e).
+vchan_stream() {
+  python3 -c '
+import sys
+seed, n = int(sys.argv[1], 16), int(sys.argv[2])
+out = bytearray(n)
+for i in range(n):
+    x = (((i + 1) * 2654435761) & 0xffffffff) ^ seed
+    x ^= x >> 15
+    out[i] = (((x * 2246822519) & 0xffffffff) >> 13) & 0xff
+sys.stdout.buffer.write(out)' "$1" $VCHAN_BYTES
+}
+
 VCHAN_BYTES=1048576
 qubes_prepare() {
+  vchan_client_bin=
   if want vchan; then
+    # What dom0's vchan-socket-proxy sends, and the MD5 it must receive.
+    vchan_stream c1c1c1c1 > "$work/vchan-client.bin" && vchan_client_bin=$work/vchan-client.bin
+    vchan_server_md5=$(vchan_stream 5e5e5e5e | md5sum | cut -d' ' -f1)
     sim_vchan_client=$(qubes_vchan_sim client | grep '^sent') || true
     sim_vchan_server=$(qubes_vchan_sim server | grep '^sent') || true
     [ -n "$sim_vchan_client" ] && [ -n "$sim_vchan_server" ] ||
       die "vchan-stream against vchan-peer on the simulator failed"
   fi
+  export vchan_client_bin
   qubes_out= qubes_entries=
   want qubes-hello || return 0
   if [ -z "${QUBES_SRC:-}" ]; then
@@ -82,9 +101,19 @@ qubes_report() {
       eval sim=\$sim_vchan_$role
       # The two ends' lines are each other's, sent and received swapped.
       swapped=$(echo "$peer" | sed 's/sent \(.*\) recv \(.*\)/sent \2 recv \1/')
-      what="vchan-stream.xen $role, Debian's libxenvchan in dom0 (1 MiB each way)"
-      detail="simulator: \"$sim\" | xen: \"$uk\" (exit ${st:-none}); dom0's vchan-peer: \"$peer\" (exit ${prc:-none})"
-      if [ "$st" = 0 ] && [ "$prc" = 0 ] && [ "$uk" = "$sim" ] && [ "$swapped" = "$uk" ]; then
+      if [ "$role" = client ]; then
+        what="vchan-stream.xen client, vchan-peer (libxenvchan) server in dom0, 1 MiB each way"
+        detail="simulator: \"$sim\" | xen: \"$uk\" (exit ${st:-none}); dom0's vchan-peer: \"$peer\" (exit ${prc:-none})"
+        dom0_ok=0
+        [ "$swapped" = "$uk" ] && dom0_ok=1
+      else
+        md5=$(sed -n 's/^@@ vchan-proxy-md5 //p' "$work/serial.txt" | head -1)
+        what="vchan-stream.xen server, Debian's vchan-socket-proxy client in dom0, 1 MiB each way"
+        detail="simulator: \"$sim\" | xen: \"$uk\" (exit ${st:-none}); dom0's vchan-socket-proxy received md5 ${md5:-none}, want $vchan_server_md5 (exit ${prc:-none})"
+        dom0_ok=0
+        [ "$md5" = "$vchan_server_md5" ] && dom0_ok=1
+      fi
+      if [ "$st" = 0 ] && [ "$prc" = 0 ] && [ "$uk" = "$sim" ] && [ "$dom0_ok" = 1 ]; then
         report "$what" PASS "$detail"
       else
         report "$what" FAIL "$detail"

@@ -1,6 +1,8 @@
 # Sourced by mkinitramfs.sh (its $root, $build, $src and copy_prog): what
 # the Qubes scenarios of tests/xen/qubes.sh need in dom0.
-#   /guest/vchan-stream.xen, /guest/vchan-peer (Debian's libxenvchan)
+#   /guest/vchan-stream.xen, /guest/vchan-peer (Debian's libxenvchan),
+#     Debian's vchan-socket-proxy and the stream it sends
+#     ($vchan_client_bin)
 #   /guest/qubes-hello.xen, /guest/splitbed-guid
 #   /qubes/: Qubes' qubesdb-daemon, qubesdb-cmd, qrexec-daemon and
 #     qrexec-client with their libraries in /qubes/lib, and `entries`,
@@ -8,6 +10,8 @@
 #     $qubes_out (tests/qubes/build.sh's OUT) and $qubes_entries are set.
 cp "$build"/unikernel/vchan-stream.xen "$build"/unikernel/qubes-hello.xen "$root/guest/"
 copy_prog "$build"/tests/vchan-peer /guest/vchan-peer
+copy_prog /usr/lib/xen-4.17/bin/vchan-socket-proxy /guest/vchan-socket-proxy
+[ -z "${vchan_client_bin:-}" ] || cp "$vchan_client_bin" "$root/guest/vchan-client.bin"
 copy_prog "$build"/libexec/splitbed/splitbed-guid /guest/splitbed-guid
 cp "$src"/tests/xen/qubes.sh "$root/qubes.sh"
 if [ -n "${qubes_out:-}" ]; then

@@ -2,9 +2,11 @@
 # init.sh (it uses init.sh's want, kmod, xlc, wait_domain, console, up).
 # Lines starting "@@" are for tests/xen/qubes-results.sh.
 #
-# vchan: vchan-stream.xen (our vchan in a PVH domU) against vchan-peer
-#   (Debian's libxenvchan) in dom0, both ways round: the domU as the
-#   client maps dom0's grants, then as the server grants its own.
+# vchan: vchan-stream.xen (our vchan in a PVH domU) against Debian's
+#   libxenvchan in dom0, both ways round: the domU as the client maps the
+#   grants of vchan-peer (on libxenvchan), then as the server grants its
+#   own to Debian's vchan-socket-proxy, which streams the client's side
+#   from a file (/guest/vchan-client.bin) and writes what it received.
 # qubes-hello: qubes-hello.xen as a Qubes VM, with Qubes' own
 #   qubesdb-daemon and qrexec-daemon (built from QUBES_SRC, under
 #   /qubes) and splitbed-guid in dom0; dom0 calls two services in the VM
@@ -37,9 +39,16 @@ CFG
       while ! xenstore-read $path/event-channel >/dev/null 2>&1 && [ $i -lt 60 ]; do
         i=$((i + 1)); sleep 0.5
       done
-      VCHAN_PEER_BYTES=$VCHAN_BYTES timeout 60 /guest/vchan-peer client "$dom" $path \
-        >/tmp/$name.peer 2>&1
+      rm -f /tmp/vin && mkfifo /tmp/vin
+      timeout 60 /guest/vchan-socket-proxy -m client "$dom" $path - </tmp/vin \
+        >/tmp/$name.got 2>/tmp/$name.peer &
+      px=$!
+      exec 3>/tmp/vin
+      cat /guest/vchan-client.bin >&3
+      wait $px
       echo "@@ vchan-peer-rc $role $?"
+      exec 3>&-
+      echo "@@ vchan-proxy-md5 $(md5sum </tmp/$name.got | cut -d' ' -f1)"
     fi
     wait_domain $name
     [ "$role" = server ] || { wait $peer; echo "@@ vchan-peer-rc $role $?"; }

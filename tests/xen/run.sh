@@ -4,7 +4,8 @@
 # there, each beside the same scenario on the simulator.
 #
 #   (tests/xen/qubes-host.sh) vchan-stream.xen against Debian's
-#     libxenvchan in dom0, both roles ("vchan"); qubes-hello.xen as a
+#     libxenvchan in dom0, both roles, the second Debian's
+#     vchan-socket-proxy ("vchan"); qubes-hello.xen as a
 #     Qubes VM with Qubes' own qubesdb-daemon and qrexec-daemon in dom0,
 #     built from $QUBES_SRC, skipped without it ("qubes-hello")
 #   tar-cat.xen hello.txt, disk served by Linux's in-kernel blkback
