@@ -41,6 +41,7 @@ struct run {
     bool quiet;
     unsigned domid;
     unsigned timeout_s;
+    unsigned stop_timeout_s; /* SIGTERM to SIGKILL on a shutdown request */
     const char *disk_args[MAX_DEVS];
     unsigned ndisk_args;
     const char *vif_args[MAX_DEVS];
@@ -83,6 +84,7 @@ struct run {
     const char *restart_opts[MAX_OPTS]; /* its knobs then: no crash */
     unsigned nrestart_opts;
     int report_fd;                      /* blkback's fault reports, or -1 */
+    int status_fd;                      /* the guest init's report of the app, or -1 */
     const struct fault_spec *on_report; /* the destroy or pause fault it is for */
     bool paused;                        /* by the pause fault, until unpause_at */
     struct timespec unpause_at;
@@ -219,6 +221,8 @@ static const char run_usage[] =
     "  --dir DIR            use the simulator running in DIR instead of a private one\n"
     "  --domain N           the guest's domain id (default 1)\n"
     "  --timeout SECONDS    stop the app if it has not finished by then (exit 1)\n"
+    "  --stop-timeout SECONDS  on a shutdown request (xl shutdown), how long the app\n"
+    "                       has between SIGTERM and SIGKILL (default 10)\n"
     "  --fault SPEC         a fault, repeatable (the run prints its seed):\n"
     "                         backend-crash:after=N[,restart=0]  blkback dies after N\n"
     "                           requests; the run starts it again unless restart=0\n"
@@ -358,6 +362,7 @@ static int parse_args(struct run *r, int argc, char **argv)
                                           { "help", no_argument, NULL, 'h' },
                                           { "fault", required_argument, NULL, 'f' },
                                           { "seed", required_argument, NULL, 's' },
+                                          { "stop-timeout", required_argument, NULL, 'T' },
                                           { 0, 0, 0, 0 } };
     int c;
     optind = 1;
@@ -424,6 +429,17 @@ static int parse_args(struct run *r, int argc, char **argv)
                 return -1;
             }
             r->timeout_s = (unsigned)v;
+            break;
+        }
+        case 'T': {
+            char *end;
+            unsigned long v = strtoul(optarg, &end, 10);
+            if (!*optarg || *end || *optarg == '-' || v > 86400) {
+                fprintf(stderr, "splitbed run: --stop-timeout %s: expected seconds (0..86400)\n",
+                        optarg);
+                return -1;
+            }
+            r->stop_timeout_s = (unsigned)v;
             break;
         }
         default: return -1;
@@ -607,6 +623,76 @@ static pid_t start_blkback(struct run *r, const char *const *opts, unsigned nopt
     return pid;
 }
 
+/* The domain's first process: splitbed-guest-init, which answers the
+ * toolstack's shutdown requests as a Linux guest does and runs the app
+ * (app, then nargs args) below it.  Its report of the app's end comes on
+ * r->status_fd. */
+static pid_t spawn_app(struct run *r, char *app, int nargs, char **args, char **env, bool stdin_too)
+{
+    char init[4096];
+    if (!layout_path(init, sizeof init, "libexec/splitbed", "splitbed-guest-init") ||
+        access(init, X_OK) != 0) {
+        fprintf(stderr, "splitbed run: splitbed-guest-init not found in %s/libexec/splitbed\n",
+                layout_prefix());
+        return -1;
+    }
+    char **argv = calloc((size_t)nargs + 12, sizeof *argv);
+    int pfd[2];
+    if (!argv || pipe2(pfd, O_CLOEXEC) != 0) {
+        free(argv);
+        perror("splitbed run: pipe");
+        return -1;
+    }
+    char fdarg[16], stop[16];
+    snprintf(fdarg, sizeof fdarg, "%d", pfd[1]);
+    snprintf(stop, sizeof stop, "%u", r->stop_timeout_s);
+    unsigned k = 0;
+    argv[k++] = init;
+    argv[k++] = "--status-fd";
+    argv[k++] = fdarg;
+    argv[k++] = "--stop-timeout";
+    argv[k++] = stop;
+    if (r->quiet)
+        argv[k++] = "-q";
+    argv[k++] = "--";
+    argv[k++] = app;
+    /* The frontends' Linux OS layer takes -q right after the app name
+     * and drops informational lines. */
+    if (r->quiet)
+        argv[k++] = "-q";
+    for (int i = 0; i < nargs; i++)
+        argv[k++] = args[i];
+    /* Only the init gets the write end: without CLOEXEC while it
+     * starts, with it again before anything else does. */
+    fcntl(pfd[1], F_SETFD, 0);
+    /* With a stdio vif, the host's stdin belongs to netback and the
+     * guest's output to our stdout. */
+    pid_t pid = spawn(argv, env, false, stdin_too);
+    close(pfd[1]);
+    free(argv);
+    if (pid < 0)
+        close(pfd[0]);
+    else
+        r->status_fd = pfd[0];
+    return pid;
+}
+
+/* The init's line "WAITSTATUS REASON" (reason -1: the app ended by
+ * itself).  False when there is none (the init was killed). */
+static bool read_app_status(struct run *r, int *ws, int *reason)
+{
+    if (r->status_fd < 0)
+        return false;
+    char line[64];
+    ssize_t n = read(r->status_fd, line, sizeof line - 1);
+    close(r->status_fd);
+    r->status_fd = -1;
+    if (n <= 0)
+        return false;
+    line[n] = '\0';
+    return sscanf(line, "%d %d", ws, reason) == 2 && *ws >= 0;
+}
+
 static int pidfd_of(pid_t pid)
 {
     return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
@@ -710,10 +796,11 @@ static int pause_left_ms(struct run *r)
  * run (a frontend would otherwise wait for it forever). */
 static int supervise(struct run *r)
 {
-    struct pollfd p[4] = { { .fd = pidfd_of(r->app), .events = POLLIN },
+    struct pollfd p[5] = { { .fd = pidfd_of(r->app), .events = POLLIN },
                            { .fd = pidfd_of(r->blkback), .events = POLLIN },
                            { .fd = pidfd_of(r->netback), .events = POLLIN },
-                           { .fd = r->report_fd, .events = POLLIN } };
+                           { .fd = r->report_fd, .events = POLLIN },
+                           { .fd = r->status_fd, .events = POLLIN } };
     const char *names[3] = { "app", "splitbed-blkback", "splitbed-netback" };
     pid_t pids[3] = { r->app, r->blkback, r->netback };
     struct timespec start;
@@ -740,7 +827,7 @@ static int supervise(struct run *r)
         int pause_ms = pause_left_ms(r);
         if (pause_ms >= 0 && (wait_ms < 0 || pause_ms < wait_ms))
             wait_ms = pause_ms;
-        int n = poll(p, 4, wait_ms);
+        int n = poll(p, 5, wait_ms);
         if (interrupted) {
             kill(r->app, SIGTERM);
             waitpid(r->app, NULL, 0);
@@ -752,10 +839,22 @@ static int supervise(struct run *r)
             break;
         if (n <= 0)
             continue;
-        if (p[0].revents) {
-            int ws;
-            waitpid(r->app, &ws, 0);
-            r->app = 0;
+        if (p[0].revents || (p[4].fd >= 0 && p[4].revents)) {
+            int ws, reason = -1;
+            bool reported = read_app_status(r, &ws, &reason);
+            p[4].fd = -1;
+            /* After a shutdown request the init asks the hypervisor to
+             * shut the domain down, which stops it for good once the
+             * state is recorded: the teardown may then destroy it. */
+            int iws = 0;
+            pid_t w = waitpid(r->app, &iws, reported && reason >= 0 ? WUNTRACED : 0);
+            if (w == r->app && WIFSTOPPED(iws))
+                fprintf(stderr, "splitbed run: domain %u shut down on request (%s)\n", r->domid,
+                        reason == 1 ? "reboot" : "poweroff");
+            else
+                r->app = 0;
+            if (!reported)
+                ws = iws;
             status = exit_status_of(ws);
             if (WIFSIGNALED(ws))
                 fprintf(stderr, "splitbed run: app killed by signal %d\n", WTERMSIG(ws));
@@ -863,6 +962,8 @@ static void teardown(struct run *r)
         kill(r->app, SIGKILL);
         waitpid(r->app, NULL, 0);
     }
+    if (r->status_fd >= 0)
+        close(r->status_fd);
     if (r->blkback > 0)
         daemon_stop(r->blkback, 5000);
     if (r->netback > 0)
@@ -894,7 +995,7 @@ static void teardown(struct run *r)
 
 int cmd_run(int argc, char **argv)
 {
-    struct run r = { .domid = 1, .report_fd = -1 };
+    struct run r = { .domid = 1, .report_fd = -1, .status_fd = -1, .stop_timeout_s = 10 };
     int first = parse_args(&r, argc, argv);
     if (first < 0) {
         teardown(&r);
@@ -991,27 +1092,8 @@ int cmd_run(int argc, char **argv)
     char **env = cli_guest_env(r.dir, r.domid);
     if (!env)
         goto out;
-    argv[first] = app;
-    char **app_argv = argv + first;
-    if (r.quiet) {
-        /* The frontends' Linux OS layer takes -q right after the app
-         * name and drops informational lines. */
-        int n = argc - first;
-        app_argv = calloc((size_t)n + 2, sizeof *app_argv);
-        if (!app_argv) {
-            cli_guest_env_free(env);
-            goto out;
-        }
-        app_argv[0] = app;
-        app_argv[1] = "-q";
-        memcpy(app_argv + 2, argv + first + 1, (size_t)(n - 1) * sizeof *app_argv);
-    }
-    /* With a stdio vif, the host's stdin belongs to netback and the
-     * guest's output to our stdout. */
-    r.app = spawn(app_argv, env, false, !stdin_to_netback);
+    r.app = spawn_app(&r, app, argc - first - 1, argv + first + 1, env, !stdin_to_netback);
     cli_guest_env_free(env);
-    if (app_argv != argv + first)
-        free(app_argv);
     if (r.app < 0)
         goto out;
     status = supervise(&r);

@@ -28,3 +28,12 @@ $(MAN1_ALIASES):
 	echo '.so man1/splitbed-hotplug.1' > $@
 ALL_TARGETS += $(MAN1_PAGES) $(MAN1_ALIASES)
 INSTALL_MAN1 += $(MAN1_PAGES) $(MAN1_ALIASES)
+
+# The first process of a domain `splitbed run` starts: answers the
+# toolstack's control/shutdown as a Linux guest does, then runs the app.
+GUEST_INIT_BIN = $(BUILD)/libexec/splitbed/splitbed-guest-init
+$(GUEST_INIT_BIN): $(OBJ)/harness/guest_init.o $(OBJ)/backends-sim/procdom/procdom.o
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ -lxenstore -lxencall
+ALL_TARGETS += $(GUEST_INIT_BIN)
+INSTALL_LIBEXEC += $(GUEST_INIT_BIN)
