@@ -15,6 +15,12 @@
  * at the end of its power-off.  The hypervisor then stops the domain for
  * good; the toolstack destroys it.
  *
+ * An app that watches control/shutdown itself (an os.h app in the Linux
+ * home says so with SIGUSR1 to the init that SPLITBED_GUEST_INIT names)
+ * handles power requests as a unikernel does: init leaves them to it,
+ * and once it has exited acknowledges the request still there and shuts
+ * the domain down with its reason, as a unikernel's exit does.
+ *
  * When the app exits by itself the domain stays up; init exits with the
  * app's status (128+N for a signal).  The app's wait status and the
  * shutdown reason (-1: none) also go to --status-fd as one line, before
@@ -73,14 +79,25 @@ static int request_reason(const char *req)
 }
 
 /* Reads control/shutdown and clears it if it names a request we honour,
- * in one transaction (retried on conflict).  Returns the reason, or -1. */
+ * in one transaction (retried on conflict, up to a point: a xenstore
+ * that always conflicts must not hold init).  Returns the reason, or -1. */
 static int take_request(struct xs_handle *xs)
 {
-    for (;;) {
+    unsigned len = 0;
+    char *now = xs_read(xs, XBT_NULL, CONTROL, &len);
+    bool empty = !now || !*now;
+    free(now);
+    if (empty)
+        return -1; /* the watch's first firing, or our own clearing */
+    for (int attempt = 0;; attempt++) {
+        if (attempt == 64) {
+            fprintf(stderr, "[guest] d%u: shutdown request not acknowledged: xenstore conflicts\n",
+                    domid);
+            return -1;
+        }
         xs_transaction_t t = xs_transaction_start(xs);
         if (t == XBT_NULL)
             return -1;
-        unsigned len = 0;
         char *v = xs_read(xs, t, CONTROL, &len);
         int reason = v && *v ? request_reason(v) : -1;
         if (reason >= 0)
@@ -203,6 +220,7 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
+    sigaddset(&set, SIGUSR1);
     sigprocmask(SIG_BLOCK, &set, &old);
     int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
     if (sfd < 0) {
@@ -223,6 +241,9 @@ int main(int argc, char **argv)
         sigprocmask(SIG_SETMASK, &old, NULL);
         if (status_fd >= 0)
             close(status_fd);
+        char me[16];
+        snprintf(me, sizeof me, "%d", (int)self);
+        setenv("SPLITBED_GUEST_INIT", me, 1);
         execv(argv[optind], argv + optind);
         fprintf(stderr, "splitbed-guest-init: cannot run %s: %s\n", argv[optind], strerror(errno));
         _exit(127);
@@ -239,9 +260,10 @@ int main(int argc, char **argv)
         xs = NULL;
     }
 
-    int reason = -1;     /* a shutdown under way, its SHUTDOWN_* */
-    int app_ws = -1;     /* the app's wait status, once reaped */
-    bool killed = false; /* the stop timeout ran out */
+    int reason = -1;          /* a shutdown under way, its SHUTDOWN_* */
+    int app_ws = -1;          /* the app's wait status, once reaped */
+    bool killed = false;      /* the stop timeout ran out */
+    bool app_handles = false; /* the app watches control/shutdown itself */
     struct timespec deadline = { 0, 0 };
     for (;;) {
         struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
@@ -257,9 +279,12 @@ int main(int argc, char **argv)
         }
         if (p[0].revents & POLLIN) {
             struct signalfd_siginfo si;
-            while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
-                if (si.ssi_signo != SIGCHLD && app_ws < 0)
+            while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+                if (si.ssi_signo == SIGUSR1)
+                    app_handles |= (pid_t)si.ssi_pid == app;
+                else if (si.ssi_signo != SIGCHLD && app_ws < 0)
                     kill(app, (int)si.ssi_signo);
+            }
             int ws;
             pid_t w;
             while ((w = waitpid(-1, &ws, WNOHANG)) > 0)
@@ -269,13 +294,15 @@ int main(int argc, char **argv)
             /* Orphans of a killed child are ours now: they go too. */
             if (killed && !none_left)
                 signal_children(SIGKILL);
-            if (app_ws >= 0 && (reason < 0 || none_left))
+            if (app_ws >= 0 && reason < 0 && app_handles && xs)
+                reason = take_request(xs); /* the app's own power-off */
+            if (app_ws >= 0 && (reason < 0 || none_left || app_handles))
                 break;
         }
         if (xs && (p[1].revents & POLLIN)) {
             for (char **vec; (vec = xs_check_watch(xs));)
                 free(vec);
-            if (reason < 0 && app_ws < 0) {
+            if (reason < 0 && app_ws < 0 && !app_handles) {
                 reason = take_request(xs);
                 if (reason >= 0) {
                     clock_gettime(CLOCK_MONOTONIC, &deadline);

@@ -1,7 +1,10 @@
 /* xenstore.c — os.h's xenstore calls over libxenstore (xs_open(0)). */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "os_linux.h"
 
@@ -94,10 +97,30 @@ int os_xs_tx_end(struct os *os, os_xs_tx tx, bool abort)
     return errno == EAGAIN ? -OS_EAGAIN : err();
 }
 
+/* An app that watches its own control/shutdown handles power requests
+ * itself, as a unikernel does: it tells the domain's init (its parent,
+ * splitbed-guest-init, which names itself in SPLITBED_GUEST_INIT), so
+ * that init leaves the request to it. */
+static void tell_init_if_control(struct os *os, const char *path)
+{
+    char own[64];
+    snprintf(own, sizeof own, "/local/domain/%u/control/shutdown", (unsigned)os->domid);
+    if (strcmp(path, own) != 0 && strcmp(path, "control/shutdown") != 0)
+        return;
+    const char *init = getenv("SPLITBED_GUEST_INIT");
+    char *end;
+    long pid = init && *init ? strtol(init, &end, 10) : 0;
+    if (pid > 1 && !*end && pid == (long)getppid())
+        kill((pid_t)pid, SIGUSR1);
+}
+
 int os_xs_watch(struct os *os, const char *path, const char *token)
 {
     errno = 0;
-    return xs_watch(os->xs, path, token) ? 0 : err();
+    if (!xs_watch(os->xs, path, token))
+        return err();
+    tell_init_if_control(os, path);
+    return 0;
 }
 
 int os_xs_unwatch(struct os *os, const char *path, const char *token)
