@@ -466,10 +466,10 @@ static int write_transport(struct xenbus_dev *xd)
         int e = os_xs_tx_end(xd->os, tx, r < 0);
         if (r < 0)
             break;
-        if (e == -OS_EAGAIN)
-            continue;
         r = e;
-        break;
+        if (e != -OS_EAGAIN)
+            break;
+        /* A conflict: again, up to XB_TX_RETRIES times; then r says so. */
     }
     if (r < 0) {
         xenbus_fail(xd, r, "cannot write the transport to %s (error %d)", xd->fe, -r);
