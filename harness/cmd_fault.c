@@ -28,8 +28,10 @@ static const char fault_usage[] =
     "  grant-fail:rate=P         that share (0..1) of its disks' grant maps and copies fail\n"
     "  domain-pause[:for-ms=M]   xl pause DOM, and xl unpause M ms later (default 1000)\n"
     "  domain-destroy            xl destroy DOM\n"
+    "  xs-conflict:rate=P        that share (0..1) of its xenstore transaction commits\n"
+    "                            fail with EAGAIN (0: no more)\n"
     "  --dir DIR     the simulator's state dir (default: see splitbed --help)\n"
-    "  --seed N      the draws of grant-fail (printed when not given)\n"
+    "  --seed N      the draws of grant-fail and xs-conflict (printed when not given)\n"
     "  -h, --help    this text\n"
     "Exit status: 0 done, 1 failed (one line says why), 2 bad usage.\n";
 
@@ -80,6 +82,29 @@ static int domain_fault(const char *dir, unsigned domid, const char *spec)
         return EXIT_FAIL;
     }
     return EXIT_OK;
+}
+
+static unsigned long long some_seed(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return ((unsigned long long)now.tv_nsec ^ (unsigned long long)getpid() << 16) & 0xffffff;
+}
+
+/* xenstored's conflict fault for domid's commits, on or off. */
+static int xs_conflict_fault(const char *dir, unsigned domid, unsigned permille, bool seeded,
+                             unsigned long long seed)
+{
+    if (!seeded)
+        seed = some_seed();
+    if (permille)
+        fprintf(stderr, "splitbed fault: seed %llu\n", seed);
+    struct toolstack *ts = toolstack_open(dir);
+    if (!ts)
+        return EXIT_FAIL;
+    int r = toolstack_xs_conflicts(ts, domid, permille, seed);
+    toolstack_close(ts);
+    return r == 0 ? EXIT_OK : EXIT_FAIL;
 }
 
 int cmd_fault(int argc, char **argv)
@@ -140,6 +165,13 @@ int cmd_fault(int argc, char **argv)
                 spec);
         return EXIT_USAGE;
     }
+    if (fault_spec_target(&f) == FAULT_ON_NETBACK) {
+        fprintf(stderr, "splitbed fault: %s: netback faults are given to splitbed run --fault\n",
+                spec);
+        return EXIT_USAGE;
+    }
+    if (f.kind == FAULT_XS_CONFLICT)
+        return xs_conflict_fault(dir, domid, f.permille, seeded, seed);
     char buf[4][48];
     const char *o[5];
     fault_spec_backend_opts(&f, buf, o);
@@ -147,12 +179,8 @@ int cmd_fault(int argc, char **argv)
     for (unsigned i = 0; o[i]; i++)
         snprintf(value + strlen(value), sizeof value - strlen(value), "%s%s", i ? "," : "", o[i]);
     if (f.kind == FAULT_GRANT_FAIL) {
-        if (!seeded) {
-            struct timespec now;
-            clock_gettime(CLOCK_REALTIME, &now);
-            seed =
-                ((unsigned long long)now.tv_nsec ^ (unsigned long long)getpid() << 16) & 0xffffff;
-        }
+        if (!seeded)
+            seed = some_seed();
         fprintf(stderr, "splitbed fault: seed %llu\n", seed);
         snprintf(value + strlen(value), sizeof value - strlen(value), ",fault-seed=%llu", seed);
     }

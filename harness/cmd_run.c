@@ -83,10 +83,17 @@ struct run {
     bool restart_blkback;               /* a crash fault asked to restart it */
     const char *restart_opts[MAX_OPTS]; /* its knobs then: no crash */
     unsigned nrestart_opts;
-    int report_fd;                      /* blkback's fault reports, or -1 */
-    int status_fd;                      /* the guest init's report of the app, or -1 */
-    const struct fault_spec *on_report; /* the destroy or pause fault it is for */
-    bool paused;                        /* by the pause fault, until unpause_at */
+    bool restart_netback;                   /* likewise for netback */
+    const char *restart_net_opts[MAX_OPTS]; /* its knobs then: no crash */
+    unsigned nrestart_net_opts;
+    const char *netback_extra[2 * MAX_DEVS]; /* its --vif arguments */
+    unsigned nnetback_extra;
+    bool stdin_to_netback;
+    const struct fault_spec *xs_conflict; /* xenstored's fault, or NULL */
+    int report_fd;                        /* blkback's fault reports, or -1 */
+    int status_fd;                        /* the guest init's report of the app, or -1 */
+    const struct fault_spec *on_report;   /* the destroy or pause fault it is for */
+    bool paused;                          /* by the pause fault, until unpause_at */
     struct timespec unpause_at;
 };
 
@@ -236,6 +243,13 @@ static const char run_usage[] =
     "                           (xl pause) once blkback served N requests, M ms long\n"
     "                         negotiation:NAME  blkback deviates as NAME does: mirage,\n"
     "                           probe, single-page, no-indirect, no-persistent, grant-copy\n"
+    "                         netback-crash:after=N[,restart=0]  netback dies after N\n"
+    "                           frames; the run starts it again unless restart=0\n"
+    "                         netback-slow:delay-ms=N  netback sleeps N ms per frame\n"
+    "                         netback-grant-fail:rate=P  that share of netback's grant\n"
+    "                           copies fail\n"
+    "                         xs-conflict:rate=P  that share of the guest's xenstore\n"
+    "                           transaction commits fail with EAGAIN\n"
     "  --seed N             the seed of every random choice of the run's faults\n"
     "  -q, --quiet          only errors on stderr (passes -q to the app)\n"
     "  -h, --help           this text\n"
@@ -318,7 +332,7 @@ static uint64_t fresh_seed(void)
     return s >> 12; /* short enough to type */
 }
 
-/* The faults' blkback knobs join the user's; a restarted blkback gets
+/* The faults' backend knobs join the user's; a restarted backend gets
  * them all but the crash. */
 static int add_fault_opts(struct run *r)
 {
@@ -328,22 +342,41 @@ static int add_fault_opts(struct run *r)
         r->seed = fresh_seed();
     for (unsigned i = 0; i < r->nopts; i++)
         r->restart_opts[r->nrestart_opts++] = r->opts[i];
+    for (unsigned i = 0; i < r->nnet_opts; i++)
+        r->restart_net_opts[r->nrestart_net_opts++] = r->net_opts[i];
+    bool net_faults = false;
     for (unsigned i = 0; i < r->nfaults; i++) {
+        const struct fault_spec *f = &r->faults[i];
+        enum fault_target on = fault_spec_target(f);
+        if (on == FAULT_ON_XENSTORED) {
+            r->xs_conflict = f;
+            continue;
+        }
+        bool net = on == FAULT_ON_NETBACK;
+        net_faults |= net;
+        const char **opts = net ? r->net_opts : r->opts;
+        unsigned *nopts = net ? &r->nnet_opts : &r->nopts;
+        const char **again = net ? r->restart_net_opts : r->restart_opts;
+        unsigned *nagain = net ? &r->nrestart_net_opts : &r->nrestart_opts;
         const char *o[5];
-        fault_spec_backend_opts(&r->faults[i], r->fault_bufs[i], o);
-        bool crash = r->faults[i].kind == FAULT_BACKEND_CRASH;
-        if (crash && r->faults[i].restart)
-            r->restart_blkback = true;
+        fault_spec_backend_opts(f, r->fault_bufs[i], o);
+        bool crash = f->kind == FAULT_BACKEND_CRASH || f->kind == FAULT_NETBACK_CRASH;
+        if (crash && f->restart)
+            *(net ? &r->restart_netback : &r->restart_blkback) = true;
         for (unsigned k = 0; o[k]; k++) {
-            if (ADD(r->opts, r->nopts, o[k], "backend options"))
+            if (add(opts, nopts, MAX_OPTS, o[k], "backend options"))
                 return -1;
-            if (!crash && ADD(r->restart_opts, r->nrestart_opts, o[k], "backend options"))
+            if (!crash && add(again, nagain, MAX_OPTS, o[k], "backend options"))
                 return -1;
         }
     }
     snprintf(r->seed_opt, sizeof r->seed_opt, "fault-seed=%llu", (unsigned long long)r->seed);
     if (r->ndisks && (ADD(r->opts, r->nopts, r->seed_opt, "backend options") ||
                       ADD(r->restart_opts, r->nrestart_opts, r->seed_opt, "backend options")))
+        return -1;
+    if (net_faults &&
+        (ADD(r->net_opts, r->nnet_opts, r->seed_opt, "netback options") ||
+         ADD(r->restart_net_opts, r->nrestart_net_opts, r->seed_opt, "netback options")))
         return -1;
     return 0;
 }
@@ -476,10 +509,18 @@ static int parse_args(struct run *r, int argc, char **argv)
             return -1;
         r->nvifs++;
     }
-    if (r->nfaults && !r->ndisks) {
-        fprintf(stderr, "splitbed run: --fault %s: no --disk for splitbed-blkback to serve\n",
-                r->fault_args[0]);
-        return -1;
+    for (unsigned i = 0; i < r->nfaults; i++) {
+        enum fault_target on = fault_spec_target(&r->faults[i]);
+        if (on == FAULT_ON_BLKBACK && !r->ndisks) {
+            fprintf(stderr, "splitbed run: --fault %s: no --disk for splitbed-blkback to serve\n",
+                    r->fault_args[i]);
+            return -1;
+        }
+        if (on == FAULT_ON_NETBACK && !r->nvifs) {
+            fprintf(stderr, "splitbed run: --fault %s: no --vif for splitbed-netback to serve\n",
+                    r->fault_args[i]);
+            return -1;
+        }
     }
     unsigned domain_faults = 0;
     for (unsigned i = 0; i < r->nfaults; i++)
@@ -693,6 +734,13 @@ static bool read_app_status(struct run *r, int *ws, int *reason)
     return sscanf(line, "%d %d", ws, reason) == 2 && *ws >= 0;
 }
 
+/* netback for this run's vifs. */
+static pid_t start_netback(struct run *r, const char *const *opts, unsigned nopts)
+{
+    return start_backend(r, "splitbed-netback", opts, nopts, r->netback_extra, r->nnetback_extra,
+                         r->stdin_to_netback);
+}
+
 static int pidfd_of(pid_t pid)
 {
     return pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
@@ -878,24 +926,26 @@ static int supervise(struct run *r)
                     r->netback = 0;
                 close(p[i].fd);
                 p[i].fd = -1;
-                if (i == 1 && WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL && r->restart_blkback) {
+                bool *restart = i == 1 ? &r->restart_blkback : &r->restart_netback;
+                if (WIFSIGNALED(ws) && WTERMSIG(ws) == SIGKILL && *restart) {
                     /* The crash fault: as a driver domain's toolstack
                      * would, start the backend again; the frontend
                      * reconnects to it. */
-                    fprintf(stderr,
-                            "splitbed run: fault: splitbed-blkback crashed as asked; starting "
-                            "it again\n");
-                    r->restart_blkback = false;
-                    r->blkback = start_blkback(r, r->restart_opts, r->nrestart_opts);
-                    if (r->blkback < 0) {
-                        r->blkback = 0;
+                    fprintf(stderr, "splitbed run: fault: %s crashed as asked; starting it again\n",
+                            names[i]);
+                    *restart = false;
+                    pid_t again = i == 1
+                                      ? start_blkback(r, r->restart_opts, r->nrestart_opts)
+                                      : start_netback(r, r->restart_net_opts, r->nrestart_net_opts);
+                    if (again < 0) {
                         kill(r->app, SIGKILL);
                         waitpid(r->app, NULL, 0);
                         r->app = 0;
                         return EXIT_FAIL;
                     }
-                    pids[1] = r->blkback;
-                    p[1].fd = pidfd_of(r->blkback);
+                    *(i == 1 ? &r->blkback : &r->netback) = again;
+                    pids[i] = again;
+                    p[i].fd = pidfd_of(again);
                     continue;
                 }
                 /* A netback whose input ended moves the device to Closing
@@ -942,11 +992,13 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
  * the domain if this run created it. */
 static void release_shared(struct run *r)
 {
-    if (!r->added_disks && !r->added_vifs && !r->created_domain)
+    if (!r->added_disks && !r->added_vifs && !r->created_domain && !r->xs_conflict)
         return;
     struct toolstack *ts = toolstack_open(r->dir);
     if (!ts)
         return;
+    if (r->xs_conflict)
+        toolstack_xs_conflicts(ts, r->domid, 0, 0);
     for (unsigned i = 0; i < r->added_disks; i++)
         toolstack_device_remove(ts, "vbd", 0, r->domid, r->disks[i].devid);
     for (unsigned i = 0; i < r->added_vifs; i++)
@@ -1050,7 +1102,15 @@ int cmd_run(int argc, char **argv)
     if (rc != 0)
         goto out;
 
-    bool stdin_to_netback = false;
+    if (r.xs_conflict) {
+        /* xenstored draws the conflicts from the run's seed. */
+        struct toolstack *xts = toolstack_open(r.dir);
+        int x = xts ? toolstack_xs_conflicts(xts, r.domid, r.xs_conflict->permille, r.seed) : -1;
+        if (xts)
+            toolstack_close(xts);
+        if (x != 0)
+            goto out;
+    }
     if (r.ndisks) {
         /* Only this run's devices: other runs on the simulator have
          * their own backends (one per device, never two). */
@@ -1059,18 +1119,15 @@ int cmd_run(int argc, char **argv)
             goto out;
     }
     if (r.nvifs) {
-        const char *extra[2 * MAX_DEVS];
-        unsigned nextra = 0;
         for (unsigned i = 0; i < r.nvifs; i++) {
             /* DOMID/HANDLE: unambiguous even with several guests. */
             snprintf(r.vifs[i].netback_arg, sizeof r.vifs[i].netback_arg, "%u/%u=%s", r.domid,
                      r.vifs[i].handle, r.vifs[i].backing);
-            extra[nextra++] = "--vif";
-            extra[nextra++] = r.vifs[i].netback_arg;
-            stdin_to_netback |= r.vifs[i].uses_stdio;
+            r.netback_extra[r.nnetback_extra++] = "--vif";
+            r.netback_extra[r.nnetback_extra++] = r.vifs[i].netback_arg;
+            r.stdin_to_netback |= r.vifs[i].uses_stdio;
         }
-        r.netback = start_backend(&r, "splitbed-netback", r.net_opts, r.nnet_opts, extra, nextra,
-                                  stdin_to_netback);
+        r.netback = start_netback(&r, r.net_opts, r.nnet_opts);
         if (r.netback < 0)
             goto out;
     }
@@ -1092,7 +1149,7 @@ int cmd_run(int argc, char **argv)
     char **env = cli_guest_env(r.dir, r.domid);
     if (!env)
         goto out;
-    r.app = spawn_app(&r, app, argc - first - 1, argv + first + 1, env, !stdin_to_netback);
+    r.app = spawn_app(&r, app, argc - first - 1, argv + first + 1, env, !r.stdin_to_netback);
     cli_guest_env_free(env);
     if (r.app < 0)
         goto out;

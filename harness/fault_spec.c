@@ -79,13 +79,18 @@ int fault_spec_parse(const char *spec, struct fault_spec *out)
         { "grant-fail", FAULT_GRANT_FAIL, "rate" },
         { "domain-destroy", FAULT_DOMAIN_DESTROY, "after" },
         { "domain-pause", FAULT_DOMAIN_PAUSE, "after" },
+        { "netback-crash", FAULT_NETBACK_CRASH, "after" },
+        { "netback-slow", FAULT_NETBACK_SLOW, "delay-ms" },
+        { "netback-grant-fail", FAULT_NETBACK_GRANT_FAIL, "rate" },
+        { "xs-conflict", FAULT_XS_CONFLICT, "rate" },
     };
     size_t k = 0;
     while (k < sizeof kinds / sizeof kinds[0] && strcmp(kind, kinds[k].name))
         k++;
     if (k == sizeof kinds / sizeof kinds[0])
         return bad(spec, "unknown fault (backend-crash, backend-slow, grant-fail, "
-                         "domain-destroy, domain-pause, negotiation)");
+                         "domain-destroy, domain-pause, negotiation, netback-crash, "
+                         "netback-slow, netback-grant-fail, xs-conflict)");
     out->kind = kinds[k].kind;
     bool have = false;
     char copy[256];
@@ -102,16 +107,19 @@ int fault_spec_parse(const char *spec, struct fault_spec *out)
         char why[128];
         if (!strcmp(key, kinds[k].needs))
             have = true;
-        if (!strcmp(key, "after") && kinds[k].kind != FAULT_BACKEND_SLOW &&
-            kinds[k].kind != FAULT_GRANT_FAIL) {
+        enum fault_kind fk = kinds[k].kind;
+        if (!strcmp(key, "after") && !strcmp(kinds[k].needs, "after")) {
             if (!number(v, UINT64_MAX, &n) || n == 0)
-                return bad(spec, "after is a number of requests (1 or more)");
+                return bad(spec, fk == FAULT_NETBACK_CRASH
+                                     ? "after is a number of frames (1 or more)"
+                                     : "after is a number of requests (1 or more)");
             out->after = n;
-        } else if (!strcmp(key, "restart") && kinds[k].kind == FAULT_BACKEND_CRASH) {
+        } else if (!strcmp(key, "restart") &&
+                   (fk == FAULT_BACKEND_CRASH || fk == FAULT_NETBACK_CRASH)) {
             if (strcmp(v, "0") && strcmp(v, "1"))
                 return bad(spec, "restart is 0 or 1");
             out->restart = v[0] == '1';
-        } else if (!strcmp(key, "delay-ms") && kinds[k].kind == FAULT_BACKEND_SLOW) {
+        } else if (!strcmp(key, "delay-ms") && !strcmp(kinds[k].needs, "delay-ms")) {
             if (!number(v, 10000, &n))
                 return bad(spec, "delay-ms is 0..10000");
             out->delay_ms = (unsigned)n;
@@ -119,7 +127,7 @@ int fault_spec_parse(const char *spec, struct fault_spec *out)
             if (!number(v, 600000, &n))
                 return bad(spec, "for-ms is 0..600000");
             out->delay_ms = (unsigned)n;
-        } else if (!strcmp(key, "rate") && kinds[k].kind == FAULT_GRANT_FAIL) {
+        } else if (!strcmp(key, "rate") && !strcmp(kinds[k].needs, "rate")) {
             if (!share(v, &out->permille))
                 return bad(spec, "rate is a share 0..1");
         } else {
@@ -135,20 +143,35 @@ int fault_spec_parse(const char *spec, struct fault_spec *out)
     return 0;
 }
 
+enum fault_target fault_spec_target(const struct fault_spec *f)
+{
+    switch (f->kind) {
+    case FAULT_NETBACK_CRASH:
+    case FAULT_NETBACK_SLOW:
+    case FAULT_NETBACK_GRANT_FAIL: return FAULT_ON_NETBACK;
+    case FAULT_XS_CONFLICT: return FAULT_ON_XENSTORED;
+    default: return FAULT_ON_BLKBACK;
+    }
+}
+
 void fault_spec_backend_opts(const struct fault_spec *f, char buf[4][48], const char *out[5])
 {
     unsigned n = 0;
     switch (f->kind) {
+    case FAULT_XS_CONFLICT: break;
+    case FAULT_NETBACK_CRASH:
     case FAULT_BACKEND_CRASH:
         snprintf(buf[n], sizeof buf[n], "fault-crash-after=%llu", (unsigned long long)f->after);
         out[n] = buf[n];
         n++;
         break;
+    case FAULT_NETBACK_SLOW:
     case FAULT_BACKEND_SLOW:
         snprintf(buf[n], sizeof buf[n], "fault-delay-us=%u", f->delay_ms * 1000);
         out[n] = buf[n];
         n++;
         break;
+    case FAULT_NETBACK_GRANT_FAIL:
     case FAULT_GRANT_FAIL:
         snprintf(buf[n], sizeof buf[n], "fault-grant-fail=%u", f->permille);
         out[n] = buf[n];

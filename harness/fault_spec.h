@@ -17,6 +17,13 @@
  *                                         backend does: mirage, probe,
  *                                         single-page, no-indirect,
  *                                         no-persistent, grant-copy
+ *   netback-crash:after=N[,restart=0|1]   netback dies (SIGKILL) once it has
+ *                                         served N frames; started again
+ *   netback-slow:delay-ms=N               netback sleeps N ms per frame
+ *   netback-grant-fail:rate=P             that share of netback's grant
+ *                                         copies fail
+ *   xs-conflict:rate=P                    that share of the guest's xenstore
+ *                                         transaction commits fail (EAGAIN)
  */
 #ifndef SPLITBED_FAULT_SPEC_H
 #define SPLITBED_FAULT_SPEC_H
@@ -31,6 +38,17 @@ enum fault_kind {
     FAULT_DOMAIN_DESTROY,
     FAULT_DOMAIN_PAUSE,
     FAULT_NEGOTIATION,
+    FAULT_NETBACK_CRASH,
+    FAULT_NETBACK_SLOW,
+    FAULT_NETBACK_GRANT_FAIL,
+    FAULT_XS_CONFLICT,
+};
+
+/* Who carries a fault out. */
+enum fault_target {
+    FAULT_ON_BLKBACK, /* its knobs; the domain faults too (blkback reports) */
+    FAULT_ON_NETBACK,
+    FAULT_ON_XENSTORED,
 };
 
 struct fault_spec {
@@ -38,14 +56,16 @@ struct fault_spec {
     uint64_t after;      /* crash, destroy: requests */
     bool restart;        /* crash */
     unsigned delay_ms;   /* slow */
-    unsigned permille;   /* grant-fail */
+    unsigned permille;   /* grant-fail, netback-grant-fail, xs-conflict */
     const char *opts[3]; /* negotiation: blkback knobs, NULL-terminated */
 };
 
 /* 0, or -1 after one line naming the spec and what is wrong. */
 int fault_spec_parse(const char *spec, struct fault_spec *out);
-/* The blkback knobs ("key=value", in static or the spec's storage) that
- * give the fault; at most 4, NULL-terminated.  buf holds formatted ones. */
+enum fault_target fault_spec_target(const struct fault_spec *f);
+/* The blkback or netback knobs ("key=value", in static or the spec's
+ * storage) that give the fault (none for xenstored's); at most 4,
+ * NULL-terminated.  buf holds formatted ones. */
 void fault_spec_backend_opts(const struct fault_spec *f, char buf[4][48], const char *out[5]);
 
 #endif

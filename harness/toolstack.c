@@ -73,6 +73,21 @@ int toolstack_write(struct toolstack *ts, const char *path, const char *value)
     return 0;
 }
 
+int toolstack_xs_conflicts(struct toolstack *ts, unsigned domid, unsigned permille, uint64_t seed)
+{
+    char args[96];
+    int n = snprintf(args, sizeof args, "%u%cxs-conflict%c%u%c%llu", domid, 0, 0, permille, 0,
+                     (unsigned long long)seed);
+    char *reply = xs_control_command(ts->xs, "splitbed-fault", args, (unsigned)n + 1);
+    if (!reply) {
+        fprintf(stderr, "splitbed: xenstored refused the conflict fault for domain %u: %s\n", domid,
+                strerror(errno));
+        return -1;
+    }
+    free(reply);
+    return 0;
+}
+
 int toolstack_wait(struct toolstack *ts, const char *path,
                    bool (*done)(const char *value, void *arg), void *arg, int timeout_ms)
 {

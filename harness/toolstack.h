@@ -44,6 +44,10 @@ char **toolstack_directory(struct toolstack *ts, const char *path, unsigned *n);
 char *toolstack_read(struct toolstack *ts, const char *path);
 /* Writes a node (as dom0).  0, or -1 with a message. */
 int toolstack_write(struct toolstack *ts, const char *path, const char *value);
+/* The conflict fault (XS_CONTROL splitbed-fault): that share, in
+ * thousandths, of domid's transaction commits fail with EAGAIN, drawn
+ * from seed; 0 ends it.  0, or -1 with a message. */
+int toolstack_xs_conflicts(struct toolstack *ts, unsigned domid, unsigned permille, uint64_t seed);
 /* Waits until done(value of path, or NULL when absent, arg) is true,
  * watching the node, at most timeout_ms.  0 when it was, -1 when the
  * time ran out or xenstore failed. */

@@ -6,7 +6,8 @@ NETBACK_CORE_SRCS := backends-sim/netback/nb_queue.c backends-sim/netback/nb_vif
 NETBACK_CORE_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(NETBACK_CORE_SRCS))
 
 NETBACK_SRCS := $(NETBACK_CORE_SRCS) backends-sim/netback/nb_xen.c \
-    backends-sim/netback/nb_backing.c backends-sim/netback/nb_main.c
+    backends-sim/netback/nb_backing.c backends-sim/netback/nb_faults.c \
+    backends-sim/netback/nb_main.c
 NETBACK := $(BUILD)/libexec/splitbed/splitbed-netback
 
 $(NETBACK): $(patsubst %.c,$(OBJ)/%.o,$(NETBACK_SRCS))

@@ -18,6 +18,7 @@
 #include <xen/io/xenbus.h>
 
 #include "backends-sim/netback/nb_backing.h"
+#include "backends-sim/netback/nb_faults.h"
 #include "backends-sim/netback/nb_vif.h"
 #include "backends-sim/netback/nb_xen.h"
 
@@ -45,10 +46,17 @@ static unsigned nvifs;
 static struct nb_xen *xen;
 static struct nb_vif_opts vopts;
 static bool quiet;
-static bool once;           /* --once */
-static const char *capture; /* --opt capture=FILE */
-static bool gso_asked;      /* --opt gso=… given */
+static bool once;               /* --once */
+static const char *capture;     /* --opt capture=FILE */
+static bool gso_asked;          /* --opt gso=… given */
+static struct nb_faults faults; /* --opt fault-*=… */
 static volatile sig_atomic_t stop;
+
+/* The host's operations, through the faults asked for. */
+static const struct nb_env *env_of(struct nb_xen *x)
+{
+    return nb_faults_env(&faults, nb_xen_env(x));
+}
 
 static void on_signal(int sig)
 {
@@ -123,7 +131,7 @@ static void resolve(struct served *s, domid_t self)
             continue;
         /* Unclaimed only: another backend has moved a claimed one on. */
         snprintf(path, sizeof path, "%s/%lu/%d/state", root, fe, s->any_frontend_handle);
-        const struct nb_env *env = nb_xen_env(xen);
+        const struct nb_env *env = env_of(xen);
         if (env->ops->xs_read(env->ctx, path, v, sizeof v) >= 0 &&
             atoi(v) == XenbusStateInitialising)
             best = fe;
@@ -135,7 +143,7 @@ static void resolve(struct served *s, domid_t self)
 
 static int fe_state(struct served *s)
 {
-    const struct nb_env *env = nb_xen_env(xen);
+    const struct nb_env *env = env_of(xen);
     char fe[200], path[256], v[16];
     if ((size_t)snprintf(path, sizeof path, "%.160s/frontend", s->path) >= sizeof path ||
         env->ops->xs_read(env->ctx, path, fe, sizeof fe) < 0)
@@ -173,7 +181,7 @@ static void scan(domid_t self)
         struct nb_vif_opts o = vopts;
         if (!strcmp(nb_backing_kind(s->backing), "tap") && !gso_asked)
             o.no_gso = true;
-        int r = nb_vif_new(nb_xen_env(xen), s->path, &o, &s->vif);
+        int r = nb_vif_new(env_of(xen), s->path, &o, &s->vif);
         if (r < 0) {
             s->finished = s->failed = true;
             continue;
@@ -199,7 +207,7 @@ static void finish(struct served *s)
     /* Unless told to stop after one connection, serve the frontend again
      * when it comes back Initialising (D7): watch it meanwhile. */
     char fe[200], path[256];
-    const struct nb_env *env = nb_xen_env(xen);
+    const struct nb_env *env = env_of(xen);
     snprintf(path, sizeof path, "%.160s/frontend", s->path);
     if (!once && env->ops->xs_read(env->ctx, path, fe, sizeof fe) >= 0) {
         snprintf(path, sizeof path, "%.200s/state", fe);
@@ -329,6 +337,9 @@ static bool parse_opt(const char *kv)
         capture = v;
         return true;
     }
+    int f = nb_faults_opt(&faults, key, v);
+    if (f)
+        return f > 0;
     if (!strcmp(key, "max-queues"))
         return parse_uint_arg("--opt max-queues", v, NB_MAX_QUEUES, &vopts.max_queues);
     bool *flag = !strcmp(key, "split") ? &vopts.no_split
@@ -336,7 +347,9 @@ static bool parse_opt(const char *kv)
                  : !strcmp(key, "gso") ? &vopts.no_gso
                                        : NULL;
     if (!flag) {
-        say("splitbed-netback: --opt %s: unknown key (capture, max-queues, split, sg, gso)", kv);
+        say("splitbed-netback: --opt %s: unknown key (capture, max-queues, split, sg, gso, "
+            "fault-crash-after, fault-delay-us, fault-grant-fail, fault-seed)",
+            kv);
         return false;
     }
     if (strcmp(v, "0") && strcmp(v, "1")) {
@@ -347,6 +360,30 @@ static bool parse_opt(const char *kv)
     if (flag == &vopts.no_gso)
         gso_asked = true;
     return true;
+}
+
+/* A frame read from a backing that no guest took yet. */
+static bool frames_held(void)
+{
+    for (unsigned i = 0; i < nvifs; i++)
+        if (vifs[i].pending_len)
+            return true;
+    return false;
+}
+
+/* Every frame served so far, both ways, on every vif. */
+static uint64_t frames_served(void)
+{
+    uint64_t n = 0;
+    for (unsigned i = 0; i < nvifs; i++) {
+        if (!vifs[i].vif)
+            continue;
+        for (unsigned q = 0; q < nb_vif_num_queues(vifs[i].vif); q++) {
+            const struct nb_queue *nq = nb_vif_queue(vifs[i].vif, q);
+            n += nq->st.tx_frames + nq->st.rx_frames;
+        }
+    }
+    return n;
 }
 
 int main(int argc, char **argv)
@@ -438,7 +475,7 @@ int main(int argc, char **argv)
                      (unsigned)self, vifs[i].fe_dom, vifs[i].fe_handle);
     char root[64];
     snprintf(root, sizeof root, "/local/domain/%u/backend/vif", (unsigned)self);
-    const struct nb_env *env = nb_xen_env(xen);
+    const struct nb_env *env = env_of(xen);
     /* Every vif named by its directory: watch those only, so that other
      * backends' vifs never wake this process (many guests on one dom0).
      * A HANDLE-only vif needs the whole directory to find its frontend. */
@@ -488,6 +525,8 @@ int main(int argc, char **argv)
         }
         if (once && all_done)
             break;
+        if (faults.crash_after || faults.delay_us)
+            nb_faults_after_serve(&faults, frames_served(), !frames_held());
 
         struct pollfd pfd[2 + MAX_VIFS];
         nfds_t n = 0;

@@ -139,6 +139,33 @@ static int live_update(const char **v, unsigned n, struct out *o)
     return EINVAL;
 }
 
+/* splitbed-fault DOMID xs-conflict PERMILLE SEED: a share of the
+ * domain's transaction commits fail with EAGAIN (0 ends it).  Not in
+ * help: C xenstored has no such command (docs/xenstore-differences.md). */
+static int fault_cmd(struct xsc_conn *conn, const char **v, unsigned n)
+{
+    if (conn->domid != 0)
+        return EACCES;
+    if (n != 4 || strcmp(v[1], "xs-conflict") != 0)
+        return EINVAL;
+    char *end;
+    unsigned long dom = strtoul(v[0], &end, 10);
+    if (!*v[0] || *end || dom >= 0x7ff0)
+        return EINVAL;
+    unsigned long permille = strtoul(v[2], &end, 10);
+    if (!*v[2] || *end || permille > 1000)
+        return EINVAL;
+    unsigned long long seed = strtoull(v[3], &end, 10);
+    if (!*v[3] || *end)
+        return EINVAL;
+    struct xsc_domain *d = xsc_domain_get(conn->core, (unsigned)dom);
+    if (!d)
+        return ENOMEM;
+    d->conflict_permille = (unsigned)permille;
+    d->conflict_rng = seed ^ 0x78732d636f6e666cull; /* its own stream of the run's seed */
+    return 0;
+}
+
 static const char help[] = "check\t\n"
                            "log\ton|off\n"
                            "live-update\t[-c <cmdline>] [-F] [-t <timeout>] <file>\n"
@@ -201,6 +228,8 @@ int xsc_control(struct xsc_conn *conn, const char *body, size_t len, char *reply
         return quota_cmd(conn, v + 1, n, hard, true, &o);
     } else if (strcmp(v[0], "quota-soft") == 0) {
         return quota_cmd(conn, v + 1, n, soft, false, &o);
+    } else if (strcmp(v[0], "splitbed-fault") == 0) {
+        err = fault_cmd(conn, v + 1, n);
     } else if (strcmp(v[0], "help") == 0) {
         if (n)
             return EINVAL;

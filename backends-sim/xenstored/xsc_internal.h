@@ -39,6 +39,11 @@ struct xsc_domain {
     bool introduced;
     unsigned target; /* XSC_NO_TARGET or the domain it may act for */
     unsigned watches, transactions;
+    /* A fault on purpose (XS_CONTROL splitbed-fault): this share, in
+     * thousandths, of the domain's commits fail with EAGAIN, drawn from
+     * conflict_rng (seeded by the toolstack). */
+    unsigned conflict_permille;
+    uint64_t conflict_rng;
 };
 
 struct xsc_conn {

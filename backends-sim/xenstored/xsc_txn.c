@@ -103,7 +103,18 @@ static unsigned count_nuls(const char *s, size_t len)
     return n;
 }
 
-/* Commits t: EAGAIN if anything it looked at changed meanwhile. */
+/* The conflict fault's draw: splitmix64, the same on every host, so a
+ * seed gives the same conflicts to the same sequence of commits. */
+static bool conflict_drawn(struct xsc_domain *d)
+{
+    uint64_t z = (d->conflict_rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return (z ^ (z >> 31)) % 1000 < d->conflict_permille;
+}
+
+/* Commits t: EAGAIN if anything it looked at changed meanwhile (or the
+ * conflict fault strikes). */
 int xsc_txn_commit(struct xsc_conn *conn, struct xsc_txn *t)
 {
     struct xsc_core *c = conn->core;
@@ -115,6 +126,10 @@ int xsc_txn_commit(struct xsc_conn *conn, struct xsc_txn *t)
 
     if (t->fail)
         return ENOMEM;
+    if (d && d->conflict_permille && conflict_drawn(d)) {
+        xsc_trace(c, "fault: d%u's transaction made to conflict (EAGAIN)", conn->domid);
+        return EAGAIN;
+    }
     acc = xsc_tree_accesses(t->tree, &nacc);
     for (unsigned i = 0; i < nacc; i++) {
         struct xsc_node *n = xsc_tree_get(c->tree, acc[i].path);

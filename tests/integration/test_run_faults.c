@@ -6,7 +6,11 @@
  * maps that fail give the guest an I/O error, the same one for the same
  * --seed; a domain destroyed mid-I/O leaves the backend serving no one
  * and the simulator with nothing held; the negotiation deviations are
- * what blk-info then reports.
+ * what blk-info then reports.  xenstore transaction conflicts are retried
+ * by the frontend up to its limit, then named; netback's faults: a crash
+ * the run recovers from with the stream intact, a slow netback, and grant
+ * copies that fail, whose frames the frontend drops, the same ones for
+ * the same --seed.
  */
 #include "tests/lib/runproc.h"
 #include "tests/lib/scratch.h"
@@ -182,6 +186,162 @@ START_TEST(negotiation_deviations_as_faults)
 }
 END_TEST
 
+static int count(const char *text, const char *needle)
+{
+    int n = 0;
+    for (const char *p = text; (p = strstr(p, needle)); p++)
+        n++;
+    return n;
+}
+
+static void read_trace(char *buf, size_t size)
+{
+    char path[160];
+    snprintf(path, sizeof path, "%s/trace", sim);
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(buf, 1, size - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = 0;
+}
+
+static const char *hello_tar(void)
+{
+    static char path[4096];
+    const char *src = getenv("SPLITBED_SRC");
+    snprintf(path, sizeof path, "%s/fixtures/tar/hello.tar", src && *src ? src : ".");
+    return path;
+}
+
+/* A conflict makes the frontend run its transaction again; the same seed
+ * gives the same conflicts.  Conflicts every time: the frontend gives up
+ * after its retries with one line naming the transaction, no hang. */
+START_TEST(xs_conflicts_are_retried_the_same_for_the_same_seed)
+{
+    static char trace[65536];
+    SB("hv", "start", "--dir", sim);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    SB("run", "--dir", sim, "--domain", "2", "--disk", (char *)hello_tar(), "--fault",
+       "xs-conflict:rate=0.5", "--seed", "1", "--", "tar-cat", "hello.txt");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    ck_assert_str_eq(r.out, "hello world!\n");
+    read_trace(trace, sizeof trace);
+    int first = count(trace, "xenstored: fault: d2's transaction made to conflict (EAGAIN)");
+    ck_assert_msg(first > 0, "%s", trace);
+    SB("run", "--dir", sim, "--domain", "3", "--disk", (char *)hello_tar(), "--fault",
+       "xs-conflict:rate=0.5", "--seed", "1", "--", "tar-cat", "hello.txt");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    read_trace(trace, sizeof trace);
+    ck_assert_int_eq(count(trace, "d3's transaction made to conflict"), first);
+
+    SB("run", "--dir", sim, "--domain", "4", "--disk", (char *)hello_tar(), "--fault",
+       "xs-conflict:rate=1", "--", "tar-cat", "hello.txt");
+    ck_assert_int_eq(r.status, 1);
+    assert_has(r.err, "[blkfront] xvda: cannot write the transport to "
+                      "/local/domain/4/device/vbd/51712 (error 11)");
+    /* The run took its fault back with its domain. */
+    SB("run", "--dir", sim, "--domain", "4", "--disk", (char *)hello_tar(), "--", "tar-cat",
+       "hello.txt");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+}
+END_TEST
+
+static void run_net(const char *input, size_t len, char *const args[])
+{
+    char *argv[24] = { (char *)build_path("bin/splitbed") };
+    int i = 0;
+    for (; args[i] && i < 22; i++)
+        argv[i + 1] = args[i];
+    argv[i + 1] = NULL;
+    runproc(&r, input, len, TIMEOUT, NULL, argv);
+}
+#define NET(input, len, ...) run_net((input), (len), (char *[]){ __VA_ARGS__, NULL })
+
+static char *text(size_t len)
+{
+    char *t = malloc(len);
+    ck_assert_ptr_nonnull(t);
+    for (size_t i = 0; i < len; i++)
+        t[i] = (i + 1) % 61 == 0 ? '\n' : (char)('a' + (i * 7 + i / 61) % 26);
+    return t;
+}
+
+/* A slow netback only makes the guest wait: the stream arrives whole. */
+START_TEST(slow_netback_only_makes_the_guest_wait)
+{
+    size_t len = 20000;
+    char *in = text(len);
+    NET(in, len, "run", "-q", "--vif", "stdio", "--fault", "netback-slow:delay-ms=1", "--",
+        "pvcat");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    ck_assert_int_eq(r.out_len, len);
+    ck_assert(memcmp(r.out, in, len) == 0);
+    free(in);
+}
+END_TEST
+
+/* A grant copy towards the guest that fails is answered as an error;
+ * netfront drops that frame and takes the next, so the stream has holes,
+ * the same ones for the same seed. */
+START_TEST(netback_grant_failures_drop_frames_the_same_for_the_same_seed)
+{
+    static char first[sizeof r.out], first_err[sizeof r.err];
+    size_t len = 40000;
+    char *in = text(len);
+    NET(in, len, "run", "--vif", "stdio", "--fault", "netback-grant-fail:rate=0.3", "--seed", "9",
+        "--", "pvcat");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    int failed = count(r.err, "splitbed-netback: fault: grant copy to dom1 ref ");
+    ck_assert_msg(failed > 0, "%s", r.err);
+    ck_assert_msg(r.out_len < len, "%zu bytes of %zu", r.out_len, len);
+    size_t got = r.out_len;
+    memcpy(first, r.out, got);
+    memcpy(first_err, r.err, sizeof first_err);
+    NET(in, len, "run", "--vif", "stdio", "--fault", "netback-grant-fail:rate=0.3", "--seed", "9",
+        "--", "pvcat");
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_int_eq(r.out_len, got);
+    ck_assert(memcmp(r.out, first, got) == 0);
+    ck_assert_int_eq(count(r.err, "splitbed-netback: fault: grant copy to dom1 ref "), failed);
+    free(in);
+}
+END_TEST
+
+/* netback dies mid-stream and the run starts it again: the new one takes
+ * the frontend's rings over and the stream arrives whole.  With
+ * restart=0 the run ends, naming the backend. */
+START_TEST(netback_crash_is_restarted_and_the_stream_completes)
+{
+    char in[160], out[160], cmd[1024];
+    snprintf(in, sizeof in, "%s/in", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    FILE *f = fopen(in, "w");
+    ck_assert_ptr_nonnull(f);
+    size_t len = 1 << 20;
+    char *t = text(len);
+    ck_assert_int_eq(fwrite(t, 1, len, f), len);
+    fclose(f);
+    free(t);
+    snprintf(cmd, sizeof cmd,
+             "'%s' run --vif stdio --fault netback-crash:after=100 -- pvcat < '%s' > '%s' && "
+             "cmp '%s' '%s'",
+             build_path("bin/splitbed"), in, out, in, out);
+    runproc(&r, NULL, 0, TIMEOUT, NULL, (char *[]){ "sh", "-c", cmd, NULL });
+    ck_assert_msg(r.status == 0, "status %d: %s %s", r.status, r.out, r.err);
+    assert_has(r.err, "splitbed-netback: fault: crashing after ");
+    assert_has(r.err, "splitbed run: fault: splitbed-netback crashed as asked; starting it again");
+
+    snprintf(cmd, sizeof cmd,
+             "'%s' run --vif stdio --fault netback-crash:after=100,restart=0 -- pvcat < '%s' "
+             "> /dev/null",
+             build_path("bin/splitbed"), in);
+    runproc(&r, NULL, 0, TIMEOUT, NULL, (char *[]){ "sh", "-c", cmd, NULL });
+    ck_assert_int_eq(r.status, 1);
+    assert_has(r.err, "splitbed run: splitbed-netback exited with status 137 while the app was "
+                      "running");
+}
+END_TEST
+
 START_TEST(bad_fault_specs_are_one_line_and_exit_2)
 {
     static const struct {
@@ -196,6 +356,9 @@ START_TEST(bad_fault_specs_are_one_line_and_exit_2)
         { "grant-fail:rate=0.1,colour=red", "grant-fail takes no key 'colour'" },
         { "negotiation:linux-3", "negotiation is one of" },
         { "domain-pause:after=5,for-ms=x", "for-ms is 0..600000" },
+        { "netback-crash:after=0", "after is a number of frames" },
+        { "netback-grant-fail:rate=-1", "rate is a share 0..1" },
+        { "xs-conflict", "xs-conflict needs rate=" },
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
         SB("run", "--disk", disk, "--fault", (char *)c[i].spec, "--", "blk-info");
@@ -206,6 +369,9 @@ START_TEST(bad_fault_specs_are_one_line_and_exit_2)
     SB("run", "--fault", "backend-slow:delay-ms=1", "--", "true");
     ck_assert_int_eq(r.status, 2);
     assert_has(r.err, "--fault backend-slow:delay-ms=1: no --disk");
+    SB("run", "--disk", disk, "--fault", "netback-slow:delay-ms=1", "--", "true");
+    ck_assert_int_eq(r.status, 2);
+    assert_has(r.err, "--fault netback-slow:delay-ms=1: no --vif");
     SB("run", "--disk", disk, "--fault", "domain-pause:after=5", "--fault",
        "domain-destroy:after=9", "--", "blk-info");
     ck_assert_int_eq(r.status, 2);
@@ -231,6 +397,10 @@ int main(void)
     tcase_add_test(tc, domain_paused_mid_io_then_completes);
     tcase_add_test(tc, negotiation_deviations_as_faults);
     tcase_add_test(tc, bad_fault_specs_are_one_line_and_exit_2);
+    tcase_add_test(tc, xs_conflicts_are_retried_the_same_for_the_same_seed);
+    tcase_add_test(tc, slow_netback_only_makes_the_guest_wait);
+    tcase_add_test(tc, netback_grant_failures_drop_frames_the_same_for_the_same_seed);
+    tcase_add_test(tc, netback_crash_is_restarted_and_the_stream_completes);
     suite_add_tcase(s, tc);
     return check_main(s);
 }
