@@ -13,6 +13,7 @@
 #include "layout.h"
 #include "statedir.h"
 #include "toolstack.h"
+#include "vdev.h"
 #include "vif_spec.h"
 
 #include <errno.h>
@@ -41,7 +42,9 @@ struct run {
     bool quiet;
     unsigned domid;
     unsigned timeout_s;
-    unsigned stop_timeout_s; /* SIGTERM to SIGKILL on a shutdown request */
+    unsigned stop_timeout_s;  /* SIGTERM to SIGKILL on a shutdown request */
+    char waits[MAX_DEVS][32]; /* --wait-device, as TYPE/NUMBER */
+    unsigned nwaits;
     const char *disk_args[MAX_DEVS];
     unsigned ndisk_args;
     const char *vif_args[MAX_DEVS];
@@ -228,6 +231,8 @@ static const char run_usage[] =
     "  --dir DIR            use the simulator running in DIR instead of a private one\n"
     "  --domain N           the guest's domain id (default 1)\n"
     "  --timeout SECONDS    stop the app if it has not finished by then (exit 1)\n"
+    "  --wait-device TYPE/ID  start the app once the domain has that device (vbd/xvdb,\n"
+    "                       vbd/51728, vif/1), e.g. from block-attach; repeatable\n"
     "  --stop-timeout SECONDS  on a shutdown request (xl shutdown), how long the app\n"
     "                       has between SIGTERM and SIGKILL (default 10)\n"
     "  --fault SPEC         a fault, repeatable (the run prints its seed):\n"
@@ -396,6 +401,7 @@ static int parse_args(struct run *r, int argc, char **argv)
                                           { "fault", required_argument, NULL, 'f' },
                                           { "seed", required_argument, NULL, 's' },
                                           { "stop-timeout", required_argument, NULL, 'T' },
+                                          { "wait-device", required_argument, NULL, 'W' },
                                           { 0, 0, 0, 0 } };
     int c;
     optind = 1;
@@ -462,6 +468,25 @@ static int parse_args(struct run *r, int argc, char **argv)
                 return -1;
             }
             r->timeout_s = (unsigned)v;
+            break;
+        }
+        case 'W': {
+            const char *slash = strchr(optarg, '/');
+            unsigned id = 0;
+            bool vbd = slash && (size_t)(slash - optarg) == 3 && !strncmp(optarg, "vbd", 3);
+            bool vif = slash && (size_t)(slash - optarg) == 3 && !strncmp(optarg, "vif", 3);
+            char *end = NULL;
+            bool ok = vbd ? vdev_to_devid(slash + 1, &id)
+                          : vif && (id = (unsigned)strtoul(slash + 1, &end, 10),
+                                    *end == 0 && slash[1] != 0);
+            if (!ok || r->nwaits == MAX_DEVS) {
+                fprintf(stderr,
+                        "splitbed run: --wait-device %s: expected vbd/VDEV or vif/N "
+                        "(vbd/xvdb, vbd/51728, vif/1)\n",
+                        optarg);
+                return -1;
+            }
+            snprintf(r->waits[r->nwaits++], sizeof r->waits[0], "%s/%u", vbd ? "vbd" : "vif", id);
             break;
         }
         case 'T': {
@@ -677,7 +702,7 @@ static pid_t spawn_app(struct run *r, char *app, int nargs, char **args, char **
                 layout_prefix());
         return -1;
     }
-    char **argv = calloc((size_t)nargs + 12, sizeof *argv);
+    char **argv = calloc((size_t)nargs + 12 + 2 * r->nwaits, sizeof *argv);
     int pfd[2];
     if (!argv || pipe2(pfd, O_CLOEXEC) != 0) {
         free(argv);
@@ -695,6 +720,10 @@ static pid_t spawn_app(struct run *r, char *app, int nargs, char **args, char **
     argv[k++] = stop;
     if (r->quiet)
         argv[k++] = "-q";
+    for (unsigned i = 0; i < r->nwaits; i++) {
+        argv[k++] = "--wait-device";
+        argv[k++] = r->waits[i];
+    }
     argv[k++] = "--";
     argv[k++] = app;
     /* The frontends' Linux OS layer takes -q right after the app name

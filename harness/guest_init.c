@@ -21,6 +21,10 @@
  * and once it has exited acknowledges the request still there and shuts
  * the domain down with its reason, as a unikernel's exit does.
  *
+ * With --wait-device TYPE/ID (repeatable) the app starts only once the
+ * toolstack has given the domain that device (its frontend directory's
+ * backend node exists), as a guest's init waits for a disk to appear.
+ *
  * When the app exits by itself the domain stays up; init exits with the
  * app's status (128+N for a signal).  The app's wait status and the
  * shutdown reason (-1: none) also go to --status-fd as one line, before
@@ -170,15 +174,66 @@ static long ms_left(const struct timespec *deadline)
     return ms < 0 ? 0 : (long)ms;
 }
 
-static const char usage[] =
-    "usage: splitbed-guest-init [-q] [--status-fd N] [--stop-timeout S] -- APP [ARGS]\n";
+static const char usage[] = "usage: splitbed-guest-init [-q] [--status-fd N] [--stop-timeout S] "
+                            "[--wait-device TYPE/ID]... -- APP [ARGS]\n";
+
+#define MAX_WAIT 8
+
+/* Waits until every device in paths (device/TYPE/ID/backend) exists.
+ * 0 then; 128+N when signal N (SIGTERM, SIGINT, SIGHUP) came first; 1
+ * when xenstore failed. */
+static int wait_devices(int sfd, char paths[][64], unsigned n)
+{
+    struct xs_handle *xs = xs_open(0);
+    if (!xs) {
+        fprintf(stderr, "[guest] d%u: cannot wait for devices: xenstore: %s\n", domid,
+                strerror(errno));
+        return 1;
+    }
+    for (unsigned i = 0; i < n; i++)
+        if (!xs_watch(xs, paths[i], "device")) {
+            fprintf(stderr, "[guest] d%u: cannot watch %s: %s\n", domid, paths[i], strerror(errno));
+            xs_close(xs);
+            return 1;
+        }
+    int r = 0;
+    for (unsigned next = 0; next < n;) {
+        unsigned len;
+        char *v = xs_read(xs, XBT_NULL, paths[next], &len);
+        free(v);
+        if (v) {
+            next++;
+            continue;
+        }
+        say("waiting for %.*s", (int)(strlen(paths[next]) - strlen("/backend")), paths[next]);
+        struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
+                               { .fd = xs_fileno(xs), .events = POLLIN } };
+        if (poll(p, 2, -1) < 0 && errno != EINTR) {
+            r = 1;
+            break;
+        }
+        struct signalfd_siginfo si;
+        if ((p[0].revents & POLLIN) && read(sfd, &si, sizeof si) == (ssize_t)sizeof si &&
+            si.ssi_signo != SIGCHLD && si.ssi_signo != SIGUSR1) {
+            r = 128 + (int)si.ssi_signo;
+            break;
+        }
+        for (char **vec; (vec = xs_check_watch(xs));)
+            free(vec);
+    }
+    xs_close(xs);
+    return r;
+}
 
 int main(int argc, char **argv)
 {
     static const struct option opts[] = { { "status-fd", required_argument, NULL, 's' },
                                           { "stop-timeout", required_argument, NULL, 't' },
                                           { "quiet", no_argument, NULL, 'q' },
+                                          { "wait-device", required_argument, NULL, 'w' },
                                           { 0, 0, 0, 0 } };
+    char waits[MAX_WAIT][64];
+    unsigned nwaits = 0;
     int status_fd = -1;
     unsigned stop_s = 10;
     int c;
@@ -203,6 +258,19 @@ int main(int argc, char **argv)
             break;
         }
         case 'q': quiet = true; break;
+        case 'w': {
+            unsigned long id;
+            char type[8];
+            int used = 0;
+            if (nwaits == MAX_WAIT || sscanf(optarg, "%7[a-z]/%lu%n", type, &id, &used) != 2 ||
+                optarg[used] || (strcmp(type, "vbd") && strcmp(type, "vif"))) {
+                fprintf(stderr, "splitbed-guest-init: --wait-device %s: expected vbd/N or vif/N\n",
+                        optarg);
+                return 2;
+            }
+            snprintf(waits[nwaits++], sizeof waits[0], "device/%s/%lu/backend", type, id);
+            break;
+        }
         default: fputs(usage, stderr); return 2;
         }
     }
@@ -226,6 +294,11 @@ int main(int argc, char **argv)
     if (sfd < 0) {
         perror("splitbed-guest-init: signalfd");
         return 1;
+    }
+    if (nwaits) {
+        int w = wait_devices(sfd, waits, nwaits);
+        if (w)
+            return w;
     }
     pid_t self = getpid();
     pid_t app = fork();

@@ -2,8 +2,9 @@
  * A guest's life as the toolstack sees it, with Debian's real xl as dom0:
  * `xl shutdown` and `xl reboot` answered by the guest `splitbed run`
  * starts (the control/shutdown handshake, the app stopped, the domain
- * shut down with its reason), and the domain reaped by the run that
- * created it.
+ * shut down with its reason), the domain reaped by the run that created
+ * it, and a guest app that waits for a device the toolstack attaches
+ * later.
  */
 #include "tests/lib/runproc.h"
 
@@ -277,6 +278,37 @@ START_TEST(run_reaps_the_domain_it_created)
 }
 END_TEST
 
+/* run --wait-device: the guest's init starts the app once block-attach
+ * gave the domain the disk. */
+START_TEST(app_waits_for_a_device_attached_later)
+{
+    SB("exec", "--dir", dir, "--domain", "9", "--", "true");
+    int out, err;
+    pid_t run = spawn((char *[]){ "run", "--dir", dir, "--domain", "9", "--wait-device", "vbd/xvdb",
+                                  "--", "blk-info", "--vdev", "xvdb", NULL },
+                      &out, &err);
+    char seen[4096], spec[4200];
+    read_until(err, "[guest] d9: waiting for device/vbd/51728", seen, sizeof seen);
+    const char *src = getenv("SPLITBED_SRC");
+    snprintf(spec, sizeof spec, "vdev=xvdb,access=ro,target=%s/fixtures/tar/hello.tar",
+             src && *src ? src : ".");
+    SB("block-attach", "--dir", dir, "9", spec);
+    ck_assert_msg(r.status == 0, "block-attach: %s", r.err);
+    ck_assert_int_eq(runproc_wait(run, TIMEOUT * 1000), 0);
+    char got[4096];
+    read_rest(out, got, sizeof got);
+    ck_assert_msg(strstr(got, "vdev: 51728\n"), "%s", got);
+    read_rest(err, seen, sizeof seen);
+    SB("block-detach", "--dir", dir, "9", "xvdb");
+    ck_assert_msg(r.status == 0, "block-detach: %s", r.err);
+
+    SB("run", "--dir", dir, "--domain", "9", "--wait-device", "vbd/floppy", "--", "true");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+    ck_assert_msg(strstr(r.err, "--wait-device vbd/floppy: expected"), "%s", r.err);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("lifecycle");
@@ -287,6 +319,7 @@ static Suite *suite(void)
     tcase_add_test(tc, unknown_request_is_ignored_and_reboot_is_the_reason);
     tcase_add_test(tc, app_ignoring_sigterm_is_killed_after_the_stop_timeout);
     tcase_add_test(tc, run_reaps_the_domain_it_created);
+    tcase_add_test(tc, app_waits_for_a_device_attached_later);
     suite_add_tcase(s, tc);
     return s;
 }
