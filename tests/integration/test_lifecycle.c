@@ -7,6 +7,7 @@
  * later.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 
@@ -25,7 +26,7 @@
 #define TIMEOUT 30
 #define XL "/usr/lib/xen-4.17/bin/xl"
 
-static char dir[64];
+static char dir[4096];
 static struct runproc r;
 
 static void sb(char *const args[])
@@ -38,8 +39,7 @@ static void sb(char *const args[])
 
 static void setup(void)
 {
-    snprintf(dir, sizeof dir, "/tmp/sblc-XXXXXX");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
     SB("hv", "start", "--dir", dir);
     ck_assert_msg(r.status == 0, "hv start: %d %s", r.status, r.err);
 }
@@ -313,6 +313,7 @@ static Suite *suite(void)
 {
     Suite *s = suite_create("lifecycle");
     TCase *tc = tcase_create("xl");
+    tcase_add_unchecked_fixture(tc, scratch_setup, scratch_teardown);
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 90);
     tcase_add_test(tc, xl_shutdown_is_answered_by_the_guest);
@@ -326,5 +327,6 @@ static Suite *suite(void)
 
 int main(void)
 {
+    scratch_prefix = "sblc";
     return check_main(suite());
 }
