@@ -165,15 +165,18 @@ clean:
 -include $(shell find $(BUILD) -path $(BUILD)/qubes -prune -o -name '*.d' -print 2>/dev/null)
 
 # libFuzzer targets: a module adds NAME to FUZZERS and sets FUZZ_SRCS_NAME
-# (sources) and FUZZ_CORPUS_NAME (seed folder).  Built with clang in
-# build-fuzz/; `make fuzz` runs each briefly on its corpus.
+# (sources) and FUZZ_CORPUS_NAME (seed folder); FUZZ_IGNORE_NAME names
+# more code left out of coverage feedback (an ignorelist), FUZZ_FLAGS_NAME
+# more compiler flags.  Built with clang in build-fuzz/; `make fuzz` runs
+# each briefly on its corpus.
 FUZZ_SECONDS ?= 15
 FUZZ_CFLAGS = -std=gnu11 $(WARN) -O1 -g -D_GNU_SOURCE -DSPLITBED_FUZZ -fsanitize=fuzzer,address,undefined \
   -fsanitize-coverage-ignorelist=tests/fuzz/scaffolding.ignore -I. -Ifrontends
 define fuzz_rule
-build-fuzz/$(1): $$(FUZZ_SRCS_$(1)) tests/fuzz/scaffolding.ignore
+build-fuzz/$(1): $$(FUZZ_SRCS_$(1)) tests/fuzz/scaffolding.ignore $$(FUZZ_IGNORE_$(1))
 	@mkdir -p build-fuzz
-	clang $$(FUZZ_CFLAGS) $$(FUZZ_SRCS_$(1)) -o $$@ $$(FUZZ_LIBS_$(1))
+	clang $$(FUZZ_CFLAGS) $$(addprefix -fsanitize-coverage-ignorelist=,$$(FUZZ_IGNORE_$(1))) \
+	  $$(FUZZ_FLAGS_$(1)) $$(FUZZ_SRCS_$(1)) -o $$@ $$(FUZZ_LIBS_$(1))
 endef
 $(foreach f,$(FUZZERS),$(eval $(call fuzz_rule,$(f))))
 

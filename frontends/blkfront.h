@@ -140,4 +140,15 @@ void blkfront_close_start(struct blkfront *bf);
 bool blkfront_close_poll(struct blkfront *bf);
 void blkfront_free(struct blkfront *bf);
 
+#ifdef SPLITBED_FUZZ
+/* For fuzz targets that keep one connected device between inputs: puts a
+ * connected device back where it stood when it connected.  Every I/O
+ * still queued or on the ring fails with -OS_ESHUTDOWN, every slot's
+ * bounce and indirect pages are unshared, the ring's pages are zeroed and
+ * its indices start again, and the connection's counters restart.  The
+ * backend must forget the ring's old indices too.  -OS_EPROTO, changing
+ * nothing, when the device is not connected or has failed. */
+int blkfront_rewind(struct blkfront *bf);
+#endif
+
 #endif

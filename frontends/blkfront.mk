@@ -8,5 +8,6 @@ BLKFRONT_FUZZ_SRCS := tests/unit/test_blkfront_host.c frontends/os/hosted/libc.c
 FUZZERS += fuzz_blkfront_rsp fuzz_xenbus_negotiate
 FUZZ_SRCS_fuzz_blkfront_rsp := tests/fuzz/fuzz_blkfront_rsp.c $(BLKFRONT_FUZZ_SRCS)
 FUZZ_CORPUS_fuzz_blkfront_rsp := fixtures/corpora/fuzz_blkfront_rsp
+FUZZ_IGNORE_fuzz_blkfront_rsp := tests/fuzz/fuzz_blkfront_rsp.ignore
 FUZZ_SRCS_fuzz_xenbus_negotiate := tests/fuzz/fuzz_xenbus_negotiate.c $(BLKFRONT_FUZZ_SRCS)
 FUZZ_CORPUS_fuzz_xenbus_negotiate := fixtures/corpora/fuzz_xenbus_negotiate

@@ -71,6 +71,8 @@ void bf_ring_free_slots(struct blkfront *bf)
 {
     for (unsigned i = 0; i < bf->max_slots; i++) {
         struct bf_slot *s = &bf->slots[i];
+        if (!s->zc_n && !s->zc_refs && !s->bounce && !s->bounce_refs && !s->indirect)
+            continue; /* never used: nothing to give back */
         end_zero_copy(bf, s);
         os_free(bf->os, s->zc_refs);
         s->zc_refs = NULL;
@@ -557,3 +559,32 @@ void bf_ring_consume(struct blkfront *bf)
         RING_FINAL_CHECK_FOR_RESPONSES(&bf->ring, more);
     } while (more);
 }
+
+#ifdef SPLITBED_FUZZ
+int blkfront_rewind(struct blkfront *bf)
+{
+    if (!bf->connected || xenbus_error(bf->xd) != 0 || !bf->ring_va)
+        return -OS_EPROTO;
+    bf_ring_fail_all(bf, -OS_ESHUTDOWN);
+    bf_ring_free_slots(bf);
+    for (unsigned i = 0; i < bf->max_slots; i++) {
+        struct bf_slot *s = &bf->slots[i];
+        s->operation = 0;
+        s->bounced = false;
+        s->bounce_pages = 0;
+        s->indirect_pages = 0;
+    }
+    os_memset(bf->ring_va, 0, (size_t)bf->ring_pages * OS_PAGE_SIZE);
+    blkif_sring_t *sring = bf->ring_va;
+    sring->req_event = sring->rsp_event = 1;
+    FRONT_RING_INIT(&bf->ring, sring, (size_t)OS_PAGE_SIZE * bf->ring_pages);
+    bf_ring_reset_slots(bf);
+    bf->queued = 0;
+    bf->next_seq = 0;
+    bf->completions = 0;
+    bf->spurious = 0;
+    bf->storm_logged = false;
+    bf->zc_busy_logged = false;
+    return 0;
+}
+#endif

@@ -6,6 +6,14 @@
  *
  *   NAME FILE|DIR...    runs each input once, in name order; exit 0 and one
  *                       line "NAME: N inputs" when none failed
+ *   NAME -reset-check FILE|DIR...
+ *                       for a target that keeps its world between inputs
+ *                       (fuzz_world.h): runs each input on a fresh world,
+ *                       then all of them in order and in reverse order on
+ *                       the kept one, and compares what each input did;
+ *                       one line "NAME: N inputs, a reset world behaves as
+ *                       a fresh one" and exit 0, or one line naming the
+ *                       first input that differed and exit 1
  *
  * A target that breaks an invariant aborts, as under libFuzzer, so the
  * exit status and the target's own line name the input that failed; this
@@ -13,6 +21,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +30,29 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
+void fuzz_world_fresh(int on) __attribute__((weak));
+uint64_t fuzz_world_digest(void) __attribute__((weak));
 
 static unsigned ran;
 
+/* -reset-check: the inputs' paths, and what each did on a fresh world. */
+static bool collecting;
+static char **paths;
+static size_t npaths;
+
 static int run_file(const char *path)
 {
+    if (collecting) {
+        char **pp = realloc(paths, (npaths + 1) * sizeof(*paths));
+        if (!pp || !(pp[npaths] = strdup(path))) {
+            fprintf(stderr, "%s: out of memory\n", path);
+            free(pp);
+            return -1;
+        }
+        paths = pp;
+        npaths++;
+        return 0;
+    }
     FILE *f = fopen(path, "rb");
     if (!f) {
         fprintf(stderr, "%s: %s\n", path, strerror(errno));
@@ -114,18 +141,63 @@ static int run_path(const char *path)
     return rc;
 }
 
+/* Runs every collected input on a fresh world, then on the kept one in
+ * order and in reverse order; 0 when each did the same every time. */
+static int reset_check(const char *name)
+{
+    if (!fuzz_world_fresh || !fuzz_world_digest) {
+        fprintf(stderr, "%s: keeps no world between inputs: nothing to check\n", name);
+        return 2;
+    }
+    uint64_t *fresh = calloc(npaths ? npaths : 1, sizeof(*fresh));
+    if (!fresh)
+        return 2;
+    fuzz_world_fresh(1);
+    for (size_t i = 0; i < npaths; i++) {
+        if (run_file(paths[i]) < 0)
+            return 2;
+        fresh[i] = fuzz_world_digest();
+    }
+    fuzz_world_fresh(0);
+    for (int round = 0; round < 2; round++)
+        for (size_t k = 0; k < npaths; k++) {
+            size_t i = round ? npaths - 1 - k : k;
+            if (run_file(paths[i]) < 0)
+                return 2;
+            if (fuzz_world_digest() != fresh[i]) {
+                printf("%s: %s: the reset world did otherwise than a fresh one "
+                       "(%s round, digest %016llx, fresh %016llx)\n",
+                       name, paths[i], round ? "reverse" : "forward",
+                       (unsigned long long)fuzz_world_digest(), (unsigned long long)fresh[i]);
+                return 1;
+            }
+        }
+    printf("%s: %zu inputs, a reset world behaves as a fresh one\n", name, npaths);
+    free(fresh);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     const char *name = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
     if (argc < 2) {
-        fprintf(stderr, "usage: %s FILE|DIR...\n", name);
+        fprintf(stderr, "usage: %s [-reset-check] FILE|DIR...\n", name);
         return 2;
     }
     if (LLVMFuzzerInitialize)
         LLVMFuzzerInitialize(&argc, &argv);
-    for (int i = 1; i < argc; i++)
+    int first = 1;
+    if (strcmp(argv[1], "-reset-check") == 0) {
+        collecting = true;
+        first = 2;
+    }
+    for (int i = first; i < argc; i++)
         if (run_path(argv[i]) < 0)
             return 2;
+    if (collecting) {
+        collecting = false;
+        return reset_check(name);
+    }
     printf("%s: %u inputs\n", name, ran);
     return 0;
 }

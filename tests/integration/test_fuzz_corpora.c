@@ -4,7 +4,9 @@
  * user reproduces a crash file: each input must run clean, so a crash
  * once found and kept in the corpus stays fixed.  The corpus also runs
  * twice in one process, so a target that keeps its world between inputs
- * and resets it must pass the second round as it passed the first.
+ * and resets it must pass the second round as it passed the first; and
+ * such a target's inputs must each do on the reset world what they do on
+ * a fresh one.
  */
 #include "tests/lib/runproc.h"
 
@@ -72,6 +74,38 @@ START_TEST(each_corpus_runs_clean_twice)
 }
 END_TEST
 
+/* A target that keeps its world between inputs (tests/fuzz/fuzz_world.h)
+ * must do with every input on the reset world what it does on a fresh
+ * one, whatever ran before. */
+START_TEST(a_reset_world_behaves_as_a_fresh_one)
+{
+    int checked = 0;
+    for (int i = 0; i < ntargets; i++) {
+        char *bin, *corpus, *want;
+        ck_assert_int_ge(asprintf(&bin, "%s/%s", build_path("fuzz-replay"), names[i]), 0);
+        ck_assert_int_ge(
+            asprintf(&corpus, "%s/fixtures/corpora/%s", SPLITBED_SRCDIR_DEFAULT, names[i]), 0);
+        runproc(&r, NULL, 0, TIMEOUT, NULL, (char *[]){ bin, "-reset-check", corpus, NULL });
+        if (r.status == 2 && strstr(r.err, "keeps no world between inputs")) {
+            free(bin);
+            free(corpus);
+            continue;
+        }
+        ck_assert_int_ge(asprintf(&want, "%s: %d inputs, a reset world behaves as a fresh one\n",
+                                  names[i], count_inputs(corpus)),
+                         0);
+        ck_assert_msg(r.status == 0 && strcmp(r.out, want) == 0,
+                      "%s -reset-check %s: status %d, out \"%s\", err: %s", names[i], corpus,
+                      r.status, r.out, r.err);
+        checked++;
+        free(bin);
+        free(corpus);
+        free(want);
+    }
+    ck_assert_msg(checked >= 1, "no target keeps its world");
+}
+END_TEST
+
 START_TEST(a_missing_input_is_named)
 {
     char *bin;
@@ -91,6 +125,7 @@ int main(void)
     TCase *t = tcase_create("replay");
     tcase_set_timeout(t, TIMEOUT + 60);
     tcase_add_test(t, each_corpus_runs_clean_twice);
+    tcase_add_test(t, a_reset_world_behaves_as_a_fresh_one);
     tcase_add_test(t, a_missing_input_is_named);
     suite_add_tcase(s, t);
     return check_main(s);

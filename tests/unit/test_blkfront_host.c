@@ -254,6 +254,49 @@ void *th_gref(struct os *os, grant_ref_t ref)
     return ref < TH_GRANTS ? os->gnt[ref] : NULL;
 }
 
+void th_mark(struct os *os, struct th_mark *m)
+{
+    *m = (struct th_mark){ .next_ref = os->next_ref,
+                           .ngrave = os->ngrave,
+                           .next_port = os->next_port,
+                           .evh = os->evh,
+                           .evt = os->evt,
+                           .notifies = os->notifies,
+                           .conflicts = os->conflicts,
+                           .commits = os->commits,
+                           .ro_grants = os->ro_grants,
+                           .granted = os->granted,
+                           .ended = os->ended };
+}
+
+void th_rewind(struct os *os, const struct th_mark *m)
+{
+    for (int i = 0; i < os->nsh; i++)
+        if (os->sh[i].used && os->sh[i].first >= m->next_ref) {
+            pool_give(os->sh[i].va, os->sh[i].n);
+            os->sh[i].used = false;
+        }
+    for (size_t i = m->ngrave; i < os->ngrave; i++)
+        pool_give(os->graveyard[i].p, os->graveyard[i].n);
+    os->ngrave = m->ngrave;
+    for (grant_ref_t r = m->next_ref; r < os->next_ref && r < TH_GRANTS; r++)
+        os->gnt[r] = NULL;
+    os->next_ref = m->next_ref;
+    /* A share the mark had, given back since, stays given back: the
+     * caller rewinds only what it made after the mark. */
+    os->next_port = m->next_port;
+    memset(os->pending, 0, sizeof(os->pending));
+    os->evh = m->evh;
+    os->evt = m->evt;
+    os->notifies = m->notifies;
+    os->conflicts = m->conflicts;
+    os->commits = m->commits;
+    os->ro_grants = m->ro_grants;
+    os->granted = m->granted;
+    os->ended = m->ended;
+    th_clear_log(os);
+}
+
 void th_toolstack(struct os *os)
 {
     th_write(os, BE_DIR "/frontend", FE_DIR);

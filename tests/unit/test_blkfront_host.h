@@ -57,6 +57,22 @@ void th_on_wait(struct os *os, void (*fn)(void *), void *arg);
 /* Writes the nodes libxl writes for vbd 51712 of domain 1. */
 void th_toolstack(struct os *os);
 
+/* Where the host stands: grants, shares, ports, queued watch events and
+ * counters.  th_rewind() forgets every grant and share made since the
+ * mark (their pages go back to the host), every pending port, the queued
+ * watch events and the log, and restores the counters, so that the host
+ * answers the next calls exactly as it did after th_mark().  Xenstore is
+ * left as it is.  For fuzz targets that keep one host between inputs. */
+struct th_mark {
+    grant_ref_t next_ref;
+    size_t ngrave;
+    evtchn_port_t next_port;
+    unsigned evh, evt;
+    unsigned notifies, conflicts, commits, ro_grants, granted, ended;
+};
+void th_mark(struct os *os, struct th_mark *m);
+void th_rewind(struct os *os, const struct th_mark *m);
+
 /* A scripted backend. */
 struct fake_be {
     struct os *os;
