@@ -142,12 +142,15 @@ void blkfront_free(struct blkfront *bf);
 
 #ifdef SPLITBED_FUZZ
 /* For fuzz targets that keep one connected device between inputs: puts a
- * connected device back where it stood when it connected.  Every I/O
+ * device that connected, and that its backend's responses may since have
+ * put in the error state, back where it stood when it connected (with
+ * xenbus_rewind: the state node says Connected again).  Every I/O
  * still queued or on the ring fails with -OS_ESHUTDOWN, every slot's
  * bounce and indirect pages are unshared, the ring's pages are zeroed and
  * its indices start again, and the connection's counters restart.  The
  * backend must forget the ring's old indices too.  -OS_EPROTO, changing
- * nothing, when the device is not connected or has failed. */
+ * nothing, when the device never connected, its transport is gone or its
+ * backend is no longer Connected. */
 int blkfront_rewind(struct blkfront *bf);
 #endif
 

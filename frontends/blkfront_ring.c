@@ -563,8 +563,9 @@ void bf_ring_consume(struct blkfront *bf)
 #ifdef SPLITBED_FUZZ
 int blkfront_rewind(struct blkfront *bf)
 {
-    if (!bf->connected || xenbus_error(bf->xd) != 0 || !bf->ring_va)
+    if (!bf->ever_connected || !bf->ring_va || !bf->have_port || xenbus_rewind(bf->xd) < 0)
         return -OS_EPROTO;
+    bf->connected = true;
     bf_ring_fail_all(bf, -OS_ESHUTDOWN);
     bf_ring_free_slots(bf);
     for (unsigned i = 0; i < bf->max_slots; i++) {

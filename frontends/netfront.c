@@ -876,3 +876,37 @@ void netfront_free(struct netfront *nf)
             queue_release(nf, &nf->q[i]);
     os_free(nf->os, nf);
 }
+
+#ifdef SPLITBED_FUZZ
+int netfront_rewind(struct netfront *nf)
+{
+    if ((nf->phase != PH_CONNECTED && nf->phase != PH_BROKEN) || !nf->shared || !nf->nq)
+        return -OS_EPROTO;
+    for (unsigned i = 0; i < nf->nq; i++)
+        if (!nf->q[i].tx_sring || !nf->q[i].rx_sring)
+            return -OS_EPROTO;
+    for (unsigned i = 0; i < nf->nq; i++) {
+        struct nf_queue *q = &nf->q[i];
+        os_memset(q->tx_sring, 0, OS_PAGE_SIZE);
+        os_memset(q->rx_sring, 0, OS_PAGE_SIZE);
+        SHARED_RING_INIT((netif_tx_sring_t *)q->tx_sring);
+        FRONT_RING_INIT(&q->tx, (netif_tx_sring_t *)q->tx_sring, OS_PAGE_SIZE);
+        SHARED_RING_INIT((netif_rx_sring_t *)q->rx_sring);
+        FRONT_RING_INIT(&q->rx, (netif_rx_sring_t *)q->rx_sring, OS_PAGE_SIZE);
+        for (unsigned k = 0; k < NF_RING; k++) {
+            q->tx_free[k] = (uint16_t)(NF_RING - 1 - k);
+            q->tx_busy[k] = false;
+        }
+        q->tx_nfree = NF_RING;
+        q->event = false;
+    }
+    /* Posted as nf_connect() posts them: before Connected, no event. */
+    nf->phase = PH_WAIT_CONNECTED;
+    for (unsigned i = 0; i < nf->nq; i++)
+        rx_post(&nf->q[i], NF_RING);
+    nf->phase = PH_CONNECTED;
+    nf->rx_next_q = 0;
+    nf->recheck = false;
+    return 0;
+}
+#endif

@@ -121,4 +121,17 @@ int netfront_close(struct netfront *nf);
  * leaked rather than reused (XSA-396). */
 void netfront_free(struct netfront *nf);
 
+#ifdef SPLITBED_FUZZ
+/* For fuzz targets that keep one connected device between inputs: puts a
+ * device that connected, and that its backend may since have broken,
+ * back where it stood when it connected.
+ * Frames sent and not answered are forgotten, the ring pages are zeroed
+ * and their indices start again, every receive buffer is posted again
+ * (without an event, as at connecting).  The frame pages keep what they
+ * held and the statistics keep counting.  The backend must forget the
+ * rings' old indices too.  -OS_EPROTO, changing nothing, when the device
+ * is neither connected nor broken, or its queues are not set up. */
+int netfront_rewind(struct netfront *nf);
+#endif
+
 #endif

@@ -624,3 +624,19 @@ int xenbus_step(struct xenbus_dev *xd)
         return xd->err;
     return xd->phase != before || xd->dirty ? 1 : 0;
 }
+
+#ifdef SPLITBED_FUZZ
+int xenbus_rewind(struct xenbus_dev *xd)
+{
+    if (!xd->transport_up || xd->be_state != XenbusStateConnected ||
+        (xd->phase != XENBUS_CONNECTED && xd->phase != XENBUS_ERROR))
+        return -OS_EPROTO;
+    xd->phase = XENBUS_CONNECTED;
+    xd->err = 0;
+    xd->diag[0] = '\0';
+    xd->dirty = false;
+    if (xd->fe_state != XenbusStateConnected)
+        return xenbus_switch_state(xd, 0, XenbusStateConnected);
+    return 0;
+}
+#endif

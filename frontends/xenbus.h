@@ -127,6 +127,15 @@ int xenbus_rm(struct xenbus_dev *xd, os_xs_tx tx, const char *key);
 /* Writes the frontend's `state`. */
 int xenbus_switch_state(struct xenbus_dev *xd, os_xs_tx tx, XenbusState state);
 
+#ifdef SPLITBED_FUZZ
+/* For fuzz targets that keep one connected device between inputs: a
+ * device whose transport is up and whose backend is Connected, connected
+ * or failed since by xenbus_fail(), is Connected again: the error and
+ * its diagnosis are forgotten and the state node says Connected.
+ * -OS_EPROTO, changing nothing, otherwise. */
+int xenbus_rewind(struct xenbus_dev *xd);
+#endif
+
 /* Log helpers: "[tag] name: message". */
 void xenbus_log(struct xenbus_dev *xd, enum os_log_level level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

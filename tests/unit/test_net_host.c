@@ -56,6 +56,12 @@ struct os {
     struct nb_env env;
     char log[16384];
     size_t log_len;
+    struct {
+        grant_ref_t next_ref;
+        unsigned maps, fe_n, be_n;
+        struct port p[MAX_PORTS];
+        size_t log_len;
+    } mark;
 };
 
 /* ---- xenstore ---- */
@@ -186,6 +192,28 @@ void tnh_poison_ref(struct os *os, grant_ref_t ref)
 unsigned tnh_maps(struct os *os)
 {
     return os->maps;
+}
+void tnh_mark(struct os *os)
+{
+    os->mark.next_ref = os->next_ref;
+    os->mark.maps = os->maps;
+    os->mark.fe_n = os->fe_n;
+    os->mark.be_n = os->be_n;
+    memcpy(os->mark.p, os->p, sizeof os->p);
+    os->mark.log_len = os->log_len;
+}
+void tnh_rewind(struct os *os)
+{
+    /* The pages behind them stay with whoever shared them. */
+    for (grant_ref_t r = os->mark.next_ref; r < os->next_ref && r < MAX_REFS; r++)
+        os->g[r].used = false;
+    os->next_ref = os->mark.next_ref;
+    os->maps = os->mark.maps;
+    os->fe_n = os->mark.fe_n;
+    os->be_n = os->mark.be_n;
+    memcpy(os->p, os->mark.p, sizeof os->p);
+    os->log_len = os->mark.log_len;
+    os->log[os->log_len] = '\0';
 }
 void *tnh_gref(struct os *os, grant_ref_t ref)
 {

@@ -49,4 +49,12 @@ int tnh_be_next_event(struct os *os, evtchn_port_t *port);
 /* Everything logged by the guest, newline separated. */
 const char *tnh_log(struct os *os);
 
+/* For fuzz targets that keep one host between inputs: tnh_mark() notes
+ * where the grant table, the ports, the queued watch events, the maps
+ * and the log stand; tnh_rewind() forgets every grant made since, every
+ * port's pending bit and binding change, the watch events queued since
+ * and the log written since.  Xenstore is left as it is. */
+void tnh_mark(struct os *os);
+void tnh_rewind(struct os *os);
+
 #endif
