@@ -4,6 +4,7 @@
 #include "backends-sim/blkback/ring.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -148,13 +149,98 @@ static int16_t map_failed(struct bb_ring *r, const char *what, unsigned n, grant
 
 /* ---- open / close ------------------------------------------------------ */
 
+/* The grant-copy bounce buffer holds the largest request's data. */
+static size_t bounce_bytes(const struct bb_ring *r)
+{
+    unsigned most = r->cfg.max_indirect_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST
+                        ? r->cfg.max_indirect_segments
+                        : BLKIF_MAX_SEGMENTS_PER_REQUEST;
+    return (size_t)most * PAGE_BYTES;
+}
+
+#ifdef SPLITBED_FUZZ
+/* Fuzz targets open and close a ring per input: the last ring closed is
+ * kept for the next open, which then costs clearing its fields instead of
+ * faulting in fresh memory (the scratch arrays alone are some 300 KB).
+ * The scratch is written before it is read by every request, so it is
+ * not cleared. */
+static struct bb_ring *spare;
+
+static struct bb_ring *ring_alloc(void)
+{
+    struct bb_ring *r = spare;
+    if (!r)
+        return calloc(1, sizeof(*r));
+    spare = NULL;
+    memset(r, 0, offsetof(struct bb_ring, segs));
+    r->bounce = NULL;
+    return r;
+}
+
+static void ring_release(struct bb_ring *r)
+{
+    if (spare)
+        free(r);
+    else
+        spare = r;
+}
+
+/* The grant-copy bounce buffer (up to 16 MiB), kept the same way. */
+static char *spare_bounce;
+static size_t spare_bounce_len;
+
+static char *bounce_alloc(size_t len)
+{
+    if (spare_bounce && spare_bounce_len >= len) {
+        char *b = spare_bounce;
+        spare_bounce = NULL;
+        return b;
+    }
+    return malloc(len);
+}
+
+static void bounce_release(char *b, size_t len)
+{
+    if (!b)
+        return;
+    if (spare_bounce && spare_bounce_len >= len) {
+        free(b);
+        return;
+    }
+    free(spare_bounce);
+    spare_bounce = b;
+    spare_bounce_len = len;
+}
+#else
+static struct bb_ring *ring_alloc(void)
+{
+    return calloc(1, sizeof(struct bb_ring));
+}
+
+static void ring_release(struct bb_ring *r)
+{
+    free(r);
+}
+
+static char *bounce_alloc(size_t len)
+{
+    return malloc(len);
+}
+
+static void bounce_release(char *b, size_t len)
+{
+    (void)len;
+    free(b);
+}
+#endif
+
 int bb_ring_open(const struct bb_ring_config *cfg, struct bb_mapper *mapper, struct bb_image *img,
                  const struct bb_logger *log, struct bb_ring **out)
 {
     unsigned n = cfg->nr_ring_pages;
     if (n == 0 || n > BB_MAX_RING_PAGES || (n & (n - 1)))
         return -EINVAL;
-    struct bb_ring *r = calloc(1, sizeof(*r));
+    struct bb_ring *r = ring_alloc();
     if (!r)
         return -ENOMEM;
     r->cfg = *cfg;
@@ -165,12 +251,9 @@ int bb_ring_open(const struct bb_ring_config *cfg, struct bb_mapper *mapper, str
     if (r->cfg.grant_copy) {
         /* Nothing of the frontend's stays mapped: no persistent grants. */
         r->cfg.persistent = false;
-        unsigned most = r->cfg.max_indirect_segments > BLKIF_MAX_SEGMENTS_PER_REQUEST
-                            ? r->cfg.max_indirect_segments
-                            : BLKIF_MAX_SEGMENTS_PER_REQUEST;
-        r->bounce = malloc((size_t)most * PAGE_BYTES);
+        r->bounce = bounce_alloc(bounce_bytes(r));
         if (!r->bounce) {
-            free(r);
+            ring_release(r);
             return -ENOMEM;
         }
     }
@@ -183,8 +266,8 @@ int bb_ring_open(const struct bb_ring_config *cfg, struct bb_mapper *mapper, str
             cap <<= 1;
         r->pg = calloc(cap, sizeof(*r->pg));
         if (!r->pg) {
-            free(r->bounce);
-            free(r);
+            bounce_release(r->bounce, bounce_bytes(r));
+            ring_release(r);
             return -ENOMEM;
         }
         r->pg_cap = cap;
@@ -196,8 +279,8 @@ int bb_ring_open(const struct bb_ring_config *cfg, struct bb_mapper *mapper, str
                 (unsigned)cfg->frontend, cfg->device, n, n == 1 ? "" : "s",
                 (unsigned)cfg->ring_refs[0], strerror(-e));
         free(r->pg);
-        free(r->bounce);
-        free(r);
+        bounce_release(r->bounce, bounce_bytes(r));
+        ring_release(r);
         return e;
     }
     blkif_sring_t *sring = r->ring_va;
@@ -219,9 +302,9 @@ void bb_ring_close(struct bb_ring *r)
         if (r->pg[i].used)
             bb_unmap(r->mapper, r->pg[i].page, 1);
     free(r->pg);
-    free(r->bounce);
+    bounce_release(r->bounce, bounce_bytes(r));
     bb_unmap(r->mapper, r->ring_va, r->cfg.nr_ring_pages);
-    free(r);
+    ring_release(r);
 }
 
 bool bb_ring_broken(const struct bb_ring *r)

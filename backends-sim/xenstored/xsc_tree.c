@@ -273,8 +273,11 @@ fail:
 
 static struct xsc_node *child(const struct xsc_node *n, const char *name, size_t len)
 {
+    /* The first byte rules out most siblings without a call. */
+    char first = len ? name[0] : '\0';
     for (unsigned i = 0; i < n->nkids; i++)
-        if (strncmp(n->kids[i]->name, name, len) == 0 && n->kids[i]->name[len] == '\0')
+        if (n->kids[i]->name[0] == first && strncmp(n->kids[i]->name, name, len) == 0 &&
+            n->kids[i]->name[len] == '\0')
             return n->kids[i];
     return NULL;
 }
