@@ -583,20 +583,59 @@ static int fe_u(struct fake_be *be, const char *key, unsigned long long *out)
     return 0;
 }
 
+#ifdef SPLITBED_FUZZ
+/* The last disk freed, kept for the next backend of the same size: a
+ * disk is too big for the allocator's cache and would be fresh pages to
+ * fault in every time. */
+static uint8_t *spare_disk;
+static uint64_t spare_sectors;
+
+static uint8_t *disk_alloc(uint64_t sectors)
+{
+    if (spare_disk && spare_sectors == sectors) {
+        uint8_t *d = spare_disk;
+        spare_disk = NULL;
+        memset(d, 0, sectors * 512);
+        return d;
+    }
+    return calloc(sectors, 512);
+}
+
+static void disk_free(uint8_t *d, uint64_t sectors)
+{
+    if (!d)
+        return;
+    free(spare_disk);
+    spare_disk = d;
+    spare_sectors = sectors;
+}
+#else
+static uint8_t *disk_alloc(uint64_t sectors)
+{
+    return calloc(sectors, 512);
+}
+
+static void disk_free(uint8_t *d, uint64_t sectors)
+{
+    (void)sectors;
+    free(d);
+}
+#endif
+
 void fake_be_init(struct fake_be *be, struct os *os, uint64_t sectors)
 {
     memset(be, 0, sizeof(*be));
     be->os = os;
     be->sectors = sectors;
     be->sector_size = 512;
-    be->disk = calloc(sectors, 512);
+    be->disk = disk_alloc(sectors);
     be->serve = true;
     be->flush = true;
 }
 
 void fake_be_fini(struct fake_be *be)
 {
-    free(be->disk);
+    disk_free(be->disk, be->sectors);
 }
 
 static void publish_features(struct fake_be *be)

@@ -16,4 +16,5 @@ ALL_TARGETS += $(HV_CORE_LIB)
 # libFuzzer target: operation streams against the in-process host.
 FUZZERS += fuzz_hv_core
 FUZZ_SRCS_fuzz_hv_core = tests/fuzz/fuzz_hv_core.c $(HV_CORE_SRCS) $(HVHOST_SRCS)
+FUZZ_IGNORE_fuzz_hv_core := tests/fuzz/fuzz_hv_core.ignore
 FUZZ_CORPUS_fuzz_hv_core := fixtures/corpora/fuzz_hv_core
