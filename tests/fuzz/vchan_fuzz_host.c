@@ -16,7 +16,6 @@ struct region {
 
 struct os {
     void *page[MAX_REFS]; /* ref -> page */
-    bool owned[MAX_REFS]; /* ours to free */
     grant_ref_t next_ref;
     struct region regions[64];
     unsigned nregions;
@@ -34,11 +33,41 @@ struct os *vfh_new(void)
     return os;
 }
 
+/* A host lives for one input: the pages of its regions go back to a pool
+ * when it goes and come out of it for the next host, which then clears
+ * them instead of faulting in fresh memory (a vchan ring can be hundreds
+ * of pages). */
+static struct {
+    void *p;
+    unsigned n;
+} pool[32];
+
+static void *pool_take(unsigned npages)
+{
+    for (unsigned i = 0; i < 32; i++)
+        if (pool[i].p && pool[i].n == npages) {
+            void *p = pool[i].p;
+            pool[i].p = NULL;
+            return p;
+        }
+    return aligned_alloc(OS_PAGE_SIZE, (size_t)npages * OS_PAGE_SIZE);
+}
+
+static void pool_give(void *p, unsigned npages)
+{
+    for (unsigned i = 0; i < 32; i++)
+        if (!pool[i].p) {
+            pool[i].p = p;
+            pool[i].n = npages;
+            return;
+        }
+    free(p);
+}
+
 void vfh_free(struct os *os)
 {
-    for (unsigned i = 0; i < MAX_REFS; i++)
-        if (os->owned[i])
-            free(os->page[i]);
+    for (unsigned i = 0; i < os->nregions; i++)
+        pool_give(os->regions[i].va, os->regions[i].npages);
     for (unsigned i = 0; i < MAX_KEYS; i++) {
         free(os->key[i]);
         free(os->val[i]);
@@ -70,7 +99,7 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, 
 {
     if (!npages || os->next_ref + npages > MAX_REFS || os->nregions >= 64)
         return -OS_ENOMEM;
-    uint8_t *p = aligned_alloc(OS_PAGE_SIZE, (size_t)npages * OS_PAGE_SIZE);
+    uint8_t *p = pool_take(npages);
     if (!p)
         return -OS_ENOMEM;
     memset(p, 0, (size_t)npages * OS_PAGE_SIZE);
@@ -78,7 +107,6 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, 
     for (unsigned i = 0; i < npages; i++) {
         refs[i] = os->next_ref;
         os->page[os->next_ref] = p + (size_t)i * OS_PAGE_SIZE;
-        os->owned[os->next_ref] = i == 0;
         os->next_ref++;
     }
     *va = p;
