@@ -33,8 +33,9 @@
 # Downloads go to $SPLITBED_XEN_CACHE (default ~/.cache/splitbed/xen) once.
 # For experiments with the nested setup: SPLITBED_XEN_QEMU_OPTS is added to
 # QEMU's options (e.g. "-smp 2"), SPLITBED_XEN_XEN_OPTS to Xen's command
-# line (e.g. "sched=null"), SPLITBED_XEN_TIMEOUT (default 300) limits each
-# boot.
+# line (e.g. "sched=null"), SPLITBED_XEN_TIMEOUT (default 900) limits each
+# boot, SPLITBED_XEN_STALL (default 180) the seconds without serial output
+# after which a boot counts as stalled.
 # Every phase prints its time; every wait has a hard limit.
 set -eu
 build=${1:-build}
@@ -43,7 +44,8 @@ src=$(pwd)
 cache=${SPLITBED_XEN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/splitbed/xen}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-QEMU_TIMEOUT=${SPLITBED_XEN_TIMEOUT:-300}
+QEMU_TIMEOUT=${SPLITBED_XEN_TIMEOUT:-900}
+STALL=${SPLITBED_XEN_STALL:-180}
 all_scenarios="tarcat-kernel tarcat-big tarcat-splitbed blkverify netecho linuxours linuxfront linuxnet tarcat-qdisk netecho-dm linuxfront-qdisk"
 # The vchan and Qubes scenarios: tests/xen/qubes-host.sh.
 all_scenarios="$all_scenarios vchan qubes-hello"
@@ -123,13 +125,35 @@ for attempt in 1 2; do
   # read as garbage (see the unikernel README).  The options may add a
   # -cpu of their own; QEMU takes the last.
   # shellcheck disable=SC2086 # the options are words
+  : > "$serial"
   timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 -machine pc,accel=tcg -cpu qemu64,+svm,+npt -m 1024 \
     ${SPLITBED_XEN_QEMU_OPTS:-} -display none -nodefaults -no-reboot -serial "file:$serial" \
     -kernel "$cache/xen" \
     -append "console=com1 dom0_mem=512M smap=0 bootscrub=0 tdt=0 guest_loglvl=all ${SPLITBED_XEN_XEN_OPTS:-}" \
-    -initrd "$cache/vmlinuz console=hvc0${only:+ splitbed.only=$only_arg},$work/initramfs.cpio" || qrc=$?
+    -initrd "$cache/vmlinuz console=hvc0${only:+ splitbed.only=$only_arg},$work/initramfs.cpio" &
+  qpid=$!
+  # A stall is a serial line that stopped growing (dom0 prints a line at
+  # least every 10 s while it waits for a guest, and every xl has a
+  # limit of 120 s); a loaded host only makes a boot slower.
+  last=-1 still=0 stalled=0
+  while kill -0 "$qpid" 2>/dev/null; do
+    sleep 5
+    size=$(wc -c < "$serial" 2>/dev/null || echo 0)
+    if [ "$size" = "$last" ]; then still=$((still + 5)); else still=0 last=$size; fi
+    if [ "$still" -ge "$STALL" ]; then
+      stalled=1
+      kill "$qpid" 2>/dev/null
+      break
+    fi
+  done
+  wait "$qpid" || qrc=$?
+  [ "$stalled" = 0 ] || qrc=124
   [ "$qrc" -eq 124 ] || break
-  echo "test-xen: boot attempt $attempt did not power off within $QEMU_TIMEOUT s"
+  if [ "$stalled" = 1 ]; then
+    echo "test-xen: boot attempt $attempt stalled: no serial output for $STALL s"
+  else
+    echo "test-xen: boot attempt $attempt did not power off within $QEMU_TIMEOUT s"
+  fi
   cp "$serial" "$build/test-xen-serial-stalled.log"
 done
 phase boot
@@ -138,7 +162,7 @@ tr -d '\r' < "$serial" > "$work/serial.txt"
 cp "$work/serial.txt" "$build/test-xen-serial.log"
 if [ "${qrc:-0}" -eq 124 ]; then
   tail -40 "$work/serial.txt" >&2
-  unavailable "the nested Xen stalled on both boot attempts (no poweroff within $QEMU_TIMEOUT s)"
+  unavailable "the nested Xen stalled on both boot attempts (no serial output for $STALL s, or no poweroff within $QEMU_TIMEOUT s)"
 fi
 if [ "${qrc:-0}" -ne 0 ]; then
   tail -40 "$work/serial.txt" >&2
