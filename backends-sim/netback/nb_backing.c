@@ -82,42 +82,80 @@ static int open_tap(struct nb_backing *b, const char *name, char *err, size_t es
     return 0;
 }
 
+/* Listen at PATH without a window in which it exists but refuses
+ * connections: bind and listen under a private name, then hard-link it
+ * into place (a Unix socket is reached through its inode). Returns the
+ * descriptor, -EEXIST when a peer published first, or another -errno. */
+static int publish_listener(const char *path)
+{
+    struct sockaddr_un a = { .sun_family = AF_UNIX };
+    int n = snprintf(a.sun_path, sizeof a.sun_path, "%s.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof a.sun_path)
+        return -ENAMETOOLONG;
+    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -errno;
+    unlink(a.sun_path);
+    int r = 0;
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 1) < 0)
+        r = -errno;
+    else if (link(a.sun_path, path) < 0)
+        r = -errno;
+    unlink(a.sun_path);
+    if (r < 0) {
+        close(fd);
+        return r;
+    }
+    return fd;
+}
+
+/* socket:PATH: the first of two backends to arrive listens, the second
+ * connects. Both may arrive at once, so each step that loses the race
+ * goes round again; a file nobody listens on is a leftover and is taken. */
 static int open_socket(struct nb_backing *b, const char *path, char *err, size_t es)
 {
     struct sockaddr_un a = { .sun_family = AF_UNIX };
-    if (strlen(path) >= sizeof a.sun_path) {
-        snprintf(err, es, "socket:%s: path longer than %zu bytes", path, sizeof a.sun_path - 1);
+    if (strlen(path) >= sizeof a.sun_path - 12) {
+        snprintf(err, es, "socket:%s: path longer than %zu bytes", path, sizeof a.sun_path - 13);
         return -EINVAL;
     }
     strcpy(a.sun_path, path);
-    int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        snprintf(err, es, "socket:%s: %s", path, strerror(errno));
-        return -errno;
-    }
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
-        b->in = b->out = fd;
+    for (int round = 0; round < 100; round++) {
+        int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+        if (fd < 0) {
+            snprintf(err, es, "socket:%s: %s", path, strerror(errno));
+            return -errno;
+        }
+        if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
+            b->in = b->out = fd;
+            return 0;
+        }
+        int e = errno;
+        close(fd);
+        if (e == ECONNREFUSED) {
+            struct stat st;
+            if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+                unlink(path);
+            continue;
+        }
+        if (e != ENOENT) {
+            snprintf(err, es, "socket:%s: %s", path, strerror(e));
+            return -EIO;
+        }
+        fd = publish_listener(path);
+        if (fd == -EEXIST)
+            continue;
+        if (fd < 0) {
+            snprintf(err, es, "socket:%s: cannot listen: %s", path, strerror(-fd));
+            return -EIO;
+        }
+        b->listen_fd = fd;
+        b->owns_path = true;
+        snprintf(b->sock_path, sizeof b->sock_path, "%s", path);
         return 0;
     }
-    if (errno == ECONNREFUSED) {
-        /* A socket file nobody listens on: left over, take its place. */
-        struct stat st;
-        if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-            unlink(path);
-    } else if (errno != ENOENT) {
-        snprintf(err, es, "socket:%s: %s", path, strerror(errno));
-        close(fd);
-        return -EIO;
-    }
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) < 0 || listen(fd, 1) < 0) {
-        snprintf(err, es, "socket:%s: cannot listen: %s", path, strerror(errno));
-        close(fd);
-        return -EIO;
-    }
-    b->listen_fd = fd;
-    b->owns_path = true;
-    snprintf(b->sock_path, sizeof b->sock_path, "%s", path);
-    return 0;
+    snprintf(err, es, "socket:%s: neither connects nor can be listened on", path);
+    return -EIO;
 }
 
 int nb_backing_open(const char *spec, struct nb_backing **out, char *err, size_t es)
