@@ -2,16 +2,19 @@
 
 #include "backends-sim/world/domain_layout.h"
 
+#include "daemons.h"
 #include "statedir.h"
 #include "xs_batch.h"
 #include "backends-sim/hv/hvctl.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <poll.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <xenstore.h>
 
 struct toolstack {
@@ -256,6 +259,37 @@ int toolstack_domain_ensure(struct toolstack *ts, unsigned domid, const char *na
     return r == 1;
 }
 
+/* The hot-plugged backends serving domid's devices (DIR/backends/
+ * KIND-DOMID-DEVID.pid, see cmd_hotplug.c) serve nothing once the domain
+ * is gone: stop them, so they neither linger nor take up a device a new
+ * domain of the same id gets.  A pid no longer naming a splitbed program
+ * was reused by something else and is left alone. */
+static void stop_hotplugged(const char *dir, unsigned domid)
+{
+    char bdir[4200];
+    statedir_path(bdir, sizeof bdir, dir, "backends");
+    DIR *d = opendir(bdir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        unsigned dom, devid;
+        char kind[4];
+        int end = 0;
+        if (sscanf(e->d_name, "%3[a-z]-%u-%u.pid%n", kind, &dom, &devid, &end) != 3 ||
+            e->d_name[end] || dom != domid || (strcmp(kind, "vbd") && strcmp(kind, "vif")))
+            continue;
+        char pidf[4500];
+        snprintf(pidf, sizeof pidf, "%s/%s", bdir, e->d_name);
+        pid_t pid = daemon_read_pidfile(pidf);
+        if (pid > 0 && daemon_alive(pid) && daemon_stop(pid, 5000) != 0)
+            fprintf(stderr, "splitbed: cannot stop the %s backend of domain %u device %u\n", kind,
+                    domid, devid);
+        unlink(pidf);
+    }
+    closedir(d);
+}
+
 int toolstack_domain_destroy(struct toolstack *ts, unsigned domid)
 {
     char path[64];
@@ -263,6 +297,7 @@ int toolstack_domain_destroy(struct toolstack *ts, unsigned domid)
         fprintf(stderr, "splitbed: domain 0 cannot be destroyed\n");
         return -1;
     }
+    stop_hotplugged(ts->dir, domid);
     if (!xs_release_domain(ts->xs, domid) && errno != ENOENT)
         fprintf(stderr, "splitbed: xenstored release of domain %u: %s\n", domid, strerror(errno));
     snprintf(path, sizeof path, "/local/domain/%u", domid);

@@ -4,7 +4,8 @@
  * block-list and network-list show the devices, block-detach and
  * network-detach take them away through Closing; a guest whose disk is
  * detached while it writes gets an I/O error naming the removal, never a
- * hang; afterwards the simulator holds nothing.
+ * hang; destroying the domain stops its backends; afterwards the
+ * simulator holds nothing.
  */
 #include "tests/lib/runproc.h"
 #include "tests/lib/scratch.h"
@@ -255,6 +256,45 @@ START_TEST(network_attach_list_detach)
 }
 END_TEST
 
+/* A destroyed domain's hot-plugged backends stop with it: they have
+ * nothing left to serve, and a new domain of the same id must get fresh
+ * ones. */
+START_TEST(destroy_stops_hotplugged_backends)
+{
+    char vif[200];
+    snprintf(vif, sizeof vif, "mac=00:16:3e:00:00:03,backing=pcap:%s/cap.pcap", dir);
+    SB("block-attach", "--dir", sim, "3", spec);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    SB("network-attach", "--dir", sim, "3", vif);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    int blk = backend_pid("vbd-3-51728"), net = backend_pid("vif-3-0");
+    ck_assert_int_gt(blk, 0);
+    ck_assert_int_gt(net, 0);
+    SB("exec", "--dir", sim, "--domain", "3", "--", "blk-verify", "-q", "--vdev", "xvdb");
+    ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
+
+    SB("domain", "--dir", sim, "destroy", "3");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_msg(runproc_gone(blk), "blkback %d still runs", blk);
+    ck_assert_msg(runproc_gone(net), "netback %d still runs", net);
+    ck_assert_int_eq(backend_pid("vbd-3-51728"), 0);
+    ck_assert_int_eq(backend_pid("vif-3-0"), 0);
+    assert_nothing_held();
+
+    /* The same id again gets the same disk with a backend of its own. */
+    SB("exec", "--dir", sim, "--domain", "3", "--", "true");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    SB("block-attach", "--dir", sim, "3", spec);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    int again = backend_pid("vbd-3-51728");
+    ck_assert_int_gt(again, 0);
+    ck_assert_int_ne(again, blk);
+    SB("exec", "--dir", sim, "--domain", "3", "--", "blk-verify", "-q", "--vdev", "xvdb");
+    ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
+    assert_has(r.out, "xvdb: 35 cases passed");
+}
+END_TEST
+
 START_TEST(hotplug_usage_errors)
 {
     static const struct {
@@ -306,6 +346,7 @@ int main(void)
     tcase_add_test(tc, detach_during_io_is_an_error_not_a_hang);
     tcase_add_test(tc, fault_on_a_running_guest);
     tcase_add_test(tc, network_attach_list_detach);
+    tcase_add_test(tc, destroy_stops_hotplugged_backends);
     tcase_add_test(tc, hotplug_usage_errors);
     suite_add_tcase(s, tc);
     return check_main(s);
