@@ -63,14 +63,16 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: " PROG " [--opt key=value]... [--domid N] [--device FRONTID/DEVID]...\n"
                "       [--frontend FRONTID]... [--kind vbd|qdisk] [--trace FILE] [--ready-fd FD]\n"
-               "       [--report-fd FD] [-q] [--check]\n"
+               "       [--report-fd FD] [--until-removed] [-q] [--check]\n"
                "Serves the block devices under /local/domain/N/backend/vbd (N = 0, or\n"
                "$SPLITBED_DOMID) to their frontends; with --device, only those listed;\n"
                "with --frontend, every device of those frontends.  --kind qdisk serves\n"
                "backend/qdisk instead (libxl's backendtype=qdisk disks).\n"
                "-q drops informational lines; diagnoses still print.  --check: only check\n"
                "the arguments (exit 0, or 2 with one line).  --report-fd: where the\n"
-               "fault-report-after knob's line goes.  Knobs: see README.md.\n");
+               "fault-report-after knob's line goes.  --until-removed: exit 0 once\n"
+               "every device served so far is gone (the toolstack removed its\n"
+               "directory).  Knobs: see README.md.\n");
 }
 
 static int parse_num(const char *s, long max, long *out)
@@ -135,7 +137,7 @@ int main(int argc, char **argv)
     bb_params_default(&params);
     long domid = 0, ready_fd = -1, report_fd = -1;
     const char *trace = NULL, *env_dom = getenv("SPLITBED_DOMID");
-    bool check_only = false;
+    bool check_only = false, until_removed = false;
     long only[MAX_DEVICES][2];
     unsigned nonly = 0;
     long fronts[MAX_DEVICES];
@@ -165,6 +167,10 @@ int main(int argc, char **argv)
         }
         if (!strcmp(a, "--check")) {
             check_only = true;
+            continue;
+        }
+        if (!strcmp(a, "--until-removed")) {
+            until_removed = true;
             continue;
         }
         if (!strcmp(a, "--opt") || !strcmp(a, "--domid") || !strcmp(a, "--trace") ||
@@ -320,7 +326,7 @@ int main(int argc, char **argv)
 
     char applied[256] = "";
     int status = 0;
-    bool busy = false, running = true;
+    bool busy = false, running = true, served_any = false;
     while (running) {
         struct pollfd pfd[3] = {
             { .fd = bb_xs_fd(xs), .events = POLLIN },
@@ -358,6 +364,11 @@ int main(int argc, char **argv)
                 bb_backend_rescan(be);
                 bb_faults_arm(faults, true);
                 apply_fault_node(be, &params, &env.log, applied, sizeof(applied));
+                /* A hot-plugged backend has nothing left to do once the
+                 * toolstack removed its devices (detach, destroy). */
+                served_any |= bb_backend_count(be) > 0;
+                if (until_removed && served_any && bb_backend_count(be) == 0)
+                    running = false;
             }
         }
         if (pfd[1].revents & POLLIN) {

@@ -35,6 +35,7 @@ struct served {
     struct nb_vif *vif;
     bool finished, failed;
     bool eof;
+    bool dir_seen;         /* its backend directory existed once */
     int write_err;         /* the backing's last refusal (errno), 0 when writing */
     unsigned long refused; /* frames refused since write_err was set */
     size_t pending_len;    /* a frame waiting for guest buffers */
@@ -47,6 +48,7 @@ static struct nb_xen *xen;
 static struct nb_vif_opts vopts;
 static bool quiet;
 static bool once;               /* --once */
+static bool until_removed;      /* --until-removed */
 static const char *capture;     /* --opt capture=FILE */
 static bool gso_asked;          /* --opt gso=… given */
 static struct nb_faults faults; /* --opt fault-*=… */
@@ -80,10 +82,11 @@ static void usage(void)
         stderr,
         "usage: splitbed-netback --vif PATH=SPEC [--vif PATH=SPEC]... [--once]\n"
         "                        [--max-queues N] [--no-split] [--no-sg] [--no-gso]\n"
-        "                        [--opt KEY=VALUE]... [-q] [--check]\n"
+        "                        [--opt KEY=VALUE]... [--until-removed] [-q] [--check]\n"
         "  PATH  backend directory (/local/domain/0/backend/vif/1/0), FRONTID/HANDLE or HANDLE\n"
         "  SPEC  tap:NAME | stdio | fd:N | pcap:FILE | socket:PATH, then optionally "
         ",capture=FILE\n"
+        "  --until-removed  exit 0 once every vif's directory, seen once, is gone\n"
         "  --check  only check the options (exit 0, or 2 with one line)\n");
 }
 
@@ -193,6 +196,23 @@ static void scan(domid_t self)
             say("[netback] %s: serving frontend %u on %s", s->path,
                 (unsigned)nb_vif_frontend_id(s->vif), s->spec);
     }
+}
+
+/* --until-removed: has the toolstack removed every vif's directory
+ * (detach, a domain's destroy) after it existed?  Then nothing is left
+ * to serve. */
+static bool all_removed(void)
+{
+    const struct nb_env *env = env_of(xen);
+    bool gone = true;
+    for (unsigned i = 0; i < nvifs; i++) {
+        struct served *s = &vifs[i];
+        char v[16];
+        bool present = s->path[0] && env->ops->xs_read(env->ctx, s->path, v, sizeof v) >= 0;
+        s->dir_seen |= present;
+        gone &= s->dir_seen && !present;
+    }
+    return gone;
 }
 
 static void finish(struct served *s)
@@ -410,6 +430,8 @@ int main(int argc, char **argv)
                 return 2;
         } else if (!strcmp(a, "--once")) {
             once = true;
+        } else if (!strcmp(a, "--until-removed")) {
+            until_removed = true;
         } else if (!strcmp(a, "--check")) {
             check_only = true;
         } else if (!strcmp(a, "--no-split")) {
@@ -494,10 +516,11 @@ int main(int argc, char **argv)
     while (!stop) {
         char token[256];
         int w;
-        bool again = false;
+        bool again = false, changed = false;
         while ((w = nb_xen_next_watch(xen, token, sizeof token)) > 0) {
             if (!strcmp(token, "@vifs")) {
                 scan(self);
+                changed = true;
                 continue;
             }
             for (unsigned i = 0; i < nvifs; i++)
@@ -524,6 +547,8 @@ int main(int argc, char **argv)
                 all_done = false;
         }
         if (once && all_done)
+            break;
+        if (until_removed && changed && all_removed())
             break;
         if (faults.crash_after || faults.delay_us)
             nb_faults_after_serve(&faults, frames_served(), !frames_held());
