@@ -11,9 +11,12 @@
  * libxl__initiate_device_generic_remove does: the backend's online=0 and
  * state=Closing, then up to 10 s for the backend to reach Closed (the
  * frontend closes first), then the backend is stopped and both
- * directories removed.
+ * directories removed.  Attach also writes libxl's record of the device
+ * (/libxl/DOM/device/), from which Debian's xl destroy removes it; the
+ * backend runs --until-removed, so it exits then.
  */
 #include "cli.h"
+#include "daemons.h"
 #include "devices.h"
 #include "layout.h"
 #include "statedir.h"
@@ -24,12 +27,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -200,31 +201,48 @@ static pid_t start_backend(const struct hp *h, const char *name, const char *kin
     return pid;
 }
 
-/* Ends the device's backend: SIGTERM, then SIGKILL after 5 s. */
+/* Ends the device's backend: SIGTERM, then SIGKILL after 5 s.  A pid
+ * no longer naming a splitbed program was reused and is left alone. */
 static void stop_backend(const struct hp *h, const char *kind, unsigned devid)
 {
     char pidf[4200];
     pidfile_of(h, kind, devid, pidf, sizeof pidf);
-    FILE *f = fopen(pidf, "r");
-    int pid = 0;
-    if (f) {
-        if (fscanf(f, "%d", &pid) != 1)
-            pid = 0;
-        fclose(f);
-    }
+    pid_t pid = daemon_read_pidfile(pidf);
     unlink(pidf);
-    if (pid <= 0)
-        return;
-    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (pfd < 0)
-        return;
-    kill(pid, SIGTERM);
-    struct pollfd p = { .fd = pfd, .events = POLLIN };
-    if (poll(&p, 1, 5000) <= 0) {
-        kill(pid, SIGKILL);
-        poll(&p, 1, 5000);
-    }
-    close(pfd);
+    if (pid > 0 && daemon_alive(pid))
+        daemon_stop(pid, 5000);
+}
+
+/* A backend of an earlier device of this name may still run when its
+ * directory went without it seeing that yet (xl destroy removes it,
+ * then the backend exits on its watch): it must not meet the new
+ * device, so it is stopped first.  A device that exists keeps its
+ * backend (the attach is then refused). */
+static void stop_stale_backend(const struct hp *h, struct toolstack *ts, const char *kind,
+                               unsigned devid)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/local/domain/0/backend/%s/%u/%u", kind, h->domid, devid);
+    char *v = toolstack_read(ts, path);
+    if (v)
+        free(v);
+    else
+        stop_backend(h, kind, devid);
+}
+
+/* libxl's own record of the device, /libxl/DOM/device/KIND/DEVID, from
+ * which Debian's xl destroy finds it: it then closes the device and
+ * removes its directories, and the backend (--until-removed) exits. */
+static void record_device(const struct hp *h, struct toolstack *ts, const char *kind,
+                          unsigned devid)
+{
+    char path[256], value[256];
+    snprintf(path, sizeof path, "/libxl/%u/device/%s/%u/backend", h->domid, kind, devid);
+    snprintf(value, sizeof value, "/local/domain/0/backend/%s/%u/%u", kind, h->domid, devid);
+    toolstack_write(ts, path, value);
+    snprintf(path, sizeof path, "/libxl/%u/device/%s/%u/frontend", h->domid, kind, devid);
+    snprintf(value, sizeof value, "/local/domain/%u/device/%s/%u", h->domid, kind, devid);
+    toolstack_write(ts, path, value);
 }
 
 static bool taken(const char *v, void *arg)
@@ -284,15 +302,18 @@ static int block_attach(struct hp *h)
         return EXIT_FAIL;
     }
     int status = EXIT_FAIL;
+    stop_stale_backend(h, ts, "vbd", d.devid);
     if (devices_add_disk(ts, h->domid, &d) == 0) {
         char dev[32];
         snprintf(dev, sizeof dev, "%u/%u", h->domid, d.devid);
-        const char *extra[] = { "--device", dev, "--quiet", NULL };
+        const char *extra[] = { "--device", dev, "--until-removed", "--quiet", NULL };
         pid_t pid = start_backend(h, "splitbed-blkback", "vbd", d.devid, extra);
         if (pid < 0)
             toolstack_device_remove(ts, "vbd", 0, h->domid, d.devid);
-        else if (await_backend(h, ts, "vbd", d.devid, pid) == 0)
+        else if (await_backend(h, ts, "vbd", d.devid, pid) == 0) {
+            record_device(h, ts, "vbd", d.devid);
             status = EXIT_OK;
+        }
     }
     toolstack_close(ts);
     disk_spec_free(&d);
@@ -313,15 +334,18 @@ static int network_attach(struct hp *h)
     if (!ts)
         return EXIT_FAIL;
     int status = EXIT_FAIL;
+    stop_stale_backend(h, ts, "vif", v.handle);
     if (devices_add_vif(ts, h->domid, &v) == 0) {
         snprintf(v.netback_arg, sizeof v.netback_arg, "%u/%u=%s", h->domid, v.handle, v.backing);
-        const char *extra[] = { "--vif", v.netback_arg, "--quiet", NULL };
+        const char *extra[] = { "--vif", v.netback_arg, "--until-removed", "--quiet", NULL };
         /* netback's knobs are its --opt too. */
         pid_t pid = start_backend(h, "splitbed-netback", "vif", v.handle, extra);
         if (pid < 0)
             toolstack_device_remove(ts, "vif", 0, h->domid, v.handle);
-        else if (await_backend(h, ts, "vif", v.handle, pid) == 0)
+        else if (await_backend(h, ts, "vif", v.handle, pid) == 0) {
+            record_device(h, ts, "vif", v.handle);
             status = EXIT_OK;
+        }
     }
     toolstack_close(ts);
     return status;

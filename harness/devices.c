@@ -8,10 +8,24 @@ int devices_add_disk(struct toolstack *ts, unsigned domid, const struct disk_spe
     char devid[16];
     snprintf(devid, sizeof devid, "%u", d->devid);
     const char *type = d->cdrom ? "cdrom" : "disk";
-    const char *const back[] = { "params",    d->target, "mode",           d->writable ? "w" : "r",
-                                 "type",      "phy",     "device-type",    type,
-                                 "removable", "0",       "bootable",       "1",
-                                 "dev",       d->vdev,   "discard-enable", "1",
+    const char *const back[] = { "params",
+                                 d->target,
+                                 "mode",
+                                 d->writable ? "w" : "r",
+                                 "type",
+                                 "phy",
+                                 "device-type",
+                                 type,
+                                 "removable",
+                                 "0",
+                                 "bootable",
+                                 "1",
+                                 "dev",
+                                 d->vdev,
+                                 "discard-enable",
+                                 "1",
+                                 "script",
+                                 "/bin/true",
                                  NULL };
     const char *const front[] = {
         "virtual-device", devid, "device-type", type, "trusted", "1", NULL

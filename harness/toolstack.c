@@ -304,6 +304,8 @@ int toolstack_domain_destroy(struct toolstack *ts, unsigned domid)
     xs_rm(ts->xs, XBT_NULL, path);
     snprintf(path, sizeof path, "/vm/splitbed-%u", domid);
     xs_rm(ts->xs, XBT_NULL, path);
+    snprintf(path, sizeof path, "/libxl/%u", domid);
+    xs_rm(ts->xs, XBT_NULL, path);
     snprintf(path, sizeof path, "/local/domain/0/backend/vbd/%u", domid);
     xs_rm(ts->xs, XBT_NULL, path);
     snprintf(path, sizeof path, "/local/domain/0/backend/vif/%u", domid);
@@ -397,6 +399,8 @@ int toolstack_device_remove(struct toolstack *ts, const char *kind, unsigned bac
              frontend_domid, devid);
     bool ok = xs_rm(ts->xs, XBT_NULL, path) || errno == ENOENT;
     snprintf(path, sizeof path, "/local/domain/%u/device/%s/%u", frontend_domid, kind, devid);
+    ok &= xs_rm(ts->xs, XBT_NULL, path) || errno == ENOENT;
+    snprintf(path, sizeof path, "/libxl/%u/device/%s/%u", frontend_domid, kind, devid);
     ok &= xs_rm(ts->xs, XBT_NULL, path) || errno == ENOENT;
     if (!ok)
         fprintf(stderr, "splitbed: cannot remove %s %u of domain %u: %s\n", kind, devid,

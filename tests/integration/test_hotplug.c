@@ -19,7 +19,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -295,6 +297,54 @@ START_TEST(destroy_stops_hotplugged_backends)
 }
 END_TEST
 
+/* Waits for a process not ours to end (pidfd), at most ms as a hang
+ * guard. */
+static bool ends_within(int pid, int ms)
+{
+    int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    if (pfd < 0)
+        return runproc_gone(pid);
+    struct pollfd p = { .fd = pfd, .events = POLLIN };
+    int n = poll(&p, 1, ms);
+    close(pfd);
+    return n == 1 || runproc_gone(pid);
+}
+
+/* Debian's xl destroy finds the attached devices in libxl's record,
+ * closes them and removes their directories; their backends then exit
+ * on their own. */
+START_TEST(xl_destroy_ends_hotplugged_backends)
+{
+    char vif[200];
+    snprintf(vif, sizeof vif, "mac=00:16:3e:00:00:03,backing=pcap:%s/cap.pcap", dir);
+    SB("block-attach", "--dir", sim, "3", spec);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    SB("network-attach", "--dir", sim, "3", vif);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    int blk = backend_pid("vbd-3-51728"), net = backend_pid("vif-3-0");
+    ck_assert_int_gt(blk, 0);
+    ck_assert_int_gt(net, 0);
+    SB("exec", "--dir", sim, "--domain", "3", "--", "blk-verify", "-q", "--vdev", "xvdb");
+    ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
+
+    SB("exec", "--dir", sim, "--domain", "0", "--", "/usr/lib/xen-4.17/bin/xl", "destroy", "3");
+    ck_assert_msg(r.status == 0, "xl destroy: %s", r.err);
+    ck_assert_msg(ends_within(blk, 10000), "blkback %d still runs", blk);
+    ck_assert_msg(ends_within(net, 10000), "netback %d still runs", net);
+    SB("exec", "--dir", sim, "--domain", "0", "--", "xenstore-ls", "/local/domain/0");
+    ck_assert_msg(!strstr(r.out, "backend"), "%s", r.out);
+    assert_nothing_held();
+
+    /* The same id again: the disk gets a backend of its own. */
+    SB("exec", "--dir", sim, "--domain", "3", "--", "true");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    SB("block-attach", "--dir", sim, "3", spec);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    SB("exec", "--dir", sim, "--domain", "3", "--", "blk-verify", "-q", "--vdev", "xvdb");
+    ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
+}
+END_TEST
+
 START_TEST(hotplug_usage_errors)
 {
     static const struct {
@@ -347,6 +397,7 @@ int main(void)
     tcase_add_test(tc, fault_on_a_running_guest);
     tcase_add_test(tc, network_attach_list_detach);
     tcase_add_test(tc, destroy_stops_hotplugged_backends);
+    tcase_add_test(tc, xl_destroy_ends_hotplugged_backends);
     tcase_add_test(tc, hotplug_usage_errors);
     suite_add_tcase(s, tc);
     return check_main(s);
