@@ -230,21 +230,6 @@ static void stop_stale_backend(const struct hp *h, struct toolstack *ts, const c
         stop_backend(h, kind, devid);
 }
 
-/* libxl's own record of the device, /libxl/DOM/device/KIND/DEVID, from
- * which Debian's xl destroy finds it: it then closes the device and
- * removes its directories, and the backend (--until-removed) exits. */
-static void record_device(const struct hp *h, struct toolstack *ts, const char *kind,
-                          unsigned devid)
-{
-    char path[256], value[256];
-    snprintf(path, sizeof path, "/libxl/%u/device/%s/%u/backend", h->domid, kind, devid);
-    snprintf(value, sizeof value, "/local/domain/0/backend/%s/%u/%u", kind, h->domid, devid);
-    toolstack_write(ts, path, value);
-    snprintf(path, sizeof path, "/libxl/%u/device/%s/%u/frontend", h->domid, kind, devid);
-    snprintf(value, sizeof value, "/local/domain/%u/device/%s/%u", h->domid, kind, devid);
-    toolstack_write(ts, path, value);
-}
-
 static bool taken(const char *v, void *arg)
 {
     (void)arg;
@@ -310,10 +295,8 @@ static int block_attach(struct hp *h)
         pid_t pid = start_backend(h, "splitbed-blkback", "vbd", d.devid, extra);
         if (pid < 0)
             toolstack_device_remove(ts, "vbd", 0, h->domid, d.devid);
-        else if (await_backend(h, ts, "vbd", d.devid, pid) == 0) {
-            record_device(h, ts, "vbd", d.devid);
+        else if (await_backend(h, ts, "vbd", d.devid, pid) == 0)
             status = EXIT_OK;
-        }
     }
     toolstack_close(ts);
     disk_spec_free(&d);
@@ -342,10 +325,8 @@ static int network_attach(struct hp *h)
         pid_t pid = start_backend(h, "splitbed-netback", "vif", v.handle, extra);
         if (pid < 0)
             toolstack_device_remove(ts, "vif", 0, h->domid, v.handle);
-        else if (await_backend(h, ts, "vif", v.handle, pid) == 0) {
-            record_device(h, ts, "vif", v.handle);
+        else if (await_backend(h, ts, "vif", v.handle, pid) == 0)
             status = EXIT_OK;
-        }
     }
     toolstack_close(ts);
     return status;

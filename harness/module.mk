@@ -5,6 +5,7 @@ HARNESS_SRCS := harness/main.c harness/layout.c harness/statedir.c harness/daemo
   harness/cmd_replay.c backends-sim/world/domain_layout.c harness/xen_view.c harness/cmd_domain.c backends-sim/procdom/procdom.c
 HARNESS_SRCS += harness/fault_spec.c
 HARNESS_SRCS += harness/devices.c harness/cmd_hotplug.c harness/cmd_fault.c
+HARNESS_SRCS += harness/libxl_userdata.c
 
 $(BUILD)/bin/splitbed: $(patsubst %.c,$(OBJ)/%.o,$(HARNESS_SRCS)) $(BUILD)/lib/libsplitbed-hvctl.a
 	@mkdir -p $(@D)

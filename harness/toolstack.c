@@ -3,6 +3,7 @@
 #include "backends-sim/world/domain_layout.h"
 
 #include "daemons.h"
+#include "libxl_userdata.h"
 #include "statedir.h"
 #include "xs_batch.h"
 #include "backends-sim/hv/hvctl.h"
@@ -180,12 +181,20 @@ static int dom0_nodes(struct toolstack *ts, void *arg)
     (void)arg;
     xs_batch_write(ts->xb, "/local/domain/0/domid", "0");
     xs_batch_write(ts->xb, "/local/domain/0/name", "Domain-0");
+    /* The one CPU pool the simulated hypervisor reports (libxl names
+     * pools from here). */
+    xs_batch_write(ts->xb, "/local/pool/0/name", "Pool-0");
     return 0;
 }
 
 int toolstack_init_dom0(struct toolstack *ts)
 {
-    return in_transaction(ts, dom0_nodes, NULL, NULL);
+    /* xen-init-dom0 saves dom0's configuration too, under its zero
+     * UUID. */
+    static const uint8_t zero[16];
+    if (in_transaction(ts, dom0_nodes, NULL, NULL) != 0)
+        return -1;
+    return libxl_userdata_create(ts->dir, ts->xs, 0, zero);
 }
 
 struct domain_args {
@@ -226,14 +235,25 @@ static int domain_nodes(struct toolstack *ts, void *arg)
     snprintf(vm, sizeof vm, "/vm/splitbed-%u/name", a->domid);
     xs_batch_write(ts->xb, vm, a->name);
     struct domain_walk w = { .ts = ts, .domid = a->domid };
-    return domain_layout_each(a->domid, a->name, domain_node, &w);
+    int r = domain_layout_each(a->domid, a->name, domain_node, &w);
+    /* What libxl__build_post adds once the domain is built: its memory
+     * ceiling and its one vCPU, online. */
+    char path[64];
+    snprintf(path, sizeof path, "/local/domain/%u/memory/static-max", a->domid);
+    if (r == 0)
+        r = domain_node(&w, path, "262144", false);
+    snprintf(path, sizeof path, "/local/domain/%u/cpu/0/availability", a->domid);
+    if (r == 0)
+        r = domain_node(&w, path, "online", false);
+    return r;
 }
 
 int toolstack_domain_ensure(struct toolstack *ts, unsigned domid, const char *name)
 {
     if (domid == 0)
         return 1;
-    int r = hvctl_domain_create(ts->dir, domid);
+    uint8_t uuid[16];
+    int r = hvctl_domain_create(ts->dir, domid, uuid);
     if (r < 0) {
         fprintf(stderr, "splitbed: cannot create domain %u: %s\n", domid, strerror(-r));
         return -1;
@@ -256,6 +276,8 @@ int toolstack_domain_ensure(struct toolstack *ts, unsigned domid, const char *na
                 strerror(errno));
         return -1;
     }
+    if (libxl_userdata_create(ts->dir, ts->xs, domid, uuid) < 0)
+        return -1;
     return r == 1;
 }
 
@@ -310,6 +332,7 @@ int toolstack_domain_destroy(struct toolstack *ts, unsigned domid)
     xs_rm(ts->xs, XBT_NULL, path);
     snprintf(path, sizeof path, "/local/domain/0/backend/vif/%u", domid);
     xs_rm(ts->xs, XBT_NULL, path);
+    libxl_userdata_remove(ts->dir, domid);
     int r = hvctl_domain_destroy(ts->dir, domid);
     if (r == -ESRCH)
         return 0; /* gone already (xl destroy, a destroy fault) */
@@ -324,7 +347,7 @@ struct device_args {
     const char *kind;
     unsigned back, front, devid;
     const char *const *back_kv, *const *front_kv;
-    char bpath[256], fpath[256];
+    char bpath[256], fpath[256], lpath[256];
 };
 
 /* Keys under a directory whose permissions are already set: xenstored
@@ -352,6 +375,7 @@ static int device_nodes(struct toolstack *ts, void *arg)
              a->front, a->devid);
     snprintf(a->fpath, sizeof a->fpath, "/local/domain/%u/device/%s/%u", a->front, a->kind,
              a->devid);
+    snprintf(a->lpath, sizeof a->lpath, "/libxl/%u/device/%s/%u", a->front, a->kind, a->devid);
     snprintf(sb, sizeof sb, "%u", a->back);
     snprintf(sf, sizeof sf, "%u", a->front);
     /* libxl__device_generic_add: each end owns its directory and the
@@ -373,8 +397,12 @@ static int device_nodes(struct toolstack *ts, void *arg)
     const char *const back_std[] = { "frontend", a->fpath, "frontend-id", sf,  "online",
                                      "1",        "state",  "1",           NULL };
     const char *const front_std[] = { "backend", a->bpath, "backend-id", sb, "state", "1", NULL };
+    /* libxl's own record of the device (dom0's only), which it lists
+     * devices from: where both ends are, and the backend's settings. */
+    const char *const libxl_std[] = { "frontend", a->fpath, "backend", a->bpath, NULL };
     if (write_kv(ts, a->bpath, back_std) || write_kv(ts, a->bpath, a->back_kv) ||
-        write_kv(ts, a->fpath, front_std) || write_kv(ts, a->fpath, a->front_kv))
+        write_kv(ts, a->fpath, front_std) || write_kv(ts, a->fpath, a->front_kv) ||
+        write_kv(ts, a->lpath, libxl_std) || write_kv(ts, a->lpath, a->back_kv))
         return -1;
     return 0;
 }
@@ -402,10 +430,12 @@ int toolstack_device_remove(struct toolstack *ts, const char *kind, unsigned bac
     ok &= xs_rm(ts->xs, XBT_NULL, path) || errno == ENOENT;
     snprintf(path, sizeof path, "/libxl/%u/device/%s/%u", frontend_domid, kind, devid);
     ok &= xs_rm(ts->xs, XBT_NULL, path) || errno == ENOENT;
-    if (!ok)
+    if (!ok) {
         fprintf(stderr, "splitbed: cannot remove %s %u of domain %u: %s\n", kind, devid,
                 frontend_domid, strerror(errno));
-    return ok ? 0 : -1;
+        return -1;
+    }
+    return libxl_userdata_update(ts->dir, ts->xs, frontend_domid);
 }
 
 int toolstack_device_add(struct toolstack *ts, const char *kind, unsigned backend_domid,
@@ -418,5 +448,7 @@ int toolstack_device_add(struct toolstack *ts, const char *kind, unsigned backen
                              .devid = devid,
                              .back_kv = back_kv,
                              .front_kv = front_kv };
-    return in_transaction(ts, device_nodes, device_free, &a);
+    if (in_transaction(ts, device_nodes, device_free, &a) != 0)
+        return -1;
+    return libxl_userdata_update(ts->dir, ts->xs, frontend_domid);
 }

@@ -98,10 +98,13 @@ int xen_view_enter(const char *dir, unsigned domid)
     }
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
         return -errno;
-    char stage[PATH_MAX], runxen[PATH_MAX];
+    char stage[PATH_MAX], runxen[PATH_MAX], libxen[PATH_MAX];
     snprintf(stage, sizeof stage, "%s/mnt", dir);
     snprintf(runxen, sizeof runxen, "%s/run-xen", dir);
-    if ((mkdir(stage, 0700) < 0 && errno != EEXIST) || (mkdir(runxen, 0700) < 0 && errno != EEXIST))
+    snprintf(libxen, sizeof libxen, "%s/var-lib-xen", dir);
+    if ((mkdir(stage, 0700) < 0 && errno != EEXIST) ||
+        (mkdir(runxen, 0700) < 0 && errno != EEXIST) ||
+        (mkdir(libxen, 0700) < 0 && errno != EEXIST))
         return -errno;
 
     int r = cover("/sys", stage);
@@ -131,5 +134,15 @@ int xen_view_enter(const char *dir, unsigned domid)
         if (r == 0 && mount(runxen, "/run/xen", NULL, MS_BIND, NULL) < 0)
             r = -errno;
     }
+    /* The host's own /var/lib/xen (if any) stays out of sight: the
+     * simulated domains' saved configurations are the simulator's. */
+    if (r == 0 && domid == 0 && access("/var/lib/xen", F_OK) < 0 && access("/var/lib", F_OK) == 0) {
+        r = cover("/var/lib", stage);
+        if (r == 0 && mkdir("/var/lib/xen", 0755) < 0 && errno != EEXIST)
+            r = -errno;
+    }
+    if (r == 0 && domid == 0 && access("/var/lib/xen", F_OK) == 0 &&
+        mount(libxen, "/var/lib/xen", NULL, MS_BIND, NULL) < 0)
+        r = -errno;
     return r;
 }

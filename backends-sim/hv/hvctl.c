@@ -45,13 +45,18 @@ int hvctl_ping(const char *dir)
     return n < 0 ? (int)n : 0;
 }
 
-int hvctl_domain_create(const char *dir, unsigned domid)
+int hvctl_domain_create(const char *dir, unsigned domid, uint8_t handle[16])
 {
-    uint32_t d = domid, existed = 0;
-    ssize_t n = ctl_call(dir, HVW_CTL_DOMAIN_CREATE, &d, sizeof(d), &existed, sizeof(existed));
+    uint32_t d = domid;
+    struct hvw_dom_created rep = { 0 };
+    ssize_t n = ctl_call(dir, HVW_CTL_DOMAIN_CREATE, &d, sizeof(d), &rep, sizeof(rep));
     if (n < 0)
         return (int)n;
-    return n == sizeof(existed) ? (existed ? 1 : 0) : -EPROTO;
+    if (n != sizeof(rep))
+        return -EPROTO;
+    if (handle)
+        memcpy(handle, rep.handle, sizeof(rep.handle));
+    return rep.existed ? 1 : 0;
 }
 
 int hvctl_domain_destroy(const char *dir, unsigned domid)

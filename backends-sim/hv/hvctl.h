@@ -8,12 +8,14 @@
 #define SPLITBED_HVCTL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* 0 when the daemon answers. */
 int hvctl_ping(const char *dir);
 /* Creates domain domid (and its socket DIR/hv/domN): 0 created, 1 it
- * existed already. */
-int hvctl_domain_create(const char *dir, unsigned domid);
+ * existed already.  handle (if not NULL) gets the domain's UUID, as
+ * XEN_DOMCTL_getdomaininfo reports it. */
+int hvctl_domain_create(const char *dir, unsigned domid, uint8_t handle[16]);
 /* Destroys domain domid: its clients are cut off and everything they held
  * is released; -ESRCH if none, -EPERM for dom0. */
 int hvctl_domain_destroy(const char *dir, unsigned domid);

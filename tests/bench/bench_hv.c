@@ -97,7 +97,7 @@ static void start_hvd(void)
         exit(1);
     }
     close(p[0]);
-    if (hvctl_domain_create(dir, 1) < 0 || hvctl_domain_create(dir, 2) < 0)
+    if (hvctl_domain_create(dir, 1, NULL) < 0 || hvctl_domain_create(dir, 2, NULL) < 0)
         die("hvctl_domain_create");
 }
 

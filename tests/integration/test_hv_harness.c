@@ -164,7 +164,7 @@ static void spawn(struct peer *p, int d)
 
 void hvt_peer(struct peer *p, unsigned d)
 {
-    int r = hvctl_domain_create(dir, d);
+    int r = hvctl_domain_create(dir, d, NULL);
     ck_assert_msg(r == 0 || r == 1, "hvctl_domain_create(%u): %d", d, r);
     spawn(p, (int)d);
 }

@@ -451,12 +451,12 @@ START_TEST(hvctl_domains)
 {
     const char *dir = hvt_start();
     ck_assert_int_eq(hvctl_ping(dir), 0);
-    ck_assert_int_eq(hvctl_domain_create(dir, 5), 0);
-    ck_assert_int_eq(hvctl_domain_create(dir, 5), 1);
+    ck_assert_int_eq(hvctl_domain_create(dir, 5, NULL), 0);
+    ck_assert_int_eq(hvctl_domain_create(dir, 5, NULL), 1);
     char path[128];
     snprintf(path, sizeof(path), "%s/hv/dom5", dir);
     ck_assert_int_eq(access(path, F_OK), 0);
-    ck_assert_int_eq(hvctl_domain_create(dir, DOMID_FIRST_RESERVED), -EINVAL);
+    ck_assert_int_eq(hvctl_domain_create(dir, DOMID_FIRST_RESERVED, NULL), -EINVAL);
     ck_assert_int_eq(hvctl_domain_destroy(dir, 6), -ESRCH);
     ck_assert_int_eq(hvctl_domain_destroy(dir, 0), -EPERM);
     /* a domain's clients go with it */

@@ -5,7 +5,8 @@
  * vchan-socket-proxy in both modes; a guest's control hypercall is EPERM
  * and an unsimulated one ENOSYS, each with its trace line.  And the
  * lifecycle (pause, shutdown, destroy, @releaseDomain), by xl and by
- * `splitbed domain`, agreeing.
+ * `splitbed domain`, agreeing; and `xl list -l`, each domain's saved
+ * configuration with its devices.
  */
 #include "tests/lib/runproc.h"
 #include "tests/lib/scratch.h"
@@ -298,11 +299,60 @@ END_TEST
 
 START_TEST(unsimulated_op_is_enosys_with_trace)
 {
-    DOM0(XENBIN "xl", "sched-credit");
+    DOM0(XENBIN "xl", "debug-keys", "h");
     ck_assert_int_ne(r.status, 0);
     ck_assert_int_lt(r.status, 128);
     ck_assert_msg(strstr(r.err, "Function not implemented"), "%s", r.err);
-    ck_assert(runproc_trace_has(dir, "d0: sysctl 18 (XEN_SYSCTL_cpupool_op) not simulated"));
+    ck_assert(runproc_trace_has(dir, "d0: sysctl 7 (XEN_SYSCTL_debug_keys) not simulated"));
+}
+END_TEST
+
+/* xl list -l: libxl reads each domain's saved configuration, merges in
+ * its devices as xenstore lists them, its CPU pool's scheduler and its
+ * memory; hot-plugged devices come and go from it and a destroyed
+ * domain's file goes with the domain. */
+START_TEST(xl_list_long_shows_config_with_devices)
+{
+    char img[128], sock[128], spec[256];
+    snprintf(img, sizeof img, "%s/d.img", dir);
+    snprintf(sock, sizeof sock, "%s/n.sock", dir);
+    FILE *f = fopen(img, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(ftruncate(fileno(f), 1 << 20), 0);
+    fclose(f);
+    SB("exec", "--dir", dir, "--domain", "3", "--name", "web", "--", "true");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    snprintf(spec, sizeof spec, "vdev=xvdb,access=rw,target=%s", img);
+    SB("block-attach", "--dir", dir, "3", spec);
+    ck_assert_msg(r.status == 0, "block-attach: %s", r.err);
+    snprintf(spec, sizeof spec, "mac=00:16:3e:00:00:07,backing=socket:%s", sock);
+    SB("network-attach", "--dir", dir, "3", spec);
+    ck_assert_msg(r.status == 0, "network-attach: %s", r.err);
+
+    DOM0(XENBIN "xl", "list", "-l", "3");
+    ck_assert_msg(r.status == 0, "xl list -l: %d %s", r.status, r.err);
+    ck_assert_msg(strstr(r.out, "\"domid\": 3,") && strstr(r.out, "\"name\": \"web\""), "%s",
+                  r.out);
+    ck_assert_msg(strstr(r.out, "\"vdev\": \"xvdb\"") && strstr(r.out, img), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "\"mac\": \"00:16:3e:00:00:07\""), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "\"sched\": \"credit2\""), "%s", r.out);
+    DOM0(XENBIN "xl", "list", "-l");
+    ck_assert_msg(r.status == 0, "xl list -l: %d %s", r.status, r.err);
+    ck_assert_msg(strstr(r.out, "\"name\": \"Domain-0\""), "%s", r.out);
+
+    SB("block-detach", "--dir", dir, "3", "xvdb");
+    ck_assert_msg(r.status == 0, "block-detach: %s", r.err);
+    DOM0(XENBIN "xl", "list", "-l", "3");
+    ck_assert_msg(r.status == 0 && !strstr(r.out, "xvdb") && strstr(r.out, "00:16:3e:00:00:07"),
+                  "%d %s %s", r.status, r.out, r.err);
+
+    SB("domain", "--dir", dir, "destroy", "3");
+    ck_assert_msg(r.status == 0, "destroy: %s", r.err);
+    SB("exec", "--dir", dir, "--domain", "3", "--name", "web2", "--", "true");
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    DOM0(XENBIN "xl", "list", "-l", "3");
+    ck_assert_msg(r.status == 0 && strstr(r.out, "\"name\": \"web2\"") && !strstr(r.out, "mac"),
+                  "%d %s %s", r.status, r.out, r.err);
 }
 END_TEST
 
@@ -445,6 +495,7 @@ int main(void)
     tcase_add_test(tc, guest_control_hypercall_is_eperm_with_trace);
     tcase_add_test(tc, unsimulated_op_is_enosys_with_trace);
     tcase_add_test(tc, foreign_map_fails_with_one_line);
+    tcase_add_test(tc, xl_list_long_shows_config_with_devices);
     tcase_add_test(tc, lsevtchn_and_vchan_socket_proxy_both_modes);
     suite_add_tcase(s, tc);
     return check_main(s);

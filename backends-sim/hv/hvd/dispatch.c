@@ -99,8 +99,9 @@ static int ctl(struct hvd *h, struct conn *c, unsigned op, const void *p, size_t
         int r = hvd_dom_create(h, (domid_t)d);
         if (r < 0)
             return -r;
-        uint32_t *existed = hvd_out(h, sizeof(*existed));
-        *existed = (uint32_t)r;
+        struct hvw_dom_created *rep = hvd_out(h, sizeof(*rep));
+        rep->existed = (uint32_t)r;
+        memcpy(rep->handle, hvd_dom(h, (domid_t)d)->handle, sizeof(rep->handle));
         return 0;
     case HVW_CTL_DOMAIN_STATE: {
         struct hvw_dom_state st;

@@ -1,7 +1,8 @@
 /*
  * domctl.c — XEN_DOMCTL_* for dom0's toolstack (interface 0x15, Debian's
  * Xen 4.17): the domain's information, pause, unpause, destroy, memory
- * limit and its vCPU.  Only dom0 may; another domain gets EPERM and a
+ * limit, its vCPU and its scheduling parameters (credit2's defaults,
+ * read only).  Only dom0 may; another domain gets EPERM and a
  * trace line, as Xen's XSM default policy gives.
  */
 #include "backends-sim/hv/hvd/hcall.h"
@@ -35,6 +36,18 @@ static long getvcpuinfo(const struct hctx *x, struct hdom *dom, struct xen_domct
     return 0;
 }
 
+/* Every domain runs in Pool-0 under credit2 with its default weight and
+ * no cap (sysctl.c); asking another scheduler is EINVAL as in Xen. */
+static long scheduler_op(struct xen_domctl *op)
+{
+    struct xen_domctl_scheduler_op *s = &op->u.scheduler_op;
+    if (s->sched_id != XEN_SCHEDULER_CREDIT2 || s->cmd != XEN_DOMCTL_SCHEDOP_getinfo)
+        return -EINVAL;
+    s->u.credit2.weight = 256;
+    s->u.credit2.cap = 0;
+    return 0;
+}
+
 long hc_domctl(const struct hctx *x, uint64_t arg)
 {
     struct xen_domctl op;
@@ -50,7 +63,7 @@ long hc_domctl(const struct hctx *x, uint64_t arg)
     struct hdom *dom = hvd_dom(x->h, op.domain);
     bool simulated = op.cmd == XEN_DOMCTL_pausedomain || op.cmd == XEN_DOMCTL_unpausedomain ||
                      op.cmd == XEN_DOMCTL_destroydomain || op.cmd == XEN_DOMCTL_max_mem ||
-                     op.cmd == XEN_DOMCTL_getvcpuinfo;
+                     op.cmd == XEN_DOMCTL_getvcpuinfo || op.cmd == XEN_DOMCTL_scheduler_op;
     if (!simulated)
         return hc_unsimulated(x, "domctl", op.cmd, name);
     if (!dom || !hv_domain_exists(x->h->hv, op.domain))
@@ -73,6 +86,9 @@ long hc_domctl(const struct hctx *x, uint64_t arg)
         return 0;
     case XEN_DOMCTL_getvcpuinfo:
         r = getvcpuinfo(x, dom, &op);
+        return r ? r : hc_copy_out(x, arg, &op, sizeof(op));
+    case XEN_DOMCTL_scheduler_op:
+        r = scheduler_op(&op);
         return r ? r : hc_copy_out(x, arg, &op, sizeof(op));
     }
     return -ENOSYS;

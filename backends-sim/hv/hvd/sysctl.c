@@ -54,6 +54,37 @@ static long getdomaininfolist(const struct hctx *x, struct xen_sysctl *op)
     return 0;
 }
 
+/* XEN_SYSCTL_CPUPOOL_OP_INFO answers with the first pool at or above the
+ * one asked; the others (create, destroy, moves) are not simulated. */
+static long cpupool_info(const struct hctx *x, struct xen_sysctl *op)
+{
+    struct xen_sysctl_cpupool_op *c = &op->u.cpupool_op;
+    if (c->cpupool_id > 0)
+        return -ENOENT;
+    uint32_t n_dom = 0;
+    for (struct hdom *dom = hc_dom_from(x->h, 0); dom; dom = hc_dom_from(x->h, dom->id + 1)) {
+        n_dom++;
+        if (dom->id >= DOMID_FIRST_RESERVED - 1)
+            break;
+    }
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cpus < 1)
+        cpus = 1;
+    uint8_t map[128] = { 0 };
+    size_t bytes = (c->cpumap.nr_bits + 7) / 8;
+    if (bytes > sizeof map)
+        bytes = sizeof map;
+    for (long i = 0; i < cpus && (size_t)i < bytes * 8; i++)
+        map[i / 8] |= (uint8_t)(1u << (i % 8));
+    long r = hc_copy_out(x, (uint64_t)(uintptr_t)c->cpumap.bitmap.p, map, bytes);
+    if (r)
+        return r;
+    c->cpupool_id = 0;
+    c->sched_id = XEN_SCHEDULER_CREDIT2;
+    c->n_dom = n_dom;
+    return 0;
+}
+
 long hc_sysctl(const struct hctx *x, uint64_t arg)
 {
     struct xen_sysctl op;
@@ -66,6 +97,13 @@ long hc_sysctl(const struct hctx *x, uint64_t arg)
     case XEN_SYSCTL_physinfo: physinfo(&op.u.physinfo); break;
     case XEN_SYSCTL_getdomaininfolist:
         r = getdomaininfolist(x, &op);
+        if (r)
+            return r;
+        break;
+    case XEN_SYSCTL_cpupool_op:
+        if (op.u.cpupool_op.op != XEN_SYSCTL_CPUPOOL_OP_INFO)
+            return hc_unsimulated(x, "sysctl", op.cmd, name);
+        r = cpupool_info(x, &op);
         if (r)
             return r;
         break;

@@ -64,7 +64,7 @@ enum hvw_op {
     HVW_EVT_PEER,             /* hvw_evt -> hvw_evt_rep [+ peer fds] */
     HVW_EVT_RESTRICT,         /* hvw_evt -> (nothing) */
     HVW_CTL_PING,             /* -> (nothing) */
-    HVW_CTL_DOMAIN_CREATE,    /* uint32 domid -> uint32 existed */
+    HVW_CTL_DOMAIN_CREATE,    /* uint32 domid -> struct hvw_dom_created */
     HVW_CTL_DOMAIN_DESTROY,   /* uint32 domid -> (nothing) */
     HVW_CTL_STATUS,           /* -> text */
     HVW_GNT_MEM,              /* hvw_mem_req + ids -> memfds */
@@ -233,6 +233,11 @@ struct hvw_dom_state { /* CTL_DOMAIN_STATE: the toolstack acts on a domain */
     uint32_t domid;
     uint32_t action; /* hvw_dom_action */
     uint32_t reason; /* SHUTDOWN_*, for HVW_DOM_SHUTDOWN */
+};
+
+struct hvw_dom_created { /* CTL_DOMAIN_CREATE's reply */
+    uint32_t existed;    /* 1 when the domain was there already */
+    uint8_t handle[16];  /* its UUID (xen_domain_handle_t), dom0's zero */
 };
 
 struct hvw_call {
