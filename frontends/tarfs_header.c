@@ -19,6 +19,15 @@ static bool is_space(uint8_t c)
 const char *tarfs_parse_num(const uint8_t *f, size_t n, int64_t *out)
 {
     if (f[0] & 0x80) {
+#ifdef SPLITBED_BUG_TAR_BASE256
+        /* Injected bug (make fuzz-bench): a signed accumulator with no
+         * bound, which overflows on a long base-256 field. */
+        int64_t s = (int64_t)(f[0] & 0x3f);
+        for (size_t i = 1; i < n; i++)
+            s = s * 256 + (uint8_t)f[i];
+        *out = (f[0] & 0x40) ? -s : s;
+        return NULL;
+#endif
         bool neg = f[0] & 0x40;
         uint8_t flip = neg ? 0xff : 0x00;
         uint64_t v = (uint8_t)((f[0] ^ flip) & 0x3f);

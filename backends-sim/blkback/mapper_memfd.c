@@ -25,12 +25,18 @@ struct bb_memfd_mapper {
     struct grant *grants;
     unsigned mapped;
     unsigned long long copied;
+    void (*on_map)(void *ctx, unsigned nth);
+    void *on_map_ctx;
+    unsigned maps; /* map calls so far */
 };
 
 static void *memfd_map(struct bb_mapper *bm, domid_t dom, unsigned count, const grant_ref_t *refs,
                        bool writable)
 {
     struct bb_memfd_mapper *m = (struct bb_memfd_mapper *)bm;
+    if (m->on_map)
+        m->on_map(m->on_map_ctx, m->maps);
+    m->maps++;
     if (count == 0) {
         errno = EINVAL;
         return NULL;
@@ -147,6 +153,8 @@ int bb_memfd_mapper_reset(struct bb_memfd_mapper *m)
     memset(m->front, 0, (size_t)m->npages * PAGE_BYTES);
     memset(m->grants, 0, (size_t)m->max_refs * sizeof(*m->grants));
     m->copied = 0;
+    m->on_map = NULL;
+    m->maps = 0;
     return 0;
 }
 
@@ -190,4 +198,11 @@ unsigned bb_memfd_mapped_pages(const struct bb_memfd_mapper *m)
 unsigned long long bb_memfd_copied_bytes(const struct bb_memfd_mapper *m)
 {
     return m->copied;
+}
+
+void bb_memfd_on_map(struct bb_memfd_mapper *m, void (*fn)(void *ctx, unsigned nth), void *ctx)
+{
+    m->on_map = fn;
+    m->on_map_ctx = ctx;
+    m->maps = 0;
 }

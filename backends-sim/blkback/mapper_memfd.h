@@ -35,6 +35,10 @@ int bb_memfd_grant(struct bb_memfd_mapper *m, grant_ref_t ref, unsigned page, bo
 int bb_memfd_revoke(struct bb_memfd_mapper *m, grant_ref_t ref);
 /* Makes every later map of `ref` fail (a hypervisor refusing the op). */
 void bb_memfd_fail_ref(struct bb_memfd_mapper *m, grant_ref_t ref, bool fail);
+/* Calls fn before every map the core asks for, nth counting from 0: the
+ * frontend acting while the backend is in the map hypercall, as a racing
+ * guest can.  NULL stops it; a reset stops it too. */
+void bb_memfd_on_map(struct bb_memfd_mapper *m, void (*fn)(void *ctx, unsigned nth), void *ctx);
 /* Bytes moved by grant copy so far. */
 unsigned long long bb_memfd_copied_bytes(const struct bb_memfd_mapper *m);
 /* Pages currently mapped through this mapper. */

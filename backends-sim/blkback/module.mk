@@ -15,6 +15,11 @@ BLKBACK_TEST_OBJS = $(patsubst %.c,$(OBJ)/%.o,$(BLKBACK_TEST_SRCS))
 FUZZERS += fuzz_blkback_req
 FUZZ_SRCS_fuzz_blkback_req := tests/fuzz/fuzz_blkback_req.c $(BLKBACK_CORE_SRCS) $(BLKBACK_TEST_SRCS)
 FUZZ_CORPUS_fuzz_blkback_req := fixtures/corpora/fuzz_blkback_req
+# The same core against a frontend that rewrites the ring while it is
+# served (tests/fuzz/fuzz_blkback_race.c).
+FUZZERS += fuzz_blkback_race
+FUZZ_SRCS_fuzz_blkback_race := tests/fuzz/fuzz_blkback_race.c $(BLKBACK_CORE_SRCS) $(BLKBACK_TEST_SRCS)
+FUZZ_CORPUS_fuzz_blkback_race := fixtures/corpora/fuzz_blkback_race
 
 # The daemon.
 BLKBACK_SRCS := $(BLKBACK_CORE_SRCS) backends-sim/blkback/params.c \

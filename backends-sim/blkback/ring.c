@@ -568,6 +568,12 @@ static int16_t do_indirect(struct bb_ring *r, const blkif_request_indirect_t *re
             if (!ipage[i])
                 ipage[i] = (const char *)va + (size_t)PAGE_BYTES * k++;
     }
+#ifdef SPLITBED_BUG_BLKBACK_DOUBLE_FETCH
+    /* Injected bug (make fuzz-bench, XSA-155): the count fetched again
+     * after the check. */
+    n = req->nr_segments;
+    npages = (n + SEGS_PER_INDIRECT_PAGE - 1) / SEGS_PER_INDIRECT_PAGE;
+#endif
     /* One copy out of the frontend's pages; only the copy is read. */
     for (unsigned i = 0; i < npages; i++) {
         unsigned first = i * SEGS_PER_INDIRECT_PAGE;
@@ -686,10 +692,18 @@ int bb_ring_serve(struct bb_ring *r, unsigned budget, bool *notify)
                 result = 1;
                 goto push;
             }
+#ifdef SPLITBED_BUG_BLKBACK_DOUBLE_FETCH
+            /* Injected bug (make fuzz-bench, XSA-155): the request served
+             * in place, in memory the frontend can still write. */
+            r->ring.req_cons = rc + 1;
+            handle(r, RING_GET_REQUEST(&r->ring, rc));
+            rc++;
+#else
             blkif_request_t req;
             RING_COPY_REQUEST(&r->ring, rc, &req);
             r->ring.req_cons = ++rc;
             handle(r, &req);
+#endif
             done++;
         }
         if (r->broken)

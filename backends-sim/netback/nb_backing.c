@@ -324,6 +324,10 @@ long nb_backing_read(struct nb_backing *b, uint8_t *frame, size_t size)
         size_t room =
             size - NET_STREAM_HDR < NET_STREAM_MAX ? size - NET_STREAM_HDR : NET_STREAM_MAX;
         n = read(b->in, frame + NET_STREAM_HDR, room);
+#ifdef SPLITBED_BUG_NET_EOF_SPIN
+        if (n == 0)
+            return 0; /* injected bug (make fuzz-bench): end taken for "no frame now" */
+#endif
         if (n == 0)
             return -EPIPE;
         if (n < 0)

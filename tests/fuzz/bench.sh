@@ -28,6 +28,10 @@ blkback-indirect-segs|fuzz_blkback_req|-DSPLITBED_BUG_BLKBACK_INDIRECT_SEGS|in d
 blkback-stale-rsp|fuzz_blkback_req|-DSPLITBED_BUG_BLKBACK_RSP_STALE|XSA-216|blkback leaves stale bytes in a response padding (XSA-216)
 xs-quota|fuzz_xs_wire|-DSPLITBED_BUG_XS_QUOTA|past its node quota|xenstored skips the node quota when a guest creates nodes
 xs-rm-perms|fuzz_xs_wire|-DSPLITBED_BUG_XS_RM_PERMS|removed nodes of dom0|xenstored skips the permission check of XS_RM
+blkback-double-fetch|fuzz_blkback_race|-DSPLITBED_BUG_BLKBACK_DOUBLE_FETCH|blkback/ring.c|blkback serves a request in the shared ring and reads its count twice (XSA-155)
+tar-base256-size|fuzz_tarfs|-DSPLITBED_BUG_TAR_BASE256|tarfs_header.c|the tar reader overflows a long base-256 number field (size, mtime)
+seed-unaligned-buffer|fuzz_tarfs_blkdev|-DBLKDEV_BYTES_SEED_BUG|not the first byte of a page|the tar reader hands blkfront a buffer that does not start a page (the seed)
+net-eof-spin|fuzz_net_backing|-DSPLITBED_BUG_NET_EOF_SPIN|spin at end of input|netback takes the end of an fd: input for "no frame now" and spins (the seed)
 world-dup-response|fuzz_interleave_blk|SPLITBED_FUZZ_BUG=dup-response|invariant|blkback answers a request twice (seeded world)
 world-readonly-grant|fuzz_interleave_blk|SPLITBED_FUZZ_BUG=readonly-grant|invariant|blkfront grants its data pages read-only (seeded world)'
 

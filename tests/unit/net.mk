@@ -22,6 +22,11 @@ FUZZERS += fuzz_netfront_negotiate
 FUZZ_SRCS_fuzz_netfront_negotiate = tests/fuzz/fuzz_netfront_negotiate.c tests/unit/test_net_host.c \
 	frontends/os/hosted/libc.c frontends/netfront.c $(NETBACK_CORE_SRCS)
 FUZZ_CORPUS_fuzz_netfront_negotiate := fixtures/corpora/fuzz_netfront_negotiate
+# The host side of a vif: what a process feeds `fd:N`, read as frames.
+FUZZERS += fuzz_net_backing
+FUZZ_SRCS_fuzz_net_backing := tests/fuzz/fuzz_net_backing.c backends-sim/netback/nb_backing.c
+FUZZ_LIBS_fuzz_net_backing := -lpcap
+FUZZ_CORPUS_fuzz_net_backing := fixtures/corpora/fuzz_net_backing
 
 $(BUILD)/tests/test_net_backing: $(OBJ)/tests/unit/test_net_backing.o $(OBJ)/backends-sim/netback/nb_backing.o \
     $(OBJ)/tests/lib/scratch.o $(OBJ)/tests/lib/runproc.o
