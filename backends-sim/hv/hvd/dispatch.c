@@ -290,8 +290,13 @@ enum hvd_served hvd_serve(struct hvd *h, struct conn *c, char *buf)
     }
     for (unsigned i = 0; i < nfds; i++)
         close(fds[i]);
+    return hvd_serve_packet(h, c, buf, (size_t)n, nfds);
+}
+
+enum hvd_served hvd_serve_packet(struct hvd *h, struct conn *c, char *buf, size_t n, unsigned nfds)
+{
     struct hvw_req req;
-    if ((size_t)n < sizeof(req)) {
+    if (n < sizeof(req)) {
         hvd_cut_off(h, c, "packet shorter than a header");
         return SERVED_NONE;
     }
@@ -300,10 +305,10 @@ enum hvd_served hvd_serve(struct hvd *h, struct conn *c, char *buf)
         hvd_cut_off(h, c, "request carries descriptors");
         return SERVED_NONE;
     }
-    if (req.len != (size_t)n - sizeof(req)) {
+    if (req.len != n - sizeof(req)) {
         char why[96];
         snprintf(why, sizeof(why), "header says %u payload bytes, packet has %zu", req.len,
-                 (size_t)n - sizeof(req));
+                 n - sizeof(req));
         hvd_cut_off(h, c, why);
         return SERVED_NONE;
     }

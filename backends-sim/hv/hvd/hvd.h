@@ -189,6 +189,9 @@ enum hvd_served {
     SERVED_REPLIED, /* a request answered */
 };
 enum hvd_served hvd_serve(struct hvd *h, struct conn *c, char *buf);
+/* The same for a packet already read: n bytes in buf, which came with
+ * nfds descriptors (already closed). */
+enum hvd_served hvd_serve_packet(struct hvd *h, struct conn *c, char *buf, size_t n, unsigned nfds);
 
 /* Handlers: payload in, reply via hvd_out; return 0 or a positive errno
  * for the client, or -1 to cut the client off (malformed request). */

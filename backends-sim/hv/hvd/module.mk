@@ -15,3 +15,9 @@ $(BUILD)/bin/splitbed-hvd: $(patsubst %.c,$(OBJ)/%.o,$(HVD_SRCS)) $(HV_CORE_LIB)
 
 ALL_TARGETS += $(BUILD)/bin/splitbed-hvd
 INSTALL_BIN += $(BUILD)/bin/splitbed-hvd
+
+# libFuzzer target: hostile clients' packets into the daemon's handling.
+FUZZERS += fuzz_hvd_client
+FUZZ_SRCS_fuzz_hvd_client = tests/fuzz/fuzz_hvd_client.c $(filter-out backends-sim/hv/hvd/main.c,$(HVD_SRCS)) \
+	$(HV_CORE_SRCS)
+FUZZ_CORPUS_fuzz_hvd_client := fixtures/corpora/fuzz_hvd_client
