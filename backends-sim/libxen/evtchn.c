@@ -10,11 +10,12 @@
  * Anything else (first notify, peer gone, not our port) asks the daemon,
  * which applies the core's rules and traces violations.
  *
- * The event counter is a non-blocking eventfd shared with the daemon and
- * the peers (so that nobody can be made to wait on it).  The program gets
- * an epoll fd watching it as xenevtchn_fd: readable exactly when the
- * counter is, and its O_NONBLOCK flag is the program's own, which
- * xenevtchn_pending honours as /dev/xen/evtchn's read does.
+ * The event counter is a pipe (evpage.h).  Its read end is xenevtchn_fd:
+ * readable exactly when a count is there, and its O_NONBLOCK flag is the
+ * program's own, so xenevtchn_pending's read(2) blocks or fails with
+ * EAGAIN as /dev/xen/evtchn's read does.  Its write end is non-blocking
+ * and shared with the daemon and the peers, so nobody can be made to wait
+ * on it.
  */
 #include "backends-sim/libxen/client.h"
 #include "backends-sim/hv/wire/evpage.h"
@@ -24,15 +25,14 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
-#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <xenevtchn.h>
 
 struct peer {
     uint32_t conn;
-    int efd;
+    int efd; /* the write end of its counter */
+    int rfd; /* its read end, held so that a write never meets SIGPIPE */
     struct evpage *page;
     struct peer *next;
 };
@@ -45,8 +45,8 @@ struct route {
 
 struct xenevtchn_handle {
     struct hvclient cl;
-    int efd;  /* the counter */
-    int epfd; /* what xenevtchn_fd returns */
+    int rfd; /* the counter's read end: what xenevtchn_fd returns */
+    int efd; /* its write end */
     struct evpage *page;
     struct route route[EVP_NPORTS];
     struct peer *peers;
@@ -60,15 +60,15 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int 
         return NULL;
     }
     struct hvw_hello_rep rep;
-    int fds[2];
-    unsigned nfds = 2;
+    int fds[3];
+    unsigned nfds = 3;
     if (hvclient_open(&h->cl, HVW_KIND_EVTCHN, "evtchn", logger, &rep, fds, &nfds) < 0) {
         int e = errno;
         free(h);
         errno = e;
         return NULL;
     }
-    if (nfds != 2 || rep.nports != EVP_NPORTS) {
+    if (nfds != 3 || rep.nports != EVP_NPORTS) {
         for (unsigned i = 0; i < nfds; i++)
             close(fds[i]);
         hvclient_close(&h->cl);
@@ -76,17 +76,13 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int 
         errno = EPROTO;
         return NULL;
     }
-    h->efd = fds[0];
-    h->page = mmap(NULL, EVP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fds[1], 0);
-    close(fds[1]);
-    struct epoll_event ee = { .events = EPOLLIN };
-    h->epfd = h->page == MAP_FAILED ? -1 : epoll_create1(EPOLL_CLOEXEC);
-    if (h->epfd < 0 || epoll_ctl(h->epfd, EPOLL_CTL_ADD, h->efd, &ee) < 0) {
+    h->rfd = fds[0];
+    h->efd = fds[1];
+    h->page = mmap(NULL, EVP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fds[2], 0);
+    close(fds[2]);
+    if (h->page == MAP_FAILED) {
         int e = errno;
-        if (h->epfd >= 0)
-            close(h->epfd);
-        if (h->page != MAP_FAILED)
-            munmap(h->page, EVP_BYTES);
+        close(h->rfd);
         close(h->efd);
         hvclient_close(&h->cl);
         free(h);
@@ -94,7 +90,7 @@ xenevtchn_handle *xenevtchn_open(struct xentoollog_logger *logger, unsigned int 
         return NULL;
     }
     if (flags & XENEVTCHN_NO_CLOEXEC)
-        fcntl(h->epfd, F_SETFD, 0);
+        fcntl(h->rfd, F_SETFD, 0);
     return h;
 }
 
@@ -114,11 +110,12 @@ int xenevtchn_close(xenevtchn_handle *xce)
     for (struct peer *p = xce->peers, *next; p; p = next) {
         next = p->next;
         close(p->efd);
+        close(p->rfd);
         munmap(p->page, EVP_BYTES);
         free(p);
     }
     munmap(xce->page, EVP_BYTES);
-    close(xce->epfd);
+    close(xce->rfd);
     close(xce->efd);
     hvclient_close(&xce->cl);
     free(xce);
@@ -127,7 +124,7 @@ int xenevtchn_close(xenevtchn_handle *xce)
 
 int xenevtchn_fd(xenevtchn_handle *xce)
 {
-    return xce->epfd;
+    return xce->rfd;
 }
 
 static struct peer *find_peer(xenevtchn_handle *h, uint32_t conn)
@@ -139,11 +136,11 @@ static struct peer *find_peer(xenevtchn_handle *h, uint32_t conn)
 }
 
 /* Learns the route a daemon reply describes.  fds, when the reply
- * carries them, are the peer's eventfd and page; kept for a new peer,
- * closed otherwise. */
+ * carries them, are the write end of the peer's counter, its page and its
+ * read end; kept for a new peer, closed otherwise. */
 static void learn(xenevtchn_handle *h, const struct hvw_evt_rep *rep, const int *fds, unsigned nfds)
 {
-    int keep_efd = -1;
+    int keep_efd = -1, keep_rfd = -1;
     if (rep->port > 0 && rep->port < EVP_NPORTS) {
         struct route *rt = &h->route[rep->port];
         struct peer *p = NULL;
@@ -151,13 +148,14 @@ static void learn(xenevtchn_handle *h, const struct hvw_evt_rep *rep, const int 
         rt->peer_port = rep->peer_port;
         if (rep->peer_conn && rep->peer_port < EVP_NPORTS) {
             p = find_peer(h, rep->peer_conn);
-            if (!p && rep->fd_base >= 0 && (unsigned)rep->fd_base + 2 <= nfds) {
+            if (!p && rep->fd_base >= 0 && (unsigned)rep->fd_base + 3 <= nfds) {
                 void *page = mmap(NULL, EVP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED,
                                   fds[rep->fd_base + 1], 0);
                 p = page == MAP_FAILED ? NULL : calloc(1, sizeof(*p));
                 if (p) {
                     p->conn = rep->peer_conn;
                     p->efd = keep_efd = fds[rep->fd_base];
+                    p->rfd = keep_rfd = fds[rep->fd_base + 2];
                     p->page = page;
                     p->next = h->peers;
                     h->peers = p;
@@ -168,7 +166,7 @@ static void learn(xenevtchn_handle *h, const struct hvw_evt_rep *rep, const int 
         rt->peer = p;
     }
     for (unsigned i = 0; i < nfds; i++)
-        if (fds[i] != keep_efd)
+        if (fds[i] != keep_efd && fds[i] != keep_rfd)
             close(fds[i]);
 }
 
@@ -177,8 +175,8 @@ static xenevtchn_port_or_error_t bind(xenevtchn_handle *h, unsigned op, uint32_t
 {
     struct hvw_evt req = { .domid = domid, .port = port };
     struct hvw_evt_rep rep;
-    int fds[2];
-    unsigned nfds = 2;
+    int fds[3];
+    unsigned nfds = 3;
     pthread_mutex_lock(&h->cl.lock);
     ssize_t n = hvclient_call(&h->cl, op, &req, sizeof(req), &rep, sizeof(rep), fds, &nfds);
     if (n == (ssize_t)sizeof(rep))
@@ -250,8 +248,8 @@ int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
         learn(xce, &rep, NULL, 0);
         if (rep.peer_conn && !xce->route[port].peer) {
             /* first notify since the peer bound: fetch its page once */
-            int fds[2];
-            unsigned nfds = 2;
+            int fds[3];
+            unsigned nfds = 3;
             struct hvw_evt_rep prep;
             if (hvclient_call(&xce->cl, HVW_EVT_PEER, &req, sizeof(req), &prep, sizeof(prep), fds,
                               &nfds) == (ssize_t)sizeof(prep)) {
@@ -267,59 +265,28 @@ int xenevtchn_notify(xenevtchn_handle *xce, evtchn_port_t port)
     return n < 0 ? -1 : 0;
 }
 
-static bool any_queued(const struct evpage *p)
-{
-    for (unsigned w = 0; w < EVP_NPORTS / 64; w++)
-        if (__atomic_load_n(&p->queued[w], __ATOMIC_ACQUIRE))
-            return true;
-    return false;
-}
-
-/* The counter holds one count per queued port (evpage.h), so the page
- * tells without a system call whether a read can succeed: with nothing
- * queued, a blocking handle waits first, sparing a read bound to fail.  A
- * read may fail with ports queued while a notifier is between queueing
- * and counting, or while another thread holds the count of the port it is
- * about to take: either way the next count is the one to wait for, so
- * wait rather than spin.
- * A count without a port comes only from a peer writing the counter
- * itself; it is consumed and ignored. */
+/* One byte of the counter per queued port (evpage.h): a blocking read
+ * waits for the next one, a non-blocking one fails with EAGAIN, as the
+ * program set xenevtchn_fd.  A byte read while the port's bit is not
+ * there yet cannot happen (bits are set before their byte is written); a
+ * byte without a port comes only from a peer writing the counter itself:
+ * it is consumed and ignored. */
 xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *xce)
 {
-    int fl = -1;
-    bool wait_first = false;
-    if (!any_queued(xce->page)) {
-        fl = fcntl(xce->epfd, F_GETFL);
-        if (fl < 0)
-            return -1;
-        wait_first = !(fl & O_NONBLOCK);
-    }
     for (;;) {
-        if (!wait_first) {
-            uint64_t v;
-            if (read(xce->efd, &v, sizeof(v)) == sizeof(v)) {
-                int port = evp_take(xce->page);
-                if (port > 0)
-                    return port;
-                continue;
-            }
-            if (errno == EINTR)
-                continue;
-            if (errno != EAGAIN)
-                return -1;
-            if (fl < 0)
-                fl = fcntl(xce->epfd, F_GETFL);
-            if (fl < 0)
-                return -1;
-            if (fl & O_NONBLOCK) {
-                errno = EAGAIN;
-                return -1;
-            }
+        char b;
+        ssize_t n = read(xce->rfd, &b, 1);
+        if (n == 1) {
+            int port = evp_take(xce->page);
+            if (port > 0)
+                return port;
+            continue;
         }
-        wait_first = false;
-        struct pollfd p = { .fd = xce->efd, .events = POLLIN };
-        if (poll(&p, 1, -1) < 0 && errno != EINTR)
-            return -1;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0)
+            errno = EPIPE; /* cannot happen: the handle holds the write end */
+        return -1;
     }
 }
 

@@ -381,15 +381,24 @@ static void bench_evtchn(void)
     report("evtchn notify round trip", "eventfd ping-pong", &s, "<= 1.3");
 }
 
-int main(void)
+/* bench_hv [grants|evtchn]: both figures, or one of them (to profile). */
+int main(int argc, char **argv)
 {
+    bool grants = argc < 2 || strcmp(argv[1], "grants") == 0;
+    bool evtchn = argc < 2 || strcmp(argv[1], "evtchn") == 0;
+    if (argc > 2 || (!grants && !evtchn)) {
+        fprintf(stderr, "bench_hv: usage: bench_hv [grants|evtchn]\n");
+        return 2;
+    }
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(sched_getcpu() < 0 ? 0 : sched_getcpu(), &one);
     sched_setaffinity(0, sizeof(one), &one);
     setvbuf(stdout, NULL, _IOLBF, 0);
     start_hvd();
-    bench_grants();
-    bench_evtchn();
+    if (grants)
+        bench_grants();
+    if (evtchn)
+        bench_evtchn();
     return 0;
 }

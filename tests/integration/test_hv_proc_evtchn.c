@@ -136,9 +136,34 @@ START_TEST(peer_unbind_and_kill)
 }
 END_TEST
 
-/* A process that fills its own eventfd cannot stall the daemon or its
- * peers: kicks never block. */
-START_TEST(saturated_eventfd_blocks_nobody)
+/* A notifier whose peer died keeps working.  The peer's counter is a
+ * pipe whose other read ends go with it; a notifier that wrote to it on a
+ * route learnt just before the death would get SIGPIPE, which is why
+ * notifiers hold a read end too.  (The death changes the route, so here
+ * the later notifies go through the daemon; the race itself is not
+ * reproduced.) */
+START_TEST(notify_after_owner_died)
+{
+    hvt_start();
+    struct peer a, b;
+    int pa, pb;
+    pair(&a, &b, &pa, &pb);
+    hvt_ok(&b, "notify %d", pb); /* b learns the route to a's counter */
+    ck_assert_int_eq(atoi(hvt_ok(&a, "wait")), pa);
+    hvt_ok(&b, "notify %d", pb); /* straight to a's counter */
+    hvt_kill(&a, SIGKILL);
+    ck_assert_int_eq(hvt_counts(1).ports, 0); /* a's handle is released */
+    for (int i = 0; i < 3; i++)
+        hvt_cmd(&b, "notify %d", pb); /* Xen drops it; b must survive */
+    ck_assert_int_gt(atoi(hvt_ok(&b, "pid")), 0);
+    hvt_end(&b);
+    hvt_stop();
+}
+END_TEST
+
+/* A process that fills its own event counter cannot stall the daemon or
+ * its peers: kicks never block. */
+START_TEST(saturated_counter_blocks_nobody)
 {
     const char *dir = hvt_start();
     struct peer a, b;
@@ -261,7 +286,8 @@ int main(void)
     tcase_add_test(tc, masked_until_unmask);
     tcase_add_test(tc, refused_calls);
     tcase_add_test(tc, peer_unbind_and_kill);
-    tcase_add_test(tc, saturated_eventfd_blocks_nobody);
+    tcase_add_test(tc, notify_after_owner_died);
+    tcase_add_test(tc, saturated_counter_blocks_nobody);
     tcase_add_test(tc, unbind_after_poll_still_delivers);
     tcase_add_test(tc, readable_means_a_port);
     suite_add_tcase(s, tc);

@@ -140,6 +140,7 @@ void hvd_accept(struct hvd *h, struct hdom *dom)
     c->fd = fd;
     c->id = ++h->next_conn_id;
     c->dom = dom;
+    c->rfd = -1;
     c->efd = -1;
     c->pagefd = -1;
     c->uring_fd = -1;

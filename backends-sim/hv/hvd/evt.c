@@ -8,8 +8,8 @@
 #include "backends-sim/hv/hvd/hvd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -44,19 +44,25 @@ void evt_core_port_closed(void *host, domid_t d, evtchn_port_t port)
 
 int evt_open(struct hvd *h, struct conn *c)
 {
-    /* Non-blocking, so that neither the daemon nor a notifying peer can
-     * ever wait on a counter its owner filled; the library gives the
-     * program an epoll fd over it and emulates blocking reads. */
-    c->efd = eventfd(0, EFD_SEMAPHORE | EFD_CLOEXEC | EFD_NONBLOCK);
-    if (c->efd < 0)
+    /* The counter is a pipe (evpage.h): the owner reads its own read end,
+     * blocking or not as the program set it; the write end, shared with
+     * the daemon and the notifying peers, is non-blocking, so that nobody
+     * ever waits on a counter its owner filled. */
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) < 0)
+        return errno;
+    c->rfd = p[0];
+    c->efd = p[1];
+    if (fcntl(c->efd, F_SETFL, O_NONBLOCK) < 0)
         return errno;
     c->pagefd = memfd_create("splitbed-evtchn", MFD_CLOEXEC);
     if (c->pagefd < 0 || ftruncate(c->pagefd, EVP_BYTES) < 0)
         return errno;
-    void *p = mmap(NULL, EVP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, c->pagefd, 0);
-    if (p == MAP_FAILED)
+    void *pg = mmap(NULL, EVP_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, c->pagefd, 0);
+    if (pg == MAP_FAILED)
         return errno;
-    c->page = p;
+    c->page = pg;
+    hvd_out_fd(h, c->rfd);
     hvd_out_fd(h, c->efd);
     hvd_out_fd(h, c->pagefd);
     return 0;
@@ -68,11 +74,13 @@ void evt_release(struct hvd *h, struct conn *c)
     if (c->page)
         munmap(c->page, EVP_BYTES);
     c->page = NULL;
+    if (c->rfd >= 0)
+        close(c->rfd);
     if (c->efd >= 0)
         close(c->efd);
     if (c->pagefd >= 0)
         close(c->pagefd);
-    c->efd = c->pagefd = -1;
+    c->rfd = c->efd = c->pagefd = -1;
 }
 
 /* The route a notifier of (c, port) may take without the daemon. */
@@ -92,8 +100,13 @@ static void route(struct hvd *h, struct conn *c, evtchn_port_t port, int with_fd
     rep->peer_conn = peer->id;
     rep->peer_port = info.remote_port;
     if (with_fds) {
+        /* the write end, the page, and the read end, which the notifier
+         * only holds: a pipe whose every read end is closed would kill a
+         * writer with SIGPIPE, and the owner may be gone before a
+         * notifier learns its route changed */
         rep->fd_base = hvd_out_fd(h, peer->efd);
         hvd_out_fd(h, peer->pagefd);
+        hvd_out_fd(h, peer->rfd);
     }
 }
 

@@ -85,7 +85,8 @@ struct conn {
     int pid_dom;  /* the domain pid belongs to (procdom.h) */
     bool refused; /* pid is not of this socket's domain: HELLO gets EPERM */
     bool dying;   /* hung up, release deferred */
-    /* evtchn */
+    /* evtchn: the event counter's read and write ends (evpage.h) */
+    int rfd;
     int efd;
     int pagefd;
     struct evpage *page;

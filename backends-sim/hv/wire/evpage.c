@@ -73,11 +73,11 @@ void evp_reset(struct evpage *p, unsigned port)
         __atomic_store_n(&p->state[port], 0, __ATOMIC_SEQ_CST);
 }
 
-void evp_kick(int efd)
+void evp_kick(int wfd)
 {
-    /* Event counters are non-blocking: a full one (a hostile owner can
-     * fill it) already says "readable", which is all a kick means. */
-    uint64_t one = 1;
-    while (write(efd, &one, sizeof(one)) < 0 && errno == EINTR)
+    /* Write ends are non-blocking: a full pipe (a hostile owner or peer
+     * can fill it) already says "readable", which is all a kick means. */
+    const char one = 1;
+    while (write(wfd, &one, 1) < 0 && errno == EINTR)
         ;
 }

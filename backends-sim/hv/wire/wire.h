@@ -212,7 +212,8 @@ struct hvw_evt_rep {
     uint32_t peer_port;
     uint32_t gen;    /* binding generation of the local port */
     uint32_t nports; /* size of the peer's event page */
-    int32_t fd_base; /* index of peer eventfd, page fd follows; -1 */
+    int32_t fd_base; /* index of the peer counter's write end, then its page
+                      * and read end (evpage.h); -1 */
 };
 
 /*
