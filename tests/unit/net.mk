@@ -34,3 +34,10 @@ $(BUILD)/tests/test_net_backing: $(OBJ)/tests/unit/test_net_backing.o $(OBJ)/bac
 	$(CC) $(LDFLAGS) -o $@ $^ -lpcap $(CHECK_LIBS)
 
 UNIT_TESTS += $(BUILD)/tests/test_net_backing
+
+# netback's xenbus side facing a frontend that writes anything into its
+# xenstore directory; seeds in fixtures/corpora/fuzz_netback_xenbus.
+FUZZERS += fuzz_netback_xenbus
+FUZZ_SRCS_fuzz_netback_xenbus = tests/fuzz/fuzz_netback_xenbus.c tests/unit/test_net_host.c \
+	frontends/os/hosted/libc.c $(NETBACK_CORE_SRCS)
+FUZZ_CORPUS_fuzz_netback_xenbus := fixtures/corpora/fuzz_netback_xenbus
