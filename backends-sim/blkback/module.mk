@@ -21,6 +21,14 @@ FUZZERS += fuzz_blkback_race
 FUZZ_SRCS_fuzz_blkback_race := tests/fuzz/fuzz_blkback_race.c $(BLKBACK_CORE_SRCS) $(BLKBACK_TEST_SRCS)
 FUZZ_CORPUS_fuzz_blkback_race := fixtures/corpora/fuzz_blkback_race
 
+# The xenbus side (vbd, backend) under libFuzzer, over the world's
+# xenstore and hypervisor cores (tests/fuzz/fuzz_blkback_xenbus.c).
+FUZZERS += fuzz_blkback_xenbus
+FUZZ_SRCS_fuzz_blkback_xenbus = tests/fuzz/fuzz_blkback_xenbus.c backends-sim/world/bbenv.c \
+  $(HVHOST_SRCS) $(BLKBACK_XENBUS_SRCS) $(BLKBACK_CORE_SRCS) $(XS_CORE_SRCS) $(HV_CORE_SRCS)
+FUZZ_CORPUS_fuzz_blkback_xenbus := fixtures/corpora/fuzz_blkback_xenbus
+FUZZ_IGNORE_fuzz_blkback_xenbus := tests/fuzz/fuzz_blkback_xenbus.ignore
+
 # The daemon.
 BLKBACK_SRCS := $(BLKBACK_CORE_SRCS) backends-sim/blkback/params.c \
                 backends-sim/blkback/vbd.c backends-sim/blkback/backend.c \
