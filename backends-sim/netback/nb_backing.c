@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <linux/if.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,8 +19,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <xen/io/netif.h>
 
 enum kind { K_TAP, K_STDIO, K_FD, K_PCAP, K_SOCKET };
 
@@ -27,6 +31,7 @@ struct nb_backing {
     enum kind kind;
     int in, out;   /* descriptors; -1 if none */
     bool frames;   /* fd:N on a datagram/seqpacket socket: a frame per message */
+    bool vnet;     /* tap: each frame comes and goes after a virtio_net_hdr */
     int listen_fd; /* socket: still waiting for the peer */
     char sock_path[108];
     bool owns_path;
@@ -69,17 +74,24 @@ static int open_tap(struct nb_backing *b, const char *name, char *err, size_t es
         snprintf(err, es, "tap:%s: /dev/net/tun: %s", name, strerror(errno));
         return -errno;
     }
-    memset(&ifr, 0, sizeof ifr);
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
-    if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-        int e = errno;
-        snprintf(err, es, "tap:%s: cannot attach: %s", name, strerror(e));
-        close(fd);
-        return -e;
+    /* With a virtio-net header where the kernel has one; plain otherwise. */
+    int hdr = (int)sizeof(struct virtio_net_hdr);
+    for (int vnet = 1; vnet >= 0; vnet--) {
+        memset(&ifr, 0, sizeof ifr);
+        ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0));
+        snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", name);
+        if (ioctl(fd, TUNSETIFF, &ifr) == 0) {
+            b->vnet = vnet && ioctl(fd, TUNSETVNETHDRSZ, &hdr) == 0;
+            b->in = b->out = fd;
+            return 0;
+        }
+        if (errno != EINVAL || !vnet)
+            break;
     }
-    b->in = b->out = fd;
-    return 0;
+    int e = errno;
+    snprintf(err, es, "tap:%s: cannot attach: %s", name, strerror(e));
+    close(fd);
+    return -e;
 }
 
 /* Listen at PATH without a window in which it exists but refuses
@@ -287,9 +299,57 @@ const char *nb_backing_kind(const struct nb_backing *b)
     return n[b->kind];
 }
 
+/* The kernel's virtio-net header of a frame from the TAP, as nb_meta.
+ * false for a GSO kind the guest cannot be given (it is dropped). */
+static bool meta_of_vnet(const struct virtio_net_hdr *h, struct nb_meta *m)
+{
+    memset(m, 0, sizeof *m);
+    m->csum_blank = (h->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0;
+    m->data_validated = (h->flags & VIRTIO_NET_HDR_F_DATA_VALID) != 0;
+    if (m->csum_blank) {
+        m->csum_start = h->csum_start;
+        m->csum_offset = h->csum_offset;
+    }
+    switch (h->gso_type & ~VIRTIO_NET_HDR_GSO_ECN) {
+    case VIRTIO_NET_HDR_GSO_NONE: return true;
+    case VIRTIO_NET_HDR_GSO_TCPV4: m->gso_type = XEN_NETIF_GSO_TYPE_TCPV4; break;
+    case VIRTIO_NET_HDR_GSO_TCPV6: m->gso_type = XEN_NETIF_GSO_TYPE_TCPV6; break;
+    default: return false;
+    }
+    m->gso_size = h->gso_size;
+    return m->gso_size != 0;
+}
+
+static long read_vnet(struct nb_backing *b, uint8_t *frame, size_t size, struct nb_meta *meta)
+{
+    struct virtio_net_hdr h;
+    struct iovec iov[2] = { { &h, sizeof h }, { frame, size } };
+    ssize_t n = readv(b->in, iov, 2);
+    if (n <= 0)
+        return n == 0 || errno == EAGAIN || errno == EINTR ? 0 : -errno;
+    if ((size_t)n < sizeof h)
+        return 0;
+    struct nb_meta m;
+    if (!meta_of_vnet(&h, &m))
+        return 0; /* a kind of GSO netif has no name for: not asked for */
+    if (meta)
+        *meta = m;
+    n -= (ssize_t)sizeof h;
+    if (b->capture)
+        record(b->capture, frame, (size_t)n);
+    return (long)n;
+}
+
 long nb_backing_read(struct nb_backing *b, uint8_t *frame, size_t size)
 {
+    return nb_backing_read_meta(b, frame, size, NULL);
+}
+
+long nb_backing_read_meta(struct nb_backing *b, uint8_t *frame, size_t size, struct nb_meta *meta)
+{
     ssize_t n;
+    if (meta)
+        memset(meta, 0, sizeof *meta);
     if (b->listen_fd >= 0) {
         int fd = accept4(b->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd < 0)
@@ -345,6 +405,8 @@ long nb_backing_read(struct nb_backing *b, uint8_t *frame, size_t size)
             return 0; /* truncated: not a frame we can pass on */
         break;
     default:
+        if (b->vnet)
+            return read_vnet(b, frame, size, meta);
         n = read(b->in, frame, size);
         if (n <= 0)
             return n == 0 || errno == EAGAIN || errno == EINTR ? 0 : -errno;
@@ -370,7 +432,63 @@ static int write_all(int fd, const uint8_t *p, size_t len)
     return 0;
 }
 
+/* The virtio-net header a frame from the guest goes to the TAP with. */
+static void vnet_of_meta(const struct nb_meta *m, const uint8_t *frame, size_t len, bool blank_ok,
+                         struct virtio_net_hdr *h)
+{
+    memset(h, 0, sizeof *h);
+    if (!m)
+        return;
+    bool located = m->csum_blank && m->csum_start && m->csum_start < len;
+    if (located && (blank_ok || m->gso_type != XEN_NETIF_GSO_TYPE_NONE)) {
+        h->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+        h->csum_start = m->csum_start;
+        h->csum_offset = m->csum_offset;
+    } else if (m->data_validated && !m->csum_blank) {
+        h->flags = VIRTIO_NET_HDR_F_DATA_VALID;
+    }
+    if (m->gso_type == XEN_NETIF_GSO_TYPE_NONE || !located)
+        return;
+    h->gso_type = m->gso_type == XEN_NETIF_GSO_TYPE_TCPV6 ? VIRTIO_NET_HDR_GSO_TCPV6
+                                                          : VIRTIO_NET_HDR_GSO_TCPV4;
+    h->gso_size = m->gso_size;
+    /* Headers up to the TCP payload: the data offset of the TCP header. */
+    size_t hl = m->csum_start + 20u;
+    if ((size_t)m->csum_start + 13 <= len)
+        hl = m->csum_start + (size_t)(frame[m->csum_start + 12] >> 4) * 4;
+    h->hdr_len = (uint16_t)(hl < len ? hl : len);
+}
+
+bool nb_backing_takes_gso(const struct nb_backing *b)
+{
+    return b->kind == K_TAP && b->vnet;
+}
+
+bool nb_backing_takes_blank_csum(const struct nb_backing *b)
+{
+    return b->kind == K_TAP && b->vnet && !b->capture;
+}
+
+int nb_backing_set_offload(struct nb_backing *b, bool csum, bool tso4, bool tso6)
+{
+    if (b->kind != K_TAP || !b->vnet)
+        return 0;
+    unsigned long f = 0;
+    if (csum) {
+        f = TUN_F_CSUM;
+        f |= tso4 ? TUN_F_TSO4 : 0;
+        f |= tso6 ? TUN_F_TSO6 : 0;
+    }
+    return ioctl(b->out, TUNSETOFFLOAD, f) < 0 ? -errno : 0;
+}
+
 int nb_backing_write(struct nb_backing *b, const uint8_t *frame, size_t len)
+{
+    return nb_backing_write_meta(b, frame, len, NULL);
+}
+
+int nb_backing_write_meta(struct nb_backing *b, const uint8_t *frame, size_t len,
+                          const struct nb_meta *meta)
 {
     if (b->capture)
         record(b->capture, frame, len);
@@ -388,7 +506,14 @@ int nb_backing_write(struct nb_backing *b, const uint8_t *frame, size_t len)
         if (b->out < 0)
             return 0; /* no peer yet: the wire is unplugged */
         return send(b->out, frame, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0 ? -errno : 0;
-    case K_TAP: return write(b->out, frame, len) < 0 ? -errno : 0;
+    case K_TAP:
+        if (b->vnet) {
+            struct virtio_net_hdr h;
+            vnet_of_meta(meta, frame, len, !b->capture, &h);
+            struct iovec iov[2] = { { &h, sizeof h }, { (void *)frame, len } };
+            return writev(b->out, iov, 2) < 0 ? -errno : 0;
+        }
+        return write(b->out, frame, len) < 0 ? -errno : 0;
     }
     return 0;
 }

@@ -38,7 +38,9 @@ struct served {
     bool dir_seen;         /* its backend directory existed once */
     int write_err;         /* the backing's last refusal (errno), 0 when writing */
     unsigned long refused; /* frames refused since write_err was set */
+    bool offload_set;      /* the backing knows what this guest takes */
     size_t pending_len;    /* a frame waiting for guest buffers */
+    struct nb_meta pending_meta;
     uint8_t pending[NB_MAX_FRAME + 1];
 };
 
@@ -94,7 +96,7 @@ static void deliver(void *arg, struct nb_queue *q, const uint8_t *frame, size_t 
                     const struct nb_meta *meta)
 {
     struct served *s = arg;
-    int r = nb_backing_write(s->backing, frame, len);
+    int r = nb_backing_write_meta(s->backing, frame, len, meta);
     /* A TAP whose link is down refuses every frame with EIO, as a cable
      * pulled out drops them: one line when a refusal starts (or changes
      * reason) and one with the count when frames pass again, not one per
@@ -179,11 +181,14 @@ static void scan(domid_t self)
         int st = fe_state(s);
         if (st < XenbusStateInitialising || st > XenbusStateConnected)
             continue;
-        /* A TAP takes frames up to its MTU: GSO frames would be lost, so
-         * it is not offered there unless asked for. */
+        /* A TAP without virtio-net headers takes frames up to its MTU:
+         * GSO frames would be lost, so it is not offered there unless
+         * asked for. */
         struct nb_vif_opts o = vopts;
-        if (!strcmp(nb_backing_kind(s->backing), "tap") && !gso_asked)
+        if (!strcmp(nb_backing_kind(s->backing), "tap") && !nb_backing_takes_gso(s->backing) &&
+            !gso_asked)
             o.no_gso = true;
+        o.pass_csum_blank = nb_backing_takes_blank_csum(s->backing);
         int r = nb_vif_new(env_of(xen), s->path, &o, &s->vif);
         if (r < 0) {
             s->finished = s->failed = true;
@@ -222,6 +227,9 @@ static void finish(struct served *s)
     nb_vif_free(s->vif);
     s->vif = NULL;
     s->finished = true;
+    if (s->offload_set)
+        nb_backing_set_offload(s->backing, false, false, false);
+    s->offload_set = false;
     if (!quiet)
         say("[netback] %s: closed", s->path);
     /* Unless told to stop after one connection, serve the frontend again
@@ -243,7 +251,8 @@ static bool feed(struct served *s)
         if (!s->pending_len) {
             if (s->eof)
                 break;
-            long n = nb_backing_read(s->backing, s->pending, sizeof s->pending);
+            long n =
+                nb_backing_read_meta(s->backing, s->pending, sizeof s->pending, &s->pending_meta);
             if (n == -EPIPE) {
                 s->eof = true;
                 break;
@@ -258,7 +267,7 @@ static bool feed(struct served *s)
                 break;
             s->pending_len = (size_t)n;
         }
-        int r = nb_vif_rx(s->vif, s->pending, s->pending_len, NULL);
+        int r = nb_vif_rx(s->vif, s->pending, s->pending_len, &s->pending_meta);
         if (r == -EAGAIN)
             break;
         s->pending_len = 0; /* delivered, or not deliverable (counted) */
@@ -271,11 +280,28 @@ static bool feed(struct served *s)
     return progress;
 }
 
+/* Once connected: the host may leave checksums blank and send TCP GSO
+ * frames where this guest takes them (and GSO was not turned off). */
+static void set_offload(struct served *s)
+{
+    const struct nb_queue *q = nb_vif_queue(s->vif, 0);
+    bool gso = !vopts.no_gso && q->fe_sg;
+    int r =
+        nb_backing_set_offload(s->backing, q->fe_csum4 || q->fe_csum6,
+                               gso && q->fe_gso4 && q->fe_csum4, gso && q->fe_gso6 && q->fe_csum6);
+    if (r < 0 && !quiet)
+        say("[netback] %s: %s backing refused offloads: %s (frames come segmented)", s->path,
+            nb_backing_kind(s->backing), strerror(-r));
+    s->offload_set = true;
+}
+
 static bool serve(struct served *s)
 {
     bool progress = false;
     if (!s->vif || !nb_vif_connected(s->vif))
         return false;
+    if (!s->offload_set)
+        set_offload(s);
     int r = nb_vif_tx(s->vif, TX_BUDGET, deliver, s);
     if (r > 0)
         progress = true;

@@ -209,10 +209,19 @@ static void tx_complete(struct nb_queue *q, unsigned np, int copy_err, nb_delive
                 q->st.tx_frames++;
                 q->st.tx_bytes += p->len;
                 /* The guest left the checksum to us: whoever gets the frame
-                 * next expects it complete (GSO frames: per segment, later). */
-                if (p->meta.csum_blank && p->meta.gso_type == XEN_NETIF_GSO_TYPE_NONE) {
-                    nb_csum_complete(q->batch + p->off, p->len);
-                    p->meta.csum_blank = false;
+                 * next expects it complete (GSO frames: per segment, later),
+                 * unless it completes checksums itself. */
+                if (p->meta.csum_blank) {
+                    size_t l4, field;
+                    if (nb_csum_locate(q->batch + p->off, p->len, &l4, &field) == 0) {
+                        p->meta.csum_start = (uint16_t)l4;
+                        p->meta.csum_offset = (uint16_t)field;
+                    }
+                    if (!q->pass_csum_blank && p->meta.gso_type == XEN_NETIF_GSO_TYPE_NONE) {
+                        nb_csum_complete(q->batch + p->off, p->len);
+                        p->meta.csum_blank = false;
+                        p->meta.csum_start = p->meta.csum_offset = 0;
+                    }
                 }
                 deliver(arg, q, q->batch + p->off, p->len, &p->meta);
             }

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "backends-sim/netback/nb_env.h"
+#include "backends-sim/netback/nb_meta.h"
 
 #include <xen/io/netif.h>
 
@@ -29,13 +30,6 @@
 #define NB_FATAL_SLOTS 20u                  /* chains above it are hostile */
 #define NB_TX_BATCH 64u                     /* frames per grant-copy batch */
 #define NB_TX_BATCH_BYTES (256u * 1024u)    /* and bytes */
-
-struct nb_meta {
-    uint16_t gso_size;
-    uint8_t gso_type;    /* XEN_NETIF_GSO_TYPE_* */
-    bool csum_blank;     /* the TCP/UDP checksum is left to whoever needs it */
-    bool data_validated; /* the checksum is known good */
-};
 
 struct nb_queue_stats {
     uint64_t tx_frames, tx_bytes, tx_errors, tx_dropped;
@@ -51,6 +45,10 @@ struct nb_queue {
     evtchn_port_t port_tx, port_rx; /* local ports; equal when shared */
     bool fe_sg, fe_gso4, fe_gso6;   /* what the frontend accepts on rx */
     bool fe_csum4, fe_csum6;        /* blank checksums it accepts on rx */
+    /* Whoever takes the guest's frames completes blank checksums itself
+     * (a TAP with virtio-net headers): they are handed on blank, located
+     * (nb_meta.csum_start/offset), rather than completed here. */
+    bool pass_csum_blank;
     bool broken;
     char why[200];
     struct nb_queue_stats st;

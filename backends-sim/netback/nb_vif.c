@@ -327,6 +327,7 @@ static int do_connect(struct nb_vif *v)
         v->q[i]->fe_gso6 = gso6 && sg;
         v->q[i]->fe_csum4 = !no_csum;
         v->q[i]->fe_csum6 = csum6;
+        v->q[i]->pass_csum_blank = v->opts.pass_csum_blank;
     }
     v->connected = true;
     /* Requests queued before we bound are seen: the owner serves every

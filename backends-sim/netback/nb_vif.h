@@ -30,6 +30,7 @@ struct nb_vif_opts {
     unsigned max_queues;                      /* multi-queue-max-queues to offer (0 = 1) */
     bool no_split;                            /* do not offer feature-split-event-channels */
     bool no_sg, no_gso;                       /* do not offer feature-sg / feature-gso-* */
+    bool pass_csum_blank;                     /* see nb_queue.pass_csum_blank */
     void (*log)(void *arg, const char *line); /* diagnostics; NULL = stderr */
     void *log_arg;
 };
