@@ -6,9 +6,12 @@
 #include "statedir.h"
 #include "toolstack.h"
 
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define READY_TIMEOUT_MS 10000
@@ -39,41 +42,63 @@ const char *cli_statedir(const char *given, char *buf, size_t size)
 
 int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd)
 {
-    char prog[4096], log[4200], pidf[4200], xsdir[4200];
+    char pidf[4200], xsdir[4200];
     if (statedir_create(dir) != 0)
         return -1;
     statedir_path(xsdir, sizeof xsdir, dir, "xenstored");
     if (statedir_create(xsdir) != 0)
         return -1;
 
-    if (!layout_path(prog, sizeof prog, "bin", "splitbed-hvd"))
+    /* Both daemons start at once.  xenstored sets itself up while hvd
+     * does, and binds VIRQ_DOM_EXC once hvd says on a pipe of its own
+     * that it serves; each then says it is ready, and we wait for both. */
+    char hvprog[4096], xsprog[4096], hvlog[4200], xslog[4200], trace[4200];
+    if (!layout_path(hvprog, sizeof hvprog, "bin", "splitbed-hvd") ||
+        !layout_path(xsprog, sizeof xsprog, "bin", "splitbed-xenstored"))
         return -1;
+    int hvready[2];
+    if (pipe2(hvready, O_CLOEXEC) != 0) {
+        perror("splitbed: pipe");
+        return -1;
+    }
+    char hvready_w[16], hvready_r[16];
+    snprintf(hvready_w, sizeof hvready_w, "%d", hvready[1]);
+    snprintf(hvready_r, sizeof hvready_r, "%d", hvready[0]);
     /* A guest kernel's xen_gntalloc.limit, for frontends that share more
      * than Linux's default 1024 grants. */
     const char *limit = getenv("SPLITBED_GNTALLOC_LIMIT");
-    char *hv_argv[] = { prog, "--dir", (char *)dir, NULL, NULL, NULL };
+    char *hv_argv[] = { hvprog, "--dir", (char *)dir, "--ready-fd", hvready_w, NULL, NULL, NULL };
     if (limit && *limit) {
-        hv_argv[3] = "--gntalloc-limit";
-        hv_argv[4] = (char *)limit;
+        hv_argv[5] = "--gntalloc-limit";
+        hv_argv[6] = (char *)limit;
     }
-    statedir_path(log, sizeof log, dir, "hvd.log");
-    *hvd = daemon_start(hv_argv, log, detach, READY_TIMEOUT_MS);
-    if (*hvd < 0)
-        return -1;
-    statedir_path(pidf, sizeof pidf, dir, "hvd.pid");
-    daemon_write_pidfile(pidf, *hvd);
-
-    if (!layout_path(prog, sizeof prog, "bin", "splitbed-xenstored"))
-        return -1;
-    char trace[4200];
+    statedir_path(hvlog, sizeof hvlog, dir, "hvd.log");
     statedir_path(trace, sizeof trace, dir, "trace");
-    char *xs_argv[] = { prog, "--dir", xsdir, "--trace", trace, "--hv-dir", (char *)dir, NULL };
-    statedir_path(log, sizeof log, dir, "xenstored.log");
-    *xsd = daemon_start(xs_argv, log, detach, READY_TIMEOUT_MS);
+    char *xs_argv[] = { xsprog,     "--dir",     xsdir,           "--trace", trace,
+                        "--hv-dir", (char *)dir, "--hv-ready-fd", hvready_r, NULL };
+    statedir_path(xslog, sizeof xslog, dir, "xenstored.log");
+    struct daemon_spawning hv, xs;
+    int hv_ok = daemon_spawn(&hv, hv_argv, hvlog, detach, &hvready[1], 1);
+    close(hvready[1]);
+    int xs_ok = hv_ok == 0 ? daemon_spawn(&xs, xs_argv, xslog, detach, &hvready[0], 1) : -1;
+    close(hvready[0]);
+    *hvd = hv_ok == 0 ? daemon_wait_ready(&hv, READY_TIMEOUT_MS) : -1;
+    if (*hvd < 0) {
+        /* xenstored waits for hvd: it has nothing to add. */
+        if (xs_ok == 0) {
+            kill(xs.pid, SIGKILL);
+            waitpid(xs.pid, NULL, 0);
+            close(xs.ready_fd);
+        }
+        return -1;
+    }
+    *xsd = xs_ok == 0 ? daemon_wait_ready(&xs, READY_TIMEOUT_MS) : -1;
     if (*xsd < 0) {
         daemon_stop(*hvd, STOP_TIMEOUT_MS);
         return -1;
     }
+    statedir_path(pidf, sizeof pidf, dir, "hvd.pid");
+    daemon_write_pidfile(pidf, *hvd);
     statedir_path(pidf, sizeof pidf, dir, "xenstored.pid");
     daemon_write_pidfile(pidf, *xsd);
 

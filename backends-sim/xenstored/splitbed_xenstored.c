@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,15 +17,30 @@ static int usage(const char *why)
     fprintf(stderr,
             "splitbed-xenstored: %s\n"
             "usage: splitbed-xenstored --dir DIR [--ready-fd FD] "
-            "[--trace FILE] [--hv-dir SIMDIR]\n",
+            "[--trace FILE] [--hv-dir SIMDIR [--hv-ready-fd FD]]\n",
             why);
     return 2;
+}
+
+/* Waits for splitbed-hvd's ready line on fd: false (with one line) when
+ * it ended without one. */
+static bool hv_ready(int fd, const char *hvdir)
+{
+    char line[16];
+    ssize_t n;
+    while ((n = read(fd, line, sizeof(line))) < 0 && errno == EINTR)
+        ;
+    close(fd);
+    if (n > 0)
+        return true;
+    fprintf(stderr, "splitbed-xenstored: the splitbed-hvd of %s ended before it served\n", hvdir);
+    return false;
 }
 
 int main(int argc, char **argv)
 {
     const char *dir = NULL, *tracepath = NULL, *hvdir = NULL;
-    int ready = -1, sfd, rc;
+    int ready = -1, hvready = -1, sfd, rc;
     FILE *tracef = NULL;
     struct xsc_server *s;
     sigset_t set;
@@ -33,7 +49,7 @@ int main(int argc, char **argv)
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0) {
             printf("usage: splitbed-xenstored --dir DIR [--ready-fd FD] "
-                   "[--trace FILE] [--hv-dir SIMDIR]\n");
+                   "[--trace FILE] [--hv-dir SIMDIR [--hv-ready-fd FD]]\n");
             return 0;
         }
         if (i + 1 >= argc) {
@@ -47,19 +63,19 @@ int main(int argc, char **argv)
             hvdir = argv[++i];
         } else if (strcmp(a, "--trace") == 0) {
             tracepath = argv[++i];
-        } else if (strcmp(a, "--ready-fd") == 0) {
+        } else if (strcmp(a, "--ready-fd") == 0 || strcmp(a, "--hv-ready-fd") == 0) {
             char *end;
             long v;
             errno = 0;
             v = strtol(argv[++i], &end, 10);
             if (errno || *end || v < 0 || v > 65535 || fcntl(v, F_GETFD) < 0) {
                 fprintf(stderr,
-                        "splitbed-xenstored: --ready-fd %s: "
+                        "splitbed-xenstored: %s %s: "
                         "not an open file descriptor\n",
-                        argv[i]);
+                        a, argv[i]);
                 return 2;
             }
-            ready = (int)v;
+            *(strcmp(a, "--ready-fd") == 0 ? &ready : &hvready) = (int)v;
         } else {
             char why[256];
             snprintf(why, sizeof(why), "unknown option %.200s", a);
@@ -68,6 +84,8 @@ int main(int argc, char **argv)
     }
     if (!dir)
         return usage("--dir is required");
+    if (hvready >= 0 && !hvdir)
+        return usage("--hv-ready-fd needs --hv-dir");
     if (tracepath && !(tracef = fopen(tracepath, "a"))) {
         fprintf(stderr, "splitbed-xenstored: %s: %s\n", tracepath, strerror(errno));
         return 1;
@@ -91,7 +109,12 @@ int main(int argc, char **argv)
     s = xsc_server_new(dir, tracef);
     if (!s)
         return 1;
-    /* VIRQ_DOM_EXC from the simulator's splitbed-hvd (xsc_domexc.h). */
+    /* VIRQ_DOM_EXC from the simulator's splitbed-hvd (xsc_domexc.h),
+     * once it serves when it is starting beside us. */
+    if (hvready >= 0 && !hv_ready(hvready, hvdir)) {
+        xsc_server_free(s);
+        return 1;
+    }
     if (hvdir && xsc_server_watch_domains(s, hvdir) < 0) {
         xsc_server_free(s);
         return 1;

@@ -81,7 +81,7 @@ static void listen_resume(struct hvd *h)
     h->paused = false;
 }
 
-int hvd_run(const char *dir, int ready_fd)
+int hvd_run(const char *dir, const int *ready_fds, unsigned nready)
 {
     static struct hvd hs;
     struct hvd *h = &hs;
@@ -164,9 +164,9 @@ int hvd_run(const char *dir, int ready_fd)
     struct sched_param sp = { .sched_priority = 0 };
     sched_setscheduler(0, SCHED_BATCH, &sp);
 
-    if (ready_fd >= 0) {
-        (void)!write(ready_fd, "ready\n", 6);
-        close(ready_fd);
+    for (unsigned i = 0; i < nready; i++) {
+        (void)!write(ready_fds[i], "ready\n", 6);
+        close(ready_fds[i]);
     }
 
     /* Events name descriptors, looked up again when handled: a handler

@@ -1,6 +1,8 @@
 /*
- * splitbed-hvd --dir DIR [--ready-fd FD] [--gntalloc-limit N]
+ * splitbed-hvd --dir DIR [--ready-fd FD]... [--gntalloc-limit N]
  * Hosts the simulated hypervisor for processes (docs/runtime.md).
+ * Each --ready-fd gets a line once it serves: the one who started it,
+ * and a daemon started beside it that needs it (splitbed-xenstored).
  */
 #include "backends-sim/hv/hvd/hvd.h"
 #include "backends-sim/hv/hvd/server.h"
@@ -12,7 +14,7 @@
 static int usage(const char *what, const char *arg)
 {
     fprintf(stderr,
-            "splitbed-hvd: %s%s%s (usage: splitbed-hvd --dir DIR [--ready-fd FD] "
+            "splitbed-hvd: %s%s%s (usage: splitbed-hvd --dir DIR [--ready-fd FD]... "
             "[--gntalloc-limit N])\n",
             what, arg ? ": " : "", arg ? arg : "");
     return 2;
@@ -21,7 +23,8 @@ static int usage(const char *what, const char *arg)
 int main(int argc, char **argv)
 {
     const char *dir = NULL;
-    int ready = -1;
+    int ready[HVD_READY_FDS_MAX];
+    unsigned nready = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--dir") && i + 1 < argc)
             dir = argv[++i];
@@ -30,7 +33,9 @@ int main(int argc, char **argv)
             long v = strtol(argv[++i], &end, 10);
             if (*end || end == argv[i] || v < 0 || v > 65535)
                 return usage("--ready-fd needs a file descriptor number, not", argv[i]);
-            ready = (int)v;
+            if (nready == HVD_READY_FDS_MAX)
+                return usage("too many --ready-fd, at", argv[i]);
+            ready[nready++] = (int)v;
         } else if (!strcmp(argv[i], "--gntalloc-limit") && i + 1 < argc) {
             char *end;
             long v = strtol(argv[++i], &end, 10);
@@ -43,5 +48,5 @@ int main(int argc, char **argv)
     }
     if (!dir || !*dir)
         return usage("--dir DIR is required", NULL);
-    return hvd_run(dir, ready);
+    return hvd_run(dir, ready, nready);
 }
