@@ -23,6 +23,7 @@
 #include <libxlutil.h>
 #include <poll.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,7 @@ struct run {
     const struct fault_spec *xs_conflict; /* xenstored's fault, or NULL */
     int report_fd;                        /* blkback's fault reports, or -1 */
     int status_fd;                        /* the guest init's report of the app, or -1 */
+    int start_fd;                         /* the guest init's go line, until sent, or -1 */
     const struct fault_spec *on_report;   /* the destroy or pause fault it is for */
     bool paused;                          /* by the pause fault, until unpause_at */
     struct timespec unpause_at;
@@ -578,44 +580,45 @@ static int add_devices(struct run *r, struct toolstack *ts)
     return 0;
 }
 
-/* Forks argv[0] (a full path) with env; its stdout joins our stderr when
- * stdout_to_stderr, so only the app writes to our stdout. */
+/* Starts argv[0] (a full path) with env; its stdout joins our stderr
+ * when stdout_to_stderr, so only the app writes to our stdout.  Through
+ * posix_spawn, which shares our memory with the child until it executes
+ * instead of copying our page tables as fork does. */
 static pid_t spawn(char *const argv[], char **env, bool stdout_to_stderr, bool stdin_too)
 {
-    /* A teardown may signal the child at once (an app that fails in a
-     * millisecond).  Until the child has our handlers reset, a SIGTERM
-     * would run on_signal there and be lost, leaving a backend that
-     * never stops: keep the signals blocked across fork, so one sent
-     * early waits and then ends the child as the default action does. */
-    sigset_t stop, old;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGINT);
-    sigaddset(&stop, SIGTERM);
-    sigprocmask(SIG_BLOCK, &stop, &old);
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("splitbed run: fork");
-        sigprocmask(SIG_SETMASK, &old, NULL);
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    if (posix_spawn_file_actions_init(&fa) != 0)
+        return -1;
+    if (posix_spawnattr_init(&attr) != 0) {
+        posix_spawn_file_actions_destroy(&fa);
         return -1;
     }
-    if (pid == 0) {
-        signal(SIGINT, SIG_DFL);
-        signal(SIGTERM, SIG_DFL);
-        sigprocmask(SIG_SETMASK, &old, NULL);
-        if (stdout_to_stderr)
-            dup2(2, 1);
-        if (!stdin_too) {
-            int fd = open("/dev/null", 0);
-            if (fd >= 0) {
-                dup2(fd, 0);
-                close(fd);
-            }
-        }
-        execve(argv[0], argv, env);
-        fprintf(stderr, "splitbed run: cannot run %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
+    /* A teardown may signal the child at once (an app that fails in a
+     * millisecond).  The child takes our SIGINT and SIGTERM as their
+     * default actions before it runs anything of its own, so one sent
+     * early ends it rather than running our handler there and being
+     * lost, which would leave a backend that never stops. */
+    sigset_t dfl;
+    sigemptyset(&dfl);
+    sigaddset(&dfl, SIGINT);
+    sigaddset(&dfl, SIGTERM);
+    int e = posix_spawnattr_setsigdefault(&attr, &dfl);
+    if (!e)
+        e = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+    if (!e && stdout_to_stderr)
+        e = posix_spawn_file_actions_adddup2(&fa, 2, 1);
+    if (!e && !stdin_too)
+        e = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    pid_t pid = -1;
+    if (!e)
+        e = posix_spawn(&pid, argv[0], &fa, &attr, argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    if (e) {
+        fprintf(stderr, "splitbed run: cannot run %s: %s\n", argv[0], strerror(e));
+        return -1;
     }
-    sigprocmask(SIG_SETMASK, &old, NULL);
     return pid;
 }
 
@@ -692,7 +695,9 @@ static pid_t start_blkback(struct run *r, const char *const *opts, unsigned nopt
 /* The domain's first process: splitbed-guest-init, which answers the
  * toolstack's shutdown requests as a Linux guest does and runs the app
  * (app, then nargs args) below it.  Its report of the app's end comes on
- * r->status_fd. */
+ * r->status_fd.  It is started while the simulator and the domain are
+ * being set up, so that its loading overlaps theirs, and waits for
+ * app_go. */
 static pid_t spawn_app(struct run *r, char *app, int nargs, char **args, char **env, bool stdin_too)
 {
     char init[4096];
@@ -702,20 +707,30 @@ static pid_t spawn_app(struct run *r, char *app, int nargs, char **args, char **
                 layout_prefix());
         return -1;
     }
-    char **argv = calloc((size_t)nargs + 12 + 2 * r->nwaits, sizeof *argv);
-    int pfd[2];
+    char **argv = calloc((size_t)nargs + 14 + 2 * r->nwaits, sizeof *argv);
+    int pfd[2], go[2] = { -1, -1 };
     if (!argv || pipe2(pfd, O_CLOEXEC) != 0) {
         free(argv);
         perror("splitbed run: pipe");
         return -1;
     }
-    char fdarg[16], stop[16];
+    if (pipe2(go, O_CLOEXEC) != 0) {
+        perror("splitbed run: pipe");
+        free(argv);
+        close(pfd[0]);
+        close(pfd[1]);
+        return -1;
+    }
+    char fdarg[16], gofd[16], stop[16];
     snprintf(fdarg, sizeof fdarg, "%d", pfd[1]);
+    snprintf(gofd, sizeof gofd, "%d", go[0]);
     snprintf(stop, sizeof stop, "%u", r->stop_timeout_s);
     unsigned k = 0;
     argv[k++] = init;
     argv[k++] = "--status-fd";
     argv[k++] = fdarg;
+    argv[k++] = "--start-fd";
+    argv[k++] = gofd;
     argv[k++] = "--stop-timeout";
     argv[k++] = stop;
     if (r->quiet)
@@ -732,19 +747,35 @@ static pid_t spawn_app(struct run *r, char *app, int nargs, char **args, char **
         argv[k++] = "-q";
     for (int i = 0; i < nargs; i++)
         argv[k++] = args[i];
-    /* Only the init gets the write end: without CLOEXEC while it
-     * starts, with it again before anything else does. */
+    /* Only the init gets the status pipe's write end and the go pipe's
+     * read end: without CLOEXEC while it starts, closed here before
+     * anything else starts. */
     fcntl(pfd[1], F_SETFD, 0);
+    fcntl(go[0], F_SETFD, 0);
     /* With a stdio vif, the host's stdin belongs to netback and the
      * guest's output to our stdout. */
     pid_t pid = spawn(argv, env, false, stdin_too);
     close(pfd[1]);
+    close(go[0]);
     free(argv);
-    if (pid < 0)
+    if (pid < 0) {
         close(pfd[0]);
-    else
+        close(go[1]);
+    } else {
         r->status_fd = pfd[0];
+        r->start_fd = go[1];
+    }
     return pid;
+}
+
+/* Lets the waiting init start the app: the domain and its devices are
+ * there.  0, or -1 when the init is gone. */
+static int app_go(struct run *r)
+{
+    ssize_t n = write(r->start_fd, "go\n", 3);
+    close(r->start_fd);
+    r->start_fd = -1;
+    return n == 3 ? 0 : -1;
 }
 
 /* The init's line "WAITSTATUS REASON" (reason -1: the app ended by
@@ -1039,6 +1070,8 @@ static void release_shared(struct run *r)
 
 static void teardown(struct run *r)
 {
+    if (r->start_fd >= 0)
+        close(r->start_fd); /* an init still waiting exits without the app */
     if (r->app > 0) {
         kill(r->app, SIGKILL);
         waitpid(r->app, NULL, 0);
@@ -1076,7 +1109,9 @@ static void teardown(struct run *r)
 
 int cmd_run(int argc, char **argv)
 {
-    struct run r = { .domid = 1, .report_fd = -1, .status_fd = -1, .stop_timeout_s = 10 };
+    struct run r = {
+        .domid = 1, .report_fd = -1, .status_fd = -1, .start_fd = -1, .stop_timeout_s = 10
+    };
     int first = parse_args(&r, argc, argv);
     if (first < 0) {
         teardown(&r);
@@ -1116,9 +1151,18 @@ int cmd_run(int argc, char **argv)
         }
         snprintf(r.dir, sizeof r.dir, "%s", tmpl);
         r.private_sim = true;
-        if (cli_sim_start(r.dir, false, &r.hvd, &r.xsd) != 0)
-            goto out;
     }
+    for (unsigned i = 0; i < r.nvifs; i++)
+        r.stdin_to_netback |= r.vifs[i].uses_stdio;
+    char **env = cli_guest_env(r.dir, r.domid);
+    if (!env)
+        goto out;
+    r.app = spawn_app(&r, app, argc - first - 1, argv + first + 1, env, !r.stdin_to_netback);
+    cli_guest_env_free(env);
+    if (r.app < 0)
+        goto out;
+    if (r.private_sim && cli_sim_start(r.dir, false, &r.hvd, &r.xsd) != 0)
+        goto out;
 
     struct toolstack *ts = toolstack_open(r.dir);
     if (!ts)
@@ -1154,7 +1198,6 @@ int cmd_run(int argc, char **argv)
                      r.vifs[i].handle, r.vifs[i].backing);
             r.netback_extra[r.nnetback_extra++] = "--vif";
             r.netback_extra[r.nnetback_extra++] = r.vifs[i].netback_arg;
-            r.stdin_to_netback |= r.vifs[i].uses_stdio;
         }
         r.netback = start_netback(&r, r.net_opts, r.nnet_opts);
         if (r.netback < 0)
@@ -1175,13 +1218,10 @@ int cmd_run(int argc, char **argv)
             goto out;
     }
 
-    char **env = cli_guest_env(r.dir, r.domid);
-    if (!env)
+    if (app_go(&r) != 0) {
+        fprintf(stderr, "splitbed run: splitbed-guest-init ended before the app started\n");
         goto out;
-    r.app = spawn_app(&r, app, argc - first - 1, argv + first + 1, env, !r.stdin_to_netback);
-    cli_guest_env_free(env);
-    if (r.app < 0)
-        goto out;
+    }
     status = supervise(&r);
 out:
     teardown(&r);

@@ -21,6 +21,12 @@
  * and once it has exited acknowledges the request still there and shuts
  * the domain down with its reason, as a unikernel's exit does.
  *
+ * With --start-fd N it does nothing until a line comes on N: the
+ * toolstack starts it while the domain is still being built, so that
+ * loading it costs no time after, and lets it go once the domain is
+ * there.  When N ends without a line the run was given up: init exits
+ * with 1 and no app started.
+ *
  * With --wait-device TYPE/ID (repeatable) the app starts only once the
  * toolstack has given the domain that device (its frontend directory's
  * backend node exists), as a guest's init waits for a disk to appear.
@@ -174,8 +180,8 @@ static long ms_left(const struct timespec *deadline)
     return ms < 0 ? 0 : (long)ms;
 }
 
-static const char usage[] = "usage: splitbed-guest-init [-q] [--status-fd N] [--stop-timeout S] "
-                            "[--wait-device TYPE/ID]... -- APP [ARGS]\n";
+static const char usage[] = "usage: splitbed-guest-init [-q] [--status-fd N] [--start-fd N] "
+                            "[--stop-timeout S] [--wait-device TYPE/ID]... -- APP [ARGS]\n";
 
 #define MAX_WAIT 8
 
@@ -225,16 +231,41 @@ static int wait_devices(int sfd, char paths[][64], unsigned n)
     return r;
 }
 
+/* Waits for the toolstack's line on start_fd.  0 then; 1 when it ended
+ * without one; 128+N when signal N (SIGTERM, SIGINT, SIGHUP) came first. */
+static int wait_start(int sfd, int start_fd)
+{
+    for (;;) {
+        struct pollfd p[2] = { { .fd = sfd, .events = POLLIN },
+                               { .fd = start_fd, .events = POLLIN } };
+        if (poll(p, 2, -1) < 0 && errno != EINTR)
+            return 1;
+        struct signalfd_siginfo si;
+        if ((p[0].revents & POLLIN) && read(sfd, &si, sizeof si) == (ssize_t)sizeof si &&
+            si.ssi_signo != SIGCHLD && si.ssi_signo != SIGUSR1)
+            return 128 + (int)si.ssi_signo;
+        if (p[1].revents) {
+            char line[16];
+            ssize_t n = read(start_fd, line, sizeof line);
+            if (n < 0 && errno == EINTR)
+                continue;
+            close(start_fd);
+            return n > 0 ? 0 : 1;
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = { { "status-fd", required_argument, NULL, 's' },
                                           { "stop-timeout", required_argument, NULL, 't' },
                                           { "quiet", no_argument, NULL, 'q' },
                                           { "wait-device", required_argument, NULL, 'w' },
+                                          { "start-fd", required_argument, NULL, 'g' },
                                           { 0, 0, 0, 0 } };
     char waits[MAX_WAIT][64];
     unsigned nwaits = 0;
-    int status_fd = -1;
+    int status_fd = -1, start_fd = -1;
     unsigned stop_s = 10;
     int c;
     while ((c = getopt_long(argc, argv, "+q", opts, NULL)) != -1) {
@@ -244,6 +275,13 @@ int main(int argc, char **argv)
             status_fd = (int)strtol(optarg, &end, 10);
             if (*end || status_fd < 0) {
                 fprintf(stderr, "splitbed-guest-init: --status-fd %s: not a descriptor\n", optarg);
+                return 2;
+            }
+            break;
+        case 'g':
+            start_fd = (int)strtol(optarg, &end, 10);
+            if (*end || start_fd < 0) {
+                fprintf(stderr, "splitbed-guest-init: --start-fd %s: not a descriptor\n", optarg);
                 return 2;
             }
             break;
@@ -294,6 +332,11 @@ int main(int argc, char **argv)
     if (sfd < 0) {
         perror("splitbed-guest-init: signalfd");
         return 1;
+    }
+    if (start_fd >= 0) {
+        int w = wait_start(sfd, start_fd);
+        if (w)
+            return w;
     }
     if (nwaits) {
         int w = wait_devices(sfd, waits, nwaits);

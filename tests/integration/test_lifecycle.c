@@ -309,6 +309,40 @@ START_TEST(app_waits_for_a_device_attached_later)
 }
 END_TEST
 
+/* `splitbed run` starts the init while it builds the domain; the init
+ * starts the app only on the line it is given, and none when the line
+ * never comes (the run gave up). */
+START_TEST(init_starts_the_app_only_when_let_go)
+{
+    char mark[4200];
+    snprintf(mark, sizeof mark, "%s/app-ran", dir);
+    for (int go = 0; go < 2; go++) {
+        int p[2];
+        ck_assert_int_eq(pipe(p), 0);
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            close(p[1]);
+            char fd[16], cmd[4300];
+            snprintf(fd, sizeof fd, "%d", p[0]);
+            snprintf(cmd, sizeof cmd, "echo ran > %s", mark);
+            /* No xenstore: the app runs all the same. */
+            setenv("XENSTORED_PATH", "/nonexistent", 1);
+            const char *init = build_path("libexec/splitbed/splitbed-guest-init");
+            execl(init, init, "-q", "--start-fd", fd, "--", "/bin/sh", "-c", cmd, (char *)NULL);
+            _exit(127);
+        }
+        close(p[0]);
+        if (go)
+            ck_assert_int_eq(write(p[1], "go\n", 3), 3);
+        close(p[1]);
+        int status = runproc_wait(pid, TIMEOUT * 1000);
+        ck_assert_int_eq(status, go ? 0 : 1);
+        ck_assert_int_eq(access(mark, F_OK) == 0, go);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("lifecycle");
@@ -321,6 +355,7 @@ static Suite *suite(void)
     tcase_add_test(tc, app_ignoring_sigterm_is_killed_after_the_stop_timeout);
     tcase_add_test(tc, run_reaps_the_domain_it_created);
     tcase_add_test(tc, app_waits_for_a_device_attached_later);
+    tcase_add_test(tc, init_starts_the_app_only_when_let_go);
     suite_add_tcase(s, tc);
     return s;
 }
