@@ -15,12 +15,12 @@
 #include "toolstack.h"
 #include "vdev.h"
 #include "vif_spec.h"
+#include "xlu_lib.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <getopt.h>
-#include <libxlutil.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -143,10 +143,13 @@ static int read_config(struct run *r, const char *file)
         fprintf(stderr, "splitbed run: --config %s: only one --config may be given\n", file);
         return -1;
     }
+    const struct xlu_lib *x = xlu_lib();
+    if (!x)
+        return -1;
     /* libxlutil reports on a FILE; keep its first line for ours. */
     r->cfg_report = open_memstream(&r->cfg_report_buf, &r->cfg_report_len);
-    r->cfg = r->cfg_report ? xlu_cfg_init(r->cfg_report, file) : NULL;
-    int e = r->cfg ? xlu_cfg_readfile(r->cfg, file) : ENOMEM;
+    r->cfg = r->cfg_report ? x->xlu_cfg_init(r->cfg_report, file) : NULL;
+    int e = r->cfg ? x->xlu_cfg_readfile(r->cfg, file) : ENOMEM;
     if (e != 0) {
         if (r->cfg_report)
             fflush(r->cfg_report);
@@ -168,11 +171,11 @@ static int read_config(struct run *r, const char *file)
     for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
         XLU_ConfigList *list;
         int n;
-        if (xlu_cfg_get_list(r->cfg, lists[i].key, &list, &n, 1) != 0)
+        if (x->xlu_cfg_get_list(r->cfg, lists[i].key, &list, &n, 1) != 0)
             continue;
         r->qubes |= lists[i].which == 4;
         for (int k = 0; k < n; k++) {
-            const char *item = xlu_cfg_get_listitem(list, k);
+            const char *item = x->xlu_cfg_get_listitem(list, k);
             if (!item) {
                 fprintf(stderr, "splitbed run: --config %s: %s[%d] is not a string\n", file,
                         lists[i].key, k);
@@ -213,8 +216,8 @@ static int read_config(struct run *r, const char *file)
         }
     }
     if (r->qubes) {
-        (void)xlu_cfg_get_string(r->cfg, "name", &r->qubes_name, 0);
-        (void)xlu_cfg_get_string(r->cfg, "splitbed_qrexec_services", &r->qrexec_services, 0);
+        (void)x->xlu_cfg_get_string(r->cfg, "name", &r->qubes_name, 0);
+        (void)x->xlu_cfg_get_string(r->cfg, "splitbed_qrexec_services", &r->qrexec_services, 0);
     }
     return 0;
 }
@@ -1101,7 +1104,7 @@ static void teardown(struct run *r)
     for (unsigned i = 0; i < r->ndisks; i++)
         disk_spec_free(&r->disks[i]);
     if (r->cfg)
-        xlu_cfg_destroy(r->cfg);
+        xlu_lib()->xlu_cfg_destroy(r->cfg); /* loaded, since cfg is */
     if (r->cfg_report)
         fclose(r->cfg_report);
     free(r->cfg_report_buf);

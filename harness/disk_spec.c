@@ -1,10 +1,9 @@
 #include "disk_spec.h"
 #include "vdev.h"
+#include "xlu_lib.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libxl.h>
-#include <libxlutil.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,11 +35,14 @@ int disk_spec_parse(const char *spec, unsigned index, struct disk_spec *out)
         spec = expanded;
     }
 
+    const struct xlu_lib *x = xlu_lib();
+    if (!x)
+        return -1;
     /* libxlutil reports on a FILE; catch it so the user gets one line. */
     char *report = NULL;
     size_t report_len = 0;
     FILE *rep = open_memstream(&report, &report_len);
-    XLU_Config *cfg = rep ? xlu_cfg_init(rep, "--disk") : NULL;
+    XLU_Config *cfg = rep ? x->xlu_cfg_init(rep, "--disk") : NULL;
     if (!cfg) {
         fprintf(stderr, "splitbed: --disk %s: cannot initialise the xl parser\n", given);
         if (rep)
@@ -49,9 +51,9 @@ int disk_spec_parse(const char *spec, unsigned index, struct disk_spec *out)
         return -1;
     }
     libxl_device_disk disk;
-    libxl_device_disk_init(&disk);
+    x->libxl_device_disk_init(&disk);
     const char *specs[1] = { spec };
-    int r = xlu_disk_parse(cfg, 1, specs, &disk);
+    int r = x->xlu_disk_parse(cfg, 1, specs, &disk);
     int status = -1;
     fflush(rep);
     if (r != 0) {
@@ -70,7 +72,7 @@ int disk_spec_parse(const char *spec, unsigned index, struct disk_spec *out)
     }
     if (disk.format != LIBXL_DISK_FORMAT_RAW && disk.format != LIBXL_DISK_FORMAT_UNKNOWN) {
         fprintf(stderr, "splitbed: --disk %s: format %s not supported (raw only)\n", given,
-                libxl_disk_format_to_string(disk.format));
+                x->libxl_disk_format_to_string(disk.format));
         goto out;
     }
     unsigned devid;
@@ -107,8 +109,8 @@ int disk_spec_parse(const char *spec, unsigned index, struct disk_spec *out)
     out->cdrom = disk.is_cdrom != 0;
     status = 0;
 out:
-    libxl_device_disk_dispose(&disk);
-    xlu_cfg_destroy(cfg);
+    x->libxl_device_disk_dispose(&disk);
+    x->xlu_cfg_destroy(cfg);
     fclose(rep);
     free(report);
     return status;

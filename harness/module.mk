@@ -6,10 +6,17 @@ HARNESS_SRCS := harness/main.c harness/layout.c harness/statedir.c harness/daemo
 HARNESS_SRCS += harness/fault_spec.c
 HARNESS_SRCS += harness/devices.c harness/cmd_hotplug.c harness/cmd_fault.c
 HARNESS_SRCS += harness/libxl_userdata.c
+HARNESS_SRCS += harness/xlu_lib.c
+
+# libxlutil is loaded when something is parsed (xlu_lib.h), by the soname
+# linking it would have recorded.
+XLU_SONAME := $(shell readelf -d "$$($(CC) -print-file-name=libxlutil.so)" 2>/dev/null | \
+  sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+$(OBJ)/harness/xlu_lib.o: CPPFLAGS += $(if $(XLU_SONAME),-DXLU_SONAME='"$(XLU_SONAME)"')
 
 $(BUILD)/bin/splitbed: $(patsubst %.c,$(OBJ)/%.o,$(HARNESS_SRCS)) $(BUILD)/lib/libsplitbed-hvctl.a
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $^ -lxenstore -lxlutil -lxenlight
+	$(CC) $(LDFLAGS) -o $@ $^ -lxenstore -ldl -lpthread
 
 ifneq ($(wildcard backends-sim/hv/hvctl.h),)
 ALL_TARGETS += $(BUILD)/bin/splitbed
