@@ -24,6 +24,7 @@
 #include "backends-sim/blkback/faults.h"
 #include "backends-sim/blkback/mapper_gnttab.h"
 #include "backends-sim/blkback/params.h"
+#include "backends-sim/blkback/record.h"
 #include "backends-sim/blkback/xen_host.h"
 #include "frontends/os/hosted/hybrid_poll.h"
 
@@ -72,7 +73,10 @@ static void usage(FILE *f)
                "the arguments (exit 0, or 2 with one line).  --report-fd: where the\n"
                "fault-report-after knob's line goes.  --until-removed: exit 0 once\n"
                "every device served so far is gone (the toolstack removed its\n"
-               "directory).  Knobs: see README.md.\n");
+               "directory).  --opt record=DIR (or $SPLITBED_RECORD=DIR): keep each\n"
+               "request shape served as a corpus entry of the fuzz target in\n"
+               "DIR/fuzz_blkback_req, at most record-max (256) of them.\n"
+               "Knobs: see README.md.\n");
 }
 
 static int parse_num(const char *s, long max, long *out)
@@ -146,6 +150,17 @@ int main(int argc, char **argv)
     if (env_dom && parse_num(env_dom, 32767, &domid) < 0) {
         fprintf(stderr, PROG ": SPLITBED_DOMID=%s is not a domain id\n", env_dom);
         return 2;
+    }
+    /* The toolstack's way to ask for recording (record.h), for backends
+     * it starts itself; an --opt record=… given here wins. */
+    const char *env_rec = getenv("SPLITBED_RECORD");
+    if (env_rec && *env_rec) {
+        char kv[600], err[256];
+        snprintf(kv, sizeof(kv), "record=%s", env_rec);
+        if (bb_params_set(&params, kv, err, sizeof(err)) < 0) {
+            fprintf(stderr, PROG ": SPLITBED_RECORD: %s\n", err);
+            return 2;
+        }
     }
     struct hybrid_poll hp;
     if (hybrid_poll_init(&hp) < 0) {
@@ -256,6 +271,16 @@ int main(int argc, char **argv)
         }
     }
 
+    struct bb_record *rec = NULL;
+    static const struct bb_logger rec_log = { .line = log_line };
+    if (params.record[0]) {
+        rec = bb_record_open(params.record, params.record_max, &rec_log, err, sizeof(err));
+        if (!rec) {
+            fprintf(stderr, PROG ": --opt record: %s\n", err);
+            return 2;
+        }
+    }
+
     sigset_t sigs;
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
@@ -290,6 +315,8 @@ int main(int argc, char **argv)
         .params = &params,
         .log = { .line = log_line },
         .now_ns = monotonic_ns,
+        .record = rec ? bb_record_request : NULL,
+        .record_ctx = rec,
     };
     struct bb_faults *faults =
         bb_faults_new(&params, bb_gnttab_mapper_base(gt), (int)report_fd, &env.log);
@@ -381,6 +408,7 @@ int main(int argc, char **argv)
     }
     bb_backend_free(be, status == 0);
     bb_faults_free(faults);
+    bb_record_close(rec);
     bb_gnttab_mapper_close(gt);
     bb_xenevtchn_close(ev);
     bb_xs_close(xs);

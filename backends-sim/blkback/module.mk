@@ -34,6 +34,7 @@ BLKBACK_SRCS := $(BLKBACK_CORE_SRCS) backends-sim/blkback/params.c \
                 backends-sim/blkback/vbd.c backends-sim/blkback/backend.c \
                 backends-sim/blkback/mapper_gnttab.c backends-sim/blkback/xen_host.c \
                 backends-sim/blkback/faults.c backends-sim/blkback/main.c \
+                backends-sim/blkback/record.c backends-sim/recorder/corpus_dir.c \
                 frontends/os/hosted/hybrid_poll.c
 BLKBACK_XENBUS_SRCS := backends-sim/blkback/params.c backends-sim/blkback/vbd.c \
                        backends-sim/blkback/backend.c

@@ -32,6 +32,7 @@ void bb_params_default(struct bb_params *p)
         .resize_on_io = true,
         .resize_check_ms = 100,
         .hotplug_status = true,
+        .record_max = 256,
     };
 }
 
@@ -185,6 +186,21 @@ int bb_params_set(struct bb_params *p, const char *kv, char *err, size_t errlen)
         if (parse_uint(v, 1000, &u) < 0)
             goto bad_range;
         p->fault_grant_fail = (unsigned)u;
+    } else if (!strcmp(key, "record")) {
+        if (!*v) {
+            snprintf(err, errlen, "--opt %s: expected record=DIR", kv);
+            return -1;
+        }
+        if (strlen(v) >= sizeof(p->record)) {
+            snprintf(err, errlen, "--opt record=%.32s...: folder name longer than %zu bytes", v,
+                     sizeof(p->record) - 1);
+            return -1;
+        }
+        snprintf(p->record, sizeof(p->record), "%s", v);
+    } else if (!strcmp(key, "record-max")) {
+        if (parse_uint(v, 100000, &u) < 0 || u == 0)
+            goto bad_range;
+        p->record_max = (unsigned)u;
     } else if (!strcmp(key, "batch")) {
         if (parse_uint(v, 1u << 20, &u) < 0 || u == 0)
             goto bad_range;
@@ -212,6 +228,7 @@ bad_range : {
                        : !strcmp(key, "fault-delay-us")         ? "0..10000000"
                        : !strcmp(key, "fault-grant-fail")       ? "0..1000 (per mille)"
                        : !strcmp(key, "resize-check-ms")        ? "0..60000"
+                       : !strcmp(key, "record-max")             ? "1..100000"
                        : !strncmp(key, "fault-", 6)             ? "a number"
                                                                 : "a positive number";
     snprintf(err, errlen, "--opt %s: '%s' is not %s", kv, v, want);

@@ -42,6 +42,9 @@ struct bb_params {
     unsigned fault_grant_fail;   /* per mille of grant maps and copies that fail */
     uint64_t fault_report_after; /* say "served N" on the report fd once N were served */
     uint64_t fault_seed;         /* the draws of fault_grant_fail */
+    /* Served requests kept as fuzz corpus entries (record.h). */
+    char record[512];    /* the folder; empty: nothing recorded */
+    unsigned record_max; /* entries at most */
 };
 
 void bb_params_default(struct bb_params *p);

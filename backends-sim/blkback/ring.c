@@ -34,7 +34,8 @@ struct bb_ring {
     blkif_back_ring_t ring;
     bool broken;
     struct bb_ring_stats st;
-    uint64_t cur_id; /* id of the request being served */
+    uint64_t cur_id;   /* id of the request being served */
+    unsigned ind_read; /* segments an indirect request's pages gave */
 
     struct pgrant *pg; /* open-addressed by ref */
     unsigned pg_cap, pg_count;
@@ -543,6 +544,7 @@ static int16_t do_indirect(struct bb_ring *r, const blkif_request_indirect_t *re
         int16_t st = run_copies(r, npages, "indirect pages");
         if (st != BLKIF_RSP_OKAY)
             return st;
+        r->ind_read = n;
         return do_rw(r, op, req->sector_number, n);
     }
     const void *ipage[BLKIF_MAX_INDIRECT_PAGES_PER_REQUEST] = { NULL };
@@ -582,6 +584,7 @@ static int16_t do_indirect(struct bb_ring *r, const blkif_request_indirect_t *re
     }
     if (va)
         bb_unmap(r->mapper, va, nonce);
+    r->ind_read = n;
     return do_rw(r, op, req->sector_number, n);
 }
 
@@ -635,6 +638,7 @@ static void handle(struct bb_ring *r, const blkif_request_t *req)
     uint8_t op = req->operation, rsp_op = op;
     int16_t st;
     r->cur_id = req->id;
+    r->ind_read = 0;
     switch (op) {
     case BLKIF_OP_READ:
     case BLKIF_OP_WRITE:
@@ -663,6 +667,8 @@ static void handle(struct bb_ring *r, const blkif_request_t *req)
     else if (st != BLKIF_RSP_OKAY)
         r->st.errors++;
     respond(r, req->id, rsp_op, st);
+    if (r->cfg.record)
+        r->cfg.record(r->cfg.record_ctx, &r->cfg, req, r->segs, r->ind_read);
 }
 
 int bb_ring_serve(struct bb_ring *r, unsigned budget, bool *notify)

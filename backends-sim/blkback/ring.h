@@ -55,6 +55,18 @@ enum bb_persistent_map {
     BB_PMAP_OP,
 };
 
+struct bb_ring_config;
+struct blkif_request;
+struct blkif_request_segment;
+
+/* Sees each request the core took, once it was answered: the copy the
+ * core served from (never the ring slot) and, for an indirect request,
+ * the segments read from its pages (nind of them; 0 when they were not
+ * read).  record.h keeps them as fuzz corpus entries. */
+typedef void bb_record_fn(void *ctx, const struct bb_ring_config *cfg,
+                          const struct blkif_request *req, const struct blkif_request_segment *ind,
+                          unsigned nind);
+
 struct bb_ring_config {
     domid_t frontend;
     const char *device;     /* "vbd 51712", for diagnoses */
@@ -70,7 +82,9 @@ struct bb_ring_config {
     uint32_t discard_alignment;   /* bytes */
     uint32_t sector_size;         /* logical: 512 or 4096 */
     bool readonly;
-    bool strict; /* cut off on protocol violations */
+    bool strict;          /* cut off on protocol violations */
+    bb_record_fn *record; /* NULL: nothing recorded */
+    void *record_ctx;
 };
 
 struct bb_ring_stats {

@@ -464,6 +464,8 @@ static void connect_ring(struct bb_vbd *v)
         .sector_size = p->sector_size,
         .readonly = v->readonly,
         .strict = p->strict,
+        .record = v->env->record,
+        .record_ctx = v->env->record_ctx,
     };
     uint32_t remote;
     char sig[sizeof(v->ring_sig)];

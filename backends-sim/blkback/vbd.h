@@ -39,6 +39,9 @@ struct bb_env {
     /* The monotonic clock that spaces resize-on-io's looks at the image
      * (params: resize-check-ms); NULL looks before every batch. */
     uint64_t (*now_ns)(void);
+    /* Sees every request served (ring.h); NULL: nothing recorded. */
+    bb_record_fn *record;
+    void *record_ctx;
 };
 
 struct bb_vbd;

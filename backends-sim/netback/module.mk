@@ -7,7 +7,8 @@ NETBACK_CORE_OBJS := $(patsubst %.c,$(OBJ)/%.o,$(NETBACK_CORE_SRCS))
 
 NETBACK_SRCS := $(NETBACK_CORE_SRCS) backends-sim/netback/nb_xen.c \
     backends-sim/netback/nb_backing.c backends-sim/netback/nb_faults.c \
-    backends-sim/netback/nb_main.c
+    backends-sim/netback/nb_main.c backends-sim/netback/nb_record.c \
+    backends-sim/recorder/corpus_dir.c
 NETBACK := $(BUILD)/libexec/splitbed/splitbed-netback
 
 $(NETBACK): $(patsubst %.c,$(OBJ)/%.o,$(NETBACK_SRCS))

@@ -19,6 +19,7 @@
 
 #include "backends-sim/netback/nb_backing.h"
 #include "backends-sim/netback/nb_faults.h"
+#include "backends-sim/netback/nb_record.h"
 #include "backends-sim/netback/nb_vif.h"
 #include "backends-sim/netback/nb_xen.h"
 
@@ -49,9 +50,11 @@ static unsigned nvifs;
 static struct nb_xen *xen;
 static struct nb_vif_opts vopts;
 static bool quiet;
-static bool once;               /* --once */
-static bool until_removed;      /* --until-removed */
-static const char *capture;     /* --opt capture=FILE */
+static bool once;           /* --once */
+static bool until_removed;  /* --until-removed */
+static const char *capture; /* --opt capture=FILE */
+static const char *record;  /* --opt record=DIR, or $SPLITBED_RECORD */
+static unsigned record_max = NB_RECORD_DEFAULT_MAX;
 static bool gso_asked;          /* --opt gso=… given */
 static struct nb_faults faults; /* --opt fault-*=… */
 static volatile sig_atomic_t stop;
@@ -89,7 +92,10 @@ static void usage(void)
         "  SPEC  tap:NAME | stdio | fd:N | pcap:FILE | socket:PATH, then optionally "
         ",capture=FILE\n"
         "  --until-removed  exit 0 once every vif's directory, seen once, is gone\n"
-        "  --check  only check the options (exit 0, or 2 with one line)\n");
+        "  --check  only check the options (exit 0, or 2 with one line)\n"
+        "  --opt record=DIR (or $SPLITBED_RECORD=DIR)  keep each tx frame shape served as a\n"
+        "        corpus entry of the fuzz target in DIR/fuzz_netback_tx, at most\n"
+        "        record-max (256) of them\n");
 }
 
 static void deliver(void *arg, struct nb_queue *q, const uint8_t *frame, size_t len,
@@ -383,6 +389,16 @@ static bool parse_opt(const char *kv)
         capture = v;
         return true;
     }
+    if (!strcmp(key, "record")) {
+        if (!*v) {
+            say("splitbed-netback: --opt record=DIR needs a folder name");
+            return false;
+        }
+        record = v;
+        return true;
+    }
+    if (!strcmp(key, "record-max"))
+        return parse_uint_arg("--opt record-max", v, 100000, &record_max);
     int f = nb_faults_opt(&faults, key, v);
     if (f)
         return f > 0;
@@ -393,8 +409,8 @@ static bool parse_opt(const char *kv)
                  : !strcmp(key, "gso") ? &vopts.no_gso
                                        : NULL;
     if (!flag) {
-        say("splitbed-netback: --opt %s: unknown key (capture, max-queues, split, sg, gso, "
-            "fault-crash-after, fault-delay-us, fault-grant-fail, fault-seed)",
+        say("splitbed-netback: --opt %s: unknown key (capture, record, record-max, max-queues, "
+            "split, sg, gso, fault-crash-after, fault-delay-us, fault-grant-fail, fault-seed)",
             kv);
         return false;
     }
@@ -439,6 +455,10 @@ int main(int argc, char **argv)
     const char *vif_args[MAX_VIFS + 1];
     unsigned nargs = 0;
     vopts.max_queues = 4;
+    /* The toolstack's way to ask for recording (nb_record.h), for
+     * backends it starts itself; an --opt record=… given here wins. */
+    if (getenv("SPLITBED_RECORD") && *getenv("SPLITBED_RECORD"))
+        record = getenv("SPLITBED_RECORD");
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--vif") && i + 1 < argc) {
@@ -511,6 +531,16 @@ int main(int argc, char **argv)
             say("splitbed-netback: --vif %s: %s", vif_args[i], err);
             return r == -EINVAL ? 2 : 1;
         }
+    }
+    struct nb_record *rec = NULL;
+    if (record) {
+        rec = nb_record_open(record, record_max, NULL, NULL, err, sizeof err);
+        if (!rec) {
+            say("splitbed-netback: --opt record: %s", err);
+            return 2;
+        }
+        vopts.record = nb_record_frame;
+        vopts.record_ctx = rec;
     }
     if (nb_xen_open(&xen, err, sizeof err) < 0) {
         say("splitbed-netback: %s", err);
@@ -605,5 +635,6 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < (only_ours ? nvifs : 1); i++)
         env->ops->xs_unwatch(env->ctx, only_ours ? vifs[i].path : root, "@vifs");
     nb_xen_close(xen);
+    nb_record_close(rec);
     return status;
 }

@@ -68,6 +68,8 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
     netif_tx_request_t slot[NB_FATAL_SLOTS];
     unsigned nslots = 0, n = 0;
     netif_tx_request_t first;
+    netif_tx_request_t extras[XEN_NETIF_EXTRA_TYPE_MAX];
+    unsigned nextras = 0;
 
     memset(p, 0, sizeof *p);
     p->cons = cons;
@@ -90,6 +92,7 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
             _Static_assert(sizeof ex <= sizeof raw, "extra info fits a tx slot");
             RING_COPY_REQUEST(&q->tx, cons + n, &raw);
             memcpy(&ex, &raw, sizeof ex);
+            extras[nextras++] = raw;
             p->extra_mask |= 1u << n;
             n++;
             if (++seen >= XEN_NETIF_EXTRA_TYPE_MAX) {
@@ -160,6 +163,8 @@ static int tx_parse(struct nb_queue *q, RING_IDX cons, RING_IDX avail, unsigned 
     bool drop = nslots > NB_MAX_SLOTS || first.size < ETH_HLEN;
     if (!drop && (np > 0 && *boff + first.size > NB_TX_BATCH_BYTES))
         return 0; /* next batch: the buffer is full */
+    if (q->record)
+        q->record(q->record_ctx, q, slot, nslots, extras, nextras);
     p->n = (uint16_t)n;
     p->nslots = (uint16_t)nslots;
     p->meta.csum_blank = (first.flags & NETTXF_csum_blank) != 0;

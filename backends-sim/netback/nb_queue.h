@@ -31,6 +31,14 @@
 #define NB_TX_BATCH 64u                     /* frames per grant-copy batch */
 #define NB_TX_BATCH_BYTES (256u * 1024u)    /* and bytes */
 
+struct nb_queue;
+/* Sees each tx frame taken (dropped ones included, not those that broke
+ * the queue), from the copies the core parsed, never the ring: its data
+ * slots in order and the extra-info slots that followed the first.
+ * nb_record.h keeps them as fuzz corpus entries. */
+typedef void nb_record_fn(void *ctx, const struct nb_queue *q, const netif_tx_request_t *slots,
+                          unsigned nslots, const netif_tx_request_t *extras, unsigned nextras);
+
 struct nb_queue_stats {
     uint64_t tx_frames, tx_bytes, tx_errors, tx_dropped;
     uint64_t rx_frames, rx_bytes, rx_dropped;
@@ -52,6 +60,8 @@ struct nb_queue {
     bool broken;
     char why[200];
     struct nb_queue_stats st;
+    nb_record_fn *record; /* NULL: nothing recorded */
+    void *record_ctx;
     /* Frames parsed in one sweep, copied with one grant-copy batch. */
     struct nb_tx_pending {
         RING_IDX cons;

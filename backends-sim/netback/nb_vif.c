@@ -270,6 +270,8 @@ static int connect_queue(struct nb_vif *v, unsigned i, const char *dir)
     }
     v->q[i] = q;
     nb_queue_attach(q, v->env, v->fe_id, i, v->map[i].tx_page, v->map[i].rx_page);
+    q->record = v->opts.record;
+    q->record_ctx = v->opts.record_ctx;
     if ((r = v->env->ops->bind(v->env->ctx, v->fe_id, (evtchn_port_t)ev_tx, &q->port_tx)) < 0) {
         fatal(v, "%s: cannot bind event channel %lu (error %d)", dir, ev_tx, r);
         return r;

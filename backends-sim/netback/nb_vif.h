@@ -33,6 +33,8 @@ struct nb_vif_opts {
     bool pass_csum_blank;                     /* see nb_queue.pass_csum_blank */
     void (*log)(void *arg, const char *line); /* diagnostics; NULL = stderr */
     void *log_arg;
+    nb_record_fn *record; /* given to each queue (nb_queue.h); NULL: none */
+    void *record_ctx;
 };
 
 /* Reads and checks the backend directory, publishes features, InitWait.

@@ -14,6 +14,11 @@
  *                       one line "NAME: N inputs, a reset world behaves as
  *                       a fresh one" and exit 0, or one line naming the
  *                       first input that differed and exit 1
+ *   NAME -summary FILE|DIR...
+ *                       as the first form, then one more line "NAME: ..."
+ *                       with what the target counted over all inputs
+ *                       (fuzz_target_summary, for targets that count:
+ *                       how many requests were served, frames delivered)
  *
  * A target that breaks an invariant aborts, as under libFuzzer, so the
  * exit status and the target's own line name the input that failed; this
@@ -32,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv) __attribute__((weak));
 void fuzz_world_fresh(int on) __attribute__((weak));
 uint64_t fuzz_world_digest(void) __attribute__((weak));
+void fuzz_target_summary(char *buf, size_t len) __attribute__((weak));
 
 static unsigned ran;
 
@@ -187,8 +193,16 @@ int main(int argc, char **argv)
     if (LLVMFuzzerInitialize)
         LLVMFuzzerInitialize(&argc, &argv);
     int first = 1;
+    bool summary = false;
     if (strcmp(argv[1], "-reset-check") == 0) {
         collecting = true;
+        first = 2;
+    } else if (strcmp(argv[1], "-summary") == 0) {
+        if (!fuzz_target_summary) {
+            fprintf(stderr, "%s: counts nothing to summarize\n", name);
+            return 2;
+        }
+        summary = true;
         first = 2;
     }
     for (int i = first; i < argc; i++)
@@ -199,5 +213,10 @@ int main(int argc, char **argv)
         return reset_check(name);
     }
     printf("%s: %u inputs\n", name, ran);
+    if (summary) {
+        char line[256];
+        fuzz_target_summary(line, sizeof(line));
+        printf("%s: %s\n", name, line);
+    }
     return 0;
 }

@@ -291,7 +291,8 @@ fi
 #    dom0 checks on the image once the domain has gone.
 if want linuxfront; then
 kmod off xen-blkback
-/guest/splitbed-blkback >/tmp/blkback.log 2>&1 &
+# Recording the requests Linux's xen-blkfront sends (see the end).
+SPLITBED_RECORD=/tmp/rec /guest/splitbed-blkback --opt record-max=64 >/tmp/blkback.log 2>&1 &
 bb=$!
 dd if=/dev/zero of=/tmp/rwf.img bs=1M count=4 2>/dev/null
 sed -e 's/linuxours/linuxfront/; s/splitbed=ours/splitbed=linuxfront/' -e '/^vif/d' \
@@ -317,7 +318,8 @@ fi
 if want linuxnet; then
 kmod off xen-netback
 kmod on tun
-/guest/splitbed-netback --vif 0=tap:sbvif0 >/tmp/netback.log 2>&1 &
+/guest/splitbed-netback --vif 0=tap:sbvif0 --opt record=/tmp/rec --opt record-max=64 \
+  >/tmp/netback.log 2>&1 &
 nb=$!
 httpd -p 8080 -h /srv
 sed -e 's/linuxours/linuxnet/; s/splitbed=ours/splitbed=linuxnet/' -e '/^disk/d; /xvdb/d' \
@@ -444,6 +446,15 @@ console linuxfront-qdisk '^@@ rc linux-blkfront'
 sed 's/^/@@ dmq: /' /var/log/xen/qemu-dm-linuxfront-qdisk.log 2>/dev/null | tail -20
 echo "@@ phase linuxfront-qdisk $(up)"
 fi
+
+# What Linux's xen-blkfront and xen-netfront sent to splitbed-blkback and
+# splitbed-netback above, recorded by them as fuzz corpus entries: one
+# line each, for run.sh to write under build/test-xen-seeds/.
+for f in /tmp/rec/*/*; do
+  [ -f "$f" ] || continue
+  t=${f%/*}
+  echo "@@ rec ${t##*/}/${f##*/} $(base64 < "$f" | tr -d '\n')"
+done
 
 echo "@@ phase scenarios-done $(up)"
 echo "@@ done"

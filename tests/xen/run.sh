@@ -359,6 +359,20 @@ else
 fi
 fi
 
+# The requests Linux's frontends sent to our backends (linuxfront,
+# linuxnet), recorded as fuzz corpus entries: merged into
+# fixtures/corpora/ with -merge=1 (docs/fuzzing.md).
+seeds="$build/test-xen-seeds"
+rm -rf "$seeds"
+sed -n 's#^@@ rec \(fuzz_[a-z_]*\)/\([0-9a-f]*\) \([A-Za-z0-9+/=]*\)$#\1 \2 \3#p' "$work/serial.txt" |
+while read -r target name b64; do
+  mkdir -p "$seeds/$target"
+  printf '%s' "$b64" | base64 -d > "$seeds/$target/$name" || rm -f "$seeds/$target/$name"
+done
+for t in fuzz_blkback_req fuzz_netback_tx; do
+  echo "test-xen: recorded from Linux's frontends: $t: $(find "$seeds/$t" -type f 2>/dev/null | wc -l) entries in $seeds/$t"
+done
+
 phase results
 echo "test-xen: $passed passed, $failed failed (full log: $build/test-xen-serial.log)"
 [ "$failed" -eq 0 ]
