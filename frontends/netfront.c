@@ -440,8 +440,18 @@ static int tx_gc(struct nf_queue *q)
             q->tx_busy[rsp.id] = false;
             q->tx_free[q->tx_nfree++] = rsp.id;
         }
-        int more;
-        RING_FINAL_CHECK_FOR_RESPONSES(&q->tx, more);
+        /* Told once half of what is outstanding is answered rather than
+         * at every response (as netfront has long done): a sender that
+         * filled the ring wakes once per half ring, and the backend
+         * notifies as often.  Never later than the last one, so whoever
+         * waits for everything to be answered is told too. */
+        RING_IDX outstanding = q->tx.req_prod_pvt - q->tx.rsp_cons;
+        int more = RING_HAS_UNCONSUMED_RESPONSES(&q->tx);
+        if (!more) {
+            q->tx.sring->rsp_event = q->tx.rsp_cons + (outstanding >> 1) + 1;
+            xen_mb();
+            more = RING_HAS_UNCONSUMED_RESPONSES(&q->tx);
+        }
         if (!more)
             break;
     }

@@ -17,6 +17,10 @@
  *    whose checksums are complete.
  *  - Frames of up to 65535 bytes over up to XEN_NETIF_NR_SLOTS_MIN slots,
  *    with a GSO extra-info segment when asked and negotiated.
+ *  - Transmit answers are asked for in batches: the backend notifies once
+ *    half of the frames outstanding on a queue are answered (never later
+ *    than the last), so a sender that keeps its ring full is woken once
+ *    per half ring rather than once per backend pass.
  *  - A backend is not trusted: responses are copied out of the ring before
  *    use, response counts and ids are checked, and a backend that breaks
  *    the protocol turns the device NETFRONT_BROKEN with one log line

@@ -13,6 +13,7 @@
 
 #include "tests/unit/test_net_host.h"
 #include "netfront.h"
+#include "os.h"
 #include "backends-sim/netback/nb_csum.h"
 #include "backends-sim/netback/nb_vif.h"
 
@@ -922,6 +923,48 @@ START_TEST(frontend_refuses_bad_sends)
 }
 END_TEST
 
+/* A sender that filled its ring is told once half of what it has
+ * outstanding is answered, not at every response, and never later than
+ * the last one. */
+START_TEST(tx_event_once_half_the_outstanding_frames_are_answered)
+{
+    struct netfront_opts fo = { .max_queues = 1 };
+    struct rig r;
+    rig_up(&r, &fo, NULL);
+    static uint8_t f[60];
+    fill(f, sizeof f, 3);
+    for (int i = 0; i < 100; i++)
+        ck_assert_int_eq(netfront_send(r.nf, f, sizeof f, NULL), 0);
+    netfront_poll(r.nf);
+    struct nb_queue *q = nb_vif_queue(r.vif, 0);
+    RING_IDX base = q->tx.rsp_prod_pvt;
+    ck_assert_uint_eq(q->tx.sring->rsp_event, base + 51);
+    evtchn_port_t port;
+    while (os_evtchn_next_pending(r.os, &port) > 0)
+        ;
+    ck_assert_int_eq(nb_queue_tx(q, 50, deliver, &r), 50);
+    ck_assert_int_eq(os_evtchn_next_pending(r.os, &port), 0);
+    ck_assert_int_eq(nb_queue_tx(q, 1, deliver, &r), 1);
+    ck_assert_int_eq(os_evtchn_next_pending(r.os, &port), 1);
+    ck_assert(netfront_tx_pending(r.nf));
+    /* The rest, down to the last frame, still wakes the sender. */
+    for (unsigned left = 49; left > 0;) {
+        netfront_poll(r.nf);
+        while (os_evtchn_next_pending(r.os, &port) > 0)
+            ;
+        unsigned until = q->tx.sring->rsp_event - q->tx.rsp_prod_pvt;
+        ck_assert_uint_ge(until, 1);
+        ck_assert_uint_le(until, left);
+        ck_assert_int_eq(nb_queue_tx(q, until, deliver, &r), (int)until);
+        ck_assert_int_eq(os_evtchn_next_pending(r.os, &port), 1);
+        left -= until;
+    }
+    netfront_poll(r.nf);
+    ck_assert(!netfront_tx_pending(r.nf));
+    rig_down(&r);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("net_path");
@@ -929,6 +972,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, negotiation_matrix, 0, 8);
     tcase_add_loop_test(tc, checksum_offload_matrix, 0, 8);
     tcase_add_test(tc, many_frames_flow_control);
+    tcase_add_test(tc, tx_event_once_half_the_outstanding_frames_are_answered);
     tcase_add_test(tc, backend_end_of_input_closes_after_delivery);
     tcase_add_loop_test(tc, hostile_frontend, 0, 8);
     tcase_add_test(tc, completed_checksums_verify);
