@@ -1,7 +1,8 @@
 # dom0's side of a Qubes VM on the simulator: splitbed-qubesdb, splitbed-qrexec,
 # splitbed-guid.
 QUBESDB_DAEMON := $(BUILD)/libexec/splitbed/splitbed-qubesdb
-$(QUBESDB_DAEMON): $(OBJ)/backends-sim/qubes/qubesdb_daemon.o $(OBJ)/backends-sim/qubes/dom0_daemon.o $(FRONTEND_LIB) $(OS_LINUX_LIB)
+$(QUBESDB_DAEMON): $(OBJ)/backends-sim/qubes/qubesdb_daemon.o $(OBJ)/backends-sim/qubes/qubesdb_vm.o \
+    $(OBJ)/backends-sim/qubes/dom0_daemon.o $(FRONTEND_LIB) $(OS_LINUX_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(FRONTEND_LIB) $(OS_LINUX_LIB) $(FRONTEND_LIB) $(OS_LINUX_LDLIBS)
 ALL_TARGETS += $(QUBESDB_DAEMON)
@@ -9,7 +10,7 @@ INSTALL_LIBEXEC += $(QUBESDB_DAEMON)
 
 # splitbed-qrexec: dom0's qrexec daemon for one VM.
 QREXEC_DAEMON := $(BUILD)/libexec/splitbed/splitbed-qrexec
-$(QREXEC_DAEMON): $(OBJ)/backends-sim/qubes/qrexec_daemon.o $(OBJ)/backends-sim/qubes/dom0_daemon.o \
+$(QREXEC_DAEMON): $(OBJ)/backends-sim/qubes/qrexec_daemon.o $(OBJ)/backends-sim/qubes/qrexec_vm.o $(OBJ)/backends-sim/qubes/dom0_daemon.o \
     $(OBJ)/backends-sim/qubes/qrexec_policy.o $(OBJ)/backends-sim/qubes/qrexec_service.o \
     $(FRONTEND_LIB) $(OS_LINUX_LIB)
 	@mkdir -p $(@D)

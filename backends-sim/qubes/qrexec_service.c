@@ -234,13 +234,14 @@ int qrexec_service_step(struct qrexec_service *s)
         if (r == 0)
             break;
         if (r < 0) {
-            fprintf(stderr, "%s the VM closed the call early\n", s->tag);
+            os_log(s->os, OS_LOG_WARN, "%s the VM closed the call early", s->tag);
             return 0;
         }
         if (!s->hello) {
             if (type != QREXEC_MSG_HELLO || len != 4 || qrexec_get32(d) < QREXEC_MIN_VERSION) {
-                fprintf(stderr, "%s the VM began with %s, not a HELLO we speak; cutting it off\n",
-                        s->tag, qrexec_type_name(type));
+                os_log(s->os, OS_LOG_WARN,
+                       "%s the VM began with %s, not a HELLO we speak; cutting it off", s->tag,
+                       qrexec_type_name(type));
                 return 0;
             }
             uint32_t v = qrexec_get32(d);
@@ -253,7 +254,8 @@ int qrexec_service_step(struct qrexec_service *s)
             continue;
         }
         if (type != QREXEC_MSG_DATA_STDIN) {
-            fprintf(stderr, "%s the VM sent %s; ignored\n", s->tag, qrexec_type_name(type));
+            os_log(s->os, OS_LOG_WARN, "%s the VM sent %s; ignored", s->tag,
+                   qrexec_type_name(type));
             continue;
         }
         if (len == 0) {

@@ -19,7 +19,9 @@
  * which `splitbed qubesdb DOM read|write|rm|list PATH [VALUE]` uses.
  *
  * Runs as a process of dom0 on the simulator or on a real Xen: it uses
- * the portable vchan through the frontends' Linux home.
+ * the portable vchan through the frontends' Linux home.  What faces the
+ * VM (the channel, its messages) is qubesdb_vm.h; this file holds the
+ * options, dom0's socket and the poll loop.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -34,10 +36,9 @@
 
 #include "backends-sim/qubes/dom0_daemon.h"
 #include "frontends/os/linux/os_linux.h"
-#include "frontends/qubesdb_link.h"
+#include "backends-sim/qubes/qubesdb_vm.h"
 #include "frontends/qubesdb_proto.h"
 #include "frontends/qubesdb_store.h"
-#include "frontends/vchan.h"
 
 #define MAX_CLIENTS 16
 #define PROG "splitbed-qubesdb"
@@ -51,12 +52,8 @@ struct client {
 struct daemon {
     struct os *os;
     domid_t dom;
-    char base[96];
     struct qdb_store *store;
-    struct vchan *v;
-    struct qdb_link link;
-    bool synced;
-    char tag[48];
+    struct qdb_vm *vm; /* the VM's side: qubesdb_vm.h */
     int listen_fd;
     struct client clients[MAX_CLIENTS];
     bool vm_due; /* something for the VM's channel to do besides its events */
@@ -120,108 +117,11 @@ static int add_entry(struct daemon *d, const char *arg)
     return qdb_store_write(d->store, path, eq + 1, strlen(eq + 1)) < 0 ? -1 : 0;
 }
 
-/* ---- the VM's side ---------------------------------------------------- */
-
-static int serve(struct daemon *d)
-{
-    d->synced = false;
-    int r = vchan_server_open(d->os, d->dom, d->base, 4096, 4096, &d->v);
-    if (r < 0) {
-        fprintf(stderr, PROG ": d%u: cannot serve QubesDB at %s (error %d)\n", (unsigned)d->dom,
-                d->base, -r);
-        return -1;
-    }
-    snprintf(d->tag, sizeof d->tag, PROG ": d%u:", (unsigned)d->dom);
-    qdb_link_init(&d->link, d->os, d->v, d->tag);
-    return 0;
-}
-
-static void unserve(struct daemon *d)
-{
-    vchan_close(d->v);
-    d->v = NULL;
-    qdb_link_reset(&d->link);
-    d->synced = false;
-}
-
-static int dump(struct daemon *d, const char *prefix)
-{
-    /* everything in descending order, as Qubes' daemon answers "" */
-    for (size_t i = qdb_store_count(d->store); i-- > 0;) {
-        const char *p = qdb_store_path(d->store, i);
-        if (!qdb_has_prefix(p, prefix))
-            continue;
-        size_t len;
-        const char *v = qdb_store_value(d->store, i, &len);
-        int r = qdb_link_send(&d->link, QDB_RESP_MULTIREAD, p, v, len);
-        if (r < 0)
-            return r;
-    }
-    return qdb_link_send(&d->link, QDB_RESP_MULTIREAD, "", NULL, 0);
-}
-
-/* A VM message; negative: the VM broke the protocol (already named). */
-static int from_vm(struct daemon *d, const struct qdb_hdr *h, const char *value)
-{
-    switch (h->type) {
-    case QDB_CMD_MULTIREAD:
-        if (d->synced) {
-            fprintf(stderr, PROG ": d%u asked for the whole database twice; cutting it off\n",
-                    (unsigned)d->dom);
-            return -OS_EPROTO;
-        }
-        d->synced = true;
-        return dump(d, h->path);
-    case QDB_CMD_WRITE:
-        if (!qdb_value_ok(value, h->data_len) ||
-            qdb_store_write(d->store, h->path, value, h->data_len) < 0)
-            return qdb_link_send(&d->link, QDB_RESP_ERROR, h->path, NULL, 0);
-        return qdb_link_send(&d->link, QDB_RESP_OK, h->path, NULL, 0);
-    case QDB_CMD_RM:
-        return qdb_link_send(&d->link,
-                             qdb_store_rm(d->store, h->path) ? QDB_RESP_OK : QDB_RESP_ERROR,
-                             h->path, NULL, 0);
-    case QDB_RESP_OK: return 0;
-    case QDB_RESP_ERROR:
-        fprintf(stderr, PROG ": d%u refused our change of %s\n", (unsigned)d->dom, h->path);
-        return 0;
-    default:
-        fprintf(stderr, PROG ": d%u sent %s, which only dom0 sends; cutting it off\n",
-                (unsigned)d->dom, qdb_type_name(h->type));
-        return -OS_EPROTO;
-    }
-}
-
-static void vm_step(struct daemon *d)
-{
-    if (!d->v && serve(d) < 0)
-        return;
-    int st = vchan_poll(d->v);
-    int r = st < 0 ? st : qdb_link_flush(&d->link);
-    while (r >= 0) {
-        struct qdb_hdr h;
-        const char *value;
-        r = qdb_link_next(&d->link, &h, &value);
-        if (r <= 0)
-            break;
-        r = from_vm(d, &h, value);
-    }
-    if (r == 0 && vchan_state(d->v) != VCHAN_CLOSED)
-        return;
-    /* closed, vanished or cut off: a fresh channel for the VM's next try */
-    if (r == -OS_ESHUTDOWN || vchan_state(d->v) == VCHAN_CLOSED)
-        fprintf(stderr, PROG ": d%u closed QubesDB; serving it again\n", (unsigned)d->dom);
-    unserve(d);
-    (void)serve(d);
-}
-
 /* dom0 changed something: the VM follows, once it has the database. */
 static void mirror(struct daemon *d, uint8_t type, const char *path, const char *v, size_t len)
 {
-    if (d->v && d->synced && vchan_state(d->v) == VCHAN_CONNECTED) {
-        (void)qdb_link_send(&d->link, type, path, v, len);
+    if (qdb_vm_changed(d->vm, type, path, v, len))
         d->vm_due = true;
-    }
 }
 
 /* ---- dom0's local socket ------------------------------------------------ */
@@ -353,16 +253,15 @@ int main(int argc, char **argv)
     d.os = os_linux_open(&oo);
     if (!d.os)
         return 1;
-    vchan_qubes_path(d.base, sizeof d.base, os_domid(d.os), d.dom, QDB_VCHAN_PORT);
     d.listen_fd = dom0_daemon_listen(PROG, sock);
-    if (d.listen_fd < 0 || serve(&d) < 0)
+    if (d.listen_fd < 0 || qdb_vm_open(d.os, d.dom, d.store, &d.vm) < 0)
         return 1;
     for (int i = 0; i < MAX_CLIENTS; i++)
         d.clients[i].fd = -1;
     dom0_daemon_catch_stop();
     dom0_daemon_ready(ready_fd);
     os_log(d.os, OS_LOG_INFO, PROG ": d%u: QubesDB at %s, %zu entries, dom0 socket %s",
-           (unsigned)d.dom, d.base, qdb_store_count(d.store), sock);
+           (unsigned)d.dom, qdb_vm_base(d.vm), qdb_store_count(d.store), sock);
 
     while (!dom0_daemon_stop) {
         struct pollfd p[4 + MAX_CLIENTS];
@@ -391,7 +290,7 @@ int main(int argc, char **argv)
         /* The VM's channel moves on its event channel and xenstore, or
          * when dom0 gave it something to send; a local read alone leaves
          * it be. */
-        bool vm_events = r < 0 || d.vm_due || !d.v;
+        bool vm_events = r < 0 || d.vm_due || !qdb_vm_serving(d.vm);
         for (int i = 0; i < first_client - 1; i++)
             vm_events |= p[i].revents != 0;
         if (!vm_events)
@@ -401,12 +300,12 @@ int main(int argc, char **argv)
         char wp[256], wt[64];
         while (os_xs_next_watch(d.os, wp, sizeof wp, wt, sizeof wt) > 0)
             ;
-        vm_step(&d);
+        qdb_vm_step(d.vm);
     }
     for (int i = 0; i < MAX_CLIENTS; i++)
         if (d.clients[i].fd >= 0)
             close(d.clients[i].fd);
-    unserve(&d);
+    qdb_vm_close(d.vm);
     close(d.listen_fd);
     unlink(sock);
     qdb_store_free(d.store);

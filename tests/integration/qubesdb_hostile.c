@@ -5,6 +5,7 @@
  *     type     sends RESP_WATCH, which has no place between domains
  *     len      announces a value of 5000 bytes
  *     twice    asks for the whole database twice
+ *     deaf     writes a key over and over and never reads the answers
  *   qubesdb-hostile dom0 MODE VM    as dom0's daemon, against a VM
  *     type     answers the dump with CMD_READ
  *     path     sends an entry whose path has a space
@@ -79,6 +80,22 @@ int app_main(struct os *os, int argc, char **argv)
             qdb_hdr_encode(h, QDB_CMD_WRITE, "/x", 0);
             h[68] = 0x88, h[69] = 0x13; /* 5000 */
             (void)vchan_send(v, h, sizeof h);
+        } else if (!os_strcmp(mode, "deaf")) {
+            /* dom0's answers pile up on its side until it gives up */
+            uint8_t m[QDB_HDR_SIZE + 1];
+            qdb_hdr_encode(m, QDB_CMD_WRITE, "/deaf", 1);
+            m[QDB_HDR_SIZE] = 'x';
+            for (unsigned sent = 0; sent < 40000 && os_now_ns(os) < deadline;) {
+                long n = vchan_send(v, m, sizeof m);
+                if (n < 0)
+                    break;
+                if (n > 0) {
+                    sent++;
+                    continue;
+                }
+                vchan_poll(v);
+                os_wait(os, deadline);
+            }
         } else {
             send_raw(v, QDB_CMD_MULTIREAD, "", 0);
             send_raw(v, QDB_CMD_MULTIREAD, "", 0);

@@ -196,6 +196,14 @@ START_TEST(hostile_vm_second_dump)
 }
 END_TEST
 
+/* A VM that writes and never reads dom0's answers: dom0 keeps at most
+ * 1 MiB of them for it, then cuts it off. */
+START_TEST(hostile_vm_deaf)
+{
+    hostile_vm("deaf", "left over 1 MiB of replies unread");
+}
+END_TEST
+
 /* A dom0 that breaks the protocol: the VM's client names it in one
  * line, closes the channel, and the app fails cleanly. */
 static void hostile_dom0(const char *mode, const char *needle)
@@ -249,6 +257,7 @@ int main(void)
     tcase_add_test(tc, hostile_vm_type);
     tcase_add_test(tc, hostile_vm_length);
     tcase_add_test(tc, hostile_vm_second_dump);
+    tcase_add_test(tc, hostile_vm_deaf);
     tcase_add_test(tc, hostile_dom0_type);
     tcase_add_test(tc, hostile_dom0_path);
     tcase_add_test(tc, hostile_dom0_unasked_dump);
