@@ -11,3 +11,14 @@ FUZZ_SRCS_fuzz_qubesdb_client := tests/fuzz/fuzz_qubesdb_client.c $(VCHAN_FUZZ_S
 	frontends/qubesdb_link.c
 FUZZ_SRCS_fuzz_qrexec_agent := tests/fuzz/fuzz_qrexec_agent.c $(VCHAN_FUZZ_SRCS) \
 	frontends/qrexec_agent.c frontends/qrexec_proto.c
+
+# dom0's side facing a hostile VM: splitbed-qubesdb's and splitbed-qrexec's
+# handling of what the VM sends, without their sockets and poll loops.
+FUZZERS += fuzz_qubesdb_daemon
+FUZZ_SRCS_fuzz_qubesdb_daemon := tests/fuzz/fuzz_qubesdb_daemon.c $(VCHAN_FUZZ_SRCS) \
+	backends-sim/qubes/qubesdb_vm.c frontends/qubesdb_proto.c frontends/qubesdb_store.c \
+	frontends/qubesdb_link.c
+FUZZERS += fuzz_qrexec_daemon
+FUZZ_SRCS_fuzz_qrexec_daemon := tests/fuzz/fuzz_qrexec_daemon.c $(VCHAN_FUZZ_SRCS) \
+	backends-sim/qubes/qrexec_vm.c backends-sim/qubes/qrexec_policy.c \
+	backends-sim/qubes/qrexec_service.c frontends/qrexec_proto.c
