@@ -374,8 +374,9 @@ static long read_counter(const char *netns, const char *dev, const char *what)
  * with their virtio-net header, the ring's GSO extra info and the guest's
  * netfront both ways, so the receiving TAP sees far fewer frames than
  * segments; with it off (netback gso=0, the guest --no-gso) every frame
- * is one segment. */
-static void tcp_stream_through_bridge(bool gso)
+ * is one segment.  Over IPv4, and over IPv6 (TCPv6 GSO, IPv6 checksum
+ * offload). */
+static void tcp_stream_through_bridge(bool gso, bool v6)
 {
     NEED_NETNS();
     snprintf(ns2, sizeof ns2, "sbnet%db", (int)getpid());
@@ -428,31 +429,48 @@ static void tcp_stream_through_bridge(bool gso)
         line[got] = '\0';
     }
     RUN(NULL, "ip", "netns", "exec", ns, "sh", "-c",
-        "ip link set sbbra up && ip addr add 10.98.0.1/24 dev sbbra");
+        v6 ? "ip link set sbbra up && ip -6 addr add fd98::1/64 dev sbbra nodad"
+           : "ip link set sbbra up && ip addr add 10.98.0.1/24 dev sbbra");
     ck_assert_msg(r.status == 0, "side a: %s", r.err);
     RUN(NULL, "ip", "netns", "exec", ns, "ip", "link", "set", "sbbrb", "netns", ns2);
     ck_assert_msg(r.status == 0, "moving the TAP: %s", r.err);
     RUN(NULL, "ip", "netns", "exec", ns2, "sh", "-c",
-        "ip link set lo up && ip link set sbbrb up && ip addr add 10.98.0.2/24 dev sbbrb");
+        v6 ? "ip link set lo up && ip link set sbbrb up && "
+             "ip -6 addr add fd98::2/64 dev sbbrb nodad"
+           : "ip link set lo up && ip link set sbbrb up && ip addr add 10.98.0.2/24 dev sbbrb");
     ck_assert_msg(r.status == 0, "side b: %s", r.err);
 
     int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
     ck_assert_int_ge(home, 0);
     enter_netns(ns2);
-    int ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(5001) };
-    inet_pton(AF_INET, "10.98.0.2", &a.sin_addr);
-    ck_assert_int_eq(bind(ls, (struct sockaddr *)&a, sizeof a), 0);
+    int family = v6 ? AF_INET6 : AF_INET;
+    struct sockaddr_storage a;
+    memset(&a, 0, sizeof a);
+    socklen_t alen;
+    if (v6) {
+        struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)&a;
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons(5001);
+        inet_pton(AF_INET6, "fd98::2", &a6->sin6_addr);
+        alen = sizeof *a6;
+    } else {
+        struct sockaddr_in *a4 = (struct sockaddr_in *)&a;
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons(5001);
+        inet_pton(AF_INET, "10.98.0.2", &a4->sin_addr);
+        alen = sizeof *a4;
+    }
+    int ls = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    ck_assert_int_eq(bind(ls, (struct sockaddr *)&a, alen), 0);
     ck_assert_int_eq(listen(ls, 1), 0);
     enter_netns(ns);
-    int cs = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int cs = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     ck_assert_int_ge(cs, 0);
     ck_assert_int_eq(setns(home, CLONE_NEWNET), 0);
     close(home);
     struct timeval tv = { .tv_sec = TIMEOUT };
     setsockopt(cs, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    ck_assert_msg(connect(cs, (struct sockaddr *)&a, sizeof a) == 0, "connect: %s",
-                  strerror(errno));
+    ck_assert_msg(connect(cs, (struct sockaddr *)&a, alen) == 0, "connect: %s", strerror(errno));
     int ss = accept(ls, NULL, NULL);
     ck_assert_int_ge(ss, 0);
     setsockopt(ss, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -507,13 +525,19 @@ static void tcp_stream_through_bridge(bool gso)
 
 START_TEST(tcp_stream_through_a_bridging_guest_with_gso)
 {
-    tcp_stream_through_bridge(true);
+    tcp_stream_through_bridge(true, false);
+}
+END_TEST
+
+START_TEST(tcp6_stream_through_a_bridging_guest_with_gso)
+{
+    tcp_stream_through_bridge(true, true);
 }
 END_TEST
 
 START_TEST(tcp_stream_through_a_bridging_guest_without_gso)
 {
-    tcp_stream_through_bridge(false);
+    tcp_stream_through_bridge(false, false);
 }
 END_TEST
 
@@ -636,6 +660,7 @@ static Suite *suite(void)
     tcase_add_test(tap, tap_link_down_drops_with_one_line);
     tcase_add_test(tap, tcp_stream_through_a_bridging_guest_with_gso);
     tcase_add_test(tap, tcp_stream_through_a_bridging_guest_without_gso);
+    tcase_add_test(tap, tcp6_stream_through_a_bridging_guest_with_gso);
     suite_add_tcase(s, tap);
     return s;
 }
