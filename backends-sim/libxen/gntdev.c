@@ -152,8 +152,7 @@ int gntdev_end(struct xengntdev_handle *h, struct region *r, uint32_t first, uin
             __atomic_store_n(&u->prod, ++h->uprod, __ATOMIC_RELEASE);
             return 0;
         }
-        struct hvw_handles req = { .map_id = r->id };
-        return hvclient_post(&h->cl, HVW_GNT_UNMAP, &req, sizeof(req));
+        return gntdev_post_unmap(h, r->id);
     }
     struct hvw_refs req = { .share_id = r->id, .first = first, .count = count };
     int ret = (int)hvclient_call(&h->cl, HVW_GNT_UNSHARE, &req, sizeof(req), NULL, 0, NULL, NULL);
@@ -239,25 +238,38 @@ struct xengntdev_handle *gntdev_open(unsigned kind, const char *lib, struct xent
         return NULL;
     }
     h->kind = kind;
+    h->bell = h->answer = -1;
     struct hvw_hello_rep rep;
-    int fd = -1;
-    unsigned nfds = 1;
-    if (hvclient_open(&h->cl, kind, lib, log, &rep, &fd, &nfds) < 0) {
+    int fd[4] = { -1, -1, -1, -1 };
+    unsigned nfds = 4;
+    if (hvclient_open(&h->cl, kind, lib, log, &rep, fd, &nfds) < 0) {
         int e = errno;
         free(h);
         errno = e;
         return NULL;
     }
-    if (nfds == 1 && kind == HVW_KIND_GNTTAB) {
+    if (nfds >= 1 && kind == HVW_KIND_GNTTAB) {
         /* without it, unmaps go through the socket */
-        void *p = mmap(NULL, sizeof(*h->uring), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        void *p = mmap(NULL, sizeof(*h->uring), PROT_READ | PROT_WRITE, MAP_SHARED, fd[0], 0);
         if (p != MAP_FAILED) {
             h->uring = p;
             h->uprod = __atomic_load_n(&h->uring->prod, __ATOMIC_RELAXED);
         }
     }
-    if (nfds == 1)
-        close(fd);
+    if (nfds == 4 && kind == HVW_KIND_GNTTAB) {
+        /* without it, requests go through the socket */
+        void *p = mmap(NULL, sizeof(*h->call), PROT_READ | PROT_WRITE, MAP_SHARED, fd[1], 0);
+        if (p != MAP_FAILED) {
+            h->call = p;
+            h->call_seq = __atomic_load_n(&h->call->seq, __ATOMIC_RELAXED);
+            h->bell = fd[2];
+            h->answer = fd[3];
+            fd[2] = fd[3] = -1;
+        }
+    }
+    for (unsigned i = 0; i < nfds; i++)
+        if (fd[i] >= 0)
+            close(fd[i]);
     return h;
 }
 
@@ -281,7 +293,69 @@ int gntdev_close(struct xengntdev_handle *h)
     free(h->mem);
     if (h->uring)
         munmap(h->uring, sizeof(*h->uring));
+    if (h->call) {
+        munmap(h->call, sizeof(*h->call));
+        close(h->bell);
+        close(h->answer);
+    }
     free(h);
     reap_lingering();
     return 0;
+}
+
+ssize_t gntdev_call(struct xengntdev_handle *h, unsigned op, const void *body, size_t blen,
+                    void *rep, size_t repmax)
+{
+    struct hvw_call_page *pg = h->call;
+    struct hvw_req req = { .op = op, .len = (uint32_t)blen };
+    if (!pg || h->posted || !hvw_call_op_ok(op) || blen > sizeof(pg->req) - sizeof(req)) {
+        h->posted = false;
+        return hvclient_call(&h->cl, op, body, blen, rep, repmax, NULL, NULL);
+    }
+    memcpy(pg->req, &req, sizeof(req));
+    if (blen)
+        memcpy(pg->req + sizeof(req), body, blen);
+    uint32_t seq = ++h->call_seq;
+    __atomic_store_n(&pg->seq, seq, __ATOMIC_RELEASE);
+    const uint64_t one = 1;
+    ssize_t n;
+    do
+        n = write(h->bell, &one, sizeof(one));
+    while (n < 0 && errno == EINTR);
+    /* one byte per answer; the page says which request it answers */
+    for (;;) {
+        char b;
+        if (n >= 0)
+            n = read(h->answer, &b, 1);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int e = n == 0 ? ECONNRESET : errno;
+            hvclient_log(h->cl.log, h->cl.lib, e, "lost splitbed-hvd");
+            errno = e;
+            return -1;
+        }
+        if (__atomic_load_n(&pg->done, __ATOMIC_ACQUIRE) == seq)
+            break;
+    }
+    struct hvw_rep r;
+    memcpy(&r, pg->rep, sizeof(r));
+    if (r.err < 0 || r.len > sizeof(pg->rep) - sizeof(r) || (!r.err && r.len > repmax)) {
+        errno = r.err < 0 || r.len > sizeof(pg->rep) - sizeof(r) ? EPROTO : EMSGSIZE;
+        return -1;
+    }
+    if (r.err) {
+        errno = r.err;
+        return -1;
+    }
+    if (r.len)
+        memcpy(rep, pg->rep + sizeof(r), r.len);
+    return r.len;
+}
+
+int gntdev_post_unmap(struct xengntdev_handle *h, uint32_t map_id)
+{
+    struct hvw_handles req = { .map_id = map_id };
+    h->posted = true;
+    return hvclient_post(&h->cl, HVW_GNT_UNMAP, &req, sizeof(req));
 }

@@ -55,6 +55,10 @@ struct xengntdev_handle {
     uint32_t since_probe;         /* calls since then */
     struct hvw_unmap_ring *uring; /* gnttab: unmaps posted without a system call */
     uint32_t uprod;
+    struct hvw_call_page *call; /* gnttab: requests without a packet (wire.h) */
+    int bell, answer;           /* its doorbell and the read end of its answers */
+    uint32_t call_seq;
+    bool posted; /* a packet posted on the socket since the last request there */
     struct xengntdev_handle *next_lingering;
 };
 
@@ -70,6 +74,15 @@ void gntdev_maybe_reap(struct xengntdev_handle *h);
  * the whole region (gnttab). */
 int gntdev_end(struct xengntdev_handle *h, struct region *r, uint32_t first, uint32_t count);
 struct region *gntdev_find(struct xengntdev_handle *h, const void *addr, struct region ***link);
+/* One request, as hvclient_call without descriptors: through the call
+ * page when the handle has one and the op may use it, else the socket.
+ * Lock held. */
+ssize_t gntdev_call(struct xengntdev_handle *h, unsigned op, const void *body, size_t blen,
+                    void *rep, size_t repmax);
+/* Posts an unmap on the socket (wire.h).  The next request then goes
+ * there too, behind it: the daemon serves a call page's request before
+ * what its own client posted.  Lock held. */
+int gntdev_post_unmap(struct xengntdev_handle *h, uint32_t map_id);
 
 struct xengntdev_handle *gntdev_open(unsigned kind, const char *lib, struct xentoollog_logger *log);
 int gntdev_close(struct xengntdev_handle *h);

@@ -34,8 +34,7 @@ int xengnttab_fd(xengnttab_handle *xgt)
 int xengnttab_set_max_grants(xengnttab_handle *xgt, uint32_t nr_grants)
 {
     pthread_mutex_lock(&xgt->cl.lock);
-    int r = (int)hvclient_call(&xgt->cl, HVW_GNT_SET_MAX, &nr_grants, sizeof(nr_grants), NULL, 0,
-                               NULL, NULL);
+    int r = (int)gntdev_call(xgt, HVW_GNT_SET_MAX, &nr_grants, sizeof(nr_grants), NULL, 0);
     pthread_mutex_unlock(&xgt->cl.lock);
     return r < 0 ? -1 : 0;
 }
@@ -144,7 +143,7 @@ static void *map_refs(xengnttab_handle *h, uint32_t count, const uint32_t *domid
     void *addr = NULL;
     pthread_mutex_lock(&h->cl.lock);
     gntdev_maybe_reap(h);
-    ssize_t n = hvclient_call(&h->cl, HVW_GNT_MAP, req, reqlen, rep, replen, NULL, NULL);
+    ssize_t n = gntdev_call(h, HVW_GNT_MAP, req, reqlen, rep, replen);
     if (n >= (ssize_t)sizeof(struct hvw_map_rep)) {
         struct region *r = calloc(1, sizeof(*r));
         bool *gone = calloc(count, sizeof(bool));
@@ -161,8 +160,7 @@ static void *map_refs(xengnttab_handle *h, uint32_t count, const uint32_t *domid
             h->regions = r;
             h->nregions++;
         } else {
-            struct hvw_handles u = { .map_id = ((struct hvw_map_rep *)rep)->map_id };
-            hvclient_post(&h->cl, HVW_GNT_UNMAP, &u, sizeof(u));
+            gntdev_post_unmap(h, ((struct hvw_map_rep *)rep)->map_id);
             free(r);
             free(gone);
             errno = e ? e : ENOMEM;
@@ -243,7 +241,7 @@ static int flush(xengnttab_handle *h, struct copy_batch *b)
     struct hvw_copy *hd = (void *)b->req;
     hd->count = b->n;
     static __thread char rep[HVW_MSG_MAX];
-    ssize_t got = hvclient_call(&h->cl, HVW_GNT_COPY, b->req, b->len, rep, sizeof(rep), NULL, NULL);
+    ssize_t got = gntdev_call(h, HVW_GNT_COPY, b->req, b->len, rep, sizeof(rep));
     if (got < 0)
         return -1;
     const struct hvw_copy_rep *cr = (const void *)rep;

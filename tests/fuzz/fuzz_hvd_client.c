@@ -11,13 +11,16 @@
  * Input: records of [client] [length, 2 bytes little endian] [packet].
  * Client bits 0..1 pick one of four handles, 0 and 1 on dom0's socket,
  * 2 and 3 on dom1's; the packet is a struct hvw_req and its payload, as
- * sent (so the header may lie about the length).
+ * sent (so the header may lie about the length).  Bit 2 puts it in the
+ * handle's call page instead (wire.h; gnttab handles have one after
+ * HELLO) and rings: hvd_serve_call, answers read and dropped.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -101,7 +104,8 @@ static struct conn *connect_client(domid_t d, int *peer)
     c->dom = dom;
     c->pid = getpid();
     c->pid_dom = -1;
-    c->efd = c->pagefd = c->uring_fd = c->arena_fd = -1;
+    c->rfd = c->efd = c->pagefd = c->uring_fd = c->arena_fd = -1;
+    c->call_fd = c->bell_fd = c->answer_rfd = c->answer_wfd = -1;
     c->restrict_dom = -1;
     c->next = hs.conns;
     hs.conns = c;
@@ -125,6 +129,22 @@ static void drop_replies(int peer)
     }
 }
 
+/* A request through c's call page, as its client would put it there. */
+static void serve_call(struct conn *c, const uint8_t *pkt, size_t len)
+{
+    if (len > sizeof(c->call->req))
+        len = sizeof(c->call->req);
+    memcpy(c->call->req, pkt, len);
+    __atomic_store_n(&c->call->seq, c->call->seq + 1, __ATOMIC_RELEASE);
+    hvd_serve_call(&hs, c, in);
+    if (!hvd_conn_live(&hs, c) || c->answer_rfd < 0)
+        return;
+    static char drop[HVW_PAGE_SIZE];
+    int n = 0;
+    if (ioctl(c->answer_rfd, FIONREAD, &n) == 0 && n > 0)
+        (void)!read(c->answer_rfd, drop, (size_t)n < sizeof(drop) ? (size_t)n : sizeof(drop));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!in)
@@ -135,13 +155,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t off = 0;
     while (off + 3 <= size) {
         unsigned who = data[off] % CLIENTS;
+        bool page = data[off] & 4;
         size_t len = (size_t)data[off + 1] | (size_t)data[off + 2] << 8;
         off += 3;
         if (len > size - off)
             len = size - off;
         if (!conns[who])
             conns[who] = connect_client(who < 2 ? 0 : 1, &peers[who]);
-        if (hvd_conn_live(&hs, conns[who])) {
+        if (hvd_conn_live(&hs, conns[who]) && page && conns[who]->call)
+            serve_call(conns[who], data + off, len);
+        else if (hvd_conn_live(&hs, conns[who])) {
             memcpy(in, data + off, len);
             hvd_serve_packet(&hs, conns[who], in, len, 0);
         }

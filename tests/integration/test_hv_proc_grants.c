@@ -14,11 +14,15 @@
 
 #include "tests/lib/check_main.h"
 #include <errno.h>
+#include <poll.h>
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <xen/grant_table.h>
 
@@ -436,6 +440,169 @@ START_TEST(unmap_ring_abuse_cut_off)
 }
 END_TEST
 
+/* An unmap posted on the socket (its mapping carries a notification) is
+ * served before the next map of the same process, even one the call page
+ * would carry: mapping the page again sees the byte the unmap cleared. */
+START_TEST(unmap_posted_before_next_map)
+{
+    hvt_start();
+    struct peer a, b;
+    hvt_peer(&a, 1);
+    hvt_peer(&b, 2);
+    int pa, pb;
+    unsigned r;
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "bindu 2"), "%d", &pa), 1);
+    ck_assert_int_eq(sscanf(hvt_ok(&b, "bindi 1 %d", pa), "%d", &pb), 1);
+    ck_assert_int_eq(atoi(hvt_ok(&b, "wait")), pb);
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 1 1"), "%u", &r), 1);
+    hvt_ok(&a, "setbyte 100 1");
+    for (int i = 0; i < 20; i++) {
+        hvt_ok(&b, "mapnotify 1 %u 100 %d", r, pb);
+        hvt_ok(&b, "setbyte 100 1");
+        hvt_ok(&b, "unmap");
+        hvt_ok(&b, "map 1 1 %u", r);
+        ck_assert_str_eq(hvt_ok(&b, "byte 100"), "0");
+        hvt_ok(&b, "unmap");
+    }
+    hvt_end(&a);
+    hvt_end(&b);
+    assert_clean();
+    hvt_stop();
+}
+END_TEST
+
+/* A raw gnttab client and its call page (wire.h). */
+struct raw_gnttab {
+    int sock, bell, answer;
+    struct hvw_call_page *page;
+};
+
+static void raw_open(struct raw_gnttab *g, const char *path)
+{
+    g->sock = hvw_connect(path);
+    ck_assert_int_ge(g->sock, 0);
+    struct hvw_hello hello = { HVW_KIND_GNTTAB, 0 };
+    struct hvw_hello_rep hrep;
+    int fd[4];
+    unsigned nfds = 4;
+    ck_assert_int_eq(
+        hvw_call(g->sock, HVW_HELLO, &hello, sizeof(hello), &hrep, sizeof(hrep), fd, &nfds),
+        (ssize_t)sizeof(hrep));
+    ck_assert_uint_eq(nfds, 4);
+    g->page = mmap(NULL, sizeof(*g->page), PROT_READ | PROT_WRITE, MAP_SHARED, fd[1], 0);
+    ck_assert(g->page != MAP_FAILED);
+    close(fd[0]);
+    close(fd[1]);
+    g->bell = fd[2];
+    g->answer = fd[3];
+}
+
+static void raw_close(struct raw_gnttab *g)
+{
+    munmap(g->page, sizeof(*g->page));
+    close(g->sock);
+    close(g->bell);
+    close(g->answer);
+}
+
+/* Puts a request in the page and rings. */
+static void raw_ring(struct raw_gnttab *g, uint32_t seq, uint32_t op, const void *body,
+                     uint32_t len)
+{
+    struct hvw_req req = { op, len };
+    memcpy(g->page->req, &req, sizeof(req));
+    memcpy(g->page->req + sizeof(req), body, len);
+    __atomic_store_n(&g->page->seq, seq, __ATOMIC_RELEASE);
+    uint64_t one = 1;
+    ck_assert_int_eq(write(g->bell, &one, sizeof(one)), sizeof(one));
+}
+
+/* Requests in the call page are served as packets are; what a packet
+ * could not say, or an op that may not come that way, cuts the client off
+ * and nobody else; so does a client that never reads its answers. */
+START_TEST(call_page_abuse_cut_off)
+{
+    const char *dir = hvt_start();
+    struct peer a;
+    hvt_peer(&a, 1);
+    char path[128];
+    snprintf(path, sizeof(path), "%s/hv/dom1", dir);
+    struct raw_gnttab g;
+    char b;
+    uint32_t max = 64;
+
+    /* a good request is answered in the page, a ring without one is not */
+    raw_open(&g, path);
+    raw_ring(&g, 1, HVW_GNT_SET_MAX, &max, sizeof(max));
+    ck_assert_int_eq(read(g.answer, &b, 1), 1);
+    ck_assert_uint_eq(__atomic_load_n(&g.page->done, __ATOMIC_ACQUIRE), 1);
+    struct hvw_rep rep;
+    memcpy(&rep, g.page->rep, sizeof(rep));
+    ck_assert_int_eq(rep.err, 0);
+    uint64_t one = 1;
+    ck_assert_int_eq(write(g.bell, &one, sizeof(one)), sizeof(one)); /* no new request */
+    raw_ring(&g, 2, HVW_GNT_SET_MAX, &max, sizeof(max));
+    ck_assert_int_eq(read(g.answer, &b, 1), 1);
+    ck_assert_uint_eq(__atomic_load_n(&g.page->done, __ATOMIC_ACQUIRE), 2);
+
+    /* a length no packet could have */
+    struct hvw_req big = { HVW_GNT_SET_MAX, HVW_MSG_MAX };
+    memcpy(g.page->req, &big, sizeof(big));
+    __atomic_store_n(&g.page->seq, 3, __ATOMIC_RELEASE);
+    ck_assert_int_eq(write(g.bell, &one, sizeof(one)), sizeof(one));
+    ck_assert_int_eq(read(g.answer, &b, 1), 0); /* EOF: cut off */
+    ck_assert(hvt_trace_has("cut off: call page request of 65536 payload bytes"));
+    raw_close(&g);
+
+    /* an op whose reply carries descriptors */
+    raw_open(&g, path);
+    struct {
+        struct hvw_mem_req hd;
+        uint64_t id;
+    } mem = { { 1, 0 }, 1 };
+    raw_ring(&g, 1, HVW_GNT_MEM, &mem, sizeof(mem));
+    ck_assert_int_eq(read(g.answer, &b, 1), 0); /* EOF: cut off */
+    ck_assert(hvt_trace_has("cut off: op 19 through the call page"));
+    raw_close(&g);
+
+    /* answers never read: the pipe fills, the client is cut off */
+    raw_open(&g, path);
+    bool cut = false;
+    for (uint32_t seq = 1; seq < 100000 && !cut; seq++) {
+        raw_ring(&g, seq, HVW_GNT_SET_MAX, &max, sizeof(max));
+        /* wait until the daemon took it: answered, or the socket closed */
+        while (__atomic_load_n(&g.page->done, __ATOMIC_ACQUIRE) != seq && !cut) {
+            struct pollfd p = { .fd = g.sock, .events = POLLIN };
+            cut = poll(&p, 1, 0) == 1 && recv(g.sock, &b, 1, MSG_DONTWAIT) == 0;
+            if (!cut)
+                sched_yield();
+        }
+    }
+    ck_assert(cut);
+    ck_assert(hvt_trace_has("does not read its replies"));
+    raw_close(&g);
+
+    /* others are still served */
+    hvt_ok(&a, "share 0 1 1");
+    hvt_end(&a);
+    hvt_stop();
+}
+END_TEST
+
+/* A process waiting for an answer in its call page learns that the
+ * daemon is gone (EOF on the answer pipe) instead of waiting for ever. */
+START_TEST(call_page_daemon_gone)
+{
+    hvt_start();
+    struct peer b;
+    hvt_peer(&b, 1);
+    ck_assert_str_eq(hvt_cmd(&b, "map 0 1 4242"), "err 22"); /* opens the handle */
+    hvt_stop();
+    ck_assert_str_eq(hvt_cmd(&b, "map 0 1 4242"), "err 104");
+    hvt_end(&b);
+}
+END_TEST
+
 START_TEST(no_socket_in_environment)
 {
     hvt_start();
@@ -490,6 +657,9 @@ int main(void)
     tcase_add_test(tc, kill_leaves_no_leak);
     tcase_add_test(tc, malicious_client_cut_off);
     tcase_add_test(tc, unmap_ring_abuse_cut_off);
+    tcase_add_test(tc, unmap_posted_before_next_map);
+    tcase_add_test(tc, call_page_abuse_cut_off);
+    tcase_add_test(tc, call_page_daemon_gone);
     tcase_add_test(tc, no_socket_in_environment);
     tcase_add_test(tc, hvctl_domains);
     suite_add_tcase(s, tc);

@@ -45,6 +45,7 @@ void hvd_conn_release(struct hvd *h, struct conn *c)
         munmap(c->uring, sizeof(*c->uring));
     if (c->uring_fd >= 0)
         close(c->uring_fd);
+    hvd_call_close(h, c);
     free(c);
 }
 
@@ -84,6 +85,7 @@ void hvd_conn_hangup(struct hvd *h, struct conn *c)
     close(c->fd);
     c->fd = -1;
     c->dying = true;
+    hvd_call_close(h, c); /* nothing it rings for is served any more */
     hvd_reap_dying(h);
 }
 
@@ -144,6 +146,7 @@ void hvd_accept(struct hvd *h, struct hdom *dom)
     c->efd = -1;
     c->pagefd = -1;
     c->uring_fd = -1;
+    c->call_fd = c->bell_fd = c->answer_rfd = c->answer_wfd = -1;
     c->arena_fd = -1;
     c->restrict_dom = -1;
     if (hvd_watch_fd(h, fd) < 0) {

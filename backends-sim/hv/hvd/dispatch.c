@@ -78,6 +78,11 @@ static int hello(struct hvd *h, struct conn *c, const void *p, size_t n)
         c->uring = ring;
         c->uring_fd = fd;
         hvd_out_fd(h, fd);
+        int r = hvd_call_open(h, c);
+        if (r) {
+            hvd_call_close(h, c);
+            return r;
+        }
     }
     return 0;
 }
@@ -295,16 +300,21 @@ enum hvd_served hvd_serve(struct hvd *h, struct conn *c, char *buf)
 
 enum hvd_served hvd_serve_packet(struct hvd *h, struct conn *c, char *buf, size_t n, unsigned nfds)
 {
+    if (nfds) {
+        hvd_cut_off(h, c, "request carries descriptors");
+        return SERVED_NONE;
+    }
+    return hvd_serve_request(h, c, buf, n, false);
+}
+
+enum hvd_served hvd_serve_request(struct hvd *h, struct conn *c, char *buf, size_t n, bool page)
+{
     struct hvw_req req;
     if (n < sizeof(req)) {
         hvd_cut_off(h, c, "packet shorter than a header");
         return SERVED_NONE;
     }
     memcpy(&req, buf, sizeof(req));
-    if (nfds) {
-        hvd_cut_off(h, c, "request carries descriptors");
-        return SERVED_NONE;
-    }
     if (req.len != n - sizeof(req)) {
         char why[96];
         snprintf(why, sizeof(why), "header says %u payload bytes, packet has %zu", req.len,
@@ -315,6 +325,12 @@ enum hvd_served hvd_serve_packet(struct hvd *h, struct conn *c, char *buf, size_
     if (req.op == 0 || req.op >= HVW_OP_MAX) {
         char why[64];
         snprintf(why, sizeof(why), "unknown op %u", req.op);
+        hvd_cut_off(h, c, why);
+        return SERVED_NONE;
+    }
+    if (page && !hvw_call_op_ok(req.op)) {
+        char why[64];
+        snprintf(why, sizeof(why), "op %u through the call page", req.op);
         hvd_cut_off(h, c, why);
         return SERVED_NONE;
     }
@@ -330,6 +346,8 @@ enum hvd_served hvd_serve_packet(struct hvd *h, struct conn *c, char *buf, size_
             hvd_reap_dying(h);
         return SERVED_POSTED;
     }
+    /* c's own posted packets were read before a packet of c; a request in
+     * c's call page is served before them (wire.h). */
     drain_posted(h, c);
     if (!hvd_conn_live(h, c))
         return SERVED_NONE;
@@ -347,7 +365,11 @@ enum hvd_served hvd_serve_packet(struct hvd *h, struct conn *c, char *buf, size_
     if (err)
         h->noutfds = 0;
     memcpy(h->out, &rep, sizeof(rep));
-    int r = hvw_send(c->fd, h->out, sizeof(rep) + rep.len, NULL, 0, h->outfds, h->noutfds);
+    int r;
+    if (page) /* the ops allowed there answer without descriptors */
+        r = h->noutfds ? -EPROTO : hvd_call_answer(h, c, h->out, sizeof(rep) + rep.len);
+    else
+        r = hvw_send(c->fd, h->out, sizeof(rep) + rep.len, NULL, 0, h->outfds, h->noutfds);
     if (c->refused) /* it has its EPERM; nothing else it sends is served */
         hvd_conn_hangup(h, c);
     else if (r == -EAGAIN)

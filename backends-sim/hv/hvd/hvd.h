@@ -24,7 +24,7 @@ struct dmem;
 #define HVD_GNTALLOC_LIMIT 1024u
 extern uint32_t hvd_gntalloc_limit;
 /* Handles (gnttab, gntshr, evtchn) one guest domain may hold open at once: a
- * Linux process's default RLIMIT_NOFILE.  Each costs the daemon 2 or 3
+ * Linux process's default RLIMIT_NOFILE.  Each costs the daemon 2 to 6
  * descriptors, so no domain can exhaust the daemon's. */
 #define HVD_HANDLES_PER_DOMAIN 1024u
 /* How long the daemon stops accepting when it runs out of descriptors. */
@@ -101,6 +101,11 @@ struct conn {
     struct hvw_unmap_ring *uring;
     int uring_fd;
     uint32_t ucons;
+    /* gnttab: the call page, its doorbell and answer pipe (wire.h) */
+    struct hvw_call_page *call;
+    int call_fd, bell_fd, answer_rfd, answer_wfd;
+    bool bell_watched;
+    uint32_t call_seen; /* the latest request number taken */
     /* xencall: the hypercall buffer arena (wire.h) */
     void *arena;
     int arena_fd;
@@ -193,6 +198,21 @@ enum hvd_served hvd_serve(struct hvd *h, struct conn *c, char *buf);
 /* The same for a packet already read: n bytes in buf, which came with
  * nfds descriptors (already closed). */
 enum hvd_served hvd_serve_packet(struct hvd *h, struct conn *c, char *buf, size_t n, unsigned nfds);
+/* The same for a request (n bytes in buf, which has HVW_MSG_MAX) that
+ * came as a packet or, with page, through c's call page. */
+enum hvd_served hvd_serve_request(struct hvd *h, struct conn *c, char *buf, size_t n, bool page);
+
+/* Call pages (callpage.c, wire.h).  hvd_call_open sets up c's at HELLO
+ * (0 or a positive errno) and adds its three descriptors to the reply;
+ * hvd_call_close ends it (at hang-up).  hvd_serve_call serves what c rang
+ * for, reading into buf (HVW_MSG_MAX bytes); hvd_call_answer puts a reply
+ * of n bytes in c's page and wakes c: 0, or -errno when c's answer pipe
+ * is full (it does not read its answers). */
+int hvd_call_open(struct hvd *h, struct conn *c);
+void hvd_call_close(struct hvd *h, struct conn *c);
+struct conn *hvd_conn_by_bell(struct hvd *h, int fd);
+void hvd_serve_call(struct hvd *h, struct conn *c, char *buf);
+int hvd_call_answer(struct hvd *h, struct conn *c, const void *rep, size_t n);
 
 /* Handlers: payload in, reply via hvd_out; return 0 or a positive errno
  * for the client, or -1 to cut the client off (malformed request). */

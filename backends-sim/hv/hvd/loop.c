@@ -216,8 +216,13 @@ int hvd_run(const char *dir, const int *ready_fds, unsigned nready)
                 if ((pass == 0) != hup)
                     continue;
                 struct conn *c = hvd_conn_by_fd(h, evs[i].data.fd);
-                if (!c)
+                if (!c) {
+                    /* a doorbell: a request in a call page */
+                    c = hup ? NULL : hvd_conn_by_bell(h, evs[i].data.fd);
+                    if (c)
+                        hvd_serve_call(h, c, in);
                     continue;
+                }
                 if (hup)
                     hvd_conn_hangup(h, c);
                 else /* posted packets, then one request: its client

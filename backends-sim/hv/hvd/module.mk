@@ -4,6 +4,7 @@
 HVD_WIRE_SRCS := backends-sim/hv/wire/packet.c backends-sim/hv/wire/evpage.c
 HVD_SRCS := backends-sim/hv/hvd/main.c backends-sim/hv/hvd/loop.c \
     backends-sim/hv/hvd/domains.c backends-sim/hv/hvd/connections.c backends-sim/hv/hvd/dispatch.c \
+    backends-sim/hv/hvd/callpage.c \
     backends-sim/hv/hvd/memory.c backends-sim/hv/hvd/gnt.c backends-sim/hv/hvd/evt.c \
     backends-sim/hv/hvd/ctl.c backends-sim/hv/hvd/lifecycle.c backends-sim/hv/hvd/hypercall.c \
     backends-sim/hv/hvd/domctl.c backends-sim/hv/hvd/sysctl.c backends-sim/hv/hvd/dominfo.c \

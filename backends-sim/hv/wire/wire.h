@@ -49,7 +49,7 @@ enum hvw_kind { /* what a connection is, set by HELLO */
 };
 
 enum hvw_op {
-    HVW_HELLO = 1,            /* hvw_hello -> hvw_hello_rep [+ evtchn fds | gnttab unmap ring] */
+    HVW_HELLO = 1,            /* hvw_hello -> hvw_hello_rep [+ evtchn fds | gnttab fds] */
     HVW_GNT_SHARE,            /* hvw_share -> hvw_share_rep + memfd */
     HVW_GNT_UNSHARE,          /* hvw_refs -> (nothing) */
     HVW_GNT_MAP,              /* hvw_map + hvw_map_ent[] -> hvw_map_rep */
@@ -176,6 +176,40 @@ struct hvw_unmap_ring { /* one page, shared by a gnttab handle and the daemon */
     uint32_t cons;      /* written by the daemon: entries read */
     uint32_t map_id[HVW_UNMAP_RING];
 };
+
+/*
+ * The call page: a gnttab handle's requests without a packet.  HELLO's
+ * reply to a gnttab handle carries, after its unmap ring, the memfd of a
+ * struct hvw_call_page, a doorbell (an eventfd the daemon polls) and the
+ * read end of an answer pipe whose write end only the daemon holds, so
+ * that a client waiting for an answer sees EOF if the daemon is gone.
+ * A request whose reply carries no descriptor (hvw_call_op_ok) may go
+ * this way: the client writes struct hvw_req and the payload into req,
+ * then its new request number into seq, adds 1 to the doorbell and reads
+ * one byte from the answer pipe.  The daemon copies the request out of
+ * the page before it looks at it and serves it as it serves a packet
+ * (every unmap ring and posted packet first, but for what the client
+ * itself posted on its socket: a client that posted there sends its next
+ * request there, behind the posted packets), then writes struct hvw_rep
+ * and the reply payload into rep, seq into done, and one byte into the
+ * pipe.  A request in the page that
+ * a packet could not carry, or an op not allowed there, cuts the client
+ * off; so does a client that leaves its answers unread until the pipe is
+ * full.  The page saves the socket's buffer handling on both sides; a
+ * map costs the client a write and a read, the daemon a read and a write.
+ */
+struct hvw_call_page {
+    uint32_t seq;  /* written by the client: its latest request */
+    uint32_t done; /* written by the daemon: the latest request answered */
+    uint8_t pad[HVW_PAGE_SIZE - 2 * sizeof(uint32_t)];
+    uint8_t req[HVW_MSG_MAX]; /* struct hvw_req, then its payload */
+    uint8_t rep[HVW_MSG_MAX]; /* struct hvw_rep, then its payload */
+};
+
+static inline int hvw_call_op_ok(uint32_t op)
+{
+    return op == HVW_GNT_MAP || op == HVW_GNT_COPY || op == HVW_GNT_SET_MAX;
+}
 
 #define HVW_COPY_SRC_GREF 1u /* GNTCOPY_source_gref */
 #define HVW_COPY_DST_GREF 2u /* GNTCOPY_dest_gref */
