@@ -293,6 +293,8 @@ int gntdev_close(struct xengntdev_handle *h)
     free(h->mem);
     if (h->uring)
         munmap(h->uring, sizeof(*h->uring));
+    for (uint32_t i = 0; i < h->npark; i++)
+        munmap(h->park[i].addr, (size_t)h->park[i].count * 4096);
     if (h->call) {
         munmap(h->call, sizeof(*h->call));
         close(h->bell);

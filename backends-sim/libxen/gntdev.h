@@ -41,7 +41,32 @@ struct region {
     uint32_t id;    /* map_id or share_id */
     bool *gone;     /* gntshr: pages already ended */
     bool notify;    /* gnttab: carries an unmap notification */
+    /* gnttab: a mapping of consecutive pages of one sharing (one mmap)
+     * names them here, so that its range can be parked at unmap */
+    uint64_t mem; /* that sharing's memfd id; 0: not such a mapping */
+    uint32_t page;
+    int prot;
     struct region *next;
+};
+
+/*
+ * A gnttab range parked at unmap: made inaccessible (PROT_NONE, so that a
+ * use after unmap still faults, as after Linux's munmap) but kept, so
+ * that the next map of the same pages of the same sharing with the same
+ * protection gives access back with one mprotect instead of mmap, page
+ * fault and munmap, as persistent grants spare Linux's blkback the maps.
+ * The grants themselves are unmapped at the daemon as before; only the
+ * daemon's answer to a later map (the same sharing's pages, alive) lets
+ * a parked range be used again.  A sharing's page never backs anything
+ * else after its grant ended (the daemon punches it out), so a parked
+ * range never shows another grant's memory.
+ */
+#define GNT_PARKED 16u
+struct parked {
+    uint8_t *addr;
+    uint64_t mem, used;
+    uint32_t page, count;
+    int prot;
 };
 
 struct xengntdev_handle {
@@ -58,7 +83,10 @@ struct xengntdev_handle {
     struct hvw_call_page *call; /* gnttab: requests without a packet (wire.h) */
     int bell, answer;           /* its doorbell and the read end of its answers */
     uint32_t call_seq;
-    bool posted; /* a packet posted on the socket since the last request there */
+    bool posted;                    /* a packet posted on the socket since the last request there */
+    struct parked park[GNT_PARKED]; /* gnttab: ranges parked at unmap */
+    uint32_t npark;
+    uint64_t park_clock; /* stamps parked.used */
     struct xengntdev_handle *next_lingering;
 };
 

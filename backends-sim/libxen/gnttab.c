@@ -41,9 +41,46 @@ int xengnttab_set_max_grants(xengnttab_handle *xgt, uint32_t nr_grants)
 
 static void *map_runs(const uint32_t *pages, uint32_t count, int prot, const int *memfd);
 
-/* Maps the pages a GNT_MAP reply names, contiguously. */
+/* A parked range of exactly these pages and protection, made accessible
+ * again (gntdev.h), or NULL. */
+static void *unpark(xengnttab_handle *h, uint64_t mem, uint32_t page, uint32_t count, int prot)
+{
+    for (uint32_t i = 0; i < h->npark; i++) {
+        struct parked *p = &h->park[i];
+        if (p->mem != mem || p->page != page || p->count != count || p->prot != prot)
+            continue;
+        uint8_t *addr = p->addr;
+        *p = h->park[--h->npark];
+        if (mprotect(addr, (size_t)count * PAGE, prot) == 0)
+            return addr;
+        return NULL; /* the program unmapped the range itself */
+    }
+    return NULL;
+}
+
+/* Parks r's range instead of unmapping it, evicting the least recently
+ * parked one when full.  False when r cannot be parked. */
+static bool park(xengnttab_handle *h, const struct region *r)
+{
+    if (!r->mem || r->notify || mprotect(r->addr, (size_t)r->count * PAGE, PROT_NONE) < 0)
+        return false;
+    if (h->npark == GNT_PARKED) {
+        uint32_t old = 0;
+        for (uint32_t i = 1; i < h->npark; i++)
+            if (h->park[i].used < h->park[old].used)
+                old = i;
+        munmap(h->park[old].addr, (size_t)h->park[old].count * PAGE);
+        h->park[old] = h->park[--h->npark];
+    }
+    h->park[h->npark++] =
+        (struct parked){ r->addr, r->mem, ++h->park_clock, r->page, r->count, r->prot };
+    return true;
+}
+
+/* Maps the pages a GNT_MAP reply names, contiguously; when they are
+ * consecutive pages of one sharing, *mem and *page name them. */
 static void *map_pages(xengnttab_handle *h, const char *rep, size_t replen, uint32_t count,
-                       int prot)
+                       int prot, uint64_t *one_mem, uint32_t *one_page)
 {
     const struct hvw_map_rep *mr = (const void *)rep;
     const struct hvw_mem *mem = (const void *)(rep + sizeof(*mr));
@@ -57,11 +94,22 @@ static void *map_pages(xengnttab_handle *h, const char *rep, size_t replen, uint
         errno = EPROTO;
         return NULL;
     }
-    for (uint32_t i = 0; i < count; i++)
+    bool one_run = true;
+    for (uint32_t i = 0; i < count; i++) {
         if (pages[2 * i] >= mr->nmem) {
             errno = EPROTO;
             return NULL;
         }
+        one_run = one_run && pages[2 * i] == pages[0] && pages[2 * i + 1] == pages[1] + i;
+    }
+    *one_mem = 0;
+    if (one_run) {
+        *one_mem = mem[pages[0]].id;
+        *one_page = pages[1];
+        void *addr = unpark(h, *one_mem, *one_page, count, prot);
+        if (addr)
+            return addr;
+    }
     int *memfd = malloc(mr->nmem * sizeof(int));
     if (!memfd) {
         errno = ENOMEM;
@@ -148,7 +196,7 @@ static void *map_refs(xengnttab_handle *h, uint32_t count, const uint32_t *domid
         struct region *r = calloc(1, sizeof(*r));
         bool *gone = calloc(count, sizeof(bool));
         errno = 0;
-        addr = r && gone ? map_pages(h, rep, (size_t)n, count, prot) : NULL;
+        addr = r && gone ? map_pages(h, rep, (size_t)n, count, prot, &r->mem, &r->page) : NULL;
         int e = errno;
         if (addr) {
             r->addr = addr;
@@ -156,6 +204,7 @@ static void *map_refs(xengnttab_handle *h, uint32_t count, const uint32_t *domid
             r->id = ((struct hvw_map_rep *)rep)->map_id;
             r->gone = gone;
             r->notify = notify_offset != HVW_NOTIFY_NONE || notify_port != HVW_NOTIFY_NONE;
+            r->prot = prot;
             r->next = h->regions;
             h->regions = r;
             h->nregions++;
@@ -213,9 +262,10 @@ int xengnttab_unmap(xengnttab_handle *xgt, void *start_address, uint32_t count)
     *link = r->next;
     if (xgt->nregions)
         xgt->nregions--;
-    /* gntdev's order: the range goes first, then the grants (and their
-     * unmap notification). */
-    munmap(r->addr, (size_t)r->count * PAGE);
+    /* gntdev's order: the range goes first (unmapped, or parked out of
+     * reach), then the grants (and their unmap notification). */
+    if (!park(xgt, r))
+        munmap(r->addr, (size_t)r->count * PAGE);
     int ret = gntdev_end(xgt, r, 0, r->count);
     free(r->gone);
     free(r);

@@ -276,6 +276,26 @@ static void command(char *line)
     } else if (!strcmp(c, "setbyte") && argc == 3) {
         region[U(1)] = (uint8_t)U(2);
         printf("ok\n");
+    } else if (!strcmp(c, "poke") && argc == 2 && strchr("rwp", argv[1][0])) {
+        /* poke r|w|p: a child reads or writes the last region's first byte,
+         * or makes its page writable; the signal that ended it, else the
+         * errno of mprotect, else 0 (after unmap, or on a read-only
+         * mapping, each must fail) */
+        pid_t k = fork();
+        if (k == 0) {
+            volatile uint8_t *b = region;
+            if (argv[1][0] == 'r')
+                (void)*b;
+            else if (argv[1][0] == 'w')
+                *b = 1;
+            else if (mprotect(region, 4096, PROT_READ | PROT_WRITE) < 0)
+                _exit(errno);
+            _exit(0);
+        }
+        int st;
+        if (k < 0 || waitpid(k, &st, 0) != k)
+            return reply_err();
+        printf("ok %d\n", WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
     } else if (!strcmp(c, "copyr") && argc == 5) {
         static uint8_t buf[4096];
         xengnttab_grant_copy_segment_t s = { .flags = GNTCOPY_source_gref, .len = (uint16_t)U(4) };

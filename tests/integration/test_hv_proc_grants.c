@@ -603,6 +603,62 @@ START_TEST(call_page_daemon_gone)
 }
 END_TEST
 
+/* The library keeps an unmapped range for the next map of the same pages
+ * (gntdev.h): out of reach meanwhile, and handed back only for the same
+ * live grant with the same protection. */
+START_TEST(unmapped_range_parked_strictly)
+{
+    hvt_start();
+    struct peer a, b;
+    hvt_peer(&a, 1);
+    hvt_peer(&b, 2);
+    unsigned r, r2;
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 1 1"), "%u", &r), 1);
+    hvt_ok(&a, "setbyte 0 7");
+    /* read-only first: no write, and (the process never had the page
+     * writable) no way to make it writable */
+    hvt_ok(&b, "map 1 0 %u", r);
+    ck_assert_str_eq(hvt_ok(&b, "byte 0"), "7");
+    ck_assert_int_eq(atoi(hvt_ok(&b, "poke w")), SIGSEGV);
+    ck_assert_int_eq(atoi(hvt_ok(&b, "poke p")), EACCES);
+    hvt_ok(&b, "unmap");
+    /* a use after unmap faults; the grant is unmapped at once */
+    ck_assert_int_eq(atoi(hvt_ok(&b, "poke r")), SIGSEGV);
+    ck_assert_int_eq(hvt_counts(2).mappings, 0);
+    /* writable next, which the range kept read-only cannot give */
+    hvt_ok(&b, "map 1 1 %u", r);
+    ck_assert_int_eq(atoi(hvt_ok(&b, "poke w")), 0);
+    ck_assert_str_eq(hvt_ok(&a, "byte 0"), "1");
+    hvt_ok(&b, "unmap");
+    ck_assert_int_eq(atoi(hvt_ok(&b, "poke r")), SIGSEGV);
+    ck_assert_int_eq(atoi(hvt_ok(&b, "poke w")), SIGSEGV);
+    /* mapped again: the grant's contents now, writable as asked */
+    hvt_ok(&a, "setbyte 0 9");
+    hvt_ok(&b, "map 1 1 %u", r);
+    ck_assert_int_eq(hvt_counts(2).mappings, 1);
+    ck_assert_str_eq(hvt_ok(&b, "byte 0"), "9");
+    ck_assert_int_eq(atoi(hvt_ok(&b, "poke w")), 0);
+    hvt_ok(&b, "unmap");
+    /* read-only again: the range kept writable is not handed out */
+    hvt_ok(&b, "map 1 0 %u", r);
+    ck_assert_int_eq(atoi(hvt_ok(&b, "poke w")), SIGSEGV);
+    hvt_ok(&b, "unmap");
+    /* the grant ends: what was kept of it is no way back */
+    hvt_ok(&a, "unshare");
+    ck_assert_str_eq(hvt_cmd(&b, "map 1 1 %u", r), "err 22");
+    ck_assert_int_eq(sscanf(hvt_ok(&a, "share 2 1 1"), "%u", &r2), 1);
+    hvt_ok(&a, "setbyte 0 5");
+    hvt_ok(&b, "map 1 1 %u", r2);
+    ck_assert_str_eq(hvt_ok(&b, "byte 0"), "5");
+    hvt_ok(&b, "unmap");
+    hvt_ok(&a, "unshare");
+    hvt_end(&a);
+    hvt_end(&b);
+    assert_clean();
+    hvt_stop();
+}
+END_TEST
+
 START_TEST(no_socket_in_environment)
 {
     hvt_start();
@@ -660,6 +716,7 @@ int main(void)
     tcase_add_test(tc, unmap_posted_before_next_map);
     tcase_add_test(tc, call_page_abuse_cut_off);
     tcase_add_test(tc, call_page_daemon_gone);
+    tcase_add_test(tc, unmapped_range_parked_strictly);
     tcase_add_test(tc, no_socket_in_environment);
     tcase_add_test(tc, hvctl_domains);
     suite_add_tcase(s, tc);
