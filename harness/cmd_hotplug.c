@@ -261,11 +261,22 @@ static int await_backend(struct hp *h, struct toolstack *ts, const char *kind, u
     char *st = toolstack_read(ts, path);
     bool closing = st && atoi(st) >= 5;
     free(st);
+    char err[300];
+    snprintf(err, sizeof err, "/local/domain/0/error/backend/%s/%u/%u/error", kind, h->domid,
+             devid);
+    char *why = closing ? toolstack_read(ts, err) : NULL;
+    if (closing && !why) {
+        /* Closing without a reason is a refusal only while the frontend
+         * is there and has not closed: a guest waiting for the device may
+         * connect, use it and close it (an app that reads a disk and
+         * exits), and its domain may even be going, before this look. */
+        char fe[200];
+        snprintf(fe, sizeof fe, "/local/domain/%u/device/%s/%u/state", h->domid, kind, devid);
+        char *fst = toolstack_read(ts, fe);
+        closing = fst && atoi(fst) < 5;
+        free(fst);
+    }
     if (closing) {
-        char err[300];
-        snprintf(err, sizeof err, "/local/domain/0/error/backend/%s/%u/%u/error", kind, h->domid,
-                 devid);
-        char *why = toolstack_read(ts, err);
         fprintf(stderr, "%s: the backend refused %s %u of domain %u: %s\n", h->cmd, kind, devid,
                 h->domid, why ? why : "it went Closing");
         free(why);
