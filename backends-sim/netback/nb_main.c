@@ -25,6 +25,7 @@
 
 #define MAX_VIFS 16
 #define TX_BUDGET 256u
+#define RX_ARENA (8u * (NB_MAX_FRAME + 1)) /* frames read, copied in one batch */
 
 struct served {
     char path[160];          /* empty until a bare HANDLE is resolved */
@@ -40,9 +41,11 @@ struct served {
     int write_err;         /* the backing's last refusal (errno), 0 when writing */
     unsigned long refused; /* frames refused since write_err was set */
     bool offload_set;      /* the backing knows what this guest takes */
-    size_t pending_len;    /* a frame waiting for guest buffers */
+    /* Frames read for the guest: those of the batch being placed, then
+     * maybe one waiting for guest buffers (at pending_off). */
+    size_t pending_off, pending_len;
     struct nb_meta pending_meta;
-    uint8_t pending[NB_MAX_FRAME + 1];
+    uint8_t arena[RX_ARENA];
 };
 
 static struct served vifs[MAX_VIFS];
@@ -249,16 +252,24 @@ static void finish(struct served *s)
     }
 }
 
-/* Moves frames towards the guest while it has buffers. */
+/* Moves frames towards the guest while it has buffers, many per grant
+ * copy and notification: each frame read stays in the arena until the
+ * batch is flushed. */
 static bool feed(struct served *s)
 {
     bool progress = false;
+    size_t used = 0; /* arena bytes the unflushed batch refers to */
     for (unsigned budget = 0; budget < TX_BUDGET; budget++) {
         if (!s->pending_len) {
             if (s->eof)
                 break;
-            long n =
-                nb_backing_read_meta(s->backing, s->pending, sizeof s->pending, &s->pending_meta);
+            if (RX_ARENA - used < NB_MAX_FRAME + 1) {
+                nb_vif_rx_flush(s->vif);
+                used = 0;
+            }
+            s->pending_off = used;
+            long n = nb_backing_read_meta(s->backing, s->arena + used, NB_MAX_FRAME + 1,
+                                          &s->pending_meta);
             if (n == -EPIPE) {
                 s->eof = true;
                 break;
@@ -273,14 +284,17 @@ static bool feed(struct served *s)
                 break;
             s->pending_len = (size_t)n;
         }
-        int r = nb_vif_rx(s->vif, s->pending, s->pending_len, &s->pending_meta);
+        int r = nb_vif_rx_add(s->vif, s->arena + s->pending_off, s->pending_len, &s->pending_meta);
         if (r == -EAGAIN)
             break;
-        s->pending_len = 0; /* delivered, or not deliverable (counted) */
+        if (r == 0)
+            used = s->pending_off + s->pending_len;
+        s->pending_len = 0; /* placed, or not deliverable (counted) */
         progress = true;
         if (r == -EPROTO)
             break;
     }
+    nb_vif_rx_flush(s->vif);
     if (s->eof && !s->pending_len)
         nb_vif_close(s->vif);
     return progress;

@@ -285,7 +285,59 @@ int nb_queue_tx(struct nb_queue *q, unsigned budget, nb_deliver_fn deliver, void
     return done;
 }
 
+void nb_queue_rx_flush(struct nb_queue *q)
+{
+    if (!q->nrxp)
+        return;
+    int r = q->env->ops->copy(q->env->ctx, q->dom, q->rxops, q->nrxops);
+    for (unsigned f = 0; f < q->nrxp; f++) {
+        const struct nb_rx_pending *p = &q->rxp[f];
+        unsigned o = 0;
+        for (unsigned k = 0; k < p->need; k++) {
+            void *slotp = RING_GET_RESPONSE(&q->rx, q->rx.rsp_prod_pvt);
+            if (p->extra && k == 1) {
+                netif_extra_info_t ex;
+                memset(&ex, 0, sizeof ex);
+                ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
+                ex.u.gso.size = p->gso_size;
+                ex.u.gso.type = p->gso_type;
+                memcpy(slotp, &ex, sizeof ex);
+            } else {
+                const struct nb_copy *op = &q->rxops[p->op_first + o];
+                netif_rx_response_t rsp;
+                memset(&rsp, 0, sizeof rsp);
+                rsp.id = p->ids[k];
+                rsp.offset = 0;
+                rsp.flags = (uint16_t)((o + 1 < p->nop ? NETRXF_more_data : 0) |
+                                       (k == 0 && p->extra ? NETRXF_extra_info : 0) |
+                                       (k == 0 ? p->flags : 0));
+                rsp.status = (r == 0 && op->status == GNTST_okay) ? (int16_t)op->len
+                                                                  : (int16_t)NETIF_RSP_ERROR;
+                memcpy(slotp, &rsp, sizeof rsp);
+                o++;
+            }
+            q->rx.rsp_prod_pvt++;
+        }
+        q->st.rx_frames++;
+        q->st.rx_bytes += p->len;
+    }
+    q->nrxp = q->nrxops = 0;
+    int notify;
+    RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->rx, notify);
+    if (notify)
+        q->env->ops->notify(q->env->ctx, q->port_rx);
+}
+
 int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const struct nb_meta *meta)
+{
+    int r = nb_queue_rx_add(q, frame, len, meta);
+    if (r == 0)
+        nb_queue_rx_flush(q);
+    return r;
+}
+
+int nb_queue_rx_add(struct nb_queue *q, const uint8_t *frame, size_t len,
+                    const struct nb_meta *meta)
 {
     if (q->broken)
         return -EPROTO;
@@ -305,6 +357,7 @@ int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const stru
      * feature-ipv6-csum-offload); otherwise it is completed here, which
      * cannot be done for a GSO frame before it is cut into segments. */
     uint16_t csum_flags = meta && meta->data_validated ? NETRXF_data_validated : 0;
+    bool fix = false;
     if (meta && meta->csum_blank) {
         bool v6 = len >= 14 && frame[12] == 0x86 && frame[13] == 0xdd;
         if (v6 ? q->fe_csum6 : q->fe_csum4) {
@@ -313,12 +366,12 @@ int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const stru
             q->st.rx_dropped++;
             return -EMSGSIZE;
         } else {
-            memcpy(q->rx_fix, frame, len);
-            nb_csum_complete(q->rx_fix, len);
-            frame = q->rx_fix;
+            fix = true;
             csum_flags = 0;
         }
     }
+    if (q->nrxp == NB_RX_BATCH || (fix && q->nrxp))
+        nb_queue_rx_flush(q); /* the batch is full, or rx_fix is wanted again */
     RING_IDX prod = q->rx.sring->req_prod;
     xen_rmb();
     if (RING_REQUEST_PROD_OVERFLOW(&q->rx, prod)) {
@@ -335,56 +388,42 @@ int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const stru
         if (RING_REQUEST_PROD_OVERFLOW(&q->rx, prod) || prod - q->rx.req_cons < need)
             return -EAGAIN;
     }
+    if (fix) {
+        memcpy(q->rx_fix, frame, len);
+        nb_csum_complete(q->rx_fix, len);
+        frame = q->rx_fix;
+    }
     RING_IDX cons = q->rx.req_cons;
-    netif_rx_request_t req[NB_MAX_SLOTS + 1];
-    struct nb_copy op[NB_MAX_SLOTS];
+    struct nb_rx_pending *p = &q->rxp[q->nrxp];
+    p->need = (uint16_t)need;
+    p->extra = extra;
+    p->flags = csum_flags;
+    p->gso_size = extra ? meta->gso_size : 0;
+    p->gso_type = extra ? meta->gso_type : 0;
+    p->op_first = (uint16_t)q->nrxops;
+    p->len = (uint32_t)len;
     unsigned nop = 0;
     size_t off = 0;
     for (unsigned k = 0; k < need; k++) {
-        RING_COPY_REQUEST(&q->rx, cons + k, &req[k]);
+        netif_rx_request_t req;
+        RING_COPY_REQUEST(&q->rx, cons + k, &req);
+        p->ids[k] = req.id;
         if (extra && k == 1)
             continue; /* the extra-info response takes this slot */
         size_t chunk = len - off < NB_PAGE ? len - off : NB_PAGE;
-        op[nop++] = (struct nb_copy){ .ref = req[k].gref,
-                                      .offset = 0,
-                                      .len = (uint16_t)chunk,
-                                      .local = (void *)(frame + off),
-                                      .to_guest = true,
-                                      .status = GNTST_general_error };
+        q->rxops[q->nrxops + nop++] = (struct nb_copy){ .ref = req.gref,
+                                                        .offset = 0,
+                                                        .len = (uint16_t)chunk,
+                                                        .local = (void *)(frame + off),
+                                                        .to_guest = true,
+                                                        .status = GNTST_general_error };
         off += chunk;
     }
-    int r = q->env->ops->copy(q->env->ctx, q->dom, op, nop);
-    unsigned o = 0;
-    for (unsigned k = 0; k < need; k++) {
-        void *slotp = RING_GET_RESPONSE(&q->rx, q->rx.rsp_prod_pvt);
-        if (extra && k == 1) {
-            netif_extra_info_t ex;
-            memset(&ex, 0, sizeof ex);
-            ex.type = XEN_NETIF_EXTRA_TYPE_GSO;
-            ex.u.gso.size = meta->gso_size;
-            ex.u.gso.type = meta->gso_type;
-            memcpy(slotp, &ex, sizeof ex);
-        } else {
-            netif_rx_response_t rsp;
-            memset(&rsp, 0, sizeof rsp);
-            rsp.id = req[k].id;
-            rsp.offset = 0;
-            rsp.flags =
-                (uint16_t)((o + 1 < nop ? NETRXF_more_data : 0) |
-                           (k == 0 && extra ? NETRXF_extra_info : 0) | (k == 0 ? csum_flags : 0));
-            rsp.status = (r == 0 && op[o].status == GNTST_okay) ? (int16_t)op[o].len
-                                                                : (int16_t)NETIF_RSP_ERROR;
-            memcpy(slotp, &rsp, sizeof rsp);
-            o++;
-        }
-        q->rx.rsp_prod_pvt++;
-    }
+    p->nop = (uint16_t)nop;
+    q->nrxops += nop;
     q->rx.req_cons = cons + need;
-    int notify;
-    RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->rx, notify);
-    if (notify)
-        q->env->ops->notify(q->env->ctx, q->port_rx);
-    q->st.rx_frames++;
-    q->st.rx_bytes += len;
+    q->nrxp++;
+    if (fix)
+        nb_queue_rx_flush(q);
     return 0;
 }

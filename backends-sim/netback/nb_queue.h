@@ -30,6 +30,7 @@
 #define NB_FATAL_SLOTS 20u                  /* chains above it are hostile */
 #define NB_TX_BATCH 64u                     /* frames per grant-copy batch */
 #define NB_TX_BATCH_BYTES (256u * 1024u)    /* and bytes */
+#define NB_RX_BATCH 64u                     /* frames per rx grant-copy batch */
 
 struct nb_queue;
 /* Sees each tx frame taken (dropped ones included, not those that broke
@@ -77,6 +78,20 @@ struct nb_queue {
     struct nb_copy ops[NB_TX_BATCH * NB_MAX_SLOTS];
     uint8_t batch[NB_TX_BATCH_BYTES];
     uint8_t rx_fix[NB_MAX_FRAME]; /* a frame whose checksum we complete */
+    /* Frames placed in the guest's buffers, copied and answered at once
+     * by nb_queue_rx_flush. */
+    struct nb_rx_pending {
+        uint16_t need; /* slots taken, the extra info's included */
+        bool extra;
+        uint16_t flags; /* the first response's checksum flags */
+        uint16_t gso_size;
+        uint8_t gso_type;
+        uint16_t op_first, nop;
+        uint16_t ids[NB_MAX_SLOTS + 1];
+        uint32_t len;
+    } rxp[NB_RX_BATCH];
+    unsigned nrxp, nrxops;
+    struct nb_copy rxops[NB_RX_BATCH * NB_MAX_SLOTS];
 };
 
 /* Frames the guest sent are handed to this, one by one. */
@@ -96,6 +111,13 @@ int nb_queue_tx(struct nb_queue *q, unsigned budget, nb_deliver_fn deliver, void
  * -EMSGSIZE if it cannot take a frame this size (dropped); -EPROTO once
  * broken. */
 int nb_queue_rx(struct nb_queue *q, const uint8_t *frame, size_t len, const struct nb_meta *meta);
+/* The same in a batch: the frame takes its buffers now and is copied,
+ * answered and notified with the others at nb_queue_rx_flush(), so its
+ * bytes must stay where they are until then (a full batch flushes by
+ * itself).  Same return values. */
+int nb_queue_rx_add(struct nb_queue *q, const uint8_t *frame, size_t len,
+                    const struct nb_meta *meta);
+void nb_queue_rx_flush(struct nb_queue *q);
 
 /* Marks the queue broken with a diagnosis (also used by the owner). */
 void nb_queue_break(struct nb_queue *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

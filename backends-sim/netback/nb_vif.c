@@ -433,6 +433,25 @@ int nb_vif_rx(struct nb_vif *v, const uint8_t *frame, size_t len, const struct n
     return r;
 }
 
+int nb_vif_rx_add(struct nb_vif *v, const uint8_t *frame, size_t len, const struct nb_meta *meta)
+{
+    if (!v->connected)
+        return -ENOTCONN;
+    struct nb_queue *q = v->q[pick_queue(v, frame, len)];
+    int r = nb_queue_rx_add(q, frame, len, meta);
+    if (r == -EPROTO)
+        fatal(v, "queue %u: %s", q->idx, q->why);
+    return r;
+}
+
+void nb_vif_rx_flush(struct nb_vif *v)
+{
+    if (!v->connected)
+        return;
+    for (unsigned i = 0; i < v->nq; i++)
+        nb_queue_rx_flush(v->q[i]);
+}
+
 const char *nb_vif_token(const struct nb_vif *v)
 {
     return v->be;

@@ -69,6 +69,10 @@ bool nb_vif_has_port(const struct nb_vif *v, evtchn_port_t port);
 int nb_vif_tx(struct nb_vif *v, unsigned budget, nb_deliver_fn deliver, void *arg);
 /* Gives one frame to the guest: as nb_queue_rx. */
 int nb_vif_rx(struct nb_vif *v, const uint8_t *frame, size_t len, const struct nb_meta *meta);
+/* The same in a batch, as nb_queue_rx_add: the frame's bytes stay put
+ * until nb_vif_rx_flush(), which copies, answers and notifies them all. */
+int nb_vif_rx_add(struct nb_vif *v, const uint8_t *frame, size_t len, const struct nb_meta *meta);
+void nb_vif_rx_flush(struct nb_vif *v);
 
 unsigned nb_vif_num_queues(const struct nb_vif *v);
 struct nb_queue *nb_vif_queue(struct nb_vif *v, unsigned i);

@@ -923,6 +923,66 @@ START_TEST(frontend_refuses_bad_sends)
 }
 END_TEST
 
+/* Counts the grant-copy calls netback makes, then makes them. */
+static unsigned copy_calls;
+static const struct nb_env *copy_inner;
+static int counting_copy(void *ctx, domid_t dom, struct nb_copy *ops, unsigned n)
+{
+    copy_calls++;
+    return copy_inner->ops->copy(ctx, dom, ops, n);
+}
+
+/* Frames for the guest placed in a batch take one grant copy and one
+ * event between them, the batch's frames stay unseen until it is
+ * flushed, and each arrives whole and in order. */
+START_TEST(rx_batch_is_one_copy_and_one_event)
+{
+    struct rig r;
+    rig_up(&r, &(struct netfront_opts){ 0 }, NULL);
+    struct nb_queue *q = nb_vif_queue(r.vif, 0);
+    copy_inner = q->env;
+    static struct nb_env_ops ops;
+    static struct nb_env env;
+    ops = *copy_inner->ops;
+    ops.copy = counting_copy;
+    env = (struct nb_env){ .ops = &ops, .ctx = copy_inner->ctx };
+    q->env = &env;
+    static uint8_t f[40][1514], g[2048];
+    evtchn_port_t port;
+    while (os_evtchn_next_pending(r.os, &port) > 0)
+        ;
+    copy_calls = 0;
+    for (unsigned k = 0; k < 40; k++) {
+        fill(f[k], sizeof f[k], k);
+        ck_assert_int_eq(nb_vif_rx_add(r.vif, f[k], sizeof f[k], NULL), 0);
+    }
+    ck_assert_uint_eq(copy_calls, 0);
+    ck_assert_int_eq(netfront_recv(r.nf, g, sizeof g, NULL), 0);
+    ck_assert_int_eq(os_evtchn_next_pending(r.os, &port), 0);
+    nb_vif_rx_flush(r.vif);
+    ck_assert_uint_eq(copy_calls, 1);
+    ck_assert_int_eq(os_evtchn_next_pending(r.os, &port), 1);
+    ck_assert_int_eq(os_evtchn_next_pending(r.os, &port), 0);
+    for (unsigned k = 0; k < 40; k++) {
+        ck_assert_int_eq(netfront_recv(r.nf, g, sizeof g, NULL), (long)sizeof f[k]);
+        ck_assert(memcmp(f[k], g, sizeof f[k]) == 0);
+    }
+    /* A batch fills at NB_RX_BATCH frames and flushes by itself. */
+    copy_calls = 0;
+    for (unsigned k = 0; k < NB_RX_BATCH + 1; k++)
+        ck_assert_int_eq(nb_vif_rx_add(r.vif, f[k % 40], 60, NULL), 0);
+    ck_assert_uint_eq(copy_calls, 1);
+    nb_vif_rx_flush(r.vif);
+    ck_assert_uint_eq(copy_calls, 2);
+    for (unsigned k = 0; k < NB_RX_BATCH + 1; k++) {
+        ck_assert_int_eq(netfront_recv(r.nf, g, sizeof g, NULL), 60);
+        ck_assert(memcmp(f[k % 40], g, 60) == 0);
+    }
+    q->env = copy_inner;
+    rig_down(&r);
+}
+END_TEST
+
 /* A sender that filled its ring is told once half of what it has
  * outstanding is answered, not at every response, and never later than
  * the last one. */
@@ -973,6 +1033,7 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, checksum_offload_matrix, 0, 8);
     tcase_add_test(tc, many_frames_flow_control);
     tcase_add_test(tc, tx_event_once_half_the_outstanding_frames_are_answered);
+    tcase_add_test(tc, rx_batch_is_one_copy_and_one_event);
     tcase_add_test(tc, backend_end_of_input_closes_after_delivery);
     tcase_add_loop_test(tc, hostile_frontend, 0, 8);
     tcase_add_test(tc, completed_checksums_verify);
