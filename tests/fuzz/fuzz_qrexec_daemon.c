@@ -36,6 +36,7 @@
 
 #define VM 1
 #define SLOTS 4
+#define CTL_RING 4096 /* what Qubes' agent serves its control channel with */
 
 static void fail(const char *what, uint32_t type)
 {
@@ -175,8 +176,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct qrexec_vm *d = NULL;
     ctl.control = true;
     if (!os ||
-        vchan_server_open(os, 0, port_path(path, sizeof path, QREXEC_CONTROL_PORT), 65536, 65536,
-                          &ctl.v) < 0 ||
+        vchan_server_open(os, 0, port_path(path, sizeof path, QREXEC_CONTROL_PORT), CTL_RING,
+                          CTL_RING, &ctl.v) < 0 ||
         qrexec_vm_open(os, VM, "vm1", &policy, NULL, &d) < 0)
         goto out;
     qrexec_vm_step(d);
@@ -225,8 +226,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         case 5: chan_close(s); break;
         case 6:
             chan_close(&ctl);
-            (void)vchan_server_open(os, 0, port_path(path, sizeof path, QREXEC_CONTROL_PORT), 65536,
-                                    65536, &ctl.v);
+            (void)vchan_server_open(os, 0, port_path(path, sizeof path, QREXEC_CONTROL_PORT),
+                                    CTL_RING, CTL_RING, &ctl.v);
             break;
         case 7: break;
         }
@@ -237,8 +238,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (ctl.v && vchan_state(ctl.v) == VCHAN_CLOSED) {
             /* dom0 cut the agent off: it serves again, as it would */
             chan_close(&ctl);
-            (void)vchan_server_open(os, 0, port_path(path, sizeof path, QREXEC_CONTROL_PORT), 65536,
-                                    65536, &ctl.v);
+            (void)vchan_server_open(os, 0, port_path(path, sizeof path, QREXEC_CONTROL_PORT),
+                                    CTL_RING, CTL_RING, &ctl.v);
             qrexec_vm_step(d);
             drain(&ctl);
         }

@@ -22,3 +22,5 @@ FUZZERS += fuzz_qrexec_daemon
 FUZZ_SRCS_fuzz_qrexec_daemon := tests/fuzz/fuzz_qrexec_daemon.c $(VCHAN_FUZZ_SRCS) \
 	backends-sim/qubes/qrexec_vm.c backends-sim/qubes/qrexec_policy.c \
 	backends-sim/qubes/qrexec_service.c frontends/qrexec_proto.c
+FUZZ_IGNORE_fuzz_qubesdb_daemon := tests/fuzz/qubes_daemon.ignore
+FUZZ_IGNORE_fuzz_qrexec_daemon := tests/fuzz/qubes_daemon.ignore
