@@ -11,6 +11,12 @@
  *  - releasing every owner at the end brings every counter to zero.
  * Memory errors are the sanitizers' to find.  The same input always
  * replays the same run.
+ *
+ * One host serves every input (fuzz_world.h): each input destroys its
+ * domains at the end, and a domain created again reuses its zeroed
+ * memory.  fuzz_world_fresh(1) opens a new host for every input, and
+ * fuzz_world_digest() sums up each operation's outcome, its trace line
+ * and every domain's memory at the end.
  */
 #include <errno.h>
 #include <regex.h>
@@ -20,6 +26,7 @@
 #include <string.h>
 
 #include "backends-sim/world/world_fixture.h"
+#include "fuzz_world.h"
 
 enum { DOMS = 4, OWNERS = 3, PAGES = 8, MAX_PORT = 15, OP_BYTES = 6 };
 
@@ -33,6 +40,29 @@ static const struct hv_domain_config cfg = {
 static const char owner_tag[OWNERS];
 
 static regex_t shape;
+static int fresh_each;
+static uint64_t digest;
+/* Memory enters the digest only under a check (which sets fresh or kept
+ * explicitly): hashing 128 KiB would double the cost of an input. */
+static int checking;
+
+void fuzz_world_fresh(int on)
+{
+    fresh_each = on;
+    checking = 1;
+}
+
+uint64_t fuzz_world_digest(void)
+{
+    return digest;
+}
+
+static void mix(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        digest = (digest ^ b[i]) * 1099511628211ull;
+}
 
 static void check_trace(struct hvhost *ip, domid_t d, int refused)
 {
@@ -44,6 +74,7 @@ static void check_trace(struct hvhost *ip, domid_t d, int refused)
     }
     if (refused) {
         const char *line = hvhost_trace_line(ip, 0);
+        mix(line, strlen(line));
         char who[16];
         snprintf(who, sizeof(who), "d%u: ", d);
         if (regexec(&shape, line, 0, NULL, 0) != 0 || strncmp(line, who, strlen(who)) != 0) {
@@ -174,8 +205,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* One host for the whole run: each input destroys its domains at the
      * end, so the next one starts from the same empty core. */
     static struct hvhost *ip;
+    if (fresh_each) {
+        hvhost_free(ip);
+        ip = NULL;
+    }
     if (!ip && !(ip = wf_hv_open()))
         abort();
+    digest = 14695981039346656037ull;
     for (domid_t d = 0; d < DOMS; d++)
         if (hvhost_domain_create_cfg(ip, d, &cfg) != 0)
             abort();
@@ -185,6 +221,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *b = data + i;
         domid_t actor = b[1] % DOMS;
         int refused = step(ip, b);
+        mix(&refused, sizeof(refused));
         /* A domain brought back, not an operation of the guest's. */
         if (refused < 0)
             hvhost_clear(ip);
@@ -203,6 +240,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 t.ports);
         abort();
     }
+    for (domid_t d = 0; checking && d < DOMS; d++)
+        for (uint64_t g = 0; g < PAGES; g++) {
+            const uint8_t *page = hvhost_page(ip, d, g);
+            if (page)
+                mix(page, HV_PAGE_SIZE);
+        }
     /* Nothing maps anything now, so every domain goes for good. */
     for (domid_t d = 0; d < DOMS; d++)
         if (hv_domain_exists(hv, d) && hvhost_domain_destroy(ip, d) != 0)

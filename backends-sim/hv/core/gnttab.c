@@ -29,6 +29,12 @@ grant_entry_v1_t *hv_gnt_entry(const struct hv_domain *dom, grant_ref_t ref, str
     return &dom->gframes[f]->shared[i];
 }
 
+static void mark_used(struct hv_domain *dom, grant_ref_t ref)
+{
+    uint32_t i = ref % HV_GRANT_ENTRIES_PER_FRAME;
+    dom->gframes[ref / HV_GRANT_ENTRIES_PER_FRAME]->used[i / 64] |= 1ull << (i % 64);
+}
+
 static uint32_t table_limit(const struct hv_domain *dom)
 {
     return dom->max_grant_frames * (uint32_t)HV_GRANT_ENTRIES_PER_FRAME;
@@ -97,6 +103,7 @@ int hv_gnt_alloc_ref(hv_t *hv, domid_t d, const void *owner, grant_ref_t *ref)
         if (ref_is_free(e, m)) {
             m->allocated = true;
             m->owner = owner;
+            mark_used(dom, r);
             dom->next_alloc_hint = r + 1;
             dom->gnt_full_traced = false;
             *ref = r;
@@ -154,6 +161,8 @@ int hv_gnt_write_entry(hv_t *hv, domid_t d, grant_ref_t ref, const grant_entry_v
     e->frame = src->frame;
     e->flags = src->flags & GUEST_FLAGS;
     bool now = is_active(e);
+    if (now)
+        mark_used(dom, ref);
     if (now && !was)
         dom->counts.grants++;
     else if (was && !now)
@@ -277,14 +286,19 @@ void hv_gnt_release_all(hv_t *hv, struct hv_domain *dom, bool any_owner, const v
     (void)hv;
     for (uint32_t f = 0; f < dom->nr_grant_frames; f++) {
         struct hv_gframe *gf = dom->gframes[f];
-        for (uint32_t i = 0; i < HV_GRANT_ENTRIES_PER_FRAME; i++) {
-            grant_entry_v1_t *e = &gf->shared[i];
-            struct hv_gref *m = &gf->ref[i];
-            if (!m->allocated && !is_active(e))
-                continue;
-            if (!any_owner && m->owner != owner)
-                continue;
-            release(dom, e, m);
+        for (uint32_t w = 0; w < HV_GRANT_ENTRIES_PER_FRAME / 64; w++) {
+            for (uint64_t bits = gf->used[w]; bits; bits &= bits - 1) {
+                uint32_t i = w * 64 + (uint32_t)__builtin_ctzll(bits);
+                grant_entry_v1_t *e = &gf->shared[i];
+                struct hv_gref *m = &gf->ref[i];
+                if (!m->allocated && !is_active(e)) {
+                    gf->used[w] &= ~(1ull << (i % 64));
+                    continue;
+                }
+                if (!any_owner && m->owner != owner)
+                    continue;
+                release(dom, e, m);
+            }
         }
     }
 }

@@ -177,20 +177,21 @@ int hv_domain_audit(const hv_t *hv, domid_t d, struct hv_counts *out, uint32_t *
     const struct hv_domain *dom = hv_dom_live(hv, d);
     if (!dom)
         return -ESRCH;
-    memset(out, 0, sizeof(*out));
-    *torn = 0;
-    for (uint32_t f = 0; f < dom->max_grant_frames; f++) {
+    uint32_t grants = 0, mappings = 0, ports = 0, torn_seen = 0;
+    for (uint32_t f = 0; f < dom->nr_grant_frames; f++) {
         const struct hv_gframe *fr = dom->gframes[f];
-        for (uint32_t i = 0; fr && i < HV_GRANT_ENTRIES_PER_FRAME; i++) {
+        for (uint32_t i = 0; i < HV_GRANT_ENTRIES_PER_FRAME; i++) {
             uint16_t flags = fr->shared[i].flags;
-            out->grants += (flags & GTF_type_mask) == GTF_permit_access;
-            *torn += (flags & GTF_writing) && !(flags & GTF_reading);
+            grants += (flags & GTF_type_mask) == GTF_permit_access;
+            torn_seen += (flags & GTF_writing) && !(flags & GTF_reading);
         }
     }
     for (uint32_t h = 0; h < dom->maptrack_cap; h++)
-        out->mappings += dom->maptrack[h].in_use;
+        mappings += dom->maptrack[h].in_use;
     for (uint32_t p = 1; p <= dom->max_evtchn_port; p++)
-        out->ports += dom->ports[p].state != HV_EVTCHN_FREE;
+        ports += dom->ports[p].state != HV_EVTCHN_FREE;
+    *out = (struct hv_counts){ .grants = grants, .mappings = mappings, .ports = ports };
+    *torn = torn_seen;
     return 0;
 }
 

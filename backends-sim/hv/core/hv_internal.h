@@ -25,6 +25,10 @@ struct hv_gref {
 struct hv_gframe {
     grant_entry_v1_t shared[HV_GRANT_ENTRIES_PER_FRAME];
     struct hv_gref ref[HV_GRANT_ENTRIES_PER_FRAME];
+    /* One bit per entry that may be allocated or active: set when it
+     * becomes either, cleared by the release walk once it is neither, so
+     * that the walk visits only those and not every entry of the frame. */
+    uint64_t used[HV_GRANT_ENTRIES_PER_FRAME / 64];
 };
 
 struct hv_mapping {

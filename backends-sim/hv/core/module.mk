@@ -17,4 +17,5 @@ ALL_TARGETS += $(HV_CORE_LIB)
 FUZZERS += fuzz_hv_core
 FUZZ_SRCS_fuzz_hv_core = tests/fuzz/fuzz_hv_core.c $(HV_CORE_SRCS) $(HVHOST_SRCS)
 FUZZ_IGNORE_fuzz_hv_core := tests/fuzz/fuzz_hv_core.ignore
+FUZZ_FLAGS_fuzz_hv_core := -fsanitize-ignorelist=tests/fuzz/fuzz_hv_core.nosan
 FUZZ_CORPUS_fuzz_hv_core := fixtures/corpora/fuzz_hv_core
