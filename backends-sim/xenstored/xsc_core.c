@@ -92,6 +92,49 @@ struct xsc_core *xsc_core_new(const struct xsc_core_ops *ops, void *ctx)
     xsc_domain_find(c, 0)->introduced = true;
     return c;
 }
+struct xsc_core *xsc_core_fork(const struct xsc_core *c)
+{
+    if (c->conns || c->nevents)
+        return NULL;
+    struct xsc_core *f = calloc(1, sizeof(*f));
+    if (!f)
+        return NULL;
+    f->ops = c->ops;
+    f->ctx = c->ctx;
+    f->quota = c->quota;
+    f->gen = c->gen;
+    for (size_t i = 0; i < 2; i++) {
+        const struct xsc_special *sp = &c->special[i];
+        f->special[i].name = sp->name;
+        f->special[i].nperms = sp->nperms;
+        f->special[i].perms = malloc(sp->nperms * sizeof(*sp->perms));
+        if (!f->special[i].perms) {
+            xsc_core_free(f);
+            return NULL;
+        }
+        memcpy(f->special[i].perms, sp->perms, sp->nperms * sizeof(*sp->perms));
+    }
+    /* The same order, so that walks over domains go as they would in c. */
+    struct xsc_domain **tail = &f->domains;
+    for (const struct xsc_domain *d = c->domains; d; d = d->next) {
+        struct xsc_domain *copy = malloc(sizeof(*copy));
+        if (!copy) {
+            xsc_core_free(f);
+            return NULL;
+        }
+        *copy = *d;
+        copy->next = NULL;
+        *tail = copy;
+        tail = &copy->next;
+    }
+    f->tree = xsc_tree_copy(c->tree, &f->gen);
+    if (!f->tree) {
+        xsc_core_free(f);
+        return NULL;
+    }
+    return f;
+}
+
 void xsc_core_free(struct xsc_core *c)
 {
     if (!c)

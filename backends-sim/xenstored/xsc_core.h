@@ -60,6 +60,12 @@ struct xsc_core_ops {
  * /local/domain/0 (domid, name), as a dom0 toolstack leaves it. */
 struct xsc_core *xsc_core_new(const struct xsc_core_ops *ops, void *ctx);
 void xsc_core_free(struct xsc_core *c);
+/* A copy of c as it stands, for a caller that builds one setup and
+ * starts each run from it (a fuzz target): the same tree, generations
+ * included, quota, domains and special nodes' permissions, with the same
+ * ops.  c must have no connection open (NULL otherwise, or when out of
+ * memory). */
+struct xsc_core *xsc_core_fork(const struct xsc_core *c);
 struct xsc_quota *xsc_core_quota(struct xsc_core *c);
 
 struct xsc_conn *xsc_core_connect(struct xsc_core *c, unsigned domid, xsc_send_fn *send, void *ctx);

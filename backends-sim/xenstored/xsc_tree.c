@@ -271,6 +271,14 @@ fail:
     return NULL;
 }
 
+struct xsc_tree *xsc_tree_copy(const struct xsc_tree *src, uint64_t *gen_counter)
+{
+    struct xsc_tree *t = xsc_tree_clone(src, false);
+    if (t)
+        t->gen = gen_counter;
+    return t;
+}
+
 static struct xsc_node *child(const struct xsc_node *n, const char *name, size_t len)
 {
     /* The first byte rules out most siblings without a call. */

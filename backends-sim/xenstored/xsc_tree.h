@@ -39,6 +39,9 @@ struct xsc_tree;
 struct xsc_tree *xsc_tree_new(uint64_t *gen_counter);
 /* Deep copy; logging trees record accesses (for transactions). */
 struct xsc_tree *xsc_tree_clone(const struct xsc_tree *t, bool logging);
+/* Deep copy for another store, whose changes draw generations from
+ * gen_counter; no log. */
+struct xsc_tree *xsc_tree_copy(const struct xsc_tree *t, uint64_t *gen_counter);
 void xsc_tree_free(struct xsc_tree *t);
 
 /* The node at absolute path, or NULL. */

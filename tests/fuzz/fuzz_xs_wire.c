@@ -17,6 +17,12 @@
  * The core and its dom0 client come from the world's fixture header, as
  * the unit tests take them; when an input is done every node record must
  * be accounted for.
+ *
+ * The setup (the two guests made and introduced) is built once and each
+ * input runs on a fork of it (xsc_core_fork), so that a run costs the
+ * input's messages only (fuzz_world.h).  fuzz_world_fresh(1) builds the
+ * setup for every input and runs on it; fuzz_world_digest() sums up
+ * every reply and event each client got.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +32,7 @@
 
 #include "backends-sim/world/world_fixture.h"
 #include "backends-sim/xenstored/xsc_frame.h"
+#include "fuzz_world.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -36,10 +43,33 @@ struct slot {
     uint32_t last_req;
 };
 
+static int fresh_each;
+static uint64_t digest;
+
+void fuzz_world_fresh(int on)
+{
+    fresh_each = on;
+}
+
+uint64_t fuzz_world_digest(void)
+{
+    return digest;
+}
+
+static void mix(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        digest = (digest ^ b[i]) * 1099511628211ull;
+}
+
 static void sink(void *ctx, const struct xsd_sockmsg *hdr, const void *body)
 {
     struct slot *s = ctx;
 
+    mix(&s->domid, sizeof(s->domid));
+    mix(hdr, sizeof(*hdr));
+    mix(body, hdr->len <= XENSTORE_PAYLOAD_MAX ? hdr->len : 0);
     if (hdr->len > XENSTORE_PAYLOAD_MAX)
         __builtin_trap();
     if (hdr->type != XS_WATCH_EVENT && hdr->req_id != s->last_req)
@@ -80,19 +110,45 @@ static void make_domain(struct xsc_client *dom0, unsigned domid)
     xsc_client_strs(dom0, XS_INTRODUCE, 0, NULL, num, "1", "1", NULL);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The core as every input starts: guests 1 and 2 made and introduced,
+ * no connection open.  NULL when out of memory. */
+static struct xsc_core *setup(void)
 {
     struct wf_xenstore peers;
+
+    if (wf_xenstore_open(&peers) != 0)
+        return NULL;
+    xsc_core_quota(peers.core)->nodes = 2;
+    make_domain(peers.dom0, 1);
+    make_domain(peers.dom0, 2);
+    xsc_client_close(peers.dom0);
+    return peers.core;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static struct xsc_core *kept;
     struct xsc_core *c;
     struct slot slots[3];
     size_t pos = 0;
 
-    if (wf_xenstore_open(&peers) != 0)
+    digest = 14695981039346656037ull;
+    if (fresh_each) {
+        xsc_core_free(kept);
+        kept = NULL;
+    }
+    /* Node records alive before the input: the kept setup's. */
+    unsigned long live_before = xsc_core_live_nodes();
+    if (fresh_each)
+        c = setup();
+    else {
+        if (!kept && !(kept = setup()))
+            return 0;
+        live_before = xsc_core_live_nodes();
+        c = xsc_core_fork(kept);
+    }
+    if (!c)
         return 0;
-    c = peers.core;
-    xsc_core_quota(c)->nodes = 2;
-    make_domain(peers.dom0, 1);
-    make_domain(peers.dom0, 2);
     memset(slots, 0, sizeof(slots));
     for (int i = 0; i < 3; i++) {
         slots[i].domid = (unsigned)i;
@@ -135,7 +191,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (int i = 0; i < 3; i++)
         xsc_core_disconnect(slots[i].conn);
-    unsigned long stray = wf_xenstore_close(&peers);
+    /* With every connection (and so every transaction) gone, each node
+     * record alive beyond the kept setup's must be one of this tree's,
+     * and none may outlive it. */
+    unsigned long nodes = xsc_core_nodes(c), live = xsc_core_live_nodes() - live_before;
+    mix(&nodes, sizeof(nodes));
+    unsigned long stray = live > nodes ? live - nodes : nodes - live;
+    xsc_core_free(c);
+    stray += xsc_core_live_nodes() - live_before;
     if (stray) {
         fprintf(stderr, "fuzz_xs_wire: %lu node records unaccounted for after the input\n", stray);
         abort();

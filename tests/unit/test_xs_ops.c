@@ -2,6 +2,7 @@
  * its errors, through the in-process client. */
 #include "test_xs_fixture.h"
 
+#include <errno.h>
 #include <stdlib.h>
 
 static struct xsc_reply r;
@@ -297,6 +298,41 @@ START_TEST(deep_paths_are_no_problem)
 }
 END_TEST
 
+/* A fork starts as its core stands and goes its own way: what one does
+ * the other does not see, and a core with a connection open is not
+ * forked. */
+START_TEST(a_fork_is_a_copy_that_goes_its_own_way)
+{
+    char buf[64];
+    struct xsc_client *g = fx_domain(3);
+    ck_assert_ptr_null(xsc_core_fork(core));
+    xsc_client_close(g);
+    xsc_client_close(dom0);
+    unsigned nodes = xsc_core_nodes(core);
+    struct xsc_core *f = xsc_core_fork(core);
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(xsc_core_nodes(f), nodes);
+    ck_assert_uint_eq(xsc_core_nodes_owned(f, 3), xsc_core_nodes_owned(core, 3));
+    ck_assert(xsc_core_is_introduced(f, 3));
+
+    /* The guest's permissions came along: it writes under its home in
+     * the fork, and the core does not see it. */
+    struct xsc_client *fg = xsc_client_open(f, 3);
+    ck_assert_ptr_nonnull(fg);
+    ck_assert_int_eq(xsc_client_write(fg, 0, "/local/domain/3/data/x", "fork"), 0);
+    ck_assert_int_eq(xsc_client_write(fg, 0, "/local/domain/0/x", "no"), EACCES);
+    ck_assert_int_eq(xsc_client_read(fg, 0, "/local/domain/3/data/x", buf, sizeof(buf)), 0);
+    ck_assert_str_eq(buf, "fork");
+    ck_assert_uint_eq(xsc_core_nodes(f), nodes + 1);
+    ck_assert_uint_eq(xsc_core_nodes(core), nodes);
+    xsc_client_close(fg);
+    xsc_core_free(f);
+
+    dom0 = peers.dom0 = xsc_client_open(core, 0);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/local/domain/3/data/x", buf, sizeof(buf)), ENOENT);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("xsc_ops");
@@ -313,6 +349,7 @@ int main(void)
     tcase_add_test(tc, bad_input_gets_xen_errors);
     tcase_add_test(tc, unknown_tx_and_nested_start);
     tcase_add_test(tc, deep_paths_are_no_problem);
+    tcase_add_test(tc, a_fork_is_a_copy_that_goes_its_own_way);
     suite_add_tcase(s, tc);
     return fx_run(s);
 }
