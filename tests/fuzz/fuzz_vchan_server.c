@@ -7,29 +7,69 @@
  * more than asked.
  *
  * Input: two 16-bit ring sizes, then 5-byte steps as fuzz_vchan_client.
+ *
+ * The host's pages come from a pool kept between inputs (rings of up to
+ * 256 pages each); only the server's writes put data into its rings, so
+ * after an input that made none the ring pages go back without being
+ * cleared again.  fuzz_world_fresh(1) clears them for every input;
+ * fuzz_world_digest() sums up what each call returned and read.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xen/io/libxenvchan.h>
 
+#include "tests/fuzz/fuzz_world.h"
 #include "tests/fuzz/vchan_fuzz_host.h"
 #include "vchan.h"
 
 #define BASE "/local/domain/1/data/vchan/2/7"
 
+static bool fresh_each;
+static uint64_t digest;
+/* What was read enters the digest only under a check (which sets fresh
+ * or kept explicitly): hashing up to 64 KiB per read would slow a run. */
+static bool checking;
+
+void fuzz_world_fresh(int on)
+{
+    fresh_each = on;
+    checking = true;
+}
+
+uint64_t fuzz_world_digest(void)
+{
+    return digest;
+}
+
+static void mix(const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        digest = (digest ^ b[i]) * 1099511628211ull;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    digest = 14695981039346656037ull;
     if (size < 4)
         return 0;
     struct os *os = vfh_new();
     size_t rd = (size_t)(data[0] | data[1] << 8) * 16, wr = (size_t)(data[2] | data[3] << 8) * 16;
     struct vchan *v;
-    if (vchan_server_open(os, 2, BASE, rd, wr, &v) == 0) {
+    int rc = vchan_server_open(os, 2, BASE, rd, wr, &v);
+    mix(&rc, sizeof(rc));
+    if (rc == 0) {
+        bool wrote = false;
         char ref[16];
         struct vchan_interface *s = NULL;
         if (os_xs_read(os, 0, BASE "/ring-ref", ref, sizeof ref) > 0)
             s = vfh_page(os, (grant_ref_t)atoi(ref));
+        /* The rings are one region, its first page granted first (as the
+         * server published it, before the client moves anything). */
+        void *rings =
+            s && (s->left_order >= 12 || s->right_order >= 12) ? vfh_page(os, s->grants[0]) : NULL;
         static uint8_t buf[1 << 16];
         for (size_t i = 4; s && i + 5 <= size; i += 5) {
             uint32_t val = (uint32_t)data[i + 1] | (uint32_t)data[i + 2] << 8 |
@@ -44,11 +84,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 n = vchan_read(v, buf, len);
                 if (n > (long)len)
                     abort();
+                mix(&n, sizeof(n));
+                if (checking && n > 0)
+                    mix(buf, (size_t)n);
                 break;
             case 4:
+                wrote = true;
                 n = vchan_write(v, buf, len);
                 if (n > (long)len)
                     abort();
+                mix(&n, sizeof(n));
                 break;
             case 5: (void)vchan_poll(v); break;
             case 6:
@@ -57,12 +102,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
             case 7: s->srv_notify = (uint8_t)val; break;
             case 8:
+                wrote = true;
                 n = vchan_send(v, buf, len);
                 if (n > (long)len)
                     abort();
+                mix(&n, sizeof(n));
                 break;
             }
         }
+        if (rings && !wrote && !fresh_each)
+            vfh_region_clean(os, rings);
         vchan_close(v);
     }
     vfh_free(os);

@@ -1,6 +1,7 @@
 /* vchan_fuzz_host.c — see vchan_fuzz_host.h. */
 #include "tests/fuzz/vchan_fuzz_host.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@ struct region {
     void *va;
     unsigned npages;
     grant_ref_t first;
+    bool clean; /* known to hold only zeros (vfh_region_clean) */
 };
 
 struct os {
@@ -23,9 +25,22 @@ struct os {
     char *key[MAX_KEYS], *val[MAX_KEYS];
 };
 
+/* The last host freed, kept for the next vfh_new: clearing the parts of
+ * it that were used costs less than a fresh allocation of its tables. */
+static struct os *spare;
+
 struct os *vfh_new(void)
 {
-    struct os *os = calloc(1, sizeof *os);
+    struct os *os = spare;
+    spare = NULL;
+    if (os) {
+        /* vfh_free left no key behind and no region in use. */
+        memset(os->page, 0, os->next_ref * sizeof(os->page[0]));
+        memset(os->regions, 0, os->nregions * sizeof(os->regions[0]));
+        os->nregions = 0;
+    } else {
+        os = calloc(1, sizeof *os);
+    }
     if (os) {
         os->next_ref = 8;
         os->next_port = 1;
@@ -36,29 +51,33 @@ struct os *vfh_new(void)
 /* A host lives for one input: the pages of its regions go back to a pool
  * when it goes and come out of it for the next host, which then clears
  * them instead of faulting in fresh memory (a vchan ring can be hundreds
- * of pages). */
+ * of pages), unless they are known to hold only zeros. */
 static struct {
     void *p;
     unsigned n;
+    bool clean;
 } pool[32];
 
-static void *pool_take(unsigned npages)
+static void *pool_take(unsigned npages, bool *clean)
 {
     for (unsigned i = 0; i < 32; i++)
         if (pool[i].p && pool[i].n == npages) {
             void *p = pool[i].p;
             pool[i].p = NULL;
+            *clean = pool[i].clean;
             return p;
         }
+    *clean = false;
     return aligned_alloc(OS_PAGE_SIZE, (size_t)npages * OS_PAGE_SIZE);
 }
 
-static void pool_give(void *p, unsigned npages)
+static void pool_give(void *p, unsigned npages, bool clean)
 {
     for (unsigned i = 0; i < 32; i++)
         if (!pool[i].p) {
             pool[i].p = p;
             pool[i].n = npages;
+            pool[i].clean = clean;
             return;
         }
     free(p);
@@ -67,12 +86,22 @@ static void pool_give(void *p, unsigned npages)
 void vfh_free(struct os *os)
 {
     for (unsigned i = 0; i < os->nregions; i++)
-        pool_give(os->regions[i].va, os->regions[i].npages);
+        pool_give(os->regions[i].va, os->regions[i].npages, os->regions[i].clean);
     for (unsigned i = 0; i < MAX_KEYS; i++) {
         free(os->key[i]);
         free(os->val[i]);
+        os->key[i] = os->val[i] = NULL;
     }
-    free(os);
+    if (spare)
+        free(spare);
+    spare = os;
+}
+
+void vfh_region_clean(struct os *os, const void *va)
+{
+    for (unsigned i = 0; i < os->nregions; i++)
+        if (os->regions[i].va == va)
+            os->regions[i].clean = true;
 }
 
 void *vfh_page(struct os *os, grant_ref_t ref)
@@ -99,11 +128,13 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, 
 {
     if (!npages || os->next_ref + npages > MAX_REFS || os->nregions >= 64)
         return -OS_ENOMEM;
-    uint8_t *p = pool_take(npages);
+    bool clean;
+    uint8_t *p = pool_take(npages, &clean);
     if (!p)
         return -OS_ENOMEM;
-    memset(p, 0, (size_t)npages * OS_PAGE_SIZE);
-    os->regions[os->nregions++] = (struct region){ p, npages, os->next_ref };
+    if (!clean)
+        memset(p, 0, (size_t)npages * OS_PAGE_SIZE);
+    os->regions[os->nregions++] = (struct region){ p, npages, os->next_ref, false };
     for (unsigned i = 0; i < npages; i++) {
         refs[i] = os->next_ref;
         os->page[os->next_ref] = p + (size_t)i * OS_PAGE_SIZE;

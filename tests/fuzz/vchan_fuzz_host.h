@@ -20,5 +20,9 @@ void *vfh_page(struct os *os, grant_ref_t ref);
 /* Grants a page of the caller's (page-aligned, 4096 bytes) as ref. */
 grant_ref_t vfh_grant(struct os *os, void *page);
 void vfh_write(struct os *os, const char *path, const char *value);
+/* The region os_share_pages gave at va holds only zeros again (the caller
+ * knows that nothing wrote into it): it goes back to the pool without
+ * being cleared for its next use. */
+void vfh_region_clean(struct os *os, const void *va);
 
 #endif
