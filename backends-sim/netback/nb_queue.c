@@ -380,8 +380,10 @@ int nb_queue_rx_add(struct nb_queue *q, const uint8_t *frame, size_t len,
         return -EPROTO;
     }
     if (prod - q->rx.req_cons < need) {
-        /* Ask for an event as soon as the guest posts its next buffer. */
-        q->rx.sring->req_event = q->rx.req_cons + 1;
+        /* Ask for an event as soon as the guest posts its next buffer:
+         * past those it already posted, or a guest refilling from there
+         * sees no reason to notify (Linux: req_event = prod + 1). */
+        q->rx.sring->req_event = prod + 1;
         xen_mb();
         prod = q->rx.sring->req_prod;
         xen_rmb();
