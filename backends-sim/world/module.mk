@@ -8,11 +8,12 @@ OS_WORLD_SRCS := $(addprefix backends-sim/world/home/,host.c grants.c gntmap.c e
 # tests and fuzz target.
 HVHOST_SRCS := backends-sim/world/hvhost.c
 WORLD_SRCS := $(HVHOST_SRCS) $(addprefix backends-sim/world/,choice.c bbenv.c toolstack_nodes.c world.c \
-  sched.c workload.c)
+  sched.c workload.c nbenv.c networld.c net_workload.c)
 # Everything a world is made of, as sources: the fuzz target compiles them
 # itself.
 WORLD_ALL_SRCS = $(WORLD_SRCS) backends-sim/world/domain_layout.c $(OS_WORLD_SRCS) frontends/xenbus.c $(BLKFRONT_SRCS) \
-  $(BLKBACK_XENBUS_SRCS) $(BLKBACK_CORE_SRCS) $(XS_CORE_SRCS) $(HV_CORE_SRCS)
+  $(BLKBACK_XENBUS_SRCS) $(BLKBACK_CORE_SRCS) $(XS_CORE_SRCS) $(HV_CORE_SRCS) \
+  frontends/netfront.c $(NETBACK_CORE_SRCS)
 
 WORLD_LIB := $(BUILD)/lib/libsplitbed-world.a
 $(WORLD_LIB): $$(patsubst %.c,$$(OBJ)/%.o,$$(WORLD_ALL_SRCS))
@@ -35,3 +36,10 @@ FUZZ_CORPUS_fuzz_interleave_blk := fixtures/corpora/fuzz_interleave_blk
 # bytes teach the fuzzer nothing, so they are not traced.
 FUZZ_IGNORE_fuzz_interleave_blk := tests/fuzz/fuzz_interleave_blk.ignore
 FUZZ_FLAGS_fuzz_interleave_blk := -fno-sanitize-coverage=trace-cmp
+
+# The same for the net path: netfront and netback in the net world.
+FUZZERS += fuzz_interleave_net
+FUZZ_SRCS_fuzz_interleave_net = tests/fuzz/fuzz_interleave_net.c $(WORLD_ALL_SRCS)
+FUZZ_CORPUS_fuzz_interleave_net := fixtures/corpora/fuzz_interleave_net
+FUZZ_IGNORE_fuzz_interleave_net := tests/fuzz/fuzz_interleave_net.ignore
+FUZZ_FLAGS_fuzz_interleave_net := -fno-sanitize-coverage=trace-cmp

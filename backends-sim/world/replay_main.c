@@ -2,10 +2,11 @@
  * replay_main.c — splitbed-replay: runs one schedule of the seeded world
  * and says whether the invariants held.
  *
- *   splitbed-replay FILE | --seed N  [--trace] [--bug NAME] [--max-steps N]
+ *   splitbed-replay FILE | --seed N  [--net] [--trace] [--bug NAME] [--max-steps N]
  *
  * FILE holds the schedule's bytes, e.g. a crash file fuzz_interleave_blk
- * wrote.  Exit status: 0 the invariants held, 1 one broke (one line names
+ * wrote; with --net the schedule is the net world's (networld.h), e.g. a
+ * crash file of fuzz_interleave_net.  Exit status: 0 the invariants held, 1 one broke (one line names
  * it and the step), 2 bad usage or an unreadable input.
  */
 #include <errno.h>
@@ -13,17 +14,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backends-sim/world/networld.h"
 #include "backends-sim/world/world.h"
 
 #define PROG "splitbed-replay"
 #define MAX_INPUT (1u << 20)
 
 static const char usage[] =
-    "usage: " PROG " FILE | --seed N  [--trace] [--bug NAME] [--max-steps N]\n"
+    "usage: " PROG " FILE | --seed N  [--net] [--trace] [--bug NAME] [--max-steps N]\n"
     "  FILE          the schedule's bytes (a fuzz_interleave_blk crash file)\n"
+    "  --net         the net world: netfront and netback (a fuzz_interleave_net crash file)\n"
     "  --seed N      the schedule splitmix64 draws from seed N (decimal or 0x hex)\n"
     "  --trace       print every step\n"
-    "  --bug NAME    run a deliberately broken variant: dup-response, readonly-grant\n"
+    "  --bug NAME    run a deliberately broken variant: dup-response, readonly-grant;\n"
+    "                with --net: net-lost-frame\n"
     "  --max-steps N give up after N steps (default 200000)\n";
 
 static int parse_u64(const char *s, uint64_t *out)
@@ -71,7 +75,7 @@ int main(int argc, char **argv)
 {
     const char *file = NULL;
     uint64_t seed = 0;
-    bool have_seed = false;
+    bool have_seed = false, net = false;
     struct world_opts opts = { .bug = WORLD_BUG_NONE };
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -80,6 +84,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (!strcmp(a, "--trace")) {
             opts.trace = true;
+        } else if (!strcmp(a, "--net")) {
+            net = true;
         } else if (!strcmp(a, "--seed") || !strcmp(a, "--bug") || !strcmp(a, "--max-steps")) {
             if (i + 1 == argc) {
                 fprintf(stderr, PROG ": %s needs a value (try --help)\n", a);
@@ -96,7 +102,9 @@ int main(int argc, char **argv)
                 int b = world_bug_parse(v);
                 if (b < 0) {
                     fprintf(stderr,
-                            PROG ": --bug %s: unknown (none, dup-response, readonly-grant)\n", v);
+                            PROG ": --bug %s: unknown (none, dup-response, readonly-grant, "
+                                 "net-lost-frame)\n",
+                            v);
                     return 2;
                 }
                 opts.bug = (enum world_bug)b;
@@ -118,6 +126,11 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": give either a schedule FILE or --seed N (try --help)\n");
         return 2;
     }
+    if ((opts.bug == WORLD_BUG_NET_LOST_FRAME) != (net && opts.bug != WORLD_BUG_NONE)) {
+        fprintf(stderr, PROG ": --bug %s: a bug of the %s world (try --help)\n",
+                world_bug_name(opts.bug), net ? "block" : "net");
+        return 2;
+    }
     struct world_result res;
     char *trace = NULL;
     int rc;
@@ -126,10 +139,12 @@ int main(int argc, char **argv)
         uint8_t *data = slurp(file, &len);
         if (!data)
             return 2;
-        rc = world_run_bytes(data, len, &opts, &res, opts.trace ? &trace : NULL);
+        rc = net ? networld_run_bytes(data, len, &opts, &res, opts.trace ? &trace : NULL)
+                 : world_run_bytes(data, len, &opts, &res, opts.trace ? &trace : NULL);
         free(data);
     } else {
-        rc = world_run_seed(seed, &opts, &res, opts.trace ? &trace : NULL);
+        rc = net ? networld_run_seed(seed, &opts, &res, opts.trace ? &trace : NULL)
+                 : world_run_seed(seed, &opts, &res, opts.trace ? &trace : NULL);
     }
     if (rc < 0) {
         fprintf(stderr, PROG ": cannot build the world: %s\n", strerror(-rc));
@@ -143,7 +158,11 @@ int main(int argc, char **argv)
                 (unsigned long long)res.step, res.invariant, res.detail);
         return 1;
     }
-    printf("invariants held: %llu steps, %u requests, %u crash(es), %u conflict(s); %s\n",
-           (unsigned long long)res.steps, res.requests, res.crashes, res.conflicts, res.config);
+    if (net)
+        printf("invariants held: %llu steps, %u frames, %u conflict(s); %s\n",
+               (unsigned long long)res.steps, res.requests, res.conflicts, res.config);
+    else
+        printf("invariants held: %llu steps, %u requests, %u crash(es), %u conflict(s); %s\n",
+               (unsigned long long)res.steps, res.requests, res.crashes, res.conflicts, res.config);
     return 0;
 }

@@ -12,7 +12,8 @@
 
 #include "backends-sim/world/world_priv.h"
 
-static const char *const bug_names[] = { "none", "dup-response", "readonly-grant" };
+static const char *const bug_names[] = { "none", "dup-response", "readonly-grant",
+                                         "net-lost-frame" };
 
 int world_bug_parse(const char *name)
 {

@@ -38,6 +38,9 @@ enum world_bug {
     WORLD_BUG_DUP_RESPONSE,
     /* The frontend grants its data pages read-only. */
     WORLD_BUG_READONLY_GRANT,
+    /* Net world (networld.h): the backend loses the guest's frame 1
+     * without counting it as dropped. */
+    WORLD_BUG_NET_LOST_FRAME,
 };
 
 struct world_opts {
@@ -66,7 +69,8 @@ int world_run_seed(uint64_t seed, const struct world_opts *opts, struct world_re
 int world_run_bytes(const uint8_t *data, size_t len, const struct world_opts *opts,
                     struct world_result *res, char **trace);
 
-/* "none", "dup-response", "readonly-grant"; -1 if unknown. */
+/* "none", "dup-response", "readonly-grant", "net-lost-frame"; -1 if
+ * unknown. */
 int world_bug_parse(const char *name);
 const char *world_bug_name(enum world_bug bug);
 

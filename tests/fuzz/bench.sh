@@ -33,7 +33,8 @@ tar-base256-size|fuzz_tarfs|-DSPLITBED_BUG_TAR_BASE256|tarfs_header.c|the tar re
 seed-unaligned-buffer|fuzz_tarfs_blkdev|-DBLKDEV_BYTES_SEED_BUG|not the first byte of a page|the tar reader hands blkfront a buffer that does not start a page (the seed)
 net-eof-spin|fuzz_net_backing|-DSPLITBED_BUG_NET_EOF_SPIN|spin at end of input|netback takes the end of an fd: input for "no frame now" and spins (the seed)
 world-dup-response|fuzz_interleave_blk|SPLITBED_FUZZ_BUG=dup-response|invariant|blkback answers a request twice (seeded world)
-world-readonly-grant|fuzz_interleave_blk|SPLITBED_FUZZ_BUG=readonly-grant|invariant|blkfront grants its data pages read-only (seeded world)'
+world-readonly-grant|fuzz_interleave_blk|SPLITBED_FUZZ_BUG=readonly-grant|invariant|blkfront grants its data pages read-only (seeded world)
+world-net-lost-frame|fuzz_interleave_net|SPLITBED_FUZZ_BUG=net-lost-frame|invariant|netback loses a frame the guest sent without counting it (net world)'
 
 only=" $* "
 list=$(make -s --no-print-directory fuzz-list)

@@ -2,7 +2,8 @@
  * `splitbed replay` as a user runs it after a fuzzer found something: a
  * seed or a schedule file in, exit 0 when the invariants hold, 1 with one
  * line naming the broken invariant and its step, 2 for bad usage; and the
- * same schedule traces the same in two separate processes.
+ * same schedule traces the same in two separate processes.  The same for
+ * the net world (--net): frames between netfront and netback.
  */
 #include "tests/lib/runproc.h"
 #include "tests/lib/scratch.h"
@@ -109,6 +110,54 @@ START_TEST(bad_usage_exits_2)
 }
 END_TEST
 
+START_TEST(net_world_seed_holds_and_lost_frame_is_named)
+{
+    REPLAY(&r, "--net", "--seed", "7");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    ck_assert_msg(strstr(r.out, "invariants held: ") && strstr(r.out, " frames, "), "%s", r.out);
+    ck_assert_int_eq(runproc_lines(r.out), 1);
+
+    /* A fuzz_interleave_net crash file replays as its schedule. */
+    char path[128];
+    snprintf(path, sizeof path, "%s/crash-net", dir);
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    static const unsigned char sched[] = { 3, 0, 1, 1, 0, 0, 1, 0, 0, 12, 9, 4, 1, 2, 1, 5, 7, 3 };
+    ck_assert_uint_eq(fwrite(sched, 1, sizeof sched, f), sizeof sched);
+    fclose(f);
+    REPLAY(&r, path, "--net", "--trace");
+    ck_assert_msg(r.status == 0, "status %d: %s", r.status, r.err);
+    REPLAY(&r2, path, "--net", "--trace");
+    ck_assert_str_eq(r.out, r2.out);
+    ck_assert_ptr_nonnull(strstr(r.out, "guest sends frame"));
+
+    /* A backend that loses a frame: exit 1, one line naming it. */
+    int caught = 0;
+    for (int seed = 1; seed <= 20 && !caught; seed++) {
+        char s[16];
+        snprintf(s, sizeof s, "%d", seed);
+        REPLAY(&r, "--net", "--seed", s, "--bug", "net-lost-frame");
+        if (r.status == 0)
+            continue;
+        caught = 1;
+        ck_assert_int_eq(r.status, 1);
+        ck_assert_int_eq(runproc_lines(r.err), 1);
+        ck_assert_msg(
+            strstr(r.err, "invariant \"every frame arrives once or counts as dropped\" broken"),
+            "%s", r.err);
+    }
+    ck_assert_msg(caught, "no seed of 20 caught the lost frame");
+
+    /* Each world's bugs belong to it. */
+    REPLAY(&r, "--seed", "1", "--bug", "net-lost-frame");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+    REPLAY(&r, "--net", "--seed", "1", "--bug", "dup-response");
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+}
+END_TEST
+
 int main(void)
 {
     scratch_prefix = "sbreplay";
@@ -121,6 +170,7 @@ int main(void)
     tcase_add_test(tc, broken_variant_exits_1_with_one_line);
     tcase_add_test(tc, schedule_file_traces_the_same_twice);
     tcase_add_test(tc, bad_usage_exits_2);
+    tcase_add_test(tc, net_world_seed_holds_and_lost_frame_is_named);
     suite_add_tcase(s, tc);
     return check_main(s);
 }
