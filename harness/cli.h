@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "daemons.h"
+
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 int cmd_hv(int argc, char **argv);
@@ -30,6 +32,16 @@ const char *cli_statedir(const char *given, char *buf, size_t size);
 /* Starts splitbed-hvd and splitbed-xenstored in dir and initialises
  * dom0.  detach: leave them running after we exit.  Fills their pids. */
 int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd);
+/* cli_sim_start in two halves, so that the caller works while the
+ * daemons start: cli_sim_spawn starts them (0, or -1 with a message),
+ * then either cli_sim_wait waits until they serve and initialises dom0
+ * (as cli_sim_start), or cli_sim_abandon kills them. */
+struct cli_sim {
+    struct daemon_spawning hv, xs;
+};
+int cli_sim_spawn(const char *dir, bool detach, struct cli_sim *s);
+int cli_sim_wait(const char *dir, struct cli_sim *s, pid_t *hvd, pid_t *xsd);
+void cli_sim_abandon(struct cli_sim *s);
 int cli_sim_stop(const char *dir);
 /* Environment for a process of domain `domid`: a NULL-terminated array
  * (the caller's environment plus splitbed's variables); free it with

@@ -63,6 +63,8 @@ struct run {
     char *cfg_report_buf;
     size_t cfg_report_len;
     pid_t hvd, xsd, blkback, netback, app;
+    struct cli_sim sim; /* a private simulator's daemons while they start */
+    bool sim_starting;
     bool created_domain;            /* ours to destroy at the end (with --dir) */
     unsigned added_disks;           /* the first this many disks' nodes are ours */
     unsigned added_vifs;            /* likewise vifs */
@@ -381,8 +383,8 @@ static int add_fault_opts(struct run *r)
         }
     }
     snprintf(r->seed_opt, sizeof r->seed_opt, "fault-seed=%llu", (unsigned long long)r->seed);
-    if (r->ndisks && (ADD(r->opts, r->nopts, r->seed_opt, "backend options") ||
-                      ADD(r->restart_opts, r->nrestart_opts, r->seed_opt, "backend options")))
+    if (r->ndisk_args && (ADD(r->opts, r->nopts, r->seed_opt, "backend options") ||
+                          ADD(r->restart_opts, r->nrestart_opts, r->seed_opt, "backend options")))
         return -1;
     if (net_faults &&
         (ADD(r->net_opts, r->nnet_opts, r->seed_opt, "netback options") ||
@@ -523,17 +525,6 @@ static int parse_args(struct run *r, int argc, char **argv)
                 r->net_opts[0]);
         return -1;
     }
-    for (unsigned i = 0; i < r->ndisk_args; i++) {
-        if (disk_spec_parse(r->disk_args[i], i, &r->disks[i]) != 0)
-            return -1;
-        r->ndisks++;
-        for (unsigned k = 0; k < i; k++)
-            if (r->disks[k].devid == r->disks[i].devid) {
-                fprintf(stderr, "splitbed run: --disk %s: vdev %s given twice\n", r->disk_args[i],
-                        r->disks[i].vdev);
-                return -1;
-            }
-    }
     for (unsigned i = 0; i < r->nvif_args; i++) {
         if (vif_spec_parse(r->vif_args[i], i, &r->vifs[i]) != 0)
             return -1;
@@ -541,7 +532,7 @@ static int parse_args(struct run *r, int argc, char **argv)
     }
     for (unsigned i = 0; i < r->nfaults; i++) {
         enum fault_target on = fault_spec_target(&r->faults[i]);
-        if (on == FAULT_ON_BLKBACK && !r->ndisks) {
+        if (on == FAULT_ON_BLKBACK && !r->ndisk_args) {
             fprintf(stderr, "splitbed run: --fault %s: no --disk for splitbed-blkback to serve\n",
                     r->fault_args[i]);
             return -1;
@@ -566,6 +557,25 @@ static int parse_args(struct run *r, int argc, char **argv)
         check_backend_opts("splitbed-netback", "--netback-opt", r->net_opts, r->nnet_opts))
         return -1;
     return optind;
+}
+
+/* The --disk specs (and a config's disk=[...]), through xl's parser.
+ * A run calls it once the simulator is starting: loading the parser
+ * then overlaps the daemons' start. */
+static int parse_disks(struct run *r)
+{
+    for (unsigned i = 0; i < r->ndisk_args; i++) {
+        if (disk_spec_parse(r->disk_args[i], i, &r->disks[i]) != 0)
+            return -1;
+        r->ndisks++;
+        for (unsigned k = 0; k < i; k++)
+            if (r->disks[k].devid == r->disks[i].devid) {
+                fprintf(stderr, "splitbed run: --disk %s: vdev %s given twice\n", r->disk_args[i],
+                        r->disks[i].vdev);
+                return -1;
+            }
+    }
+    return 0;
 }
 
 static int add_devices(struct run *r, struct toolstack *ts)
@@ -1093,6 +1103,8 @@ static void teardown(struct run *r)
         daemon_stop(r->guid, 5000);
     if (!r->private_sim)
         release_shared(r);
+    if (r->sim_starting)
+        cli_sim_abandon(&r->sim);
     if (r->private_sim) {
         daemon_stop(r->xsd, 5000);
         daemon_stop(r->hvd, 5000);
@@ -1154,7 +1166,11 @@ int cmd_run(int argc, char **argv)
         }
         snprintf(r.dir, sizeof r.dir, "%s", tmpl);
         r.private_sim = true;
+        if (cli_sim_spawn(r.dir, false, &r.sim) != 0)
+            goto out;
+        r.sim_starting = true;
     }
+    /* While the daemons start: the guest's init, then the disk specs. */
     for (unsigned i = 0; i < r.nvifs; i++)
         r.stdin_to_netback |= r.vifs[i].uses_stdio;
     char **env = cli_guest_env(r.dir, r.domid);
@@ -1164,8 +1180,13 @@ int cmd_run(int argc, char **argv)
     cli_guest_env_free(env);
     if (r.app < 0)
         goto out;
-    if (r.private_sim && cli_sim_start(r.dir, false, &r.hvd, &r.xsd) != 0)
-        goto out;
+    if (parse_disks(&r) != 0)
+        goto out_usage;
+    if (r.sim_starting) {
+        r.sim_starting = false;
+        if (cli_sim_wait(r.dir, &r.sim, &r.hvd, &r.xsd) != 0)
+            goto out;
+    }
 
     struct toolstack *ts = toolstack_open(r.dir);
     if (!ts)

@@ -40,9 +40,11 @@ const char *cli_statedir(const char *given, char *buf, size_t size)
     return buf;
 }
 
-int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd)
+int cli_sim_spawn(const char *dir, bool detach, struct cli_sim *s)
 {
-    char pidf[4200], xsdir[4200];
+    char xsdir[4200];
+    s->hv.pid = s->xs.pid = -1;
+    s->hv.ready_fd = s->xs.ready_fd = -1;
     if (statedir_create(dir) != 0)
         return -1;
     statedir_path(xsdir, sizeof xsdir, dir, "xenstored");
@@ -51,7 +53,8 @@ int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd)
 
     /* Both daemons start at once.  xenstored sets itself up while hvd
      * does, and binds VIRQ_DOM_EXC once hvd says on a pipe of its own
-     * that it serves; each then says it is ready, and we wait for both. */
+     * that it serves; each then says it is ready, and cli_sim_wait waits
+     * for both. */
     char hvprog[4096], xsprog[4096], hvlog[4200], xslog[4200], trace[4200];
     if (!layout_path(hvprog, sizeof hvprog, "bin", "splitbed-hvd") ||
         !layout_path(xsprog, sizeof xsprog, "bin", "splitbed-xenstored"))
@@ -77,30 +80,53 @@ int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd)
     char *xs_argv[] = { xsprog,     "--dir",     xsdir,           "--trace", trace,
                         "--hv-dir", (char *)dir, "--hv-ready-fd", hvready_r, NULL };
     statedir_path(xslog, sizeof xslog, dir, "xenstored.log");
-    struct daemon_spawning hv, xs;
-    int hv_ok = daemon_spawn(&hv, hv_argv, hvlog, detach, &hvready[1], 1);
+    int rc = daemon_spawn(&s->hv, hv_argv, hvlog, detach, &hvready[1], 1);
     close(hvready[1]);
-    int xs_ok = hv_ok == 0 ? daemon_spawn(&xs, xs_argv, xslog, detach, &hvready[0], 1) : -1;
+    if (rc == 0)
+        rc = daemon_spawn(&s->xs, xs_argv, xslog, detach, &hvready[0], 1);
     close(hvready[0]);
-    *hvd = hv_ok == 0 ? daemon_wait_ready(&hv, READY_TIMEOUT_MS) : -1;
-    if (*hvd < 0) {
-        /* xenstored waits for hvd: it has nothing to add. */
-        if (xs_ok == 0) {
-            kill(xs.pid, SIGKILL);
-            waitpid(xs.pid, NULL, 0);
-            close(xs.ready_fd);
+    if (rc != 0)
+        cli_sim_abandon(s);
+    return rc;
+}
+
+void cli_sim_abandon(struct cli_sim *s)
+{
+    struct daemon_spawning *d[] = { &s->xs, &s->hv };
+    for (int i = 0; i < 2; i++) {
+        if (d[i]->pid > 0) {
+            kill(d[i]->pid, SIGKILL);
+            waitpid(d[i]->pid, NULL, 0);
         }
+        if (d[i]->ready_fd >= 0)
+            close(d[i]->ready_fd);
+        d[i]->pid = -1;
+        d[i]->ready_fd = -1;
+    }
+}
+
+int cli_sim_wait(const char *dir, struct cli_sim *s, pid_t *hvd, pid_t *xsd)
+{
+    *hvd = *xsd = 0;
+    pid_t hv = daemon_wait_ready(&s->hv, READY_TIMEOUT_MS);
+    s->hv.pid = -1;
+    if (hv < 0) {
+        cli_sim_abandon(s); /* xenstored waits for hvd: it has nothing to add */
         return -1;
     }
-    *xsd = xs_ok == 0 ? daemon_wait_ready(&xs, READY_TIMEOUT_MS) : -1;
-    if (*xsd < 0) {
-        daemon_stop(*hvd, STOP_TIMEOUT_MS);
+    pid_t xs = daemon_wait_ready(&s->xs, READY_TIMEOUT_MS);
+    s->xs.pid = -1;
+    if (xs < 0) {
+        daemon_stop(hv, STOP_TIMEOUT_MS);
         return -1;
     }
+    *hvd = hv;
+    *xsd = xs;
+    char pidf[4200];
     statedir_path(pidf, sizeof pidf, dir, "hvd.pid");
-    daemon_write_pidfile(pidf, *hvd);
+    daemon_write_pidfile(pidf, hv);
     statedir_path(pidf, sizeof pidf, dir, "xenstored.pid");
-    daemon_write_pidfile(pidf, *xsd);
+    daemon_write_pidfile(pidf, xs);
 
     struct toolstack *ts = toolstack_open(dir);
     int r = ts ? toolstack_init_dom0(ts) : -1;
@@ -110,6 +136,14 @@ int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd)
         return -1;
     }
     return 0;
+}
+
+int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd)
+{
+    struct cli_sim s;
+    if (cli_sim_spawn(dir, detach, &s) != 0)
+        return -1;
+    return cli_sim_wait(dir, &s, hvd, xsd);
 }
 
 int cli_sim_stop(const char *dir)

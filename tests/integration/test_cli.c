@@ -11,11 +11,14 @@
 #include "tests/lib/check_main.h"
 #include <ctype.h>
 #include <dirent.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define TIMEOUT 30
@@ -476,6 +479,25 @@ START_TEST(xenstored_waits_for_the_hvd_ready_line)
 }
 END_TEST
 
+/* A private run starts its simulator before xl's parser has read the
+ * disk specs; a spec it refuses is still one line and exit 2, and the
+ * daemons already started go with the run.  As the nearest subreaper,
+ * this process would inherit any the run left behind. */
+START_TEST(bad_disk_spec_takes_the_starting_simulator_with_it)
+{
+    ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 1), 0);
+    char spec[160];
+    snprintf(spec, sizeof spec, "vdev=xvda,target=%s/no-such-image", dir);
+    bad_usage((char *[]){ "run", "--disk", spec, "--", "true", NULL }, "no-such-image");
+    bad_usage((char *[]){ "run", "--disk", "vdev=xvda,bogus=1", "--", "true", NULL },
+              "unknown parameter");
+    int st;
+    ck_assert_int_eq(waitpid(-1, &st, WNOHANG), -1);
+    ck_assert_int_eq(errno, ECHILD);
+    ck_assert_int_eq(prctl(PR_SET_CHILD_SUBREAPER, 0), 0);
+}
+END_TEST
+
 int main(void)
 {
     scratch_prefix = "sbcli";
@@ -494,6 +516,7 @@ int main(void)
     tcase_add_test(tc, app_killed_by_a_signal_is_128_plus_n);
     tcase_add_test(tc, hvd_failing_at_start_takes_xenstored_with_it);
     tcase_add_test(tc, xenstored_waits_for_the_hvd_ready_line);
+    tcase_add_test(tc, bad_disk_spec_takes_the_starting_simulator_with_it);
     suite_add_tcase(s, tc);
     return check_main(s);
 }
