@@ -35,12 +35,16 @@ int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd);
 /* cli_sim_start in two halves, so that the caller works while the
  * daemons start: cli_sim_spawn starts them (0, or -1 with a message),
  * then either cli_sim_wait waits until they serve and initialises dom0
- * (as cli_sim_start), or cli_sim_abandon kills them. */
+ * (as cli_sim_start; with keep, the toolstack connection that did it is
+ * left open there for the caller, who closes it), or cli_sim_abandon
+ * kills them. */
 struct cli_sim {
     struct daemon_spawning hv, xs;
 };
+struct toolstack;
 int cli_sim_spawn(const char *dir, bool detach, struct cli_sim *s);
-int cli_sim_wait(const char *dir, struct cli_sim *s, pid_t *hvd, pid_t *xsd);
+int cli_sim_wait(const char *dir, struct cli_sim *s, pid_t *hvd, pid_t *xsd,
+                 struct toolstack **keep);
 void cli_sim_abandon(struct cli_sim *s);
 int cli_sim_stop(const char *dir);
 /* Environment for a process of domain `domid`: a NULL-terminated array

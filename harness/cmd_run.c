@@ -1182,14 +1182,14 @@ int cmd_run(int argc, char **argv)
         goto out;
     if (parse_disks(&r) != 0)
         goto out_usage;
+    /* One toolstack connection from dom0's nodes to the devices'. */
+    struct toolstack *ts = NULL;
     if (r.sim_starting) {
         r.sim_starting = false;
-        if (cli_sim_wait(r.dir, &r.sim, &r.hvd, &r.xsd) != 0)
+        if (cli_sim_wait(r.dir, &r.sim, &r.hvd, &r.xsd, &ts) != 0)
             goto out;
     }
-
-    struct toolstack *ts = toolstack_open(r.dir);
-    if (!ts)
+    if (!ts && !(ts = toolstack_open(r.dir)))
         goto out;
     int rc = toolstack_domain_ensure(ts, r.domid, NULL);
     r.created_domain = rc == 0;

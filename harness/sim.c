@@ -105,7 +105,8 @@ void cli_sim_abandon(struct cli_sim *s)
     }
 }
 
-int cli_sim_wait(const char *dir, struct cli_sim *s, pid_t *hvd, pid_t *xsd)
+int cli_sim_wait(const char *dir, struct cli_sim *s, pid_t *hvd, pid_t *xsd,
+                 struct toolstack **keep)
 {
     *hvd = *xsd = 0;
     pid_t hv = daemon_wait_ready(&s->hv, READY_TIMEOUT_MS);
@@ -130,7 +131,10 @@ int cli_sim_wait(const char *dir, struct cli_sim *s, pid_t *hvd, pid_t *xsd)
 
     struct toolstack *ts = toolstack_open(dir);
     int r = ts ? toolstack_init_dom0(ts) : -1;
-    toolstack_close(ts);
+    if (r == 0 && keep)
+        *keep = ts;
+    else
+        toolstack_close(ts);
     if (r != 0) {
         cli_sim_stop(dir);
         return -1;
@@ -143,7 +147,7 @@ int cli_sim_start(const char *dir, bool detach, pid_t *hvd, pid_t *xsd)
     struct cli_sim s;
     if (cli_sim_spawn(dir, detach, &s) != 0)
         return -1;
-    return cli_sim_wait(dir, &s, hvd, xsd);
+    return cli_sim_wait(dir, &s, hvd, xsd, NULL);
 }
 
 int cli_sim_stop(const char *dir)
