@@ -83,17 +83,22 @@ static grant_ref_t renum(struct renum *m, grant_ref_t ref)
 }
 
 /* Sectors the segments cover, or 0 if one leaves its page (served as a
- * violation whatever its sector). */
-static uint64_t renum_segs(struct renum *m, struct blkif_request_segment *s, unsigned n)
+ * violation whatever its sector).  The segments may sit at any byte of
+ * the entry, so each is copied out and back. */
+static uint64_t renum_segs(struct renum *m, void *at, unsigned n)
 {
     uint64_t total = 0;
     bool ok = true;
     for (unsigned i = 0; i < n; i++) {
-        s[i].gref = renum(m, s[i].gref);
-        if (s[i].first_sect > s[i].last_sect || s[i].last_sect >= 8)
+        struct blkif_request_segment s;
+        unsigned char *p = (unsigned char *)at + i * sizeof(s);
+        memcpy(&s, p, sizeof(s));
+        s.gref = renum(m, s.gref);
+        memcpy(p, &s, sizeof(s));
+        if (s.first_sect > s.last_sect || s.last_sect >= 8)
             ok = false;
         else
-            total += (uint64_t)(s[i].last_sect - s[i].first_sect + 1);
+            total += (uint64_t)(s.last_sect - s.first_sect + 1);
     }
     return ok ? total : 0;
 }
@@ -166,13 +171,12 @@ size_t bb_record_entry(const struct bb_ring_config *cfg, const struct blkif_requ
         for (unsigned i = 0; i < pages; i++)
             in->indirect_grefs[i] = IND_REF0 + i;
         if (nind && nind == n && pages * SEGS_PER_PAGE >= n) {
-            struct blkif_request_segment *segs =
-                (struct blkif_request_segment *)(buf + HDR + RING_BYTES);
-            memcpy(segs, ind, nind * sizeof(*segs));
+            unsigned char *segs = buf + HDR + RING_BYTES;
+            memcpy(segs, ind, nind * sizeof(*ind));
             uint64_t total = renum_segs(&m, segs, nind);
             in->sector_number = fold(in->sector_number, total, cfg->sector_size);
             memset(buf + HDR + sizeof(q), 0, RING_BYTES - sizeof(q));
-            len = HDR + RING_BYTES + nind * sizeof(*segs);
+            len = HDR + RING_BYTES + nind * sizeof(*ind);
         }
         sector_at = offsetof(blkif_request_indirect_t, sector_number);
         break;
