@@ -126,6 +126,7 @@ struct hvd {
     bool pause_traced;      /* traced once until an accept succeeds */
     long long resume_at;    /* CLOCK_MONOTONIC ms */
     char *drain;            /* receive buffer for posted packets */
+    char *in;               /* receive buffer for requests */
     /* the reply being built by a handler */
     char *out;
     size_t outlen;

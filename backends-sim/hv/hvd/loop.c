@@ -114,8 +114,8 @@ int hvd_run(const char *dir, const int *ready_fds, unsigned nready)
     h->hv = hv_new(&ops, h);
     h->out = malloc(HVW_MSG_MAX);
     h->drain = malloc(HVW_MSG_MAX);
-    char *in = malloc(HVW_MSG_MAX);
-    if (!h->hv || !h->out || !h->drain || !in)
+    h->in = malloc(HVW_MSG_MAX);
+    if (!h->hv || !h->out || !h->drain || !h->in)
         return 1;
     char *dom0;
     if (asprintf(&dom0, "%s/dom0", h->hvdir) < 0)
@@ -220,7 +220,7 @@ int hvd_run(const char *dir, const int *ready_fds, unsigned nready)
                     /* a doorbell: a request in a call page */
                     c = hup ? NULL : hvd_conn_by_bell(h, evs[i].data.fd);
                     if (c)
-                        hvd_serve_call(h, c, in);
+                        hvd_serve_call(h, c, h->in);
                     continue;
                 }
                 if (hup)
@@ -229,7 +229,7 @@ int hvd_run(const char *dir, const int *ready_fds, unsigned nready)
                          * now waits for the reply, so a further read would
                          * most likely find nothing */
                     for (int j = 0; j < 8 && hvd_conn_live(h, c); j++)
-                        if (hvd_serve(h, c, in) != SERVED_POSTED)
+                        if (hvd_serve(h, c, h->in) != SERVED_POSTED)
                             break;
             }
         for (int i = 0; i < k; i++)
@@ -248,7 +248,7 @@ int hvd_run(const char *dir, const int *ready_fds, unsigned nready)
     free(h->hvdir);
     free(h->out);
     free(h->drain);
-    free(in);
+    free(h->in);
     free(evs);
     close(h->epfd);
     if (h->trace_fd >= 0)
