@@ -110,7 +110,10 @@ static int from_vm(struct qdb_vm *d, const struct qdb_hdr *h, const char *value)
         d->synced = true;
         return dump(d, h->path);
     case QDB_CMD_WRITE:
-        if (!qdb_value_ok(value, h->data_len) ||
+        if (
+#ifndef SPLITBED_BUG_QDB_VALUE_NUL
+            !qdb_value_ok(value, h->data_len) ||
+#endif
             qdb_store_write(d->store, h->path, value, h->data_len) < 0)
             return qdb_link_send(&d->link, QDB_RESP_ERROR, h->path, NULL, 0);
         return qdb_link_send(&d->link, QDB_RESP_OK, h->path, NULL, 0);

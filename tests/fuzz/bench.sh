@@ -32,6 +32,8 @@ blkback-double-fetch|fuzz_blkback_race|-DSPLITBED_BUG_BLKBACK_DOUBLE_FETCH|blkba
 tar-base256-size|fuzz_tarfs|-DSPLITBED_BUG_TAR_BASE256|tarfs_header.c|the tar reader overflows a long base-256 number field (size, mtime)
 seed-unaligned-buffer|fuzz_tarfs_blkdev|-DBLKDEV_BYTES_SEED_BUG|not the first byte of a page|the tar reader hands blkfront a buffer that does not start a page (the seed)
 net-eof-spin|fuzz_net_backing|-DSPLITBED_BUG_NET_EOF_SPIN|spin at end of input|netback takes the end of an fd: input for "no frame now" and spins (the seed)
+qrexec-terminated-port|fuzz_qrexec_daemon|-DSPLITBED_BUG_QREXEC_TERMINATED_PORT|qrexec_vm.c|the dom0 qrexec daemon frees the data port named in a CONNECTION_TERMINATED from the VM without a range check
+qubesdb-value-nul|fuzz_qubesdb_daemon|-DSPLITBED_BUG_QDB_VALUE_NUL|the store holds a value|the dom0 QubesDB stores a write from the VM without checking its value (a NUL inside, QubesDB refuses)
 world-dup-response|fuzz_interleave_blk|SPLITBED_FUZZ_BUG=dup-response|invariant|blkback answers a request twice (seeded world)
 world-readonly-grant|fuzz_interleave_blk|SPLITBED_FUZZ_BUG=readonly-grant|invariant|blkfront grants its data pages read-only (seeded world)
 world-net-lost-frame|fuzz_interleave_net|SPLITBED_FUZZ_BUG=net-lost-frame|invariant|netback loses a frame the guest sent without counting it (net world)'
