@@ -36,7 +36,8 @@ struct bb_vbd {
     char ring_sig[512]; /* ring details we connected with */
     bool stale;         /* ring details left from an earlier backend */
     char stale_sig[512];
-    uint64_t size_seen_ns; /* when resize-on-io last looked at the image */
+    uint64_t size_seen_ns;     /* when resize-on-io last looked at the image */
+    struct bb_logger ring_log; /* the ring's lines, through ring_line() */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -92,6 +93,33 @@ static void set_state(struct bb_vbd *v, uint32_t tx, int state)
     wr(v, tx, "state", "%d", state);
     if (tx == 0)
         v->state = state;
+}
+
+/* A frontend whose directory is gone had its domain destroyed (the
+ * toolstack removes the directory first): a request of it that then
+ * fails, a grant it can no longer map, breaks no rule. */
+static bool frontend_gone(const struct bb_vbd *v)
+{
+    char *st = S(v)->ops->read(S(v), 0, v->fe_state);
+    if (st) {
+        free(st);
+        return false;
+    }
+    return errno == ENOENT;
+}
+
+/* The ring's lines: a diagnosis about a frontend that is gone is told
+ * as information, so the trace keeps only rules a live peer broke. */
+static void ring_line(void *ctx, bool diagnosis, const char *text)
+{
+    const struct bb_vbd *v = ctx;
+    if (diagnosis && frontend_gone(v)) {
+        char line[512];
+        snprintf(line, sizeof(line), "%s (its domain is gone)", text);
+        v->env->log.line(v->env->log.ctx, false, line);
+        return;
+    }
+    v->env->log.line(v->env->log.ctx, diagnosis, text);
 }
 
 /* Like xenbus_dev_fatal: say why under error/<nodename>, go to Closing. */
@@ -471,7 +499,8 @@ static void connect_ring(struct bb_vbd *v)
     char sig[sizeof(v->ring_sig)];
     if (read_ring_details(v, &cfg, &remote, sig, sizeof(sig)) < 0)
         return;
-    int rc = bb_ring_open(&cfg, v->env->mapper, v->img, &v->env->log, &v->ring);
+    v->ring_log = (struct bb_logger){ .line = ring_line, .ctx = v };
+    int rc = bb_ring_open(&cfg, v->env->mapper, v->img, &v->ring_log, &v->ring);
     if (rc < 0) {
         fatal(v, "mapping ring (%u page%s, ref %u): %s", cfg.nr_ring_pages,
               cfg.nr_ring_pages == 1 ? "" : "s", cfg.ring_refs[0], strerror(-rc));

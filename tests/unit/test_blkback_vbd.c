@@ -79,6 +79,7 @@ struct world {
     struct bb_backend *be;
     char diag[32][400];
     unsigned ndiag;
+    char info[400];                        /* the last line that is not a diagnosis */
     char got[4][XENSTORE_PAYLOAD_MAX + 1]; /* what get() returned lately */
     unsigned ngot;
     blkif_front_ring_t front[3];
@@ -89,6 +90,8 @@ static void capture(void *ctx, bool diagnosis, const char *text)
     struct world *w = ctx;
     if (diagnosis && w->ndiag < 32)
         snprintf(w->diag[w->ndiag++], sizeof(w->diag[0]), "%s", text);
+    else if (!diagnosis)
+        snprintf(w->info, sizeof(w->info), "%s", text);
 }
 
 static bool diag_has(const struct world *w, const char *needle)
@@ -1053,6 +1056,35 @@ START_TEST(cut_off_one_frontend_others_keep_running)
 }
 END_TEST
 
+/* The toolstack removes a destroyed domain's directory before the
+ * hypervisor ends its grants: a request of that domain that then fails
+ * broke no rule and is told as information, while the same failure of
+ * a live frontend is a diagnosis. */
+START_TEST(failure_of_a_destroyed_frontend_is_not_diagnosed)
+{
+    struct world w;
+    world_init(&w);
+    toolstack(&w, 1, w.img[1], "w");
+    toolstack(&w, 2, w.img[2], "w");
+    start(&w);
+    connect_default(&w, 1, 0, LEGACY_REF);
+    connect_default(&w, 2, 0, LEGACY_REF);
+    const unsigned ungranted = FE_PAGES + 7;
+    fe_request(&w, 2, BLKIF_OP_READ, 7, 0, ungranted);
+    ck_assert_int_eq(fe_response(&w, 2, 7), BLKIF_RSP_ERROR);
+    ck_assert(diag_has(&w, "blkback: dom2 vbd 51712: request id 0x7: "));
+    unsigned before = w.ndiag;
+    ck_assert_int_eq(xsc_client_strs(w.xs.dom0, XS_RM, 0, NULL, "/local/domain/1", NULL), 0);
+    fe_request(&w, 1, BLKIF_OP_READ, 8, 0, ungranted);
+    ck_assert_int_eq(fe_response(&w, 1, 8), BLKIF_RSP_ERROR);
+    ck_assert_uint_eq(w.ndiag, before);
+    ck_assert_msg(strstr(w.info, "blkback: dom1 vbd 51712: request id 0x8: ") &&
+                      strstr(w.info, "(its domain is gone)"),
+                  "%s", w.info);
+    world_free(&w);
+}
+END_TEST
+
 START_TEST(event_storm_is_shared_fairly)
 {
     struct world w;
@@ -1149,6 +1181,7 @@ static Suite *suite(void)
     tcase_add_loop_test(t, resize_rewrites_sectors_and_state, 0, 2);
     tcase_add_test(t, resize_on_io_looks_once_per_interval);
     tcase_add_test(t, cut_off_one_frontend_others_keep_running);
+    tcase_add_test(t, failure_of_a_destroyed_frontend_is_not_diagnosed);
     tcase_add_test(t, event_storm_is_shared_fairly);
     tcase_add_test(t, backend_directory_removed);
     tcase_add_test(t, clean_shutdown_closes_devices);
