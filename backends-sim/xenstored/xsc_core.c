@@ -227,6 +227,18 @@ bool xsc_core_is_introduced(const struct xsc_core *c, unsigned domid)
     return false;
 }
 
+unsigned xsc_core_introduced(const struct xsc_core *c, unsigned *ids, unsigned max)
+{
+    unsigned n = 0;
+    for (const struct xsc_domain *d = c->domains; d; d = d->next)
+        if (d->introduced) {
+            if (n < max)
+                ids[n] = d->domid;
+            n++;
+        }
+    return n;
+}
+
 unsigned long xsc_core_live_nodes(void)
 {
     return xsc_tree_live_nodes();

@@ -85,6 +85,9 @@ unsigned xsc_core_conn_watches(const struct xsc_conn *conn);
 int xsc_core_handle(struct xsc_conn *conn, const struct xsd_sockmsg *hdr, const char *body);
 
 bool xsc_core_is_introduced(const struct xsc_core *c, unsigned domid);
+/* The introduced domains' ids, at most max of them into ids; returns how
+ * many there are. */
+unsigned xsc_core_introduced(const struct xsc_core *c, unsigned *ids, unsigned max);
 /* The hypervisor says domid is gone: released as by XS_RELEASE (fires
  * @releaseDomain).  0 or a positive errno. */
 int xsc_core_release_domain(struct xsc_core *c, unsigned domid);

@@ -82,11 +82,16 @@ void xsc_domexc_handle(struct xsc_domexc *d, struct xsc_core *core)
     memset(shut, 0, sizeof shut);
     if (!read_domains(d, live, shut))
         return;
-    bool fire = false;
-    for (unsigned id = 1; id < MAX_DOMS; id++) {
+    for (unsigned id = 1; id < MAX_DOMS; id++)
         if (!live[id])
             d->shut_seen[id] = false;
-        if (!xsc_core_is_introduced(core, id))
+    /* Only the domains xenstored knows: a check costs what runs. */
+    static unsigned ids[MAX_DOMS];
+    unsigned n = xsc_core_introduced(core, ids, MAX_DOMS);
+    bool fire = false;
+    for (unsigned i = 0; i < n && i < MAX_DOMS; i++) {
+        unsigned id = ids[i];
+        if (id == 0 || id >= MAX_DOMS)
             continue;
         if (!live[id])
             xsc_core_release_domain(core, id); /* fires @releaseDomain */

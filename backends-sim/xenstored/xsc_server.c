@@ -7,11 +7,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -22,7 +22,11 @@
  * not starve the others. */
 #define BURST 64
 
+/* What an epoll event is about: the first member of each. */
+enum source { SRC_STOP, SRC_DOMEXC, SRC_LISTENER, SRC_CLIENT };
+
 struct listener {
+    enum source src;
     int fd;
     unsigned domid;
     char *path;
@@ -30,6 +34,7 @@ struct listener {
 };
 
 struct client {
+    enum source src;
     int fd;
     unsigned domid;
     struct xsc_conn *conn;
@@ -39,6 +44,8 @@ struct client {
     char *out;
     size_t outlen, outoff, outcap;
     bool closing;
+    bool ready;        /* epoll said readable (or hung up) this turn */
+    uint32_t interest; /* the events epoll watches for it */
     struct xsc_server *srv;
 };
 
@@ -47,8 +54,10 @@ struct xsc_server {
     FILE *trace;
     FILE *own_trace; /* opened by XS_CONTROL logfile */
     struct xsc_core *core;
-    struct listener *ls;
+    struct listener **ls; /* each its own allocation: epoll points at it */
     size_t nls, capls;
+    int epfd;       /* every listener and client, so a turn costs what is ready */
+    bool listening; /* listeners in epoll's interest (not paused) */
     struct client **cs;
     size_t ncs, capcs;
     struct procdom_sim sim; /* the simulator's directory, D/.. */
@@ -124,7 +133,7 @@ static int add_listener(struct xsc_server *s, unsigned domid)
         snprintf(path, sizeof(path), "%s/socket", s->dir);
     if (s->nls == s->capls) {
         size_t cap = s->capls ? s->capls * 2 : 8;
-        struct listener *v = realloc(s->ls, cap * sizeof(*v));
+        struct listener **v = realloc(s->ls, cap * sizeof(*v));
         if (!v)
             return ENOMEM;
         s->ls = v;
@@ -136,13 +145,19 @@ static int add_listener(struct xsc_server *s, unsigned domid)
         fprintf(stderr, "splitbed-xenstored: %s: cannot listen: %s\n", path, strerror(e));
         return EIO;
     }
-    s->ls[s->nls] = (struct listener){ fd, domid, strdup(path), false };
-    if (!s->ls[s->nls].path) {
+    struct listener *l = malloc(sizeof(*l));
+    if (l)
+        *l = (struct listener){ SRC_LISTENER, fd, domid, strdup(path), false };
+    struct epoll_event ev = { .events = s->listening ? EPOLLIN : 0, .data.ptr = l };
+    if (!l || !l->path || epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+        if (l)
+            free(l->path);
+        free(l);
         close(fd);
         unlink(path);
         return ENOMEM;
     }
-    s->nls++;
+    s->ls[s->nls++] = l;
     return 0;
 }
 
@@ -158,9 +173,9 @@ static void released(void *ctx, unsigned domid)
     /* The socket goes now, before dom0 hears OK; the arrays are only
 	 * compacted between loop turns. */
     for (size_t i = 0; i < s->nls; i++)
-        if (s->ls[i].domid == domid && !s->ls[i].gone) {
-            unlink(s->ls[i].path);
-            s->ls[i].gone = true;
+        if (s->ls[i]->domid == domid && !s->ls[i]->gone) {
+            unlink(s->ls[i]->path);
+            s->ls[i]->gone = true;
         }
     for (size_t i = 0; i < s->ncs; i++)
         if (s->cs[i]->domid == domid) {
@@ -222,6 +237,13 @@ struct xsc_server *xsc_server_new(const char *dir, FILE *tracef)
     if (!s)
         return NULL;
     s->trace = tracef;
+    s->listening = true;
+    s->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (s->epfd < 0) {
+        fprintf(stderr, "splitbed-xenstored: epoll: %s\n", strerror(errno));
+        free(s);
+        return NULL;
+    }
     s->dir = strdup(dir);
     if (!s->dir || (mkdir(dir, 0755) && errno != EEXIST)) {
         fprintf(stderr, "splitbed-xenstored: %s: cannot create: %s\n", dir, strerror(errno));
@@ -344,14 +366,19 @@ static void accept_on(struct xsc_server *s, struct listener *l)
             close(fd);
             return;
         }
+        c->src = SRC_CLIENT;
         c->fd = fd;
         c->domid = l->domid;
         c->srv = s;
+        c->interest = EPOLLIN;
         xsc_frame_reset(&c->in);
-        c->conn = xsc_core_connect(s->core, l->domid, send_msg, c);
+        struct epoll_event ev = { .events = c->interest, .data.ptr = c };
+        c->conn = epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) == 0
+                      ? xsc_core_connect(s->core, l->domid, send_msg, c)
+                      : NULL;
         if (!c->conn) {
             free(c);
-            close(fd);
+            close(fd); /* leaves epoll with it */
             return;
         }
         s->cs[s->ncs++] = c;
@@ -439,12 +466,13 @@ static void reap(struct xsc_server *s)
     s->ncs = j;
     j = 0;
     for (size_t i = 0; i < s->nls; i++) {
-        struct listener *l = &s->ls[i];
+        struct listener *l = s->ls[i];
         if (l->gone) {
             close(l->fd);
             free(l->path);
+            free(l);
         } else {
-            s->ls[j++] = *l;
+            s->ls[j++] = l;
         }
     }
     s->nls = j;
@@ -456,29 +484,52 @@ int xsc_server_watch_domains(struct xsc_server *s, const char *simdir)
     return s->domexc ? 0 : -1;
 }
 
+/* Listeners leave epoll's interest while accepting is paused. */
+static void set_listening(struct xsc_server *s, bool on)
+{
+    if (s->listening == on)
+        return;
+    s->listening = on;
+    for (size_t i = 0; i < s->nls; i++) {
+        struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.ptr = s->ls[i] };
+        epoll_ctl(s->epfd, EPOLL_CTL_MOD, s->ls[i]->fd, &ev);
+    }
+}
+
+/* Readable while its replies are under the backlog, writable while some
+ * wait to be sent. */
+static void set_interest(struct xsc_server *s, struct client *c)
+{
+    uint32_t want = (pending(c) < XSC_SERVER_BACKLOG ? EPOLLIN : 0) | (pending(c) ? EPOLLOUT : 0);
+    if (want == c->interest || c->closing)
+        return;
+    struct epoll_event ev = { .events = want, .data.ptr = c };
+    if (epoll_ctl(s->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+        c->interest = want;
+    else
+        c->closing = true;
+}
+
 int xsc_server_run(struct xsc_server *s, int stop_fd)
 {
-    struct pollfd *pf = NULL;
-    size_t cap = 0;
+    static enum source stop = SRC_STOP, domexc = SRC_DOMEXC;
+    struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &stop };
+    if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, stop_fd, &ev) != 0)
+        return -1;
+    ev.data.ptr = &domexc;
+    if (s->domexc && epoll_ctl(s->epfd, EPOLL_CTL_ADD, xsc_domexc_fd(s->domexc), &ev) != 0)
+        return -1;
 
     for (;;) {
-        size_t n = 0, nls, ncs;
-        bool busy;
+        struct epoll_event evs[64];
+        bool busy = false, dom_exc = false;
 
         for (size_t i = 0; i < s->ncs; i++)
             flush_out(s->cs[i]);
         reap(s);
-        nls = s->nls;
-        ncs = s->ncs;
-        if (2 + nls + ncs > cap) {
-            struct pollfd *v;
-            cap = (2 + nls + ncs) * 2;
-            v = realloc(pf, cap * sizeof(*pf));
-            if (!v) {
-                free(pf);
-                return -1;
-            }
-            pf = v;
+        for (size_t i = 0; i < s->ncs; i++) {
+            set_interest(s, s->cs[i]);
+            busy = busy || has_input(s->cs[i]);
         }
         int timeout = -1;
         if (s->paused) {
@@ -488,45 +539,42 @@ int xsc_server_run(struct xsc_server *s, int stop_fd)
             else
                 timeout = (int)left;
         }
-        pf[n++] = (struct pollfd){ stop_fd, POLLIN, 0 };
-        for (size_t i = 0; i < nls; i++) /* a negative fd is not polled */
-            pf[n++] = (struct pollfd){ s->paused ? -1 : s->ls[i].fd, POLLIN, 0 };
-        for (size_t i = 0; i < ncs; i++) {
-            struct client *c = s->cs[i];
-            short ev = pending(c) < XSC_SERVER_BACKLOG ? POLLIN : 0;
-            if (pending(c))
-                ev |= POLLOUT;
-            pf[n++] = (struct pollfd){ c->fd, ev, 0 };
-        }
-        /* Last, so that the indexes above stay as they are. */
-        pf[n++] = (struct pollfd){ s->domexc ? xsc_domexc_fd(s->domexc) : -1, POLLIN, 0 };
-        busy = false;
-        for (size_t i = 0; i < ncs; i++)
-            busy = busy || has_input(s->cs[i]);
-        if (poll(pf, n, busy ? 0 : timeout) < 0) {
+        set_listening(s, !s->paused);
+        int n = epoll_wait(s->epfd, evs, (int)(sizeof evs / sizeof evs[0]), busy ? 0 : timeout);
+        if (n < 0) {
             if (errno == EINTR)
                 continue;
-            free(pf);
             return -1;
         }
-        if (pf[0].revents) {
-            free(pf);
-            return 0;
+        for (int i = 0; i < n; i++) {
+            enum source *src = evs[i].data.ptr;
+            switch (*src) {
+            case SRC_STOP: return 0;
+            case SRC_DOMEXC: dom_exc = true; break;
+            case SRC_LISTENER: {
+                struct listener *l = evs[i].data.ptr;
+                if (!l->gone)
+                    accept_on(s, l);
+                break;
+            }
+            case SRC_CLIENT: {
+                struct client *c = evs[i].data.ptr;
+                c->ready = (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) != 0;
+                break;
+            }
+            }
         }
-        for (size_t i = 0; i < nls; i++)
-            if ((pf[1 + i].revents & POLLIN) && !s->ls[i].gone)
-                accept_on(s, &s->ls[i]);
+        /* Clients in the order they connected, as before; those with
+         * requests already read ahead go on without an event. */
+        size_t ncs = s->ncs;
         for (size_t i = 0; i < ncs; i++) {
             struct client *c = s->cs[i];
-            short re = pf[1 + nls + i].revents;
-            if (c->closing)
-                continue;
-            if ((re & (POLLIN | POLLHUP | POLLERR)) || has_input(c))
+            bool go = c->ready || has_input(c);
+            c->ready = false;
+            if (go && !c->closing)
                 read_from(s, c);
-            if (re & POLLNVAL)
-                c->closing = true;
         }
-        if (pf[1 + nls + ncs].revents & POLLIN)
+        if (dom_exc)
             xsc_domexc_handle(s->domexc, s->core);
     }
 }
@@ -539,13 +587,17 @@ void xsc_server_free(struct xsc_server *s)
         client_free(s, s->cs[i]);
     free(s->cs);
     for (size_t i = 0; i < s->nls; i++) {
-        close(s->ls[i].fd);
-        unlink(s->ls[i].path);
-        free(s->ls[i].path);
+        close(s->ls[i]->fd);
+        if (!s->ls[i]->gone)
+            unlink(s->ls[i]->path);
+        free(s->ls[i]->path);
+        free(s->ls[i]);
     }
     free(s->ls);
     xsc_domexc_close(s->domexc);
     xsc_core_free(s->core);
+    if (s->epfd >= 0)
+        close(s->epfd);
     if (s->own_trace)
         fclose(s->own_trace);
     free(s->dir);

@@ -53,6 +53,9 @@ static uint64_t next_gen(struct xsc_tree *t)
     return ++*t->gen;
 }
 
+/* A store counts the nodes each domain owns; a transaction's view counts
+ * only its own changes to them (added to the store's counts when asked),
+ * so that bringing its view up to date from the store counts nothing. */
 static void owner_add(struct xsc_tree *t, unsigned domid, int delta)
 {
     unsigned i;
@@ -62,7 +65,7 @@ static void owner_add(struct xsc_tree *t, unsigned domid, int delta)
         if (t->owners[i].domid == domid)
             break;
     if (i == t->nowners) {
-        if (delta < 0)
+        if (delta < 0 && !t->origin)
             return;
         if (t->nowners == t->capowners) {
             unsigned cap = t->capowners ? t->capowners * 2 : 8;
@@ -74,15 +77,23 @@ static void owner_add(struct xsc_tree *t, unsigned domid, int delta)
         }
         t->owners[t->nowners++] = (struct owner_count){ domid, 0 };
     }
-    t->owners[i].count += (unsigned)delta;
+    t->owners[i].count += (unsigned)delta; /* a view's may wrap: a delta */
+}
+
+/* The same, for what a view copies from its store: not counted there. */
+static void mirror_add(struct xsc_tree *t, unsigned domid, int delta)
+{
+    if (!t->origin)
+        owner_add(t, domid, delta);
 }
 
 unsigned xsc_tree_owned(const struct xsc_tree *t, unsigned domid)
 {
+    unsigned n = t->origin ? xsc_tree_owned(t->origin, domid) : 0;
     for (unsigned i = 0; i < t->nowners; i++)
         if (t->owners[i].domid == domid)
-            return t->owners[i].count;
-    return 0;
+            return n + t->owners[i].count;
+    return n;
 }
 
 unsigned xsc_tree_count(const struct xsc_tree *t)
@@ -229,7 +240,28 @@ static struct xsc_node *node_copy(const struct xsc_node *src)
     return n;
 }
 
-struct xsc_tree *xsc_tree_clone(const struct xsc_tree *src, bool logging)
+struct xsc_tree *xsc_tree_snapshot(const struct xsc_tree *src)
+{
+    struct xsc_tree *t = calloc(1, sizeof(*t));
+
+    if (!t)
+        return NULL;
+    /* Nothing is copied up front: every path is brought from the store
+     * at its first access (refresh()), so a transaction costs what it
+     * touches, not the size of the store. */
+    t->gen = src->gen;
+    t->logging = true;
+    t->origin = src;
+    t->nodes = src->nodes;
+    t->root = node_copy(src->root);
+    if (!t->root) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+struct xsc_tree *xsc_tree_copy(const struct xsc_tree *src, uint64_t *gen_counter)
 {
     struct xsc_tree *t = calloc(1, sizeof(*t));
     struct stack s = { 0 };
@@ -237,9 +269,7 @@ struct xsc_tree *xsc_tree_clone(const struct xsc_tree *src, bool logging)
 
     if (!t)
         return NULL;
-    t->gen = src->gen;
-    t->logging = logging;
-    t->origin = logging ? src : NULL;
+    t->gen = gen_counter;
     t->nodes = src->nodes;
     t->owners = malloc((src->nowners ? src->nowners : 1) * sizeof(*t->owners));
     t->root = node_copy(src->root);
@@ -269,14 +299,6 @@ fail:
     free(s.v);
     xsc_tree_free(t);
     return NULL;
-}
-
-struct xsc_tree *xsc_tree_copy(const struct xsc_tree *src, uint64_t *gen_counter)
-{
-    struct xsc_tree *t = xsc_tree_clone(src, false);
-    if (t)
-        t->gen = gen_counter;
-    return t;
 }
 
 static struct xsc_node *child(const struct xsc_node *n, const char *name, size_t len)
@@ -359,7 +381,7 @@ static void drop_quietly(struct xsc_tree *t, struct xsc_node *n)
         for (unsigned i = 0; i < cur->nkids; i++)
             if (!push(&s, cur->kids[i]))
                 break; /* leaks under OOM rather than crash */
-        owner_add(t, cur->perms[0].domid, -1);
+        mirror_add(t, cur->perms[0].domid, -1);
         node_free(cur);
     }
     free(s.v);
@@ -377,7 +399,7 @@ static struct xsc_node *adopt(struct xsc_tree *t, struct xsc_node *parent,
         node_free(k);
         return NULL;
     }
-    owner_add(t, k->perms[0].domid, 1);
+    mirror_add(t, k->perms[0].domid, 1);
     return k;
 }
 
@@ -403,8 +425,8 @@ static int take(struct xsc_tree *t, struct xsc_node *mine, const struct xsc_node
     free(mine->value);
     mine->value = v;
     mine->vlen = live->vlen;
-    owner_add(t, mine->perms[0].domid, -1);
-    owner_add(t, p[0].domid, 1);
+    mirror_add(t, mine->perms[0].domid, -1);
+    mirror_add(t, p[0].domid, 1);
     free(mine->perms);
     mine->perms = p;
     mine->nperms = live->nperms;
@@ -469,6 +491,21 @@ static void refresh(struct xsc_tree *t, const char *path)
             p++;
     }
     take(t, m, live, path);
+}
+
+/* A view copies a node on the way to another without its other
+ * children; before the transaction changes its children (a removal below
+ * it), it gets them all, as the store has them. */
+static void complete(struct xsc_tree *t, struct xsc_node *n)
+{
+    char path[4200];
+    const char *rest;
+
+    if (!t->origin || !xsc_node_path(n, path, sizeof(path)) || noted(t, path))
+        return;
+    const struct xsc_node *live = descend(t->origin, path, &rest);
+    if (!*rest)
+        take(t, n, live, path);
 }
 
 /* The deepest node of the view on the way to path, each step looked at
@@ -665,7 +702,9 @@ void xsc_tree_remove(struct xsc_tree *t, struct xsc_node *n, xsc_tree_visit_fn *
 
     if (!parent || !xsc_node_path(n, path, sizeof(path)))
         return;
-    /* What is removed is noted as the store has it now (see view()). */
+    /* What is removed is noted as the store has it now (see view()),
+     * and the parent gets its other children first. */
+    complete(t, parent);
     refresh_below(t, path);
     for (i = 0; i < parent->nkids; i++)
         if (parent->kids[i] == n)

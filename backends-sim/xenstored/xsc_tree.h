@@ -3,7 +3,7 @@
  *
  * Every change bumps the changed node's generation from a counter the
  * trees of one store share; adding or removing a child changes the
- * parent too.  A tree cloned with logging records the generation of
+ * parent too.  A transaction's view (a snapshot) records the generation of
  * every node it was asked about the first time (0: absent) — that log is
  * how a transaction later proves nobody changed what it looked at.
  * Node counts per owning domain are kept for quotas.
@@ -37,11 +37,14 @@ struct xsc_access {
 struct xsc_tree;
 
 struct xsc_tree *xsc_tree_new(uint64_t *gen_counter);
-/* Deep copy; logging trees record accesses (for transactions). */
-struct xsc_tree *xsc_tree_clone(const struct xsc_tree *t, bool logging);
 /* Deep copy for another store, whose changes draw generations from
  * gen_counter; no log. */
 struct xsc_tree *xsc_tree_copy(const struct xsc_tree *t, uint64_t *gen_counter);
+/* A transaction's view of t: it reads t as it is at each path's first
+ * access and keeps its own copy from then on, records every access (its
+ * log), and costs only what it touches.  Its node counts per owner are
+ * t's plus its own changes.  t must outlive it. */
+struct xsc_tree *xsc_tree_snapshot(const struct xsc_tree *t);
 void xsc_tree_free(struct xsc_tree *t);
 
 /* The node at absolute path, or NULL. */

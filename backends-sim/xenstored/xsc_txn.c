@@ -79,7 +79,7 @@ int xsc_txn_start(struct xsc_conn *conn, uint32_t *id)
     t = calloc(1, sizeof(*t));
     if (!t)
         return ENOMEM;
-    t->tree = xsc_tree_clone(c->tree, true);
+    t->tree = xsc_tree_snapshot(c->tree);
     if (!t->tree) {
         free(t);
         return ENOMEM;

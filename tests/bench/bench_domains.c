@@ -7,7 +7,9 @@
  * (domain created, nodes written, backends started, disk connected,
  * blk-info printed) for the 1st, 16th and 64th guest, and the memory
  * (VmRSS) of splitbed-hvd + splitbed-xenstored per domain: idle domains
- * made by `splitbed exec`, and the connected guests.
+ * made by `splitbed exec`, and the connected guests.  The daemons' CPU
+ * time per start (from /proc/PID/schedstat) says the same without the
+ * machine's load in it: what a start costs them as guests accumulate.
  */
 #include "tests/lib/runproc.h"
 
@@ -75,6 +77,50 @@ static long daemons_kib(void)
     return rss_kib("hvd.pid") + rss_kib("xenstored.pid");
 }
 
+/* Nanoseconds the daemon of pidfile has run on a CPU. */
+static double cpu_ns(const char *pidfile)
+{
+    char path[160];
+    snprintf(path, sizeof path, "%s/%s", sim, pidfile);
+    FILE *f = fopen(path, "r");
+    int pid = 0;
+    if (!f || fscanf(f, "%d", &pid) != 1) {
+        if (f)
+            fclose(f);
+        return 0;
+    }
+    fclose(f);
+    snprintf(path, sizeof path, "/proc/%d/schedstat", pid);
+    f = fopen(path, "r");
+    unsigned long long ns = 0;
+    if (f && fscanf(f, "%llu", &ns) != 1)
+        ns = 0;
+    if (f)
+        fclose(f);
+    return (double)ns;
+}
+
+static double daemons_cpu_ms(void)
+{
+    return (cpu_ns("hvd.pid") + cpu_ns("xenstored.pid")) / 1e6;
+}
+
+/* The median of guests k-2..k+2's figures (k-1..k for the last). */
+static double around(const double *v, unsigned k, unsigned last)
+{
+    double w[5];
+    unsigned n = 0;
+    for (unsigned i = k > 2 ? k - 2 : 1; i <= k + 2 && i <= last; i++)
+        w[n++] = v[i];
+    for (unsigned i = 1; i < n; i++)
+        for (unsigned j = i; j > 0 && w[j - 1] > w[j]; j--) {
+            double t = w[j];
+            w[j] = w[j - 1];
+            w[j - 1] = t;
+        }
+    return w[n / 2];
+}
+
 struct guest {
     pid_t pid;
     int to, from;
@@ -140,9 +186,11 @@ int main(void)
     long idle = daemons_kib();
 
     static struct guest g[GUESTS + 1];
-    double t[GUESTS + 1];
+    double t[GUESTS + 1], cpu[GUESTS + 1];
     for (unsigned k = 1; k <= GUESTS; k++) {
+        double c0 = daemons_cpu_ms();
         t[k] = start_guest(k, &g[k]);
+        cpu[k] = daemons_cpu_ms() - c0;
         if (t[k] < 0) {
             fprintf(stderr, "bench_domains: guest %u did not start\n", k);
             goto stop;
@@ -152,6 +200,13 @@ int main(void)
     printf("start a guest and connect its disk (splitbed run --dir D --domain k --disk … "
            "--vif stdio, to blk-info's first line), with k-1 guests running:\n");
     printf("  1st %.1f ms, 16th %.1f ms, 64th %.1f ms\n", t[1] * 1e3, t[16] * 1e3, t[64] * 1e3);
+    for (unsigned k = 1; k <= GUESTS; k++)
+        t[k] *= 1e3;
+    printf("  median of 5 around each: 3rd %.1f ms, 16th %.1f ms, 62nd %.1f ms\n",
+           around(t, 3, GUESTS), around(t, 16, GUESTS), around(t, 62, GUESTS));
+    printf("  splitbed-hvd + splitbed-xenstored CPU per start, median of 5 around each: "
+           "3rd %.2f ms, 16th %.2f ms, 62nd %.2f ms\n",
+           around(cpu, 3, GUESTS), around(cpu, 16, GUESTS), around(cpu, 62, GUESTS));
     printf("splitbed-hvd + splitbed-xenstored VmRSS: %ld KiB with dom0 only\n", base);
     printf("  %d idle domains (splitbed exec): +%ld KiB, %.1f KiB per domain\n", IDLE, idle - base,
            (double)(idle - base) / IDLE);

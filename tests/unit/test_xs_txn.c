@@ -185,6 +185,52 @@ START_TEST(create_and_remove_in_transaction_keeps_accounts)
 }
 END_TEST
 
+START_TEST(a_transaction_copies_only_what_it_touches)
+{
+    /* Many guests make a large store; a transaction started on it (each
+     * xenbus state change is one) must not cost the whole store. */
+    uint32_t tx;
+    char p[64], v[32];
+
+    for (int i = 0; i < 4000; i++) {
+        snprintf(p, sizeof(p), "/local/domain/%d/device/vbd/%d", 1 + i / 40, i % 40);
+        ck_assert_int_eq(xsc_client_write(dom0, 0, p, "x"), 0);
+    }
+    unsigned long before = xsc_core_live_nodes();
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &tx), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, tx, "/local/domain/7/device/vbd/3", v, sizeof(v)), 0);
+    ck_assert_str_eq(v, "x");
+    ck_assert_int_eq(xsc_client_write(dom0, tx, "/local/domain/7/device/vbd/3", "y"), 0);
+    /* the path there and the listings on it: /, local, domain (100
+     * entries), 7, device, vbd (40) */
+    ck_assert_uint_lt(xsc_core_live_nodes() - before, 200);
+    ck_assert_int_eq(xsc_client_tx_end(dom0, tx, true), 0);
+    ck_assert_uint_eq(xsc_core_live_nodes(), before);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/local/domain/7/device/vbd/3", v, sizeof(v)), 0);
+    ck_assert_str_eq(v, "y");
+}
+END_TEST
+
+START_TEST(removal_leaves_the_siblings_a_transaction_never_listed)
+{
+    /* libxl removes a device, then its parent if the listing shows it
+     * empty: the listing must show the siblings the store has. */
+    uint32_t tx;
+    static struct xsc_reply r;
+
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/be/vbd/3/51712/state", "4"), 0);
+    ck_assert_int_eq(xsc_client_write(dom0, 0, "/be/vbd/3/51728/state", "4"), 0);
+    ck_assert_int_eq(xsc_client_tx_start(dom0, &tx), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_RM, tx, NULL, "/be/vbd/3/51712", NULL), 0);
+    ck_assert_int_eq(xsc_client_strs(dom0, XS_DIRECTORY, tx, &r, "/be/vbd/3", NULL), 0);
+    ck_assert_uint_eq(r.hdr.len, sizeof("51728"));
+    ck_assert_str_eq(r.body, "51728");
+    ck_assert_int_eq(xsc_client_tx_end(dom0, tx, true), 0);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/be/vbd/3/51712/state", NULL, 0), ENOENT);
+    ck_assert_int_eq(xsc_client_read(dom0, 0, "/be/vbd/3/51728/state", NULL, 0), 0);
+}
+END_TEST
+
 START_TEST(transactions_per_domain_quota)
 {
     struct xsc_client *g = fx_domain(5);
@@ -229,6 +275,8 @@ int main(void)
     tcase_add_test(tc, removal_in_transaction_conflicts_with_changes_below);
     tcase_add_test(tc, two_transactions_delete_same_nodes);
     tcase_add_test(tc, create_and_remove_in_transaction_keeps_accounts);
+    tcase_add_test(tc, a_transaction_copies_only_what_it_touches);
+    tcase_add_test(tc, removal_leaves_the_siblings_a_transaction_never_listed);
     tcase_add_test(tc, transactions_per_domain_quota);
     tcase_add_test(tc, closing_drops_transactions);
     suite_add_tcase(s, tc);
