@@ -32,6 +32,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "xen_public.h" /* before <xen/sched.h> */
+#include <xen/sched.h>
+
 #define MAX_DEVS 16
 #define MAX_OPTS 64
 #define MAX_FAULTS 8
@@ -102,6 +105,9 @@ struct run {
     const struct fault_spec *on_report;   /* the destroy or pause fault it is for */
     bool paused;                          /* by the pause fault, until unpause_at */
     struct timespec unpause_at;
+    bool reboot_destroys; /* on_reboot="destroy" in the config: a reboot ends the run */
+    bool rebooted;        /* the guest shut down to reboot (supervise's finding) */
+    unsigned reboots;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -217,6 +223,20 @@ static int read_config(struct run *r, const char *file)
                 return -1;
         }
     }
+    const char *on_reboot = NULL;
+    if (!x->xlu_cfg_get_string(r->cfg, "on_reboot", &on_reboot, 0)) {
+        /* xl's actions; a simulated domain has no core to dump, and
+         * cannot be kept or renamed for inspection. */
+        if (!strcmp(on_reboot, "destroy") || !strcmp(on_reboot, "coredump-destroy"))
+            r->reboot_destroys = true;
+        else if (strcmp(on_reboot, "restart") && strcmp(on_reboot, "coredump-restart")) {
+            fprintf(stderr,
+                    "splitbed run: --config %s: on_reboot \"%s\" is not simulated (restart or "
+                    "destroy)\n",
+                    file, on_reboot);
+            return -1;
+        }
+    }
     if (r->qubes) {
         (void)x->xlu_cfg_get_string(r->cfg, "name", &r->qubes_name, 0);
         (void)x->xlu_cfg_get_string(r->cfg, "splitbed_qrexec_services", &r->qrexec_services, 0);
@@ -231,8 +251,8 @@ static const char run_usage[] =
     "  --disk SPEC          an xl disk spec (or a bare image path, read-only); repeatable\n"
     "  --vif SPEC           an xl vif spec plus backing=tap:NAME|stdio|fd:N|pcap:FILE|\n"
     "                       socket:PATH; repeatable\n"
-    "  --config FILE        an xl.cfg: disk=[...], vif=[...], splitbed_blkback_opts=[...],\n"
-    "                       splitbed_netback_opts=[...]\n"
+    "  --config FILE        an xl.cfg: disk=[...], vif=[...], on_reboot=restart|destroy,\n"
+    "                       splitbed_blkback_opts=[...], splitbed_netback_opts=[...]\n"
     "  --backend-opt K=V    a splitbed-blkback knob (needs a disk); repeatable\n"
     "  --netback-opt K=V    a splitbed-netback knob (needs a vif); repeatable\n"
     "  --dir DIR            use the simulator running in DIR instead of a private one\n"
@@ -969,11 +989,13 @@ static int supervise(struct run *r)
              * state is recorded: the teardown may then destroy it. */
             int iws = 0;
             pid_t w = waitpid(r->app, &iws, reported && reason >= 0 ? WUNTRACED : 0);
-            if (w == r->app && WIFSTOPPED(iws))
+            if (w == r->app && WIFSTOPPED(iws)) {
                 fprintf(stderr, "splitbed run: domain %u shut down on request (%s)\n", r->domid,
-                        reason == 1 ? "reboot" : "poweroff");
-            else
+                        reason == SHUTDOWN_reboot ? "reboot" : "poweroff");
+                r->rebooted = reason == SHUTDOWN_reboot;
+            } else {
                 r->app = 0;
+            }
             if (!reported)
                 ws = iws;
             status = exit_status_of(ws);
@@ -1122,6 +1144,119 @@ static void teardown(struct run *r)
     free(r->cfg_report_buf);
 }
 
+/* Starts the domain's init (the app waits), the private simulator the
+ * first time, creates the domain (unless it exists), adds its devices,
+ * starts their backends and dom0's daemons, then lets the app go. */
+static int bring_up(struct run *r, char *app, int nargs, char **args)
+{
+    /* The init starts first and waits for app_go: it loads while the
+     * simulator and the domain are built. */
+    char **env = cli_guest_env(r->dir, r->domid);
+    if (!env)
+        return -1;
+    r->app = spawn_app(r, app, nargs, args, env, !r->stdin_to_netback);
+    cli_guest_env_free(env);
+    if (r->app < 0)
+        return -1;
+    /* The disk specs once, while the daemons start (-2: bad usage). */
+    if (!r->ndisks && r->ndisk_args && parse_disks(r) != 0)
+        return -2;
+    /* One toolstack connection from dom0's nodes to the devices'. */
+    struct toolstack *ts = NULL;
+    if (r->sim_starting) {
+        r->sim_starting = false;
+        if (cli_sim_wait(r->dir, &r->sim, &r->hvd, &r->xsd, &ts) != 0)
+            return -1;
+    }
+    if (!ts && !(ts = toolstack_open(r->dir)))
+        return -1;
+    int rc = toolstack_domain_ensure(ts, r->domid, NULL);
+    r->created_domain = rc == 0;
+    if (rc >= 0)
+        rc = add_devices(r, ts);
+    toolstack_close(ts);
+    if (rc != 0)
+        return -1;
+
+    if (r->xs_conflict) {
+        /* xenstored draws the conflicts from the run's seed. */
+        struct toolstack *xts = toolstack_open(r->dir);
+        int x = xts ? toolstack_xs_conflicts(xts, r->domid, r->xs_conflict->permille, r->seed) : -1;
+        if (xts)
+            toolstack_close(xts);
+        if (x != 0)
+            return -1;
+    }
+    if (r->ndisks) {
+        /* Only this run's devices: other runs on the simulator have
+         * their own backends (one per device, never two). */
+        r->blkback = start_blkback(r, r->opts, r->nopts);
+        if (r->blkback < 0)
+            return -1;
+    }
+    if (r->nvifs) {
+        for (unsigned i = 0; i < r->nvifs; i++) {
+            /* DOMID/HANDLE: unambiguous even with several guests. */
+            snprintf(r->vifs[i].netback_arg, sizeof r->vifs[i].netback_arg, "%u/%u=%s", r->domid,
+                     r->vifs[i].handle, r->vifs[i].backing);
+            r->netback_extra[r->nnetback_extra++] = "--vif";
+            r->netback_extra[r->nnetback_extra++] = r->vifs[i].netback_arg;
+        }
+        r->netback = start_netback(r, r->net_opts, r->nnet_opts);
+        if (r->netback < 0)
+            return -1;
+    }
+
+    if (r->qubes) {
+        r->qubesdb = qubes_vm_start_qubesdb(r->dir, r->domid, r->qubes_name, r->qubesdb_entries,
+                                            r->nqubesdb_entries, r->quiet, false);
+        if (r->qubesdb < 0)
+            return -1;
+        r->qrexec = qubes_vm_start_qrexec(r->dir, r->domid, r->qubes_name, r->qrexec_allow,
+                                          r->nqrexec_allow, r->qrexec_services, r->quiet, false);
+        if (r->qrexec < 0)
+            return -1;
+        r->guid = qubes_vm_start_guid(r->dir, r->domid, r->quiet, false);
+        if (r->guid < 0)
+            return -1;
+    }
+
+    if (app_go(r) != 0) {
+        fprintf(stderr, "splitbed run: splitbed-guest-init ended before the app started\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* A reboot: the domain goes as xl destroy takes it (its processes, its
+ * backends once they are told, its nodes); what the run created and
+ * started is made again by bring_up.  The same domain id comes back:
+ * --domain N names the guest for the user's other commands (xl would
+ * pick a new one). */
+static void take_down(struct run *r)
+{
+    if (r->app > 0) {
+        kill(r->app, SIGKILL);
+        waitpid(r->app, NULL, 0);
+        r->app = 0;
+    }
+    if (r->status_fd >= 0)
+        close(r->status_fd);
+    r->status_fd = -1;
+    pid_t *daemons[] = { &r->blkback, &r->netback, &r->qubesdb, &r->qrexec, &r->guid };
+    for (size_t i = 0; i < sizeof daemons / sizeof daemons[0]; i++)
+        if (*daemons[i] > 0) {
+            daemon_stop(*daemons[i], 5000);
+            *daemons[i] = 0;
+        }
+    r->created_domain = true; /* destroyed now, whoever made it */
+    release_shared(r);
+    r->created_domain = false;
+    r->added_disks = r->added_vifs = 0;
+    r->nnetback_extra = 0;
+    r->rebooted = false;
+}
+
 int cmd_run(int argc, char **argv)
 {
     struct run r = {
@@ -1173,80 +1308,22 @@ int cmd_run(int argc, char **argv)
     /* While the daemons start: the guest's init, then the disk specs. */
     for (unsigned i = 0; i < r.nvifs; i++)
         r.stdin_to_netback |= r.vifs[i].uses_stdio;
-    char **env = cli_guest_env(r.dir, r.domid);
-    if (!env)
-        goto out;
-    r.app = spawn_app(&r, app, argc - first - 1, argv + first + 1, env, !r.stdin_to_netback);
-    cli_guest_env_free(env);
-    if (r.app < 0)
-        goto out;
-    if (parse_disks(&r) != 0)
-        goto out_usage;
-    /* One toolstack connection from dom0's nodes to the devices'. */
-    struct toolstack *ts = NULL;
-    if (r.sim_starting) {
-        r.sim_starting = false;
-        if (cli_sim_wait(r.dir, &r.sim, &r.hvd, &r.xsd, &ts) != 0)
+    for (;;) {
+        int up = bring_up(&r, app, argc - first - 1, argv + first + 1);
+        if (up == -2)
+            goto out_usage;
+        if (up != 0)
             goto out;
+        status = supervise(&r);
+        if (!r.rebooted || r.reboot_destroys || interrupted)
+            break;
+        /* xl's on_reboot="restart": the domain goes as xl destroy takes
+         * it, and one of the same name and devices starts the app again. */
+        r.reboots++;
+        fprintf(stderr, "splitbed run: domain %u rebooting: starting it again (start %u)\n",
+                r.domid, r.reboots + 1);
+        take_down(&r);
     }
-    if (!ts && !(ts = toolstack_open(r.dir)))
-        goto out;
-    int rc = toolstack_domain_ensure(ts, r.domid, NULL);
-    r.created_domain = rc == 0;
-    if (rc >= 0)
-        rc = add_devices(&r, ts);
-    toolstack_close(ts);
-    if (rc != 0)
-        goto out;
-
-    if (r.xs_conflict) {
-        /* xenstored draws the conflicts from the run's seed. */
-        struct toolstack *xts = toolstack_open(r.dir);
-        int x = xts ? toolstack_xs_conflicts(xts, r.domid, r.xs_conflict->permille, r.seed) : -1;
-        if (xts)
-            toolstack_close(xts);
-        if (x != 0)
-            goto out;
-    }
-    if (r.ndisks) {
-        /* Only this run's devices: other runs on the simulator have
-         * their own backends (one per device, never two). */
-        r.blkback = start_blkback(&r, r.opts, r.nopts);
-        if (r.blkback < 0)
-            goto out;
-    }
-    if (r.nvifs) {
-        for (unsigned i = 0; i < r.nvifs; i++) {
-            /* DOMID/HANDLE: unambiguous even with several guests. */
-            snprintf(r.vifs[i].netback_arg, sizeof r.vifs[i].netback_arg, "%u/%u=%s", r.domid,
-                     r.vifs[i].handle, r.vifs[i].backing);
-            r.netback_extra[r.nnetback_extra++] = "--vif";
-            r.netback_extra[r.nnetback_extra++] = r.vifs[i].netback_arg;
-        }
-        r.netback = start_netback(&r, r.net_opts, r.nnet_opts);
-        if (r.netback < 0)
-            goto out;
-    }
-
-    if (r.qubes) {
-        r.qubesdb = qubes_vm_start_qubesdb(r.dir, r.domid, r.qubes_name, r.qubesdb_entries,
-                                           r.nqubesdb_entries, r.quiet, false);
-        if (r.qubesdb < 0)
-            goto out;
-        r.qrexec = qubes_vm_start_qrexec(r.dir, r.domid, r.qubes_name, r.qrexec_allow,
-                                         r.nqrexec_allow, r.qrexec_services, r.quiet, false);
-        if (r.qrexec < 0)
-            goto out;
-        r.guid = qubes_vm_start_guid(r.dir, r.domid, r.quiet, false);
-        if (r.guid < 0)
-            goto out;
-    }
-
-    if (app_go(&r) != 0) {
-        fprintf(stderr, "splitbed run: splitbed-guest-init ended before the app started\n");
-        goto out;
-    }
-    status = supervise(&r);
 out:
     teardown(&r);
     return status;

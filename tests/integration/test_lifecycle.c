@@ -2,7 +2,8 @@
  * A guest's life as the toolstack sees it, with Debian's real xl as dom0:
  * `xl shutdown` and `xl reboot` answered by the guest `splitbed run`
  * starts (the control/shutdown handshake, the app stopped, the domain
- * shut down with its reason), the domain reaped by the run that created
+ * shut down with its reason, a reboot started again as xl's
+ * on_reboot="restart" does), the domain reaped by the run that created
  * it, and a guest app that waits for a device the toolstack attaches
  * later.
  */
@@ -196,9 +197,16 @@ START_TEST(unknown_request_is_ignored_and_reboot_is_the_reason)
 {
     SB("exec", "--dir", dir, "--domain", "6", "--", "true");
     ck_assert_msg(r.status == 0, "%s", r.err);
+    /* xl.cfg's on_reboot="destroy": the reboot ends the run. */
+    char cfg[4200];
+    snprintf(cfg, sizeof cfg, "%s/reboot-destroys.cfg", dir);
+    FILE *f = fopen(cfg, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("on_reboot = \"destroy\"\n", f);
+    fclose(f);
     int out, err;
-    pid_t run = spawn((char *[]){ "run", "--dir", dir, "--domain", "6", "--", "sh", "-c",
-                                  "echo up; exec sleep 1000", NULL },
+    pid_t run = spawn((char *[]){ "run", "--dir", dir, "--domain", "6", "--config", cfg, "--", "sh",
+                                  "-c", "echo up; exec sleep 1000", NULL },
                       &out, &err);
     char line[512], seen[4096];
     read_line(out, line, sizeof line);
@@ -217,6 +225,47 @@ START_TEST(unknown_request_is_ignored_and_reboot_is_the_reason)
     SB("hv", "status", "--dir", dir);
     ck_assert_msg(strstr(r.out, "dom6 grants 0 mappings 0 ports 0 state shutdown 1\n"), "%s",
                   r.out);
+}
+END_TEST
+
+/* A reboot as xl's default on_reboot="restart": the domain is destroyed
+ * and made again (same id, same disk), and the app starts again.  The app
+ * counts its starts in a file and asks for a reboot itself the first two
+ * times, as `reboot` in a Linux guest would. */
+START_TEST(reboot_starts_the_guest_again)
+{
+    char img[4200], disk[4300], starts[4200], script[12000];
+    snprintf(img, sizeof img, "%s/reboot.img", dir);
+    int fd = open(img, O_RDWR | O_CREAT, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
+    close(fd);
+    snprintf(disk, sizeof disk, "vdev=xvda,access=rw,target=%s", img);
+    snprintf(starts, sizeof starts, "%s/starts", dir);
+    snprintf(script, sizeof script,
+             "echo start >> %s; n=$(wc -l < %s); echo \"start $n\"; "
+             "if [ $n -lt 3 ]; then xenstore-write /local/domain/8/control/shutdown reboot; "
+             "exec sleep 1000; fi; exec %s -q",
+             starts, starts, build_path("libexec/splitbed/blk-info"));
+    int out, err;
+    pid_t run = spawn((char *[]){ "run", "--dir", dir, "--domain", "8", "--disk", disk, "--", "sh",
+                                  "-c", script, NULL },
+                      &out, &err);
+    char seen[8192], errs[8192];
+    read_rest(out, seen, sizeof seen);
+    ck_assert_int_eq(runproc_wait(run, TIMEOUT * 1000), 0);
+    read_rest(err, errs, sizeof errs);
+    const char *s1 = strstr(seen, "start 1\n"), *s2 = strstr(seen, "start 2\n"),
+               *s3 = strstr(seen, "start 3\n");
+    ck_assert_msg(s1 && s2 && s3 && s1 < s2 && s2 < s3, "%s", seen);
+    ck_assert_msg(!strstr(seen, "start 4"), "%s", seen);
+    ck_assert_msg(strstr(seen, "vdev: 51712\nbackend-id: 0\nsectors: 2048\n"),
+                  "no disk after the reboots: %s", seen);
+    ck_assert_msg(strstr(errs, "domain 8 rebooting: starting it again (start 3)"), "%s", errs);
+    /* The last domain was the run's: reaped at its end. */
+    SB("hv", "status", "--dir", dir);
+    ck_assert_msg(!strstr(r.out, "dom8 "), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "total grants 0 mappings 0"), "%s", r.out);
 }
 END_TEST
 
@@ -352,6 +401,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 90);
     tcase_add_test(tc, xl_shutdown_is_answered_by_the_guest);
     tcase_add_test(tc, unknown_request_is_ignored_and_reboot_is_the_reason);
+    tcase_add_test(tc, reboot_starts_the_guest_again);
     tcase_add_test(tc, app_ignoring_sigterm_is_killed_after_the_stop_timeout);
     tcase_add_test(tc, run_reaps_the_domain_it_created);
     tcase_add_test(tc, app_waits_for_a_device_attached_later);
