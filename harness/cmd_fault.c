@@ -1,9 +1,10 @@
 /*
  * splitbed fault [--dir DIR] [--seed N] DOM SPEC — a fault on a running
- * simulator, for a domain whose disks are served already (by `run` or
- * `block-attach`).  Backend faults become fault-* knobs written to each
- * of the domain's vbds' splitbed-fault node, which their blkback applies
- * from then on; domain faults are Debian's xl as dom0.
+ * simulator, for a domain whose devices are served already (by `run` or
+ * `block-attach`/`network-attach`).  Backend faults become fault-* knobs
+ * written to the splitbed-fault node of each of the domain's vbds (or
+ * vifs, for netback's), which their backend applies from then on; domain
+ * faults are Debian's xl as dom0.
  */
 #include "cli.h"
 #include "fault_spec.h"
@@ -30,8 +31,13 @@ static const char fault_usage[] =
     "  domain-destroy            xl destroy DOM\n"
     "  xs-conflict:rate=P        that share (0..1) of its xenstore transaction commits\n"
     "                            fail with EAGAIN (0: no more)\n"
+    "  netback-crash:after=N     its vifs' netback dies after N more frames\n"
+    "                            (`splitbed run --fault` restarts it; nothing else does)\n"
+    "  netback-slow:delay-ms=N   its vifs' netback sleeps N ms per frame (0: no more)\n"
+    "  netback-grant-fail:rate=P that share (0..1) of its vifs' grant copies fail\n"
     "  --dir DIR     the simulator's state dir (default: see splitbed --help)\n"
-    "  --seed N      the draws of grant-fail and xs-conflict (printed when not given)\n"
+    "  --seed N      the draws of grant-fail, netback-grant-fail and xs-conflict\n"
+    "                (printed when not given)\n"
     "  -h, --help    this text\n"
     "Exit status: 0 done, 1 failed (one line says why), 2 bad usage.\n";
 
@@ -165,11 +171,7 @@ int cmd_fault(int argc, char **argv)
                 spec);
         return EXIT_USAGE;
     }
-    if (fault_spec_target(&f) == FAULT_ON_NETBACK) {
-        fprintf(stderr, "splitbed fault: %s: netback faults are given to splitbed run --fault\n",
-                spec);
-        return EXIT_USAGE;
-    }
+    bool net = fault_spec_target(&f) == FAULT_ON_NETBACK;
     if (f.kind == FAULT_XS_CONFLICT)
         return xs_conflict_fault(dir, domid, f.permille, seeded, seed);
     char buf[4][48];
@@ -178,7 +180,7 @@ int cmd_fault(int argc, char **argv)
     char value[256] = "";
     for (unsigned i = 0; o[i]; i++)
         snprintf(value + strlen(value), sizeof value - strlen(value), "%s%s", i ? "," : "", o[i]);
-    if (f.kind == FAULT_GRANT_FAIL) {
+    if (f.kind == FAULT_GRANT_FAIL || f.kind == FAULT_NETBACK_GRANT_FAIL) {
         if (!seeded)
             seed = some_seed();
         fprintf(stderr, "splitbed fault: seed %llu\n", seed);
@@ -189,12 +191,13 @@ int cmd_fault(int argc, char **argv)
     if (!ts)
         return EXIT_FAIL;
     char path[128];
-    snprintf(path, sizeof path, "/local/domain/0/backend/vbd/%u", domid);
+    snprintf(path, sizeof path, "/local/domain/0/backend/%s/%u", net ? "vif" : "vbd", domid);
     unsigned n = 0;
     char **devs = toolstack_directory(ts, path, &n);
     int status = EXIT_OK;
     if (!devs || n == 0) {
-        fprintf(stderr, "splitbed fault: domain %u has no disk served by a backend\n", domid);
+        fprintf(stderr, "splitbed fault: domain %u has no %s served by a backend\n", domid,
+                net ? "vif" : "disk");
         status = EXIT_FAIL;
     }
     for (unsigned i = 0; devs && i < n; i++) {

@@ -108,7 +108,7 @@ static int x_copy(void *c, domid_t dom, struct nb_copy *ops, unsigned n)
     if (r < 0)
         return r;
     for (unsigned i = 0; i < n; i++)
-        if (ops[i].status == GNTST_okay && next(f) % 1000 < f->permille) {
+        if (ops[i].status == GNTST_okay && f->permille && next(f) % 1000 < f->permille) {
             fprintf(stderr, "splitbed-netback: fault: grant copy %s dom%u ref %u made to fail\n",
                     ops[i].to_guest ? "to" : "from", (unsigned)dom, (unsigned)ops[i].ref);
             ops[i].status = GNTST_general_error;
@@ -116,14 +116,44 @@ static int x_copy(void *c, domid_t dom, struct nb_copy *ops, unsigned n)
     return 0;
 }
 
+/* netback's own stream of the seed */
+#define NB_STREAM 0x6e65746261636bull
+
+void nb_faults_apply(struct nb_faults *f, const char *list, uint64_t frames)
+{
+    char v[256];
+    snprintf(v, sizeof v, "%s", list);
+    char *save = NULL;
+    for (char *kv = strtok_r(v, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (strncmp(kv, "fault-", 6) != 0 || !eq) {
+            fprintf(stderr,
+                    "splitbed-netback: fault: %s refused: only fault-* knobs change at "
+                    "run time\n",
+                    kv);
+            continue;
+        }
+        *eq = '\0';
+        if (nb_faults_opt(f, kv, eq + 1) != 1) {
+            if (strcmp(kv, "fault-crash-after") && strcmp(kv, "fault-delay-us") &&
+                strcmp(kv, "fault-grant-fail") && strcmp(kv, "fault-seed"))
+                fprintf(stderr, "splitbed-netback: fault: %s refused: not a netback fault\n", kv);
+            continue;
+        }
+        if (!strcmp(kv, "fault-crash-after") && f->crash_after)
+            f->crash_after += frames;
+        if (!strcmp(kv, "fault-seed"))
+            f->rng = f->seed ^ NB_STREAM;
+        fprintf(stderr, "splitbed-netback: fault: %s=%s from now on\n", kv, eq + 1);
+    }
+}
+
 const struct nb_env *nb_faults_env(struct nb_faults *f, const struct nb_env *inner)
 {
-    if (!f->permille)
-        return inner;
     if (f->inner == inner)
         return &f->env;
     f->inner = inner;
-    f->rng = f->seed ^ 0x6e65746261636bull; /* netback's own stream of the seed */
+    f->rng = f->seed ^ NB_STREAM;
     f->ops = (struct nb_env_ops){ .xs_read = x_read,
                                   .xs_write = x_write,
                                   .xs_watch = x_watch,

@@ -27,8 +27,14 @@ struct nb_faults {
 /* A fault-* key of --opt: 1 taken, 0 not a fault key, -1 a bad value
  * (one line said so). */
 int nb_faults_opt(struct nb_faults *f, const char *key, const char *value);
+/* `splitbed fault DOM netback-…` at run time: a device's splitbed-fault
+ * node holds fault-* knobs, comma-separated, applied from now on (a
+ * crash after N counts from frames, those served so far; a seed starts
+ * the draws again).  Other keys are refused with one line each. */
+void nb_faults_apply(struct nb_faults *f, const char *list, uint64_t frames);
 /* The env the vifs use: inner's, with a share of copies failing when
- * fault-grant-fail asks for it.  The same env for the same inner. */
+ * fault-grant-fail asks for it (now or later).  The same env for the
+ * same inner. */
 const struct nb_env *nb_faults_env(struct nb_faults *f, const struct nb_env *inner);
 /* After serving: frames is every frame served so far (both ways).  Sleeps
  * for the new ones, or ends the process as a crash does, between frames

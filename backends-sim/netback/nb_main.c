@@ -38,6 +38,7 @@ struct served {
     bool finished, failed;
     bool eof;
     bool dir_seen;         /* its backend directory existed once */
+    char fault[256];       /* its splitbed-fault node as last applied */
     int write_err;         /* the backing's last refusal (errno), 0 when writing */
     unsigned long refused; /* frames refused since write_err was set */
     bool offload_set;      /* the backing knows what this guest takes */
@@ -209,6 +210,25 @@ static void scan(domid_t self)
         if (!quiet)
             say("[netback] %s: serving frontend %u on %s", s->path,
                 (unsigned)nb_vif_frontend_id(s->vif), s->spec);
+    }
+}
+
+static uint64_t frames_served(void);
+
+/* `splitbed fault DOM netback-…`: a vif's splitbed-fault node changed. */
+static void apply_fault_nodes(void)
+{
+    const struct nb_env *env = env_of(xen);
+    for (unsigned i = 0; i < nvifs; i++) {
+        struct served *s = &vifs[i];
+        char path[200], v[256];
+        if (!s->path[0])
+            continue;
+        snprintf(path, sizeof path, "%.160s/splitbed-fault", s->path);
+        if (env->ops->xs_read(env->ctx, path, v, sizeof v) < 0 || !strcmp(v, s->fault))
+            continue;
+        snprintf(s->fault, sizeof s->fault, "%s", v);
+        nb_faults_apply(&faults, v, frames_served());
     }
 }
 
@@ -620,6 +640,8 @@ int main(int argc, char **argv)
             break;
         if (until_removed && changed && all_removed())
             break;
+        if (changed)
+            apply_fault_nodes();
         if (faults.crash_after || faults.delay_us)
             nb_faults_after_serve(&faults, frames_served(), !frames_held());
 

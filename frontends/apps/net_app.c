@@ -106,6 +106,16 @@ int net_app_connect(struct os *os, const char *prog, const struct net_app_opts *
 
 void net_app_close(struct os *os, struct netfront *nf)
 {
+    /* Frames the app never saw: a warning, so that -q keeps it. */
+    struct netfront_stats st;
+    netfront_stats(nf, &st);
+    if (st.rx_errors || st.rx_dropped || st.tx_errors)
+        os_log(os, OS_LOG_WARN,
+               "[netfront] frames lost: %llu received in error (a failed grant copy or a bad "
+               "response), %llu too long, %llu sends refused; %llu received, %llu sent",
+               (unsigned long long)st.rx_errors, (unsigned long long)st.rx_dropped,
+               (unsigned long long)st.tx_errors, (unsigned long long)st.rx_frames,
+               (unsigned long long)st.tx_frames);
     if (netfront_state(nf) != NETFRONT_BROKEN && netfront_close(nf) == 0) {
         uint64_t deadline = os_now_ns(os) + 5000000000ull;
         while (netfront_state(nf) != NETFRONT_CLOSED && os_now_ns(os) < deadline) {

@@ -36,7 +36,8 @@ void net_app_error(struct os *os, const char *prog, const char *fmt, ...)
 /* Opens and waits for Connected.  0, or 1 after an error line. */
 int net_app_connect(struct os *os, const char *prog, const struct net_app_opts *o,
                     struct netfront **out);
-/* Closes (waiting a few seconds at most for the backend) and frees. */
+/* Closes (waiting a few seconds at most for the backend) and frees;
+ * first, a warning line counting the frames lost, if any were. */
 void net_app_close(struct os *os, struct netfront *nf);
 /* Writes all of buf to the console; false if it cannot. */
 bool net_app_write_all(struct os *os, const void *buf, size_t len);

@@ -4,8 +4,8 @@
  * block-list and network-list show the devices, block-detach and
  * network-detach take them away through Closing; a guest whose disk is
  * detached while it writes gets an I/O error naming the removal, never a
- * hang; destroying the domain stops its backends; afterwards the
- * simulator holds nothing.
+ * hang; destroying the domain stops its backends; netback faults given
+ * to a running guest; afterwards the simulator holds nothing.
  */
 #include "tests/lib/runproc.h"
 #include "tests/lib/scratch.h"
@@ -297,6 +297,151 @@ START_TEST(destroy_stops_hotplugged_backends)
 }
 END_TEST
 
+/* A guest on the simulator with a stdio vif: `splitbed run --dir SIM
+ * --domain 3 --vif stdio -- pvcat`, its stdin, stdout and stderr ours. */
+struct pvcat {
+    pid_t pid;
+    int in, out, err;
+    char errs[16384];
+    size_t errlen;
+};
+
+static void pvcat_start(struct pvcat *g)
+{
+    int pi[2], po[2], pe[2];
+    ck_assert_int_eq(pipe2(pi, O_CLOEXEC), 0);
+    ck_assert_int_eq(pipe2(po, O_CLOEXEC), 0);
+    ck_assert_int_eq(pipe2(pe, O_CLOEXEC), 0);
+    g->pid = fork();
+    ck_assert_int_ge(g->pid, 0);
+    if (g->pid == 0) {
+        dup2(pi[0], 0);
+        dup2(po[1], 1);
+        dup2(pe[1], 2);
+        execl(build_path("bin/splitbed"), "splitbed", "run", "--dir", sim, "--domain", "3", "--vif",
+              "stdio", "--", "pvcat", (char *)NULL);
+        _exit(127);
+    }
+    close(pi[0]);
+    close(po[1]);
+    close(pe[1]);
+    g->in = pi[1];
+    g->out = po[0];
+    g->err = pe[0];
+    g->errlen = 0;
+    g->errs[0] = '\0';
+}
+
+/* Reads fd (stderr: into g->errs) until needle shows, within TIMEOUT. */
+static void pvcat_wait_err(struct pvcat *g, const char *needle)
+{
+    while (!strstr(g->errs, needle)) {
+        struct pollfd p = { .fd = g->err, .events = POLLIN };
+        ck_assert_msg(poll(&p, 1, TIMEOUT * 1000) == 1, "no '%s' in:\n%s", needle, g->errs);
+        ssize_t n = read(g->err, g->errs + g->errlen, sizeof g->errs - 1 - g->errlen);
+        ck_assert_msg(n > 0, "no '%s' in:\n%s", needle, g->errs);
+        g->errlen += (size_t)n;
+        g->errs[g->errlen] = '\0';
+    }
+}
+
+/* Exactly len bytes of the guest's output. */
+static void pvcat_read(struct pvcat *g, char *buf, size_t len)
+{
+    for (size_t got = 0; got < len;) {
+        struct pollfd p = { .fd = g->out, .events = POLLIN };
+        ck_assert_msg(poll(&p, 1, TIMEOUT * 1000) == 1, "%zu of %zu bytes", got, len);
+        ssize_t n = read(g->out, buf + got, len - got);
+        ck_assert_msg(n > 0, "%zu of %zu bytes", got, len);
+        got += (size_t)n;
+    }
+}
+
+/* Ends the input; returns the run's status, with the rest of its output
+ * (how much in *rest) and of its stderr read. */
+static int pvcat_end(struct pvcat *g, size_t *rest)
+{
+    close(g->in);
+    char buf[4096];
+    ssize_t n;
+    *rest = 0;
+    while ((n = read(g->out, buf, sizeof buf)) > 0)
+        *rest += (size_t)n;
+    close(g->out);
+    while (g->errlen < sizeof g->errs - 1 &&
+           (n = read(g->err, g->errs + g->errlen, sizeof g->errs - 1 - g->errlen)) > 0)
+        g->errlen += (size_t)n;
+    g->errs[g->errlen] = '\0';
+    close(g->err);
+    return runproc_wait(g->pid, TIMEOUT * 1000);
+}
+
+/* A first line through, the fault given while the guest runs, then a
+ * second line: what the guest sees of it is the case's. */
+static void pvcat_fault(struct pvcat *g, char *fault, const char *applied)
+{
+    static const char first[] = "before the fault\n";
+    char got[sizeof first];
+    pvcat_start(g);
+    ck_assert_int_eq(write(g->in, first, sizeof first - 1), (ssize_t)sizeof first - 1);
+    pvcat_read(g, got, sizeof first - 1);
+    ck_assert(!memcmp(got, first, sizeof first - 1));
+    SB("fault", "--dir", sim, "--seed", "4", "3", fault);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    /* netback applies it once its watch fires: then the second line. */
+    pvcat_wait_err(g, applied);
+    static const char second[] = "after the fault\n";
+    ck_assert_int_eq(write(g->in, second, sizeof second - 1), (ssize_t)sizeof second - 1);
+}
+
+/* Every copy towards the guest fails: netback answers each frame as an
+ * error, netfront drops it and pvcat's closing line counts it. */
+START_TEST(netback_grant_fail_on_a_running_guest)
+{
+    struct pvcat g;
+    pvcat_fault(&g, "netback-grant-fail:rate=1", "fault-grant-fail=1000 from now on");
+    size_t rest;
+    ck_assert_int_eq(pvcat_end(&g, &rest), 0);
+    ck_assert_uint_eq(rest, 0);
+    assert_has(g.errs, "splitbed-netback: fault: grant copy to dom3 ref ");
+    const char *lost = strstr(g.errs, "[netfront] frames lost: ");
+    ck_assert_msg(lost, "%s", g.errs);
+    unsigned long n = strtoul(lost + strlen("[netfront] frames lost: "), NULL, 10);
+    ck_assert_msg(n >= 1, "%s", g.errs);
+    SB("fault", "--dir", sim, "4", "netback-slow:delay-ms=1");
+    ck_assert_int_eq(r.status, 1);
+    assert_has(r.err, "domain 4 has no vif served by a backend");
+}
+END_TEST
+
+/* A slow netback only makes the guest wait: the second line arrives. */
+START_TEST(netback_slow_on_a_running_guest)
+{
+    struct pvcat g;
+    pvcat_fault(&g, "netback-slow:delay-ms=1", "fault-delay-us=1000 from now on");
+    char got[64];
+    pvcat_read(&g, got, strlen("after the fault\n"));
+    ck_assert(!memcmp(got, "after the fault\n", strlen("after the fault\n")));
+    size_t rest;
+    ck_assert_int_eq(pvcat_end(&g, &rest), 0);
+    ck_assert_uint_eq(rest, 0);
+    ck_assert_msg(!strstr(g.errs, "frames lost"), "%s", g.errs);
+}
+END_TEST
+
+/* netback dies at the next frame; nothing restarts a backend the run
+ * did not start with a crash fault, so the run ends naming it. */
+START_TEST(netback_crash_on_a_running_guest)
+{
+    struct pvcat g;
+    pvcat_fault(&g, "netback-crash:after=1", "fault-crash-after=1 from now on");
+    size_t rest;
+    ck_assert_int_eq(pvcat_end(&g, &rest), 1);
+    assert_has(g.errs, "splitbed-netback: fault: crashing after ");
+    assert_has(g.errs, "splitbed-netback exited with status 137 while the app was running");
+}
+END_TEST
+
 /* Waits for a process not ours to end (pidfd), at most ms as a hang
  * guard. */
 static bool ends_within(int pid, int ms)
@@ -395,6 +540,9 @@ int main(void)
     tcase_add_test(tc, block_attach_use_list_detach);
     tcase_add_test(tc, detach_during_io_is_an_error_not_a_hang);
     tcase_add_test(tc, fault_on_a_running_guest);
+    tcase_add_test(tc, netback_grant_fail_on_a_running_guest);
+    tcase_add_test(tc, netback_slow_on_a_running_guest);
+    tcase_add_test(tc, netback_crash_on_a_running_guest);
     tcase_add_test(tc, network_attach_list_detach);
     tcase_add_test(tc, destroy_stops_hotplugged_backends);
     tcase_add_test(tc, xl_destroy_ends_hotplugged_backends);
