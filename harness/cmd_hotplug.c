@@ -14,6 +14,13 @@
  * directories removed.  Attach also writes libxl's record of the device
  * (/libxl/DOM/device/), from which Debian's xl destroy removes it; the
  * backend runs --until-removed, so it exits then.
+ *
+ * Each backend runs under a small supervisor of its own (a fork of this
+ * command, in its own session), as a driver domain's toolstack keeps its
+ * backends: a backend that dies by a signal (a crash) while its pid file
+ * still names it is started again, up to RESTARTS times, and takes the
+ * device over where its frontend left it.  Whoever stops a backend on
+ * purpose (detach, destroy, hv stop) removes its pid file first.
  */
 #include "cli.h"
 #include "daemons.h"
@@ -140,13 +147,68 @@ static struct toolstack *open_domain(struct hp *h)
     return ts;
 }
 
+#define RESTARTS 10
+
 static void pidfile_of(const struct hp *h, const char *kind, unsigned devid, char *buf, size_t size)
 {
     statedir_path(buf, size, h->dir, "backends/%s-%u-%u.pid", kind, h->domid, devid);
 }
 
-/* The backend in dom0, in its own session, its output in a log beside
- * its pid file. */
+/* The supervisor: starts the backend, writes its pid to the pid file
+ * (and the first one to ready_fd), and starts it again when it dies by a
+ * signal while the pid file still names it.  Never returns. */
+static _Noreturn void supervise_backend(const char *prog, char **argv, char **env, const char *pidf,
+                                        int ready_fd)
+{
+    signal(SIGINT, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    for (unsigned start = 0;; start++) {
+        pid_t pid = fork();
+        if (pid == 0) {
+            if (ready_fd >= 0)
+                close(ready_fd);
+            execve(prog, argv, env);
+            fprintf(stderr, "splitbed: cannot run %s: %s\n", prog, strerror(errno));
+            _exit(127);
+        }
+        if (pid < 0)
+            _exit(1);
+        char tmp[4300];
+        snprintf(tmp, sizeof tmp, "%s.tmp", pidf);
+        FILE *f = fopen(tmp, "w");
+        if (f) {
+            fprintf(f, "%d\n", (int)pid);
+            if (fclose(f) != 0 || rename(tmp, pidf) != 0)
+                unlink(tmp);
+        }
+        if (ready_fd >= 0) {
+            int p = (int)pid;
+            if (write(ready_fd, &p, sizeof p) != (ssize_t)sizeof p) {
+                /* the attach reports a failed start */
+            }
+            close(ready_fd);
+            ready_fd = -1;
+        }
+        int ws;
+        while (waitpid(pid, &ws, 0) < 0)
+            if (errno != EINTR)
+                _exit(1);
+        /* Stopped on purpose: its pid file went first. */
+        if (!WIFSIGNALED(ws) || daemon_read_pidfile(pidf) != pid)
+            _exit(0);
+        if (start + 1 > RESTARTS) {
+            fprintf(stderr, "splitbed: %s killed by signal %d, %u times: not started again\n", prog,
+                    WTERMSIG(ws), RESTARTS + 1);
+            unlink(pidf);
+            _exit(1);
+        }
+        fprintf(stderr, "splitbed: %s (pid %d) killed by signal %d: starting it again (%u of %u)\n",
+                prog, (int)pid, WTERMSIG(ws), start + 1, RESTARTS);
+    }
+}
+
+/* The backend in dom0, under its supervisor in its own session, its
+ * output in a log beside its pid file; returns the backend's pid. */
 static pid_t start_backend(const struct hp *h, const char *name, const char *kind, unsigned devid,
                            const char *const *extra)
 {
@@ -172,10 +234,13 @@ static pid_t start_backend(const struct hp *h, const char *name, const char *kin
         argv[k++] = (char *)extra[i];
     argv[k] = NULL;
     char **env = cli_guest_env(h->dir, 0);
-    if (!env)
+    int pfd[2];
+    if (!env || pipe(pfd) != 0) {
+        cli_guest_env_free(env);
         return -1;
-    pid_t pid = fork();
-    if (pid == 0) {
+    }
+    pid_t sup = fork();
+    if (sup == 0) {
         setsid();
         int null = open("/dev/null", O_RDONLY);
         int lfd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0600);
@@ -185,20 +250,23 @@ static pid_t start_backend(const struct hp *h, const char *name, const char *kin
             dup2(lfd, 1);
             dup2(lfd, 2);
         }
-        execve(prog, argv, env);
-        _exit(127);
+        /* Nothing of this command's (its xenstore connection) stays. */
+        int keep = dup2(pfd[1], 3) == 3 ? 3 : -1;
+        close_range(4, ~0u, 0);
+        supervise_backend(prog, argv, env, pidf, keep);
     }
     cli_guest_env_free(env);
-    if (pid < 0) {
-        fprintf(stderr, "%s: fork: %s\n", h->cmd, strerror(errno));
+    close(pfd[1]);
+    int pid = -1;
+    if (sup > 0 && read(pfd[0], &pid, sizeof pid) != (ssize_t)sizeof pid)
+        pid = -1;
+    close(pfd[0]);
+    if (sup < 0 || pid <= 0) {
+        fprintf(stderr, "%s: cannot start %s: %s\n", h->cmd, name,
+                sup < 0 ? strerror(errno) : "its supervisor failed");
         return -1;
     }
-    FILE *f = fopen(pidf, "w");
-    if (f) {
-        fprintf(f, "%d\n", (int)pid);
-        fclose(f);
-    }
-    return pid;
+    return (pid_t)pid;
 }
 
 /* Ends the device's backend: SIGTERM, then SIGKILL after 5 s.  A pid

@@ -154,7 +154,8 @@ int cli_sim_stop(const char *dir)
 {
     static const char *const names[] = { "xenstored", "hvd" };
     int status = 0;
-    qubes_vm_stop_all(dir); /* dom0's Qubes daemons, before what they use */
+    qubes_vm_stop_all(dir);         /* dom0's Qubes daemons, before what they use */
+    toolstack_stop_hotplugged(dir); /* likewise the hot-plugged backends */
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char pidf[4200];
         statedir_path(pidf, sizeof pidf, dir, "%s.pid", names[i]);

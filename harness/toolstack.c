@@ -285,8 +285,9 @@ int toolstack_domain_ensure(struct toolstack *ts, unsigned domid, const char *na
  * KIND-DOMID-DEVID.pid, see cmd_hotplug.c) serve nothing once the domain
  * is gone: stop them, so they neither linger nor take up a device a new
  * domain of the same id gets.  A pid no longer naming a splitbed program
- * was reused by something else and is left alone. */
-static void stop_hotplugged(const char *dir, unsigned domid)
+ * was reused by something else and is left alone.  The pid file goes
+ * first: its supervisor then lets the backend end. */
+static void stop_hotplugged(const char *dir, int domid)
 {
     char bdir[4200];
     statedir_path(bdir, sizeof bdir, dir, "backends");
@@ -299,17 +300,23 @@ static void stop_hotplugged(const char *dir, unsigned domid)
         char kind[4];
         int end = 0;
         if (sscanf(e->d_name, "%3[a-z]-%u-%u.pid%n", kind, &dom, &devid, &end) != 3 ||
-            e->d_name[end] || dom != domid || (strcmp(kind, "vbd") && strcmp(kind, "vif")))
+            e->d_name[end] || (domid >= 0 && dom != (unsigned)domid) ||
+            (strcmp(kind, "vbd") && strcmp(kind, "vif")))
             continue;
         char pidf[4500];
         snprintf(pidf, sizeof pidf, "%s/%s", bdir, e->d_name);
         pid_t pid = daemon_read_pidfile(pidf);
+        unlink(pidf);
         if (pid > 0 && daemon_alive(pid) && daemon_stop(pid, 5000) != 0)
             fprintf(stderr, "splitbed: cannot stop the %s backend of domain %u device %u\n", kind,
-                    domid, devid);
-        unlink(pidf);
+                    dom, devid);
     }
     closedir(d);
+}
+
+void toolstack_stop_hotplugged(const char *dir)
+{
+    stop_hotplugged(dir, -1);
 }
 
 int toolstack_domain_destroy(struct toolstack *ts, unsigned domid)
@@ -319,7 +326,7 @@ int toolstack_domain_destroy(struct toolstack *ts, unsigned domid)
         fprintf(stderr, "splitbed: domain 0 cannot be destroyed\n");
         return -1;
     }
-    stop_hotplugged(ts->dir, domid);
+    stop_hotplugged(ts->dir, (int)domid);
     if (!xs_release_domain(ts->xs, domid) && errno != ENOENT)
         fprintf(stderr, "splitbed: xenstored release of domain %u: %s\n", domid, strerror(errno));
     snprintf(path, sizeof path, "/local/domain/%u", domid);

@@ -24,6 +24,8 @@ int toolstack_init_dom0(struct toolstack *ts);
 int toolstack_domain_ensure(struct toolstack *ts, unsigned domid, const char *name);
 /* Releases the domain from xenstored, removes its nodes and destroys it. */
 int toolstack_domain_destroy(struct toolstack *ts, unsigned domid);
+/* Stops every hot-plugged backend of the simulator in dir (hv stop). */
+void toolstack_stop_hotplugged(const char *dir);
 
 /* A device pair as libxl__device_generic_add writes it.  kind is "vbd"
  * or "vif"; back/front are NULL-terminated key/value arrays added to the

@@ -455,6 +455,85 @@ static bool ends_within(int pid, int ms)
     return n == 1 || runproc_gone(pid);
 }
 
+/* The parent of pid, from /proc (0 if it is gone). */
+static int parent_of(int pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *p = strrchr(buf, ')');
+    int ppid = 0;
+    if (!p || sscanf(p + 1, " %*c %d", &ppid) != 1)
+        return 0;
+    return ppid;
+}
+
+/* A hot-plugged blkback killed mid-I/O is started again by its
+ * supervisor; the guest's writes complete and are on the disk; hv stop
+ * then stops the backend and its supervisor. */
+START_TEST(crashed_hotplugged_backend_is_restarted)
+{
+    char *args[] = { "block-attach",        "--dir", sim,  "--backend-opt",
+                     "fault-delay-us=2000", "3",     spec, NULL };
+    sb(args);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    int blk = backend_pid("vbd-3-51728");
+    ck_assert_int_gt(blk, 0);
+    int sup = parent_of(blk);
+    ck_assert_int_gt(sup, 1);
+    int out[2];
+    ck_assert_int_eq(pipe2(out, O_CLOEXEC), 0);
+    pid_t app = fork();
+    ck_assert_int_ge(app, 0);
+    if (app == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(out[1], 1);
+        dup2(null, 2);
+        execl(build_path("bin/splitbed"), "splitbed", "exec", "--dir", sim, "--domain", "3", "--",
+              "blk-verify", "--vdev", "xvdb", "--fill", "--bytes", "33554432", (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    FILE *f = fdopen(out[0], "r");
+    char line[160], last[160] = "";
+    ck_assert_ptr_nonnull(fgets(line, sizeof line, f));
+    ck_assert_str_eq(line, "flushed: 1048576\n");
+    ck_assert_int_eq(kill(blk, SIGKILL), 0);
+    while (fgets(line, sizeof line, f))
+        snprintf(last, sizeof last, "%s", line);
+    fclose(f);
+    ck_assert_int_eq(runproc_wait(app, TIMEOUT * 1000), 0);
+    ck_assert_str_eq(last, "blk-verify: xvdb: filled 33554432 bytes with pattern 1\n");
+    int again = backend_pid("vbd-3-51728");
+    ck_assert_int_gt(again, 0);
+    ck_assert_int_ne(again, blk);
+    ck_assert_int_eq(parent_of(again), sup);
+    char log[160], text[8192];
+    snprintf(log, sizeof log, "%s/backends/vbd-3-51728.log", sim);
+    f = fopen(log, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    assert_has(text, "killed by signal 9: starting it again (1 of 10)");
+    SB("exec", "--dir", sim, "--domain", "3", "--", "blk-verify", "--vdev", "xvdb", "--check",
+       "--bytes", "33554432");
+    ck_assert_msg(r.status == 0, "%s %s", r.out, r.err);
+    assert_has(r.out, "blk-verify: xvdb: 33554432 bytes match pattern 1");
+
+    SB("hv", "stop", "--dir", sim);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_msg(ends_within(again, 10000), "blkback %d still runs", again);
+    ck_assert_msg(ends_within(sup, 10000), "supervisor %d still runs", sup);
+    ck_assert_int_eq(backend_pid("vbd-3-51728"), 0);
+}
+END_TEST
+
 /* Debian's xl destroy finds the attached devices in libxl's record,
  * closes them and removes their directories; their backends then exit
  * on their own. */
@@ -540,6 +619,7 @@ int main(void)
     tcase_add_test(tc, block_attach_use_list_detach);
     tcase_add_test(tc, detach_during_io_is_an_error_not_a_hang);
     tcase_add_test(tc, fault_on_a_running_guest);
+    tcase_add_test(tc, crashed_hotplugged_backend_is_restarted);
     tcase_add_test(tc, netback_grant_fail_on_a_running_guest);
     tcase_add_test(tc, netback_slow_on_a_running_guest);
     tcase_add_test(tc, netback_crash_on_a_running_guest);
