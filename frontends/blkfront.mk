@@ -11,3 +11,8 @@ FUZZ_CORPUS_fuzz_blkfront_rsp := fixtures/corpora/fuzz_blkfront_rsp
 FUZZ_IGNORE_fuzz_blkfront_rsp := tests/fuzz/fuzz_blkfront_rsp.ignore
 FUZZ_SRCS_fuzz_xenbus_negotiate := tests/fuzz/fuzz_xenbus_negotiate.c $(BLKFRONT_FUZZ_SRCS)
 FUZZ_CORPUS_fuzz_xenbus_negotiate := fixtures/corpora/fuzz_xenbus_negotiate
+# The synchronous helpers and the request paths under them, driven by any
+# sequence of calls against a backend that may stall.
+FUZZERS += fuzz_blkfront_sync
+FUZZ_SRCS_fuzz_blkfront_sync := tests/fuzz/fuzz_blkfront_sync.c $(BLKFRONT_FUZZ_SRCS)
+FUZZ_CORPUS_fuzz_blkfront_sync := fixtures/corpora/fuzz_blkfront_sync

@@ -57,6 +57,7 @@ struct os {
     size_t log_len;
     struct grave *graveyard;
     size_t ngrave;
+    uint64_t clock_step, now; /* th_clock(): the host's own time */
 };
 
 #ifdef SPLITBED_FUZZ
@@ -538,8 +539,16 @@ domid_t os_domid(struct os *os)
     return 1;
 }
 
+void th_clock(struct os *os, uint64_t step_ns)
+{
+    os->clock_step = step_ns;
+    os->now = 1000000000ull;
+}
+
 uint64_t os_now_ns(struct os *os)
 {
+    if (os->clock_step)
+        return os->now;
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
@@ -549,6 +558,8 @@ int os_wait(struct os *os, uint64_t deadline_ns)
 {
     if (os->on_wait)
         os->on_wait(os->wait_arg);
+    if (os->clock_step && os->now < deadline_ns)
+        os->now = deadline_ns - os->now < os->clock_step ? deadline_ns : os->now + os->clock_step;
     return 1;
 }
 
@@ -642,9 +653,14 @@ static void publish_features(struct fake_be *be)
 {
     be_printf(be, "sectors", "%llu", (unsigned long long)be->sectors);
     be_printf(be, "sector-size", "%u", be->sector_size);
-    be_printf(be, "info", "0");
+    be_printf(be, "info", "%u", be->info);
     if (be->flush)
         be_printf(be, "feature-flush-cache", "1");
+    if (be->discard) {
+        be_printf(be, "feature-discard", "1");
+        if (be->discard_granularity)
+            be_printf(be, "discard-granularity", "%u", be->discard_granularity);
+    }
     if (be->persistent)
         be_printf(be, "feature-persistent", "1");
 }

@@ -54,6 +54,11 @@ int th_ring_shared_at_closing(struct os *os);
 void th_raise(struct os *os, evtchn_port_t port);
 /* Called from os_wait(), to let a backend run. */
 void th_on_wait(struct os *os, void (*fn)(void *), void *arg);
+/* Gives the host a clock of its own, for a run that must replay exactly:
+ * os_now_ns() reads it, and each os_wait() moves it on by step_ns (to the
+ * deadline at most), as if the wait slept that long.  Without it the host
+ * reads CLOCK_MONOTONIC. */
+void th_clock(struct os *os, uint64_t step_ns);
 /* Writes the nodes libxl writes for vbd 51712 of domain 1. */
 void th_toolstack(struct os *os);
 
@@ -81,6 +86,9 @@ struct fake_be {
     bool features_late;    /* features only at Connected (D1) */
     bool never_initwait;   /* Mirage-style (D8) */
     bool persistent, flush;
+    bool discard;                 /* feature-discard, with the granularity below */
+    unsigned discard_granularity; /* 0: not published */
+    unsigned info;                /* VDISK_* flags published in "info" */
     unsigned sector_size;
     uint64_t sectors;
     uint8_t *disk; /* sectors * 512 bytes */
