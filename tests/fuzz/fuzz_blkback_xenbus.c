@@ -209,6 +209,11 @@ static void check(struct world *w)
     if (c.mappings != bbenv_mapped(w->benv))
         die("the backend's mappings and the hypervisor's disagree");
     struct bb_vbd *v = bb_backend_find(w->be, 1, DEV);
+    if (v && strcmp(bb_vbd_path(v), w->be_dir) != 0)
+        die("a device is not at its directory");
+    if (v && err == 0 && bb_vbd_state(v) != st[0] - '0' &&
+        bb_vbd_state(v) != XenbusStateInitialising)
+        die("the device's state and the one it wrote differ");
     if (v && bb_vbd_connected(v)) {
         if (err == 0 && strcmp(st, "4") != 0)
             die("connected without saying Connected");

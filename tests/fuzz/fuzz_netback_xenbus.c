@@ -22,6 +22,8 @@
  *   -KEY          the frontend removes KEY
  *   !be:KEY=VALUE the toolstack writes the backend's KEY (not state)
  *   !tx !rx       netback serves its tx rings / sends the guest a frame
+ *   !bad          the frontend puts a producer index far ahead on every
+ *                 page it shared (so on whichever rings netback mapped)
  *   !close        netback wants to end (nb_vif_close)
  *   !destroy      the toolstack removes the backend directory
  *   !restart      the backend process is replaced by a new one
@@ -68,6 +70,16 @@ static void check(struct os *os, struct nb_vif *v, const struct nb_vif_opts *o, 
         die("the backend wrote a state that is not one");
     if (!v)
         return;
+    uint8_t mac[6];
+    nb_vif_mac(v, mac);
+    if (nb_vif_frontend_id(v) >= DOMID_FIRST_RESERVED || strcmp(nb_vif_path(v), TNH_BE) != 0)
+        die("the vif's frontend id or path is not the toolstack's");
+    for (unsigned i = 0; i < NB_MAX_QUEUES; i++) {
+        struct nb_queue *q = nb_vif_queue(v, i);
+        if (q && (!nb_vif_has_port(v, q->port_tx) || !nb_vif_has_port(v, q->port_rx)))
+            die("a queue's ports are not the vif's");
+    }
+    (void)nb_vif_done(v); /* its owner's business: may stay set over a reconnect */
     if (nb_vif_connected(v)) {
         unsigned nq = nb_vif_num_queues(v);
         /* No state node: the toolstack removed the directory. */
@@ -182,6 +194,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (!strcmp(line, "!rx")) {
             if (v)
                 (void)nb_vif_rx(v, frame, sizeof frame, NULL);
+        } else if (!strcmp(line, "!bad")) {
+            for (int k = 0; k < 8; k++)
+                ((netif_tx_sring_t *)((uint8_t *)va + k * 4096))->req_prod += 300;
         } else if (!strcmp(line, "!close")) {
             if (v)
                 nb_vif_close(v);
