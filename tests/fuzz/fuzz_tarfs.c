@@ -30,6 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (tarfs_next(t, &e) == 1 && members++ < 1000) {
         if (strlen(e.name) < sizeof name)
             strcpy(name, e.name);
+        if (!*tarfs_type_name(e.type))
+            abort(); /* every type has a name */
         if (e.type != TARFS_FILE)
             continue;
         struct tarfs_file *f;
@@ -51,6 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         tarfs_file_close(f);
     }
+    /* A reader that stopped on an error says why. */
+    if (tarfs_error_offset(t) && !*tarfs_error(t))
+        abort();
     if (name[0]) {
         struct tarfs_file *f = NULL;
         tarfs_lookup(t, name, &f);

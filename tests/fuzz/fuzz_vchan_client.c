@@ -140,6 +140,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
             }
         }
+        /* A broken vchan says why; its ring sizes stay within the largest. */
+        if (vchan_error(c) && !*vchan_diagnosis(c))
+            abort();
+        if (vchan_read_size(c) > VCHAN_MAX_RING || vchan_write_size(c) > VCHAN_MAX_RING)
+            abort();
         vchan_close(c);
     }
     vfh_free(os);

@@ -110,6 +110,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 break;
             }
         }
+        /* A broken vchan says why; its ring sizes stay within the largest. */
+        if (vchan_error(v) && !*vchan_diagnosis(v))
+            abort();
+        if (vchan_read_size(v) > VCHAN_MAX_RING || vchan_write_size(v) > VCHAN_MAX_RING)
+            abort();
         if (rings && !wrote && !fresh_each)
             vfh_region_clean(os, rings);
         vchan_close(v);
