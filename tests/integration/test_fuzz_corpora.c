@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/lib/check_main.h"
 
@@ -118,6 +119,73 @@ START_TEST(a_missing_input_is_named)
 }
 END_TEST
 
+/* make coverage's grouping of unreached lines under their reasons
+ * (tests/fuzz/unreached.awk), run as coverage.sh runs it. */
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_ge(fputs(text, f), 0);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(unreached_lines_are_grouped_under_their_reasons)
+{
+    const char *tmp = getenv("TMPDIR");
+    char dir[256], *reasons, *lines, *awk;
+    snprintf(dir, sizeof(dir), "%s/unreached.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_ge(asprintf(&reasons, "%s/reasons", dir), 0);
+    ck_assert_int_ge(asprintf(&lines, "%s/lines", dir), 0);
+    ck_assert_int_ge(asprintf(&awk, "%s/tests/fuzz/unreached.awk", SPLITBED_SRCDIR_DEFAULT), 0);
+    write_file(reasons, "# a comment\n"
+                        "\n"
+                        "a.c:10-12 unreachable by construction: out of memory\n"
+                        "b.c:5 target to add: a host that fails\n"
+                        "a.c:40 unreachable by construction: out of memory\n"
+                        "a.c:90-99 target to add: code that moved\n");
+    write_file(lines, "a.c:11:    return -ENOMEM;\n"
+                      "a.c:20:    x++;\n"
+                      "b.c:5:    fail();\n"
+                      "a.c:40:        return NULL;\n");
+    runproc(&r, NULL, 0, 30, NULL, (char *[]){ "awk", "-f", awk, reasons, lines, NULL });
+    ck_assert_msg(r.status == 0, "status %d, err: %s", r.status, r.err);
+    char *want;
+    ck_assert_int_ge(asprintf(&want,
+                              "unreachable by construction: out of memory (2 lines)\n"
+                              "  a.c:11:    return -ENOMEM;\n"
+                              "  a.c:40:        return NULL;\n"
+                              "\n"
+                              "target to add: a host that fails (1 lines)\n"
+                              "  b.c:5:    fail();\n"
+                              "\n"
+                              "no reason yet (1 lines)\n"
+                              "  a.c:20:    x++;\n"
+                              "\n"
+                              "stale annotation (%s:6): a.c:90-99 covers no unreached line\n"
+                              "unreached: 4 lines, 3 with a reason, 1 with no reason yet, "
+                              "1 stale annotations\n",
+                              reasons),
+                     0);
+    ck_assert_str_eq(r.out, want);
+    free(want);
+
+    /* An entry that is not FILE:FIRST-LAST reason: one line naming it. */
+    write_file(reasons, "a.c:10-12 fine\na.c twelve reasons\n");
+    runproc(&r, NULL, 0, 30, NULL, (char *[]){ "awk", "-f", awk, reasons, lines, NULL });
+    ck_assert_int_ne(r.status, 0);
+    ck_assert_int_eq(runproc_lines(r.err), 1);
+    ck_assert_msg(strstr(r.err, ":2: not FILE:FIRST-LAST reason: a.c twelve reasons"), "err: %s",
+                  r.err);
+    unlink(reasons);
+    unlink(lines);
+    rmdir(dir);
+    free(awk);
+    free(reasons);
+    free(lines);
+}
+END_TEST
+
 int main(void)
 {
     list_targets();
@@ -127,6 +195,7 @@ int main(void)
     tcase_add_test(t, each_corpus_runs_clean_twice);
     tcase_add_test(t, a_reset_world_behaves_as_a_fresh_one);
     tcase_add_test(t, a_missing_input_is_named);
+    tcase_add_test(t, unreached_lines_are_grouped_under_their_reasons);
     suite_add_tcase(s, t);
     return check_main(s);
 }
