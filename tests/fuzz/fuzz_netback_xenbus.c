@@ -22,6 +22,7 @@
  *   -KEY          the frontend removes KEY
  *   !be:KEY=VALUE the toolstack writes the backend's KEY (not state)
  *   !tx !rx       netback serves its tx rings / sends the guest a frame
+ *   !rxb !flush   netback adds a frame to its rx batch / flushes the batch
  *   !bad          the frontend puts a producer index far ahead on every
  *                 page it shared (so on whichever rings netback mapped)
  *   !close        netback wants to end (nb_vif_close)
@@ -194,6 +195,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (!strcmp(line, "!rx")) {
             if (v)
                 (void)nb_vif_rx(v, frame, sizeof frame, NULL);
+        } else if (!strcmp(line, "!rxb")) {
+            if (v)
+                (void)nb_vif_rx_add(v, frame, sizeof frame, NULL);
+        } else if (!strcmp(line, "!flush")) {
+            if (v)
+                nb_vif_rx_flush(v);
         } else if (!strcmp(line, "!bad")) {
             for (int k = 0; k < 8; k++)
                 ((netif_tx_sring_t *)((uint8_t *)va + k * 4096))->req_prod += 300;
