@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends-sim/world/domain_layout.h"
 #include "backends-sim/world/networld_priv.h"
+#include "backends-sim/world/toolstack_nodes.h"
 
 /* ---- the trace and the verdict ------------------------------------------- */
 
@@ -172,79 +172,16 @@ static void choose_config(struct networld *w)
 
 /* ---- the toolstack's nodes ------------------------------------------------ */
 
-struct dwalk {
-    struct xsc_client *c;
-    uint32_t tx;
-};
-
-static int perms(struct xsc_client *c, uint32_t tx, const char *path, const char *owner,
-                 const char *reader)
-{
-    return reader ? xsc_client_strs(c, XS_SET_PERMS, tx, NULL, path, owner, reader, NULL)
-                  : xsc_client_strs(c, XS_SET_PERMS, tx, NULL, path, owner, NULL);
-}
-
-static int domain_node(void *ctx, const char *path, const char *value, bool guest_owned)
-{
-    struct dwalk *d = ctx;
-    if (!value) {
-        int e = xsc_client_strs(d->c, XS_MKDIR, d->tx, NULL, path, NULL);
-        return e ? e : perms(d->c, d->tx, path, "n0", "r1");
-    }
-    int e = xsc_client_write(d->c, d->tx, path, value);
-    return e             ? e
-           : guest_owned ? perms(d->c, d->tx, path, "n1", NULL)
-                         : perms(d->c, d->tx, path, "n0", "r1");
-}
-
-/* vif 0 of domain 1, as libxl writes it: both directories in one
- * transaction, each end owning its own and the other reading it. */
-static int vif_nodes(struct xsc_client *c, uint32_t tx)
-{
-    const char *const back[] = { "frontend", NW_FE,   "frontend-id", "1",   "online",
-                                 "1",        "state", "1",           "mac", NW_MAC,
-                                 "handle",   "0",     "type",        "vif", NULL };
-    const char *const front[] = { "backend", NW_BE, "backend-id", "0",    "state", "1",
-                                  "handle",  "0",   "mac",        NW_MAC, NULL };
-    char path[192];
-    int e = xsc_client_strs(c, XS_MKDIR, tx, NULL, NW_BE, NULL);
-    if (!e)
-        e = perms(c, tx, NW_BE, "n0", "r1");
-    if (!e)
-        e = xsc_client_strs(c, XS_MKDIR, tx, NULL, NW_FE, NULL);
-    if (!e)
-        e = perms(c, tx, NW_FE, "n1", "r0");
-    for (int i = 0; !e && back[i]; i += 2) {
-        snprintf(path, sizeof path, "%s/%s", NW_BE, back[i]);
-        e = xsc_client_write(c, tx, path, back[i + 1]);
-    }
-    for (int i = 0; !e && front[i]; i += 2) {
-        snprintf(path, sizeof path, "%s/%s", NW_FE, front[i]);
-        e = xsc_client_write(c, tx, path, front[i + 1]);
-    }
-    return e;
-}
-
+/* vif 0 of domain 1, as libxl writes it. */
 static int toolstack(struct networld *w)
 {
-    struct xsc_client *c = w->toolstack;
-    uint32_t tx;
-    int e = xsc_client_tx_start(c, &tx);
-    if (!e) {
-        struct dwalk d = { .c = c, .tx = tx };
-        e = domain_layout_each(NW_FRONT, "splitbed-world", domain_node, &d);
-        int e2 = xsc_client_tx_end(c, tx, e == 0);
-        e = e ? e : e2;
-    }
-    if (!e)
-        e = xsc_client_strs(c, XS_INTRODUCE, 0, NULL, "1", "0", "1", NULL);
-    if (!e)
-        e = xsc_client_tx_start(c, &tx);
-    if (!e) {
-        e = vif_nodes(c, tx);
-        int e2 = xsc_client_tx_end(c, tx, e == 0);
-        e = e ? e : e2;
-    }
+    static const char *const back[] = { "frontend", NW_FE,   "frontend-id", "1",   "online",
+                                        "1",        "state", "1",           "mac", NW_MAC,
+                                        "handle",   "0",     "type",        "vif", NULL };
+    static const char *const front[] = { "backend", NW_BE, "backend-id", "0",    "state", "1",
+                                         "handle",  "0",   "mac",        NW_MAC, NULL };
+    static const struct tsn_device dev = { NW_BE, back, NW_FE, front };
+    int e = tsn_write(w->toolstack, NW_FRONT, &dev);
     if (e)
         nw_trace(w, "toolstack: xenstore refused the nodes (%s)", xsc_errname(e));
     return -e;

@@ -1,14 +1,15 @@
 /*
- * toolstack_nodes.c — the xenstore nodes libxl writes for a guest and its vbd,
- * as harness/toolstack.c writes them on a running simulator: the domain's
- * home with its permissions, INTRODUCE, then both device directories in
- * one transaction, each end owning its own and the other reading it.
+ * toolstack_nodes.c — the xenstore nodes libxl writes for a guest and one
+ * device, as harness/toolstack.c writes them on a running simulator: the
+ * domain's home with its permissions, INTRODUCE, then both device
+ * directories in one transaction, each end owning its own and the other
+ * reading it.
  */
-#include <errno.h>
+#include "backends-sim/world/toolstack_nodes.h"
+
 #include <stdio.h>
 
 #include "backends-sim/world/domain_layout.h"
-#include "backends-sim/world/world_priv.h"
 
 static int perms(struct xsc_client *c, uint32_t tx, const char *path, const char *owner,
                  const char *reader)
@@ -50,60 +51,50 @@ static int domain_nodes(struct xsc_client *c, uint32_t tx, unsigned domid)
     return domain_layout_each(domid, "splitbed-world", domain_node, &w);
 }
 
-static int device_nodes(struct world *w, uint32_t tx)
+static int device_nodes(struct xsc_client *c, uint32_t tx, unsigned domid,
+                        const struct tsn_device *dev)
 {
-    struct xsc_client *c = w->toolstack;
-    char bpath[128], fpath[128], path[192];
-    snprintf(bpath, sizeof bpath, "/local/domain/0/backend/vbd/%u/%u", W_FRONT, W_DEVID);
-    snprintf(fpath, sizeof fpath, "/local/domain/%u/device/vbd/%u", W_FRONT, W_DEVID);
-    const char *const back[] = {
-        "frontend",  fpath,        "frontend-id", "1", "online", "1",    "state",          "1",
-        "params",    w->disk_path, "mode",        "w", "type",   "phy",  "device-type",    "disk",
-        "removable", "0",          "bootable",    "1", "dev",    "xvda", "discard-enable", "1",
-        NULL
-    };
-    const char *const front[] = { "backend",     bpath,  "backend-id",     "0",
-                                  "state",       "1",    "virtual-device", "51712",
-                                  "device-type", "disk", "trusted",        "1",
-                                  NULL };
-    int e = xsc_client_strs(c, XS_MKDIR, tx, NULL, bpath, NULL);
+    char guest[16], guest_reads[16];
+    snprintf(guest, sizeof guest, "n%u", domid);
+    snprintf(guest_reads, sizeof guest_reads, "r%u", domid);
+    int e = xsc_client_strs(c, XS_MKDIR, tx, NULL, dev->back_dir, NULL);
     if (!e)
-        e = perms(c, tx, bpath, "n0", "r1");
+        e = perms(c, tx, dev->back_dir, "n0", guest_reads);
     if (!e)
-        e = xsc_client_strs(c, XS_MKDIR, tx, NULL, fpath, NULL);
+        e = xsc_client_strs(c, XS_MKDIR, tx, NULL, dev->front_dir, NULL);
     if (!e)
-        e = perms(c, tx, fpath, "n1", "r0");
-    for (int i = 0; !e && back[i]; i += 2) {
-        snprintf(path, sizeof path, "%s/%s", bpath, back[i]);
-        e = xsc_client_write(c, tx, path, back[i + 1]);
+        e = perms(c, tx, dev->front_dir, guest, "r0");
+    char path[192];
+    for (int i = 0; !e && dev->back[i]; i += 2) {
+        snprintf(path, sizeof path, "%s/%s", dev->back_dir, dev->back[i]);
+        e = xsc_client_write(c, tx, path, dev->back[i + 1]);
     }
-    for (int i = 0; !e && front[i]; i += 2) {
-        snprintf(path, sizeof path, "%s/%s", fpath, front[i]);
-        e = xsc_client_write(c, tx, path, front[i + 1]);
+    for (int i = 0; !e && dev->front[i]; i += 2) {
+        snprintf(path, sizeof path, "%s/%s", dev->front_dir, dev->front[i]);
+        e = xsc_client_write(c, tx, path, dev->front[i + 1]);
     }
     return e;
 }
 
-int w_toolstack(struct world *w)
+int tsn_write(struct xsc_client *c, unsigned domid, const struct tsn_device *dev)
 {
-    struct xsc_client *c = w->toolstack;
+    char id[16];
+    snprintf(id, sizeof id, "%u", domid);
     uint32_t tx;
     int e = xsc_client_tx_start(c, &tx);
     if (!e) {
-        e = domain_nodes(c, tx, W_FRONT);
+        e = domain_nodes(c, tx, domid);
         int e2 = xsc_client_tx_end(c, tx, e == 0);
         e = e ? e : e2;
     }
     if (!e)
-        e = xsc_client_strs(c, XS_INTRODUCE, 0, NULL, "1", "0", "1", NULL);
+        e = xsc_client_strs(c, XS_INTRODUCE, 0, NULL, id, "0", "1", NULL);
     if (!e)
         e = xsc_client_tx_start(c, &tx);
     if (!e) {
-        e = device_nodes(w, tx);
+        e = device_nodes(c, tx, domid, dev);
         int e2 = xsc_client_tx_end(c, tx, e == 0);
         e = e ? e : e2;
     }
-    if (e)
-        w_trace(w, "toolstack: xenstore refused the nodes (%s)", xsc_errname(e));
-    return -e;
+    return e;
 }

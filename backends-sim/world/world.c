@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "backends-sim/world/toolstack_nodes.h"
 #include "backends-sim/world/world_priv.h"
 
 static const char *const bug_names[] = { "none", "dup-response", "readonly-grant",
@@ -196,6 +197,31 @@ static void choose_config(struct world *w)
     w->params.batch = c->batch;
 }
 
+/* ---- the toolstack's nodes ------------------------------------------------ */
+
+/* The guest's vbd xvda, as libxl writes it. */
+static int toolstack(struct world *w)
+{
+    char bpath[128], fpath[128];
+    snprintf(bpath, sizeof bpath, "/local/domain/0/backend/vbd/%u/%u", W_FRONT, W_DEVID);
+    snprintf(fpath, sizeof fpath, "/local/domain/%u/device/vbd/%u", W_FRONT, W_DEVID);
+    const char *const back[] = {
+        "frontend",  fpath,        "frontend-id", "1", "online", "1",    "state",          "1",
+        "params",    w->disk_path, "mode",        "w", "type",   "phy",  "device-type",    "disk",
+        "removable", "0",          "bootable",    "1", "dev",    "xvda", "discard-enable", "1",
+        NULL
+    };
+    const char *const front[] = { "backend",     bpath,  "backend-id",     "0",
+                                  "state",       "1",    "virtual-device", "51712",
+                                  "device-type", "disk", "trusted",        "1",
+                                  NULL };
+    const struct tsn_device dev = { bpath, back, fpath, front };
+    int e = tsn_write(w->toolstack, W_FRONT, &dev);
+    if (e)
+        w_trace(w, "toolstack: xenstore refused the nodes (%s)", xsc_errname(e));
+    return -e;
+}
+
 /* ---- building and taking down --------------------------------------------- */
 
 static int build(struct world *w)
@@ -230,7 +256,7 @@ static int build(struct world *w)
         return -errno;
     snprintf(w->disk_path, sizeof(w->disk_path), "/proc/self/fd/%d", w->disk_fd);
 
-    rc = w_toolstack(w);
+    rc = toolstack(w);
     if (rc < 0)
         return rc;
     rc = w_backend_start(w);

@@ -142,7 +142,4 @@ bool wl_done(const struct world *w);
 void wl_observe(struct world *w);
 void wl_final_checks(struct world *w);
 
-/* toolstack.c */
-int w_toolstack(struct world *w);
-
 #endif
