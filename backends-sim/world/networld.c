@@ -74,15 +74,7 @@ static void on_port_closed(void *ctx, domid_t d, evtchn_port_t port)
 static void on_notify(void *ctx, domid_t d, evtchn_port_t port)
 {
     struct networld *w = ctx;
-    if (w->nev == w->evcap) {
-        size_t cap = w->evcap ? 2 * w->evcap : 32;
-        struct nw_event *q = realloc(w->evq, cap * sizeof(*q));
-        if (!q)
-            return; /* lost, as an event the host could not queue */
-        w->evq = q;
-        w->evcap = cap;
-    }
-    w->evq[w->nev++] = (struct nw_event){ .dom = d, .port = port };
+    evq_push(&w->evq, d, port);
 }
 
 static void on_xs_trace(void *ctx, const char *line)
@@ -279,7 +271,7 @@ static void teardown(struct networld *w)
     xsc_client_close(w->toolstack);
     xsc_core_free(w->xs);
     hvhost_free(w->hv);
-    free(w->evq);
+    evq_free(&w->evq);
 }
 
 /* ---- the scheduler -------------------------------------------------------- */
@@ -296,22 +288,6 @@ enum action {
     A_COUNT
 };
 
-static long first_event(const struct networld *w, domid_t dom)
-{
-    for (size_t i = 0; i < w->nev; i++)
-        if (w->evq[i].dom == dom)
-            return (long)i;
-    return -1;
-}
-
-static struct nw_event take_event(struct networld *w, long i)
-{
-    struct nw_event ev = w->evq[i];
-    memmove(&w->evq[i], &w->evq[i + 1], (w->nev - (size_t)i - 1) * sizeof(ev));
-    w->nev--;
-    return ev;
-}
-
 static bool delivery(enum action a)
 {
     return a == A_FE_WATCH || a == A_BE_WATCH || a == A_FE_EVENT || a == A_BE_EVENT;
@@ -324,9 +300,9 @@ static unsigned candidates(struct networld *w, bool inner, enum action *out)
         out[n++] = A_FE_WATCH;
     if (w->benv && xsc_client_events(nbenv_xs(w->benv)))
         out[n++] = A_BE_WATCH;
-    if (first_event(w, NW_FRONT) >= 0)
+    if (evq_has(&w->evq, NW_FRONT))
         out[n++] = A_FE_EVENT;
-    if (first_event(w, 0) >= 0)
+    if (evq_has(&w->evq, 0))
         out[n++] = A_BE_EVENT;
     if (w->vif && w->be_busy)
         out[n++] = A_BE_SERVE;
@@ -373,13 +349,13 @@ static void run_action(struct networld *w, enum action a)
         w->be_busy = true;
         break;
     case A_FE_EVENT: {
-        struct nw_event ev = take_event(w, first_event(w, NW_FRONT));
+        struct evq_event ev = evq_take(&w->evq, NW_FRONT);
         nw_trace(w, "deliver event to frontend: port %u", ev.port);
         os_world_deliver_event(w->os, ev.port);
         break;
     }
     case A_BE_EVENT: {
-        struct nw_event ev = take_event(w, first_event(w, 0));
+        struct evq_event ev = evq_take(&w->evq, 0);
         nw_trace(w, "deliver event to backend: port %u", ev.port);
         (void)hv_evtchn_clear_pending(hvhost_hv(w->hv), 0, ev.port);
         w->be_busy = true;

@@ -11,6 +11,7 @@
 
 #include "backends-sim/netback/nb_vif.h"
 #include "backends-sim/world/choice.h"
+#include "backends-sim/world/evq.h"
 #include "backends-sim/world/home/os_world.h"
 #include "backends-sim/world/hvhost.h"
 #include "backends-sim/world/nbenv.h"
@@ -37,11 +38,6 @@ struct nw_config {
     unsigned copy_fails; /* grant copies that may fail */
     unsigned conflicts;  /* frontend commits that may fail */
     bool delays;
-};
-
-struct nw_event {
-    domid_t dom;
-    evtchn_port_t port;
 };
 
 /* One frame of the workload, either way. */
@@ -71,8 +67,7 @@ struct networld {
     struct netfront *nf;
     bool fe_kick;
 
-    struct nw_event *evq;
-    size_t nev, evcap;
+    struct evq evq; /* notifications in flight */
 
     uint64_t now, step;
     unsigned waiting;

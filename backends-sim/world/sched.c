@@ -38,32 +38,7 @@ enum action {
 void w_on_notify(void *ctx, domid_t d, evtchn_port_t port)
 {
     struct world *w = ctx;
-    if (w->nev == w->evcap) {
-        size_t cap = w->evcap ? 2 * w->evcap : 32;
-        struct w_event *q = realloc(w->evq, cap * sizeof(*q));
-        if (!q)
-            return; /* lost, as an event the host could not queue */
-        w->evq = q;
-        w->evcap = cap;
-    }
-    w->evq[w->nev++] = (struct w_event){ .dom = d, .port = port };
-}
-
-/* Index of the oldest notification for dom, or -1. */
-static long first_event(const struct world *w, domid_t dom)
-{
-    for (size_t i = 0; i < w->nev; i++)
-        if (w->evq[i].dom == dom)
-            return (long)i;
-    return -1;
-}
-
-static struct w_event take_event(struct world *w, long i)
-{
-    struct w_event ev = w->evq[i];
-    memmove(&w->evq[i], &w->evq[i + 1], (w->nev - (size_t)i - 1) * sizeof(ev));
-    w->nev--;
-    return ev;
+    evq_push(&w->evq, d, port);
 }
 
 /* ---- faults -------------------------------------------------------------- */
@@ -108,8 +83,7 @@ void w_backend_crash(struct world *w)
     w->crashes++;
     w->crashed_ever = true;
     /* What was in flight to it dies with it. */
-    for (long i; (i = first_event(w, 0)) >= 0;)
-        (void)take_event(w, i);
+    evq_drop(&w->evq, 0);
 }
 
 /* blkback may die in any state: its successor says Closing to whatever
@@ -196,9 +170,9 @@ static unsigned candidates(struct world *w, bool inner, enum action *out)
         out[n++] = A_FE_WATCH;
     if (w->be && xsc_client_events(bbenv_xs(w->benv)))
         out[n++] = A_BE_WATCH;
-    if (first_event(w, W_FRONT) >= 0)
+    if (evq_has(&w->evq, W_FRONT))
         out[n++] = A_FE_EVENT;
-    if (first_event(w, 0) >= 0)
+    if (evq_has(&w->evq, 0))
         out[n++] = A_BE_EVENT;
     if (w->be && w->be_busy)
         out[n++] = A_BE_SERVE;
@@ -229,13 +203,13 @@ static void run_action(struct world *w, enum action a)
         w->be_busy = true;
         break;
     case A_FE_EVENT: {
-        struct w_event ev = take_event(w, first_event(w, W_FRONT));
+        struct evq_event ev = evq_take(&w->evq, W_FRONT);
         w_trace(w, "deliver event to frontend: port %u", ev.port);
         os_world_deliver_event(w->os, ev.port);
         break;
     }
     case A_BE_EVENT: {
-        struct w_event ev = take_event(w, first_event(w, 0));
+        struct evq_event ev = evq_take(&w->evq, 0);
         w_trace(w, "deliver event to backend: port %u", ev.port);
         if (!w->be)
             break;

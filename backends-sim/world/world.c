@@ -320,7 +320,7 @@ static void teardown(struct world *w)
     hvhost_free(w->hv);
     if (w->disk_fd >= 0)
         close(w->disk_fd);
-    free(w->evq);
+    evq_free(&w->evq);
 }
 
 /* Invariants that hold after every step. */

@@ -11,6 +11,7 @@
 #include "backends-sim/blkback/params.h"
 #include "backends-sim/world/bbenv.h"
 #include "backends-sim/world/choice.h"
+#include "backends-sim/world/evq.h"
 #include "backends-sim/world/hvhost.h"
 #include "backends-sim/world/world.h"
 #include "backends-sim/xenstored/xsc_client.h"
@@ -40,11 +41,6 @@ struct world_config {
     uint64_t crash_at[W_MAX_CRASHES];
     unsigned conflicts; /* commits that may be failed */
     bool delays;        /* hold deliveries back at times */
-};
-
-struct w_event {
-    domid_t dom;
-    evtchn_port_t port;
 };
 
 /* One workload request. */
@@ -99,8 +95,7 @@ struct world {
     struct blkfront *bf;
     bool fe_kick; /* submitted since the last poll */
 
-    struct w_event *evq; /* notifications in flight */
-    size_t nev, evcap;
+    struct evq evq; /* notifications in flight */
 
     uint64_t now, step;
     unsigned waiting; /* nesting of os_wait */
