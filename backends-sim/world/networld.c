@@ -10,6 +10,7 @@
 
 #include "backends-sim/world/networld_priv.h"
 #include "backends-sim/world/toolstack_nodes.h"
+#include "backends-sim/world/world_core.h"
 
 /* ---- the trace and the verdict ------------------------------------------- */
 
@@ -81,15 +82,6 @@ static void on_xs_trace(void *ctx, const char *line)
 {
     nw_trace(ctx, "xenstore: %s", line);
     nw_fail(ctx, "no xenstore rule broken", "%s", line);
-}
-
-static int on_introduced(void *ctx, unsigned domid)
-{
-    return 0;
-}
-
-static void on_released(void *ctx, unsigned domid)
-{
 }
 
 static void on_be_log(void *ctx, const char *line)
@@ -188,25 +180,15 @@ static int build(struct networld *w)
     static const struct hvhost_ops hv_ops = { .notify = on_notify,
                                               .port_closed = on_port_closed,
                                               .trace = on_hv_trace };
-    const struct hvhost_config hv_cfg = { .memory = HVHOST_MEMFD, .ops = &hv_ops, .ctx = w };
-    w->hv = hvhost_new(&hv_cfg);
-    if (!w->hv)
-        return -ENOMEM;
-    int rc = hvhost_domain_create(w->hv, 0, 0);
+    static const struct xsc_core_ops xs_ops = { .trace = on_xs_trace };
+    const struct world_core_spec core = { .hv_ops = &hv_ops,
+                                          .xs_ops = &xs_ops,
+                                          .ctx = w,
+                                          .guest = NW_FRONT,
+                                          .guest_frames = NW_GUEST_FRAMES };
+    int rc = world_core_build(&core, &w->hv, &w->xs, &w->toolstack);
     if (rc == 0)
-        rc = hvhost_domain_create(w->hv, NW_FRONT, NW_GUEST_FRAMES);
-    if (rc < 0)
-        return rc;
-    static const struct xsc_core_ops xs_ops = { .introduced = on_introduced,
-                                                .released = on_released,
-                                                .trace = on_xs_trace };
-    w->xs = xsc_core_new(&xs_ops, w);
-    if (!w->xs)
-        return -ENOMEM;
-    w->toolstack = xsc_client_open(w->xs, 0);
-    if (!w->toolstack)
-        return -ENOMEM;
-    rc = toolstack(w);
+        rc = toolstack(w);
     if (rc < 0)
         return rc;
 
@@ -268,9 +250,7 @@ static void teardown(struct networld *w)
     w->benv = NULL;
     os_world_free(w->os);
     xsc_client_close(w->fxs);
-    xsc_client_close(w->toolstack);
-    xsc_core_free(w->xs);
-    hvhost_free(w->hv);
+    world_core_free(w->hv, w->xs, w->toolstack);
     evq_free(&w->evq);
 }
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backends-sim/world/toolstack_nodes.h"
+#include "backends-sim/world/world_core.h"
 #include "backends-sim/world/world_priv.h"
 
 static const char *const bug_names[] = { "none", "dup-response", "readonly-grant",
@@ -118,14 +119,6 @@ static void on_xs_trace(void *ctx, const char *line)
     w_fail(w, "no xenstore rule broken", "%s", line);
 }
 
-static int on_introduced(void *ctx, unsigned domid)
-{
-    return 0;
-}
-static void on_released(void *ctx, unsigned domid)
-{
-}
-
 void w_bb_line(void *ctx, bool diagnosis, const char *text)
 {
     struct world *w = ctx;
@@ -229,24 +222,15 @@ static int build(struct world *w)
     static const struct hvhost_ops hv_ops = { .notify = w_on_notify,
                                               .port_closed = on_port_closed,
                                               .trace = on_hv_trace };
-    const struct hvhost_config hv_cfg = { .memory = HVHOST_MEMFD, .ops = &hv_ops, .ctx = w };
-    w->hv = hvhost_new(&hv_cfg);
-    if (!w->hv)
-        return -ENOMEM;
-    int rc = hvhost_domain_create(w->hv, 0, 0);
-    if (rc == 0)
-        rc = hvhost_domain_create(w->hv, W_FRONT, W_GUEST_FRAMES);
+    static const struct xsc_core_ops xs_ops = { .trace = on_xs_trace };
+    const struct world_core_spec core = { .hv_ops = &hv_ops,
+                                          .xs_ops = &xs_ops,
+                                          .ctx = w,
+                                          .guest = W_FRONT,
+                                          .guest_frames = W_GUEST_FRAMES };
+    int rc = world_core_build(&core, &w->hv, &w->xs, &w->toolstack);
     if (rc < 0)
         return rc;
-    static const struct xsc_core_ops xs_ops = { .introduced = on_introduced,
-                                                .released = on_released,
-                                                .trace = on_xs_trace };
-    w->xs = xsc_core_new(&xs_ops, w);
-    if (!w->xs)
-        return -ENOMEM;
-    w->toolstack = xsc_client_open(w->xs, 0);
-    if (!w->toolstack)
-        return -ENOMEM;
 
     /* The disk: a memfd the backend opens by path, as it would a file. */
     w->disk_fd = memfd_create("splitbed-disk", MFD_CLOEXEC);
@@ -315,9 +299,7 @@ static void teardown(struct world *w)
     os_world_free(w->os);
     wl_free(w);
     xsc_client_close(w->fxs);
-    xsc_client_close(w->toolstack);
-    xsc_core_free(w->xs);
-    hvhost_free(w->hv);
+    world_core_free(w->hv, w->xs, w->toolstack);
     if (w->disk_fd >= 0)
         close(w->disk_fd);
     evq_free(&w->evq);
