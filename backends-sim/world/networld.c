@@ -10,6 +10,7 @@
 
 #include "backends-sim/world/networld_priv.h"
 #include "backends-sim/world/toolstack_nodes.h"
+#include "backends-sim/world/trace_log.h"
 #include "backends-sim/world/world_core.h"
 
 /* ---- the trace and the verdict ------------------------------------------- */
@@ -19,29 +20,11 @@ void nw_trace(struct networld *w, const char *fmt, ...)
     if (!w->opts.trace)
         return;
     char line[640];
-    int n = snprintf(line, sizeof(line), "%6llu%*s ", (unsigned long long)w->step,
-                     (int)(2 * w->waiting), "");
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    size_t len = trace_log_format(line, sizeof(line), w->step, w->waiting, fmt, ap);
     va_end(ap);
-    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-    if (len > sizeof(line) - 2)
-        len = sizeof(line) - 2;
-    line[len++] = '\n';
-    if (w->tlen + len + 1 > w->tcap) {
-        size_t cap = w->tcap ? w->tcap : 1 << 16;
-        while (w->tlen + len + 1 > cap)
-            cap *= 2;
-        char *t = realloc(w->trace, cap);
-        if (!t)
-            return; /* the trace is a record, not the run */
-        w->trace = t;
-        w->tcap = cap;
-    }
-    memcpy(w->trace + w->tlen, line, len);
-    w->tlen += len;
-    w->trace[w->tlen] = '\0';
+    trace_log_add(&w->log, line, len);
 }
 
 void nw_fail(struct networld *w, const char *invariant, const char *fmt, ...)
@@ -538,11 +521,9 @@ static struct networld *networld_new(const struct world_opts *opts, struct world
 
 static int finish(struct networld *w, int rc, char **trace)
 {
-    if (trace) {
-        *trace = w->trace ? w->trace : strdup("");
-        w->trace = NULL;
-    }
-    free(w->trace);
+    if (trace)
+        *trace = trace_log_take(&w->log);
+    trace_log_free(&w->log);
     free(w);
     return rc;
 }

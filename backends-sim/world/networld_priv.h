@@ -14,6 +14,7 @@
 #include "backends-sim/world/evq.h"
 #include "backends-sim/world/home/os_world.h"
 #include "backends-sim/world/hvhost.h"
+#include "backends-sim/world/trace_log.h"
 #include "backends-sim/world/nbenv.h"
 #include "backends-sim/world/networld.h"
 #include "backends-sim/xenstored/xsc_client.h"
@@ -87,8 +88,7 @@ struct networld {
     uint64_t fe_dropped;  /* netfront's rx errors and drops */
     unsigned frames_lost; /* the lost-frame bug's count */
 
-    char *trace;
-    size_t tlen, tcap;
+    struct trace_log log;
 };
 
 /* networld.c */

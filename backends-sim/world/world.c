@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "backends-sim/world/toolstack_nodes.h"
+#include "backends-sim/world/trace_log.h"
 #include "backends-sim/world/world_core.h"
 #include "backends-sim/world/world_priv.h"
 
@@ -32,39 +33,15 @@ const char *world_bug_name(enum world_bug bug)
 
 /* ---- the trace ---------------------------------------------------------- */
 
-static void trace_append(struct world *w, const char *s, size_t n)
-{
-    if (!w->opts.trace)
-        return;
-    if (w->tlen + n + 1 > w->tcap) {
-        size_t cap = w->tcap ? w->tcap : 1 << 16;
-        while (w->tlen + n + 1 > cap)
-            cap *= 2;
-        char *t = realloc(w->trace, cap);
-        if (!t)
-            return; /* the trace is a record, not the run */
-        w->trace = t;
-        w->tcap = cap;
-    }
-    memcpy(w->trace + w->tlen, s, n);
-    w->tlen += n;
-    w->trace[w->tlen] = '\0';
-}
-
 void w_trace(struct world *w, const char *fmt, ...)
 {
     if (!w->opts.trace)
         return;
     char line[640];
-    int n = snprintf(line, sizeof(line), "%6llu%*s ", (unsigned long long)w->step,
-                     (int)(2 * w->waiting), "");
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    size_t len = trace_log_format(line, sizeof(line), w->step, w->waiting, fmt, ap);
     va_end(ap);
-    size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-    if (len > sizeof(line) - 2)
-        len = sizeof(line) - 2;
     /* The disk's fd number depends on what the process inherited: name it
      * so that a trace is the same in every process. */
     char *p = w->disk_path[0] ? strstr(line, w->disk_path) : NULL;
@@ -75,8 +52,7 @@ void w_trace(struct world *w, const char *fmt, ...)
         memcpy(p, name, sizeof(name) - 1);
         len = len - dl + sizeof(name) - 1;
     }
-    line[len++] = '\n';
-    trace_append(w, line, len);
+    trace_log_add(&w->log, line, len);
 }
 
 void w_fail(struct world *w, const char *invariant, const char *fmt, ...)
@@ -365,11 +341,9 @@ static int run(struct world *w)
 
 static int finish(struct world *w, int rc, char **trace)
 {
-    if (trace) {
-        *trace = w->trace ? w->trace : strdup("");
-        w->trace = NULL;
-    }
-    free(w->trace);
+    if (trace)
+        *trace = trace_log_take(&w->log);
+    trace_log_free(&w->log);
     free(w);
     return rc;
 }

@@ -13,6 +13,7 @@
 #include "backends-sim/world/choice.h"
 #include "backends-sim/world/evq.h"
 #include "backends-sim/world/hvhost.h"
+#include "backends-sim/world/trace_log.h"
 #include "backends-sim/world/world.h"
 #include "backends-sim/xenstored/xsc_client.h"
 #include "backends-sim/xenstored/xsc_core.h"
@@ -104,8 +105,7 @@ struct world {
 
     struct workload wl;
 
-    char *trace;
-    size_t tlen, tcap;
+    struct trace_log log;
 };
 
 /* world.c */
