@@ -52,3 +52,19 @@ int choice_chance(struct choice *c, unsigned num, unsigned den)
 {
     return choice_pick(c, den) < num;
 }
+
+unsigned choice_pick_holding(struct choice *c, bool hold, const bool *held, unsigned n)
+{
+    unsigned free_n = 0;
+    if (hold && n > 1 && choice_chance(c, 1, 2))
+        for (unsigned i = 0; i < n; i++)
+            free_n += !held[i];
+    if (!free_n)
+        return choice_pick(c, n);
+    unsigned k = choice_pick(c, free_n);
+    unsigned i = 0;
+    for (;; i++)
+        if (!held[i] && k-- == 0)
+            break;
+    return i;
+}

@@ -12,6 +12,7 @@
 #ifndef SPLITBED_WORLD_CHOICE_H
 #define SPLITBED_WORLD_CHOICE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,5 +33,9 @@ uint8_t choice_byte(struct choice *c);
 unsigned choice_pick(struct choice *c, unsigned n);
 /* True num times out of den. */
 int choice_chance(struct choice *c, unsigned num, unsigned den);
+/* The index of one of n candidates (n >= 1).  With hold, half the time
+ * the ones marked in held sit this pick out, if any other can run: how
+ * a scheduler holds deliveries back. */
+unsigned choice_pick_holding(struct choice *c, bool hold, const bool *held, unsigned n);
 
 #endif

@@ -365,18 +365,10 @@ static bool nw_step(struct networld *w, bool inner)
         w->now -= NW_STEP_NS;
         return false;
     }
-    if (w->cfg.delays && n > 1 && choice_chance(&w->ch, 1, 2)) {
-        enum action rest[A_COUNT];
-        unsigned m = 0;
-        for (unsigned i = 0; i < n; i++)
-            if (!delivery(c[i]))
-                rest[m++] = c[i];
-        if (m) {
-            memcpy(c, rest, m * sizeof(c[0]));
-            n = m;
-        }
-    }
-    run_action(w, c[choice_pick(&w->ch, n)]);
+    bool held[A_COUNT];
+    for (unsigned i = 0; i < n; i++)
+        held[i] = delivery(c[i]);
+    run_action(w, c[choice_pick_holding(&w->ch, w->cfg.delays, held, n)]);
     check_step(w);
     return true;
 }
