@@ -30,8 +30,9 @@ struct report {
 };
 
 /* The "test binary": makes the tree, starts the daemon, reports both on
- * fd, then ends as `how` says (the signals come from the test). */
-static void play_runner(int fd, enum ending how)
+ * fd, then ends as `how` says (the signals come from the test; a
+ * teardown waits until the test has seen the tree, when go closes). */
+static void play_runner(int fd, int go, enum ending how)
 {
     struct report rep = { .daemon = -1 };
     signal(SIGTERM, SIG_DFL); /* not the handler Check's runner left */
@@ -55,6 +56,7 @@ static void play_runner(int fd, enum ending how)
     if (write(fd, &rep, sizeof rep) != (ssize_t)sizeof rep)
         _exit(1);
     if (how == TEARDOWN) {
+        (void)!read(go, &c, 1);
         scratch_teardown();
         _exit(0);
     }
@@ -70,21 +72,25 @@ static void ends_cleanly(enum ending how)
     int lfd = mkstemp(lock);
     ck_assert_int_ge(lfd, 0);
     ck_assert_int_eq(setenv("SPLITBED_SCRATCH_LOCK", lock, 1), 0);
-    int p[2];
+    int p[2], go[2];
     ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(pipe(go), 0);
     pid_t runner = fork();
     ck_assert_int_ge(runner, 0);
     if (runner == 0) {
         close(p[0]);
-        play_runner(p[1], how);
+        close(go[1]);
+        play_runner(p[1], go[0], how);
     }
     close(p[1]);
+    close(go[0]);
     struct report rep;
     ck_assert_int_eq(read(p[0], &rep, sizeof rep), (ssize_t)sizeof rep);
     close(p[0]);
     ck_assert_int_gt(rep.daemon, 0);
     struct stat st;
     ck_assert_int_eq(stat(rep.base, &st), 0);
+    close(go[1]);
     if (how != TEARDOWN)
         ck_assert_int_eq(kill(runner, how == SIGTERMED ? SIGTERM : SIGKILL), 0);
     int ws;
