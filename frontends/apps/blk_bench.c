@@ -5,9 +5,11 @@
  *   rand-read-4k-iops   4 KiB random reads, queue depth 32
  *   qd1-read-4k-us      mean latency of one 4 KiB read at a time
  *
- *   blk-bench [options] [--seconds N] [--zero-copy]
+ *   blk-bench [options] [--seconds N] [--zero-copy] [--qd1-reads N]
  * Each phase runs for N seconds (default 1); --zero-copy reads into
- * blkfront's own shared pages instead of copying.
+ * blkfront's own shared pages instead of copying.  --qd1-reads N runs
+ * only the QD1 phase, for exactly N reads: a fixed amount of work whose
+ * system calls can be counted per request.
  */
 #include "blk_opts.h"
 
@@ -57,7 +59,7 @@ int app_main(struct os *os, int argc, char **argv)
 {
     struct blk_app_opts o;
     blk_opts_init(&o);
-    uint64_t seconds = 1;
+    uint64_t seconds = 1, qd1_reads = 0;
     bool zero_copy = false;
     for (int i = 1; i < argc; i++) {
         int r = blk_opts_parse(os, prog, argc, argv, &i, &o);
@@ -72,11 +74,17 @@ int app_main(struct os *os, int argc, char **argv)
             if (!seconds)
                 seconds = 1;
             i++;
+        } else if (os_strcmp(argv[i], "--qd1-reads") == 0) {
+            if (blk_opts_number(os, prog, argv[i], i + 1 < argc ? argv[i + 1] : NULL, 100000000,
+                                &qd1_reads) < 0)
+                return 2;
+            i++;
         } else if (os_strcmp(argv[i], "--zero-copy") == 0) {
             zero_copy = true;
         } else {
             blk_app_error(os, prog,
-                          "unknown argument '%s'; usage: blk-bench %s [--seconds N] [--zero-copy]",
+                          "unknown argument '%s'; usage: blk-bench %s [--seconds N] [--zero-copy] "
+                          "[--qd1-reads N]",
                           argv[i], BLK_OPTS_USAGE);
             return 2;
         }
@@ -99,8 +107,13 @@ int app_main(struct os *os, int argc, char **argv)
         goto out;
     }
 
+    uint64_t seed = 42, blocks = disk / 4096, t0, t;
+    if (qd1_reads)
+        goto qd1;
+
     /* Sequential 1 MiB reads, wrapping at the end of the disk. */
-    uint64_t t0 = os_now_ns(os), t, bytes = 0, pos = 0;
+    uint64_t bytes = 0, pos = 0;
+    t0 = os_now_ns(os);
     do {
         if (pos + SEQ_LEN > disk)
             pos = 0;
@@ -122,7 +135,6 @@ int app_main(struct os *os, int argc, char **argv)
     struct rnd_io ios[QD];
     unsigned done = 0;
     int err = 0;
-    uint64_t seed = 42, blocks = disk / 4096;
     os_memset(ios, 0, sizeof(ios));
     t0 = os_now_ns(os);
     for (;;) {
@@ -166,16 +178,17 @@ int app_main(struct os *os, int argc, char **argv)
     }
     out_ratio(os, "rand-read-4k-iops", (uint64_t)done * 1000000000ull, t - t0);
 
-    /* One 4 KiB read at a time. */
-    unsigned n = 0;
+qd1:
+    /* One 4 KiB read at a time, for the phase's time or qd1_reads reads. */
     t0 = os_now_ns(os);
+    uint64_t n = 0;
     do {
         e = blkfront_read_sync(bf, next_rand(&seed) % blocks * 8, buf, 4096);
         if (e < 0)
             break;
         n++;
         t = os_now_ns(os);
-    } while (t - t0 < phase_ns);
+    } while (qd1_reads ? n < qd1_reads : t - t0 < phase_ns);
     if (e < 0) {
         blk_app_error(os, prog, "read failed: error %d", -e);
         rc = 1;
