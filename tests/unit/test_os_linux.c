@@ -181,6 +181,61 @@ START_TEST(poll_answers_as_poll_with_spinning_on_and_off)
 }
 END_TEST
 
+static bool ready_on_third_look(void *arg)
+{
+    return ++*(unsigned *)arg >= 3;
+}
+
+static bool never_ready(void *arg)
+{
+    ++*(unsigned *)arg;
+    return false;
+}
+
+/* The spin over memory: answers as soon as the look does, gives up when
+ * its budget is spent, and is no spin at all when off or unbudgeted. */
+START_TEST(spin_over_memory_stops_at_the_answer_or_the_budget)
+{
+    struct hybrid_poll hp;
+    unsigned looks = 0;
+    hybrid_poll_init_us(&hp, 0);
+    ck_assert(!hybrid_poll_spin(&hp, ready_on_third_look, &looks));
+    ck_assert_uint_eq(looks, 0);
+    hybrid_poll_init_us(&hp, 1000000);
+    ck_assert(!hybrid_poll_spin(&hp, ready_on_third_look, &looks)); /* budget 0 yet */
+    ck_assert_uint_eq(looks, 0);
+    /* A yield that let another task run ends the spin (the CPU is
+     * contended): on a busy machine, try again until one went through. */
+    bool answered = false;
+    for (int i = 0; i < 1000 && !answered; i++) {
+        looks = 0;
+        hp.budget_ns = 1000000000ull;
+        answered = hybrid_poll_spin(&hp, ready_on_third_look, &looks);
+        ck_assert(answered || hp.budget_ns == 0);
+    }
+    ck_assert(answered);
+    ck_assert_uint_eq(looks, 3);
+    looks = 0;
+    hp.budget_ns = 100000;
+    ck_assert(!hybrid_poll_spin(&hp, never_ready, &looks));
+    ck_assert_uint_ge(looks, 1);
+    /* The sleep after it is a poll that tunes the budget. */
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    struct pollfd pfd = { .fd = p[0], .events = POLLIN };
+    hp.budget_ns = 0;
+    ck_assert_int_eq(write(p[1], "x", 1), 1);
+    ck_assert_int_eq(hybrid_poll_sleep(&hp, &pfd, 1, -1), 1);
+    ck_assert_uint_eq(hp.budget_ns, HYBRID_POLL_GROW_START_NS);
+    char c;
+    ck_assert_int_eq(read(p[0], &c, 1), 1);
+    ck_assert_int_eq(hybrid_poll_sleep(&hp, &pfd, 1, 0), 0);
+    ck_assert_uint_eq(hp.budget_ns, HYBRID_POLL_GROW_START_NS); /* a look, not a sleep */
+    close(p[0]);
+    close(p[1]);
+}
+END_TEST
+
 START_TEST(poll_env_knob)
 {
     struct hybrid_poll hp;
@@ -231,6 +286,7 @@ int main(void)
     tcase_add_test(t, grant_of_a_buffer_off_the_page_is_refused);
     tcase_add_test(t, poll_budget_grows_on_short_sleeps_and_shrinks_when_idle);
     tcase_add_test(t, poll_answers_as_poll_with_spinning_on_and_off);
+    tcase_add_test(t, spin_over_memory_stops_at_the_answer_or_the_budget);
     tcase_add_test(t, poll_env_knob);
     tcase_add_test(t, bad_poll_env_is_one_line_and_no_host);
     suite_add_tcase(s, t);

@@ -65,29 +65,50 @@ void hybrid_poll_tune(struct hybrid_poll *hp, uint64_t slept_ns, bool woke)
     }
 }
 
+/* Looks (look(arg) != 0 ends it) for up to the budget, yielding
+ * between looks; returns look's last answer.  *t is when the spin ended. */
+static int spin(struct hybrid_poll *hp, int (*look)(void *), void *arg, uint64_t t0, uint64_t *t)
+{
+    *t = t0;
+    for (;;) {
+        int r = look(arg);
+        if (r != 0)
+            return r;
+        *t = now_ns();
+        if (*t - t0 >= hp->budget_ns)
+            return 0;
+        sched_yield();
+        uint64_t back = now_ns();
+        if (back - *t > HYBRID_POLL_CONTENDED_NS) {
+            /* Another task had the CPU: spinning competes with it
+             * and loses the scheduler's favour a sleeper gets. */
+            hp->budget_ns = 0;
+            *t = back;
+            return 0;
+        }
+    }
+}
+
+struct fds_look {
+    struct pollfd *fds;
+    nfds_t n;
+};
+
+static int look_fds(void *arg)
+{
+    struct fds_look *l = arg;
+    return poll(l->fds, l->n, 0);
+}
+
 int hybrid_poll(struct hybrid_poll *hp, struct pollfd *fds, nfds_t n, int timeout_ms)
 {
     if (!hp->max_ns || timeout_ms == 0)
         return poll(fds, n, timeout_ms);
     uint64_t t0 = now_ns(), t = t0;
     if (hp->budget_ns) {
-        for (;;) {
-            int r = poll(fds, n, 0);
-            if (r != 0)
-                return r;
-            t = now_ns();
-            if (t - t0 >= hp->budget_ns)
-                break;
-            sched_yield();
-            uint64_t back = now_ns();
-            if (back - t > HYBRID_POLL_CONTENDED_NS) {
-                /* Another task had the CPU: spinning competes with it
-                 * and loses the scheduler's favour a sleeper gets. */
-                hp->budget_ns = 0;
-                t = back;
-                break;
-            }
-        }
+        int r = spin(hp, look_fds, &(struct fds_look){ fds, n }, t0, &t);
+        if (r != 0)
+            return r;
     }
     int left = timeout_ms;
     if (timeout_ms > 0) {
@@ -95,6 +116,35 @@ int hybrid_poll(struct hybrid_poll *hp, struct pollfd *fds, nfds_t n, int timeou
         left = spent_ms >= (uint64_t)timeout_ms ? 0 : timeout_ms - (int)spent_ms;
     }
     int r = poll(fds, n, left);
+    hybrid_poll_tune(hp, now_ns() - t, r > 0);
+    return r;
+}
+
+struct mem_look {
+    bool (*ready)(void *);
+    void *arg;
+};
+
+static int look_mem(void *arg)
+{
+    struct mem_look *l = arg;
+    return l->ready(l->arg);
+}
+
+bool hybrid_poll_spin(struct hybrid_poll *hp, bool (*ready)(void *arg), void *arg)
+{
+    if (!hp->max_ns || !hp->budget_ns)
+        return false;
+    uint64_t t;
+    return spin(hp, look_mem, &(struct mem_look){ ready, arg }, now_ns(), &t) != 0;
+}
+
+int hybrid_poll_sleep(struct hybrid_poll *hp, struct pollfd *fds, nfds_t n, int timeout_ms)
+{
+    if (!hp->max_ns || timeout_ms == 0)
+        return poll(fds, n, timeout_ms);
+    uint64_t t = now_ns();
+    int r = poll(fds, n, timeout_ms);
     hybrid_poll_tune(hp, now_ns() - t, r > 0);
     return r;
 }

@@ -46,6 +46,17 @@ void hybrid_poll_init_us(struct hybrid_poll *hp, uint64_t max_us);
  * spins; -1 waits for ever.  Returns what poll(2) returns. */
 int hybrid_poll(struct hybrid_poll *hp, struct pollfd *fds, nfds_t n, int timeout_ms);
 
+/* The same spin for a caller that can see its peer's progress in memory
+ * (a ring's producer index) instead of in a descriptor: calls ready(arg)
+ * between yields for up to the budget, with no system call of its own
+ * but the yields, and returns true as soon as it answers true; false
+ * when the budget is spent (or 0, or spinning is off).  The caller then
+ * makes sure its peer will wake it (a ring's final check), looks once
+ * more, and sleeps with hybrid_poll_sleep(), which tunes the budget. */
+bool hybrid_poll_spin(struct hybrid_poll *hp, bool (*ready)(void *arg), void *arg);
+/* poll(fds, n, timeout_ms), then the tuning rule for the time it slept. */
+int hybrid_poll_sleep(struct hybrid_poll *hp, struct pollfd *fds, nfds_t n, int timeout_ms);
+
 /* The tuning rule, applied after each wait that slept: slept_ns is how
  * long the sleep lasted and woke whether an event (not the timeout)
  * ended it.  Exposed so that the rule can be checked on its own. */
