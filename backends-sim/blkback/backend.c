@@ -261,6 +261,24 @@ bool bb_backend_serve_busy(struct bb_backend *b)
     return any;
 }
 
+bool bb_backend_has_requests(struct bb_backend *b)
+{
+    bool any = false;
+    for (unsigned i = 0; i < b->n; i++)
+        if (bb_vbd_has_requests(b->devs[i].vbd))
+            any = b->devs[i].busy = true;
+    return any;
+}
+
+bool bb_backend_arm(struct bb_backend *b)
+{
+    bool any = false;
+    for (unsigned i = 0; i < b->n; i++)
+        if (bb_vbd_arm(b->devs[i].vbd))
+            any = b->devs[i].busy = true;
+    return any;
+}
+
 void bb_backend_check_resize(struct bb_backend *b)
 {
     for (unsigned i = 0; i < b->n; i++)

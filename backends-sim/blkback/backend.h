@@ -40,6 +40,15 @@ void bb_backend_event(struct bb_backend *b, uint32_t port);
 /* Gives every device with queued requests one more turn; returns true if
  * some device still has work (the caller should not sleep). */
 bool bb_backend_serve_busy(struct bb_backend *b);
+/* For env->poll_rings: marks every device whose ring holds unserved
+ * requests for the next bb_backend_serve_busy, and says whether one
+ * does.  Reads the rings only; asks no frontend for an event. */
+bool bb_backend_has_requests(struct bb_backend *b);
+/* For env->poll_rings, before sleeping: the final check of every ring
+ * (ring.h bb_ring_arm).  Returns true, with those devices marked as by
+ * bb_backend_has_requests, when requests arrived: do not sleep.  After
+ * false, each frontend's next request comes with an event. */
+bool bb_backend_arm(struct bb_backend *b);
 void bb_backend_check_resize(struct bb_backend *b);
 unsigned bb_backend_count(const struct bb_backend *b);
 /* The value of <device>/key of the first device that has one: 0, or -1

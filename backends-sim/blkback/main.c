@@ -105,6 +105,29 @@ static int parse_device(const char *s, long *frontid, long *devid)
 
 #define MAX_DEVICES 256
 
+/* While the loop finds work without sleeping, it still looks at its
+ * descriptors (xenstore, signals, events) at least this often. */
+#define FD_LOOK_NS (HYBRID_POLL_DEFAULT_US * 1000ull)
+
+/* What the loop's spin looks at (hybrid_poll_spin): the rings' memory,
+ * and the descriptors once FD_LOOK_NS went by since their last look. */
+struct spin_look {
+    struct bb_backend *be;
+    const uint64_t *looked;
+    bool fds_due; /* the spin ended for the descriptors' look */
+};
+
+static bool spin_ready(void *arg)
+{
+    struct spin_look *l = arg;
+    if (bb_backend_has_requests(l->be))
+        return true;
+    if (monotonic_ns() - *l->looked < FD_LOOK_NS)
+        return false;
+    l->fds_due = true;
+    return true;
+}
+
 /* `splitbed fault DOM SPEC` writes fault-* knobs, comma-separated, to a
  * device's splitbed-fault node: they apply to this process from then on
  * (a change of the node applies again; others knobs are not taken). */
@@ -317,6 +340,9 @@ int main(int argc, char **argv)
         .now_ns = monotonic_ns,
         .record = rec ? bb_record_request : NULL,
         .record_ctx = rec,
+        /* Spinning, the loop watches the rings' memory: a frontend need
+         * not send an event for a request made while it does. */
+        .poll_rings = hp.max_ns > 0,
     };
     struct bb_faults *faults =
         bb_faults_new(&params, bb_gnttab_mapper_base(gt), (int)report_fd, &env.log);
@@ -354,13 +380,29 @@ int main(int argc, char **argv)
     char applied[256] = "";
     int status = 0;
     bool busy = false, running = true, served_any = false;
+    uint64_t looked = 0;
     while (running) {
         struct pollfd pfd[3] = {
             { .fd = bb_xs_fd(xs), .events = POLLIN },
             { .fd = bb_xenevtchn_fd(ev), .events = POLLIN },
             { .fd = sfd, .events = POLLIN },
         };
-        if (hybrid_poll(&hp, pfd, 3, busy ? 0 : -1) < 0) {
+        /* Work found without sleeping: requests seen in a ring while
+         * spinning, or by the final check that arms the rings' events
+         * before sleeping (a request made after it comes with an event,
+         * so none is missed by the sleep). */
+        bool ready = false;
+        struct spin_look spin = { be, &looked, false };
+        if (env.poll_rings && !busy)
+            ready = hybrid_poll_spin(&hp, spin_ready, &spin) || bb_backend_arm(be);
+        bool sleep = !busy && !ready;
+        int n = 0;
+        if (sleep || !env.poll_rings || spin.fds_due || monotonic_ns() - looked >= FD_LOOK_NS) {
+            n = env.poll_rings ? hybrid_poll_sleep(&hp, pfd, 3, sleep ? -1 : 0)
+                               : hybrid_poll(&hp, pfd, 3, sleep ? -1 : 0);
+            looked = monotonic_ns();
+        }
+        if (n < 0) {
             if (errno == EINTR)
                 continue;
             fprintf(stderr, PROG ": poll: %s\n", strerror(errno));

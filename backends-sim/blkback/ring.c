@@ -671,7 +671,10 @@ static void handle(struct bb_ring *r, const blkif_request_t *req)
         r->cfg.record(r->cfg.record_ctx, &r->cfg, req, r->segs, r->ind_read);
 }
 
-int bb_ring_serve(struct bb_ring *r, unsigned budget, bool *notify)
+/* arm: a drained ring asks the frontend for an event (the final check);
+ * otherwise req_event is left where it is, for a caller that keeps
+ * looking at the ring and arms it before it sleeps. */
+static int serve(struct bb_ring *r, unsigned budget, bool arm, bool *notify)
 {
     *notify = false;
     if (r->broken)
@@ -718,7 +721,10 @@ int bb_ring_serve(struct bb_ring *r, unsigned budget, bool *notify)
         RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&r->ring, more_notify);
         *notify |= more_notify;
         int more;
-        RING_FINAL_CHECK_FOR_REQUESTS(&r->ring, more);
+        if (arm)
+            RING_FINAL_CHECK_FOR_REQUESTS(&r->ring, more);
+        else
+            more = RING_HAS_UNCONSUMED_REQUESTS(&r->ring);
         if (!more)
             return 0;
     }
@@ -728,4 +734,29 @@ push:;
     RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&r->ring, n2);
     *notify |= n2;
     return r->broken ? -EPROTO : result;
+}
+
+int bb_ring_serve(struct bb_ring *r, unsigned budget, bool *notify)
+{
+    return serve(r, budget, true, notify);
+}
+
+int bb_ring_serve_polled(struct bb_ring *r, unsigned budget, bool *notify)
+{
+    return serve(r, budget, false, notify);
+}
+
+bool bb_ring_has_requests(const struct bb_ring *r)
+{
+    return !r->broken &&
+           __atomic_load_n(&r->ring.sring->req_prod, __ATOMIC_RELAXED) != r->ring.req_cons;
+}
+
+bool bb_ring_arm(struct bb_ring *r)
+{
+    if (r->broken)
+        return false;
+    int more;
+    RING_FINAL_CHECK_FOR_REQUESTS(&r->ring, more);
+    return more;
 }

@@ -107,6 +107,20 @@ void bb_ring_close(struct bb_ring *r);
  * the ring is drained (and the frontend asked to be told), -EPROTO once
  * cut off.  *notify says whether the frontend must be sent an event. */
 int bb_ring_serve(struct bb_ring *r, unsigned budget, bool *notify);
+/* As bb_ring_serve, for a caller that polls the ring's memory: a drained
+ * ring is left as it was, without asking the frontend for an event, so
+ * that the frontend need not send one (RING_PUSH_REQUESTS_AND_CHECK_NOTIFY)
+ * while the caller keeps looking (bb_ring_has_requests).  Before it
+ * sleeps the caller must call bb_ring_arm. */
+int bb_ring_serve_polled(struct bb_ring *r, unsigned budget, bool *notify);
+/* Whether the frontend produced requests not served yet; reads the ring
+ * and changes nothing (no event asked for).  False once cut off. */
+bool bb_ring_has_requests(const struct bb_ring *r);
+/* The final check before sleeping (RING_FINAL_CHECK_FOR_REQUESTS): asks
+ * the frontend for an event at its next request, then looks again.
+ * Returns true when requests arrived meanwhile (serve them instead of
+ * sleeping); false means the next request comes with an event. */
+bool bb_ring_arm(struct bb_ring *r);
 
 bool bb_ring_broken(const struct bb_ring *r);
 void bb_ring_stats(const struct bb_ring *r, struct bb_ring_stats *st);

@@ -634,7 +634,8 @@ int bb_vbd_serve(struct bb_vbd *v, unsigned budget)
     bool notify = false;
     struct bb_ring_stats before, after;
     bb_ring_stats(v->ring, &before);
-    int rc = bb_ring_serve(v->ring, budget, &notify);
+    int rc = v->env->poll_rings ? bb_ring_serve_polled(v->ring, budget, &notify)
+                                : bb_ring_serve(v->ring, budget, &notify);
     bb_ring_stats(v->ring, &after);
     v->served += after.requests - before.requests;
     if (notify && v->port)
@@ -649,6 +650,16 @@ int bb_vbd_serve(struct bb_vbd *v, unsigned budget)
         return 0;
     }
     return rc == 1;
+}
+
+bool bb_vbd_has_requests(const struct bb_vbd *v)
+{
+    return v->ring && bb_ring_has_requests(v->ring);
+}
+
+bool bb_vbd_arm(struct bb_vbd *v)
+{
+    return v->ring && bb_ring_arm(v->ring);
 }
 
 static void publish_sectors(struct bb_vbd *v, uint32_t tx)

@@ -42,6 +42,11 @@ struct bb_env {
     /* Sees every request served (ring.h); NULL: nothing recorded. */
     bb_record_fn *record;
     void *record_ctx;
+    /* The caller polls the rings' memory (bb_backend_has_requests) and
+     * arms them before it sleeps (bb_backend_arm): a drained ring is not
+     * armed by serving (ring.h, bb_ring_serve_polled).  false: every
+     * serve ends with the final check, as Linux's blkback does. */
+    bool poll_rings;
 };
 
 struct bb_vbd;
@@ -56,6 +61,11 @@ void bb_vbd_step(struct bb_vbd *v);
  * if requests remain after `budget`, 0 otherwise.  A frontend that broke
  * a rule is cut off here: the device goes to Closing with a diagnosis. */
 int bb_vbd_serve(struct bb_vbd *v, unsigned budget);
+/* Whether the connected ring holds requests not served yet (no side
+ * effect), and its final check before sleeping (ring.h bb_ring_arm):
+ * true when requests arrived.  Both false without a ring. */
+bool bb_vbd_has_requests(const struct bb_vbd *v);
+bool bb_vbd_arm(struct bb_vbd *v);
 /* Re-reads the image size; if it changed while Connected, publishes the
  * new `sectors` and re-writes Connected in one transaction (Linux's
  * xen_vbd_resize).  Returns 1 if it published a new size. */

@@ -910,6 +910,53 @@ START_TEST(budget_limits_one_pass)
 }
 END_TEST
 
+/* A backend that polls the ring's memory serves without asking for an
+ * event, so a frontend's request needs none while it looks; its final
+ * check before sleeping asks for one, and a request that raced with it
+ * is found there instead of being slept through. */
+START_TEST(polled_ring_asks_for_an_event_only_when_armed)
+{
+    struct harness h;
+    h_setup(&h, 1, false);
+    ck_assert_int_eq(h_open(&h), 0);
+    bool notify;
+    int fe_notify;
+    ck_assert(!bb_ring_has_requests(h.ring));
+    h_rw(&h, BLKIF_OP_READ, 1, 0, 1, H_DATA0);
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&h.front, fe_notify);
+    ck_assert(fe_notify); /* the ring starts armed (req_event 1) */
+    ck_assert(bb_ring_has_requests(h.ring));
+    ck_assert(bb_ring_has_requests(h.ring)); /* looking takes nothing */
+    ck_assert_int_eq(bb_ring_serve_polled(h.ring, 16, &notify), 0);
+    ck_assert(!bb_ring_has_requests(h.ring));
+    ck_assert_int_eq(one_status(&h, 1), BLKIF_RSP_OKAY);
+    /* Not armed: the next request needs no event, and is seen. */
+    h_rw(&h, BLKIF_OP_READ, 2, 8, 1, H_DATA0);
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&h.front, fe_notify);
+    ck_assert(!fe_notify);
+    ck_assert(bb_ring_has_requests(h.ring));
+    /* A request that came before the final check: no sleep. */
+    ck_assert(bb_ring_arm(h.ring));
+    ck_assert_int_eq(bb_ring_serve_polled(h.ring, 16, &notify), 0);
+    ck_assert_int_eq(one_status(&h, 2), BLKIF_RSP_OKAY);
+    /* Nothing came: armed, so the next request comes with an event. */
+    ck_assert(!bb_ring_arm(h.ring));
+    h_rw(&h, BLKIF_OP_READ, 3, 16, 1, H_DATA0);
+    RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&h.front, fe_notify);
+    ck_assert(fe_notify);
+    ck_assert(bb_ring_has_requests(h.ring));
+    ck_assert_int_eq(bb_ring_serve_polled(h.ring, 16, &notify), 0);
+    ck_assert_int_eq(one_status(&h, 3), BLKIF_RSP_OKAY);
+    /* A cut-off ring has nothing to serve and never wakes anyone. */
+    h.front.sring->req_prod += 1000;
+    ck_assert(bb_ring_has_requests(h.ring));
+    ck_assert_int_eq(bb_ring_serve_polled(h.ring, 16, &notify), -EPROTO);
+    ck_assert(!bb_ring_has_requests(h.ring));
+    ck_assert(!bb_ring_arm(h.ring));
+    h_teardown(&h);
+}
+END_TEST
+
 START_TEST(unmappable_ring_is_an_error)
 {
     struct harness h;
@@ -1002,6 +1049,7 @@ static Suite *suite(void)
     tcase_add_test(t, grant_copy_moves_data);
     tcase_add_test(t, attach_serves_queued_requests);
     tcase_add_test(t, budget_limits_one_pass);
+    tcase_add_test(t, polled_ring_asks_for_an_event_only_when_armed);
     tcase_add_test(t, unmappable_ring_is_an_error);
     tcase_add_test(t, reset_mapper_behaves_as_fresh);
     suite_add_tcase(s, t);
