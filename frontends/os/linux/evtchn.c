@@ -40,6 +40,14 @@ int os_evtchn_next_pending(struct os *os, evtchn_port_t *port)
 {
     if (!os->xce)
         return 0;
+    if (os->xce_taken) {
+        /* Taken by os_wait's spin; unmasked only now, as after a read. */
+        evtchn_port_t taken = os->xce_taken;
+        os->xce_taken = 0;
+        (void)xenevtchn_unmask(os->xce, taken);
+        *port = taken;
+        return (int)taken;
+    }
     if (os->xce_nonblock && !os->xce_polled_elsewhere) {
         if (!os->xce_ready)
             return 0;

@@ -26,13 +26,20 @@ struct os {
     xengnttab_handle *gt;  /* maps peers' grants; opened on first use */
     bool gs_failed, xce_failed, gt_failed;
     bool xce_nonblock; /* reading the device never blocks */
-    /* With a non-blocking device, the device is read only when the last
-     * os_wait() saw it readable (or before the first wait): an event is
-     * level-triggered, so one not read yet wakes the next wait at once,
-     * and a read bound to fail is never made.  A daemon polling the
-     * descriptors itself (os_linux_poll_fds) gets a read on every call. */
+    /* With a non-blocking device, os_evtchn_next_pending reads it only
+     * when the last os_wait() saw it readable (or before the first
+     * wait): an event is level-triggered, so one not read yet wakes the
+     * next wait at once, and a read bound to fail is never made there
+     * (os_wait's spin reads it as its look instead of polling).  A daemon
+     * polling the descriptors itself (os_linux_poll_fds) gets a read on
+     * every call. */
     bool xce_ready;
     bool xce_polled_elsewhere;
+    /* A port os_wait's spin took from the device (its look is the read
+     * os_evtchn_next_pending would make), still masked: the next
+     * os_evtchn_next_pending hands it out; 0 when none.  While one is
+     * held, os_wait returns at once, as for a readable device. */
+    evtchn_port_t xce_taken;
     domid_t domid;
     enum os_log_level max_level; /* lines above this are dropped */
     struct os_share *shares;
