@@ -33,12 +33,18 @@ int bench_result(const struct bench_figure *b)
     put_string(f, b->name);
     fprintf(f, ", \"value\": %.6g, \"unit\": ", b->value);
     put_string(f, b->unit);
-    fputs(", \"baseline\": ", f);
-    put_string(f, b->baseline);
-    fprintf(f, ", \"base_value\": %.6g, \"base_unit\": ", b->base_value);
-    put_string(f, b->base_unit);
-    fprintf(f, ", \"ratio\": %.4g, \"goal\": ", b->ratio);
-    if (b->goal)
+    if (b->baseline) {
+        fputs(", \"baseline\": ", f);
+        put_string(f, b->baseline);
+        fprintf(f, ", \"base_value\": %.6g, \"base_unit\": ", b->base_value);
+        put_string(f, b->base_unit);
+        fprintf(f, ", \"ratio\": %.4g, \"goal\": ", b->ratio);
+    } else {
+        fputs(", \"baseline\": null, \"base_value\": null, \"base_unit\": null, "
+              "\"ratio\": null, \"goal\": ",
+              f);
+    }
+    if (b->baseline && b->goal)
         put_string(f, b->goal);
     else
         fputs("null", f);
