@@ -1,9 +1,28 @@
 /*
  * bench_hv — what the simulated hypervisor costs a process, each figure
  * beside a baseline measured in the same run:
- *   grant map+unmap of 1 and 64 pages  vs  mmap+munmap of a memfd
+ *   grant map+unmap of 1 and 64 pages, the same grants each time
+ *                                      vs  mmap+munmap of a memfd
+ *   grant map+unmap of 1 and 64 pages, fresh grants each time
+ *                                      vs  mmap+munmap of a memfd
  *   evtchn notify round trip           vs  raw eventfd ping-pong
- * between two processes.  Runs its own splitbed-hvd; linked against the
+ * between two processes.
+ *
+ * The two grant figures differ in what libxengnttab's kept ranges
+ * (backends-sim/libxen/gntdev.h: an unmapped range is kept, 16 a handle,
+ * for the next map of the same pages) can do.  "Same grants" maps the
+ * same refs again and again: every map after the first is served by the
+ * range kept at the previous unmap, as a backend that maps a persistent
+ * frontend's pages or a remapped ring sees it.  "Fresh grants" maps the
+ * next 1 or 64 pages of a pool of 4096 each time, cycling over far more
+ * ranges than a handle keeps, so each map pays the mmap, fault and munmap
+ * a backend pays for a page it has not mapped lately.  The pool is one
+ * sharing, as our frontends share their pools (blkfront's bounce and
+ * indirect pages, netfront's rx pages): its memfd is fetched once, as a
+ * backend fetches it once per connection, and what is measured is the
+ * map itself.
+ *
+ * Runs its own splitbed-hvd; linked against the
  * real -lxengnttab -lxenevtchn with a RUNPATH to the drop-in libraries.
  * Everything (daemon, both processes, baselines) is pinned to one CPU:
  * on a small shared machine cross-CPU wake-ups vary by 10x from run to
@@ -36,6 +55,10 @@
 
 static char dir[64];
 static pid_t hvd = -1;
+
+#define POOL 4096u /* pages the fresh grants cycle over */
+/* the pool and the 64 pages of the same grants, with room to spare */
+#define GNTALLOC_LIMIT "8192"
 
 static double now(void)
 {
@@ -87,7 +110,8 @@ static void start_hvd(void)
     if (hvd == 0) {
         prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(p[1], 3);
-        execl(bin, "splitbed-hvd", "--dir", dir, "--ready-fd", "3", (char *)NULL);
+        execl(bin, "splitbed-hvd", "--dir", dir, "--ready-fd", "3", "--gntalloc-limit",
+              GNTALLOC_LIMIT, (char *)NULL);
         _exit(127);
     }
     close(p[1]);
@@ -191,7 +215,7 @@ static void report(const char *what, const char *base, const struct series *s, c
         r[i] = s->fig[i].cpu / s->base[i].cpu;
     sorted(r);
     printf(
-        "%-26s %6.2f us   %-18s %6.2f us   ratio %4.2f (goal %s)   CPU time, median of %d rounds, "
+        "%-49s %6.2f us   %-18s %6.2f us   ratio %4.2f (goal %s)   CPU time, median of %d rounds, "
         "middle half of ratios %.2f..%.2f; wall %.2f / %.2f us\n",
         what, median_of(s->fig, true) * 1e6, base, median_of(s->base, true) * 1e6, r[ROUNDS / 2],
         goal, ROUNDS, r[ROUNDS / 4], r[ROUNDS - 1 - ROUNDS / 4], median_of(s->fig, false) * 1e6,
@@ -233,12 +257,16 @@ struct grant_bench {
     uint32_t *doms, *refs;
     int memfd;
     unsigned n;
+    unsigned pool; /* refs cycled over, n at a time; n: the same refs each time */
+    unsigned next; /* index in refs of the next map's first page */
 };
 
 static void grant_once(void *arg)
 {
-    const struct grant_bench *g = arg;
-    uint8_t *p = xengnttab_map_grant_refs(g->gt, g->n, g->doms, g->refs, PROT_READ | PROT_WRITE);
+    struct grant_bench *g = arg;
+    uint32_t *refs = g->refs + g->next;
+    g->next = (g->next + g->n) % g->pool;
+    uint8_t *p = xengnttab_map_grant_refs(g->gt, g->n, g->doms, refs, PROT_READ | PROT_WRITE);
     if (!p)
         die("map");
     p[0] = 1; /* touch it, as a backend would */
@@ -260,9 +288,13 @@ static void bench_grants(void)
 {
     as_domain(1);
     xengntshr_handle *gs = xengntshr_open(NULL, 0);
-    uint32_t refs[64], doms[64];
+    static uint32_t refs[64], pool[POOL], doms[64];
     if (!gs || !xengntshr_share_pages(gs, 2, 64, refs, 1))
         die("share");
+    uint8_t *pool_va = xengntshr_share_pages(gs, 2, POOL, pool, 1);
+    if (!pool_va)
+        die("share the pool");
+    memset(pool_va, 0, (size_t)POOL * 4096); /* as a frontend clears what it shares */
     as_domain(2);
     xengnttab_handle *gt = xengnttab_open(NULL, 0);
     if (!gt)
@@ -276,14 +308,17 @@ static void bench_grants(void)
     struct meter alone = { { CLOCK_PROCESS_CPUTIME_ID }, 1 };
 
     const unsigned counts[2] = { 1, 64 };
-    for (int k = 0; k < 2; k++) {
-        struct grant_bench g = { gt, doms, refs, memfd, counts[k] };
-        struct series s;
-        run_series(&s, &with_hvd, grant_once, &alone, memfd_once, &g, 1000);
-        char what[64];
-        snprintf(what, sizeof(what), "grant map+unmap, %u page%s", g.n, g.n == 1 ? "" : "s");
-        report(what, "memfd mmap+munmap", &s, "<= 2");
-    }
+    for (int fresh = 0; fresh < 2; fresh++)
+        for (int k = 0; k < 2; k++) {
+            unsigned n = counts[k];
+            struct grant_bench g = { gt, doms, fresh ? pool : refs, memfd, n, fresh ? POOL : n, 0 };
+            struct series s;
+            run_series(&s, &with_hvd, grant_once, &alone, memfd_once, &g, 1000);
+            char what[64];
+            snprintf(what, sizeof(what), "grant map+unmap, %s grants each time, %u page%s",
+                     fresh ? "fresh" : "same", n, n == 1 ? "" : "s");
+            report(what, "memfd mmap+munmap", &s, "<= 2");
+        }
     xengnttab_close(gt);
     xengntshr_close(gs);
     close(memfd);
