@@ -11,7 +11,19 @@
  * a one-byte member, and the time of `tar-cat` of that member (the
  * domain, the backend, the handshake, the scan of the archive's headers,
  * the teardown) is taken from the big member's.  What remains is the data
- * phase, compared with `tar -xOf` whole.
+ * phase: the member's bytes through blkfront, the ring and blkback's
+ * preads of the archive.  Its baseline is a data phase too, the same
+ * bytes read from the archive file by a plain loop in this process:
+ * pread 128 KiB at a time (coreutils cat's buffer) and write to
+ * /dev/null, as tar-cat's output goes.  That is the floor under both
+ * tar-cat and tar, from the same page cache blkback reads.  GNU tar's
+ * time less its start-up on an empty archive would be the other choice,
+ * but it is a difference of two process runs like the figure's own, so
+ * it would double the noise on a phase of tens of milliseconds, and it
+ * would measure tar's 10 KiB records rather than the cost of the bytes.
+ * The loop's bytes are checked against GNU tar's before it is timed.
+ * No goal is set for that ratio: it is how far the path through the
+ * simulated devices stays from the file itself.
  */
 #include "tests/bench/bench_result.h"
 #include "tests/lib/runproc.h"
@@ -111,6 +123,73 @@ static double best_of(char *const argv[])
     return best;
 }
 
+/* Where the data of member `name` starts in the archive fd, or -1: walks
+ * the ustar headers (name at 0, octal size at 124). */
+static off_t member_offset(int fd, const char *name)
+{
+    char h[512];
+    for (off_t off = 0; pread(fd, h, sizeof h, off) == (ssize_t)sizeof h && h[0];) {
+        char size[13];
+        memcpy(size, h + 124, 12);
+        size[12] = 0;
+        unsigned long long n = strtoull(size, NULL, 8);
+        if (strncmp(h, name, 100) == 0)
+            return off + 512;
+        off += 512 + (off_t)((n + 511) / 512 * 512);
+    }
+    return -1;
+}
+
+#define PREAD_CHUNK (128u << 10)
+
+/* The baseline's loop: len bytes from fd at off, 128 KiB a pread, each
+ * chunk written to out; FNV-1a of the bytes when h is not NULL. */
+static void pread_loop(int fd, off_t off, uint64_t len, int out, uint64_t *h)
+{
+    static uint8_t buf[PREAD_CHUNK];
+    for (uint64_t done = 0; done < len;) {
+        size_t want = len - done < PREAD_CHUNK ? (size_t)(len - done) : PREAD_CHUNK;
+        ssize_t got = pread(fd, buf, want, off + (off_t)done);
+        if (got <= 0)
+            die("pread of the archive failed");
+        if (write(out, buf, (size_t)got) != got)
+            die("write to /dev/null failed");
+        if (h)
+            for (ssize_t i = 0; i < got; i++)
+                *h = (*h ^ buf[i]) * 0x100000001b3ull;
+        done += (uint64_t)got;
+    }
+}
+
+/* The best of ROUNDS pread loops of the member, in seconds; -1 when its
+ * bytes are not GNU tar's (digest want). */
+static double pread_best(const char *archive, uint64_t want)
+{
+    int fd = open(archive, O_RDONLY);
+    off_t off = fd < 0 ? -1 : member_offset(fd, "big.bin");
+    if (off < 0) {
+        fprintf(stderr, "bench_tar_cat: %s: no member big.bin to read\n", archive);
+        exit(1);
+    }
+    int devnull = open("/dev/null", O_WRONLY);
+    uint64_t h = 0xcbf29ce484222325ull;
+    pread_loop(fd, off, MEMBER_BYTES, devnull, &h);
+    double best = -1;
+    if (h == want) {
+        best = 1e9;
+        for (int i = 0; i < ROUNDS; i++) {
+            double t0 = now_s();
+            pread_loop(fd, off, MEMBER_BYTES, devnull, NULL);
+            double t = now_s() - t0;
+            if (t < best)
+                best = t;
+        }
+    }
+    close(devnull);
+    close(fd);
+    return best;
+}
+
 static int rm_entry(const char *p, const struct stat *st, int f, struct FTW *w)
 {
     (void)st;
@@ -186,13 +265,18 @@ int main(void)
                                archive,    "--",  "tar-cat", "small.txt", NULL };
         double t_fixed = best_of(ours_small);
         double t_data = t_ours - t_fixed;
-        if (t_data > 0) {
+        double t_pread = pread_best(archive, hb);
+        if (t_pread < 0) {
+            fprintf(stderr, "bench_tar_cat: the pread loop read other bytes than GNU tar's\n");
+            status = 1;
+        } else if (t_data > 0) {
             printf("tar-cat 64 MiB member, data phase (the %.3f s of a one-byte member's run "
-                   "taken off): %.0f MiB/s; tar -xOf: %.0f MiB/s; ratio %.2fx\n",
-                   t_fixed, mib / t_data, mib / t_theirs, t_theirs / t_data);
+                   "taken off): %.0f MiB/s (%.3f s); pread loop: %.0f MiB/s (%.3f s); "
+                   "ratio %.2fx\n",
+                   t_fixed, mib / t_data, t_data, mib / t_pread, t_pread, t_pread / t_data);
             bench_result(&(struct bench_figure){ "tar-cat of a 64 MiB member, data phase",
-                                                 mib / t_data, "MiB/s", "tar -xOf", mib / t_theirs,
-                                                 "MiB/s", t_theirs / t_data, ">= 1" });
+                                                 mib / t_data, "MiB/s", "pread loop, 128 KiB",
+                                                 mib / t_pread, "MiB/s", t_pread / t_data, NULL });
         }
     }
     char *stop[] = { (char *)sb, "hv", "stop", "--dir", dir, NULL };
