@@ -10,7 +10,13 @@
  * made by `splitbed exec`, and the connected guests.  The daemons' CPU
  * time per start (from /proc/PID/schedstat) says the same without the
  * machine's load in it: what a start costs them as guests accumulate.
+ *
+ * Each figure also goes to results.json (bench_result.h), without a
+ * baseline: nothing in the same run does the same work to set it beside,
+ * so these are absolute figures, to be compared between runs on one
+ * machine only.
  */
+#include "tests/bench/bench_result.h"
 #include "tests/lib/runproc.h"
 
 #include <fcntl.h>
@@ -121,6 +127,31 @@ static double around(const double *v, unsigned k, unsigned last)
     return w[n / 2];
 }
 
+/* One figure without a baseline (bench_result.h). */
+static void record(const char *name, double value, const char *unit)
+{
+    bench_result(&(struct bench_figure){ .name = name, .value = value, .unit = unit });
+}
+
+/* The figures of the starts, t[] and cpu[] in ms, to results.json. */
+static void record_starts(const double *t, const double *cpu)
+{
+    record("guest start to disk connected, 1st", t[1], "ms");
+    record("guest start to disk connected, 16th", t[16], "ms");
+    record("guest start to disk connected, 64th", t[64], "ms");
+    static const unsigned around_k[3] = { 3, 16, 62 };
+    static const char *const nth[3] = { "3rd", "16th", "62nd" };
+    char name[128];
+    for (int i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "guest start to disk connected, %s, median of 5", nth[i]);
+        record(name, around(t, around_k[i], GUESTS), "ms");
+    }
+    for (int i = 0; i < 3; i++) {
+        snprintf(name, sizeof name, "hvd+xenstored CPU per guest start, %s, median of 5", nth[i]);
+        record(name, around(cpu, around_k[i], GUESTS), "ms");
+    }
+}
+
 struct guest {
     pid_t pid;
     int to, from;
@@ -212,6 +243,11 @@ int main(void)
            (double)(idle - base) / IDLE);
     printf("  %d running guests with a disk and a vif: +%ld KiB, %.1f KiB per guest\n", GUESTS,
            busy - idle, (double)(busy - idle) / GUESTS);
+    record_starts(t, cpu);
+    record("hvd+xenstored memory, dom0 only", (double)base, "KiB");
+    record("hvd+xenstored memory per idle domain", (double)(idle - base) / IDLE, "KiB");
+    record("hvd+xenstored memory per guest with disk and vif", (double)(busy - idle) / GUESTS,
+           "KiB");
     status = 0;
 stop:
     for (unsigned k = 1; k <= GUESTS; k++) {
