@@ -9,17 +9,14 @@
 #include "run.h"
 
 #include "backends-sim/qubes/qrexec_policy.h"
-#include "harness/layout.h"
 #include "harness/qubes_vm.h"
 #include "harness/vdev.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -194,66 +191,6 @@ static const char run_usage[] =
     "Exit status: the app's own; 1 when a backend failed or the app timed out;\n"
     "2 bad usage or input (one line naming it); 128+N when the app was killed by\n"
     "signal N (as shells report it).\n";
-
-/* Asks a backend whether it takes these options (its --check): on a
- * refusal, one line naming the option as the user gave it. */
-static int check_backend_opts(const char *name, const char *flag, const char *const *opts,
-                              unsigned nopts)
-{
-    if (!nopts)
-        return 0;
-    char prog[4096];
-    if (!layout_path(prog, sizeof prog, "libexec/splitbed", name) || access(prog, X_OK) != 0) {
-        fprintf(stderr, "splitbed run: backend %s not found in %s/libexec/splitbed\n", name,
-                layout_prefix());
-        return -1;
-    }
-    char **argv = calloc(2 * (size_t)nopts + 3, sizeof *argv);
-    int pfd[2];
-    if (!argv || pipe2(pfd, O_CLOEXEC) != 0) {
-        free(argv);
-        return -1;
-    }
-    unsigned k = 0;
-    argv[k++] = prog;
-    for (unsigned i = 0; i < nopts; i++) {
-        argv[k++] = "--opt";
-        argv[k++] = (char *)opts[i];
-    }
-    argv[k++] = "--check";
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(pfd[1], 2);
-        int null = open("/dev/null", O_RDWR);
-        dup2(null, 0);
-        dup2(null, 1);
-        execv(prog, argv);
-        _exit(127);
-    }
-    free(argv);
-    close(pfd[1]);
-    char line[512];
-    size_t len = 0;
-    ssize_t n;
-    while (len < sizeof line - 1 && (n = read(pfd[0], line + len, sizeof line - 1 - len)) > 0)
-        len += (size_t)n;
-    line[len] = '\0';
-    close(pfd[0]);
-    int ws = 0;
-    if (pid < 0 || waitpid(pid, &ws, 0) < 0)
-        return -1;
-    if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
-        return 0;
-    line[strcspn(line, "\n")] = '\0';
-    /* "splitbed-blkback: --opt K=V: why" names our flag instead. */
-    const char *why = line;
-    const char *opt = strstr(line, "--opt ");
-    if (opt)
-        fprintf(stderr, "splitbed run: %s %s\n", flag, opt + strlen("--opt "));
-    else
-        fprintf(stderr, "splitbed run: %s: %s\n", flag, *why ? why : "refused");
-    return -1;
-}
 
 /* A seed nobody gave: from the kernel's random pool. */
 static uint64_t fresh_seed(void)
@@ -479,8 +416,8 @@ int run_parse_args(struct run *r, int argc, char **argv)
     }
     if (add_fault_opts(r) != 0)
         return -1;
-    if (check_backend_opts("splitbed-blkback", "--backend-opt", r->opts, r->nopts) ||
-        check_backend_opts("splitbed-netback", "--netback-opt", r->net_opts, r->nnet_opts))
+    if (run_check_backend_opts("splitbed-blkback", "--backend-opt", r->opts, r->nopts) ||
+        run_check_backend_opts("splitbed-netback", "--netback-opt", r->net_opts, r->nnet_opts))
         return -1;
     return optind;
 }

@@ -107,8 +107,13 @@ int run_parse_args(struct run *r, int argc, char **argv);
  * 0, or -1 after one line naming the spec. */
 int run_parse_disks(struct run *r);
 
-/* spawn.c.  Each start returns the process's pid, or -1 (with a message
- * where the cause is ours to name). */
+/* spawn.c.  Asks backend `name` whether it takes these options (its
+ * --check): 0, or -1; a refusal is one line naming the option as the
+ * user gave it, after flag (--backend-opt, --netback-opt). */
+int run_check_backend_opts(const char *name, const char *flag, const char *const *opts,
+                           unsigned nopts);
+/* Each start returns the process's pid, or -1 (with a message where the
+ * cause is ours to name). */
 /* splitbed-blkback for r's disks with these knobs; a domain-destroy or
  * domain-pause fault's reports then come on r->report_fd. */
 pid_t run_start_blkback(struct run *r, const char *const *opts, unsigned nopts);

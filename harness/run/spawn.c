@@ -1,9 +1,9 @@
 /*
  * spawn.c — the processes a run starts: splitbed-blkback and
- * splitbed-netback in dom0 for the run's own devices, and the domain's
- * first process, splitbed-guest-init, which starts the app once
- * run_app_go says the domain is there.  All through posix_spawn, with
- * only the app writing to our stdout.
+ * splitbed-netback in dom0 for the run's own devices (and each first
+ * with --check, to try the user's knobs), and the domain's first
+ * process, splitbed-guest-init, which starts the app once run_app_go
+ * says the domain is there.  Only the app writes to our stdout.
  */
 #include "run.h"
 
@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Starts argv[0] (a full path) with env; its stdout joins our stderr
@@ -59,24 +60,88 @@ static pid_t spawn(char *const argv[], char **env, bool stdout_to_stderr, bool s
     return pid;
 }
 
+/* A backend's argv: its path (in prog, which the caller keeps), then
+ * --opt and each of opts, with room for `more` arguments after them and
+ * the closing NULL; *k is the first free slot.  NULL after a message
+ * when the backend is not installed, or when memory runs out. */
+static char **backend_argv(char *prog, size_t size, const char *name, const char *const *opts,
+                           unsigned nopts, unsigned more, unsigned *k)
+{
+    if (!layout_path(prog, size, "libexec/splitbed", name) || access(prog, X_OK) != 0) {
+        fprintf(stderr, "splitbed run: backend %s not found in %s/libexec/splitbed\n", name,
+                layout_prefix());
+        return NULL;
+    }
+    char **argv = calloc(2 * (size_t)nopts + more + 2, sizeof *argv);
+    if (!argv)
+        return NULL;
+    *k = 0;
+    argv[(*k)++] = prog;
+    for (unsigned i = 0; i < nopts; i++) {
+        argv[(*k)++] = "--opt";
+        argv[(*k)++] = (char *)opts[i];
+    }
+    return argv;
+}
+
+/* Asks a backend whether it takes these options (its --check): on a
+ * refusal, one line naming the option as the user gave it. */
+int run_check_backend_opts(const char *name, const char *flag, const char *const *opts,
+                           unsigned nopts)
+{
+    if (!nopts)
+        return 0;
+    char prog[4096];
+    unsigned k;
+    char **argv = backend_argv(prog, sizeof prog, name, opts, nopts, 1, &k);
+    int pfd[2];
+    if (!argv || pipe2(pfd, O_CLOEXEC) != 0) {
+        free(argv);
+        return -1;
+    }
+    argv[k++] = "--check";
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(pfd[1], 2);
+        int null = open("/dev/null", O_RDWR);
+        dup2(null, 0);
+        dup2(null, 1);
+        execv(prog, argv);
+        _exit(127);
+    }
+    free(argv);
+    close(pfd[1]);
+    char line[512];
+    size_t len = 0;
+    ssize_t n;
+    while (len < sizeof line - 1 && (n = read(pfd[0], line + len, sizeof line - 1 - len)) > 0)
+        len += (size_t)n;
+    line[len] = '\0';
+    close(pfd[0]);
+    int ws = 0;
+    if (pid < 0 || waitpid(pid, &ws, 0) < 0)
+        return -1;
+    if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0)
+        return 0;
+    line[strcspn(line, "\n")] = '\0';
+    /* "splitbed-blkback: --opt K=V: why" names our flag instead. */
+    const char *why = line;
+    const char *opt = strstr(line, "--opt ");
+    if (opt)
+        fprintf(stderr, "splitbed run: %s %s\n", flag, opt + strlen("--opt "));
+    else
+        fprintf(stderr, "splitbed run: %s: %s\n", flag, *why ? why : "refused");
+    return -1;
+}
+
 static pid_t start_backend(struct run *r, const char *name, const char *const *opts, unsigned nopts,
                            const char *const *extra, unsigned nextra, bool takes_stdin)
 {
     char prog[4096];
-    if (!layout_path(prog, sizeof prog, "libexec/splitbed", name) || access(prog, X_OK) != 0) {
-        fprintf(stderr, "splitbed run: backend %s not found in %s/libexec/splitbed\n", name,
-                layout_prefix());
-        return -1;
-    }
-    char **argv = calloc(2 * nopts + nextra + 3, sizeof *argv);
+    unsigned k;
+    char **argv = backend_argv(prog, sizeof prog, name, opts, nopts, nextra + 1, &k);
     if (!argv)
         return -1;
-    unsigned k = 0;
-    argv[k++] = prog;
-    for (unsigned i = 0; i < nopts; i++) {
-        argv[k++] = "--opt";
-        argv[k++] = (char *)opts[i];
-    }
     for (unsigned i = 0; i < nextra; i++)
         argv[k++] = (char *)extra[i];
     if (r->quiet)
