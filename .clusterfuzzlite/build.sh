@@ -4,7 +4,8 @@
 # $CXX $CXXFLAGS $LIB_FUZZING_ENGINE into $OUT/NAME, with beside it
 #   NAME_seed_corpus.zip   fixtures/corpora/NAME
 #   NAME.dict              tests/fuzz/NAME.dict, when there is one
-#   NAME.options           the dictionary and the input size the target reads
+#   NAME.options           the dictionary, and max_len: 4096 or the largest
+#                          seed, whichever is more, so that no seed is cut
 # Runs from the source tree ($SRC/splitbed in the image, or the current
 # directory when SRC has no splitbed).
 src=$SRC/splitbed
@@ -39,6 +40,12 @@ while read -r name rest; do
       cp "tests/fuzz/$name.dict" "$OUT/$name.dict"
       echo "dict = $name.dict"
     fi
-    echo "max_len = 4096"
+    # libFuzzer cuts every input, seeds included, to max_len.
+    max_len=4096
+    if [ -d "fixtures/corpora/$name" ]; then
+      big=$(find "fixtures/corpora/$name" -type f -printf '%s\n' | sort -n | tail -n 1)
+      [ -n "$big" ] && [ "$big" -gt "$max_len" ] && max_len=$big
+    fi
+    echo "max_len = $max_len"
   } >"$OUT/$name.options"
 done <<<"$list"

@@ -12,6 +12,7 @@
 
 #include <check.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,31 @@ static bool exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+/* The largest file under a tree, for the check that max_len cuts no seed. */
+static long long largest;
+
+static int note_size(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)path;
+    (void)ftw;
+    if (flag == FTW_F && st->st_size > largest)
+        largest = st->st_size;
+    return 0;
+}
+
+static long long max_len_of(const char *opts)
+{
+    FILE *f = fopen(opts, "r");
+    ck_assert_msg(f != NULL, "%s: cannot open", opts);
+    char line[256];
+    long long n = -1;
+    while (fgets(line, sizeof line, f))
+        if (sscanf(line, "max_len = %lld", &n) == 1)
+            break;
+    fclose(f);
+    return n;
 }
 
 START_TEST(build_sh_makes_every_target_and_each_runs_its_seeds)
@@ -90,6 +116,12 @@ START_TEST(build_sh_makes_every_target_and_each_runs_its_seeds)
         ck_assert_int_eq(mkdir(seeds, 0755), 0);
         runproc(&r, NULL, 0, 60, NULL, (char *[]){ "unzip", "-q", zip, "-d", seeds, NULL });
         ck_assert_msg(r.status == 0, "%s: unzip: %s", name, r.err);
+        /* libFuzzer cuts inputs to max_len: a seed longer would lose its tail. */
+        largest = 0;
+        ck_assert_int_eq(nftw(seeds, note_size, 16, FTW_PHYS), 0);
+        long long max_len = max_len_of(opts);
+        ck_assert_msg(max_len >= 4096 && max_len >= largest,
+                      "%s: max_len %lld cuts a seed of %lld bytes", name, max_len, largest);
         /* -runs=0: every seed once, as OSS-Fuzz's check of a new build does. */
         runproc(&r, NULL, 0, RUN_TIMEOUT, NULL, (char *[]){ bin, "-runs=0", seeds, NULL });
         ck_assert_msg(r.status == 0 && strstr(r.err, "INITED"), "%s over its seeds: status %d: %s",
