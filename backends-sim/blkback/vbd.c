@@ -302,7 +302,8 @@ static void probe(struct bb_vbd *v)
      * ever. */
     unsigned long prev;
     int fs0 = frontend_state(v);
-    if (rd_uint(v, v->be, "state", &prev) == 1 && prev > XenbusStateInitialising &&
+    bool have_prev = rd_uint(v, v->be, "state", &prev) == 1;
+    if (have_prev && prev > XenbusStateInitialising &&
         (fs0 == XenbusStateInitialised || fs0 == XenbusStateConnected)) {
         v->stale = true;
         raw_ring_signature(v, v->stale_sig, sizeof(v->stale_sig));
@@ -352,7 +353,11 @@ static void probe(struct bb_vbd *v)
     if (v->stale) {
         in_transaction(v, early ? publish_everything : publish_probe_nodes, XenbusStateClosing);
     } else if (p->skip_initwait) {
-        in_transaction(v, publish_everything, -1);
+        /* Initialising is the toolstack's word, left as it is; a state
+         * an earlier backend process left (Closed after a crash in the
+         * close handshake) would hold the frontend waiting for ever. */
+        bool reset = have_prev && prev != XenbusStateInitialising;
+        in_transaction(v, publish_everything, reset ? XenbusStateInitialising : -1);
         v->state = XenbusStateInitialising;
     } else {
         in_transaction(v, early ? publish_everything : publish_probe_nodes, XenbusStateInitWait);

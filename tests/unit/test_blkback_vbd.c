@@ -702,6 +702,30 @@ START_TEST(skip_initwait_and_frontend_skipping_initialised)
 }
 END_TEST
 
+/* A skip-initwait backend started where an earlier process left Closed
+ * (it died in the close handshake, after the frontend had closed and
+ * gone back to Initialising): it says Initialising again, or the
+ * frontend would wait for ever for the backend to leave Closed. */
+START_TEST(skip_initwait_restarted_over_closed_says_initialising)
+{
+    struct world w;
+    world_init(&w);
+    char err[64];
+    ck_assert_int_eq(bb_params_set(&w.params, "skip-initwait=1", err, sizeof(err)), 0);
+    toolstack(&w, 1, w.img[1], "w");
+    set(&w, "6", "/local/domain/0/backend/vbd/1/%u/state", DEV);
+    fe_state(&w, 1, XenbusStateInitialising);
+    start(&w);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateInitialising);
+    ck_assert_str_eq(be_node(&w, 1, "sectors"), "8192");
+    frontend_ring(&w, 1, 0, LEGACY_REF, XenbusStateConnected);
+    bb_backend_rescan(w.be);
+    ck_assert_int_eq(be_state(&w, 1), XenbusStateConnected);
+    io_roundtrip(&w, 1);
+    world_free(&w);
+}
+END_TEST
+
 /* D3: ring details already there when the backend starts. */
 START_TEST(ring_written_before_backend_starts)
 {
@@ -1166,6 +1190,7 @@ static Suite *suite(void)
     tcase_add_test(t, event_channel_bind_failure);
     tcase_add_test(t, unmappable_ring);
     tcase_add_test(t, skip_initwait_and_frontend_skipping_initialised);
+    tcase_add_test(t, skip_initwait_restarted_over_closed_says_initialising);
     tcase_add_test(t, ring_written_before_backend_starts);
     tcase_add_test(t, transaction_conflicts_are_retried);
     tcase_add_test(t, read_only_mode);
