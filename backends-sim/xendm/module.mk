@@ -6,7 +6,7 @@ XENDM_SRCS := backends-sim/xendm/dm_args.c backends-sim/xendm/dm_qmp.c \
               backends-sim/xendm/dm_vifs.c backends-sim/xendm/dm_main.c
 XENDM_BIN = $(BUILD)/libexec/splitbed/splitbed-xen-dm
 
-$(XENDM_BIN): $(patsubst %.c,$(OBJ)/%.o,$(XENDM_SRCS)) | $(BLKBACK_BIN) $(NETBACK)
+$(XENDM_BIN): $(patsubst %.c,$(OBJ)/%.o,$(XENDM_SRCS)) | $$(BLKBACK_BIN) $$(NETBACK)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lxenstore
 

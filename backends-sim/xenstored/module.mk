@@ -18,7 +18,7 @@ $(XS_LIB): $(patsubst %.c,$(OBJ)/%.o,$(XS_CORE_SRCS))
 	@mkdir -p $(@D)
 	rm -f $@; ar rcs $@ $^
 
-$(XENSTORED_BIN): $(patsubst %.c,$(OBJ)/%.o,$(XS_SERVER_SRCS)) $(XS_LIB) $(XS_EVTCHN_OBJS) $(HVCTL_LIB)
+$(XENSTORED_BIN): $(patsubst %.c,$(OBJ)/%.o,$(XS_SERVER_SRCS)) $(XS_LIB) $(XS_EVTCHN_OBJS) $$(HVCTL_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^ -lxentoollog -lpthread
 

@@ -9,7 +9,7 @@ $(BUILD)/tests/gui-hostile: $(OBJ)/tests/integration/gui_hostile.o \
 $(BUILD)/tests/test_gui: $(OBJ)/tests/integration/test_gui.o $$(QUBES_SIM_OBJS) | \
     $(BUILD)/tests/gui-hostile $(BUILD)/libexec/splitbed/splitbed-guid \
     $(BUILD)/bin/splitbed $(BUILD)/bin/splitbed-hvd $(BUILD)/bin/splitbed-xenstored \
-    $(LIBXEN_DIR)/libxengnttab.so.1 $(LIBXEN_DIR)/libxenevtchn.so.1
+    $$(LIBXEN_DIR)/libxengnttab.so.1 $$(LIBXEN_DIR)/libxenevtchn.so.1
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $< $(QUBES_SIM_OBJS) $(CHECK_LIBS)
 INTEGRATION_TESTS += $(BUILD)/tests/test_gui

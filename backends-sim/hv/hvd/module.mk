@@ -10,7 +10,7 @@ HVD_SRCS := backends-sim/hv/hvd/main.c backends-sim/hv/hvd/loop.c \
     backends-sim/hv/hvd/domctl.c backends-sim/hv/hvd/sysctl.c backends-sim/hv/hvd/dominfo.c \
     backends-sim/hv/hvd/hcall_names.c backends-sim/procdom/procdom.c $(HVD_WIRE_SRCS)
 
-$(BUILD)/bin/splitbed-hvd: $(patsubst %.c,$(OBJ)/%.o,$(HVD_SRCS)) $(HV_CORE_LIB)
+$(BUILD)/bin/splitbed-hvd: $(patsubst %.c,$(OBJ)/%.o,$(HVD_SRCS)) $$(HV_CORE_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(LDFLAGS) -o $@ $^
 
