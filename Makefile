@@ -55,6 +55,9 @@ OS_LINUX_LIB := $(BUILD)/lib/libsplitbed-os-linux.a
 .SECONDEXPANSION:
 MODULES := $(sort $(filter-out mk/%,$(wildcard */*.mk */*/*.mk */*/*/*.mk)))
 include $(MODULES)
+# Several modules append to these: sorted, the commands they reach do not
+# depend on the order the modules were read in.
+FRONTEND_SRCS := $(sort $(FRONTEND_SRCS))
 # Archives and guest apps are made once every module has listed its sources.
 $(FRONTEND_LIB): $(patsubst %.c,$(OBJ)/%.o,$(FRONTEND_SRCS))
 	@mkdir -p $(@D)
@@ -65,7 +68,7 @@ $(OS_LINUX_LIB): $(patsubst %.c,$(OBJ)/%.o,$(OS_LINUX_SRCS))
 	rm -f $@; ar rcs $@ $^
 
 $(foreach a,$(GUEST_APPS),$(eval $(call guest_app_rule,$(a))))
-FREESTANDING_SRCS += $(FRONTEND_SRCS)
+FREESTANDING_SRCS := $(sort $(FREESTANDING_SRCS) $(FRONTEND_SRCS))
 
 $(OBJ)/%.o: %.c
 	@mkdir -p $(@D)
