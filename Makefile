@@ -41,7 +41,7 @@ DEMO_CONFIG ?= fixtures/scenarios/qubes-hello.cfg
 # The builds inside run/test/test-san use every core.
 NPROC := $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: format format-check run all test mutants unit-test integration-test test-san bench fuzz fuzz-build fuzz-list fuzz-bench coverage freestanding install clean deps
+.PHONY: format format-check run all test-bins test build-order-check mutants unit-test integration-test test-san bench fuzz fuzz-build fuzz-list fuzz-bench coverage freestanding install clean deps
 all:
 
 OBJ := $(BUILD)/obj
@@ -53,7 +53,15 @@ OS_LINUX_LIB := $(BUILD)/lib/libsplitbed-os-linux.a
 # $$(LIST): expanded once every module has been read, so no module depends
 # on the order they are included in.
 .SECONDEXPANSION:
+# MODULE_ORDER=reverse reads them last to first
+# (make build-order-check proves both orders build the same).
 MODULES := $(sort $(filter-out mk/%,$(wildcard */*.mk */*/*.mk */*/*/*.mk)))
+reverse = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+ifeq ($(MODULE_ORDER),reverse)
+MODULES := $(strip $(call reverse,$(MODULES)))
+else ifneq ($(MODULE_ORDER),)
+$(error MODULE_ORDER=$(MODULE_ORDER): not "reverse" or empty)
+endif
 include $(MODULES)
 # Several modules append to these: sorted, the commands they reach do not
 # depend on the order the modules were read in.
@@ -76,6 +84,9 @@ $(OBJ)/%.o: %.c
 
 all: $(ALL_TARGETS) $(UNIT_TESTS) $(INTEGRATION_TESTS)
 
+# Every program the tests and the benches run, built and not run.
+test-bins: $(UNIT_TESTS) $(INTEGRATION_TESTS) $(FUZZ_REPLAYS) $(BENCHES)
+
 deps:
 	@sh mk/deps.sh
 
@@ -86,7 +97,7 @@ run: deps
 
 # The README's test command.  Check prints each suite's summary;
 # tests/run-checks.sh adds the plain total line at the end.
-test: deps format-check
+test: deps format-check build-order-check
 	$(MAKE) -j$(NPROC) all
 	$(MAKE) freestanding unikernel
 	sh tests/run-checks.sh $(BUILD) $(UNIT_TESTS) $(INTEGRATION_TESTS)
@@ -129,6 +140,12 @@ format-check:
 	@bad=$$(for f in $(FORMAT_FILES); do clang-format --dry-run -Werror $$f >/dev/null 2>&1 || echo $$f; done); \
 	if [ -n "$$bad" ]; then echo "format-check: not in the house style (make format):" $$bad >&2; exit 1; fi; \
 	echo "format-check: $(words $(FORMAT_FILES)) files in the house style"
+
+# The modules' order, proven irrelevant: every command and prerequisite
+# of `make -p -n -B` (tests/build-order-check.py) is the same with them
+# read in reverse.
+build-order-check:
+	@python3 tests/build-order-check.py $(MAKE)
 
 # The include rule, proven: no file under frontends/ names a header of
 # backends-sim/ or harness/, and the portable sources compile with
