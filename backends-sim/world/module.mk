@@ -7,7 +7,7 @@ OS_WORLD_SRCS := $(addprefix backends-sim/world/home/,host.c grants.c gntmap.c e
 # The in-process host of the hypervisor core, also linked by its unit
 # tests and fuzz target.
 HVHOST_SRCS := backends-sim/world/hvhost.c
-WORLD_SRCS := $(HVHOST_SRCS) $(addprefix backends-sim/world/,choice.c evq.c trace_log.c world_core.c bbenv.c toolstack_nodes.c world.c \
+WORLD_SRCS := $(HVHOST_SRCS) $(addprefix backends-sim/world/,choice.c evq.c trace_log.c world_core.c world_sched.c bbenv.c toolstack_nodes.c world.c \
   sched.c workload.c nbenv.c networld.c net_workload.c)
 # Everything a world is made of, as sources: the fuzz target compiles them
 # itself.

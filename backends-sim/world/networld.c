@@ -22,24 +22,19 @@ void nw_trace(struct networld *w, const char *fmt, ...)
     char line[640];
     va_list ap;
     va_start(ap, fmt);
-    size_t len = trace_log_format(line, sizeof(line), w->step, w->waiting, fmt, ap);
+    size_t len = trace_log_format(line, sizeof(line), w->sched.step, w->sched.waiting, fmt, ap);
     va_end(ap);
     trace_log_add(&w->log, line, len);
 }
 
 void nw_fail(struct networld *w, const char *invariant, const char *fmt, ...)
 {
-    if (!w->res->ok)
-        return; /* the first break is the one to report */
-    w->res->ok = false;
-    w->res->step = w->step;
-    snprintf(w->res->invariant, sizeof(w->res->invariant), "%s", invariant);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(w->res->detail, sizeof(w->res->detail), fmt, ap);
+    bool first = world_sched_fail(&w->sched, w->res, invariant, fmt, ap);
     va_end(ap);
-    w->stop = true;
-    nw_trace(w, "INVARIANT BROKEN: %s: %s", invariant, w->res->detail);
+    if (first)
+        nw_trace(w, "INVARIANT BROKEN: %s: %s", invariant, w->res->detail);
 }
 
 /* ---- what the parts report ---------------------------------------------- */
@@ -79,7 +74,7 @@ static void on_fe_log(void *ctx, enum os_log_level level, const char *line)
 
 static uint64_t now_ns(void *ctx)
 {
-    return ((struct networld *)ctx)->now;
+    return ((struct networld *)ctx)->sched.now;
 }
 
 static bool fe_conflict(void *ctx)
@@ -224,7 +219,7 @@ static int build(struct networld *w)
 
 static void teardown(struct networld *w)
 {
-    w->stop = true;
+    w->sched.stop = true;
     netfront_free(w->nf);
     w->nf = NULL;
     nb_vif_free(w->vif);
@@ -347,22 +342,22 @@ static void check_step(struct networld *w)
 {
     if (w->vif && nb_vif_error(w->vif))
         nw_fail(w, "the backend never cuts off an honest frontend", "%s", nb_vif_error(w->vif));
-    if (w->step >= (w->opts.max_steps ? w->opts.max_steps : WORLD_DEFAULT_MAX_STEPS))
+    if (w->sched.step >= (w->opts.max_steps ? w->opts.max_steps : WORLD_DEFAULT_MAX_STEPS))
         nw_fail(w, "progress", "the workload did not finish within %llu steps",
-                (unsigned long long)w->step);
+                (unsigned long long)w->sched.step);
 }
 
 static bool nw_step(struct networld *w, bool inner)
 {
-    if (w->stop)
+    if (w->sched.stop)
         return false;
-    w->step++;
-    w->now += NW_STEP_NS;
+    w->sched.step++;
+    w->sched.now += WORLD_STEP_NS;
     enum action c[A_COUNT];
     unsigned n = candidates(w, inner, c);
     if (n == 0) {
-        w->step--;
-        w->now -= NW_STEP_NS;
+        w->sched.step--;
+        w->sched.now -= WORLD_STEP_NS;
         return false;
     }
     bool held[A_COUNT];
@@ -373,37 +368,16 @@ static bool nw_step(struct networld *w, bool inner)
     return true;
 }
 
+static bool step_fn(void *ctx, bool inner)
+{
+    return nw_step(ctx, inner);
+}
+
 /* The frontend's os_wait: everyone else runs until it has input. */
 static int nw_wait(void *ctx, uint64_t deadline_ns)
 {
     struct networld *w = ctx;
-    int r = 0;
-    bool first = true;
-    w->waiting++;
-    for (;;) {
-        if (w->stop) {
-            r = -OS_ESHUTDOWN;
-            break;
-        }
-        if (!first && os_world_has_input(w->os)) {
-            r = 1;
-            break;
-        }
-        if (deadline_ns && w->now >= deadline_ns)
-            break;
-        first = false;
-        if (!nw_step(w, true)) {
-            if (os_world_has_input(w->os)) {
-                w->now += NW_STEP_NS;
-                r = 1;
-            } else if (deadline_ns > w->now) {
-                w->now = deadline_ns;
-            }
-            break;
-        }
-    }
-    w->waiting--;
-    return r;
+    return world_sched_wait(&w->sched, w->os, step_fn, w, deadline_ns);
 }
 
 /* ---- a run ---------------------------------------------------------------- */
@@ -469,7 +443,7 @@ static int run(struct networld *w)
         teardown(w);
         return rc;
     }
-    while (!w->stop && w->phase != NW_DONE) {
+    while (!w->sched.stop && w->phase != NW_DONE) {
         if (w->phase == NW_RUN && nwl_accounted(w)) {
             nw_trace(w, "every frame accounted for: %llu dropped by the backend, %llu by the guest",
                      (unsigned long long)w->be_dropped, (unsigned long long)w->fe_dropped);
@@ -482,18 +456,18 @@ static int run(struct networld *w)
             w->phase = NW_DONE;
             break;
         }
-        if (!w->stop && !nw_step(w, false)) {
+        if (!w->sched.stop && !nw_step(w, false)) {
             stalled(w);
             break;
         }
     }
-    if (!w->stop) {
-        while (!w->stop && nw_step(w, true))
+    if (!w->sched.stop) {
+        while (!w->sched.stop && nw_step(w, true))
             ;
-        if (!w->stop)
+        if (!w->sched.stop)
             final_checks(w);
     }
-    w->res->steps = w->step;
+    w->res->steps = w->sched.step;
     w->res->requests = w->tx_sent + w->rx_given;
     w->res->conflicts = w->cfg.conflicts - w->conflicts_left;
     teardown(w);

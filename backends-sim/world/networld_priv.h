@@ -17,14 +17,14 @@
 #include "backends-sim/world/trace_log.h"
 #include "backends-sim/world/nbenv.h"
 #include "backends-sim/world/networld.h"
+#include "backends-sim/world/world_sched.h"
 #include "backends-sim/xenstored/xsc_client.h"
 #include "backends-sim/xenstored/xsc_core.h"
 #include "frontends/netfront.h"
 
 #define NW_FRONT 1u
 #define NW_GUEST_FRAMES 8192u /* four queues of 256 rx and 256 tx pages */
-#define NW_STEP_NS 1000000ull
-#define NW_MAX_FRAMES 24u /* each way */
+#define NW_MAX_FRAMES 24u     /* each way */
 #define NW_FE "/local/domain/1/device/vif/0"
 #define NW_BE "/local/domain/0/backend/vif/1/0"
 #define NW_MAC "00:16:3e:00:00:01"
@@ -70,9 +70,7 @@ struct networld {
 
     struct evq evq; /* notifications in flight */
 
-    uint64_t now, step;
-    unsigned waiting;
-    bool stop;
+    struct world_sched sched; /* steps, time, the stop */
     unsigned conflicts_left, copy_fails_left;
 
     /* The workload: frames the guest sent (tx) and frames the backend's

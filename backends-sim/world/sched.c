@@ -246,12 +246,12 @@ static void run_action(struct world *w, enum action a)
 
 bool w_step(struct world *w, bool inner)
 {
-    if (w->stop)
+    if (w->sched.stop)
         return false;
-    w->step++;
-    w->now += W_STEP_NS;
+    w->sched.step++;
+    w->sched.now += WORLD_STEP_NS;
     for (unsigned i = 0; i < w->cfg.ncrashes; i++)
-        if (!(w->crashes_done & (1u << i)) && w->step >= w->cfg.crash_at[i] && crash_ok(w)) {
+        if (!(w->crashes_done & (1u << i)) && w->sched.step >= w->cfg.crash_at[i] && crash_ok(w)) {
             w->crashes_done |= 1u << i;
             w_trace(w, "fault: the backend dies");
             w_backend_crash(w);
@@ -261,8 +261,8 @@ bool w_step(struct world *w, bool inner)
     enum action c[A_COUNT];
     unsigned n = candidates(w, inner, c);
     if (n == 0) {
-        w->step--;
-        w->now -= W_STEP_NS;
+        w->sched.step--;
+        w->sched.now -= WORLD_STEP_NS;
         return false;
     }
     bool held[A_COUNT];
@@ -273,37 +273,14 @@ bool w_step(struct world *w, bool inner)
     return true;
 }
 
-/* The frontend's os_wait: everyone else runs until it has input.  At
- * least one step runs (or time passes) on every call, so a caller that
- * leaves its input untaken does not spin in place. */
+static bool step_fn(void *ctx, bool inner)
+{
+    return w_step(ctx, inner);
+}
+
+/* The frontend's os_wait: everyone else runs until it has input. */
 int w_wait(void *ctx, uint64_t deadline_ns)
 {
     struct world *w = ctx;
-    int r = 0;
-    bool first = true;
-    w->waiting++;
-    for (;;) {
-        if (w->stop) {
-            r = -OS_ESHUTDOWN;
-            break;
-        }
-        if (!first && os_world_has_input(w->os)) {
-            r = 1;
-            break;
-        }
-        if (deadline_ns && w->now >= deadline_ns)
-            break;
-        first = false;
-        if (!w_step(w, true)) {
-            if (os_world_has_input(w->os)) {
-                w->now += W_STEP_NS;
-                r = 1;
-            } else if (deadline_ns > w->now) {
-                w->now = deadline_ns; /* nothing will ever come */
-            }
-            break;
-        }
-    }
-    w->waiting--;
-    return r;
+    return world_sched_wait(&w->sched, w->os, step_fn, w, deadline_ns);
 }

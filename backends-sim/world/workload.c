@@ -51,7 +51,7 @@ static void io_done(struct blkfront_io *bio, int status)
     }
     if (status != 0) {
         /* A teardown fails what is left with ESHUTDOWN; that is not news. */
-        if (!w->stop)
+        if (!w->sched.stop)
             w_fail(w, "every request succeeds", "request %u (%s sector %llu) failed with error %d",
                    idx, op_name(bio->op), (unsigned long long)bio->sector, -status);
         return;

@@ -40,7 +40,7 @@ void w_trace(struct world *w, const char *fmt, ...)
     char line[640];
     va_list ap;
     va_start(ap, fmt);
-    size_t len = trace_log_format(line, sizeof(line), w->step, w->waiting, fmt, ap);
+    size_t len = trace_log_format(line, sizeof(line), w->sched.step, w->sched.waiting, fmt, ap);
     va_end(ap);
     /* The disk's fd number depends on what the process inherited: name it
      * so that a trace is the same in every process. */
@@ -57,17 +57,12 @@ void w_trace(struct world *w, const char *fmt, ...)
 
 void w_fail(struct world *w, const char *invariant, const char *fmt, ...)
 {
-    if (!w->res->ok)
-        return; /* the first break is the one to report */
-    w->res->ok = false;
-    w->res->step = w->step;
-    snprintf(w->res->invariant, sizeof(w->res->invariant), "%s", invariant);
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(w->res->detail, sizeof(w->res->detail), fmt, ap);
+    bool first = world_sched_fail(&w->sched, w->res, invariant, fmt, ap);
     va_end(ap);
-    w->stop = true;
-    w_trace(w, "INVARIANT BROKEN: %s: %s", invariant, w->res->detail);
+    if (first)
+        w_trace(w, "INVARIANT BROKEN: %s: %s", invariant, w->res->detail);
 }
 
 /* ---- what the parts report ---------------------------------------------- */
@@ -110,7 +105,7 @@ static void on_fe_log(void *ctx, enum os_log_level level, const char *line)
 
 static uint64_t now_ns(void *ctx)
 {
-    return ((struct world *)ctx)->now;
+    return ((struct world *)ctx)->sched.now;
 }
 
 /* ---- configuration from the seed ----------------------------------------- */
@@ -263,7 +258,7 @@ static int build(struct world *w)
 
 static void teardown(struct world *w)
 {
-    w->stop = true; /* os_wait returns at once from now on */
+    w->sched.stop = true; /* os_wait returns at once from now on */
     if (w->bf)
         blkfront_close(w->bf);
     w->bf = NULL;
@@ -287,9 +282,9 @@ void w_check_step(struct world *w)
     wl_observe(w);
     if (w->bf && blkfront_error(w->bf) < 0)
         w_fail(w, "no frontend error", "blkfront failed: %s", blkfront_diagnosis(w->bf));
-    if (w->step >= (w->opts.max_steps ? w->opts.max_steps : WORLD_DEFAULT_MAX_STEPS))
+    if (w->sched.step >= (w->opts.max_steps ? w->opts.max_steps : WORLD_DEFAULT_MAX_STEPS))
         w_fail(w, "progress", "the workload did not finish within %llu steps",
-               (unsigned long long)w->step);
+               (unsigned long long)w->sched.step);
 }
 
 static const char *const phases[] = { "writing", "flushing", "reading", "closing", "done" };
@@ -320,19 +315,19 @@ static int run(struct world *w)
         teardown(w);
         return rc;
     }
-    while (!w->stop && !wl_done(w)) {
+    while (!w->sched.stop && !wl_done(w)) {
         if (!w_step(w, false)) {
             stalled(w);
             break;
         }
     }
-    if (!w->stop) {
+    if (!w->sched.stop) {
         /* Let the backend see the close through, then look at what is left. */
-        while (!w->stop && w_step(w, true))
+        while (!w->sched.stop && w_step(w, true))
             ;
         wl_final_checks(w);
     }
-    w->res->steps = w->step;
+    w->res->steps = w->sched.step;
     w->res->crashes = w->crashes;
     w->res->conflicts = w->cfg.conflicts - w->conflicts_left;
     teardown(w);

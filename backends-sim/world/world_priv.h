@@ -15,13 +15,13 @@
 #include "backends-sim/world/hvhost.h"
 #include "backends-sim/world/trace_log.h"
 #include "backends-sim/world/world.h"
+#include "backends-sim/world/world_sched.h"
 #include "backends-sim/xenstored/xsc_client.h"
 #include "backends-sim/xenstored/xsc_core.h"
 
 #define W_FRONT 1u     /* the guest's domid */
 #define W_DEVID 51712u /* xvda */
 #define W_GUEST_FRAMES 2048u
-#define W_STEP_NS 1000000ull /* virtual time a step takes: 1 ms */
 #define W_MAX_CRASHES 2u
 #define W_MAX_DEPTH 8u /* workload requests in flight */
 #define W_ZC_PAGES 3u  /* 16 sectors at any sector offset */
@@ -98,9 +98,7 @@ struct world {
 
     struct evq evq; /* notifications in flight */
 
-    uint64_t now, step;
-    unsigned waiting; /* nesting of os_wait */
-    bool stop;
+    struct world_sched sched; /* steps, time, the stop */
     unsigned conflicts_left;
 
     struct workload wl;
