@@ -156,31 +156,74 @@ static void accept_one(struct dm_qmp *q, int lfd)
     send_all(fd, "{\"QMP\": {\"version\": " QEMU_VERSION ", \"capabilities\": []}}\r\n");
 }
 
+/* A walk over JSON text that knows which characters stand in a string. */
+struct scan {
+    int depth;     /* { and [ open */
+    bool str, esc; /* in a string; after its backslash */
+};
+
+/* Steps over c: returns it when it stands outside a string (a string's
+ * opening quote included), 0 inside one (its closing quote included). */
+static char scan_step(struct scan *s, char c)
+{
+    if (s->str) {
+        if (s->esc)
+            s->esc = false;
+        else if (c == '\\')
+            s->esc = true;
+        else if (c == '"')
+            s->str = false;
+        return 0;
+    }
+    if (c == '"')
+        s->str = true;
+    else if (c == '{' || c == '[')
+        s->depth++;
+    else if (c == '}' || c == ']')
+        s->depth--;
+    return c;
+}
+
 /* The end of the JSON object starting at s[0] == '{', or 0 when it is not
  * complete in len bytes. */
 static size_t object_end(const char *s, size_t len)
 {
-    int depth = 0;
-    bool str = false, esc = false;
+    struct scan sc = { 0 };
     for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if (str) {
-            if (esc)
-                esc = false;
-            else if (c == '\\')
-                esc = true;
-            else if (c == '"')
-                str = false;
-            continue;
-        }
-        if (c == '"')
-            str = true;
-        else if (c == '{' || c == '[')
-            depth++;
-        else if ((c == '}' || c == ']') && --depth == 0)
+        char c = scan_step(&sc, s[i]);
+        if ((c == '}' || c == ']') && sc.depth == 0)
             return i + 1;
     }
     return 0;
+}
+
+static size_t skip_blanks(const char *s, size_t len, size_t i)
+{
+    while (i < len && (s[i] == ' ' || s[i] == '\t'))
+        i++;
+    return i;
+}
+
+/* The raw JSON value starting at obj[start], up to the comma or bracket
+ * that ends it, trailing blanks cut, copied to out; false when empty or
+ * too long. */
+static bool copy_value(const char *obj, size_t len, size_t start, char *out, size_t outlen)
+{
+    struct scan sc = { 0 };
+    size_t j = start;
+    for (; j < len; j++) {
+        char c = scan_step(&sc, obj[j]);
+        if (sc.depth < 0 || (c == ',' && sc.depth == 0))
+            break;
+    }
+    size_t n = j - start;
+    while (n && (obj[start + n - 1] == ' ' || obj[start + n - 1] == '\t'))
+        n--;
+    if (n == 0 || n >= outlen)
+        return false;
+    memcpy(out, obj + start, n);
+    out[n] = '\0';
+    return true;
 }
 
 /* The raw JSON value of top-level "key" in obj (a string's quotes kept),
@@ -188,69 +231,15 @@ static size_t object_end(const char *s, size_t len)
 static bool member(const char *obj, size_t len, const char *key, char *out, size_t outlen)
 {
     size_t kl = strlen(key);
-    int depth = 0;
-    bool str = false, esc = false;
+    struct scan sc = { 0 };
     for (size_t i = 0; i < len; i++) {
-        char c = obj[i];
-        if (str) {
-            if (esc)
-                esc = false;
-            else if (c == '\\')
-                esc = true;
-            else if (c == '"')
-                str = false;
+        /* A string opening at the top level: the key, if a colon follows. */
+        if (scan_step(&sc, obj[i]) != '"' || sc.depth != 1)
             continue;
-        }
-        if (c == '{' || c == '[') {
-            depth++;
-        } else if (c == '}' || c == ']') {
-            depth--;
-        } else if (c == '"') {
-            if (depth == 1 && i + kl + 1 < len && !strncmp(obj + i + 1, key, kl) &&
-                obj[i + kl + 1] == '"') {
-                size_t j = i + kl + 2;
-                while (j < len && (obj[j] == ' ' || obj[j] == '\t'))
-                    j++;
-                if (j < len && obj[j] == ':') {
-                    j++;
-                    while (j < len && (obj[j] == ' ' || obj[j] == '\t'))
-                        j++;
-                    size_t start = j;
-                    bool s2 = false, e2 = false;
-                    int d2 = 0;
-                    for (; j < len; j++) {
-                        char d = obj[j];
-                        if (s2) {
-                            if (e2)
-                                e2 = false;
-                            else if (d == '\\')
-                                e2 = true;
-                            else if (d == '"')
-                                s2 = false;
-                            continue;
-                        }
-                        if (d == '"')
-                            s2 = true;
-                        else if (d == '{' || d == '[')
-                            d2++;
-                        else if (d == '}' || d == ']') {
-                            if (d2 == 0)
-                                break;
-                            d2--;
-                        } else if (d == ',' && d2 == 0)
-                            break;
-                    }
-                    size_t n = j - start;
-                    while (n && (obj[start + n - 1] == ' ' || obj[start + n - 1] == '\t'))
-                        n--;
-                    if (n == 0 || n >= outlen)
-                        return false;
-                    memcpy(out, obj + start, n);
-                    out[n] = '\0';
-                    return true;
-                }
-            }
-            str = true;
+        if (i + kl + 1 < len && !strncmp(obj + i + 1, key, kl) && obj[i + kl + 1] == '"') {
+            size_t j = skip_blanks(obj, len, i + kl + 2);
+            if (j < len && obj[j] == ':')
+                return copy_value(obj, len, skip_blanks(obj, len, j + 1), out, outlen);
         }
     }
     return false;
