@@ -43,6 +43,7 @@
 #include "backends-sim/blkback/blkif_proto.h"
 #include "backends-sim/world/bbenv.h"
 #include "backends-sim/world/world_fixture.h"
+#include "tests/fuzz/xenbus_input.h"
 #include <xen/io/xenbus.h>
 
 #define DEV 51712
@@ -226,32 +227,14 @@ static void check(struct world *w)
     }
 }
 
-/* KEY must stay inside the directory it names a node of. */
-static bool key_ok(const char *k)
-{
-    if (!*k || strlen(k) > 48 || k[0] == '/' || strstr(k, "//"))
-        return false;
-    for (const char *c = k; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' ||
-              *c == '/'))
-            return false;
-    return k[strlen(k) - 1] != '/';
-}
-
 static void write_key(struct world *w, const char *dir, const char *kv)
 {
-    char key[64], path[192];
-    const char *eq = strchr(kv, '=');
-    size_t n = eq ? (size_t)(eq - kv) : strlen(kv);
-    if (n >= sizeof key)
+    char path[192];
+    const char *value;
+    if (!xi_key(dir, kv, path, sizeof path, &value))
         return;
-    memcpy(key, kv, n);
-    key[n] = '\0';
-    if (!key_ok(key))
-        return;
-    snprintf(path, sizeof path, "%s/%s", dir, key);
-    if (eq)
-        (void)xsc_client_write(w->xs.dom0, 0, path, eq + 1);
+    if (value)
+        (void)xsc_client_write(w->xs.dom0, 0, path, value);
     else
         (void)xsc_client_strs(w->xs.dom0, XS_RM, 0, NULL, path, NULL);
 }
@@ -316,15 +299,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char line[128];
     size_t i = 2;
     for (int steps = 0; i < size && steps < MAX_STEPS; steps++) {
-        size_t end = i;
-        while (end < size && data[end] != '\n')
-            end++;
-        size_t n = end - i < sizeof line - 1 ? end - i : sizeof line - 1;
-        memcpy(line, data + i, n);
-        line[n] = '\0';
-        i = end + 1;
-        if (strlen(line) != n)
-            continue; /* a NUL inside: not a line */
+        if (!xi_line(data, size, &i, line, sizeof line))
+            continue;
         if (!strncmp(line, "!be:", 4)) {
             /* The toolstack writes the backend's state only when it
              * makes the directory. */

@@ -35,6 +35,7 @@
 
 #include "tests/unit/test_net_host.h"
 #include "backends-sim/netback/nb_vif.h"
+#include "tests/fuzz/xenbus_input.h"
 
 #define MAX_STEPS 256
 
@@ -112,32 +113,14 @@ static void follow(struct os *os, struct nb_vif *v)
         ;
 }
 
-/* KEY must stay inside the directory it names a node of. */
-static bool key_ok(const char *k)
-{
-    if (!*k || strlen(k) > 48 || k[0] == '/' || strstr(k, "//") || strstr(k, ".."))
-        return false;
-    for (const char *c = k; *c; c++)
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-' || *c == '_' ||
-              *c == '/'))
-            return false;
-    return k[strlen(k) - 1] != '/';
-}
-
 static void write_key(struct os *os, const char *dir, const char *kv)
 {
-    char key[64], path[160];
-    const char *eq = strchr(kv, '=');
-    size_t n = eq ? (size_t)(eq - kv) : strlen(kv);
-    if (n >= sizeof key)
+    char path[160];
+    const char *value;
+    if (!xi_key(dir, kv, path, sizeof path, &value))
         return;
-    memcpy(key, kv, n);
-    key[n] = '\0';
-    if (!key_ok(key))
-        return;
-    snprintf(path, sizeof path, "%s/%s", dir, key);
-    if (eq)
-        tnh_write(os, path, eq + 1);
+    if (value)
+        tnh_write(os, path, value);
     else
         tnh_rm(os, path);
 }
@@ -175,15 +158,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char line[128];
     size_t i = 1;
     for (int steps = 0; i < size && steps < MAX_STEPS; steps++) {
-        size_t end = i;
-        while (end < size && data[end] != '\n')
-            end++;
-        size_t n = end - i < sizeof line - 1 ? end - i : sizeof line - 1;
-        memcpy(line, data + i, n);
-        line[n] = '\0';
-        i = end + 1;
-        if (strlen(line) != n)
-            continue; /* a NUL inside: not a line */
+        if (!xi_line(data, size, &i, line, sizeof line))
+            continue;
         if (!strncmp(line, "!be:", 4)) {
             /* The toolstack writes the backend's state only when it
              * makes the directory. */
