@@ -3,8 +3,8 @@
 BLKFRONT_SRCS := frontends/blkfront.c frontends/blkfront_ring.c frontends/blkfront_sync.c
 FRONTEND_SRCS += $(BLKFRONT_SRCS)
 
-BLKFRONT_FUZZ_SRCS := tests/unit/test_blkfront_host.c frontends/os/hosted/libc.c \
-  frontends/os/hosted/pages.c frontends/xenbus.c $(BLKFRONT_SRCS)
+BLKFRONT_FUZZ_SRCS := tests/unit/test_blkfront_host.c tests/unit/page_pool.c \
+  frontends/os/hosted/libc.c frontends/os/hosted/pages.c frontends/xenbus.c $(BLKFRONT_SRCS)
 FUZZERS += fuzz_blkfront_rsp fuzz_xenbus_negotiate
 FUZZ_SRCS_fuzz_blkfront_rsp := tests/fuzz/fuzz_blkfront_rsp.c $(BLKFRONT_FUZZ_SRCS)
 FUZZ_CORPUS_fuzz_blkfront_rsp := fixtures/corpora/fuzz_blkfront_rsp

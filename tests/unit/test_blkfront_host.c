@@ -8,6 +8,7 @@
 
 #include "test_blkfront_host.h"
 #include "tests/lib/xs_path.h"
+#include "tests/unit/page_pool.h"
 
 #define TH_KV 512
 #define TH_WATCHES 16
@@ -60,48 +61,6 @@ struct os {
     uint64_t clock_step, now; /* th_clock(): the host's own time */
 };
 
-#ifdef SPLITBED_FUZZ
-/* Fuzz targets build a host per input: shared pages go back to a pool when
- * the host goes and come out of it for the next, which saves faulting in
- * fresh memory each time (tests keep plain malloc, so ASan still sees every
- * use after free there). */
-static struct {
-    void *p;
-    unsigned n;
-} pool[64];
-static void *pool_take(unsigned npages)
-{
-    for (unsigned i = 0; i < 64; i++)
-        if (pool[i].p && pool[i].n == npages) {
-            void *p = pool[i].p;
-            pool[i].p = NULL;
-            memset(p, 0, (size_t)npages * OS_PAGE_SIZE);
-            return p;
-        }
-    return os_pages_alloc(NULL, npages);
-}
-static void pool_give(void *p, unsigned npages)
-{
-    for (unsigned i = 0; i < 64; i++)
-        if (!pool[i].p) {
-            pool[i].p = p;
-            pool[i].n = npages;
-            return;
-        }
-    free(p);
-}
-#else
-static void *pool_take(unsigned npages)
-{
-    return os_pages_alloc(NULL, npages);
-}
-static void pool_give(void *p, unsigned npages)
-{
-    (void)npages;
-    free(p);
-}
-#endif
-
 struct grave {
     void *p;
     unsigned n;
@@ -145,9 +104,9 @@ void th_free(struct os *os)
 {
     for (int i = 0; i < os->nsh; i++)
         if (os->sh[i].used)
-            pool_give(os->sh[i].va, os->sh[i].n);
+            page_pool_give(os->sh[i].va, os->sh[i].n);
     for (size_t i = 0; i < os->ngrave; i++)
-        pool_give(os->graveyard[i].p, os->graveyard[i].n);
+        page_pool_give(os->graveyard[i].p, os->graveyard[i].n);
     free(os->graveyard);
     free(os->log);
 #ifdef SPLITBED_FUZZ
@@ -274,11 +233,11 @@ void th_rewind(struct os *os, const struct th_mark *m)
 {
     for (int i = 0; i < os->nsh; i++)
         if (os->sh[i].used && os->sh[i].first >= m->next_ref) {
-            pool_give(os->sh[i].va, os->sh[i].n);
+            page_pool_give(os->sh[i].va, os->sh[i].n);
             os->sh[i].used = false;
         }
     for (size_t i = m->ngrave; i < os->ngrave; i++)
-        pool_give(os->graveyard[i].p, os->graveyard[i].n);
+        page_pool_give(os->graveyard[i].p, os->graveyard[i].n);
     os->ngrave = m->ngrave;
     for (grant_ref_t r = m->next_ref; r < os->next_ref && r < TH_GRANTS; r++)
         os->gnt[r] = NULL;
@@ -342,7 +301,7 @@ int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, 
     for (int i = 0; i < TH_SHARES; i++) {
         if (os->sh[i].used)
             continue;
-        uint8_t *p = pool_take(npages);
+        uint8_t *p = page_pool_take(npages);
         if (!p)
             return -OS_ENOMEM;
         os->sh[i] = (struct th_share){ .va = p, .n = npages, .first = os->next_ref, .used = true };

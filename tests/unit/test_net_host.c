@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "tests/lib/xs_path.h"
+#include "tests/unit/page_pool.h"
 
 #define MAX_NODES 512
 #define MAX_WATCHES 32
@@ -232,57 +233,15 @@ void os_log(struct os *os, enum os_log_level level, const char *fmt, ...)
         os->log[os->log_len] = '\0';
     }
 }
-#ifdef SPLITBED_FUZZ
-/* Fuzz targets connect a device per input: reusing the same few blocks
- * saves faulting in fresh memory every time (tests keep plain malloc, so
- * ASan still sees every use after free there). */
-static struct {
-    void *p;
-    unsigned n;
-} pool[16];
-static void *pool_take(unsigned npages)
-{
-    for (unsigned i = 0; i < 16; i++)
-        if (pool[i].p && pool[i].n == npages) {
-            void *p = pool[i].p;
-            pool[i].p = NULL;
-            return p;
-        }
-    return aligned_alloc(OS_PAGE_SIZE, (size_t)npages * OS_PAGE_SIZE);
-}
-static void pool_give(void *p, unsigned npages)
-{
-    for (unsigned i = 0; i < 16; i++)
-        if (!pool[i].p) {
-            pool[i].p = p;
-            pool[i].n = npages;
-            return;
-        }
-    free(p);
-}
-#else
-static void *pool_take(unsigned npages)
-{
-    return aligned_alloc(OS_PAGE_SIZE, (size_t)npages * OS_PAGE_SIZE);
-}
-static void pool_give(void *p, unsigned npages)
-{
-    (void)npages;
-    free(p);
-}
-#endif
 
-/* Not hosted/pages.c: the pool above. */
+/* Not hosted/pages.c: the pool of page_pool.h. */
 void *os_pages_alloc(struct os *os, unsigned npages)
 {
-    void *p = pool_take(npages);
-    if (p)
-        memset(p, 0, (size_t)npages * OS_PAGE_SIZE);
-    return p;
+    return page_pool_take(npages);
 }
 void os_pages_free(struct os *os, void *va, unsigned npages)
 {
-    pool_give(va, npages);
+    page_pool_give(va, npages);
 }
 
 int os_share_pages(struct os *os, domid_t peer, unsigned npages, bool writable, void **va,
@@ -310,7 +269,7 @@ int os_unshare_pages(struct os *os, void *va, unsigned npages)
         if (os->g[r].used && (uint8_t *)os->g[r].page >= (uint8_t *)va &&
             (uint8_t *)os->g[r].page < (uint8_t *)va + (size_t)npages * OS_PAGE_SIZE)
             os->g[r].used = false;
-    pool_give(va, npages);
+    page_pool_give(va, npages);
     return 0;
 }
 int os_grant_access(struct os *os, domid_t peer, const void *page, bool ro, grant_ref_t *ref)
