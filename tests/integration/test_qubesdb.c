@@ -134,6 +134,16 @@ START_TEST(dom0_reads_and_changes_a_running_vm)
     ck_assert_str_eq(out, "/qubes-service/meminfo-writer\n");
     ck_assert_int_eq(qdb(out, sizeof out, "multiread", "/qubes-n", NULL), 0);
     ck_assert_str_eq(out, "/qubes-netmask=255.255.255.255\n");
+    /* a key fills the header's 64-byte field with its NUL: 63 characters */
+    char key[65] = "/";
+    memset(key + 1, 'k', 63);
+    key[64] = 0;
+    ck_assert_int_eq(qdb(out, sizeof out, "write", key, "long"), 2);
+    key[63] = 0;
+    ck_assert_int_eq(qdb(out, sizeof out, "write", key, "long"), 0);
+    char seen[96];
+    snprintf(seen, sizeof seen, "write %s=long", key);
+    ck_assert_str_eq(qs_line(&vm), seen);
     /* a missing entry is one line and status 1 */
     ck_assert_int_eq(qdb(out, sizeof out, "read", "/nothing", NULL), 1);
     ck_assert_int_eq(qdb(out, sizeof out, "write", "/stop", "now"), 0);
