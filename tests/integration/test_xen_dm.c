@@ -324,6 +324,11 @@ START_TEST(serves_a_qdisk_disk_as_libxl_starts_it)
     qmp_ask(fd, "{\"execute\":\"device_add\",\"id\":4}\r\n",
             "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command device_add has "
             "not been found\"}, \"id\": 4}\r\n");
+    /* libxl's commands carry an "arguments" object: the command ends at
+     * the brace that closes the outer one. */
+    qmp_ask(fd, "{\"execute\":\"device_del\",\"arguments\":{\"id\":\"nic1\"},\"id\":6}\r\n",
+            "{\"error\": {\"class\": \"CommandNotFound\", \"desc\": \"The command device_del has "
+            "not been found\"}, \"id\": 6}\r\n");
     /* A hostile client is cut off; this one goes on being answered. */
     int bad = qmp_connect();
     qmp_line(bad, line, sizeof line);
