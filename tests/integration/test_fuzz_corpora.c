@@ -9,6 +9,7 @@
  * a fresh one.
  */
 #include "tests/lib/runproc.h"
+#include "tests/lib/scratch.h"
 
 #include <check.h>
 #include <dirent.h>
@@ -131,10 +132,8 @@ static void write_file(const char *path, const char *text)
 
 START_TEST(unreached_lines_are_grouped_under_their_reasons)
 {
-    const char *tmp = getenv("TMPDIR");
     char dir[256], *reasons, *lines, *awk;
-    snprintf(dir, sizeof(dir), "%s/unreached.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    ck_assert_ptr_nonnull(mkdtemp(dir));
+    scratch_dir(dir, sizeof dir);
     ck_assert_int_ge(asprintf(&reasons, "%s/reasons", dir), 0);
     ck_assert_int_ge(asprintf(&lines, "%s/lines", dir), 0);
     ck_assert_int_ge(asprintf(&awk, "%s/tests/fuzz/unreached.awk", SPLITBED_SRCDIR_DEFAULT), 0);
@@ -177,9 +176,6 @@ START_TEST(unreached_lines_are_grouped_under_their_reasons)
     ck_assert_int_eq(runproc_lines(r.err), 1);
     ck_assert_msg(strstr(r.err, ":2: not FILE:FIRST-LAST reason: a.c twelve reasons"), "err: %s",
                   r.err);
-    unlink(reasons);
-    unlink(lines);
-    rmdir(dir);
     free(awk);
     free(reasons);
     free(lines);
@@ -189,8 +185,10 @@ END_TEST
 int main(void)
 {
     list_targets();
+    scratch_prefix = "sbfuzzcorp";
     Suite *s = suite_create("fuzz_corpora");
     TCase *t = tcase_create("replay");
+    tcase_add_unchecked_fixture(t, scratch_setup, scratch_teardown);
     tcase_set_timeout(t, TIMEOUT + 60);
     tcase_add_test(t, each_corpus_runs_clean_twice);
     tcase_add_test(t, a_reset_world_behaves_as_a_fresh_one);

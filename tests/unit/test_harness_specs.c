@@ -4,6 +4,7 @@
 #include "harness/vif_spec.h"
 
 #include <check.h>
+#include <ftw.h>
 
 #include "tests/lib/check_main.h"
 #include <stdio.h>
@@ -38,11 +39,37 @@ START_TEST(vdev_names)
 }
 END_TEST
 
-static char image[64];
+/* The images live in a folder the parent process makes and removes
+ * (an unchecked fixture), so a failed case leaves nothing behind.  It is
+ * under /tmp, not TMPDIR: a case that drops to nobody must still reach
+ * its image, and make test's run folder is root's alone. */
+static char dir[64];
+static char image[128];
+
+static void make_dir(void)
+{
+    snprintf(dir, sizeof dir, "/tmp/splitbed-spec-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_eq(chmod(dir, 0755), 0);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void drop_dir(void)
+{
+    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
 
 static void make_image(void)
 {
-    snprintf(image, sizeof image, "/tmp/splitbed-spec-XXXXXX");
+    snprintf(image, sizeof image, "%s/image-XXXXXX", dir);
     int fd = mkstemp(image);
     ck_assert_int_ge(fd, 0);
     ck_assert_int_eq(ftruncate(fd, 1 << 20), 0);
@@ -163,6 +190,7 @@ int main(void)
 {
     Suite *s = suite_create("harness-specs");
     TCase *tc = tcase_create("parse");
+    tcase_add_unchecked_fixture(tc, make_dir, drop_dir);
     tcase_add_checked_fixture(tc, make_image, drop_image);
     tcase_add_test(tc, vdev_names);
     tcase_add_test(tc, disk_bare_path_is_readonly_xvda);
