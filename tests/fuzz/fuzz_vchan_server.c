@@ -44,9 +44,7 @@ uint64_t fuzz_world_digest(void)
 
 static void mix(const void *p, size_t n)
 {
-    const uint8_t *b = p;
-    for (size_t i = 0; i < n; i++)
-        digest = (digest ^ b[i]) * 1099511628211ull;
+    fuzz_world_mix(&digest, p, n);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

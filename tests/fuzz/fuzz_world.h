@@ -7,6 +7,7 @@
 #ifndef SPLITBED_FUZZ_WORLD_H
 #define SPLITBED_FUZZ_WORLD_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* 1: build a fresh world for every input; 0 (the default): keep one and
@@ -16,5 +17,14 @@ void fuzz_world_fresh(int on);
  * (completions, statuses, errors, log lines): equal for the same input
  * on a reset world and on a fresh one. */
 uint64_t fuzz_world_digest(void);
+
+/* Folds n bytes into *digest (FNV-1a's step): how a target builds the
+ * digest above from what it observes. */
+static inline void fuzz_world_mix(uint64_t *digest, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    for (size_t i = 0; i < n; i++)
+        *digest = (*digest ^ b[i]) * 1099511628211ull;
+}
 
 #endif
