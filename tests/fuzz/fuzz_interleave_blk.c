@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "backends-sim/world/world.h"
+#include "tests/fuzz/world_verdict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -45,14 +46,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct world_result res;
     int rc = world_run_bytes(data, size, &opts, &res, NULL);
-    if (rc < 0) {
-        fprintf(stderr, "fuzz_interleave_blk: the world could not be built (error %d)\n", -rc);
-        abort();
-    }
-    if (!res.ok) {
-        fprintf(stderr, "fuzz_interleave_blk: step %llu: invariant \"%s\" broken: %s\n  (%s)\n",
-                (unsigned long long)res.step, res.invariant, res.detail, res.config);
-        abort();
-    }
+    world_verdict("fuzz_interleave_blk", rc, &res);
     return 0;
 }

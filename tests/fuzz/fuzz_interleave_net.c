@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "backends-sim/world/networld.h"
+#include "tests/fuzz/world_verdict.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -49,14 +50,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     struct world_result res;
     int rc = networld_run_bytes(data, size, &opts, &res, NULL);
-    if (rc < 0) {
-        fprintf(stderr, "fuzz_interleave_net: the world could not be built (error %d)\n", -rc);
-        abort();
-    }
-    if (!res.ok) {
-        fprintf(stderr, "fuzz_interleave_net: step %llu: invariant \"%s\" broken: %s\n  (%s)\n",
-                (unsigned long long)res.step, res.invariant, res.detail, res.config);
-        abort();
-    }
+    world_verdict("fuzz_interleave_net", rc, &res);
     return 0;
 }
