@@ -32,9 +32,14 @@ static uint64_t next(struct bb_faults *f)
     return z ^ (z >> 31);
 }
 
+/* Every grant operation takes its draw, armed or not: what the backend
+ * does while disarmed (the ring's map, requests served in a rescan,
+ * whose timing the processes' scheduling decides) must not shift which
+ * later operation the seed makes fail. */
 static bool draw(struct bb_faults *f)
 {
-    return f->armed && next(f) % 1000 < f->p->fault_grant_fail;
+    bool hit = next(f) % 1000 < f->p->fault_grant_fail;
+    return f->armed && hit;
 }
 
 void bb_faults_arm(struct bb_faults *f, bool armed)
