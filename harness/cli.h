@@ -58,6 +58,10 @@ int cli_own_domain(const char *dir);
 /* If this process is inside a guest domain of the simulator in dir,
  * says on stderr that only dom0 may do `what` and returns true. */
 bool cli_refuse_guest(const char *dir, const char *cmd, const char *what);
+/* Debian's xl ACTION DOMID as dom0 of the simulator in dir (through
+ * `splitbed exec`), its stdin and stdout on /dev/null when quiet; xl's
+ * exit status, or -1 if it could not be run or was killed. */
+int cli_xl(const char *dir, const char *action, unsigned domid, bool quiet);
 /* Parses a domain id (0..32751). */
 bool cli_parse_domid(const char *s, unsigned *out);
 

@@ -41,30 +41,10 @@ static const char fault_usage[] =
     "  -h, --help    this text\n"
     "Exit status: 0 done, 1 failed (one line says why), 2 bad usage.\n";
 
-static int xl(const char *dir, const char *action, unsigned domid)
-{
-    char self[4096], dom[16];
-    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-    if (n <= 0)
-        return -1;
-    self[n] = '\0';
-    snprintf(dom, sizeof dom, "%u", domid);
-    pid_t pid = fork();
-    if (pid == 0) {
-        execl(self, "splitbed", "exec", "--dir", dir, "--domain", "0", "--", "xl", action, dom,
-              (char *)NULL);
-        _exit(127);
-    }
-    int ws;
-    if (pid < 0 || waitpid(pid, &ws, 0) < 0)
-        return -1;
-    return WIFEXITED(ws) ? WEXITSTATUS(ws) : -1;
-}
-
 static int domain_fault(const char *dir, unsigned domid, const char *spec)
 {
     if (!strcmp(spec, "domain-destroy"))
-        return xl(dir, "destroy", domid) == 0 ? EXIT_OK : EXIT_FAIL;
+        return cli_xl(dir, "destroy", domid, false) == 0 ? EXIT_OK : EXIT_FAIL;
     unsigned long ms = 1000;
     if (strcmp(spec, "domain-pause")) {
         const char *v = spec + strlen("domain-pause:for-ms=");
@@ -76,14 +56,14 @@ static int domain_fault(const char *dir, unsigned domid, const char *spec)
             return EXIT_USAGE;
         }
     }
-    if (xl(dir, "pause", domid) != 0) {
+    if (cli_xl(dir, "pause", domid, false) != 0) {
         fprintf(stderr, "splitbed fault: xl pause %u failed\n", domid);
         return EXIT_FAIL;
     }
     struct timespec ts = { .tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000 };
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
-    if (xl(dir, "unpause", domid) != 0) {
+    if (cli_xl(dir, "unpause", domid, false) != 0) {
         fprintf(stderr, "splitbed fault: xl unpause %u failed\n", domid);
         return EXIT_FAIL;
     }

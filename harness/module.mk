@@ -2,7 +2,7 @@
 # adds the Qubes parts).  harness/run/ is `splitbed run`.
 HARNESS_SRCS := harness/main.c harness/layout.c harness/statedir.c harness/daemons.c \
   harness/sim.c harness/toolstack.c harness/xs_batch.c harness/libxl_userdata.c \
-  harness/xlu_lib.c harness/guest_env.c harness/xen_view.c \
+  harness/xlu_lib.c harness/guest_env.c harness/xen_view.c harness/xl_call.c \
   harness/vdev.c harness/disk_spec.c harness/vif_spec.c harness/fault_spec.c harness/devices.c \
   harness/cmd_hv.c harness/cmd_exec.c harness/cmd_domain.c harness/cmd_replay.c \
   harness/cmd_hotplug.c harness/cmd_fault.c \
