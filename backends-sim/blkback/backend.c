@@ -261,22 +261,27 @@ bool bb_backend_serve_busy(struct bb_backend *b)
     return any;
 }
 
-bool bb_backend_has_requests(struct bb_backend *b)
+/* Marks busy every device with requests waiting, looking with the final
+ * check (which arms the ring's event) when arm is set. */
+static bool mark_busy(struct bb_backend *b, bool arm)
 {
     bool any = false;
-    for (unsigned i = 0; i < b->n; i++)
-        if (bb_vbd_has_requests(b->devs[i].vbd))
+    for (unsigned i = 0; i < b->n; i++) {
+        struct bb_vbd *v = b->devs[i].vbd;
+        if (arm ? bb_vbd_arm(v) : bb_vbd_has_requests(v))
             any = b->devs[i].busy = true;
+    }
     return any;
+}
+
+bool bb_backend_has_requests(struct bb_backend *b)
+{
+    return mark_busy(b, false);
 }
 
 bool bb_backend_arm(struct bb_backend *b)
 {
-    bool any = false;
-    for (unsigned i = 0; i < b->n; i++)
-        if (bb_vbd_arm(b->devs[i].vbd))
-            any = b->devs[i].busy = true;
-    return any;
+    return mark_busy(b, true);
 }
 
 void bb_backend_check_resize(struct bb_backend *b)
