@@ -4,9 +4,9 @@
 #include "harness/vif_spec.h"
 
 #include <check.h>
-#include <ftw.h>
 
 #include "tests/lib/check_main.h"
+#include "tests/lib/runproc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,18 +53,9 @@ static void make_dir(void)
     ck_assert_int_eq(chmod(dir, 0755), 0);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    remove(path);
-    return 0;
-}
-
 static void drop_dir(void)
 {
-    nftw(dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+    runproc_rmtree(dir);
 }
 
 static void make_image(void)
